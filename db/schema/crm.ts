@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { tenantIsolationPolicy } from './tenant-policy.ts';
+
+export const crm = pgSchema('crm');
+
+export const clientStatusEnum = crm.enum('client_status', ['ACTIVE', 'ARCHIVED']);
+
+export const clients = crm.table(
+  'clients',
+  {
+    firmId: uuid('firm_id').notNull(),
+    id: uuid('id').notNull(),
+    name: text('name').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    website: text('website'),
+    currency: text('currency').notNull(),
+    status: clientStatusEnum('status').notNull().default('ACTIVE'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.firmId, t.id] }),
+    // Serves the default list order (name, id) within a firm and status.
+    index('clients_firm_status_name_idx').on(t.firmId, t.status, sql`lower(${t.name})`, t.id),
+    check('clients_currency_iso4217', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    tenantIsolationPolicy('clients'),
+  ],
+);
+
+export type ClientRow = typeof clients.$inferSelect;
+export type ClientStatusValue = (typeof clientStatusEnum.enumValues)[number];

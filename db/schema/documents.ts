@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { tenantIsolationPolicy } from './tenant-policy.ts';
+
+export const documents = pgSchema('documents');
+
+export const documentRecords = documents.table(
+  'documents',
+  {
+    firmId: uuid('firm_id').notNull(),
+    id: uuid('id').notNull(),
+    clientId: uuid('client_id').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.firmId, t.id] }),
+    index('documents_firm_client_created_idx').on(t.firmId, t.clientId, t.createdAt, t.id),
+    check('documents_size_nonnegative', sql`${t.sizeBytes} >= 0`),
+    tenantIsolationPolicy('documents'),
+  ],
+);
+
+export type DocumentRow = typeof documentRecords.$inferSelect;

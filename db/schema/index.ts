@@ -1,0 +1,4 @@
+export * from './tenancy.ts';
+export * from './crm.ts';
+export * from './billing.ts';
+export * from './documents.ts';

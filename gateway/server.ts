@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Request } from 'express';
+import type { Database } from '../db/client.ts';
+import type { Config } from '../subgraphs/shared/config.ts';
+import { unauthenticated } from '../subgraphs/shared/errors.ts';
+import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../subgraphs/shared/http.ts';
+import type { Logger } from '../subgraphs/shared/logger.ts';
+import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
+import { databaseReady } from '../subgraphs/shared/subgraph-server.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
+import { resolveSessionActor } from '../subgraphs/tenancy/identity/identity-service.ts';
+import { verifyAccessToken } from '../subgraphs/tenancy/identity/tokens.ts';
+import { SUPERGRAPH_PATH } from './compose.ts';
+
+/** Per-operation context of the gateway. */
+export interface GatewayContext {
+  actor: Actor;
+  requestId: string;
+  /** The identity signed for subgraphs (`x-firmgraph-context`), valid for 30 seconds. */
+  signedContext: string;
+}
+
+/** Forwards the signed context, and nothing the client sent, to a subgraph. */
+class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if ('signedContext' in context) request.http?.headers.set(CONTEXT_HEADER, context.signedContext);
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
+
+/**
+ * Authenticates one HTTP request (design brief §3): no `Authorization` header is an anonymous
+ * caller; `Bearer <access token>` must verify and name a live session, else `UNAUTHENTICATED`.
+ * Tenant and roles come from the session in the database, never from the client.
+ */
+export async function authenticate(
+  authorization: string | undefined,
+  deps: { database: Database; jwtKey: Uint8Array },
+): Promise<Actor> {
+  if (!authorization) return { kind: 'ANONYMOUS' };
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+  if (!match) throw unauthenticated('Malformed Authorization header');
+  const claims = await verifyAccessToken(match[1]!, deps.jwtKey);
+  if (!claims) throw unauthenticated('Invalid or expired access token');
+  const session = await resolveSessionActor(deps.database, claims);
+  if (!session) throw unauthenticated('Session has ended');
+  return { kind: 'STAFF', ...session };
+}
+
+/**
+ * Starts the public gateway: `@apollo/gateway` over the supergraph composed at build time
+ * (`schema/supergraph.graphql`), served by `@apollo/server` on `/graphql`, with `/healthz` and
+ * `/readyz` (database and every subgraph's `/healthz`).
+ *
+ * @param options.subgraphUrls overrides the configured subgraph URLs (tests use free ports).
+ */
+export async function startGateway(options: {
+  config: Config;
+  database: Database;
+  log: Logger;
+  port?: number;
+  subgraphUrls?: Record<SubgraphName, string>;
+}): Promise<RunningServer> {
+  const { config, database } = options;
+  const log = options.log.child({ component: 'gateway' });
+  const subgraphUrls = options.subgraphUrls ?? config.subgraphUrls;
+  const production = config.nodeEnv === 'production';
+  const jwtKey = hmacKey(config.jwtSecret);
+  const contextSigningKey = hmacKey(config.contextSigningSecret);
+  const gateway = new ApolloGateway({
+    supergraphSdl: await readFile(SUPERGRAPH_PATH, 'utf8'),
+    buildService: ({ name }) => new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName] }),
+    logger: log,
+  });
+
+  const server = await serveGraphQL<GatewayContext>({
+    host: config.host,
+    port: options.port ?? config.gatewayPort,
+    bodyLimitBytes: config.bodyLimitBytes,
+    log,
+    build: (drain: ApolloServerPlugin<GatewayContext>) =>
+      new ApolloServer<GatewayContext>({
+        gateway,
+        introspection: !production,
+        includeStacktraceInErrorResponses: false,
+        formatError: maskError,
+        plugins: [
+          drain,
+          observabilityPlugin<GatewayContext>(log, (context) => context.requestId),
+          ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+        ],
+      }),
+    context: async ({ req }: { req: Request }) => {
+      const offered = req.headers['x-request-id'];
+      const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+      const actor = await authenticate(req.headers.authorization, { database, jwtKey });
+      return { actor, requestId, signedContext: await signContext({ actor, requestId }, contextSigningKey) };
+    },
+    readiness: async () => {
+      const checks: Record<string, boolean> = { database: await databaseReady(database) };
+      await Promise.all(
+        SUBGRAPH_NAMES.map(async (name) => {
+          const health = new URL('/healthz', subgraphUrls[name]);
+          checks[name] = await fetch(health, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+        }),
+      );
+      return checks;
+    },
+  });
+  log.info({ url: `${server.url}/graphql` }, 'gateway listening');
+  return server;
+}

@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig, type Config } from '../subgraphs/shared/config.ts';
+import { createLogger, type Logger } from '../subgraphs/shared/logger.ts';
+
+/**
+ * Runs a service entry point: validates config (a bad value prints one line per problem and
+ * exits 1), runs `start`, and on SIGINT/SIGTERM calls the returned stop function once, so
+ * in-flight requests finish and pools close before the process exits.
+ */
+export async function runService(name: string, start: (config: Config, log: Logger) => Promise<() => Promise<void>>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : String(error));
+    process.exit(1);
+  }
+  const log = createLogger(config.logLevel, name);
+  let stop: () => Promise<void>;
+  try {
+    stop = await start(config, log);
+  } catch (error) {
+    console.error(`${name} failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 15_000).unref();
+    await stop().catch((error: Error) => log.error({ err: { message: error.message } }, 'shutdown error'));
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,5 @@
+import type { SubgraphContext } from '../shared/subgraph-server.ts';
+import type { InvoiceLoaders } from './invoices/invoice-loaders.ts';
+
+/** Per-request context of the billing subgraph. */
+export type BillingContext = SubgraphContext<InvoiceLoaders>;

@@ -1,0 +1,20 @@
+import { CurrencyCodeScalar, DecimalScalar } from '../shared/money.ts';
+import { DateScalar, DateTimeScalar } from '../shared/scalars.ts';
+import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { billingRules } from './billing-rules.ts';
+import { createInvoiceLoaders, type InvoiceLoaders } from './invoices/invoice-loaders.ts';
+import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
+
+/** The billing subgraph: invoices and client balances (and, later, time, payments and the journal). */
+export const billingSubgraph: SubgraphDefinition<InvoiceLoaders> = {
+  name: 'billing',
+  resolvers: {
+    DateTime: DateTimeScalar,
+    Date: DateScalar,
+    CurrencyCode: CurrencyCodeScalar,
+    Decimal: DecimalScalar,
+    ...invoiceResolvers,
+  },
+  rules: billingRules,
+  createLoaders: createInvoiceLoaders,
+};

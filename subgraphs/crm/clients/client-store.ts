@@ -1,0 +1,86 @@
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Tx } from '../../../db/client.ts';
+import { clients, type ClientRow, type ClientStatusValue } from '../../../db/schema/crm.ts';
+import type { PageRequest } from '../../shared/relay.ts';
+
+/** Filters of a client list. `search` is a case-insensitive substring of name or email. */
+export interface ClientFilter {
+  firmId: string;
+  status: ClientStatusValue;
+  search?: string | null;
+}
+
+function filterWhere({ firmId, status, search }: ClientFilter): SQL {
+  const conditions = [eq(clients.firmId, firmId), eq(clients.status, status)];
+  if (search) {
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(or(ilike(clients.name, pattern), ilike(clients.email, pattern))!);
+  }
+  return and(...conditions)!;
+}
+
+/** Sort key of the client list: lower-cased name, then id. Matches `clients_firm_status_name_idx`. */
+export function clientSortKey(row: ClientRow): [string, string] {
+  return [row.name.toLowerCase(), row.id];
+}
+
+/**
+ * One page of clients in name order, fetching `page.limit + 1` rows in the page's direction
+ * (descending for backward pages) so the caller can tell whether another page exists.
+ */
+export async function listClients(tx: Tx, filter: ClientFilter & { page: PageRequest }): Promise<ClientRow[]> {
+  const { page } = filter;
+  const key = sql`(lower(${clients.name}), ${clients.id})`;
+  const conditions = [filterWhere(filter)];
+  if (page.cursor) {
+    const [name, id] = page.cursor as [string, string];
+    conditions.push(page.direction === 'forward' ? sql`${key} > (${name}, ${id}::uuid)` : sql`${key} < (${name}, ${id}::uuid)`);
+  }
+  const order = page.direction === 'forward' ? sql`lower(${clients.name}) asc, ${clients.id} asc` : sql`lower(${clients.name}) desc, ${clients.id} desc`;
+  return tx
+    .select()
+    .from(clients)
+    .where(and(...conditions))
+    .orderBy(order)
+    .limit(page.limit + 1);
+}
+
+/** Number of clients matching the filter, ignoring pagination. */
+export async function countClients(tx: Tx, filter: ClientFilter): Promise<number> {
+  const [row] = await tx.select({ count: sql<number>`count(*)::int` }).from(clients).where(filterWhere(filter));
+  return row?.count ?? 0;
+}
+
+/** The firm's clients with these ids, in no particular order; unknown ids are simply absent. */
+export async function getClientsByIds(tx: Tx, { firmId, clientIds }: { firmId: string; clientIds: readonly string[] }): Promise<ClientRow[]> {
+  return tx.select().from(clients).where(and(eq(clients.firmId, firmId), inArray(clients.id, [...clientIds])));
+}
+
+/** Locks and returns one client for a change, or undefined when the firm has no such client. */
+export async function getClientForUpdate(tx: Tx, { firmId, clientId }: { firmId: string; clientId: string }): Promise<ClientRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(clients)
+    .where(and(eq(clients.firmId, firmId), eq(clients.id, clientId)))
+    .for('update');
+  return row;
+}
+
+/** Inserts a client and returns the stored row. */
+export async function insertClient(tx: Tx, values: typeof clients.$inferInsert): Promise<ClientRow> {
+  const [row] = await tx.insert(clients).values(values).returning();
+  return row!;
+}
+
+/** Applies `patch` to one client, bumping `updated_at`, and returns the stored row. */
+export async function updateClientRow(
+  tx: Tx,
+  { firmId, clientId, patch }: { firmId: string; clientId: string; patch: Partial<typeof clients.$inferInsert> },
+): Promise<ClientRow> {
+  const [row] = await tx
+    .update(clients)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(and(eq(clients.firmId, firmId), eq(clients.id, clientId)))
+    .returning();
+  return row!;
+}

@@ -1,0 +1,34 @@
+import DataLoader from 'dataloader';
+import type { Database } from '../../../db/client.ts';
+import { documentRecords, type DocumentRow } from '../../../db/schema/documents.ts';
+import { childConnectionLoaders } from '../../shared/child-pages.ts';
+import type { Connection, PageArgs } from '../../shared/relay.ts';
+import type { Actor } from '../../shared/signed-context.ts';
+import { getDocumentsByIds } from './document-store.ts';
+
+/** Per-request loaders of the documents subgraph. */
+export interface DocumentLoaders {
+  /** Document by id within the active firm; null for unknown ids and other firms' ids. */
+  documentById: DataLoader<string, DocumentRow | null>;
+  /** A client's documents, newest first, one loader per page arguments. */
+  documentsByClient: (args: PageArgs) => DataLoader<string, Connection<DocumentRow>>;
+}
+
+/** Creates the request's loaders; each batch is one `withTenant` transaction with one SELECT. */
+export function createDocumentLoaders({ actor, database }: { actor: Actor; database: Database }): DocumentLoaders {
+  const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
+  return {
+    documentById: new DataLoader(async (ids) => {
+      if (!firmId) return ids.map(() => null);
+      const rows = await database.withTenant({ firmId }, (tx) => getDocumentsByIds(tx, { firmId, documentIds: ids }));
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    documentsByClient: childConnectionLoaders<DocumentRow>({
+      database,
+      firmId,
+      table: documentRecords,
+      parentColumn: documentRecords.clientId,
+    }),
+  };
+}

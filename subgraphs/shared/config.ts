@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraph-names.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(4000),
+  TENANCY_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.tenancy),
+  CRM_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.crm),
+  BILLING_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.billing),
+  DOCUMENTS_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.documents),
+  TENANCY_URL: z.url().optional(),
+  CRM_URL: z.url().optional(),
+  BILLING_URL: z.url().optional(),
+  DOCUMENTS_URL: z.url().optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_APP_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  EMBEDDED_PG_PORT: port.default(54329),
+  DATA_DIR: z.string().min(1).default('.data'),
+  JWT_SECRET: secret.optional(),
+  CONTEXT_SIGNING_SECRET: secret.optional(),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Validated configuration. Ports are TCP ports; sizes are bytes. */
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  gatewayPort: number;
+  subgraphPorts: Record<SubgraphName, number>;
+  /** Where the gateway reaches each subgraph's `/graphql`. */
+  subgraphUrls: Record<SubgraphName, string>;
+  /** Privileged connection for bootstrap and migrations; unset means the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** The app role's connection; derived from `databaseUrl` when unset (see `appDatabaseUrl`). */
+  databaseAppUrl: string | undefined;
+  databasePoolMax: number;
+  embeddedPgPort: number;
+  /** Absolute path of the data directory (embedded PostgreSQL, development secrets). */
+  dataDir: string;
+  /** HS256 key of staff access tokens. */
+  jwtSecret: string;
+  /** HS256 key of the gateway-signed context that subgraphs verify. */
+  contextSigningSecret: string;
+  bodyLimitBytes: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+/** Thrown when the environment is invalid; `message` has one line per bad value, never a value itself. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates configuration from environment variables (design brief §6).
+ *
+ * In production `JWT_SECRET` and `CONTEXT_SIGNING_SECRET` are required. Elsewhere, missing secrets
+ * are generated once into `<DATA_DIR>/dev-secrets.json`, so separately started processes agree.
+ *
+ * @throws ConfigError naming each missing or bad variable on its own line.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const missing: string[] = [];
+  if (e.NODE_ENV === 'production') {
+    if (!e.JWT_SECRET) missing.push('JWT_SECRET: required in production (at least 32 characters)');
+    if (!e.CONTEXT_SIGNING_SECRET) missing.push('CONTEXT_SIGNING_SECRET: required in production (at least 32 characters)');
+    if (!e.DATABASE_URL && !e.DATABASE_APP_URL) missing.push('DATABASE_URL: required in production');
+  }
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
+
+  const dataDir = resolve(e.DATA_DIR);
+  const devSecrets = e.JWT_SECRET && e.CONTEXT_SIGNING_SECRET ? undefined : readOrCreateDevSecrets(dataDir);
+  const subgraphPorts: Record<SubgraphName, number> = {
+    tenancy: e.TENANCY_PORT,
+    crm: e.CRM_PORT,
+    billing: e.BILLING_PORT,
+    documents: e.DOCUMENTS_PORT,
+  };
+  const explicitUrls: Record<SubgraphName, string | undefined> = {
+    tenancy: e.TENANCY_URL,
+    crm: e.CRM_URL,
+    billing: e.BILLING_URL,
+    documents: e.DOCUMENTS_URL,
+  };
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, explicitUrls[name] ?? `http://127.0.0.1:${subgraphPorts[name]}/graphql`]),
+  ) as Record<SubgraphName, string>;
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    gatewayPort: e.PORT,
+    subgraphPorts,
+    subgraphUrls,
+    databaseUrl: e.DATABASE_URL,
+    databaseAppUrl: e.DATABASE_APP_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    dataDir,
+    jwtSecret: e.JWT_SECRET ?? devSecrets!.jwtSecret,
+    contextSigningSecret: e.CONTEXT_SIGNING_SECRET ?? devSecrets!.contextSigningSecret,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Development-only secrets, persisted so that every local process uses the same ones. */
+export interface DevSecrets {
+  jwtSecret: string;
+  contextSigningSecret: string;
+  /** Password of the embedded PostgreSQL's superuser. */
+  postgresPassword: string;
+  /** Password of the `firmgraph_app` role on the embedded PostgreSQL. */
+  appDbPassword: string;
+}
+
+/** Reads `<dataDir>/dev-secrets.json`, creating it with random values on first use. */
+export function readOrCreateDevSecrets(dataDir: string): DevSecrets {
+  const path = resolve(dataDir, 'dev-secrets.json');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const fresh: DevSecrets = {
+      jwtSecret: randomBytes(32).toString('base64url'),
+      contextSigningSecret: randomBytes(32).toString('base64url'),
+      postgresPassword: randomBytes(18).toString('base64url'),
+      appDbPassword: randomBytes(18).toString('base64url'),
+    };
+    try {
+      // 'wx' fails if another process created it first; then theirs wins.
+      writeFileSync(path, JSON.stringify(fresh, null, 2), { flag: 'wx', mode: 0o600 });
+      return fresh;
+    } catch {
+      return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+    }
+  }
+}

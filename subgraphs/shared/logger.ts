@@ -1,0 +1,29 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * The process logger: pino JSON on stdout.
+ *
+ * Redaction is a second line of defence; the first is never logging bodies, variables, passwords,
+ * tokens or message text at all (design brief §6, "observability without content").
+ */
+export function createLogger(level: string, name: string): Logger {
+  return pino({
+    name,
+    level,
+    base: { service: name },
+    redact: {
+      paths: [
+        '*.password',
+        '*.token',
+        '*.refreshToken',
+        '*.accessToken',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-firmgraph-context"]',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

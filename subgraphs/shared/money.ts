@@ -1,0 +1,74 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+const minorUnitCache = new Map<string, number>();
+
+/**
+ * Digits after the decimal point of a currency's minor unit (USD 2, JPY 0, KWD 3), from the
+ * ISO 4217 data in ICU that ships with Node (`Intl.NumberFormat`).
+ */
+export function minorUnitDigits(currency: string): number {
+  let digits = minorUnitCache.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorUnitCache.set(currency, digits);
+  }
+  return digits;
+}
+
+/** True for a code that ICU knows as an ISO 4217 currency, e.g. `USD`. */
+export function isCurrencyCode(value: string): boolean {
+  return /^[A-Z]{3}$/.test(value) && supportedCurrencies().has(value);
+}
+
+let currencies: Set<string> | undefined;
+function supportedCurrencies(): Set<string> {
+  currencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return currencies;
+}
+
+/**
+ * Formats integer minor units as an exact decimal string in major units:
+ * `formatMinorUnits(123456n, 'USD')` is `"1234.56"`, `(-5n, 'USD')` is `"-0.05"`, `(500n, 'JPY')` is `"500"`.
+ * Pure bigint arithmetic; never a float.
+ */
+export function formatMinorUnits(amountMinor: bigint, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  const negative = amountMinor < 0n;
+  const abs = (negative ? -amountMinor : amountMinor).toString().padStart(digits + 1, '0');
+  const whole = abs.slice(0, abs.length - digits);
+  const fraction = digits > 0 ? `.${abs.slice(abs.length - digits)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+/** The GraphQL `Money` object for an amount in minor units. */
+export function money(amountMinor: bigint, currency: string): { amount: string; currency: string } {
+  return { amount: formatMinorUnits(amountMinor, currency), currency };
+}
+
+/** `CurrencyCode` scalar: ISO 4217 alphabetic code, upper case. Rejects unknown codes with BAD_USER_INPUT. */
+export const CurrencyCodeScalar = new GraphQLScalarType({
+  name: 'CurrencyCode',
+  description: 'An ISO 4217 alphabetic currency code in upper case.',
+  serialize: (value) => String(value),
+  parseValue: (value) => parseCurrency(value),
+  parseLiteral: (ast) => parseCurrency(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+function parseCurrency(value: unknown): string {
+  if (typeof value === 'string' && isCurrencyCode(value)) return value;
+  throw new GraphQLError('CurrencyCode must be an ISO 4217 code such as "USD".', { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** `Decimal` scalar (output only here): an exact decimal string produced by `formatMinorUnits`. */
+export const DecimalScalar = new GraphQLScalarType({
+  name: 'Decimal',
+  description: 'An exact decimal number as a string.',
+  serialize: (value) => {
+    if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return value;
+    throw new GraphQLError('Decimal must be an exact decimal string.');
+  },
+  parseValue: (value) => {
+    if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return value;
+    throw new GraphQLError('Decimal must be a string such as "12.50".', { extensions: { code: 'BAD_USER_INPUT' } });
+  },
+});

@@ -1,0 +1,30 @@
+import type { RoleValue } from '../../db/schema/tenancy.ts';
+
+/**
+ * The closed permission catalogue (design brief §3, wall 2), as `resource:verb`.
+ * A typo does not compile.
+ */
+export type Permission =
+  | 'firm:read'
+  | 'member:read'
+  | 'member:invite'
+  | 'client:read'
+  | 'client:write'
+  | 'client:archive'
+  | 'invoice:read'
+  | 'document:read';
+
+const STAFF: readonly Permission[] = ['firm:read', 'client:read', 'document:read'];
+const MANAGER: readonly Permission[] = [...STAFF, 'member:read', 'client:write', 'client:archive', 'invoice:read'];
+const ADMIN: readonly Permission[] = [...MANAGER, 'member:invite'];
+
+/** What each firm role may do. Deny is the default: a permission not listed is refused. */
+export const ROLE_PERMISSIONS: Readonly<Record<RoleValue, ReadonlySet<Permission>>> = {
+  OWNER: new Set(ADMIN),
+  ADMIN: new Set(ADMIN),
+  MANAGER: new Set(MANAGER),
+  STAFF: new Set(STAFF),
+};
+
+/** Role order, highest first; nobody may grant a role above their own. */
+export const ROLE_RANK: Readonly<Record<RoleValue, number>> = { OWNER: 4, ADMIN: 3, MANAGER: 2, STAFF: 1 };

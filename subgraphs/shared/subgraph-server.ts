@@ -1,0 +1,123 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { deny, shield, type IRules } from 'graphql-shield';
+import type { Database } from '../../db/client.ts';
+import { readSubgraphSdl } from '../../gateway/compose.ts';
+import type { SubgraphName } from '../subgraph-names.ts';
+import type { Config } from './config.ts';
+import { forbidden, unauthenticated } from './errors.ts';
+import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from './http.ts';
+import type { Logger } from './logger.ts';
+import { CONTEXT_HEADER, hmacKey, verifyContext, type Actor, type RequestIdentity } from './signed-context.ts';
+
+/** What every subgraph resolver receives. Each subgraph adds its own per-request `loaders`. */
+export interface SubgraphContext<TLoaders> {
+  actor: Actor;
+  requestId: string;
+  database: Database;
+  config: Config;
+  log: Logger;
+  /** DataLoaders created for this request only; never shared across requests. */
+  loaders: TLoaders;
+}
+
+/** Everything that makes one subgraph: its resolvers, shield rules and loader factory. */
+export interface SubgraphDefinition<TLoaders> {
+  name: SubgraphName;
+  /** The codegen-typed resolver map (`Resolvers` from `__generated__/resolvers-types.ts`). */
+  resolvers: object;
+  /** graphql-shield rule tree. Anything not named is denied (`fallbackRule: deny`). */
+  rules: IRules;
+  createLoaders(scope: { actor: Actor; database: Database }): TLoaders;
+}
+
+/** Dependencies a subgraph process is started with. */
+export interface SubgraphDeps {
+  config: Config;
+  database: Database;
+  log: Logger;
+  /** Overrides the configured port; 0 picks a free one (tests). */
+  port?: number;
+}
+
+/**
+ * Builds the subgraph's executable schema: `buildSubgraphSchema` over `schema/<name>.graphql`,
+ * wrapped by graphql-shield with `fallbackRule: deny` and `allowExternalErrors: true`
+ * (design brief §3, wall 1). Rules sit on entity types, so `_entities` cannot bypass them.
+ */
+export async function buildShieldedSchema<TLoaders>(definition: SubgraphDefinition<TLoaders>) {
+  const typeDefs = parse(await readSubgraphSdl(definition.name));
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+  const permissions = shield(definition.rules, {
+    fallbackRule: deny,
+    allowExternalErrors: true,
+    fallbackError: () => forbidden(),
+    debug: false,
+  });
+  return applyMiddleware(schema, permissions);
+}
+
+/**
+ * Starts one subgraph on its port. Every request must carry a valid gateway-signed context in
+ * `x-firmgraph-context`; anything else is refused with `UNAUTHENTICATED` (HTTP 401) before any
+ * GraphQL work, including hand-made `_entities` queries sent straight to the port.
+ */
+export async function startSubgraph<TLoaders>(
+  definition: SubgraphDefinition<TLoaders>,
+  deps: SubgraphDeps,
+): Promise<RunningServer> {
+  const { config, database } = deps;
+  const log = deps.log.child({ subgraph: definition.name });
+  const schema = await buildShieldedSchema(definition);
+  const key = hmacKey(config.contextSigningSecret);
+  const development = config.nodeEnv !== 'production';
+  type Context = SubgraphContext<TLoaders>;
+
+  const server = await serveGraphQL<Context>({
+    host: config.host,
+    port: deps.port ?? config.subgraphPorts[definition.name],
+    bodyLimitBytes: config.bodyLimitBytes,
+    log,
+    build: (drain: ApolloServerPlugin<Context>) =>
+      new ApolloServer<Context>({
+        schema,
+        introspection: development,
+        includeStacktraceInErrorResponses: false,
+        formatError: maskError,
+        // No Apollo Studio here: inline tracing would only cost time on every request.
+        plugins: [drain, ApolloServerPluginInlineTraceDisabled(), observabilityPlugin<Context>(log, (context) => context.requestId)],
+      }),
+    context: async ({ req }) => {
+      const header = req.headers[CONTEXT_HEADER];
+      const identity: RequestIdentity | null = await verifyContext(typeof header === 'string' ? header : undefined, key);
+      if (!identity) throw unauthenticated('A valid gateway-signed context is required');
+      return {
+        actor: identity.actor,
+        requestId: identity.requestId,
+        database,
+        config,
+        log,
+        loaders: definition.createLoaders({ actor: identity.actor, database }),
+      };
+    },
+    readiness: async () => ({ database: await databaseReady(database) }),
+  });
+  log.info({ url: `${server.url}/graphql` }, 'subgraph listening');
+  return server;
+}
+
+/** True when a trivial query succeeds within 2 seconds. */
+export async function databaseReady(database: Database): Promise<boolean> {
+  try {
+    await Promise.race([
+      database.sql`select 1`,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import {
+  acceptInvitation,
+  currentViewer,
+  firmMemberships,
+  inviteMember,
+  logIn,
+  logOut,
+  refreshSession,
+  signUp,
+  switchActiveFirm,
+  viewerMemberships,
+} from './identity-service.ts';
+
+/** Resolvers of firms, users, memberships, sessions and invitations. */
+export const identityResolvers: Resolvers = {
+  Query: {
+    me: (_parent, _args, ctx) => currentViewer(ctx),
+  },
+  Mutation: {
+    signUp: (_parent, { input }, ctx) => signUp(ctx, input),
+    logIn: (_parent, { input }, ctx) => logIn(ctx, input),
+    refreshSession: (_parent, { input }, ctx) => refreshSession(ctx, input.refreshToken),
+    logOut: (_parent, _args, ctx) => logOut(ctx),
+    switchActiveFirm: (_parent, { input }, ctx) => switchActiveFirm(ctx, input.firmId),
+    inviteMember: (_parent, { input }, ctx) => inviteMember(ctx, input),
+    acceptInvitation: (_parent, { input }, ctx) => acceptInvitation(ctx, input),
+  },
+  Viewer: {
+    user: async (viewer, _args, ctx) => (await ctx.loaders.userById.load(viewer.userId))!,
+    memberships: (viewer, _args, ctx) => viewerMemberships(ctx, viewer),
+    activeFirm: (viewer, _args, ctx) => (viewer.activeFirmId ? ctx.loaders.firmById.load(viewer.activeFirmId) : null),
+  },
+  Firm: {
+    __resolveReference: (reference, ctx) => ctx.loaders.firmById.load(reference.id),
+    memberships: (firm, args, ctx) => firmMemberships(ctx, firm, args),
+  },
+  User: {
+    __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
+  },
+  Membership: {
+    firm: async (membership, _args, ctx) => (await ctx.loaders.firmById.load(membership.firmId))!,
+    user: async (membership, _args, ctx) => (await ctx.loaders.userById.load(membership.userId))!,
+  },
+};
+

@@ -1,0 +1,56 @@
+import { allow, or, rule, type IRules } from 'graphql-shield';
+import { allowedTo, isFirmMember, isSignedIn } from '../shared/authz.ts';
+import { identityIssuedDuring } from './identity/identity-service.ts';
+import type { TenancyContext } from './tenancy-context.ts';
+
+// A caller who was anonymous at the start of the request (sign-up, log-in, invitation, refresh)
+// may read the one user and firm that request just signed them in as, and nothing else.
+const isUserJustSignedIn = rule('isUserJustSignedIn', { cache: 'strict' })(
+  (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.id,
+);
+const isMembershipJustSignedIn = rule('isMembershipJustSignedIn', { cache: 'strict' })(
+  (parent: { userId: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.userId,
+);
+const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: 'strict' })(
+  (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.firmId === parent.id,
+);
+
+/** graphql-shield rules of the tenancy subgraph; every type not named here is denied. */
+export const tenancyRules: IRules = {
+  Query: {
+    me: allow,
+    _entities: isFirmMember,
+    _service: allow,
+  },
+  Mutation: {
+    signUp: allow,
+    logIn: allow,
+    refreshSession: allow,
+    acceptInvitation: allow,
+    logOut: isSignedIn,
+    switchActiveFirm: isSignedIn,
+    inviteMember: allowedTo('member:invite'),
+  },
+  Viewer: isSignedIn,
+  // Row visibility (self and active-firm members) is enforced again by the loaders and RLS.
+  User: or(isSignedIn, isUserJustSignedIn),
+  Firm: {
+    '*': or(isSignedIn, isFirmJustSignedIn),
+    memberships: allowedTo('member:read'),
+  },
+  Membership: or(isSignedIn, isMembershipJustSignedIn),
+  MembershipConnection: allow,
+  MembershipEdge: allow,
+  PageInfo: allow,
+  Session: allow,
+  Invitation: allowedTo('member:invite'),
+  SignUpPayload: allow,
+  LogInPayload: allow,
+  RefreshSessionPayload: allow,
+  LogOutPayload: allow,
+  SwitchActiveFirmPayload: allow,
+  InviteMemberPayload: allow,
+  AcceptInvitationPayload: allow,
+  UserError: allow,
+  _Service: allow,
+};
