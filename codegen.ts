@@ -7,9 +7,9 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
   tenancy: {
     Firm: '../../../db/schema/tenancy.ts#FirmRow',
     User: '../../../db/schema/tenancy.ts#UserRow',
-    Membership: '../../../db/schema/tenancy.ts#MembershipRow',
-    MembershipConnection: '../../shared/relay.ts#Connection<MembershipRow>',
-    MembershipEdge: '../../shared/relay.ts#Edge<MembershipRow>',
+    Membership: '../identity/identity-service.ts#MembershipModel',
+    MembershipConnection: '../../shared/relay.ts#Connection<MembershipModel>',
+    MembershipEdge: '../../shared/relay.ts#Edge<MembershipModel>',
     Invitation: '../../../db/schema/tenancy.ts#InvitationRow',
     Viewer: '../identity/identity-service.ts#ViewerModel',
     Session: '../identity/identity-service.ts#IssuedSession',

@@ -39,8 +39,8 @@ export const identityResolvers: Resolvers = {
     __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
   },
   Membership: {
-    firm: async (membership, _args, ctx) => (await ctx.loaders.firmById.load(membership.firmId))!,
-    user: async (membership, _args, ctx) => (await ctx.loaders.userById.load(membership.userId))!,
+    firm: async (membership, _args, ctx) => membership.firm ?? (await ctx.loaders.firmById.load(membership.firmId))!,
+    user: async (membership, _args, ctx) => membership.user ?? (await ctx.loaders.userById.load(membership.userId))!,
   },
 };
 

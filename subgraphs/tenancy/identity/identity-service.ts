@@ -18,6 +18,7 @@ import {
   findPendingInvitationForUpdate,
   findEnabledUser,
   findUserByEmail,
+  getVisibleFirmsByIds,
   insertFirm,
   insertInvitation,
   insertMembership,
@@ -50,6 +51,12 @@ export interface ViewerModel {
   activeFirmId: string | null;
   activeRole: RoleValue | null;
 }
+
+/**
+ * A membership as resolvers see it. `firm` and `user` are filled in when the caller was anonymous
+ * at the start of the request (accepting an invitation), since the loaders cannot see them then.
+ */
+export type MembershipModel = MembershipRow & { firm?: FirmRow; user?: UserRow };
 
 /** A freshly issued token pair (the `Session` GraphQL type). Tokens are shown once, never stored. */
 export interface IssuedSession {
@@ -308,7 +315,7 @@ export interface AcceptInvitationInput {
 export async function acceptInvitation(
   ctx: TenancyContext,
   input: AcceptInvitationInput,
-): Promise<{ membership: MembershipRow | null; session: IssuedSession | null; userErrors: UserError[] }> {
+): Promise<{ membership: MembershipModel | null; session: IssuedSession | null; userErrors: UserError[] }> {
   const invalidToken: { membership: null; session: null; userErrors: UserError[] } = {
     membership: null,
     session: null,
@@ -343,8 +350,9 @@ export async function acceptInvitation(
     }
     const membership = await insertMembership(tx, { firmId, id: newId(), userId: user.id, role: invitation.role });
     await markInvitationAccepted(tx, { firmId, invitationId: invitation.id });
+    const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
     const session = await startSession(ctx, tx, user, firmId);
-    return { membership, session, userErrors: [] };
+    return { membership: { ...membership, firm, user }, session, userErrors: [] };
   });
 }
 

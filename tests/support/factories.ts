@@ -1,0 +1,62 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { TestStack } from './stack.ts';
+
+/** A signed-up firm owner with a live session. */
+export interface FirmOwner {
+  firmId: string;
+  userId: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** A unique email on a reserved test domain. */
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}-${randomUUID()}@example.test`;
+}
+
+/** A random password that passes the strength rules. */
+export function strongPassword(): string {
+  return `Fg-${randomBytes(12).toString('base64url')}-9q`;
+}
+
+export const SIGN_UP = /* GraphQL */ `
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input) {
+      firm { id name slug }
+      session { accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt user { id name email } }
+      userErrors { field message code }
+    }
+  }
+`;
+
+/** Signs up a new firm through the gateway and returns its owner's session. */
+export async function signUpFirm(t: TestStack, firmName = `Firm ${randomUUID().slice(0, 8)}`): Promise<FirmOwner> {
+  const email = uniqueEmail('owner');
+  const password = strongPassword();
+  const result = await t.gql(SIGN_UP, { input: { firmName, ownerName: 'Avery Owner', email, password } });
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.signUp.userErrors).toEqual([]);
+  const { firm, session } = result.data!.signUp;
+  return { firmId: firm.id, userId: session.user.id, email, password, accessToken: session.accessToken, refreshToken: session.refreshToken };
+}
+
+const CREATE_CLIENT = /* GraphQL */ `
+  mutation CreateClient($input: CreateClientInput!) {
+    createClient(input: $input) { client { id name } userErrors { field code } }
+  }
+`;
+
+/** Creates clients named `names` in the token's firm and returns their ids, in order. */
+export async function createClients(t: TestStack, token: string, names: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    const result = await t.gql(CREATE_CLIENT, { input: { name } }, token);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.createClient.userErrors).toEqual([]);
+    ids.push(result.data!.createClient.client.id);
+  }
+  return ids;
+}

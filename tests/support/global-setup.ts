@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../db/embedded.ts';
+import { migrateDatabase } from '../../db/migrate.ts';
+import { appDatabaseUrl } from '../../db/roles.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Privileged connection to the throwaway test database (owner-level checks, catalog queries). */
+    adminUrl: string;
+    /** The app role's connection to the same database: what services use. */
+    appUrl: string;
+  }
+}
+
+/**
+ * One throwaway database for the whole run: a fresh embedded PostgreSQL in a temp directory by
+ * default, or, when DATABASE_URL is set, a new database on that server, dropped at the end.
+ * Tests share it and stay independent by creating their own firms.
+ */
+export default async function setup(project: TestProject) {
+  const appPassword = randomBytes(12).toString('hex');
+  const external = process.env.DATABASE_URL;
+  let teardown: () => Promise<void>;
+  let adminUrl: string;
+  if (external) {
+    const name = `firmgraph_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const server = postgres(external, { max: 1, onnotice: () => {} });
+    await server.unsafe(`create database ${name}`);
+    await server.end();
+    const url = new URL(external);
+    url.pathname = `/${name}`;
+    adminUrl = url.toString();
+    teardown = async () => {
+      const cleanup = postgres(external, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    };
+  } else {
+    const dataDir = await mkdtemp(join(tmpdir(), 'firmgraph-test-pg-'));
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port: 20000 + Math.floor(Math.random() * 20000),
+      password: randomBytes(12).toString('hex'),
+      database: 'firmgraph_test',
+      persistent: false,
+    });
+    adminUrl = server.adminUrl;
+    teardown = async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  await migrateDatabase(adminUrl, appPassword);
+  project.provide('adminUrl', adminUrl);
+  project.provide('appUrl', appDatabaseUrl(adminUrl, appPassword));
+  return teardown;
+}
