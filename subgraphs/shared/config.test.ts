@@ -1,0 +1,40 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'firmgraph-config-'));
+
+describe('loadConfig', () => {
+  it('applies defaults and derives subgraph URLs from ports', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), CRM_PORT: '5002' });
+    expect(config.gatewayPort).toBe(4000);
+    expect(config.subgraphUrls.crm).toBe('http://127.0.0.1:5002/graphql');
+    expect(config.subgraphUrls.tenancy).toBe('http://127.0.0.1:4001/graphql');
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('keeps development secrets stable across processes through the data directory', () => {
+    const dir = dataDir();
+    expect(loadConfig({ DATA_DIR: dir }).contextSigningSecret).toBe(loadConfig({ DATA_DIR: dir }).contextSigningSecret);
+  });
+
+  it('names every bad value on its own line, without echoing secrets', () => {
+    const secret = 'short-secret-value';
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: secret, DATA_DIR: dataDir() });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const lines = (error as Error).message.split('\n');
+      expect(lines[0]).toBe('Invalid configuration:');
+      expect(lines.slice(1).map((line) => line.split(':')[0])).toEqual(['PORT', 'DATABASE_URL', 'JWT_SECRET']);
+      expect((error as Error).message).not.toContain(secret);
+    }
+  });
+
+  it('requires real secrets and a database in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET: required in production[^\n]*\nCONTEXT_SIGNING_SECRET: required in production[^\n]*\nDATABASE_URL: required in production/);
+  });
+});

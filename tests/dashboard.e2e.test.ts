@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertInvoices } from '../subgraphs/billing/invoices/invoice-store.ts';
+import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
+import { newId } from '../subgraphs/shared/ids.ts';
+import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
+import { startTestStack, type TestStack } from './support/stack.ts';
+
+const DASHBOARD = /* GraphQL */ `
+  query Dashboard {
+    me {
+      user { name }
+      activeFirm {
+        name
+        clients(first: 20) {
+          totalCount
+          edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } }
+        }
+      }
+    }
+  }
+`;
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+/** A firm with `clientCount` clients, each with two invoices (one OPEN for 100.50) and three documents. */
+async function firmWithClients(clientCount: number): Promise<FirmOwner> {
+  const owner = await signUpFirm(t);
+  const names = Array.from({ length: clientCount }, (_, i) => `Client ${String(i).padStart(2, '0')}`);
+  const clientIds = await createClients(t, owner.accessToken, names);
+  await t.database.withTenant({ firmId: owner.firmId }, async (tx) => {
+    await insertInvoices(
+      tx,
+      clientIds.flatMap((clientId, i) => [
+        { firmId: owner.firmId, id: newId(), clientId, number: `INV-${i}-1`, status: 'OPEN' as const, currency: 'USD', totalMinor: 10_050n, issueDate: '2026-10-01', dueDate: '2026-10-31' },
+        { firmId: owner.firmId, id: newId(), clientId, number: `INV-${i}-2`, status: 'PAID' as const, currency: 'USD', totalMinor: 5_000n, amountPaidMinor: 5_000n, issueDate: '2026-09-01', dueDate: '2026-09-30' },
+      ]),
+    );
+    await insertDocuments(
+      tx,
+      clientIds.flatMap((clientId) =>
+        [1, 2, 3].map((n) => ({ firmId: owner.firmId, id: newId(), clientId, filename: `doc-${n}.pdf`, contentType: 'application/pdf', sizeBytes: 1000 * n })),
+      ),
+    );
+  });
+  return owner;
+}
+
+/** Runs the Dashboard query and returns the data with the number of SQL statements it cost. */
+async function dashboard(owner: FirmOwner) {
+  // Warm the per-process caches (query plans, the supergraph's query plan cache) first.
+  await t.gql(DASHBOARD, {}, owner.accessToken);
+  const before = t.database.statementCount();
+  const result = await t.gql(DASHBOARD, {}, owner.accessToken);
+  const statements = t.database.statementCount() - before;
+  expect(result.errors).toBeUndefined();
+  return { data: result.data!, statements };
+}
+
+describe('the Dashboard query', () => {
+  it('resolves fields from all four subgraphs through the gateway', async () => {
+    const owner = await firmWithClients(2);
+    const { data } = await dashboard(owner);
+    expect(data.me.user.name).toBe('Avery Owner');
+    expect(data.me.activeFirm.clients.totalCount).toBe(2);
+    expect(data.me.activeFirm.clients.edges).toEqual([
+      { node: { name: 'Client 00', balance: { amount: '100.50', currency: 'USD' }, invoices: { totalCount: 2 }, documents: { totalCount: 3 } } },
+      { node: { name: 'Client 01', balance: { amount: '100.50', currency: 'USD' }, invoices: { totalCount: 2 }, documents: { totalCount: 3 } } },
+    ]);
+  });
+
+  it('costs the same number of SQL statements for 2 clients as for 20', async () => {
+    const small = await dashboard(await firmWithClients(2));
+    const large = await dashboard(await firmWithClients(20));
+    expect(small.data.me.activeFirm.clients.edges).toHaveLength(2);
+    expect(large.data.me.activeFirm.clients.edges).toHaveLength(20);
+    expect(large.statements).toBe(small.statements);
+    // Sanity bound: auth + one transaction per subgraph fetch and per loader batch, not per client.
+    expect(small.statements).toBeGreaterThan(0);
+    expect(small.statements).toBeLessThanOrEqual(40);
+    console.info(`Dashboard SQL statements per request: ${small.statements} (2 clients), ${large.statements} (20 clients)`);
+  });
+});

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientRowText, connectAdmin } from './support/admin-db.ts';
+import { createClients, signUpFirm } from './support/factories.ts';
+import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
+
+const CLIENT_FIELDS = 'id name email phone website currency status createdAt updatedAt archivedAt';
+const CLIENT = /* GraphQL */ `query Client($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`;
+const CLIENTS = /* GraphQL */ `
+  query Clients($search: String, $status: ClientStatus) {
+    clients(first: 100, search: $search, status: $status) { totalCount edges { node { id name status } } }
+  }
+`;
+const UPDATE_CLIENT = /* GraphQL */ `
+  mutation UpdateClient($input: UpdateClientInput!) {
+    updateClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
+  }
+`;
+const ARCHIVE_CLIENT = /* GraphQL */ `
+  mutation ArchiveClient($input: ArchiveClientInput!) {
+    archiveClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
+  }
+`;
+const ACTIVE_FIRM_CLIENTS = /* GraphQL */ `
+  query ActiveFirmClients($status: ClientStatus) {
+    me { activeFirm { id clients(first: 100, status: $status) { totalCount edges { node { id name } } } } }
+  }
+`;
+
+let t: TestStack;
+let admin: postgres.Sql;
+beforeAll(async () => {
+  t = await startTestStack();
+  admin = connectAdmin();
+});
+afterAll(async () => {
+  await admin.end();
+  await t.stop();
+});
+
+/** Two firms: A with an active and an archived client under a unique name, B with its own client. */
+async function twoFirms() {
+  const a = await signUpFirm(t, 'Firm A');
+  const b = await signUpFirm(t, 'Firm B');
+  const marker = `Zephyrine ${randomUUID().slice(0, 8)}`;
+  const [aActive, aArchived] = await createClients(t, a.accessToken, [`${marker} Holdings`, `${marker} Archive`]);
+  const archived = await t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, a.accessToken);
+  expect(archived.data!.archiveClient.client.status).toBe('ARCHIVED');
+  const [bClient] = await createClients(t, b.accessToken, ['Bramble Partners']);
+  return { a, b, marker, aActive: aActive!, aArchived: aArchived!, bClient: bClient! };
+}
+
+const idsOf = (result: GraphQLResponse) => result.data!.clients.edges.map((edge: { node: { id: string } }) => edge.node.id);
+
+describe('reading another firm’s client', () => {
+  it('answers client(id) for A’s id exactly as for a random id and a malformed id', async () => {
+    const { a, b, aActive, aArchived } = await twoFirms();
+    // A sees its own client, so the ids are real.
+    const own = await t.gql(CLIENT, { id: aActive }, a.accessToken);
+    expect(own.data!.client).toMatchObject({ id: aActive, status: 'ACTIVE' });
+
+    const foreign = await t.gql(CLIENT, { id: aActive }, b.accessToken);
+    const foreignArchived = await t.gql(CLIENT, { id: aArchived }, b.accessToken);
+    const random = await t.gql(CLIENT, { id: uuidv7() }, b.accessToken);
+    const malformed = await t.gql(CLIENT, { id: 'not-a-uuid' }, b.accessToken);
+    expect(foreign).toEqual({ status: 200, data: { client: null } });
+    expect(foreignArchived).toEqual(random);
+    expect(foreign).toEqual(random);
+    expect(foreign).toEqual(malformed);
+  });
+
+  it('never lists A’s clients to B, with or without a search for them or the ARCHIVED filter', async () => {
+    const { a, b, marker, aActive, aArchived, bClient } = await twoFirms();
+    // A's own view proves the search and the filter do find these clients.
+    expect(idsOf(await t.gql(CLIENTS, { search: marker }, a.accessToken))).toEqual([aActive]);
+    expect(idsOf(await t.gql(CLIENTS, { search: marker.toUpperCase(), status: 'ARCHIVED' }, a.accessToken))).toEqual([aArchived]);
+
+    const plain = await t.gql(CLIENTS, {}, b.accessToken);
+    expect(plain.errors).toBeUndefined();
+    expect(idsOf(plain)).toEqual([bClient]);
+    expect(plain.data!.clients.totalCount).toBe(1);
+
+    for (const variables of [{ search: marker }, { search: 'Zephyrine' }, { status: 'ARCHIVED' }, { search: marker, status: 'ARCHIVED' }]) {
+      const result = await t.gql(CLIENTS, variables, b.accessToken);
+      expect(result.errors).toBeUndefined();
+      // Not even the count may reveal that A has matching clients.
+      expect(result.data!.clients).toEqual({ totalCount: 0, edges: [] });
+    }
+  });
+
+  it('shows B only its own clients through me.activeFirm.clients', async () => {
+    const { b, aActive, aArchived, bClient } = await twoFirms();
+    const [bSecond] = await createClients(t, b.accessToken, ['Aspen Trust']);
+    const active = await t.gql(ACTIVE_FIRM_CLIENTS, {}, b.accessToken);
+    expect(active.errors).toBeUndefined();
+    expect(active.data!.me.activeFirm).toEqual({
+      id: b.firmId,
+      clients: {
+        totalCount: 2,
+        edges: [{ node: { id: bSecond, name: 'Aspen Trust' } }, { node: { id: bClient, name: 'Bramble Partners' } }],
+      },
+    });
+    const archived = await t.gql(ACTIVE_FIRM_CLIENTS, { status: 'ARCHIVED' }, b.accessToken);
+    expect(archived.data!.me.activeFirm.clients).toEqual({ totalCount: 0, edges: [] });
+    const seen = JSON.stringify([active.data, archived.data]);
+    expect(seen).not.toContain(aActive);
+    expect(seen).not.toContain(aArchived);
+  });
+
+  it('does not show the clients of a member’s other, non-active firm through memberships', async () => {
+    const { a, b, aActive } = await twoFirms();
+    // A's owner joins B as STAFF, but stays active in A; B's clients must not appear there.
+    const invite = await t.gql(
+      'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }',
+      { input: { email: a.email, role: 'STAFF' } },
+      b.accessToken,
+    );
+    const accepted = await t.gql(
+      'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { userErrors { code } } }',
+      { input: { token: invite.data!.inviteMember.invitationToken, password: a.password } },
+    );
+    expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+
+    const result = await t.gql(
+      '{ me { activeFirm { id } memberships { firm { id clients(first: 100) { edges { node { id } } } } } } }',
+      {},
+      a.accessToken,
+    );
+    expect(result.data!.me.activeFirm.id).toBe(a.firmId);
+    const byFirm = Object.fromEntries(
+      result.data!.me.memberships.map((m: { firm: { id: string; clients: unknown } }) => [m.firm.id, m.firm.clients]),
+    );
+    expect(byFirm[a.firmId]).toEqual({ edges: [{ node: { id: aActive } }] });
+    expect(byFirm[b.firmId]).toBeNull();
+  });
+
+  it('answers invoice(id) and document(id) with null for random ids', async () => {
+    const { b } = await twoFirms();
+    const result = await t.gql('query($i: ID!, $d: ID!) { invoice(id: $i) { id } document(id: $d) { id } }', { i: uuidv7(), d: uuidv7() }, b.accessToken);
+    expect(result).toEqual({ status: 200, data: { invoice: null, document: null } });
+  });
+});
+
+describe('changing another firm’s client', () => {
+  /** The response minus anything that names the id asked for (there should be nothing to strip). */
+  const withoutId = (result: GraphQLResponse, id: string) => JSON.parse(JSON.stringify(result).replaceAll(id, '<id>'));
+
+  it('answers updateClient and archiveClient on A’s id with the same NOT_FOUND as on a random id', async () => {
+    const { a, b, aActive } = await twoFirms();
+    const randomId = uuidv7();
+    const update = (id: string) => t.gql(UPDATE_CLIENT, { input: { id, name: 'Hijacked', email: 'thief@example.test', phone: null } }, b.accessToken);
+    const archive = (id: string) => t.gql(ARCHIVE_CLIENT, { input: { id } }, b.accessToken);
+
+    for (const [foreign, random] of [
+      [await update(aActive), await update(randomId)],
+      [await archive(aActive), await archive(randomId)],
+    ] as const) {
+      expect(foreign.data).toBeNull();
+      expect(foreign.errors).toHaveLength(1);
+      expect(foreign.errors![0]).toMatchObject({ message: 'Client not found', extensions: { code: 'NOT_FOUND' } });
+      expect(JSON.stringify(foreign)).not.toContain(aActive);
+      expect(withoutId(foreign, aActive)).toEqual(withoutId(random, randomId));
+    }
+    // A's client is still A's, unchanged.
+    const own = await t.gql(CLIENT, { id: aActive }, a.accessToken);
+    expect(own.data!.client).toMatchObject({ name: expect.stringContaining('Holdings'), email: null, status: 'ACTIVE', archivedAt: null });
+  });
+
+  it('leaves A’s row byte-identical after B’s attempts', async () => {
+    const { a, b, aActive, aArchived } = await twoFirms();
+    const before = await clientRowText(admin, a.firmId, aActive);
+    const archivedBefore = await clientRowText(admin, a.firmId, aArchived);
+    expect(before).not.toBeNull();
+    expect(JSON.parse(before!)).toMatchObject({ id: aActive, firm_id: a.firmId, status: 'ACTIVE' });
+    expect(JSON.parse(archivedBefore!)).toMatchObject({ id: aArchived, status: 'ARCHIVED' });
+
+    await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } }, b.accessToken);
+    await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: '' } }, b.accessToken);
+    await t.gql(UPDATE_CLIENT, { input: { id: aArchived, phone: '+1 555 0100' } }, b.accessToken);
+    await t.gql(ARCHIVE_CLIENT, { input: { id: aActive } }, b.accessToken);
+    await t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, b.accessToken);
+
+    expect(await clientRowText(admin, a.firmId, aActive)).toBe(before);
+    expect(await clientRowText(admin, a.firmId, aArchived)).toBe(archivedBefore);
+  });
+});
+
+describe('the admin connection used for row checks', () => {
+  it('reads rows of any firm: it bypasses RLS, or the helper sets the tenant', async () => {
+    const { a, b, aActive, bClient } = await twoFirms();
+    const [role] = await admin`select rolsuper, rolbypassrls from pg_roles where rolname = current_user`;
+    if (role!.rolsuper || role!.rolbypassrls) {
+      // Without any tenant set, a superuser still sees every firm's rows despite FORCE ROW LEVEL SECURITY.
+      const rows = await admin`select id from crm.clients where id in ${admin([aActive, bClient])}`;
+      expect(rows.map((r) => r.id).sort()).toEqual([aActive, bClient].sort());
+    }
+    expect(await clientRowText(admin, a.firmId, aActive)).toContain(aActive);
+    expect(await clientRowText(admin, b.firmId, bClient)).toContain(bClient);
+  });
+});
