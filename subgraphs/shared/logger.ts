@@ -1,15 +1,15 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
- * The process logger: pino JSON on stdout.
+ * The process logger: pino JSON on stdout, or on `destination` when given (tests capture it).
  *
  * Redaction is a second line of defence; the first is never logging bodies, variables, passwords,
  * tokens or message text at all (design brief §6, "observability without content").
  */
-export function createLogger(level: string, name: string): Logger {
-  return pino({
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     base: { service: name },
@@ -25,5 +25,6 @@ export function createLogger(level: string, name: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

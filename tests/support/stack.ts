@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { connectDatabase, type Database } from '../../db/client.ts';
 import { startStack, type Stack } from '../../scripts/stack.ts';
 import { loadConfig, type Config } from '../../subgraphs/shared/config.ts';
-import { createLogger } from '../../subgraphs/shared/logger.ts';
+import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
 
 /** Fixed test secrets (32+ characters), so tests can forge tokens with the wrong key on purpose. */
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnop';
@@ -43,11 +43,14 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-/** Starts the gateway and the four subgraphs in-process on free ports against the test database. */
-export async function startTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+/**
+ * Starts the gateway and the four subgraphs in-process on free ports against the test database.
+ * @param log a logger to capture service logs; silent by default.
+ */
+export async function startTestStack(overrides: Record<string, string> = {}, log: Logger = createLogger('silent', 'test')): Promise<TestStack> {
   const config = testConfig(overrides);
   const database = connectDatabase(inject('appUrl'), { max: 10, applicationName: 'firmgraph-test' });
-  const stack = await startStack({ config, database, log: createLogger('silent', 'test'), freePorts: true });
+  const stack = await startStack({ config, database, log, freePorts: true });
   return {
     stack,
     config,
