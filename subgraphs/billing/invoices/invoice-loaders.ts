@@ -3,6 +3,7 @@ import type { Database } from '../../../db/client.ts';
 import { invoices, type InvoiceRow } from '../../../db/schema/billing.ts';
 import { childConnectionLoaders } from '../../shared/child-pages.ts';
 import type { Connection, PageArgs } from '../../shared/relay.ts';
+import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
 import type { Actor } from '../../shared/signed-context.ts';
 import { getInvoicesByIds, openBalancesByClient } from './invoice-store.ts';
 
@@ -20,11 +21,10 @@ export interface InvoiceLoaders {
 export function createInvoiceLoaders({ actor, database }: { actor: Actor; database: Database }): InvoiceLoaders {
   const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
   return {
-    invoiceById: new DataLoader(async (ids) => {
-      if (!firmId) return ids.map(() => null);
-      const rows = await database.withTenant({ firmId }, (tx) => getInvoicesByIds(tx, { firmId, invoiceIds: ids }));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+    invoiceById: rowsByIdLoader({
+      database,
+      scope: firmId ? { firmId } : null,
+      fetch: (tx, ids) => getInvoicesByIds(tx, { firmId: firmId!, invoiceIds: ids }),
     }),
     openBalanceByClient: new DataLoader(async (clientIds) => {
       const balances = new Map(clientIds.map((id) => [id, new Map<string, bigint>()]));

@@ -1,6 +1,7 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
+import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
 import type { Actor } from '../../shared/signed-context.ts';
 import { getClientsByIds } from './client-store.ts';
 
@@ -14,11 +15,10 @@ export interface ClientLoaders {
 export function createClientLoaders({ actor, database }: { actor: Actor; database: Database }): ClientLoaders {
   const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
   return {
-    clientById: new DataLoader(async (ids) => {
-      if (!firmId) return ids.map(() => null);
-      const rows = await database.withTenant({ firmId }, (tx) => getClientsByIds(tx, { firmId, clientIds: ids }));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+    clientById: rowsByIdLoader({
+      database,
+      scope: firmId ? { firmId } : null,
+      fetch: (tx, ids) => getClientsByIds(tx, { firmId: firmId!, clientIds: ids }),
     }),
   };
 }

@@ -1,8 +1,9 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import { documentRecords, type DocumentRow } from '../../../db/schema/documents.ts';
 import { childConnectionLoaders } from '../../shared/child-pages.ts';
 import type { Connection, PageArgs } from '../../shared/relay.ts';
+import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
 import type { Actor } from '../../shared/signed-context.ts';
 import { getDocumentsByIds } from './document-store.ts';
 
@@ -18,11 +19,10 @@ export interface DocumentLoaders {
 export function createDocumentLoaders({ actor, database }: { actor: Actor; database: Database }): DocumentLoaders {
   const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
   return {
-    documentById: new DataLoader(async (ids) => {
-      if (!firmId) return ids.map(() => null);
-      const rows = await database.withTenant({ firmId }, (tx) => getDocumentsByIds(tx, { firmId, documentIds: ids }));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+    documentById: rowsByIdLoader({
+      database,
+      scope: firmId ? { firmId } : null,
+      fetch: (tx, ids) => getDocumentsByIds(tx, { firmId: firmId!, documentIds: ids }),
     }),
     documentsByClient: childConnectionLoaders<DocumentRow>({
       database,

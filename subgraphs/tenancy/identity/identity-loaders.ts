@@ -1,6 +1,7 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { FirmRow, UserRow } from '../../../db/schema/tenancy.ts';
+import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
 import type { Actor } from '../../shared/signed-context.ts';
 import { getVisibleFirmsByIds, getVisibleUsersByIds } from './identity-store.ts';
 
@@ -16,19 +17,11 @@ export interface IdentityLoaders {
 export function createIdentityLoaders({ actor, database }: { actor: Actor; database: Database }): IdentityLoaders {
   const scope = actor.kind === 'STAFF' ? { firmId: actor.firmId, userId: actor.userId } : null;
   return {
-    firmById: new DataLoader(async (ids) => {
-      if (!scope) return ids.map(() => null);
-      const rows = await database.withTenant(scope, (tx) => getVisibleFirmsByIds(tx, { firmIds: ids }));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    userById: new DataLoader(async (ids) => {
-      if (!scope) return ids.map(() => null);
-      const rows = await database.withTenant(scope, (tx) =>
-        getVisibleUsersByIds(tx, { firmId: scope.firmId, actorUserId: scope.userId, userIds: ids }),
-      );
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+    firmById: rowsByIdLoader({ database, scope, fetch: (tx, ids) => getVisibleFirmsByIds(tx, { firmIds: ids }) }),
+    userById: rowsByIdLoader({
+      database,
+      scope,
+      fetch: (tx, ids) => getVisibleUsersByIds(tx, { firmId: scope!.firmId, actorUserId: scope!.userId, userIds: ids }),
     }),
   };
 }
