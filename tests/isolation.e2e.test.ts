@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientRowText, connectAdmin } from './support/admin-db.ts';
+import { clientRowText, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
 import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
@@ -136,10 +136,21 @@ describe('reading another firm’s client', () => {
     expect(byFirm[b.firmId]).toBeNull();
   });
 
-  it('answers invoice(id) and document(id) with null for random ids', async () => {
-    const { b } = await twoFirms();
-    const result = await t.gql('query($i: ID!, $d: ID!) { invoice(id: $i) { id } document(id: $d) { id } }', { i: uuidv7(), d: uuidv7() }, b.accessToken);
-    expect(result).toEqual({ status: 200, data: { invoice: null, document: null } });
+  it('answers invoice(id) and document(id) with null for random ids and for A’s real ones', async () => {
+    const { a, b, aActive } = await twoFirms();
+    const { invoiceId, documentId } = await seedInvoiceAndDocument(admin, { firmId: a.firmId, clientId: aActive });
+    const query = 'query($i: ID!, $d: ID!) { invoice(id: $i) { id total { amount } client { id } } document(id: $d) { id filename } }';
+    // A sees its own invoice and document, so the ids are real.
+    const own = await t.gql(query, { i: invoiceId, d: documentId }, a.accessToken);
+    expect(own.data).toEqual({
+      invoice: { id: invoiceId, total: { amount: '1250.00' }, client: { id: aActive } },
+      document: { id: documentId, filename: 'engagement letter.pdf' },
+    });
+
+    const random = await t.gql(query, { i: uuidv7(), d: uuidv7() }, b.accessToken);
+    expect(random).toEqual({ status: 200, data: { invoice: null, document: null } });
+    expect(await t.gql(query, { i: invoiceId, d: documentId }, b.accessToken)).toEqual(random);
+    expect(await t.gql(query, { i: 'not-a-uuid', d: 'not-a-uuid' }, b.accessToken)).toEqual(random);
   });
 });
 
@@ -176,14 +187,20 @@ describe('changing another firm’s client', () => {
     expect(JSON.parse(before!)).toMatchObject({ id: aActive, firm_id: a.firmId, status: 'ACTIVE' });
     expect(JSON.parse(archivedBefore!)).toMatchObject({ id: aArchived, status: 'ARCHIVED' });
 
-    await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } }, b.accessToken);
-    await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: '' } }, b.accessToken);
-    await t.gql(UPDATE_CLIENT, { input: { id: aArchived, phone: '+1 555 0100' } }, b.accessToken);
-    await t.gql(ARCHIVE_CLIENT, { input: { id: aActive } }, b.accessToken);
-    await t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, b.accessToken);
+    const attempts = [
+      await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } }, b.accessToken),
+      await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: '' } }, b.accessToken),
+      await t.gql(UPDATE_CLIENT, { input: { id: aArchived, phone: '+1 555 0100' } }, b.accessToken),
+      await t.gql(ARCHIVE_CLIENT, { input: { id: aActive } }, b.accessToken),
+      await t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, b.accessToken),
+    ];
+    expect(attempts.map((r) => [r.data, r.errors?.[0]?.extensions?.code])).toEqual(Array(5).fill([null, 'NOT_FOUND']));
 
     expect(await clientRowText(admin, a.firmId, aActive)).toBe(before);
     expect(await clientRowText(admin, a.firmId, aArchived)).toBe(archivedBefore);
+    // The check does see changes: A's own update alters the row.
+    await t.gql(UPDATE_CLIENT, { input: { id: aActive, phone: '+1 555 0100' } }, a.accessToken);
+    expect(await clientRowText(admin, a.firmId, aActive)).not.toBe(before);
   });
 });
 

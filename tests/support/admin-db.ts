@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { v7 as uuidv7 } from 'uuid';
 import { inject } from 'vitest';
 
 /** A privileged connection to the throwaway test database, for checking rows byte for byte. */
@@ -28,4 +29,27 @@ export async function clientRowText(admin: postgres.Sql, firmId: string, clientI
 export async function countClientRows(admin: postgres.Sql, firmId: string): Promise<number> {
   const rows = await asFirm(admin, firmId, (tx) => tx`select count(*)::int as count from crm.clients where firm_id = ${firmId}`);
   return rows[0]!.count as number;
+}
+
+/**
+ * Stores an OPEN invoice and a document for a firm's client straight in the database (no API
+ * creates them yet) and returns their ids. The invoice is `totalMinor` minor units, unpaid.
+ */
+export async function seedInvoiceAndDocument(
+  admin: postgres.Sql,
+  { firmId, clientId, currency = 'USD', totalMinor = 125_000 }: { firmId: string; clientId: string; currency?: string; totalMinor?: number },
+): Promise<{ invoiceId: string; documentId: string }> {
+  const invoiceId = uuidv7();
+  const documentId = uuidv7();
+  await asFirm(admin, firmId, async (tx) => {
+    await tx`
+      insert into billing.invoices (firm_id, id, client_id, number, status, currency, total_minor, issue_date, due_date)
+      values (${firmId}, ${invoiceId}, ${clientId}, ${`INV-${invoiceId.slice(-6)}`}, 'OPEN', ${currency}, ${totalMinor}, '2026-01-15', '2026-02-14')
+    `;
+    await tx`
+      insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes)
+      values (${firmId}, ${documentId}, ${clientId}, 'engagement letter.pdf', 'application/pdf', 48213)
+    `;
+  });
+  return { invoiceId, documentId };
 }

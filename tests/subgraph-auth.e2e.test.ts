@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
+import type { SubgraphName } from '../subgraphs/subgraph-names.ts';
+import { connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
+import { startTestStack, TEST_CONTEXT_SECRET, type TestStack } from './support/stack.ts';
+
+const ENTITIES = /* GraphQL */ `
+  query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id name email currency } } }
+`;
+const CLIENTS = /* GraphQL */ `{ clients(first: 100) { edges { node { id name } } } }`;
+
+let t: TestStack;
+let admin: postgres.Sql;
+let a: FirmOwner;
+let aClient: string;
+const A_CLIENT_NAME = `Quillfeather ${randomUUID().slice(0, 8)}`;
+beforeAll(async () => {
+  t = await startTestStack();
+  admin = connectAdmin();
+  a = await signUpFirm(t, 'Firm A');
+  [aClient] = (await createClients(t, a.accessToken, [A_CLIENT_NAME])) as [string];
+});
+afterAll(async () => {
+  await admin.end();
+  await t.stop();
+});
+
+/** A subgraph's own `/graphql` URL, bypassing the gateway. */
+const subgraphUrl = (name: SubgraphName) => `${t.stack.subgraphs[name].url}/graphql`;
+
+/** POSTs straight to a subgraph and returns the status, the raw text and the parsed body. */
+async function postSubgraph(name: SubgraphName, query: string, variables: Record<string, unknown>, context?: string) {
+  const response = await fetch(subgraphUrl(name), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(context === undefined ? {} : { [CONTEXT_HEADER]: context }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
+}
+
+/** The actor the gateway would sign for this owner's session. */
+function ownerActor(owner: FirmOwner): Extract<Actor, { kind: 'STAFF' }> {
+  const { sid } = JSON.parse(Buffer.from(owner.accessToken.split('.')[1]!, 'base64url').toString());
+  return { kind: 'STAFF', userId: owner.userId, sessionId: sid, firmId: owner.firmId, roles: ['OWNER'] };
+}
+
+/** A valid context, signed with the test stack's key, as the gateway would send it. */
+const validContext = (actor: Actor) => signContext({ actor, requestId: `test-${randomUUID()}` }, hmacKey(TEST_CONTEXT_SECRET));
+
+const clientRepresentation = (id: string) => ({ r: [{ __typename: 'Client', id }] });
+
+describe('requests without a valid gateway-signed context', () => {
+  const expectRefused = async (name: SubgraphName, query: string, variables: Record<string, unknown>, context?: string) => {
+    const result = await postSubgraph(name, query, variables, context);
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(result.body.data).toBeUndefined();
+    expect(result.text).not.toContain(aClient);
+    expect(result.text).not.toContain(A_CLIENT_NAME);
+  };
+
+  it('refuses a request with no context header, for a normal query and a hand-made _entities query', async () => {
+    // With a valid context for A, the same _entities query does return the client: the refusal is about the header.
+    const allowed = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext(ownerActor(a)));
+    expect(allowed.body.data._entities).toEqual([{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }]);
+
+    await expectRefused('crm', CLIENTS, {});
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient));
+    await expectRefused('crm', '{ _service { sdl } }', {});
+    await expectRefused('billing', '{ invoice(id: "0190a2b0-0000-7000-8000-000000000000") { id } }', {});
+    await expectRefused('documents', '{ document(id: "0190a2b0-0000-7000-8000-000000000000") { id } }', {});
+    await expectRefused('tenancy', '{ me { user { id } } }', {});
+  });
+
+  it('refuses a context signed with the wrong key', async () => {
+    const forged = await signContext({ actor: ownerActor(a), requestId: 'forged-request' }, hmacKey('another-context-secret-0123456789abcdef'));
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), forged);
+    await expectRefused('crm', CLIENTS, {}, forged);
+  });
+
+  it('refuses an expired context', async () => {
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const expired = await new SignJWT({ act: ownerActor(a), rid: 'expired-request' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('firmgraph-gateway')
+      .setAudience('firmgraph-subgraph')
+      .setIssuedAt(past - 30)
+      .setExpirationTime(past)
+      .sign(hmacKey(TEST_CONTEXT_SECRET));
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), expired);
+    await expectRefused('crm', CLIENTS, {}, expired);
+  });
+
+  it('refuses a correctly signed context for the wrong issuer or audience', async () => {
+    const signed = (issuer: string, audience: string) =>
+      new SignJWT({ act: ownerActor(a), rid: 'wrong-claims' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('30s')
+        .sign(hmacKey(TEST_CONTEXT_SECRET));
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), await signed('firmgraph', 'firmgraph-subgraph'));
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), await signed('firmgraph-gateway', 'firmgraph-api'));
+  });
+
+  it('refuses an unsigned (alg none) context', async () => {
+    const valid = await validContext(ownerActor(a));
+    const payload = valid.split('.')[1]!;
+    const noneHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), `${noneHeader}.${payload}.`);
+    // The same header with the valid signature left on is not accepted either.
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), `${noneHeader}.${payload}.${valid.split('.')[2]}`);
+  });
+
+  it('refuses a malformed context header', async () => {
+    for (const header of ['not-a-jwt', 'a.b.c', '', `Bearer ${await validContext(ownerActor(a))}`]) {
+      await expectRefused('crm', ENTITIES, clientRepresentation(aClient), header);
+    }
+  });
+
+  it('refuses a context whose claims do not have the expected shape', async () => {
+    const signed = await new SignJWT({ act: { kind: 'STAFF', firmId: a.firmId, roles: ['OWNER'] }, rid: 'bad-shape' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('firmgraph-gateway')
+      .setAudience('firmgraph-subgraph')
+      .setIssuedAt()
+      .setExpirationTime('30s')
+      .sign(hmacKey(TEST_CONTEXT_SECRET));
+    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), signed);
+  });
+});
+
+describe('the signed context decides the tenant', () => {
+  it('resolves A’s Client entity for A and null for B, whatever the representation says', async () => {
+    const b = await signUpFirm(t, 'Firm B');
+    const [bClient] = await createClients(t, b.accessToken, ['Bramblewood']);
+    const representations = { r: [{ __typename: 'Client', id: aClient }, { __typename: 'Client', id: bClient }] };
+
+    const asA = await postSubgraph('crm', ENTITIES, representations, await validContext(ownerActor(a)));
+    expect(asA.status).toBe(200);
+    expect(asA.body).toEqual({ data: { _entities: [{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }, null] } });
+
+    const asB = await postSubgraph('crm', ENTITIES, representations, await validContext(ownerActor(b)));
+    expect(asB.status).toBe(200);
+    expect(asB.body).toEqual({ data: { _entities: [null, { id: bClient, name: 'Bramblewood', email: null, currency: 'USD' }] } });
+    expect(asB.text).not.toContain(A_CLIENT_NAME);
+  });
+
+  it('resolves a Firm entity’s clients only for the context’s own firm', async () => {
+    const b = await signUpFirm(t, 'Firm B');
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Firm { id clients(first: 100) { edges { node { id name } } } } } }';
+    const asA = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(a)));
+    expect(asA.body.data._entities).toEqual([{ id: a.firmId, clients: { edges: [{ node: { id: aClient, name: A_CLIENT_NAME } }] } }]);
+
+    const asB = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(b)));
+    expect(asB.body.data._entities).toEqual([null]);
+    expect(asB.text).not.toContain(aClient);
+  });
+
+  it('shows B none of A’s invoices, balance or documents through billing and documents entities', async () => {
+    const b = await signUpFirm(t, 'Firm B');
+    const [client] = await createClients(t, a.accessToken, ['Billable Co']);
+    const { invoiceId, documentId } = await seedInvoiceAndDocument(admin, { firmId: a.firmId, clientId: client!, totalMinor: 99_950 });
+    const billing = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id balance { amount currency } invoices { totalCount edges { node { id } } } } } }';
+    const documents = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id documents { totalCount edges { node { id filename } } } } } }';
+    const representation = { r: [{ __typename: 'Client', id: client, currency: 'USD' }] };
+
+    const billingA = await postSubgraph('billing', billing, representation, await validContext(ownerActor(a)));
+    expect(billingA.body.data._entities).toEqual([
+      { id: client, balance: { amount: '999.50', currency: 'USD' }, invoices: { totalCount: 1, edges: [{ node: { id: invoiceId } }] } },
+    ]);
+    const documentsA = await postSubgraph('documents', documents, representation, await validContext(ownerActor(a)));
+    expect(documentsA.body.data._entities).toEqual([
+      { id: client, documents: { totalCount: 1, edges: [{ node: { id: documentId, filename: 'engagement letter.pdf' } }] } },
+    ]);
+
+    // B may name A's client id, but its context scopes every read to B's firm: nothing is found.
+    const billingB = await postSubgraph('billing', billing, representation, await validContext(ownerActor(b)));
+    expect(billingB.body).toEqual({
+      data: { _entities: [{ id: client, balance: { amount: '0.00', currency: 'USD' }, invoices: { totalCount: 0, edges: [] } }] },
+    });
+    const documentsB = await postSubgraph('documents', documents, representation, await validContext(ownerActor(b)));
+    expect(documentsB.body).toEqual({ data: { _entities: [{ id: client, documents: { totalCount: 0, edges: [] } }] } });
+
+    const invoiceEntity = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Invoice { id number } } }';
+    const invoiceB = await postSubgraph('billing', invoiceEntity, { r: [{ __typename: 'Invoice', id: invoiceId }] }, await validContext(ownerActor(b)));
+    expect(invoiceB.body).toEqual({ data: { _entities: [null] } });
+  });
+
+  it('gives an anonymous or firm-less context no entities', async () => {
+    const anonymous = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext({ kind: 'ANONYMOUS' }));
+    const firmless = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext({ ...ownerActor(a), firmId: null }));
+    for (const result of [anonymous, firmless]) {
+      expect(result.body).toEqual({
+        data: null,
+        errors: [{ message: 'Not allowed', locations: expect.any(Array), path: ['_entities'], extensions: { code: 'FORBIDDEN' } }],
+      });
+    }
+  });
+});
+
+describe('federation fields through the gateway', () => {
+  it('does not expose _entities or _service to clients', async () => {
+    const entities = await t.gql(ENTITIES, clientRepresentation(aClient), a.accessToken);
+    expect(entities.status).toBe(400);
+    expect(entities.data).toBeUndefined();
+    expect(entities.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(JSON.stringify(entities)).not.toContain(A_CLIENT_NAME);
+
+    const service = await t.gql('{ _service { sdl } }', {}, a.accessToken);
+    expect(service.status).toBe(400);
+    expect(service.data).toBeUndefined();
+    expect(service.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
