@@ -4,9 +4,10 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
+import { GraphQLError } from 'graphql';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../subgraphs/shared/config.ts';
-import { unauthenticated } from '../subgraphs/shared/errors.ts';
+import { PUBLIC_ERROR_CODES, unauthenticated } from '../subgraphs/shared/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
@@ -24,10 +25,28 @@ export interface GatewayContext {
   signedContext: string;
 }
 
+type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+
 /** Forwards the signed context, and nothing the client sent, to a subgraph. */
 class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if ('signedContext' in context) request.http?.headers.set(CONTEXT_HEADER, context.signedContext);
+  }
+
+  /**
+   * A subgraph answers some client mistakes with a non-2xx status, e.g. HTTP 400 and
+   * BAD_USER_INPUT when a variable fails a custom scalar the gateway cannot check. Relay such a
+   * public error as it is; anything else becomes an internal error, masked later. Unlike the
+   * default, this never copies the subgraph's URL or raw body into the client's error.
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = (await response.json().catch(() => null)) as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null;
+    const first = body?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code) && typeof first?.message === 'string') {
+      return new GraphQLError(first.message, { extensions: { code } });
+    }
+    return new GraphQLError(`Subgraph answered HTTP ${response.status}`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   }
 }
 
@@ -44,11 +63,11 @@ export async function authenticate(
 ): Promise<Actor> {
   if (!authorization) return { kind: 'ANONYMOUS' };
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
-  if (!match) throw unauthenticated('Malformed Authorization header');
+  if (!match) throw unauthenticated('Malformed Authorization header', 401);
   const claims = await verifyAccessToken(match[1]!, deps.jwtKey);
-  if (!claims) throw unauthenticated('Invalid or expired access token');
+  if (!claims) throw unauthenticated('Invalid or expired access token', 401);
   const session = await resolveSessionActor(deps.database, claims);
-  if (!session) throw unauthenticated('Session has ended');
+  if (!session) throw unauthenticated('Session has ended', 401);
   return { kind: 'STAFF', ...session };
 }
 

@@ -142,22 +142,27 @@ describe('createClient', () => {
     expect(await countClientRows(admin, owner.firmId)).toBe(0);
   });
 
-  // KNOWN BUG (reported): the crm subgraph rejects the variable with HTTP 400 + BAD_USER_INPUT, but the
-  // gateway's RemoteGraphQLDataSource turns any non-2xx subgraph response into a generic error that
-  // maskError reports as INTERNAL_SERVER_ERROR. Change `it.fails` to `it` once the gateway passes it on.
-  it.fails('refuses an unknown currency code with the CurrencyCode scalar’s BAD_USER_INPUT', async () => {
+  // The subgraph refuses the variable with HTTP 400; the gateway must relay BAD_USER_INPUT, not mask it.
+  it('refuses an unknown currency code with the CurrencyCode scalar’s BAD_USER_INPUT', async () => {
     const owner = await signUpFirm(t);
     const result = await t.gql(CREATE_CLIENT, { input: { name: 'Currency Test', currency: 'XXX' } }, owner.accessToken);
     expectError(result, 'BAD_USER_INPUT');
     expect(result.errors![0]!.message).toContain('CurrencyCode');
   });
 
-  // KNOWN BUG (reported): a NUL character in any text input reaches PostgreSQL, which cannot store it,
-  // and the caller gets INTERNAL_SERVER_ERROR (logged as an unexpected error) instead of a user error.
-  it.fails('refuses a name with a NUL character as invalid input, not an internal error', async () => {
+  // PostgreSQL cannot store NUL in text: it must come back as a user error, not an internal one.
+  it('refuses a name with a NUL character as invalid input, not an internal error', async () => {
     const owner = await signUpFirm(t);
-    const result = await t.gql(CREATE_CLIENT, { input: { name: 'Nul\u0000Byte' } }, owner.accessToken);
-    expect(JSON.stringify(result)).not.toContain('INTERNAL_SERVER_ERROR');
+    const result = await t.gql(CREATE_CLIENT, { input: { name: 'Nul\u0000Byte', phone: '555\u00000100' } }, owner.accessToken);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.createClient.client).toBeNull();
+    expect(result.data!.createClient.userErrors.map((e: { field: string[]; code: string }) => [e.field.join('.'), e.code])).toEqual([
+      ['input.name', 'INVALID'],
+      ['input.phone', 'INVALID'],
+    ]);
+    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    const search = await t.gql('query($s: String) { clients(search: $s) { totalCount } }', { s: 'a\u0000b' }, owner.accessToken);
+    expectError(search, 'BAD_USER_INPUT');
   });
 });
 
@@ -375,10 +380,8 @@ describe('pagination', () => {
     }
   });
 
-  // KNOWN BUG (reported): decodeCursor accepts any non-empty JSON array, so a cursor that is valid
-  // base64url JSON of the wrong shape reaches SQL (`'not-a-uuid'::uuid`, or an undefined parameter)
-  // and fails as INTERNAL_SERVER_ERROR instead of BAD_USER_INPUT. Change `it.fails` to `it` once fixed.
-  it.fails('refuses a well-formed cursor of the wrong shape with BAD_USER_INPUT', async () => {
+  // Valid base64url JSON of the wrong shape must never reach SQL.
+  it('refuses a well-formed cursor of the wrong shape with BAD_USER_INPUT', async () => {
     const { owner } = await sevenClients();
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     for (const after of [encode(['alpha', 'not-a-uuid']), encode([1]), encode([{}, []])]) {
@@ -511,10 +514,8 @@ describe('permissions', () => {
     expect(row!.count).toBe(0);
   });
 
-  // KNOWN BUG (reported): the README and assertCan say a caller without credentials gets
-  // UNAUTHENTICATED, but graphql-shield's fallbackError answers FORBIDDEN before the service runs.
-  // Change `it.fails` to `it` once anonymous callers get UNAUTHENTICATED.
-  it.fails('refuses anonymous callers with UNAUTHENTICATED, not FORBIDDEN', async () => {
+  // Missing credentials are UNAUTHENTICATED; FORBIDDEN is for signed-in callers without the permission.
+  it('refuses anonymous callers with UNAUTHENTICATED, not FORBIDDEN', async () => {
     expectError(await t.gql(PAGE, {}), 'UNAUTHENTICATED');
     expectError(await t.gql(CREATE_CLIENT, { input: { name: 'Anonymous Co' } }), 'UNAUTHENTICATED');
   });

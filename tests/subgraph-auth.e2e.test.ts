@@ -196,12 +196,15 @@ describe('the signed context decides the tenant', () => {
   it('gives an anonymous or firm-less context no entities', async () => {
     const anonymous = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext({ kind: 'ANONYMOUS' }));
     const firmless = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext({ ...ownerActor(a), firmId: null }));
-    for (const result of [anonymous, firmless]) {
-      expect(result.body).toEqual({
-        data: null,
-        errors: [{ message: 'Not allowed', locations: expect.any(Array), path: ['_entities'], extensions: { code: 'FORBIDDEN' } }],
-      });
-    }
+    // No credentials is UNAUTHENTICATED; a signed-in user outside any firm is FORBIDDEN. Neither sees data.
+    expect(anonymous.body).toEqual({
+      data: null,
+      errors: [{ message: 'Authentication required', locations: expect.any(Array), path: ['_entities'], extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+    expect(firmless.body).toEqual({
+      data: null,
+      errors: [{ message: 'Not allowed', locations: expect.any(Array), path: ['_entities'], extensions: { code: 'FORBIDDEN' } }],
+    });
   });
 });
 

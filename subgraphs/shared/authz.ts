@@ -19,12 +19,15 @@ export function assertCan(actor: Actor, permission: Permission): FirmActor {
 
 const permissionRules = new Map<Permission, ReturnType<ReturnType<typeof rule>>>();
 
-/** graphql-shield rule: the caller's role in the active firm grants `permission`. Cached per request. */
+/**
+ * graphql-shield rule: the caller's role in the active firm grants `permission`. Cached per request.
+ * Anonymous callers get UNAUTHENTICATED; signed-in callers without the permission get FORBIDDEN.
+ */
 export function allowedTo(permission: Permission) {
   let existing = permissionRules.get(permission);
   if (!existing) {
     existing = rule(`allowedTo:${permission}`, { cache: 'contextual' })(
-      (_parent, _args, context: { actor: Actor }) => can(context.actor, permission),
+      (_parent, _args, context: { actor: Actor }) => (context.actor.kind === 'ANONYMOUS' ? unauthenticated() : can(context.actor, permission)),
     );
     permissionRules.set(permission, existing);
   }
@@ -32,11 +35,11 @@ export function allowedTo(permission: Permission) {
 }
 
 /** graphql-shield rule: a signed-in staff user with an active firm (for `_entities`). */
-export const isFirmMember = rule('isFirmMember', { cache: 'contextual' })(
-  (_parent, _args, context: { actor: Actor }) => context.actor.kind === 'STAFF' && context.actor.firmId !== null,
+export const isFirmMember = rule('isFirmMember', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
+  context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.firmId !== null,
 );
 
 /** graphql-shield rule: any signed-in staff user, with or without an active firm. */
-export const isSignedIn = rule('isSignedIn', { cache: 'contextual' })(
-  (_parent, _args, context: { actor: Actor }) => context.actor.kind === 'STAFF',
+export const isSignedIn = rule('isSignedIn', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
+  context.actor.kind === 'STAFF' ? true : unauthenticated(),
 );

@@ -1,9 +1,10 @@
 import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { z } from 'zod';
 import DataLoader from 'dataloader';
 import type { Database, Tx } from '../../db/client.ts';
 import { badUserInput } from './errors.ts';
-import { parsePageArgs, toConnection, type Connection, type PageArgs, type PageRequest } from './relay.ts';
+import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs, type PageRequest } from './relay.ts';
 
 /** A tenant table whose rows belong to a parent and are listed newest first. */
 type ChildTable = PgTable & { firmId: PgColumn; id: PgColumn; createdAt: PgColumn };
@@ -23,12 +24,12 @@ export interface ChildPage<T> {
  */
 export async function childPagesByParent<T>(
   tx: Tx,
-  options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[]; page: PageRequest },
+  options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[]; page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>> },
 ): Promise<Map<string, ChildPage<T>>> {
   const { table, parentColumn, firmId, parentIds, page } = options;
   const order = sql`${table.createdAt} desc, ${table.id} desc`;
   const inPage: SQL = page.cursor
-    ? sql`(${table.createdAt}, ${table.id}) < (${String(page.cursor[0])}::timestamptz, ${String(page.cursor[1])}::uuid)`
+    ? sql`(${table.createdAt}, ${table.id}) < (${page.cursor[0]}::timestamptz, ${page.cursor[1]}::uuid)`
     : sql`true`;
   const scoped = tx
     .select({
@@ -85,7 +86,7 @@ export function childConnectionLoaders<T extends { createdAt: Date; id: string }
     let loader = loaders.get(key);
     if (!loader) {
       if (args.last != null || args.before != null) throw badUserInput('This connection pages forward only: use `first` and `after`.');
-      const page = parsePageArgs(args);
+      const page = parsePageArgs(args, CREATED_AT_CURSOR);
       const { firmId } = options;
       loader = new DataLoader(async (parentIds) => {
         const pages = firmId

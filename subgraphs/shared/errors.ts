@@ -20,9 +20,12 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'RATE_LIMITED',
 ]);
 
-/** 401: no valid credentials. The message never says which check failed. */
-export function unauthenticated(message = 'Authentication required'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+/**
+ * No valid credentials. The message never says which check failed.
+ * @param httpStatus 401 when the whole request is refused (context creation); omit for a field error.
+ */
+export function unauthenticated(message = 'Authentication required', httpStatus?: 401): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
 }
 
 /** Authenticated, but the permission catalogue denies the action. */

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { z } from 'zod';
 import { badUserInput } from './errors.ts';
 
 /** Largest page any connection returns (design brief §4). */
@@ -15,19 +16,24 @@ export interface PageArgs {
 }
 
 /** A validated page request: which way to read, how many rows, and the decoded cursor. */
-export interface PageRequest {
+export interface PageRequest<TCursor extends readonly unknown[] = readonly unknown[]> {
   direction: 'forward' | 'backward';
   /** Rows to return (1-100); stores fetch `limit + 1` to learn whether more exist. */
   limit: number;
   /** Sort-key values of the cursor row, or null to start at the beginning (or end). */
-  cursor: unknown[] | null;
+  cursor: TCursor | null;
 }
 
+/** Cursor of lists ordered newest or oldest first: `[createdAt (RFC 3339), id]`. */
+export const CREATED_AT_CURSOR = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
+
 /**
- * Validates Relay arguments (https://relay.dev/graphql/connections.htm).
- * @throws BAD_USER_INPUT when `first` and `last` are combined, a size is outside 0-100, or a cursor is malformed.
+ * Validates Relay arguments (https://relay.dev/graphql/connections.htm) and decodes the cursor
+ * against `cursorShape`, the sort key of the list it belongs to.
+ * @throws BAD_USER_INPUT when `first` and `last` are combined, a size is outside 0-100, or a
+ * cursor is malformed or of another list's shape.
  */
-export function parsePageArgs(args: PageArgs): PageRequest {
+export function parsePageArgs<TCursor extends readonly unknown[]>(args: PageArgs, cursorShape: z.ZodType<TCursor>): PageRequest<TCursor> {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw badUserInput('Pass either `first` or `last`, not both.');
   const size = first ?? last ?? DEFAULT_PAGE_SIZE;
@@ -35,9 +41,9 @@ export function parsePageArgs(args: PageArgs): PageRequest {
     throw badUserInput(`Page size must be between 0 and ${MAX_PAGE_SIZE}.`);
   }
   if (last != null || (before != null && first == null)) {
-    return { direction: 'backward', limit: size, cursor: before != null ? decodeCursor(before) : null };
+    return { direction: 'backward', limit: size, cursor: before != null ? decodeCursor(before, cursorShape) : null };
   }
-  return { direction: 'forward', limit: size, cursor: after != null ? decodeCursor(after) : null };
+  return { direction: 'forward', limit: size, cursor: after != null ? decodeCursor(after, cursorShape) : null };
 }
 
 /** Encodes a row's sort-key values as an opaque cursor (base64url JSON). */
@@ -45,14 +51,16 @@ export function encodeCursor(values: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-/** Decodes a cursor from `encodeCursor`. @throws BAD_USER_INPUT when it is not one. */
-export function decodeCursor(cursor: string): unknown[] {
+/** Decodes a cursor from `encodeCursor` and checks it has `shape`. @throws BAD_USER_INPUT when it does not. */
+export function decodeCursor<TCursor extends readonly unknown[]>(cursor: string, shape: z.ZodType<TCursor>): TCursor {
+  let values: unknown;
   try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length > 0) return values;
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     // fall through to the uniform error
   }
+  const parsed = shape.safeParse(values);
+  if (parsed.success) return parsed.data;
   throw badUserInput('Invalid cursor.');
 }
 
@@ -75,7 +83,7 @@ export interface Connection<T> {
  */
 export function toConnection<T>(
   rows: readonly T[],
-  page: PageRequest,
+  page: PageRequest<readonly unknown[]>,
   cursorOf: (row: T) => readonly unknown[],
   totalCount: number,
 ): Connection<T> {

@@ -93,7 +93,7 @@ export async function startSubgraph<TLoaders>(
     context: async ({ req }) => {
       const header = req.headers[CONTEXT_HEADER];
       const identity: RequestIdentity | null = await verifyContext(typeof header === 'string' ? header : undefined, key);
-      if (!identity) throw unauthenticated('A valid gateway-signed context is required');
+      if (!identity) throw unauthenticated('A valid gateway-signed context is required', 401);
       return {
         actor: identity.actor,
         requestId: identity.requestId,

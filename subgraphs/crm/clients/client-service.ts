@@ -1,11 +1,12 @@
 import type { ClientRow, ClientStatusValue } from '../../../db/schema/crm.ts';
 import { assertCan } from '../../shared/authz.ts';
-import { notFound } from '../../shared/errors.ts';
+import { badUserInput, notFound } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
-import { normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
 import type { CrmContext } from '../crm-context.ts';
 import {
+  CLIENT_CURSOR,
   clientSortKey,
   countClients,
   getClientForUpdate,
@@ -70,8 +71,10 @@ export async function listFirmClients(
   withTotal: boolean,
 ): Promise<Connection<ClientRow>> {
   const { firmId } = assertCan(ctx.actor, 'client:read');
-  const page = parsePageArgs(args);
-  const filter = { firmId, status: args.status ?? 'ACTIVE', search: args.search?.trim() || null };
+  const page = parsePageArgs(args, CLIENT_CURSOR);
+  const search = args.search?.trim() || null;
+  if (search && !isStorableText(search)) throw badUserInput('The search contains a character that is not allowed.');
+  const filter = { firmId, status: args.status ?? 'ACTIVE', search };
   const { rows, total } = await ctx.database.withTenant({ firmId }, async (tx) => ({
     rows: page.limit === 0 ? [] : await listClients(tx, { ...filter, page }),
     total: withTotal ? await countClients(tx, filter) : 0,

@@ -1,6 +1,7 @@
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
 import { clients, type ClientRow, type ClientStatusValue } from '../../../db/schema/crm.ts';
+import { z } from 'zod';
 import type { PageRequest } from '../../shared/relay.ts';
 
 /** Filters of a client list. `search` is a case-insensitive substring of name or email. */
@@ -24,16 +25,19 @@ export function clientSortKey(row: ClientRow): [string, string] {
   return [row.name.toLowerCase(), row.id];
 }
 
+/** Shape of a client-list cursor: the sort key of its row. */
+export const CLIENT_CURSOR = z.tuple([z.string(), z.uuid()]);
+
 /**
  * One page of clients in name order, fetching `page.limit + 1` rows in the page's direction
  * (descending for backward pages) so the caller can tell whether another page exists.
  */
-export async function listClients(tx: Tx, filter: ClientFilter & { page: PageRequest }): Promise<ClientRow[]> {
+export async function listClients(tx: Tx, filter: ClientFilter & { page: PageRequest<z.infer<typeof CLIENT_CURSOR>> }): Promise<ClientRow[]> {
   const { page } = filter;
   const key = sql`(lower(${clients.name}), ${clients.id})`;
   const conditions = [filterWhere(filter)];
   if (page.cursor) {
-    const [name, id] = page.cursor as [string, string];
+    const [name, id] = page.cursor;
     conditions.push(page.direction === 'forward' ? sql`${key} > (${name}, ${id}::uuid)` : sql`${key} < (${name}, ${id}::uuid)`);
   }
   const order = page.direction === 'forward' ? sql`lower(${clients.name}) asc, ${clients.id} asc` : sql`lower(${clients.name}) desc, ${clients.id} desc`;

@@ -6,9 +6,9 @@ import { forbidden, unauthenticated } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { ROLE_RANK } from '../../shared/permissions.ts';
 import { isUniqueViolation } from '../../shared/pg-errors.ts';
-import { decodeCursor, encodeCursor, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
+import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
 import { hmacKey } from '../../shared/signed-context.ts';
-import { normalizeEmail, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { isStorableText, normalizeEmail, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import {
   consumeRefreshToken,
@@ -107,8 +107,8 @@ export async function firmMemberships(ctx: TenancyContext, firm: FirmRow, args: 
   const actor = assertCan(ctx.actor, 'member:read');
   if (firm.id !== actor.firmId) throw forbidden('Switch to this firm to see its members');
   if (args.last != null || args.before != null) args = { first: args.last, after: args.before };
-  const page = parsePageArgs(args);
-  const after = page.cursor as [string, string] | null;
+  const page = parsePageArgs(args, CREATED_AT_CURSOR);
+  const after = page.cursor;
   const { rows, total } = await ctx.database.withTenant({ firmId: actor.firmId, userId: actor.userId }, async (tx) => ({
     rows: await listFirmMemberships(tx, { firmId: actor.firmId, after, limit: page.limit }),
     total: await countFirmMemberships(tx, { firmId: actor.firmId }),
@@ -176,7 +176,7 @@ export interface LogInInput {
  */
 export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<{ session: IssuedSession | null; userErrors: UserError[] }> {
   const email = input.email.trim().toLowerCase();
-  const user = await ctx.database.withTenant({ firmId: null }, (tx) => findUserByEmail(tx, { email }));
+  const user = isStorableText(email) ? await ctx.database.withTenant({ firmId: null }, (tx) => findUserByEmail(tx, { email })) : undefined;
   if (!user) {
     await verifyAgainstDummy(input.password);
     return { session: null, userErrors: [INVALID_CREDENTIALS] };
@@ -295,7 +295,8 @@ export async function inviteMember(
       invitedByUserId: actor.userId,
       expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
     });
-    return { invitation, invitationToken: encodeCursor([actor.firmId, secret]), userErrors: [] };
+    // The firm travels in the token so acceptance can open a transaction in that firm before anyone signs in.
+    return { invitation, invitationToken: `${actor.firmId}.${secret}`, userErrors: [] };
   });
 }
 
@@ -321,14 +322,8 @@ export async function acceptInvitation(
     session: null,
     userErrors: [{ field: ['input', 'token'], message: 'This invitation is invalid or has expired.', code: 'INVALID_TOKEN' }],
   };
-  let firmId: string;
-  let secret: string;
-  try {
-    [firmId, secret] = decodeCursor(input.token) as [string, string];
-  } catch {
-    return invalidToken;
-  }
-  if (typeof firmId !== 'string' || typeof secret !== 'string' || !isUuid(firmId)) return invalidToken;
+  const [firmId = '', secret = ''] = input.token.split('.');
+  if (!isUuid(firmId) || !secret) return invalidToken;
 
   const fail = (userErrors: UserError[]): { membership: null; session: null; userErrors: UserError[] } => ({ membership: null, session: null, userErrors });
   return ctx.database.withTenant({ firmId }, async (tx) => {

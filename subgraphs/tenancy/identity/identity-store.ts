@@ -56,7 +56,7 @@ export async function listUserMemberships(tx: Tx, { userId }: { userId: string }
 /** One page of a firm's memberships, oldest first, keyed by (created_at, id). */
 export async function listFirmMemberships(
   tx: Tx,
-  { firmId, after, limit }: { firmId: string; after: [string, string] | null; limit: number },
+  { firmId, after, limit }: { firmId: string; after: readonly [string, string] | null; limit: number },
 ): Promise<MembershipRow[]> {
   const conditions = [eq(memberships.firmId, firmId)];
   if (after) conditions.push(sql`(${memberships.createdAt}, ${memberships.id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
