@@ -60,8 +60,7 @@ CREATE TABLE "tenancy"."sessions" (
 	"active_firm_id" uuid,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
-	"revoked_at" timestamp with time zone,
-	"user_agent" text
+	"revoked_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "tenancy"."users" (

@@ -106,7 +106,6 @@ export async function viewerMemberships(ctx: TenancyContext, viewer: ViewerModel
 export async function firmMemberships(ctx: TenancyContext, firm: FirmRow, args: PageArgs): Promise<Connection<MembershipRow>> {
   const actor = assertCan(ctx.actor, 'member:read');
   if (firm.id !== actor.firmId) throw forbidden('Switch to this firm to see its members');
-  if (args.last != null || args.before != null) args = { first: args.last, after: args.before };
   const page = parsePageArgs(args, CREATED_AT_CURSOR);
   const after = page.cursor;
   const { rows, total } = await ctx.database.withTenant({ firmId: actor.firmId, userId: actor.userId }, async (tx) => ({
