@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { MachineInfo } from './machine.ts';
+import { REPO_ROOT } from './processes.ts';
+
+/** A scenario's name, as typed after `npm run bench --`. */
+export type ScenarioName = 'start' | 'dashboard';
+
+/** One line of the human summary: what, the figure, and the target it is judged against (if any). */
+export interface Row {
+  label: string;
+  value: string;
+  target?: string;
+  /** Whether the target was met; undefined when there is no target. */
+  met?: boolean;
+}
+
+/** What every scenario hands back for reporting. */
+export interface ScenarioReport {
+  scenario: ScenarioName;
+  /** Heading of the scenario's section in docs/benchmarks.md. */
+  title: string;
+  /** When the scenario started. */
+  date: Date;
+  rows: Row[];
+  /** Extra markdown under the table (method, caveats). */
+  notes: string[];
+  /** Everything measured, written as JSON. */
+  json: Record<string, unknown>;
+}
+
+/** Median of a non-empty list (mean of the middle two for even lengths). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Milliseconds as seconds with two decimals, e.g. "2.34 s". */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Bytes (or KiB) as MiB with one decimal. */
+export function mebibytes(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+function verdict(row: Row): string {
+  if (row.target === undefined) return '';
+  return `${row.target} ${row.met ? 'PASS' : 'FAIL'}`;
+}
+
+/** Prints a scenario's figures as an aligned plain-text table on stdout. */
+export function printTable(report: ScenarioReport): void {
+  const labelWidth = Math.max(...report.rows.map((r) => r.label.length), 6);
+  const valueWidth = Math.max(...report.rows.map((r) => r.value.length), 5);
+  const line = '-'.repeat(labelWidth + valueWidth + 30);
+  console.log(`\n${report.title}\n${line}`);
+  for (const row of report.rows) {
+    console.log(`${row.label.padEnd(labelWidth)}  ${row.value.padStart(valueWidth)}  ${verdict(row)}`.trimEnd());
+  }
+  console.log(line);
+}
+
+/** Basic-format ISO 8601 UTC timestamp, safe in file names: 20261121T145400Z. */
+export function fileTimestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Writes `docs/bench-results/<scenario>-<timestamp>.json` with the machine, the command and every
+ * figure. @returns the path relative to the repository.
+ */
+export function writeJsonResult(report: ScenarioReport, machine: MachineInfo, command: string): string {
+  const dir = join(REPO_ROOT, 'docs', 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${report.scenario}-${fileTimestamp(report.date)}.json`);
+  const body = { scenario: report.scenario, date: report.date.toISOString(), command, machine, ...report.json };
+  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
+  return relative(REPO_ROOT, path);
+}
+
+const DOC_HEADER = `# Benchmarks
+
+Figures from \`npm run bench -- <scenario>\` (\`scripts/bench/\`). Each scenario rewrites its own
+section below; the raw results of every run are kept as JSON in \`docs/bench-results/\`.
+Scenarios: \`start\` (time until \`npm start\` is ready), \`dashboard\` (the dashboard query
+under load through the gateway) and \`all\` (both, in that order).
+
+The load generator (autocannon) runs as its own process on the same machine, over loopback, so
+it competes with the servers for CPU: on a small machine the figures are a floor, not a ceiling.
+Each section records how much CPU other processes took while it ran.
+`;
+
+function markdownTable(rows: Row[]): string {
+  const lines = ['| Measure | Result | Target |', '| --- | ---: | --- |'];
+  for (const row of rows) lines.push(`| ${row.label} | ${row.value} | ${verdict(row) || '—'} |`);
+  return lines.join('\n');
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+/** The markdown section of one scenario, between markers so a later run can replace it. */
+export function markdownSection(report: ScenarioReport, machine: MachineInfo, command: string, jsonPath: string): string {
+  return [
+    `<!-- bench:${report.scenario}:begin -->`,
+    `## ${report.title}`,
+    '',
+    `- Date: ${report.date.toISOString()}`,
+    `- Command: \`${command}\``,
+    `- Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${gib(machine.totalMemoryBytes)} RAM, Node ${machine.nodeVersion}, ${machine.os}`,
+    `- Raw results: [\`${jsonPath}\`](${relative('docs', jsonPath)})`,
+    '',
+    markdownTable(report.rows),
+    '',
+    ...report.notes.map((note) => `- ${note}`),
+    `<!-- bench:${report.scenario}:end -->`,
+  ].join('\n');
+}
+
+/**
+ * Replaces the scenario's section of docs/benchmarks.md (creating the file if needed), leaving
+ * every other section as it was. New sections are appended.
+ */
+export function updateBenchmarksDoc(scenario: ScenarioName, section: string): void {
+  const path = join(REPO_ROOT, 'docs', 'benchmarks.md');
+  let text = existsSync(path) ? readFileSync(path, 'utf8') : DOC_HEADER;
+  const begin = `<!-- bench:${scenario}:begin -->`;
+  const end = `<!-- bench:${scenario}:end -->`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from >= 0 && to > from) {
+    text = text.slice(0, from) + section + text.slice(to + end.length);
+  } else {
+    text = `${text.trimEnd()}\n\n${section}\n`;
+  }
+  writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
+}
