@@ -105,6 +105,8 @@ export async function startGateway(options: {
     build: (drain: ApolloServerPlugin<GatewayContext>) =>
       new ApolloServer<GatewayContext>({
         gateway,
+        // runService owns SIGINT/SIGTERM: it drains every server, closes pools, then stops the database.
+        stopOnTerminationSignals: false,
         introspection: !production,
         includeStacktraceInErrorResponses: false,
         formatError: maskError,

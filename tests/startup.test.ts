@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,4 +28,37 @@ describe('npm start with bad configuration', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('Invalid configuration:\nPORT: Too small: expected number to be >=0\nDATABASE_URL: expected a postgres:// or postgresql:// URL');
   });
+});
+
+describe('npm start and SIGTERM', () => {
+  it('drains, stops the embedded PostgreSQL and exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'firmgraph-sigterm-'));
+    // The embedded server runs as the `postgres` OS user, which must be able to enter the directory.
+    chmodSync(dataDir, 0o755);
+    const port = 21000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        EMBEDDED_PG_PORT: String(port),
+        PORT: String(port + 1),
+        TENANCY_PORT: String(port + 2),
+        CRM_PORT: String(port + 3),
+        BILLING_PORT: String(port + 4),
+        DOCUMENTS_PORT: String(port + 5),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    await expect.poll(() => output, { timeout: 60_000, interval: 100 }).toContain('FirmGraph is ready');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
 });

@@ -84,6 +84,8 @@ export async function startSubgraph<TLoaders>(
     build: (drain: ApolloServerPlugin<Context>) =>
       new ApolloServer<Context>({
         schema,
+        // runService owns SIGINT/SIGTERM: it drains every server, closes pools, then stops the database.
+        stopOnTerminationSignals: false,
         introspection: development,
         includeStacktraceInErrorResponses: false,
         formatError: maskError,
