@@ -27,7 +27,10 @@ export interface Database {
    * tenant (design brief §3, wall 3). Commits when `work` resolves, rolls back when it throws.
    */
   withTenant<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Statements sent since the pool was created (for statement-count tests and benchmarks). */
+  /**
+   * SQL statements sent through drizzle since the pool was created: each unit of work's
+   * `set_config` and its queries, not the BEGIN/COMMIT around them (for tests and benchmarks).
+   */
   statementCount(): number;
   /** Waits for running queries, then closes every connection. */
   close(): Promise<void>;
@@ -39,15 +42,20 @@ export interface Database {
  */
 export function connectDatabase(url: string, options: { max?: number; applicationName?: string } = {}): Database {
   let statements = 0;
+  // No postgres.js `debug` hook: it captures a stack trace per query and exposes parameters on errors.
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'firmgraph' },
-    debug: () => {
-      statements += 1;
+  });
+  const db = drizzle(sql, {
+    schema,
+    logger: {
+      logQuery: () => {
+        statements += 1;
+      },
     },
   });
-  const db = drizzle(sql, { schema });
   return {
     db,
     sql,
