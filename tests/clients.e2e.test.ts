@@ -3,25 +3,9 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientRowText, connectAdmin, countClientRows } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { ARCHIVE_CLIENT, CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
-const CLIENT_FIELDS = 'id name email phone website currency status createdAt updatedAt archivedAt';
-const CREATE_CLIENT = /* GraphQL */ `
-  mutation CreateClient($input: CreateClientInput!) {
-    createClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
-  }
-`;
-const UPDATE_CLIENT = /* GraphQL */ `
-  mutation UpdateClient($input: UpdateClientInput!) {
-    updateClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
-  }
-`;
-const ARCHIVE_CLIENT = /* GraphQL */ `
-  mutation ArchiveClient($input: ArchiveClientInput!) {
-    archiveClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
-  }
-`;
-const CLIENT = /* GraphQL */ `query Client($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`;
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $search: String, $status: ClientStatus) {
     clients(first: $first, after: $after, last: $last, before: $before, search: $search, status: $status) {

@@ -4,23 +4,12 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientRowText, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
+import { ARCHIVE_CLIENT, CLIENT, UPDATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
-const CLIENT_FIELDS = 'id name email phone website currency status createdAt updatedAt archivedAt';
-const CLIENT = /* GraphQL */ `query Client($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`;
 const CLIENTS = /* GraphQL */ `
   query Clients($search: String, $status: ClientStatus) {
     clients(first: 100, search: $search, status: $status) { totalCount edges { node { id name status } } }
-  }
-`;
-const UPDATE_CLIENT = /* GraphQL */ `
-  mutation UpdateClient($input: UpdateClientInput!) {
-    updateClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
-  }
-`;
-const ARCHIVE_CLIENT = /* GraphQL */ `
-  mutation ArchiveClient($input: ArchiveClientInput!) {
-    archiveClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
   }
 `;
 const ACTIVE_FIRM_CLIENTS = /* GraphQL */ `
