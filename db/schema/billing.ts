@@ -2,8 +2,10 @@ import { sql } from 'drizzle-orm';
 import { bigint, check, date, index, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 
+/** The billing subgraph's PostgreSQL schema. */
 export const billing = pgSchema('billing');
 
+/** Invoice lifecycle: DRAFT (unnumbered) → OPEN (issued) → PAID, or VOID after issue. */
 export const invoiceStatusEnum = billing.enum('invoice_status', ['DRAFT', 'OPEN', 'PAID', 'VOID']);
 
 /** Amounts are integer minor units of `currency` (design brief §4). */
@@ -33,4 +35,5 @@ export const invoices = billing.table(
   ],
 );
 
+/** A stored invoice; `totalMinor` and `amountPaidMinor` are bigint minor units. */
 export type InvoiceRow = typeof invoices.$inferSelect;

@@ -2,10 +2,13 @@ import { sql } from 'drizzle-orm';
 import { check, index, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 
+/** The crm subgraph's PostgreSQL schema. */
 export const crm = pgSchema('crm');
 
+/** Client lifecycle: ACTIVE, or ARCHIVED once the firm stops working with the client. */
 export const clientStatusEnum = crm.enum('client_status', ['ACTIVE', 'ARCHIVED']);
 
+/** Client accounts of a firm; `currency` is the ISO 4217 code the client is billed in. */
 export const clients = crm.table(
   'clients',
   {
@@ -30,5 +33,7 @@ export const clients = crm.table(
   ],
 );
 
+/** A stored client account. */
 export type ClientRow = typeof clients.$inferSelect;
+/** `ACTIVE` or `ARCHIVED`. */
 export type ClientStatusValue = (typeof clientStatusEnum.enumValues)[number];

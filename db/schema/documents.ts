@@ -2,8 +2,10 @@ import { sql } from 'drizzle-orm';
 import { bigint, check, index, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 
+/** The documents subgraph's PostgreSQL schema. */
 export const documents = pgSchema('documents');
 
+/** Document metadata per client; `sizeBytes` is the current version's size in bytes. */
 export const documentRecords = documents.table(
   'documents',
   {
@@ -23,4 +25,5 @@ export const documentRecords = documents.table(
   ],
 );
 
+/** A stored document record. */
 export type DocumentRow = typeof documentRecords.$inferSelect;

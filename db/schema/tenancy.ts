@@ -2,8 +2,10 @@ import { sql } from 'drizzle-orm';
 import { foreignKey, index, pgPolicy, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { currentFirmId, currentUserId, tenantIsolationPolicy } from './tenant-policy.ts';
 
+/** The tenancy subgraph's PostgreSQL schema. */
 export const tenancy = pgSchema('tenancy');
 
+/** Staff roles in a firm, highest first. */
 export const roleEnum = tenancy.enum('role', ['OWNER', 'ADMIN', 'MANAGER', 'STAFF']);
 
 /** A firm is the tenant: its own row is visible in its own context, or to its members. */
@@ -42,6 +44,7 @@ export const users = tenancy.table('users', {
   disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
 });
 
+/** A user's role in one firm; a user may have one membership per firm. */
 export const memberships = tenancy.table(
   'memberships',
   {
@@ -94,6 +97,7 @@ export const refreshTokens = tenancy.table(
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
 
+/** Pending invitations to join a firm; the token is stored only as a SHA-256 hash. */
 export const invitations = tenancy.table(
   'invitations',
   {
@@ -115,9 +119,15 @@ export const invitations = tenancy.table(
   ],
 );
 
+/** A stored firm. */
 export type FirmRow = typeof firms.$inferSelect;
+/** A stored user; `passwordHash` is an argon2id PHC string. */
 export type UserRow = typeof users.$inferSelect;
+/** A stored membership. */
 export type MembershipRow = typeof memberships.$inferSelect;
+/** A stored session. */
 export type SessionRow = typeof sessions.$inferSelect;
+/** A stored invitation. */
 export type InvitationRow = typeof invitations.$inferSelect;
+/** `OWNER`, `ADMIN`, `MANAGER` or `STAFF`. */
 export type RoleValue = (typeof roleEnum.enumValues)[number];

@@ -22,6 +22,7 @@ export function strongPassword(): string {
   return `Fg-${randomBytes(12).toString('base64url')}-9q`;
 }
 
+/** The signUp mutation with every payload field the suites read. */
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) {

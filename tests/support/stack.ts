@@ -8,7 +8,9 @@ import { loadConfig, type Config } from '../../subgraphs/shared/config.ts';
 import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
 
 /** Fixed test secrets (32+ characters), so tests can forge tokens with the wrong key on purpose. */
+/** Access-token key of the test stack. */
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnop';
+/** Context-signing key of the test stack. */
 export const TEST_CONTEXT_SECRET = 'test-context-secret-0123456789abcdefghijkl';
 
 /** A GraphQL response as a client sees it. */
