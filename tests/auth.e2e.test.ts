@@ -204,6 +204,24 @@ describe('members and firms', () => {
     expect(again.data!.acceptInvitation.userErrors).toEqual([{ field: ['input', 'token'], code: 'INVALID_TOKEN' }]);
   });
 
+  it('lists the active firm’s members with their roles, page by page, to MANAGER and above only', async () => {
+    const owner = await signUpFirm(t);
+    const staffEmail = uniqueEmail('staff');
+    const invite = await t.gql(INVITE, { input: { email: staffEmail, role: 'STAFF' } }, owner.accessToken);
+    const staff = await t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() } });
+    const MEMBERS = 'query($after: String) { me { activeFirm { memberships(first: 1, after: $after) { totalCount edges { node { role user { email } } } pageInfo { hasNextPage endCursor } } } } }';
+
+    const first = await t.gql(MEMBERS, {}, owner.accessToken);
+    const page1 = first.data!.me.activeFirm.memberships;
+    expect(page1).toMatchObject({ totalCount: 2, edges: [{ node: { role: 'OWNER', user: { email: owner.email } } }], pageInfo: { hasNextPage: true } });
+    const second = await t.gql(MEMBERS, { after: page1.pageInfo.endCursor }, owner.accessToken);
+    expect(second.data!.me.activeFirm.memberships).toMatchObject({ edges: [{ node: { role: 'STAFF', user: { email: staffEmail } } }], pageInfo: { hasNextPage: false } });
+
+    const refused = await t.gql(MEMBERS, {}, staff.data!.acceptInvitation.session.accessToken);
+    expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(refused.data)).not.toContain(owner.email);
+  });
+
   it('does not let a MANAGER invite, nor an ADMIN grant OWNER', async () => {
     const owner = await signUpFirm(t);
     const adminEmail = uniqueEmail('admin');

@@ -85,4 +85,22 @@ describe('the Dashboard query', () => {
     expect(small.statements).toBeLessThanOrEqual(40);
     console.info(`Dashboard SQL statements per request: ${small.statements} (2 clients), ${large.statements} (20 clients)`);
   });
+
+  it('pages a client’s invoices and documents with after, without repeating or skipping', async () => {
+    const owner = await firmWithClients(1);
+    const PAGES = `query($after: String) { me { activeFirm { clients(first: 1) { edges { node {
+      documents(first: 2, after: $after) { totalCount edges { cursor node { filename } } pageInfo { hasNextPage endCursor } }
+      invoices(first: 1, after: $after) { totalCount edges { node { number } } pageInfo { hasNextPage endCursor } } } } } } } }`;
+    const node = async (after?: string) => (await t.gql(PAGES, { after }, owner.accessToken)).data!.me.activeFirm.clients.edges[0].node;
+    const first = await node();
+    expect(first.documents.edges.map((e: { node: { filename: string } }) => e.node.filename)).toHaveLength(2);
+    expect(first.documents.pageInfo.hasNextPage).toBe(true);
+    const rest = (await node(first.documents.pageInfo.endCursor)).documents;
+    expect(rest.totalCount).toBe(3);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    const all = [...first.documents.edges, ...rest.edges].map((e: { node: { filename: string } }) => e.node.filename).sort();
+    expect(all).toEqual(['doc-1.pdf', 'doc-2.pdf', 'doc-3.pdf']);
+    const invoicesAfter = (await node(first.invoices.pageInfo.endCursor)).invoices;
+    expect(invoicesAfter.edges.map((e: { node: { number: string } }) => e.node.number)).not.toContain(first.invoices.edges[0].node.number);
+  });
 });

@@ -13,7 +13,7 @@ CREATE TABLE "tenancy"."firms" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
 	"slug" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "firms_slug_unique" UNIQUE("slug")
 );
 --> statement-breakpoint
@@ -25,9 +25,9 @@ CREATE TABLE "tenancy"."invitations" (
 	"role" "tenancy"."role" NOT NULL,
 	"token_hash" text NOT NULL,
 	"invited_by_user_id" uuid NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"expires_at" timestamp with time zone NOT NULL,
-	"accepted_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"accepted_at" timestamp (3) with time zone,
 	CONSTRAINT "invitations_firm_id_id_pk" PRIMARY KEY("firm_id","id"),
 	CONSTRAINT "invitations_firm_token_key" UNIQUE("firm_id","token_hash")
 );
@@ -38,7 +38,7 @@ CREATE TABLE "tenancy"."memberships" (
 	"id" uuid NOT NULL,
 	"user_id" uuid NOT NULL,
 	"role" "tenancy"."role" NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "memberships_firm_id_id_pk" PRIMARY KEY("firm_id","id"),
 	CONSTRAINT "memberships_firm_user_key" UNIQUE("firm_id","user_id")
 );
@@ -48,9 +48,9 @@ CREATE TABLE "tenancy"."refresh_tokens" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"session_id" uuid NOT NULL,
 	"token_hash" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"expires_at" timestamp with time zone NOT NULL,
-	"used_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"used_at" timestamp (3) with time zone,
 	CONSTRAINT "refresh_tokens_token_hash_unique" UNIQUE("token_hash")
 );
 --> statement-breakpoint
@@ -58,9 +58,9 @@ CREATE TABLE "tenancy"."sessions" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"user_id" uuid NOT NULL,
 	"active_firm_id" uuid,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"expires_at" timestamp with time zone NOT NULL,
-	"revoked_at" timestamp with time zone
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"revoked_at" timestamp (3) with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "tenancy"."users" (
@@ -68,9 +68,9 @@ CREATE TABLE "tenancy"."users" (
 	"email" text NOT NULL,
 	"name" text NOT NULL,
 	"password_hash" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"disabled_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"disabled_at" timestamp (3) with time zone,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
@@ -83,9 +83,9 @@ CREATE TABLE "crm"."clients" (
 	"website" text,
 	"currency" text NOT NULL,
 	"status" "crm"."client_status" DEFAULT 'ACTIVE' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"archived_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"archived_at" timestamp (3) with time zone,
 	CONSTRAINT "clients_firm_id_id_pk" PRIMARY KEY("firm_id","id"),
 	CONSTRAINT "clients_currency_iso4217" CHECK ("crm"."clients"."currency" ~ '^[A-Z]{3}$')
 );
@@ -102,7 +102,7 @@ CREATE TABLE "billing"."invoices" (
 	"amount_paid_minor" bigint DEFAULT 0 NOT NULL,
 	"issue_date" date,
 	"due_date" date,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "invoices_firm_id_id_pk" PRIMARY KEY("firm_id","id"),
 	CONSTRAINT "invoices_firm_number_key" UNIQUE("firm_id","number"),
 	CONSTRAINT "invoices_amounts_valid" CHECK ("billing"."invoices"."total_minor" >= 0 and "billing"."invoices"."amount_paid_minor" between 0 and "billing"."invoices"."total_minor"),
@@ -118,7 +118,7 @@ CREATE TABLE "documents"."documents" (
 	"filename" text NOT NULL,
 	"content_type" text NOT NULL,
 	"size_bytes" bigint NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "documents_firm_id_id_pk" PRIMARY KEY("firm_id","id"),
 	CONSTRAINT "documents_size_nonnegative" CHECK ("documents"."documents"."size_bytes" >= 0)
 );

@@ -22,7 +22,7 @@ export const invoices = billing.table(
     amountPaidMinor: bigint('amount_paid_minor', { mode: 'bigint' }).notNull().default(sql`0`),
     issueDate: date('issue_date', { mode: 'string' }),
     dueDate: date('due_date', { mode: 'string' }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),

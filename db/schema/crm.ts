@@ -20,9 +20,9 @@ export const clients = crm.table(
     website: text('website'),
     currency: text('currency').notNull(),
     status: clientStatusEnum('status').notNull().default('ACTIVE'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date', precision: 3 }),
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),

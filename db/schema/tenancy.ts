@@ -15,7 +15,7 @@ export const firms = tenancy.table(
     id: uuid('id').primaryKey(),
     name: text('name').notNull(),
     slug: text('slug').notNull().unique(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
   () => [
     pgPolicy('firms_tenant_isolation', {
@@ -39,9 +39,9 @@ export const users = tenancy.table('users', {
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   passwordHash: text('password_hash').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+  disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date', precision: 3 }),
 });
 
 /** A user's role in one firm; a user may have one membership per firm. */
@@ -52,7 +52,7 @@ export const memberships = tenancy.table(
     id: uuid('id').notNull(),
     userId: uuid('user_id').notNull().references(() => users.id),
     role: roleEnum('role').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
@@ -76,9 +76,9 @@ export const sessions = tenancy.table(
     id: uuid('id').primaryKey(),
     userId: uuid('user_id').notNull().references(() => users.id),
     activeFirmId: uuid('active_firm_id'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date', precision: 3 }),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
@@ -90,9 +90,9 @@ export const refreshTokens = tenancy.table(
     id: uuid('id').primaryKey(),
     sessionId: uuid('session_id').notNull().references(() => sessions.id),
     tokenHash: text('token_hash').notNull().unique(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date', precision: 3 }),
   },
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
@@ -107,9 +107,9 @@ export const invitations = tenancy.table(
     role: roleEnum('role').notNull(),
     tokenHash: text('token_hash').notNull(),
     invitedByUserId: uuid('invited_by_user_id').notNull().references(() => users.id),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
-    acceptedAt: timestamp('accepted_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, mode: 'date', precision: 3 }),
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),

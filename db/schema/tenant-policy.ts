@@ -1,6 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { pgPolicy } from 'drizzle-orm/pg-core';
 
+// Every timestamp column is timestamptz(3): millisecond precision, like a JavaScript Date, so a
+// keyset cursor built from a row's createdAt compares exactly equal to the stored value.
+
 /**
  * The firm the current transaction acts for: `app.firm_id`, set by `withTenant` as the
  * transaction's first statement. NULL when unset, so a query with no tenant sees no rows.
