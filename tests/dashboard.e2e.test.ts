@@ -103,4 +103,20 @@ describe('the Dashboard query', () => {
     const invoicesAfter = (await node(first.invoices.pageInfo.endCursor)).invoices;
     expect(invoicesAfter.edges.map((e: { node: { number: string } }) => e.node.number)).not.toContain(first.invoices.edges[0].node.number);
   });
+
+  it('pages clients with accented and non-Latin names one by one without repeats or gaps', async () => {
+    const owner = await signUpFirm(t);
+    const names = ['Émile Conseil', 'Ångström AB', 'zeta', 'Zürich Partners', 'alpha', 'Ölkers GmbH', 'İstanbul Danışmanlık', 'Δέλτα ΑΕ'];
+    await createClients(t, owner.accessToken, names);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let i = 0; i < names.length + 1; i++) {
+      const page = await t.gql('query($after: String) { clients(first: 1, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }', { after }, owner.accessToken);
+      expect(page.errors).toBeUndefined();
+      seen.push(...page.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name));
+      if (!page.data!.clients.pageInfo.hasNextPage) break;
+      after = page.data!.clients.pageInfo.endCursor;
+    }
+    expect([...seen].sort()).toEqual([...names].sort());
+  });
 });

@@ -20,12 +20,16 @@ function filterWhere({ firmId, status, search }: ClientFilter): SQL {
   return and(...conditions)!;
 }
 
-/** Sort key of the client list: lower-cased name, then id. Matches `clients_firm_status_name_idx`. */
+/**
+ * Cursor values of a client: its name as stored, then id. The list sorts by PostgreSQL's
+ * `lower(name)` (matching `clients_firm_status_name_idx`), and the comparison lowers the cursor's
+ * name in SQL too, because JavaScript's toLowerCase and PostgreSQL's lower() differ outside ASCII.
+ */
 export function clientSortKey(row: ClientRow): [string, string] {
-  return [row.name.toLowerCase(), row.id];
+  return [row.name, row.id];
 }
 
-/** Shape of a client-list cursor: the sort key of its row. */
+/** Shape of a client-list cursor: the name and id of its row. */
 export const CLIENT_CURSOR = z.tuple([z.string(), z.uuid()]);
 
 /**
@@ -38,7 +42,7 @@ export async function listClients(tx: Tx, filter: ClientFilter & { page: PageReq
   const conditions = [filterWhere(filter)];
   if (page.cursor) {
     const [name, id] = page.cursor;
-    conditions.push(page.direction === 'forward' ? sql`${key} > (${name}, ${id}::uuid)` : sql`${key} < (${name}, ${id}::uuid)`);
+    conditions.push(page.direction === 'forward' ? sql`${key} > (lower(${name}), ${id}::uuid)` : sql`${key} < (lower(${name}), ${id}::uuid)`);
   }
   const order = page.direction === 'forward' ? sql`lower(${clients.name}) asc, ${clients.id} asc` : sql`lower(${clients.name}) desc, ${clients.id} desc`;
   return tx
