@@ -67,9 +67,25 @@ export async function childPagesByParent<T>(
   return pages;
 }
 
+/** Number of children per parent, for connections where only `totalCount` is selected. */
+export async function childCountsByParent(
+  tx: Tx,
+  options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[] },
+): Promise<Map<string, ChildPage<never>>> {
+  const { table, parentColumn, firmId, parentIds } = options;
+  const rows = await tx
+    .select({ parentKey: sql<string>`${parentColumn}`, total: sql<number>`count(*)::int` })
+    .from(table)
+    .where(and(eq(table.firmId, firmId), inArray(parentColumn, [...parentIds])))
+    .groupBy(parentColumn);
+  return new Map(rows.map(({ parentKey, total }) => [parentKey, { rows: [], total }]));
+}
+
 /**
  * A per-request factory of DataLoaders that turn parent ids into connections of their children
  * (one loader per distinct page arguments, so `invoices(first: 5)` on 20 clients is one statement).
+ * With `countOnly` (the query selects `totalCount` but neither `edges` nor `pageInfo`) it counts
+ * instead of reading rows; the connection's `edges` are then empty and `pageInfo` unknown.
  * Actors without an active firm get empty connections.
  *
  * @throws BAD_USER_INPUT (from `parsePageArgs`) for invalid page arguments or `last`/`before`.
@@ -79,19 +95,21 @@ export function childConnectionLoaders<T extends { createdAt: Date; id: string }
   firmId: string | null;
   table: ChildTable;
   parentColumn: PgColumn;
-}): (args: PageArgs) => DataLoader<string, Connection<T>> {
+}): (args: PageArgs, countOnly: boolean) => DataLoader<string, Connection<T>> {
   const loaders = new Map<string, DataLoader<string, Connection<T>>>();
-  return (args) => {
-    const key = JSON.stringify([args.first ?? null, args.after ?? null]);
+  return (args, countOnly) => {
+    const key = JSON.stringify([args.first ?? null, args.after ?? null, countOnly]);
     let loader = loaders.get(key);
     if (!loader) {
       if (args.last != null || args.before != null) throw badUserInput('This connection pages forward only: use `first` and `after`.');
       const page = parsePageArgs(args, CREATED_AT_CURSOR);
       const { firmId } = options;
       loader = new DataLoader(async (parentIds) => {
-        const pages = firmId
+        const pages: Map<string, ChildPage<T>> = firmId
           ? await options.database.withTenant({ firmId }, (tx) =>
-              childPagesByParent<T>(tx, { ...options, firmId, parentIds, page }),
+              countOnly
+                ? childCountsByParent(tx, { ...options, firmId, parentIds })
+                : childPagesByParent<T>(tx, { ...options, firmId, parentIds, page }),
             )
           : new Map<string, ChildPage<T>>();
         return parentIds.map((id) => {

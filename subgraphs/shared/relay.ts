@@ -103,6 +103,11 @@ export function toConnection<T>(
   };
 }
 
+/** True when the connection field's selection asks for `totalCount` and nothing that needs rows. */
+export function selectsOnlyTotalCount(info: GraphQLResolveInfo): boolean {
+  return !selectsField(info, 'edges') && !selectsField(info, 'pageInfo');
+}
+
 /** True when the current field's selection (fragments included) asks for `name`, e.g. `totalCount`. */
 export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
   const visit = (set: SelectionSetNode | undefined): boolean =>

@@ -14,7 +14,7 @@ export interface InvoiceLoaders {
   /** Unpaid OPEN-invoice amounts of a client, in minor units per currency. */
   openBalanceByClient: DataLoader<string, Map<string, bigint>>;
   /** A client's invoices, newest first, one loader per page arguments. */
-  invoicesByClient: (args: PageArgs) => DataLoader<string, Connection<InvoiceRow>>;
+  invoicesByClient: (args: PageArgs, countOnly: boolean) => DataLoader<string, Connection<InvoiceRow>>;
 }
 
 /** Creates the request's loaders; each batch is one `withTenant` transaction with one SELECT. */

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import { selectsOnlyTotalCount } from '../../shared/relay.ts';
 import { clientBalance, clientInvoices, findInvoice, invoiceAmounts } from './invoice-service.ts';
 
 /** Resolvers of `Invoice`, the billing fields of `Client`, and the invoice root fields. */
@@ -9,7 +10,7 @@ export const invoiceResolvers: Resolvers = {
   Client: {
     __resolveReference: (reference) => reference,
     balance: (client, _args, ctx) => clientBalance(ctx, client),
-    invoices: (client, args, ctx) => clientInvoices(ctx, client.id, args),
+    invoices: (client, args, ctx, info) => clientInvoices(ctx, client.id, args, selectsOnlyTotalCount(info)),
   },
   Invoice: {
     __resolveReference: (reference, ctx) => findInvoice(ctx, reference.id),

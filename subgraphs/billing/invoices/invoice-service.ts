@@ -23,10 +23,13 @@ export async function clientBalance(ctx: BillingContext, client: BillingClientRe
   return money(dueByCurrency.get(currency) ?? 0n, currency);
 }
 
-/** A client's invoices, newest first. Requires `invoice:read`. */
-export async function clientInvoices(ctx: BillingContext, clientId: string, args: PageArgs): Promise<Connection<InvoiceRow>> {
+/**
+ * A client's invoices, newest first. Requires `invoice:read`.
+ * @param countOnly the query selects only `totalCount`, so no rows are read.
+ */
+export async function clientInvoices(ctx: BillingContext, clientId: string, args: PageArgs, countOnly: boolean): Promise<Connection<InvoiceRow>> {
   assertCan(ctx.actor, 'invoice:read');
-  return ctx.loaders.invoicesByClient(args).load(clientId);
+  return ctx.loaders.invoicesByClient(args, countOnly).load(clientId);
 }
 
 /** An invoice of the active firm, or null (unknown, malformed or other firms' ids alike). Requires `invoice:read`. */

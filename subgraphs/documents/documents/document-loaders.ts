@@ -12,7 +12,7 @@ export interface DocumentLoaders {
   /** Document by id within the active firm; null for unknown ids and other firms' ids. */
   documentById: DataLoader<string, DocumentRow | null>;
   /** A client's documents, newest first, one loader per page arguments. */
-  documentsByClient: (args: PageArgs) => DataLoader<string, Connection<DocumentRow>>;
+  documentsByClient: (args: PageArgs, countOnly: boolean) => DataLoader<string, Connection<DocumentRow>>;
 }
 
 /** Creates the request's loaders; each batch is one `withTenant` transaction with one SELECT. */

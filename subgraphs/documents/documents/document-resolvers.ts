@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import { selectsOnlyTotalCount } from '../../shared/relay.ts';
 import { clientDocuments, findDocument } from './document-service.ts';
 
 /** Resolvers of `Document`, `Client.documents` and the document root fields. */
@@ -8,7 +9,7 @@ export const documentResolvers: Resolvers = {
   },
   Client: {
     __resolveReference: (reference) => reference,
-    documents: (client, args, ctx) => clientDocuments(ctx, client.id, args),
+    documents: (client, args, ctx, info) => clientDocuments(ctx, client.id, args, selectsOnlyTotalCount(info)),
   },
   Document: {
     __resolveReference: (reference, ctx) => findDocument(ctx, reference.id),

@@ -9,10 +9,13 @@ export interface DocumentsClientReference {
   id: string;
 }
 
-/** A client's documents, newest first. Requires `document:read`. */
-export async function clientDocuments(ctx: DocumentsContext, clientId: string, args: PageArgs): Promise<Connection<DocumentRow>> {
+/**
+ * A client's documents, newest first. Requires `document:read`.
+ * @param countOnly the query selects only `totalCount`, so no rows are read.
+ */
+export async function clientDocuments(ctx: DocumentsContext, clientId: string, args: PageArgs, countOnly: boolean): Promise<Connection<DocumentRow>> {
   assertCan(ctx.actor, 'document:read');
-  return ctx.loaders.documentsByClient(args).load(clientId);
+  return ctx.loaders.documentsByClient(args, countOnly).load(clientId);
 }
 
 /** A document of the active firm, or null (unknown, malformed or other firms' ids alike). Requires `document:read`. */
