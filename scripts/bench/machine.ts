@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
+import { allStats, type ProcStat } from './processes.ts';
 
 /** The machine a benchmark ran on, recorded next to every figure. */
 export interface MachineInfo {
@@ -49,39 +50,12 @@ export interface CpuSnapshot {
   ours: number;
 }
 
-interface ProcCpu {
-  ppid: number;
-  pgrp: number;
-  /** utime + stime, in ticks. */
-  own: number;
-  /** cutime + cstime: children that exited and were reaped, in ticks. */
-  reaped: number;
-}
-
-function readProcCpu(pid: number): ProcCpu | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; fields[0] is field 3 (state).
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const num = (index: number) => Number(fields[index] ?? 0);
-    return { ppid: num(1), pgrp: num(2), own: num(11) + num(12), reaped: num(13) + num(14) };
-  } catch {
-    return null;
-  }
-}
-
-function allProcCpu(): Map<number, ProcCpu> {
-  const procs = new Map<number, ProcCpu>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cpu = readProcCpu(Number(entry));
-    if (cpu) procs.set(Number(entry), cpu);
-  }
-  return procs;
+function allProcCpu(): Map<number, ProcStat> {
+  return new Map(allStats().map((stat) => [stat.pid, stat]));
 }
 
 /** `roots` and every live descendant of them. */
-function withDescendants(procs: Map<number, ProcCpu>, roots: Iterable<number>): Set<number> {
+function withDescendants(procs: Map<number, ProcStat>, roots: Iterable<number>): Set<number> {
   const found = new Set(roots);
   let grew = true;
   while (grew) {

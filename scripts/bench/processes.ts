@@ -342,25 +342,34 @@ function isAlive(pid: number): boolean {
   return stat !== null && stat.state !== 'Z';
 }
 
-interface ProcStat {
+/** One process as `/proc/<pid>/stat` describes it (proc(5)); CPU times are in clock ticks. */
+export interface ProcStat {
   pid: number;
   ppid: number;
   pgrp: number;
   state: string;
+  /** utime + stime. */
+  own: number;
+  /** cutime + cstime: children that exited and were reaped. */
+  reaped: number;
 }
 
-function readStat(pid: number): ProcStat | null {
+/** Reads `/proc/<pid>/stat`, or null when the process is gone. */
+export function readStat(pid: number): ProcStat | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may contain spaces; fields follow the last ')'.
+    // The command name is in parentheses and may contain spaces; fields follow the last ')',
+    // starting with field 3 (state).
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+    const num = (index: number) => Number(fields[index] ?? 0);
+    return { pid, state: fields[0] ?? '?', ppid: num(1), pgrp: num(2), own: num(11) + num(12), reaped: num(13) + num(14) };
   } catch {
     return null;
   }
 }
 
-function allStats(): ProcStat[] {
+/** Every process on the machine, read from `/proc`. */
+export function allStats(): ProcStat[] {
   const stats: ProcStat[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
