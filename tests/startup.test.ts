@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,8 +33,6 @@ describe('npm start with bad configuration', () => {
 describe('npm start and SIGTERM', () => {
   it('drains, stops the embedded PostgreSQL and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'firmgraph-sigterm-'));
-    // The embedded server runs as the `postgres` OS user, which must be able to enter the directory.
-    chmodSync(dataDir, 0o755);
     const port = 21000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env: {
