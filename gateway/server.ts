@@ -7,14 +7,13 @@ import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../subgraphs/shared/config.ts';
-import { PUBLIC_ERROR_CODES, unauthenticated } from '../subgraphs/shared/errors.ts';
+import { PUBLIC_ERROR_CODES } from '../subgraphs/shared/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
 import { databaseReady } from '../subgraphs/shared/subgraph-server.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
-import { resolveSessionActor } from '../subgraphs/tenancy/identity/identity-service.ts';
-import { verifyAccessToken } from '../subgraphs/tenancy/identity/tokens.ts';
+import { authenticate } from './authenticate.ts';
 import { SUPERGRAPH_PATH } from './compose.ts';
 
 /** Per-operation context of the gateway. */
@@ -51,25 +50,6 @@ class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
-
-/**
- * Authenticates one HTTP request (design brief §3): no `Authorization` header is an anonymous
- * caller; `Bearer <access token>` must verify and name a live session, else `UNAUTHENTICATED`.
- * Tenant and roles come from the session in the database, never from the client.
- */
-export async function authenticate(
-  authorization: string | undefined,
-  deps: { database: Database; jwtKey: Uint8Array },
-): Promise<Actor> {
-  if (!authorization) return { kind: 'ANONYMOUS' };
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
-  if (!match) throw unauthenticated('Malformed Authorization header', 401);
-  const claims = await verifyAccessToken(match[1]!, deps.jwtKey);
-  if (!claims) throw unauthenticated('Invalid or expired access token', 401);
-  const session = await resolveSessionActor(deps.database, claims);
-  if (!session) throw unauthenticated('Session has ended', 401);
-  return { kind: 'STAFF', ...session };
-}
 
 /**
  * Starts the public gateway: `@apollo/gateway` over the supergraph composed at build time
@@ -121,7 +101,8 @@ export async function startGateway(options: {
       const offered = req.headers['x-request-id'];
       const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
       const actor = await authenticate(req.headers.authorization, { database, jwtKey });
-      return { actor, requestId, signedContext: await signContext({ actor, requestId }, contextSigningKey) };
+      const origin = { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null };
+      return { actor, requestId, signedContext: await signContext({ actor, requestId, origin }, contextSigningKey) };
     },
     readiness: async () => {
       const checks: Record<string, boolean> = { database: await databaseReady(database) };

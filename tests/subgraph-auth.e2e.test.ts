@@ -49,8 +49,11 @@ function ownerActor(owner: FirmOwner): Extract<Actor, { kind: 'STAFF' }> {
   return { kind: 'STAFF', userId: owner.userId, sessionId: sid, firmId: owner.firmId, roles: ['OWNER'] };
 }
 
+/** A loopback caller without a user agent. */
+const TEST_ORIGIN = { ip: '127.0.0.1', userAgent: null };
+
 /** A valid context, signed with the test stack's key, as the gateway would send it. */
-const validContext = (actor: Actor) => signContext({ actor, requestId: `test-${randomUUID()}` }, hmacKey(TEST_CONTEXT_SECRET));
+const validContext = (actor: Actor) => signContext({ actor, requestId: `test-${randomUUID()}`, origin: TEST_ORIGIN }, hmacKey(TEST_CONTEXT_SECRET));
 
 const clientRepresentation = (id: string) => ({ r: [{ __typename: 'Client', id }] });
 
@@ -78,14 +81,14 @@ describe('requests without a valid gateway-signed context', () => {
   });
 
   it('refuses a context signed with the wrong key', async () => {
-    const forged = await signContext({ actor: ownerActor(a), requestId: 'forged-request' }, hmacKey('another-context-secret-0123456789abcdef'));
+    const forged = await signContext({ actor: ownerActor(a), requestId: 'forged-request', origin: TEST_ORIGIN }, hmacKey('another-context-secret-0123456789abcdef'));
     await expectRefused('crm', ENTITIES, clientRepresentation(aClient), forged);
     await expectRefused('crm', CLIENTS, {}, forged);
   });
 
   it('refuses an expired context', async () => {
     const past = Math.floor(Date.now() / 1000) - 3600;
-    const expired = await new SignJWT({ act: ownerActor(a), rid: 'expired-request' })
+    const expired = await new SignJWT({ act: ownerActor(a), rid: 'expired-request', ip: null, ua: null })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer('firmgraph-gateway')
       .setAudience('firmgraph-subgraph')

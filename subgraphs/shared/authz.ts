@@ -3,24 +3,37 @@ import { forbidden, unauthenticated } from './errors.ts';
 import type { Permission } from './permissions.ts';
 import { can, type Actor } from './signed-context.ts';
 
-/** A staff actor acting inside a firm. */
-export type FirmActor = Extract<Actor, { kind: 'STAFF' }> & { firmId: string };
+/** Any signed-in actor acting inside a firm: staff, API key, or operator under a break-glass grant. */
+export type FirmActor = Exclude<Actor, { kind: 'ANONYMOUS' }> & { firmId: string };
+
+/** A staff user acting inside their active firm. */
+export type FirmStaffActor = Extract<Actor, { kind: 'STAFF' }> & { firmId: string };
 
 /**
  * Service-layer check of the permission catalogue (design brief §3, wall 2). Deny is the default.
- * @returns the actor narrowed to a staff member of an active firm.
- * @throws UNAUTHENTICATED for anonymous callers; FORBIDDEN when the role lacks `permission`.
+ * @returns the actor narrowed to one acting inside a firm.
+ * @throws UNAUTHENTICATED for anonymous callers; FORBIDDEN when roles, scopes or grant lack `permission`.
  */
 export function assertCan(actor: Actor, permission: Permission): FirmActor {
-  if (actor.kind !== 'STAFF') throw unauthenticated();
+  if (actor.kind === 'ANONYMOUS') throw unauthenticated();
   if (!can(actor, permission)) throw forbidden();
   return actor as FirmActor;
+}
+
+/**
+ * Like `assertCan`, for actions only a human member of the firm may take (inviting members,
+ * changing their own account): API keys and operators get FORBIDDEN even when scoped.
+ */
+export function assertStaffCan(actor: Actor, permission: Permission): FirmStaffActor {
+  const acting = assertCan(actor, permission);
+  if (acting.kind !== 'STAFF') throw forbidden();
+  return acting as FirmStaffActor;
 }
 
 const permissionRules = new Map<Permission, ReturnType<ReturnType<typeof rule>>>();
 
 /**
- * graphql-shield rule: the caller's role in the active firm grants `permission`. Cached per request.
+ * graphql-shield rule: the caller's roles, scopes or grant allow `permission`. Cached per request.
  * Anonymous callers get UNAUTHENTICATED; signed-in callers without the permission get FORBIDDEN.
  */
 export function allowedTo(permission: Permission) {
@@ -34,7 +47,7 @@ export function allowedTo(permission: Permission) {
   return existing;
 }
 
-/** graphql-shield rule: a signed-in staff user with an active firm (for `_entities`). */
+/** graphql-shield rule: a signed-in actor acting inside a firm (for `_entities`). */
 export const isFirmMember = rule('isFirmMember', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
   context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.firmId !== null,
 );

@@ -4,15 +4,25 @@ import type { RoleValue } from '../../db/schema/tenancy.ts';
  * The closed permission catalogue (design brief §3, wall 2), as `resource:verb`.
  * A typo does not compile.
  */
-export type Permission =
-  | 'firm:read'
-  | 'member:read'
-  | 'member:invite'
-  | 'client:read'
-  | 'client:write'
-  | 'client:archive'
-  | 'invoice:read'
-  | 'document:read';
+export const PERMISSIONS = [
+  'firm:read',
+  'member:read',
+  'member:invite',
+  'client:read',
+  'client:write',
+  'client:archive',
+  'invoice:read',
+  'document:read',
+] as const;
+
+/** One `resource:verb` of the closed catalogue. */
+export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * Permissions that only read. A platform operator under a live break-glass grant holds exactly
+ * these for the grant's firm (design brief §3: break-glass access is read-only).
+ */
+export const READ_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS.filter((p) => p.endsWith(':read')));
 
 const STAFF: readonly Permission[] = ['firm:read', 'client:read', 'document:read'];
 const MANAGER: readonly Permission[] = [...STAFF, 'member:read', 'client:write', 'client:archive', 'invoice:read'];

@@ -1,7 +1,7 @@
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Permission } from './permissions.ts';
-import { ROLE_PERMISSIONS } from './permissions.ts';
+import { PERMISSIONS, READ_PERMISSIONS, ROLE_PERMISSIONS } from './permissions.ts';
 
 /** The header that carries the gateway-signed context to subgraphs. */
 export const CONTEXT_HEADER = 'x-firmgraph-context';
@@ -15,6 +15,7 @@ const RoleSchema = z.enum(['OWNER', 'ADMIN', 'MANAGER', 'STAFF']);
 
 const ActorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ANONYMOUS') }),
+  // A firm's staff user, signed in with email and password (and TOTP when enrolled).
   z.object({
     kind: z.literal('STAFF'),
     userId: z.uuid(),
@@ -23,26 +24,59 @@ const ActorSchema = z.discriminatedUnion('kind', [
     firmId: z.uuid().nullable(),
     roles: z.array(RoleSchema),
   }),
+  // A partner integration's API key: one firm, limited to the key's scopes.
+  z.object({
+    kind: z.literal('API_KEY'),
+    apiKeyId: z.uuid(),
+    firmId: z.uuid(),
+    scopes: z.array(z.enum(PERMISSIONS)),
+  }),
+  // A platform operator: no tenant data, except read-only under a live break-glass grant.
+  z.object({
+    kind: z.literal('OPERATOR'),
+    operatorId: z.uuid(),
+    sessionId: z.uuid(),
+    /** The firm of the live break-glass grant the operator acts under; null without one. */
+    firmId: z.uuid().nullable(),
+    grantId: z.uuid().nullable(),
+  }),
 ]);
 
-/** Who is calling, as resolved by the gateway from the bearer token. */
+/** Who is calling, as resolved by the gateway from the bearer token or API key. */
 export type Actor = z.infer<typeof ActorSchema>;
+
+/** Where the request came from, for the audit log. Never used for authorization. */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
 
 /** What the gateway resolved for one operation (design brief §3). */
 export interface RequestIdentity {
   actor: Actor;
   /** Correlates logs across gateway and subgraphs; also given to clients on internal errors. */
   requestId: string;
+  origin: RequestOrigin;
 }
 
-const ClaimsSchema = z.object({ act: ActorSchema, rid: z.string().min(1).max(100) });
+const ClaimsSchema = z.object({
+  act: ActorSchema,
+  rid: z.string().min(1).max(100),
+  ip: z.string().max(100).nullable(),
+  ua: z.string().max(512).nullable(),
+});
 
 /**
  * Signs an identity into a compact HS256 JWT (`iss` gateway, `aud` subgraph, 30 s `exp`) for the
- * `x-firmgraph-context` header. Only the gateway calls this.
+ * `x-firmgraph-context` header. Only the gateway calls this. The user agent is cut to 512 characters.
  */
 export async function signContext(identity: RequestIdentity, key: Uint8Array): Promise<string> {
-  return new SignJWT({ act: identity.actor, rid: identity.requestId })
+  return new SignJWT({
+    act: identity.actor,
+    rid: identity.requestId,
+    ip: identity.origin.ip,
+    ua: identity.origin.userAgent?.slice(0, 512) ?? null,
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -60,7 +94,9 @@ export async function verifyContext(token: string | undefined, key: Uint8Array):
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
     const claims = ClaimsSchema.safeParse(payload);
-    return claims.success ? { actor: claims.data.act, requestId: claims.data.rid } : null;
+    if (!claims.success) return null;
+    const { act, rid, ip, ua } = claims.data;
+    return { actor: act, requestId: rid, origin: { ip, userAgent: ua } };
   } catch {
     return null;
   }
@@ -71,7 +107,27 @@ export function hmacKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** True when the actor is staff with an active firm whose roles grant `permission`. */
+/**
+ * The firm whose data the actor may reach in this request: a staff user's active firm, an API
+ * key's firm, or the firm of an operator's live break-glass grant. Null means no tenant rows at all.
+ */
+export function actingFirmId(actor: Actor): string | null {
+  return actor.kind === 'ANONYMOUS' ? null : actor.firmId;
+}
+
+/**
+ * True when the actor, acting in a firm, holds `permission`: through its roles (staff), its
+ * scopes (API key), or a live break-glass grant, which allows read permissions only (operator).
+ */
 export function can(actor: Actor, permission: Permission): boolean {
-  return actor.kind === 'STAFF' && actor.firmId !== null && actor.roles.some((role) => ROLE_PERMISSIONS[role].has(permission));
+  switch (actor.kind) {
+    case 'ANONYMOUS':
+      return false;
+    case 'STAFF':
+      return actor.firmId !== null && actor.roles.some((role) => ROLE_PERMISSIONS[role].has(permission));
+    case 'API_KEY':
+      return actor.scopes.includes(permission);
+    case 'OPERATOR':
+      return actor.firmId !== null && actor.grantId !== null && READ_PERMISSIONS.has(permission);
+  }
 }

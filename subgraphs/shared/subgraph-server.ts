@@ -11,12 +11,14 @@ import type { Config } from './config.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from './http.ts';
 import type { Logger } from './logger.ts';
-import { CONTEXT_HEADER, hmacKey, verifyContext, type Actor, type RequestIdentity } from './signed-context.ts';
+import { CONTEXT_HEADER, hmacKey, verifyContext, type Actor, type RequestIdentity, type RequestOrigin } from './signed-context.ts';
 
 /** What every subgraph resolver receives. Each subgraph adds its own per-request `loaders`. */
 export interface SubgraphContext<TLoaders> {
   actor: Actor;
   requestId: string;
+  /** The caller's IP and user agent as the gateway saw them, for the audit log only. */
+  origin: RequestOrigin;
   database: Database;
   config: Config;
   log: Logger;
@@ -99,6 +101,7 @@ export async function startSubgraph<TLoaders>(
       return {
         actor: identity.actor,
         requestId: identity.requestId,
+        origin: identity.origin,
         database,
         config,
         log,

@@ -4,7 +4,7 @@ import { invoices, type InvoiceRow } from '../../../db/schema/billing.ts';
 import { childConnectionLoaders } from '../../shared/child-pages.ts';
 import type { Connection, PageArgs } from '../../shared/relay.ts';
 import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import type { Actor } from '../../shared/signed-context.ts';
+import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
 import { getInvoicesByIds, openBalancesByClient } from './invoice-store.ts';
 
 /** Per-request loaders of the billing subgraph. */
@@ -19,7 +19,7 @@ export interface InvoiceLoaders {
 
 /** Creates the request's loaders; each batch is one `withTenant` transaction with one SELECT. */
 export function createInvoiceLoaders({ actor, database }: { actor: Actor; database: Database }): InvoiceLoaders {
-  const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
+  const firmId = actingFirmId(actor);
   return {
     invoiceById: rowsByIdLoader({
       database,

@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import type { Actor } from '../../shared/signed-context.ts';
+import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
 import { getClientsByIds } from './client-store.ts';
 
 /** Per-request loaders of the crm subgraph. */
@@ -13,7 +13,7 @@ export interface ClientLoaders {
 
 /** Creates the request's loaders. Each batch is one `withTenant` transaction with one SELECT. */
 export function createClientLoaders({ actor, database }: { actor: Actor; database: Database }): ClientLoaders {
-  const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
+  const firmId = actingFirmId(actor);
   return {
     clientById: rowsByIdLoader({
       database,

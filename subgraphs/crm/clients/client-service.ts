@@ -3,6 +3,7 @@ import { assertCan } from '../../shared/authz.ts';
 import { badUserInput, notFound } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
+import { actingFirmId } from '../../shared/signed-context.ts';
 import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
 import type { CrmContext } from '../crm-context.ts';
 import {
@@ -157,5 +158,5 @@ export async function archiveClient(ctx: CrmContext, clientId: string): Promise<
 
 /** The crm subgraph resolves a `Firm` reference only for the caller's active firm; any other is null. */
 export function resolveFirmReference(ctx: CrmContext, reference: FirmReference): FirmReference | null {
-  return ctx.actor.kind === 'STAFF' && ctx.actor.firmId === reference.id ? { id: reference.id } : null;
+  return actingFirmId(ctx.actor) === reference.id ? { id: reference.id } : null;
 }

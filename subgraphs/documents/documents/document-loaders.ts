@@ -4,7 +4,7 @@ import { documentRecords, type DocumentRow } from '../../../db/schema/documents.
 import { childConnectionLoaders } from '../../shared/child-pages.ts';
 import type { Connection, PageArgs } from '../../shared/relay.ts';
 import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import type { Actor } from '../../shared/signed-context.ts';
+import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
 import { getDocumentsByIds } from './document-store.ts';
 
 /** Per-request loaders of the documents subgraph. */
@@ -17,7 +17,7 @@ export interface DocumentLoaders {
 
 /** Creates the request's loaders; each batch is one `withTenant` transaction with one SELECT. */
 export function createDocumentLoaders({ actor, database }: { actor: Actor; database: Database }): DocumentLoaders {
-  const firmId = actor.kind === 'STAFF' ? actor.firmId : null;
+  const firmId = actingFirmId(actor);
   return {
     documentById: rowsByIdLoader({
       database,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../../db/client.ts';
 import type { FirmRow, InvitationRow, MembershipRow, RoleValue, UserRow } from '../../../db/schema/tenancy.ts';
-import { assertCan } from '../../shared/authz.ts';
+import { assertCan, assertStaffCan } from '../../shared/authz.ts';
 import { forbidden, unauthenticated } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { ROLE_RANK } from '../../shared/permissions.ts';
@@ -108,7 +108,7 @@ export async function firmMemberships(ctx: TenancyContext, firm: FirmRow, args: 
   if (firm.id !== actor.firmId) throw forbidden('Switch to this firm to see its members');
   const page = parsePageArgs(args, CREATED_AT_CURSOR);
   const after = page.cursor;
-  const { rows, total } = await ctx.database.withTenant({ firmId: actor.firmId, userId: actor.userId }, async (tx) => ({
+  const { rows, total } = await ctx.database.withTenant({ firmId: actor.firmId, userId: actor.kind === 'STAFF' ? actor.userId : null }, async (tx) => ({
     rows: await listFirmMemberships(tx, { firmId: actor.firmId, after, limit: page.limit }),
     total: await countFirmMemberships(tx, { firmId: actor.firmId }),
   }));
@@ -267,7 +267,7 @@ export async function inviteMember(
   ctx: TenancyContext,
   input: InviteMemberInput,
 ): Promise<{ invitation: InvitationRow | null; invitationToken: string | null; userErrors: UserError[] }> {
-  const actor = assertCan(ctx.actor, 'member:invite');
+  const actor = assertStaffCan(ctx.actor, 'member:invite');
   const userErrors: UserError[] = [];
   const email = normalizeEmail(input.email, ['input', 'email'], userErrors);
   const inviterRank = Math.max(...actor.roles.map((role) => ROLE_RANK[role]));
