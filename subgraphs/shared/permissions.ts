@@ -6,6 +6,7 @@ import type { RoleValue } from '../../db/schema/tenancy.ts';
  */
 export const PERMISSIONS = [
   'firm:read',
+  'firm:update',
   'member:read',
   'member:invite',
   'client:read',
@@ -13,6 +14,9 @@ export const PERMISSIONS = [
   'client:archive',
   'invoice:read',
   'document:read',
+  'api_key:read',
+  'api_key:write',
+  'audit:read',
 ] as const;
 
 /** One `resource:verb` of the closed catalogue. */
@@ -26,7 +30,7 @@ export const READ_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS.fil
 
 const STAFF: readonly Permission[] = ['firm:read', 'client:read', 'document:read'];
 const MANAGER: readonly Permission[] = [...STAFF, 'member:read', 'client:write', 'client:archive', 'invoice:read'];
-const ADMIN: readonly Permission[] = [...MANAGER, 'member:invite'];
+const ADMIN: readonly Permission[] = [...MANAGER, 'member:invite', 'firm:update', 'api_key:read', 'api_key:write', 'audit:read'];
 
 /** What each firm role may do. Deny is the default: a permission not listed is refused. */
 export const ROLE_PERMISSIONS: Readonly<Record<RoleValue, ReadonlySet<Permission>>> = {
