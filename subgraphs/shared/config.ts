@@ -9,6 +9,9 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
 const secret = z.string().min(32, 'must be at least 32 characters');
+const aes256Key = z
+  .string()
+  .refine((value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -29,6 +32,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   JWT_SECRET: secret.optional(),
   CONTEXT_SIGNING_SECRET: secret.optional(),
+  MFA_ENCRYPTION_KEY: aes256Key.optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -53,6 +57,8 @@ export interface Config {
   jwtSecret: string;
   /** HS256 key of the gateway-signed context that subgraphs verify. */
   contextSigningSecret: string;
+  /** AES-256-GCM key (32 bytes) that seals TOTP secrets at rest. */
+  mfaEncryptionKey: Buffer;
   bodyLimitBytes: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -65,7 +71,7 @@ export class ConfigError extends Error {
 /**
  * Reads and validates configuration from environment variables (design brief §6).
  *
- * In production `JWT_SECRET` and `CONTEXT_SIGNING_SECRET` are required. Elsewhere, missing secrets
+ * In production `JWT_SECRET`, `CONTEXT_SIGNING_SECRET` and `MFA_ENCRYPTION_KEY` are required. Elsewhere, missing secrets
  * are generated once into `<DATA_DIR>/dev-secrets.json`, so separately started processes agree.
  *
  * @throws ConfigError naming each missing or bad variable on its own line.
@@ -82,11 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.JWT_SECRET) missing.push('JWT_SECRET: required in production (at least 32 characters)');
     if (!e.CONTEXT_SIGNING_SECRET) missing.push('CONTEXT_SIGNING_SECRET: required in production (at least 32 characters)');
     if (!e.DATABASE_URL && !e.DATABASE_APP_URL) missing.push('DATABASE_URL: required in production');
+    if (!e.MFA_ENCRYPTION_KEY) missing.push('MFA_ENCRYPTION_KEY: required in production (32 bytes, base64)');
   }
   if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
 
   const dataDir = resolve(e.DATA_DIR);
-  const devSecrets = e.JWT_SECRET && e.CONTEXT_SIGNING_SECRET ? undefined : readOrCreateDevSecrets(dataDir);
+  const devSecrets = e.JWT_SECRET && e.CONTEXT_SIGNING_SECRET && e.MFA_ENCRYPTION_KEY ? undefined : readOrCreateDevSecrets(dataDir);
   const subgraphPorts: Record<SubgraphName, number> = {
     tenancy: e.TENANCY_PORT,
     crm: e.CRM_PORT,
@@ -116,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     jwtSecret: e.JWT_SECRET ?? devSecrets!.jwtSecret,
     contextSigningSecret: e.CONTEXT_SIGNING_SECRET ?? devSecrets!.contextSigningSecret,
+    mfaEncryptionKey: Buffer.from(e.MFA_ENCRYPTION_KEY ?? devSecrets!.mfaEncryptionKey, 'base64'),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   };
@@ -125,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export interface DevSecrets {
   jwtSecret: string;
   contextSigningSecret: string;
+  /** AES-256-GCM key of TOTP secrets, base64. */
+  mfaEncryptionKey: string;
   /** Password of the embedded PostgreSQL's superuser. */
   postgresPassword: string;
   /** Password of the `firmgraph_app` role on the embedded PostgreSQL. */
@@ -135,12 +145,18 @@ export interface DevSecrets {
 export function readOrCreateDevSecrets(dataDir: string): DevSecrets {
   const path = resolve(dataDir, 'dev-secrets.json');
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+    const existing = JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+    if (existing.mfaEncryptionKey) return existing;
+    // A file written before MFA existed: add the key once, keeping the other secrets.
+    const upgraded = { ...existing, mfaEncryptionKey: randomBytes(32).toString('base64') };
+    writeFileSync(path, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    return upgraded;
   } catch {
     mkdirSync(dataDir, { recursive: true });
     const fresh: DevSecrets = {
       jwtSecret: randomBytes(32).toString('base64url'),
       contextSigningSecret: randomBytes(32).toString('base64url'),
+      mfaEncryptionKey: randomBytes(32).toString('base64'),
       postgresPassword: randomBytes(18).toString('base64url'),
       appDbPassword: randomBytes(18).toString('base64url'),
     };
