@@ -58,7 +58,7 @@ const DOCUMENT_KINDS: [string, string][] = [
 ];
 
 /** Deterministic PRNG (mulberry32), so every fresh demo database looks the same. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let state = seed;
   return () => {
     state = (state + 0x6d2b79f5) | 0;
