@@ -6,8 +6,7 @@ import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { insertFirm } from '../subgraphs/tenancy/identity/identity-store.ts';
-
-const TENANT_SCHEMAS = ['tenancy', 'crm', 'billing', 'documents'];
+import { appRoleFindings, foreignRowFindings, rowSecurityFindings, SUBGRAPH_SCHEMAS, tenantKeyFindings, tenantTables } from './support/probe/catalog.ts';
 
 let admin: postgres.Sql;
 let app: postgres.Sql;
@@ -20,75 +19,52 @@ afterAll(async () => {
   await app.end();
 });
 
-/** Every table of the subgraph schemas that has a firm_id column. */
-async function tenantTables(): Promise<{ oid: number; name: string; rls: boolean; forced: boolean; owner: string }[]> {
-  return admin`
-    select c.oid::int as oid, n.nspname || '.' || c.relname as name, c.relrowsecurity as rls,
-           c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind = 'r' and n.nspname = any(${TENANT_SCHEMAS})
-      and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'firm_id' and not a.attisdropped)
-    order by 1`;
+/** Stores a firm with one client through the app role, as a service would. */
+async function firmWithClient(database: Database): Promise<string> {
+  const firmId = newId();
+  await database.withTenant({ firmId }, async (tx) => {
+    await insertFirm(tx, { id: firmId, name: 'Hidden', slug: `hidden-${firmId}` });
+    await insertClient(tx, { firmId, id: newId(), name: 'Hidden client', currency: 'USD' });
+  });
+  return firmId;
 }
 
 describe('the database catalog', () => {
-  it('has RLS enabled, forced and a policy on firm_id on every tenant table', async () => {
-    const tables = await tenantTables();
+  it('has RLS enabled, forced and a tenant policy on every table with firm_id', async () => {
+    const tables = await tenantTables(admin, SUBGRAPH_SCHEMAS);
     expect(tables.map((t) => t.name)).toEqual(
       expect.arrayContaining(['tenancy.memberships', 'tenancy.invitations', 'crm.clients', 'billing.invoices', 'documents.documents']),
     );
-    for (const table of tables) {
-      expect({ table: table.name, rls: table.rls, forced: table.forced }).toEqual({ table: table.name, rls: true, forced: true });
-      const policies = await admin`
-        select pg_get_expr(polqual, polrelid) as using_expr from pg_policy where polrelid = ${table.oid}`;
-      expect(policies.some((p) => /^\(firm_id = \(NULLIF\(current_setting\('app\.firm_id'::text, true\), ''::text\)\)::uuid\)$/.test(p.using_expr)), table.name).toBe(true);
-    }
+    expect(await rowSecurityFindings(admin, SUBGRAPH_SCHEMAS)).toEqual([]);
   });
 
-  it('includes firm_id in every primary key, unique key and foreign key between tenant tables', async () => {
-    const constraints = await admin`
-      select con.conname as name, con.contype as type, rel.relname as table_name,
-             (select array_agg(a.attname) from pg_attribute a where a.attrelid = con.conrelid and a.attnum = any(con.conkey)) as columns,
-             exists (select 1 from pg_attribute a where a.attrelid = con.confrelid and a.attname = 'firm_id') as references_tenant_table
-      from pg_constraint con join pg_class rel on rel.oid = con.conrelid join pg_namespace n on n.oid = rel.relnamespace
-      where n.nspname = any(${TENANT_SCHEMAS}) and con.contype in ('p', 'u', 'f')
-        and exists (select 1 from pg_attribute a where a.attrelid = rel.oid and a.attname = 'firm_id')`;
-    expect(constraints.length).toBeGreaterThan(5);
-    for (const c of constraints) {
-      // Keys to platform-wide reference tables (users, firms) need no firm_id; everything else does.
-      if (c.type === 'f' && !c.references_tenant_table) continue;
-      expect(c.columns, `${c.table_name}.${c.name}`).toContain('firm_id');
-    }
+  it('includes firm_id in every primary key, unique key and foreign key between tenant tables (Citus-ready)', async () => {
+    const [{ keys }] = (await admin`
+      select count(*)::int as keys from pg_constraint con join pg_namespace n on n.oid = con.connamespace
+      where n.nspname = any(${SUBGRAPH_SCHEMAS}) and con.contype in ('p', 'u', 'f')`) as unknown as [{ keys: number }];
+    expect(keys).toBeGreaterThan(5);
+    expect(await tenantKeyFindings(admin, SUBGRAPH_SCHEMAS)).toEqual([]);
   });
 
   it('connects the app as a role that owns nothing and has neither superuser nor BYPASSRLS', async () => {
-    const [role] = await admin`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ${APP_ROLE}`;
-    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
-    const [{ owned }] = (await admin`
-      select count(*)::int as owned from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where pg_get_userbyid(c.relowner) = ${APP_ROLE}`) as unknown as [{ owned: number }];
-    expect(owned).toBe(0);
+    expect(await appRoleFindings(admin, APP_ROLE)).toEqual([]);
     const [{ current_user: current }] = (await app`select current_user`) as unknown as [{ current_user: string }];
     expect(current).toBe(APP_ROLE);
-    for (const table of await tenantTables()) expect(table.owner).toBe(OWNER_ROLE);
+    for (const table of await tenantTables(admin, SUBGRAPH_SCHEMAS)) expect(table.owner, table.name).toBe(OWNER_ROLE);
     const [owner] = await admin`select rolsuper, rolbypassrls from pg_roles where rolname = ${OWNER_ROLE}`;
     expect(owner).toEqual({ rolsuper: false, rolbypassrls: false });
   });
 
-  it('shows a transaction without app.firm_id no tenant rows at all', async () => {
+  it('shows a transaction without app.firm_id, or with another firm’s, no rows of any tenant table', async () => {
     const database = connectDatabase(inject('appUrl'), { max: 1 });
     try {
-      const firmId = newId();
-      await database.withTenant({ firmId }, async (tx) => {
-        await insertFirm(tx, { id: firmId, name: 'Hidden', slug: `hidden-${firmId}` });
-        await insertClient(tx, { firmId, id: newId(), name: 'Hidden client', currency: 'USD' });
-      });
-      const [{ visible }] = await app.begin((sql) => sql`select count(*)::int as visible from crm.clients`) as [{ visible: number }];
-      expect(visible).toBe(0);
-      const unset = await database.withTenant({ firmId: null }, (tx) => tx.select().from(clients));
-      expect(unset).toEqual([]);
+      const firmId = await firmWithClient(database);
+      // The rows exist: the check below has something to hide.
       const [{ total }] = (await admin`select count(*)::int as total from crm.clients where firm_id = ${firmId}`) as unknown as [{ total: number }];
       expect(total).toBe(1);
+      expect(await foreignRowFindings(admin, app, SUBGRAPH_SCHEMAS, null)).toEqual([]);
+      expect(await foreignRowFindings(admin, app, SUBGRAPH_SCHEMAS, newId())).toEqual([]);
+      expect(await database.withTenant({ firmId: null }, (tx) => tx.select().from(clients))).toEqual([]);
     } finally {
       await database.close();
     }

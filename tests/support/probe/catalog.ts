@@ -1,0 +1,147 @@
+import type postgres from 'postgres';
+
+/** The pg schemas the subgraphs own (design brief §1: one schema per subgraph). */
+export const SUBGRAPH_SCHEMAS = ['tenancy', 'crm', 'billing', 'documents'];
+
+/** The tenant predicate of `tenantIsolationPolicy`, as `pg_get_expr` prints it (db/schema/tenant-policy.ts). */
+export const TENANT_PREDICATE = "(firm_id = (NULLIF(current_setting('app.firm_id'::text, true), ''::text))::uuid)";
+
+/**
+ * The acting-user predicate (`currentUserId`, db/schema/tenant-policy.ts): a user may read their
+ * own rows across firms, e.g. their memberships, to choose the active firm at log-in.
+ */
+export const OWN_USER_PREDICATE = "(user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid)";
+
+/** One table of the given schemas that has a `firm_id` column. */
+export interface TenantTable {
+  oid: number;
+  /** `schema.table`, quoted where PostgreSQL needs it. */
+  name: string;
+  rls: boolean;
+  forced: boolean;
+  owner: string;
+}
+
+/** Every ordinary or partitioned table of `schemas` with a `firm_id` column, by name. */
+export async function tenantTables(admin: postgres.Sql, schemas: string[]): Promise<TenantTable[]> {
+  return admin<TenantTable[]>`
+    select c.oid::int as oid, c.oid::regclass::text as name, c.relrowsecurity as rls,
+           c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and n.nspname = any(${schemas})
+      and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'firm_id' and not a.attisdropped)
+    order by 2`;
+}
+
+/**
+ * Row-level security findings (design brief §3, wall 3): every tenant table of `schemas` must have
+ * RLS enabled and forced, at least one permissive policy that applies to SELECT, and every
+ * permissive policy must require the tenant predicate, or the acting-user predicate, in USING and
+ * WITH CHECK (a permissive policy ORs with the others, so a single `using (true)` opens the
+ * table). Restrictive policies only narrow access and are not checked.
+ * @returns one line per problem, naming the table; empty when the wall holds.
+ */
+export async function rowSecurityFindings(admin: postgres.Sql, schemas: string[]): Promise<string[]> {
+  const findings: string[] = [];
+  for (const table of await tenantTables(admin, schemas)) {
+    if (!table.rls) findings.push(`${table.name}: row level security is not enabled`);
+    if (!table.forced) findings.push(`${table.name}: row level security is not forced`);
+    const policies = await admin<{ name: string; command: string; using: string | null; check: string | null }[]>`
+      select polname as name, polcmd as command, pg_get_expr(polqual, polrelid) as using,
+             pg_get_expr(polwithcheck, polrelid) as check
+      from pg_policy where polrelid = ${table.oid} and polpermissive`;
+    if (!policies.some((p) => p.command === '*' || p.command === 'r')) findings.push(`${table.name}: no permissive policy for SELECT`);
+    for (const policy of policies) {
+      for (const [clause, expression] of [['USING', policy.using], ['WITH CHECK', policy.check]] as const) {
+        // INSERT policies have no USING; SELECT and DELETE policies have no WITH CHECK.
+        if (expression === null) continue;
+        if (!requiresTenantOrOwnUser(expression)) {
+          findings.push(`${table.name}: policy ${policy.name} ${clause} (${expression}) requires neither the tenant nor the acting user`);
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/** True when `expression` is the tenant or acting-user predicate, alone or ANDed with further conditions. */
+function requiresTenantOrOwnUser(expression: string): boolean {
+  return (expression.includes(TENANT_PREDICATE) || expression.includes(OWN_USER_PREDICATE)) && !/\bOR\b/i.test(expression);
+}
+
+/**
+ * Citus-readiness findings (design brief §6): every primary key, unique key and foreign key of a
+ * tenant table of `schemas` includes `firm_id`. Foreign keys to platform-wide tables (users,
+ * firms: tables without `firm_id`) are exempt.
+ * @returns one line per constraint without firm_id; empty when all include it.
+ */
+export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]): Promise<string[]> {
+  const constraints = await admin<{ table: string; name: string; type: string; columns: string[]; toTenantTable: boolean }[]>`
+    select con.conrelid::regclass::text as table, con.conname as name, con.contype as type,
+           (select array_agg(a.attname::text) from pg_attribute a where a.attrelid = con.conrelid and a.attnum = any(con.conkey)) as columns,
+           exists (select 1 from pg_attribute a where a.attrelid = con.confrelid and a.attname = 'firm_id' and not a.attisdropped) as "toTenantTable"
+    from pg_constraint con join pg_class rel on rel.oid = con.conrelid join pg_namespace n on n.oid = rel.relnamespace
+    where n.nspname = any(${schemas}) and con.contype in ('p', 'u', 'f')
+      and exists (select 1 from pg_attribute a where a.attrelid = rel.oid and a.attname = 'firm_id' and not a.attisdropped)
+    order by 1, 2`;
+  const findings: string[] = [];
+  for (const c of constraints) {
+    if (c.type === 'f' && !c.toTenantTable) continue;
+    if (!c.columns.includes('firm_id')) findings.push(`${c.table}: ${c.name} (${c.columns.join(', ')}) does not include firm_id`);
+  }
+  // Unique indexes made without a constraint are keys too.
+  const indexes = await admin<{ table: string; name: string; definition: string }[]>`
+    select i.indrelid::regclass::text as table, i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as definition
+    from pg_index i join pg_class rel on rel.oid = i.indrelid join pg_namespace n on n.oid = rel.relnamespace
+    where n.nspname = any(${schemas}) and i.indisunique
+      and not exists (select 1 from pg_constraint con where con.conindid = i.indexrelid)
+      and exists (select 1 from pg_attribute a where a.attrelid = rel.oid and a.attname = 'firm_id' and not a.attisdropped)
+      and not exists (select 1 from pg_attribute a where a.attrelid = i.indexrelid and a.attname = 'firm_id')`;
+  for (const index of indexes) findings.push(`${index.table}: unique index ${index.name} does not include firm_id (${index.definition})`);
+  return findings;
+}
+
+/**
+ * Findings about the role the services connect as (design brief §3): it is neither superuser nor
+ * BYPASSRLS nor able to create roles or databases, and owns no relation in the database.
+ */
+export async function appRoleFindings(admin: postgres.Sql, appRole: string): Promise<string[]> {
+  const findings: string[] = [];
+  const [role] = await admin<{ rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }[]>`
+    select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ${appRole}`;
+  if (!role) return [`role ${appRole} does not exist`];
+  for (const [attribute, held] of Object.entries(role)) if (held) findings.push(`${appRole} has ${attribute}`);
+  const owned = await admin<{ name: string }[]>`
+    select c.oid::regclass::text as name from pg_class c where pg_get_userbyid(c.relowner) = ${appRole}
+    union all select nspname::text from pg_namespace where pg_get_userbyid(nspowner) = ${appRole}`;
+  for (const { name } of owned) findings.push(`${appRole} owns ${name}`);
+  return findings;
+}
+
+/**
+ * The isolation check from the app role's side: in a transaction whose `app.firm_id` is `firmId`
+ * (null: never set), counts the rows of every tenant table of `schemas` whose firm_id is not
+ * `firmId`. Any such row is a finding. Tables the role may not SELECT count as walled.
+ * @param app a connection as the app role; `admin` lists the tables.
+ */
+export async function foreignRowFindings(admin: postgres.Sql, app: postgres.Sql, schemas: string[], firmId: string | null): Promise<string[]> {
+  const findings: string[] = [];
+  for (const table of await tenantTables(admin, schemas)) {
+    const visible = await app
+      .begin(async (tx) => {
+        if (firmId !== null) await tx`select set_config('app.firm_id', ${firmId}, true)`;
+        const [row] = await tx.unsafe<{ count: number }[]>(
+          `select count(*)::int as count from ${table.name} where firm_id is distinct from $1::uuid`,
+          [firmId],
+        );
+        return row!.count;
+      })
+      .catch((error: { code?: string }) => {
+        // 42501 insufficient_privilege: the role cannot read the table at all.
+        if (error.code === '42501') return 0;
+        throw error;
+      });
+    if (visible > 0) findings.push(`${table.name}: ${visible} row(s) of other firms visible with app.firm_id ${firmId ?? 'unset'}`);
+  }
+  return findings;
+}
