@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { foreignKey, index, pgPolicy, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, integer, pgPolicy, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { currentFirmId, currentUserId, tenantIsolationPolicy } from './tenant-policy.ts';
 
 /** The tenancy subgraph's PostgreSQL schema. */
@@ -16,8 +16,11 @@ export const firms = tenancy.table(
     name: text('name').notNull(),
     slug: text('slug').notNull().unique(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    /** Days the firm's audit log keeps records before pruning may drop them: 30 to 36500, default 7 years. */
+    auditRetentionDays: integer('audit_retention_days').notNull().default(2555),
   },
-  () => [
+  (t) => [
+    check('firms_audit_retention_days_check', sql`${t.auditRetentionDays} between 30 and 36500`),
     pgPolicy('firms_tenant_isolation', {
       as: 'permissive',
       for: 'all',

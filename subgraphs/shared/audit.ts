@@ -1,0 +1,160 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { sql } from 'drizzle-orm';
+import type { Database, Tx } from '../../db/client.ts';
+import { newId } from './ids.ts';
+import type { Logger } from './logger.ts';
+import { actingFirmId, type Actor, type RequestOrigin } from './signed-context.ts';
+
+/** Who did it, and from where: the parts of a request context an audit record keeps. */
+export interface AuditContext {
+  actor: Actor;
+  requestId: string;
+  origin: RequestOrigin;
+}
+
+/** Flat metadata of an audit record. Never secrets, message text or document content. */
+export type AuditMetadata = Record<string, string | number | boolean | null>;
+
+/** One thing that happened in a firm. */
+export interface AuditEvent {
+  firmId: string;
+  /** Dotted lowercase, at least two segments: `client.create`, `auth.login.failed`, `mfa.enable`. */
+  action: string;
+  /** The kind of thing acted on (`client`, `user`, `membership`…), or null. */
+  targetType: string | null;
+  targetId: string | null;
+  metadata?: AuditMetadata;
+}
+
+const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+const MAX_METADATA_KEYS = 20;
+const MAX_METADATA_STRING = 500;
+
+/**
+ * The id an audit record names as the actor: the user (staff), API key or operator; null for
+ * anonymous callers.
+ */
+export function auditActorId(actor: Actor): string | null {
+  switch (actor.kind) {
+    case 'ANONYMOUS':
+      return null;
+    case 'STAFF':
+      return actor.userId;
+    case 'API_KEY':
+      return actor.apiKeyId;
+    case 'OPERATOR':
+      return actor.operatorId;
+  }
+}
+
+/**
+ * Appends one record to the firm's audit log inside the caller's transaction (issue #4 §4), so
+ * the record commits or rolls back with the change it describes.
+ *
+ * The database assigns `seq`, `occurred_at` (UTC, milliseconds) and the hash chain in the
+ * `tenancy.audit_log_chain` trigger, serialized per firm. Concurrent writers of one firm wait for
+ * each other's commit at this call, so call it once the change itself is written.
+ *
+ * @param tx a `withTenant` transaction whose `app.firm_id` is `event.firmId` (RLS refuses others).
+ * @param event metadata: at most 20 keys; values string (≤ 500 characters), finite number,
+ *   boolean or null.
+ * @throws Error when the action is not dotted lowercase or the metadata breaks those limits
+ *   (a programming error), and the database error when the firm is not the transaction's.
+ */
+export async function recordAudit(tx: Tx, ctx: AuditContext, event: AuditEvent): Promise<void> {
+  if (!ACTION_PATTERN.test(event.action)) throw new Error(`Audit action must be dotted lowercase: ${event.action}`);
+  const metadata = event.metadata ?? {};
+  assertFlatMetadata(metadata);
+  await tx.execute(sql`
+    insert into tenancy.audit_log
+      (firm_id, id, actor_kind, actor_id, action, target_type, target_id, request_id, ip, user_agent, metadata)
+    values
+      (${event.firmId}, ${newId()}, ${ctx.actor.kind}, ${auditActorId(ctx.actor)}, ${event.action}, ${event.targetType},
+       ${event.targetId}, ${ctx.requestId}, ${ctx.origin.ip}, ${ctx.origin.userAgent}, ${JSON.stringify(metadata)}::jsonb)
+  `);
+}
+
+/**
+ * Records one event in each of several firms, in the caller's transaction: for authentication
+ * events of a user who belongs to several firms (each firm sees its members' sign-ins). Switches
+ * `app.firm_id` to each firm in turn and restores it afterwards.
+ * @throws like `recordAudit`.
+ */
+export async function recordAuditInFirms(
+  tx: Tx,
+  ctx: AuditContext,
+  firmIds: readonly string[],
+  event: Omit<AuditEvent, 'firmId'>,
+): Promise<void> {
+  if (firmIds.length === 0) return;
+  const [{ firm_id: previous }] = (await tx.execute(sql`select current_setting('app.firm_id', true) as firm_id`)) as unknown as [
+    { firm_id: string | null },
+  ];
+  for (const firmId of new Set(firmIds)) {
+    await tx.execute(sql`select set_config('app.firm_id', ${firmId}, true)`);
+    await recordAudit(tx, ctx, { ...event, firmId });
+  }
+  await tx.execute(sql`select set_config('app.firm_id', ${previous ?? ''}, true)`);
+}
+
+function assertFlatMetadata(metadata: AuditMetadata): void {
+  const entries = Object.entries(metadata);
+  if (entries.length > MAX_METADATA_KEYS) throw new Error(`Audit metadata has more than ${MAX_METADATA_KEYS} keys`);
+  for (const [key, value] of entries) {
+    const ok =
+      value === null ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && value.length <= MAX_METADATA_STRING);
+    if (!ok) throw new Error(`Audit metadata "${key}" must be a short string, a finite number, a boolean or null`);
+  }
+}
+
+/** The request-scoped fields the permission-denial plugin reads from a subgraph context. */
+interface DenialContext extends AuditContext {
+  database: Database;
+  log: Logger;
+}
+
+/**
+ * Apollo Server plugin: when an operation ends with FORBIDDEN or UNAUTHENTICATED errors for an
+ * actor acting in a firm, appends one `permission.denied` record to that firm's log, in its own
+ * transaction (the refused work rolled back). Metadata: `code` and `path` of the first denial,
+ * `count` of denials in the operation, `operationName`. One record per operation, so a query
+ * fanning out over many forbidden fields cannot flood the log. Callers with no firm (anonymous,
+ * or a user with no active firm) have no firm-scoped log to write to.
+ * A failure to write is logged and does not change the response.
+ */
+export function permissionDenialPlugin<T extends DenialContext>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          const firmId = actingFirmId(contextValue.actor);
+          if (!firmId) return;
+          const denials = errors.filter((error) => error.extensions?.code === 'FORBIDDEN' || error.extensions?.code === 'UNAUTHENTICATED');
+          const [first] = denials;
+          if (!first) return;
+          try {
+            await contextValue.database.withTenant({ firmId }, (tx) =>
+              recordAudit(tx, contextValue, {
+                firmId,
+                action: 'permission.denied',
+                targetType: null,
+                targetId: null,
+                metadata: {
+                  code: String(first.extensions.code),
+                  path: first.path?.join('.').slice(0, MAX_METADATA_STRING) ?? null,
+                  count: denials.length,
+                  operationName: operationName?.slice(0, MAX_METADATA_STRING) ?? null,
+                },
+              }),
+            );
+          } catch (error) {
+            contextValue.log.error({ requestId: contextValue.requestId, err: { message: (error as Error).message } }, 'could not record a permission denial');
+          }
+        },
+      };
+    },
+  };
+}
