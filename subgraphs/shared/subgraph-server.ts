@@ -7,6 +7,7 @@ import { deny, shield, type IRules } from 'graphql-shield';
 import type { Database } from '../../db/client.ts';
 import { readSubgraphSdl } from '../../gateway/compose.ts';
 import type { SubgraphName } from '../subgraph-names.ts';
+import { permissionDenialPlugin } from './audit.ts';
 import type { Config } from './config.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from './http.ts';
@@ -92,7 +93,12 @@ export async function startSubgraph<TLoaders>(
         includeStacktraceInErrorResponses: false,
         formatError: maskError,
         // No Apollo Studio here: inline tracing would only cost time on every request.
-        plugins: [drain, ApolloServerPluginInlineTraceDisabled(), observabilityPlugin<Context>(log, (context) => context.requestId)],
+        plugins: [
+          drain,
+          ApolloServerPluginInlineTraceDisabled(),
+          observabilityPlugin<Context>(log, (context) => context.requestId),
+          permissionDenialPlugin<Context>(),
+        ],
       }),
     context: async ({ req }) => {
       const header = req.headers[CONTEXT_HEADER];
