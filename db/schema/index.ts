@@ -1,4 +1,5 @@
 export * from './tenancy.ts';
+export * from './mfa.ts';
 export * from './audit.ts';
 export * from './crm.ts';
 export * from './billing.ts';

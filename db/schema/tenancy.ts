@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, pgPolicy, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, foreignKey, index, integer, pgPolicy, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { currentFirmId, currentUserId, tenantIsolationPolicy } from './tenant-policy.ts';
 
 /** The tenancy subgraph's PostgreSQL schema. */
@@ -16,6 +16,8 @@ export const firms = tenancy.table(
     name: text('name').notNull(),
     slug: text('slug').notNull().unique(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    /** Firm security policy: OWNER and ADMIN members must have MFA enabled to act in the firm. */
+    requireMfaForAdmins: boolean('require_mfa_for_admins').notNull().default(false),
     /** Days the firm's audit log keeps records before pruning may drop them: 30 to 36500, default 7 years. */
     auditRetentionDays: integer('audit_retention_days').notNull().default(2555),
   },
