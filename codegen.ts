@@ -13,6 +13,9 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     Invitation: '../../../db/schema/tenancy.ts#InvitationRow',
     Viewer: '../identity/identity-service.ts#ViewerModel',
     Session: '../identity/identity-service.ts#IssuedSession',
+    ApiKey: '../../../db/schema/api-keys.ts#ApiKeyRow',
+    ApiKeyConnection: '../../shared/relay.ts#Connection<ApiKeyRow>',
+    ApiKeyEdge: '../../shared/relay.ts#Edge<ApiKeyRow>',
   },
   crm: {
     Client: '../../../db/schema/crm.ts#ClientRow',

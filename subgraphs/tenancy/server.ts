@@ -1,13 +1,26 @@
 import { DateTimeScalar } from '../shared/scalars.ts';
 import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { apiKeyResolvers } from './api-keys/api-key-resolvers.ts';
 import { createIdentityLoaders, type IdentityLoaders } from './identity/identity-loaders.ts';
 import { identityResolvers } from './identity/identity-resolvers.ts';
 import { tenancyRules } from './tenancy-rules.ts';
 
-/** The tenancy subgraph: firms, users, memberships, sessions and invitations. */
+/** Merges resolver maps type by type, so several modules can each add `Query` and `Mutation` fields. */
+function mergeResolverMaps(...maps: object[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) {
+      const existing = merged[type];
+      merged[type] = existing ? { ...(existing as object), ...(fields as object) } : fields;
+    }
+  }
+  return merged;
+}
+
+/** The tenancy subgraph: firms, users, memberships, sessions, invitations and API keys. */
 export const tenancySubgraph: SubgraphDefinition<IdentityLoaders> = {
   name: 'tenancy',
-  resolvers: { DateTime: DateTimeScalar, ...identityResolvers },
+  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers),
   rules: tenancyRules,
   createLoaders: createIdentityLoaders,
 };

@@ -19,6 +19,7 @@ const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: 'strict' })(
 export const tenancyRules: IRules = {
   Query: {
     me: allow,
+    apiKeys: allowedTo('api_key:read'),
     _entities: isFirmMember,
     _service: allow,
   },
@@ -30,6 +31,8 @@ export const tenancyRules: IRules = {
     logOut: isSignedIn,
     switchActiveFirm: isSignedIn,
     inviteMember: allowedTo('member:invite'),
+    createApiKey: allowedTo('api_key:write'),
+    revokeApiKey: allowedTo('api_key:write'),
   },
   Viewer: isSignedIn,
   // Row visibility (self and active-firm members) is enforced again by the loaders and RLS.
@@ -52,5 +55,10 @@ export const tenancyRules: IRules = {
   InviteMemberPayload: allow,
   AcceptInvitationPayload: allow,
   UserError: allow,
+  ApiKey: allowedTo('api_key:read'),
+  ApiKeyConnection: allow,
+  ApiKeyEdge: allow,
+  CreateApiKeyPayload: allow,
+  RevokeApiKeyPayload: allow,
   _Service: allow,
 };

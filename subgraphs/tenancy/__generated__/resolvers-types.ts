@@ -3,6 +3,8 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { FirmRow, UserRow, InvitationRow } from '../../../db/schema/tenancy.ts';
 import type { MembershipModel, ViewerModel, IssuedSession } from '../identity/identity-service.ts';
 import type { Connection, Edge } from '../../shared/relay.ts';
+import type { AuditLogRow } from '../../../db/schema/audit.ts';
+import type { ApiKeyRow } from '../../../db/schema/api-keys.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -41,9 +43,258 @@ export type AcceptInvitationPayload = {
   userErrors: Array<UserError>;
 };
 
+/**
+ * An API key of a partner integration: it acts in one firm, limited to its scopes, until it expires
+ * or is revoked. The secret is shown once, by `createApiKey`; FirmGraph keeps only its SHA-256 hash.
+ */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** When the key was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** After this instant the key is refused. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** When the key was last used, to the minute; null if never. */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** How the key looks, for telling keys apart: `fg_live_…` and its last four characters. */
+  maskedSecret: Scalars['String']['output'];
+  /** What the key is for, e.g. `Xero sync`. */
+  name: Scalars['String']['output'];
+  /** When the key was revoked; null while it is not. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The permissions the key holds. It can do nothing else. */
+  scopes: Array<Permission>;
+};
+
+/** A page of API keys (Relay cursor connection). */
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  /** The API keys on this page, with their cursors. */
+  edges: Array<ApiKeyEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+  /** The number of API keys in the whole list, revoked and expired ones included. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One API key with its cursor. */
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The API key. */
+  node: ApiKey;
+};
+
+/**
+ * Who performed an audited action: a staff user, an API key, a platform operator under a break-glass
+ * grant, an anonymous caller (a failed log-in), or FirmGraph itself (scheduled pruning).
+ */
+export type AuditActorKind =
+  /** A caller who was not signed in, e.g. a failed log-in; `actorId` is null. */
+  | 'ANONYMOUS'
+  /** A partner integration's API key; `actorId` is the key's id. */
+  | 'API_KEY'
+  /** A platform operator; `actorId` is the operator's id. */
+  | 'OPERATOR'
+  /** A staff user; `actorId` is the user's id. */
+  | 'STAFF'
+  /** FirmGraph's own background work, e.g. audit log pruning; `actorId` is null. */
+  | 'SYSTEM';
+
+/** A page of audit log records (Relay cursor connection), newest first. */
+export type AuditLogConnection = {
+  __typename?: 'AuditLogConnection';
+  /** The records on this page, with their cursors. */
+  edges: Array<AuditLogEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+  /** The number of records matching the filter. Counting a long log takes time: ask only when needed. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One audit log record with its cursor. */
+export type AuditLogEdge = {
+  __typename?: 'AuditLogEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The record. */
+  node: AuditLogEntry;
+};
+
+/**
+ * One record of the firm's audit log: who did what to which thing, when, and from where. Records
+ * cannot be changed or deleted; each carries the SHA-256 hash that links it to the record before it.
+ * They never hold secrets, message text or document content.
+ */
+export type AuditLogEntry = {
+  __typename?: 'AuditLogEntry';
+  /** What happened, dotted lowercase: `client.create`, `auth.login.failed`, `permission.denied`, `audit.prune`… */
+  action: Scalars['String']['output'];
+  /** The user, API key or operator that acted; null for anonymous callers and FirmGraph itself. */
+  actorId?: Maybe<Scalars['ID']['output']>;
+  /** What kind of caller acted. */
+  actorKind: AuditActorKind;
+  /** SHA-256 of `prevHash` and this record's contents (hex); the next record's `prevHash`. */
+  hash: Scalars['String']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The caller's IP address as the gateway saw it, or null. */
+  ip?: Maybe<Scalars['String']['output']>;
+  /** Details of the action, e.g. the fields a change touched or a denied field's path. Never content or secrets. */
+  metadata: Array<AuditMetadataField>;
+  /** When it happened (UTC, milliseconds). */
+  occurredAt: Scalars['DateTime']['output'];
+  /** SHA-256 of the previous record's link (hex); 64 zeros for a firm's first record. */
+  prevHash: Scalars['String']['output'];
+  /** The request id of the operation, as sent in `x-request-id` or assigned by the gateway. */
+  requestId: Scalars['String']['output'];
+  /** Position in the firm's chain, as a decimal string: 1, 2, 3… without gaps (pruning removes the oldest). */
+  seq: Scalars['String']['output'];
+  /** The id of the thing acted on, or null. */
+  targetId?: Maybe<Scalars['String']['output']>;
+  /** The kind of thing acted on (`client`, `user`, `membership`, `invitation`, `session`, `firm`…), or null. */
+  targetType?: Maybe<Scalars['String']['output']>;
+  /** The caller's user agent (at most 512 characters), or null. */
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+/** Narrows `auditLog`. Every given condition must hold. */
+export type AuditLogFilter = {
+  /**
+   * Actions equal to this or below it in the dotted hierarchy: `auth` matches `auth.login` and
+   * `auth.login.failed`; `client.create` matches only itself.
+   */
+  actionPrefix?: InputMaybe<Scalars['String']['input']>;
+  /** Only records by this user, API key or operator. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only records before this instant. */
+  occurredBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only records at or after this instant. */
+  occurredFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only records about this thing (combine with `targetType`). */
+  targetId?: InputMaybe<Scalars['String']['input']>;
+  /** Only records about this kind of thing, e.g. `client`. */
+  targetType?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of recomputing the firm's audit log hash chain. */
+export type AuditLogVerification = {
+  __typename?: 'AuditLogVerification';
+  /** How many records checked out before the first broken link (all of them when `ok`). */
+  checkedCount: Scalars['Int']['output'];
+  /** The id of that record; null when `ok`, or when records are missing from the end of the log. */
+  firstBrokenEntryId?: Maybe<Scalars['ID']['output']>;
+  /** The seq of the first record that breaks the chain, as a decimal string; null when `ok`. */
+  firstBrokenSeq?: Maybe<Scalars['String']['output']>;
+  /** True when every remaining record links to the one before it and matches its own hash. */
+  ok: Scalars['Boolean']['output'];
+  /** Why the chain is broken there, e.g. `the record's contents do not match its hash`; null when `ok`. */
+  reason?: Maybe<Scalars['String']['output']>;
+};
+
+/** One key and value of an audit record's metadata. */
+export type AuditMetadataField = {
+  __typename?: 'AuditMetadataField';
+  /** The key, e.g. `fields`. */
+  key: Scalars['String']['output'];
+  /** The value as text (`true`, `42`, `name,email`); null when the value is null. */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+/** Result of `beginMfaEnrolment`. */
+export type BeginMfaEnrolmentPayload = {
+  __typename?: 'BeginMfaEnrolmentPayload';
+  /** `otpauth://totp/…` URI for authenticator apps, or null when there are user errors. */
+  provisioningUri?: Maybe<Scalars['String']['output']>;
+  /** The same URI as a PNG QR code, as a `data:image/png;base64,…` URL for an `<img>`. */
+  qrCodeDataUrl?: Maybe<Scalars['String']['output']>;
+  /** The base32 secret inside the URI, for typing into an app by hand. */
+  secret?: Maybe<Scalars['String']['output']>;
+  /** `MFA_ALREADY_ENABLED` when MFA is already on (disable it first to change authenticator). */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `changePassword`. */
+export type ChangePasswordInput = {
+  /** The password in use now. */
+  currentPassword: Scalars['String']['input'];
+  /** At least 12 characters and not a commonly used password. */
+  newPassword: Scalars['String']['input'];
+};
+
+/** Result of `changePassword`. */
+export type ChangePasswordPayload = {
+  __typename?: 'ChangePasswordPayload';
+  /** True when the password was changed. */
+  changed: Scalars['Boolean']['output'];
+  /** `INVALID_CREDENTIALS` (current password wrong) or `WEAK_PASSWORD`; nothing changed when not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `confirmMfaEnrolment`. */
+export type ConfirmMfaEnrolmentInput = {
+  /** A current 6-digit code from the authenticator just set up. */
+  code: Scalars['String']['input'];
+};
+
+/** Result of `confirmMfaEnrolment`. */
+export type ConfirmMfaEnrolmentPayload = {
+  __typename?: 'ConfirmMfaEnrolmentPayload';
+  /** 10 single-use backup codes, shown only in this response; null when there are user errors. */
+  backupCodes?: Maybe<Array<Scalars['String']['output']>>;
+  /** `INVALID_CODE`, `MFA_NOT_ENABLED` (no enrolment started) or `MFA_ALREADY_ENABLED`. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `createApiKey`. */
+export type CreateApiKeyInput = {
+  /** When the key stops working: in the future, at most one year from now. */
+  expiresAt: Scalars['DateTime']['input'];
+  /** What the key is for (1-200 characters). */
+  name: Scalars['String']['input'];
+  /**
+   * The permissions the key holds, at least one, none above the creator's own. `MEMBER_INVITE`,
+   * `API_KEY_WRITE` and `FIRM_UPDATE` cannot be given to keys.
+   */
+  scopes: Array<Permission>;
+};
+
+/** Result of `createApiKey`. */
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  /** The new key, or null when there are user errors. */
+  apiKey?: Maybe<ApiKey>;
+  /** The key's secret, `fg_live_` and 38 characters. Shown only in this response; store it safely. */
+  secret?: Maybe<Scalars['String']['output']>;
+  /** `REQUIRED`, `TOO_LONG`, `INVALID` (expiry) or `SCOPE_NOT_GRANTABLE`; nothing was created when not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `disableMfa`. */
+export type DisableMfaInput = {
+  /** A current 6-digit TOTP code or an unused backup code. */
+  code: Scalars['String']['input'];
+};
+
+/** Result of `disableMfa`. */
+export type DisableMfaPayload = {
+  __typename?: 'DisableMfaPayload';
+  /** True when MFA was turned off. */
+  disabled: Scalars['Boolean']['output'];
+  /** `INVALID_CODE` or `MFA_NOT_ENABLED`; nothing changed when not empty. */
+  userErrors: Array<UserError>;
+};
+
 /** A professional-services firm: the tenant. Everything a firm owns is invisible to every other firm. */
 export type Firm = {
   __typename?: 'Firm';
+  /**
+   * Days the audit log keeps records (30 to 36500; default 2555, about 7 years). Older records are
+   * dropped by the scheduled pruning, which records its own run as `audit.prune`.
+   */
+  auditRetentionDays: Scalars['Int']['output'];
   /** When the firm signed up. */
   createdAt: Scalars['DateTime']['output'];
   /** Stable identifier (UUIDv7). */
@@ -52,6 +303,11 @@ export type Firm = {
   memberships: MembershipConnection;
   /** The firm's display name. */
   name: Scalars['String']['output'];
+  /**
+   * Security policy: when true, OWNER and ADMIN members must have MFA enabled. Until they enrol,
+   * their sessions act in no firm and may only manage their own account and MFA.
+   */
+  requireMfaForAdmins: Scalars['Boolean']['output'];
   /** URL-safe handle, unique across the platform. */
   slug: Scalars['String']['output'];
 };
@@ -111,9 +367,17 @@ export type LogInInput = {
 /** Result of `logIn`. */
 export type LogInPayload = {
   __typename?: 'LogInPayload';
-  /** The new session, or null when there are user errors. */
+  /**
+   * Set instead of `session` when the user has MFA: pass it with a code to `verifyMfaChallenge`
+   * within 5 minutes. Single-use.
+   */
+  mfaChallengeToken?: Maybe<Scalars['String']['output']>;
+  /** The new session, or null when there are user errors or a second factor is needed. */
   session?: Maybe<Session>;
-  /** `INVALID_CREDENTIALS` when the email or password is wrong; the message never says which. */
+  /**
+   * `INVALID_CREDENTIALS` when the email or password is wrong, or when sign-in for this email is locked
+   * for 30 minutes after 10 failed attempts. The message never says which.
+   */
   userErrors: Array<UserError>;
 };
 
@@ -165,6 +429,25 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Accepts an invitation. A new user gives a name and password; an existing user proves their password. */
   acceptInvitation: AcceptInvitationPayload;
+  /**
+   * Starts TOTP enrolment for the signed-in user: returns a new secret as a provisioning URI and QR code
+   * for an authenticator app. MFA is not on until `confirmMfaEnrolment`; starting again replaces the secret.
+   */
+  beginMfaEnrolment: BeginMfaEnrolmentPayload;
+  /** Changes the signed-in user's password and ends every other session of the user. */
+  changePassword: ChangePasswordPayload;
+  /**
+   * Confirms enrolment with a code from the authenticator: turns MFA on, returns 10 backup codes once,
+   * and ends the user's other sessions.
+   */
+  confirmMfaEnrolment: ConfirmMfaEnrolmentPayload;
+  /**
+   * Creates an API key for the active firm and returns its secret once. Requires `api_key:write` and
+   * a signed-in member (a key cannot create keys). Send the secret as `Authorization: Bearer fg_live_…`.
+   */
+  createApiKey: CreateApiKeyPayload;
+  /** Turns MFA off after proving a TOTP or backup code, and ends the user's other sessions. */
+  disableMfa: DisableMfaPayload;
   /** Invites someone to the active firm. Requires `member:invite`; nobody may grant a role above their own. */
   inviteMember: InviteMemberPayload;
   /** Signs a user in with email and password. */
@@ -173,15 +456,45 @@ export type Mutation = {
   logOut: LogOutPayload;
   /** Exchanges a refresh token for a new session token pair. The old refresh token stops working. */
   refreshSession: RefreshSessionPayload;
+  /** Replaces every backup code with 10 new ones, shown once, after proving a TOTP code. */
+  regenerateBackupCodes: RegenerateBackupCodesPayload;
+  /** Revokes an API key of the active firm at once. Requires `api_key:write`; revoking twice is harmless. */
+  revokeApiKey: RevokeApiKeyPayload;
   /** Creates a firm, its owner and the owner's OWNER membership in one step, and signs the owner in. */
   signUp: SignUpPayload;
   /** Makes another of the user's firms the active firm of this session. */
   switchActiveFirm: SwitchActiveFirmPayload;
+  /** Sets how long the active firm's audit log keeps records. Requires `firm:update`. */
+  updateAuditRetention: UpdateAuditRetentionPayload;
+  /** Changes the active firm's security policy. Requires `firm:update`. */
+  updateFirmSecurityPolicy: UpdateFirmSecurityPolicyPayload;
+  /** Completes a log-in that returned `mfaChallengeToken`, with a TOTP code or an unused backup code. */
+  verifyMfaChallenge: VerifyMfaChallengePayload;
 };
 
 
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+export type MutationChangePasswordArgs = {
+  input: ChangePasswordInput;
+};
+
+
+export type MutationConfirmMfaEnrolmentArgs = {
+  input: ConfirmMfaEnrolmentInput;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
+};
+
+
+export type MutationDisableMfaArgs = {
+  input: DisableMfaInput;
 };
 
 
@@ -200,6 +513,16 @@ export type MutationRefreshSessionArgs = {
 };
 
 
+export type MutationRegenerateBackupCodesArgs = {
+  input: RegenerateBackupCodesInput;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  input: RevokeApiKeyInput;
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -207,6 +530,21 @@ export type MutationSignUpArgs = {
 
 export type MutationSwitchActiveFirmArgs = {
   input: SwitchActiveFirmInput;
+};
+
+
+export type MutationUpdateAuditRetentionArgs = {
+  input: UpdateAuditRetentionInput;
+};
+
+
+export type MutationUpdateFirmSecurityPolicyArgs = {
+  input: UpdateFirmSecurityPolicyInput;
+};
+
+
+export type MutationVerifyMfaChallengeArgs = {
+  input: VerifyMfaChallengeInput;
 };
 
 /** Relay pagination state of a connection. */
@@ -222,10 +560,63 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * One permission of FirmGraph's closed catalogue, as API key scopes name them. Each value stands for
+ * a `resource:verb` permission: `CLIENT_READ` is `client:read`, `API_KEY_WRITE` is `api_key:write`.
+ */
+export type Permission =
+  /** See the firm's API keys (never their secrets). */
+  | 'API_KEY_READ'
+  /** Create and revoke API keys. */
+  | 'API_KEY_WRITE'
+  /** Read the firm's audit log. */
+  | 'AUDIT_READ'
+  /** Archive client accounts. */
+  | 'CLIENT_ARCHIVE'
+  /** See client accounts. */
+  | 'CLIENT_READ'
+  /** Create and edit client accounts. */
+  | 'CLIENT_WRITE'
+  /** See document records. */
+  | 'DOCUMENT_READ'
+  /** See the firm's profile. */
+  | 'FIRM_READ'
+  /** Change the firm's settings. */
+  | 'FIRM_UPDATE'
+  /** See invoices and balances. */
+  | 'INVOICE_READ'
+  /** Invite people to the firm. */
+  | 'MEMBER_INVITE'
+  /** See the firm's members and their roles. */
+  | 'MEMBER_READ';
+
 export type Query = {
   __typename?: 'Query';
+  /** The active firm's API keys, newest first, revoked and expired ones included. Requires `api_key:read`. */
+  apiKeys: ApiKeyConnection;
+  /** The active firm's audit log, newest first. Requires `audit:read`. */
+  auditLog: AuditLogConnection;
   /** The signed-in user and their active firm, or null without a valid session. */
   me?: Maybe<Viewer>;
+  /**
+   * Recomputes the active firm's audit log hash chain from its oldest remaining record and names the
+   * first broken link, if any. Reads the whole log: use it for audits, not on every page view.
+   * Requires `audit:read`.
+   */
+  verifyAuditLog: AuditLogVerification;
+};
+
+
+export type QueryApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Input for `refreshSession`. */
@@ -240,6 +631,36 @@ export type RefreshSessionPayload = {
   /** The new token pair, or null when there are user errors. */
   session?: Maybe<Session>;
   /** `INVALID_TOKEN` when the refresh token is unknown, expired, revoked or already used. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `regenerateBackupCodes`. */
+export type RegenerateBackupCodesInput = {
+  /** A current 6-digit TOTP code. */
+  code: Scalars['String']['input'];
+};
+
+/** Result of `regenerateBackupCodes`. */
+export type RegenerateBackupCodesPayload = {
+  __typename?: 'RegenerateBackupCodesPayload';
+  /** 10 new single-use backup codes, shown only in this response; the old ones stop working. */
+  backupCodes?: Maybe<Array<Scalars['String']['output']>>;
+  /** `INVALID_CODE` or `MFA_NOT_ENABLED`; nothing changed when not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `revokeApiKey`. */
+export type RevokeApiKeyInput = {
+  /** The key's id. */
+  id: Scalars['ID']['input'];
+};
+
+/** Result of `revokeApiKey`. */
+export type RevokeApiKeyPayload = {
+  __typename?: 'RevokeApiKeyPayload';
+  /** The revoked key. */
+  apiKey?: Maybe<ApiKey>;
+  /** Always empty; present for a uniform payload shape. */
   userErrors: Array<UserError>;
 };
 
@@ -307,6 +728,36 @@ export type SwitchActiveFirmPayload = {
   viewer?: Maybe<Viewer>;
 };
 
+/** Input for `updateAuditRetention`. */
+export type UpdateAuditRetentionInput = {
+  /** Days to keep audit records: 30 to 36500. */
+  retentionDays: Scalars['Int']['input'];
+};
+
+/** Result of `updateAuditRetention`. */
+export type UpdateAuditRetentionPayload = {
+  __typename?: 'UpdateAuditRetentionPayload';
+  /** The firm with its new retention, or null when there are user errors. */
+  firm?: Maybe<Firm>;
+  /** `INVALID` when `retentionDays` is outside 30 to 36500; nothing changed then. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `updateFirmSecurityPolicy`. */
+export type UpdateFirmSecurityPolicyInput = {
+  /** Require OWNER and ADMIN members to have MFA enabled. */
+  requireMfaForAdmins: Scalars['Boolean']['input'];
+};
+
+/** Result of `updateFirmSecurityPolicy`. */
+export type UpdateFirmSecurityPolicyPayload = {
+  __typename?: 'UpdateFirmSecurityPolicyPayload';
+  /** The firm with its new policy, or null when there are user errors. */
+  firm?: Maybe<Firm>;
+  /** `MFA_NOT_ENABLED` when turning the requirement on before enabling MFA yourself; nothing changed then. */
+  userErrors: Array<UserError>;
+};
+
 /** A person who works at one or more firms. The same user can belong to several firms. */
 export type User = {
   __typename?: 'User';
@@ -335,20 +786,48 @@ export type UserErrorCode =
   | 'ALREADY_MEMBER'
   /** The value is not in the expected format. */
   | 'INVALID'
+  /** The one-time code (TOTP or backup code) is wrong, expired or already used. */
+  | 'INVALID_CODE'
   /** The email or password is wrong. */
   | 'INVALID_CREDENTIALS'
   /** The token is unknown, used or expired. */
   | 'INVALID_TOKEN'
+  /** MFA is already enabled for this user. */
+  | 'MFA_ALREADY_ENABLED'
+  /** MFA is not enabled (or enrolment was not started) for this user. */
+  | 'MFA_NOT_ENABLED'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The caller may not grant this role. */
   | 'ROLE_NOT_GRANTABLE'
+  /** The permission cannot be given to an API key, or exceeds the caller's own permissions. */
+  | 'SCOPE_NOT_GRANTABLE'
   /** The value is already taken. */
   | 'TAKEN'
   /** The value is too long. */
   | 'TOO_LONG'
   /** The password does not meet the strength rules. */
   | 'WEAK_PASSWORD';
+
+/** Input for `verifyMfaChallenge`. */
+export type VerifyMfaChallengeInput = {
+  /** The `mfaChallengeToken` from `logIn`. */
+  challengeToken: Scalars['String']['input'];
+  /** A 6-digit code from the authenticator, or one of the backup codes. */
+  code: Scalars['String']['input'];
+};
+
+/** Result of `verifyMfaChallenge`. */
+export type VerifyMfaChallengePayload = {
+  __typename?: 'VerifyMfaChallengePayload';
+  /** The new session, or null when there are user errors. */
+  session?: Maybe<Session>;
+  /**
+   * `INVALID_CODE` for a wrong or reused code (after 5 wrong codes the challenge ends), `INVALID_TOKEN`
+   * when the challenge is unknown, used or expired: log in again.
+   */
+  userErrors: Array<UserError>;
+};
 
 /** The signed-in user, their memberships and the firm this session is working in. */
 export type Viewer = {
@@ -359,6 +838,13 @@ export type Viewer = {
   activeRole?: Maybe<Role>;
   /** Every firm the user belongs to, with their role there. */
   memberships: Array<Membership>;
+  /** True when the user has a confirmed TOTP authenticator: log-in then asks for a code. */
+  mfaEnabled: Scalars['Boolean']['output'];
+  /**
+   * True when the firm of this session requires MFA for the user's role and the user has not enrolled:
+   * the session acts in no firm (everything else is FORBIDDEN) until `confirmMfaEnrolment` succeeds.
+   */
+  mfaEnrolmentRequired: Scalars['Boolean']['output'];
   /** The signed-in user. */
   user: User;
 };
@@ -465,34 +951,64 @@ export type ResolversTypes = ResolversObject<{
   AcceptInvitationInput: AcceptInvitationInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AcceptInvitationPayload: ResolverTypeWrapper<Omit<AcceptInvitationPayload, 'membership' | 'session'> & { membership?: Maybe<ResolversTypes['Membership']>, session?: Maybe<ResolversTypes['Session']> }>;
-  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Firm: ResolverTypeWrapper<FirmRow>;
+  ApiKey: ResolverTypeWrapper<ApiKeyRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ApiKeyConnection: ResolverTypeWrapper<Connection<ApiKeyRow>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ApiKeyEdge: ResolverTypeWrapper<Edge<ApiKeyRow>>;
+  AuditActorKind: AuditActorKind;
+  AuditLogConnection: ResolverTypeWrapper<Connection<AuditLogRow>>;
+  AuditLogEdge: ResolverTypeWrapper<Edge<AuditLogRow>>;
+  AuditLogEntry: ResolverTypeWrapper<AuditLogRow>;
+  AuditLogFilter: AuditLogFilter;
+  AuditLogVerification: ResolverTypeWrapper<AuditLogVerification>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AuditMetadataField: ResolverTypeWrapper<AuditMetadataField>;
+  BeginMfaEnrolmentPayload: ResolverTypeWrapper<BeginMfaEnrolmentPayload>;
+  ChangePasswordInput: ChangePasswordInput;
+  ChangePasswordPayload: ResolverTypeWrapper<ChangePasswordPayload>;
+  ConfirmMfaEnrolmentInput: ConfirmMfaEnrolmentInput;
+  ConfirmMfaEnrolmentPayload: ResolverTypeWrapper<ConfirmMfaEnrolmentPayload>;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DisableMfaInput: DisableMfaInput;
+  DisableMfaPayload: ResolverTypeWrapper<DisableMfaPayload>;
+  Firm: ResolverTypeWrapper<FirmRow>;
   Invitation: ResolverTypeWrapper<InvitationRow>;
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: ResolverTypeWrapper<Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversTypes['Invitation']> }>;
   LogInInput: LogInInput;
   LogInPayload: ResolverTypeWrapper<Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
   LogOutPayload: ResolverTypeWrapper<LogOutPayload>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Membership: ResolverTypeWrapper<MembershipModel>;
   MembershipConnection: ResolverTypeWrapper<Connection<MembershipModel>>;
   MembershipEdge: ResolverTypeWrapper<Edge<MembershipModel>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Permission: Permission;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefreshSessionInput: RefreshSessionInput;
   RefreshSessionPayload: ResolverTypeWrapper<Omit<RefreshSessionPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
+  RegenerateBackupCodesInput: RegenerateBackupCodesInput;
+  RegenerateBackupCodesPayload: ResolverTypeWrapper<RegenerateBackupCodesPayload>;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   Role: Role;
   Session: ResolverTypeWrapper<IssuedSession>;
   SignUpInput: SignUpInput;
   SignUpPayload: ResolverTypeWrapper<Omit<SignUpPayload, 'firm' | 'session'> & { firm?: Maybe<ResolversTypes['Firm']>, session?: Maybe<ResolversTypes['Session']> }>;
   SwitchActiveFirmInput: SwitchActiveFirmInput;
   SwitchActiveFirmPayload: ResolverTypeWrapper<Omit<SwitchActiveFirmPayload, 'viewer'> & { viewer?: Maybe<ResolversTypes['Viewer']> }>;
+  UpdateAuditRetentionInput: UpdateAuditRetentionInput;
+  UpdateAuditRetentionPayload: ResolverTypeWrapper<Omit<UpdateAuditRetentionPayload, 'firm'> & { firm?: Maybe<ResolversTypes['Firm']> }>;
+  UpdateFirmSecurityPolicyInput: UpdateFirmSecurityPolicyInput;
+  UpdateFirmSecurityPolicyPayload: ResolverTypeWrapper<Omit<UpdateFirmSecurityPolicyPayload, 'firm'> & { firm?: Maybe<ResolversTypes['Firm']> }>;
   User: ResolverTypeWrapper<UserRow>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
+  VerifyMfaChallengeInput: VerifyMfaChallengeInput;
+  VerifyMfaChallengePayload: ResolverTypeWrapper<Omit<VerifyMfaChallengePayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
 }>;
 
@@ -501,17 +1017,35 @@ export type ResolversParentTypes = ResolversObject<{
   AcceptInvitationInput: AcceptInvitationInput;
   String: Scalars['String']['output'];
   AcceptInvitationPayload: Omit<AcceptInvitationPayload, 'membership' | 'session'> & { membership?: Maybe<ResolversParentTypes['Membership']>, session?: Maybe<ResolversParentTypes['Session']> };
-  DateTime: Scalars['DateTime']['output'];
-  Firm: FirmRow;
+  ApiKey: ApiKeyRow;
   ID: Scalars['ID']['output'];
+  ApiKeyConnection: Connection<ApiKeyRow>;
   Int: Scalars['Int']['output'];
+  ApiKeyEdge: Edge<ApiKeyRow>;
+  AuditLogConnection: Connection<AuditLogRow>;
+  AuditLogEdge: Edge<AuditLogRow>;
+  AuditLogEntry: AuditLogRow;
+  AuditLogFilter: AuditLogFilter;
+  AuditLogVerification: AuditLogVerification;
+  Boolean: Scalars['Boolean']['output'];
+  AuditMetadataField: AuditMetadataField;
+  BeginMfaEnrolmentPayload: BeginMfaEnrolmentPayload;
+  ChangePasswordInput: ChangePasswordInput;
+  ChangePasswordPayload: ChangePasswordPayload;
+  ConfirmMfaEnrolmentInput: ConfirmMfaEnrolmentInput;
+  ConfirmMfaEnrolmentPayload: ConfirmMfaEnrolmentPayload;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
+  DateTime: Scalars['DateTime']['output'];
+  DisableMfaInput: DisableMfaInput;
+  DisableMfaPayload: DisableMfaPayload;
+  Firm: FirmRow;
   Invitation: InvitationRow;
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversParentTypes['Invitation']> };
   LogInInput: LogInInput;
   LogInPayload: Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
   LogOutPayload: LogOutPayload;
-  Boolean: Scalars['Boolean']['output'];
   Membership: MembershipModel;
   MembershipConnection: Connection<MembershipModel>;
   MembershipEdge: Edge<MembershipModel>;
@@ -520,13 +1054,23 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RefreshSessionInput: RefreshSessionInput;
   RefreshSessionPayload: Omit<RefreshSessionPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
+  RegenerateBackupCodesInput: RegenerateBackupCodesInput;
+  RegenerateBackupCodesPayload: RegenerateBackupCodesPayload;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   Session: IssuedSession;
   SignUpInput: SignUpInput;
   SignUpPayload: Omit<SignUpPayload, 'firm' | 'session'> & { firm?: Maybe<ResolversParentTypes['Firm']>, session?: Maybe<ResolversParentTypes['Session']> };
   SwitchActiveFirmInput: SwitchActiveFirmInput;
   SwitchActiveFirmPayload: Omit<SwitchActiveFirmPayload, 'viewer'> & { viewer?: Maybe<ResolversParentTypes['Viewer']> };
+  UpdateAuditRetentionInput: UpdateAuditRetentionInput;
+  UpdateAuditRetentionPayload: Omit<UpdateAuditRetentionPayload, 'firm'> & { firm?: Maybe<ResolversParentTypes['Firm']> };
+  UpdateFirmSecurityPolicyInput: UpdateFirmSecurityPolicyInput;
+  UpdateFirmSecurityPolicyPayload: Omit<UpdateFirmSecurityPolicyPayload, 'firm'> & { firm?: Maybe<ResolversParentTypes['Firm']> };
   User: UserRow;
   UserError: UserError;
+  VerifyMfaChallengeInput: VerifyMfaChallengeInput;
+  VerifyMfaChallengePayload: Omit<VerifyMfaChallengePayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
   Viewer: ViewerModel;
 }>;
 
@@ -536,16 +1080,109 @@ export type AcceptInvitationPayloadResolvers<ContextType = TenancyContext, Paren
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type ApiKeyResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  maskedSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+}>;
+
+export type ApiKeyConnectionResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ApiKeyEdgeResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+}>;
+
+export type AuditLogConnectionResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AuditLogConnection'] = ResolversParentTypes['AuditLogConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditLogEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type AuditLogEdgeResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AuditLogEdge'] = ResolversParentTypes['AuditLogEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditLogEntry'], ParentType, ContextType>;
+}>;
+
+export type AuditLogEntryResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AuditLogEntry'] = ResolversParentTypes['AuditLogEntry']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  actorKind?: Resolver<ResolversTypes['AuditActorKind'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metadata?: Resolver<Array<ResolversTypes['AuditMetadataField']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  targetId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  targetType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditLogVerificationResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AuditLogVerification'] = ResolversParentTypes['AuditLogVerification']> = ResolversObject<{
+  checkedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstBrokenEntryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  firstBrokenSeq?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditMetadataFieldResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AuditMetadataField'] = ResolversParentTypes['AuditMetadataField']> = ResolversObject<{
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type BeginMfaEnrolmentPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['BeginMfaEnrolmentPayload'] = ResolversParentTypes['BeginMfaEnrolmentPayload']> = ResolversObject<{
+  provisioningUri?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  qrCodeDataUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ChangePasswordPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ChangePasswordPayload'] = ResolversParentTypes['ChangePasswordPayload']> = ResolversObject<{
+  changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ConfirmMfaEnrolmentPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ConfirmMfaEnrolmentPayload'] = ResolversParentTypes['ConfirmMfaEnrolmentPayload']> = ResolversObject<{
+  backupCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type CreateApiKeyPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = ResolversObject<{
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
+export type DisableMfaPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['DisableMfaPayload'] = ResolversParentTypes['DisableMfaPayload']> = ResolversObject<{
+  disabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type FirmResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Firm'] = ResolversParentTypes['Firm'], FederationReferenceType extends FederationReferenceTypes['Firm'] = FederationReferenceTypes['Firm']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  auditRetentionDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   memberships?: Resolver<ResolversTypes['MembershipConnection'], ParentType, ContextType, Partial<FirmMembershipsArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requireMfaForAdmins?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -563,6 +1200,7 @@ export type InviteMemberPayloadResolvers<ContextType = TenancyContext, ParentTyp
 }>;
 
 export type LogInPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInPayload'] = ResolversParentTypes['LogInPayload']> = ResolversObject<{
+  mfaChallengeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
@@ -593,12 +1231,22 @@ export type MembershipEdgeResolvers<ContextType = TenancyContext, ParentType ext
 
 export type MutationResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptInvitation?: Resolver<ResolversTypes['AcceptInvitationPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  beginMfaEnrolment?: Resolver<ResolversTypes['BeginMfaEnrolmentPayload'], ParentType, ContextType>;
+  changePassword?: Resolver<ResolversTypes['ChangePasswordPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
+  confirmMfaEnrolment?: Resolver<ResolversTypes['ConfirmMfaEnrolmentPayload'], ParentType, ContextType, RequireFields<MutationConfirmMfaEnrolmentArgs, 'input'>>;
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  disableMfa?: Resolver<ResolversTypes['DisableMfaPayload'], ParentType, ContextType, RequireFields<MutationDisableMfaArgs, 'input'>>;
   inviteMember?: Resolver<ResolversTypes['InviteMemberPayload'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['LogInPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   logOut?: Resolver<ResolversTypes['LogOutPayload'], ParentType, ContextType>;
   refreshSession?: Resolver<ResolversTypes['RefreshSessionPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'input'>>;
+  regenerateBackupCodes?: Resolver<ResolversTypes['RegenerateBackupCodesPayload'], ParentType, ContextType, RequireFields<MutationRegenerateBackupCodesArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['SignUpPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   switchActiveFirm?: Resolver<ResolversTypes['SwitchActiveFirmPayload'], ParentType, ContextType, RequireFields<MutationSwitchActiveFirmArgs, 'input'>>;
+  updateAuditRetention?: Resolver<ResolversTypes['UpdateAuditRetentionPayload'], ParentType, ContextType, RequireFields<MutationUpdateAuditRetentionArgs, 'input'>>;
+  updateFirmSecurityPolicy?: Resolver<ResolversTypes['UpdateFirmSecurityPolicyPayload'], ParentType, ContextType, RequireFields<MutationUpdateFirmSecurityPolicyArgs, 'input'>>;
+  verifyMfaChallenge?: Resolver<ResolversTypes['VerifyMfaChallengePayload'], ParentType, ContextType, RequireFields<MutationVerifyMfaChallengeArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -609,11 +1257,24 @@ export type PageInfoResolvers<ContextType = TenancyContext, ParentType extends R
 }>;
 
 export type QueryResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  auditLog?: Resolver<ResolversTypes['AuditLogConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+  verifyAuditLog?: Resolver<ResolversTypes['AuditLogVerification'], ParentType, ContextType>;
 }>;
 
 export type RefreshSessionPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RefreshSessionPayload'] = ResolversParentTypes['RefreshSessionPayload']> = ResolversObject<{
   session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RegenerateBackupCodesPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RegenerateBackupCodesPayload'] = ResolversParentTypes['RegenerateBackupCodesPayload']> = ResolversObject<{
+  backupCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RevokeApiKeyPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = ResolversObject<{
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -636,6 +1297,16 @@ export type SwitchActiveFirmPayloadResolvers<ContextType = TenancyContext, Paren
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 }>;
 
+export type UpdateAuditRetentionPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['UpdateAuditRetentionPayload'] = ResolversParentTypes['UpdateAuditRetentionPayload']> = ResolversObject<{
+  firm?: Resolver<Maybe<ResolversTypes['Firm']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type UpdateFirmSecurityPolicyPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['UpdateFirmSecurityPolicyPayload'] = ResolversParentTypes['UpdateFirmSecurityPolicyPayload']> = ResolversObject<{
+  firm?: Resolver<Maybe<ResolversTypes['Firm']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -649,16 +1320,36 @@ export type UserErrorResolvers<ContextType = TenancyContext, ParentType extends 
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type VerifyMfaChallengePayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['VerifyMfaChallengePayload'] = ResolversParentTypes['VerifyMfaChallengePayload']> = ResolversObject<{
+  session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type ViewerResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = ResolversObject<{
   activeFirm?: Resolver<Maybe<ResolversTypes['Firm']>, ParentType, ContextType>;
   activeRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
   memberships?: Resolver<Array<ResolversTypes['Membership']>, ParentType, ContextType>;
+  mfaEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  mfaEnrolmentRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   AcceptInvitationPayload?: AcceptInvitationPayloadResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
+  ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  AuditLogConnection?: AuditLogConnectionResolvers<ContextType>;
+  AuditLogEdge?: AuditLogEdgeResolvers<ContextType>;
+  AuditLogEntry?: AuditLogEntryResolvers<ContextType>;
+  AuditLogVerification?: AuditLogVerificationResolvers<ContextType>;
+  AuditMetadataField?: AuditMetadataFieldResolvers<ContextType>;
+  BeginMfaEnrolmentPayload?: BeginMfaEnrolmentPayloadResolvers<ContextType>;
+  ChangePasswordPayload?: ChangePasswordPayloadResolvers<ContextType>;
+  ConfirmMfaEnrolmentPayload?: ConfirmMfaEnrolmentPayloadResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DisableMfaPayload?: DisableMfaPayloadResolvers<ContextType>;
   Firm?: FirmResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   InviteMemberPayload?: InviteMemberPayloadResolvers<ContextType>;
@@ -671,11 +1362,16 @@ export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RefreshSessionPayload?: RefreshSessionPayloadResolvers<ContextType>;
+  RegenerateBackupCodesPayload?: RegenerateBackupCodesPayloadResolvers<ContextType>;
+  RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SignUpPayload?: SignUpPayloadResolvers<ContextType>;
   SwitchActiveFirmPayload?: SwitchActiveFirmPayloadResolvers<ContextType>;
+  UpdateAuditRetentionPayload?: UpdateAuditRetentionPayloadResolvers<ContextType>;
+  UpdateFirmSecurityPolicyPayload?: UpdateFirmSecurityPolicyPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  VerifyMfaChallengePayload?: VerifyMfaChallengePayloadResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 }>;
 

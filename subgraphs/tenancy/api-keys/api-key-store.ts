@@ -1,0 +1,97 @@
+import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Tx } from '../../../db/client.ts';
+import { apiKeys, type ApiKeyRow } from '../../../db/schema/api-keys.ts';
+import type { Permission } from '../../shared/permissions.ts';
+
+/** Inserts an API key in the transaction's firm. */
+export async function insertApiKey(tx: Tx, values: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+  const [row] = await tx.insert(apiKeys).values(values).returning();
+  return row!;
+}
+
+/** One page of a firm's API keys, newest first, keyed by (created_at, id) descending. */
+export async function listApiKeys(
+  tx: Tx,
+  { firmId, after, limit }: { firmId: string; after: readonly [string, string] | null; limit: number },
+): Promise<ApiKeyRow[]> {
+  const conditions = [eq(apiKeys.firmId, firmId)];
+  if (after) conditions.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  return tx
+    .select()
+    .from(apiKeys)
+    .where(and(...conditions))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(limit + 1);
+}
+
+/** Number of API keys of a firm, revoked and expired ones included. */
+export async function countApiKeys(tx: Tx, { firmId }: { firmId: string }): Promise<number> {
+  const [row] = await tx.select({ count: count() }).from(apiKeys).where(eq(apiKeys.firmId, firmId));
+  return row?.count ?? 0;
+}
+
+/**
+ * Sets `revoked_at` on a key not yet revoked (first revocation wins).
+ * @returns the key and whether this call revoked it, or undefined when the firm has no key with this id.
+ */
+export async function revokeApiKeyRow(
+  tx: Tx,
+  { firmId, apiKeyId }: { firmId: string; apiKeyId: string },
+): Promise<{ apiKey: ApiKeyRow; revokedNow: boolean } | undefined> {
+  const [revoked] = await tx
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.id, apiKeyId), isNull(apiKeys.revokedAt)))
+    .returning();
+  if (revoked) return { apiKey: revoked, revokedNow: true };
+  const [existing] = await tx.select().from(apiKeys).where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.id, apiKeyId)));
+  return existing && { apiKey: existing, revokedNow: false };
+}
+
+/** What the gateway learns about a key from its hash, before it knows the firm. */
+export interface ApiKeyLookup {
+  id: string;
+  firmId: string;
+  scopes: Permission[];
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * Finds a key by the SHA-256 hex of its secret through `tenancy.api_key_by_hash`, a SECURITY
+ * DEFINER function that returns only the columns of `ApiKeyLookup` (see the migration for why).
+ * Runs in a transaction with no tenant set. @returns undefined for an unknown hash.
+ */
+export async function findApiKeyByHash(tx: Tx, { tokenHash }: { tokenHash: string }): Promise<ApiKeyLookup | undefined> {
+  const rows = await tx.execute<{ id: string; firm_id: string; scopes: Permission[]; expires_at: string; revoked_at: string | null; last_used_at: string | null }>(
+    sql`select id, firm_id, scopes, expires_at, revoked_at, last_used_at from tenancy.api_key_by_hash(${tokenHash})`,
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    firmId: row.firm_id,
+    scopes: row.scopes,
+    expiresAt: new Date(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+  };
+}
+
+/**
+ * Records use of a key, at most once a minute: a no-op when `last_used_at` is under a minute old,
+ * so busy integrations do not write on every request.
+ */
+export async function touchApiKey(tx: Tx, { firmId, apiKeyId }: { firmId: string; apiKeyId: string }): Promise<void> {
+  await tx
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(
+      and(
+        eq(apiKeys.firmId, firmId),
+        eq(apiKeys.id, apiKeyId),
+        sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '1 minute')`,
+      ),
+    );
+}
