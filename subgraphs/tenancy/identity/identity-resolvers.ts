@@ -1,6 +1,8 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import { beginMfaEnrolment, confirmMfaEnrolment, disableMfa, regenerateBackupCodes } from '../mfa/mfa-service.ts';
 import {
   acceptInvitation,
+  changePassword,
   currentViewer,
   firmMemberships,
   inviteMember,
@@ -9,7 +11,10 @@ import {
   refreshSession,
   signUp,
   switchActiveFirm,
+  updateFirmSecurityPolicy,
+  verifyMfaChallenge,
   viewerMemberships,
+  viewerMfaState,
 } from './identity-service.ts';
 
 /** Resolvers of firms, users, memberships, sessions and invitations. */
@@ -25,11 +30,20 @@ export const identityResolvers: Resolvers = {
     switchActiveFirm: (_parent, { input }, ctx) => switchActiveFirm(ctx, input.firmId),
     inviteMember: (_parent, { input }, ctx) => inviteMember(ctx, input),
     acceptInvitation: (_parent, { input }, ctx) => acceptInvitation(ctx, input),
+    verifyMfaChallenge: (_parent, { input }, ctx) => verifyMfaChallenge(ctx, input),
+    beginMfaEnrolment: (_parent, _args, ctx) => beginMfaEnrolment(ctx),
+    confirmMfaEnrolment: (_parent, { input }, ctx) => confirmMfaEnrolment(ctx, input.code),
+    disableMfa: (_parent, { input }, ctx) => disableMfa(ctx, input.code),
+    regenerateBackupCodes: (_parent, { input }, ctx) => regenerateBackupCodes(ctx, input.code),
+    changePassword: (_parent, { input }, ctx) => changePassword(ctx, input),
+    updateFirmSecurityPolicy: (_parent, { input }, ctx) => updateFirmSecurityPolicy(ctx, input),
   },
   Viewer: {
     user: async (viewer, _args, ctx) => (await ctx.loaders.userById.load(viewer.userId))!,
     memberships: (viewer, _args, ctx) => viewerMemberships(ctx, viewer),
     activeFirm: (viewer, _args, ctx) => (viewer.activeFirmId ? ctx.loaders.firmById.load(viewer.activeFirmId) : null),
+    mfaEnabled: async (_viewer, _args, ctx) => (await viewerMfaState(ctx)).mfaEnabled,
+    mfaEnrolmentRequired: async (_viewer, _args, ctx) => (await viewerMfaState(ctx)).mfaEnrolmentRequired,
   },
   Firm: {
     __resolveReference: (reference, ctx) => ctx.loaders.firmById.load(reference.id),

@@ -1,18 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
 import type { FirmRow, InvitationRow, MembershipRow, RoleValue, UserRow } from '../../../db/schema/tenancy.ts';
+import { asSignedInUser, recordAudit, recordAuditInFirms } from '../../shared/audit.ts';
 import { assertCan, assertStaffCan } from '../../shared/authz.ts';
-import { forbidden, unauthenticated } from '../../shared/errors.ts';
+import { forbidden, notFound, unauthenticated } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { ROLE_RANK } from '../../shared/permissions.ts';
 import { isUniqueViolation } from '../../shared/pg-errors.ts';
 import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
 import { hmacKey } from '../../shared/signed-context.ts';
 import { isStorableText, normalizeEmail, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { findSessionOwner } from '../audit/audit-store.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
+import { auditForUser, checkSecondFactor, createMfaChallenge, MFA_CHALLENGE_MAX_FAILURES } from '../mfa/mfa-service.ts';
+import { countMfaChallengeFailure, findLiveMfaChallengeForUpdate, isMfaEnabled, markMfaChallengeUsed } from '../mfa/mfa-store.ts';
 import {
+  clearLoginAttempts,
   consumeRefreshToken,
   countFirmMemberships,
+  countLoginAttempt,
   findLiveSession,
   findMembership,
   findPendingInvitationForUpdate,
@@ -29,8 +36,13 @@ import {
   listFirmMemberships,
   listUserMemberships,
   markInvitationAccepted,
+  markUserDisabled,
+  MAX_LOGIN_ATTEMPTS,
   revokeSession,
+  revokeUserSessions,
+  setFirmRequireMfaForAdmins,
   setSessionActiveFirm,
+  updatePasswordHash,
 } from './identity-store.ts';
 import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import {
@@ -81,7 +93,7 @@ export function identityIssuedDuring(ctx: TenancyContext): { userId: string; fir
 
 const INVALID_CREDENTIALS: UserError = {
   field: [],
-  message: 'The email or password is incorrect.',
+  message: 'The email or password is incorrect, or sign-in is locked for 30 minutes after too many attempts.',
   code: 'INVALID_CREDENTIALS',
 };
 
@@ -152,6 +164,7 @@ export async function signUp(
       const firm = await insertFirm(tx, { id: firmId, name: firmName, slug: firmSlug(firmName) });
       await insertMembership(tx, { firmId, id: newId(), userId, role: 'OWNER' });
       const session = await startSession(ctx, tx, user, firmId);
+      await recordAudit(tx, asSignedInUser(ctx, userId), { firmId, action: 'firm.create', targetType: 'firm', targetId: firmId });
       return { firm, session, userErrors: [] };
     });
   } catch (error) {
@@ -168,22 +181,47 @@ export interface LogInInput {
   firmId?: string | null;
 }
 
+/** Result of `logIn`: a session, or a challenge token when the user has MFA. */
+export interface LogInResult {
+  session: IssuedSession | null;
+  mfaChallengeToken?: string | null;
+  userErrors: UserError[];
+}
+
 /**
- * Signs a user in. Unknown email, wrong password and disabled user all answer the same
- * `INVALID_CREDENTIALS` after the same argon2 work, so nothing reveals whether an account exists.
+ * Signs a user in. Unknown email, wrong password, disabled user and locked sign-in all answer the
+ * same `INVALID_CREDENTIALS` after the same argon2 work, so nothing reveals whether an account exists.
+ *
+ * Lockout (PCI DSS 8.3.4): every attempt is counted per normalized email, known or not, atomically
+ * and before the password is checked, so aliased fields in one request and concurrent requests
+ * each take a number. Only the first 10 since the last success are checked; the 10th starts a
+ * 30-minute lock in which even the right password fails. A success resets the count; with MFA,
+ * only the completed `verifyMfaChallenge` does, so challenges cannot be farmed for code guesses.
+ *
+ * With MFA enabled no session is issued: the result carries a 5-minute `mfaChallengeToken`.
  * The active firm is `firmId` when the user is a member there, else the firm joined first.
  */
-export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<{ session: IssuedSession | null; userErrors: UserError[] }> {
+export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<LogInResult> {
   const email = input.email.trim().toLowerCase();
-  const user = isStorableText(email) ? await ctx.database.withTenant({ firmId: null }, (tx) => findUserByEmail(tx, { email })) : undefined;
-  if (!user) {
+  const emailHash = loginThrottleKey(email);
+  const user = await ctx.database.withTenant({ firmId: null }, async (tx) => {
+    const attempt = await countLoginAttempt(tx, { emailHash });
+    return attempt <= MAX_LOGIN_ATTEMPTS && isStorableText(email) ? { found: await findUserByEmail(tx, { email }), attempt } : undefined;
+  });
+  if (!user?.found) {
     await verifyAgainstDummy(input.password);
     return { session: null, userErrors: [INVALID_CREDENTIALS] };
   }
-  if (!(await verifyPassword(user.passwordHash, input.password)) || user.disabledAt) {
+  const { found, attempt } = user;
+  if (!(await verifyPassword(found.passwordHash, input.password)) || found.disabledAt) {
+    await ctx.database.withTenant({ firmId: null, userId: found.id }, async (tx) => {
+      await auditForUser(ctx, tx, found.id, 'auth.login.failed', { attempt });
+      if (attempt === MAX_LOGIN_ATTEMPTS) await auditForUser(ctx, tx, found.id, 'auth.login.locked', { attempts: attempt });
+    });
     return { session: null, userErrors: [INVALID_CREDENTIALS] };
   }
-  return ctx.database.withTenant({ firmId: null, userId: user.id }, async (tx) => {
+  return ctx.database.withTenant({ firmId: null, userId: found.id }, async (tx): Promise<LogInResult> => {
+    const user = found;
     const memberships = await listUserMemberships(tx, { userId: user.id });
     let activeFirmId = memberships[0]?.firmId ?? null;
     if (input.firmId != null) {
@@ -196,8 +234,165 @@ export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<{ s
       }
       activeFirmId = chosen.firmId;
     }
-    return { session: await startSession(ctx, tx, user, activeFirmId), userErrors: [] };
+    if (await isMfaEnabled(tx, { userId: user.id })) {
+      return { session: null, mfaChallengeToken: await createMfaChallenge(tx, { userId: user.id, activeFirmId }), userErrors: [] };
+    }
+    await clearLoginAttempts(tx, { emailHash });
+    const session = await startSession(ctx, tx, user, activeFirmId);
+    await recordAuditInFirms(tx, asSignedInUser(ctx, user.id), memberships.map((m) => m.firmId), {
+      action: 'auth.login',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { mfa: false },
+    });
+    return { session, userErrors: [] };
   });
+}
+
+/** Input of `verifyMfaChallenge`. */
+export interface VerifyMfaChallengeInput {
+  challengeToken: string;
+  code: string;
+}
+
+/**
+ * Completes a log-in that returned a challenge, with a TOTP code (single-use, ±1 step) or an
+ * unused backup code. The challenge is single-use and ends after 5 wrong codes; a wrong code is
+ * audited as `auth.mfa.failed`. Success resets the email's sign-in attempts.
+ * @returns a session; userErrors `INVALID_TOKEN` (unknown, used, expired or exhausted challenge)
+ *   or `INVALID_CODE`.
+ */
+export async function verifyMfaChallenge(
+  ctx: TenancyContext,
+  input: VerifyMfaChallengeInput,
+): Promise<{ session: IssuedSession | null; userErrors: UserError[] }> {
+  const invalidToken: UserError = {
+    field: ['input', 'challengeToken'],
+    message: 'This sign-in attempt has ended. Sign in again.',
+    code: 'INVALID_TOKEN',
+  };
+  return ctx.database.withTenant({ firmId: null }, async (tx) => {
+    const challenge = await findLiveMfaChallengeForUpdate(tx, {
+      tokenHash: hashToken(input.challengeToken),
+      maxFailedAttempts: MFA_CHALLENGE_MAX_FAILURES,
+    });
+    if (!challenge) return { session: null, userErrors: [invalidToken] };
+    const user = await findEnabledUser(tx, { userId: challenge.userId });
+    if (!user) return { session: null, userErrors: [invalidToken] };
+    // The challenge names the user: let the own-membership policy show their memberships from here on.
+    await tx.execute(sql`select set_config('app.user_id', ${user.id}, true)`);
+    const factor = await checkSecondFactor(ctx, tx, { userId: user.id, code: input.code });
+    if (!factor) {
+      await countMfaChallengeFailure(tx, { challengeId: challenge.id });
+      await auditForUser(ctx, tx, user.id, 'auth.mfa.failed', { operation: 'verifyMfaChallenge' });
+      return { session: null, userErrors: [{ field: ['input', 'code'], message: 'The code is wrong, expired or already used.', code: 'INVALID_CODE' }] };
+    }
+    await markMfaChallengeUsed(tx, { challengeId: challenge.id });
+    await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
+    const memberships = await listUserMemberships(tx, { userId: user.id });
+    // The chosen firm may have removed the user during the 5 minutes.
+    const activeFirmId = memberships.some((m) => m.firmId === challenge.activeFirmId) ? challenge.activeFirmId : (memberships[0]?.firmId ?? null);
+    const session = await startSession(ctx, tx, user, activeFirmId);
+    await recordAuditInFirms(tx, asSignedInUser(ctx, user.id), memberships.map((m) => m.firmId), {
+      action: 'auth.login',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { mfa: true, factor },
+    });
+    return { session, userErrors: [] };
+  });
+}
+
+/** Input of `changePassword`. */
+export interface ChangePasswordInput {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/**
+ * Changes the signed-in user's password after checking the current one, and ends every other
+ * session of the user (their refresh tokens and access tokens stop working). A wrong current
+ * password counts toward the email's sign-in lockout, so a stolen session cannot guess it.
+ * Audited as `auth.password.change`.
+ * @returns userErrors `INVALID_CREDENTIALS` or `WEAK_PASSWORD`; nothing changes then.
+ * @throws UNAUTHENTICATED when the caller is not a signed-in user.
+ */
+export async function changePassword(ctx: TenancyContext, input: ChangePasswordInput): Promise<{ changed: boolean; userErrors: UserError[] }> {
+  const { actor } = ctx;
+  if (actor.kind !== 'STAFF') throw unauthenticated();
+  const user = await ctx.database.withTenant({ firmId: null }, (tx) => findEnabledUser(tx, { userId: actor.userId }));
+  if (!user) throw unauthenticated();
+  const emailHash = loginThrottleKey(user.email);
+  const attempt = await ctx.database.withTenant({ firmId: null }, (tx) => countLoginAttempt(tx, { emailHash }));
+  const wrongPassword: UserError = { ...INVALID_CREDENTIALS, field: ['input', 'currentPassword'] };
+  if (attempt > MAX_LOGIN_ATTEMPTS || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    return { changed: false, userErrors: [wrongPassword] };
+  }
+  const weakness = passwordWeakness(input.newPassword, [user.name, user.email]);
+  if (weakness) return { changed: false, userErrors: [{ field: ['input', 'newPassword'], message: weakness, code: 'WEAK_PASSWORD' }] };
+  const passwordHash = await hashPassword(input.newPassword);
+  return ctx.database.withTenant({ firmId: null, userId: user.id }, async (tx) => {
+    await updatePasswordHash(tx, { userId: user.id, passwordHash });
+    await clearLoginAttempts(tx, { emailHash });
+    const revoked = await revokeUserSessions(tx, { userId: user.id, exceptSessionId: actor.sessionId });
+    await auditForUser(ctx, tx, user.id, 'auth.password.change', { sessionsRevoked: revoked.length });
+    return { changed: true, userErrors: [] };
+  });
+}
+
+/**
+ * Disables a user platform-wide (for operators and scripts; no GraphQL field): log-in answers
+ * `INVALID_CREDENTIALS` from now on and every session ends at once, refresh and access tokens
+ * alike. Idempotent.
+ * @returns true when the user existed and was enabled until now.
+ */
+export async function disableUser(database: TenancyContext['database'], { userId }: { userId: string }): Promise<boolean> {
+  return database.withTenant({ firmId: null, userId }, async (tx) => {
+    const disabled = await markUserDisabled(tx, { userId });
+    await revokeUserSessions(tx, { userId, exceptSessionId: null });
+    return disabled;
+  });
+}
+
+/** Input of `updateFirmSecurityPolicy`. */
+export interface UpdateFirmSecurityPolicyInput {
+  requireMfaForAdmins: boolean;
+}
+
+/**
+ * Sets the active firm's MFA requirement for OWNER and ADMIN. Requires `firm:update` and a
+ * signed-in member. Turning it on requires the caller's own MFA, so nobody locks themselves into
+ * enrolment-only sessions by accident. Audited as `firm.security_policy.update`.
+ * @returns the firm; userErrors `MFA_NOT_ENABLED`.
+ */
+export async function updateFirmSecurityPolicy(
+  ctx: TenancyContext,
+  input: UpdateFirmSecurityPolicyInput,
+): Promise<{ firm: FirmRow | null; userErrors: UserError[] }> {
+  const actor = assertStaffCan(ctx.actor, 'firm:update');
+  return ctx.database.withTenant({ firmId: actor.firmId, userId: actor.userId }, async (tx) => {
+    if (input.requireMfaForAdmins && !(await isMfaEnabled(tx, { userId: actor.userId }))) {
+      return {
+        firm: null,
+        userErrors: [{ field: ['input', 'requireMfaForAdmins'], message: 'Enable multi-factor authentication for yourself first.', code: 'MFA_NOT_ENABLED' }],
+      };
+    }
+    const firm = await setFirmRequireMfaForAdmins(tx, { firmId: actor.firmId, requireMfaForAdmins: input.requireMfaForAdmins });
+    if (!firm) throw notFound('Firm');
+    await recordAudit(tx, ctx, {
+      firmId: actor.firmId,
+      action: 'firm.security_policy.update',
+      targetType: 'firm',
+      targetId: actor.firmId,
+      metadata: { requireMfaForAdmins: input.requireMfaForAdmins },
+    });
+    return { firm, userErrors: [] };
+  });
+}
+
+/** The sign-in throttle key of a normalized email: SHA-256 hex, so emails without accounts are not kept in clear. */
+function loginThrottleKey(email: string): string {
+  return hashToken(`login:${email}`);
 }
 
 /**
@@ -214,13 +409,26 @@ export async function refreshSession(
     const consumed = await consumeRefreshToken(tx, { tokenHash: hashToken(refreshToken) });
     if (!consumed) return null;
     if ('reused' in consumed) {
-      await revokeSession(tx, { sessionId: consumed.reused });
+      const sessionRevoked = await revokeSession(tx, { sessionId: consumed.reused });
+      const owner = await findSessionOwner(tx, { sessionId: consumed.reused });
+      await recordAuditInFirms(tx, ctx, owner?.activeFirmId ? [owner.activeFirmId] : [], {
+        action: 'auth.refresh_token.reused',
+        targetType: 'session',
+        targetId: consumed.reused,
+        metadata: { sessionRevoked },
+      });
       return null;
     }
     const { session } = consumed;
     const user = await findEnabledUser(tx, { userId: session.userId });
     if (!user) return null;
-    return { issued: await issueTokens(ctx, tx, user, session.id), firmId: session.activeFirmId };
+    const issued = await issueTokens(ctx, tx, user, session.id);
+    await recordAuditInFirms(tx, asSignedInUser(ctx, user.id), session.activeFirmId ? [session.activeFirmId] : [], {
+      action: 'auth.session.refresh',
+      targetType: 'session',
+      targetId: session.id,
+    });
+    return { issued, firmId: session.activeFirmId };
   });
   if (!outcome) return invalid;
   authenticatedDuringRequest.set(ctx, { userId: outcome.issued.user.id, firmId: outcome.firmId });
@@ -231,7 +439,11 @@ export async function refreshSession(
 export async function logOut(ctx: TenancyContext): Promise<{ loggedOut: boolean; userErrors: UserError[] }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
-  const loggedOut = await ctx.database.withTenant({ firmId: null }, (tx) => revokeSession(tx, { sessionId: actor.sessionId }));
+  const loggedOut = await ctx.database.withTenant({ firmId: null }, async (tx) => {
+    const revoked = await revokeSession(tx, { sessionId: actor.sessionId });
+    await recordAuditInFirms(tx, ctx, actor.firmId ? [actor.firmId] : [], { action: 'auth.logout', targetType: 'session', targetId: actor.sessionId });
+    return revoked;
+  });
   return { loggedOut, userErrors: [] };
 }
 
@@ -248,6 +460,12 @@ export async function switchActiveFirm(
     const membership = await findMembership(tx, { firmId, userId: actor.userId });
     if (!membership) return notMember;
     await setSessionActiveFirm(tx, { sessionId: actor.sessionId, firmId });
+    await recordAuditInFirms(tx, ctx, [firmId], {
+      action: 'auth.firm.switch',
+      targetType: 'session',
+      targetId: actor.sessionId,
+      metadata: { fromFirmId: actor.firmId },
+    });
     return { viewer: { userId: actor.userId, activeFirmId: firmId, activeRole: membership.role }, userErrors: [] };
   });
 }
@@ -294,6 +512,13 @@ export async function inviteMember(
       invitedByUserId: actor.userId,
       expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
     });
+    await recordAudit(tx, ctx, {
+      firmId: actor.firmId,
+      action: 'member.invite',
+      targetType: 'invitation',
+      targetId: invitation.id,
+      metadata: { role: input.role },
+    });
     // The firm travels in the token so acceptance can open a transaction in that firm before anyone signs in.
     return { invitation, invitationToken: `${actor.firmId}.${secret}`, userErrors: [] };
   });
@@ -329,8 +554,18 @@ export async function acceptInvitation(
     const invitation = await findPendingInvitationForUpdate(tx, { firmId, tokenHash: hashToken(secret) });
     if (!invitation) return invalidToken;
     let user = await findUserByEmail(tx, { email: invitation.email });
+    let newUser = false;
     if (user) {
-      if (!(await verifyPassword(user.passwordHash, input.password)) || user.disabledAt) return fail([INVALID_CREDENTIALS]);
+      if (!(await verifyPassword(user.passwordHash, input.password)) || user.disabledAt) {
+        await recordAudit(tx, ctx, {
+          firmId,
+          action: 'auth.login.failed',
+          targetType: 'user',
+          targetId: user.id,
+          metadata: { operation: 'acceptInvitation' },
+        });
+        return fail([INVALID_CREDENTIALS]);
+      }
       if (await findMembership(tx, { firmId, userId: user.id })) {
         return fail([{ field: ['input', 'token'], message: 'You are already a member of this firm.', code: 'ALREADY_MEMBER' }]);
       }
@@ -341,9 +576,17 @@ export async function acceptInvitation(
       if (weakness) userErrors.push({ field: ['input', 'password'], message: weakness, code: 'WEAK_PASSWORD' });
       if (userErrors.length > 0) return fail(userErrors);
       user = await insertUser(tx, { id: newId(), email: invitation.email, name, passwordHash: await hashPassword(input.password) });
+      newUser = true;
     }
     const membership = await insertMembership(tx, { firmId, id: newId(), userId: user.id, role: invitation.role });
     await markInvitationAccepted(tx, { firmId, invitationId: invitation.id });
+    await recordAudit(tx, asSignedInUser(ctx, user.id), {
+      firmId,
+      action: 'member.join',
+      targetType: 'membership',
+      targetId: membership.id,
+      metadata: { role: invitation.role, invitationId: invitation.id, newUser },
+    });
     const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
     const session = await startSession(ctx, tx, user, firmId);
     return { membership: { ...membership, firm, user }, session, userErrors: [] };
@@ -353,6 +596,9 @@ export async function acceptInvitation(
 /**
  * Resolves the caller behind an access token for the gateway: the session must be live and the
  * user enabled; the firm is the session's active firm and the role the user's membership there.
+ * When that firm requires MFA for OWNER and ADMIN (`requireMfaForAdmins`) and this OWNER or ADMIN
+ * has not enrolled, the session acts in no firm (no roles) until they do: it can still read `me`,
+ * manage its own password and MFA, and log out.
  * @returns null when the session is revoked, expired or the user disabled.
  */
 export async function resolveSessionActor(
@@ -363,8 +609,27 @@ export async function resolveSessionActor(
     findLiveSession(tx, { sessionId: claims.sid, userId: claims.sub }),
   );
   if (!found || found.userDisabled) return null;
-  const firmId = found.role ? found.session.activeFirmId : null;
-  return { userId: claims.sub, sessionId: claims.sid, firmId, roles: found.role ? [found.role] : [] };
+  const role = mfaEnrolmentRequired(found) ? null : found.role;
+  return { userId: claims.sub, sessionId: claims.sid, firmId: role ? found.session.activeFirmId : null, roles: role ? [role] : [] };
+}
+
+/**
+ * The signed-in viewer's MFA state: whether MFA is on, and whether the active firm's policy
+ * requires it of the viewer's role while it is off (see `resolveSessionActor`).
+ * @throws UNAUTHENTICATED when the caller is not a signed-in user with a live session.
+ */
+export async function viewerMfaState(ctx: TenancyContext): Promise<{ mfaEnabled: boolean; mfaEnrolmentRequired: boolean }> {
+  const { actor } = ctx;
+  if (actor.kind !== 'STAFF') throw unauthenticated();
+  const found = await ctx.database.withTenant({ firmId: null, userId: actor.userId }, (tx) =>
+    findLiveSession(tx, { sessionId: actor.sessionId, userId: actor.userId }),
+  );
+  if (!found) throw unauthenticated();
+  return { mfaEnabled: found.mfaEnabled, mfaEnrolmentRequired: mfaEnrolmentRequired(found) };
+}
+
+function mfaEnrolmentRequired(found: { role: RoleValue | null; firmRequiresMfaForAdmins: boolean; mfaEnabled: boolean }): boolean {
+  return found.firmRequiresMfaForAdmins && (found.role === 'OWNER' || found.role === 'ADMIN') && !found.mfaEnabled;
 }
 
 async function startSession(ctx: TenancyContext, tx: Tx, user: UserRow, activeFirmId: string | null): Promise<IssuedSession> {

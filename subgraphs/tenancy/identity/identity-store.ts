@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
+import { loginThrottles, userTotp } from '../../../db/schema/mfa.ts';
 import {
   firms,
   invitations,
@@ -154,6 +155,81 @@ export async function revokeSession(tx: Tx, { sessionId }: { sessionId: string }
   return rows.length > 0;
 }
 
+/**
+ * Revokes every live session of a user except `exceptSessionId` (all of them when null): the one
+ * revocation point of a password change, an MFA change and disabling a user. Refresh tokens of a
+ * revoked session stop working, and the gateway, which checks the session on every request,
+ * refuses its access tokens from the next request on; long-lived connections (the future
+ * WebSocket layer) must re-check the same `revoked_at` mark. @returns the ids of the sessions revoked.
+ */
+export async function revokeUserSessions(tx: Tx, { userId, exceptSessionId }: { userId: string; exceptSessionId: string | null }): Promise<string[]> {
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
+  if (exceptSessionId) conditions.push(ne(sessions.id, exceptSessionId));
+  const rows = await tx.update(sessions).set({ revokedAt: sql`now()` }).where(and(...conditions)).returning({ id: sessions.id });
+  return rows.map((row) => row.id);
+}
+
+/** Replaces a user's password hash (argon2id PHC string). */
+export async function updatePasswordHash(tx: Tx, { userId, passwordHash }: { userId: string; passwordHash: string }): Promise<void> {
+  await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId));
+}
+
+/** Marks a user disabled (idempotent). @returns true when the user was enabled until now. */
+export async function markUserDisabled(tx: Tx, { userId }: { userId: string }): Promise<boolean> {
+  const rows = await tx
+    .update(users)
+    .set({ disabledAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), isNull(users.disabledAt)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/** Sets the firm's MFA requirement for OWNER and ADMIN members; the transaction must act in that firm. */
+export async function setFirmRequireMfaForAdmins(
+  tx: Tx,
+  { firmId, requireMfaForAdmins }: { firmId: string; requireMfaForAdmins: boolean },
+): Promise<FirmRow | undefined> {
+  const [row] = await tx.update(firms).set({ requireMfaForAdmins }).where(eq(firms.id, firmId)).returning();
+  return row;
+}
+
+/** Sign-in attempts allowed before a lock (PCI DSS 8.3.4: no more than 10). */
+export const MAX_LOGIN_ATTEMPTS = 10;
+/** How long a lock lasts (PCI DSS 8.3.4: at least 30 minutes). */
+export const LOCKOUT_MINUTES = 30;
+
+/**
+ * Counts one sign-in attempt for an email hash, atomically, before the password is checked, so
+ * concurrent and batched attempts each take a number. The attempt that reaches
+ * `MAX_LOGIN_ATTEMPTS` starts a `LOCKOUT_MINUTES` lock; attempts keep counting while locked;
+ * when a lock has ended the count starts again at 1. `clearLoginAttempts` resets after a success.
+ * @returns the attempt's number since the last reset; it may be checked only when ≤ MAX_LOGIN_ATTEMPTS.
+ */
+export async function countLoginAttempt(tx: Tx, { emailHash }: { emailHash: string }): Promise<number> {
+  const expired = sql`(${loginThrottles.lockedUntil} is not null and ${loginThrottles.lockedUntil} <= now())`;
+  const [row] = await tx
+    .insert(loginThrottles)
+    .values({ emailHash, attempts: 1 })
+    .onConflictDoUpdate({
+      target: loginThrottles.emailHash,
+      set: {
+        attempts: sql`case when ${expired} then 1 else ${loginThrottles.attempts} + 1 end`,
+        lockedUntil: sql`case
+          when ${expired} then null
+          when ${loginThrottles.attempts} + 1 >= ${MAX_LOGIN_ATTEMPTS} then coalesce(${loginThrottles.lockedUntil}, now() + make_interval(mins => ${LOCKOUT_MINUTES}))
+          else ${loginThrottles.lockedUntil} end`,
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning({ attempts: loginThrottles.attempts });
+  return row!.attempts;
+}
+
+/** Forgets the attempts of an email hash after a successful sign-in. */
+export async function clearLoginAttempts(tx: Tx, { emailHash }: { emailHash: string }): Promise<void> {
+  await tx.delete(loginThrottles).where(eq(loginThrottles.emailHash, emailHash));
+}
+
 /** Points a session at another active firm. */
 export async function setSessionActiveFirm(tx: Tx, { sessionId, firmId }: { sessionId: string; firmId: string }): Promise<void> {
   await tx.update(sessions).set({ activeFirmId: firmId }).where(eq(sessions.id, sessionId));
@@ -166,14 +242,33 @@ export async function setSessionActiveFirm(tx: Tx, { sessionId, firmId }: { sess
 export async function findLiveSession(
   tx: Tx,
   { sessionId, userId }: { sessionId: string; userId: string },
-): Promise<{ session: SessionRow; role: MembershipRow['role'] | null; userDisabled: boolean } | undefined> {
+): Promise<
+  | { session: SessionRow; role: MembershipRow['role'] | null; userDisabled: boolean; firmRequiresMfaForAdmins: boolean; mfaEnabled: boolean }
+  | undefined
+> {
   const [row] = await tx
-    .select({ session: sessions, role: memberships.role, disabledAt: users.disabledAt })
+    .select({
+      session: sessions,
+      role: memberships.role,
+      disabledAt: users.disabledAt,
+      requireMfaForAdmins: firms.requireMfaForAdmins,
+      mfaEnabledAt: userTotp.enabledAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .leftJoin(memberships, and(eq(memberships.firmId, sessions.activeFirmId), eq(memberships.userId, sessions.userId)))
+    .leftJoin(firms, eq(firms.id, memberships.firmId))
+    .leftJoin(userTotp, eq(userTotp.userId, sessions.userId))
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)));
-  return row ? { session: row.session, role: row.role, userDisabled: row.disabledAt !== null } : undefined;
+  return row
+    ? {
+        session: row.session,
+        role: row.role,
+        userDisabled: row.disabledAt !== null,
+        firmRequiresMfaForAdmins: row.requireMfaForAdmins ?? false,
+        mfaEnabled: row.mfaEnabledAt !== null,
+      }
+    : undefined;
 }
 
 /** Inserts an invitation in the transaction's firm. */

@@ -61,5 +61,5 @@ export async function verifyTotp({
     ...parameters,
     ...(afterTimeStep === null ? {} : { afterTimeStep }),
   });
-  return result.valid ? result.timeStep : null;
+  return result.valid && 'timeStep' in result ? result.timeStep : null;
 }
