@@ -1,0 +1,76 @@
+import type { GraphQLSchema } from 'graphql';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAdmin } from './support/admin-db.ts';
+import type { FirmOwner } from './support/factories.ts';
+import { apiKeyActor, createThroughApi, populatedFirm, staffActor } from './support/probe/fixture.ts';
+import { addIdsSeenBy, introspectGateway, runIsolationProbe, type ProbePair, type ProbeReport } from './support/probe/probe.ts';
+import { firmTarget, type ProbeTarget } from './support/probe/target.ts';
+import { startTestStack, type TestStack } from './support/stack.ts';
+
+let t: TestStack;
+let admin: postgres.Sql;
+let a: FirmOwner;
+let b: FirmOwner;
+let schema: GraphQLSchema;
+let target: ProbeTarget;
+beforeAll(async () => {
+  t = await startTestStack();
+  admin = connectAdmin();
+  a = await populatedFirm(t, admin, 'Firm A');
+  b = await populatedFirm(t, admin, 'Firm B');
+  schema = await introspectGateway(t.graphqlUrl);
+  for (const owner of [a, b]) expect(await createThroughApi(t.graphqlUrl, schema, staffActor('owner', owner))).toEqual([]);
+  target = await firmTarget(admin, 'firm A', a.firmId, [b.firmId]);
+  await addIdsSeenBy(target, t.graphqlUrl, schema, staffActor('firm A owner', a));
+}, 60_000);
+afterAll(async () => {
+  await admin.end();
+  await t.stop();
+});
+
+/** One line of coverage figures, for the log and docs/benchmarks.md. */
+function coverage(report: ProbeReport): string {
+  return (
+    `isolation probe: ${report.queryFields.length} query fields, ${report.mutationsProbed.length} id-taking mutations ` +
+    `(${report.mutationsWithoutIds.length} without ids, not probed: ${report.mutationsWithoutIds.join(', ')}), ` +
+    `${report.fieldsWalked.length} fields walked, ${report.calls} calls`
+  );
+}
+
+describe('the cross-tenant probe', () => {
+  it('reaches none of firm A’s data from any query field or id-taking mutation', async () => {
+    // The actors that must never reach firm A. A portal user of another client joins this list when
+    // portal users exist (issue #3), with a target made of that client's rows.
+    const pairs: ProbePair[] = [
+      { actor: staffActor('firm B owner', b), target },
+      { actor: await apiKeyActor(t, schema, 'firm B', b), target },
+    ];
+    const report = await runIsolationProbe({ url: t.graphqlUrl, schema, pairs });
+    console.log(coverage(report));
+
+    expect(report.undrivable).toEqual([]);
+    expect(report.findings).toEqual([]);
+    expect(report.queryFields).toEqual(expect.arrayContaining(['Query.me', 'Query.client', 'Query.clients', 'Query.invoice', 'Query.document']));
+    expect(report.mutationsProbed).toEqual(expect.arrayContaining(['Mutation.updateClient', 'Mutation.archiveClient', 'Mutation.switchActiveFirm']));
+    expect(report.mutationsWithoutIds).toEqual(expect.arrayContaining(['Mutation.signUp', 'Mutation.createClient']));
+    expect(report.fieldsWalked).toEqual(expect.arrayContaining(['Client.invoices', 'Client.documents', 'Invoice.client', 'Firm.memberships']));
+  }, 120_000);
+
+  it('does report a leak and an existence oracle when the actor may see the target (firm A’s own owner)', async () => {
+    // The target's values are real and distinctive, and the probe's checks fire on them.
+    expect(target.idsByType.get('Client')).toHaveLength(3);
+    expect(target.idsByType.get('Invoice')).toHaveLength(2);
+    expect(target.idsByType.get('Firm')).toEqual([a.firmId]);
+    // A type the database names differently (tenancy.audit_log) is found through A's own view of the API.
+    expect(target.idsByType.get('AuditLogEntry')?.length).toBeGreaterThan(0);
+    const report = await runIsolationProbe({ url: t.graphqlUrl, schema, pairs: [{ actor: staffActor('firm A owner', a), target }] });
+    const findingsOf = (operation: string) => report.findings.filter((finding) => finding.startsWith(`${operation} as firm A owner`));
+    expect(findingsOf('Query.client').join('\n')).toMatch(/leaked .*Firm A Holdings/);
+    expect(findingsOf('Query.client').join('\n')).toContain('answers differ from a random id');
+    expect(findingsOf('Query.clients').join('\n')).toMatch(/leaked/);
+    expect(findingsOf('Query.invoice')).toHaveLength(2);
+    // A's own archiveClient succeeds, so the rows change; the probe sees that too.
+    expect(report.findings).toContainEqual(expect.stringMatching(/^Mutation\.archiveClient as firm A owner changed firm A's rows in .*crm\.clients/));
+  }, 120_000);
+});

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { GraphQLSchema } from 'graphql';
+import type postgres from 'postgres';
+import { expect } from 'vitest';
+import { seedInvoiceAndDocument } from '../admin-db.ts';
+import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
+import { CREATE_CLIENT } from '../operations.ts';
+import { postGraphQL, type TestStack } from '../stack.ts';
+import { buildOperation, takesIds } from './operations.ts';
+import type { ProbeActor } from './probe.ts';
+
+const INVITE_MEMBER = /* GraphQL */ `
+  mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { field code } } }
+`;
+const ACCEPT_INVITATION = /* GraphQL */ `
+  mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { userErrors { field code } } }
+`;
+
+/**
+ * A firm with data in every entity type the API can hold today, each value unique to the firm:
+ * two clients (with email, phone and web site), an invoice and a document for each (stored
+ * straight in the database: no API creates them yet), a second member who accepted an
+ * invitation, and a pending invitation.
+ */
+export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: string): Promise<FirmOwner> {
+  const marker = randomUUID().slice(0, 8);
+  const owner = await signUpFirm(t, `${label} Quillfeather ${marker}`);
+  for (const suffix of ['Holdings', 'Partners']) {
+    const created = await t.gql(
+      CREATE_CLIENT,
+      {
+        input: {
+          name: `${label} ${suffix} ${marker}`,
+          email: uniqueEmail(`${suffix.toLowerCase()}-${marker}`),
+          phone: `+1 555 ${marker.slice(0, 4)}`,
+          website: `https://${suffix.toLowerCase()}-${marker}.example.test`,
+        },
+      },
+      owner.accessToken,
+    );
+    expect(created.data!.createClient.userErrors).toEqual([]);
+    await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client.id });
+  }
+  const member = await t.gql(INVITE_MEMBER, { input: { email: uniqueEmail(`member-${marker}`), role: 'MANAGER' } }, owner.accessToken);
+  expect(member.data!.inviteMember.userErrors).toEqual([]);
+  const accepted = await t.gql(ACCEPT_INVITATION, {
+    input: { token: member.data!.inviteMember.invitationToken, name: `${label} Member ${marker}`, password: strongPassword() },
+  });
+  expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+  const pending = await t.gql(INVITE_MEMBER, { input: { email: uniqueEmail(`pending-${marker}`), role: 'STAFF' } }, owner.accessToken);
+  expect(pending.data!.inviteMember.userErrors).toEqual([]);
+  return owner;
+}
+
+/** A firm's staff user as a probe actor, authenticated with its bearer token. */
+export function staffActor(name: string, owner: FirmOwner): ProbeActor {
+  return { name, headers: { authorization: `Bearer ${owner.accessToken}` }, credentials: { email: owner.email, password: owner.password } };
+}
+
+/**
+ * Gives the actor's firm a row of every kind the API can create: calls every mutation named
+ * `create…` that takes no ids, with the probe's sample inputs, so entity types added to the
+ * schema later get fixture rows without a change here.
+ * @returns one line per mutation that created nothing, with its errors; empty when all worked.
+ */
+export async function createThroughApi(url: string, schema: GraphQLSchema, actor: ProbeActor): Promise<string[]> {
+  const failures: string[] = [];
+  for (const mutation of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    if (!/^create[A-Z]/.test(mutation.name) || takesIds(mutation)) continue;
+    const operation = buildOperation(schema, 'mutation', mutation.name, { idsByType: new Map(), credentials: actor.credentials });
+    const result = await postGraphQL(url, operation.document, operation.variables, actor.headers);
+    const userErrors = (result.data?.[mutation.name] as { userErrors?: unknown[] } | undefined)?.userErrors ?? [];
+    if (result.errors || userErrors.length) failures.push(`${mutation.name}: ${JSON.stringify(result.errors ?? userErrors)}`);
+  }
+  return failures;
+}
+
+const CREATE_API_KEY = /* GraphQL */ `
+  mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret userErrors { field code } } }
+`;
+
+/**
+ * An API key of the owner's firm holding every scope a key may be given, as a probe actor. The
+ * grantable scopes are found by asking for each `Permission` alone, so new permissions join.
+ */
+export async function apiKeyActor(t: TestStack, schema: GraphQLSchema, name: string, owner: FirmOwner): Promise<ProbeActor> {
+  const permission = schema.getType('Permission');
+  const scopes = permission && 'getValues' in permission ? permission.getValues().map((value) => value.name) : [];
+  const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+  const create = (wanted: string[]) => t.gql(CREATE_API_KEY, { input: { name: `${name} key`, scopes: wanted, expiresAt } }, owner.accessToken);
+  const grantable: string[] = [];
+  for (const scope of scopes) if ((await create([scope])).data?.createApiKey.userErrors.length === 0) grantable.push(scope);
+  expect(grantable.length).toBeGreaterThan(0);
+  const key = await create(grantable);
+  expect(key.data!.createApiKey.userErrors).toEqual([]);
+  return { name: `${name} (scopes ${grantable.join(', ')})`, headers: { authorization: `Bearer ${key.data!.createApiKey.secret}` } };
+}

@@ -1,0 +1,160 @@
+import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import { v7 as uuidv7 } from 'uuid';
+import { postGraphQL, type GraphQLResponse } from '../stack.ts';
+import { changedTables, distinguishable, leakedValues, observable } from './assertions.ts';
+import { buildOperation, takesIds, Undrivable, type ProbeOperation } from './operations.ts';
+import type { ProbeTarget } from './target.ts';
+
+/** A caller the probe acts as: how it authenticates, and its own credentials for inputs that ask. */
+export interface ProbeActor {
+  /** A label for findings, e.g. `firm B owner`. */
+  name: string;
+  /** Request headers that authenticate it (`authorization: Bearer …`). */
+  headers: Record<string, string>;
+  credentials?: { email: string; password: string };
+}
+
+/** One probe run: `actor` tries to read and change `target`, which it must never reach. */
+export interface ProbePair {
+  actor: ProbeActor;
+  target: ProbeTarget;
+}
+
+/** What a probe run covered and found. The suite fails on any `undrivable` or `findings` entry. */
+export interface ProbeReport {
+  /** Root query fields called (`Query.client`, …). */
+  queryFields: string[];
+  /** Mutations that take ids, called with the target's ids (`Mutation.updateClient`, …). */
+  mutationsProbed: string[];
+  /** Mutations that take no ID-typed argument or input field: not cross-tenant probes, listed for the record. */
+  mutationsWithoutIds: string[];
+  /** Every `Type.field` the probe's selections read, across all operations. */
+  fieldsWalked: string[];
+  /** Operations sent to the gateway. */
+  calls: number;
+  /** Fields or arguments the probe could not fill or walk, with the reason. */
+  undrivable: string[];
+  /** Leaks, existence oracles and changed target rows, each naming the operation and actor. */
+  findings: string[];
+}
+
+/** The gateway's schema, by introspection (development and test modes allow it). */
+export async function introspectGateway(url: string, headers: Record<string, string> = {}): Promise<GraphQLSchema> {
+  const result = await postGraphQL<IntrospectionQuery>(url, getIntrospectionQuery(), {}, headers);
+  if (!result.data) throw new Error(`introspection failed: ${JSON.stringify(result.errors)}`);
+  return buildClientSchema(result.data);
+}
+
+/**
+ * Adds to `target.idsByType` the ids its own actor sees through the API, under their GraphQL
+ * type names (the database names tables, not types: `tenancy.audit_log` holds `AuditLogEntry`).
+ * Calls every root query field that takes no ids as `owner` and keeps each `{ __typename, id }`
+ * whose id is one of the target's row values, so only the target's own rows are added.
+ */
+export async function addIdsSeenBy(target: ProbeTarget, url: string, schema: GraphQLSchema, owner: ProbeActor): Promise<void> {
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const { __typename: type, id } = value as { __typename?: unknown; id?: unknown };
+      if (typeof type === 'string' && typeof id === 'string' && target.values.has(id)) {
+        const known = target.idsByType.get(type) ?? [];
+        if (!known.includes(id)) target.idsByType.set(type, [...known, id]);
+      }
+      Object.values(value).forEach(visit);
+    }
+  };
+  for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
+    if (field.name.startsWith('__') || takesIds(field)) continue;
+    const operation = buildOperation(schema, 'query', field.name, { idsByType: new Map(), credentials: owner.credentials });
+    visit((await postGraphQL(url, operation.document, operation.variables, owner.headers)).data);
+  }
+}
+
+/** `variables` with every string equal to a key of `swap` replaced by its value. */
+function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return swap.get(value) ?? value;
+  if (Array.isArray(value)) return value.map((item) => swapIds(item, swap));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapIds(v, swap)]));
+  return value;
+}
+
+/**
+ * The cross-tenant probe (issue #4 §1). For every pair, walks the gateway's schema:
+ * - every root query field is called as the actor with the target's ids in its ID arguments (and
+ *   its selection walking nested connections and entities `ENTITY_LEVELS` deep); fields without
+ *   ids are called as they are, as listings;
+ * - every mutation that takes an ID-typed argument or input field is called the same way;
+ *   mutations without any are classified and not called (they cannot name another firm's rows).
+ * Each response must contain none of the target's values; a call that carried ids must answer
+ * exactly as the same call with random UUIDs (code and message of each error, status, data);
+ * and the target's rows must hash the same before and after every mutation and after all queries.
+ * Subscriptions are not walked: the gateway serves them over graphql-ws, not HTTP.
+ */
+export async function runIsolationProbe({ url, schema, pairs }: { url: string; schema: GraphQLSchema; pairs: ProbePair[] }): Promise<ProbeReport> {
+  const report: ProbeReport = { queryFields: [], mutationsProbed: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
+  const walked = new Set<string>();
+  const undrivable = new Set<string>();
+  const call = async (operation: ProbeOperation, variables: unknown, actor: ProbeActor): Promise<GraphQLResponse> => {
+    report.calls += 1;
+    return postGraphQL(url, operation.document, variables as Record<string, unknown>, actor.headers);
+  };
+
+  /** Calls one operation as the pair's actor and records what the checks find. */
+  const probe = async (operation: ProbeOperation, { actor, target }: ProbePair) => {
+    const where = `${operation.name} as ${actor.name} against ${target.name}`;
+    const foreign = await call(operation, operation.variables, actor);
+    const leaks = leakedValues(foreign, target.values);
+    if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
+    if (operation.idsUsed.length === 0) return;
+    const placeholders = new Map(operation.idsUsed.map((id, i) => [id, `<id ${i}>`]));
+    const randomAnswer = async () => {
+      const swap = new Map(operation.idsUsed.map((id) => [id, uuidv7()]));
+      const response = await call(operation, swapIds(operation.variables, swap), actor);
+      return observable(response, new Map([...swap].map(([id, random]) => [random, placeholders.get(id)!])));
+    };
+    const difference = distinguishable(observable(foreign, placeholders), await randomAnswer(), await randomAnswer());
+    if (difference) report.findings.push(`${where}: ${difference}`);
+  };
+
+  const build = (root: 'query' | 'mutation', field: string, pair: ProbePair): ProbeOperation | null => {
+    try {
+      const operation = buildOperation(schema, root, field, { idsByType: pair.target.idsByType, credentials: pair.actor.credentials });
+      for (const name of operation.fieldsSelected) walked.add(name);
+      return operation;
+    } catch (error) {
+      if (!(error instanceof Undrivable)) throw error;
+      undrivable.add(error.message);
+      return null;
+    }
+  };
+
+  const queryFields = Object.keys(schema.getQueryType()?.getFields() ?? {}).filter((name) => !name.startsWith('__'));
+  const mutations = Object.values(schema.getMutationType()?.getFields() ?? {});
+  for (const pair of pairs) {
+    const before = await pair.target.snapshot();
+    for (const field of queryFields) {
+      const operation = build('query', field, pair);
+      if (operation) await probe(operation, pair);
+    }
+    const changed = changedTables(before, await pair.target.snapshot());
+    if (changed.length) report.findings.push(`queries as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changed.join(', ')}`);
+
+    for (const mutation of mutations) {
+      if (!takesIds(mutation)) continue;
+      const operation = build('mutation', mutation.name, pair);
+      if (!operation) continue;
+      const beforeMutation = await pair.target.snapshot();
+      await probe(operation, pair);
+      const changedByMutation = changedTables(beforeMutation, await pair.target.snapshot());
+      if (changedByMutation.length) {
+        report.findings.push(`${operation.name} as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changedByMutation.join(', ')}`);
+      }
+    }
+  }
+  report.queryFields = queryFields.map((name) => `Query.${name}`);
+  report.mutationsProbed = mutations.filter(takesIds).map((m) => `Mutation.${m.name}`);
+  report.mutationsWithoutIds = mutations.filter((m) => !takesIds(m)).map((m) => `Mutation.${m.name}`);
+  report.fieldsWalked = [...walked].sort();
+  report.undrivable = [...undrivable].sort();
+  return report;
+}
