@@ -181,6 +181,10 @@ describe('firm policy: MFA required for OWNER and ADMIN', () => {
     expect((await t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: false, mfaEnrolmentRequired: true, activeRole: null, activeFirm: null });
     const blocked = await t.gql(CREATE_CLIENT, { input: { name: 'Blocked Client' } }, adminToken);
     expect(blocked.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect(blocked.errors![0]!.message).toMatch(/requires multi-factor authentication.*beginMfaEnrolment/);
+    const listed = await t.gql('query { clients(first: 5) { totalCount } }', {}, adminToken);
+    expect(listed.errors![0]!.message).toMatch(/requires multi-factor authentication/);
+    expect(listed.data ?? null).toBeNull();
     const managerCreates = await t.gql(CREATE_CLIENT, { input: { name: 'Manager Client' } }, managerToken);
     expect(managerCreates.errors).toBeUndefined();
 

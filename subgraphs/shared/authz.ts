@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import { rule } from 'graphql-shield';
 import { forbidden, unauthenticated } from './errors.ts';
 import type { Permission } from './permissions.ts';
@@ -16,8 +17,18 @@ export type FirmStaffActor = Extract<Actor, { kind: 'STAFF' }> & { firmId: strin
  */
 export function assertCan(actor: Actor, permission: Permission): FirmActor {
   if (actor.kind === 'ANONYMOUS') throw unauthenticated();
-  if (!can(actor, permission)) throw forbidden();
+  if (!can(actor, permission)) throw denied(actor);
   return actor as FirmActor;
+}
+
+/**
+ * The FORBIDDEN error for a signed-in actor the catalogue denies. When the firm's MFA policy is
+ * why (an OWNER or ADMIN who has not enrolled), the message says so and what to do.
+ */
+export function denied(actor: Actor): GraphQLError {
+  return actor.kind === 'STAFF' && actor.mfaEnrolmentRequired
+    ? forbidden('Your firm requires multi-factor authentication for your role: enrol with beginMfaEnrolment and confirmMfaEnrolment first')
+    : forbidden();
 }
 
 /**
@@ -40,7 +51,8 @@ export function allowedTo(permission: Permission) {
   let existing = permissionRules.get(permission);
   if (!existing) {
     existing = rule(`allowedTo:${permission}`, { cache: 'contextual' })(
-      (_parent, _args, context: { actor: Actor }) => (context.actor.kind === 'ANONYMOUS' ? unauthenticated() : can(context.actor, permission)),
+      (_parent, _args, context: { actor: Actor }) =>
+        context.actor.kind === 'ANONYMOUS' ? unauthenticated() : can(context.actor, permission) || denied(context.actor),
     );
     permissionRules.set(permission, existing);
   }
@@ -49,7 +61,7 @@ export function allowedTo(permission: Permission) {
 
 /** graphql-shield rule: a signed-in actor acting inside a firm (for `_entities`). */
 export const isFirmMember = rule('isFirmMember', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
-  context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.firmId !== null,
+  context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.firmId !== null || denied(context.actor),
 );
 
 /** graphql-shield rule: any signed-in staff user, with or without an active firm. */

@@ -23,6 +23,11 @@ const ActorSchema = z.discriminatedUnion('kind', [
     /** Null when the user currently belongs to no firm. */
     firmId: z.uuid().nullable(),
     roles: z.array(RoleSchema),
+    /**
+     * True while the active firm requires MFA of this OWNER or ADMIN and they have not enrolled:
+     * `firmId` is then null and `roles` empty, until they enrol.
+     */
+    mfaEnrolmentRequired: z.boolean().optional(),
   }),
   // A partner integration's API key: one firm, limited to the key's scopes.
   z.object({

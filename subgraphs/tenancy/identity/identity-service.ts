@@ -604,13 +604,20 @@ export async function acceptInvitation(
 export async function resolveSessionActor(
   database: TenancyContext['database'],
   claims: { sub: string; sid: string },
-): Promise<{ userId: string; sessionId: string; firmId: string | null; roles: RoleValue[] } | null> {
+): Promise<{ userId: string; sessionId: string; firmId: string | null; roles: RoleValue[]; mfaEnrolmentRequired: boolean } | null> {
   const found = await database.withTenant({ firmId: null, userId: claims.sub }, (tx) =>
     findLiveSession(tx, { sessionId: claims.sid, userId: claims.sub }),
   );
   if (!found || found.userDisabled) return null;
-  const role = mfaEnrolmentRequired(found) ? null : found.role;
-  return { userId: claims.sub, sessionId: claims.sid, firmId: role ? found.session.activeFirmId : null, roles: role ? [role] : [] };
+  const held = mfaEnrolmentRequired(found);
+  const role = held ? null : found.role;
+  return {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    firmId: role ? found.session.activeFirmId : null,
+    roles: role ? [role] : [],
+    mfaEnrolmentRequired: held,
+  };
 }
 
 /**
