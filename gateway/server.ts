@@ -4,30 +4,42 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../subgraphs/shared/config.ts';
 import { PUBLIC_ERROR_CODES } from '../subgraphs/shared/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
-import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
+import { CONTEXT_HEADER, hmacKey, signContext, type Actor, type RequestOrigin } from '../subgraphs/shared/signed-context.ts';
 import { databaseReady } from '../subgraphs/shared/subgraph-server.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
 import { authenticate } from './authenticate.ts';
 import { SUPERGRAPH_PATH } from './compose.ts';
+import { deadlineFetch, operationTimeoutPlugin, startDeadline, withDeadline, type OperationDeadline } from './limits/operation-timeout.ts';
+import { queryLimits } from './limits/query-limits.ts';
+import { rateLimitPlugin } from './limits/rate-limit.ts';
 
 /** Per-operation context of the gateway. */
 export interface GatewayContext {
   actor: Actor;
   requestId: string;
+  origin: RequestOrigin;
   /** The identity signed for subgraphs (`x-firmgraph-context`), valid for 30 seconds. */
   signedContext: string;
+  /** When the operation's subgraph fetches are aborted (`OPERATION_TIMEOUT_MS` after authentication starts). */
+  deadline: OperationDeadline;
 }
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 
 /** Forwards the signed context, and nothing the client sent, to a subgraph. */
 class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** Sends the fetch under the operation's deadline (the data source's fetcher is `deadlineFetch`). */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+    const deadline = 'deadline' in options.context ? options.context.deadline : undefined;
+    return deadline ? withDeadline(deadline, () => super.process(options)) : super.process(options);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if ('signedContext' in context) request.http?.headers.set(CONTEXT_HEADER, context.signedContext);
   }
@@ -51,10 +63,22 @@ class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
+/** Development only: the masked error keeps Apollo's stack trace, for the developer at the keyboard. */
+function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const masked = maskError(formatted);
+  const stacktrace = formatted.extensions?.stacktrace;
+  return stacktrace ? { ...masked, extensions: { ...masked.extensions, stacktrace } } : masked;
+}
+
 /**
  * Starts the public gateway: `@apollo/gateway` over the supergraph composed at build time
  * (`schema/supergraph.graphql`), served by `@apollo/server` on `/graphql`, with `/healthz` and
  * `/readyz` (database and every subgraph's `/healthz`).
+ *
+ * API limits (issue #4 §2, see gateway/limits/): structural query limits, query cost and the
+ * per-caller and per-firm leaky buckets, a per-operation timeout, CSRF prevention, no batched
+ * requests. In production (`NODE_ENV=production`) introspection, field suggestions, stack traces
+ * and the Sandbox page are off; in development they are on.
  *
  * @param options.subgraphUrls overrides the configured subgraph URLs (tests use free ports).
  */
@@ -69,12 +93,14 @@ export async function startGateway(options: {
   const log = options.log.child({ component: 'gateway' });
   const subgraphUrls = options.subgraphUrls ?? config.subgraphUrls;
   const production = config.nodeEnv === 'production';
+  const development = config.nodeEnv === 'development';
+  const limits = queryLimits<GatewayContext>();
   const jwtKey = hmacKey(config.jwtSecret);
   const contextSigningKey = hmacKey(config.contextSigningSecret);
   const gateway = new ApolloGateway({
     supergraphSdl: await readFile(SUPERGRAPH_PATH, 'utf8'),
     // Node's fetch (undici) keeps connections to subgraphs alive; the default fetcher is slower here.
-    buildService: ({ name }) => new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: fetch }),
+    buildService: ({ name }) => new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: deadlineFetch }),
     logger: log,
   });
 
@@ -88,21 +114,38 @@ export async function startGateway(options: {
         gateway,
         // runService owns SIGINT/SIGTERM: it drains every server, closes pools, then stops the database.
         stopOnTerminationSignals: false,
+        nodeEnv: config.nodeEnv,
         introspection: !production,
-        includeStacktraceInErrorResponses: false,
-        formatError: maskError,
+        hideSchemaDetailsFromClientErrors: production,
+        includeStacktraceInErrorResponses: development,
+        formatError: development ? maskErrorKeepingStacktrace : maskError,
+        // Apollo's defaults, stated: a request without a JSON content type or a preflight header
+        // (`apollo-require-preflight`, `x-apollo-operation-name`) never executes, nor does an array of operations.
+        csrfPrevention: true,
+        allowBatchedHttpRequests: false,
+        validationRules: limits.validationRules,
+        parseOptions: limits.parseOptions,
+        validationOptions: limits.validationOptions,
         plugins: [
           drain,
           observabilityPlugin<GatewayContext>(log, (context) => context.requestId),
+          limits.plugin,
+          rateLimitPlugin<GatewayContext>({
+            database,
+            limits: config.rateLimits,
+            callerOf: (context) => ({ actor: context.actor, ip: context.origin.ip }),
+          }),
+          operationTimeoutPlugin<GatewayContext>((context) => context.deadline),
           ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
         ],
       }),
     context: async ({ req }: { req: Request }) => {
       const offered = req.headers['x-request-id'];
       const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
-      const actor = await authenticate(req.headers.authorization, { database, jwtKey });
+      const deadline = startDeadline(config.operationTimeoutMs);
       const origin = { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null };
-      return { actor, requestId, signedContext: await signContext({ actor, requestId, origin }, contextSigningKey) };
+      const actor = await authenticate(req.headers.authorization, { database, jwtKey });
+      return { actor, requestId, origin, deadline, signedContext: await signContext({ actor, requestId, origin }, contextSigningKey) };
     },
     readiness: async () => {
       const checks: Record<string, boolean> = { database: await databaseReady(database) };

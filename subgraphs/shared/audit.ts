@@ -5,9 +5,19 @@ import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 import { actingFirmId, type Actor, type RequestOrigin } from './signed-context.ts';
 
+/**
+ * The part of an actor an audit record names. Every `Actor` is one; a mutation that signs a user
+ * in records `{ kind: 'STAFF', userId }` for the user it just authenticated.
+ */
+export type AuditActor =
+  | { kind: 'ANONYMOUS' }
+  | { kind: 'STAFF'; userId: string }
+  | { kind: 'API_KEY'; apiKeyId: string }
+  | { kind: 'OPERATOR'; operatorId: string };
+
 /** Who did it, and from where: the parts of a request context an audit record keeps. */
 export interface AuditContext {
-  actor: Actor;
+  actor: AuditActor;
   requestId: string;
   origin: RequestOrigin;
 }
@@ -34,7 +44,7 @@ const MAX_METADATA_STRING = 500;
  * The id an audit record names as the actor: the user (staff), API key or operator; null for
  * anonymous callers.
  */
-export function auditActorId(actor: Actor): string | null {
+export function auditActorId(actor: AuditActor): string | null {
   switch (actor.kind) {
     case 'ANONYMOUS':
       return null;
@@ -62,9 +72,8 @@ export function auditActorId(actor: Actor): string | null {
  *   (a programming error), and the database error when the firm is not the transaction's.
  */
 export async function recordAudit(tx: Tx, ctx: AuditContext, event: AuditEvent): Promise<void> {
-  if (!ACTION_PATTERN.test(event.action)) throw new Error(`Audit action must be dotted lowercase: ${event.action}`);
+  assertAuditEvent(event);
   const metadata = event.metadata ?? {};
-  assertFlatMetadata(metadata);
   await tx.execute(sql`
     insert into tenancy.audit_log
       (firm_id, id, actor_kind, actor_id, action, target_type, target_id, request_id, ip, user_agent, metadata)
@@ -75,9 +84,18 @@ export async function recordAudit(tx: Tx, ctx: AuditContext, event: AuditEvent):
 }
 
 /**
+ * The audit context of a request whose caller was anonymous when it started but has just proved
+ * to be `userId` (log-in, sign-up, accepting an invitation, refreshing a session): same request
+ * id and origin, actor the user.
+ */
+export function asSignedInUser(ctx: AuditContext, userId: string): AuditContext {
+  return { actor: { kind: 'STAFF', userId }, requestId: ctx.requestId, origin: ctx.origin };
+}
+
+/**
  * Records one event in each of several firms, in the caller's transaction: for authentication
  * events of a user who belongs to several firms (each firm sees its members' sign-ins). Switches
- * `app.firm_id` to each firm in turn and restores it afterwards.
+ * `app.firm_id` to each firm in turn (in id order) and restores it afterwards.
  * @throws like `recordAudit`.
  */
 export async function recordAuditInFirms(
@@ -90,15 +108,24 @@ export async function recordAuditInFirms(
   const [{ firm_id: previous }] = (await tx.execute(sql`select current_setting('app.firm_id', true) as firm_id`)) as unknown as [
     { firm_id: string | null },
   ];
-  for (const firmId of new Set(firmIds)) {
+  // One lock order for every writer (each firm's chain head is locked until commit), so two
+  // transactions recording in the same firms cannot deadlock.
+  for (const firmId of [...new Set(firmIds)].sort()) {
     await tx.execute(sql`select set_config('app.firm_id', ${firmId}, true)`);
     await recordAudit(tx, ctx, { ...event, firmId });
   }
   await tx.execute(sql`select set_config('app.firm_id', ${previous ?? ''}, true)`);
 }
 
-function assertFlatMetadata(metadata: AuditMetadata): void {
-  const entries = Object.entries(metadata);
+/**
+ * Checks what `recordAudit` checks before writing: a dotted lowercase action of at least two
+ * segments, and flat metadata (at most 20 keys; string of at most 500 characters, finite number,
+ * boolean or null).
+ * @throws Error naming the problem (a programming error, never a user's).
+ */
+export function assertAuditEvent(event: Pick<AuditEvent, 'action' | 'metadata'>): void {
+  if (!ACTION_PATTERN.test(event.action)) throw new Error(`Audit action must be dotted lowercase: ${event.action}`);
+  const entries = Object.entries(event.metadata ?? {});
   if (entries.length > MAX_METADATA_KEYS) throw new Error(`Audit metadata has more than ${MAX_METADATA_KEYS} keys`);
   for (const [key, value] of entries) {
     const ok =
@@ -112,6 +139,7 @@ function assertFlatMetadata(metadata: AuditMetadata): void {
 
 /** The request-scoped fields the permission-denial plugin reads from a subgraph context. */
 interface DenialContext extends AuditContext {
+  actor: Actor;
   database: Database;
   log: Logger;
 }
@@ -120,7 +148,7 @@ interface DenialContext extends AuditContext {
  * Apollo Server plugin: when an operation ends with FORBIDDEN or UNAUTHENTICATED errors for an
  * actor acting in a firm, appends one `permission.denied` record to that firm's log, in its own
  * transaction (the refused work rolled back). Metadata: `code` and `path` of the first denial,
- * `count` of denials in the operation, `operationName`. One record per operation, so a query
+ * `count` of denials in the operation, and the client's `operationName`. One record per operation, so a query
  * fanning out over many forbidden fields cannot flood the log. Callers with no firm (anonymous,
  * or a user with no active firm) have no firm-scoped log to write to.
  * A failure to write is logged and does not change the response.
@@ -146,7 +174,8 @@ export function permissionDenialPlugin<T extends DenialContext>(): ApolloServerP
                   code: String(first.extensions.code),
                   path: first.path?.join('.').slice(0, MAX_METADATA_STRING) ?? null,
                   count: denials.length,
-                  operationName: operationName?.slice(0, MAX_METADATA_STRING) ?? null,
+                  // The gateway names subgraph fetches `<client operation>__<subgraph>__<n>`.
+                  operationName: operationName?.replace(/__[a-z]+__\d+$/, '').slice(0, MAX_METADATA_STRING) ?? null,
                 },
               }),
             );

@@ -9,6 +9,7 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
 const secret = z.string().min(32, 'must be at least 32 characters');
+const points = z.coerce.number().positive().max(1e9);
 const aes256Key = z
   .string()
   .refine((value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
@@ -35,6 +36,13 @@ const EnvSchema = z.object({
   MFA_ENCRYPTION_KEY: aes256Key.optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RATE_LIMIT_BUCKET_SIZE: points.default(1000),
+  RATE_LIMIT_RESTORE_RATE: points.default(50),
+  RATE_LIMIT_FIRM_BUCKET_SIZE: points.default(5000),
+  RATE_LIMIT_FIRM_RESTORE_RATE: points.default(250),
+  RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: points.default(200),
+  RATE_LIMIT_ANONYMOUS_RESTORE_RATE: points.default(5),
+  OPERATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 /** Validated configuration. Ports are TCP ports; sizes are bytes. */
@@ -61,6 +69,16 @@ export interface Config {
   mfaEncryptionKey: Buffer;
   bodyLimitBytes: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Query-cost leaky buckets (gateway/limits/rate-limit.ts): per user, API key or operator; per firm; per anonymous IP. */
+  rateLimits: Record<'caller' | 'firm' | 'anonymous', BucketLimit>;
+  /** Milliseconds an operation may run at the gateway before its subgraph fetches are aborted. */
+  operationTimeoutMs: number;
+}
+
+/** One leaky bucket's shape: it holds `size` points and regains `restoreRate` points per second. */
+export interface BucketLimit {
+  size: number;
+  restoreRate: number;
 }
 
 /** Thrown when the environment is invalid; `message` has one line per bad value, never a value itself. */
@@ -89,6 +107,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.CONTEXT_SIGNING_SECRET) missing.push('CONTEXT_SIGNING_SECRET: required in production (at least 32 characters)');
     if (!e.DATABASE_URL && !e.DATABASE_APP_URL) missing.push('DATABASE_URL: required in production');
     if (!e.MFA_ENCRYPTION_KEY) missing.push('MFA_ENCRYPTION_KEY: required in production (32 bytes, base64)');
+  }
+  // A caller may spend its whole bucket in one query, so the firm's bucket must be able to hold that.
+  if (e.RATE_LIMIT_FIRM_BUCKET_SIZE < e.RATE_LIMIT_BUCKET_SIZE) {
+    missing.push('RATE_LIMIT_FIRM_BUCKET_SIZE: must be at least RATE_LIMIT_BUCKET_SIZE');
   }
   if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
 
@@ -126,6 +148,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mfaEncryptionKey: Buffer.from(e.MFA_ENCRYPTION_KEY ?? devSecrets!.mfaEncryptionKey, 'base64'),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    rateLimits: {
+      caller: { size: e.RATE_LIMIT_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_RESTORE_RATE },
+      firm: { size: e.RATE_LIMIT_FIRM_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_FIRM_RESTORE_RATE },
+      anonymous: { size: e.RATE_LIMIT_ANONYMOUS_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_ANONYMOUS_RESTORE_RATE },
+    },
+    operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
   };
 }
 

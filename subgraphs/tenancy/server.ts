@@ -1,6 +1,7 @@
 import { DateTimeScalar } from '../shared/scalars.ts';
 import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
 import { apiKeyResolvers } from './api-keys/api-key-resolvers.ts';
+import { auditResolvers } from './audit/audit-resolvers.ts';
 import { createIdentityLoaders, type IdentityLoaders } from './identity/identity-loaders.ts';
 import { identityResolvers } from './identity/identity-resolvers.ts';
 import { tenancyRules } from './tenancy-rules.ts';
@@ -20,7 +21,7 @@ function mergeResolverMaps(...maps: object[]): Record<string, unknown> {
 /** The tenancy subgraph: firms, users, memberships, sessions, invitations and API keys. */
 export const tenancySubgraph: SubgraphDefinition<IdentityLoaders> = {
   name: 'tenancy',
-  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers),
+  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers, auditResolvers),
   rules: tenancyRules,
   createLoaders: createIdentityLoaders,
 };

@@ -19,6 +19,8 @@ const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: 'strict' })(
 export const tenancyRules: IRules = {
   Query: {
     me: allow,
+    auditLog: allowedTo('audit:read'),
+    verifyAuditLog: allowedTo('audit:read'),
     apiKeys: allowedTo('api_key:read'),
     _entities: isFirmMember,
     _service: allow,
@@ -31,6 +33,7 @@ export const tenancyRules: IRules = {
     logOut: isSignedIn,
     switchActiveFirm: isSignedIn,
     inviteMember: allowedTo('member:invite'),
+    updateAuditRetention: allowedTo('firm:update'),
     verifyMfaChallenge: allow,
     // A session held back by the firm's MFA policy acts in no firm, yet may still do these.
     beginMfaEnrolment: isSignedIn,
@@ -63,6 +66,12 @@ export const tenancyRules: IRules = {
   InviteMemberPayload: allow,
   AcceptInvitationPayload: allow,
   UserError: allow,
+  AuditLogEntry: allowedTo('audit:read'),
+  AuditMetadataField: allowedTo('audit:read'),
+  AuditLogConnection: allow,
+  AuditLogEdge: allow,
+  AuditLogVerification: allowedTo('audit:read'),
+  UpdateAuditRetentionPayload: allow,
   VerifyMfaChallengePayload: allow,
   BeginMfaEnrolmentPayload: allow,
   ConfirmMfaEnrolmentPayload: allow,

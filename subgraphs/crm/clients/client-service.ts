@@ -1,4 +1,5 @@
 import type { ClientRow, ClientStatusValue } from '../../../db/schema/crm.ts';
+import { recordAudit } from '../../shared/audit.ts';
 import { assertCan } from '../../shared/authz.ts';
 import { badUserInput, notFound } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
@@ -94,8 +95,8 @@ export async function createClient(ctx: CrmContext, input: CreateClientInput): P
   const website = optionalText(input.website, ['input', 'website'], 300, userErrors);
   if (userErrors.length > 0) return { client: null, userErrors };
 
-  const client = await ctx.database.withTenant({ firmId }, (tx) =>
-    insertClient(tx, {
+  const client = await ctx.database.withTenant({ firmId }, async (tx) => {
+    const created = await insertClient(tx, {
       firmId,
       id: newId(),
       name,
@@ -103,8 +104,10 @@ export async function createClient(ctx: CrmContext, input: CreateClientInput): P
       phone,
       website,
       currency: input.currency ?? DEFAULT_CLIENT_CURRENCY,
-    }),
-  );
+    });
+    await recordAudit(tx, ctx, { firmId, action: 'client.create', targetType: 'client', targetId: created.id, metadata: { currency: created.currency } });
+    return created;
+  });
   return { client, userErrors: [] };
 }
 
@@ -132,7 +135,10 @@ export async function updateClient(ctx: CrmContext, input: UpdateClientInput): P
       return { client: null, userErrors: [{ field: ['input', 'id'], message: 'Archived clients cannot be changed.', code: 'ARCHIVED' }] };
     }
     if (Object.keys(patch).length === 0) return { client: current, userErrors: [] };
-    return { client: await updateClientRow(tx, { firmId, clientId: input.id, patch }), userErrors: [] };
+    const client = await updateClientRow(tx, { firmId, clientId: input.id, patch });
+    // The names of the fields changed, never their values (contact details are personal data).
+    await recordAudit(tx, ctx, { firmId, action: 'client.update', targetType: 'client', targetId: input.id, metadata: { fields: Object.keys(patch).join(',') } });
+    return { client, userErrors: [] };
   });
 }
 
@@ -152,6 +158,7 @@ export async function archiveClient(ctx: CrmContext, clientId: string): Promise<
       clientId,
       patch: { status: 'ARCHIVED', archivedAt: new Date() },
     });
+    await recordAudit(tx, ctx, { firmId, action: 'client.archive', targetType: 'client', targetId: clientId });
     return { client, userErrors: [] };
   });
 }
