@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 /** The `extensions.code` values FirmGraph uses for errors outside `userErrors` (design brief §4). */
@@ -8,6 +9,7 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 /** Codes that are safe to show clients as they are; anything else is masked as internal. */
@@ -18,6 +20,7 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BAD_USER_INPUT',
   'CONFLICT',
   'RATE_LIMITED',
+  'TIMEOUT',
 ]);
 
 /**
@@ -41,7 +44,29 @@ export function notFound(kind: string): GraphQLError {
   return new GraphQLError(`${kind} not found`, { extensions: { code: 'NOT_FOUND' } });
 }
 
-/** Malformed input the schema could not catch (e.g. a page size over 100). */
-export function badUserInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+/**
+ * Malformed input the schema could not catch (e.g. a page size over 100).
+ * @param httpStatus 400 when the whole request is refused before execution; omit for a field error.
+ */
+export function badUserInput(message: string, httpStatus?: 400): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+}
+
+/**
+ * Over a rate limit: HTTP 429 with `Retry-After` (RFC 9110 §10.2.3) and `extensions.retryAfterSeconds`.
+ * @param retryAfterSeconds whole seconds until a retry can succeed.
+ */
+export function rateLimited(retryAfterSeconds: number, message = 'Rate limit exceeded. Retry after the time given.'): GraphQLError {
+  // Apollo Server reads `extensions.http` (a HeaderMap) into the response head, then drops it.
+  const extensions: Record<string, unknown> = {
+    code: 'RATE_LIMITED',
+    retryAfterSeconds,
+    http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+  };
+  return new GraphQLError(message, { extensions });
+}
+
+/** The operation ran past its time limit (HTTP 504); whatever it had not finished was abandoned. */
+export function operationTimedOut(): GraphQLError {
+  return new GraphQLError('The operation took too long and was stopped.', { extensions: { code: 'TIMEOUT', http: { status: 504 } } });
 }

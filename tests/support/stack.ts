@@ -41,6 +41,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     CONTEXT_SIGNING_SECRET: TEST_CONTEXT_SECRET,
     LOG_LEVEL: 'silent',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'firmgraph-test-data-')),
+    // Concurrent test files share the rate-limit buckets (all anonymous requests come from 127.0.0.1):
+    // buckets keep their default sizes, which cap a single query's cost, but refill at once.
+    RATE_LIMIT_RESTORE_RATE: '1000000',
+    RATE_LIMIT_FIRM_RESTORE_RATE: '1000000',
+    RATE_LIMIT_ANONYMOUS_RESTORE_RATE: '1000000',
     ...overrides,
   });
 }

@@ -1,0 +1,72 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+
+/** Deepest field nesting an operation may have (fragments flattened; introspection's `__schema` exempt). */
+export const MAX_DEPTH = 10;
+/** Most aliases an operation may use, `__typename` aliases included. */
+export const MAX_ALIASES = 15;
+/** Most directives an operation may carry, known or not. */
+export const MAX_DIRECTIVES = 50;
+/** Most lexical tokens a document may have; the parser stops at the first one over. */
+export const MAX_TOKENS = 1000;
+/** Most validation errors one response lists, so a document of repeated mistakes cannot amplify. */
+export const MAX_VALIDATION_ERRORS = 10;
+
+/** What each refusal tells the client. The limits themselves are never stated. */
+const MESSAGES = {
+  depth: 'The query is nested too deeply.',
+  aliases: 'The query uses too many aliases.',
+  directives: 'The query uses too many directives.',
+  tokens: 'The query document is too large.',
+} as const;
+
+/** Reports a refusal on the validation context; Apollo returns it as GRAPHQL_VALIDATION_FAILED with HTTP 400. */
+const refuse =
+  (message: string) =>
+  (context: ValidationContext | null): void => {
+    context?.reportError(new GraphQLError(message));
+  };
+
+/**
+ * The structural query limits (issue #4 §2), for the gateway's Apollo Server options:
+ * `validationRules` (graphql-armor's depth, alias and directive limits), `parseOptions` (graphql-js's
+ * own token limit, which stops the parser early) and `validationOptions` (at most
+ * `MAX_VALIDATION_ERRORS` errors). Every refusal happens before execution, with a fixed message
+ * that does not echo the limit: GRAPHQL_VALIDATION_FAILED, or GRAPHQL_PARSE_FAILED for the token
+ * limit, both HTTP 400. The cost limit is `rateLimitPlugin`'s, with the one cost model of
+ * `operationCost`; field suggestions are Apollo's `hideSchemaDetailsFromClientErrors`.
+ */
+export function queryLimits<T extends BaseContext>(): {
+  validationRules: ValidationRule[];
+  parseOptions: { maxTokens: number };
+  validationOptions: { maxErrors: number };
+  plugin: ApolloServerPlugin<T>;
+} {
+  const { validationRules } = new ApolloArmor({
+    maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.depth)] },
+    maxAliases: { n: MAX_ALIASES, allowList: [], exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.aliases)] },
+    maxDirectives: { n: MAX_DIRECTIVES, exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.directives)] },
+    // graphql-js counts tokens in the parser itself; armor's Apollo token plugin parses twice and answers HTTP 500.
+    maxTokens: { enabled: false },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  return {
+    validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
+    plugin: {
+      async requestDidStart() {
+        return {
+          async parsingDidStart() {
+            return async (error) => {
+              // graphql-js's message states the limit: "Document contains more that N tokens".
+              if (error && /^Syntax Error: Document contains more th\w+ \d+ tokens/.test(error.message)) error.message = MESSAGES.tokens;
+            };
+          },
+        };
+      },
+    },
+  };
+}
