@@ -1,5 +1,5 @@
 /**
- * The load generator: a separate process (started by dashboard-bench.ts as
+ * The load generator: a separate process (started by bench-stack.ts as
  * `node scripts/bench/load-generator.ts '<LoadConfig JSON>'`) so it never shares an event loop
  * with the servers it measures. It runs autocannon twice, an unmeasured warm-up and the measured
  * run, each bounded by its duration, prints one JSON `LoadResult` line on stdout and exits.
@@ -60,9 +60,8 @@ function runPhase(config: LoadConfig, seconds: number): Promise<LoadPhaseResult>
     const instance = autocannon(
       {
         url: config.url,
-        method: config.method,
         headers: config.headers,
-        body: config.body,
+        requests: config.bodies.map((body) => ({ method: config.method, body })),
         connections: config.connections,
         pipelining: 1,
         duration: seconds,

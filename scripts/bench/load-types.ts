@@ -4,7 +4,8 @@ export interface LoadConfig {
   url: string;
   method: 'POST';
   headers: Record<string, string>;
-  body: string;
+  /** Request bodies; each connection sends them in turn (one body: every request the same). */
+  bodies: string[];
   connections: number;
   /** Unmeasured load first, so JIT, pools and caches are warm. */
   warmupSeconds: number;

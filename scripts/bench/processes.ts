@@ -26,14 +26,15 @@ export interface StackPorts {
 }
 
 /**
- * Picks six distinct free loopback ports by binding them all at once to port 0, then releasing
- * them. Another process could grab one in between; that shows up as a start failure, not a hang.
+ * Picks `count` distinct free loopback ports by binding them all at once to port 0, then
+ * releasing them. Another process could grab one in between; that shows up as a start failure,
+ * not a hang.
  */
-export async function allocatePorts(): Promise<StackPorts> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     const ports: number[] = [];
-    for (let i = 0; i < 6; i += 1) {
+    for (let i = 0; i < count; i += 1) {
       const server = createServer();
       servers.push(server);
       await new Promise<void>((ok, fail) => {
@@ -44,11 +45,16 @@ export async function allocatePorts(): Promise<StackPorts> {
       if (address === null || typeof address === 'string') throw new Error('could not read a bound port');
       ports.push(address.port);
     }
-    const [gateway, tenancy, crm, billing, documents, embeddedPostgres] = ports as [number, number, number, number, number, number];
-    return { gateway, tenancy, crm, billing, documents, embeddedPostgres };
+    return ports;
   } finally {
     await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
   }
+}
+
+/** Six free loopback ports for one `npm start` stack (see `freePorts`). */
+export async function allocatePorts(): Promise<StackPorts> {
+  const [gateway, tenancy, crm, billing, documents, embeddedPostgres] = (await freePorts(6)) as [number, number, number, number, number, number];
+  return { gateway, tenancy, crm, billing, documents, embeddedPostgres };
 }
 
 /**

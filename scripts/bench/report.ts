@@ -4,7 +4,17 @@ import type { MachineInfo } from './machine.ts';
 import { REPO_ROOT } from './processes.ts';
 
 /** A scenario's name, as typed after `npm run bench --`. */
-export type ScenarioName = 'start' | 'dashboard';
+export type ScenarioName =
+  | 'start'
+  | 'dashboard'
+  | 'client-detail'
+  | 'client-list'
+  | 'gateway-overhead'
+  | 'engine'
+  | 'walls'
+  | 'scaling'
+  | 'login'
+  | 'write-mix';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */
 export interface Row {

@@ -1,0 +1,151 @@
+/**
+ * One benchmarked server per process, started by bench-stack.ts as
+ * `node --import tsx scripts/bench/bench-service.ts <role>` with an IPC channel:
+ *
+ *   gateway             our gateway (gateway/server.ts), as `npm run start:gateway` runs it
+ *   tenancy|crm|...     one subgraph (subgraphs/shared/subgraph-server.ts), as `npm run start:subgraph`
+ *   bare:<subgraph>     the same subgraph built WITHOUT graphql-shield, for the `walls` scenario;
+ *                       bench-stack.ts connects it as a superuser, which bypasses row-level security
+ *   hive                `@graphql-hive/gateway` (JIT on, in-flight deduplication off) over the
+ *                       same supergraph, forwarding the client's `x-firmgraph-context` header
+ *
+ * Configuration is the product's (`loadConfig`: ports, secrets, DATABASE_APP_URL, LOG_LEVEL) plus
+ * BENCH_PORT (where this role listens) and, for `hive`, BENCH_SUPERGRAPH (a supergraph file).
+ * The bare variant exists only here: no production code path can build a subgraph without its
+ * walls. The process sends `{ type: 'ready', url }` once listening, answers `{ type: 'stats' }`
+ * with the SQL statements it has sent so far, and stops gracefully on SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { connectDatabase, type Database } from '../../db/client.ts';
+import { readSubgraphSdl } from '../../gateway/compose.ts';
+import { loadConfig } from '../../subgraphs/shared/config.ts';
+import { unauthenticated } from '../../subgraphs/shared/errors.ts';
+import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../../subgraphs/shared/http.ts';
+import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
+import { CONTEXT_HEADER, hmacKey, verifyContext } from '../../subgraphs/shared/signed-context.ts';
+import { databaseReady, startSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../subgraphs/shared/subgraph-server.ts';
+import { isSubgraphName } from '../../subgraphs/subgraph-names.ts';
+
+/** Messages exchanged with bench-stack.ts over IPC. */
+export type ServiceMessage = { type: 'ready'; url: string } | { type: 'stats'; statements: number };
+
+const role = process.argv[2] ?? '';
+const config = loadConfig();
+const port = Number(process.env.BENCH_PORT);
+const log = createLogger(config.logLevel, `bench-${role}`);
+
+function appDatabase(): Database {
+  const url = config.databaseAppUrl;
+  if (!url) throw new Error('DATABASE_APP_URL is required');
+  return connectDatabase(url, { max: config.databasePoolMax, applicationName: `bench-${role}` });
+}
+
+/**
+ * A subgraph exactly as `startSubgraph` serves it, except that its schema is
+ * `buildSubgraphSchema` alone, without the graphql-shield middleware (the `walls` scenario's
+ * "without" side). The signed context is still required and verified.
+ */
+async function startBareSubgraph(definition: SubgraphDefinition<unknown>, database: Database): Promise<RunningServer> {
+  const typeDefs = parse(await readSubgraphSdl(definition.name));
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+  const key = hmacKey(config.contextSigningSecret);
+  type Context = SubgraphContext<unknown>;
+  const child: Logger = log.child({ subgraph: definition.name });
+  return serveGraphQL<Context>({
+    host: config.host,
+    port,
+    bodyLimitBytes: config.bodyLimitBytes,
+    log: child,
+    build: (drain) =>
+      new ApolloServer<Context>({
+        schema,
+        stopOnTerminationSignals: false,
+        includeStacktraceInErrorResponses: false,
+        formatError: maskError,
+        plugins: [drain, ApolloServerPluginInlineTraceDisabled(), observabilityPlugin<Context>(child, (context) => context.requestId)],
+      }),
+    context: async ({ req }) => {
+      const header = req.headers[CONTEXT_HEADER];
+      const identity = await verifyContext(typeof header === 'string' ? header : undefined, key);
+      if (!identity) throw unauthenticated('A valid gateway-signed context is required', 401);
+      const { actor, requestId, origin } = identity;
+      return { actor, requestId, origin, database, config, log: child, loaders: definition.createLoaders({ actor, database }) };
+    },
+    readiness: async () => ({ database: await databaseReady(database) }),
+  });
+}
+
+/** `@graphql-hive/gateway`'s runtime on a plain Node HTTP server, as its CLI serves it (one worker). */
+async function startHive(): Promise<RunningServer> {
+  const supergraphPath = process.env.BENCH_SUPERGRAPH;
+  if (!supergraphPath) throw new Error('BENCH_SUPERGRAPH is required for the hive role');
+  const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
+  const { useJIT } = await import('@graphql-mesh/plugin-jit');
+  const runtime = createGatewayRuntime({
+    supergraph: readFileSync(supergraphPath, 'utf8'),
+    logging: false,
+    graphiql: false,
+    landingPage: false,
+    plugins: () => [useJIT()],
+    // Its HTTP executor merges identical in-flight subgraph queries by default. Every load request
+    // here is identical (one user, one signed context), so that would answer 32 clients with one
+    // subgraph fetch; real clients differ. Our gateway never merges, so neither does this one.
+    transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } },
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ request }) => ({ [CONTEXT_HEADER]: request.headers.get(CONTEXT_HEADER) }),
+    },
+  });
+  const server = createServer(runtime);
+  server.listen(port, config.host);
+  await once(server, 'listening');
+  return {
+    url: `http://${config.host}:${port}`,
+    port,
+    stop: async () => {
+      await new Promise<void>((done) => server.close(() => done()));
+      await runtime.dispose();
+    },
+  };
+}
+
+// Each role imports only what its process needs (as `npm run start:gateway` / `start:subgraph`
+// do), so the reported RSS is the service's own, not the benchmark's.
+async function start(): Promise<{ server: RunningServer; database: Database | null }> {
+  if (role === 'hive') return { server: await startHive(), database: null };
+  const bare = role.startsWith('bare:');
+  const name = bare ? role.slice('bare:'.length) : role;
+  if (role !== 'gateway' && !isSubgraphName(name)) throw new Error(`unknown role ${role}`);
+  const database = appDatabase();
+  if (role === 'gateway') {
+    const { startGateway } = await import('../../gateway/server.ts');
+    return { server: await startGateway({ config, database, log, port }), database };
+  }
+  const { SUBGRAPHS } = await import('../stack.ts');
+  const definition = SUBGRAPHS[name as keyof typeof SUBGRAPHS] as SubgraphDefinition<unknown>;
+  const server = bare ? await startBareSubgraph(definition, database) : await startSubgraph(definition, { config, database, log, port });
+  return { server, database };
+}
+
+const { server, database } = await start();
+const send = (message: ServiceMessage) => process.send?.(message);
+process.on('message', (message: { type?: string }) => {
+  if (message.type === 'stats') send({ type: 'stats', statements: database?.statementCount() ?? 0 });
+});
+process.once('SIGTERM', () => {
+  const timer = setTimeout(() => process.exit(1), 10_000).unref();
+  void server
+    .stop()
+    .then(() => database?.close())
+    .finally(() => {
+      clearTimeout(timer);
+      process.exit(0);
+    });
+});
+process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+send({ type: 'ready', url: `${server.url}/graphql` });

@@ -1,0 +1,124 @@
+/**
+ * The GraphQL operations the scenarios drive, and how one answer is checked before any load.
+ * Each mirrors a screen of the staff app (or a write it makes).
+ */
+import { LARGE_SEED_PASSWORD } from '../seed-large/plan.ts';
+import type { GraphQLResponse } from './bench-stack.ts';
+
+/** A request body and the check its answer must pass before it is measured. */
+export interface BenchOperation {
+  /** Short name for the report. */
+  name: string;
+  body: { query: string; operationName: string; variables?: Record<string, unknown> };
+  /** @returns a description of what is wrong with the answer, or null when it is as expected. */
+  check(response: GraphQLResponse<unknown>): string | null;
+}
+
+/** The staff Dashboard (the foundation's query): the firm, its first 20 clients with balance and counts. */
+export const DASHBOARD_QUERY = /* GraphQL */ `query Dashboard { me { user { name } activeFirm { name clients(first: 20) { totalCount edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } } } } } }`;
+
+const CLIENT_DETAIL_QUERY = /* GraphQL */ `query ClientDetail($id: ID!) { me { user { name } activeFirm { name } } client(id: $id) { id name email phone website currency status createdAt balance { amount currency } invoices(first: 20) { totalCount edges { node { id number status issueDate dueDate total { amount currency } amountDue { amount currency } } } } documents(first: 20) { totalCount edges { node { id filename contentType sizeBytes createdAt } } } } }`;
+
+const CLIENT_LIST_QUERY = /* GraphQL */ `query ClientList($first: Int!, $search: String) { clients(first: $first, search: $search) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name email status currency balance { amount currency } } } } }`;
+
+const CLIENT_NAME_QUERY = /* GraphQL */ `query ClientName($id: ID!) { client(id: $id) { id name email status } }`;
+
+const CREATE_CLIENT = /* GraphQL */ `mutation CreateClient($input: CreateClientInput!) { createClient(input: $input) { client { id name } userErrors { field message code } } }`;
+
+const UPDATE_CLIENT = /* GraphQL */ `mutation UpdateClient($input: UpdateClientInput!) { updateClient(input: $input) { client { id name updatedAt } userErrors { field message code } } }`;
+
+const LOG_IN = /* GraphQL */ `mutation LogIn($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { field message code } } }`;
+
+/** Search term of the client list: a substring of many seeded names and emails ("Harbor", "Quarry", "Cedar"...). */
+export const CLIENT_SEARCH = 'ar';
+
+type Data = Record<string, unknown> | null | undefined;
+
+/** The value at a dotted path of `data`, or undefined. */
+function at(data: Data, path: string): unknown {
+  let value: unknown = data;
+  for (const key of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+function errorsOf(response: GraphQLResponse<unknown>): string | null {
+  return response.errors ? `errors: ${JSON.stringify(response.errors).slice(0, 500)}` : null;
+}
+
+/** Checks that the list at `path` of the answer has exactly `length` items. */
+function expectLength(response: GraphQLResponse<unknown>, path: string, length: number): string | null {
+  const list = at(response.data as Data, path);
+  return Array.isArray(list) && list.length === length ? null : `expected ${length} items at ${path}, got ${JSON.stringify(list)?.slice(0, 200)}`;
+}
+
+/** The Dashboard; its answer must have 20 client edges. */
+export function dashboard(): BenchOperation {
+  return {
+    name: 'Dashboard',
+    body: { query: DASHBOARD_QUERY, operationName: 'Dashboard' },
+    check: (response) => errorsOf(response) ?? expectLength(response, 'me.activeFirm.clients.edges', 20),
+  };
+}
+
+/** One client's page across all four subgraphs: the firm (tenancy), the client (crm), 20 invoices and balance (billing), 20 documents. */
+export function clientDetail(clientId: string): BenchOperation {
+  return {
+    name: 'ClientDetail',
+    body: { query: CLIENT_DETAIL_QUERY, operationName: 'ClientDetail', variables: { id: clientId } },
+    check: (response) => errorsOf(response) ?? expectLength(response, 'client.invoices.edges', 20) ?? expectLength(response, 'client.documents.edges', 20),
+  };
+}
+
+/** A client list page of `first` rows matching `CLIENT_SEARCH`, each with its balance (billing). */
+export function clientList(first: number): BenchOperation {
+  return {
+    name: `ClientList(first: ${first})`,
+    body: { query: CLIENT_LIST_QUERY, operationName: 'ClientList', variables: { first, search: CLIENT_SEARCH } },
+    check: (response) => errorsOf(response) ?? expectLength(response, 'clients.edges', first),
+  };
+}
+
+/** A one-subgraph query (crm only): what the gateway-overhead scenario sends both ways. */
+export function clientName(clientId: string): BenchOperation {
+  return {
+    name: 'ClientName',
+    body: { query: CLIENT_NAME_QUERY, operationName: 'ClientName', variables: { id: clientId } },
+    check: (response) => errorsOf(response) ?? (at(response.data as Data, 'client.id') === clientId ? null : 'client not found'),
+  };
+}
+
+function noUserErrors(field: string) {
+  return (response: GraphQLResponse<unknown>) => {
+    const problem = errorsOf(response);
+    if (problem) return problem;
+    const userErrors = at(response.data as Data, `${field}.userErrors`);
+    return Array.isArray(userErrors) && userErrors.length === 0 ? null : `${field} userErrors: ${JSON.stringify(userErrors)}`;
+  };
+}
+
+/** Creates a client (each request a new one). */
+export function createClient(): BenchOperation {
+  return {
+    name: 'createClient',
+    body: { query: CREATE_CLIENT, operationName: 'CreateClient', variables: { input: { name: 'Write Mix Client', email: 'accounts@writemix.example', currency: 'USD' } } },
+    check: noUserErrors('createClient'),
+  };
+}
+
+/** Changes one client's phone number. */
+export function updateClient(clientId: string): BenchOperation {
+  return {
+    name: 'updateClient',
+    body: { query: UPDATE_CLIENT, operationName: 'UpdateClient', variables: { input: { id: clientId, phone: '+1 555 0199' } } },
+    check: noUserErrors('updateClient'),
+  };
+}
+
+/** Logs in with email and the seeded password (argon2id verification, a new session). */
+export function logIn(email: string): BenchOperation {
+  return {
+    name: 'logIn',
+    body: { query: LOG_IN, operationName: 'LogIn', variables: { input: { email, password: LARGE_SEED_PASSWORD } } },
+    check: (response) => errorsOf(response) ?? (typeof at(response.data as Data, 'logIn.session.accessToken') === 'string' ? null : `no session: ${JSON.stringify(response.data)}`),
+  };
+}
