@@ -19,6 +19,11 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     ApiKey: '../../../db/schema/api-keys.ts#ApiKeyRow',
     ApiKeyConnection: '../../shared/relay.ts#Connection<ApiKeyRow>',
     ApiKeyEdge: '../../shared/relay.ts#Edge<ApiKeyRow>',
+    PlatformOperator: '../break-glass/break-glass-store.ts#OperatorSummary',
+    OperatorSession: '../break-glass/break-glass-service.ts#IssuedOperatorSession',
+    BreakGlassGrant: '../break-glass/break-glass-store.ts#BreakGlassGrantModel',
+    BreakGlassGrantConnection: '../../shared/relay.ts#Connection<BreakGlassGrantModel>',
+    BreakGlassGrantEdge: '../../shared/relay.ts#Edge<BreakGlassGrantModel>',
   },
   crm: {
     Client: '../../../db/schema/crm.ts#ClientRow',

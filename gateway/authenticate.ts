@@ -1,21 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { Kind, parse } from 'graphql';
 import type { Database } from '../db/client.ts';
 import { unauthenticated } from '../subgraphs/shared/errors.ts';
-import type { Actor } from '../subgraphs/shared/signed-context.ts';
+import type { Actor, RequestOrigin } from '../subgraphs/shared/signed-context.ts';
 import { resolveApiKeyActor } from '../subgraphs/tenancy/api-keys/api-key-service.ts';
 import { apiKeyHashIfWellFormed, looksLikeApiKey } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
+import { resolveOperatorActor } from '../subgraphs/tenancy/break-glass/break-glass-service.ts';
+import { isOperatorTokenShape, verifyOperatorToken } from '../subgraphs/tenancy/break-glass/operator-tokens.ts';
 import { resolveSessionActor } from '../subgraphs/tenancy/identity/identity-service.ts';
 import { verifyAccessToken } from '../subgraphs/tenancy/identity/tokens.ts';
 
+/** The parts of the HTTP request authentication needs besides the header: for break-glass auditing. */
+export interface AuthenticationRequest {
+  requestId: string;
+  origin: RequestOrigin;
+  /** The parsed JSON body (`{ query, operationName }`), read only to name the operation in the audit log. */
+  body: unknown;
+}
+
 /**
- * Authenticates one HTTP request (design brief §3). No `Authorization` header is an anonymous
- * caller. `Bearer fg_live_…` is an API key: its format and checksum are checked first, without
- * I/O, then the key is looked up by SHA-256 and must be unrevoked and unexpired. Any other
- * `Bearer <access token>` must verify and name a live session. Anything else is `UNAUTHENTICATED`
+ * Authenticates one HTTP request (design brief §3). Which credential a `Bearer` token is:
+ * - `fg_live_…`: an API key. Its format and checksum are checked first, without I/O; then it is
+ *   looked up by SHA-256 and must be unrevoked and unexpired.
+ * - a JWT of type `fg-operator+jwt`: a platform operator's token. The operator session must be
+ *   live; a token bound to a break-glass grant acts in that firm only while the grant is live,
+ *   and each such request is recorded in the firm's audit log (`break_glass.access`).
+ * - any other JWT: a staff access token naming a live session.
+ * No `Authorization` header is an anonymous caller; anything that fails is `UNAUTHENTICATED`
  * (HTTP 401). Tenant, roles and scopes come from the database, never from the client.
  */
 export async function authenticate(
   authorization: string | undefined,
-  deps: { database: Database; jwtKey: Uint8Array },
+  deps: { database: Database; jwtKey: Uint8Array; request?: AuthenticationRequest },
 ): Promise<Actor> {
   if (!authorization) return { kind: 'ANONYMOUS' };
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
@@ -28,9 +44,36 @@ export async function authenticate(
     if (!key) throw unauthenticated('Invalid, expired or revoked API key', 401);
     return { kind: 'API_KEY', ...key };
   }
+  if (isOperatorTokenShape(credential)) {
+    const claims = await verifyOperatorToken(credential, deps.jwtKey);
+    if (!claims) throw unauthenticated('Invalid or expired access token', 401);
+    // Callers outside HTTP (benchmarks) pass no request: the audit record then gets a fresh request id and no origin.
+    const { requestId, origin, body } = deps.request ?? { requestId: randomUUID(), origin: { ip: null, userAgent: null }, body: undefined };
+    const operator = await resolveOperatorActor(deps.database, claims, { requestId, origin, operation: operationLabel(body) });
+    if (!operator) throw unauthenticated('Session has ended', 401);
+    return operator;
+  }
   const claims = await verifyAccessToken(credential, deps.jwtKey);
   if (!claims) throw unauthenticated('Invalid or expired access token', 401);
   const session = await resolveSessionActor(deps.database, claims);
   if (!session) throw unauthenticated('Session has ended', 401);
   return { kind: 'STAFF', ...session };
+}
+
+/**
+ * Names an operation for the audit log by what it does, not by the name the client chose: its
+ * type and root fields (e.g. `query clients,client`), of the operation `operationName` picks when
+ * the document holds several. Cut to 200 characters.
+ */
+function operationLabel(body: unknown): string {
+  const { query, operationName } = (typeof body === 'object' && body !== null ? body : {}) as { query?: unknown; operationName?: unknown };
+  try {
+    const operations = parse(typeof query === 'string' ? query : '').definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = operations.find((d) => d.name?.value === operationName) ?? operations[0];
+    if (!operation) return '(none)';
+    const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…'));
+    return `${operation.operation} ${fields.join(',')}`.slice(0, 200);
+  } catch {
+    return '(unparsable)';
+  }
 }

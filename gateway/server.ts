@@ -144,7 +144,7 @@ export async function startGateway(options: {
       const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
       const deadline = startDeadline(config.operationTimeoutMs);
       const origin = { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null };
-      const actor = await authenticate(req.headers.authorization, { database, jwtKey });
+      const actor = await authenticate(req.headers.authorization, { database, jwtKey, request: { requestId, origin, body: req.body } });
       return { actor, requestId, origin, deadline, signedContext: await signContext({ actor, requestId, origin }, contextSigningKey) };
     },
     readiness: async () => {

@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   MFA_ENCRYPTION_KEY: aes256Key.optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BREAK_GLASS_APPROVAL: z.enum(['required', 'optional']).default('required'),
   RATE_LIMIT_BUCKET_SIZE: points.default(1000),
   RATE_LIMIT_RESTORE_RATE: points.default(50),
   RATE_LIMIT_FIRM_BUCKET_SIZE: points.default(5000),
@@ -69,6 +70,8 @@ export interface Config {
   mfaEncryptionKey: Buffer;
   bodyLimitBytes: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** `required`: a break-glass grant starts only when a second operator approves it; `optional`: at request. */
+  breakGlassApproval: 'required' | 'optional';
   /** Query-cost leaky buckets (gateway/limits/rate-limit.ts): per user, API key or operator; per firm; per anonymous IP. */
   rateLimits: Record<'caller' | 'firm' | 'anonymous', BucketLimit>;
   /** Milliseconds an operation may run at the gateway before its subgraph fetches are aborted. */
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mfaEncryptionKey: Buffer.from(e.MFA_ENCRYPTION_KEY ?? devSecrets!.mfaEncryptionKey, 'base64'),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    breakGlassApproval: e.BREAK_GLASS_APPROVAL,
     rateLimits: {
       caller: { size: e.RATE_LIMIT_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_RESTORE_RATE },
       firm: { size: e.RATE_LIMIT_FIRM_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_FIRM_RESTORE_RATE },

@@ -1,6 +1,7 @@
 import { DateTimeScalar } from '../shared/scalars.ts';
 import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
 import { apiKeyResolvers } from './api-keys/api-key-resolvers.ts';
+import { breakGlassResolvers } from './break-glass/break-glass-resolvers.ts';
 import { auditResolvers } from './audit/audit-resolvers.ts';
 import { createIdentityLoaders, type IdentityLoaders } from './identity/identity-loaders.ts';
 import { identityResolvers } from './identity/identity-resolvers.ts';
@@ -18,10 +19,10 @@ function mergeResolverMaps(...maps: object[]): Record<string, unknown> {
   return merged;
 }
 
-/** The tenancy subgraph: firms, users, memberships, sessions, invitations and API keys. */
+/** The tenancy subgraph: firms, users, memberships, sessions, invitations, API keys and break-glass grants. */
 export const tenancySubgraph: SubgraphDefinition<IdentityLoaders> = {
   name: 'tenancy',
-  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers, auditResolvers),
+  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers, breakGlassResolvers, auditResolvers),
   rules: tenancyRules,
   createLoaders: createIdentityLoaders,
 };

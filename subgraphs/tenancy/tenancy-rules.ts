@@ -1,5 +1,6 @@
 import { allow, or, rule, type IRules } from 'graphql-shield';
 import { allowedTo, isFirmMember, isSignedIn } from '../shared/authz.ts';
+import { isOperator } from './break-glass/break-glass-rules.ts';
 import { identityIssuedDuring } from './identity/identity-service.ts';
 import type { TenancyContext } from './tenancy-context.ts';
 
@@ -22,6 +23,7 @@ export const tenancyRules: IRules = {
     auditLog: allowedTo('audit:read'),
     verifyAuditLog: allowedTo('audit:read'),
     apiKeys: allowedTo('api_key:read'),
+    breakGlassGrants: allowedTo('audit:read'),
     _entities: isFirmMember,
     _service: allow,
   },
@@ -44,6 +46,11 @@ export const tenancyRules: IRules = {
     updateFirmSecurityPolicy: allowedTo('firm:update'),
     createApiKey: allowedTo('api_key:write'),
     revokeApiKey: allowedTo('api_key:write'),
+    logInOperator: allow,
+    requestBreakGlass: isOperator,
+    approveBreakGlass: isOperator,
+    activateBreakGlass: isOperator,
+    revokeBreakGlass: or(isOperator, allowedTo('firm:update')),
   },
   Viewer: isSignedIn,
   // Row visibility (self and active-firm members) is enforced again by the loaders and RLS.
@@ -84,5 +91,17 @@ export const tenancyRules: IRules = {
   ApiKeyEdge: allow,
   CreateApiKeyPayload: allow,
   RevokeApiKeyPayload: allow,
+  // Operators see the grants they act on; a firm's owners see the grants on their firm.
+  BreakGlassGrant: or(isOperator, allowedTo('audit:read')),
+  BreakGlassGrantConnection: allow,
+  BreakGlassGrantEdge: allow,
+  // Not an entity: reachable only through a guarded grant or the session an operator just signed in to.
+  PlatformOperator: allow,
+  OperatorSession: allow,
+  LogInOperatorPayload: allow,
+  RequestBreakGlassPayload: allow,
+  ApproveBreakGlassPayload: allow,
+  RevokeBreakGlassPayload: allow,
+  ActivateBreakGlassPayload: allow,
   _Service: allow,
 };

@@ -5,6 +5,8 @@ import type { MembershipModel, ViewerModel, IssuedSession } from '../identity/id
 import type { Connection, Edge } from '../../shared/relay.ts';
 import type { AuditLogRow } from '../../../db/schema/audit.ts';
 import type { ApiKeyRow } from '../../../db/schema/api-keys.ts';
+import type { OperatorSummary, BreakGlassGrantModel } from '../break-glass/break-glass-store.ts';
+import type { IssuedOperatorSession } from '../break-glass/break-glass-service.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -35,11 +37,33 @@ export type AcceptInvitationInput = {
 /** Result of `acceptInvitation`. */
 export type AcceptInvitationPayload = {
   __typename?: 'AcceptInvitationPayload';
-  /** The new membership, or null when there are user errors. */
+  /** The new membership, or null when there are user errors or a second factor is needed. */
   membership?: Maybe<Membership>;
-  /** A session in the firm just joined, or null when there are user errors. */
+  /**
+   * Set instead of `session` when the invitee already has an account with MFA: the membership is
+   * created; pass this with a code to `verifyMfaChallenge` within 5 minutes to sign in to the firm.
+   */
+  mfaChallengeToken?: Maybe<Scalars['String']['output']>;
+  /** A session in the firm just joined, or null when there are user errors or a second factor is needed. */
   session?: Maybe<Session>;
   /** Problems with the input; nothing was written when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `activateBreakGlass`. */
+export type ActivateBreakGlassInput = {
+  /** One of the caller's live grants. */
+  grantId: Scalars['ID']['input'];
+};
+
+/** Result of `activateBreakGlass`. */
+export type ActivateBreakGlassPayload = {
+  __typename?: 'ActivateBreakGlassPayload';
+  /** The grant acted under. */
+  grant?: Maybe<BreakGlassGrant>;
+  /** An operator session whose token reads the grant's firm, or null when there are user errors. */
+  session?: Maybe<OperatorSession>;
+  /** `GRANT_NOT_LIVE` when the grant is pending, expired, revoked or another operator's. */
   userErrors: Array<UserError>;
 };
 
@@ -85,6 +109,21 @@ export type ApiKeyEdge = {
   cursor: Scalars['String']['output'];
   /** The API key. */
   node: ApiKey;
+};
+
+/** Input for `approveBreakGlass`. */
+export type ApproveBreakGlassInput = {
+  /** The pending grant. */
+  grantId: Scalars['ID']['input'];
+};
+
+/** Result of `approveBreakGlass`. */
+export type ApproveBreakGlassPayload = {
+  __typename?: 'ApproveBreakGlassPayload';
+  /** The approved grant, or null when there are user errors. */
+  grant?: Maybe<BreakGlassGrant>;
+  /** `SELF_APPROVAL` for one's own request; `GRANT_NOT_PENDING` when already approved, started or revoked. */
+  userErrors: Array<UserError>;
 };
 
 /**
@@ -215,6 +254,69 @@ export type BeginMfaEnrolmentPayload = {
   /** `MFA_ALREADY_ENABLED` when MFA is already on (disable it first to change authenticator). */
   userErrors: Array<UserError>;
 };
+
+/**
+ * Time-boxed, read-only access of one platform operator to one firm's data, with a stated reason.
+ * Every operation under it is recorded in the firm's audit log as `break_glass.access`.
+ */
+export type BreakGlassGrant = {
+  __typename?: 'BreakGlassGrant';
+  /** When it was approved. */
+  approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The second operator who approved it; null when not (yet) approved or approval was not required. */
+  approvedBy?: Maybe<PlatformOperator>;
+  /** When access ends; null while pending. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The firm the grant opens. */
+  firmId: Scalars['ID']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** How long the grant lasts once it starts, in minutes (1-240). */
+  minutes: Scalars['Int']['output'];
+  /** The operator who asked for access. */
+  operator: PlatformOperator;
+  /** Why access is needed, as the operator wrote it. */
+  reason: Scalars['String']['output'];
+  /** When access was requested. */
+  requestedAt: Scalars['DateTime']['output'];
+  /** When it was revoked; null if not. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When access starts (approval, or the request when approval is not required); null while pending. */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where the grant stands now. */
+  status: BreakGlassGrantStatus;
+};
+
+/** A page of break-glass grants (Relay cursor connection). */
+export type BreakGlassGrantConnection = {
+  __typename?: 'BreakGlassGrantConnection';
+  /** The grants on this page, with their cursors. */
+  edges: Array<BreakGlassGrantEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+  /** The number of grants ever requested on the firm. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One break-glass grant with its cursor. */
+export type BreakGlassGrantEdge = {
+  __typename?: 'BreakGlassGrantEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The grant. */
+  node: BreakGlassGrant;
+};
+
+/** Where a break-glass grant stands. */
+export type BreakGlassGrantStatus =
+  /** Live: the operator may read the firm's data, read-only, until `expiresAt`. */
+  | 'ACTIVE'
+  /** The grant's time is over. */
+  | 'EXPIRED'
+  /** Requested, waiting for a second operator's approval. */
+  | 'PENDING'
+  /** Revoked by an operator or the firm before it expired (or before it was approved). */
+  | 'REVOKED';
 
 /** Input for `changePassword`. */
 export type ChangePasswordInput = {
@@ -364,6 +466,23 @@ export type LogInInput = {
   password: Scalars['String']['input'];
 };
 
+/** Input for `logInOperator`. */
+export type LogInOperatorInput = {
+  /** The operator's email. */
+  email: Scalars['String']['input'];
+  /** The operator's password. */
+  password: Scalars['String']['input'];
+};
+
+/** Result of `logInOperator`. */
+export type LogInOperatorPayload = {
+  __typename?: 'LogInOperatorPayload';
+  /** The new operator session, or null when there are user errors. */
+  session?: Maybe<OperatorSession>;
+  /** `INVALID_CREDENTIALS` when the email or password is wrong; the message never says which. */
+  userErrors: Array<UserError>;
+};
+
 /** Result of `logIn`. */
 export type LogInPayload = {
   __typename?: 'LogInPayload';
@@ -430,6 +549,13 @@ export type Mutation = {
   /** Accepts an invitation. A new user gives a name and password; an existing user proves their password. */
   acceptInvitation: AcceptInvitationPayload;
   /**
+   * Returns an operator token bound to one of the caller's live grants: with it, the operator reads
+   * the grant's firm, read-only, until the grant ends. Every operation is audited in the firm's log.
+   */
+  activateBreakGlass: ActivateBreakGlassPayload;
+  /** Approves another operator's pending break-glass request; its time starts now. Operators only. */
+  approveBreakGlass: ApproveBreakGlassPayload;
+  /**
    * Starts TOTP enrolment for the signed-in user: returns a new secret as a provisioning URI and QR code
    * for an authenticator app. MFA is not on until `confirmMfaEnrolment`; starting again replaces the secret.
    */
@@ -452,14 +578,26 @@ export type Mutation = {
   inviteMember: InviteMemberPayload;
   /** Signs a user in with email and password. */
   logIn: LogInPayload;
+  /** Signs a platform operator in. Operators are created with `npm run operator:create`; there is no sign-up. */
+  logInOperator: LogInOperatorPayload;
   /** Ends the current session: its refresh token and access token stop working. */
   logOut: LogOutPayload;
   /** Exchanges a refresh token for a new session token pair. The old refresh token stops working. */
   refreshSession: RefreshSessionPayload;
   /** Replaces every backup code with 10 new ones, shown once, after proving a TOTP code. */
   regenerateBackupCodes: RegenerateBackupCodesPayload;
+  /**
+   * Asks for read-only access to a firm's data for up to 240 minutes. Operators only. When
+   * BREAK_GLASS_APPROVAL is `required` (the default) a second operator must approve it before it starts.
+   */
+  requestBreakGlass: RequestBreakGlassPayload;
   /** Revokes an API key of the active firm at once. Requires `api_key:write`; revoking twice is harmless. */
   revokeApiKey: RevokeApiKeyPayload;
+  /**
+   * Ends a break-glass grant at once. Any operator may revoke any grant; a firm member with
+   * `firm:update` (OWNER, ADMIN) may revoke grants on the active firm.
+   */
+  revokeBreakGlass: RevokeBreakGlassPayload;
   /** Creates a firm, its owner and the owner's OWNER membership in one step, and signs the owner in. */
   signUp: SignUpPayload;
   /** Makes another of the user's firms the active firm of this session. */
@@ -475,6 +613,16 @@ export type Mutation = {
 
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+export type MutationActivateBreakGlassArgs = {
+  input: ActivateBreakGlassInput;
+};
+
+
+export type MutationApproveBreakGlassArgs = {
+  input: ApproveBreakGlassInput;
 };
 
 
@@ -508,6 +656,11 @@ export type MutationLogInArgs = {
 };
 
 
+export type MutationLogInOperatorArgs = {
+  input: LogInOperatorInput;
+};
+
+
 export type MutationRefreshSessionArgs = {
   input: RefreshSessionInput;
 };
@@ -518,8 +671,18 @@ export type MutationRegenerateBackupCodesArgs = {
 };
 
 
+export type MutationRequestBreakGlassArgs = {
+  input: RequestBreakGlassInput;
+};
+
+
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
+};
+
+
+export type MutationRevokeBreakGlassArgs = {
+  input: RevokeBreakGlassInput;
 };
 
 
@@ -545,6 +708,20 @@ export type MutationUpdateFirmSecurityPolicyArgs = {
 
 export type MutationVerifyMfaChallengeArgs = {
   input: VerifyMfaChallengeInput;
+};
+
+/** Tokens of a signed-in platform operator. */
+export type OperatorSession = {
+  __typename?: 'OperatorSession';
+  /**
+   * Bearer token of the operator (JWT, at most 60 minutes), sent as `Authorization: Bearer <token>`.
+   * It reaches no firm's data; `activateBreakGlass` returns one that does, read-only.
+   */
+  accessToken: Scalars['String']['output'];
+  /** When `accessToken` expires. */
+  accessTokenExpiresAt: Scalars['DateTime']['output'];
+  /** The signed-in operator. */
+  operator: PlatformOperator;
 };
 
 /** Relay pagination state of a connection. */
@@ -590,12 +767,25 @@ export type Permission =
   /** See the firm's members and their roles. */
   | 'MEMBER_READ';
 
+/** A person who runs the FirmGraph platform. Operators see no firm's data except under a break-glass grant. */
+export type PlatformOperator = {
+  __typename?: 'PlatformOperator';
+  /** The operator's work email. */
+  email: Scalars['String']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The operator's full name. */
+  name: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The active firm's API keys, newest first, revoked and expired ones included. Requires `api_key:read`. */
   apiKeys: ApiKeyConnection;
   /** The active firm's audit log, newest first. Requires `audit:read`. */
   auditLog: AuditLogConnection;
+  /** Break-glass grants on the active firm, newest first, so the firm's owners see who looked and why. Requires `audit:read`. */
+  breakGlassGrants: BreakGlassGrantConnection;
   /** The signed-in user and their active firm, or null without a valid session. */
   me?: Maybe<Viewer>;
   /**
@@ -616,6 +806,12 @@ export type QueryApiKeysArgs = {
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryBreakGlassGrantsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -649,6 +845,25 @@ export type RegenerateBackupCodesPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `requestBreakGlass`. */
+export type RequestBreakGlassInput = {
+  /** The firm whose data the operator needs to read. */
+  firmId: Scalars['ID']['input'];
+  /** How long access lasts once it starts, in minutes: 1-240. */
+  minutes: Scalars['Int']['input'];
+  /** Why, for the firm's owners and the audit log: 10-1000 characters, e.g. a support ticket and what is wrong. */
+  reason: Scalars['String']['input'];
+};
+
+/** Result of `requestBreakGlass`. */
+export type RequestBreakGlassPayload = {
+  __typename?: 'RequestBreakGlassPayload';
+  /** The new grant, or null when there are user errors. */
+  grant?: Maybe<BreakGlassGrant>;
+  /** `REQUIRED`, `INVALID` or `TOO_LONG` on `reason` and `minutes`; nothing was created when not empty. */
+  userErrors: Array<UserError>;
+};
+
 /** Input for `revokeApiKey`. */
 export type RevokeApiKeyInput = {
   /** The key's id. */
@@ -660,6 +875,21 @@ export type RevokeApiKeyPayload = {
   __typename?: 'RevokeApiKeyPayload';
   /** The revoked key. */
   apiKey?: Maybe<ApiKey>;
+  /** Always empty; present for a uniform payload shape. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `revokeBreakGlass`. */
+export type RevokeBreakGlassInput = {
+  /** The grant to revoke. */
+  grantId: Scalars['ID']['input'];
+};
+
+/** Result of `revokeBreakGlass`. */
+export type RevokeBreakGlassPayload = {
+  __typename?: 'RevokeBreakGlassPayload';
+  /** The revoked grant (revoking twice is harmless). */
+  grant?: Maybe<BreakGlassGrant>;
   /** Always empty; present for a uniform payload shape. */
   userErrors: Array<UserError>;
 };
@@ -784,6 +1014,10 @@ export type UserError = {
 export type UserErrorCode =
   /** The user is already a member of this firm. */
   | 'ALREADY_MEMBER'
+  /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
+  | 'GRANT_NOT_LIVE'
+  /** The break-glass grant is no longer waiting for approval (approved, started or revoked). */
+  | 'GRANT_NOT_PENDING'
   /** The value is not in the expected format. */
   | 'INVALID'
   /** The one-time code (TOTP or backup code) is wrong, expired or already used. */
@@ -802,6 +1036,8 @@ export type UserErrorCode =
   | 'ROLE_NOT_GRANTABLE'
   /** The permission cannot be given to an API key, or exceeds the caller's own permissions. */
   | 'SCOPE_NOT_GRANTABLE'
+  /** An operator cannot approve their own break-glass request. */
+  | 'SELF_APPROVAL'
   /** The value is already taken. */
   | 'TAKEN'
   /** The value is too long. */
@@ -951,11 +1187,15 @@ export type ResolversTypes = ResolversObject<{
   AcceptInvitationInput: AcceptInvitationInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AcceptInvitationPayload: ResolverTypeWrapper<Omit<AcceptInvitationPayload, 'membership' | 'session'> & { membership?: Maybe<ResolversTypes['Membership']>, session?: Maybe<ResolversTypes['Session']> }>;
-  ApiKey: ResolverTypeWrapper<ApiKeyRow>;
+  ActivateBreakGlassInput: ActivateBreakGlassInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ActivateBreakGlassPayload: ResolverTypeWrapper<Omit<ActivateBreakGlassPayload, 'grant' | 'session'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']>, session?: Maybe<ResolversTypes['OperatorSession']> }>;
+  ApiKey: ResolverTypeWrapper<ApiKeyRow>;
   ApiKeyConnection: ResolverTypeWrapper<Connection<ApiKeyRow>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ApiKeyEdge: ResolverTypeWrapper<Edge<ApiKeyRow>>;
+  ApproveBreakGlassInput: ApproveBreakGlassInput;
+  ApproveBreakGlassPayload: ResolverTypeWrapper<Omit<ApproveBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']> }>;
   AuditActorKind: AuditActorKind;
   AuditLogConnection: ResolverTypeWrapper<Connection<AuditLogRow>>;
   AuditLogEdge: ResolverTypeWrapper<Edge<AuditLogRow>>;
@@ -965,6 +1205,10 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AuditMetadataField: ResolverTypeWrapper<AuditMetadataField>;
   BeginMfaEnrolmentPayload: ResolverTypeWrapper<BeginMfaEnrolmentPayload>;
+  BreakGlassGrant: ResolverTypeWrapper<BreakGlassGrantModel>;
+  BreakGlassGrantConnection: ResolverTypeWrapper<Connection<BreakGlassGrantModel>>;
+  BreakGlassGrantEdge: ResolverTypeWrapper<Edge<BreakGlassGrantModel>>;
+  BreakGlassGrantStatus: BreakGlassGrantStatus;
   ChangePasswordInput: ChangePasswordInput;
   ChangePasswordPayload: ResolverTypeWrapper<ChangePasswordPayload>;
   ConfirmMfaEnrolmentInput: ConfirmMfaEnrolmentInput;
@@ -979,21 +1223,29 @@ export type ResolversTypes = ResolversObject<{
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: ResolverTypeWrapper<Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversTypes['Invitation']> }>;
   LogInInput: LogInInput;
+  LogInOperatorInput: LogInOperatorInput;
+  LogInOperatorPayload: ResolverTypeWrapper<Omit<LogInOperatorPayload, 'session'> & { session?: Maybe<ResolversTypes['OperatorSession']> }>;
   LogInPayload: ResolverTypeWrapper<Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
   LogOutPayload: ResolverTypeWrapper<LogOutPayload>;
   Membership: ResolverTypeWrapper<MembershipModel>;
   MembershipConnection: ResolverTypeWrapper<Connection<MembershipModel>>;
   MembershipEdge: ResolverTypeWrapper<Edge<MembershipModel>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OperatorSession: ResolverTypeWrapper<IssuedOperatorSession>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
+  PlatformOperator: ResolverTypeWrapper<OperatorSummary>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefreshSessionInput: RefreshSessionInput;
   RefreshSessionPayload: ResolverTypeWrapper<Omit<RefreshSessionPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
   RegenerateBackupCodesInput: RegenerateBackupCodesInput;
   RegenerateBackupCodesPayload: ResolverTypeWrapper<RegenerateBackupCodesPayload>;
+  RequestBreakGlassInput: RequestBreakGlassInput;
+  RequestBreakGlassPayload: ResolverTypeWrapper<Omit<RequestBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']> }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
+  RevokeBreakGlassInput: RevokeBreakGlassInput;
+  RevokeBreakGlassPayload: ResolverTypeWrapper<Omit<RevokeBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']> }>;
   Role: Role;
   Session: ResolverTypeWrapper<IssuedSession>;
   SignUpInput: SignUpInput;
@@ -1017,11 +1269,15 @@ export type ResolversParentTypes = ResolversObject<{
   AcceptInvitationInput: AcceptInvitationInput;
   String: Scalars['String']['output'];
   AcceptInvitationPayload: Omit<AcceptInvitationPayload, 'membership' | 'session'> & { membership?: Maybe<ResolversParentTypes['Membership']>, session?: Maybe<ResolversParentTypes['Session']> };
-  ApiKey: ApiKeyRow;
+  ActivateBreakGlassInput: ActivateBreakGlassInput;
   ID: Scalars['ID']['output'];
+  ActivateBreakGlassPayload: Omit<ActivateBreakGlassPayload, 'grant' | 'session'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']>, session?: Maybe<ResolversParentTypes['OperatorSession']> };
+  ApiKey: ApiKeyRow;
   ApiKeyConnection: Connection<ApiKeyRow>;
   Int: Scalars['Int']['output'];
   ApiKeyEdge: Edge<ApiKeyRow>;
+  ApproveBreakGlassInput: ApproveBreakGlassInput;
+  ApproveBreakGlassPayload: Omit<ApproveBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']> };
   AuditLogConnection: Connection<AuditLogRow>;
   AuditLogEdge: Edge<AuditLogRow>;
   AuditLogEntry: AuditLogRow;
@@ -1030,6 +1286,9 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   AuditMetadataField: AuditMetadataField;
   BeginMfaEnrolmentPayload: BeginMfaEnrolmentPayload;
+  BreakGlassGrant: BreakGlassGrantModel;
+  BreakGlassGrantConnection: Connection<BreakGlassGrantModel>;
+  BreakGlassGrantEdge: Edge<BreakGlassGrantModel>;
   ChangePasswordInput: ChangePasswordInput;
   ChangePasswordPayload: ChangePasswordPayload;
   ConfirmMfaEnrolmentInput: ConfirmMfaEnrolmentInput;
@@ -1044,20 +1303,28 @@ export type ResolversParentTypes = ResolversObject<{
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversParentTypes['Invitation']> };
   LogInInput: LogInInput;
+  LogInOperatorInput: LogInOperatorInput;
+  LogInOperatorPayload: Omit<LogInOperatorPayload, 'session'> & { session?: Maybe<ResolversParentTypes['OperatorSession']> };
   LogInPayload: Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
   LogOutPayload: LogOutPayload;
   Membership: MembershipModel;
   MembershipConnection: Connection<MembershipModel>;
   MembershipEdge: Edge<MembershipModel>;
   Mutation: Record<PropertyKey, never>;
+  OperatorSession: IssuedOperatorSession;
   PageInfo: PageInfo;
+  PlatformOperator: OperatorSummary;
   Query: Record<PropertyKey, never>;
   RefreshSessionInput: RefreshSessionInput;
   RefreshSessionPayload: Omit<RefreshSessionPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
   RegenerateBackupCodesInput: RegenerateBackupCodesInput;
   RegenerateBackupCodesPayload: RegenerateBackupCodesPayload;
+  RequestBreakGlassInput: RequestBreakGlassInput;
+  RequestBreakGlassPayload: Omit<RequestBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']> };
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
+  RevokeBreakGlassInput: RevokeBreakGlassInput;
+  RevokeBreakGlassPayload: Omit<RevokeBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']> };
   Session: IssuedSession;
   SignUpInput: SignUpInput;
   SignUpPayload: Omit<SignUpPayload, 'firm' | 'session'> & { firm?: Maybe<ResolversParentTypes['Firm']>, session?: Maybe<ResolversParentTypes['Session']> };
@@ -1076,7 +1343,14 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type AcceptInvitationPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AcceptInvitationPayload'] = ResolversParentTypes['AcceptInvitationPayload']> = ResolversObject<{
   membership?: Resolver<Maybe<ResolversTypes['Membership']>, ParentType, ContextType>;
+  mfaChallengeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ActivateBreakGlassPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ActivateBreakGlassPayload'] = ResolversParentTypes['ActivateBreakGlassPayload']> = ResolversObject<{
+  grant?: Resolver<Maybe<ResolversTypes['BreakGlassGrant']>, ParentType, ContextType>;
+  session?: Resolver<Maybe<ResolversTypes['OperatorSession']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1100,6 +1374,11 @@ export type ApiKeyConnectionResolvers<ContextType = TenancyContext, ParentType e
 export type ApiKeyEdgeResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+}>;
+
+export type ApproveBreakGlassPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ApproveBreakGlassPayload'] = ResolversParentTypes['ApproveBreakGlassPayload']> = ResolversObject<{
+  grant?: Resolver<Maybe<ResolversTypes['BreakGlassGrant']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type AuditLogConnectionResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AuditLogConnection'] = ResolversParentTypes['AuditLogConnection']> = ResolversObject<{
@@ -1148,6 +1427,32 @@ export type BeginMfaEnrolmentPayloadResolvers<ContextType = TenancyContext, Pare
   qrCodeDataUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type BreakGlassGrantResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['BreakGlassGrant'] = ResolversParentTypes['BreakGlassGrant']> = ResolversObject<{
+  approvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  approvedBy?: Resolver<Maybe<ResolversTypes['PlatformOperator']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  firmId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['PlatformOperator'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BreakGlassGrantStatus'], ParentType, ContextType>;
+}>;
+
+export type BreakGlassGrantConnectionResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['BreakGlassGrantConnection'] = ResolversParentTypes['BreakGlassGrantConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['BreakGlassGrantEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type BreakGlassGrantEdgeResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['BreakGlassGrantEdge'] = ResolversParentTypes['BreakGlassGrantEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['BreakGlassGrant'], ParentType, ContextType>;
 }>;
 
 export type ChangePasswordPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ChangePasswordPayload'] = ResolversParentTypes['ChangePasswordPayload']> = ResolversObject<{
@@ -1199,6 +1504,11 @@ export type InviteMemberPayloadResolvers<ContextType = TenancyContext, ParentTyp
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type LogInOperatorPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInOperatorPayload'] = ResolversParentTypes['LogInOperatorPayload']> = ResolversObject<{
+  session?: Resolver<Maybe<ResolversTypes['OperatorSession']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type LogInPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInPayload'] = ResolversParentTypes['LogInPayload']> = ResolversObject<{
   mfaChallengeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
@@ -1231,6 +1541,8 @@ export type MembershipEdgeResolvers<ContextType = TenancyContext, ParentType ext
 
 export type MutationResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptInvitation?: Resolver<ResolversTypes['AcceptInvitationPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  activateBreakGlass?: Resolver<ResolversTypes['ActivateBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationActivateBreakGlassArgs, 'input'>>;
+  approveBreakGlass?: Resolver<ResolversTypes['ApproveBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationApproveBreakGlassArgs, 'input'>>;
   beginMfaEnrolment?: Resolver<ResolversTypes['BeginMfaEnrolmentPayload'], ParentType, ContextType>;
   changePassword?: Resolver<ResolversTypes['ChangePasswordPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
   confirmMfaEnrolment?: Resolver<ResolversTypes['ConfirmMfaEnrolmentPayload'], ParentType, ContextType, RequireFields<MutationConfirmMfaEnrolmentArgs, 'input'>>;
@@ -1238,15 +1550,24 @@ export type MutationResolvers<ContextType = TenancyContext, ParentType extends R
   disableMfa?: Resolver<ResolversTypes['DisableMfaPayload'], ParentType, ContextType, RequireFields<MutationDisableMfaArgs, 'input'>>;
   inviteMember?: Resolver<ResolversTypes['InviteMemberPayload'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['LogInPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
+  logInOperator?: Resolver<ResolversTypes['LogInOperatorPayload'], ParentType, ContextType, RequireFields<MutationLogInOperatorArgs, 'input'>>;
   logOut?: Resolver<ResolversTypes['LogOutPayload'], ParentType, ContextType>;
   refreshSession?: Resolver<ResolversTypes['RefreshSessionPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'input'>>;
   regenerateBackupCodes?: Resolver<ResolversTypes['RegenerateBackupCodesPayload'], ParentType, ContextType, RequireFields<MutationRegenerateBackupCodesArgs, 'input'>>;
+  requestBreakGlass?: Resolver<ResolversTypes['RequestBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationRequestBreakGlassArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
+  revokeBreakGlass?: Resolver<ResolversTypes['RevokeBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationRevokeBreakGlassArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['SignUpPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   switchActiveFirm?: Resolver<ResolversTypes['SwitchActiveFirmPayload'], ParentType, ContextType, RequireFields<MutationSwitchActiveFirmArgs, 'input'>>;
   updateAuditRetention?: Resolver<ResolversTypes['UpdateAuditRetentionPayload'], ParentType, ContextType, RequireFields<MutationUpdateAuditRetentionArgs, 'input'>>;
   updateFirmSecurityPolicy?: Resolver<ResolversTypes['UpdateFirmSecurityPolicyPayload'], ParentType, ContextType, RequireFields<MutationUpdateFirmSecurityPolicyArgs, 'input'>>;
   verifyMfaChallenge?: Resolver<ResolversTypes['VerifyMfaChallengePayload'], ParentType, ContextType, RequireFields<MutationVerifyMfaChallengeArgs, 'input'>>;
+}>;
+
+export type OperatorSessionResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['OperatorSession'] = ResolversParentTypes['OperatorSession']> = ResolversObject<{
+  accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  accessTokenExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['PlatformOperator'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -1256,9 +1577,16 @@ export type PageInfoResolvers<ContextType = TenancyContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type PlatformOperatorResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['PlatformOperator'] = ResolversParentTypes['PlatformOperator']> = ResolversObject<{
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
   auditLog?: Resolver<ResolversTypes['AuditLogConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
+  breakGlassGrants?: Resolver<ResolversTypes['BreakGlassGrantConnection'], ParentType, ContextType, Partial<QueryBreakGlassGrantsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   verifyAuditLog?: Resolver<ResolversTypes['AuditLogVerification'], ParentType, ContextType>;
 }>;
@@ -1273,8 +1601,18 @@ export type RegenerateBackupCodesPayloadResolvers<ContextType = TenancyContext, 
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type RequestBreakGlassPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RequestBreakGlassPayload'] = ResolversParentTypes['RequestBreakGlassPayload']> = ResolversObject<{
+  grant?: Resolver<Maybe<ResolversTypes['BreakGlassGrant']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type RevokeApiKeyPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = ResolversObject<{
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RevokeBreakGlassPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RevokeBreakGlassPayload'] = ResolversParentTypes['RevokeBreakGlassPayload']> = ResolversObject<{
+  grant?: Resolver<Maybe<ResolversTypes['BreakGlassGrant']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1336,15 +1674,20 @@ export type ViewerResolvers<ContextType = TenancyContext, ParentType extends Res
 
 export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   AcceptInvitationPayload?: AcceptInvitationPayloadResolvers<ContextType>;
+  ActivateBreakGlassPayload?: ActivateBreakGlassPayloadResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
   ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  ApproveBreakGlassPayload?: ApproveBreakGlassPayloadResolvers<ContextType>;
   AuditLogConnection?: AuditLogConnectionResolvers<ContextType>;
   AuditLogEdge?: AuditLogEdgeResolvers<ContextType>;
   AuditLogEntry?: AuditLogEntryResolvers<ContextType>;
   AuditLogVerification?: AuditLogVerificationResolvers<ContextType>;
   AuditMetadataField?: AuditMetadataFieldResolvers<ContextType>;
   BeginMfaEnrolmentPayload?: BeginMfaEnrolmentPayloadResolvers<ContextType>;
+  BreakGlassGrant?: BreakGlassGrantResolvers<ContextType>;
+  BreakGlassGrantConnection?: BreakGlassGrantConnectionResolvers<ContextType>;
+  BreakGlassGrantEdge?: BreakGlassGrantEdgeResolvers<ContextType>;
   ChangePasswordPayload?: ChangePasswordPayloadResolvers<ContextType>;
   ConfirmMfaEnrolmentPayload?: ConfirmMfaEnrolmentPayloadResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
@@ -1353,17 +1696,22 @@ export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   Firm?: FirmResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   InviteMemberPayload?: InviteMemberPayloadResolvers<ContextType>;
+  LogInOperatorPayload?: LogInOperatorPayloadResolvers<ContextType>;
   LogInPayload?: LogInPayloadResolvers<ContextType>;
   LogOutPayload?: LogOutPayloadResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   MembershipConnection?: MembershipConnectionResolvers<ContextType>;
   MembershipEdge?: MembershipEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OperatorSession?: OperatorSessionResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PlatformOperator?: PlatformOperatorResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RefreshSessionPayload?: RefreshSessionPayloadResolvers<ContextType>;
   RegenerateBackupCodesPayload?: RegenerateBackupCodesPayloadResolvers<ContextType>;
+  RequestBreakGlassPayload?: RequestBreakGlassPayloadResolvers<ContextType>;
   RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
+  RevokeBreakGlassPayload?: RevokeBreakGlassPayloadResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SignUpPayload?: SignUpPayloadResolvers<ContextType>;
   SwitchActiveFirmPayload?: SwitchActiveFirmPayloadResolvers<ContextType>;

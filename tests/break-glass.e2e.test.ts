@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlatformOperator } from '../subgraphs/tenancy/break-glass/break-glass-service.ts';
+import { asFirm, clientRowText, connectAdmin, countClientRows } from './support/admin-db.ts';
+import { createClients, signUpFirm, strongPassword, type FirmOwner } from './support/factories.ts';
+import { CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
+import { startTestStack, type TestStack } from './support/stack.ts';
+
+const GRANT_FIELDS = 'id firmId reason minutes status requestedAt approvedAt startsAt expiresAt revokedAt operator { id email } approvedBy { id email }';
+const LOG_IN_OPERATOR = /* GraphQL */ `
+  mutation LogInOperator($input: LogInOperatorInput!) {
+    logInOperator(input: $input) { session { accessToken accessTokenExpiresAt operator { id name email } } userErrors { field code } }
+  }
+`;
+const REQUEST = /* GraphQL */ `
+  mutation Request($input: RequestBreakGlassInput!) { requestBreakGlass(input: $input) { grant { ${GRANT_FIELDS} } userErrors { field message code } } }
+`;
+const APPROVE = /* GraphQL */ `
+  mutation Approve($input: ApproveBreakGlassInput!) { approveBreakGlass(input: $input) { grant { ${GRANT_FIELDS} } userErrors { field code } } }
+`;
+const REVOKE = /* GraphQL */ `
+  mutation Revoke($input: RevokeBreakGlassInput!) { revokeBreakGlass(input: $input) { grant { id status revokedAt } userErrors { code } } }
+`;
+const ACTIVATE = /* GraphQL */ `
+  mutation Activate($input: ActivateBreakGlassInput!) {
+    activateBreakGlass(input: $input) { session { accessToken accessTokenExpiresAt } grant { id status } userErrors { field code } }
+  }
+`;
+const GRANTS = /* GraphQL */ `query Grants { breakGlassGrants(first: 100) { totalCount edges { node { ${GRANT_FIELDS} } } } }`;
+const CLIENT_NAMES = /* GraphQL */ `query ClientNames { clients(first: 50) { totalCount edges { node { id name } } } }`;
+
+interface Operator {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+let t: TestStack;
+let admin: postgres.Sql;
+let a: FirmOwner;
+let b: FirmOwner;
+let aClientIds: string[];
+let bClientIds: string[];
+let first: Operator;
+let second: Operator;
+
+/** Creates an operator the way `npm run operator:create` does, and signs them in through the gateway. */
+async function newOperator(name: string): Promise<Operator> {
+  const email = `ops-${randomUUID()}@platform.example.test`;
+  const password = strongPassword();
+  const created = await createPlatformOperator(t.database, { email, name, password });
+  expect(created.problems).toEqual([]);
+  const result = await t.gql(LOG_IN_OPERATOR, { input: { email, password } });
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.logInOperator.userErrors).toEqual([]);
+  return { id: created.operator!.id, email, password, token: result.data!.logInOperator.session.accessToken };
+}
+
+beforeAll(async () => {
+  t = await startTestStack();
+  admin = connectAdmin();
+  [a, b] = await Promise.all([signUpFirm(t), signUpFirm(t)]);
+  aClientIds = await createClients(t, a.accessToken, ['Alder & Co', 'Birch Partners']);
+  bClientIds = await createClients(t, b.accessToken, ['Other firm client']);
+  first = await newOperator('Olive Operator');
+  second = await newOperator('Sam Second');
+});
+afterAll(async () => {
+  await admin.end();
+  await t.stop();
+});
+
+/** Requests a grant on `firmId` as `operator`, failing the test on errors. */
+async function request(operator: Operator, firmId: string, minutes = 30) {
+  const result = await t.gql(REQUEST, { input: { firmId, reason: 'Ticket 4711: invoices show the wrong balance', minutes } }, operator.token);
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.requestBreakGlass.userErrors).toEqual([]);
+  return result.data!.requestBreakGlass.grant;
+}
+
+/** Requests, approves (by `second`) and activates a grant on `firmId` for `first`; returns the grant id and the grant-bound token. */
+async function liveGrant(firmId: string): Promise<{ grantId: string; token: string }> {
+  const grant = await request(first, firmId);
+  const approved = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+  expect(approved.data!.approveBreakGlass.userErrors).toEqual([]);
+  const activated = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+  expect(activated.data!.activateBreakGlass.userErrors).toEqual([]);
+  return { grantId: grant.id, token: activated.data!.activateBreakGlass.session.accessToken };
+}
+
+async function auditRows(firmId: string, grantId: string) {
+  return asFirm(admin, firmId, (tx) =>
+    tx`select action, actor_kind, actor_id, metadata from tenancy.audit_log where firm_id = ${firmId} and target_id = ${grantId} order by seq`,
+  );
+}
+
+describe('platform operators', () => {
+  it('refuses a wrong operator password without saying which part was wrong', async () => {
+    const wrong = await t.gql(LOG_IN_OPERATOR, { input: { email: first.email, password: 'not the password at all' } });
+    const unknown = await t.gql(LOG_IN_OPERATOR, { input: { email: 'nobody@platform.example.test', password: first.password } });
+    for (const result of [wrong, unknown]) {
+      expect(result.data!.logInOperator).toEqual({ session: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
+    }
+  });
+
+  it('sees no tenant data without a grant', async () => {
+    const list = await t.gql(CLIENT_NAMES, {}, first.token);
+    expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const one = await t.gql(CLIENT, { id: aClientIds[0] }, first.token);
+    expect(one.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const me = await t.gql('{ me { user { id } } }', {}, first.token);
+    expect(me.data!.me).toBeNull();
+  });
+
+  it('keeps staff and operator tokens apart', async () => {
+    const staffAsOperator = await t.gql(REQUEST, { input: { firmId: a.firmId, reason: 'Staff pretending to be ops', minutes: 10 } }, a.accessToken);
+    expect(staffAsOperator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // An operator token re-labelled as a plain JWT is not a staff token either.
+    const [, payload, signature] = first.token.split('.');
+    const relabelled = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${payload}.${signature}`;
+    const result = await t.gql(CLIENT_NAMES, {}, relabelled);
+    expect(result.status).toBe(401);
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('break-glass grants', () => {
+  it('rejects too many minutes and a missing or short reason with userErrors, creating nothing', async () => {
+    const count = async () => (await asFirm(admin, a.firmId, (tx) => tx`select count(*)::int as n from tenancy.break_glass_grants where firm_id = ${a.firmId}`))[0]!.n as number;
+    const before = await count();
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ minutes: 241 }, 'minutes', 'INVALID'],
+      [{ minutes: 0 }, 'minutes', 'INVALID'],
+      [{ reason: '' }, 'reason', 'REQUIRED'],
+      [{ reason: '   ' }, 'reason', 'REQUIRED'],
+      [{ reason: 'debugging' }, 'reason', 'INVALID'],
+    ];
+    for (const [override, field, code] of cases) {
+      const input = { firmId: a.firmId, reason: 'Ticket 4711: balance is wrong', minutes: 30, ...override };
+      const result = await t.gql(REQUEST, { input }, first.token);
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.requestBreakGlass.grant).toBeNull();
+      expect(result.data!.requestBreakGlass.userErrors).toContainEqual(expect.objectContaining({ field: ['input', field], code }));
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('needs a second operator to approve, then reads the firm read-only, auditing every access', async () => {
+    const grant = await request(first, a.firmId, 45);
+    expect(grant).toMatchObject({ firmId: a.firmId, status: 'PENDING', minutes: 45, startsAt: null, operator: { id: first.id } });
+
+    // Pending: not live yet.
+    const early = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+    expect(early.data!.activateBreakGlass.userErrors).toEqual([{ field: ['input', 'grantId'], code: 'GRANT_NOT_LIVE' }]);
+    // The requester cannot approve their own request.
+    const own = await t.gql(APPROVE, { input: { grantId: grant.id } }, first.token);
+    expect(own.data!.approveBreakGlass).toEqual({ grant: null, userErrors: [{ field: ['input', 'grantId'], code: 'SELF_APPROVAL' }] });
+    // Nor can a firm member approve.
+    const staff = await t.gql(APPROVE, { input: { grantId: grant.id } }, a.accessToken);
+    expect(staff.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const approved = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+    expect(approved.errors).toBeUndefined();
+    const live = approved.data!.approveBreakGlass.grant;
+    expect(live).toMatchObject({ status: 'ACTIVE', approvedBy: { id: second.id } });
+    expect(new Date(live.expiresAt).getTime() - new Date(live.startsAt).getTime()).toBe(45 * 60_000);
+    const twice = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+    expect(twice.data!.approveBreakGlass.userErrors[0].code).toBe('GRANT_NOT_PENDING');
+    // Only the requester may act under it.
+    const stranger = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, second.token);
+    expect(stranger.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
+
+    const activated = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+    expect(activated.errors).toBeUndefined();
+    const token = activated.data!.activateBreakGlass.session.accessToken as string;
+    expect(new Date(activated.data!.activateBreakGlass.session.accessTokenExpiresAt).getTime()).toBeLessThanOrEqual(new Date(live.expiresAt).getTime());
+
+    const list = await t.gql(CLIENT_NAMES, {}, token);
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
+    const one = await t.gql(CLIENT, { id: aClientIds[0] }, token);
+    expect(one.data!.client.name).toBe('Alder & Co');
+    // Only that firm.
+    const other = await t.gql(CLIENT, { id: bClientIds[0] }, token);
+    expect(other.data!.client).toBeNull();
+
+    // Read-only: every mutation is refused and nothing changes.
+    const rowBefore = await clientRowText(admin, a.firmId, aClientIds[0]!);
+    const countBefore = await countClientRows(admin, a.firmId);
+    const created = await t.gql(CREATE_CLIENT, { input: { name: 'Written under break-glass' } }, token);
+    expect(created.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const updated = await t.gql(UPDATE_CLIENT, { input: { id: aClientIds[0], name: 'Renamed under break-glass' } }, token);
+    expect(updated.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const another = await t.gql(REQUEST, { input: { firmId: b.firmId, reason: 'Still allowed to ask for another', minutes: 5 } }, token);
+    expect(another.errors).toBeUndefined();
+    expect(await clientRowText(admin, a.firmId, aClientIds[0]!)).toBe(rowBefore);
+    expect(await countClientRows(admin, a.firmId)).toBe(countBefore);
+
+    // Every step and every access is in firm A's own audit log, with the grant and the operation.
+    const rows = await auditRows(a.firmId, grant.id);
+    const actions = rows.map((r) => r.action);
+    expect(actions.slice(0, 3)).toEqual(['break_glass.request', 'break_glass.approve', 'break_glass.activate']);
+    const accesses = rows.filter((r) => r.action === 'break_glass.access');
+    expect(accesses.length).toBe(6);
+    expect(accesses.map((r) => r.metadata.operation)).toEqual([
+      'query clients',
+      'query client',
+      'query client',
+      'mutation createClient',
+      'mutation updateClient',
+      'mutation requestBreakGlass',
+    ]);
+    for (const row of accesses) expect(row).toMatchObject({ actor_kind: 'OPERATOR', actor_id: first.id, metadata: { grantId: grant.id } });
+    expect(rows.find((r) => r.action === 'break_glass.approve')!.actor_id).toBe(second.id);
+    // Nothing of it reaches firm B's log.
+    expect(await auditRows(b.firmId, grant.id)).toEqual([]);
+
+    // The firm's owners see the grant, who asked, who approved and why.
+    const grants = await t.gql(GRANTS, {}, a.accessToken);
+    expect(grants.errors).toBeUndefined();
+    const seen = grants.data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node).find((g: { id: string }) => g.id === grant.id);
+    expect(seen).toMatchObject({
+      status: 'ACTIVE',
+      reason: 'Ticket 4711: invoices show the wrong balance',
+      operator: { id: first.id, email: first.email },
+      approvedBy: { id: second.id, email: second.email },
+    });
+    const otherOwner = await t.gql(GRANTS, {}, b.accessToken);
+    expect(otherOwner.data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(grant.id);
+  });
+
+  it('sees nothing once the grant has expired', async () => {
+    const { grantId, token } = await liveGrant(a.firmId);
+    expect((await t.gql(CLIENT_NAMES, {}, token)).errors).toBeUndefined();
+    await asFirm(admin, a.firmId, (tx) =>
+      tx`update tenancy.break_glass_grants set starts_at = now() - interval '2 hours', expires_at = now() - interval '1 second' where id = ${grantId}`,
+    );
+    const result = await t.gql(CLIENT_NAMES, {}, token);
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(result.data?.clients ?? null).toBeNull();
+    const reactivate = await t.gql(ACTIVATE, { input: { grantId } }, first.token);
+    expect(reactivate.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
+  });
+
+  it('sees nothing once the firm’s owner revokes the grant; another firm cannot revoke it', async () => {
+    const { grantId, token } = await liveGrant(a.firmId);
+    expect((await t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
+
+    const foreign = await t.gql(REVOKE, { input: { grantId } }, b.accessToken);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
+
+    const revoked = await t.gql(REVOKE, { input: { grantId } }, a.accessToken);
+    expect(revoked.errors).toBeUndefined();
+    expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
+    const result = await t.gql(CLIENT, { id: aClientIds[1] }, token);
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await auditRows(a.firmId, grantId)).map((r) => r.action)).toContain('break_glass.revoke');
+  });
+
+  it('lets an operator revoke a grant, and a revoked request can no longer be approved', async () => {
+    const grant = await request(first, a.firmId);
+    const revoked = await t.gql(REVOKE, { input: { grantId: grant.id } }, first.token);
+    expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
+    const approved = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+    expect(approved.data!.approveBreakGlass.userErrors[0].code).toBe('GRANT_NOT_PENDING');
+  });
+
+  it('answers unknown grants and firms with NOT_FOUND', async () => {
+    for (const query of [APPROVE, ACTIVATE, REVOKE]) {
+      const result = await t.gql(query, { input: { grantId: randomUUID() } }, second.token);
+      expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }
+    const result = await t.gql(REQUEST, { input: { firmId: randomUUID(), reason: 'Ticket 1: a firm that is not there', minutes: 5 } }, first.token);
+    expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
