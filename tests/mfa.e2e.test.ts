@@ -161,6 +161,23 @@ describe('TOTP enrolment and log-in', () => {
   });
 });
 
+describe('invitations for a user with MFA', () => {
+  it('asks for the second factor before signing the invitee in to the firm they joined', async () => {
+    const invitee = await signUpFirm(t);
+    const { secret } = await enrol(invitee);
+    const inviter = await signUpFirm(t);
+    const invite = await t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
+    const accept = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } session { accessToken } mfaChallengeToken userErrors { code } } }';
+    const accepted = (await t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } })).data!.acceptInvitation;
+    expect(accepted).toMatchObject({ membership: null, session: null, userErrors: [] });
+    const now = await awayFromStepBoundary();
+    const signedIn = await verify(accepted.mfaChallengeToken, await codeAt(secret, now + 30));
+    expect(signedIn.userErrors).toEqual([]);
+    const me = await t.gql(ME, {}, signedIn.session.accessToken);
+    expect(me.data!.me).toMatchObject({ activeRole: 'STAFF', activeFirm: { id: inviter.firmId } });
+  });
+});
+
 describe('firm policy: MFA required for OWNER and ADMIN', () => {
   it('holds an un-enrolled ADMIN to enrolment only, until they enrol; MANAGERs are not affected', async () => {
     const owner = await signUpFirm(t);

@@ -534,13 +534,15 @@ export interface AcceptInvitationInput {
 /**
  * Accepts an invitation in one transaction: creates the user if the email is new (name and a
  * strong password required), or checks the existing user's password; adds the membership, marks
- * the invitation used and starts a session in the firm.
+ * the invitation used and starts a session in the firm. An existing user's password check counts
+ * toward their sign-in lockout like `logIn`; when that user has MFA, no session is issued: the
+ * result carries an `mfaChallengeToken` for `verifyMfaChallenge`, which then opens the firm.
  * @returns userErrors INVALID_TOKEN, REQUIRED, WEAK_PASSWORD, INVALID_CREDENTIALS, ALREADY_MEMBER.
  */
 export async function acceptInvitation(
   ctx: TenancyContext,
   input: AcceptInvitationInput,
-): Promise<{ membership: MembershipModel | null; session: IssuedSession | null; userErrors: UserError[] }> {
+): Promise<{ membership: MembershipModel | null; session: IssuedSession | null; mfaChallengeToken?: string | null; userErrors: UserError[] }> {
   const invalidToken: { membership: null; session: null; userErrors: UserError[] } = {
     membership: null,
     session: null,
@@ -556,7 +558,8 @@ export async function acceptInvitation(
     let user = await findUserByEmail(tx, { email: invitation.email });
     let newUser = false;
     if (user) {
-      if (!(await verifyPassword(user.passwordHash, input.password)) || user.disabledAt) {
+      const attempt = await countLoginAttempt(tx, { emailHash: loginThrottleKey(user.email) });
+      if (attempt > MAX_LOGIN_ATTEMPTS || !(await verifyPassword(user.passwordHash, input.password)) || user.disabledAt) {
         await recordAudit(tx, ctx, {
           firmId,
           action: 'auth.login.failed',
@@ -587,6 +590,10 @@ export async function acceptInvitation(
       targetId: membership.id,
       metadata: { role: invitation.role, invitationId: invitation.id, newUser },
     });
+    if (!newUser && (await isMfaEnabled(tx, { userId: user.id }))) {
+      return { membership: null, session: null, mfaChallengeToken: await createMfaChallenge(tx, { userId: user.id, activeFirmId: firmId }), userErrors: [] };
+    }
+    await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
     const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
     const session = await startSession(ctx, tx, user, firmId);
     return { membership: { ...membership, firm, user }, session, userErrors: [] };
