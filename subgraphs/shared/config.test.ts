@@ -34,6 +34,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes MFA_ENCRYPTION_KEY as 32 base64 bytes, refuses other sizes without echoing them, and generates one for development', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ DATA_DIR: dataDir(), MFA_ENCRYPTION_KEY: key }).mfaEncryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
+    const short = Buffer.alloc(16, 7).toString('base64');
+    expect(() => loadConfig({ DATA_DIR: dataDir(), MFA_ENCRYPTION_KEY: short })).toThrow(/^Invalid configuration:\nMFA_ENCRYPTION_KEY: must be 32 bytes, base64-encoded$/);
+    const dir = dataDir();
+    const generated = loadConfig({ DATA_DIR: dir }).mfaEncryptionKey;
+    expect(generated).toHaveLength(32);
+    expect(loadConfig({ DATA_DIR: dir }).mfaEncryptionKey.equals(generated)).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), CONTEXT_SIGNING_SECRET: 'c'.repeat(32), DATABASE_URL: 'postgres://db/x', DATA_DIR: dataDir() })).toThrow(
+      /MFA_ENCRYPTION_KEY: required in production/,
+    );
+  });
+
   it('requires real secrets and a database in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET: required in production[^\n]*\nCONTEXT_SIGNING_SECRET: required in production[^\n]*\nDATABASE_URL: required in production/);
   });
