@@ -460,12 +460,8 @@ export async function switchActiveFirm(
     const membership = await findMembership(tx, { firmId, userId: actor.userId });
     if (!membership) return notMember;
     await setSessionActiveFirm(tx, { sessionId: actor.sessionId, firmId });
-    await recordAuditInFirms(tx, ctx, [firmId], {
-      action: 'auth.firm.switch',
-      targetType: 'session',
-      targetId: actor.sessionId,
-      metadata: { fromFirmId: actor.firmId },
-    });
+    // Only the firm switched to hears of it, and not which firm the user came from: that is another tenant's id.
+    await recordAuditInFirms(tx, ctx, [firmId], { action: 'auth.firm.switch', targetType: 'session', targetId: actor.sessionId });
     return { viewer: { userId: actor.userId, activeFirmId: firmId, activeRole: membership.role }, userErrors: [] };
   });
 }
