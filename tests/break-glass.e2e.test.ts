@@ -277,3 +277,27 @@ describe('break-glass grants', () => {
     expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });
+
+describe('with BREAK_GLASS_APPROVAL=optional', () => {
+  let optional: TestStack;
+  beforeAll(async () => {
+    optional = await startTestStack({ BREAK_GLASS_APPROVAL: 'optional' });
+  });
+  afterAll(async () => {
+    await optional.stop();
+  });
+
+  it('starts a grant at request, still audited and still read-only', async () => {
+    const requested = await optional.gql(REQUEST, { input: { firmId: a.firmId, reason: 'Ticket 4712: single operator on call', minutes: 15 } }, first.token);
+    const grant = requested.data!.requestBreakGlass.grant;
+    expect(grant).toMatchObject({ status: 'ACTIVE', approvedBy: null });
+    expect(new Date(grant.expiresAt).getTime() - new Date(grant.startsAt).getTime()).toBe(15 * 60_000);
+    const activated = await optional.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+    const token = activated.data!.activateBreakGlass.session.accessToken as string;
+    expect((await optional.gql(CLIENT, { id: aClientIds[0] }, token)).data!.client.name).toBe('Alder & Co');
+    expect((await optional.gql(CREATE_CLIENT, { input: { name: 'Nope' } }, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const rows = await auditRows(a.firmId, grant.id);
+    expect(rows[0]).toMatchObject({ action: 'break_glass.request', metadata: { approvalRequired: false, minutes: 15 } });
+    expect(rows.filter((r) => r.action === 'break_glass.access')).toHaveLength(2);
+  });
+});
