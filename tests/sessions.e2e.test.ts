@@ -70,13 +70,14 @@ describe('disabling a user', () => {
   it('ends every session at once and refuses log-in', async () => {
     const owner = await signUpFirm(t);
     const other = (await logIn(owner.email, owner.password)).session;
-    expect(await disableUser(t.database, { userId: owner.userId })).toBe(true);
+    expect(await disableUser(t.database, { email: owner.email.toUpperCase() })).toBe('DISABLED');
     for (const token of [owner.accessToken, other.accessToken]) expect(await meCode(token)).toBe('UNAUTHENTICATED');
     for (const token of [owner.refreshToken, other.refreshToken]) expect(await refreshCode(token)).toBe('INVALID_TOKEN');
     expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
     const [live] = await admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
     expect(live!.count).toBe(0);
-    expect(await disableUser(t.database, { userId: owner.userId })).toBe(false);
+    expect(await disableUser(t.database, { email: owner.email })).toBe('ALREADY_DISABLED');
+    expect(await disableUser(t.database, { email: 'nobody@example.test' })).toBe('NOT_FOUND');
   });
 });
 

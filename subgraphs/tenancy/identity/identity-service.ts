@@ -341,16 +341,21 @@ export async function changePassword(ctx: TenancyContext, input: ChangePasswordI
 }
 
 /**
- * Disables a user platform-wide (for operators and scripts; no GraphQL field): log-in answers
- * `INVALID_CREDENTIALS` from now on and every session ends at once, refresh and access tokens
- * alike. Idempotent.
- * @returns true when the user existed and was enabled until now.
+ * Disables a user platform-wide, by email (for operators, through `npm run user:disable`; no
+ * GraphQL field): log-in answers `INVALID_CREDENTIALS` from now on and every session ends at once,
+ * refresh and access tokens alike. Idempotent: disabling again ends any session left.
+ * @returns `DISABLED`, `ALREADY_DISABLED`, or `NOT_FOUND` when no user has this email.
  */
-export async function disableUser(database: TenancyContext['database'], { userId }: { userId: string }): Promise<boolean> {
-  return database.withTenant({ firmId: null, userId }, async (tx) => {
-    const disabled = await markUserDisabled(tx, { userId });
-    await revokeUserSessions(tx, { userId, exceptSessionId: null });
-    return disabled;
+export async function disableUser(
+  database: TenancyContext['database'],
+  { email }: { email: string },
+): Promise<'DISABLED' | 'ALREADY_DISABLED' | 'NOT_FOUND'> {
+  return database.withTenant({ firmId: null }, async (tx) => {
+    const user = await findUserByEmail(tx, { email: email.trim().toLowerCase() });
+    if (!user) return 'NOT_FOUND';
+    const disabled = await markUserDisabled(tx, { userId: user.id });
+    await revokeUserSessions(tx, { userId: user.id, exceptSessionId: null });
+    return disabled ? 'DISABLED' : 'ALREADY_DISABLED';
   });
 }
 
