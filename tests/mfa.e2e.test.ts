@@ -158,6 +158,8 @@ describe('TOTP enrolment and log-in', () => {
     expect(plain.data!.logIn.session.accessToken).toEqual(expect.any(String));
     const [rows] = await admin`select count(*)::int as count from tenancy.user_totp where user_id = ${owner.userId}`;
     expect(rows!.count).toBe(0);
+    const actions = await admin`select action from tenancy.audit_log where firm_id = ${owner.firmId} and (action like 'mfa.%' or action = 'auth.mfa.failed') order by seq`;
+    expect(actions.map((r) => r.action)).toEqual(['mfa.enroll', 'mfa.backup_codes.regenerate', 'auth.mfa.failed', 'mfa.disable']);
   });
 });
 
