@@ -24,7 +24,7 @@ import {
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Allowed audit retention in days: at least 30, at most 100 years (also a CHECK on `tenancy.firms`). */
-export const AUDIT_RETENTION_DAYS = { min: 30, max: 36_500 } as const;
+const AUDIT_RETENTION_DAYS = { min: 30, max: 36_500 } as const;
 
 /** Cursor of the audit log: the record's seq as a decimal string (newest first). */
 const AUDIT_CURSOR = z.tuple([z.string().regex(/^[1-9]\d{0,18}$/)]);
