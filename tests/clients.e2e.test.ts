@@ -360,7 +360,9 @@ describe('pagination', () => {
     ]) {
       const result = await t.gql(PAGE, args, owner.accessToken);
       expectError(result, 'BAD_USER_INPUT');
-      expect(result.errors![0]!.path).toEqual(['clients']);
+      // Over 100 the gateway refuses the whole request before execution; the rest are the field's own errors.
+      const overMax = Object.values(args).some((value) => typeof value === 'number' && value > 100);
+      expect(result.errors![0]!.path).toEqual(overMax ? undefined : ['clients']);
     }
   });
 
@@ -467,7 +469,7 @@ describe('permissions', () => {
     const query = 'query($id: ID!) { client(id: $id) { id name balance { amount currency } } }';
 
     const asOwner = await t.gql(query, { id }, owner.accessToken);
-    expect(asOwner).toEqual({ status: 200, data: { client: { id, name: 'Balance Co', balance: { amount: '0.00', currency: 'USD' } } } });
+    expect(asOwner).toEqual({ status: 200, data: { client: { id, name: 'Balance Co', balance: { amount: '0.00', currency: 'USD' } } }, extensions: { cost: expect.any(Object) } });
 
     const asStaff = await t.gql(query, { id }, staff);
     expect(asStaff.errors).toEqual([expect.objectContaining({ path: ['client', 'balance'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);

@@ -54,7 +54,7 @@ describe('reading another firm’s client', () => {
     const foreignArchived = await t.gql(CLIENT, { id: aArchived }, b.accessToken);
     const random = await t.gql(CLIENT, { id: uuidv7() }, b.accessToken);
     const malformed = await t.gql(CLIENT, { id: 'not-a-uuid' }, b.accessToken);
-    expect(foreign).toEqual({ status: 200, data: { client: null } });
+    expect(foreign).toEqual({ status: 200, data: { client: null }, extensions: { cost: expect.any(Object) } });
     expect(foreignArchived).toEqual(random);
     expect(foreign).toEqual(random);
     expect(foreign).toEqual(malformed);
@@ -137,7 +137,7 @@ describe('reading another firm’s client', () => {
     });
 
     const random = await t.gql(query, { i: uuidv7(), d: uuidv7() }, b.accessToken);
-    expect(random).toEqual({ status: 200, data: { invoice: null, document: null } });
+    expect(random).toEqual({ status: 200, data: { invoice: null, document: null }, extensions: { cost: expect.any(Object) } });
     expect(await t.gql(query, { i: invoiceId, d: documentId }, b.accessToken)).toEqual(random);
     expect(await t.gql(query, { i: 'not-a-uuid', d: 'not-a-uuid' }, b.accessToken)).toEqual(random);
   });
