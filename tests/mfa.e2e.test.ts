@@ -132,6 +132,19 @@ describe('TOTP enrolment and log-in', () => {
     expect((await verify(exhausted, backupCodes[1]!)).userErrors[0].code).toBe('INVALID_TOKEN');
   });
 
+  it('does not reset the lockout count until the second factor is proven, so challenges cannot be farmed for code guesses', async () => {
+    const owner = await signUpFirm(t);
+    const { secret } = await enrol(owner);
+    let last = '';
+    for (let i = 0; i < 10; i += 1) last = await challenge(owner.email, owner.password);
+    const locked = await t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
+    expect(locked.data!.logIn).toEqual({ session: null, mfaChallengeToken: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
+    // The last challenge was issued before the lock; completing it proves both factors and lifts the lock.
+    const now = await awayFromStepBoundary();
+    expect((await verify(last, await codeAt(secret, now + 30))).userErrors).toEqual([]);
+    expect(await challenge(owner.email, owner.password)).toEqual(expect.stringMatching(/^fgm_/));
+  });
+
   it('ends the user’s other sessions on enrolment and on disabling, and log-in skips the challenge once MFA is off', async () => {
     const owner = await signUpFirm(t);
     const other = (await t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } })).data!.logIn.session;
