@@ -15,7 +15,8 @@
  * walls. The process sends `{ type: 'ready', url }` once listening, answers `{ type: 'stats' }`
  * with the SQL statements it has sent so far, and stops gracefully on SIGTERM.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { ApolloServer } from '@apollo/server';
@@ -32,8 +33,11 @@ import { CONTEXT_HEADER, hmacKey, verifyContext } from '../../subgraphs/shared/s
 import { databaseReady, startSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../subgraphs/shared/subgraph-server.ts';
 import { isSubgraphName } from '../../subgraphs/subgraph-names.ts';
 
-/** Messages exchanged with bench-stack.ts over IPC. */
-export type ServiceMessage = { type: 'ready'; url: string } | { type: 'stats'; statements: number };
+/** Messages a service sends to bench-stack.ts over IPC. */
+export type ServiceMessage = { type: 'ready'; url: string } | { type: 'stats'; statements: number } | { type: 'profile-started' } | { type: 'profile-written'; path: string };
+
+/** Requests bench-stack.ts sends: statement count, and starting or stopping a V8 CPU profile. */
+export type ServiceRequest = { type: 'stats' } | { type: 'profile-start' } | { type: 'profile-stop'; path: string };
 
 const role = process.argv[2] ?? '';
 const config = loadConfig();
@@ -134,8 +138,28 @@ async function start(): Promise<{ server: RunningServer; database: Database | nu
 
 const { server, database } = await start();
 const send = (message: ServiceMessage) => process.send?.(message);
-process.on('message', (message: { type?: string }) => {
+// The V8 sampling profiler (what `node --cpu-prof` uses), started and stopped around a load run
+// only, so start-up and module loading stay out of the profile.
+let profiler: Session | null = null;
+process.on('message', (message: ServiceRequest) => {
   if (message.type === 'stats') send({ type: 'stats', statements: database?.statementCount() ?? 0 });
+  if (message.type === 'profile-start') {
+    profiler = new Session();
+    profiler.connect();
+    void profiler
+      .post('Profiler.enable')
+      .then(() => profiler!.post('Profiler.start'))
+      .then(() => send({ type: 'profile-started' }));
+  }
+  if (message.type === 'profile-stop' && profiler) {
+    const session = profiler;
+    profiler = null;
+    void session.post('Profiler.stop').then(({ profile }) => {
+      writeFileSync(message.path, JSON.stringify(profile));
+      session.disconnect();
+      send({ type: 'profile-written', path: message.path });
+    });
+  }
 });
 process.once('SIGTERM', () => {
   const timer = setTimeout(() => process.exit(1), 10_000).unref();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { connectDatabase, type Database } from '../../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
@@ -13,7 +13,7 @@ import { hmacKey, signContext, type Actor } from '../../subgraphs/shared/signed-
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/subgraph-names.ts';
 import { largeSeedOwnerEmail, LARGE_SEED_PASSWORD } from '../seed-large/plan.ts';
 import { seedLargeDataset, type LargeSeedResult } from '../seed-large/seed.ts';
-import type { ServiceMessage } from './bench-service.ts';
+import type { ServiceMessage, ServiceRequest } from './bench-service.ts';
 import { freePorts, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, trackGroup, untrackGroup } from './processes.ts';
 
 /** A role bench-service.ts can run (see there). */
@@ -69,8 +69,8 @@ export class BenchEnvironment {
   readonly jwtSecret = randomBytes(32).toString('base64url');
   readonly contextSigningSecret = randomBytes(32).toString('base64url');
   readonly logLevel = process.env.LOG_LEVEL ?? 'info';
-  /** When set (BENCH_CPU_PROF=<dir>), every service process writes a V8 CPU profile there on exit. */
-  readonly cpuProfileDir = process.env.BENCH_CPU_PROF ? join(REPO_ROOT, process.env.BENCH_CPU_PROF) : null;
+  /** When set (BENCH_CPU_PROF=<dir>), every service writes a V8 CPU profile of each load run there. */
+  readonly cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(REPO_ROOT, process.env.BENCH_CPU_PROF) : null;
   private readonly appPassword = randomBytes(18).toString('base64url');
   private readonly datasets = new Map<number, Promise<BenchDataset>>();
   private current: ServiceSet | null = null;
@@ -194,9 +194,7 @@ export class BenchEnvironment {
   private async spawnService(role: ServiceRole, port: number, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
     const logName = role.replace(':', '-');
     const logFd = openSync(join(this.dir, 'logs', `${logName}.log`), 'a');
-    const profile = this.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.cpuProfileDir}`, `--cpu-prof-name=${logName}-${Date.now()}.cpuprofile`] : [];
-    if (this.cpuProfileDir) mkdirSync(this.cpuProfileDir, { recursive: true });
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVICE_SCRIPT, role], {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVICE_SCRIPT, role], {
       cwd: REPO_ROOT,
       env: { ...env, BENCH_PORT: String(port) },
       detached: true,
@@ -227,25 +225,47 @@ export class BenchEnvironment {
     return join(this.dir, 'logs', `${role.replace(':', '-')}.log`);
   }
 
-  /** SQL statements each service process has sent so far (drizzle's count: set_config and queries). */
-  async statements(set: ServiceSet): Promise<Record<string, number>> {
-    const entries = await Promise.all(
+  /** Sends `request` to every service and collects each one's reply of type `replyType`. */
+  private async ask<T extends ServiceMessage['type']>(
+    set: ServiceSet,
+    request: ServiceRequest,
+    replyType: T,
+  ): Promise<[ServiceProcess, Extract<ServiceMessage, { type: T }>][]> {
+    return Promise.all(
       set.processes.map(
         (service) =>
-          new Promise<[string, number]>((done, fail) => {
-            const timer = setTimeout(() => fail(new Error(`${service.role} did not answer a stats request`)), 5_000);
+          new Promise<[ServiceProcess, Extract<ServiceMessage, { type: T }>]>((done, fail) => {
+            const timer = setTimeout(() => fail(new Error(`${service.role} did not answer ${request.type}`)), 30_000);
             const listener = (message: ServiceMessage) => {
-              if (message.type !== 'stats') return;
+              if (message.type !== replyType) return;
               clearTimeout(timer);
               service.child.off('message', listener);
-              done([service.role, message.statements]);
+              done([service, message as Extract<ServiceMessage, { type: T }>]);
             };
             service.child.on('message', listener);
-            service.child.send({ type: 'stats' });
+            service.child.send(request);
           }),
       ),
     );
-    return Object.fromEntries(entries);
+  }
+
+  /** SQL statements each service process has sent so far (drizzle's count: set_config and queries). */
+  async statements(set: ServiceSet): Promise<Record<string, number>> {
+    const replies = await this.ask(set, { type: 'stats' }, 'stats');
+    return Object.fromEntries(replies.map(([service, reply]) => [service.role, reply.statements]));
+  }
+
+  /** With BENCH_CPU_PROF: starts the CPU profiler in every service. */
+  async startProfiles(set: ServiceSet): Promise<void> {
+    if (this.cpuProfileDir) await this.ask(set, { type: 'profile-start' }, 'profile-started');
+  }
+
+  /** With BENCH_CPU_PROF: stops the profilers and writes `<dir>/<label>-<role>.cpuprofile`. */
+  async stopProfiles(set: ServiceSet, label: string): Promise<void> {
+    const dir = this.cpuProfileDir;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    await Promise.all(set.processes.map((service) => this.ask({ ...set, processes: [service] }, { type: 'profile-stop', path: join(dir, `${label}-${service.role.replace(':', '-')}.cpuprofile`) }, 'profile-written')));
   }
 
   /** Resident set size of every service process now, in KiB. */

@@ -49,6 +49,9 @@ export interface LoadFigures {
   loadAverageBefore: [number, number, number];
 }
 
+/** Load runs so far in this invocation: numbers the CPU profile files. */
+let profileRuns = 0;
+
 /** Sends `operation` once to `target` and throws unless its check passes. */
 export async function checkOnce(target: Target, operation: BenchOperation): Promise<void> {
   const response = await postGraphQL(target.url, operation.body, target.headers);
@@ -94,6 +97,7 @@ export async function load(env: BenchEnvironment, set: ServiceSet, target: Targe
   const serviceCpu = () => Object.fromEntries(set.processes.map((service) => [service.role, processCpuSeconds(service.pid)]));
   const cpuBefore = { services: serviceCpu(), postgres: processCpuSeconds(postmaster, true), system: cpuSnapshot([]) };
   console.log(`  ${operations.map((o) => o.name).join(' + ')} → ${target.name}, ${connections} connections, ${WARMUP_SECONDS} s + ${DURATION_SECONDS} s`);
+  await env.startProfiles(set);
   const result = await runLoadGenerator({
     url: target.url,
     method: 'POST',
@@ -106,6 +110,8 @@ export async function load(env: BenchEnvironment, set: ServiceSet, target: Targe
   });
   const system = cpuSnapshot([]);
   const services = serviceCpu();
+  profileRuns += 1;
+  await env.stopProfiles(set, `${String(profileRuns).padStart(2, '0')}-${operations.map((o) => o.body.operationName).join('+')}-${target.name.replace(':', '-')}-c${connections}`);
   const cpuSeconds: Record<string, number> = {};
   // This process's own CPU, including the load generator once reaped.
   let ours = system.ours - cpuBefore.system.ours;
