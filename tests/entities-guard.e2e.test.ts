@@ -6,12 +6,16 @@ import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/s
 import type { SubgraphName } from '../subgraphs/subgraph-names.ts';
 import { connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
+import { leakedValues } from './support/probe/assertions.ts';
+import { populatedFirm } from './support/probe/fixture.ts';
+import { firmTarget } from './support/probe/target.ts';
 import { startTestStack, TEST_CONTEXT_SECRET, type TestStack } from './support/stack.ts';
 
 const ENTITIES = /* GraphQL */ `
   query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id name email currency } } }
 `;
 const CLIENTS = /* GraphQL */ `{ clients(first: 100) { edges { node { id name } } } }`;
+const SERVICE = /* GraphQL */ `{ _service { sdl } }`;
 
 let t: TestStack;
 let admin: postgres.Sql;
@@ -74,7 +78,7 @@ describe('requests without a valid gateway-signed context', () => {
 
     await expectRefused('crm', CLIENTS, {});
     await expectRefused('crm', ENTITIES, clientRepresentation(aClient));
-    await expectRefused('crm', '{ _service { sdl } }', {});
+    await expectRefused('crm', SERVICE, {});
     await expectRefused('billing', '{ invoice(id: "0190a2b0-0000-7000-8000-000000000000") { id } }', {});
     await expectRefused('documents', '{ document(id: "0190a2b0-0000-7000-8000-000000000000") { id } }', {});
     await expectRefused('tenancy', '{ me { user { id } } }', {});
@@ -83,6 +87,7 @@ describe('requests without a valid gateway-signed context', () => {
   it('refuses a context signed with the wrong key', async () => {
     const forged = await signContext({ actor: ownerActor(a), requestId: 'forged-request', origin: TEST_ORIGIN }, hmacKey('another-context-secret-0123456789abcdef'));
     await expectRefused('crm', ENTITIES, clientRepresentation(aClient), forged);
+    await expectRefused('crm', SERVICE, {}, forged);
     await expectRefused('crm', CLIENTS, {}, forged);
   });
 
@@ -96,6 +101,7 @@ describe('requests without a valid gateway-signed context', () => {
       .setExpirationTime(past)
       .sign(hmacKey(TEST_CONTEXT_SECRET));
     await expectRefused('crm', ENTITIES, clientRepresentation(aClient), expired);
+    await expectRefused('crm', SERVICE, {}, expired);
     await expectRefused('crm', CLIENTS, {}, expired);
   });
 
@@ -211,6 +217,67 @@ describe('the signed context decides the tenant', () => {
   });
 });
 
+describe('a valid context replayed against another firm', () => {
+  /** Every way into a subgraph that takes ids: root fields and entity representations, with the ids given. */
+  const reads = (ids: (type: string) => string[], firmId: string, userIds: string[]): [SubgraphName, string, Record<string, unknown>][] => {
+    const entities = (type: string, selection: string, list: Record<string, unknown>[]) =>
+      [`query($r: [_Any!]!) { _entities(representations: $r) { ... on ${type} ${selection} } }`, { r: list }] as const;
+    const refs = (type: string, extra: Record<string, unknown> = {}) => ids(type).map((id) => ({ __typename: type, id, ...extra }));
+    return [
+      ['crm', ...entities('Client', '{ id name email phone website }', refs('Client'))],
+      ['crm', ...entities('Firm', '{ id clients(first: 100) { totalCount edges { node { id name } } } }', [{ __typename: 'Firm', id: firmId }])],
+      ['crm', 'query($id: ID!) { client(id: $id) { id name email } }', { id: ids('Client')[0] }],
+      ['billing', ...entities('Client', '{ id balance { amount } invoices(first: 100) { totalCount edges { node { id number } } } }', refs('Client', { currency: 'USD' }))],
+      ['billing', ...entities('Invoice', '{ id number total { amount } client { id } }', refs('Invoice'))],
+      ['billing', 'query($id: ID!) { invoice(id: $id) { id number } }', { id: ids('Invoice')[0] }],
+      ['documents', ...entities('Client', '{ id documents(first: 100) { totalCount edges { node { id filename } } } }', refs('Client'))],
+      ['documents', ...entities('Document', '{ id filename client { id } }', refs('Document'))],
+      ['documents', 'query($id: ID!) { document(id: $id) { id filename } }', { id: ids('Document')[0] }],
+      ['tenancy', ...entities('Firm', '{ id name slug memberships(first: 100) { totalCount edges { node { id role user { id name email } } } } }', [{ __typename: 'Firm', id: firmId }])],
+      ['tenancy', ...entities('User', '{ id name email }', userIds.map((id) => ({ __typename: 'User', id })))],
+    ];
+  };
+
+  it('reveals none of firm B’s rows when A’s context is sent with B’s ids, to any subgraph', async () => {
+    const b = await populatedFirm(t, admin, 'Firm B');
+    const target = await firmTarget(admin, 'firm B', b.firmId, [a.firmId]);
+    const ids = (type: string) => target.idsByType.get(type)!;
+    const calls = reads(ids, b.firmId, ids('User'));
+    // B's own context reads its rows through the same requests: the ids are real and the check can fire.
+    const [, clientsQuery, clientsVariables] = calls[0]!;
+    const own = await postSubgraph('crm', clientsQuery, clientsVariables, await validContext(ownerActor(b)));
+    expect(leakedValues(own.body, target.values).length).toBeGreaterThan(0);
+
+    const replayed = await validContext(ownerActor(a));
+    for (const [subgraph, query, variables] of calls) {
+      const result = await postSubgraph(subgraph, query, variables, replayed);
+      // An entity's key comes back as sent (federation echoes representations); nothing else of B may.
+      const sent = new Set(JSON.stringify(variables).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g));
+      const beyondSent = new Set([...target.values].filter((value) => !sent.has(value)));
+      expect({ subgraph, query, leaked: leakedValues(result.body, beyondSent) }).toEqual({ subgraph, query, leaked: [] });
+      expect(result.status, `${subgraph}: ${query}`).toBe(200);
+    }
+  });
+
+  it('refuses A’s context with its firm claim edited to B’s, whatever else is kept', async () => {
+    const b = await signUpFirm(t, 'Firm B');
+    const [bClient] = await createClients(t, b.accessToken, ['Bramble Edited']);
+    const valid = await validContext(ownerActor(a));
+    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const edited = `${header}.${Buffer.from(JSON.stringify({ ...claims, act: { ...claims.act, firmId: b.firmId } })).toString('base64url')}.${signature}`;
+    for (const name of ['tenancy', 'crm', 'billing', 'documents'] as const) {
+      const result = await postSubgraph(name, name === 'crm' ? ENTITIES : SERVICE, clientRepresentation(bClient!), edited);
+      expect(result.status).toBe(401);
+      expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(result.body.data).toBeUndefined();
+      expect(result.text).not.toContain('Bramble Edited');
+    }
+    // The unedited context is accepted, so the refusal is the edit's doing.
+    expect((await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), valid)).status).toBe(200);
+  });
+});
+
 describe('federation fields through the gateway', () => {
   it('does not expose _entities or _service to clients', async () => {
     const entities = await t.gql(ENTITIES, clientRepresentation(aClient), a.accessToken);
@@ -219,7 +286,7 @@ describe('federation fields through the gateway', () => {
     expect(entities.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(JSON.stringify(entities)).not.toContain(A_CLIENT_NAME);
 
-    const service = await t.gql('{ _service { sdl } }', {}, a.accessToken);
+    const service = await t.gql(SERVICE, {}, a.accessToken);
     expect(service.status).toBe(400);
     expect(service.data).toBeUndefined();
     expect(service.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -3,8 +3,8 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAdmin } from './support/admin-db.ts';
 import type { FirmOwner } from './support/factories.ts';
-import { apiKeyActor, createThroughApi, populatedFirm, staffActor } from './support/probe/fixture.ts';
-import { addIdsSeenBy, introspectGateway, runIsolationProbe, type ProbePair, type ProbeReport } from './support/probe/probe.ts';
+import { apiKeyActor, breakGlassOperator, createThroughApi, populatedFirm, staffActor } from './support/probe/fixture.ts';
+import { addIdsSeenBy, introspectGateway, runIsolationProbe, type ProbeActor, type ProbePair, type ProbeReport } from './support/probe/probe.ts';
 import { firmTarget, type ProbeTarget } from './support/probe/target.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 
@@ -14,13 +14,16 @@ let a: FirmOwner;
 let b: FirmOwner;
 let schema: GraphQLSchema;
 let target: ProbeTarget;
+let operatorOnB: ProbeActor;
 beforeAll(async () => {
-  t = await startTestStack();
+  // Roomy cost buckets: the probe sends many large operations, and a refusal would prove nothing.
+  t = await startTestStack({ RATE_LIMIT_BUCKET_SIZE: '1000000000', RATE_LIMIT_FIRM_BUCKET_SIZE: '1000000000' });
   admin = connectAdmin();
   a = await populatedFirm(t, admin, 'Firm A');
   b = await populatedFirm(t, admin, 'Firm B');
   schema = await introspectGateway(t.graphqlUrl);
   for (const owner of [a, b]) expect(await createThroughApi(t.graphqlUrl, schema, staffActor('owner', owner))).toEqual([]);
+  operatorOnB = await breakGlassOperator(t, [a.firmId, b.firmId], b.firmId);
   target = await firmTarget(admin, 'firm A', a.firmId, [b.firmId]);
   await addIdsSeenBy(target, t.graphqlUrl, schema, staffActor('firm A owner', a));
 }, 60_000);
@@ -45,6 +48,8 @@ describe('the cross-tenant probe', () => {
     const pairs: ProbePair[] = [
       { actor: staffActor('firm B owner', b), target },
       { actor: await apiKeyActor(t, schema, 'firm B', b), target },
+      // Operators may request and revoke break-glass on any firm by design; their reads must stay in B.
+      { actor: { ...operatorOnB, name: `${operatorOnB.name} on firm B` }, target, queriesOnly: true },
     ];
     const report = await runIsolationProbe({ url: t.graphqlUrl, schema, pairs });
     console.log(coverage(report));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import type postgres from 'postgres';
 import { expect } from 'vitest';
+import { createPlatformOperator } from '../../../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { seedInvoiceAndDocument } from '../admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
 import { CREATE_CLIENT } from '../operations.ts';
@@ -68,7 +69,9 @@ export async function createThroughApi(url: string, schema: GraphQLSchema, actor
   for (const mutation of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     if (!/^create[A-Z]/.test(mutation.name) || takesIds(mutation)) continue;
     const operation = buildOperation(schema, 'mutation', mutation.name, { idsByType: new Map(), credentials: actor.credentials });
-    const result = await postGraphQL(url, operation.document, operation.variables, actor.headers);
+    // Only the first document creates; a selection split in several would create once per document.
+    const { document, variables } = operation.documents[0]!;
+    const result = await postGraphQL(url, document, variables, actor.headers);
     const userErrors = (result.data?.[mutation.name] as { userErrors?: unknown[] } | undefined)?.userErrors ?? [];
     if (result.errors || userErrors.length) failures.push(`${mutation.name}: ${JSON.stringify(result.errors ?? userErrors)}`);
   }
@@ -94,4 +97,50 @@ export async function apiKeyActor(t: TestStack, schema: GraphQLSchema, name: str
   const key = await create(grantable);
   expect(key.data!.createApiKey.userErrors).toEqual([]);
   return { name: `${name} (scopes ${grantable.join(', ')})`, headers: { authorization: `Bearer ${key.data!.createApiKey.secret}` } };
+}
+
+const LOG_IN_OPERATOR = /* GraphQL */ `
+  mutation($input: LogInOperatorInput!) { logInOperator(input: $input) { session { accessToken } userErrors { field code } } }
+`;
+const REQUEST_BREAK_GLASS = /* GraphQL */ `
+  mutation($input: RequestBreakGlassInput!) { requestBreakGlass(input: $input) { grant { id } userErrors { field code } } }
+`;
+const APPROVE_BREAK_GLASS = /* GraphQL */ `
+  mutation($input: ApproveBreakGlassInput!) { approveBreakGlass(input: $input) { userErrors { field code } } }
+`;
+const ACTIVATE_BREAK_GLASS = /* GraphQL */ `
+  mutation($input: ActivateBreakGlassInput!) { activateBreakGlass(input: $input) { session { accessToken } userErrors { field code } } }
+`;
+
+/** A platform operator made as `npm run operator:create` makes one, signed in through the gateway; returns its token. */
+async function operatorToken(t: TestStack, name: string): Promise<string> {
+  const email = uniqueEmail('operator');
+  const password = strongPassword();
+  expect((await createPlatformOperator(t.database, { email, name, password })).problems).toEqual([]);
+  const result = await t.gql(LOG_IN_OPERATOR, { input: { email, password } });
+  expect(result.data!.logInOperator.userErrors).toEqual([]);
+  return result.data!.logInOperator.session.accessToken;
+}
+
+/**
+ * Break-glass fixture rows and actor: one operator asks for access to each of `pendingOn` (left
+ * pending, so each firm has a grant row), and to `liveOn`, which a second operator approves; the
+ * first then activates it. Returns that operator, reading `liveOn` read-only, as a probe actor.
+ */
+export async function breakGlassOperator(t: TestStack, pendingOn: string[], liveOn: string): Promise<ProbeActor> {
+  const requester = await operatorToken(t, 'Probe Requester');
+  const approver = await operatorToken(t, 'Probe Approver');
+  const request = async (firmId: string): Promise<string> => {
+    const result = await t.gql(REQUEST_BREAK_GLASS, { input: { firmId, reason: 'Isolation probe fixture grant', minutes: 60 } }, requester);
+    expect(result.data!.requestBreakGlass.userErrors).toEqual([]);
+    return result.data!.requestBreakGlass.grant.id;
+  };
+  for (const firmId of pendingOn) await request(firmId);
+  const grantId = await request(liveOn);
+  const approved = await t.gql(APPROVE_BREAK_GLASS, { input: { firmId: liveOn, grantId } }, approver);
+  expect(approved.errors).toBeUndefined();
+  expect(approved.data!.approveBreakGlass.userErrors).toEqual([]);
+  const activated = await t.gql(ACTIVATE_BREAK_GLASS, { input: { firmId: liveOn, grantId } }, requester);
+  expect(activated.data!.activateBreakGlass.userErrors).toEqual([]);
+  return { name: 'operator under a live break-glass grant', headers: { authorization: `Bearer ${activated.data!.activateBreakGlass.session.accessToken}` } };
 }

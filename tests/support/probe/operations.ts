@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   getNamedType,
+  Lexer,
+  Source,
+  TokenKind,
   isAbstractType,
   isEnumType,
   isInputObjectType,
@@ -19,6 +22,7 @@ import {
   type GraphQLOutputType,
   type GraphQLSchema,
 } from 'graphql';
+import { MAX_DEPTH, MAX_TOKENS } from '../../../gateway/limits/query-limits.ts';
 
 /** How deep the probe follows entities below a root field: the root's entity plus two nested levels. */
 export const ENTITY_LEVELS = 3;
@@ -37,8 +41,8 @@ export interface ArgumentSource {
 export interface ProbeOperation {
   /** `Query.client`, `Mutation.updateClient`, … */
   name: string;
-  document: string;
-  variables: Record<string, unknown>;
+  /** The documents to send, with their variables: one, or several when the selection is too large for one. */
+  documents: { document: string; variables: Record<string, unknown> }[];
   /** The target ids the variables carry; empty for operations that take no ids. */
   idsUsed: string[];
   /** Every `Type.field` the selection reads. */
@@ -78,14 +82,18 @@ const pascal = (words: string) => words.charAt(0).toUpperCase() + words.slice(1)
  * The entity types an ID-typed argument or input field may name, most likely first:
  * `clientId`/`clientIds` → `Client`; a bare `id`/`ids` → the subject, i.e. the field's return
  * type for a query (`client(id)` → `Client`) or the noun of the mutation's input type
- * (`UpdateClientInput` → `Client`). When the name names no type (`actorId`), the object types
- * its description mentions, in order ("this user, API key or operator" → User, ApiKey, …).
+ * (`UpdateClientInput` → `Client`); else the one object type whose name ends in that noun
+ * (`grantId` → `BreakGlassGrant`). When none fits (`actorId`), the object types its description
+ * mentions, in order ("this user, API key or operator" → User, ApiKey, …).
  */
 export function entityTypesOfId(schema: GraphQLSchema, name: string, subject: string | null, description: string | null | undefined): string[] {
   const match = /^(.+?)Ids?$/.exec(name);
   const candidate = match ? pascal(match[1]!) : /^ids?$/.test(name) ? subject : null;
   const type = candidate ? schema.getType(candidate) : undefined;
   if (type && (isObjectType(type) || isInterfaceType(type))) return [candidate!];
+  // `grantId` on break-glass inputs names a `BreakGlassGrant`: the one object type ending in the noun.
+  const ending = candidate ? Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && t.name.endsWith(candidate)) : [];
+  if (ending.length === 1) return [ending[0]!.name];
   const mentioned: { name: string; at: number }[] = [];
   for (const named of Object.values(schema.getTypeMap())) {
     if (!isObjectType(named) || named.name.startsWith('__')) continue;
@@ -147,10 +155,17 @@ function sampleInput(
   return sample();
 }
 
-/** Builds the operation text pieces while walking, so argument values become typed variables. */
+/** One field (or inline fragment) of a selection, with its sub-selection; leaves have none. */
+interface Selection {
+  /** `name(arg: $v0)` or `... on Type`. */
+  head: string;
+  children?: Selection[];
+}
+
+/** Builds the selection tree while walking, so argument values become typed variables. */
 class OperationBuilder {
   readonly variables: Record<string, unknown> = {};
-  readonly declarations: string[] = [];
+  readonly types: Record<string, string> = {};
   readonly idsUsed: string[] = [];
   readonly fieldsSelected = new Set<string>();
 
@@ -168,8 +183,8 @@ class OperationBuilder {
       else if (isNonNullType(arg.type) || carriesIds(arg.type)) {
         value = sampleInput(this.schema, arg.type, arg, subject, this.source, `${parent}.${field.name}(${arg.name})`, this.idsUsed);
       } else continue;
-      const variable = `v${this.declarations.length}`;
-      this.declarations.push(`$${variable}: ${String(arg.type)}`);
+      const variable = `v${Object.keys(this.variables).length}`;
+      this.types[variable] = String(arg.type);
       this.variables[variable] = value;
       parts.push(`${arg.name}: $${variable}`);
     }
@@ -177,34 +192,34 @@ class OperationBuilder {
   }
 
   /**
-   * The selection set of `type`: every scalar, and every object field down to `levels` entities
-   * (an object type with an `id` field counts as one level; connections, edges, payloads and
-   * other wrappers do not). Abstract types get one inline fragment per possible type.
+   * The selection of `type`: every scalar, and every object field down to `levels` entities (an
+   * object type with an `id` field counts as one level; connections, edges, payloads and other
+   * wrappers do not), never deeper than the gateway's `MAX_DEPTH`. Abstract types get one inline
+   * fragment per possible type.
+   * @param depth the field depth of `type`'s own fields (1 for the root field's selection).
    */
-  selection(type: GraphQLNamedType, levels: number, depth = 0): string {
-    if (isLeafType(type)) return '';
-    if (depth > 12) throw new Undrivable(`${type.name}: nesting deeper than 12 fields without reaching an entity level`);
+  selection(type: GraphQLNamedType, levels: number, depth: number): Selection[] {
     if (isAbstractType(type)) {
-      const fragments = this.schema
-        .getPossibleTypes(type)
-        .map((possible) => `... on ${possible.name} ${this.selection(possible, levels, depth)}`);
-      return `{ __typename ${fragments.join(' ')} }`;
+      return [
+        { head: '__typename' },
+        ...this.schema.getPossibleTypes(type).map((possible) => ({ head: `... on ${possible.name}`, children: this.selection(possible, levels, depth) })),
+      ];
     }
     const object = type as GraphQLObjectType;
-    const parts = ['__typename'];
+    const selections: Selection[] = [{ head: '__typename' }];
     for (const field of Object.values(object.getFields())) {
       const named = getNamedType(field.type as GraphQLOutputType);
-      if (!isLeafType(named)) {
+      const head = `${field.name}${this.arguments(field, object.name, named.name)}`;
+      if (isLeafType(named)) selections.push({ head });
+      else {
         const entity = isEntity(named);
-        if (entity && levels === 0) continue;
-        const args = this.arguments(field, object.name, named.name);
-        parts.push(`${field.name}${args} ${this.selection(named, entity ? levels - 1 : levels, depth + 1)}`);
-      } else {
-        parts.push(`${field.name}${this.arguments(field, object.name, named.name)}`);
+        // An object needs at least one field below it, so it must start above the depth limit.
+        if ((entity && levels === 0) || depth >= MAX_DEPTH) continue;
+        selections.push({ head, children: this.selection(named, entity ? levels - 1 : levels, depth + 1) });
       }
       this.fieldsSelected.add(`${object.name}.${field.name}`);
     }
-    return `{ ${parts.join(' ')} }`;
+    return selections;
   }
 }
 
@@ -213,10 +228,44 @@ function isEntity(type: GraphQLNamedType): boolean {
   return (isObjectType(type) || isInterfaceType(type)) && 'id' in type.getFields();
 }
 
+const printSelection = ({ head, children }: Selection): string => (children ? `${head} { ${children.map(printSelection).join(' ')} }` : head);
+
+/** The lexical tokens of a document, as graphql-js counts them against `maxTokens`. */
+function tokenCount(document: string): number {
+  const lexer = new Lexer(new Source(document));
+  let count = 0;
+  while (lexer.advance().kind !== TokenKind.EOF) count += 1;
+  return count;
+}
+
+/**
+ * Splits a selection into copies that each fit `fits`, together selecting every leaf once: the
+ * children are packed greedily, and a child too big alone is split the same way, keeping its path.
+ */
+function split(selection: Selection, fits: (candidate: Selection) => boolean): Selection[] {
+  if (!selection.children || fits(selection)) return [selection];
+  const parts: Selection[][] = [];
+  let current: Selection[] = [];
+  for (const child of selection.children) {
+    const pieces = fits({ ...selection, children: [child] }) ? [child] : split(child, (piece) => fits({ ...selection, children: [piece] }));
+    for (const piece of pieces) {
+      if (current.length && !fits({ ...selection, children: [...current, piece] })) {
+        parts.push(current);
+        current = [];
+      }
+      current.push(piece);
+    }
+  }
+  parts.push(current);
+  return parts.map((children) => ({ ...selection, children }));
+}
+
 /**
  * Generates the probe operation for one root field of `Query` or `Mutation`: its arguments filled
  * from `source` (ids of the right entity type, valid-looking values elsewhere, `first: 5` on
- * connections) and a selection set that walks the result `ENTITY_LEVELS` entities deep.
+ * connections) and a selection that walks the result `ENTITY_LEVELS` entities deep. When the
+ * selection is larger than the gateway's `MAX_TOKENS`, it is split into several documents that
+ * together select every field, each declaring only the variables it uses.
  * @throws Undrivable naming the field or argument when something cannot be filled.
  */
 export function buildOperation(schema: GraphQLSchema, root: 'query' | 'mutation', fieldName: string, source: ArgumentSource): ProbeOperation {
@@ -224,17 +273,17 @@ export function buildOperation(schema: GraphQLSchema, root: 'query' | 'mutation'
   const field = rootType.getFields()[fieldName]!;
   const builder = new OperationBuilder(schema, source);
   const named = getNamedType(field.type);
-  const args = builder.arguments(field, rootType.name, named.name);
-  const selection = builder.selection(named, isEntity(named) ? ENTITY_LEVELS - 1 : ENTITY_LEVELS);
+  const head = `${fieldName}${builder.arguments(field, rootType.name, named.name)}`;
+  const tree: Selection = isLeafType(named) ? { head } : { head, children: builder.selection(named, isEntity(named) ? ENTITY_LEVELS - 1 : ENTITY_LEVELS, 2) };
   builder.fieldsSelected.add(`${rootType.name}.${fieldName}`);
-  const declarations = builder.declarations.length ? `(${builder.declarations.join(', ')})` : '';
-  return {
-    name: `${rootType.name}.${fieldName}`,
-    document: `${root} Probe${declarations} { ${fieldName}${args} ${selection} }`,
-    variables: builder.variables,
-    idsUsed: [...new Set(builder.idsUsed)],
-    fieldsSelected: builder.fieldsSelected,
+  const print = (selection: Selection) => {
+    const body = printSelection(selection);
+    const used = Object.keys(builder.variables).filter((name) => new RegExp(`\\$${name}\\b`).test(body));
+    const declarations = used.length ? `(${used.map((name) => `$${name}: ${builder.types[name]}`).join(', ')})` : '';
+    return { document: `${root} Probe${declarations} { ${body} }`, variables: Object.fromEntries(used.map((name) => [name, builder.variables[name]])) };
   };
+  const documents = split(tree, (candidate) => tokenCount(print(candidate).document) <= MAX_TOKENS).map(print);
+  return { name: `${rootType.name}.${fieldName}`, documents, idsUsed: [...new Set(builder.idsUsed)], fieldsSelected: builder.fieldsSelected };
 }
 
 /** True when the root field takes an ID anywhere in its arguments: a cross-tenant probe target. */

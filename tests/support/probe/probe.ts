@@ -18,6 +18,11 @@ export interface ProbeActor {
 export interface ProbePair {
   actor: ProbeActor;
   target: ProbeTarget;
+  /**
+   * Probe query fields only. For actors whose mutations reach every firm by design, such as a
+   * platform operator (`requestBreakGlass` names any firm, `revokeBreakGlass` any grant).
+   */
+  queriesOnly?: boolean;
 }
 
 /** What a probe run covered and found. The suite fails on any `undrivable` or `findings` entry. */
@@ -48,8 +53,8 @@ export async function introspectGateway(url: string, headers: Record<string, str
 /**
  * Adds to `target.idsByType` the ids its own actor sees through the API, under their GraphQL
  * type names (the database names tables, not types: `tenancy.audit_log` holds `AuditLogEntry`).
- * Calls every root query field that takes no ids as `owner` and keeps each `{ __typename, id }`
- * whose id is one of the target's row values, so only the target's own rows are added.
+ * Calls every root query field as `owner`, with the target's ids known so far, and keeps each
+ * `{ __typename, id }` whose id is one of the target's row values, so only its own rows are added.
  */
 export async function addIdsSeenBy(target: ProbeTarget, url: string, schema: GraphQLSchema, owner: ProbeActor): Promise<void> {
   const visit = (value: unknown): void => {
@@ -64,9 +69,16 @@ export async function addIdsSeenBy(target: ProbeTarget, url: string, schema: Gra
     }
   };
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
-    if (field.name.startsWith('__') || takesIds(field)) continue;
-    const operation = buildOperation(schema, 'query', field.name, { idsByType: new Map(), credentials: owner.credentials });
-    visit((await postGraphQL(url, operation.document, operation.variables, owner.headers)).data);
+    if (field.name.startsWith('__')) continue;
+    let operation: ProbeOperation;
+    try {
+      operation = buildOperation(schema, 'query', field.name, { idsByType: target.idsByType, credentials: owner.credentials });
+    } catch (error) {
+      // The probe itself reports what it cannot drive.
+      if (error instanceof Undrivable) continue;
+      throw error;
+    }
+    for (const { document, variables } of operation.documents) visit((await postGraphQL(url, document, variables, owner.headers)).data);
   }
 }
 
@@ -94,26 +106,40 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
   const report: ProbeReport = { queryFields: [], mutationsProbed: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
   const walked = new Set<string>();
   const undrivable = new Set<string>();
-  const call = async (operation: ProbeOperation, variables: unknown, actor: ProbeActor): Promise<GraphQLResponse> => {
-    report.calls += 1;
-    return postGraphQL(url, operation.document, variables as Record<string, unknown>, actor.headers);
+  /** Sends every document of the operation with `swap` applied to its variables; null responses were refused before execution. */
+  const call = async (operation: ProbeOperation, actor: ProbeActor, swap: ReadonlyMap<string, string>): Promise<GraphQLResponse[]> => {
+    const responses: GraphQLResponse[] = [];
+    for (const { document, variables } of operation.documents) {
+      report.calls += 1;
+      responses.push(await postGraphQL(url, document, swapIds(variables, swap) as Record<string, unknown>, actor.headers));
+    }
+    return responses;
   };
 
   /** Calls one operation as the pair's actor and records what the checks find. */
   const probe = async (operation: ProbeOperation, { actor, target }: ProbePair) => {
     const where = `${operation.name} as ${actor.name} against ${target.name}`;
-    const foreign = await call(operation, operation.variables, actor);
+    const foreign = await call(operation, actor, new Map());
+    // A document the gateway refuses before executing it (limits, validation) proves nothing.
+    const refused = foreign.filter((response) => response.status !== 200 || response.data === undefined);
+    if (refused.length) {
+      undrivable.add(`${where}: refused before execution (${refused.map((r) => `${r.status} ${r.errors?.map((e) => e.message).join('; ')}`).join(', ')})`);
+      return;
+    }
     const leaks = leakedValues(foreign, target.values);
     if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
     if (operation.idsUsed.length === 0) return;
     const placeholders = new Map(operation.idsUsed.map((id, i) => [id, `<id ${i}>`]));
-    const randomAnswer = async () => {
+    const randomAnswers = async () => {
       const swap = new Map(operation.idsUsed.map((id) => [id, uuidv7()]));
-      const response = await call(operation, swapIds(operation.variables, swap), actor);
-      return observable(response, new Map([...swap].map(([id, random]) => [random, placeholders.get(id)!])));
+      const responses = await call(operation, actor, swap);
+      return responses.map((response) => observable(response, new Map([...swap].map(([id, random]) => [random, placeholders.get(id)!]))));
     };
-    const difference = distinguishable(observable(foreign, placeholders), await randomAnswer(), await randomAnswer());
-    if (difference) report.findings.push(`${where}: ${difference}`);
+    const [random, randomAgain] = [await randomAnswers(), await randomAnswers()];
+    foreign.forEach((response, i) => {
+      const difference = distinguishable(observable(response, placeholders), random[i]!, randomAgain[i]!);
+      if (difference) report.findings.push(`${where}: ${difference}`);
+    });
   };
 
   const build = (root: 'query' | 'mutation', field: string, pair: ProbePair): ProbeOperation | null => {
@@ -139,7 +165,7 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
     const changed = changedTables(before, await pair.target.snapshot());
     if (changed.length) report.findings.push(`queries as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changed.join(', ')}`);
 
-    for (const mutation of mutations) {
+    for (const mutation of pair.queriesOnly ? [] : mutations) {
       if (!takesIds(mutation)) continue;
       const operation = build('mutation', mutation.name, pair);
       if (!operation) continue;
