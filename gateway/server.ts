@@ -108,6 +108,7 @@ export async function startGateway(options: {
     host: config.host,
     port: options.port ?? config.gatewayPort,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     log,
     build: (drain: ApolloServerPlugin<GatewayContext>) =>
       new ApolloServer<GatewayContext>({

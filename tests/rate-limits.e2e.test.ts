@@ -171,33 +171,38 @@ describe('query cost', () => {
 });
 
 describe('anonymous callers', () => {
-  let ipv6: RunningServer;
+  let proxied: RunningServer;
   beforeAll(async () => {
-    // Other test files send anonymous requests from 127.0.0.1; this replica listens on ::1, so its
-    // callers have a client address, and an anonymous bucket, of their own. 40 points: three log-ins.
-    const config = testConfig({ ...LIMITS, HOST: '::1', RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: '40', RATE_LIMIT_ANONYMOUS_RESTORE_RATE: '0.5' });
+    // A replica behind a trusted proxy on loopback: X-Forwarded-For names the client, so each test
+    // address has an anonymous bucket of its own (other test files all come from 127.0.0.1 itself).
+    // 40 points: three log-ins.
+    const config = testConfig({ ...LIMITS, TRUST_PROXY: 'loopback', RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: '40', RATE_LIMIT_ANONYMOUS_RESTORE_RATE: '0.5' });
     const subgraphUrls = Object.fromEntries(
       Object.entries(t.stack.subgraphs).map(([name, server]) => [name, `${server.url}/graphql`]),
     ) as Record<SubgraphName, string>;
-    ipv6 = await startGateway({ config, database: t.database, log: createLogger('silent', 'test'), port: 0, subgraphUrls });
+    proxied = await startGateway({ config, database: t.database, log: createLogger('silent', 'test'), port: 0, subgraphUrls });
   });
   afterAll(async () => {
-    await ipv6.stop();
+    await proxied.stop();
   });
 
   it('limits log-in attempts per client IP address', async () => {
     // logIn: 10 + payload 1 + session 1 + userErrors 1 = 13 points.
     const logIn = 'mutation L($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { code } } }';
+    const attempt = (ip: string) =>
+      postGraphQL(`${proxied.url}/graphql`, logIn, { input: { email: uniqueEmail('guess'), password: 'not-the-password' } }, { 'x-forwarded-for': ip });
+    const [guesser, bystander] = [1, 2].map(() => `2001:db8::${randomUUID().slice(0, 4)}:${randomUUID().slice(0, 4)}`);
     const attempts: GraphQLResponse[] = [];
-    for (let i = 0; i < 4; i++) {
-      attempts.push(await postGraphQL(`${ipv6.url}/graphql`, logIn, { input: { email: uniqueEmail('guess'), password: 'not-the-password' } }));
-    }
-    for (const attempt of attempts.slice(0, 3)) {
-      expect(attempt.data!.logIn.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS' }]);
-      expect(costOf(attempt).requestedQueryCost).toBe(13);
-      expect(costOf(attempt).firmThrottleStatus).toBeUndefined();
+    for (let i = 0; i < 4; i++) attempts.push(await attempt(guesser!));
+    for (const allowed of attempts.slice(0, 3)) {
+      expect(allowed.data!.logIn.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS' }]);
+      expect(costOf(allowed).requestedQueryCost).toBe(13);
+      expect(costOf(allowed).firmThrottleStatus).toBeUndefined();
     }
     expect(attempts[3]!.status).toBe(429);
     expect(attempts[3]!.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    // Another address is not held back by the first one's attempts.
+    const other = await attempt(bystander!);
+    expect(other.data!.logIn.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS' }]);
   });
 });

@@ -51,4 +51,20 @@ describe('loadConfig', () => {
   it('requires real secrets and a database in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET: required in production[^\n]*\nCONTEXT_SIGNING_SECRET: required in production[^\n]*\nDATABASE_URL: required in production/);
   });
+
+  it('reads the rate limits, refusing a firm bucket smaller than a caller bucket', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), RATE_LIMIT_BUCKET_SIZE: '300', RATE_LIMIT_RESTORE_RATE: '0.5' });
+    expect(config.rateLimits.caller).toEqual({ size: 300, restoreRate: 0.5 });
+    expect(config.rateLimits.firm).toEqual({ size: 5000, restoreRate: 250 });
+    expect(() => loadConfig({ DATA_DIR: dataDir(), RATE_LIMIT_BUCKET_SIZE: '6000' })).toThrow(/^RATE_LIMIT_FIRM_BUCKET_SIZE: must be at least RATE_LIMIT_BUCKET_SIZE$/m);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), RATE_LIMIT_RESTORE_RATE: '0' })).toThrow(/^RATE_LIMIT_RESTORE_RATE:/m);
+  });
+
+  it('reads TRUST_PROXY as a boolean, a hop count or a list of proxies', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).trustProxy).toBe(false);
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(() => loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'everyone!' })).toThrow(/^TRUST_PROXY:/m);
+  });
 });

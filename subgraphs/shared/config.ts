@@ -44,6 +44,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: points.default(200),
   RATE_LIMIT_ANONYMOUS_RESTORE_RATE: points.default(5),
   OPERATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'expected true, false, a hop count, or addresses, subnets and names (loopback, linklocal, uniquelocal), comma-separated')
+    .default('false'),
 });
 
 /** Validated configuration. Ports are TCP ports; sizes are bytes. */
@@ -76,6 +80,11 @@ export interface Config {
   rateLimits: Record<'caller' | 'firm' | 'anonymous', BucketLimit>;
   /** Milliseconds an operation may run at the gateway before its subgraph fetches are aborted. */
   operationTimeoutMs: number;
+  /**
+   * Express's `trust proxy` for the gateway: which proxies' `X-Forwarded-For` names the client
+   * address (used for per-IP rate limits and the audit log). `false` trusts none.
+   */
+  trustProxy: boolean | number | string;
 }
 
 /** One leaky bucket's shape: it holds `size` points and regains `restoreRate` points per second. */
@@ -158,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anonymous: { size: e.RATE_LIMIT_ANONYMOUS_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_ANONYMOUS_RESTORE_RATE },
     },
     operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
   };
 }
 

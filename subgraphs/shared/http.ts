@@ -103,6 +103,7 @@ export interface RunningServer {
  *
  * @param build receives the http server (for the drain plugin) and returns the Apollo server to start.
  * @param readiness resolves to a map of checks; any `false` answers 503.
+ * @param trustProxy Express's `trust proxy` setting (which proxies' `X-Forwarded-For` sets `req.ip`); none by default.
  */
 export async function serveGraphQL<TContext extends BaseContext>(options: {
   host: string;
@@ -113,9 +114,11 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
   context: ContextFunction<[ExpressContextFunctionArgument], TContext>;
   readiness: () => Promise<Record<string, boolean>>;
   onStop?: () => Promise<void>;
+  trustProxy?: boolean | number | string;
 }): Promise<RunningServer & { httpServer: Server }> {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
   const httpServer = createServer(app);
   const apollo = options.build(ApolloServerPluginDrainHttpServer({ httpServer }) as ApolloServerPlugin<TContext>);
   await apollo.start();
