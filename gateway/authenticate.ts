@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import { unauthenticated } from '../subgraphs/shared/errors.ts';
 import type { Actor, RequestOrigin } from '../subgraphs/shared/signed-context.ts';
 import { resolveApiKeyActor } from '../subgraphs/tenancy/api-keys/api-key-service.ts';
-import { apiKeyHashIfWellFormed, looksLikeApiKey } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
+import { looksLikeApiKey, parseApiKey } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
 import { resolveOperatorActor } from '../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { isOperatorTokenShape, verifyOperatorToken } from '../subgraphs/tenancy/break-glass/operator-tokens.ts';
 import { resolveSessionActor } from '../subgraphs/tenancy/identity/identity-service.ts';
@@ -21,7 +21,7 @@ export interface AuthenticationRequest {
 /**
  * Authenticates one HTTP request (design brief §3). Which credential a `Bearer` token is:
  * - `fg_live_…`: an API key. Its format and checksum are checked first, without I/O; then it is
- *   looked up by SHA-256 and must be unrevoked and unexpired.
+ *   looked up by SHA-256 in the firm it names, under that firm's RLS, and must be unrevoked and unexpired.
  * - a JWT of type `fg-operator+jwt`: a platform operator's token. The operator session must be
  *   live; a token bound to a break-glass grant acts in that firm only while the grant is live,
  *   and each such request is recorded in the firm's audit log (`break_glass.access`).
@@ -38,9 +38,9 @@ export async function authenticate(
   if (!match) throw unauthenticated('Malformed Authorization header', 401);
   const credential = match[1]!;
   if (looksLikeApiKey(credential)) {
-    const tokenHash = apiKeyHashIfWellFormed(credential);
-    if (!tokenHash) throw unauthenticated('Malformed API key', 401);
-    const key = await resolveApiKeyActor(deps.database, tokenHash);
+    const parsed = parseApiKey(credential);
+    if (!parsed) throw unauthenticated('Malformed API key', 401);
+    const key = await resolveApiKeyActor(deps.database, parsed);
     if (!key) throw unauthenticated('Invalid, expired or revoked API key', 401);
     return { kind: 'API_KEY', ...key };
   }

@@ -83,9 +83,9 @@ async function request(operator: Operator, firmId: string, minutes = 30) {
 /** Requests, approves (by `second`) and activates a grant on `firmId` for `first`; returns the grant id and the grant-bound token. */
 async function liveGrant(firmId: string): Promise<{ grantId: string; token: string }> {
   const grant = await request(first, firmId);
-  const approved = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+  const approved = await t.gql(APPROVE, { input: { firmId, grantId: grant.id } }, second.token);
   expect(approved.data!.approveBreakGlass.userErrors).toEqual([]);
-  const activated = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+  const activated = await t.gql(ACTIVATE, { input: { firmId, grantId: grant.id } }, first.token);
   expect(activated.data!.activateBreakGlass.userErrors).toEqual([]);
   return { grantId: grant.id, token: activated.data!.activateBreakGlass.session.accessToken };
 }
@@ -152,27 +152,27 @@ describe('break-glass grants', () => {
     expect(grant).toMatchObject({ firmId: a.firmId, status: 'PENDING', minutes: 45, startsAt: null, operator: { id: first.id } });
 
     // Pending: not live yet.
-    const early = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+    const early = await t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     expect(early.data!.activateBreakGlass.userErrors).toEqual([{ field: ['input', 'grantId'], code: 'GRANT_NOT_LIVE' }]);
     // The requester cannot approve their own request.
-    const own = await t.gql(APPROVE, { input: { grantId: grant.id } }, first.token);
+    const own = await t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     expect(own.data!.approveBreakGlass).toEqual({ grant: null, userErrors: [{ field: ['input', 'grantId'], code: 'SELF_APPROVAL' }] });
     // Nor can a firm member approve.
-    const staff = await t.gql(APPROVE, { input: { grantId: grant.id } }, a.accessToken);
+    const staff = await t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, a.accessToken);
     expect(staff.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    const approved = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+    const approved = await t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
     expect(approved.errors).toBeUndefined();
     const live = approved.data!.approveBreakGlass.grant;
     expect(live).toMatchObject({ status: 'ACTIVE', approvedBy: { id: second.id } });
     expect(new Date(live.expiresAt).getTime() - new Date(live.startsAt).getTime()).toBe(45 * 60_000);
-    const twice = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+    const twice = await t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
     expect(twice.data!.approveBreakGlass.userErrors[0].code).toBe('GRANT_NOT_PENDING');
     // Only the requester may act under it.
-    const stranger = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, second.token);
+    const stranger = await t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
     expect(stranger.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
 
-    const activated = await t.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+    const activated = await t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     expect(activated.errors).toBeUndefined();
     const token = activated.data!.activateBreakGlass.session.accessToken as string;
     expect(new Date(activated.data!.activateBreakGlass.session.accessTokenExpiresAt).getTime()).toBeLessThanOrEqual(new Date(live.expiresAt).getTime());
@@ -240,7 +240,7 @@ describe('break-glass grants', () => {
     const result = await t.gql(CLIENT_NAMES, {}, token);
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(result.data?.clients ?? null).toBeNull();
-    const reactivate = await t.gql(ACTIVATE, { input: { grantId } }, first.token);
+    const reactivate = await t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId } }, first.token);
     expect(reactivate.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
   });
 
@@ -248,11 +248,13 @@ describe('break-glass grants', () => {
     const { grantId, token } = await liveGrant(a.firmId);
     expect((await t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
 
-    const foreign = await t.gql(REVOKE, { input: { grantId } }, b.accessToken);
-    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    for (const firmId of [a.firmId, b.firmId]) {
+      const foreign = await t.gql(REVOKE, { input: { firmId, grantId } }, b.accessToken);
+      expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }
     expect((await t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
 
-    const revoked = await t.gql(REVOKE, { input: { grantId } }, a.accessToken);
+    const revoked = await t.gql(REVOKE, { input: { firmId: a.firmId, grantId } }, a.accessToken);
     expect(revoked.errors).toBeUndefined();
     expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
     const result = await t.gql(CLIENT, { id: aClientIds[1] }, token);
@@ -262,17 +264,26 @@ describe('break-glass grants', () => {
 
   it('lets an operator revoke a grant, and a revoked request can no longer be approved', async () => {
     const grant = await request(first, a.firmId);
-    const revoked = await t.gql(REVOKE, { input: { grantId: grant.id } }, first.token);
+    const revoked = await t.gql(REVOKE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
-    const approved = await t.gql(APPROVE, { input: { grantId: grant.id } }, second.token);
+    const approved = await t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
     expect(approved.data!.approveBreakGlass.userErrors[0].code).toBe('GRANT_NOT_PENDING');
   });
 
-  it('answers unknown grants and firms with NOT_FOUND', async () => {
-    for (const query of [APPROVE, ACTIVATE, REVOKE]) {
-      const result = await t.gql(query, { input: { grantId: randomUUID() } }, second.token);
-      expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  it('answers unknown grants and firms like missing ones', async () => {
+    for (const query of [APPROVE, REVOKE]) {
+      for (const input of [{ firmId: a.firmId, grantId: randomUUID() }, { firmId: randomUUID(), grantId: randomUUID() }]) {
+        const result = await t.gql(query, { input }, second.token);
+        expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      }
     }
+    // Activation answers an unknown grant as it answers any grant that is not live for the caller.
+    const unknown = await t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: randomUUID() } }, first.token);
+    expect(unknown.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
+    // A real grant named with the wrong firm is not found either.
+    const grant = await request(first, a.firmId);
+    const wrongFirm = await t.gql(APPROVE, { input: { firmId: b.firmId, grantId: grant.id } }, second.token);
+    expect(wrongFirm.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const result = await t.gql(REQUEST, { input: { firmId: randomUUID(), reason: 'Ticket 1: a firm that is not there', minutes: 5 } }, first.token);
     expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
@@ -292,7 +303,7 @@ describe('with BREAK_GLASS_APPROVAL=optional', () => {
     const grant = requested.data!.requestBreakGlass.grant;
     expect(grant).toMatchObject({ status: 'ACTIVE', approvedBy: null });
     expect(new Date(grant.expiresAt).getTime() - new Date(grant.startsAt).getTime()).toBe(15 * 60_000);
-    const activated = await optional.gql(ACTIVATE, { input: { grantId: grant.id } }, first.token);
+    const activated = await optional.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     const token = activated.data!.activateBreakGlass.session.accessToken as string;
     expect((await optional.gql(CLIENT, { id: aClientIds[0] }, token)).data!.client.name).toBe('Alder & Co');
     expect((await optional.gql(CREATE_CLIENT, { input: { name: 'Nope' } }, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -7,8 +7,8 @@ import { tenantIsolationPolicy } from './tenant-policy.ts';
 /**
  * A partner integration's API key: one firm, a list of permission scopes, an expiry. The secret
  * itself is never stored, only its SHA-256 hex (`token_hash`) and the last four characters for
- * display. The gateway finds a key by hash before it knows the firm through the SECURITY DEFINER
- * function `tenancy.api_key_by_hash` (migration `0006_api_key_and_grant_lookups`), not through a weaker policy.
+ * display. The key names its firm (`parseApiKey`), so the gateway looks it up by
+ * (firm_id, token_hash) under that firm's row-level security, like any other tenant row.
  */
 export const apiKeys = tenancy.table(
   'api_keys',
@@ -30,9 +30,8 @@ export const apiKeys = tenancy.table(
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
-    // firm_id leads so Citus can distribute the constraint; the hash alone is unique by its 190 random bits.
+    // The gateway's lookup; firm_id leads so Citus can distribute it.
     unique('api_keys_firm_token_hash_key').on(t.firmId, t.tokenHash),
-    index('api_keys_token_hash_idx').on(t.tokenHash),
     index('api_keys_firm_created_idx').on(t.firmId, t.createdAt, t.id),
     foreignKey({ columns: [t.firmId], foreignColumns: [firms.id], name: 'api_keys_firm_fk' }),
     check('api_keys_token_hash_sha256', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),

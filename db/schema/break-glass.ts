@@ -59,7 +59,6 @@ export const breakGlassGrants = tenancy.table(
     primaryKey({ columns: [t.firmId, t.id] }),
     foreignKey({ columns: [t.firmId], foreignColumns: [firms.id], name: 'break_glass_grants_firm_fk' }),
     index('break_glass_grants_firm_requested_idx').on(t.firmId, t.requestedAt, t.id),
-    index('break_glass_grants_id_idx').on(t.id),
     check('break_glass_grants_minutes_range', sql`${t.minutes} between 1 and 240`),
     check('break_glass_grants_reason_length', sql`char_length(${t.reason}) between 10 and 1000`),
     check('break_glass_grants_second_approver', sql`${t.approvedByOperatorId} is null or ${t.approvedByOperatorId} <> ${t.operatorId}`),

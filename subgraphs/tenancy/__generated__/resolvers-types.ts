@@ -52,6 +52,8 @@ export type AcceptInvitationPayload = {
 
 /** Input for `activateBreakGlass`. */
 export type ActivateBreakGlassInput = {
+  /** The firm the grant is on. */
+  firmId: Scalars['ID']['input'];
   /** One of the caller's live grants. */
   grantId: Scalars['ID']['input'];
 };
@@ -113,6 +115,8 @@ export type ApiKeyEdge = {
 
 /** Input for `approveBreakGlass`. */
 export type ApproveBreakGlassInput = {
+  /** The firm the grant is on (`BreakGlassGrant.firmId`). */
+  firmId: Scalars['ID']['input'];
   /** The pending grant. */
   grantId: Scalars['ID']['input'];
 };
@@ -368,7 +372,7 @@ export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
   /** The new key, or null when there are user errors. */
   apiKey?: Maybe<ApiKey>;
-  /** The key's secret, `fg_live_` and 38 characters. Shown only in this response; store it safely. */
+  /** The key's secret, `fg_live_` and 60 characters. Shown only in this response; store it safely. */
   secret?: Maybe<Scalars['String']['output']>;
   /** `REQUIRED`, `TOO_LONG`, `INVALID` (expiry) or `SCOPE_NOT_GRANTABLE`; nothing was created when not empty. */
   userErrors: Array<UserError>;
@@ -881,6 +885,8 @@ export type RevokeApiKeyPayload = {
 
 /** Input for `revokeBreakGlass`. */
 export type RevokeBreakGlassInput = {
+  /** The firm the grant is on; for a firm member, the active firm. */
+  firmId: Scalars['ID']['input'];
   /** The grant to revoke. */
   grantId: Scalars['ID']['input'];
 };

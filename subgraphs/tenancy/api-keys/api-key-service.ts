@@ -62,7 +62,7 @@ export async function createApiKey(
   }
   if (userErrors.length > 0) return { apiKey: null, secret: null, userErrors };
 
-  const secret = newApiKeySecret();
+  const secret = newApiKeySecret(actor.firmId);
   return ctx.database.withTenant({ firmId: actor.firmId, userId: actor.userId }, async (tx) => {
     const apiKey = await insertApiKey(tx, {
       firmId: actor.firmId,
@@ -118,21 +118,23 @@ export async function apiKeysOfActiveFirm(ctx: TenancyContext, args: PageArgs): 
 const CATALOGUE: ReadonlySet<string> = new Set(PERMISSIONS);
 
 /**
- * Resolves the caller behind a well-formed API key for the gateway, from the SHA-256 hex of its
- * secret: the key must exist, be unrevoked and unexpired. Records `last_used_at` at most once a
- * minute (a second, tenant-scoped transaction, only when the stored time is over a minute old).
- * Scopes no longer in the catalogue are dropped.
+ * Resolves the caller behind a well-formed API key for the gateway, in one transaction under the
+ * key's own firm (the firm travels in the key, so the lookup stays under row-level security): the
+ * key must exist, be unrevoked and unexpired. Records `last_used_at` when the stored time is over
+ * a minute old, so busy integrations do not write on every request. Scopes no longer in the
+ * catalogue are dropped.
+ * @param key the firm and SHA-256 hex from `parseApiKey`.
  * @returns the key's id, firm and scopes, or null when the key is unknown, revoked or expired.
  */
 export async function resolveApiKeyActor(
   database: Database,
-  tokenHash: string,
+  { firmId, tokenHash }: { firmId: string; tokenHash: string },
 ): Promise<{ apiKeyId: string; firmId: string; scopes: Permission[] } | null> {
-  const key = await database.withTenant({ firmId: null }, (tx) => findApiKeyByHash(tx, { tokenHash }));
-  const now = Date.now();
-  if (!key || key.revokedAt || key.expiresAt.getTime() <= now) return null;
-  if (!key.lastUsedAt || key.lastUsedAt.getTime() < now - 60_000) {
-    await database.withTenant({ firmId: key.firmId }, (tx) => touchApiKey(tx, { firmId: key.firmId, apiKeyId: key.id }));
-  }
-  return { apiKeyId: key.id, firmId: key.firmId, scopes: key.scopes.filter((scope): scope is Permission => CATALOGUE.has(scope)) };
+  return database.withTenant({ firmId }, async (tx) => {
+    const key = await findApiKeyByHash(tx, { firmId, tokenHash });
+    const now = Date.now();
+    if (!key || key.revokedAt || key.expiresAt.getTime() <= now) return null;
+    if (!key.lastUsedAt || key.lastUsedAt.getTime() < now - 60_000) await touchApiKey(tx, { firmId, apiKeyId: key.id });
+    return { apiKeyId: key.id, firmId, scopes: key.scopes.filter((scope): scope is Permission => CATALOGUE.has(scope)) };
+  });
 }

@@ -1,7 +1,6 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
 import { apiKeys, type ApiKeyRow } from '../../../db/schema/api-keys.ts';
-import type { Permission } from '../../shared/permissions.ts';
 
 /** Inserts an API key in the transaction's firm. */
 export async function insertApiKey(tx: Tx, values: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
@@ -48,35 +47,13 @@ export async function revokeApiKeyRow(
   return existing && { apiKey: existing, revokedNow: false };
 }
 
-/** What the gateway learns about a key from its hash, before it knows the firm. */
-export interface ApiKeyLookup {
-  id: string;
-  firmId: string;
-  scopes: Permission[];
-  expiresAt: Date;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-}
-
 /**
- * Finds a key by the SHA-256 hex of its secret through `tenancy.api_key_by_hash`, a SECURITY
- * DEFINER function that returns only the columns of `ApiKeyLookup` (see the migration for why).
- * Runs in a transaction with no tenant set. @returns undefined for an unknown hash.
+ * The firm's key with this SHA-256 hex of its secret, or undefined. Served by the unique index on
+ * (firm_id, token_hash).
  */
-export async function findApiKeyByHash(tx: Tx, { tokenHash }: { tokenHash: string }): Promise<ApiKeyLookup | undefined> {
-  const rows = await tx.execute<{ id: string; firm_id: string; scopes: Permission[]; expires_at: string; revoked_at: string | null; last_used_at: string | null }>(
-    sql`select id, firm_id, scopes, expires_at, revoked_at, last_used_at from tenancy.api_key_by_hash(${tokenHash})`,
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    firmId: row.firm_id,
-    scopes: row.scopes,
-    expiresAt: new Date(row.expires_at),
-    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
-    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
-  };
+export async function findApiKeyByHash(tx: Tx, { firmId, tokenHash }: { firmId: string; tokenHash: string }): Promise<ApiKeyRow | undefined> {
+  const [row] = await tx.select().from(apiKeys).where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.tokenHash, tokenHash)));
+  return row;
 }
 
 /**

@@ -1,36 +1,40 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { apiKeyHashIfWellFormed, looksLikeApiKey, newApiKeySecret } from './api-key-token.ts';
+import { looksLikeApiKey, newApiKeySecret, parseApiKey } from './api-key-token.ts';
 
 describe('API key format', () => {
-  it('issues fg_live_ keys of 46 base62 characters that pass their own checksum', () => {
-    const keys = new Set(Array.from({ length: 50 }, () => newApiKeySecret()));
+  it('issues fg_live_ keys of 68 base62 characters that carry their firm and pass their own checksum', () => {
+    const firmId = randomUUID();
+    const keys = new Set(Array.from({ length: 50 }, () => newApiKeySecret(firmId)));
     expect(keys.size).toBe(50);
     for (const key of keys) {
-      expect(key).toMatch(/^fg_live_[0-9A-Za-z]{38}$/);
+      expect(key).toMatch(/^fg_live_[0-9A-Za-z]{60}$/);
       expect(looksLikeApiKey(key)).toBe(true);
-      expect(apiKeyHashIfWellFormed(key)).toMatch(/^[0-9a-f]{64}$/);
+      expect(parseApiKey(key)).toEqual({ firmId, tokenHash: createHash('sha256').update(key).digest('hex') });
     }
   });
 
-  it('refuses a key whose random part or checksum was altered', () => {
-    const key = newApiKeySecret();
+  it('round-trips the smallest and largest UUIDs', () => {
+    for (const firmId of ['00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff']) {
+      expect(parseApiKey(newApiKeySecret(firmId))?.firmId).toBe(firmId);
+    }
+  });
+
+  it('refuses a key whose firm, random part or checksum was altered', () => {
+    const key = newApiKeySecret(randomUUID());
     const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'a' ? 'b' : 'a') + s.slice(i + 1);
-    expect(apiKeyHashIfWellFormed(flip(key, 10))).toBeNull();
-    expect(apiKeyHashIfWellFormed(flip(key, key.length - 1))).toBeNull();
+    expect(parseApiKey(flip(key, 10))).toBeNull();
+    expect(parseApiKey(flip(key, 40))).toBeNull();
+    expect(parseApiKey(flip(key, key.length - 1))).toBeNull();
   });
 
   it('refuses wrong prefixes, lengths and alphabets', () => {
-    const key = newApiKeySecret();
-    expect(apiKeyHashIfWellFormed(key.replace('fg_live_', 'fg_test_'))).toBeNull();
-    expect(apiKeyHashIfWellFormed(key.slice(0, -1))).toBeNull();
-    expect(apiKeyHashIfWellFormed(`${key}0`)).toBeNull();
-    expect(apiKeyHashIfWellFormed(`${key.slice(0, 20)}-${key.slice(21)}`)).toBeNull();
-    expect(apiKeyHashIfWellFormed('')).toBeNull();
+    const key = newApiKeySecret(randomUUID());
+    expect(parseApiKey(key.replace('fg_live_', 'fg_test_'))).toBeNull();
+    expect(parseApiKey(key.slice(0, -1))).toBeNull();
+    expect(parseApiKey(`${key}0`)).toBeNull();
+    expect(parseApiKey(`${key.slice(0, 20)}-${key.slice(21)}`)).toBeNull();
+    expect(parseApiKey('')).toBeNull();
     expect(looksLikeApiKey('eyJhbGciOiJIUzI1NiJ9.e30.x')).toBe(false);
-  });
-
-  it('hashes the same key to the same SHA-256 every time', () => {
-    const key = newApiKeySecret();
-    expect(apiKeyHashIfWellFormed(key)).toBe(apiKeyHashIfWellFormed(key));
   });
 });

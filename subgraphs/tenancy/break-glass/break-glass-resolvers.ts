@@ -17,9 +17,9 @@ export const breakGlassResolvers: Resolvers = {
   Mutation: {
     logInOperator: (_parent, { input }, ctx) => logInOperator(ctx, input),
     requestBreakGlass: (_parent, { input }, ctx) => requestBreakGlass(ctx, input),
-    approveBreakGlass: (_parent, { input }, ctx) => approveBreakGlass(ctx, input.grantId),
-    revokeBreakGlass: (_parent, { input }, ctx) => revokeBreakGlass(ctx, input.grantId),
-    activateBreakGlass: (_parent, { input }, ctx) => activateBreakGlass(ctx, input.grantId),
+    approveBreakGlass: (_parent, { input }, ctx) => approveBreakGlass(ctx, input),
+    revokeBreakGlass: (_parent, { input }, ctx) => revokeBreakGlass(ctx, input),
+    activateBreakGlass: (_parent, { input }, ctx) => activateBreakGlass(ctx, input),
   },
   BreakGlassGrant: {
     status: (grant) => grantStatus(grant),

@@ -12,7 +12,6 @@ import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } fr
 import type { TenancyContext } from '../tenancy-context.ts';
 import {
   countGrants,
-  findGrantFirmId,
   findGrantForUpdate,
   findLiveGrant,
   findLiveOperatorSession,
@@ -30,6 +29,15 @@ import { OPERATOR_SESSION_TTL_SECONDS, OPERATOR_TOKEN_TTL_SECONDS, signOperatorT
 
 type UserError = GenericUserError<UserErrorCode>;
 type OperatorActor = Extract<Actor, { kind: 'OPERATOR' }>;
+
+/**
+ * A grant is named by its firm and its id: the firm comes first so every grant query runs under
+ * that firm's row-level security, even for operators, who act in no firm of their own.
+ */
+export interface GrantRef {
+  firmId: string;
+  grantId: string;
+}
 
 /** Longest break-glass grant, in minutes (issue #4 §5). */
 export const MAX_GRANT_MINUTES = 240;
@@ -164,9 +172,9 @@ export async function requestBreakGlass(
  * @returns userErrors SELF_APPROVAL (one's own request), GRANT_NOT_PENDING (approved, started or revoked).
  * @throws FORBIDDEN for anyone but an operator; NOT_FOUND for an unknown grant.
  */
-export async function approveBreakGlass(ctx: TenancyContext, grantId: string): Promise<{ grant: BreakGlassGrantModel | null; userErrors: UserError[] }> {
+export async function approveBreakGlass(ctx: TenancyContext, ref: GrantRef): Promise<{ grant: BreakGlassGrantModel | null; userErrors: UserError[] }> {
   const actor = assertOperator(ctx.actor);
-  const firmId = await grantFirmIdOrThrow(ctx.database, grantId);
+  const { firmId, grantId } = grantRefOrThrow(ref);
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const grant = await findGrantForUpdate(tx, { firmId, grantId });
     if (!grant) throw notFound('Break-glass grant');
@@ -195,14 +203,10 @@ export async function approveBreakGlass(ctx: TenancyContext, grantId: string): P
  * Revoking twice is harmless; a first revocation is audited as `break_glass.revoke`.
  * @throws NOT_FOUND for an unknown grant or another firm's; FORBIDDEN, UNAUTHENTICATED.
  */
-export async function revokeBreakGlass(ctx: TenancyContext, grantId: string): Promise<{ grant: BreakGlassGrantModel; userErrors: UserError[] }> {
+export async function revokeBreakGlass(ctx: TenancyContext, ref: GrantRef): Promise<{ grant: BreakGlassGrantModel; userErrors: UserError[] }> {
   const { actor } = ctx;
-  let firmId: string;
-  if (actor.kind === 'OPERATOR') firmId = await grantFirmIdOrThrow(ctx.database, grantId);
-  else {
-    firmId = assertStaffCan(actor, 'firm:update').firmId;
-    if (!isUuid(grantId)) throw notFound('Break-glass grant');
-  }
+  if (actor.kind !== 'OPERATOR' && assertStaffCan(actor, 'firm:update').firmId !== ref.firmId) throw notFound('Break-glass grant');
+  const { firmId, grantId } = grantRefOrThrow(ref);
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const grant = await findGrantForUpdate(tx, { firmId, grantId });
     if (!grant) throw notFound('Break-glass grant');
@@ -218,15 +222,15 @@ export async function revokeBreakGlass(ctx: TenancyContext, grantId: string): Pr
 /**
  * Issues an operator token bound to one of the caller's live grants and its firm, expiring when
  * the grant, the session or 60 minutes end, whichever is first. Audited as `break_glass.activate`.
- * @returns userErrors GRANT_NOT_LIVE (pending, expired, revoked, or another operator's grant).
- * @throws FORBIDDEN for anyone but an operator; NOT_FOUND for an unknown grant.
+ * @returns userErrors GRANT_NOT_LIVE (unknown, pending, expired, revoked, or another operator's grant).
+ * @throws FORBIDDEN for anyone but an operator; NOT_FOUND for ids that are not UUIDs.
  */
 export async function activateBreakGlass(
   ctx: TenancyContext,
-  grantId: string,
+  ref: GrantRef,
 ): Promise<{ session: IssuedOperatorSession | null; grant: BreakGlassGrantModel | null; userErrors: UserError[] }> {
   const actor = assertOperator(ctx.actor);
-  const firmId = await grantFirmIdOrThrow(ctx.database, grantId);
+  const { firmId, grantId } = grantRefOrThrow(ref);
   const found = await ctx.database.withTenant({ firmId }, async (tx) => {
     const live = await findLiveGrant(tx, { firmId, grantId, operatorId: actor.operatorId });
     const session = await findLiveOperatorSession(tx, { sessionId: actor.sessionId, operatorId: actor.operatorId });
@@ -283,11 +287,10 @@ export async function resolveOperatorActor(
   });
 }
 
-async function grantFirmIdOrThrow(database: Database, grantId: string): Promise<string> {
-  if (!isUuid(grantId)) throw notFound('Break-glass grant');
-  const firmId = await database.withTenant({ firmId: null }, (tx) => findGrantFirmId(tx, { grantId }));
-  if (!firmId) throw notFound('Break-glass grant');
-  return firmId;
+/** @throws NOT_FOUND unless both ids are UUIDs; whether the grant exists is for the caller's query to find. */
+function grantRefOrThrow(ref: GrantRef): GrantRef {
+  if (!isUuid(ref.firmId) || !isUuid(ref.grantId)) throw notFound('Break-glass grant');
+  return ref;
 }
 
 async function issueOperatorToken(

@@ -64,16 +64,6 @@ export async function firmExists(tx: Tx, { firmId }: { firmId: string }): Promis
   return rows.length > 0;
 }
 
-/**
- * The firm of a grant, through the SECURITY DEFINER function `tenancy.break_glass_grant_firm`
- * (migration 0006), for operators who name a grant before any firm is known.
- * @returns undefined for an unknown grant id.
- */
-export async function findGrantFirmId(tx: Tx, { grantId }: { grantId: string }): Promise<string | undefined> {
-  const rows = await tx.execute<{ firm_id: string | null }>(sql`select tenancy.break_glass_grant_firm(${grantId}::uuid) as firm_id`);
-  return rows[0]?.firm_id ?? undefined;
-}
-
 /** Inserts a grant in the transaction's firm. */
 export async function insertGrant(tx: Tx, values: typeof breakGlassGrants.$inferInsert): Promise<void> {
   await tx.insert(breakGlassGrants).values(values);
