@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { keyId } from '../subgraphs/tenancy/mfa/secret-box.ts';
 import { CREATE_CLIENT } from './support/operations.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -43,8 +44,8 @@ async function awayFromStepBoundary(): Promise<number> {
 }
 
 /** Starts enrolment and returns the secret read back from the provisioning URI, as an app would. */
-async function beginEnrolment(token: string): Promise<string> {
-  const begun = await t.gql(BEGIN, {}, token);
+async function beginEnrolment(token: string, stack: TestStack = t): Promise<string> {
+  const begun = await stack.gql(BEGIN, {}, token);
   expect(begun.errors).toBeUndefined();
   const { provisioningUri, qrCodeDataUrl, secret, userErrors } = begun.data!.beginMfaEnrolment;
   expect(userErrors).toEqual([]);
@@ -173,6 +174,31 @@ describe('TOTP enrolment and log-in', () => {
     expect(rows!.count).toBe(0);
     const actions = await admin`select action from tenancy.audit_log where firm_id = ${owner.firmId} and (action like 'mfa.%' or action = 'auth.mfa.failed') order by seq`;
     expect(actions.map((r) => r.action)).toEqual(['mfa.enroll', 'mfa.backup_codes.regenerate', 'auth.mfa.failed', 'mfa.disable']);
+  });
+});
+
+describe('rotating MFA_ENCRYPTION_KEY', () => {
+  it('opens secrets sealed under a key moved to MFA_PREVIOUS_ENCRYPTION_KEYS and re-seals them under the new key on use', async () => {
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    const before = await startTestStack({ MFA_ENCRYPTION_KEY: oldKey });
+    const rotated = await startTestStack({ MFA_ENCRYPTION_KEY: newKey, MFA_PREVIOUS_ENCRYPTION_KEYS: oldKey });
+    try {
+      const owner = await signUpFirm(before);
+      const secret = await beginEnrolment(owner.accessToken, before);
+      expect((await before.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken)).data!.confirmMfaEnrolment.userErrors).toEqual([]);
+      const sealedKeyId = async () => ((await admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`)[0]!.secret_ciphertext as string).split('.')[1];
+      expect(await sealedKeyId()).toBe(keyId(Buffer.from(oldKey, 'base64')));
+
+      const now = await awayFromStepBoundary();
+      const login = await rotated.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
+      const verified = await rotated.gql(VERIFY, { input: { challengeToken: login.data!.logIn.mfaChallengeToken, code: await codeAt(secret, now + 30) } });
+      expect(verified.data!.verifyMfaChallenge.userErrors).toEqual([]);
+      expect(await sealedKeyId()).toBe(keyId(Buffer.from(newKey, 'base64')));
+    } finally {
+      await before.stop();
+      await rotated.stop();
+    }
   });
 });
 

@@ -39,6 +39,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), MFA_ENCRYPTION_KEY: key }).mfaEncryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
     const short = Buffer.alloc(16, 7).toString('base64');
     expect(() => loadConfig({ DATA_DIR: dataDir(), MFA_ENCRYPTION_KEY: short })).toThrow(/^Invalid configuration:\nMFA_ENCRYPTION_KEY: must be 32 bytes, base64-encoded$/);
+    const previous = loadConfig({ DATA_DIR: dataDir(), MFA_PREVIOUS_ENCRYPTION_KEYS: ` ${key}, ${Buffer.alloc(32, 8).toString('base64')} ` }).mfaPreviousEncryptionKeys;
+    expect(previous.map((k) => k[0])).toEqual([7, 8]);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), MFA_PREVIOUS_ENCRYPTION_KEYS: `${key},${short}` })).toThrow(/^Invalid configuration:\nMFA_PREVIOUS_ENCRYPTION_KEYS: must be comma-separated keys/);
     const dir = dataDir();
     const generated = loadConfig({ DATA_DIR: dir }).mfaEncryptionKey;
     expect(generated).toHaveLength(32);

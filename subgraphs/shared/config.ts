@@ -10,9 +10,12 @@ const postgresUrl = z
   .regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
 const secret = z.string().min(32, 'must be at least 32 characters');
 const points = z.coerce.number().positive().max(1e9);
-const aes256Key = z
+const isAes256Key = (value: string) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+const aes256Key = z.string().refine(isAes256Key, 'must be 32 bytes, base64-encoded');
+const aes256Keys = z
   .string()
-  .refine((value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
+  .transform((value) => value.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+  .refine((keys) => keys.every(isAes256Key), 'must be comma-separated keys of 32 bytes, base64-encoded');
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -34,6 +37,7 @@ const EnvSchema = z.object({
   JWT_SECRET: secret.optional(),
   CONTEXT_SIGNING_SECRET: secret.optional(),
   MFA_ENCRYPTION_KEY: aes256Key.optional(),
+  MFA_PREVIOUS_ENCRYPTION_KEYS: aes256Keys.default([]),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BREAK_GLASS_APPROVAL: z.enum(['required', 'optional']).default('required'),
@@ -72,6 +76,8 @@ export interface Config {
   contextSigningSecret: string;
   /** AES-256-GCM key (32 bytes) that seals TOTP secrets at rest. */
   mfaEncryptionKey: Buffer;
+  /** Retired keys that still open TOTP secrets sealed before a rotation (each is re-sealed on its next use). */
+  mfaPreviousEncryptionKeys: Buffer[];
   bodyLimitBytes: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** `required`: a break-glass grant starts only when a second operator approves it; `optional`: at request. */
@@ -158,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: e.JWT_SECRET ?? devSecrets!.jwtSecret,
     contextSigningSecret: e.CONTEXT_SIGNING_SECRET ?? devSecrets!.contextSigningSecret,
     mfaEncryptionKey: Buffer.from(e.MFA_ENCRYPTION_KEY ?? devSecrets!.mfaEncryptionKey, 'base64'),
+    mfaPreviousEncryptionKeys: e.MFA_PREVIOUS_ENCRYPTION_KEYS.map((key) => Buffer.from(key, 'base64')),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
     breakGlassApproval: e.BREAK_GLASS_APPROVAL,

@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Tx } from '../../../db/client.ts';
+import type { UserTotpRow } from '../../../db/schema/mfa.ts';
 import type { UserRow } from '../../../db/schema/tenancy.ts';
 import { recordAuditInFirms } from '../../shared/audit.ts';
 import { unauthenticated } from '../../shared/errors.ts';
@@ -17,9 +18,10 @@ import {
   findUserTotpForUpdate,
   insertMfaChallenge,
   replaceBackupCodes,
+  updateTotpCiphertext,
   upsertPendingTotp,
 } from './mfa-store.ts';
-import { open, seal } from './secret-box.ts';
+import { keyId, open, seal } from './secret-box.ts';
 import { newTotpSecret, provisioning, verifyTotp } from './totp.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
@@ -56,7 +58,7 @@ export async function checkSecondFactor(
   const trimmed = code.replace(/\s+/g, '');
   if (/^\d{6}$/.test(trimmed)) {
     if (!kinds.includes('TOTP')) return null;
-    const secret = open(totp.secretCiphertext, ctx.config.mfaEncryptionKey, userId);
+    const secret = await openTotpSecret(ctx, tx, totp);
     const step = await verifyTotp({ secret, code: trimmed, afterTimeStep: totp.lastUsedStep });
     return step !== null && (await advanceTotpStep(tx, { userId, usedStep: step })) ? 'TOTP' : null;
   }
@@ -123,7 +125,7 @@ export async function confirmMfaEnrolment(ctx: TenancyContext, code: string): Pr
     if (pending.enabledAt) {
       return { backupCodes: null, userErrors: [{ field: [], message: 'Multi-factor authentication is already enabled.', code: 'MFA_ALREADY_ENABLED' }] };
     }
-    const secret = open(pending.secretCiphertext, ctx.config.mfaEncryptionKey, user.id);
+    const secret = await openTotpSecret(ctx, tx, pending);
     const step = await verifyTotp({ secret, code: code.replace(/\s+/g, ''), afterTimeStep: null });
     if (step === null) return { backupCodes: null, userErrors: [invalidCode(['input', 'code'])] };
     await enableTotp(tx, { userId: user.id, usedStep: step });
@@ -209,6 +211,20 @@ async function issueBackupCodes(tx: Tx, userId: string): Promise<string[]> {
   });
   await replaceBackupCodes(tx, { userId, codeHashes: codes.map(backupCodeHash) });
   return codes;
+}
+
+/**
+ * The base32 TOTP secret of a stored authenticator. A secret sealed under a key now listed in
+ * MFA_PREVIOUS_ENCRYPTION_KEYS is re-sealed under MFA_ENCRYPTION_KEY in the same transaction, so
+ * a rotation completes as users sign in.
+ */
+async function openTotpSecret(ctx: TenancyContext, tx: Tx, totp: UserTotpRow): Promise<string> {
+  const current = ctx.config.mfaEncryptionKey;
+  const { plaintext, keyId: sealedWith } = open(totp.secretCiphertext, [current, ...ctx.config.mfaPreviousEncryptionKeys], totp.userId);
+  if (sealedWith !== keyId(current)) {
+    await updateTotpCiphertext(tx, { userId: totp.userId, secretCiphertext: seal(plaintext, current, totp.userId) });
+  }
+  return plaintext;
 }
 
 async function signedInUserOrThrow(tx: Tx, userId: string): Promise<UserRow> {

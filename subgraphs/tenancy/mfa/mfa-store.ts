@@ -26,6 +26,11 @@ export async function upsertPendingTotp(tx: Tx, { userId, secretCiphertext }: { 
     });
 }
 
+/** Replaces the sealed secret of an authenticator (re-sealing under a new key). */
+export async function updateTotpCiphertext(tx: Tx, { userId, secretCiphertext }: { userId: string; secretCiphertext: string }): Promise<void> {
+  await tx.update(userTotp).set({ secretCiphertext }).where(eq(userTotp.userId, userId));
+}
+
 /** Turns a pending authenticator on and records the time step of the code that confirmed it. */
 export async function enableTotp(tx: Tx, { userId, usedStep }: { userId: string; usedStep: number }): Promise<void> {
   await tx.update(userTotp).set({ enabledAt: sql`now()`, lastUsedStep: usedStep }).where(eq(userTotp.userId, userId));

@@ -26,15 +26,19 @@ export function seal(plaintext: string, key: Buffer, associatedData: string): st
 }
 
 /**
- * Opens a value sealed by `seal` with the same key and associated data.
- * @throws Error when the format or key id does not match, or authentication fails (tampering).
+ * Opens a value sealed by `seal`, with whichever of `keys` sealed it (found by key id, so a
+ * rotated-out key listed among them still opens old values) and the same associated data.
+ * @returns the plaintext and the id of the key that opened it (re-seal when it is not the current one).
+ * @throws Error when the format is unknown, no key has the sealed key id, or authentication fails (tampering).
  */
-export function open(sealed: string, key: Buffer, associatedData: string): string {
+export function open(sealed: string, keys: readonly Buffer[], associatedData: string): { plaintext: string; keyId: string } {
   const [version, sealedKeyId, iv, tag, ciphertext] = sealed.split('.');
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('Unrecognised sealed value');
-  if (sealedKeyId !== keyId(key)) throw new Error(`Sealed under key ${sealedKeyId}, which is not the configured MFA_ENCRYPTION_KEY`);
+  const key = keys.find((candidate) => keyId(candidate) === sealedKeyId);
+  if (!key) throw new Error(`Sealed under key ${sealedKeyId}, which is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS`);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAAD(Buffer.from(associatedData, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  return { plaintext, keyId: keyId(key) };
 }
