@@ -94,7 +94,7 @@ export async function startGateway(options: {
   const subgraphUrls = options.subgraphUrls ?? config.subgraphUrls;
   const production = config.nodeEnv === 'production';
   const development = config.nodeEnv === 'development';
-  const limits = queryLimits<GatewayContext>();
+  const limits = queryLimits<GatewayContext>({ hideSuggestions: production });
   const jwtKey = hmacKey(config.jwtSecret);
   const contextSigningKey = hmacKey(config.contextSigningSecret);
   const gateway = new ApolloGateway({
@@ -117,7 +117,6 @@ export async function startGateway(options: {
         stopOnTerminationSignals: false,
         nodeEnv: config.nodeEnv,
         introspection: !production,
-        hideSchemaDetailsFromClientErrors: production,
         includeStacktraceInErrorResponses: development,
         formatError: development ? maskErrorKeepingStacktrace : maskError,
         // Apollo's defaults, stated: a request without a JSON content type or a preflight header

@@ -195,11 +195,25 @@ describe('production hides the schema; development shows it', () => {
     }
   });
 
-  it('suggests field names only in development', async () => {
-    const inDev = await dev.gql('{ clientz(first: 1) { totalCount } }');
-    expect(inDev.errors![0]!.message).toMatch(/Did you mean .*"clients"\?/);
-    const inProd = await prod.gql('{ clientz(first: 1) { totalCount } }');
-    expect(inProd.errors![0]!.message).toBe('Cannot query field "clientz" on type "Query".');
+  it('suggests field, argument, enum and input field names only in development', async () => {
+    const owner = await signUpFirm(prod);
+    const devOwner = await signUpFirm(dev);
+    const mistakes: [string, Record<string, unknown>, string][] = [
+      ['{ clientz(first: 1) { totalCount } }', {}, 'Cannot query field "clientz" on type "Query".'],
+      ['{ clients(statu: ACTIVE) { totalCount } }', {}, 'Unknown argument "statu" on field "Query.clients".'],
+      ['{ clients(status: ACTIV) { totalCount } }', {}, 'Value "ACTIV" does not exist in "ClientStatus" enum.'],
+      // Variables are checked at execution, after validation.
+      ['query Q($s: ClientStatus) { clients(status: $s) { totalCount } }', { s: 'ACTIV' }, 'Value "ACTIV" does not exist in "ClientStatus" enum.'],
+      ['mutation C($input: CreateClientInput!) { createClient(input: $input) { client { id } } }', { input: { name: 'A', emial: 'a@example.test' } }, 'Field "emial" is not defined by type "CreateClientInput".'],
+    ];
+    for (const [query, variables, hidden] of mistakes) {
+      const inDev = await dev.gql(query, variables, devOwner.accessToken);
+      expect(inDev.errors!.map((e) => e.message).join('\n'), query).toMatch(/Did you mean/);
+      const inProd = await prod.gql(query, variables, owner.accessToken);
+      const messages = inProd.errors!.map((e) => e.message);
+      expect(messages.some((message) => message.endsWith(hidden)), query).toBe(true);
+      expect(messages.join('\n'), query).not.toMatch(/Did you mean/);
+    }
   });
 
   it('shows stack traces only in development', async () => {

@@ -21,6 +21,9 @@ const MESSAGES = {
   tokens: 'The query document is too large.',
 } as const;
 
+/** graphql-js's suggestion at the end of a message: ` Did you mean "name"?`, `… the enum value "ACTIVE"?`. */
+const SUGGESTION = / ?Did you mean .+?\?$/s;
+
 /** Reports a refusal on the validation context; Apollo returns it as GRAPHQL_VALIDATION_FAILED with HTTP 400. */
 const refuse =
   (message: string) =>
@@ -35,9 +38,13 @@ const refuse =
  * `MAX_VALIDATION_ERRORS` errors). Every refusal happens before execution, with a fixed message
  * that does not echo the limit: GRAPHQL_VALIDATION_FAILED, or GRAPHQL_PARSE_FAILED for the token
  * limit, both HTTP 400. The cost limit is `rateLimitPlugin`'s, with the one cost model of
- * `operationCost`; field suggestions are Apollo's `hideSchemaDetailsFromClientErrors`.
+ * `operationCost`.
+ *
+ * @param options.hideSuggestions strip graphql-js's "Did you mean …?" from every error (production):
+ *   from validation errors and from the variable errors the gateway raises at execution, which
+ *   Apollo's `hideSchemaDetailsFromClientErrors` does not reach.
  */
-export function queryLimits<T extends BaseContext>(): {
+export function queryLimits<T extends BaseContext>(options: { hideSuggestions: boolean }): {
   validationRules: ValidationRule[];
   parseOptions: { maxTokens: number };
   validationOptions: { maxErrors: number };
@@ -64,6 +71,10 @@ export function queryLimits<T extends BaseContext>(): {
               // graphql-js's message states the limit: "Document contains more that N tokens".
               if (error && /^Syntax Error: Document contains more th\w+ \d+ tokens/.test(error.message)) error.message = MESSAGES.tokens;
             };
+          },
+          async didEncounterErrors({ errors }) {
+            if (!options.hideSuggestions) return;
+            for (const error of errors) error.message = error.message.replace(SUGGESTION, '');
           },
         };
       },
