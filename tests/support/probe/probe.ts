@@ -100,13 +100,13 @@ function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
  * Each response must contain none of the target's values; a call that carried ids must answer
  * exactly as the same call with random UUIDs (code and message of each error, status, data);
  * and the target's rows must hash the same before and after every mutation and after all queries.
- * Subscriptions are not walked: the gateway serves them over graphql-ws, not HTTP.
+ * Subscription fields are reported as undrivable: the gateway serves them over graphql-ws.
  */
 export async function runIsolationProbe({ url, schema, pairs }: { url: string; schema: GraphQLSchema; pairs: ProbePair[] }): Promise<ProbeReport> {
   const report: ProbeReport = { queryFields: [], mutationsProbed: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
   const walked = new Set<string>();
   const undrivable = new Set<string>();
-  /** Sends every document of the operation with `swap` applied to its variables; null responses were refused before execution. */
+  /** Sends every document of the operation as `actor`, with `swap` applied to its variables, in order. */
   const call = async (operation: ProbeOperation, actor: ProbeActor, swap: ReadonlyMap<string, string>): Promise<GraphQLResponse[]> => {
     const responses: GraphQLResponse[] = [];
     for (const { document, variables } of operation.documents) {
@@ -176,6 +176,10 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
         report.findings.push(`${operation.name} as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changedByMutation.join(', ')}`);
       }
     }
+  }
+  // Subscriptions go over graphql-ws, which this probe does not speak: a new one fails the suite until it does.
+  for (const name of Object.keys(schema.getSubscriptionType()?.getFields() ?? {})) {
+    undrivable.add(`Subscription.${name}: subscriptions are not probed yet (graphql-ws)`);
   }
   report.queryFields = queryFields.map((name) => `Query.${name}`);
   report.mutationsProbed = mutations.filter(takesIds).map((m) => `Mutation.${m.name}`);
