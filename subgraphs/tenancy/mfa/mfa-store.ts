@@ -71,8 +71,14 @@ export async function consumeBackupCode(tx: Tx, { userId, codeHash }: { userId: 
   return rows.length > 0;
 }
 
-/** Inserts a log-in MFA challenge. */
+/**
+ * Inserts a log-in MFA challenge, first deleting the user's challenges that are used or expired,
+ * so the table holds at most the live challenges of each user.
+ */
 export async function insertMfaChallenge(tx: Tx, values: typeof mfaChallenges.$inferInsert): Promise<void> {
+  await tx
+    .delete(mfaChallenges)
+    .where(and(eq(mfaChallenges.userId, values.userId), sql`(${mfaChallenges.usedAt} is not null or ${mfaChallenges.expiresAt} <= now())`));
   await tx.insert(mfaChallenges).values(values);
 }
 
