@@ -17,7 +17,7 @@ import { authenticate } from './authenticate.ts';
 import { SUPERGRAPH_PATH } from './compose.ts';
 import { deadlineFetch, operationTimeoutPlugin, startDeadline, withDeadline, type OperationDeadline } from './limits/operation-timeout.ts';
 import { queryLimits } from './limits/query-limits.ts';
-import { rateLimitPlugin } from './limits/rate-limit.ts';
+import { rateLimitPlugin, schedulePruning } from './limits/rate-limit.ts';
 
 /** Per-operation context of the gateway. */
 export interface GatewayContext {
@@ -95,6 +95,7 @@ export async function startGateway(options: {
   const production = config.nodeEnv === 'production';
   const development = config.nodeEnv === 'development';
   const limits = queryLimits<GatewayContext>({ hideSuggestions: production });
+  const stopPruning = schedulePruning(database, config.rateLimits, log);
   const jwtKey = hmacKey(config.jwtSecret);
   const contextSigningKey = hmacKey(config.contextSigningSecret);
   const gateway = new ApolloGateway({
@@ -110,6 +111,7 @@ export async function startGateway(options: {
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     log,
+    onStop: async () => stopPruning(),
     build: (drain: ApolloServerPlugin<GatewayContext>) =>
       new ApolloServer<GatewayContext>({
         gateway,

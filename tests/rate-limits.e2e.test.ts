@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../gateway/server.ts';
-import type { CostExtension } from '../gateway/limits/rate-limit.ts';
+import { pruneBuckets, type CostExtension } from '../gateway/limits/rate-limit.ts';
 import type { RunningServer } from '../subgraphs/shared/http.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
 import type { SubgraphName } from '../subgraphs/subgraph-names.ts';
@@ -167,6 +167,22 @@ describe('query cost', () => {
     const elsewhere = await call(other.accessToken, PAGE_OF_20);
     expect(elsewhere.status).toBe(200);
     expect(costOf(elsewhere).firmThrottleStatus!.currentlyAvailable).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('idle buckets', () => {
+  it('are pruned once idle past the threshold; fresh ones stay', async () => {
+    const [stale, fresh] = [`test:stale:${randomUUID()}`, `test:fresh:${randomUUID()}`];
+    await admin`insert into tenancy.rate_limit_buckets (bucket_key, level, updated_at)
+      values (${stale}, 0, now() - interval '2 hours'), (${fresh}, 5, now())`;
+    expect(await pruneBuckets(t.database, 3600)).toBeGreaterThanOrEqual(1);
+    const left = await admin`select bucket_key from tenancy.rate_limit_buckets where bucket_key in (${stale}, ${fresh})`;
+    expect(left.map((row) => row.bucket_key)).toEqual([fresh]);
+  });
+
+  it('are reachable by the app role only through the spend and prune functions', async () => {
+    await expect(t.database.sql`select * from tenancy.rate_limit_buckets limit 1`).rejects.toThrow(/permission denied/);
+    await expect(t.database.sql`delete from tenancy.rate_limit_buckets`).rejects.toThrow(/permission denied/);
   });
 });
 

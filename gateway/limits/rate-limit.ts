@@ -75,6 +75,35 @@ export async function spendPoints(database: Database, buckets: readonly Bucket[]
   return { spent, statuses, retryAfterSeconds: spent ? 0 : Math.max(1, Math.ceil(Math.max(...waits))) };
 }
 
+/**
+ * Deletes the buckets untouched for `idleSeconds` (`tenancy.prune_rate_limit_buckets`), skipping any a
+ * request holds. Pass at least the time the slowest bucket takes to leak from full to empty, so only
+ * empty buckets go and no answer changes. Returns how many were deleted.
+ */
+export async function pruneBuckets(database: Database, idleSeconds: number): Promise<number> {
+  const [row] = await database.db.execute<{ pruned: number }>(sql`select tenancy.prune_rate_limit_buckets(${idleSeconds}::float8) as pruned`);
+  return Number(row!.pruned);
+}
+
+/** How often each gateway prunes idle buckets. */
+export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+
+/**
+ * Prunes idle buckets every `PRUNE_INTERVAL_MS` (see `pruneBuckets`): a bucket idle for an hour, or
+ * for twice the time the slowest configured bucket takes to empty if that is longer, is gone, so
+ * callers who went quiet (one-off IP addresses above all) do not pile up. Every replica may run it.
+ * Failures are logged and retried at the next tick. Returns the function that stops it.
+ */
+export function schedulePruning(database: Database, limits: Config['rateLimits'], log: { warn(obj: object, msg: string): void }): () => void {
+  const slowest = Math.max(...Object.values(limits).map((limit) => limit.size / limit.restoreRate));
+  const idleSeconds = Math.max(3600, 2 * slowest);
+  const timer = setInterval(() => {
+    pruneBuckets(database, idleSeconds).catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'rate-limit bucket pruning failed'));
+  }, PRUNE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** `extensions.cost` of every response to a resolved operation. */
 export interface CostExtension {
   /** What the operation may cost at most, in points (see `operationCost`). */
