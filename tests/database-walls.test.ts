@@ -6,7 +6,7 @@ import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { insertFirm } from '../subgraphs/tenancy/identity/identity-store.ts';
-import { appRoleFindings, foreignRowFindings, rowSecurityFindings, SUBGRAPH_SCHEMAS, tenantKeyFindings, tenantTables } from './support/probe/catalog.ts';
+import { appRoleFindings, definerFunctionFindings, foreignRowFindings, rowSecurityFindings, SUBGRAPH_SCHEMAS, tenantKeyFindings, tenantTables } from './support/probe/catalog.ts';
 
 let admin: postgres.Sql;
 let app: postgres.Sql;
@@ -53,6 +53,15 @@ describe('the database catalog', () => {
     for (const table of await tenantTables(admin, SUBGRAPH_SCHEMAS)) expect(table.owner, table.name).toBe(OWNER_ROLE);
     const [owner] = await admin`select rolsuper, rolbypassrls from pg_roles where rolname = ${OWNER_ROLE}`;
     expect(owner).toEqual({ rolsuper: false, rolbypassrls: false });
+  });
+
+  it('runs every SECURITY DEFINER function as a role bound by RLS, with a pinned search_path', async () => {
+    const [{ count }] = (await admin`
+      select count(*)::int as count from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where p.prosecdef and n.nspname = any(${SUBGRAPH_SCHEMAS})`) as unknown as [{ count: number }];
+    // The audit chain and the rate-limit buckets use such functions, so the check has something to check.
+    expect(count).toBeGreaterThan(0);
+    expect(await definerFunctionFindings(admin, SUBGRAPH_SCHEMAS)).toEqual([]);
   });
 
   it('shows a transaction without app.firm_id, or with another firm’s, no rows of any tenant table', async () => {

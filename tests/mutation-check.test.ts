@@ -13,7 +13,7 @@ import { forbidden, notFound } from '../subgraphs/shared/errors.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { actingFirmId, type Actor } from '../subgraphs/shared/signed-context.ts';
 import { distinguishable, leakedValues, observable } from './support/probe/assertions.ts';
-import { foreignRowFindings, rowSecurityFindings, tenantKeyFindings } from './support/probe/catalog.ts';
+import { definerFunctionFindings, foreignRowFindings, rowSecurityFindings, tenantKeyFindings } from './support/probe/catalog.ts';
 
 // The mutation check (issue #4 §1): weaken one wall on purpose, in a scratch copy, and show that
 // the very functions the real suites assert with (database-walls, isolation-probe) report it.
@@ -82,6 +82,13 @@ describe('weakening the database wall on a scratch tenant table', () => {
 
     await admin.unsafe(`alter table ${NOTES} add constraint notes_id_key unique (id)`);
     expect(await tenantKeyFindings(admin, [SCRATCH])).toEqual([`${NOTES}: notes_id_key (id) does not include firm_id`]);
+  });
+
+  it('reports a SECURITY DEFINER function that leaves search_path to the caller', async () => {
+    expect(await definerFunctionFindings(admin, [SCRATCH])).toEqual([]);
+    await admin.unsafe(`create function ${SCRATCH}.note_count() returns bigint language sql security definer as 'select count(*) from ${NOTES}'`);
+    await admin.unsafe(`alter function ${SCRATCH}.note_count() owner to ${OWNER_ROLE}`);
+    expect(await definerFunctionFindings(admin, [SCRATCH])).toEqual([`${SCRATCH}.note_count(): SECURITY DEFINER without a pinned search_path`]);
   });
 });
 

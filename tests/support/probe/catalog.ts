@@ -103,7 +103,7 @@ export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]):
 
 /**
  * Findings about the role the services connect as (design brief §3): it is neither superuser nor
- * BYPASSRLS nor able to create roles or databases, and owns no relation in the database.
+ * BYPASSRLS nor able to create roles or databases, and owns no relation, schema or function.
  */
 export async function appRoleFindings(admin: postgres.Sql, appRole: string): Promise<string[]> {
   const findings: string[] = [];
@@ -113,7 +113,8 @@ export async function appRoleFindings(admin: postgres.Sql, appRole: string): Pro
   for (const [attribute, held] of Object.entries(role)) if (held) findings.push(`${appRole} has ${attribute}`);
   const owned = await admin<{ name: string }[]>`
     select c.oid::regclass::text as name from pg_class c where pg_get_userbyid(c.relowner) = ${appRole}
-    union all select nspname::text from pg_namespace where pg_get_userbyid(nspowner) = ${appRole}`;
+    union all select nspname::text from pg_namespace where pg_get_userbyid(nspowner) = ${appRole}
+    union all select p.oid::regprocedure::text from pg_proc p where pg_get_userbyid(p.proowner) = ${appRole}`;
   for (const { name } of owned) findings.push(`${appRole} owns ${name}`);
   return findings;
 }
@@ -142,6 +143,26 @@ export async function foreignRowFindings(admin: postgres.Sql, app: postgres.Sql,
         throw error;
       });
     if (visible > 0) findings.push(`${table.name}: ${visible} row(s) of other firms visible with app.firm_id ${firmId ?? 'unset'}`);
+  }
+  return findings;
+}
+
+/**
+ * Findings about SECURITY DEFINER functions of `schemas`, which run as their owner: the owner must
+ * be neither superuser nor BYPASSRLS, so the FORCEd row-level security still binds inside them, and
+ * each must pin `search_path`, so a caller's objects cannot stand in for catalog ones
+ * (PostgreSQL manual, CREATE FUNCTION, "Writing SECURITY DEFINER Functions Safely").
+ */
+export async function definerFunctionFindings(admin: postgres.Sql, schemas: string[]): Promise<string[]> {
+  const functions = await admin<{ name: string; owner: string; bypasses: boolean; config: string[] | null }[]>`
+    select p.oid::regprocedure::text as name, r.rolname as owner, (r.rolsuper or r.rolbypassrls) as bypasses, p.proconfig as config
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_roles r on r.oid = p.proowner
+    where p.prosecdef and n.nspname = any(${schemas})
+    order by 1`;
+  const findings: string[] = [];
+  for (const f of functions) {
+    if (f.bypasses) findings.push(`${f.name}: SECURITY DEFINER owned by ${f.owner}, who bypasses row-level security`);
+    if (!f.config?.some((setting) => setting.startsWith('search_path='))) findings.push(`${f.name}: SECURITY DEFINER without a pinned search_path`);
   }
   return findings;
 }
