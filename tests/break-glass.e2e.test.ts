@@ -126,6 +126,34 @@ describe('platform operators', () => {
   });
 });
 
+describe('operator sessions', () => {
+  it('ends every token of the session, grant-bound ones included, on logOutOperator', async () => {
+    const operator = await newOperator('Lee Leaving');
+    const grant = await request(operator, a.firmId);
+    await t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
+    const activated = await t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, operator.token);
+    const grantToken = activated.data!.activateBreakGlass.session.accessToken as string;
+    expect((await t.gql(CLIENT, { id: aClientIds[0] }, grantToken)).data!.client.name).toBe('Alder & Co');
+
+    const out = await t.gql('mutation { logOutOperator { loggedOut userErrors { code } } }', {}, operator.token);
+    expect(out.data!.logOutOperator).toEqual({ loggedOut: true, userErrors: [] });
+    for (const token of [operator.token, grantToken]) {
+      const result = await t.gql(CLIENT, { id: aClientIds[0] }, token);
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses a disabled operator at once', async () => {
+    const operator = await newOperator('Dee Disabled');
+    await admin`update tenancy.platform_operators set disabled_at = now() where id = ${operator.id}`;
+    const result = await t.gql(REQUEST, { input: { firmId: a.firmId, reason: 'Ticket 9: after being disabled', minutes: 5 } }, operator.token);
+    expect(result.status).toBe(401);
+    const again = await t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: operator.password } });
+    expect(again.data!.logInOperator.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+  });
+});
+
 describe('break-glass grants', () => {
   it('rejects too many minutes and a missing or short reason with userErrors, creating nothing', async () => {
     const count = async () => (await asFirm(admin, a.firmId, (tx) => tx`select count(*)::int as n from tenancy.break_glass_grants where firm_id = ${a.firmId}`))[0]!.n as number;

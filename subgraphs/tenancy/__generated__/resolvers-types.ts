@@ -504,6 +504,15 @@ export type LogInPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Result of `logOutOperator`. */
+export type LogOutOperatorPayload = {
+  __typename?: 'LogOutOperatorPayload';
+  /** True when a session was ended (false when it had already ended). */
+  loggedOut: Scalars['Boolean']['output'];
+  /** Always empty; present for a uniform payload shape. */
+  userErrors: Array<UserError>;
+};
+
 /** Result of `logOut`. */
 export type LogOutPayload = {
   __typename?: 'LogOutPayload';
@@ -586,6 +595,8 @@ export type Mutation = {
   logInOperator: LogInOperatorPayload;
   /** Ends the current session: its refresh token and access token stop working. */
   logOut: LogOutPayload;
+  /** Ends the calling operator's session: every token issued for it, grant-bound ones included, stops working. */
+  logOutOperator: LogOutOperatorPayload;
   /** Exchanges a refresh token for a new session token pair. The old refresh token stops working. */
   refreshSession: RefreshSessionPayload;
   /** Replaces every backup code with 10 new ones, shown once, after proving a TOTP code. */
@@ -1232,6 +1243,7 @@ export type ResolversTypes = ResolversObject<{
   LogInOperatorInput: LogInOperatorInput;
   LogInOperatorPayload: ResolverTypeWrapper<Omit<LogInOperatorPayload, 'session'> & { session?: Maybe<ResolversTypes['OperatorSession']> }>;
   LogInPayload: ResolverTypeWrapper<Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
+  LogOutOperatorPayload: ResolverTypeWrapper<LogOutOperatorPayload>;
   LogOutPayload: ResolverTypeWrapper<LogOutPayload>;
   Membership: ResolverTypeWrapper<MembershipModel>;
   MembershipConnection: ResolverTypeWrapper<Connection<MembershipModel>>;
@@ -1312,6 +1324,7 @@ export type ResolversParentTypes = ResolversObject<{
   LogInOperatorInput: LogInOperatorInput;
   LogInOperatorPayload: Omit<LogInOperatorPayload, 'session'> & { session?: Maybe<ResolversParentTypes['OperatorSession']> };
   LogInPayload: Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
+  LogOutOperatorPayload: LogOutOperatorPayload;
   LogOutPayload: LogOutPayload;
   Membership: MembershipModel;
   MembershipConnection: Connection<MembershipModel>;
@@ -1521,6 +1534,11 @@ export type LogInPayloadResolvers<ContextType = TenancyContext, ParentType exten
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type LogOutOperatorPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogOutOperatorPayload'] = ResolversParentTypes['LogOutOperatorPayload']> = ResolversObject<{
+  loggedOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type LogOutPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogOutPayload'] = ResolversParentTypes['LogOutPayload']> = ResolversObject<{
   loggedOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -1558,6 +1576,7 @@ export type MutationResolvers<ContextType = TenancyContext, ParentType extends R
   logIn?: Resolver<ResolversTypes['LogInPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   logInOperator?: Resolver<ResolversTypes['LogInOperatorPayload'], ParentType, ContextType, RequireFields<MutationLogInOperatorArgs, 'input'>>;
   logOut?: Resolver<ResolversTypes['LogOutPayload'], ParentType, ContextType>;
+  logOutOperator?: Resolver<ResolversTypes['LogOutOperatorPayload'], ParentType, ContextType>;
   refreshSession?: Resolver<ResolversTypes['RefreshSessionPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'input'>>;
   regenerateBackupCodes?: Resolver<ResolversTypes['RegenerateBackupCodesPayload'], ParentType, ContextType, RequireFields<MutationRegenerateBackupCodesArgs, 'input'>>;
   requestBreakGlass?: Resolver<ResolversTypes['RequestBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationRequestBreakGlassArgs, 'input'>>;
@@ -1704,6 +1723,7 @@ export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   InviteMemberPayload?: InviteMemberPayloadResolvers<ContextType>;
   LogInOperatorPayload?: LogInOperatorPayloadResolvers<ContextType>;
   LogInPayload?: LogInPayloadResolvers<ContextType>;
+  LogOutOperatorPayload?: LogOutOperatorPayloadResolvers<ContextType>;
   LogOutPayload?: LogOutPayloadResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   MembershipConnection?: MembershipConnectionResolvers<ContextType>;

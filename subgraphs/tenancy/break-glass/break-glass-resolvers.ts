@@ -5,6 +5,7 @@ import {
   breakGlassGrantsOfActiveFirm,
   grantStatus,
   logInOperator,
+  logOutOperator,
   requestBreakGlass,
   revokeBreakGlass,
 } from './break-glass-service.ts';
@@ -16,6 +17,7 @@ export const breakGlassResolvers: Resolvers = {
   },
   Mutation: {
     logInOperator: (_parent, { input }, ctx) => logInOperator(ctx, input),
+    logOutOperator: (_parent, _args, ctx) => logOutOperator(ctx),
     requestBreakGlass: (_parent, { input }, ctx) => requestBreakGlass(ctx, input),
     approveBreakGlass: (_parent, { input }, ctx) => approveBreakGlass(ctx, input),
     revokeBreakGlass: (_parent, { input }, ctx) => revokeBreakGlass(ctx, input),

@@ -21,6 +21,7 @@ import {
   insertOperator,
   insertOperatorSession,
   listGrants,
+  revokeOperatorSession,
   updateGrant,
   type BreakGlassGrantModel,
   type OperatorSummary,
@@ -114,6 +115,13 @@ export async function logInOperator(
   await ctx.database.withTenant({ firmId: null }, (tx) => insertOperatorSession(tx, { id: sessionId, operatorId: operator.id, expiresAt: sessionExpiresAt }));
   const summary = { id: operator.id, name: operator.name, email: operator.email };
   return { session: await issueOperatorToken(ctx, { sub: operator.id, sid: sessionId }, summary, sessionExpiresAt), userErrors: [] };
+}
+
+/** Ends the calling operator's session; its tokens, grant-bound ones included, get HTTP 401 from the next request on. */
+export async function logOutOperator(ctx: TenancyContext): Promise<{ loggedOut: boolean; userErrors: UserError[] }> {
+  const actor = assertOperator(ctx.actor);
+  const loggedOut = await ctx.database.withTenant({ firmId: null }, (tx) => revokeOperatorSession(tx, { sessionId: actor.sessionId }));
+  return { loggedOut, userErrors: [] };
 }
 
 /**

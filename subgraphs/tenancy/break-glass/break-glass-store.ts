@@ -37,6 +37,16 @@ export async function insertOperatorSession(tx: Tx, values: typeof operatorSessi
   await tx.insert(operatorSessions).values(values);
 }
 
+/** Revokes an operator session. @returns false when it was already revoked. */
+export async function revokeOperatorSession(tx: Tx, { sessionId }: { sessionId: string }): Promise<boolean> {
+  const rows = await tx
+    .update(operatorSessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(operatorSessions.id, sessionId), isNull(operatorSessions.revokedAt)))
+    .returning({ id: operatorSessions.id });
+  return rows.length > 0;
+}
+
 /** The session's expiry when it is unrevoked, unexpired and belongs to this enabled operator; else undefined. */
 export async function findLiveOperatorSession(
   tx: Tx,
