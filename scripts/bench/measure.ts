@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchEnvironment, ServiceSet } from './bench-stack.ts';
 import { postGraphQL } from './bench-stack.ts';
 import type { LoadConfig, LoadPhaseResult, LoadResult } from './load-types.ts';
@@ -49,6 +50,22 @@ export interface LoadFigures {
   loadAverageBefore: [number, number, number];
 }
 
+/**
+ * Waits until no service has sent a SQL statement for half a second (at most 30 s): when a load
+ * run ends, requests still queued in the servers go on running, and must not count against, or
+ * compete with, the next measurement. @returns the settled statement counters.
+ */
+async function quiesce(env: BenchEnvironment, set: ServiceSet): Promise<Record<string, number>> {
+  let previous = await env.statements(set);
+  for (let i = 0; i < 60; i += 1) {
+    await sleep(500);
+    const current = await env.statements(set);
+    if (Object.entries(current).every(([role, count]) => previous[role] === count)) return current;
+    previous = current;
+  }
+  throw new Error('the services kept sending SQL statements for 30 s after load stopped');
+}
+
 /** Load runs so far in this invocation: numbers the CPU profile files. */
 let profileRuns = 0;
 
@@ -64,7 +81,7 @@ export async function checkOnce(target: Target, operation: BenchOperation): Prom
  * answer; reads each service's statement counter before and after.
  */
 export async function sequential(env: BenchEnvironment, set: ServiceSet, target: Target, operations: BenchOperation[], requests = SEQUENTIAL_REQUESTS): Promise<SequentialFigures> {
-  const before = await env.statements(set);
+  const before = await quiesce(env, set);
   const started = performance.now();
   for (let i = 0; i < requests; i += 1) {
     const operation = operations[i % operations.length]!;
@@ -90,6 +107,7 @@ export async function sequential(env: BenchEnvironment, set: ServiceSet, target:
  * RSS before and after and CPU per process. The operations are checked once first.
  */
 export async function load(env: BenchEnvironment, set: ServiceSet, target: Target, operations: BenchOperation[], connections: number): Promise<LoadFigures> {
+  await quiesce(env, set);
   for (const operation of operations) await checkOnce(target, operation);
   const rssBefore = env.rss(set);
   const loadAverageBefore = loadAverage();
