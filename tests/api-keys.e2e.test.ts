@@ -220,3 +220,34 @@ describe('API keys', () => {
     expect(rows.every((r) => r.actor_kind === 'STAFF')).toBe(true);
   });
 });
+
+describe('API keys and rate limits', () => {
+  let limited: TestStack;
+  beforeAll(async () => {
+    // A small caller bucket that barely refills, and a firm bucket large enough not to interfere.
+    limited = await startTestStack({
+      RATE_LIMIT_BUCKET_SIZE: '200',
+      RATE_LIMIT_RESTORE_RATE: '0.01',
+      RATE_LIMIT_FIRM_BUCKET_SIZE: '1000000',
+      RATE_LIMIT_FIRM_RESTORE_RATE: '1000',
+    });
+  });
+  afterAll(async () => {
+    await limited.stop();
+  });
+
+  it('gives each key its own bucket, like a member’s, and refuses it with RATE_LIMITED once drained', async () => {
+    const [first, second] = [await createKey(a, ['CLIENT_READ']), await createKey(a, ['CLIENT_READ'])];
+    let refused: Awaited<ReturnType<TestStack['gql']>> | undefined;
+    for (let i = 0; i < 40 && !refused; i += 1) {
+      const result = await limited.gql(CLIENT_NAMES, {}, first.secret);
+      if (result.errors?.[0]?.extensions?.code === 'RATE_LIMITED') refused = result;
+      else expect(result.errors).toBeUndefined();
+    }
+    expect(refused?.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(refused!.data ?? null).toBeNull();
+    const other = await limited.gql(CLIENT_NAMES, {}, second.secret);
+    expect(other.errors).toBeUndefined();
+    expect(other.data!.clients.totalCount).toBeGreaterThan(0);
+  });
+});
