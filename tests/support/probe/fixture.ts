@@ -55,7 +55,12 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
 
 /** A firm's staff user as a probe actor, authenticated with its bearer token. */
 export function staffActor(name: string, owner: FirmOwner): ProbeActor {
-  return { name, headers: { authorization: `Bearer ${owner.accessToken}` }, credentials: { email: owner.email, password: owner.password } };
+  return {
+    name,
+    headers: { authorization: `Bearer ${owner.accessToken}` },
+    firmId: owner.firmId,
+    credentials: { email: owner.email, password: owner.password },
+  };
 }
 
 /**
@@ -96,7 +101,7 @@ export async function apiKeyActor(t: TestStack, schema: GraphQLSchema, name: str
   expect(grantable.length).toBeGreaterThan(0);
   const key = await create(grantable);
   expect(key.data!.createApiKey.userErrors).toEqual([]);
-  return { name: `${name} (scopes ${grantable.join(', ')})`, headers: { authorization: `Bearer ${key.data!.createApiKey.secret}` } };
+  return { name: `${name} (scopes ${grantable.join(', ')})`, headers: { authorization: `Bearer ${key.data!.createApiKey.secret}` }, firmId: owner.firmId };
 }
 
 const LOG_IN_OPERATOR = /* GraphQL */ `
@@ -142,5 +147,9 @@ export async function breakGlassOperator(t: TestStack, pendingOn: string[], live
   expect(approved.data!.approveBreakGlass.userErrors).toEqual([]);
   const activated = await t.gql(ACTIVATE_BREAK_GLASS, { input: { firmId: liveOn, grantId } }, requester);
   expect(activated.data!.activateBreakGlass.userErrors).toEqual([]);
-  return { name: 'operator under a live break-glass grant', headers: { authorization: `Bearer ${activated.data!.activateBreakGlass.session.accessToken}` } };
+  return {
+    name: 'operator under a live break-glass grant',
+    headers: { authorization: `Bearer ${activated.data!.activateBreakGlass.session.accessToken}` },
+    firmId: liveOn,
+  };
 }

@@ -11,6 +11,8 @@ export interface ProbeActor {
   name: string;
   /** Request headers that authenticate it (`authorization: Bearer …`). */
   headers: Record<string, string>;
+  /** The firm it acts in, for mixing its own firm id with the target's other ids. */
+  firmId?: string;
   credentials?: { email: string; password: string };
 }
 
@@ -116,30 +118,43 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
     return responses;
   };
 
-  /** Calls one operation as the pair's actor and records what the checks find. */
+  /**
+   * Calls one operation as the pair's actor and records what the checks find: first with all the
+   * target's ids, then, when it also names the target's firm beside other ids, with the actor's own
+   * firm in its place (`revokeBreakGlass(firmId: own, grantId: foreign)`), the way an attacker
+   * would mix them.
+   */
   const probe = async (operation: ProbeOperation, { actor, target }: ProbePair) => {
-    const where = `${operation.name} as ${actor.name} against ${target.name}`;
-    const foreign = await call(operation, actor, new Map());
-    // A document the gateway refuses before executing it (limits, validation) proves nothing.
-    const refused = foreign.filter((response) => response.status !== 200 || response.data === undefined);
-    if (refused.length) {
-      undrivable.add(`${where}: refused before execution (${refused.map((r) => `${r.status} ${r.errors?.map((e) => e.message).join('; ')}`).join(', ')})`);
-      return;
+    const variants: { label: string; swap: Map<string, string> }[] = [{ label: '', swap: new Map() }];
+    const targetFirm = target.idsByType.get('Firm')?.find((id) => operation.idsUsed.includes(id));
+    if (actor.firmId && targetFirm && actor.firmId !== targetFirm && operation.idsUsed.length > 1) {
+      variants.push({ label: ' (with its own firm id)', swap: new Map([[targetFirm, actor.firmId]]) });
     }
-    const leaks = leakedValues(foreign, target.values);
-    if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
-    if (operation.idsUsed.length === 0) return;
-    const placeholders = new Map(operation.idsUsed.map((id, i) => [id, `<id ${i}>`]));
-    const randomAnswers = async () => {
-      const swap = new Map(operation.idsUsed.map((id) => [id, uuidv7()]));
-      const responses = await call(operation, actor, swap);
-      return responses.map((response) => observable(response, new Map([...swap].map(([id, random]) => [random, placeholders.get(id)!]))));
-    };
-    const [random, randomAgain] = [await randomAnswers(), await randomAnswers()];
-    foreign.forEach((response, i) => {
-      const difference = distinguishable(observable(response, placeholders), random[i]!, randomAgain[i]!);
-      if (difference) report.findings.push(`${where}: ${difference}`);
-    });
+    for (const { label, swap } of variants) {
+      const where = `${operation.name} as ${actor.name}${label} against ${target.name}`;
+      const foreign = await call(operation, actor, swap);
+      // A document the gateway refuses before executing it (limits, validation) proves nothing.
+      const refused = foreign.filter((response) => response.status !== 200 || response.data === undefined);
+      if (refused.length) {
+        undrivable.add(`${where}: refused before execution (${refused.map((r) => `${r.status} ${r.errors?.map((e) => e.message).join('; ')}`).join(', ')})`);
+        continue;
+      }
+      const leaks = leakedValues(foreign, target.values);
+      if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
+      const foreignIds = operation.idsUsed.filter((id) => !swap.has(id));
+      if (foreignIds.length === 0) continue;
+      const placeholders = new Map(foreignIds.map((id, i) => [id, `<id ${i}>`]));
+      const randomAnswers = async () => {
+        const randoms = new Map(foreignIds.map((id) => [id, uuidv7()]));
+        const responses = await call(operation, actor, new Map([...swap, ...randoms]));
+        return responses.map((response) => observable(response, new Map([...randoms].map(([id, random]) => [random, placeholders.get(id)!]))));
+      };
+      const [random, randomAgain] = [await randomAnswers(), await randomAnswers()];
+      foreign.forEach((response, i) => {
+        const difference = distinguishable(observable(response, placeholders), random[i]!, randomAgain[i]!);
+        if (difference) report.findings.push(`${where}: ${difference}`);
+      });
+    }
   };
 
   const build = (root: 'query' | 'mutation', field: string, pair: ProbePair): ProbeOperation | null => {
