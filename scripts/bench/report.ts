@@ -140,7 +140,7 @@ export function markdownSection(report: ScenarioReport, machine: MachineInfo, co
 
 /**
  * Replaces the scenario's section of docs/benchmarks.md (creating the file if needed), leaving
- * every other section as it was. New sections are appended.
+ * every other section as it was. A new section goes after the last existing one.
  */
 export function updateBenchmarksDoc(scenario: ScenarioName, section: string): void {
   const path = join(REPO_ROOT, 'docs', 'benchmarks.md');
@@ -152,7 +152,11 @@ export function updateBenchmarksDoc(scenario: ScenarioName, section: string): vo
   if (from >= 0 && to > from) {
     text = text.slice(0, from) + section + text.slice(to + end.length);
   } else {
-    text = `${text.trimEnd()}\n\n${section}\n`;
+    // After the last scenario section, so prose that follows the sections stays last.
+    const lastEnd = /<!-- bench:[a-z-]+:end -->/g;
+    let insertAt = -1;
+    for (const match of text.matchAll(lastEnd)) insertAt = match.index + match[0].length;
+    text = insertAt < 0 ? `${text.trimEnd()}\n\n${section}\n` : `${text.slice(0, insertAt)}\n\n${section}${text.slice(insertAt)}`;
   }
   writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
 }
