@@ -144,6 +144,16 @@ describe('operator sessions', () => {
     }
   });
 
+  it('locks an operator’s email after 10 failed log-ins, even for the right password', async () => {
+    const operator = await newOperator('Tia Throttled');
+    for (let i = 0; i < 10; i += 1) {
+      const wrong = await t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: `wrong password ${i}` } });
+      expect(wrong.data!.logInOperator.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    }
+    const right = await t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: operator.password } });
+    expect(right.data!.logInOperator).toEqual({ session: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
+  });
+
   it('refuses a disabled operator at once', async () => {
     const operator = await newOperator('Dee Disabled');
     await admin`update tenancy.platform_operators set disabled_at = now() where id = ${operator.id}`;

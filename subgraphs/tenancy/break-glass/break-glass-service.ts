@@ -3,12 +3,14 @@ import { recordAudit } from '../../shared/audit.ts';
 import { assertCan, assertStaffCan } from '../../shared/authz.ts';
 import { forbidden, notFound, unauthenticated } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
-import { parsePageArgs, toConnection, CREATED_AT_CURSOR, type Connection, type PageArgs } from '../../shared/relay.ts';
-import { hmacKey, type Actor, type RequestOrigin } from '../../shared/signed-context.ts';
 import { isUniqueViolation } from '../../shared/pg-errors.ts';
+import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
+import { hmacKey, type Actor, type RequestOrigin } from '../../shared/signed-context.ts';
 import { isStorableText, normalizeEmail, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
 import type { BreakGlassGrantStatus, UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from '../identity/passwords.ts';
+import { clearLoginAttempts, countLoginAttempt, MAX_LOGIN_ATTEMPTS } from '../identity/identity-store.ts';
+import { hashToken } from '../identity/tokens.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import {
   countGrants,
@@ -94,15 +96,22 @@ export async function createPlatformOperator(
 
 /**
  * Signs an operator in with email and password (argon2id). Unknown email, wrong password and a
- * disabled operator all answer `INVALID_CREDENTIALS` after the same hashing work. Starts a
- * 12-hour operator session and returns a 60-minute operator token that reaches no firm's data.
+ * disabled operator all answer `INVALID_CREDENTIALS` after the same hashing work. Attempts are
+ * throttled like staff log-ins (PCI DSS 8.3.4, `countLoginAttempt`): the 10th failure since the last
+ * success locks the email for 30 minutes, under a key of its own (`operator:` + email), so a
+ * user and an operator with one address do not share a count. Starts a 12-hour operator session
+ * and returns a 60-minute operator token that reaches no firm's data.
  */
 export async function logInOperator(
   ctx: TenancyContext,
   input: { email: string; password: string },
 ): Promise<{ session: IssuedOperatorSession | null; userErrors: UserError[] }> {
   const email = input.email.trim().toLowerCase();
-  const operator = isStorableText(email) ? await ctx.database.withTenant({ firmId: null }, (tx) => findOperatorByEmail(tx, { email })) : undefined;
+  const throttleKey = hashToken(`operator:${email}`);
+  const operator = await ctx.database.withTenant({ firmId: null }, async (tx) => {
+    const attempt = await countLoginAttempt(tx, { emailHash: throttleKey });
+    return attempt <= MAX_LOGIN_ATTEMPTS && isStorableText(email) ? findOperatorByEmail(tx, { email }) : undefined;
+  });
   if (!operator) {
     await verifyAgainstDummy(input.password);
     return { session: null, userErrors: [INVALID_CREDENTIALS] };
@@ -112,7 +121,10 @@ export async function logInOperator(
   }
   const sessionId = newId();
   const sessionExpiresAt = new Date(Date.now() + OPERATOR_SESSION_TTL_SECONDS * 1000);
-  await ctx.database.withTenant({ firmId: null }, (tx) => insertOperatorSession(tx, { id: sessionId, operatorId: operator.id, expiresAt: sessionExpiresAt }));
+  await ctx.database.withTenant({ firmId: null }, async (tx) => {
+    await clearLoginAttempts(tx, { emailHash: throttleKey });
+    await insertOperatorSession(tx, { id: sessionId, operatorId: operator.id, expiresAt: sessionExpiresAt });
+  });
   const summary = { id: operator.id, name: operator.name, email: operator.email };
   return { session: await issueOperatorToken(ctx, { sub: operator.id, sid: sessionId }, summary, sessionExpiresAt), userErrors: [] };
 }
