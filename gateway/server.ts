@@ -121,8 +121,9 @@ export async function startGateway(options: {
         introspection: !production,
         includeStacktraceInErrorResponses: development,
         formatError: development ? maskErrorKeepingStacktrace : maskError,
-        // Apollo's defaults, stated: a request without a JSON content type or a preflight header
-        // (`apollo-require-preflight`, `x-apollo-operation-name`) never executes, nor does an array of operations.
+        // Apollo's defaults, stated: a GET, or a POST a browser may send cross-site without a preflight
+        // (text/plain, form, multipart), executes only with a preflight header (`apollo-require-preflight`,
+        // `x-apollo-operation-name`); an array of operations never does.
         csrfPrevention: true,
         allowBatchedHttpRequests: false,
         validationRules: limits.validationRules,
