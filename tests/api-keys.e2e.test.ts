@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKeySecret } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
-import { asFirm, connectAdmin, countClientRows } from './support/admin-db.ts';
+import { asFirm, connectAdmin, countClientRows, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { CLIENT, CREATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -113,6 +113,20 @@ describe('API keys', () => {
     // A key cannot mint keys, even with a scope it may hold.
     const minted = await t.gql(CREATE_API_KEY, { input: { name: 'Child', scopes: ['CLIENT_READ'], expiresAt: inDays(1) } }, secret);
     expect(minted.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('reads across subgraphs with the scopes it holds, and is refused what it lacks', async () => {
+    const { invoiceId } = await seedInvoiceAndDocument(admin, { firmId: a.firmId, clientId: aClientIds[0]!, totalMinor: 42_000 });
+    const query = /* GraphQL */ `query ClientMoney($id: ID!) { client(id: $id) { name balance { amount currency } invoices(first: 5) { totalCount edges { node { id } } } documents(first: 5) { totalCount } } }`;
+    const full = await createKey(a, ['CLIENT_READ', 'INVOICE_READ', 'DOCUMENT_READ']);
+    const read = await t.gql(query, { id: aClientIds[0] }, full.secret);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.client.invoices.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(invoiceId);
+    expect(read.data!.client.documents.totalCount).toBeGreaterThan(0);
+
+    const clientsOnly = await createKey(a, ['CLIENT_READ']);
+    const partial = await t.gql(query, { id: aClientIds[0] }, clientsOnly.secret);
+    expect(partial.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
   });
 
   it('lets a client:write key create clients', async () => {

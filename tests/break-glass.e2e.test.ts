@@ -220,6 +220,10 @@ describe('break-glass grants', () => {
     expect(list.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
     const one = await t.gql(CLIENT, { id: aClientIds[0] }, token);
     expect(one.data!.client.name).toBe('Alder & Co');
+    // Reads reach every subgraph: billing and documents too.
+    const money = await t.gql(`query Money($id: ID!) { client(id: $id) { balance { amount } invoices(first: 1) { totalCount } documents(first: 1) { totalCount } } }`, { id: aClientIds[0] }, token);
+    expect(money.errors).toBeUndefined();
+    expect(money.data!.client.balance.amount).toMatch(/^\d+\.\d{2}$/);
     // Only that firm.
     const other = await t.gql(CLIENT, { id: bClientIds[0] }, token);
     expect(other.data!.client).toBeNull();
@@ -241,9 +245,10 @@ describe('break-glass grants', () => {
     const actions = rows.map((r) => r.action);
     expect(actions.slice(0, 3)).toEqual(['break_glass.request', 'break_glass.approve', 'break_glass.activate']);
     const accesses = rows.filter((r) => r.action === 'break_glass.access');
-    expect(accesses.length).toBe(6);
+    expect(accesses.length).toBe(7);
     expect(accesses.map((r) => r.metadata.operation)).toEqual([
       'query clients',
+      'query client',
       'query client',
       'query client',
       'mutation createClient',
