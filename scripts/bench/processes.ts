@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,30 +155,24 @@ const children = new Map<number, ChildProcess>();
 
 /**
  * Spawns `node_modules/.bin/tsx scripts/start.ts` (what `npm start` runs) on `dataDir` and the
- * given ports, in a new process group, and waits for the "FirmGraph is ready" line.
+ * given ports, in a new process group, and waits for the "FirmGraph is ready" line on its stdout.
  *
- * @param options.logFile when set, stdout and stderr go to this file (polled for the ready line)
- *   instead of a pipe, so heavy request logging costs this process nothing during load tests.
- *   Start-time measurements use the pipe, which sees the line without polling delay.
  * @throws when the process exits or `timeoutMs` passes before it is ready; the group is killed first.
  */
 export async function startStackProcess(options: {
   dataDir: string;
   ports: StackPorts;
   timeoutMs: number;
-  logFile?: string;
 }): Promise<StackProcess> {
-  const { dataDir, ports, timeoutMs, logFile } = options;
+  const { dataDir, ports, timeoutMs } = options;
   const sink = outputSink();
-  const logFd = logFile ? openSync(logFile, 'a') : null;
   const started = performance.now();
   const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
     cwd: REPO_ROOT,
     env: stackEnv(dataDir, ports),
     detached: true,
-    stdio: logFd === null ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (logFd !== null) closeSync(logFd);
   child.on('error', () => {}); // a spawn failure surfaces as a missing pid or through `ready` below
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn tsx scripts/start.ts');
@@ -199,25 +193,15 @@ export async function startStackProcess(options: {
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     child.once('error', rejectReady);
     child.once('exit', (code, signal) => rejectReady(new Error(`start script exited with ${signal ?? `code ${code}`} before it was ready`)));
-    if (logFile) {
-      const poll = setInterval(() => {
-        if (scan(readText(logFile))) {
-          clearInterval(poll);
-          resolveReady();
-        }
-      }, 20);
-      child.once('exit', () => clearInterval(poll));
-    } else {
-      let pending = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        const text = chunk.toString('utf8');
-        sink.push(text);
-        if (readyAt !== null) return;
-        pending = (pending + text).slice(-4096);
-        if (scan(pending)) resolveReady();
-      });
-      child.stderr?.on('data', (chunk: Buffer) => sink.push(chunk.toString('utf8')));
-    }
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      sink.push(text);
+      if (readyAt !== null) return;
+      pending = (pending + text).slice(-4096);
+      if (scan(pending)) resolveReady();
+    });
+    child.stderr.on('data', (chunk: Buffer) => sink.push(chunk.toString('utf8')));
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rejectTimeout) => {
@@ -227,15 +211,14 @@ export async function startStackProcess(options: {
     await Promise.race([ready, timeout]);
   } catch (error) {
     await killGroup(pid);
-    const tail = logFile ? tailOfFile(logFile) : sink.tail();
-    throw new Error(`${(error as Error).message}\n--- output ---\n${tail}`);
+    throw new Error(`${(error as Error).message}\n--- output ---\n${sink.tail()}`);
   } finally {
     clearTimeout(timer);
   }
   // `readyAt` is set inside the callbacks above; TypeScript cannot follow that.
   const readyMs = ((readyAt as number | null) ?? performance.now()) - started;
   await sleep(20); // the "Demo firm seeded" line is written with the ready line; let it arrive
-  const after = logFile ? readText(logFile) : readyText + sink.tail();
+  const after = readyText + sink.tail();
   const self = /FirmGraph is ready in ([\d.]+)s/.exec(after);
   return {
     pid,
@@ -245,20 +228,8 @@ export async function startStackProcess(options: {
     readyMs,
     selfReportedReadyMs: self ? Number(self[1]) * 1000 : null,
     seeded: /Demo firm seeded/.test(after),
-    outputTail: () => (logFile ? tailOfFile(logFile) : sink.tail()),
+    outputTail: () => sink.tail(),
   };
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function tailOfFile(path: string): string {
-  return readText(path).split('\n').slice(-30).join('\n') || '(no output)';
 }
 
 /**
