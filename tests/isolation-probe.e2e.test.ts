@@ -3,7 +3,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAdmin } from './support/admin-db.ts';
 import type { FirmOwner } from './support/factories.ts';
-import { apiKeyActor, breakGlassOperator, createThroughApi, populatedFirm, staffActor } from './support/probe/fixture.ts';
+import { apiKeyActor, breakGlassOperators, createThroughApi, populatedFirm, staffActor } from './support/probe/fixture.ts';
 import { addIdsSeenBy, introspectGateway, runIsolationProbe, type ProbeActor, type ProbePair, type ProbeReport } from './support/probe/probe.ts';
 import { firmTarget, type ProbeTarget } from './support/probe/target.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -14,16 +14,17 @@ let a: FirmOwner;
 let b: FirmOwner;
 let schema: GraphQLSchema;
 let target: ProbeTarget;
-let operatorOnB: ProbeActor;
+let operators: { signedIn: ProbeActor; underGrant: ProbeActor };
 beforeAll(async () => {
   // Roomy cost buckets: the probe sends many large operations, and a refusal would prove nothing.
-  t = await startTestStack({ RATE_LIMIT_BUCKET_SIZE: '1000000000', RATE_LIMIT_FIRM_BUCKET_SIZE: '1000000000' });
+  const roomy = '1000000000';
+  t = await startTestStack({ RATE_LIMIT_BUCKET_SIZE: roomy, RATE_LIMIT_FIRM_BUCKET_SIZE: roomy, RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: roomy });
   admin = connectAdmin();
   a = await populatedFirm(t, admin, 'Firm A');
   b = await populatedFirm(t, admin, 'Firm B');
   schema = await introspectGateway(t.graphqlUrl);
   for (const owner of [a, b]) expect(await createThroughApi(t.graphqlUrl, schema, staffActor('owner', owner))).toEqual([]);
-  operatorOnB = await breakGlassOperator(t, [a.firmId, b.firmId], b.firmId);
+  operators = await breakGlassOperators(t, [a.firmId, b.firmId], b.firmId);
   target = await firmTarget(admin, 'firm A', a.firmId, [b.firmId]);
   await addIdsSeenBy(target, t.graphqlUrl, schema, staffActor('firm A owner', a));
 }, 60_000);
@@ -37,7 +38,7 @@ function coverage(report: ProbeReport): string {
   return (
     `isolation probe: ${report.queryFields.length} query fields, ${report.mutationsProbed.length} id-taking mutations ` +
     `(${report.mutationsWithoutIds.length} without ids, not probed: ${report.mutationsWithoutIds.join(', ')}), ` +
-    `${report.fieldsWalked.length} fields walked, ${report.calls} calls`
+    `${report.fieldsWalked.length} fields walked, ${report.actors.length} actors, ${report.calls} calls`
   );
 }
 
@@ -48,8 +49,10 @@ describe('the cross-tenant probe', () => {
     const pairs: ProbePair[] = [
       { actor: staffActor('firm B owner', b), target },
       { actor: await apiKeyActor(t, schema, 'firm B', b), target },
-      // Operators may request and revoke break-glass on any firm by design; their reads must stay in B.
-      { actor: { ...operatorOnB, name: `${operatorOnB.name} on firm B` }, target, queriesOnly: true },
+      { actor: { name: 'anonymous caller', headers: {} }, target },
+      // Operators may request and revoke break-glass on any firm by design; their reads must stay out of A.
+      { actor: operators.signedIn, target, queriesOnly: true },
+      { actor: { ...operators.underGrant, name: `${operators.underGrant.name} on firm B` }, target, queriesOnly: true },
     ];
     const report = await runIsolationProbe({ url: t.graphqlUrl, schema, pairs });
     console.log(coverage(report));

@@ -128,11 +128,12 @@ async function operatorToken(t: TestStack, name: string): Promise<string> {
 }
 
 /**
- * Break-glass fixture rows and actor: one operator asks for access to each of `pendingOn` (left
+ * Break-glass fixture rows and actors: one operator asks for access to each of `pendingOn` (left
  * pending, so each firm has a grant row), and to `liveOn`, which a second operator approves; the
- * first then activates it. Returns that operator, reading `liveOn` read-only, as a probe actor.
+ * first then activates it. Returns the first operator twice as a probe actor: signed in without a
+ * grant, and acting under the live grant on `liveOn` (read-only).
  */
-export async function breakGlassOperator(t: TestStack, pendingOn: string[], liveOn: string): Promise<ProbeActor> {
+export async function breakGlassOperators(t: TestStack, pendingOn: string[], liveOn: string): Promise<{ signedIn: ProbeActor; underGrant: ProbeActor }> {
   const requester = await operatorToken(t, 'Probe Requester');
   const approver = await operatorToken(t, 'Probe Approver');
   const request = async (firmId: string): Promise<string> => {
@@ -148,8 +149,11 @@ export async function breakGlassOperator(t: TestStack, pendingOn: string[], live
   const activated = await t.gql(ACTIVATE_BREAK_GLASS, { input: { firmId: liveOn, grantId } }, requester);
   expect(activated.data!.activateBreakGlass.userErrors).toEqual([]);
   return {
-    name: 'operator under a live break-glass grant',
-    headers: { authorization: `Bearer ${activated.data!.activateBreakGlass.session.accessToken}` },
-    firmId: liveOn,
+    signedIn: { name: 'operator without a grant', headers: { authorization: `Bearer ${requester}` } },
+    underGrant: {
+      name: 'operator under a live break-glass grant',
+      headers: { authorization: `Bearer ${activated.data!.activateBreakGlass.session.accessToken}` },
+      firmId: liveOn,
+    },
   };
 }

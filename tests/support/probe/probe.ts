@@ -29,6 +29,8 @@ export interface ProbePair {
 
 /** What a probe run covered and found. The suite fails on any `undrivable` or `findings` entry. */
 export interface ProbeReport {
+  /** The actors that probed, by name. */
+  actors: string[];
   /** Root query fields called (`Query.client`, …). */
   queryFields: string[];
   /** Mutations that take ids, called with the target's ids (`Mutation.updateClient`, …). */
@@ -105,7 +107,7 @@ function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
  * Subscription fields are reported as undrivable: the gateway serves them over graphql-ws.
  */
 export async function runIsolationProbe({ url, schema, pairs }: { url: string; schema: GraphQLSchema; pairs: ProbePair[] }): Promise<ProbeReport> {
-  const report: ProbeReport = { queryFields: [], mutationsProbed: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
+  const report: ProbeReport = { actors: pairs.map((pair) => pair.actor.name), queryFields: [], mutationsProbed: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
   const walked = new Set<string>();
   const undrivable = new Set<string>();
   /** Sends every document of the operation as `actor`, with `swap` applied to its variables, in order. */
