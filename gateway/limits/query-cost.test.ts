@@ -30,9 +30,11 @@ function cost(document: string, variables?: Record<string, unknown>): number {
 }
 
 describe('operationCost', () => {
-  it('counts 1 per object and 0 per scalar or enum', () => {
-    expect(cost('{ tags }')).toBe(0);
+  it('counts 1 per object and 0 per scalar or enum, and at least 1 per operation', () => {
+    expect(cost('{ tags }')).toBe(1);
+    expect(cost('{ __typename }')).toBe(1);
     expect(cost('{ me { name } }')).toBe(1);
+    expect(cost('{ me { name } tags }')).toBe(1);
     expect(cost('{ me { name firm { id members { id } } } }')).toBe(3);
     expect(cost('{ __typename me { __typename } }')).toBe(1);
   });

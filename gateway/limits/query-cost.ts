@@ -35,7 +35,8 @@ export const MUTATION_COST = 10;
  *   `first ?? last ?? 20` items, so each list field directly inside it (`edges`) counts that many times;
  * - every root field of a mutation adds `MUTATION_COST`;
  * - fragments count where they are spread (a fragment spread twice in one selection set executes,
- *   and counts, once). Other lists count once: their size is not known in advance.
+ *   and counts, once). Other lists count once: their size is not known in advance;
+ * - every operation costs at least 1, so a flood of `{ __typename }` is limited like anything else.
  *
  * The result is an upper bound: `@skip`/`@include` and the branches of abstract types all count.
  *
@@ -102,8 +103,8 @@ export function operationCost(args: {
   };
 
   const rootType = schema.getRootType(operation.operation);
-  if (!rootType) return 0;
-  if (operation.operation !== 'mutation') return selectionSetCost(operation.selectionSet, rootType, null, new Set());
+  if (!rootType) return 1;
+  if (operation.operation !== 'mutation') return Math.max(1, selectionSetCost(operation.selectionSet, rootType, null, new Set()));
   // Each mutation root field pays MUTATION_COST, however it is reached (fragments included).
   let rootFields = 0;
   const countRootFields = (set: SelectionSetNode, spread: Set<string>): void => {
