@@ -26,7 +26,7 @@ interface RowSource {
 }
 
 /** `billing.invoices` → `Invoice`, `tenancy.break_glass_grants` → `BreakGlassGrant`, `tenancy.audit_log` → `AuditLog`. */
-export function typeNameOfTable(table: string): string {
+function typeNameOfTable(table: string): string {
   const bare = table.slice(table.indexOf('.') + 1).replaceAll('"', '');
   const singular = bare.endsWith('ies') ? `${bare.slice(0, -3)}y` : bare.endsWith('sses') ? bare.slice(0, -2) : bare.replace(/s$/, '');
   return singular.replace(/(^|_)([a-z])/g, (_m, _sep, letter: string) => letter.toUpperCase());
