@@ -11,12 +11,12 @@ import { connectAdmin, countClientRows } from './support/admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { postGraphQL, startTestStack, testConfig, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
-// Small buckets: a caller holds 100 points and a firm 150, both regaining 20 points a second.
+// Small buckets: a caller holds 100 points and a firm 150, both regaining 10 points a second.
 const LIMITS = {
   RATE_LIMIT_BUCKET_SIZE: '100',
-  RATE_LIMIT_RESTORE_RATE: '20',
+  RATE_LIMIT_RESTORE_RATE: '10',
   RATE_LIMIT_FIRM_BUCKET_SIZE: '150',
-  RATE_LIMIT_FIRM_RESTORE_RATE: '20',
+  RATE_LIMIT_FIRM_RESTORE_RATE: '10',
 };
 
 /** me (1) + activeFirm (1) + clients (1 + 20 × (edge 1 + node 1)) = 43 points. */
@@ -87,10 +87,10 @@ describe('query cost', () => {
     const cost = costOf(result);
     expect(cost.requestedQueryCost).toBe(PAGE_OF_20_COST);
     // A fresh user bucket: 100 - 43, plus at most a few points restored meanwhile.
-    expect(cost.throttleStatus).toEqual({ maximumAvailable: 100, currentlyAvailable: expect.any(Number), restoreRate: 20 });
+    expect(cost.throttleStatus).toEqual({ maximumAvailable: 100, currentlyAvailable: expect.any(Number), restoreRate: 10 });
     expect(cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(57);
-    expect(cost.throttleStatus.currentlyAvailable).toBeLessThan(70);
-    expect(cost.firmThrottleStatus).toEqual({ maximumAvailable: 150, currentlyAvailable: expect.any(Number), restoreRate: 20 });
+    expect(cost.throttleStatus.currentlyAvailable).toBeLessThan(80);
+    expect(cost.firmThrottleStatus).toEqual({ maximumAvailable: 150, currentlyAvailable: expect.any(Number), restoreRate: 10 });
 
     // A mutation costs 10 more than its selection: 10 + payload 1 + client 1.
     const mutation = await call(owner.accessToken, `mutation { createClient(input: { name: "Cost ${randomUUID()}" }) { client { id } } }`);
@@ -118,9 +118,9 @@ describe('query cost', () => {
     ]);
     const retryAfter = refused.errors![0]!.extensions!.retryAfterSeconds as number;
     expect(refused.retryAfter).toBe(String(retryAfter));
-    // At most 43 points missing at 20 a second.
+    // At most 43 points missing at 10 a second.
     expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(3);
+    expect(retryAfter).toBeLessThanOrEqual(5);
     expect(costOf(refused).throttleStatus.currentlyAvailable).toBeLessThan(PAGE_OF_20_COST);
 
     // A mutation refused for lack of points writes nothing: 10 + 1 + 1 + invoices (1 + 20 × 2) = 53 points.
