@@ -15,6 +15,9 @@ export const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Requests of each sequential (concurrency 1) measurement of latency and SQL statements (BENCH_SEQUENTIAL, default 50). */
 export const SEQUENTIAL_REQUESTS = Number(process.env.BENCH_SEQUENTIAL ?? 50);
 
+/** Unmeasured requests before each sequential measurement. */
+const SEQUENTIAL_WARMUP_REQUESTS = 10;
+
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /** Where requests go, and with which credentials. */
@@ -77,18 +80,21 @@ export async function checkOnce(target: Target, operation: BenchOperation): Prom
 }
 
 /**
- * Sends `operations` in turn, one request at a time, `requests` times in all, checking every
- * answer; reads each service's statement counter before and after.
+ * Sends `operations` in turn, one request at a time, `requests` times in all (after 10 unmeasured
+ * ones), checking every answer; reads each service's statement counter before and after.
  */
 export async function sequential(env: BenchEnvironment, set: ServiceSet, target: Target, operations: BenchOperation[], requests = SEQUENTIAL_REQUESTS): Promise<SequentialFigures> {
-  const before = await quiesce(env, set);
-  const started = performance.now();
-  for (let i = 0; i < requests; i += 1) {
+  const send = async (i: number) => {
     const operation = operations[i % operations.length]!;
     const response = await postGraphQL(target.url, operation.body, target.headers);
     const problem = operation.check(response);
     if (problem) throw new Error(`${operation.name} via ${target.name}, sequential request ${i}: ${problem}`);
-  }
+  };
+  // Unmeasured first requests: freshly started services compile their hot paths on them.
+  for (let i = 0; i < SEQUENTIAL_WARMUP_REQUESTS; i += 1) await send(i);
+  const before = await quiesce(env, set);
+  const started = performance.now();
+  for (let i = 0; i < requests; i += 1) await send(i);
   const elapsed = performance.now() - started;
   const after = await env.statements(set);
   const byRole: Record<string, number> = {};
