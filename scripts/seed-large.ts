@@ -8,7 +8,7 @@ import { runService } from './run-service.ts';
 const args = process.argv.slice(2);
 const scaleAt = args.indexOf('--scale');
 const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
-if (args.some((arg, i) => arg !== '--scale' && i !== scaleAt + 1) || Number.isNaN(scale)) {
+if (args.some((arg, i) => i !== scaleAt && (scaleAt < 0 || i !== scaleAt + 1)) || Number.isNaN(scale)) {
   console.error('usage: npm run seed:large -- [--scale N]   (N > 0, default 1)');
   process.exit(2);
 }
