@@ -15,7 +15,7 @@ export interface Bucket {
 }
 
 /**
- * The buckets one request spends from: the caller's own (its user, API key or operator; the client
+ * The buckets one request spends from: the caller's own (its user, API key, operator or portal user; the client
  * IP address when anonymous, which covers log-in attempts) and, when it acts in a firm, the firm's,
  * which every caller of that firm shares.
  */
@@ -31,6 +31,8 @@ export function bucketsFor(actor: Actor, ip: string | null, limits: Config['rate
       return [{ key: `api_key:${actor.apiKeyId}`, limit: limits.caller }, ...firm];
     case 'OPERATOR':
       return [{ key: `operator:${actor.operatorId}`, limit: limits.caller }, ...firm];
+    case 'PORTAL':
+      return [{ key: `portal_user:${actor.portalUserId}`, limit: limits.caller }, ...firm];
   }
 }
 

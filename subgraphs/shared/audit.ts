@@ -13,7 +13,8 @@ export type AuditActor =
   | { kind: 'ANONYMOUS' }
   | { kind: 'STAFF'; userId: string }
   | { kind: 'API_KEY'; apiKeyId: string }
-  | { kind: 'OPERATOR'; operatorId: string };
+  | { kind: 'OPERATOR'; operatorId: string }
+  | { kind: 'PORTAL'; portalUserId: string };
 
 /** Who did it, and from where: the parts of a request context an audit record keeps. */
 export interface AuditContext {
@@ -41,7 +42,7 @@ const MAX_METADATA_KEYS = 20;
 const MAX_METADATA_STRING = 500;
 
 /**
- * The id an audit record names as the actor: the user (staff), API key or operator; null for
+ * The id an audit record names as the actor: the user (staff), API key, operator or portal user; null for
  * anonymous callers.
  */
 export function auditActorId(actor: AuditActor): string | null {
@@ -54,6 +55,8 @@ export function auditActorId(actor: AuditActor): string | null {
       return actor.apiKeyId;
     case 'OPERATOR':
       return actor.operatorId;
+    case 'PORTAL':
+      return actor.portalUserId;
   }
 }
 

@@ -17,6 +17,11 @@ export const PERMISSIONS = [
   'api_key:read',
   'api_key:write',
   'audit:read',
+  'contact:read',
+  'contact:write',
+  'portal:invite',
+  'message:read',
+  'message:send',
 ] as const;
 
 /** One `resource:verb` of the closed catalogue. */
@@ -28,8 +33,8 @@ export type Permission = (typeof PERMISSIONS)[number];
  */
 export const READ_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS.filter((p) => p.endsWith(':read')));
 
-const STAFF: readonly Permission[] = ['firm:read', 'client:read', 'document:read'];
-const MANAGER: readonly Permission[] = [...STAFF, 'member:read', 'client:write', 'client:archive', 'invoice:read'];
+const STAFF: readonly Permission[] = ['firm:read', 'client:read', 'document:read', 'contact:read', 'message:read', 'message:send'];
+const MANAGER: readonly Permission[] = [...STAFF, 'member:read', 'client:write', 'client:archive', 'invoice:read', 'contact:write', 'portal:invite'];
 const ADMIN: readonly Permission[] = [...MANAGER, 'member:invite', 'firm:update', 'api_key:read', 'api_key:write', 'audit:read'];
 
 /** What each firm role may do. Deny is the default: a permission not listed is refused. */

@@ -45,6 +45,15 @@ const ActorSchema = z.discriminatedUnion('kind', [
     firmId: z.uuid().nullable(),
     grantId: z.uuid().nullable(),
   }),
+  // A client's contact signed in to the portal: one firm, and only the client accounts granted.
+  z.object({
+    kind: z.literal('PORTAL'),
+    portalUserId: z.uuid(),
+    sessionId: z.uuid(),
+    firmId: z.uuid(),
+    /** The client accounts this portal user was granted; never empty for a live session. */
+    clientIds: z.array(z.uuid()).max(1000),
+  }),
 ]);
 
 /** Who is calling, as resolved by the gateway from the bearer token or API key. */
@@ -123,6 +132,8 @@ export function actingFirmId(actor: Actor): string | null {
 /**
  * True when the actor, acting in a firm, holds `permission`: through its roles (staff), its
  * scopes (API key), or a live break-glass grant, which allows read permissions only (operator).
+ * Portal users hold no catalogue permission: what they reach is named field by field by the
+ * portal rules, and limited to their granted client accounts.
  */
 export function can(actor: Actor, permission: Permission): boolean {
   switch (actor.kind) {
@@ -134,5 +145,7 @@ export function can(actor: Actor, permission: Permission): boolean {
       return actor.scopes.includes(permission);
     case 'OPERATOR':
       return actor.firmId !== null && actor.grantId !== null && READ_PERMISSIONS.has(permission);
+    case 'PORTAL':
+      return false;
   }
 }

@@ -132,7 +132,7 @@ export type ApproveBreakGlassPayload = {
 
 /**
  * Who performed an audited action: a staff user, an API key, a platform operator under a break-glass
- * grant, an anonymous caller (a failed log-in), or FirmGraph itself (scheduled pruning).
+ * grant, a portal user, an anonymous caller (a failed log-in), or FirmGraph itself (scheduled pruning).
  */
 export type AuditActorKind =
   /** A caller who was not signed in, e.g. a failed log-in; `actorId` is null. */
@@ -141,6 +141,8 @@ export type AuditActorKind =
   | 'API_KEY'
   /** A platform operator; `actorId` is the operator's id. */
   | 'OPERATOR'
+  /** A client's contact signed in to the portal; `actorId` is the portal user's id. */
+  | 'PORTAL'
   /** A staff user; `actorId` is the user's id. */
   | 'STAFF'
   /** FirmGraph's own background work, e.g. audit log pruning; `actorId` is null. */
@@ -769,6 +771,10 @@ export type Permission =
   | 'CLIENT_READ'
   /** Create and edit client accounts. */
   | 'CLIENT_WRITE'
+  /** See client contacts. */
+  | 'CONTACT_READ'
+  /** Create and edit client contacts and client organizations. */
+  | 'CONTACT_WRITE'
   /** See document records. */
   | 'DOCUMENT_READ'
   /** See the firm's profile. */
@@ -780,7 +786,13 @@ export type Permission =
   /** Invite people to the firm. */
   | 'MEMBER_INVITE'
   /** See the firm's members and their roles. */
-  | 'MEMBER_READ';
+  | 'MEMBER_READ'
+  /** Read client message threads. */
+  | 'MESSAGE_READ'
+  /** Send messages in client threads. */
+  | 'MESSAGE_SEND'
+  /** Invite client contacts to the portal and revoke their access. */
+  | 'PORTAL_INVITE';
 
 /** A person who runs the FirmGraph platform. Operators see no firm's data except under a break-glass grant. */
 export type PlatformOperator = {

@@ -17,6 +17,11 @@ export const PERMISSION_ENUM: Readonly<Record<Permission, PermissionValue>> = {
   'api_key:read': 'API_KEY_READ',
   'api_key:write': 'API_KEY_WRITE',
   'audit:read': 'AUDIT_READ',
+  'contact:read': 'CONTACT_READ',
+  'contact:write': 'CONTACT_WRITE',
+  'portal:invite': 'PORTAL_INVITE',
+  'message:read': 'MESSAGE_READ',
+  'message:send': 'MESSAGE_SEND',
 };
 
 const PERMISSION_OF = new Map(Object.entries(PERMISSION_ENUM).map(([permission, value]) => [value, permission as Permission]));
