@@ -4,6 +4,8 @@ export * from './break-glass.ts';
 export * from './mfa.ts';
 export * from './rate-limits.ts';
 export * from './audit.ts';
+export * from './portal.ts';
 export * from './crm.ts';
+export * from './contacts.ts';
 export * from './billing.ts';
 export * from './documents.ts';
