@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   DOCUMENTS_URL: z.url().optional(),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_APP_URL: postgresUrl.optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'expected a redis:// or rediss:// URL').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   EMBEDDED_PG_PORT: port.default(54329),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -67,6 +68,8 @@ export interface Config {
   /** The app role's connection; derived from `databaseUrl` when unset (see `appDatabaseUrl`). */
   databaseAppUrl: string | undefined;
   databasePoolMax: number;
+  /** Redis for the event bus when set (`redis://…`); unset means PostgreSQL LISTEN/NOTIFY (subgraphs/shared/event-bus.ts). */
+  redisUrl: string | null;
   embeddedPgPort: number;
   /** Absolute path of the data directory (embedded PostgreSQL, development secrets). */
   dataDir: string;
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseAppUrl: e.DATABASE_APP_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL ?? null,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     dataDir,
     jwtSecret: e.JWT_SECRET ?? devSecrets!.jwtSecret,

@@ -37,6 +37,23 @@ export type ArchiveClientPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `assignClientTeamMember`. */
+export type AssignClientTeamMemberInput = {
+  /** The client. */
+  clientId: Scalars['ID']['input'];
+  /** The staff user (a member of the firm). */
+  userId: Scalars['ID']['input'];
+};
+
+/** Result of `assignClientTeamMember`. */
+export type AssignClientTeamMemberPayload = {
+  __typename?: 'AssignClientTeamMemberPayload';
+  /** The client. */
+  client?: Maybe<Client>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
 /** A client account of the firm: the company or person the firm works for and bills. */
 export type Client = {
   __typename?: 'Client';
@@ -50,16 +67,27 @@ export type Client = {
   email?: Maybe<Scalars['String']['output']>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /** Message threads with this client the viewer takes part in, most recently active first (at most 100 a page). */
+  messageThreads: MessageThreadConnection;
   /** Display name, e.g. the company's trading name. */
   name: Scalars['String']['output'];
   /** Main phone number, as entered. */
   phone?: Maybe<Scalars['String']['output']>;
   /** ACTIVE, or ARCHIVED once the firm stops working with the client. */
   status: ClientStatus;
+  /** Messages the viewer has not read across this client's threads they take part in. */
+  unreadMessageCount: Scalars['Int']['output'];
   /** When the client was last changed. */
   updatedAt: Scalars['DateTime']['output'];
   /** Web site, as entered. */
   website?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A client account of the firm: the company or person the firm works for and bills. */
+export type ClientMessageThreadsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of clients (Relay cursor connection), ordered by name. */
@@ -112,6 +140,55 @@ export type CreateClientPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `createMessageThread`. */
+export type CreateMessageThreadInput = {
+  /** The client the thread is with. */
+  clientId: Scalars['ID']['input'];
+  /** What the thread is about (1-200 characters). */
+  subject: Scalars['String']['input'];
+};
+
+/** Result of `createMessageThread`. */
+export type CreateMessageThreadPayload = {
+  __typename?: 'CreateMessageThreadPayload';
+  /** The new thread, or null when there are user errors. */
+  thread?: Maybe<MessageThread>;
+  /** Problems with the input; nothing was created when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `deleteMessage`. */
+export type DeleteMessageInput = {
+  /** The message to delete; it must be yours and at most 15 minutes old. */
+  messageId: Scalars['ID']['input'];
+};
+
+/** Result of `deleteMessage`. */
+export type DeleteMessagePayload = {
+  __typename?: 'DeleteMessagePayload';
+  /** The tombstone, or null when there are user errors. */
+  message?: Maybe<Message>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `editMessage`. */
+export type EditMessageInput = {
+  /** The new text (1-10,000 characters), in the message's format. */
+  body: Scalars['String']['input'];
+  /** The message to change; it must be yours and at most 15 minutes old. */
+  messageId: Scalars['ID']['input'];
+};
+
+/** Result of `editMessage`. */
+export type EditMessagePayload = {
+  __typename?: 'EditMessagePayload';
+  /** The edited message, or null when there are user errors. */
+  message?: Maybe<Message>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
 export type Firm = {
   __typename?: 'Firm';
   /**
@@ -133,12 +210,154 @@ export type FirmClientsArgs = {
   status?: InputMaybe<ClientStatus>;
 };
 
+/** Input for `markThreadRead`. */
+export type MarkThreadReadInput = {
+  /** The thread read. */
+  threadId: Scalars['ID']['input'];
+  /** The newest message of the thread the caller has read. */
+  upToMessageId: Scalars['ID']['input'];
+};
+
+/** Result of `markThreadRead`. */
+export type MarkThreadReadPayload = {
+  __typename?: 'MarkThreadReadPayload';
+  /** The thread, with the caller's new unread count, or null when there are user errors. */
+  thread?: Maybe<MessageThread>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
+/** One message in a thread. A deleted message stays as a tombstone: `body` null, `deletedAt` set. */
+export type Message = {
+  __typename?: 'Message';
+  /** Ids of the documents attached when the message was sent; empty once deleted. See `attachments`. */
+  attachmentIds: Array<Scalars['ID']['output']>;
+  /** Who wrote the message: a staff `User` or a `PortalUser`. */
+  author: Participant;
+  /** The text (at most 10,000 characters), or null once deleted. */
+  body?: Maybe<Scalars['String']['output']>;
+  /** When the author deleted it, or null while it stands. */
+  deletedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the author last edited it, or null if never edited. */
+  editedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** How `body` is written. */
+  format: MessageFormat;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** When the message was sent. */
+  sentAt: Scalars['DateTime']['output'];
+  /** The thread the message belongs to. */
+  thread: MessageThread;
+};
+
+/** A page of messages (Relay cursor connection), oldest first. */
+export type MessageConnection = {
+  __typename?: 'MessageConnection';
+  /** The messages on this page, with their cursors. */
+  edges: Array<MessageEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One message with its cursor. */
+export type MessageEdge = {
+  __typename?: 'MessageEdge';
+  /** Opaque cursor for `after` / `before`. */
+  cursor: Scalars['String']['output'];
+  /** The message. */
+  node: Message;
+};
+
+/** How a message body is written. */
+export type MessageFormat =
+  /**
+   * A safe Markdown subset: paragraphs, line breaks, **bold**, *italic*, `code`, fenced code blocks,
+   * bulleted and numbered lists, block quotes and http(s)/mailto links. HTML is refused, never rendered.
+   */
+  | 'MARKDOWN'
+  /** Plain text, shown as written. */
+  | 'PLAIN';
+
+/**
+ * A conversation between the firm and one client. Participants are the firm's staff on the client's
+ * team (owners and admins see every thread) and the portal users granted the client.
+ */
+export type MessageThread = {
+  __typename?: 'MessageThread';
+  /** The client the thread is with. */
+  client: Client;
+  /** When the thread was started. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The latest message (possibly deleted, shown as a tombstone), or null while the thread has none. */
+  lastMessage?: Maybe<Message>;
+  /** When the latest message was sent, or null while the thread has none. */
+  lastMessageAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * Messages, oldest first (ordered by `sentAt`, then `id`). Pass `last`/`before` to read back from the
+   * newest, or `first`/`after` with the cursor of the last message you have to fetch what you missed,
+   * e.g. after a reconnect (at most 100 a page).
+   */
+  messages: MessageConnection;
+  /** What the thread is about (1-200 characters). */
+  subject: Scalars['String']['output'];
+  /** Messages in this thread the viewer has not read, not counting their own or deleted ones. */
+  unreadCount: Scalars['Int']['output'];
+};
+
+
+/**
+ * A conversation between the firm and one client. Participants are the firm's staff on the client's
+ * team (owners and admins see every thread) and the portal users granted the client.
+ */
+export type MessageThreadMessagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of message threads (Relay cursor connection), most recently active first. */
+export type MessageThreadConnection = {
+  __typename?: 'MessageThreadConnection';
+  /** The threads on this page, with their cursors. */
+  edges: Array<MessageThreadEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One message thread with its cursor. */
+export type MessageThreadEdge = {
+  __typename?: 'MessageThreadEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The thread. */
+  node: MessageThread;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Archives a client. Archived clients keep their history but leave default lists. Requires `client:archive`. */
   archiveClient: ArchiveClientPayload;
+  /** Puts a staff member of the firm on a client's team, so they take part in its threads. Requires `client:write`. */
+  assignClientTeamMember: AssignClientTeamMemberPayload;
   /** Creates a client account in the active firm. Requires `client:write`. */
   createClient: CreateClientPayload;
+  /** Starts a thread with a client. Staff need `message:send` and a place on the client's team; portal users may start threads with their granted clients. */
+  createMessageThread: CreateMessageThreadPayload;
+  /** Deletes one of your own messages within 15 minutes of sending it, leaving a tombstone. */
+  deleteMessage: DeleteMessagePayload;
+  /** Changes the text of one of your own messages, within 15 minutes of sending it. */
+  editMessage: EditMessagePayload;
+  /** Marks a thread read for the caller up to and including a message; never moves the read mark back. */
+  markThreadRead: MarkThreadReadPayload;
+  /** Tells the thread's other participants that the caller is typing. Ephemeral: never stored. */
+  notifyTyping: NotifyTypingPayload;
+  /** Takes a staff member off a client's team. Requires `client:write`. */
+  removeClientTeamMember: RemoveClientTeamMemberPayload;
+  /** Sends a message in a thread the caller takes part in. Staff need `message:send`. */
+  sendMessage: SendMessagePayload;
   /** Changes a client's details. Omitted fields keep their value; null clears an optional field. Requires `client:write`. */
   updateClient: UpdateClientPayload;
 };
@@ -149,13 +368,68 @@ export type MutationArchiveClientArgs = {
 };
 
 
+export type MutationAssignClientTeamMemberArgs = {
+  input: AssignClientTeamMemberInput;
+};
+
+
 export type MutationCreateClientArgs = {
   input: CreateClientInput;
 };
 
 
+export type MutationCreateMessageThreadArgs = {
+  input: CreateMessageThreadInput;
+};
+
+
+export type MutationDeleteMessageArgs = {
+  input: DeleteMessageInput;
+};
+
+
+export type MutationEditMessageArgs = {
+  input: EditMessageInput;
+};
+
+
+export type MutationMarkThreadReadArgs = {
+  input: MarkThreadReadInput;
+};
+
+
+export type MutationNotifyTypingArgs = {
+  input: NotifyTypingInput;
+};
+
+
+export type MutationRemoveClientTeamMemberArgs = {
+  input: RemoveClientTeamMemberInput;
+};
+
+
+export type MutationSendMessageArgs = {
+  input: SendMessageInput;
+};
+
+
 export type MutationUpdateClientArgs = {
   input: UpdateClientInput;
+};
+
+/** Input for `notifyTyping`. */
+export type NotifyTypingInput = {
+  /** The thread being typed in. */
+  threadId: Scalars['ID']['input'];
+};
+
+/** Result of `notifyTyping`. */
+export type NotifyTypingPayload = {
+  __typename?: 'NotifyTypingPayload';
+  /** The thread typed in. */
+  thread?: Maybe<MessageThread>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
 };
 
 /** Relay pagination state of a connection. */
@@ -171,6 +445,32 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** Who takes part in a message thread: a staff user of the firm or a portal user of the client. */
+export type Participant = PortalUser | User;
+
+/**
+ * A client's contact signed in to the portal (owned by the tenancy subgraph). Here only as a message
+ * author and typing participant.
+ */
+export type PortalUser = {
+  __typename?: 'PortalUser';
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+};
+
+/** Someone came online or went offline on a client's threads (ephemeral, never stored). */
+export type PresenceChange = {
+  __typename?: 'PresenceChange';
+  /** When the change happened. */
+  at: Scalars['DateTime']['output'];
+  /** The client whose threads the participant is present on. */
+  client: Client;
+  /** True when the participant is now online. */
+  online: Scalars['Boolean']['output'];
+  /** Who came or went. */
+  participant: Participant;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** A client of the active firm by id, or null when there is none (including ids of other firms). */
@@ -180,6 +480,10 @@ export type Query = {
    * Pass `first`/`after` to page forward or `last`/`before` to page backward (at most 100 a page).
    */
   clients: ClientConnection;
+  /** A message in a thread the viewer takes part in, or null when there is none they may see. */
+  message?: Maybe<Message>;
+  /** A message thread the viewer takes part in, or null when there is none they may see (including other clients' and other firms' threads). */
+  messageThread?: Maybe<MessageThread>;
 };
 
 
@@ -195,6 +499,128 @@ export type QueryClientsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ClientStatus>;
+};
+
+
+export type QueryMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryMessageThreadArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Input for `removeClientTeamMember`. */
+export type RemoveClientTeamMemberInput = {
+  /** The client. */
+  clientId: Scalars['ID']['input'];
+  /** The staff user. */
+  userId: Scalars['ID']['input'];
+};
+
+/** Result of `removeClientTeamMember`. */
+export type RemoveClientTeamMemberPayload = {
+  __typename?: 'RemoveClientTeamMemberPayload';
+  /** The client. */
+  client?: Maybe<Client>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `sendMessage`. */
+export type SendMessageInput = {
+  /** Documents of the thread's client to attach (at most 10). */
+  attachmentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The text (1-10,000 characters). */
+  body: Scalars['String']['input'];
+  /** How the body is written; PLAIN when omitted. */
+  format?: InputMaybe<MessageFormat>;
+  /** The thread to send in. */
+  threadId: Scalars['ID']['input'];
+};
+
+/** Result of `sendMessage`. */
+export type SendMessagePayload = {
+  __typename?: 'SendMessagePayload';
+  /** The sent message, or null when there are user errors. */
+  message?: Maybe<Message>;
+  /** Problems with the input; nothing was sent when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A message was sent in the thread. */
+  messageAdded: Message;
+  /** A message in the thread was edited or deleted. */
+  messageUpdated: Message;
+  /** Someone came online or went offline on the client's threads. */
+  presenceChanged: PresenceChange;
+  /** One of the client's threads changed: a new last message or a new unread count. */
+  threadUpdated: MessageThread;
+  /** Someone is typing in the thread. */
+  typing: TypingIndicator;
+};
+
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type SubscriptionMessageAddedArgs = {
+  threadId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type SubscriptionMessageUpdatedArgs = {
+  threadId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type SubscriptionPresenceChangedArgs = {
+  clientId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type SubscriptionThreadUpdatedArgs = {
+  clientId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type SubscriptionTypingArgs = {
+  threadId: Scalars['ID']['input'];
+};
+
+/** Someone is typing in a thread (ephemeral, never stored). */
+export type TypingIndicator = {
+  __typename?: 'TypingIndicator';
+  /** When the typing was reported. */
+  at: Scalars['DateTime']['output'];
+  /** Who is typing. */
+  participant: Participant;
+  /** The thread being typed in. */
+  thread: MessageThread;
 };
 
 /** Input for `updateClient`. */
@@ -220,6 +646,16 @@ export type UpdateClientPayload = {
   userErrors: Array<UserError>;
 };
 
+/**
+ * A staff user of the firm (owned by the tenancy subgraph). Here only as a message author and typing
+ * participant.
+ */
+export type User = {
+  __typename?: 'User';
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+};
+
 /** An expected problem with the input, to show to the person who entered it. */
 export type UserError = {
   __typename?: 'UserError';
@@ -235,8 +671,16 @@ export type UserError = {
 export type UserErrorCode =
   /** The client is archived and cannot be changed. */
   | 'ARCHIVED'
+  /** The message was deleted. */
+  | 'DELETED'
+  /** The 15 minutes in which a message can be edited or deleted have passed. */
+  | 'EDIT_WINDOW_CLOSED'
   /** The value is not in the expected format. */
   | 'INVALID'
+  /** The message is not yours to change. */
+  | 'NOT_AUTHOR'
+  /** The referenced item does not exist or may not be used here. */
+  | 'NOT_FOUND'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The value is too long. */
@@ -325,6 +769,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   Client: Client;
   Firm: Firm;
+  Message: Message;
+  MessageThread: MessageThread;
 }>;
 
 /** Mapping of federation reference types */
@@ -335,8 +781,21 @@ export type FederationReferenceTypes = ResolversObject<{
   Firm:
     ( { __typename: 'Firm' }
     & GraphQLRecursivePick<FederationTypes['Firm'], {"id":true}> );
+  Message:
+    ( { __typename: 'Message' }
+    & GraphQLRecursivePick<FederationTypes['Message'], {"id":true}> );
+  MessageThread:
+    ( { __typename: 'MessageThread' }
+    & GraphQLRecursivePick<FederationTypes['MessageThread'], {"id":true}> );
 }>;
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  Participant:
+    | ( PortalUser )
+    | ( User )
+  ;
+}>;
 
 
 /** Mapping between all available schema types and the resolvers types */
@@ -344,23 +803,52 @@ export type ResolversTypes = ResolversObject<{
   ArchiveClientInput: ArchiveClientInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ArchiveClientPayload: ResolverTypeWrapper<Omit<ArchiveClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  AssignClientTeamMemberInput: AssignClientTeamMemberInput;
+  AssignClientTeamMemberPayload: ResolverTypeWrapper<Omit<AssignClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   Client: ResolverTypeWrapper<ClientRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ClientConnection: ResolverTypeWrapper<Connection<ClientRow>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ClientConnection: ResolverTypeWrapper<Connection<ClientRow>>;
   ClientEdge: ResolverTypeWrapper<Edge<ClientRow>>;
   ClientStatus: ClientStatus;
   CreateClientInput: CreateClientInput;
   CreateClientPayload: ResolverTypeWrapper<Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  CreateMessageThreadInput: CreateMessageThreadInput;
+  CreateMessageThreadPayload: ResolverTypeWrapper<Omit<CreateMessageThreadPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
   CurrencyCode: ResolverTypeWrapper<Scalars['CurrencyCode']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteMessageInput: DeleteMessageInput;
+  DeleteMessagePayload: ResolverTypeWrapper<Omit<DeleteMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
+  EditMessageInput: EditMessageInput;
+  EditMessagePayload: ResolverTypeWrapper<Omit<EditMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
   Firm: ResolverTypeWrapper<FirmReference>;
+  MarkThreadReadInput: MarkThreadReadInput;
+  MarkThreadReadPayload: ResolverTypeWrapper<Omit<MarkThreadReadPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
+  Message: ResolverTypeWrapper<Omit<Message, 'author' | 'thread'> & { author: ResolversTypes['Participant'], thread: ResolversTypes['MessageThread'] }>;
+  MessageConnection: ResolverTypeWrapper<Omit<MessageConnection, 'edges'> & { edges: Array<ResolversTypes['MessageEdge']> }>;
+  MessageEdge: ResolverTypeWrapper<Omit<MessageEdge, 'node'> & { node: ResolversTypes['Message'] }>;
+  MessageFormat: MessageFormat;
+  MessageThread: ResolverTypeWrapper<Omit<MessageThread, 'client' | 'lastMessage' | 'messages'> & { client: ResolversTypes['Client'], lastMessage?: Maybe<ResolversTypes['Message']>, messages: ResolversTypes['MessageConnection'] }>;
+  MessageThreadConnection: ResolverTypeWrapper<Omit<MessageThreadConnection, 'edges'> & { edges: Array<ResolversTypes['MessageThreadEdge']> }>;
+  MessageThreadEdge: ResolverTypeWrapper<Omit<MessageThreadEdge, 'node'> & { node: ResolversTypes['MessageThread'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotifyTypingInput: NotifyTypingInput;
+  NotifyTypingPayload: ResolverTypeWrapper<Omit<NotifyTypingPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Participant: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Participant']>;
+  PortalUser: ResolverTypeWrapper<PortalUser>;
+  PresenceChange: ResolverTypeWrapper<Omit<PresenceChange, 'client' | 'participant'> & { client: ResolversTypes['Client'], participant: ResolversTypes['Participant'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RemoveClientTeamMemberInput: RemoveClientTeamMemberInput;
+  RemoveClientTeamMemberPayload: ResolverTypeWrapper<Omit<RemoveClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  SendMessageInput: SendMessageInput;
+  SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TypingIndicator: ResolverTypeWrapper<Omit<TypingIndicator, 'participant' | 'thread'> & { participant: ResolversTypes['Participant'], thread: ResolversTypes['MessageThread'] }>;
   UpdateClientInput: UpdateClientInput;
   UpdateClientPayload: ResolverTypeWrapper<Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  User: ResolverTypeWrapper<User>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
 }>;
@@ -370,26 +858,59 @@ export type ResolversParentTypes = ResolversObject<{
   ArchiveClientInput: ArchiveClientInput;
   ID: Scalars['ID']['output'];
   ArchiveClientPayload: Omit<ArchiveClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  AssignClientTeamMemberInput: AssignClientTeamMemberInput;
+  AssignClientTeamMemberPayload: Omit<AssignClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   Client: ClientRow;
   String: Scalars['String']['output'];
-  ClientConnection: Connection<ClientRow>;
   Int: Scalars['Int']['output'];
+  ClientConnection: Connection<ClientRow>;
   ClientEdge: Edge<ClientRow>;
   CreateClientInput: CreateClientInput;
   CreateClientPayload: Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  CreateMessageThreadInput: CreateMessageThreadInput;
+  CreateMessageThreadPayload: Omit<CreateMessageThreadPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
   CurrencyCode: Scalars['CurrencyCode']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeleteMessageInput: DeleteMessageInput;
+  DeleteMessagePayload: Omit<DeleteMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
+  EditMessageInput: EditMessageInput;
+  EditMessagePayload: Omit<EditMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
   Firm: FirmReference;
+  MarkThreadReadInput: MarkThreadReadInput;
+  MarkThreadReadPayload: Omit<MarkThreadReadPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
+  Message: Omit<Message, 'author' | 'thread'> & { author: ResolversParentTypes['Participant'], thread: ResolversParentTypes['MessageThread'] } | FederationReferenceTypes['Message'];
+  MessageConnection: Omit<MessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageEdge']> };
+  MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
+  MessageThread: Omit<MessageThread, 'client' | 'lastMessage' | 'messages'> & { client: ResolversParentTypes['Client'], lastMessage?: Maybe<ResolversParentTypes['Message']>, messages: ResolversParentTypes['MessageConnection'] } | FederationReferenceTypes['MessageThread'];
+  MessageThreadConnection: Omit<MessageThreadConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageThreadEdge']> };
+  MessageThreadEdge: Omit<MessageThreadEdge, 'node'> & { node: ResolversParentTypes['MessageThread'] };
   Mutation: Record<PropertyKey, never>;
+  NotifyTypingInput: NotifyTypingInput;
+  NotifyTypingPayload: Omit<NotifyTypingPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  Participant: ResolversUnionTypes<ResolversParentTypes>['Participant'];
+  PortalUser: PortalUser;
+  PresenceChange: Omit<PresenceChange, 'client' | 'participant'> & { client: ResolversParentTypes['Client'], participant: ResolversParentTypes['Participant'] };
   Query: Record<PropertyKey, never>;
+  RemoveClientTeamMemberInput: RemoveClientTeamMemberInput;
+  RemoveClientTeamMemberPayload: Omit<RemoveClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  SendMessageInput: SendMessageInput;
+  SendMessagePayload: Omit<SendMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
+  Subscription: Record<PropertyKey, never>;
+  TypingIndicator: Omit<TypingIndicator, 'participant' | 'thread'> & { participant: ResolversParentTypes['Participant'], thread: ResolversParentTypes['MessageThread'] };
   UpdateClientInput: UpdateClientInput;
   UpdateClientPayload: Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  User: User;
   UserError: UserError;
 }>;
 
 export type ArchiveClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ArchiveClientPayload'] = ResolversParentTypes['ArchiveClientPayload']> = ResolversObject<{
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type AssignClientTeamMemberPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['AssignClientTeamMemberPayload'] = ResolversParentTypes['AssignClientTeamMemberPayload']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
@@ -401,9 +922,11 @@ export type ClientResolvers<ContextType = CrmContext, ParentType extends Resolve
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  messageThreads?: Resolver<ResolversTypes['MessageThreadConnection'], ParentType, ContextType, Partial<ClientMessageThreadsArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ClientStatus'], ParentType, ContextType>;
+  unreadMessageCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
@@ -424,6 +947,11 @@ export type CreateClientPayloadResolvers<ContextType = CrmContext, ParentType ex
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type CreateMessageThreadPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CreateMessageThreadPayload'] = ResolversParentTypes['CreateMessageThreadPayload']> = ResolversObject<{
+  thread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export interface CurrencyCodeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['CurrencyCode'], any> {
   name: 'CurrencyCode';
 }
@@ -432,16 +960,89 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteMessagePayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['DeleteMessagePayload'] = ResolversParentTypes['DeleteMessagePayload']> = ResolversObject<{
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type EditMessagePayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['EditMessagePayload'] = ResolversParentTypes['EditMessagePayload']> = ResolversObject<{
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type FirmResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Firm'] = ResolversParentTypes['Firm'], FederationReferenceType extends FederationReferenceTypes['Firm'] = FederationReferenceTypes['Firm']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
   clients?: Resolver<Maybe<ResolversTypes['ClientConnection']>, ParentType, ContextType, Partial<FirmClientsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type MarkThreadReadPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MarkThreadReadPayload'] = ResolversParentTypes['MarkThreadReadPayload']> = ResolversObject<{
+  thread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type MessageResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message'], FederationReferenceType extends FederationReferenceTypes['Message'] = FederationReferenceTypes['Message']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Message']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  attachmentIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  author?: Resolver<ResolversTypes['Participant'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  editedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['MessageFormat'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sentAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  thread?: Resolver<ResolversTypes['MessageThread'], ParentType, ContextType>;
+}>;
+
+export type MessageConnectionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MessageConnection'] = ResolversParentTypes['MessageConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['MessageEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type MessageEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MessageEdge'] = ResolversParentTypes['MessageEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
+}>;
+
+export type MessageThreadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MessageThread'] = ResolversParentTypes['MessageThread'], FederationReferenceType extends FederationReferenceTypes['MessageThread'] = FederationReferenceTypes['MessageThread']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['MessageThread']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastMessage?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  lastMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, Partial<MessageThreadMessagesArgs>>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type MessageThreadConnectionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MessageThreadConnection'] = ResolversParentTypes['MessageThreadConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['MessageThreadEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type MessageThreadEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MessageThreadEdge'] = ResolversParentTypes['MessageThreadEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MessageThread'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   archiveClient?: Resolver<ResolversTypes['ArchiveClientPayload'], ParentType, ContextType, RequireFields<MutationArchiveClientArgs, 'input'>>;
+  assignClientTeamMember?: Resolver<ResolversTypes['AssignClientTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationAssignClientTeamMemberArgs, 'input'>>;
   createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
+  createMessageThread?: Resolver<ResolversTypes['CreateMessageThreadPayload'], ParentType, ContextType, RequireFields<MutationCreateMessageThreadArgs, 'input'>>;
+  deleteMessage?: Resolver<ResolversTypes['DeleteMessagePayload'], ParentType, ContextType, RequireFields<MutationDeleteMessageArgs, 'input'>>;
+  editMessage?: Resolver<ResolversTypes['EditMessagePayload'], ParentType, ContextType, RequireFields<MutationEditMessageArgs, 'input'>>;
+  markThreadRead?: Resolver<ResolversTypes['MarkThreadReadPayload'], ParentType, ContextType, RequireFields<MutationMarkThreadReadArgs, 'input'>>;
+  notifyTyping?: Resolver<ResolversTypes['NotifyTypingPayload'], ParentType, ContextType, RequireFields<MutationNotifyTypingArgs, 'input'>>;
+  removeClientTeamMember?: Resolver<ResolversTypes['RemoveClientTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientTeamMemberArgs, 'input'>>;
+  sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
   updateClient?: Resolver<ResolversTypes['UpdateClientPayload'], ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
+}>;
+
+export type NotifyTypingPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['NotifyTypingPayload'] = ResolversParentTypes['NotifyTypingPayload']> = ResolversObject<{
+  thread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -451,14 +1052,61 @@ export type PageInfoResolvers<ContextType = CrmContext, ParentType extends Resol
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type ParticipantResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Participant'] = ResolversParentTypes['Participant']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'PortalUser' | 'User', ParentType, ContextType>;
+}>;
+
+export type PortalUserResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['PortalUser'] = ResolversParentTypes['PortalUser']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PresenceChangeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['PresenceChange'] = ResolversParentTypes['PresenceChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  participant?: Resolver<ResolversTypes['Participant'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType, RequireFields<QueryClientArgs, 'id'>>;
   clients?: Resolver<ResolversTypes['ClientConnection'], ParentType, ContextType, Partial<QueryClientsArgs>>;
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
+  messageThread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType, RequireFields<QueryMessageThreadArgs, 'id'>>;
+}>;
+
+export type RemoveClientTeamMemberPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['RemoveClientTeamMemberPayload'] = ResolversParentTypes['RemoveClientTeamMemberPayload']> = ResolversObject<{
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SendMessagePayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['SendMessagePayload'] = ResolversParentTypes['SendMessagePayload']> = ResolversObject<{
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SubscriptionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  messageAdded?: SubscriptionResolver<ResolversTypes['Message'], "messageAdded", ParentType, ContextType, RequireFields<SubscriptionMessageAddedArgs, 'threadId'>>;
+  messageUpdated?: SubscriptionResolver<ResolversTypes['Message'], "messageUpdated", ParentType, ContextType, RequireFields<SubscriptionMessageUpdatedArgs, 'threadId'>>;
+  presenceChanged?: SubscriptionResolver<ResolversTypes['PresenceChange'], "presenceChanged", ParentType, ContextType, RequireFields<SubscriptionPresenceChangedArgs, 'clientId'>>;
+  threadUpdated?: SubscriptionResolver<ResolversTypes['MessageThread'], "threadUpdated", ParentType, ContextType, RequireFields<SubscriptionThreadUpdatedArgs, 'clientId'>>;
+  typing?: SubscriptionResolver<ResolversTypes['TypingIndicator'], "typing", ParentType, ContextType, RequireFields<SubscriptionTypingArgs, 'threadId'>>;
+}>;
+
+export type TypingIndicatorResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['TypingIndicator'] = ResolversParentTypes['TypingIndicator']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  participant?: Resolver<ResolversTypes['Participant'], ParentType, ContextType>;
+  thread?: Resolver<ResolversTypes['MessageThread'], ParentType, ContextType>;
 }>;
 
 export type UpdateClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UpdateClientPayload'] = ResolversParentTypes['UpdateClientPayload']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type UserResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type UserErrorResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
@@ -469,17 +1117,37 @@ export type UserErrorResolvers<ContextType = CrmContext, ParentType extends Reso
 
 export type Resolvers<ContextType = CrmContext> = ResolversObject<{
   ArchiveClientPayload?: ArchiveClientPayloadResolvers<ContextType>;
+  AssignClientTeamMemberPayload?: AssignClientTeamMemberPayloadResolvers<ContextType>;
   Client?: ClientResolvers<ContextType>;
   ClientConnection?: ClientConnectionResolvers<ContextType>;
   ClientEdge?: ClientEdgeResolvers<ContextType>;
   CreateClientPayload?: CreateClientPayloadResolvers<ContextType>;
+  CreateMessageThreadPayload?: CreateMessageThreadPayloadResolvers<ContextType>;
   CurrencyCode?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeleteMessagePayload?: DeleteMessagePayloadResolvers<ContextType>;
+  EditMessagePayload?: EditMessagePayloadResolvers<ContextType>;
   Firm?: FirmResolvers<ContextType>;
+  MarkThreadReadPayload?: MarkThreadReadPayloadResolvers<ContextType>;
+  Message?: MessageResolvers<ContextType>;
+  MessageConnection?: MessageConnectionResolvers<ContextType>;
+  MessageEdge?: MessageEdgeResolvers<ContextType>;
+  MessageThread?: MessageThreadResolvers<ContextType>;
+  MessageThreadConnection?: MessageThreadConnectionResolvers<ContextType>;
+  MessageThreadEdge?: MessageThreadEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  NotifyTypingPayload?: NotifyTypingPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Participant?: ParticipantResolvers<ContextType>;
+  PortalUser?: PortalUserResolvers<ContextType>;
+  PresenceChange?: PresenceChangeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RemoveClientTeamMemberPayload?: RemoveClientTeamMemberPayloadResolvers<ContextType>;
+  SendMessagePayload?: SendMessagePayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  TypingIndicator?: TypingIndicatorResolvers<ContextType>;
   UpdateClientPayload?: UpdateClientPayloadResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 }>;
 

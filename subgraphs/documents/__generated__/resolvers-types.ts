@@ -6,6 +6,7 @@ import type { Connection, Edge } from '../../shared/relay.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -68,6 +69,21 @@ export type DocumentEdge = {
   cursor: Scalars['String']['output'];
   /** The document. */
   node: Document;
+};
+
+/** A message in a client thread (owned by the crm subgraph); documents contributes its attachments. */
+export type Message = {
+  __typename?: 'Message';
+  /** Ids of the documents attached to the message (from crm). */
+  attachmentIds: Array<Scalars['ID']['output']>;
+  /**
+   * The attached documents, in the order they were attached. Only documents of the viewer's firm that
+   * the viewer may see are listed: an id that names no such document (another firm's, or one since
+   * removed) is left out rather than failing the message.
+   */
+  attachments: Array<Document>;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
 };
 
 /** Relay pagination state of a connection. */
@@ -177,6 +193,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   Client: Client;
   Document: Document;
+  Message: Message;
 }>;
 
 /** Mapping of federation reference types */
@@ -187,6 +204,11 @@ export type FederationReferenceTypes = ResolversObject<{
   Document:
     ( { __typename: 'Document' }
     & GraphQLRecursivePick<FederationTypes['Document'], {"id":true}> );
+  Message:
+    ( { __typename: 'Message' }
+    & GraphQLRecursivePick<FederationTypes['Message'], {"id":true}>
+    & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Message'], {"attachmentIds":true}> ) );
 }>;
 
 
@@ -201,6 +223,7 @@ export type ResolversTypes = ResolversObject<{
   Document: ResolverTypeWrapper<DocumentRow>;
   DocumentConnection: ResolverTypeWrapper<Connection<DocumentRow>>;
   DocumentEdge: ResolverTypeWrapper<Edge<DocumentRow>>;
+  Message: ResolverTypeWrapper<Omit<Message, 'attachments'> & { attachments: Array<ResolversTypes['Document']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -216,6 +239,7 @@ export type ResolversParentTypes = ResolversObject<{
   Document: DocumentRow;
   DocumentConnection: Connection<DocumentRow>;
   DocumentEdge: Edge<DocumentRow>;
+  Message: Omit<Message, 'attachments'> & { attachments: Array<ResolversParentTypes['Document']> } | FederationReferenceTypes['Message'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
@@ -252,6 +276,12 @@ export type DocumentEdgeResolvers<ContextType = DocumentsContext, ParentType ext
   node?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
 }>;
 
+export type MessageResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message'], FederationReferenceType extends FederationReferenceTypes['Message'] = FederationReferenceTypes['Message']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Message']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  attachments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -269,6 +299,7 @@ export type Resolvers<ContextType = DocumentsContext> = ResolversObject<{
   Document?: DocumentResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
+  Message?: MessageResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 }>;

@@ -1,0 +1,178 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from './logger.ts';
+
+/** Every topic the event bus carries. */
+export const BUS_TOPICS = ['message.added', 'message.updated', 'thread.updated', 'typing', 'presence.changed'] as const;
+
+/**
+ * What happened. Payloads carry ids only, never message text (design brief §6, "observability
+ * without content"; a NOTIFY payload is also limited to 8000 bytes):
+ * - `message.added`, `message.updated`: `{ threadId, clientId, messageId }`; an edit and a
+ *   deletion (tombstone) are both `message.updated`;
+ * - `thread.updated`: `{ threadId, clientId }`, after anything that changes a thread's last
+ *   message or a participant's unread count (a message sent, edited or deleted, a thread read);
+ * - `typing`: `{ threadId, clientId, participantKind: 'STAFF' | 'PORTAL', participantId }`, where
+ *   `participantId` is the user's or portal user's id; ephemeral, never stored;
+ * - `presence.changed`: `{ clientId, participantKind: 'STAFF' | 'PORTAL', participantId, online }`;
+ *   ephemeral, never stored.
+ */
+export type BusTopic = (typeof BUS_TOPICS)[number];
+
+/** One payload value: ids, kinds and flags only. */
+export type BusValue = string | number | boolean | null;
+
+/**
+ * One event on the bus. `id` is unique per event (UUIDv7; an outbox event keeps its row's id when
+ * the dispatcher publishes it again after a crash), so consumers dedupe by it. `firmId` is the
+ * tenant the event belongs to; a consumer delivers it only to subscribers acting in that firm.
+ */
+export interface BusEvent {
+  id: string;
+  firmId: string;
+  topic: BusTopic;
+  payload: Record<string, BusValue>;
+}
+
+/**
+ * Publish/subscribe between processes: every process that subscribes receives every event that
+ * any process publishes, its own included. Delivery is at most once per publish (a subscriber that
+ * is disconnected at the time misses it), which is why messages themselves are read back through
+ * GraphQL (`thread.messages(last, before)`) and the bus carries only ids.
+ */
+export interface EventBus {
+  /**
+   * Sends `event` to every subscriber of every process.
+   * @throws Error when the event is not a valid `BusEvent` or its JSON exceeds `MAX_EVENT_BYTES`.
+   */
+  publish(event: BusEvent): Promise<void>;
+  /**
+   * Calls `handler` for every event from every process, once per publish, from the moment the
+   * returned promise resolves. A handler's exception is logged and does not stop delivery.
+   * @returns a function that removes `handler`.
+   */
+  subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  /** Stops receiving and closes the bus's own connections (never the database pool it was given). */
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL channel and the Redis channel the bus uses. */
+export const BUS_CHANNEL = 'firmgraph_events';
+
+/** Largest event, as UTF-8 JSON: PostgreSQL's NOTIFY payload limit is 8000 bytes, less some headroom. */
+export const MAX_EVENT_BYTES = 7900;
+
+const EventSchema = z.object({
+  id: z.uuid(),
+  firmId: z.uuid(),
+  topic: z.enum(BUS_TOPICS),
+  payload: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+
+/**
+ * Validates and serializes an event.
+ * @throws Error naming the problem (never the payload's values) when invalid or larger than `MAX_EVENT_BYTES`.
+ */
+function encode(event: BusEvent): string {
+  const parsed = EventSchema.safeParse(event);
+  if (!parsed.success) throw new Error(`Invalid bus event: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+  const json = JSON.stringify(parsed.data);
+  if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new Error(`Bus event ${event.topic} is over ${MAX_EVENT_BYTES} bytes`);
+  return json;
+}
+
+/**
+ * Connects the event bus: Redis pub/sub on `redisUrl` when given (scale-out, design brief §6),
+ * otherwise PostgreSQL LISTEN/NOTIFY through `database`'s postgres.js client, which holds one
+ * dedicated listening connection outside the pool and sends NOTIFY through the pool.
+ *
+ * Connections open lazily: a process that only publishes on PostgreSQL never listens.
+ * Received messages that are not valid events (e.g. someone else publishing on the channel) are
+ * dropped with a warning.
+ */
+export function connectEventBus(options: { database: Database; redisUrl?: string | null; log: Logger }): EventBus {
+  const log = options.log.child({ component: 'event-bus' });
+  const handlers = new Set<(event: BusEvent) => void>();
+  const deliver = (raw: string) => {
+    let parsed: z.infer<typeof EventSchema>;
+    try {
+      parsed = EventSchema.parse(JSON.parse(raw));
+    } catch {
+      log.warn('dropped a malformed bus message');
+      return;
+    }
+    for (const handler of handlers) {
+      try {
+        handler(parsed);
+      } catch (error) {
+        log.error({ err: { message: (error as Error).message }, topic: parsed.topic, eventId: parsed.id }, 'bus event handler failed');
+      }
+    }
+  };
+  const transport = options.redisUrl ? redisTransport(options.redisUrl, deliver, log) : postgresTransport(options.database, deliver);
+  let listening: Promise<void> | null = null;
+
+  return {
+    publish: (event) => transport.send(encode(event)),
+    subscribe: async (handler) => {
+      handlers.add(handler);
+      listening ??= transport.listen().catch((error: unknown) => {
+        listening = null;
+        throw error;
+      });
+      await listening;
+      return async () => {
+        handlers.delete(handler);
+      };
+    },
+    close: async () => {
+      handlers.clear();
+      await transport.close();
+    },
+  };
+}
+
+interface Transport {
+  send(json: string): Promise<void>;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function postgresTransport(database: Database, deliver: (raw: string) => void): Transport {
+  let unlisten: (() => Promise<void>) | null = null;
+  return {
+    send: async (json) => {
+      await database.sql.notify(BUS_CHANNEL, json);
+    },
+    listen: async () => {
+      const request = await database.sql.listen(BUS_CHANNEL, deliver);
+      unlisten = () => request.unlisten();
+    },
+    close: async () => {
+      await unlisten?.();
+    },
+  };
+}
+
+function redisTransport(url: string, deliver: (raw: string) => void, log: Logger): Transport {
+  // A Redis connection in subscriber mode cannot publish, so publishing and listening use one each.
+  const options = { lazyConnect: true, maxRetriesPerRequest: 3 };
+  const publisher = new Redis(url, options);
+  const subscriber = new Redis(url, options);
+  for (const connection of [publisher, subscriber]) {
+    connection.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis connection error'));
+  }
+  subscriber.on('message', (_channel: string, message: string) => deliver(message));
+  return {
+    send: async (json) => {
+      await publisher.publish(BUS_CHANNEL, json);
+    },
+    listen: async () => {
+      await subscriber.subscribe(BUS_CHANNEL);
+    },
+    close: async () => {
+      await Promise.all([publisher, subscriber].map((connection) => (connection.status === 'wait' ? connection.disconnect() : connection.quit().then(() => undefined))));
+    },
+  };
+}
