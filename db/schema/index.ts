@@ -7,5 +7,6 @@ export * from './audit.ts';
 export * from './portal.ts';
 export * from './crm.ts';
 export * from './contacts.ts';
+export * from './messaging.ts';
 export * from './billing.ts';
 export * from './documents.ts';

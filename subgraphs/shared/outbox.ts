@@ -1,0 +1,121 @@
+import { sql } from 'drizzle-orm';
+import type { Database, Tx } from '../../db/client.ts';
+import { outboxEvents } from '../../db/schema/messaging.ts';
+import type { BusEvent, BusTopic, BusValue, EventBus } from './event-bus.ts';
+import { newId } from './ids.ts';
+import type { Logger } from './logger.ts';
+
+/** The PostgreSQL channel a committed outbox row wakes the dispatcher on (no payload). */
+export const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
+
+/**
+ * Writes one event to the crm outbox inside the caller's transaction (design brief §1, transactional
+ * outbox): it commits or rolls back with the change it describes, and the dispatcher publishes it
+ * after commit. Also queues a NOTIFY on `OUTBOX_WAKE_CHANNEL`, which PostgreSQL delivers only at
+ * commit, so the dispatcher wakes at once instead of at its next poll.
+ *
+ * @param tx a `withTenant` transaction acting for `event.firmId` (RLS refuses any other firm).
+ * @param event the topic and its id-only payload (see `BusTopic` for each topic's payload).
+ * @returns the event's id, which the bus event keeps, so consumers can dedupe a re-publication.
+ */
+export async function enqueueEvent(tx: Tx, event: { firmId: string; topic: BusTopic; payload: Record<string, BusValue> }): Promise<string> {
+  const id = newId();
+  await tx.insert(outboxEvents).values({ firmId: event.firmId, id, topic: event.topic, payload: event.payload });
+  await tx.execute(sql`select pg_notify(${OUTBOX_WAKE_CHANNEL}, '')`);
+  return id;
+}
+
+/** A running dispatcher. */
+export interface OutboxDispatcher {
+  /** Publishes whatever is pending now, then resolves (tests, and the loop itself). */
+  flush(): Promise<void>;
+  /** Stops polling and listening; an in-flight batch finishes first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the crm outbox dispatcher: it claims unpublished events of every firm, publishes each to
+ * `eventBus` in commit order, and marks them published, all in one transaction per batch.
+ *
+ * Delivery is at least once, and nothing is lost:
+ * - a process that dies between a change's commit and the publication leaves the row unpublished,
+ *   and the next dispatcher (this process restarted, or another replica) publishes it;
+ * - a process that dies after publishing but before its batch commits leaves the rows unpublished
+ *   too, so they are published again with the same event ids; consumers dedupe by id.
+ *
+ * Reading every firm's rows: the tenant policy forbids that to the app role, so the batch goes
+ * through `crm.claim_outbox_events` and `crm.mark_outbox_events_published` (migration 0017),
+ * SECURITY DEFINER functions that act as the owner on the outbox alone and return only ids, topics
+ * and id-only payloads. The claim locks rows `FOR UPDATE SKIP LOCKED`, so replicas' dispatchers
+ * share the work without publishing one event twice while both are alive.
+ *
+ * It wakes on `OUTBOX_WAKE_CHANNEL` (see `enqueueEvent`) and also polls every `pollIntervalMs`
+ * (default 1000 ms), which covers missed notifications and rows left by a crashed process.
+ * A failed batch is logged (event ids and topics only) and retried at the next wake or poll.
+ *
+ * @param batchSize events per transaction, 1-1000 (default 100).
+ */
+export async function startOutboxDispatcher(options: {
+  database: Database;
+  eventBus: EventBus;
+  log: Logger;
+  pollIntervalMs?: number;
+  batchSize?: number;
+}): Promise<OutboxDispatcher> {
+  const { database, eventBus } = options;
+  const log = options.log.child({ component: 'outbox-dispatcher' });
+  const batchSize = options.batchSize ?? 100;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  /** One batch; true when it was full, so more may be waiting. */
+  const publishBatch = async (): Promise<boolean> =>
+    database.sql.begin(async (tx) => {
+      const rows = await tx<{ firm_id: string; id: string; topic: BusEvent['topic']; payload: BusEvent['payload'] }[]>`
+        select firm_id, id, topic, payload from crm.claim_outbox_events(${batchSize})`;
+      for (const row of rows) {
+        await eventBus.publish({ id: row.id, firmId: row.firm_id, topic: row.topic, payload: row.payload });
+      }
+      if (rows.length > 0) {
+        await tx`select crm.mark_outbox_events_published(${rows.map((row) => row.firm_id)}::uuid[], ${rows.map((row) => row.id)}::uuid[])`;
+      }
+      return rows.length === batchSize;
+    });
+
+  // One drain at a time; a wake-up during a drain runs one more after it.
+  const flush = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          while (!stopped && (await publishBatch()));
+        } while (again && !stopped);
+      } catch (error) {
+        log.error({ err: { message: (error as Error).message } }, 'outbox batch failed; retrying at the next poll');
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+
+  const listener = await database.sql.listen(OUTBOX_WAKE_CHANNEL, () => void flush(), () => void flush());
+  const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
+  timer.unref();
+  await flush();
+
+  return {
+    flush,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await listener.unlisten();
+      await running;
+    },
+  };
+}
