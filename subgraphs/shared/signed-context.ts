@@ -96,24 +96,76 @@ export async function signContext(identity: RequestIdentity, key: Uint8Array): P
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${CONTEXT_TTL_SECONDS}s`)
-    .sign(key);
+    .sign(await keyStateOf(key).cryptoKey);
+}
+
+/** Verified contexts remembered per key, at most this many (least recently used dropped first). */
+const VERIFIED_CONTEXT_CACHE_SIZE = 10_000;
+
+/** A key's WebCrypto form, imported once, and the contexts already verified with it. */
+interface KeyState {
+  cryptoKey: Promise<CryptoKey>;
+  verified: Map<string, { identity: RequestIdentity; expiresAtMs: number }>;
+}
+
+const keyStates = new WeakMap<Uint8Array, KeyState>();
+
+/**
+ * The state of one key, by identity of its bytes: each process makes its key once (`hmacKey` at
+ * start-up) and passes the same array on every call, so the WebCrypto import happens once, not
+ * per request (it was ~3% of subgraph CPU, docs/benchmarks.md).
+ */
+function keyStateOf(key: Uint8Array): KeyState {
+  let state = keyStates.get(key);
+  if (!state) {
+    const cryptoKey = crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keyStates.set(key, (state = { cryptoKey, verified: new Map() }));
+  }
+  return state;
 }
 
 /**
  * Verifies a signed context: HS256 only, issuer, audience, expiry and claim shape.
+ *
+ * A context that verified is remembered by its exact token string until its `exp` (an LRU of
+ * `VERIFIED_CONTEXT_CACHE_SIZE` per key), so the several subgraph fetches of one operation,
+ * which carry the same token, verify it once. Only tokens that passed every check are kept; a
+ * different string (forged, re-signed or altered) is always verified in full. The identity
+ * returned is frozen because it may be shared by those fetches.
  * @returns the identity, or null when the token is missing, forged, expired or malformed.
  */
 export async function verifyContext(token: string | undefined, key: Uint8Array): Promise<RequestIdentity | null> {
   if (!token) return null;
+  const state = keyStateOf(key);
+  const cached = state.verified.get(token);
+  if (cached) {
+    state.verified.delete(token);
+    if (Date.now() < cached.expiresAtMs) {
+      state.verified.set(token, cached);
+      return cached.identity;
+    }
+  }
   try {
-    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+    const { payload } = await jwtVerify(token, await state.cryptoKey, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
     const claims = ClaimsSchema.safeParse(payload);
-    if (!claims.success) return null;
+    if (!claims.success || payload.exp === undefined) return null;
     const { act, rid, ip, ua } = claims.data;
-    return { actor: act, requestId: rid, origin: { ip, userAgent: ua } };
+    const identity = deepFreeze<RequestIdentity>({ actor: act, requestId: rid, origin: { ip, userAgent: ua } });
+    state.verified.set(token, { identity, expiresAtMs: payload.exp * 1000 });
+    if (state.verified.size > VERIFIED_CONTEXT_CACHE_SIZE) state.verified.delete(state.verified.keys().next().value!);
+    return identity;
   } catch {
     return null;
   }
+}
+
+/** Freezes a plain JSON-shaped value and everything inside it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The HS256 key bytes of a configured secret string (UTF-8). */
