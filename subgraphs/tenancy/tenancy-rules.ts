@@ -6,13 +6,15 @@ import type { TenancyContext } from './tenancy-context.ts';
 
 // A caller who was anonymous at the start of the request (sign-up, log-in, invitation, refresh)
 // may read the one user and firm that request just signed them in as, and nothing else.
-const isUserJustSignedIn = rule('isUserJustSignedIn', { cache: 'strict' })(
+// Each rule reads one id of its parent, so that id is its per-request cache key: `cache: 'strict'`
+// hashed the whole parent object (object-hash) on every field (docs/benchmarks.md).
+const isUserJustSignedIn = rule('isUserJustSignedIn', { cache: (parent: { id: string }) => parent.id })(
   (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.id,
 );
-const isMembershipJustSignedIn = rule('isMembershipJustSignedIn', { cache: 'strict' })(
+const isMembershipJustSignedIn = rule('isMembershipJustSignedIn', { cache: (parent: { userId: string }) => parent.userId })(
   (parent: { userId: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.userId,
 );
-const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: 'strict' })(
+const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: (parent: { id: string }) => parent.id })(
   (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.firmId === parent.id,
 );
 
