@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { z } from 'zod';
 import DataLoader from 'dataloader';
@@ -20,49 +20,53 @@ export interface ChildPage<T> {
  * statement, with each parent's total count, so nested connections cost the same for 2 parents as
  * for 20. Forward pages only (`first`/`after`); `page.cursor` is `[createdAtIso, id]`.
  *
- * @returns a map from parent id to its page; parents without children are absent.
+ * Each parent's page is its own `LATERAL … LIMIT limit + 1`, read backwards along the
+ * `(firm_id, <parent>, created_at, id)` index, so a parent with thousands of children costs
+ * `limit + 1` rows; its total is a separate `count(*)` (an index-only scan on that index).
+ *
+ * @returns a map from parent id to its page; parents without children have no rows and total 0.
  */
 export async function childPagesByParent<T>(
   tx: Tx,
   options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[]; page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>> },
 ): Promise<Map<string, ChildPage<T>>> {
   const { table, parentColumn, firmId, parentIds, page } = options;
-  const order = sql`${table.createdAt} desc, ${table.id} desc`;
-  const inPage: SQL = page.cursor
-    ? sql`(${table.createdAt}, ${table.id}) < (${page.cursor[0]}::timestamptz, ${page.cursor[1]}::uuid)`
-    : sql`true`;
-  const scoped = tx
-    .select({
-      ...getTableColumns(table),
-      parentKey: sql<string>`${parentColumn}`.as('__parent'),
-      total: sql<number>`count(*) over (partition by ${parentColumn})`.mapWith(Number).as('__total'),
-      rank: sql<number>`row_number() over (partition by ${parentColumn} order by ${order})`.mapWith(Number).as('__rank'),
-      inPage: sql<boolean>`${inPage}`.as('__in_page'),
-      position: sql<number>`count(*) filter (where ${inPage}) over (partition by ${parentColumn} order by ${order} rows unbounded preceding)`
-        .mapWith(Number)
-        .as('__position'),
-    })
+  const parentId = sql<string>`parent.id`;
+  const ofParent = and(eq(table.firmId, firmId), eq(parentColumn, parentId));
+  const pageRows = tx
+    .select(getTableColumns(table))
     .from(table)
-    .where(and(eq(table.firmId, firmId), inArray(parentColumn, [...parentIds])))
-    .as('scoped');
-  // Keep the page rows, plus each parent's first row so that a parent with an empty page still reports its total.
+    .where(
+      page.cursor
+        ? and(ofParent, sql`(${table.createdAt}, ${table.id}) < (${page.cursor[0]}::timestamptz, ${page.cursor[1]}::uuid)`)
+        : ofParent,
+    )
+    .orderBy(desc(table.createdAt), desc(table.id))
+    .limit(page.limit + 1)
+    .as('page_rows');
+  const counted = tx
+    .select({ total: sql<number>`count(*)::int`.as('__total') })
+    .from(table)
+    .where(ofParent)
+    .as('counted');
+  const pageColumns = pageRows as unknown as Record<string, PgColumn>;
   const rows = await tx
-    .select()
-    .from(scoped)
-    .where(sql`(${scoped.inPage} and ${scoped.position} <= ${page.limit + 1}) or ${scoped.rank} = 1`)
-    .orderBy(scoped.parentKey, scoped.rank);
+    .select({
+      parentKey: parentId,
+      total: counted.total,
+      row: Object.fromEntries(Object.keys(getTableColumns(table)).map((name) => [name, pageColumns[name]!])),
+    })
+    .from(sql`unnest(array[${sql.join(parentIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]) as parent(id)`)
+    .crossJoinLateral(counted)
+    .leftJoinLateral(pageRows, sql`true`)
+    .orderBy(parentId, desc(pageColumns.createdAt!), desc(pageColumns.id!));
 
   const pages = new Map<string, ChildPage<T>>();
-  for (const { parentKey, total, rank: _rank, inPage: keep, position, ...row } of rows as Array<Record<string, unknown> & {
-    parentKey: string;
-    total: number;
-    rank: number;
-    inPage: boolean;
-    position: number;
-  }>) {
+  for (const { parentKey, total, row } of rows) {
     let entry = pages.get(parentKey);
     if (!entry) pages.set(parentKey, (entry = { rows: [], total }));
-    if (keep && position <= page.limit + 1) entry.rows.push(row as T);
+    // A parent without rows on this page comes back once, with `row` null (the left join).
+    if (row) entry.rows.push(row as T);
   }
   return pages;
 }
