@@ -28,6 +28,10 @@ export const invoices = billing.table(
     primaryKey({ columns: [t.firmId, t.id] }),
     unique('invoices_firm_number_key').on(t.firmId, t.number),
     index('invoices_firm_client_created_idx').on(t.firmId, t.clientId, t.createdAt, t.id),
+    // Client balances sum only OPEN invoices: an index-only scan over those, whatever the history.
+    index('invoices_firm_client_open_idx')
+      .on(t.firmId, t.clientId, t.currency, t.totalMinor, t.amountPaidMinor)
+      .where(sql`${t.status} = 'OPEN'`),
     check('invoices_amounts_valid', sql`${t.totalMinor} >= 0 and ${t.amountPaidMinor} between 0 and ${t.totalMinor}`),
     check('invoices_currency_iso4217', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('invoices_issued_numbered', sql`(${t.status} = 'DRAFT') = (${t.number} is null)`),
