@@ -4,9 +4,10 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../subgraphs/shared/config.ts';
+import { connectEventBus } from '../subgraphs/shared/event-bus.ts';
 import { PUBLIC_ERROR_CODES } from '../subgraphs/shared/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
@@ -18,6 +19,7 @@ import { SUPERGRAPH_PATH } from './compose.ts';
 import { deadlineFetch, operationTimeoutPlugin, startDeadline, withDeadline, type OperationDeadline } from './limits/operation-timeout.ts';
 import { queryLimits } from './limits/query-limits.ts';
 import { rateLimitPlugin, schedulePruning } from './limits/rate-limit.ts';
+import { attachSubscriptionServer } from './subscriptions/subscription-server.ts';
 
 /** Per-operation context of the gateway. */
 export interface GatewayContext {
@@ -28,6 +30,8 @@ export interface GatewayContext {
   signedContext: string;
   /** When the operation's subgraph fetches are aborted (`OPERATION_TIMEOUT_MS` after authentication starts). */
   deadline: OperationDeadline;
+  /** Set when the gateway resolves a subscription event for a subscriber: the subscription paid its cost when it started. */
+  eventDelivery?: true;
 }
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
@@ -80,6 +84,10 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
  * requests. In production (`NODE_ENV=production`) introspection, field suggestions, stack traces
  * and the Sandbox page are off; in development they are on.
  *
+ * Subscriptions: a `graphql-ws` server on the same `/graphql` path (gateway/subscriptions/), fed
+ * by the event bus (`REDIS_URL`, else PostgreSQL LISTEN/NOTIFY on `database`); shutdown closes
+ * its sockets with 1001 before Apollo drains HTTP.
+ *
  * @param options.subgraphUrls overrides the configured subgraph URLs (tests use free ports).
  */
 export async function startGateway(options: {
@@ -104,6 +112,18 @@ export async function startGateway(options: {
     buildService: ({ name }) => new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: deadlineFetch }),
     logger: log,
   });
+  let apiSchema: GraphQLSchema | null = null;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
+  const bus = connectEventBus({ database, redisUrl: config.redisUrl, log });
+  let apollo: ApolloServer<GatewayContext> | null = null;
+  let subscriptions: Awaited<ReturnType<typeof attachSubscriptionServer>> | null = null;
+  const rateLimits = rateLimitPlugin<GatewayContext>({
+    database,
+    limits: config.rateLimits,
+    callerOf: (context) => ({ actor: context.actor, ip: context.origin.ip }),
+  });
 
   const server = await serveGraphQL<GatewayContext>({
     host: config.host,
@@ -111,9 +131,12 @@ export async function startGateway(options: {
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     log,
-    onStop: async () => stopPruning(),
+    onStop: async () => {
+      stopPruning();
+      await bus.close();
+    },
     build: (drain: ApolloServerPlugin<GatewayContext>) =>
-      new ApolloServer<GatewayContext>({
+      (apollo = new ApolloServer<GatewayContext>({
         gateway,
         // runService owns SIGINT/SIGTERM: it drains every server, closes pools, then stops the database.
         stopOnTerminationSignals: false,
@@ -130,18 +153,16 @@ export async function startGateway(options: {
         parseOptions: limits.parseOptions,
         validationOptions: limits.validationOptions,
         plugins: [
+          // Before HTTP drains: WebSocket clients are told the gateway is going away (1001).
+          { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
           drain,
           observabilityPlugin<GatewayContext>(log, (context) => context.requestId),
           limits.plugin,
-          rateLimitPlugin<GatewayContext>({
-            database,
-            limits: config.rateLimits,
-            callerOf: (context) => ({ actor: context.actor, ip: context.origin.ip }),
-          }),
+          { requestDidStart: async (request) => (request.contextValue.eventDelivery ? undefined : rateLimits.requestDidStart!(request)) },
           operationTimeoutPlugin<GatewayContext>((context) => context.deadline),
           ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
         ],
-      }),
+      })),
     context: async ({ req }: { req: Request }) => {
       const offered = req.headers['x-request-id'];
       const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
@@ -160,6 +181,30 @@ export async function startGateway(options: {
       );
       return checks;
     },
+  });
+  subscriptions = await attachSubscriptionServer({
+    httpServer: server.httpServer,
+    schema: () => apiSchema!,
+    checkDocument: limits.checkDocument,
+    authenticate: (authorization, origin) => authenticate(authorization, { database, jwtKey, request: { requestId: randomUUID(), origin, body: undefined } }),
+    executeAs: async (actor, origin, query, variables): Promise<FormattedExecutionResult> => {
+      const requestId = randomUUID();
+      const contextValue: GatewayContext = {
+        actor,
+        requestId,
+        origin,
+        deadline: startDeadline(config.operationTimeoutMs),
+        signedContext: await signContext({ actor, requestId, origin }, contextSigningKey),
+        eventDelivery: true,
+      };
+      const response = await apollo!.executeOperation({ query, variables }, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('Unexpected incremental response');
+      return response.body.singleResult;
+    },
+    bus,
+    database,
+    config,
+    log,
   });
   log.info({ url: `${server.url}/graphql` }, 'gateway listening');
   return server;

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 
 /** Deepest field nesting an operation may have (fragments flattened; introspection's `__schema` exempt). */
 export const MAX_DEPTH = 10;
@@ -20,6 +20,9 @@ const MESSAGES = {
   directives: 'The query uses too many directives.',
   tokens: 'The query document is too large.',
 } as const;
+
+/** graphql-js's parse error at the token limit; its message states the limit: "Document contains more that N tokens". */
+const TOKEN_LIMIT_ERROR = /^Syntax Error: Document contains more th\w+ \d+ tokens/;
 
 /** graphql-js's suggestion at the end of a message: ` Did you mean "name"?`, `… the enum value "ACTIVE"?`. */
 const SUGGESTION = / ?Did you mean .+?\?$/s;
@@ -49,6 +52,11 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
   parseOptions: { maxTokens: number };
   validationOptions: { maxErrors: number };
   plugin: ApolloServerPlugin<T>;
+  /**
+   * Parses and validates a document outside Apollo's request pipeline (the gateway's graphql-ws
+   * server), with the same limits and the same messages: `document` when it passes, else `errors`.
+   */
+  checkDocument(schema: GraphQLSchema, source: string): { document: DocumentNode; errors: [] } | { document: null; errors: readonly GraphQLError[] };
 } {
   const { validationRules } = new ApolloArmor({
     maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.depth)] },
@@ -59,7 +67,23 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  const hide = (error: GraphQLError) => {
+    if (options.hideSuggestions) error.message = error.message.replace(SUGGESTION, '');
+    return error;
+  };
   return {
+    checkDocument: (schema, source) => {
+      let document: DocumentNode;
+      try {
+        document = parse(source, { maxTokens: MAX_TOKENS });
+      } catch (error) {
+        const syntax = error as GraphQLError;
+        if (TOKEN_LIMIT_ERROR.test(syntax.message)) syntax.message = MESSAGES.tokens;
+        return { document: null, errors: [syntax] };
+      }
+      const errors = validate(schema, document, [...specifiedRules, ...validationRules], { maxErrors: MAX_VALIDATION_ERRORS });
+      return errors.length > 0 ? { document: null, errors: errors.map(hide) } : { document, errors: [] };
+    },
     validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },
     validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
@@ -68,8 +92,7 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
         return {
           async parsingDidStart() {
             return async (error) => {
-              // graphql-js's message states the limit: "Document contains more that N tokens".
-              if (error && /^Syntax Error: Document contains more th\w+ \d+ tokens/.test(error.message)) error.message = MESSAGES.tokens;
+              if (error && TOKEN_LIMIT_ERROR.test(error.message)) error.message = MESSAGES.tokens;
             };
           },
           async didEncounterErrors({ errors }) {

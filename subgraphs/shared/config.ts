@@ -49,6 +49,13 @@ const EnvSchema = z.object({
   RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: points.default(200),
   RATE_LIMIT_ANONYMOUS_RESTORE_RATE: points.default(5),
   OPERATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  WS_ALLOWED_ORIGINS: z
+    .string()
+    .regex(/^(https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)?$/, 'expected comma-separated origins such as https://app.example.com')
+    .default(''),
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  WS_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+  WS_SESSION_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'expected true, false, a hop count, or addresses, subnets and names (loopback, linklocal, uniquelocal), comma-separated')
@@ -89,6 +96,17 @@ export interface Config {
   rateLimits: Record<'caller' | 'firm' | 'anonymous', BucketLimit>;
   /** Milliseconds an operation may run at the gateway before its subgraph fetches are aborted. */
   operationTimeoutMs: number;
+  /** The gateway's graphql-ws server (gateway/subscriptions/subscription-server.ts). */
+  subscriptions: {
+    /** Browser origins (`scheme://host[:port]`) allowed to open the WebSocket; requests without `Origin` are not browsers'. */
+    allowedOrigins: string[];
+    /** Open WebSocket connections one user, API key, portal user or operator may hold on one gateway process. */
+    maxConnectionsPerUser: number;
+    /** Messages a connection may send per second (a token bucket holding one second's worth). */
+    messagesPerSecond: number;
+    /** Milliseconds between re-checks of a connection's session (besides one at token expiry and one per event). */
+    sessionCheckMs: number;
+  };
   /**
    * Express's `trust proxy` for the gateway: which proxies' `X-Forwarded-For` names the client
    * address (used for per-IP rate limits and the audit log). `false` trusts none.
@@ -178,6 +196,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anonymous: { size: e.RATE_LIMIT_ANONYMOUS_BUCKET_SIZE, restoreRate: e.RATE_LIMIT_ANONYMOUS_RESTORE_RATE },
     },
     operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
+    subscriptions: {
+      allowedOrigins: e.WS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
+      maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+      messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
+      sessionCheckMs: e.WS_SESSION_CHECK_MS,
+    },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
   };
 }

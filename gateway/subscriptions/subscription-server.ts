@@ -1,0 +1,518 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { CloseCode, makeServer } from 'graphql-ws';
+import { decodeJwt } from 'jose';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Database } from '../../db/client.ts';
+import type { Config } from '../../subgraphs/shared/config.ts';
+import type { BusEvent, EventBus } from '../../subgraphs/shared/event-bus.ts';
+import { newId } from '../../subgraphs/shared/ids.ts';
+import type { Logger } from '../../subgraphs/shared/logger.ts';
+import type { Actor, RequestOrigin } from '../../subgraphs/shared/signed-context.ts';
+import { operationCost } from '../limits/query-cost.ts';
+import { bucketsFor, spendPoints } from '../limits/rate-limit.ts';
+import { participantSelectionSupported, resolveEvent, SUBSCRIPTION_FIELDS, type QueryExecutor } from './event-execution.ts';
+
+/**
+ * Close codes of the gateway's WebSocket (README "Real-time messaging"). graphql-ws's own: 4400
+ * malformed message, 4401 subscribe before `connection_ack`, 4406 wrong subprotocol, 4408 no
+ * `connection_init` in time, 4409 duplicate subscription id, 4429 a second `connection_init`; ws's
+ * 1009 for a frame over `MAX_FRAME_BYTES`; 1001 when the gateway shuts down.
+ */
+export const CLOSE_CODES = {
+  /** No, a bad or an expired token at `connection_init`; later: the token expired or the session ended. Reconnect with a fresh token. */
+  unauthorized: CloseCode.Unauthorized,
+  /** The caller's identity changed (removed from the firm, roles or grants changed): reconnect to subscribe as who you are now. */
+  identityChanged: CloseCode.Forbidden,
+  /** More messages than the per-connection rate allows. */
+  tooManyMessages: 4430,
+  /** More open connections than one user (or API key, portal user, operator) may hold on this gateway. */
+  tooManyConnections: 4431,
+  goingAway: 1001,
+  frameTooLarge: 1009,
+} as const;
+
+/** Most live subscriptions one connection may hold; the next one gets an error. */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 10;
+/** Largest frame a client may send (ws `maxPayload`); a larger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Milliseconds a client has to send `connection_init` after the upgrade (4408 otherwise). */
+export const CONNECTION_INIT_TIMEOUT_MS = 10_000;
+/** Milliseconds a successful session check is reused for the events of every connection with the same token. */
+const SESSION_CHECK_REUSE_MS = 1000;
+/** Event ids remembered for deduplication (the outbox publishes at least once). */
+const DEDUPE_WINDOW = 10_000;
+
+/** What a connection knows about its caller. */
+interface Connection {
+  socket: WebSocket;
+  authorization: string;
+  actor: Exclude<Actor, { kind: 'ANONYMOUS' }>;
+  /** Who the caller is for authorization: two connections with the same key see the same data (no session id). */
+  identityKey: string;
+  /** Key of the per-user connection count. */
+  principal: string;
+  origin: RequestOrigin;
+  subscriptions: Map<string, LiveSubscription>;
+  /** Token bucket of incoming messages. */
+  allowance: number;
+  refilledAt: number;
+  timers: NodeJS.Timeout[];
+  closed: boolean;
+}
+
+/** One live subscription of one connection. */
+interface LiveSubscription {
+  connection: Connection;
+  /** `firmId|topic|scopeId`: the events it listens to. */
+  route: string;
+  /** Subscriptions with equal share keys get the same payload for the same event: one execution serves them all. */
+  shareKey: string;
+  document: DocumentNode;
+  variables: Record<string, unknown>;
+  /** The client the thread or client scope belongs to, for presence. */
+  clientId: string;
+  push(result: FormattedExecutionResult): void;
+}
+
+/** What `attachSubscriptionServer` needs from the gateway. */
+export interface SubscriptionServerOptions {
+  httpServer: Server;
+  /** The gateway's API schema (the same one HTTP operations run against), once loaded. */
+  schema: () => GraphQLSchema;
+  /** Parses and validates with the HTTP limits (`queryLimits(...).checkDocument`). */
+  checkDocument: (schema: GraphQLSchema, source: string) => { document: DocumentNode | null; errors: readonly GraphQLError[] };
+  /** The gateway's `authenticate`, bound to its database and key. @throws UNAUTHENTICATED */
+  authenticate: (authorization: string, origin: RequestOrigin) => Promise<Actor>;
+  /** Runs a query through the gateway's Apollo pipeline under `actor` (shield, services and RLS apply). */
+  executeAs: (actor: Actor, origin: RequestOrigin, query: string, variables: Record<string, unknown>) => Promise<FormattedExecutionResult>;
+  bus: EventBus;
+  database: Database;
+  config: Config;
+  log: Logger;
+}
+
+/**
+ * The gateway's `graphql-ws` server (design brief §1) on the gateway's HTTP server, path `/graphql`.
+ *
+ * - **Upgrade**: only on `/graphql`; a browser's `Origin` must be in `WS_ALLOWED_ORIGINS` (HTTP 403
+ *   otherwise). A request without `Origin` is not a browser's (browsers always send it) and is let
+ *   through: the token, not ambient cookies, authenticates, so there is nothing to forge cross-site.
+ * - **Authentication**: `connectionParams.authorization` (or `Authorization`), `Bearer <token>`, the
+ *   same credentials as HTTP through the same `authenticate`. Anonymous or failing: close 4401.
+ *   The session is checked again every `WS_SESSION_CHECK_MS`, at the token's `exp`, and before each
+ *   event is delivered (reusing a check for `SESSION_CHECK_REUSE_MS`); an ended session closes 4401,
+ *   a changed identity (e.g. membership removed) 4403.
+ * - **Operations**: subscriptions only; a query or mutation gets an error (send those over HTTP).
+ *   Each document is parsed and validated against the API schema with the HTTP limits, its cost is
+ *   spent from the caller's rate-limit buckets, and its thread or client must be visible to the
+ *   caller (`messageThread(id)` / `client(id)` non-null), else NOT_FOUND and no events.
+ * - **Events**: for each bus event of a subscription's firm and thread or client, the payload is
+ *   resolved through the supergraph under the subscriber's identity (`resolveEvent`). Subscriptions
+ *   whose identity (same user, API key or portal user, same firm, roles, scopes and clients),
+ *   document and variables are equal share one execution; results are never shared across identities.
+ * - **Presence**: a staff or portal user is online on a client while it holds a subscription on it
+ *   (or one of its threads) on this gateway; changes are published as `presence.changed`.
+ * - **Limits**: see `CLOSE_CODES`, `MAX_SUBSCRIPTIONS_PER_CONNECTION`, `MAX_FRAME_BYTES`,
+ *   `WS_MESSAGES_PER_SECOND`, `WS_MAX_CONNECTIONS_PER_USER` (per gateway process).
+ *
+ * @returns `close()`, which closes every socket with 1001 and stops listening to the bus.
+ */
+export async function attachSubscriptionServer(options: SubscriptionServerOptions): Promise<{ close(): Promise<void> }> {
+  const { config, bus, database } = options;
+  const log = options.log.child({ component: 'subscriptions' });
+  const limits = config.subscriptions;
+  const allowedOrigins = new Set(limits.allowedOrigins);
+  const connections = new Set<Connection>();
+  const perPrincipal = new Map<string, number>();
+  const routes = new Map<string, Set<LiveSubscription>>();
+  const presence = new Map<string, number>();
+  const recentEvents = new Set<string>();
+  const sessionChecks = new Map<string, { at: number; actor: Promise<Actor> }>();
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+    if (path !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  /** Authenticates `authorization`, reusing a check made in the last second for the same token. */
+  const checkSession = (authorization: string, origin: RequestOrigin): Promise<Actor> => {
+    const now = Date.now();
+    const reused = sessionChecks.get(authorization);
+    if (reused && now - reused.at < SESSION_CHECK_REUSE_MS) return reused.actor;
+    for (const [token, check] of sessionChecks) if (now - check.at >= SESSION_CHECK_REUSE_MS) sessionChecks.delete(token);
+    const actor = options.authenticate(authorization, origin);
+    sessionChecks.set(authorization, { at: now, actor });
+    return actor;
+  };
+
+  /** Re-checks a connection's session: true while it may go on; otherwise closes it (4401 or 4403). */
+  const stillValid = async (connection: Connection): Promise<boolean> => {
+    if (connection.closed) return false;
+    let actor: Actor;
+    try {
+      actor = await checkSession(connection.authorization, connection.origin);
+    } catch (error) {
+      if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
+      closeConnection(connection, CLOSE_CODES.unauthorized, 'Session ended or token expired');
+      return false;
+    }
+    if (actor.kind === 'ANONYMOUS' || identityKeyOf(actor) !== connection.identityKey) {
+      closeConnection(connection, CLOSE_CODES.identityChanged, 'Identity changed; reconnect');
+      return false;
+    }
+    return true;
+  };
+
+  const closeConnection = (connection: Connection, code: number, reason: string) => {
+    if (!connection.closed) connection.socket.close(code, reason);
+  };
+
+  const changePresence = (subscription: LiveSubscription, delta: 1 | -1) => {
+    const { actor } = subscription.connection;
+    if (actor.kind !== 'STAFF' && actor.kind !== 'PORTAL') return;
+    const participantKind = actor.kind;
+    const participantId = actor.kind === 'STAFF' ? actor.userId : actor.portalUserId;
+    const key = `${actor.firmId}|${subscription.clientId}|${participantKind}|${participantId}`;
+    const count = (presence.get(key) ?? 0) + delta;
+    if (count === 0) presence.delete(key);
+    else presence.set(key, count);
+    if ((delta === 1 && count === 1) || count === 0) {
+      const event: BusEvent = { id: newId(), firmId: actor.firmId!, topic: 'presence.changed', payload: { clientId: subscription.clientId, participantKind, participantId, online: count > 0 } };
+      bus.publish(event).catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'presence publish failed'));
+    }
+  };
+
+  const removeSubscription = (subscription: LiveSubscription) => {
+    const set = routes.get(subscription.route);
+    if (!set?.delete(subscription)) return;
+    if (set.size === 0) routes.delete(subscription.route);
+    changePresence(subscription, -1);
+  };
+
+  /** Delivers one bus event to every matching subscription: one execution per share key. */
+  const onEvent = async (event: BusEvent) => {
+    if (recentEvents.has(event.id)) return;
+    recentEvents.add(event.id);
+    if (recentEvents.size > DEDUPE_WINDOW) recentEvents.delete(recentEvents.values().next().value!);
+    const scope = event.topic === 'presence.changed' || event.topic === 'thread.updated' ? event.payload.clientId : event.payload.threadId;
+    const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
+    if (!subscriptions) return;
+    const groups = new Map<string, LiveSubscription[]>();
+    for (const subscription of subscriptions) {
+      const group = groups.get(subscription.shareKey);
+      if (group) group.push(subscription);
+      else groups.set(subscription.shareKey, [subscription]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const live: LiveSubscription[] = [];
+        for (const subscription of group) if (await stillValid(subscription.connection)) live.push(subscription);
+        const first = live[0];
+        if (!first) return;
+        const { actor, origin } = first.connection;
+        const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
+        const result = await resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run });
+        if (result) for (const subscription of live) subscription.push(result);
+      }),
+    ).catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
+  };
+  const unsubscribeBus = await bus.subscribe((event) => void onEvent(event));
+
+  /** Refuses a subscribe message with these errors (the socket stays open). */
+  const refuse = (message: string, code: string): GraphQLError[] => [new GraphQLError(message, { extensions: { code } })];
+
+  const server = makeServer<Record<string, unknown>, { connection?: Connection; socket: WebSocket; request: IncomingMessage }>({
+    connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+    onConnect: async (ctx) => {
+      const { socket, request } = ctx.extra;
+      const params = ctx.connectionParams ?? {};
+      const authorization = params.authorization ?? params.Authorization;
+      const origin: RequestOrigin = { ip: request.socket.remoteAddress ?? null, userAgent: request.headers['user-agent'] ?? null };
+      let actor: Actor = { kind: 'ANONYMOUS' };
+      if (typeof authorization === 'string' && authorization !== '') {
+        try {
+          actor = await options.authenticate(authorization, origin);
+        } catch (error) {
+          if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
+        }
+      }
+      if (actor.kind === 'ANONYMOUS' || typeof authorization !== 'string') {
+        socket.close(CLOSE_CODES.unauthorized, 'Unauthorized');
+        return false;
+      }
+      const principal = principalOf(actor);
+      if ((perPrincipal.get(principal) ?? 0) >= limits.maxConnectionsPerUser) {
+        socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');
+        return false;
+      }
+      if (socket.readyState !== socket.OPEN) return false;
+      perPrincipal.set(principal, (perPrincipal.get(principal) ?? 0) + 1);
+      const connection: Connection = {
+        socket,
+        authorization,
+        actor,
+        identityKey: identityKeyOf(actor),
+        principal,
+        origin,
+        subscriptions: new Map(),
+        allowance: limits.messagesPerSecond,
+        refilledAt: Date.now(),
+        timers: [],
+        closed: false,
+      };
+      (ctx.extra as { connection?: Connection }).connection = connection;
+      connections.add(connection);
+      const recheck = setInterval(() => void stillValid(connection).catch(() => {}), limits.sessionCheckMs);
+      connection.timers.push(recheck);
+      const expiresAt = tokenExpiry(authorization);
+      if (expiresAt !== null) {
+        const expiry = setTimeout(() => closeConnection(connection, CLOSE_CODES.unauthorized, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())));
+        connection.timers.push(expiry);
+      }
+      return true;
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      const connection = ctx.extra.connection!;
+      if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
+      }
+      const schema = options.schema();
+      const checked = options.checkDocument(schema, payload.query);
+      if (!checked.document) return checked.errors.map((e) => new GraphQLError(e.message, { extensions: { code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+      const document = checked.document;
+      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const operation = operations.find((o) => o.name?.value === payload.operationName) ?? (operations.length === 1 ? operations[0] : undefined);
+      if (!operation) return refuse('Send one operation, or name the one to run with `operationName`.', 'BAD_REQUEST');
+      if (operation.operation !== 'subscription') {
+        return refuse('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST /graphql.', 'BAD_REQUEST');
+      }
+      const rootField = operation.selectionSet.selections[0];
+      const spec = rootField?.kind === Kind.FIELD ? SUBSCRIPTION_FIELDS[rootField.name.value] : undefined;
+      if (!spec || rootField?.kind !== Kind.FIELD) return refuse('Select the subscription field directly, not through a fragment.', 'BAD_REQUEST');
+      if (operation.variableDefinitions?.some((d) => d.variable.name.value === 'eventEntityId')) {
+        return refuse('The variable name `$eventEntityId` is reserved; choose another.', 'BAD_REQUEST');
+      }
+      if ((spec.topic === 'typing' || spec.topic === 'presence.changed') && !participantSelectionSupported(document, rootField)) {
+        return refuse('Only `id` and `__typename` of `participant` can be selected in typing and presence events.', 'BAD_USER_INPUT');
+      }
+      const rawVariables = payload.variables ?? {};
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
+      if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+      const fieldDefinition = schema.getSubscriptionType()!.getFields()[rootField.name.value]!;
+      const scopeId = String(getArgumentValues(fieldDefinition, rootField, coerced.coerced)[spec.scope]);
+
+      // The same cost and buckets as HTTP: a subscription is charged once, when it starts.
+      const fragments = Object.fromEntries(
+        document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+      );
+      let cost: number;
+      try {
+        cost = operationCost({ schema, operation, fragments, variables: rawVariables });
+      } catch (error) {
+        return [error as GraphQLError];
+      }
+      const buckets = bucketsFor(connection.actor, connection.origin.ip, config.rateLimits);
+      if (cost > buckets[0]!.limit.size) return refuse('The query costs more than a single request may spend. Ask for fewer items or fields.', 'GRAPHQL_VALIDATION_FAILED');
+      const spending = await spendPoints(database, buckets, cost);
+      if (!spending.spent) return [new GraphQLError('Rate limit exceeded. Retry after the time given.', { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: spending.retryAfterSeconds } })];
+
+      // Authorization at subscribe: the thread or client must be visible to this caller (NOT_FOUND alike for foreign and missing ids).
+      const visibility =
+        spec.scope === 'threadId'
+          ? await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: messageThread(id: $id) { id client { id } } }', { id: scopeId })
+          : await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: client(id: $id) { id } }', { id: scopeId });
+      const entity = visibility.data?.entity as { id: string; client?: { id: string } } | null | undefined;
+      if (!entity) return refuse(spec.scope === 'threadId' ? 'Message thread not found.' : 'Client not found.', 'NOT_FOUND');
+      if (connection.closed || connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
+      }
+
+      const queue = eventQueue<ExecutionResult>();
+      const subscription: LiveSubscription = {
+        connection,
+        route: `${connection.actor.firmId}|${spec.topic}|${scopeId}`,
+        shareKey: `${connection.identityKey}\n${payload.query}\n${operation.name?.value ?? ''}\n${JSON.stringify(rawVariables)}`,
+        document: { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] },
+        variables: rawVariables,
+        clientId: entity.client?.id ?? entity.id,
+        push: (result) => queue.push(result as ExecutionResult),
+      };
+      connection.subscriptions.set(id, subscription);
+      const set = routes.get(subscription.route) ?? new Set();
+      set.add(subscription);
+      routes.set(subscription.route, set);
+      changePresence(subscription, 1);
+      queue.onEnd(() => {
+        connection.subscriptions.delete(id);
+        removeSubscription(subscription);
+      });
+      return { schema, document, variableValues: rawVariables, contextValue: { iterator: queue.iterator } } as ExecutionArgs;
+    },
+    subscribe: (args) => (args.contextValue as { iterator: AsyncIterableIterator<ExecutionResult> }).iterator,
+    execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket.')] }),
+  });
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    // ws reports protocol violations (e.g. a frame over maxPayload) here, then closes the socket itself (1009, 1002).
+    socket.on('error', (error: Error) => log.debug({ err: { message: error.message } }, 'websocket error'));
+    const extra: { connection?: Connection; socket: WebSocket; request: IncomingMessage } = { socket, request };
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handler) => {
+          socket.on('message', (data: Buffer) => {
+            const connection = extra.connection;
+            if (connection && !takeMessageAllowance(connection, limits.messagesPerSecond)) {
+              closeConnection(connection, CLOSE_CODES.tooManyMessages, 'Too many messages');
+              return;
+            }
+            handler(data.toString()).catch((error: unknown) => {
+              log.error({ err: { message: (error as Error).message } }, 'subscription message failed');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          });
+        },
+      },
+      extra,
+    );
+    socket.once('close', (code: number, reason: Buffer) => {
+      const connection = extra.connection;
+      if (connection) {
+        connection.closed = true;
+        for (const timer of connection.timers) clearTimeout(timer);
+        connections.delete(connection);
+        const left = (perPrincipal.get(connection.principal) ?? 1) - 1;
+        if (left === 0) perPrincipal.delete(connection.principal);
+        else perPrincipal.set(connection.principal, left);
+        for (const subscription of connection.subscriptions.values()) removeSubscription(subscription);
+        connection.subscriptions.clear();
+      }
+      void closed(code, reason.toString());
+    });
+  });
+
+  return {
+    close: async () => {
+      options.httpServer.off('upgrade', onUpgrade);
+      await unsubscribeBus();
+      for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'Server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** Spends one message from the connection's token bucket (`rate` a second, holding at most `rate`); false when empty. */
+function takeMessageAllowance(connection: Connection, rate: number): boolean {
+  const now = Date.now();
+  connection.allowance = Math.min(rate, connection.allowance + ((now - connection.refilledAt) / 1000) * rate);
+  connection.refilledAt = now;
+  if (connection.allowance < 1) return false;
+  connection.allowance -= 1;
+  return true;
+}
+
+/** The per-user connection count's key: the user, API key, portal user or operator. */
+function principalOf(actor: Exclude<Actor, { kind: 'ANONYMOUS' }>): string {
+  switch (actor.kind) {
+    case 'STAFF':
+      return `user:${actor.userId}`;
+    case 'API_KEY':
+      return `api_key:${actor.apiKeyId}`;
+    case 'OPERATOR':
+      return `operator:${actor.operatorId}`;
+    case 'PORTAL':
+      return `portal_user:${actor.portalUserId}`;
+  }
+}
+
+/** Everything of the actor that authorization reads (its session id aside), in a stable order. */
+function identityKeyOf(actor: Actor): string {
+  const { sessionId: _sessionId, ...rest } = actor as Actor & { sessionId?: string };
+  const sorted = Object.fromEntries(
+    Object.entries(rest)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => [key, Array.isArray(value) ? [...value].sort() : value]),
+  );
+  return JSON.stringify(sorted);
+}
+
+/** When a JWT bearer token expires (ms since epoch), or null for credentials without an expiry claim (API keys). */
+function tokenExpiry(authorization: string): number | null {
+  try {
+    const { exp } = decodeJwt(authorization.replace(/^Bearer /, ''));
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A push-based async iterator: `push` queues a value, `return()` (graphql-ws's `complete`) ends it and runs `onEnd`. */
+function eventQueue<T>(): { iterator: AsyncIterableIterator<T>; push(value: T): void; onEnd(fn: () => void): void } {
+  const values: T[] = [];
+  let waiting: ((result: IteratorResult<T>) => void) | null = null;
+  let done = false;
+  let end: (() => void) | null = null;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    end?.();
+    waiting?.({ value: undefined, done: true });
+    waiting = null;
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => {
+      if (values.length > 0) return Promise.resolve({ value: values.shift()!, done: false });
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return: () => {
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return {
+    iterator,
+    push: (value) => {
+      if (done) return;
+      if (waiting) {
+        waiting({ value, done: false });
+        waiting = null;
+      } else values.push(value);
+    },
+    onEnd: (fn) => (end = fn),
+  };
+}
