@@ -5,6 +5,11 @@ export type { Logger };
 /**
  * The process logger: pino JSON on stdout, or on `destination` when given (tests capture it).
  *
+ * Stdout is written asynchronously in chunks of at least 4 KiB (sonic-boom, `sync: false`): a
+ * synchronous write per line was the subgraphs' top CPU frame under load (docs/benchmarks.md).
+ * pino registers the stream with on-exit-leak-free, which calls `flushSync` on process `exit`, so
+ * lines logged just before `process.exit` (the SIGTERM path in scripts/run-service.ts) are kept.
+ *
  * Redaction is a second line of defence; the first is never logging bodies, variables, passwords,
  * tokens or message text at all (design brief §6, "observability without content").
  */
@@ -26,5 +31,5 @@ export function createLogger(level: string, name: string, destination?: Destinat
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
