@@ -26,6 +26,7 @@ import { parse } from 'graphql';
 import { connectDatabase, type Database } from '../../db/client.ts';
 import { readSubgraphSdl } from '../../gateway/compose.ts';
 import { loadConfig } from '../../subgraphs/shared/config.ts';
+import { connectEventBus } from '../../subgraphs/shared/event-bus.ts';
 import { unauthenticated } from '../../subgraphs/shared/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../../subgraphs/shared/http.ts';
 import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
@@ -61,6 +62,8 @@ async function startBareSubgraph(definition: SubgraphDefinition<unknown>, databa
   const key = hmacKey(config.contextSigningSecret);
   type Context = SubgraphContext<unknown>;
   const child: Logger = log.child({ subgraph: definition.name });
+  // Publishes only (typing), through the pool: a PostgreSQL bus opens no connection of its own for that.
+  const eventBus = connectEventBus({ database, redisUrl: config.redisUrl, log: child });
   return serveGraphQL<Context>({
     host: config.host,
     port,
@@ -79,7 +82,7 @@ async function startBareSubgraph(definition: SubgraphDefinition<unknown>, databa
       const identity = await verifyContext(typeof header === 'string' ? header : undefined, key);
       if (!identity) throw unauthenticated('A valid gateway-signed context is required', 401);
       const { actor, requestId, origin } = identity;
-      return { actor, requestId, origin, database, config, log: child, loaders: definition.createLoaders({ actor, database }) };
+      return { actor, requestId, origin, database, config, log: child, loaders: definition.createLoaders({ actor, database }), eventBus };
     },
     readiness: async () => ({ database: await databaseReady(database) }),
   });

@@ -9,6 +9,7 @@ import { readSubgraphSdl } from '../../gateway/compose.ts';
 import type { SubgraphName } from '../subgraph-names.ts';
 import { permissionDenialPlugin } from './audit.ts';
 import type { Config } from './config.ts';
+import { connectEventBus, type EventBus } from './event-bus.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from './http.ts';
 import type { Logger } from './logger.ts';
@@ -25,6 +26,8 @@ export interface SubgraphContext<TLoaders> {
   log: Logger;
   /** DataLoaders created for this request only; never shared across requests. */
   loaders: TLoaders;
+  /** The process's event bus, for ephemeral events (typing); durable events go through the outbox. */
+  eventBus: EventBus;
 }
 
 /** Everything that makes one subgraph: its resolvers, shield rules and loader factory. */
@@ -35,6 +38,20 @@ export interface SubgraphDefinition<TLoaders> {
   /** graphql-shield rule tree. Anything not named is denied (`fallbackRule: deny`). */
   rules: IRules;
   createLoaders(scope: { actor: Actor; database: Database }): TLoaders;
+  /** Background work the subgraph's process runs while serving (crm: the outbox dispatcher); resolves to its stop function. */
+  startBackground?(deps: { database: Database; eventBus: EventBus; log: Logger }): Promise<() => Promise<void>>;
+}
+
+/** Merges resolver maps type by type, so several modules can each add `Query`, `Mutation` and entity fields. */
+export function mergeResolverMaps(...maps: object[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) {
+      const existing = merged[type];
+      merged[type] = existing ? { ...(existing as object), ...(fields as object) } : fields;
+    }
+  }
+  return merged;
 }
 
 /** Dependencies a subgraph process is started with. */
@@ -44,6 +61,8 @@ export interface SubgraphDeps {
   log: Logger;
   /** Overrides the configured port; 0 picks a free one (tests). */
   port?: number;
+  /** The process's event bus; when omitted the subgraph connects its own (`REDIS_URL`, else PostgreSQL) and closes it on stop. */
+  eventBus?: EventBus;
 }
 
 /**
@@ -75,6 +94,9 @@ export async function startSubgraph<TLoaders>(
   const { config, database } = deps;
   const log = deps.log.child({ subgraph: definition.name });
   const schema = await buildShieldedSchema(definition);
+  const ownBus = deps.eventBus ? null : connectEventBus({ database, redisUrl: config.redisUrl, log });
+  const eventBus = deps.eventBus ?? ownBus!;
+  let stopBackground: (() => Promise<void>) | null = null;
   const key = hmacKey(config.contextSigningSecret);
   const development = config.nodeEnv !== 'production';
   type Context = SubgraphContext<TLoaders>;
@@ -112,10 +134,16 @@ export async function startSubgraph<TLoaders>(
         config,
         log,
         loaders: definition.createLoaders({ actor: identity.actor, database }),
+        eventBus,
       };
     },
     readiness: async () => ({ database: await databaseReady(database) }),
+    onStop: async () => {
+      await stopBackground?.();
+      await ownBus?.close();
+    },
   });
+  stopBackground = (await definition.startBackground?.({ database, eventBus, log })) ?? null;
   log.info({ url: `${server.url}/graphql` }, 'subgraph listening');
   return server;
 }
