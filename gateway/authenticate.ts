@@ -3,12 +3,15 @@ import { Kind, parse } from 'graphql';
 import type { Database } from '../db/client.ts';
 import { unauthenticated } from '../subgraphs/shared/errors.ts';
 import type { Actor, RequestOrigin } from '../subgraphs/shared/signed-context.ts';
+import { portalReach } from '../subgraphs/crm/contacts/contact-service.ts';
 import { resolveApiKeyActor } from '../subgraphs/tenancy/api-keys/api-key-service.ts';
 import { looksLikeApiKey, parseApiKey } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
 import { resolveOperatorActor } from '../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { isOperatorTokenShape, verifyOperatorToken } from '../subgraphs/tenancy/break-glass/operator-tokens.ts';
 import { resolveSessionActor } from '../subgraphs/tenancy/identity/identity-service.ts';
 import { verifyAccessToken } from '../subgraphs/tenancy/identity/tokens.ts';
+import { resolvePortalSession } from '../subgraphs/tenancy/portal/portal-service.ts';
+import { isPortalTokenShape, verifyPortalAccessToken } from '../subgraphs/tenancy/portal/portal-tokens.ts';
 
 /** The parts of the HTTP request authentication needs besides the header: for break-glass auditing. */
 export interface AuthenticationRequest {
@@ -25,6 +28,10 @@ export interface AuthenticationRequest {
  * - a JWT of type `fg-operator+jwt`: a platform operator's token. The operator session must be
  *   live; a token bound to a break-glass grant acts in that firm only while the grant is live,
  *   and each such request is recorded in the firm's audit log (`break_glass.access`).
+ * - a JWT of type `fg-portal+jwt`: a portal user's token. The portal session must be live and the
+ *   portal user unrevoked (tenancy); the clients it reaches are its grants narrowed by crm to those
+ *   its contact is linked to, plus a granted organization's clients (`portalReach`). The gateway
+ *   composes the two through each subgraph's own module, so neither reads the other's tables.
  * - any other JWT: a staff access token naming a live session.
  * No `Authorization` header is an anonymous caller; anything that fails is `UNAUTHENTICATED`
  * (HTTP 401). Tenant, roles and scopes come from the database, never from the client.
@@ -52,6 +59,14 @@ export async function authenticate(
     const operator = await resolveOperatorActor(deps.database, claims, { requestId, origin, operation: operationLabel(body) });
     if (!operator) throw unauthenticated('Session has ended', 401);
     return operator;
+  }
+  if (isPortalTokenShape(credential)) {
+    const claims = await verifyPortalAccessToken(credential, deps.jwtKey);
+    if (!claims) throw unauthenticated('Invalid or expired access token', 401);
+    const grant = await resolvePortalSession(deps.database, claims);
+    if (!grant) throw unauthenticated('Session has ended', 401);
+    const clientIds = await portalReach(deps.database, grant);
+    return { kind: 'PORTAL', portalUserId: grant.portalUserId, sessionId: grant.sessionId, firmId: grant.firmId, clientIds };
   }
   const claims = await verifyAccessToken(credential, deps.jwtKey);
   if (!claims) throw unauthenticated('Invalid or expired access token', 401);

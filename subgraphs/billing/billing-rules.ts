@@ -1,5 +1,13 @@
-import { allow, type IRules } from 'graphql-shield';
+import { allow, or, type IRules } from 'graphql-shield';
+import type { InvoiceRow } from '../../db/schema/billing.ts';
 import { allowedTo, isFirmMember } from '../shared/authz.ts';
+import { portalCanSee } from '../shared/portal.ts';
+import type { BillingClientReference } from './invoices/invoice-service.ts';
+
+// Portal-visible fields, named one by one: staff with `invoice:read`, or a portal session granted
+// the client. Any field not named here stays staff-only (FORBIDDEN to a portal session).
+const clientForPortal = or(allowedTo('invoice:read'), portalCanSee<BillingClientReference>('BillingClient', (client) => client.id));
+const invoiceForPortal = or(allowedTo('invoice:read'), portalCanSee<InvoiceRow>('Invoice', (invoice) => invoice.clientId));
 
 /** graphql-shield rules of the billing subgraph; every type not named here is denied. */
 export const billingRules: IRules = {
@@ -8,8 +16,24 @@ export const billingRules: IRules = {
     _entities: isFirmMember,
     _service: allow,
   },
-  Client: allowedTo('invoice:read'),
-  Invoice: allowedTo('invoice:read'),
+  Client: {
+    '*': allowedTo('invoice:read'),
+    id: clientForPortal,
+    balance: clientForPortal,
+    invoices: clientForPortal,
+  },
+  Invoice: {
+    '*': allowedTo('invoice:read'),
+    id: invoiceForPortal,
+    number: invoiceForPortal,
+    status: invoiceForPortal,
+    client: invoiceForPortal,
+    issueDate: invoiceForPortal,
+    dueDate: invoiceForPortal,
+    total: invoiceForPortal,
+    amountDue: invoiceForPortal,
+    createdAt: invoiceForPortal,
+  },
   InvoiceConnection: allow,
   InvoiceEdge: allow,
   Money: allow,

@@ -1,5 +1,11 @@
 import type { SubgraphContext } from '../shared/subgraph-server.ts';
 import type { ClientLoaders } from './clients/client-loaders.ts';
+import type { ContactLoaders } from './contacts/contact-loaders.ts';
+import type { MessageLoaders } from './messaging/message-loaders.ts';
+import type { OrganizationLoaders } from './organizations/organization-loaders.ts';
+
+/** Per-request loaders of the crm subgraph, one set per domain module. */
+export type CrmLoaders = ClientLoaders & ContactLoaders & OrganizationLoaders & MessageLoaders;
 
 /** Per-request context of the crm subgraph. */
-export type CrmContext = SubgraphContext<ClientLoaders>;
+export type CrmContext = SubgraphContext<CrmLoaders>;

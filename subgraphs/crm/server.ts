@@ -1,14 +1,30 @@
+import type { IRules } from 'graphql-shield';
 import { CurrencyCodeScalar } from '../shared/money.ts';
 import { DateTimeScalar } from '../shared/scalars.ts';
-import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
-import { createClientLoaders, type ClientLoaders } from './clients/client-loaders.ts';
+import { startOutboxDispatcher } from '../shared/outbox.ts';
+import { mergeResolverMaps, type SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { createClientLoaders } from './clients/client-loaders.ts';
 import { clientResolvers } from './clients/client-resolvers.ts';
+import { createContactLoaders } from './contacts/contact-loaders.ts';
+import { contactResolvers } from './contacts/contact-resolvers.ts';
+import type { CrmLoaders } from './crm-context.ts';
 import { crmRules } from './crm-rules.ts';
+import { createMessageLoaders } from './messaging/message-loaders.ts';
+import { messageResolvers } from './messaging/message-resolvers.ts';
+import { messagingRules } from './messaging/messaging-rules.ts';
+import { createOrganizationLoaders } from './organizations/organization-loaders.ts';
+import { organizationResolvers } from './organizations/organization-resolvers.ts';
 
-/** The crm subgraph: clients (and, later, contacts, pipeline, engagements and messaging). */
-export const crmSubgraph: SubgraphDefinition<ClientLoaders> = {
+/** The crm subgraph: clients, contacts, client organizations and message threads (and, later, pipeline and engagements). */
+export const crmSubgraph: SubgraphDefinition<CrmLoaders> = {
   name: 'crm',
-  resolvers: { DateTime: DateTimeScalar, CurrencyCode: CurrencyCodeScalar, ...clientResolvers },
-  rules: crmRules,
-  createLoaders: createClientLoaders,
+  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar, CurrencyCode: CurrencyCodeScalar }, clientResolvers, contactResolvers, organizationResolvers, messageResolvers),
+  // Rule maps merge type by type like resolver maps (messaging adds fields to `Client`).
+  rules: mergeResolverMaps(crmRules, messagingRules) as IRules,
+  createLoaders: (scope) => ({ ...createClientLoaders(scope), ...createContactLoaders(scope), ...createOrganizationLoaders(scope), ...createMessageLoaders(scope) }),
+  // The crm outbox's dispatcher runs in every crm process; replicas share the work (SKIP LOCKED).
+  startBackground: async (deps) => {
+    const dispatcher = await startOutboxDispatcher(deps);
+    return () => dispatcher.stop();
+  },
 };

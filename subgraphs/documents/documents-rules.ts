@@ -1,5 +1,13 @@
-import { allow, type IRules } from 'graphql-shield';
+import { allow, or, type IRules } from 'graphql-shield';
+import type { DocumentRow } from '../../db/schema/documents.ts';
 import { allowedTo, isFirmMember } from '../shared/authz.ts';
+import { portalCanSee } from '../shared/portal.ts';
+import type { DocumentsClientReference } from './documents/document-service.ts';
+
+// Portal-visible fields, named one by one: staff with `document:read`, or a portal session granted
+// the client. Any field not named here stays staff-only (FORBIDDEN to a portal session).
+const clientForPortal = or(allowedTo('document:read'), portalCanSee<DocumentsClientReference>('DocumentsClient', (client) => client.id));
+const documentForPortal = or(allowedTo('document:read'), portalCanSee<DocumentRow>('Document', (document) => document.clientId));
 
 /** graphql-shield rules of the documents subgraph; every type not named here is denied. */
 export const documentsRules: IRules = {
@@ -8,8 +16,22 @@ export const documentsRules: IRules = {
     _entities: isFirmMember,
     _service: allow,
   },
-  Client: allowedTo('document:read'),
-  Document: allowedTo('document:read'),
+  Client: {
+    '*': allowedTo('document:read'),
+    id: clientForPortal,
+    documents: clientForPortal,
+  },
+  Document: {
+    '*': allowedTo('document:read'),
+    id: documentForPortal,
+    filename: documentForPortal,
+    contentType: documentForPortal,
+    sizeBytes: documentForPortal,
+    client: documentForPortal,
+    createdAt: documentForPortal,
+  },
+  // Any signed-in caller of the firm; `attachments` lists only the documents the caller may see.
+  Message: isFirmMember,
   DocumentConnection: allow,
   DocumentEdge: allow,
   PageInfo: allow,

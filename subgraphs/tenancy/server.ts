@@ -1,28 +1,19 @@
 import { DateTimeScalar } from '../shared/scalars.ts';
-import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { mergeResolverMaps, type SubgraphDefinition } from '../shared/subgraph-server.ts';
 import { apiKeyResolvers } from './api-keys/api-key-resolvers.ts';
 import { breakGlassResolvers } from './break-glass/break-glass-resolvers.ts';
 import { auditResolvers } from './audit/audit-resolvers.ts';
-import { createIdentityLoaders, type IdentityLoaders } from './identity/identity-loaders.ts';
+import { createIdentityLoaders } from './identity/identity-loaders.ts';
 import { identityResolvers } from './identity/identity-resolvers.ts';
+import { createPortalLoaders } from './portal/portal-loaders.ts';
+import { portalResolvers } from './portal/portal-resolvers.ts';
+import type { TenancyLoaders } from './tenancy-context.ts';
 import { tenancyRules } from './tenancy-rules.ts';
 
-/** Merges resolver maps type by type, so several modules can each add `Query` and `Mutation` fields. */
-function mergeResolverMaps(...maps: object[]): Record<string, unknown> {
-  const merged: Record<string, unknown> = {};
-  for (const map of maps) {
-    for (const [type, fields] of Object.entries(map)) {
-      const existing = merged[type];
-      merged[type] = existing ? { ...(existing as object), ...(fields as object) } : fields;
-    }
-  }
-  return merged;
-}
-
-/** The tenancy subgraph: firms, users, memberships, sessions, invitations, API keys and break-glass grants. */
-export const tenancySubgraph: SubgraphDefinition<IdentityLoaders> = {
+/** The tenancy subgraph: firms, users, memberships, sessions, invitations, API keys, break-glass grants and portal users. */
+export const tenancySubgraph: SubgraphDefinition<TenancyLoaders> = {
   name: 'tenancy',
-  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers, breakGlassResolvers, auditResolvers),
+  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar }, identityResolvers, apiKeyResolvers, breakGlassResolvers, auditResolvers, portalResolvers),
   rules: tenancyRules,
-  createLoaders: createIdentityLoaders,
+  createLoaders: (scope) => ({ ...createIdentityLoaders(scope), ...createPortalLoaders(scope) }),
 };

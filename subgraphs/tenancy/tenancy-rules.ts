@@ -2,6 +2,8 @@ import { allow, or, rule, type IRules } from 'graphql-shield';
 import { allowedTo, isFirmMember, isSignedIn } from '../shared/authz.ts';
 import { isOperator } from './break-glass/break-glass-rules.ts';
 import { identityIssuedDuring } from './identity/identity-service.ts';
+import { isPortalUser } from '../shared/portal.ts';
+import { portalUserSignedInDuring } from './portal/portal-service.ts';
 import type { TenancyContext } from './tenancy-context.ts';
 
 // A caller who was anonymous at the start of the request (sign-up, log-in, invitation, refresh)
@@ -18,6 +20,12 @@ const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: (parent: { id: st
   (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.firmId === parent.id,
 );
 
+// A portal session reads its own portal user; a portal mutation's payload, the one it signed in.
+const isPortalUserSelf = rule('isPortalUserSelf', { cache: (parent: { id: string }) => parent.id })(
+  (parent: { id: string }, _args, ctx: TenancyContext) =>
+    (ctx.actor.kind === 'PORTAL' && ctx.actor.portalUserId === parent.id) || portalUserSignedInDuring(ctx) === parent.id,
+);
+
 /** graphql-shield rules of the tenancy subgraph; every type not named here is denied. */
 export const tenancyRules: IRules = {
   Query: {
@@ -26,6 +34,8 @@ export const tenancyRules: IRules = {
     verifyAuditLog: allowedTo('audit:read'),
     apiKeys: allowedTo('api_key:read'),
     breakGlassGrants: allowedTo('audit:read'),
+    portalViewer: isPortalUser,
+    portalUser: allowedTo('contact:read'),
     _entities: isFirmMember,
     _service: allow,
   },
@@ -54,6 +64,14 @@ export const tenancyRules: IRules = {
     approveBreakGlass: isOperator,
     activateBreakGlass: isOperator,
     revokeBreakGlass: or(isOperator, allowedTo('firm:update')),
+    invitePortalUser: allowedTo('portal:invite'),
+    resendPortalInvitation: allowedTo('portal:invite'),
+    revokePortalAccess: allowedTo('portal:invite'),
+    acceptPortalInvitation: allow,
+    requestPortalLink: allow,
+    logInPortal: allow,
+    logInWithPortalLink: allow,
+    refreshPortalSession: allow,
   },
   Viewer: isSignedIn,
   // Row visibility (self and active-firm members) is enforced again by the loaders and RLS.
@@ -107,5 +125,26 @@ export const tenancyRules: IRules = {
   ApproveBreakGlassPayload: allow,
   RevokeBreakGlassPayload: allow,
   ActivateBreakGlassPayload: allow,
+  // Staff with `contact:read` see the firm's portal users; a portal user sees its own name and status.
+  PortalUser: {
+    '*': or(allowedTo('contact:read'), isPortalUserSelf),
+    contact: allowedTo('contact:read'),
+    grantedClients: allowedTo('contact:read'),
+    organization: allowedTo('contact:read'),
+  },
+  PortalViewer: isPortalUser,
+  PortalSession: allow,
+  // Bare references to crm entities: only an id the parent already holds; crm guards the rest.
+  Client: allow,
+  Contact: allow,
+  ClientOrganization: allow,
+  InvitePortalUserPayload: allow,
+  ResendPortalInvitationPayload: allow,
+  RevokePortalAccessPayload: allow,
+  AcceptPortalInvitationPayload: allow,
+  RequestPortalLinkPayload: allow,
+  LogInPortalPayload: allow,
+  LogInWithPortalLinkPayload: allow,
+  RefreshPortalSessionPayload: allow,
   _Service: allow,
 };

@@ -1,5 +1,5 @@
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
-import { assertCan } from '../../shared/authz.ts';
+import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../shared/portal.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { money } from '../../shared/money.ts';
 import type { Connection, PageArgs } from '../../shared/relay.ts';
@@ -13,10 +13,10 @@ export interface BillingClientReference {
 
 /**
  * What a client owes now: the unpaid remainder of its OPEN invoices in the client's billing
- * currency, as `Money`. Requires `invoice:read`.
+ * currency, as `Money`. Requires `invoice:read`, or a portal session granted the client.
  */
 export async function clientBalance(ctx: BillingContext, client: BillingClientReference) {
-  assertCan(ctx.actor, 'invoice:read');
+  assertCanOnClient(ctx.actor, 'invoice:read', client.id);
   // `currency` always arrives: the schema declares `balance @requires(fields: "currency")`.
   const currency = client.currency!;
   const dueByCurrency = isUuid(client.id) ? await ctx.loaders.openBalanceByClient.load(client.id) : new Map<string, bigint>();
@@ -24,18 +24,22 @@ export async function clientBalance(ctx: BillingContext, client: BillingClientRe
 }
 
 /**
- * A client's invoices, newest first. Requires `invoice:read`.
+ * A client's invoices, newest first. Requires `invoice:read`, or a portal session granted the client.
  * @param countOnly the query selects only `totalCount`, so no rows are read.
  */
 export async function clientInvoices(ctx: BillingContext, clientId: string, args: PageArgs, countOnly: boolean): Promise<Connection<InvoiceRow>> {
-  assertCan(ctx.actor, 'invoice:read');
+  assertCanOnClient(ctx.actor, 'invoice:read', clientId);
   return ctx.loaders.invoicesByClient(args, countOnly).load(clientId);
 }
 
-/** An invoice of the active firm, or null (unknown, malformed or other firms' ids alike). Requires `invoice:read`. */
+/**
+ * An invoice of the active firm, or null (unknown, malformed or other firms' ids alike). Requires
+ * `invoice:read`; a portal session gets only invoices of its granted clients, null for the rest.
+ */
 export async function findInvoice(ctx: BillingContext, invoiceId: string): Promise<InvoiceRow | null> {
-  assertCan(ctx.actor, 'invoice:read');
-  return isUuid(invoiceId) ? ctx.loaders.invoiceById.load(invoiceId) : null;
+  assertCanOrPortal(ctx.actor, 'invoice:read');
+  const invoice = isUuid(invoiceId) ? await ctx.loaders.invoiceById.load(invoiceId) : null;
+  return withinPortalReach(ctx.actor, invoice, (row) => row.clientId);
 }
 
 /** Total and unpaid remainder of an invoice as `Money`. */

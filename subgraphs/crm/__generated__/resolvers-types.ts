@@ -3,6 +3,9 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import type { Connection, Edge } from '../../shared/relay.ts';
 import type { FirmReference } from '../clients/client-service.ts';
+import type { ContactRow, ClientContactRow, ClientOrganizationRow } from '../../../db/schema/contacts.ts';
+import type { MessageThreadRow, MessageRow } from '../../../db/schema/messaging.ts';
+import type { ParticipantRef } from '../messaging/message-store.ts';
 import type { CrmContext } from '../crm-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -20,6 +23,23 @@ export type Scalars = {
   /** An instant in time, as an RFC 3339 string in UTC, e.g. `2026-11-21T14:05:00.000Z`. */
   DateTime: { input: Date; output: Date; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** Input for `addClientsToOrganization`. */
+export type AddClientsToOrganizationInput = {
+  /** Clients to add (1-100); each leaves any organization it was in. */
+  clientIds: Array<Scalars['ID']['input']>;
+  /** The organization. */
+  organizationId: Scalars['ID']['input'];
+};
+
+/** Result of `addClientsToOrganization`. */
+export type AddClientsToOrganizationPayload = {
+  __typename?: 'AddClientsToOrganizationPayload';
+  /** The organization after the change. */
+  organization?: Maybe<ClientOrganization>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
 };
 
 /** Input for `archiveClient`. */
@@ -59,6 +79,8 @@ export type Client = {
   __typename?: 'Client';
   /** When the client was archived, or null while active. */
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The contacts linked to this client with their role here, ordered by contact name. Requires `contact:read`. */
+  contacts: Array<ClientContactLink>;
   /** When the client was created. */
   createdAt: Scalars['DateTime']['output'];
   /** The currency the client is billed in. Fixed once the client has invoices. */
@@ -71,6 +93,8 @@ export type Client = {
   messageThreads: MessageThreadConnection;
   /** Display name, e.g. the company's trading name. */
   name: Scalars['String']['output'];
+  /** The organization this client account belongs to, or null. */
+  organization?: Maybe<ClientOrganization>;
   /** Main phone number, as entered. */
   phone?: Maybe<Scalars['String']['output']>;
   /** ACTIVE, or ARCHIVED once the firm stops working with the client. */
@@ -101,6 +125,17 @@ export type ClientConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A contact's link to one client. */
+export type ClientContactLink = {
+  __typename?: 'ClientContactLink';
+  /** The client. */
+  client: Client;
+  /** The contact. */
+  contact: Contact;
+  /** The contact's role at this client. */
+  role: ContactRole;
+};
+
 /** One client with its cursor. */
 export type ClientEdge = {
   __typename?: 'ClientEdge';
@@ -110,12 +145,86 @@ export type ClientEdge = {
   node: Client;
 };
 
+/**
+ * A group of client accounts, e.g. a holding company and its subsidiaries. A portal user can be
+ * granted every client of an organization at once.
+ */
+export type ClientOrganization = {
+  __typename?: 'ClientOrganization';
+  /** The client accounts in this organization, ordered by name. */
+  clients: Array<Client>;
+  /** When the organization was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** Display name. */
+  name: Scalars['String']['output'];
+};
+
 /** Lifecycle state of a client account. */
 export type ClientStatus =
   /** The firm works with this client. */
   | 'ACTIVE'
   /** Kept for history; hidden from lists unless asked for. */
   | 'ARCHIVED';
+
+/** A person at one or more of the firm's clients. Contacts can be invited to the client portal. */
+export type Contact = {
+  __typename?: 'Contact';
+  /** The clients this contact is linked to, with the contact's role at each, ordered by client name. */
+  clients: Array<ClientContactLink>;
+  /** When the contact was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Email address (lower case), if known. Required to invite the contact to the portal. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** Full name. */
+  name: Scalars['String']['output'];
+  /** Phone number, as entered. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Job title, e.g. `CFO`. */
+  title?: Maybe<Scalars['String']['output']>;
+  /** When the contact was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of contacts (Relay cursor connection), ordered by name. */
+export type ContactConnection = {
+  __typename?: 'ContactConnection';
+  /** The contacts on this page, with their cursors. */
+  edges: Array<ContactEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+  /** The number of contacts matching the filters, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One contact with its cursor. */
+export type ContactEdge = {
+  __typename?: 'ContactEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The contact. */
+  node: Contact;
+};
+
+/** A client to link a new contact to, with the contact's role there. */
+export type ContactLinkInput = {
+  /** The client. */
+  clientId: Scalars['ID']['input'];
+  /** The contact's role at this client. */
+  role: ContactRole;
+};
+
+/** What a contact is to a client. */
+export type ContactRole =
+  /** Receives invoices and handles payment. */
+  | 'BILLING'
+  /** Any other role. */
+  | 'OTHER'
+  /** The main person the firm deals with. */
+  | 'PRIMARY';
 
 /** Input for `createClient`. */
 export type CreateClientInput = {
@@ -131,11 +240,51 @@ export type CreateClientInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Input for `createClientOrganization`. */
+export type CreateClientOrganizationInput = {
+  /** Clients to put in the organization (at most 100); each leaves any organization it was in. */
+  clientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Display name (1-200 characters). */
+  name: Scalars['String']['input'];
+};
+
+/** Result of `createClientOrganization`. */
+export type CreateClientOrganizationPayload = {
+  __typename?: 'CreateClientOrganizationPayload';
+  /** The new organization, or null when there are user errors. */
+  organization?: Maybe<ClientOrganization>;
+  /** Problems with the input; nothing was created when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
 /** Result of `createClient`. */
 export type CreateClientPayload = {
   __typename?: 'CreateClientPayload';
   /** The new client, or null when there are user errors. */
   client?: Maybe<Client>;
+  /** Problems with the input; nothing was created when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `createContact`. */
+export type CreateContactInput = {
+  /** Email address. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Clients to link the contact to (at most 100). */
+  links?: InputMaybe<Array<ContactLinkInput>>;
+  /** Full name (1-200 characters). */
+  name: Scalars['String']['input'];
+  /** Phone number (at most 50 characters). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** Job title (at most 200 characters). */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of `createContact`. */
+export type CreateContactPayload = {
+  __typename?: 'CreateContactPayload';
+  /** The new contact, or null when there are user errors. */
+  contact?: Maybe<Contact>;
   /** Problems with the input; nothing was created when this is not empty. */
   userErrors: Array<UserError>;
 };
@@ -208,6 +357,25 @@ export type FirmClientsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ClientStatus>;
+};
+
+/** Input for `linkContactToClient`. */
+export type LinkContactToClientInput = {
+  /** The client. */
+  clientId: Scalars['ID']['input'];
+  /** The contact. */
+  contactId: Scalars['ID']['input'];
+  /** The contact's role at this client. */
+  role: ContactRole;
+};
+
+/** Result of `linkContactToClient`. */
+export type LinkContactToClientPayload = {
+  __typename?: 'LinkContactToClientPayload';
+  /** The link as stored, or null when there are user errors. */
+  link?: Maybe<ClientContactLink>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
 };
 
 /** Input for `markThreadRead`. */
@@ -338,28 +506,47 @@ export type MessageThreadEdge = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Moves clients into an organization (a client belongs to at most one). Requires `client:write`. */
+  addClientsToOrganization: AddClientsToOrganizationPayload;
   /** Archives a client. Archived clients keep their history but leave default lists. Requires `client:archive`. */
   archiveClient: ArchiveClientPayload;
   /** Puts a staff member of the firm on a client's team, so they take part in its threads. Requires `client:write`. */
   assignClientTeamMember: AssignClientTeamMemberPayload;
   /** Creates a client account in the active firm. Requires `client:write`. */
   createClient: CreateClientPayload;
+  /** Creates a client organization, optionally with clients. Requires `client:write`. */
+  createClientOrganization: CreateClientOrganizationPayload;
+  /** Creates a contact, optionally linked to clients. Requires `contact:write`. */
+  createContact: CreateContactPayload;
   /** Starts a thread with a client. Staff need `message:send` and a place on the client's team; portal users may start threads with their granted clients. */
   createMessageThread: CreateMessageThreadPayload;
   /** Deletes one of your own messages within 15 minutes of sending it, leaving a tombstone. */
   deleteMessage: DeleteMessagePayload;
   /** Changes the text of one of your own messages, within 15 minutes of sending it. */
   editMessage: EditMessagePayload;
+  /** Links a contact to a client with a role, or changes the role of an existing link. Requires `contact:write`. */
+  linkContactToClient: LinkContactToClientPayload;
   /** Marks a thread read for the caller up to and including a message; never moves the read mark back. */
   markThreadRead: MarkThreadReadPayload;
   /** Tells the thread's other participants that the caller is typing. Ephemeral: never stored. */
   notifyTyping: NotifyTypingPayload;
   /** Takes a staff member off a client's team. Requires `client:write`. */
   removeClientTeamMember: RemoveClientTeamMemberPayload;
+  /** Takes clients out of an organization. Requires `client:write`. */
+  removeClientsFromOrganization: RemoveClientsFromOrganizationPayload;
   /** Sends a message in a thread the caller takes part in. Staff need `message:send`. */
   sendMessage: SendMessagePayload;
+  /** Removes a contact's link to a client. Requires `contact:write`. */
+  unlinkContactFromClient: UnlinkContactFromClientPayload;
   /** Changes a client's details. Omitted fields keep their value; null clears an optional field. Requires `client:write`. */
   updateClient: UpdateClientPayload;
+  /** Changes a contact's details. Omitted fields keep their value; null clears an optional field. Requires `contact:write`. */
+  updateContact: UpdateContactPayload;
+};
+
+
+export type MutationAddClientsToOrganizationArgs = {
+  input: AddClientsToOrganizationInput;
 };
 
 
@@ -378,6 +565,16 @@ export type MutationCreateClientArgs = {
 };
 
 
+export type MutationCreateClientOrganizationArgs = {
+  input: CreateClientOrganizationInput;
+};
+
+
+export type MutationCreateContactArgs = {
+  input: CreateContactInput;
+};
+
+
 export type MutationCreateMessageThreadArgs = {
   input: CreateMessageThreadInput;
 };
@@ -390,6 +587,11 @@ export type MutationDeleteMessageArgs = {
 
 export type MutationEditMessageArgs = {
   input: EditMessageInput;
+};
+
+
+export type MutationLinkContactToClientArgs = {
+  input: LinkContactToClientInput;
 };
 
 
@@ -408,13 +610,28 @@ export type MutationRemoveClientTeamMemberArgs = {
 };
 
 
+export type MutationRemoveClientsFromOrganizationArgs = {
+  input: RemoveClientsFromOrganizationInput;
+};
+
+
 export type MutationSendMessageArgs = {
   input: SendMessageInput;
 };
 
 
+export type MutationUnlinkContactFromClientArgs = {
+  input: UnlinkContactFromClientInput;
+};
+
+
 export type MutationUpdateClientArgs = {
   input: UpdateClientInput;
+};
+
+
+export type MutationUpdateContactArgs = {
+  input: UpdateContactInput;
 };
 
 /** Input for `notifyTyping`. */
@@ -475,11 +692,17 @@ export type Query = {
   __typename?: 'Query';
   /** A client of the active firm by id, or null when there is none (including ids of other firms). */
   client?: Maybe<Client>;
+  /** A client organization of the active firm by id, or null. Requires `client:read`. */
+  clientOrganization?: Maybe<ClientOrganization>;
   /**
    * Clients of the active firm, ordered by name.
    * Pass `first`/`after` to page forward or `last`/`before` to page backward (at most 100 a page).
    */
   clients: ClientConnection;
+  /** A contact of the active firm by id, or null when there is none (including ids of other firms). Requires `contact:read`. */
+  contact?: Maybe<Contact>;
+  /** Contacts of the active firm, ordered by name (at most 100 a page). Requires `contact:read`. */
+  contacts: ContactConnection;
   /** A message in a thread the viewer takes part in, or null when there is none they may see. */
   message?: Maybe<Message>;
   /** A message thread the viewer takes part in, or null when there is none they may see (including other clients' and other firms' threads). */
@@ -492,6 +715,11 @@ export type QueryClientArgs = {
 };
 
 
+export type QueryClientOrganizationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryClientsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -499,6 +727,18 @@ export type QueryClientsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ClientStatus>;
+};
+
+
+export type QueryContactArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryContactsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -524,6 +764,23 @@ export type RemoveClientTeamMemberPayload = {
   __typename?: 'RemoveClientTeamMemberPayload';
   /** The client. */
   client?: Maybe<Client>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `removeClientsFromOrganization`. */
+export type RemoveClientsFromOrganizationInput = {
+  /** Clients to take out (1-100); clients not in the organization are ignored. */
+  clientIds: Array<Scalars['ID']['input']>;
+  /** The organization. */
+  organizationId: Scalars['ID']['input'];
+};
+
+/** Result of `removeClientsFromOrganization`. */
+export type RemoveClientsFromOrganizationPayload = {
+  __typename?: 'RemoveClientsFromOrganizationPayload';
+  /** The organization after the change. */
+  organization?: Maybe<ClientOrganization>;
   /** Problems with the input. */
   userErrors: Array<UserError>;
 };
@@ -623,6 +880,23 @@ export type TypingIndicator = {
   thread: MessageThread;
 };
 
+/** Input for `unlinkContactFromClient`. */
+export type UnlinkContactFromClientInput = {
+  /** The client. */
+  clientId: Scalars['ID']['input'];
+  /** The contact. */
+  contactId: Scalars['ID']['input'];
+};
+
+/** Result of `unlinkContactFromClient`. */
+export type UnlinkContactFromClientPayload = {
+  __typename?: 'UnlinkContactFromClientPayload';
+  /** The contact, now without the link. */
+  contact?: Maybe<Contact>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
 /** Input for `updateClient`. */
 export type UpdateClientInput = {
   /** New main contact email, or null to clear it. */
@@ -642,6 +916,29 @@ export type UpdateClientPayload = {
   __typename?: 'UpdateClientPayload';
   /** The changed client, or null when there are user errors. */
   client?: Maybe<Client>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `updateContact`. */
+export type UpdateContactInput = {
+  /** New email, or null to clear it. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** The contact to change. */
+  id: Scalars['ID']['input'];
+  /** New full name (1-200 characters). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New phone number, or null to clear it. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** New job title, or null to clear it. */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of `updateContact`. */
+export type UpdateContactPayload = {
+  __typename?: 'UpdateContactPayload';
+  /** The changed contact, or null when there are user errors. */
+  contact?: Maybe<Contact>;
   /** Problems with the input; nothing was changed when this is not empty. */
   userErrors: Array<UserError>;
 };
@@ -673,6 +970,8 @@ export type UserErrorCode =
   | 'ARCHIVED'
   /** The message was deleted. */
   | 'DELETED'
+  /** The same item is named twice. */
+  | 'DUPLICATE'
   /** The 15 minutes in which a message can be edited or deleted have passed. */
   | 'EDIT_WINDOW_CLOSED'
   /** The value is not in the expected format. */
@@ -684,7 +983,9 @@ export type UserErrorCode =
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The value is too long. */
-  | 'TOO_LONG';
+  | 'TOO_LONG'
+  /** A client named in the input does not exist in the active firm. */
+  | 'UNKNOWN_CLIENT';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -768,6 +1069,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Client: Client;
+  ClientOrganization: ClientOrganization;
+  Contact: Contact;
   Firm: Firm;
   Message: Message;
   MessageThread: MessageThread;
@@ -778,6 +1081,12 @@ export type FederationReferenceTypes = ResolversObject<{
   Client:
     ( { __typename: 'Client' }
     & GraphQLRecursivePick<FederationTypes['Client'], {"id":true}> );
+  ClientOrganization:
+    ( { __typename: 'ClientOrganization' }
+    & GraphQLRecursivePick<FederationTypes['ClientOrganization'], {"id":true}> );
+  Contact:
+    ( { __typename: 'Contact' }
+    & GraphQLRecursivePick<FederationTypes['Contact'], {"id":true}> );
   Firm:
     ( { __typename: 'Firm' }
     & GraphQLRecursivePick<FederationTypes['Firm'], {"id":true}> );
@@ -792,16 +1101,18 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
   Participant:
-    | ( PortalUser )
-    | ( User )
+    | ( ParticipantRef )
+    | ( ParticipantRef )
   ;
 }>;
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  ArchiveClientInput: ArchiveClientInput;
+  AddClientsToOrganizationInput: AddClientsToOrganizationInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AddClientsToOrganizationPayload: ResolverTypeWrapper<Omit<AddClientsToOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversTypes['ClientOrganization']> }>;
+  ArchiveClientInput: ArchiveClientInput;
   ArchiveClientPayload: ResolverTypeWrapper<Omit<ArchiveClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   AssignClientTeamMemberInput: AssignClientTeamMemberInput;
   AssignClientTeamMemberPayload: ResolverTypeWrapper<Omit<AssignClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
@@ -809,10 +1120,21 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ClientConnection: ResolverTypeWrapper<Connection<ClientRow>>;
+  ClientContactLink: ResolverTypeWrapper<ClientContactRow>;
   ClientEdge: ResolverTypeWrapper<Edge<ClientRow>>;
+  ClientOrganization: ResolverTypeWrapper<ClientOrganizationRow>;
   ClientStatus: ClientStatus;
+  Contact: ResolverTypeWrapper<ContactRow>;
+  ContactConnection: ResolverTypeWrapper<Connection<ContactRow>>;
+  ContactEdge: ResolverTypeWrapper<Edge<ContactRow>>;
+  ContactLinkInput: ContactLinkInput;
+  ContactRole: ContactRole;
   CreateClientInput: CreateClientInput;
+  CreateClientOrganizationInput: CreateClientOrganizationInput;
+  CreateClientOrganizationPayload: ResolverTypeWrapper<Omit<CreateClientOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversTypes['ClientOrganization']> }>;
   CreateClientPayload: ResolverTypeWrapper<Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  CreateContactInput: CreateContactInput;
+  CreateContactPayload: ResolverTypeWrapper<Omit<CreateContactPayload, 'contact'> & { contact?: Maybe<ResolversTypes['Contact']> }>;
   CreateMessageThreadInput: CreateMessageThreadInput;
   CreateMessageThreadPayload: ResolverTypeWrapper<Omit<CreateMessageThreadPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
   CurrencyCode: ResolverTypeWrapper<Scalars['CurrencyCode']['output']>;
@@ -822,41 +1144,51 @@ export type ResolversTypes = ResolversObject<{
   EditMessageInput: EditMessageInput;
   EditMessagePayload: ResolverTypeWrapper<Omit<EditMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
   Firm: ResolverTypeWrapper<FirmReference>;
+  LinkContactToClientInput: LinkContactToClientInput;
+  LinkContactToClientPayload: ResolverTypeWrapper<Omit<LinkContactToClientPayload, 'link'> & { link?: Maybe<ResolversTypes['ClientContactLink']> }>;
   MarkThreadReadInput: MarkThreadReadInput;
   MarkThreadReadPayload: ResolverTypeWrapper<Omit<MarkThreadReadPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
-  Message: ResolverTypeWrapper<Omit<Message, 'author' | 'thread'> & { author: ResolversTypes['Participant'], thread: ResolversTypes['MessageThread'] }>;
-  MessageConnection: ResolverTypeWrapper<Omit<MessageConnection, 'edges'> & { edges: Array<ResolversTypes['MessageEdge']> }>;
-  MessageEdge: ResolverTypeWrapper<Omit<MessageEdge, 'node'> & { node: ResolversTypes['Message'] }>;
+  Message: ResolverTypeWrapper<MessageRow>;
+  MessageConnection: ResolverTypeWrapper<Connection<MessageRow>>;
+  MessageEdge: ResolverTypeWrapper<Edge<MessageRow>>;
   MessageFormat: MessageFormat;
-  MessageThread: ResolverTypeWrapper<Omit<MessageThread, 'client' | 'lastMessage' | 'messages'> & { client: ResolversTypes['Client'], lastMessage?: Maybe<ResolversTypes['Message']>, messages: ResolversTypes['MessageConnection'] }>;
-  MessageThreadConnection: ResolverTypeWrapper<Omit<MessageThreadConnection, 'edges'> & { edges: Array<ResolversTypes['MessageThreadEdge']> }>;
-  MessageThreadEdge: ResolverTypeWrapper<Omit<MessageThreadEdge, 'node'> & { node: ResolversTypes['MessageThread'] }>;
+  MessageThread: ResolverTypeWrapper<MessageThreadRow>;
+  MessageThreadConnection: ResolverTypeWrapper<Connection<MessageThreadRow>>;
+  MessageThreadEdge: ResolverTypeWrapper<Edge<MessageThreadRow>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NotifyTypingInput: NotifyTypingInput;
   NotifyTypingPayload: ResolverTypeWrapper<Omit<NotifyTypingPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Participant: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Participant']>;
-  PortalUser: ResolverTypeWrapper<PortalUser>;
+  PortalUser: ResolverTypeWrapper<ParticipantRef>;
   PresenceChange: ResolverTypeWrapper<Omit<PresenceChange, 'client' | 'participant'> & { client: ResolversTypes['Client'], participant: ResolversTypes['Participant'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveClientTeamMemberInput: RemoveClientTeamMemberInput;
   RemoveClientTeamMemberPayload: ResolverTypeWrapper<Omit<RemoveClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  RemoveClientsFromOrganizationInput: RemoveClientsFromOrganizationInput;
+  RemoveClientsFromOrganizationPayload: ResolverTypeWrapper<Omit<RemoveClientsFromOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversTypes['ClientOrganization']> }>;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TypingIndicator: ResolverTypeWrapper<Omit<TypingIndicator, 'participant' | 'thread'> & { participant: ResolversTypes['Participant'], thread: ResolversTypes['MessageThread'] }>;
+  UnlinkContactFromClientInput: UnlinkContactFromClientInput;
+  UnlinkContactFromClientPayload: ResolverTypeWrapper<Omit<UnlinkContactFromClientPayload, 'contact'> & { contact?: Maybe<ResolversTypes['Contact']> }>;
   UpdateClientInput: UpdateClientInput;
   UpdateClientPayload: ResolverTypeWrapper<Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
-  User: ResolverTypeWrapper<User>;
+  UpdateContactInput: UpdateContactInput;
+  UpdateContactPayload: ResolverTypeWrapper<Omit<UpdateContactPayload, 'contact'> & { contact?: Maybe<ResolversTypes['Contact']> }>;
+  User: ResolverTypeWrapper<ParticipantRef>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  ArchiveClientInput: ArchiveClientInput;
+  AddClientsToOrganizationInput: AddClientsToOrganizationInput;
   ID: Scalars['ID']['output'];
+  AddClientsToOrganizationPayload: Omit<AddClientsToOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversParentTypes['ClientOrganization']> };
+  ArchiveClientInput: ArchiveClientInput;
   ArchiveClientPayload: Omit<ArchiveClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   AssignClientTeamMemberInput: AssignClientTeamMemberInput;
   AssignClientTeamMemberPayload: Omit<AssignClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
@@ -864,9 +1196,19 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   ClientConnection: Connection<ClientRow>;
+  ClientContactLink: ClientContactRow;
   ClientEdge: Edge<ClientRow>;
+  ClientOrganization: ClientOrganizationRow;
+  Contact: ContactRow;
+  ContactConnection: Connection<ContactRow>;
+  ContactEdge: Edge<ContactRow>;
+  ContactLinkInput: ContactLinkInput;
   CreateClientInput: CreateClientInput;
+  CreateClientOrganizationInput: CreateClientOrganizationInput;
+  CreateClientOrganizationPayload: Omit<CreateClientOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversParentTypes['ClientOrganization']> };
   CreateClientPayload: Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  CreateContactInput: CreateContactInput;
+  CreateContactPayload: Omit<CreateContactPayload, 'contact'> & { contact?: Maybe<ResolversParentTypes['Contact']> };
   CreateMessageThreadInput: CreateMessageThreadInput;
   CreateMessageThreadPayload: Omit<CreateMessageThreadPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
   CurrencyCode: Scalars['CurrencyCode']['output'];
@@ -876,33 +1218,46 @@ export type ResolversParentTypes = ResolversObject<{
   EditMessageInput: EditMessageInput;
   EditMessagePayload: Omit<EditMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
   Firm: FirmReference;
+  LinkContactToClientInput: LinkContactToClientInput;
+  LinkContactToClientPayload: Omit<LinkContactToClientPayload, 'link'> & { link?: Maybe<ResolversParentTypes['ClientContactLink']> };
   MarkThreadReadInput: MarkThreadReadInput;
   MarkThreadReadPayload: Omit<MarkThreadReadPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
-  Message: Omit<Message, 'author' | 'thread'> & { author: ResolversParentTypes['Participant'], thread: ResolversParentTypes['MessageThread'] } | FederationReferenceTypes['Message'];
-  MessageConnection: Omit<MessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageEdge']> };
-  MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
-  MessageThread: Omit<MessageThread, 'client' | 'lastMessage' | 'messages'> & { client: ResolversParentTypes['Client'], lastMessage?: Maybe<ResolversParentTypes['Message']>, messages: ResolversParentTypes['MessageConnection'] } | FederationReferenceTypes['MessageThread'];
-  MessageThreadConnection: Omit<MessageThreadConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageThreadEdge']> };
-  MessageThreadEdge: Omit<MessageThreadEdge, 'node'> & { node: ResolversParentTypes['MessageThread'] };
+  Message: MessageRow;
+  MessageConnection: Connection<MessageRow>;
+  MessageEdge: Edge<MessageRow>;
+  MessageThread: MessageThreadRow;
+  MessageThreadConnection: Connection<MessageThreadRow>;
+  MessageThreadEdge: Edge<MessageThreadRow>;
   Mutation: Record<PropertyKey, never>;
   NotifyTypingInput: NotifyTypingInput;
   NotifyTypingPayload: Omit<NotifyTypingPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Participant: ResolversUnionTypes<ResolversParentTypes>['Participant'];
-  PortalUser: PortalUser;
+  PortalUser: ParticipantRef;
   PresenceChange: Omit<PresenceChange, 'client' | 'participant'> & { client: ResolversParentTypes['Client'], participant: ResolversParentTypes['Participant'] };
   Query: Record<PropertyKey, never>;
   RemoveClientTeamMemberInput: RemoveClientTeamMemberInput;
   RemoveClientTeamMemberPayload: Omit<RemoveClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  RemoveClientsFromOrganizationInput: RemoveClientsFromOrganizationInput;
+  RemoveClientsFromOrganizationPayload: Omit<RemoveClientsFromOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversParentTypes['ClientOrganization']> };
   SendMessageInput: SendMessageInput;
   SendMessagePayload: Omit<SendMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
   Subscription: Record<PropertyKey, never>;
   TypingIndicator: Omit<TypingIndicator, 'participant' | 'thread'> & { participant: ResolversParentTypes['Participant'], thread: ResolversParentTypes['MessageThread'] };
+  UnlinkContactFromClientInput: UnlinkContactFromClientInput;
+  UnlinkContactFromClientPayload: Omit<UnlinkContactFromClientPayload, 'contact'> & { contact?: Maybe<ResolversParentTypes['Contact']> };
   UpdateClientInput: UpdateClientInput;
   UpdateClientPayload: Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
-  User: User;
+  UpdateContactInput: UpdateContactInput;
+  UpdateContactPayload: Omit<UpdateContactPayload, 'contact'> & { contact?: Maybe<ResolversParentTypes['Contact']> };
+  User: ParticipantRef;
   UserError: UserError;
+}>;
+
+export type AddClientsToOrganizationPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['AddClientsToOrganizationPayload'] = ResolversParentTypes['AddClientsToOrganizationPayload']> = ResolversObject<{
+  organization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type ArchiveClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ArchiveClientPayload'] = ResolversParentTypes['ArchiveClientPayload']> = ResolversObject<{
@@ -918,12 +1273,14 @@ export type AssignClientTeamMemberPayloadResolvers<ContextType = CrmContext, Par
 export type ClientResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client'], FederationReferenceType extends FederationReferenceTypes['Client'] = FederationReferenceTypes['Client']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Client']> | FederationReferenceType, FederationReferenceType, ContextType>;
   archivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  contacts?: Resolver<Array<ResolversTypes['ClientContactLink']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   messageThreads?: Resolver<ResolversTypes['MessageThreadConnection'], ParentType, ContextType, Partial<ClientMessageThreadsArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  organization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ClientStatus'], ParentType, ContextType>;
   unreadMessageCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -937,13 +1294,60 @@ export type ClientConnectionResolvers<ContextType = CrmContext, ParentType exten
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type ClientContactLinkResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ClientContactLink'] = ResolversParentTypes['ClientContactLink']> = ResolversObject<{
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['ContactRole'], ParentType, ContextType>;
+}>;
+
 export type ClientEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ClientEdge'] = ResolversParentTypes['ClientEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
 }>;
 
+export type ClientOrganizationResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ClientOrganization'] = ResolversParentTypes['ClientOrganization'], FederationReferenceType extends FederationReferenceTypes['ClientOrganization'] = FederationReferenceTypes['ClientOrganization']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ClientOrganization']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  clients?: Resolver<Array<ResolversTypes['Client']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ContactResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact'], FederationReferenceType extends FederationReferenceTypes['Contact'] = FederationReferenceTypes['Contact']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Contact']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  clients?: Resolver<Array<ResolversTypes['ClientContactLink']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type ContactConnectionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ContactConnection'] = ResolversParentTypes['ContactConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ContactEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ContactEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ContactEdge'] = ResolversParentTypes['ContactEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
+}>;
+
+export type CreateClientOrganizationPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CreateClientOrganizationPayload'] = ResolversParentTypes['CreateClientOrganizationPayload']> = ResolversObject<{
+  organization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type CreateClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CreateClientPayload'] = ResolversParentTypes['CreateClientPayload']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type CreateContactPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CreateContactPayload'] = ResolversParentTypes['CreateContactPayload']> = ResolversObject<{
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -974,6 +1378,11 @@ export type FirmResolvers<ContextType = CrmContext, ParentType extends Resolvers
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
   clients?: Resolver<Maybe<ResolversTypes['ClientConnection']>, ParentType, ContextType, Partial<FirmClientsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type LinkContactToClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['LinkContactToClientPayload'] = ResolversParentTypes['LinkContactToClientPayload']> = ResolversObject<{
+  link?: Resolver<Maybe<ResolversTypes['ClientContactLink']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type MarkThreadReadPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['MarkThreadReadPayload'] = ResolversParentTypes['MarkThreadReadPayload']> = ResolversObject<{
@@ -1027,17 +1436,24 @@ export type MessageThreadEdgeResolvers<ContextType = CrmContext, ParentType exte
 }>;
 
 export type MutationResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addClientsToOrganization?: Resolver<ResolversTypes['AddClientsToOrganizationPayload'], ParentType, ContextType, RequireFields<MutationAddClientsToOrganizationArgs, 'input'>>;
   archiveClient?: Resolver<ResolversTypes['ArchiveClientPayload'], ParentType, ContextType, RequireFields<MutationArchiveClientArgs, 'input'>>;
   assignClientTeamMember?: Resolver<ResolversTypes['AssignClientTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationAssignClientTeamMemberArgs, 'input'>>;
   createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
+  createClientOrganization?: Resolver<ResolversTypes['CreateClientOrganizationPayload'], ParentType, ContextType, RequireFields<MutationCreateClientOrganizationArgs, 'input'>>;
+  createContact?: Resolver<ResolversTypes['CreateContactPayload'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createMessageThread?: Resolver<ResolversTypes['CreateMessageThreadPayload'], ParentType, ContextType, RequireFields<MutationCreateMessageThreadArgs, 'input'>>;
   deleteMessage?: Resolver<ResolversTypes['DeleteMessagePayload'], ParentType, ContextType, RequireFields<MutationDeleteMessageArgs, 'input'>>;
   editMessage?: Resolver<ResolversTypes['EditMessagePayload'], ParentType, ContextType, RequireFields<MutationEditMessageArgs, 'input'>>;
+  linkContactToClient?: Resolver<ResolversTypes['LinkContactToClientPayload'], ParentType, ContextType, RequireFields<MutationLinkContactToClientArgs, 'input'>>;
   markThreadRead?: Resolver<ResolversTypes['MarkThreadReadPayload'], ParentType, ContextType, RequireFields<MutationMarkThreadReadArgs, 'input'>>;
   notifyTyping?: Resolver<ResolversTypes['NotifyTypingPayload'], ParentType, ContextType, RequireFields<MutationNotifyTypingArgs, 'input'>>;
   removeClientTeamMember?: Resolver<ResolversTypes['RemoveClientTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientTeamMemberArgs, 'input'>>;
+  removeClientsFromOrganization?: Resolver<ResolversTypes['RemoveClientsFromOrganizationPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientsFromOrganizationArgs, 'input'>>;
   sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
+  unlinkContactFromClient?: Resolver<ResolversTypes['UnlinkContactFromClientPayload'], ParentType, ContextType, RequireFields<MutationUnlinkContactFromClientArgs, 'input'>>;
   updateClient?: Resolver<ResolversTypes['UpdateClientPayload'], ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
+  updateContact?: Resolver<ResolversTypes['UpdateContactPayload'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
 }>;
 
 export type NotifyTypingPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['NotifyTypingPayload'] = ResolversParentTypes['NotifyTypingPayload']> = ResolversObject<{
@@ -1070,13 +1486,21 @@ export type PresenceChangeResolvers<ContextType = CrmContext, ParentType extends
 
 export type QueryResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType, RequireFields<QueryClientArgs, 'id'>>;
+  clientOrganization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType, RequireFields<QueryClientOrganizationArgs, 'id'>>;
   clients?: Resolver<ResolversTypes['ClientConnection'], ParentType, ContextType, Partial<QueryClientsArgs>>;
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
+  contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, Partial<QueryContactsArgs>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
   messageThread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType, RequireFields<QueryMessageThreadArgs, 'id'>>;
 }>;
 
 export type RemoveClientTeamMemberPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['RemoveClientTeamMemberPayload'] = ResolversParentTypes['RemoveClientTeamMemberPayload']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RemoveClientsFromOrganizationPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['RemoveClientsFromOrganizationPayload'] = ResolversParentTypes['RemoveClientsFromOrganizationPayload']> = ResolversObject<{
+  organization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1099,8 +1523,18 @@ export type TypingIndicatorResolvers<ContextType = CrmContext, ParentType extend
   thread?: Resolver<ResolversTypes['MessageThread'], ParentType, ContextType>;
 }>;
 
+export type UnlinkContactFromClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UnlinkContactFromClientPayload'] = ResolversParentTypes['UnlinkContactFromClientPayload']> = ResolversObject<{
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type UpdateClientPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UpdateClientPayload'] = ResolversParentTypes['UpdateClientPayload']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type UpdateContactPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UpdateContactPayload'] = ResolversParentTypes['UpdateContactPayload']> = ResolversObject<{
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1116,18 +1550,27 @@ export type UserErrorResolvers<ContextType = CrmContext, ParentType extends Reso
 }>;
 
 export type Resolvers<ContextType = CrmContext> = ResolversObject<{
+  AddClientsToOrganizationPayload?: AddClientsToOrganizationPayloadResolvers<ContextType>;
   ArchiveClientPayload?: ArchiveClientPayloadResolvers<ContextType>;
   AssignClientTeamMemberPayload?: AssignClientTeamMemberPayloadResolvers<ContextType>;
   Client?: ClientResolvers<ContextType>;
   ClientConnection?: ClientConnectionResolvers<ContextType>;
+  ClientContactLink?: ClientContactLinkResolvers<ContextType>;
   ClientEdge?: ClientEdgeResolvers<ContextType>;
+  ClientOrganization?: ClientOrganizationResolvers<ContextType>;
+  Contact?: ContactResolvers<ContextType>;
+  ContactConnection?: ContactConnectionResolvers<ContextType>;
+  ContactEdge?: ContactEdgeResolvers<ContextType>;
+  CreateClientOrganizationPayload?: CreateClientOrganizationPayloadResolvers<ContextType>;
   CreateClientPayload?: CreateClientPayloadResolvers<ContextType>;
+  CreateContactPayload?: CreateContactPayloadResolvers<ContextType>;
   CreateMessageThreadPayload?: CreateMessageThreadPayloadResolvers<ContextType>;
   CurrencyCode?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DeleteMessagePayload?: DeleteMessagePayloadResolvers<ContextType>;
   EditMessagePayload?: EditMessagePayloadResolvers<ContextType>;
   Firm?: FirmResolvers<ContextType>;
+  LinkContactToClientPayload?: LinkContactToClientPayloadResolvers<ContextType>;
   MarkThreadReadPayload?: MarkThreadReadPayloadResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
@@ -1143,10 +1586,13 @@ export type Resolvers<ContextType = CrmContext> = ResolversObject<{
   PresenceChange?: PresenceChangeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RemoveClientTeamMemberPayload?: RemoveClientTeamMemberPayloadResolvers<ContextType>;
+  RemoveClientsFromOrganizationPayload?: RemoveClientsFromOrganizationPayloadResolvers<ContextType>;
   SendMessagePayload?: SendMessagePayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TypingIndicator?: TypingIndicatorResolvers<ContextType>;
+  UnlinkContactFromClientPayload?: UnlinkContactFromClientPayloadResolvers<ContextType>;
   UpdateClientPayload?: UpdateClientPayloadResolvers<ContextType>;
+  UpdateContactPayload?: UpdateContactPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 }>;

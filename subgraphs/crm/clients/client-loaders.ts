@@ -2,12 +2,16 @@ import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
+import { portalReaches } from '../../shared/portal.ts';
 import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
 import { getClientsByIds } from './client-store.ts';
 
 /** Per-request loaders of the crm subgraph. */
 export interface ClientLoaders {
-  /** Client by id within the active firm; null for unknown ids and for other firms' ids. */
+  /**
+   * Client by id within the active firm; null for unknown ids and for other firms' ids, and for a
+   * portal session, for every client it was not granted.
+   */
   clientById: DataLoader<string, ClientRow | null>;
 }
 
@@ -18,7 +22,8 @@ export function createClientLoaders({ actor, database }: { actor: Actor; databas
     clientById: rowsByIdLoader({
       database,
       scope: firmId ? { firmId } : null,
-      fetch: (tx, ids) => getClientsByIds(tx, { firmId: firmId!, clientIds: ids }),
+      // A portal session's ungranted clients are never read (containment, design brief §3).
+      fetch: (tx, ids) => getClientsByIds(tx, { firmId: firmId!, clientIds: actor.kind === 'PORTAL' ? ids.filter((id) => portalReaches(actor, id)) : ids }),
     }),
   };
 }

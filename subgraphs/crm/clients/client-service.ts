@@ -1,6 +1,7 @@
 import type { ClientRow, ClientStatusValue } from '../../../db/schema/crm.ts';
 import { recordAudit } from '../../shared/audit.ts';
 import { assertCan } from '../../shared/authz.ts';
+import { assertCanOrPortal } from '../../shared/portal.ts';
 import { badUserInput, notFound } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
@@ -54,10 +55,11 @@ export const DEFAULT_CLIENT_CURRENCY = 'USD';
 
 /**
  * A client of the active firm by id, or null (unknown id, malformed id, or another firm's id all
- * answer the same). Requires `client:read`.
+ * answer the same). Requires `client:read`; a portal session gets only the clients it was granted
+ * (the loader never reads the others), and null for the rest.
  */
 export async function findClient(ctx: CrmContext, clientId: string): Promise<ClientRow | null> {
-  assertCan(ctx.actor, 'client:read');
+  assertCanOrPortal(ctx.actor, 'client:read');
   if (!isUuid(clientId)) return null;
   return ctx.loaders.clientById.load(clientId);
 }

@@ -1,5 +1,5 @@
 import type { DocumentRow } from '../../../db/schema/documents.ts';
-import { assertCan } from '../../shared/authz.ts';
+import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../shared/portal.ts';
 import { isUuid } from '../../shared/ids.ts';
 import type { Connection, PageArgs } from '../../shared/relay.ts';
 import type { DocumentsContext } from '../documents-context.ts';
@@ -10,16 +10,20 @@ export interface DocumentsClientReference {
 }
 
 /**
- * A client's documents, newest first. Requires `document:read`.
+ * A client's documents, newest first. Requires `document:read`, or a portal session granted the client.
  * @param countOnly the query selects only `totalCount`, so no rows are read.
  */
 export async function clientDocuments(ctx: DocumentsContext, clientId: string, args: PageArgs, countOnly: boolean): Promise<Connection<DocumentRow>> {
-  assertCan(ctx.actor, 'document:read');
+  assertCanOnClient(ctx.actor, 'document:read', clientId);
   return ctx.loaders.documentsByClient(args, countOnly).load(clientId);
 }
 
-/** A document of the active firm, or null (unknown, malformed or other firms' ids alike). Requires `document:read`. */
+/**
+ * A document of the active firm, or null (unknown, malformed or other firms' ids alike). Requires
+ * `document:read`; a portal session gets only documents of its granted clients, null for the rest.
+ */
 export async function findDocument(ctx: DocumentsContext, documentId: string): Promise<DocumentRow | null> {
-  assertCan(ctx.actor, 'document:read');
-  return isUuid(documentId) ? ctx.loaders.documentById.load(documentId) : null;
+  assertCanOrPortal(ctx.actor, 'document:read');
+  const document = isUuid(documentId) ? await ctx.loaders.documentById.load(documentId) : null;
+  return withinPortalReach(ctx.actor, document, (row) => row.clientId);
 }

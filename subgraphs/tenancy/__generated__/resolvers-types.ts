@@ -7,6 +7,8 @@ import type { AuditLogRow } from '../../../db/schema/audit.ts';
 import type { ApiKeyRow } from '../../../db/schema/api-keys.ts';
 import type { OperatorSummary, BreakGlassGrantModel } from '../break-glass/break-glass-store.ts';
 import type { IssuedOperatorSession } from '../break-glass/break-glass-service.ts';
+import type { PortalUserRow } from '../../../db/schema/portal.ts';
+import type { IssuedPortalSession, PortalViewerModel } from '../portal/portal-service.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -47,6 +49,23 @@ export type AcceptInvitationPayload = {
   /** A session in the firm just joined, or null when there are user errors or a second factor is needed. */
   session?: Maybe<Session>;
   /** Problems with the input; nothing was written when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `acceptPortalInvitation`. */
+export type AcceptPortalInvitationInput = {
+  /** The password to sign in with from now on (at least 12 characters, not easily guessed). */
+  password: Scalars['String']['input'];
+  /** The invitation token from the email. */
+  token: Scalars['String']['input'];
+};
+
+/** Result of `acceptPortalInvitation`. */
+export type AcceptPortalInvitationPayload = {
+  __typename?: 'AcceptPortalInvitationPayload';
+  /** The new portal session, or null when there are user errors. */
+  session?: Maybe<PortalSession>;
+  /** `INVALID_TOKEN` or `WEAK_PASSWORD`. */
   userErrors: Array<UserError>;
 };
 
@@ -341,6 +360,20 @@ export type ChangePasswordPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A client account (owned by the crm subgraph). Here only as the accounts a portal user reaches. */
+export type Client = {
+  __typename?: 'Client';
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+};
+
+/** A group of client accounts (owned by the crm subgraph). Here only as an organization-wide portal grant. */
+export type ClientOrganization = {
+  __typename?: 'ClientOrganization';
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+};
+
 /** Input for `confirmMfaEnrolment`. */
 export type ConfirmMfaEnrolmentInput = {
   /** A current 6-digit code from the authenticator just set up. */
@@ -354,6 +387,13 @@ export type ConfirmMfaEnrolmentPayload = {
   backupCodes?: Maybe<Array<Scalars['String']['output']>>;
   /** `INVALID_CODE`, `MFA_NOT_ENABLED` (no enrolment started) or `MFA_ALREADY_ENABLED`. */
   userErrors: Array<UserError>;
+};
+
+/** A person at a client (owned by the crm subgraph). Here only as the contact a portal user was invited as. */
+export type Contact = {
+  __typename?: 'Contact';
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
 };
 
 /** Input for `createApiKey`. */
@@ -462,6 +502,29 @@ export type InviteMemberPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `invitePortalUser`. */
+export type InvitePortalUserInput = {
+  /** Clients to grant (at most 100). */
+  clientIds: Array<Scalars['ID']['input']>;
+  /** The crm contact to invite. */
+  contactId: Scalars['ID']['input'];
+  /** The contact's email: the portal user signs in with it and the invitation is sent to it. */
+  email: Scalars['String']['input'];
+  /** The contact's name, shown in the portal and to the firm's staff (1-200 characters). */
+  name: Scalars['String']['input'];
+  /** An organization whose every client is granted, now and as it changes. */
+  organizationId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Result of `invitePortalUser`. */
+export type InvitePortalUserPayload = {
+  __typename?: 'InvitePortalUserPayload';
+  /** The invited portal user, or null when there are user errors. */
+  portalUser?: Maybe<PortalUser>;
+  /** Problems with the input; nothing was written or sent when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
 /** Input for `logIn`. */
 export type LogInInput = {
   /** Sign-in email. */
@@ -503,6 +566,40 @@ export type LogInPayload = {
    * `INVALID_CREDENTIALS` when the email or password is wrong, or when sign-in for this email is locked
    * for 30 minutes after 10 failed attempts. The message never says which.
    */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `logInPortal`. */
+export type LogInPortalInput = {
+  /** The portal user's email. */
+  email: Scalars['String']['input'];
+  /** The firm's slug (shown in the invitation email). */
+  firmSlug: Scalars['String']['input'];
+  /** The password chosen when accepting the invitation. */
+  password: Scalars['String']['input'];
+};
+
+/** Result of `logInPortal`. */
+export type LogInPortalPayload = {
+  __typename?: 'LogInPortalPayload';
+  /** The new portal session, or null when there are user errors. */
+  session?: Maybe<PortalSession>;
+  /** `INVALID_CREDENTIALS`, the same for every failure. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `logInWithPortalLink`. */
+export type LogInWithPortalLinkInput = {
+  /** The token from the sign-in email. */
+  token: Scalars['String']['input'];
+};
+
+/** Result of `logInWithPortalLink`. */
+export type LogInWithPortalLinkPayload = {
+  __typename?: 'LogInWithPortalLinkPayload';
+  /** The new portal session, or null when there are user errors. */
+  session?: Maybe<PortalSession>;
+  /** `INVALID_TOKEN` for an unknown, used or expired link. */
   userErrors: Array<UserError>;
 };
 
@@ -563,6 +660,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Accepts an invitation. A new user gives a name and password; an existing user proves their password. */
   acceptInvitation: AcceptInvitationPayload;
+  /** Accepts a portal invitation with a password of the user's choice, and signs the portal user in. */
+  acceptPortalInvitation: AcceptPortalInvitationPayload;
   /**
    * Returns an operator token bound to one of the caller's live grants: with it, the operator reads
    * the grant's firm, read-only, until the grant ends. Every operation is audited in the firm's log.
@@ -591,14 +690,29 @@ export type Mutation = {
   disableMfa: DisableMfaPayload;
   /** Invites someone to the active firm. Requires `member:invite`; nobody may grant a role above their own. */
   inviteMember: InviteMemberPayload;
+  /**
+   * Invites a crm contact to the client portal with access to clients (and optionally every client of
+   * an organization). Pass the contact's id, email and name as read from `contact(id)`. A session
+   * reaches a granted client only while the contact is linked to it in the crm (and a client of a
+   * granted organization while the contact is linked to some client of that organization), so
+   * unlinking a contact ends its access at once. The invitation link is emailed to the contact; it is
+   * single-use and expires after 7 days. Requires `portal:invite`.
+   */
+  invitePortalUser: InvitePortalUserPayload;
   /** Signs a user in with email and password. */
   logIn: LogInPayload;
   /** Signs a platform operator in. Operators are created with `npm run operator:create`; there is no sign-up. */
   logInOperator: LogInOperatorPayload;
+  /** Signs a portal user in with email and password. Locks for 30 minutes after 10 failures, like staff sign-in. */
+  logInPortal: LogInPortalPayload;
+  /** Signs a portal user in with the token of an emailed sign-in link (single-use, one hour). */
+  logInWithPortalLink: LogInWithPortalLinkPayload;
   /** Ends the current session: its refresh token and access token stop working. */
   logOut: LogOutPayload;
   /** Ends the calling operator's session: every token issued for it, grant-bound ones included, stops working. */
   logOutOperator: LogOutOperatorPayload;
+  /** Exchanges a portal refresh token for a new token pair (rotation). Reusing a used token ends the session. */
+  refreshPortalSession: RefreshPortalSessionPayload;
   /** Exchanges a refresh token for a new session token pair. The old refresh token stops working. */
   refreshSession: RefreshSessionPayload;
   /** Replaces every backup code with 10 new ones, shown once, after proving a TOTP code. */
@@ -608,6 +722,13 @@ export type Mutation = {
    * BREAK_GLASS_APPROVAL is `required` (the default) a second operator must approve it before it starts.
    */
   requestBreakGlass: RequestBreakGlassPayload;
+  /**
+   * Emails a one-hour, single-use sign-in link to a portal user. Always answers the same, whether or
+   * not the email has portal access, so it reveals nothing.
+   */
+  requestPortalLink: RequestPortalLinkPayload;
+  /** Emails a new invitation link to a portal user who has not accepted yet; earlier links stop working. Requires `portal:invite`. */
+  resendPortalInvitation: ResendPortalInvitationPayload;
   /** Revokes an API key of the active firm at once. Requires `api_key:write`; revoking twice is harmless. */
   revokeApiKey: RevokeApiKeyPayload;
   /**
@@ -615,6 +736,8 @@ export type Mutation = {
    * `firm:update` (OWNER, ADMIN) may revoke grants on the active firm.
    */
   revokeBreakGlass: RevokeBreakGlassPayload;
+  /** Revokes a portal user's access: every session ends at once and no link or password works any more. Requires `portal:invite`. */
+  revokePortalAccess: RevokePortalAccessPayload;
   /** Creates a firm, its owner and the owner's OWNER membership in one step, and signs the owner in. */
   signUp: SignUpPayload;
   /** Makes another of the user's firms the active firm of this session. */
@@ -630,6 +753,11 @@ export type Mutation = {
 
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+export type MutationAcceptPortalInvitationArgs = {
+  input: AcceptPortalInvitationInput;
 };
 
 
@@ -668,6 +796,11 @@ export type MutationInviteMemberArgs = {
 };
 
 
+export type MutationInvitePortalUserArgs = {
+  input: InvitePortalUserInput;
+};
+
+
 export type MutationLogInArgs = {
   input: LogInInput;
 };
@@ -675,6 +808,21 @@ export type MutationLogInArgs = {
 
 export type MutationLogInOperatorArgs = {
   input: LogInOperatorInput;
+};
+
+
+export type MutationLogInPortalArgs = {
+  input: LogInPortalInput;
+};
+
+
+export type MutationLogInWithPortalLinkArgs = {
+  input: LogInWithPortalLinkInput;
+};
+
+
+export type MutationRefreshPortalSessionArgs = {
+  input: RefreshPortalSessionInput;
 };
 
 
@@ -693,6 +841,16 @@ export type MutationRequestBreakGlassArgs = {
 };
 
 
+export type MutationRequestPortalLinkArgs = {
+  input: RequestPortalLinkInput;
+};
+
+
+export type MutationResendPortalInvitationArgs = {
+  input: ResendPortalInvitationInput;
+};
+
+
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
 };
@@ -700,6 +858,11 @@ export type MutationRevokeApiKeyArgs = {
 
 export type MutationRevokeBreakGlassArgs = {
   input: RevokeBreakGlassInput;
+};
+
+
+export type MutationRevokePortalAccessArgs = {
+  input: RevokePortalAccessInput;
 };
 
 
@@ -805,6 +968,74 @@ export type PlatformOperator = {
   name: Scalars['String']['output'];
 };
 
+/**
+ * A signed-in portal session. Tokens are shown once. The access token works only for the portal:
+ * a staff access token is never accepted as a portal one, nor the reverse.
+ */
+export type PortalSession = {
+  __typename?: 'PortalSession';
+  /** Short-lived bearer token (JWT, 15 minutes). Send as `Authorization: Bearer <token>`. */
+  accessToken: Scalars['String']['output'];
+  /** When `accessToken` expires. */
+  accessTokenExpiresAt: Scalars['DateTime']['output'];
+  /** The signed-in portal user. */
+  portalUser: PortalUser;
+  /** Single-use token for `refreshPortalSession`. Each refresh returns a new one; reusing an old one ends the session. */
+  refreshToken: Scalars['String']['output'];
+  /** When `refreshToken` expires if not used. */
+  refreshTokenExpiresAt: Scalars['DateTime']['output'];
+};
+
+/**
+ * A client's contact with access to the firm's client portal. A portal session reaches only the
+ * clients granted here (and every client of `organization`, when set), and on them only the fields
+ * marked portal-visible.
+ */
+export type PortalUser = {
+  __typename?: 'PortalUser';
+  /** When the invitation was accepted, or null. */
+  activatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The contact this portal user was invited as. Staff only. */
+  contact: Contact;
+  /** When the portal user was invited. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Email address the portal user signs in with (lower case). */
+  email: Scalars['String']['output'];
+  /** The clients granted one by one. Staff only. */
+  grantedClients: Array<Client>;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** Full name, as on the contact when invited. */
+  name: Scalars['String']['output'];
+  /** The organization whose every client is granted, or null. Staff only. */
+  organization?: Maybe<ClientOrganization>;
+  /** Where the portal user's access stands. */
+  status: PortalUserStatus;
+};
+
+/** Where a portal user's access stands. */
+export type PortalUserStatus =
+  /** Accepted the invitation; can sign in. */
+  | 'ACTIVE'
+  /** Invited; the invitation has not been accepted yet. */
+  | 'INVITED'
+  /** Access revoked by the firm; cannot sign in and every session has ended. */
+  | 'REVOKED';
+
+/** The signed-in portal user and the client accounts their session reaches. */
+export type PortalViewer = {
+  __typename?: 'PortalViewer';
+  /**
+   * The client accounts this session reaches: those granted one by one and every client of a granted
+   * organization, in no particular order.
+   */
+  clients: Array<Client>;
+  /** The portal user's name. */
+  name: Scalars['String']['output'];
+  /** The signed-in portal user. */
+  portalUser: PortalUser;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The active firm's API keys, newest first, revoked and expired ones included. Requires `api_key:read`. */
@@ -815,6 +1046,10 @@ export type Query = {
   breakGlassGrants: BreakGlassGrantConnection;
   /** The signed-in user and their active firm, or null without a valid session. */
   me?: Maybe<Viewer>;
+  /** A portal user of the active firm by id, or null. Requires `contact:read`. */
+  portalUser?: Maybe<PortalUser>;
+  /** The signed-in portal user and the clients their session reaches, or null unless the caller is a portal session. */
+  portalViewer?: Maybe<PortalViewer>;
   /**
    * Recomputes the active firm's audit log hash chain from its oldest remaining record and names the
    * first broken link, if any. Reads the whole log: use it for audits, not on every page view.
@@ -840,6 +1075,26 @@ export type QueryAuditLogArgs = {
 export type QueryBreakGlassGrantsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPortalUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Input for `refreshPortalSession`. */
+export type RefreshPortalSessionInput = {
+  /** The refresh token of the portal session. */
+  refreshToken: Scalars['String']['input'];
+};
+
+/** Result of `refreshPortalSession`. */
+export type RefreshPortalSessionPayload = {
+  __typename?: 'RefreshPortalSessionPayload';
+  /** The new token pair, or null when there are user errors. */
+  session?: Maybe<PortalSession>;
+  /** `INVALID_TOKEN` for an unknown, expired, reused or revoked token. */
+  userErrors: Array<UserError>;
 };
 
 /** Input for `refreshSession`. */
@@ -891,6 +1146,38 @@ export type RequestBreakGlassPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `requestPortalLink`. */
+export type RequestPortalLinkInput = {
+  /** The email the portal user was invited with. */
+  email: Scalars['String']['input'];
+  /** The firm's slug, to limit the link to one firm; without it, a link is sent for each firm where the email has portal access. */
+  firmSlug?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of `requestPortalLink`. */
+export type RequestPortalLinkPayload = {
+  __typename?: 'RequestPortalLinkPayload';
+  /** Always true: a link was sent if the email has portal access (nothing tells whether it has). */
+  requested: Scalars['Boolean']['output'];
+  /** `INVALID` for a malformed email only. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `resendPortalInvitation`. */
+export type ResendPortalInvitationInput = {
+  /** The portal user to invite again. */
+  portalUserId: Scalars['ID']['input'];
+};
+
+/** Result of `resendPortalInvitation`. */
+export type ResendPortalInvitationPayload = {
+  __typename?: 'ResendPortalInvitationPayload';
+  /** The portal user, or null when there are user errors. */
+  portalUser?: Maybe<PortalUser>;
+  /** `ALREADY_ACTIVE` or `REVOKED`. */
+  userErrors: Array<UserError>;
+};
+
 /** Input for `revokeApiKey`. */
 export type RevokeApiKeyInput = {
   /** The key's id. */
@@ -919,6 +1206,21 @@ export type RevokeBreakGlassPayload = {
   __typename?: 'RevokeBreakGlassPayload';
   /** The revoked grant (revoking twice is harmless). */
   grant?: Maybe<BreakGlassGrant>;
+  /** Always empty; present for a uniform payload shape. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `revokePortalAccess`. */
+export type RevokePortalAccessInput = {
+  /** The portal user whose access ends. */
+  portalUserId: Scalars['ID']['input'];
+};
+
+/** Result of `revokePortalAccess`. */
+export type RevokePortalAccessPayload = {
+  __typename?: 'RevokePortalAccessPayload';
+  /** The portal user, now REVOKED (revoking twice is harmless). */
+  portalUser?: Maybe<PortalUser>;
   /** Always empty; present for a uniform payload shape. */
   userErrors: Array<UserError>;
 };
@@ -1041,6 +1343,10 @@ export type UserError = {
 
 /** Machine-readable reason for a user error. */
 export type UserErrorCode =
+  /** The portal user has already accepted the invitation. */
+  | 'ALREADY_ACTIVE'
+  /** The contact or email already has portal access in this firm. */
+  | 'ALREADY_INVITED'
   /** The user is already a member of this firm. */
   | 'ALREADY_MEMBER'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
@@ -1061,6 +1367,8 @@ export type UserErrorCode =
   | 'MFA_NOT_ENABLED'
   /** A required value is missing or blank. */
   | 'REQUIRED'
+  /** The portal user's access was revoked. */
+  | 'REVOKED'
   /** The caller may not grant this role. */
   | 'ROLE_NOT_GRANTABLE'
   /** The permission cannot be given to an API key, or exceeds the caller's own permissions. */
@@ -1196,6 +1504,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Firm: Firm;
+  PortalUser: PortalUser;
   User: User;
 }>;
 
@@ -1204,6 +1513,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Firm:
     ( { __typename: 'Firm' }
     & GraphQLRecursivePick<FederationTypes['Firm'], {"id":true}> );
+  PortalUser:
+    ( { __typename: 'PortalUser' }
+    & GraphQLRecursivePick<FederationTypes['PortalUser'], {"id":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -1216,6 +1528,8 @@ export type ResolversTypes = ResolversObject<{
   AcceptInvitationInput: AcceptInvitationInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AcceptInvitationPayload: ResolverTypeWrapper<Omit<AcceptInvitationPayload, 'membership' | 'session'> & { membership?: Maybe<ResolversTypes['Membership']>, session?: Maybe<ResolversTypes['Session']> }>;
+  AcceptPortalInvitationInput: AcceptPortalInvitationInput;
+  AcceptPortalInvitationPayload: ResolverTypeWrapper<Omit<AcceptPortalInvitationPayload, 'session'> & { session?: Maybe<ResolversTypes['PortalSession']> }>;
   ActivateBreakGlassInput: ActivateBreakGlassInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ActivateBreakGlassPayload: ResolverTypeWrapper<Omit<ActivateBreakGlassPayload, 'grant' | 'session'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']>, session?: Maybe<ResolversTypes['OperatorSession']> }>;
@@ -1240,8 +1554,11 @@ export type ResolversTypes = ResolversObject<{
   BreakGlassGrantStatus: BreakGlassGrantStatus;
   ChangePasswordInput: ChangePasswordInput;
   ChangePasswordPayload: ResolverTypeWrapper<ChangePasswordPayload>;
+  Client: ResolverTypeWrapper<Client>;
+  ClientOrganization: ResolverTypeWrapper<ClientOrganization>;
   ConfirmMfaEnrolmentInput: ConfirmMfaEnrolmentInput;
   ConfirmMfaEnrolmentPayload: ResolverTypeWrapper<ConfirmMfaEnrolmentPayload>;
+  Contact: ResolverTypeWrapper<Contact>;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1251,10 +1568,16 @@ export type ResolversTypes = ResolversObject<{
   Invitation: ResolverTypeWrapper<InvitationRow>;
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: ResolverTypeWrapper<Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversTypes['Invitation']> }>;
+  InvitePortalUserInput: InvitePortalUserInput;
+  InvitePortalUserPayload: ResolverTypeWrapper<Omit<InvitePortalUserPayload, 'portalUser'> & { portalUser?: Maybe<ResolversTypes['PortalUser']> }>;
   LogInInput: LogInInput;
   LogInOperatorInput: LogInOperatorInput;
   LogInOperatorPayload: ResolverTypeWrapper<Omit<LogInOperatorPayload, 'session'> & { session?: Maybe<ResolversTypes['OperatorSession']> }>;
   LogInPayload: ResolverTypeWrapper<Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
+  LogInPortalInput: LogInPortalInput;
+  LogInPortalPayload: ResolverTypeWrapper<Omit<LogInPortalPayload, 'session'> & { session?: Maybe<ResolversTypes['PortalSession']> }>;
+  LogInWithPortalLinkInput: LogInWithPortalLinkInput;
+  LogInWithPortalLinkPayload: ResolverTypeWrapper<Omit<LogInWithPortalLinkPayload, 'session'> & { session?: Maybe<ResolversTypes['PortalSession']> }>;
   LogOutOperatorPayload: ResolverTypeWrapper<LogOutOperatorPayload>;
   LogOutPayload: ResolverTypeWrapper<LogOutPayload>;
   Membership: ResolverTypeWrapper<MembershipModel>;
@@ -1265,17 +1588,29 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
   PlatformOperator: ResolverTypeWrapper<OperatorSummary>;
+  PortalSession: ResolverTypeWrapper<IssuedPortalSession>;
+  PortalUser: ResolverTypeWrapper<PortalUserRow>;
+  PortalUserStatus: PortalUserStatus;
+  PortalViewer: ResolverTypeWrapper<PortalViewerModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefreshPortalSessionInput: RefreshPortalSessionInput;
+  RefreshPortalSessionPayload: ResolverTypeWrapper<Omit<RefreshPortalSessionPayload, 'session'> & { session?: Maybe<ResolversTypes['PortalSession']> }>;
   RefreshSessionInput: RefreshSessionInput;
   RefreshSessionPayload: ResolverTypeWrapper<Omit<RefreshSessionPayload, 'session'> & { session?: Maybe<ResolversTypes['Session']> }>;
   RegenerateBackupCodesInput: RegenerateBackupCodesInput;
   RegenerateBackupCodesPayload: ResolverTypeWrapper<RegenerateBackupCodesPayload>;
   RequestBreakGlassInput: RequestBreakGlassInput;
   RequestBreakGlassPayload: ResolverTypeWrapper<Omit<RequestBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']> }>;
+  RequestPortalLinkInput: RequestPortalLinkInput;
+  RequestPortalLinkPayload: ResolverTypeWrapper<RequestPortalLinkPayload>;
+  ResendPortalInvitationInput: ResendPortalInvitationInput;
+  ResendPortalInvitationPayload: ResolverTypeWrapper<Omit<ResendPortalInvitationPayload, 'portalUser'> & { portalUser?: Maybe<ResolversTypes['PortalUser']> }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   RevokeBreakGlassInput: RevokeBreakGlassInput;
   RevokeBreakGlassPayload: ResolverTypeWrapper<Omit<RevokeBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversTypes['BreakGlassGrant']> }>;
+  RevokePortalAccessInput: RevokePortalAccessInput;
+  RevokePortalAccessPayload: ResolverTypeWrapper<Omit<RevokePortalAccessPayload, 'portalUser'> & { portalUser?: Maybe<ResolversTypes['PortalUser']> }>;
   Role: Role;
   Session: ResolverTypeWrapper<IssuedSession>;
   SignUpInput: SignUpInput;
@@ -1299,6 +1634,8 @@ export type ResolversParentTypes = ResolversObject<{
   AcceptInvitationInput: AcceptInvitationInput;
   String: Scalars['String']['output'];
   AcceptInvitationPayload: Omit<AcceptInvitationPayload, 'membership' | 'session'> & { membership?: Maybe<ResolversParentTypes['Membership']>, session?: Maybe<ResolversParentTypes['Session']> };
+  AcceptPortalInvitationInput: AcceptPortalInvitationInput;
+  AcceptPortalInvitationPayload: Omit<AcceptPortalInvitationPayload, 'session'> & { session?: Maybe<ResolversParentTypes['PortalSession']> };
   ActivateBreakGlassInput: ActivateBreakGlassInput;
   ID: Scalars['ID']['output'];
   ActivateBreakGlassPayload: Omit<ActivateBreakGlassPayload, 'grant' | 'session'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']>, session?: Maybe<ResolversParentTypes['OperatorSession']> };
@@ -1321,8 +1658,11 @@ export type ResolversParentTypes = ResolversObject<{
   BreakGlassGrantEdge: Edge<BreakGlassGrantModel>;
   ChangePasswordInput: ChangePasswordInput;
   ChangePasswordPayload: ChangePasswordPayload;
+  Client: Client;
+  ClientOrganization: ClientOrganization;
   ConfirmMfaEnrolmentInput: ConfirmMfaEnrolmentInput;
   ConfirmMfaEnrolmentPayload: ConfirmMfaEnrolmentPayload;
+  Contact: Contact;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   DateTime: Scalars['DateTime']['output'];
@@ -1332,10 +1672,16 @@ export type ResolversParentTypes = ResolversObject<{
   Invitation: InvitationRow;
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversParentTypes['Invitation']> };
+  InvitePortalUserInput: InvitePortalUserInput;
+  InvitePortalUserPayload: Omit<InvitePortalUserPayload, 'portalUser'> & { portalUser?: Maybe<ResolversParentTypes['PortalUser']> };
   LogInInput: LogInInput;
   LogInOperatorInput: LogInOperatorInput;
   LogInOperatorPayload: Omit<LogInOperatorPayload, 'session'> & { session?: Maybe<ResolversParentTypes['OperatorSession']> };
   LogInPayload: Omit<LogInPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
+  LogInPortalInput: LogInPortalInput;
+  LogInPortalPayload: Omit<LogInPortalPayload, 'session'> & { session?: Maybe<ResolversParentTypes['PortalSession']> };
+  LogInWithPortalLinkInput: LogInWithPortalLinkInput;
+  LogInWithPortalLinkPayload: Omit<LogInWithPortalLinkPayload, 'session'> & { session?: Maybe<ResolversParentTypes['PortalSession']> };
   LogOutOperatorPayload: LogOutOperatorPayload;
   LogOutPayload: LogOutPayload;
   Membership: MembershipModel;
@@ -1345,17 +1691,28 @@ export type ResolversParentTypes = ResolversObject<{
   OperatorSession: IssuedOperatorSession;
   PageInfo: PageInfo;
   PlatformOperator: OperatorSummary;
+  PortalSession: IssuedPortalSession;
+  PortalUser: PortalUserRow;
+  PortalViewer: PortalViewerModel;
   Query: Record<PropertyKey, never>;
+  RefreshPortalSessionInput: RefreshPortalSessionInput;
+  RefreshPortalSessionPayload: Omit<RefreshPortalSessionPayload, 'session'> & { session?: Maybe<ResolversParentTypes['PortalSession']> };
   RefreshSessionInput: RefreshSessionInput;
   RefreshSessionPayload: Omit<RefreshSessionPayload, 'session'> & { session?: Maybe<ResolversParentTypes['Session']> };
   RegenerateBackupCodesInput: RegenerateBackupCodesInput;
   RegenerateBackupCodesPayload: RegenerateBackupCodesPayload;
   RequestBreakGlassInput: RequestBreakGlassInput;
   RequestBreakGlassPayload: Omit<RequestBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']> };
+  RequestPortalLinkInput: RequestPortalLinkInput;
+  RequestPortalLinkPayload: RequestPortalLinkPayload;
+  ResendPortalInvitationInput: ResendPortalInvitationInput;
+  ResendPortalInvitationPayload: Omit<ResendPortalInvitationPayload, 'portalUser'> & { portalUser?: Maybe<ResolversParentTypes['PortalUser']> };
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   RevokeBreakGlassInput: RevokeBreakGlassInput;
   RevokeBreakGlassPayload: Omit<RevokeBreakGlassPayload, 'grant'> & { grant?: Maybe<ResolversParentTypes['BreakGlassGrant']> };
+  RevokePortalAccessInput: RevokePortalAccessInput;
+  RevokePortalAccessPayload: Omit<RevokePortalAccessPayload, 'portalUser'> & { portalUser?: Maybe<ResolversParentTypes['PortalUser']> };
   Session: IssuedSession;
   SignUpInput: SignUpInput;
   SignUpPayload: Omit<SignUpPayload, 'firm' | 'session'> & { firm?: Maybe<ResolversParentTypes['Firm']>, session?: Maybe<ResolversParentTypes['Session']> };
@@ -1376,6 +1733,11 @@ export type AcceptInvitationPayloadResolvers<ContextType = TenancyContext, Paren
   membership?: Resolver<Maybe<ResolversTypes['Membership']>, ParentType, ContextType>;
   mfaChallengeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type AcceptPortalInvitationPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['AcceptPortalInvitationPayload'] = ResolversParentTypes['AcceptPortalInvitationPayload']> = ResolversObject<{
+  session?: Resolver<Maybe<ResolversTypes['PortalSession']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1491,9 +1853,21 @@ export type ChangePasswordPayloadResolvers<ContextType = TenancyContext, ParentT
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type ClientResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type ClientOrganizationResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ClientOrganization'] = ResolversParentTypes['ClientOrganization']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type ConfirmMfaEnrolmentPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ConfirmMfaEnrolmentPayload'] = ResolversParentTypes['ConfirmMfaEnrolmentPayload']> = ResolversObject<{
   backupCodes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ContactResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type CreateApiKeyPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = ResolversObject<{
@@ -1535,6 +1909,11 @@ export type InviteMemberPayloadResolvers<ContextType = TenancyContext, ParentTyp
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type InvitePortalUserPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['InvitePortalUserPayload'] = ResolversParentTypes['InvitePortalUserPayload']> = ResolversObject<{
+  portalUser?: Resolver<Maybe<ResolversTypes['PortalUser']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type LogInOperatorPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInOperatorPayload'] = ResolversParentTypes['LogInOperatorPayload']> = ResolversObject<{
   session?: Resolver<Maybe<ResolversTypes['OperatorSession']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -1543,6 +1922,16 @@ export type LogInOperatorPayloadResolvers<ContextType = TenancyContext, ParentTy
 export type LogInPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInPayload'] = ResolversParentTypes['LogInPayload']> = ResolversObject<{
   mfaChallengeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['Session']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type LogInPortalPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInPortalPayload'] = ResolversParentTypes['LogInPortalPayload']> = ResolversObject<{
+  session?: Resolver<Maybe<ResolversTypes['PortalSession']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type LogInWithPortalLinkPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['LogInWithPortalLinkPayload'] = ResolversParentTypes['LogInWithPortalLinkPayload']> = ResolversObject<{
+  session?: Resolver<Maybe<ResolversTypes['PortalSession']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1577,6 +1966,7 @@ export type MembershipEdgeResolvers<ContextType = TenancyContext, ParentType ext
 
 export type MutationResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptInvitation?: Resolver<ResolversTypes['AcceptInvitationPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  acceptPortalInvitation?: Resolver<ResolversTypes['AcceptPortalInvitationPayload'], ParentType, ContextType, RequireFields<MutationAcceptPortalInvitationArgs, 'input'>>;
   activateBreakGlass?: Resolver<ResolversTypes['ActivateBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationActivateBreakGlassArgs, 'input'>>;
   approveBreakGlass?: Resolver<ResolversTypes['ApproveBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationApproveBreakGlassArgs, 'input'>>;
   beginMfaEnrolment?: Resolver<ResolversTypes['BeginMfaEnrolmentPayload'], ParentType, ContextType>;
@@ -1585,15 +1975,22 @@ export type MutationResolvers<ContextType = TenancyContext, ParentType extends R
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   disableMfa?: Resolver<ResolversTypes['DisableMfaPayload'], ParentType, ContextType, RequireFields<MutationDisableMfaArgs, 'input'>>;
   inviteMember?: Resolver<ResolversTypes['InviteMemberPayload'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'input'>>;
+  invitePortalUser?: Resolver<ResolversTypes['InvitePortalUserPayload'], ParentType, ContextType, RequireFields<MutationInvitePortalUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['LogInPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   logInOperator?: Resolver<ResolversTypes['LogInOperatorPayload'], ParentType, ContextType, RequireFields<MutationLogInOperatorArgs, 'input'>>;
+  logInPortal?: Resolver<ResolversTypes['LogInPortalPayload'], ParentType, ContextType, RequireFields<MutationLogInPortalArgs, 'input'>>;
+  logInWithPortalLink?: Resolver<ResolversTypes['LogInWithPortalLinkPayload'], ParentType, ContextType, RequireFields<MutationLogInWithPortalLinkArgs, 'input'>>;
   logOut?: Resolver<ResolversTypes['LogOutPayload'], ParentType, ContextType>;
   logOutOperator?: Resolver<ResolversTypes['LogOutOperatorPayload'], ParentType, ContextType>;
+  refreshPortalSession?: Resolver<ResolversTypes['RefreshPortalSessionPayload'], ParentType, ContextType, RequireFields<MutationRefreshPortalSessionArgs, 'input'>>;
   refreshSession?: Resolver<ResolversTypes['RefreshSessionPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'input'>>;
   regenerateBackupCodes?: Resolver<ResolversTypes['RegenerateBackupCodesPayload'], ParentType, ContextType, RequireFields<MutationRegenerateBackupCodesArgs, 'input'>>;
   requestBreakGlass?: Resolver<ResolversTypes['RequestBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationRequestBreakGlassArgs, 'input'>>;
+  requestPortalLink?: Resolver<ResolversTypes['RequestPortalLinkPayload'], ParentType, ContextType, RequireFields<MutationRequestPortalLinkArgs, 'input'>>;
+  resendPortalInvitation?: Resolver<ResolversTypes['ResendPortalInvitationPayload'], ParentType, ContextType, RequireFields<MutationResendPortalInvitationArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   revokeBreakGlass?: Resolver<ResolversTypes['RevokeBreakGlassPayload'], ParentType, ContextType, RequireFields<MutationRevokeBreakGlassArgs, 'input'>>;
+  revokePortalAccess?: Resolver<ResolversTypes['RevokePortalAccessPayload'], ParentType, ContextType, RequireFields<MutationRevokePortalAccessArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['SignUpPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   switchActiveFirm?: Resolver<ResolversTypes['SwitchActiveFirmPayload'], ParentType, ContextType, RequireFields<MutationSwitchActiveFirmArgs, 'input'>>;
   updateAuditRetention?: Resolver<ResolversTypes['UpdateAuditRetentionPayload'], ParentType, ContextType, RequireFields<MutationUpdateAuditRetentionArgs, 'input'>>;
@@ -1620,12 +2017,46 @@ export type PlatformOperatorResolvers<ContextType = TenancyContext, ParentType e
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type PortalSessionResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['PortalSession'] = ResolversParentTypes['PortalSession']> = ResolversObject<{
+  accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  accessTokenExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  portalUser?: Resolver<ResolversTypes['PortalUser'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refreshTokenExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type PortalUserResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['PortalUser'] = ResolversParentTypes['PortalUser'], FederationReferenceType extends FederationReferenceTypes['PortalUser'] = FederationReferenceTypes['PortalUser']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PortalUser']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  activatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grantedClients?: Resolver<Array<ResolversTypes['Client']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  organization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PortalUserStatus'], ParentType, ContextType>;
+}>;
+
+export type PortalViewerResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['PortalViewer'] = ResolversParentTypes['PortalViewer']> = ResolversObject<{
+  clients?: Resolver<Array<ResolversTypes['Client']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  portalUser?: Resolver<ResolversTypes['PortalUser'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
   auditLog?: Resolver<ResolversTypes['AuditLogConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   breakGlassGrants?: Resolver<ResolversTypes['BreakGlassGrantConnection'], ParentType, ContextType, Partial<QueryBreakGlassGrantsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+  portalUser?: Resolver<Maybe<ResolversTypes['PortalUser']>, ParentType, ContextType, RequireFields<QueryPortalUserArgs, 'id'>>;
+  portalViewer?: Resolver<Maybe<ResolversTypes['PortalViewer']>, ParentType, ContextType>;
   verifyAuditLog?: Resolver<ResolversTypes['AuditLogVerification'], ParentType, ContextType>;
+}>;
+
+export type RefreshPortalSessionPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RefreshPortalSessionPayload'] = ResolversParentTypes['RefreshPortalSessionPayload']> = ResolversObject<{
+  session?: Resolver<Maybe<ResolversTypes['PortalSession']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type RefreshSessionPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RefreshSessionPayload'] = ResolversParentTypes['RefreshSessionPayload']> = ResolversObject<{
@@ -1643,6 +2074,16 @@ export type RequestBreakGlassPayloadResolvers<ContextType = TenancyContext, Pare
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type RequestPortalLinkPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RequestPortalLinkPayload'] = ResolversParentTypes['RequestPortalLinkPayload']> = ResolversObject<{
+  requested?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ResendPortalInvitationPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['ResendPortalInvitationPayload'] = ResolversParentTypes['ResendPortalInvitationPayload']> = ResolversObject<{
+  portalUser?: Resolver<Maybe<ResolversTypes['PortalUser']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type RevokeApiKeyPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = ResolversObject<{
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -1650,6 +2091,11 @@ export type RevokeApiKeyPayloadResolvers<ContextType = TenancyContext, ParentTyp
 
 export type RevokeBreakGlassPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RevokeBreakGlassPayload'] = ResolversParentTypes['RevokeBreakGlassPayload']> = ResolversObject<{
   grant?: Resolver<Maybe<ResolversTypes['BreakGlassGrant']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RevokePortalAccessPayloadResolvers<ContextType = TenancyContext, ParentType extends ResolversParentTypes['RevokePortalAccessPayload'] = ResolversParentTypes['RevokePortalAccessPayload']> = ResolversObject<{
+  portalUser?: Resolver<Maybe<ResolversTypes['PortalUser']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1711,6 +2157,7 @@ export type ViewerResolvers<ContextType = TenancyContext, ParentType extends Res
 
 export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   AcceptInvitationPayload?: AcceptInvitationPayloadResolvers<ContextType>;
+  AcceptPortalInvitationPayload?: AcceptPortalInvitationPayloadResolvers<ContextType>;
   ActivateBreakGlassPayload?: ActivateBreakGlassPayloadResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
@@ -1726,15 +2173,21 @@ export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   BreakGlassGrantConnection?: BreakGlassGrantConnectionResolvers<ContextType>;
   BreakGlassGrantEdge?: BreakGlassGrantEdgeResolvers<ContextType>;
   ChangePasswordPayload?: ChangePasswordPayloadResolvers<ContextType>;
+  Client?: ClientResolvers<ContextType>;
+  ClientOrganization?: ClientOrganizationResolvers<ContextType>;
   ConfirmMfaEnrolmentPayload?: ConfirmMfaEnrolmentPayloadResolvers<ContextType>;
+  Contact?: ContactResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DisableMfaPayload?: DisableMfaPayloadResolvers<ContextType>;
   Firm?: FirmResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   InviteMemberPayload?: InviteMemberPayloadResolvers<ContextType>;
+  InvitePortalUserPayload?: InvitePortalUserPayloadResolvers<ContextType>;
   LogInOperatorPayload?: LogInOperatorPayloadResolvers<ContextType>;
   LogInPayload?: LogInPayloadResolvers<ContextType>;
+  LogInPortalPayload?: LogInPortalPayloadResolvers<ContextType>;
+  LogInWithPortalLinkPayload?: LogInWithPortalLinkPayloadResolvers<ContextType>;
   LogOutOperatorPayload?: LogOutOperatorPayloadResolvers<ContextType>;
   LogOutPayload?: LogOutPayloadResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
@@ -1744,12 +2197,19 @@ export type Resolvers<ContextType = TenancyContext> = ResolversObject<{
   OperatorSession?: OperatorSessionResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PlatformOperator?: PlatformOperatorResolvers<ContextType>;
+  PortalSession?: PortalSessionResolvers<ContextType>;
+  PortalUser?: PortalUserResolvers<ContextType>;
+  PortalViewer?: PortalViewerResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RefreshPortalSessionPayload?: RefreshPortalSessionPayloadResolvers<ContextType>;
   RefreshSessionPayload?: RefreshSessionPayloadResolvers<ContextType>;
   RegenerateBackupCodesPayload?: RegenerateBackupCodesPayloadResolvers<ContextType>;
   RequestBreakGlassPayload?: RequestBreakGlassPayloadResolvers<ContextType>;
+  RequestPortalLinkPayload?: RequestPortalLinkPayloadResolvers<ContextType>;
+  ResendPortalInvitationPayload?: ResendPortalInvitationPayloadResolvers<ContextType>;
   RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   RevokeBreakGlassPayload?: RevokeBreakGlassPayloadResolvers<ContextType>;
+  RevokePortalAccessPayload?: RevokePortalAccessPayloadResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SignUpPayload?: SignUpPayloadResolvers<ContextType>;
   SwitchActiveFirmPayload?: SwitchActiveFirmPayloadResolvers<ContextType>;
