@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
 import type postgres from 'postgres';
 import { expect } from 'vitest';
 import { createPlatformOperator } from '../../../subgraphs/tenancy/break-glass/break-glass-service.ts';
@@ -7,7 +7,7 @@ import { seedInvoiceAndDocument } from '../admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
 import { CREATE_CLIENT } from '../operations.ts';
 import { postGraphQL, type TestStack } from '../stack.ts';
-import { buildOperation, takesIds } from './operations.ts';
+import { buildOperation, isEntity, Undrivable, type ProbeOperation } from './operations.ts';
 import type { ProbeActor } from './probe.ts';
 
 const INVITE_MEMBER = /* GraphQL */ `
@@ -64,23 +64,60 @@ export function staffActor(name: string, owner: FirmOwner): ProbeActor {
 }
 
 /**
- * Gives the actor's firm a row of every kind the API can create: calls every mutation named
- * `create…` that takes no ids, with the probe's sample inputs, so entity types added to the
- * schema later get fixture rows without a change here.
- * @returns one line per mutation that created nothing, with its errors; empty when all worked.
+ * Gives the actor's firm a row of every entity type the API can create for it: calls each mutation
+ * whose payload holds an entity type (an object type with an `id`) the firm has no row of yet, as
+ * the actor, with the probe's sample inputs and the firm's own ids (`ownIds`, read again before each
+ * round). Rounds repeat while something was created, so a message is sent once its thread exists.
+ * Entity types added to the schema later get fixture rows without a change here.
+ * @returns one line per entity type still without a row, with the mutations that failed to make one.
  */
-export async function createThroughApi(url: string, schema: GraphQLSchema, actor: ProbeActor): Promise<string[]> {
-  const failures: string[] = [];
-  for (const mutation of Object.values(schema.getMutationType()?.getFields() ?? {})) {
-    if (!/^create[A-Z]/.test(mutation.name) || takesIds(mutation)) continue;
-    const operation = buildOperation(schema, 'mutation', mutation.name, { idsByType: new Map(), credentials: actor.credentials });
-    // Only the first document creates; a selection split in several would create once per document.
-    const { document, variables } = operation.documents[0]!;
-    const result = await postGraphQL(url, document, variables, actor.headers);
-    const userErrors = (result.data?.[mutation.name] as { userErrors?: unknown[] } | undefined)?.userErrors ?? [];
-    if (result.errors || userErrors.length) failures.push(`${mutation.name}: ${JSON.stringify(result.errors ?? userErrors)}`);
+export async function createThroughApi(
+  url: string,
+  schema: GraphQLSchema,
+  actor: ProbeActor,
+  ownIds: () => Promise<ReadonlyMap<string, readonly string[]>>,
+): Promise<string[]> {
+  const mutations = Object.values(schema.getMutationType()?.getFields() ?? {});
+  const creates = (mutation: (typeof mutations)[number]): string[] => {
+    const payload = getNamedType(mutation.type);
+    if (isEntity(payload)) return [payload.name];
+    if (!isObjectType(payload)) return [];
+    return Object.values(payload.getFields()).map((field) => getNamedType(field.type)).filter(isEntity).map((type) => type.name);
+  };
+  const failures = new Map<string, string>();
+  const called = new Set<string>();
+  let idsByType = await ownIds();
+  const missing = (mutation: (typeof mutations)[number]) => creates(mutation).filter((type) => !idsByType.get(type)?.length);
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const mutation of mutations) {
+      if (called.has(mutation.name) || missing(mutation).length === 0) continue;
+      let operation: ProbeOperation;
+      try {
+        operation = buildOperation(schema, 'mutation', mutation.name, { idsByType, credentials: actor.credentials });
+      } catch (error) {
+        // Needs a row the firm does not have yet: try again next round.
+        if (!(error instanceof Undrivable)) throw error;
+        failures.set(mutation.name, error.message);
+        continue;
+      }
+      called.add(mutation.name);
+      // Only the first document creates; a selection split in several would create once per document.
+      const { document, variables } = operation.documents[0]!;
+      const result = await postGraphQL(url, document, variables, actor.headers);
+      // Created when the payload came back without user errors; errors on fields below it are the probe's to report.
+      const payload = result.data?.[mutation.name] as { userErrors?: unknown[] } | null | undefined;
+      if (!payload || payload.userErrors?.length) failures.set(mutation.name, JSON.stringify(payload?.userErrors ?? result.errors));
+      else {
+        failures.delete(mutation.name);
+        progress = true;
+      }
+    }
+    idsByType = await ownIds();
   }
-  return failures;
+  return [...failures]
+    .filter(([name]) => missing(mutations.find((m) => m.name === name)!).length > 0)
+    .map(([name, reason]) => `${missing(mutations.find((m) => m.name === name)!).join(', ')} not created by ${name}: ${reason}`);
 }
 
 const CREATE_API_KEY = /* GraphQL */ `

@@ -33,7 +33,7 @@ export const PAGE_SIZE = 5;
 export interface ArgumentSource {
   /** Ids of the probed target's rows by entity type name, e.g. `Client` → [...]. */
   idsByType: ReadonlyMap<string, readonly string[]>;
-  /** The calling actor's own sign-in email and password, for inputs that ask for them (e.g. `logIn`). */
+  /** The calling actor's own email and password, for sign-in inputs (those with a password field, e.g. `logIn`). */
   credentials?: { email: string; password: string };
 }
 
@@ -45,6 +45,8 @@ export interface ProbeOperation {
   documents: { document: string; variables: Record<string, unknown> }[];
   /** The target ids the variables carry; empty for operations that take no ids. */
   idsUsed: string[];
+  /** Unique sampled values (emails, tokens) to replace with `freshCopy`s on every call. */
+  freshValues: string[];
   /** Every `Type.field` the selection reads. */
   fieldsSelected: Set<string>;
 }
@@ -64,17 +66,46 @@ const SCALAR_SAMPLES: Record<string, () => unknown> = {
   Decimal: () => '1.00',
 };
 
-/** Strings by field name, for inputs whose validation expects a shape. */
-function sampleString(name: string, source: ArgumentSource): string {
+/** What sampling one operation's inputs needs and collects. */
+interface Sampling {
+  schema: GraphQLSchema;
+  source: ArgumentSource;
+  /** Target ids put into the inputs. */
+  idsUsed: string[];
+  /** Sampled values that must be unique (emails, tokens): each call sends fresh copies (`freshCopy`). */
+  fresh: string[];
+}
+
+const randomHex = (length: number) => randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+
+/** `value` with its random hex part replaced: the same shape, a different unique value. */
+export function freshCopy(value: string): string {
+  return value.replace(/[0-9a-f]{12,}/, (hex) => randomHex(hex.length));
+}
+
+/**
+ * Strings by field name, for inputs whose validation expects a shape. Inside a sign-in input (one
+ * with a password field) the email and password are the caller's own credentials; elsewhere an
+ * email or token is unique, and fresh on every call, so a first call cannot make the next collide.
+ */
+function sampleString(name: string, signIn: boolean, sampling: Sampling): string {
   const lower = name.toLowerCase();
-  if (lower.includes('email')) return source.credentials?.email ?? `probe-${randomBytes(6).toString('hex')}@example.test`;
-  if (lower.includes('password')) return source.credentials?.password ?? `Probe-${randomBytes(12).toString('base64url')}-9q`;
-  if (lower.includes('token') || lower.includes('code') || lower.includes('secret')) return randomBytes(16).toString('hex');
+  const unique = (value: string) => {
+    sampling.fresh.push(value);
+    return value;
+  };
+  const credentials = signIn ? sampling.source.credentials : undefined;
+  if (lower.includes('email')) return credentials?.email ?? unique(`probe-${randomHex(16)}@example.test`);
+  if (lower.includes('password')) return credentials?.password ?? `Probe-${randomBytes(12).toString('base64url')}-9q`;
+  if (lower.includes('token') || lower.includes('code') || lower.includes('secret')) return unique(randomHex(32));
   if (lower.includes('url') || lower.includes('website')) return 'https://probe.example.test';
   if (lower.includes('phone')) return '+1 555 0100';
   if (lower.includes('reason')) return 'Isolation probe';
   return SCALAR_SAMPLES.String!() as string;
 }
+
+/** True when these argument or input field names ask the caller to sign in. */
+const asksForPassword = (names: string[]) => names.some((name) => /password/i.test(name));
 
 const pascal = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
@@ -118,24 +149,29 @@ export function carriesIds(type: GraphQLInputType, seen = new Set<string>()): bo
   return Object.values(named.getFields()).some((field) => carriesIds(field.type, seen));
 }
 
-/** Fills one argument or input field; required ones always, optional ones when they carry ids. */
+/**
+ * Fills one argument or input field; required ones always, optional ones when they carry ids.
+ * @param signIn the argument sits beside a password (a sign-in): strings use the caller's credentials.
+ */
 function sampleInput(
-  schema: GraphQLSchema,
   type: GraphQLInputType,
   slot: { name: string; description?: string | null },
   subject: string | null,
-  source: ArgumentSource,
   owner: string,
-  idsUsed: string[],
+  signIn: boolean,
+  sampling: Sampling,
 ): unknown {
-  if (isNonNullType(type)) return sampleInput(schema, type.ofType, slot, subject, source, owner, idsUsed);
-  if (isListType(type)) return [sampleInput(schema, type.ofType, slot, subject, source, owner, idsUsed)];
+  const { schema, source } = sampling;
+  if (isNonNullType(type)) return sampleInput(type.ofType, slot, subject, owner, signIn, sampling);
+  if (isListType(type)) return [sampleInput(type.ofType, slot, subject, owner, signIn, sampling)];
   if (isEnumType(type)) return type.getValues()[0]!.value;
   if (isInputObjectType(type)) {
+    const fields = Object.values(type.getFields()) as GraphQLInputField[];
+    const fieldsSignIn = asksForPassword(fields.map((field) => field.name));
     const value: Record<string, unknown> = {};
-    for (const field of Object.values(type.getFields()) as GraphQLInputField[]) {
+    for (const field of fields) {
       if (isNonNullType(field.type) || carriesIds(field.type)) {
-        value[field.name] = sampleInput(schema, field.type, field, inputSubject(type.name), source, `${type.name}.${field.name}`, idsUsed);
+        value[field.name] = sampleInput(field.type, field, inputSubject(type.name), `${type.name}.${field.name}`, fieldsSignIn, sampling);
       }
     }
     return value;
@@ -146,10 +182,10 @@ function sampleInput(
     const entity = entities.find((name) => source.idsByType.get(name)?.length);
     if (!entity) throw new Undrivable(`${owner}: the fixture has no ${entities.join(' or ')} for \`${slot.name}\``);
     const id = source.idsByType.get(entity)![0]!;
-    idsUsed.push(id);
+    sampling.idsUsed.push(id);
     return id;
   }
-  if (type.name === 'String') return sampleString(slot.name, source);
+  if (type.name === 'String') return sampleString(slot.name, signIn, sampling);
   const sample = SCALAR_SAMPLES[type.name];
   if (!sample) throw new Undrivable(`${owner}: no sample value for scalar ${type.name}`);
   return sample();
@@ -166,22 +202,25 @@ interface Selection {
 class OperationBuilder {
   readonly variables: Record<string, unknown> = {};
   readonly types: Record<string, string> = {};
-  readonly idsUsed: string[] = [];
   readonly fieldsSelected = new Set<string>();
+  readonly sampling: Sampling;
 
   constructor(
     readonly schema: GraphQLSchema,
-    readonly source: ArgumentSource,
-  ) {}
+    source: ArgumentSource,
+  ) {
+    this.sampling = { schema, source, idsUsed: [], fresh: [] };
+  }
 
   /** `(a: $v0, b: $v1)` for the arguments the probe fills, or '' when none. */
   arguments(field: GraphQLField<unknown, unknown>, parent: string, subject: string | null): string {
     const parts: string[] = [];
+    const signIn = asksForPassword(field.args.map((arg) => arg.name));
     for (const arg of field.args as GraphQLArgument[]) {
       let value: unknown;
       if (arg.name === 'first' && getNamedType(arg.type).name === 'Int') value = PAGE_SIZE;
       else if (isNonNullType(arg.type) || carriesIds(arg.type)) {
-        value = sampleInput(this.schema, arg.type, arg, subject, this.source, `${parent}.${field.name}(${arg.name})`, this.idsUsed);
+        value = sampleInput(arg.type, arg, subject, `${parent}.${field.name}(${arg.name})`, signIn, this.sampling);
       } else continue;
       const variable = `v${Object.keys(this.variables).length}`;
       this.types[variable] = String(arg.type);
@@ -224,7 +263,7 @@ class OperationBuilder {
 }
 
 /** True for object types with an `id` field: the things a tenant owns. */
-function isEntity(type: GraphQLNamedType): boolean {
+export function isEntity(type: GraphQLNamedType): boolean {
   return (isObjectType(type) || isInterfaceType(type)) && 'id' in type.getFields();
 }
 
@@ -283,7 +322,13 @@ export function buildOperation(schema: GraphQLSchema, root: 'query' | 'mutation'
     return { document: `${root} Probe${declarations} { ${body} }`, variables: Object.fromEntries(used.map((name) => [name, builder.variables[name]])) };
   };
   const documents = split(tree, (candidate) => tokenCount(print(candidate).document) <= MAX_TOKENS).map(print);
-  return { name: `${rootType.name}.${fieldName}`, documents, idsUsed: [...new Set(builder.idsUsed)], fieldsSelected: builder.fieldsSelected };
+  return {
+    name: `${rootType.name}.${fieldName}`,
+    documents,
+    idsUsed: [...new Set(builder.sampling.idsUsed)],
+    freshValues: builder.sampling.fresh,
+    fieldsSelected: builder.fieldsSelected,
+  };
 }
 
 /** True when the root field takes an ID anywhere in its arguments: a cross-tenant probe target. */

@@ -2,7 +2,7 @@ import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type Intr
 import { v7 as uuidv7 } from 'uuid';
 import { postGraphQL, type GraphQLResponse } from '../stack.ts';
 import { changedTables, distinguishable, leakedValues, observable } from './assertions.ts';
-import { buildOperation, takesIds, Undrivable, type ProbeOperation } from './operations.ts';
+import { buildOperation, freshCopy, takesIds, Undrivable, type ProbeOperation } from './operations.ts';
 import type { ProbeTarget } from './target.ts';
 
 /** A caller the probe acts as: how it authenticates, and its own credentials for inputs that ask. */
@@ -115,7 +115,8 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
     const responses: GraphQLResponse[] = [];
     for (const { document, variables } of operation.documents) {
       report.calls += 1;
-      responses.push(await postGraphQL(url, document, swapIds(variables, swap) as Record<string, unknown>, actor.headers));
+      const fresh = new Map([...swap, ...operation.freshValues.map((value) => [value, freshCopy(value)] as const)]);
+      responses.push(await postGraphQL(url, document, swapIds(variables, fresh) as Record<string, unknown>, actor.headers));
     }
     return responses;
   };
@@ -140,6 +141,10 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       if (refused.length) {
         undrivable.add(`${where}: refused before execution (${refused.map((r) => `${r.status} ${r.errors?.map((e) => e.message).join('; ')}`).join(', ')})`);
         continue;
+      }
+      // A masked internal error means the field's code path did not run to the end: not probed.
+      for (const error of foreign.flatMap((response) => response.errors ?? [])) {
+        if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') undrivable.add(`${where}: internal error at ${(error.path ?? []).join('.')}`);
       }
       const leaks = leakedValues(foreign, target.values);
       if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
