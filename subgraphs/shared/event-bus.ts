@@ -114,7 +114,7 @@ export function connectEventBus(options: { database: Database; redisUrl?: string
   let listening: Promise<void> | null = null;
 
   return {
-    publish: (event) => transport.send(encode(event)),
+    publish: async (event) => transport.send(encode(event)),
     subscribe: async (handler) => {
       handlers.add(handler);
       listening ??= transport.listen().catch((error: unknown) => {

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { connectDatabase, type Database } from '../db/client.ts';
+import { BUS_CHANNEL, connectEventBus, MAX_EVENT_BYTES, type BusEvent, type EventBus } from '../subgraphs/shared/event-bus.ts';
+import { newId } from '../subgraphs/shared/ids.ts';
+import { createLogger } from '../subgraphs/shared/logger.ts';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const log = createLogger('silent', 'test');
+const pools: Database[] = [];
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.close()));
+});
+
+/** A separate pool on the app role, as another process would hold. */
+function pool(): Database {
+  const database = connectDatabase(inject('appUrl'), { max: 2, applicationName: 'firmgraph-test-bus' });
+  pools.push(database);
+  return database;
+}
+
+/** Everything `bus` receives for `firmId` (tests share the channel with concurrent test files). */
+async function collect(bus: EventBus, firmId: string) {
+  const events: BusEvent[] = [];
+  const unsubscribe = await bus.subscribe((event) => {
+    if (event.firmId === firmId) events.push(event);
+  });
+  return { events, unsubscribe };
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for bus events');
+    await sleep(10);
+  }
+}
+
+function event(firmId: string, payload: BusEvent['payload'] = { threadId: newId(), clientId: newId(), messageId: newId() }): BusEvent {
+  return { id: newId(), firmId, topic: 'message.added', payload };
+}
+
+describe.each([
+  { name: 'PostgreSQL LISTEN/NOTIFY', redisUrl: null },
+  { name: 'Redis pub/sub', redisUrl: REDIS_URL },
+])('$name', ({ redisUrl }) => {
+  it("delivers each process's events to every process, its own included", async () => {
+    const a = connectEventBus({ database: pool(), redisUrl, log });
+    const b = connectEventBus({ database: pool(), redisUrl, log });
+    const firmId = randomUUID();
+    try {
+      const atA = await collect(a, firmId);
+      const atB = await collect(b, firmId);
+      const fromA = event(firmId);
+      const fromB: BusEvent = { id: newId(), firmId, topic: 'presence.changed', payload: { clientId: newId(), participantKind: 'PORTAL', participantId: newId(), online: true } };
+      await a.publish(fromA);
+      await b.publish(fromB);
+      await until(() => atA.events.length === 2 && atB.events.length === 2);
+      for (const received of [atA.events, atB.events]) {
+        expect(received.sort((x, y) => x.id.localeCompare(y.id))).toEqual([fromA, fromB].sort((x, y) => x.id.localeCompare(y.id)));
+      }
+
+      await atB.unsubscribe();
+      const later = event(firmId);
+      await a.publish(later);
+      await until(() => atA.events.length === 3);
+      await sleep(100);
+      expect(atB.events).toHaveLength(2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('refuses invalid and oversized events, and drops malformed messages on the channel', async () => {
+    const bus = connectEventBus({ database: pool(), redisUrl, log });
+    const firmId = randomUUID();
+    try {
+      const received = await collect(bus, firmId);
+      await expect(bus.publish({ ...event(firmId), topic: 'invoice.paid' as BusEvent['topic'] })).rejects.toThrow(/Invalid bus event: topic/);
+      await expect(bus.publish({ ...event(firmId), firmId: 'not-a-uuid' })).rejects.toThrow(/Invalid bus event: firmId/);
+      await expect(bus.publish(event(firmId, { note: 'x'.repeat(MAX_EVENT_BYTES) }))).rejects.toThrow(/over 7900 bytes/);
+
+      // Someone else writing garbage on the channel does not stop delivery.
+      if (redisUrl) {
+        const raw = new Redis(redisUrl);
+        await raw.publish(BUS_CHANNEL, '{"not":"an event"}');
+        await raw.quit();
+      } else {
+        await pools.at(-1)!.sql.notify(BUS_CHANNEL, 'garbage');
+      }
+      const valid = event(firmId);
+      await bus.publish(valid);
+      await until(() => received.events.length === 1);
+      expect(received.events).toEqual([valid]);
+    } finally {
+      await bus.close();
+    }
+  });
+});
