@@ -35,7 +35,7 @@ describe('the database catalog', () => {
     expect(tables.map((t) => t.name)).toEqual(
       expect.arrayContaining(['tenancy.memberships', 'tenancy.invitations', 'crm.clients', 'billing.invoices', 'documents.documents']),
     );
-    expect(await rowSecurityFindings(admin, SUBGRAPH_SCHEMAS)).toEqual([]);
+    expect(await rowSecurityFindings(admin, SUBGRAPH_SCHEMAS, APP_ROLE)).toEqual([]);
   });
 
   it('includes firm_id in every primary key, unique key and foreign key between tenant tables (Citus-ready)', async () => {

@@ -58,7 +58,7 @@ afterAll(async () => {
 
 describe('weakening the database wall on a scratch tenant table', () => {
   it('passes the catalog and isolation checks while the wall is whole', async () => {
-    expect(await rowSecurityFindings(admin, [SCRATCH])).toEqual([]);
+    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([]);
     expect(await tenantKeyFindings(admin, [SCRATCH])).toEqual([]);
     expect(await foreignRowFindings(admin, app, [SCRATCH], null)).toEqual([]);
     expect(await foreignRowFindings(admin, app, [SCRATCH], firmB)).toEqual([]);
@@ -66,10 +66,10 @@ describe('weakening the database wall on a scratch tenant table', () => {
 
   it('reports a dropped policy, a policy set to using (true), RLS no longer forced, and a key without firm_id', async () => {
     await admin.unsafe(`drop policy notes_tenant_isolation on ${NOTES}`);
-    expect(await rowSecurityFindings(admin, [SCRATCH])).toEqual([`${NOTES}: no permissive policy for SELECT`]);
+    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([`${NOTES}: no permissive policy for SELECT`]);
 
     await admin.unsafe(`create policy notes_open on ${NOTES} as permissive for all using (true) with check (true)`);
-    expect(await rowSecurityFindings(admin, [SCRATCH])).toEqual([
+    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([
       `${NOTES}: policy notes_open USING (true) requires neither the tenant nor the acting user`,
       `${NOTES}: policy notes_open WITH CHECK (true) requires neither the tenant nor the acting user`,
     ]);
@@ -78,7 +78,7 @@ describe('weakening the database wall on a scratch tenant table', () => {
     expect(await foreignRowFindings(admin, app, [SCRATCH], null)).toEqual([`${NOTES}: 2 row(s) of other firms visible with app.firm_id unset`]);
 
     await admin.unsafe(`alter table ${NOTES} no force row level security`);
-    expect(await rowSecurityFindings(admin, [SCRATCH])).toContain(`${NOTES}: row level security is not forced`);
+    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toContain(`${NOTES}: row level security is not forced`);
 
     await admin.unsafe(`alter table ${NOTES} add constraint notes_id_key unique (id)`);
     expect(await tenantKeyFindings(admin, [SCRATCH])).toEqual([`${NOTES}: notes_id_key (id) does not include firm_id`]);

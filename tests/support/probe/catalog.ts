@@ -35,21 +35,26 @@ export async function tenantTables(admin: postgres.Sql, schemas: string[]): Prom
 
 /**
  * Row-level security findings (design brief §3, wall 3): every tenant table of `schemas` must have
- * RLS enabled and forced, at least one permissive policy that applies to SELECT, and every
- * permissive policy must require the tenant predicate, or the acting-user predicate, in USING and
- * WITH CHECK (a permissive policy ORs with the others, so a single `using (true)` opens the
- * table). Restrictive policies only narrow access and are not checked.
+ * RLS enabled and forced, at least one permissive SELECT policy for `appRole` (the role the
+ * services connect as), and every permissive policy that applies to `appRole` (directly or through
+ * PUBLIC) must require the tenant predicate, or the acting-user predicate, in USING and WITH CHECK
+ * (a permissive policy ORs with the others, so a single `using (true)` opens the table). Policies
+ * for other roles (e.g. an outbox dispatcher connecting as the owner) and restrictive policies,
+ * which only narrow access, are not checked.
  * @returns one line per problem, naming the table; empty when the wall holds.
  */
-export async function rowSecurityFindings(admin: postgres.Sql, schemas: string[]): Promise<string[]> {
+export async function rowSecurityFindings(admin: postgres.Sql, schemas: string[], appRole: string): Promise<string[]> {
   const findings: string[] = [];
   for (const table of await tenantTables(admin, schemas)) {
     if (!table.rls) findings.push(`${table.name}: row level security is not enabled`);
     if (!table.forced) findings.push(`${table.name}: row level security is not forced`);
+    // Policies that apply to the app role: granted to PUBLIC (oid 0) or to the role itself.
     const policies = await admin<{ name: string; command: string; using: string | null; check: string | null }[]>`
       select polname as name, polcmd as command, pg_get_expr(polqual, polrelid) as using,
              pg_get_expr(polwithcheck, polrelid) as check
-      from pg_policy where polrelid = ${table.oid} and polpermissive`;
+      from pg_policy
+      where polrelid = ${table.oid} and polpermissive
+        and (0::oid = any(polroles) or (select oid from pg_roles where rolname = ${appRole}) = any(polroles))`;
     if (!policies.some((p) => p.command === '*' || p.command === 'r')) findings.push(`${table.name}: no permissive policy for SELECT`);
     for (const policy of policies) {
       for (const [clause, expression] of [['USING', policy.using], ['WITH CHECK', policy.check]] as const) {
