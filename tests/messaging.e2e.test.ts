@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { onboardPortalUser } from './support/portal.ts';
 import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
 const CREATE_THREAD = /* GraphQL */ `
@@ -244,6 +245,43 @@ describe('participants and read state', () => {
     const otherMessage = await send(foreign.owner.accessToken, foreign.threadId, 'elsewhere');
     const wrong = ok(await t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message.id } }, owner.accessToken)).markThreadRead;
     expect(wrong.userErrors).toMatchObject([{ field: ['input', 'upToMessageId'], code: 'NOT_FOUND' }]);
+  });
+});
+
+describe('portal users', () => {
+  it("take part in their granted clients' threads only, and are unread counted on their own", async () => {
+    const { owner, clientId, otherClientId, threadId } = await firmWithThread();
+    const other = ok(await t.gql(CREATE_THREAD, { input: { clientId: otherClientId, subject: 'Other client' } }, owner.accessToken)).createMessageThread.thread;
+    const portal = await onboardPortalUser(t, owner, [clientId]);
+    await send(owner.accessToken, threadId, 'Your return is ready');
+
+    const seen = ok(await t.gql(THREAD, { id: threadId }, portal.accessToken)).messageThread;
+    expect(seen).toMatchObject({ id: threadId, unreadCount: 1, client: { id: clientId, unreadMessageCount: 1 } });
+    const reply = ok(
+      await t.gql(
+        `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id author { __typename ... on PortalUser { id name } } } userErrors { code } } }`,
+        { input: { threadId, body: 'Thanks!' } },
+        portal.accessToken,
+      ),
+    ).sendMessage;
+    expect(reply.userErrors).toEqual([]);
+    expect(reply.message.author).toMatchObject({ __typename: 'PortalUser', id: portal.portalUserId });
+    expect(ok(await t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread.unreadCount).toBe(1);
+
+    const started = ok(await t.gql(CREATE_THREAD, { input: { clientId, subject: 'A question' } }, portal.accessToken)).createMessageThread;
+    expect(started.userErrors).toEqual([]);
+
+    // Another client of the same firm: missing, whatever the route.
+    expect(ok(await t.gql(THREAD, { id: other.id }, portal.accessToken)).messageThread).toBeNull();
+    for (const [mutation, input] of [
+      [SEND, { threadId: other.id, body: 'Hi' }],
+      [CREATE_THREAD, { clientId: otherClientId, subject: 'Hello' }],
+    ] as const) {
+      expect((await t.gql(mutation, { input }, portal.accessToken)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }
+    // Staff-only messaging administration stays refused.
+    const assign = await t.gql(ASSIGN, { input: { clientId, userId: owner.userId } }, portal.accessToken);
+    expect(assign.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
 
