@@ -1,8 +1,11 @@
 import {
+  buildASTSchema,
   execute,
   GraphQLError,
   Kind,
+  parse,
   print,
+  printSchema,
   visit,
   type DocumentNode,
   type FieldNode,
@@ -110,7 +113,7 @@ export async function resolveEvent(args: {
 
   const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) => {
     let value: unknown;
-    if (info.parentType === schema.getSubscriptionType()) {
+    if (info.parentType.name === schema.getSubscriptionType()?.name) {
       value = spec.root === 'event' ? eventObject(event) : new EntityRef(spec.root, String(event.payload[ROOT_ID[spec.root]]));
     } else if (source instanceof EventObject) {
       value = source.fields[info.fieldName];
@@ -126,7 +129,7 @@ export async function resolveEvent(args: {
   };
 
   const result = await execute({
-    schema,
+    schema: executableCopy(schema),
     document,
     variableValues: variables,
     fieldResolver,
@@ -196,6 +199,23 @@ function loadingQuery(document: DocumentNode, rootField: string, nodes: readonly
     ],
   };
   return { query: print(query), used };
+}
+
+const copies = new WeakMap<GraphQLSchema, GraphQLSchema>();
+
+/**
+ * A copy of the API schema without resolvers, built from its SDL once per schema: Apollo Server
+ * wraps every field resolver of the schema it serves (its instrumentation), and those wrappers
+ * ignore `execute`'s `fieldResolver`. Scalars of an SDL-built schema pass values through as the
+ * supergraph serialized them.
+ */
+function executableCopy(schema: GraphQLSchema): GraphQLSchema {
+  let copy = copies.get(schema);
+  if (!copy) {
+    copy = buildASTSchema(parse(printSchema(schema)));
+    copies.set(schema, copy);
+  }
+  return copy;
 }
 
 /** The response path of `info` as a list. */

@@ -51,8 +51,6 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 10;
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Milliseconds a client has to send `connection_init` after the upgrade (4408 otherwise). */
 export const CONNECTION_INIT_TIMEOUT_MS = 10_000;
-/** Milliseconds a successful session check is reused for the events of every connection with the same token. */
-const SESSION_CHECK_REUSE_MS = 1000;
 /** Event ids remembered for deduplication (the outbox publishes at least once). */
 const DEDUPE_WINDOW = 10_000;
 
@@ -114,8 +112,8 @@ export interface SubscriptionServerOptions {
  * - **Authentication**: `connectionParams.authorization` (or `Authorization`), `Bearer <token>`, the
  *   same credentials as HTTP through the same `authenticate`. Anonymous or failing: close 4401.
  *   The session is checked again every `WS_SESSION_CHECK_MS`, at the token's `exp`, and before each
- *   event is delivered (reusing a check for `SESSION_CHECK_REUSE_MS`); an ended session closes 4401,
- *   a changed identity (e.g. membership removed) 4403.
+ *   event is delivered (once per token and event); an ended session closes 4401, a changed identity
+ *   (e.g. membership removed, roles changed) 4403.
  * - **Operations**: subscriptions only; a query or mutation gets an error (send those over HTTP).
  *   Each document is parsed and validated against the API schema with the HTTP limits, its cost is
  *   spent from the caller's rate-limit buckets, and its thread or client must be visible to the
@@ -141,7 +139,6 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   const routes = new Map<string, Set<LiveSubscription>>();
   const presence = new Map<string, number>();
   const recentEvents = new Set<string>();
-  const sessionChecks = new Map<string, { at: number; actor: Promise<Actor> }>();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -159,23 +156,20 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   };
   options.httpServer.on('upgrade', onUpgrade);
 
-  /** Authenticates `authorization`, reusing a check made in the last second for the same token. */
-  const checkSession = (authorization: string, origin: RequestOrigin): Promise<Actor> => {
-    const now = Date.now();
-    const reused = sessionChecks.get(authorization);
-    if (reused && now - reused.at < SESSION_CHECK_REUSE_MS) return reused.actor;
-    for (const [token, check] of sessionChecks) if (now - check.at >= SESSION_CHECK_REUSE_MS) sessionChecks.delete(token);
-    const actor = options.authenticate(authorization, origin);
-    sessionChecks.set(authorization, { at: now, actor });
-    return actor;
-  };
-
-  /** Re-checks a connection's session: true while it may go on; otherwise closes it (4401 or 4403). */
-  const stillValid = async (connection: Connection): Promise<boolean> => {
+  /**
+   * Re-checks a connection's session: true while it may go on; otherwise closes it (4401 or 4403).
+   * @param checks one event's checks by token, so connections sharing a token are checked once per event.
+   */
+  const stillValid = async (connection: Connection, checks: Map<string, Promise<Actor>> = new Map()): Promise<boolean> => {
     if (connection.closed) return false;
     let actor: Actor;
     try {
-      actor = await checkSession(connection.authorization, connection.origin);
+      let check = checks.get(connection.authorization);
+      if (!check) {
+        check = options.authenticate(connection.authorization, connection.origin);
+        checks.set(connection.authorization, check);
+      }
+      actor = await check;
     } catch (error) {
       if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
       closeConnection(connection, CLOSE_CODES.unauthorized, 'Session ended or token expired');
@@ -222,6 +216,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     const scope = event.topic === 'presence.changed' || event.topic === 'thread.updated' ? event.payload.clientId : event.payload.threadId;
     const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
     if (!subscriptions) return;
+    const checks = new Map<string, Promise<Actor>>();
     const groups = new Map<string, LiveSubscription[]>();
     for (const subscription of subscriptions) {
       const group = groups.get(subscription.shareKey);
@@ -231,7 +226,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const live: LiveSubscription[] = [];
-        for (const subscription of group) if (await stillValid(subscription.connection)) live.push(subscription);
+        for (const subscription of group) if (await stillValid(subscription.connection, checks)) live.push(subscription);
         const first = live[0];
         if (!first) return;
         const { actor, origin } = first.connection;

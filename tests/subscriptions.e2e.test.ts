@@ -1,0 +1,253 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from 'graphql-ws';
+import type postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE_CODES } from '../gateway/subscriptions/subscription-server.ts';
+import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { startTestStack, type TestStack } from './support/stack.ts';
+import { subscribe, subscriptionClient, type Closed } from './support/ws-client.ts';
+
+const CREATE_THREAD = /* GraphQL */ `
+  mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { field message code } } }
+`;
+const SEND = /* GraphQL */ `
+  mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { field message code } } }
+`;
+const EDIT = /* GraphQL */ `
+  mutation ($input: EditMessageInput!) { editMessage(input: $input) { message { id } userErrors { field message code } } }
+`;
+const DELETE = /* GraphQL */ `
+  mutation ($input: DeleteMessageInput!) { deleteMessage(input: $input) { userErrors { field message code } } }
+`;
+const MARK_READ = /* GraphQL */ `
+  mutation ($input: MarkThreadReadInput!) { markThreadRead(input: $input) { userErrors { field message code } } }
+`;
+const TYPING = /* GraphQL */ `
+  mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { field message code } } }
+`;
+const ASSIGN = /* GraphQL */ `
+  mutation ($input: AssignClientTeamMemberInput!) { assignClientTeamMember(input: $input) { userErrors { field message code } } }
+`;
+const INVITE = /* GraphQL */ `
+  mutation ($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }
+`;
+const ACCEPT = /* GraphQL */ `
+  mutation ($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken user { id } } userErrors { code } } }
+`;
+
+/** The issue's subscription: fields of crm (message, thread), tenancy (author name), documents (attachments) and billing (balance). */
+const MESSAGE_ADDED = /* GraphQL */ `
+  subscription ($t: ID!) {
+    messageAdded(threadId: $t) {
+      id body sentAt
+      author { __typename ... on User { name } ... on PortalUser { id } }
+      attachments { filename }
+      thread { client { name balance { amount currency } } }
+    }
+  }
+`;
+
+let t: TestStack;
+let admin: postgres.Sql;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  t = await startTestStack({ WS_SESSION_CHECK_MS: '500' });
+  admin = connectAdmin();
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await t?.stop();
+});
+
+/** A `graphql-ws` client for `token`, disposed after the test; `closes` records how the socket ended. */
+function wsClient(token: string): { client: Client; closes: Closed[] } {
+  const closes: Closed[] = [];
+  const client = subscriptionClient(t.graphqlUrl, token, (event) => closes.push(event));
+  clients.push(client);
+  return { client, closes };
+}
+
+/** Runs an HTTP mutation that must succeed without user errors; returns its payload. */
+async function mutate(query: string, input: Record<string, unknown>, token: string): Promise<Record<string, any>> {
+  const result = await t.gql(query, { input }, token);
+  expect(result.errors).toBeUndefined();
+  const payload = Object.values(result.data!)[0] as Record<string, any>;
+  expect(payload.userErrors).toEqual([]);
+  return payload;
+}
+
+/** A firm with a client (holding one open invoice of 1,250.00 USD and a document) and a thread with it. */
+async function firmWithThread(): Promise<{ owner: FirmOwner; clientId: string; threadId: string; documentId: string }> {
+  const owner = await signUpFirm(t);
+  const [clientId] = (await createClients(t, owner.accessToken, ['Acme Holdings'])) as [string];
+  const { documentId } = await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId });
+  const { thread } = await mutate(CREATE_THREAD, { clientId, subject: 'Year-end accounts' }, owner.accessToken);
+  return { owner, clientId, threadId: thread.id, documentId };
+}
+
+/** A member of the owner's firm with `role` (STAFF unless given), on the client's team. */
+async function teamMember(owner: FirmOwner, clientId: string, role: 'STAFF' | 'MANAGER' = 'STAFF'): Promise<{ token: string; userId: string }> {
+  const { invitationToken } = await mutate(INVITE, { email: uniqueEmail('staff'), role }, owner.accessToken);
+  const accepted = await t.gql(ACCEPT, { input: { token: invitationToken, name: 'Sam Staff', password: strongPassword() } });
+  const { accessToken, user } = accepted.data!.acceptInvitation.session;
+  await mutate(ASSIGN, { clientId, userId: user.id }, owner.accessToken);
+  return { token: accessToken, userId: user.id };
+}
+
+describe('messageAdded', () => {
+  it('delivers a message sent over HTTP with fields of every subgraph', async () => {
+    const { owner, clientId, threadId, documentId } = await firmWithThread();
+    const manager = await teamMember(owner, clientId, 'MANAGER');
+    const { client } = wsClient(manager.token);
+    const added = subscribe(client, MESSAGE_ADDED, { t: threadId });
+    await sleep(500);
+
+    const { message } = await mutate(SEND, { threadId, body: 'Please review the draft.', attachmentIds: [documentId] }, owner.accessToken);
+    const [event] = await added.waitFor(1);
+    expect(event!.errors).toBeUndefined();
+    expect(event!.data!.messageAdded).toEqual({
+      id: message.id,
+      body: 'Please review the draft.',
+      sentAt: expect.any(String),
+      author: { __typename: 'User', name: 'Avery Owner' },
+      attachments: [{ filename: 'engagement letter.pdf' }],
+      thread: { client: { name: 'Acme Holdings', balance: { amount: '1250.00', currency: 'USD' } } },
+    });
+  });
+
+  it("resolves every event under the subscriber's own permissions: STAFF, without invoice:read, get no payload naming a balance", async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const staff = await teamMember(owner, clientId);
+    const { client } = wsClient(staff.token);
+    const withBalance = subscribe(client, MESSAGE_ADDED, { t: threadId });
+    const withoutBalance = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name } } } }', { t: threadId });
+    await sleep(500);
+    const { message } = await mutate(SEND, { threadId, body: 'For staff' }, owner.accessToken);
+    expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({ id: message.id, thread: { client: { name: 'Acme Holdings' } } });
+    await sleep(500);
+    expect(withBalance.results).toEqual([]);
+  });
+
+  it('shares one execution among identical subscriptions of one identity, and keeps identities apart', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const staff = await teamMember(owner, clientId);
+    const unread = 'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { unreadCount } } }';
+    const mine = [subscribe(wsClient(staff.token).client, unread, { t: threadId }), subscribe(wsClient(staff.token).client, unread, { t: threadId })];
+    const owners = subscribe(wsClient(owner.accessToken).client, unread, { t: threadId });
+    await sleep(500);
+    await mutate(SEND, { threadId, body: 'One' }, owner.accessToken);
+    for (const subscription of mine) {
+      expect((await subscription.waitFor(1))[0]!.data!.messageAdded.thread.unreadCount).toBe(1);
+    }
+    // The sender has nothing unread: the owner's event was resolved as the owner, not shared with staff.
+    expect((await owners.waitFor(1))[0]!.data!.messageAdded.thread.unreadCount).toBe(0);
+  });
+
+  it('catches up by cursor after a reconnect: nothing sent meanwhile is lost', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const staff = await teamMember(owner, clientId);
+    const first = wsClient(staff.token);
+    const live = subscribe(first.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    await sleep(500);
+    const { message: seen } = await mutate(SEND, { threadId, body: 'Seen live' }, owner.accessToken);
+    expect((await live.waitFor(1))[0]!.data!.messageAdded.id).toBe(seen.id);
+    const page = await t.gql('query ($t: ID!) { messageThread(id: $t) { messages(last: 1) { edges { cursor node { id } } } } }', { t: threadId }, staff.token);
+    const { cursor, node } = page.data!.messageThread.messages.edges[0];
+    expect(node.id).toBe(seen.id);
+
+    await first.client.dispose();
+    const missed = [];
+    for (const body of ['Missed one', 'Missed two']) missed.push((await mutate(SEND, { threadId, body }, owner.accessToken)).message.id);
+
+    const second = wsClient(staff.token);
+    const resumed = subscribe(second.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    await sleep(500);
+    const catchUp = await t.gql(
+      'query ($t: ID!, $after: String) { messageThread(id: $t) { messages(first: 10, after: $after) { edges { node { id body } } } } }',
+      { t: threadId, after: cursor },
+      staff.token,
+    );
+    expect(catchUp.data!.messageThread.messages.edges.map((e: any) => e.node.id)).toEqual(missed);
+    const { message: next } = await mutate(SEND, { threadId, body: 'Live again' }, owner.accessToken);
+    expect((await resumed.waitFor(1))[0]!.data!.messageAdded.id).toBe(next.id);
+  });
+
+  it('stops delivering to a staff user removed from the firm, and closes the socket 4403', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const staff = await teamMember(owner, clientId);
+    const { client, closes } = wsClient(staff.token);
+    const added = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    await sleep(500);
+    await mutate(SEND, { threadId, body: 'Before' }, owner.accessToken);
+    await added.waitFor(1);
+
+    await asFirm(admin, owner.firmId, (tx) => tx`delete from tenancy.memberships where firm_id = ${owner.firmId} and user_id = ${staff.userId}`);
+    await mutate(SEND, { threadId, body: 'After removal' }, owner.accessToken);
+    await sleep(1500);
+    expect(added.results).toHaveLength(1);
+    expect(closes.map((c) => c.code)).toEqual([CLOSE_CODES.identityChanged]);
+  });
+});
+
+describe('messageUpdated, threadUpdated, typing and presence', () => {
+  it('delivers edits and tombstones, thread changes with read receipts, typing and presence', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const staff = await teamMember(owner, clientId);
+    const { client } = wsClient(staff.token);
+    const updated = subscribe(client, 'subscription ($t: ID!) { messageUpdated(threadId: $t) { id body editedAt deletedAt } }', { t: threadId });
+    const threads = subscribe(client, 'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount lastMessage { id } } }', { c: clientId });
+    const typing = subscribe(client, 'subscription ($t: ID!) { typing(threadId: $t) { at thread { id subject } participant { __typename ... on User { id } } } }', { t: threadId });
+    await sleep(500);
+
+    const { message } = await mutate(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
+    // Events of the thread's creation may still arrive; wait for the one of this message.
+    const ofMessage = () => threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === message.id);
+    await expect.poll(ofMessage, { timeout: 5000 }).toEqual({ id: threadId, unreadCount: 1, lastMessage: { id: message.id } });
+
+    await mutate(EDIT, { messageId: message.id, body: 'First draft' }, owner.accessToken);
+    const [edit] = await updated.waitFor(1);
+    expect(edit!.data!.messageUpdated).toMatchObject({ id: message.id, body: 'First draft', editedAt: expect.any(String), deletedAt: null });
+    await mutate(DELETE, { messageId: message.id }, owner.accessToken);
+    const tombstone = (await updated.waitFor(2))[1]!;
+    expect(tombstone.data!.messageUpdated).toMatchObject({ id: message.id, body: null, deletedAt: expect.any(String) });
+
+    // A read receipt: the staff member reads the thread; its unread count drops for them.
+    const { message: second } = await mutate(SEND, { threadId, body: 'Second' }, owner.accessToken);
+    await mutate(MARK_READ, { threadId, upToMessageId: second.id }, staff.token);
+    await expect.poll(() => threads.results.at(-1)!.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(0);
+    expect(threads.results.at(-1)!.data!.threadUpdated.lastMessage).toEqual({ id: second.id });
+
+    await mutate(TYPING, { threadId }, owner.accessToken);
+    const [typed] = await typing.waitFor(1);
+    expect(typed!.data!.typing).toEqual({
+      at: expect.any(String),
+      thread: { id: threadId, subject: 'Year-end accounts' },
+      participant: { __typename: 'User', id: owner.userId },
+    });
+
+    // Presence: the staff member watches the client; the owner comes online (subscribes) and goes (disconnects).
+    const presence = subscribe(client, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } client { name } } }', { c: clientId });
+    await sleep(500);
+    const ownerSocket = wsClient(owner.accessToken);
+    subscribe(ownerSocket.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    const owners = async () => (await presence.waitFor(1)).filter((r) => r.data!.presenceChanged.participant.id === owner.userId);
+    await expect.poll(async () => (await owners()).map((r) => r.data!.presenceChanged.online), { timeout: 5000 }).toEqual([true]);
+    await ownerSocket.client.dispose();
+    await expect.poll(async () => (await owners()).map((r) => r.data!.presenceChanged.online), { timeout: 5000 }).toEqual([true, false]);
+    expect((await owners())[0]!.data!.presenceChanged.client).toEqual({ name: 'Acme Holdings' });
+  });
+
+  it('refuses participant fields an ephemeral event does not carry', async () => {
+    const { owner, threadId } = await firmWithThread();
+    const refused = subscribe(wsClient(owner.accessToken).client, 'subscription ($t: ID!) { typing(threadId: $t) { participant { ... on User { name } } } }', { t: threadId });
+    const errors = (await refused.ended) as { extensions: { code: string } }[];
+    expect(errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});
