@@ -61,7 +61,10 @@ describe('generated resolver types', () => {
       const keyed: string[] = [];
       visit(parse(await readSubgraphSdl(name)), {
         ObjectTypeDefinition(node) {
-          if (node.directives?.some((d) => d.name.value === 'key')) keyed.push(node.name.value);
+          // A `@key(resolvable: false)` stub only names the entity; the subgraph resolves no reference to it.
+          const resolvable = (d: { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] }) =>
+            d.name.value === 'key' && !d.arguments?.some((a) => a.name.value === 'resolvable' && a.value.kind === 'BooleanValue' && a.value.value === false);
+          if (node.directives?.some(resolvable)) keyed.push(node.name.value);
         },
       });
       const generated = await readFile(`subgraphs/${name}/__generated__/resolvers-types.ts`, 'utf8');
