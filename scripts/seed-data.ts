@@ -2,15 +2,20 @@ import type { Database } from '../db/client.ts';
 import type { RoleValue } from '../db/schema/tenancy.ts';
 import { insertInvoices } from '../subgraphs/billing/invoices/invoice-store.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
+import { insertContact, upsertClientContact } from '../subgraphs/crm/contacts/contact-store.ts';
 import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { findUserByEmail, insertFirm, insertMembership, insertUser } from '../subgraphs/tenancy/identity/identity-store.ts';
 import { hashPassword } from '../subgraphs/tenancy/identity/passwords.ts';
+import { insertPortalClientGrants, insertPortalLogin, insertPortalUser } from '../subgraphs/tenancy/portal/portal-store.ts';
 
 /** The demo owner's login, printed by `npm start`. Demo data only; never use it for a real firm. */
 export const DEMO_OWNER = { name: 'Olivia Hawthorne', email: 'owner@demo.firmgraph.test', password: 'Hawthorne-Vale-Demo-2026' };
 
-const DEMO_FIRM = { name: 'Hawthorne & Vale Advisory', slug: 'hawthorne-vale-demo' };
+export const DEMO_FIRM = { name: 'Hawthorne & Vale Advisory', slug: 'hawthorne-vale-demo' };
+
+/** The demo portal user's login (a contact of the first demo client), printed by `npm start`. Demo data only. */
+export const DEMO_PORTAL_USER = { name: 'Jordan Reyes', email: 'client@demo.firmgraph.test', password: 'Reyes-Portal-Demo-2026' };
 
 const DEMO_STAFF: { name: string; email: string; role: RoleValue }[] = [
   { name: 'Marcus Vale', email: 'marcus.vale@demo.firmgraph.test', role: 'ADMIN' },
@@ -80,13 +85,16 @@ export async function seedDemoFirm(database: Database): Promise<{ created: boole
   if (existing) return { created: false, firmId: null };
 
   const passwordHash = await hashPassword(DEMO_OWNER.password);
+  const portalPasswordHash = await hashPassword(DEMO_PORTAL_USER.password);
   const firmId = newId();
   const random = prng(2026);
   await database.withTenant({ firmId }, async (tx) => {
     await insertFirm(tx, { id: firmId, ...DEMO_FIRM });
+    const userIds: string[] = [];
     for (const person of [{ ...DEMO_OWNER, role: 'OWNER' as const }, ...DEMO_STAFF]) {
       const user = await insertUser(tx, { id: newId(), email: person.email, name: person.name, passwordHash });
       await insertMembership(tx, { firmId, id: newId(), userId: user.id, role: person.role });
+      userIds.push(user.id);
     }
     let invoiceNumber = 0;
     for (const [index, [name, domain, currency]] of DEMO_CLIENTS.entries()) {
@@ -99,6 +107,23 @@ export async function seedDemoFirm(database: Database): Promise<{ created: boole
         website: `https://${domain}`,
         currency,
       });
+      if (index === 0) {
+        // The first client's finance lead has accepted a portal invitation.
+        const contact = await insertContact(tx, { firmId, id: newId(), name: DEMO_PORTAL_USER.name, email: DEMO_PORTAL_USER.email, title: 'Finance Director' });
+        await upsertClientContact(tx, { firmId, clientId: client.id, contactId: contact.id, role: 'PRIMARY' });
+        const portalUser = await insertPortalUser(tx, {
+          firmId,
+          id: newId(),
+          contactId: contact.id,
+          email: DEMO_PORTAL_USER.email,
+          name: DEMO_PORTAL_USER.name,
+          passwordHash: portalPasswordHash,
+          invitedByUserId: userIds[0]!,
+          activatedAt: new Date(),
+        });
+        await insertPortalClientGrants(tx, { firmId, portalUserId: portalUser.id, clientIds: [client.id] });
+        await insertPortalLogin(tx, { email: DEMO_PORTAL_USER.email, firmId, firmSlug: DEMO_FIRM.slug, portalUserId: portalUser.id });
+      }
       // A few big clients and many small ones.
       const invoiceCount = Math.floor(random() ** 2 * 8);
       const invoices = Array.from({ length: invoiceCount }, (_, n) => {

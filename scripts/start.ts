@@ -1,6 +1,6 @@
 import { connectDatabase } from '../db/client.ts';
 import { prepareDatabase } from '../db/setup.ts';
-import { DEMO_OWNER, seedDemoFirm } from './seed-data.ts';
+import { DEMO_FIRM, DEMO_OWNER, DEMO_PORTAL_USER, seedDemoFirm } from './seed-data.ts';
 import { runService } from './run-service.ts';
 import { startStack } from './stack.ts';
 
@@ -18,6 +18,7 @@ await runService('firmgraph', async (config, log) => {
       '',
       `FirmGraph is ready in ${seconds}s: ${stack.graphqlUrl}`,
       `Demo firm ${seeded.created ? 'seeded' : 'already present'}: log in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password}`,
+      `Client portal (logInPortal): ${DEMO_PORTAL_USER.email} / ${DEMO_PORTAL_USER.password}, firm code ${DEMO_FIRM.slug}`,
       '',
     ].join('\n'),
   );
