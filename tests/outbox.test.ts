@@ -7,7 +7,7 @@ import { connectDatabase, type Database } from '../db/client.ts';
 import { connectEventBus, type BusEvent, type EventBus } from '../subgraphs/shared/event-bus.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
-import { enqueueEvent, startOutboxDispatcher, type OutboxDispatcher } from '../subgraphs/shared/outbox.ts';
+import { enqueueEvent, pruneOutbox, startOutboxDispatcher, type OutboxDispatcher } from '../subgraphs/shared/outbox.ts';
 import { asFirm, connectAdmin } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -180,5 +180,18 @@ describe('dispatching', () => {
       .withTenant({ firmId }, (tx) => tx.execute(sql`update crm.outbox_events set published_at = now() where firm_id = ${firmId}`))
       .catch((error: Error) => error);
     expect((refused as Error & { cause?: Error }).cause?.message).toMatch(/permission denied for table outbox_events/);
+  });
+
+  it('prunes events published longer ago than the retention, and never unpublished ones', async () => {
+    const firmId = randomUUID();
+    const [old, recent, pending] = [await enqueue(firmId), await enqueue(firmId), await enqueue(firmId)];
+    await asFirm(admin, firmId, async (tx) => {
+      await tx`update crm.outbox_events set published_at = now() - interval '2 days' where firm_id = ${firmId} and id = ${old}`;
+      await tx`update crm.outbox_events set published_at = now() - interval '1 hour' where firm_id = ${firmId} and id = ${recent}`;
+      await tx`update crm.outbox_events set created_at = now() - interval '3 days' where firm_id = ${firmId} and id = ${pending}`;
+    });
+    expect(await pruneOutbox(database, '1 day')).toBeGreaterThanOrEqual(1);
+    const left = await asFirm(admin, firmId, (tx) => tx`select id from crm.outbox_events where firm_id = ${firmId} order by id`);
+    expect(left.map((row) => row.id)).toEqual([recent, pending].sort());
   });
 });

@@ -52,6 +52,8 @@ export interface OutboxDispatcher {
  * It wakes on `OUTBOX_WAKE_CHANNEL` (see `enqueueEvent`) and also polls every `pollIntervalMs`
  * (default 1000 ms), which covers missed notifications and rows left by a crashed process.
  * A failed batch is logged (event ids and topics only) and retried at the next wake or poll.
+ * Every `pruneIntervalMs` (default an hour) it deletes events published more than a day ago
+ * (`crm.prune_outbox_events`).
  *
  * @param batchSize events per transaction, 1-1000 (default 100).
  */
@@ -60,6 +62,7 @@ export async function startOutboxDispatcher(options: {
   eventBus: EventBus;
   log: Logger;
   pollIntervalMs?: number;
+  pruneIntervalMs?: number;
   batchSize?: number;
 }): Promise<OutboxDispatcher> {
   const { database, eventBus } = options;
@@ -107,6 +110,10 @@ export async function startOutboxDispatcher(options: {
   const listener = await database.sql.listen(OUTBOX_WAKE_CHANNEL, () => void flush(), () => void flush());
   const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
   timer.unref();
+  const pruner = setInterval(() => {
+    pruneOutbox(database, OUTBOX_RETENTION).catch((error: Error) => log.error({ err: { message: error.message } }, 'outbox pruning failed'));
+  }, options.pruneIntervalMs ?? 3_600_000);
+  pruner.unref();
   await flush();
 
   return {
@@ -114,8 +121,22 @@ export async function startOutboxDispatcher(options: {
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      clearInterval(pruner);
       await listener.unlisten();
       await running;
     },
   };
+}
+
+/** How long published events are kept before pruning: one day, as a PostgreSQL interval. */
+export const OUTBOX_RETENTION = '1 day';
+
+/**
+ * Deletes outbox events of every firm published longer ago than `keep` (a PostgreSQL interval,
+ * at least one minute; unpublished events are never deleted) through `crm.prune_outbox_events`.
+ * @returns how many were deleted.
+ */
+export async function pruneOutbox(database: Database, keep: string): Promise<number> {
+  const [row] = await database.sql<{ pruned: number }[]>`select crm.prune_outbox_events(${keep}::interval) as pruned`;
+  return row!.pruned;
 }
