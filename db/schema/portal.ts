@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, pgPolicy, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { firms, tenancy, users } from './tenancy.ts';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 
@@ -55,10 +55,17 @@ export const portalClientGrants = tenancy.table(
 );
 
 /**
- * Platform-wide directory of portal log-ins (a Citus reference table, no RLS, like `users`): which
- * firm holds a portal user for an email, so `logInPortal` and `requestPortalLink` know which
- * firm's rows to open before anyone is signed in. Holds no secret; a row exists only while the
- * portal user is live (revoking access deletes it).
+ * The email a portal sign-in is looking up (`app.portal_email`, set by `findPortalLogins` in its
+ * transaction), or NULL.
+ */
+export const currentPortalEmail = sql`nullif(current_setting('app.portal_email', true), '')`;
+
+/**
+ * Directory of portal log-ins: which firm holds a live portal user for an email, so `logInPortal`
+ * and `requestPortalLink` know which firm's rows to open before anyone is signed in. Holds no
+ * secret; a row exists only while the portal user is live (revoking access deletes it). Rows are
+ * written under their firm's RLS; before a firm is known, a transaction sees only the rows of the
+ * one email it names in `app.portal_email` (like the own-membership policy for staff).
  */
 export const portalLogins = tenancy.table(
   'portal_logins',
@@ -68,7 +75,11 @@ export const portalLogins = tenancy.table(
     firmSlug: text('firm_slug').notNull(),
     portalUserId: uuid('portal_user_id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.email, t.firmId] })],
+  (t) => [
+    primaryKey({ columns: [t.email, t.firmId] }),
+    tenantIsolationPolicy('portal_logins'),
+    pgPolicy('portal_logins_email_lookup', { as: 'permissive', for: 'select', using: sql`${t.email} = ${currentPortalEmail}` }),
+  ],
 );
 
 /** Why a portal token was issued: an invitation (7 days) or a magic sign-in link (1 hour). */

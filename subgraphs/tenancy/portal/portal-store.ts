@@ -98,8 +98,12 @@ export async function deletePortalLogin(tx: Tx, { firmId, email }: { firmId: str
   await tx.delete(portalLogins).where(and(eq(portalLogins.email, email), eq(portalLogins.firmId, firmId)));
 }
 
-/** Directory entries of an email, optionally only in the firm with `firmSlug` (at most 20). */
+/**
+ * Directory entries of an email, optionally only in the firm with `firmSlug` (at most 20). Sets
+ * `app.portal_email` for the rest of the transaction: the lookup policy shows that email's rows only.
+ */
 export async function findPortalLogins(tx: Tx, { email, firmSlug }: { email: string; firmSlug: string | null }): Promise<{ firmId: string; portalUserId: string }[]> {
+  await tx.execute(sql`select set_config('app.portal_email', ${email}, true)`);
   return tx
     .select({ firmId: portalLogins.firmId, portalUserId: portalLogins.portalUserId })
     .from(portalLogins)

@@ -12,6 +12,12 @@ export const TENANT_PREDICATE = "(firm_id = (NULLIF(current_setting('app.firm_id
  */
 export const OWN_USER_PREDICATE = "(user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid)";
 
+/**
+ * The portal sign-in lookup predicate (`tenancy.portal_logins`, SELECT only): before a firm is
+ * known, a transaction sees the directory rows of the one email it names, as PostgreSQL prints it.
+ */
+export const PORTAL_EMAIL_PREDICATE = "(email = NULLIF(current_setting('app.portal_email'::text, true), ''::text))";
+
 /** One table of the given schemas that has a `firm_id` column. */
 export interface TenantTable {
   oid: number;
@@ -37,7 +43,8 @@ export async function tenantTables(admin: postgres.Sql, schemas: string[]): Prom
  * Row-level security findings (design brief §3, wall 3): every tenant table of `schemas` must have
  * RLS enabled and forced, at least one permissive SELECT policy for `appRole` (the role the
  * services connect as), and every permissive policy that applies to `appRole` (directly or through
- * PUBLIC) must require the tenant predicate, or the acting-user predicate, in USING and WITH CHECK
+ * PUBLIC) must require the tenant predicate, the acting-user predicate or the portal sign-in
+ * lookup predicate, in USING and WITH CHECK
  * (a permissive policy ORs with the others, so a single `using (true)` opens the table). Policies
  * for other roles (e.g. an outbox dispatcher connecting as the owner) and restrictive policies,
  * which only narrow access, are not checked.
@@ -71,7 +78,7 @@ export async function rowSecurityFindings(admin: postgres.Sql, schemas: string[]
 
 /** True when `expression` is the tenant or acting-user predicate, alone or ANDed with further conditions. */
 function requiresTenantOrOwnUser(expression: string): boolean {
-  return (expression.includes(TENANT_PREDICATE) || expression.includes(OWN_USER_PREDICATE)) && !/\bOR\b/i.test(expression);
+  return [TENANT_PREDICATE, OWN_USER_PREDICATE, PORTAL_EMAIL_PREDICATE].some((predicate) => expression.includes(predicate)) && !/\bOR\b/i.test(expression);
 }
 
 /**
