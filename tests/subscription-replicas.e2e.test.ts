@@ -8,7 +8,8 @@ import { createLogger } from '../subgraphs/shared/logger.ts';
 import type { SubgraphName } from '../subgraphs/subgraph-names.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
-import { subscribe, subscriptionClient } from './support/ws-client.ts';
+import { CLOSE_CODES } from '../gateway/subscriptions/subscription-server.ts';
+import { openAcknowledgedSocket, subscribe, subscriptionClient, wsUrl } from './support/ws-client.ts';
 
 const CREATE_THREAD = /* GraphQL */ `
   mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { code } } }
@@ -35,6 +36,7 @@ describe.each([
   let t: TestStack;
   let database: Database;
   let second: RunningServer;
+  let secondStopped = false;
   const clients: Client[] = [];
 
   beforeAll(async () => {
@@ -46,7 +48,7 @@ describe.each([
 
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));
-    await second?.stop();
+    if (!secondStopped) await second?.stop();
     await database?.close();
     await t?.stop();
   });
@@ -89,5 +91,15 @@ describe.each([
     await onB.dispose();
     const admins = () => presence.results.filter((r) => r.data!.presenceChanged.participant.id === adminUser.id).map((r) => r.data!.presenceChanged.online);
     await expect.poll(admins, { timeout: 5000 }).toEqual([true, false]);
+  });
+
+  it('closes its sockets with 1001 when a gateway shuts down, and the other gateway serves on', async () => {
+    const owner = await signUpFirm(t);
+    const socket = await openAcknowledgedSocket(wsUrl(`${second.url}/graphql`), owner.accessToken);
+    secondStopped = true;
+    await second.stop();
+    expect(await socket.closed).toEqual({ code: CLOSE_CODES.goingAway, reason: 'Server shutting down' });
+    const other = await openAcknowledgedSocket(wsUrl(t.graphqlUrl), owner.accessToken);
+    other.ws.close();
   });
 });
