@@ -253,10 +253,18 @@ describe('portal users', () => {
     const { owner, clientId, otherClientId, threadId } = await firmWithThread();
     const other = ok(await t.gql(CREATE_THREAD, { input: { clientId: otherClientId, subject: 'Other client' } }, owner.accessToken)).createMessageThread.thread;
     const portal = await onboardPortalUser(t, owner, [clientId]);
-    await send(owner.accessToken, threadId, 'Your return is ready');
+    const sent = await send(owner.accessToken, threadId, 'Your return is ready');
 
     const seen = ok(await t.gql(THREAD, { id: threadId }, portal.accessToken)).messageThread;
     expect(seen).toMatchObject({ id: threadId, unreadCount: 1, client: { id: clientId, unreadMessageCount: 1 } });
+    // The staff author's name comes from tenancy, for a portal reader too.
+    const raw = await t.gql(`query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`, { id: threadId }, portal.accessToken);
+    const history = ok(raw);
+    expect(history.messageThread.messages.edges.map((edge: any) => edge.node)).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
+    const email = await t.gql(`query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`, { id: sent.message.id }, portal.accessToken);
+    // Refused (the staff-only rule answers a portal session as not signed in as staff), never given.
+    expect(email.errors?.[0]?.extensions?.code).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);
+    expect(JSON.stringify(email.data ?? null)).not.toContain(owner.email);
     const reply = ok(
       await t.gql(
         `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id author { __typename ... on PortalUser { id name } } } userErrors { code } } }`,

@@ -75,7 +75,12 @@ export const tenancyRules: IRules = {
   },
   Viewer: isSignedIn,
   // Row visibility (self and active-firm members) is enforced again by the loaders and RLS.
-  User: or(isSignedIn, isUserJustSignedIn),
+  // A portal user sees a staff member's id and name (message authors), never the email.
+  User: {
+    '*': or(isSignedIn, isUserJustSignedIn),
+    id: or(isSignedIn, isUserJustSignedIn, isPortalUser),
+    name: or(isSignedIn, isUserJustSignedIn, isPortalUser),
+  },
   Firm: {
     '*': or(isSignedIn, isFirmJustSignedIn),
     memberships: allowedTo('member:read'),

@@ -28,12 +28,13 @@ export async function findUserByEmail(tx: Tx, { email }: { email: string }): Pro
 }
 
 /**
- * Users with these ids that the transaction's actor may see: the actor themself, and members of
- * the active firm (`app.firm_id`; the membership join is under RLS).
+ * Users with these ids that the transaction's actor may see: the actor themself (a staff user;
+ * null for a portal user), and members of the active firm (`app.firm_id`; the membership join is
+ * under RLS).
  */
 export async function getVisibleUsersByIds(
   tx: Tx,
-  { firmId, actorUserId, userIds }: { firmId: string | null; actorUserId: string; userIds: readonly string[] },
+  { firmId, actorUserId, userIds }: { firmId: string | null; actorUserId: string | null; userIds: readonly string[] },
 ): Promise<UserRow[]> {
   const sameFirm = firmId
     ? sql`exists (select 1 from ${memberships} m where m.firm_id = ${firmId} and m.user_id = ${users.id})`
