@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '../gateway/subscriptions/subscription-server.ts';
 import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { onboardPortalUser } from './support/portal.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { subscribe, subscriptionClient, type Closed } from './support/ws-client.ts';
 
@@ -249,5 +250,71 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     const refused = subscribe(wsClient(owner.accessToken).client, 'subscription ($t: ID!) { typing(threadId: $t) { participant { ... on User { name } } } }', { t: threadId });
     const errors = (await refused.ended) as { extensions: { code: string } }[];
     expect(errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('a portal user and the firm chat in real time', () => {
+  it('invite, accept, log in; staff message reaches the portal user with cross-subgraph fields; the reply reaches staff; read receipts, typing, presence', async () => {
+    const { owner, clientId, threadId, documentId } = await firmWithThread();
+    const [otherClientId] = (await createClients(t, owner.accessToken, ['Other Client'])) as [string];
+    const { thread: otherThread } = await mutate(CREATE_THREAD, { clientId: otherClientId, subject: 'Not yours' }, owner.accessToken);
+    const onboarded = await onboardPortalUser(t, owner, [clientId]);
+    const slug = (await t.gql('{ me { activeFirm { slug } } }', {}, owner.accessToken)).data!.me.activeFirm.slug;
+    const loggedIn = await t.gql(
+      'mutation ($input: LogInPortalInput!) { logInPortal(input: $input) { session { accessToken } userErrors { code } } }',
+      { input: { firmSlug: slug, email: onboarded.email, password: onboarded.password } },
+    );
+    const portalToken = loggedIn.data!.logInPortal.session.accessToken as string;
+
+    const portal = wsClient(portalToken).client;
+    const staff = wsClient(owner.accessToken).client;
+    // Another client's thread, and another firm's: NOT_FOUND, as for a missing id.
+    const foreign = await firmWithThread();
+    for (const t of [otherThread.id, foreign.threadId]) {
+      const refused = subscribe(portal, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t });
+      expect(((await refused.ended) as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
+    }
+    const staffPresence = subscribe(staff, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on PortalUser { id } } } }', { c: clientId });
+    await sleep(300);
+    const toPortal = subscribe(portal, MESSAGE_ADDED, { t: threadId });
+    const portalThreads = subscribe(portal, 'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount } }', { c: clientId });
+    const portalTyping = subscribe(portal, 'subscription ($t: ID!) { typing(threadId: $t) { participant { __typename ... on User { id } } } }', { t: threadId });
+    const toStaff = subscribe(staff, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id body author { __typename ... on PortalUser { id name } } } }', { t: threadId });
+    await sleep(500);
+
+    // The portal user came online on the client.
+    await expect
+      .poll(() => staffPresence.results.map((r) => r.data!.presenceChanged).filter((p) => p.participant.__typename === 'PortalUser'), { timeout: 5000 })
+      .toEqual([{ online: true, participant: { __typename: 'PortalUser', id: onboarded.portalUserId } }]);
+
+    const { message } = await mutate(SEND, { threadId, body: 'Your accounts are ready.', attachmentIds: [documentId] }, owner.accessToken);
+    const [received] = await toPortal.waitFor(1);
+    expect(received!.errors).toBeUndefined();
+    expect(received!.data!.messageAdded).toMatchObject({
+      id: message.id,
+      body: 'Your accounts are ready.',
+      author: { __typename: 'User' },
+      attachments: [{ filename: 'engagement letter.pdf' }],
+      thread: { client: { name: 'Acme Holdings', balance: { amount: '1250.00', currency: 'USD' } } },
+    });
+
+    // Read receipt: the portal user reads up to the staff message; their unread count drops to 0.
+    await expect.poll(() => portalThreads.results.at(-1)?.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(1);
+    await mutate(MARK_READ, { threadId, upToMessageId: message.id }, portalToken);
+    await expect.poll(() => portalThreads.results.at(-1)?.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(0);
+
+    await mutate(TYPING, { threadId }, owner.accessToken);
+    expect((await portalTyping.waitFor(1))[0]!.data!.typing.participant).toEqual({ __typename: 'User', id: owner.userId });
+
+    const { message: reply } = await mutate(SEND, { threadId, body: 'Thank you!' }, portalToken);
+    await expect
+      .poll(() => toStaff.results.map((r) => r.data!.messageAdded).find((m) => m.id === reply.id), { timeout: 5000 })
+      .toEqual({ id: reply.id, body: 'Thank you!', author: { __typename: 'PortalUser', id: onboarded.portalUserId, name: 'Casey Client' } });
+
+
+    await portal.dispose();
+    await expect
+      .poll(() => staffPresence.results.map((r) => r.data!.presenceChanged).filter((p) => p.participant.__typename === 'PortalUser').map((p) => p.online), { timeout: 5000 })
+      .toEqual([true, false]);
   });
 });

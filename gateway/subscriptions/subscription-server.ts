@@ -117,7 +117,8 @@ export interface SubscriptionServerOptions {
  * - **Operations**: subscriptions only; a query or mutation gets an error (send those over HTTP).
  *   Each document is parsed and validated against the API schema with the HTTP limits, its cost is
  *   spent from the caller's rate-limit buckets, and its thread or client must be visible to the
- *   caller (`messageThread(id)` / `client(id)` non-null), else NOT_FOUND and no events.
+ *   caller (`messageThread(id)` / `client(id)` non-null; for a portal session, a client among its
+ *   granted ones), else NOT_FOUND and no events.
  * - **Events**: for each bus event of a subscription's firm and thread or client, the payload is
  *   resolved through the supergraph under the subscriber's identity (`resolveEvent`). Subscriptions
  *   whose identity (same user, API key or portal user, same firm, roles, scopes and clients),
@@ -337,10 +338,13 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       if (!spending.spent) return [new GraphQLError('Rate limit exceeded. Retry after the time given.', { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: spending.retryAfterSeconds } })];
 
       // Authorization at subscribe: the thread or client must be visible to this caller (NOT_FOUND alike for foreign and missing ids).
+      // A portal session reaches exactly its granted clients (the actor's clientIds); root `client(id)` is staff-only.
       const visibility =
         spec.scope === 'threadId'
           ? await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: messageThread(id: $id) { id client { id } } }', { id: scopeId })
-          : await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: client(id: $id) { id } }', { id: scopeId });
+          : connection.actor.kind === 'PORTAL'
+            ? { data: { entity: connection.actor.clientIds.includes(scopeId) ? { id: scopeId } : null } }
+            : await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: client(id: $id) { id } }', { id: scopeId });
       const entity = visibility.data?.entity as { id: string; client?: { id: string } } | null | undefined;
       if (!entity) return refuse(spec.scope === 'threadId' ? 'Message thread not found.' : 'Client not found.', 'NOT_FOUND');
       if (connection.closed || connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
