@@ -183,6 +183,8 @@ export class BenchEnvironment {
           (key) => [key, '1000000000'],
         ),
       ),
+      // The subscriptions scenario holds thousands of sockets of one signed-in user, by design.
+      WS_MAX_CONNECTIONS_PER_USER: '100000',
       TENANCY_URL: subgraphUrls.tenancy,
       CRM_URL: subgraphUrls.crm,
       BILLING_URL: subgraphUrls.billing,

@@ -14,7 +14,8 @@ export type ScenarioName =
   | 'walls'
   | 'scaling'
   | 'login'
-  | 'write-mix';
+  | 'write-mix'
+  | 'subscriptions';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */
 export interface Row {

@@ -12,7 +12,9 @@
  *   walls             graphql-shield and RLS on against off (Dashboard, 100-row list)
  *   scaling           Dashboard and client list at dataset scale 0.1, 0.5 and 1
  *   login             staff log-in at 100 concurrent
- *   write-mix         createClient and updateClient at 100 concurrent (runs last: it adds rows)
+ *   write-mix         createClient and updateClient at 100 concurrent (the last on the scale-1 dataset: it adds rows)
+ *   subscriptions     graphql-ws: 10,000 sockets and the gateway's RSS, delivery latency (1 and 1,000
+ *                     subscribers), messages per second (needs `ulimit -n 65536`; scale-0.1 dataset)
  *   all               every scenario, in the order above
  *
  * `--no-record` prints the tables without writing JSON or docs/benchmarks.md (trial runs).
@@ -43,6 +45,7 @@ const SCENARIOS: Record<ScenarioName, (env: () => Promise<BenchEnvironment>) => 
   scaling: async (env) => scenarios.scalingScenario(await env()),
   login: async (env) => scenarios.logInScenario(await env()),
   'write-mix': async (env) => scenarios.writeMixScenario(await env()),
+  subscriptions: async (env) => scenarios.subscriptionsScenario(await env()),
 };
 const ORDER = Object.keys(SCENARIOS) as ScenarioName[];
 

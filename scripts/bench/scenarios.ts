@@ -11,6 +11,8 @@ import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS
 import * as ops from './operations.ts';
 import { mebibytes, type Row, type ScenarioName, type ScenarioReport } from './report.ts';
 
+export { subscriptionsScenario } from './subscriptions.ts';
+
 /** Dashboard target (issue #5): p95 under 50 ms at 32 concurrent clients. */
 const DASHBOARD_P95_MS = 50;
 /** No scenario's p99 over 200 ms at 100 concurrent clients. */
