@@ -2,6 +2,8 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { connectEventBus, type BusEvent } from '../subgraphs/shared/event-bus.ts';
+import { createLogger } from '../subgraphs/shared/logger.ts';
 import { onboardPortalUser } from './support/portal.ts';
 import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
@@ -290,6 +292,31 @@ describe('portal users', () => {
     // Staff-only messaging administration stays refused.
     const assign = await t.gql(ASSIGN, { input: { clientId, userId: owner.userId } }, portal.accessToken);
     expect(assign.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('typing', () => {
+  it('publishes an ephemeral typing event with ids only, and stores nothing', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const bus = connectEventBus({ database: t.database, log: createLogger('silent', 'test') });
+    const events: BusEvent[] = [];
+    await bus.subscribe((event) => {
+      if (event.firmId === owner.firmId && event.topic === 'typing') events.push(event);
+    });
+    try {
+      const typing = ok(await t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { thread { id } userErrors { code } } }`, { input: { threadId } }, owner.accessToken));
+      expect(typing.notifyTyping).toEqual({ thread: { id: threadId }, userErrors: [] });
+      await expect.poll(() => events.length).toBe(1);
+      expect(events[0]!.payload).toEqual({ threadId, clientId, participantKind: 'STAFF', participantId: owner.userId });
+      const stored = await asFirm(admin, owner.firmId, (tx) => tx`select count(*)::int as n from crm.outbox_events where firm_id = ${owner.firmId} and topic = 'typing'`);
+      expect(stored[0]!.n).toBe(0);
+
+      const foreign = await firmWithThread();
+      const refused = await t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { code } } }`, { input: { threadId: foreign.threadId } }, owner.accessToken);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    } finally {
+      await bus.close();
+    }
   });
 });
 
