@@ -3,6 +3,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAdmin } from './support/admin-db.ts';
 import type { FirmOwner } from './support/factories.ts';
+import { onboardPortalUser } from './support/portal.ts';
 import { apiKeyActor, breakGlassOperators, createThroughApi, populatedFirm, staffActor } from './support/probe/fixture.ts';
 import { addIdsSeenBy, introspectGateway, runIsolationProbe, type ProbeActor, type ProbePair, type ProbeReport } from './support/probe/probe.ts';
 import { firmTarget, type ProbeTarget } from './support/probe/target.ts';
@@ -50,9 +51,12 @@ function coverage(report: ProbeReport): string {
 
 describe('the cross-tenant probe', () => {
   it('reaches none of firm A’s data from any query field or id-taking mutation', async () => {
-    // The actors that must never reach firm A. A portal user of another client joins this list when
-    // portal users exist (issue #3), with a target made of that client's rows.
+    // The actors that must never reach firm A, among them a portal user of one of firm B's clients.
+    // A portal user against another client of its own firm is tests/portal-containment.e2e.test.ts.
+    const bClients = await t.gql(`{ clients(first: 1) { edges { node { id } } } }`, {}, b.accessToken);
+    const bPortal = await onboardPortalUser(t, b, [bClients.data!.clients.edges[0].node.id]);
     const pairs: ProbePair[] = [
+      { actor: { name: 'firm B portal user', headers: { authorization: `Bearer ${bPortal.accessToken}` }, firmId: b.firmId }, target },
       { actor: staffActor('firm B owner', b), target },
       { actor: await apiKeyActor(t, schema, 'firm B', b), target },
       { actor: { name: 'anonymous caller', headers: {} }, target },
