@@ -65,10 +65,8 @@ interface Connection {
   principal: string;
   origin: RequestOrigin;
   subscriptions: Map<string, LiveSubscription>;
-  /** Token bucket of incoming messages. */
-  allowance: number;
-  refilledAt: number;
-  timers: NodeJS.Timeout[];
+  /** Closes the connection when its token expires. */
+  expiry: NodeJS.Timeout | null;
   closed: boolean;
 }
 
@@ -238,6 +236,14 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     ).catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
   };
   const unsubscribeBus = await bus.subscribe((event) => void onEvent(event));
+  // Every connection's session, checked once per token per sweep.
+  const sweep = setInterval(() => {
+    const checks = new Map<string, Promise<Actor>>();
+    for (const connection of connections) {
+      stillValid(connection, checks).catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'session re-check failed'));
+    }
+  }, limits.sessionCheckMs);
+  sweep.unref();
 
   /** Refuses a subscribe message with these errors (the socket stays open). */
   const refuse = (message: string, code: string): GraphQLError[] => [new GraphQLError(message, { extensions: { code } })];
@@ -276,19 +282,14 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         principal,
         origin,
         subscriptions: new Map(),
-        allowance: limits.messagesPerSecond,
-        refilledAt: Date.now(),
-        timers: [],
+        expiry: null,
         closed: false,
       };
       (ctx.extra as { connection?: Connection }).connection = connection;
       connections.add(connection);
-      const recheck = setInterval(() => void stillValid(connection).catch(() => {}), limits.sessionCheckMs);
-      connection.timers.push(recheck);
       const expiresAt = tokenExpiry(authorization);
       if (expiresAt !== null) {
-        const expiry = setTimeout(() => closeConnection(connection, CLOSE_CODES.unauthorized, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())));
-        connection.timers.push(expiry);
+        connection.expiry = setTimeout(() => closeConnection(connection, CLOSE_CODES.unauthorized, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())));
       }
       return true;
     },
@@ -312,9 +313,6 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       if (!spec || rootField?.kind !== Kind.FIELD) return refuse('Select the subscription field directly, not through a fragment.', 'BAD_REQUEST');
       if (operation.variableDefinitions?.some((d) => d.variable.name.value === 'eventEntityId')) {
         return refuse('The variable name `$eventEntityId` is reserved; choose another.', 'BAD_REQUEST');
-      }
-      if ((spec.topic === 'typing' || spec.topic === 'presence.changed') && !participantSelectionSupported(document, rootField)) {
-        return refuse('Only `id` and `__typename` of `participant` can be selected in typing and presence events.', 'BAD_USER_INPUT');
       }
       const rawVariables = payload.variables ?? {};
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
@@ -347,6 +345,10 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
             : await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: client(id: $id) { id } }', { id: scopeId });
       const entity = visibility.data?.entity as { id: string; client?: { id: string } } | null | undefined;
       if (!entity) return refuse(spec.scope === 'threadId' ? 'Message thread not found.' : 'Client not found.', 'NOT_FOUND');
+      // After the visibility check, so this refusal never tells a foreign thread from a missing one.
+      if ((spec.topic === 'typing' || spec.topic === 'presence.changed') && !participantSelectionSupported(document, rootField)) {
+        return refuse('Only `id` and `__typename` of `participant` can be selected in typing and presence events.', 'BAD_USER_INPUT');
+      }
       if (connection.closed || connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
         return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
       }
@@ -377,6 +379,8 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   });
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    // Token bucket of this socket's incoming messages, from the first one (connection_init included).
+    const bucket = { allowance: limits.messagesPerSecond, refilledAt: Date.now() };
     // ws reports protocol violations (e.g. a frame over maxPayload) here, then closes the socket itself (1009, 1002).
     socket.on('error', (error: Error) => log.debug({ err: { message: error.message } }, 'websocket error'));
     const extra: { connection?: Connection; socket: WebSocket; request: IncomingMessage } = { socket, request };
@@ -391,9 +395,8 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handler) => {
           socket.on('message', (data: Buffer) => {
-            const connection = extra.connection;
-            if (connection && !takeMessageAllowance(connection, limits.messagesPerSecond)) {
-              closeConnection(connection, CLOSE_CODES.tooManyMessages, 'Too many messages');
+            if (!takeMessageAllowance(bucket, limits.messagesPerSecond)) {
+              socket.close(CLOSE_CODES.tooManyMessages, 'Too many messages');
               return;
             }
             handler(data.toString()).catch((error: unknown) => {
@@ -409,7 +412,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       const connection = extra.connection;
       if (connection) {
         connection.closed = true;
-        for (const timer of connection.timers) clearTimeout(timer);
+        if (connection.expiry) clearTimeout(connection.expiry);
         connections.delete(connection);
         const left = (perPrincipal.get(connection.principal) ?? 1) - 1;
         if (left === 0) perPrincipal.delete(connection.principal);
@@ -423,6 +426,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
 
   return {
     close: async () => {
+      clearInterval(sweep);
       options.httpServer.off('upgrade', onUpgrade);
       await unsubscribeBus();
       for (const socket of wss.clients) socket.close(CLOSE_CODES.goingAway, 'Server shutting down');
@@ -431,13 +435,13 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   };
 }
 
-/** Spends one message from the connection's token bucket (`rate` a second, holding at most `rate`); false when empty. */
-function takeMessageAllowance(connection: Connection, rate: number): boolean {
+/** Spends one message from a socket's token bucket (`rate` a second, holding at most `rate`); false when empty. */
+function takeMessageAllowance(bucket: { allowance: number; refilledAt: number }, rate: number): boolean {
   const now = Date.now();
-  connection.allowance = Math.min(rate, connection.allowance + ((now - connection.refilledAt) / 1000) * rate);
-  connection.refilledAt = now;
-  if (connection.allowance < 1) return false;
-  connection.allowance -= 1;
+  bucket.allowance = Math.min(rate, bucket.allowance + ((now - bucket.refilledAt) / 1000) * rate);
+  bucket.refilledAt = now;
+  if (bucket.allowance < 1) return false;
+  bucket.allowance -= 1;
   return true;
 }
 
