@@ -70,4 +70,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
     expect(() => loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'everyone!' })).toThrow(/^TRUST_PROXY:/m);
   });
+
+  it('reads the WebSocket settings: allowed origins as a list, and the per-connection and per-user limits', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).subscriptions).toEqual({ allowedOrigins: [], maxConnectionsPerUser: 20, messagesPerSecond: 20, sessionCheckMs: 30_000 });
+    const config = loadConfig({ DATA_DIR: dataDir(), WS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:3000', WS_MAX_CONNECTIONS_PER_USER: '5' });
+    expect(config.subscriptions.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect(config.subscriptions.maxConnectionsPerUser).toBe(5);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), WS_ALLOWED_ORIGINS: 'app.example.com' })).toThrow(/^WS_ALLOWED_ORIGINS:/m);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), WS_MESSAGES_PER_SECOND: '0' })).toThrow(/^WS_MESSAGES_PER_SECOND:/m);
+  });
 });
