@@ -43,7 +43,7 @@ afterAll(async () => {
 /** One line of coverage figures, for the log and docs/benchmarks.md. */
 function coverage(report: ProbeReport): string {
   return (
-    `isolation probe: ${report.queryFields.length} query fields, ${report.mutationsProbed.length} id-taking mutations ` +
+    `isolation probe: ${report.queryFields.length} query fields, ${report.mutationsProbed.length} id-taking mutations, ${report.subscriptionFields.length} subscription fields ` +
     `(${report.mutationsWithoutIds.length} without ids, not probed: ${report.mutationsWithoutIds.join(', ')}), ` +
     `${report.fieldsWalked.length} fields walked, ${report.actors.length} actors, ${report.calls} calls`
   );
@@ -72,6 +72,7 @@ describe('the cross-tenant probe', () => {
     expect(report.queryFields).toEqual(expect.arrayContaining(['Query.me', 'Query.client', 'Query.clients', 'Query.invoice', 'Query.document']));
     expect(report.mutationsProbed).toEqual(expect.arrayContaining(['Mutation.updateClient', 'Mutation.archiveClient', 'Mutation.switchActiveFirm']));
     expect(report.mutationsWithoutIds).toEqual(expect.arrayContaining(['Mutation.signUp', 'Mutation.createClient']));
+    expect(report.subscriptionFields).toEqual(expect.arrayContaining(['Subscription.messageAdded', 'Subscription.threadUpdated', 'Subscription.typing']));
     expect(report.fieldsWalked).toEqual(expect.arrayContaining(['Client.invoices', 'Client.documents', 'Invoice.client', 'Firm.memberships']));
   }, 300_000);
 
@@ -87,5 +88,7 @@ describe('the cross-tenant probe', () => {
     expect(report.findings).toContainEqual(expect.stringMatching(/^Query\.\w+ as firm A owner against firm A: leaked .*Firm A /));
     expect(report.findings).toContainEqual(expect.stringMatching(/^Query\.client as firm A owner against firm A: answers differ from a random id's/));
     expect(report.findings).toContainEqual(expect.stringMatching(/^Mutation\.archiveClient as firm A owner changed firm A's rows in .*crm\.clients/));
+    // Over graphql-ws too: A's own thread is subscribed to, a random id's is NOT_FOUND.
+    expect(report.findings).toContainEqual(expect.stringMatching(/^Subscription\.messageAdded as firm A owner against firm A: answers differ from a random id's/));
   }, 300_000);
 });

@@ -21,6 +21,7 @@ import {
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type OperationTypeNode,
 } from 'graphql';
 import { MAX_DEPTH, MAX_TOKENS } from '../../../gateway/limits/query-limits.ts';
 
@@ -300,15 +301,15 @@ function split(selection: Selection, fits: (candidate: Selection) => boolean): S
 }
 
 /**
- * Generates the probe operation for one root field of `Query` or `Mutation`: its arguments filled
+ * Generates the probe operation for one root field of `Query`, `Mutation` or `Subscription`: its arguments filled
  * from `source` (ids of the right entity type, valid-looking values elsewhere, `first: 5` on
  * connections) and a selection that walks the result `ENTITY_LEVELS` entities deep. When the
  * selection is larger than the gateway's `MAX_TOKENS`, it is split into several documents that
  * together select every field, each declaring only the variables it uses.
  * @throws Undrivable naming the field or argument when something cannot be filled.
  */
-export function buildOperation(schema: GraphQLSchema, root: 'query' | 'mutation', fieldName: string, source: ArgumentSource): ProbeOperation {
-  const rootType = root === 'query' ? schema.getQueryType()! : schema.getMutationType()!;
+export function buildOperation(schema: GraphQLSchema, root: 'query' | 'mutation' | 'subscription', fieldName: string, source: ArgumentSource): ProbeOperation {
+  const rootType = schema.getRootType(root as OperationTypeNode)!;
   const field = rootType.getFields()[fieldName]!;
   const builder = new OperationBuilder(schema, source);
   const named = getNamedType(field.type);

@@ -1,6 +1,7 @@
 import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { v7 as uuidv7 } from 'uuid';
 import { postGraphQL, type GraphQLResponse } from '../stack.ts';
+import { openRawSocket, wsUrl } from '../ws-client.ts';
 import { changedTables, distinguishable, leakedValues, observable } from './assertions.ts';
 import { buildOperation, freshCopy, takesIds, Undrivable, type ProbeOperation } from './operations.ts';
 import type { ProbeTarget } from './target.ts';
@@ -35,6 +36,8 @@ export interface ProbeReport {
   queryFields: string[];
   /** Mutations that take ids, called with the target's ids (`Mutation.updateClient`, …). */
   mutationsProbed: string[];
+  /** Subscription fields subscribed to over graphql-ws with the target's ids (`Subscription.messageAdded`, …). */
+  subscriptionFields: string[];
   /** Mutations that take no ID-typed argument or input field: not cross-tenant probes, listed for the record. */
   mutationsWithoutIds: string[];
   /** Every `Type.field` the probe's selections read, across all operations. */
@@ -104,10 +107,10 @@ function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
  * Each response must contain none of the target's values; a call that carried ids must answer
  * exactly as the same call with random UUIDs (code and message of each error, status, data);
  * and the target's rows must hash the same before and after every mutation and after all queries.
- * Subscription fields are reported as undrivable: the gateway serves them over graphql-ws.
+ * - every subscription field is subscribed to over graphql-ws the same way (`subscribeOnce`).
  */
 export async function runIsolationProbe({ url, schema, pairs }: { url: string; schema: GraphQLSchema; pairs: ProbePair[] }): Promise<ProbeReport> {
-  const report: ProbeReport = { actors: pairs.map((pair) => pair.actor.name), queryFields: [], mutationsProbed: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
+  const report: ProbeReport = { actors: pairs.map((pair) => pair.actor.name), queryFields: [], mutationsProbed: [], subscriptionFields: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
   const walked = new Set<string>();
   const undrivable = new Set<string>();
   /** Sends every document of the operation as `actor`, with `swap` applied to its variables, in order. */
@@ -116,7 +119,8 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
     for (const { document, variables } of operation.documents) {
       report.calls += 1;
       const fresh = new Map([...swap, ...operation.freshValues.map((value) => [value, freshCopy(value)] as const)]);
-      responses.push(await postGraphQL(url, document, swapIds(variables, fresh) as Record<string, unknown>, actor.headers));
+      const filled = swapIds(variables, fresh) as Record<string, unknown>;
+      responses.push(operation.name.startsWith('Subscription.') ? await subscribeOnce(url, document, filled, actor.headers) : await postGraphQL(url, document, filled, actor.headers));
     }
     return responses;
   };
@@ -164,7 +168,7 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
     }
   };
 
-  const build = (root: 'query' | 'mutation', field: string, pair: ProbePair): ProbeOperation | null => {
+  const build = (root: 'query' | 'mutation' | 'subscription', field: string, pair: ProbePair): ProbeOperation | null => {
     try {
       const operation = buildOperation(schema, root, field, { idsByType: pair.target.idsByType, credentials: pair.actor.credentials });
       for (const name of operation.fieldsSelected) walked.add(name);
@@ -199,14 +203,53 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       }
     }
   }
-  // Subscriptions go over graphql-ws, which this probe does not speak: a new one fails the suite until it does.
-  for (const name of Object.keys(schema.getSubscriptionType()?.getFields() ?? {})) {
-    undrivable.add(`Subscription.${name}: subscriptions are not probed yet (graphql-ws)`);
+  const subscriptionFields = Object.keys(schema.getSubscriptionType()?.getFields() ?? {});
+  for (const pair of pairs) {
+    for (const field of subscriptionFields) {
+      const operation = build('subscription', field, pair);
+      if (operation) await probe(operation, pair);
+    }
   }
   report.queryFields = queryFields.map((name) => `Query.${name}`);
+  report.subscriptionFields = subscriptionFields.map((name) => `Subscription.${name}`);
   report.mutationsProbed = mutations.filter(takesIds).map((m) => `Mutation.${m.name}`);
   report.mutationsWithoutIds = mutations.filter((m) => !takesIds(m)).map((m) => `Mutation.${m.name}`);
   report.fieldsWalked = [...walked].sort();
   report.undrivable = [...undrivable].sort();
   return report;
+}
+
+/** graphql-ws codes of a document refused before it runs: like HTTP 400 for the probe. */
+const REFUSED_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
+/** How long a subscription must stay silent to count as accepted. */
+const SUBSCRIPTION_SETTLE_MS = 1500;
+
+/**
+ * Subscribes once over graphql-ws as the actor (its `authorization` header in `connectionParams`)
+ * and answers like an HTTP response, so the probe's checks apply unchanged: the first `error` or
+ * `next` message (status 200), a refused document as status 400 without data, a closed socket as
+ * an error naming the close code, and silence for `SUBSCRIPTION_SETTLE_MS` as `data.accepted`, a
+ * live subscription (which, with another firm's ids, differs from the NOT_FOUND of random ids).
+ */
+async function subscribeOnce(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<GraphQLResponse> {
+  const socket = await openRawSocket(wsUrl(url));
+  try {
+    socket.send({ type: 'connection_init', payload: headers.authorization ? { authorization: headers.authorization } : {} });
+    const acknowledged = await Promise.race([socket.next((m) => m.type === 'connection_ack'), socket.closed]);
+    if ('code' in acknowledged && !('type' in acknowledged)) {
+      return { status: 200, data: null as never, errors: [{ message: `socket closed ${acknowledged.code} ${acknowledged.reason}`, extensions: { code: 'CLOSED' } }] };
+    }
+    socket.send({ id: 'probe', type: 'subscribe', payload: { query, variables } });
+    const first = await Promise.race([
+      socket.next((m) => m.id === 'probe', SUBSCRIPTION_SETTLE_MS).catch(() => null),
+      socket.closed,
+    ]);
+    if (first === null) return { status: 200, data: { accepted: true } };
+    if ('code' in first && !('type' in first)) return { status: 200, data: null as never, errors: [{ message: `socket closed ${first.code} ${first.reason}`, extensions: { code: 'CLOSED' } }] };
+    if (first.type === 'next') return { status: 200, ...first.payload };
+    const errors = first.payload as { message: string; extensions?: Record<string, any> }[];
+    return REFUSED_CODES.has(errors[0]?.extensions?.code) ? { status: 400, errors } : { status: 200, data: null as never, errors };
+  } finally {
+    socket.ws.terminate();
+  }
 }
