@@ -312,6 +312,15 @@ describe('a portal user and the firm chat in real time', () => {
       .toEqual({ id: reply.id, body: 'Thank you!', author: { __typename: 'PortalUser', id: onboarded.portalUserId, name: 'Casey Client' } });
 
 
+    // The portal user sees staff come online, with the client's name read through its own portal view.
+    const portalPresence = subscribe(portal, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on User { id } } client { name } } }', { c: clientId });
+    await sleep(300);
+    const colleague = await teamMember(owner, clientId);
+    subscribe(wsClient(colleague.token).client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    await expect
+      .poll(() => portalPresence.results.map((r) => r.data!.presenceChanged).find((p) => p.participant.id === colleague.userId), { timeout: 5000 })
+      .toEqual({ online: true, participant: { __typename: 'User', id: colleague.userId }, client: { name: 'Acme Holdings' } });
+
     await portal.dispose();
     await expect
       .poll(() => staffPresence.results.map((r) => r.data!.presenceChanged).filter((p) => p.participant.__typename === 'PortalUser').map((p) => p.online), { timeout: 5000 })

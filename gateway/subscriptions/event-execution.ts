@@ -23,7 +23,11 @@ import type { BusEvent, BusTopic } from '../../subgraphs/shared/event-bus.ts';
 /** Runs a query through the supergraph under the subscriber's identity (the gateway's Apollo pipeline). */
 export type QueryExecutor = (query: string, variables: Record<string, unknown>) => Promise<FormattedExecutionResult>;
 
-/** The root query field that loads each kind of entity an event names, under the caller's authorization. */
+/**
+ * The root query field that loads each kind of entity an event names, under the caller's
+ * authorization. Root `client(id)` is staff-only: a portal session reads its clients through
+ * `portalViewer { clients }`, and the one with the event's id is picked.
+ */
 const LOADERS = { message: 'message', thread: 'messageThread', client: 'client' } as const;
 type Loaded = keyof typeof LOADERS;
 
@@ -95,20 +99,25 @@ export async function resolveEvent(args: {
   variables: Record<string, unknown>;
   event: BusEvent;
   run: QueryExecutor;
+  /** The subscriber is a portal session (clients load through `portalViewer`). */
+  portal: boolean;
 }): Promise<FormattedExecutionResult | null> {
-  const { schema, document, variables, event, run } = args;
+  const { schema, document, variables, event, run, portal } = args;
   const loadErrors: GraphQLError[] = [];
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const rootField = operation.selectionSet.selections[0] as FieldNode;
   const spec = SUBSCRIPTION_FIELDS[rootField.name.value]!;
 
   const load = async (ref: EntityRef, info: GraphQLResolveInfo): Promise<unknown> => {
-    const { query, used } = loadingQuery(document, LOADERS[ref.kind], info.fieldNodes);
-    const result = await run(query, { ...pick(variables, used), eventEntityId: ref.id });
+    const throughViewer = portal && ref.kind === 'client';
+    const { query, used } = loadingQuery(document, throughViewer ? null : LOADERS[ref.kind], info.fieldNodes);
+    const result = await run(query, { ...pick(variables, used), ...(throughViewer ? {} : { eventEntityId: ref.id }) });
     for (const error of result.errors ?? []) {
-      loadErrors.push(new GraphQLError(error.message, { path: [...pathOf(info), ...(error.path ?? []).slice(1)], extensions: error.extensions }));
+      loadErrors.push(new GraphQLError(error.message, { path: [...pathOf(info), ...(error.path ?? []).slice(throughViewer ? 3 : 1)], extensions: error.extensions }));
     }
-    return result.data?.entity ?? null;
+    if (!throughViewer) return result.data?.entity ?? null;
+    const clients = (result.data?.entity as { clients?: { id: string }[] } | null)?.clients ?? [];
+    return clients.find((client) => client.id === ref.id) ?? null;
   };
 
   const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) => {
@@ -144,10 +153,11 @@ export async function resolveEvent(args: {
 /**
  * The query that loads one entity with the selection of the fields `nodes` (one response key):
  * `query ($eventEntityId: ID!, …the variables it uses) { entity: <rootField>(id: $eventEntityId) { … } }`,
- * with `__typename` added to every selection set (so abstract types resolve from the answer) and
- * the fragments it spreads. Printed text, so Apollo's document cache parses and validates it once.
+ * or, with `rootField` null, `query (…) { entity: portalViewer { clients { id … } } }`; with
+ * `__typename` added to every selection set (so abstract types resolve from the answer) and the
+ * fragments it spreads. Printed text, so Apollo's document cache parses and validates it once.
  */
-function loadingQuery(document: DocumentNode, rootField: string, nodes: readonly FieldNode[]): { query: string; used: Set<string> } {
+function loadingQuery(document: DocumentNode, rootField: string | null, nodes: readonly FieldNode[]): { query: string; used: Set<string> } {
   const fragments = new Map(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );
@@ -171,10 +181,29 @@ function loadingQuery(document: DocumentNode, rootField: string, nodes: readonly
       },
     });
   collect(selectionSet);
+  const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
+  const idField: FieldNode = { kind: Kind.FIELD, name: name('id') };
   const variableDefinitions: VariableDefinitionNode[] = [
-    { kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'eventEntityId' } }, type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } } },
+    ...(rootField ? [{ kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: name('eventEntityId') }, type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } } } as const] : []),
     ...(operation.variableDefinitions ?? []).filter((d) => used.has(d.variable.name.value)),
   ];
+  const entity: FieldNode = rootField
+    ? {
+        kind: Kind.FIELD,
+        alias: name('entity'),
+        name: name(rootField),
+        arguments: [{ kind: Kind.ARGUMENT, name: name('id'), value: { kind: Kind.VARIABLE, name: name('eventEntityId') } }],
+        selectionSet: withTypenames(selectionSet),
+      }
+    : {
+        kind: Kind.FIELD,
+        alias: name('entity'),
+        name: name('portalViewer'),
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: [{ kind: Kind.FIELD, name: name('clients'), selectionSet: withTypenames({ ...selectionSet, selections: [...selectionSet.selections, idField] }) }],
+        },
+      };
   const query: DocumentNode = {
     kind: Kind.DOCUMENT,
     definitions: [
@@ -182,18 +211,7 @@ function loadingQuery(document: DocumentNode, rootField: string, nodes: readonly
         kind: Kind.OPERATION_DEFINITION,
         operation: 'query' as OperationDefinitionNode['operation'],
         variableDefinitions,
-        selectionSet: {
-          kind: Kind.SELECTION_SET,
-          selections: [
-            {
-              kind: Kind.FIELD,
-              alias: { kind: Kind.NAME, value: 'entity' },
-              name: { kind: Kind.NAME, value: rootField },
-              arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'eventEntityId' } } }],
-              selectionSet: withTypenames(selectionSet),
-            },
-          ],
-        },
+        selectionSet: { kind: Kind.SELECTION_SET, selections: [entity] },
       },
       ...[...spread].map((name) => withTypenames(fragments.get(name)!)),
     ],

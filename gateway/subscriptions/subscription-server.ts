@@ -230,7 +230,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         if (!first) return;
         const { actor, origin } = first.connection;
         const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
-        const result = await resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run });
+        const result = await resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run, portal: actor.kind === 'PORTAL' });
         if (result) for (const subscription of live) subscription.push(result);
       }),
     ).catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
