@@ -327,3 +327,21 @@ describe('a portal user and the firm chat in real time', () => {
       .toEqual([true, false]);
   });
 });
+
+describe('a revoked portal user', () => {
+  it('is disconnected and receives nothing once the firm revokes its access', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const portalUser = await onboardPortalUser(t, owner, [clientId]);
+    const { client, closes } = wsClient(portalUser.accessToken);
+    const added = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    await sleep(500);
+    await mutate(SEND, { threadId, body: 'Before' }, owner.accessToken);
+    await added.waitFor(1);
+
+    await mutate('mutation ($input: RevokePortalAccessInput!) { revokePortalAccess(input: $input) { userErrors { code } } }', { portalUserId: portalUser.portalUserId }, owner.accessToken);
+    await mutate(SEND, { threadId, body: 'After revocation' }, owner.accessToken);
+    await expect.poll(() => closes.map((c) => c.code), { timeout: 5000 }).toEqual([CLOSE_CODES.unauthorized]);
+    expect(added.results).toHaveLength(1);
+  });
+});
+
