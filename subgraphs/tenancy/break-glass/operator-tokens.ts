@@ -1,11 +1,5 @@
-import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-
-const ISSUER = 'firmgraph';
-// A distinct audience and `typ` from staff access tokens (`firmgraph-api`, `JWT`): each verifier
-// demands its own, so a staff token can never pass as an operator's, nor the reverse.
-const AUDIENCE = 'firmgraph-operator';
-const TYPE = 'fg-operator+jwt';
+import { hasTokenType, signToken, verifyToken, type AccessTokenKind } from '../identity/tokens.ts';
 
 /** Lifetime of an operator token: 60 minutes (or less, when its session or grant ends sooner). */
 export const OPERATOR_TOKEN_TTL_SECONDS = 60 * 60;
@@ -22,13 +16,18 @@ const OperatorClaims = z.object({
 /** What an operator token proves: the operator, their session, and optionally a grant. */
 export type OperatorTokenClaims = z.infer<typeof OperatorClaims>;
 
+// A distinct audience and `typ` from staff access tokens (`firmgraph-api`, `JWT`): this verifier
+// demands both, so a staff token can never pass as an operator's, nor the reverse.
+const OPERATOR_TOKEN: AccessTokenKind<OperatorTokenClaims> = {
+  audience: 'firmgraph-operator',
+  type: 'fg-operator+jwt',
+  typeChecked: true,
+  claims: OperatorClaims,
+};
+
 /** True when a JWT's protected header says it is an operator token (a routing hint only; verify it). */
 export function isOperatorTokenShape(token: string): boolean {
-  try {
-    return decodeProtectedHeader(token).typ === TYPE;
-  } catch {
-    return false;
-  }
+  return hasTokenType(token, OPERATOR_TOKEN);
 }
 
 /**
@@ -37,34 +36,13 @@ export function isOperatorTokenShape(token: string): boolean {
  * `expiresAt` (callers cap it at the session's and the grant's end).
  */
 export async function signOperatorToken(claims: OperatorTokenClaims, key: Uint8Array, expiresAt: Date): Promise<string> {
-  const issuedAt = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sid: claims.sid, ...(claims.grt ? { grt: claims.grt } : {}) })
-    .setProtectedHeader({ alg: 'HS256', typ: TYPE })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(claims.sub)
-    .setIssuedAt(issuedAt)
-    .setNotBefore(issuedAt)
-    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(key);
+  return (await signToken(OPERATOR_TOKEN, claims, key, { at: expiresAt })).token;
 }
 
 /**
  * Verifies an operator token: HS256 only, `typ`, `iss`, `aud`, `exp`, `nbf`.
- * @returns the claims, or null for any malformed, forged, expired or staff token.
+ * @returns the claims, or null for any malformed, forged, expired, staff or portal token.
  */
-export async function verifyOperatorToken(token: string, key: Uint8Array): Promise<OperatorTokenClaims | null> {
-  try {
-    const { payload } = await jwtVerify(token, key, {
-      algorithms: ['HS256'],
-      typ: TYPE,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      requiredClaims: ['exp', 'nbf', 'sub'],
-    });
-    const claims = OperatorClaims.safeParse(payload);
-    return claims.success ? claims.data : null;
-  } catch {
-    return null;
-  }
+export function verifyOperatorToken(token: string, key: Uint8Array): Promise<OperatorTokenClaims | null> {
+  return verifyToken(OPERATOR_TOKEN, token, key);
 }

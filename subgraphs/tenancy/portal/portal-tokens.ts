@@ -1,13 +1,6 @@
-import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { isUuid } from '../../shared/ids.ts';
-import { hashToken, newOpaqueToken } from '../identity/tokens.ts';
-
-const ISSUER = 'firmgraph';
-// A distinct audience and `typ` from staff (`firmgraph-api`, `JWT`) and operator tokens: each
-// verifier demands its own, so a staff token never passes as a portal one, nor the reverse.
-const AUDIENCE = 'firmgraph-portal';
-const TYPE = 'fg-portal+jwt';
+import { hashToken, hasTokenType, newOpaqueToken, signToken, verifyToken, type AccessTokenKind } from '../identity/tokens.ts';
 
 /** Lifetime of a portal access token: 15 minutes, like staff ones. */
 export const PORTAL_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -25,13 +18,18 @@ const PortalClaims = z.object({ sub: z.uuid(), sid: z.uuid(), fid: z.uuid() });
 /** What a portal access token proves: the portal user, the session, and the firm both live in. */
 export type PortalTokenClaims = z.infer<typeof PortalClaims>;
 
+// A distinct audience and `typ` from staff (`firmgraph-api`, `JWT`) and operator tokens: this
+// verifier demands both, so a staff token never passes as a portal one, nor the reverse.
+const PORTAL_TOKEN: AccessTokenKind<PortalTokenClaims> = {
+  audience: 'firmgraph-portal',
+  type: 'fg-portal+jwt',
+  typeChecked: true,
+  claims: PortalClaims,
+};
+
 /** True when a JWT's protected header says it is a portal token (a routing hint only; verify it). */
 export function isPortalTokenShape(token: string): boolean {
-  try {
-    return decodeProtectedHeader(token).typ === TYPE;
-  } catch {
-    return false;
-  }
+  return hasTokenType(token, PORTAL_TOKEN);
 }
 
 /**
@@ -39,39 +37,16 @@ export function isPortalTokenShape(token: string): boolean {
  * firmgraph-portal, `sub` portal user, `sid` session, `fid` firm (so the gateway looks the
  * session up under that firm's RLS), 15 minutes.
  */
-export async function signPortalAccessToken(claims: PortalTokenClaims, key: Uint8Array): Promise<{ token: string; expiresAt: Date }> {
-  const issuedAt = Math.floor(Date.now() / 1000);
-  const expiresAt = new Date((issuedAt + PORTAL_ACCESS_TOKEN_TTL_SECONDS) * 1000);
-  const token = await new SignJWT({ sid: claims.sid, fid: claims.fid })
-    .setProtectedHeader({ alg: 'HS256', typ: TYPE })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(claims.sub)
-    .setIssuedAt(issuedAt)
-    .setNotBefore(issuedAt)
-    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(key);
-  return { token, expiresAt };
+export function signPortalAccessToken(claims: PortalTokenClaims, key: Uint8Array): Promise<{ token: string; expiresAt: Date }> {
+  return signToken(PORTAL_TOKEN, claims, key, { inSeconds: PORTAL_ACCESS_TOKEN_TTL_SECONDS });
 }
 
 /**
  * Verifies a portal access token: HS256 only, `typ`, `iss`, `aud`, `exp`, `nbf`.
  * @returns the claims, or null for any malformed, forged, expired, staff or operator token.
  */
-export async function verifyPortalAccessToken(token: string, key: Uint8Array): Promise<PortalTokenClaims | null> {
-  try {
-    const { payload } = await jwtVerify(token, key, {
-      algorithms: ['HS256'],
-      typ: TYPE,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      requiredClaims: ['exp', 'nbf', 'sub'],
-    });
-    const claims = PortalClaims.safeParse(payload);
-    return claims.success ? claims.data : null;
-  } catch {
-    return null;
-  }
+export function verifyPortalAccessToken(token: string, key: Uint8Array): Promise<PortalTokenClaims | null> {
+  return verifyToken(PORTAL_TOKEN, token, key);
 }
 
 /**
