@@ -82,6 +82,8 @@ interface LiveSubscription {
   /** The client the thread or client scope belongs to, for presence. */
   clientId: string;
   push(result: FormattedExecutionResult): void;
+  /** Settles once every event received so far has been delivered or dropped: the next one waits for it. */
+  delivered: Promise<void>;
 }
 
 /** What `attachSubscriptionServer` needs from the gateway. */
@@ -208,7 +210,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   };
 
   /** Delivers one bus event to every matching subscription: one execution per share key. */
-  const onEvent = async (event: BusEvent) => {
+  const onEvent = (event: BusEvent) => {
     if (recentEvents.has(event.id)) return;
     recentEvents.add(event.id);
     if (recentEvents.size > DEDUPE_WINDOW) recentEvents.delete(recentEvents.values().next().value!);
@@ -222,20 +224,26 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       if (group) group.push(subscription);
       else groups.set(subscription.shareKey, [subscription]);
     }
-    await Promise.all(
-      [...groups.values()].map(async (group) => {
-        const live: LiveSubscription[] = [];
-        for (const subscription of group) if (await stillValid(subscription.connection, checks)) live.push(subscription);
-        const first = live[0];
-        if (!first) return;
-        const { actor, origin } = first.connection;
-        const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
-        const result = await resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run, portal: actor.kind === 'PORTAL' });
-        if (result) for (const subscription of live) subscription.push(result);
-      }),
-    ).catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
+    for (const group of groups.values()) {
+      // The session checks run beside the execution (one round trip less); only connections that pass get the result.
+      const first = group[0]!;
+      const { actor, origin } = first.connection;
+      const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
+      const work = Promise.all([
+        Promise.all(group.map((subscription) => stillValid(subscription.connection, checks))),
+        resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run, portal: actor.kind === 'PORTAL' }),
+      ]);
+      work.catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
+      // Executions run concurrently, but each subscription gets its events in the order the bus delivered them.
+      group.forEach((subscription, i) => {
+        subscription.delivered = subscription.delivered.then(async () => {
+          const [valid, result] = await work.catch(() => [[], null] as const);
+          if (result && valid[i]) subscription.push(result);
+        });
+      });
+    }
   };
-  const unsubscribeBus = await bus.subscribe((event) => void onEvent(event));
+  const unsubscribeBus = await bus.subscribe(onEvent);
   // Every connection's session, checked once per token per sweep.
   const sweep = setInterval(() => {
     const checks = new Map<string, Promise<Actor>>();
@@ -362,6 +370,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         variables: rawVariables,
         clientId: entity.client?.id ?? entity.id,
         push: (result) => queue.push(result as ExecutionResult),
+        delivered: Promise.resolve(),
       };
       connection.subscriptions.set(id, subscription);
       const set = routes.get(subscription.route) ?? new Set();
