@@ -393,15 +393,9 @@ export async function assignClientTeamMember(
   ctx: CrmContext,
   input: { clientId: string; userId: string },
 ): Promise<{ client: ClientRow | null; userErrors: UserError[] }> {
-  const { firmId } = assertCan(ctx.actor, 'client:write');
-  if (!isUuid(input.clientId)) throw notFound('Client');
-  if (!isUuid(input.userId)) return { client: null, userErrors: [{ field: ['input', 'userId'], message: 'Not a user id.', code: 'INVALID' }] };
-  return ctx.database.withTenant({ firmId }, async (tx) => {
-    const client = await getClientForUpdate(tx, { firmId, clientId: input.clientId });
-    if (!client) throw notFound('Client');
-    await insertTeamMember(tx, { firmId, clientId: client.id, userId: input.userId });
-    await recordAudit(tx, ctx, { firmId, action: 'client_team.assign', targetType: 'client', targetId: client.id, metadata: { userId: input.userId } });
-    return { client, userErrors: [] };
+  return changeClientTeam(ctx, input, 'client_team.assign', async (tx, member) => {
+    await insertTeamMember(tx, member);
+    return true;
   });
 }
 
@@ -414,14 +408,27 @@ export async function removeClientTeamMember(
   ctx: CrmContext,
   input: { clientId: string; userId: string },
 ): Promise<{ client: ClientRow | null; userErrors: UserError[] }> {
+  return changeClientTeam(ctx, input, 'client_team.remove', (tx, member) => deleteTeamMember(tx, member));
+}
+
+/**
+ * One client-team change in one transaction: `client:write`, the client locked, then `change`,
+ * audited as `action` when it reports a change.
+ */
+async function changeClientTeam(
+  ctx: CrmContext,
+  input: { clientId: string; userId: string },
+  action: 'client_team.assign' | 'client_team.remove',
+  change: (tx: Tx, member: { firmId: string; clientId: string; userId: string }) => Promise<boolean>,
+): Promise<{ client: ClientRow | null; userErrors: UserError[] }> {
   const { firmId } = assertCan(ctx.actor, 'client:write');
   if (!isUuid(input.clientId)) throw notFound('Client');
   if (!isUuid(input.userId)) return { client: null, userErrors: [{ field: ['input', 'userId'], message: 'Not a user id.', code: 'INVALID' }] };
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const client = await getClientForUpdate(tx, { firmId, clientId: input.clientId });
     if (!client) throw notFound('Client');
-    if (await deleteTeamMember(tx, { firmId, clientId: client.id, userId: input.userId })) {
-      await recordAudit(tx, ctx, { firmId, action: 'client_team.remove', targetType: 'client', targetId: client.id, metadata: { userId: input.userId } });
+    if (await change(tx, { firmId, clientId: client.id, userId: input.userId })) {
+      await recordAudit(tx, ctx, { firmId, action, targetType: 'client', targetId: client.id, metadata: { userId: input.userId } });
     }
     return { client, userErrors: [] };
   });
