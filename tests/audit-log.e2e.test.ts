@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';
-import { asFirm, connectAdmin } from './support/admin-db.ts';
+import { asFirm } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { ARCHIVE_CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
-import { postGraphQL, startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
+import { postGraphQL, type GraphQLResponse } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const AUDIT_LOG = /* GraphQL */ `
   query AuditLog($first: Int, $after: String, $filter: AuditLogFilter) {
@@ -63,20 +64,11 @@ interface AuditPage {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
 }
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
 /** One page of the token's firm's audit log, failing the test on any error. */
 async function auditLog(token: string, args: Record<string, unknown> = {}): Promise<AuditPage> {
-  const result = await t.gql<{ auditLog: AuditPage }>(AUDIT_LOG, { first: 100, ...args }, token);
+  const result = await env.t.gql<{ auditLog: AuditPage }>(AUDIT_LOG, { first: 100, ...args }, token);
   expect(result.errors).toBeUndefined();
   return result.data!.auditLog;
 }
@@ -87,7 +79,7 @@ async function entries(token: string, filter?: Record<string, unknown>): Promise
 }
 
 async function verify(token: string) {
-  const result = await t.gql(VERIFY, {}, token);
+  const result = await env.t.gql(VERIFY, {}, token);
   expect(result.errors).toBeUndefined();
   return result.data!.verifyAuditLog as { ok: boolean; checkedCount: number; firstBrokenSeq: string | null; firstBrokenEntryId: string | null; reason: string | null };
 }
@@ -102,9 +94,9 @@ function expectCode(result: GraphQLResponse, code: string) {
 async function addMember(owner: FirmOwner, role: string): Promise<{ userId: string; email: string; password: string; accessToken: string }> {
   const email = uniqueEmail(role.toLowerCase());
   const password = strongPassword();
-  const invited = await t.gql(INVITE, { input: { email, role } }, owner.accessToken);
+  const invited = await env.t.gql(INVITE, { input: { email, role } }, owner.accessToken);
   expect(invited.data!.inviteMember.userErrors).toEqual([]);
-  const accepted = await t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: 'Morgan Member', password } });
+  const accepted = await env.t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: 'Morgan Member', password } });
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
   const { session } = accepted.data!.acceptInvitation;
   return { userId: session.user.id, email, password, accessToken: session.accessToken };
@@ -115,7 +107,7 @@ async function addMember(owner: FirmOwner, role: string): Promise<{ userId: stri
  * someone with database access would tamper with the log, then re-enables them.
  */
 async function asOwnerWithoutTriggers(firmId: string, work: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<void> {
-  await admin.begin(async (tx) => {
+  await env.admin.begin(async (tx) => {
     await tx`set local role firmgraph_owner`;
     await tx`select set_config('app.firm_id', ${firmId}, true)`;
     await tx`alter table tenancy.audit_log disable trigger audit_log_refuse_update_delete`;
@@ -126,15 +118,15 @@ async function asOwnerWithoutTriggers(firmId: string, work: (tx: postgres.Transa
 
 describe('what the audit log records', () => {
   it('records client mutations with actor, request id, IP, user agent and metadata, newest first', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const requestId = `audit-${randomUUID()}`;
     const headers = { authorization: `Bearer ${owner.accessToken}`, 'x-request-id': requestId, 'user-agent': 'AuditSuite/1.0 (vitest)' };
-    const created = await postGraphQL(t.graphqlUrl, CREATE_CLIENT, { input: { name: 'Birch & Co', email: 'ap@birch.test' } }, headers);
+    const created = await postGraphQL(env.t.graphqlUrl, CREATE_CLIENT, { input: { name: 'Birch & Co', email: 'ap@birch.test' } }, headers);
     expect(created.data!.createClient.userErrors).toEqual([]);
     const clientId = created.data!.createClient.client.id as string;
-    const updated = await t.gql(UPDATE_CLIENT, { input: { id: clientId, name: 'Birch & Co Ltd', email: 'ap2@birch.test' } }, owner.accessToken);
+    const updated = await env.t.gql(UPDATE_CLIENT, { input: { id: clientId, name: 'Birch & Co Ltd', email: 'ap2@birch.test' } }, owner.accessToken);
     expect(updated.data!.updateClient.userErrors).toEqual([]);
-    const archived = await t.gql(ARCHIVE_CLIENT, { input: { id: clientId } }, owner.accessToken);
+    const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: clientId } }, owner.accessToken);
     expect(archived.data!.archiveClient.userErrors).toEqual([]);
 
     const log = await entries(owner.accessToken);
@@ -161,32 +153,32 @@ describe('what the audit log records', () => {
   });
 
   it('a mutation refused with a user error leaves no record, because nothing changed', async () => {
-    const owner = await signUpFirm(t);
-    const result = await t.gql(CREATE_CLIENT, { input: { name: '   ' } }, owner.accessToken);
+    const owner = await signUpFirm(env.t);
+    const result = await env.t.gql(CREATE_CLIENT, { input: { name: '   ' } }, owner.accessToken);
     expect(result.data!.createClient.userErrors).not.toEqual([]);
     expect((await entries(owner.accessToken)).map((e) => e.action)).toEqual(['firm.create']);
   });
 
   it('records log-in successes and failures in every firm of the user, and session events in the active firm', async () => {
-    const ownerA = await signUpFirm(t);
-    const ownerB = await signUpFirm(t);
+    const ownerA = await signUpFirm(env.t);
+    const ownerB = await signUpFirm(env.t);
     // A member of both firms: joins A, then B.
     const member = await addMember(ownerA, 'ADMIN');
-    const invited = await t.gql(INVITE, { input: { email: member.email, role: 'ADMIN' } }, ownerB.accessToken);
-    const joined = await t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, password: member.password } });
+    const invited = await env.t.gql(INVITE, { input: { email: member.email, role: 'ADMIN' } }, ownerB.accessToken);
+    const joined = await env.t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, password: member.password } });
     expect(joined.data!.acceptInvitation.userErrors).toEqual([]);
 
-    const failed = await t.gql(LOG_IN, { input: { email: member.email, password: 'Not-The-Password-123' } });
+    const failed = await env.t.gql(LOG_IN, { input: { email: member.email, password: 'Not-The-Password-123' } });
     expect(failed.data!.logIn.userErrors.map((e: { code: string }) => e.code)).toEqual(['INVALID_CREDENTIALS']);
-    const loggedIn = await t.gql(LOG_IN, { input: { email: member.email, password: member.password } });
+    const loggedIn = await env.t.gql(LOG_IN, { input: { email: member.email, password: member.password } });
     const { refreshToken } = loggedIn.data!.logIn.session;
-    const refreshed = await t.gql(REFRESH, { input: { refreshToken } });
+    const refreshed = await env.t.gql(REFRESH, { input: { refreshToken } });
     expect(refreshed.data!.refreshSession.session).not.toBeNull();
     // Reusing the first refresh token is a theft signal: the session ends, and the firm hears of it.
-    const reused = await t.gql(REFRESH, { input: { refreshToken } });
+    const reused = await env.t.gql(REFRESH, { input: { refreshToken } });
     expect(reused.data!.refreshSession.userErrors.map((e: { code: string }) => e.code)).toEqual(['INVALID_TOKEN']);
-    const second = await t.gql(LOG_IN, { input: { email: member.email, password: member.password } });
-    expect((await t.gql(LOG_OUT, {}, second.data!.logIn.session.accessToken)).data!.logOut.loggedOut).toBe(true);
+    const second = await env.t.gql(LOG_IN, { input: { email: member.email, password: member.password } });
+    expect((await env.t.gql(LOG_OUT, {}, second.data!.logIn.session.accessToken)).data!.logOut.loggedOut).toBe(true);
 
     for (const owner of [ownerA, ownerB]) {
       const auth = await entries(owner.accessToken, { actionPrefix: 'auth.login' });
@@ -211,11 +203,11 @@ describe('what the audit log records', () => {
   });
 
   it('records a permission denial in its own transaction, with the field path, while the refused change rolls back', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const staff = await addMember(owner, 'STAFF');
-    const refused = await t.gql(CREATE_CLIENT, { input: { name: 'Not allowed' } }, staff.accessToken);
+    const refused = await env.t.gql(CREATE_CLIENT, { input: { name: 'Not allowed' } }, staff.accessToken);
     expectCode(refused, 'FORBIDDEN');
-    const readLog = await t.gql(AUDIT_LOG, { first: 5 }, staff.accessToken);
+    const readLog = await env.t.gql(AUDIT_LOG, { first: 5 }, staff.accessToken);
     expectCode(readLog, 'FORBIDDEN');
 
     const denials = await entries(owner.accessToken, { actionPrefix: 'permission.denied' });
@@ -230,8 +222,8 @@ describe('what the audit log records', () => {
 
 describe('reading the log', () => {
   it('pages newest first with cursors and filters by action prefix, actor, target and time', async () => {
-    const owner = await signUpFirm(t);
-    const [first, second] = await createClients(t, owner.accessToken, ['Alder', 'Rowan', 'Hazel']);
+    const owner = await signUpFirm(env.t);
+    const [first, second] = await createClients(env.t, owner.accessToken, ['Alder', 'Rowan', 'Hazel']);
     const page1 = await auditLog(owner.accessToken, { first: 2 });
     expect(page1.totalCount).toBe(4);
     expect(page1.edges.map((e) => e.node.seq)).toEqual(['4', '3']);
@@ -251,16 +243,16 @@ describe('reading the log', () => {
     expect(at.map((e) => e.id)).toContain(created.id);
     expect(await entries(owner.accessToken, { occurredBefore: '2000-01-01T00:00:00Z' })).toEqual([]);
 
-    expectCode(await t.gql(AUDIT_LOG, { filter: { actionPrefix: 'Client; drop' } }, owner.accessToken), 'BAD_USER_INPUT');
-    expectCode(await t.gql(AUDIT_LOG, { filter: { actorId: 'nope' } }, owner.accessToken), 'BAD_USER_INPUT');
-    expectCode(await t.gql(AUDIT_LOG, { first: 101 }, owner.accessToken), 'BAD_USER_INPUT');
-    expectCode(await t.gql(AUDIT_LOG, { after: 'garbage' }, owner.accessToken), 'BAD_USER_INPUT');
+    expectCode(await env.t.gql(AUDIT_LOG, { filter: { actionPrefix: 'Client; drop' } }, owner.accessToken), 'BAD_USER_INPUT');
+    expectCode(await env.t.gql(AUDIT_LOG, { filter: { actorId: 'nope' } }, owner.accessToken), 'BAD_USER_INPUT');
+    expectCode(await env.t.gql(AUDIT_LOG, { first: 101 }, owner.accessToken), 'BAD_USER_INPUT');
+    expectCode(await env.t.gql(AUDIT_LOG, { after: 'garbage' }, owner.accessToken), 'BAD_USER_INPUT');
   });
 
   it("keeps firms apart: firm B reads and verifies only its own log, and cannot write into firm A's", async () => {
-    const ownerA = await signUpFirm(t);
-    const ownerB = await signUpFirm(t);
-    await createClients(t, ownerA.accessToken, ['Only in A']);
+    const ownerA = await signUpFirm(env.t);
+    const ownerB = await signUpFirm(env.t);
+    await createClients(env.t, ownerA.accessToken, ['Only in A']);
     const logB = await entries(ownerB.accessToken);
     expect(logB.map((e) => e.action)).toEqual(['firm.create']);
     expect(logB[0]!.targetId).toBe(ownerB.firmId);
@@ -289,7 +281,7 @@ describe('reading the log', () => {
 
 describe('append-only and tamper-evident', () => {
   it('the app role cannot update, delete or truncate records, nor touch the chain heads; even the owner is refused by the triggers', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const app = postgres(inject('appUrl'), { max: 1, onnotice: () => {} });
     try {
       for (const statement of [
@@ -308,7 +300,7 @@ describe('append-only and tamper-evident', () => {
         ).rejects.toMatchObject({ code: '42501' });
       }
       // Pruning is the one way to delete, and only for the transaction's own firm.
-      const other = await signUpFirm(t);
+      const other = await signUpFirm(env.t);
       await expect(
         app.begin(async (tx) => {
           await tx`select set_config('app.firm_id', ${owner.firmId}, true)`;
@@ -320,7 +312,7 @@ describe('append-only and tamper-evident', () => {
     }
     for (const statement of [`update tenancy.audit_log set action = 'client.delete'`, `delete from tenancy.audit_log`, `truncate tenancy.audit_log`]) {
       await expect(
-        admin.begin(async (tx) => {
+        env.admin.begin(async (tx) => {
           await tx`set local role firmgraph_owner`;
           await tx`select set_config('app.firm_id', ${owner.firmId}, true)`;
           await tx.unsafe(statement);
@@ -332,13 +324,13 @@ describe('append-only and tamper-evident', () => {
   });
 
   it('20 concurrent writers of one firm produce one unbroken chain without duplicate seq', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.gql(CREATE_CLIENT, { input: { name: `Parallel ${i}` } }, owner.accessToken)),
+      Array.from({ length: 20 }, (_, i) => env.t.gql(CREATE_CLIENT, { input: { name: `Parallel ${i}` } }, owner.accessToken)),
     );
     for (const result of results) expect(result.data!.createClient.userErrors).toEqual([]);
     const rows = await asFirm(
-      admin,
+      env.admin,
       owner.firmId,
       (tx) => tx`select seq::int as seq, encode(prev_hash, 'hex') as prev, encode(hash, 'hex') as hash from tenancy.audit_log where firm_id = ${owner.firmId} order by seq`,
     );
@@ -348,8 +340,8 @@ describe('append-only and tamper-evident', () => {
   });
 
   it('verifyAuditLog names the record an owner-role edit changed', async () => {
-    const owner = await signUpFirm(t);
-    const [clientId] = await createClients(t, owner.accessToken, ['Elm', 'Oak', 'Ash']);
+    const owner = await signUpFirm(env.t);
+    const [clientId] = await createClients(env.t, owner.accessToken, ['Elm', 'Oak', 'Ash']);
     const target = (await entries(owner.accessToken, { targetId: clientId }))[0]!;
     expect(target.seq).toBe('2');
     await asOwnerWithoutTriggers(owner.firmId, (tx) => tx`update tenancy.audit_log set actor_id = null where firm_id = ${owner.firmId} and id = ${target.id}`);
@@ -363,8 +355,8 @@ describe('append-only and tamper-evident', () => {
   });
 
   it('verifyAuditLog notices a record rewritten with a fresh hash, one deleted from the middle, and ones cut from the end', async () => {
-    const rehashed = await signUpFirm(t);
-    await createClients(t, rehashed.accessToken, ['One', 'Two', 'Three']);
+    const rehashed = await signUpFirm(env.t);
+    await createClients(env.t, rehashed.accessToken, ['One', 'Two', 'Three']);
     // Rewriting a record and recomputing its own hash still breaks the next record's link.
     await asOwnerWithoutTriggers(rehashed.firmId, async (tx) => {
       await tx`update tenancy.audit_log set actor_id = null where firm_id = ${rehashed.firmId} and seq = 2`;
@@ -375,13 +367,13 @@ describe('append-only and tamper-evident', () => {
     });
     expect(await verify(rehashed.accessToken)).toMatchObject({ ok: false, checkedCount: 2, firstBrokenSeq: '3', reason: 'prev_hash is not the hash of the record before it' });
 
-    const gap = await signUpFirm(t);
-    await createClients(t, gap.accessToken, ['One', 'Two', 'Three']);
+    const gap = await signUpFirm(env.t);
+    await createClients(env.t, gap.accessToken, ['One', 'Two', 'Three']);
     await asOwnerWithoutTriggers(gap.firmId, (tx) => tx`delete from tenancy.audit_log where firm_id = ${gap.firmId} and seq = 2`);
     expect(await verify(gap.accessToken)).toMatchObject({ ok: false, checkedCount: 1, firstBrokenSeq: '3', reason: 'seq 3 follows seq 1: records are missing' });
 
-    const tail = await signUpFirm(t);
-    await createClients(t, tail.accessToken, ['One', 'Two']);
+    const tail = await signUpFirm(env.t);
+    await createClients(env.t, tail.accessToken, ['One', 'Two']);
     await asOwnerWithoutTriggers(tail.firmId, (tx) => tx`delete from tenancy.audit_log where firm_id = ${tail.firmId} and seq = 3`);
     expect(await verify(tail.accessToken)).toMatchObject({
       ok: false,
@@ -395,17 +387,17 @@ describe('append-only and tamper-evident', () => {
 
 describe('retention', () => {
   it('updateAuditRetention needs firm:update, accepts 30 to 36500 days, and is itself recorded', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const manager = await addMember(owner, 'MANAGER');
-    expectCode(await t.gql(UPDATE_RETENTION, { input: { retentionDays: 90 } }, manager.accessToken), 'FORBIDDEN');
+    expectCode(await env.t.gql(UPDATE_RETENTION, { input: { retentionDays: 90 } }, manager.accessToken), 'FORBIDDEN');
     for (const retentionDays of [29, 36_501, -1]) {
-      const result = await t.gql(UPDATE_RETENTION, { input: { retentionDays } }, owner.accessToken);
+      const result = await env.t.gql(UPDATE_RETENTION, { input: { retentionDays } }, owner.accessToken);
       expect(result.data!.updateAuditRetention).toEqual({
         firm: null,
         userErrors: [{ field: ['input', 'retentionDays'], message: 'Keep audit records between 30 and 36500 days.', code: 'INVALID' }],
       });
     }
-    const result = await t.gql(UPDATE_RETENTION, { input: { retentionDays: 30 } }, owner.accessToken);
+    const result = await env.t.gql(UPDATE_RETENTION, { input: { retentionDays: 30 } }, owner.accessToken);
     expect(result.data!.updateAuditRetention).toEqual({ firm: { id: owner.firmId, auditRetentionDays: 30 }, userErrors: [] });
     const [record] = await entries(owner.accessToken, { actionPrefix: 'audit' });
     expect(record).toMatchObject({ action: 'audit.retention.update', actorId: owner.userId, targetType: 'firm', targetId: owner.firmId });
@@ -413,16 +405,16 @@ describe('retention', () => {
   });
 
   it('pruning drops only the records past retention, records its run, and the chain still verifies', async () => {
-    const owner = await signUpFirm(t);
-    await createClients(t, owner.accessToken, ['Old 1', 'Old 2', 'Old 3', 'New 1', 'New 2']);
-    await t.gql(UPDATE_RETENTION, { input: { retentionDays: 30 } }, owner.accessToken);
+    const owner = await signUpFirm(env.t);
+    await createClients(env.t, owner.accessToken, ['Old 1', 'Old 2', 'Old 3', 'New 1', 'New 2']);
+    await env.t.gql(UPDATE_RETENTION, { input: { retentionDays: 30 } }, owner.accessToken);
     // Nothing is old yet: a run drops nothing and still records itself.
-    expect(await pruneFirmAuditLog(t.database, { firmId: owner.firmId, requestId: 'prune-run-1' })).toBe(0);
+    expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-1' })).toBe(0);
     // Age the first four records (firm.create and three clients) past the 30 days.
     await asOwnerWithoutTriggers(owner.firmId, (tx) => tx`update tenancy.audit_log set occurred_at = occurred_at - interval '31 days' where firm_id = ${owner.firmId} and seq <= 4`);
     expect((await verify(owner.accessToken)).ok).toBe(false);
 
-    expect(await pruneFirmAuditLog(t.database, { firmId: owner.firmId, requestId: 'prune-run-2' })).toBe(4);
+    expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-2' })).toBe(4);
     const log = await entries(owner.accessToken);
     expect(log.map((e) => e.seq)).toEqual(['9', '8', '7', '6', '5']);
     expect(log.map((e) => e.action)).toEqual(['audit.prune', 'audit.prune', 'audit.retention.update', 'client.create', 'client.create']);
@@ -435,7 +427,7 @@ describe('retention', () => {
     expect(await verify(owner.accessToken)).toEqual({ ok: true, checkedCount: 5, firstBrokenSeq: null, firstBrokenEntryId: null, reason: null });
 
     // Another run finds nothing more to drop; the chain keeps verifying from the same anchor.
-    expect(await pruneFirmAuditLog(t.database, { firmId: owner.firmId, requestId: 'prune-run-3' })).toBe(0);
+    expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-3' })).toBe(0);
     expect(await verify(owner.accessToken)).toMatchObject({ ok: true, checkedCount: 6 });
   });
 });

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientRowText, connectAdmin, countClientRows } from './support/admin-db.ts';
+import { describe, expect, it } from 'vitest';
+import { clientRowText, countClientRows } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { ARCHIVE_CLIENT, CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
-import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
+import type { GraphQLResponse } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $search: String, $status: ClientStatus) {
@@ -16,16 +16,7 @@ const PAGE = /* GraphQL */ `
   }
 `;
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
 interface Page {
   totalCount: number;
@@ -35,7 +26,7 @@ interface Page {
 
 /** One page of `clients`, failing the test on any error. */
 async function page(token: string, args: Record<string, unknown>): Promise<Page> {
-  const result = await t.gql<{ clients: Page }>(PAGE, args, token);
+  const result = await env.t.gql<{ clients: Page }>(PAGE, args, token);
   expect(result.errors).toBeUndefined();
   return result.data!.clients;
 }
@@ -44,7 +35,7 @@ const namesOf = (p: Page) => p.edges.map((edge) => edge.node.name);
 
 /** Creates a client through the gateway and returns it, failing the test on errors. */
 async function createClient(token: string, input: Record<string, unknown>) {
-  const result = await t.gql(CREATE_CLIENT, { input }, token);
+  const result = await env.t.gql(CREATE_CLIENT, { input }, token);
   expect(result.errors).toBeUndefined();
   expect(result.data!.createClient.userErrors).toEqual([]);
   return result.data!.createClient.client;
@@ -62,7 +53,7 @@ function expectError(result: GraphQLResponse, code: string) {
 
 describe('createClient', () => {
   it('creates a client with the given details, defaulting the currency to USD', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const before = Date.now();
     const client = await createClient(owner.accessToken, {
       name: '  Acme Advisory Ltd  ',
@@ -85,17 +76,17 @@ describe('createClient', () => {
     expect(Date.parse(client.createdAt)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(client.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
     // It is stored, and reads back the same.
-    expect((await t.gql(CLIENT, { id: client.id }, owner.accessToken)).data!.client).toEqual(client);
+    expect((await env.t.gql(CLIENT, { id: client.id }, owner.accessToken)).data!.client).toEqual(client);
   });
 
   it('accepts another ISO 4217 currency and a 200-character name, and leaves blank optional fields null', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const client = await createClient(owner.accessToken, { name: 'N'.repeat(200), currency: 'EUR', email: '   ', phone: '', website: null });
     expect(client).toMatchObject({ name: 'N'.repeat(200), currency: 'EUR', email: null, phone: null, website: null });
   });
 
   it('reports invalid input as userErrors with field paths and codes, writing nothing', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const cases: [Record<string, unknown>, [string, string][]][] = [
       [{ name: '' }, [['input.name', 'REQUIRED']]],
       [{ name: '   ' }, [['input.name', 'REQUIRED']]],
@@ -107,45 +98,45 @@ describe('createClient', () => {
       [{ name: ' ', email: 'bad', phone: '1'.repeat(51) }, [['input.name', 'REQUIRED'], ['input.email', 'INVALID'], ['input.phone', 'TOO_LONG']]],
     ];
     for (const [input, expected] of cases) {
-      const result = await t.gql(CREATE_CLIENT, { input }, owner.accessToken);
+      const result = await env.t.gql(CREATE_CLIENT, { input }, owner.accessToken);
       expect(result.errors).toBeUndefined();
       expect(result.data!.createClient.client).toBeNull();
       expect(errorPairs(result.data!.createClient.userErrors)).toEqual(expected);
       for (const error of result.data!.createClient.userErrors) expect(error.message).toEqual(expect.any(String));
     }
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
   });
 
   it('refuses an unknown or lower-case currency code without executing, writing nothing', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     for (const currency of ['XXX', 'eur', 'EURO']) {
-      const result = await t.gql(CREATE_CLIENT, { input: { name: 'Currency Test', currency } }, owner.accessToken);
+      const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Currency Test', currency } }, owner.accessToken);
       expect(result.data ?? null).toBeNull();
       expect(result.errors).toHaveLength(1);
     }
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
   });
 
   // The subgraph refuses the variable with HTTP 400; the gateway must relay BAD_USER_INPUT, not mask it.
   it('refuses an unknown currency code with the CurrencyCode scalar’s BAD_USER_INPUT', async () => {
-    const owner = await signUpFirm(t);
-    const result = await t.gql(CREATE_CLIENT, { input: { name: 'Currency Test', currency: 'XXX' } }, owner.accessToken);
+    const owner = await signUpFirm(env.t);
+    const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Currency Test', currency: 'XXX' } }, owner.accessToken);
     expectError(result, 'BAD_USER_INPUT');
     expect(result.errors![0]!.message).toContain('CurrencyCode');
   });
 
   // PostgreSQL cannot store NUL in text: it must come back as a user error, not an internal one.
   it('refuses a name with a NUL character as invalid input, not an internal error', async () => {
-    const owner = await signUpFirm(t);
-    const result = await t.gql(CREATE_CLIENT, { input: { name: 'Nul\u0000Byte', phone: '555\u00000100' } }, owner.accessToken);
+    const owner = await signUpFirm(env.t);
+    const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Nul\u0000Byte', phone: '555\u00000100' } }, owner.accessToken);
     expect(result.errors).toBeUndefined();
     expect(result.data!.createClient.client).toBeNull();
     expect(result.data!.createClient.userErrors.map((e: { field: string[]; code: string }) => [e.field.join('.'), e.code])).toEqual([
       ['input.name', 'INVALID'],
       ['input.phone', 'INVALID'],
     ]);
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
-    const search = await t.gql('query($s: String) { clients(search: $s) { totalCount } }', { s: 'a\u0000b' }, owner.accessToken);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
+    const search = await env.t.gql('query($s: String) { clients(search: $s) { totalCount } }', { s: 'a\u0000b' }, owner.accessToken);
     expectError(search, 'BAD_USER_INPUT');
   });
 });
@@ -154,10 +145,10 @@ describe('updateClient', () => {
   const fullClient = { name: 'Globex', email: 'ops@globex.example', phone: '+1 555 0199', website: 'https://globex.example' };
 
   it('changes the given fields, clears those set to null and keeps the omitted ones; updatedAt moves forward', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const created = await createClient(owner.accessToken, fullClient);
     await sleep(5);
-    const result = await t.gql(UPDATE_CLIENT, { input: { id: created.id, name: ' Globex Corporation ', email: null, phone: '+44 20 7946 0000' } }, owner.accessToken);
+    const result = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, name: ' Globex Corporation ', email: null, phone: '+44 20 7946 0000' } }, owner.accessToken);
     expect(result.errors).toBeUndefined();
     const updated = result.data!.updateClient;
     expect(updated.userErrors).toEqual([]);
@@ -170,18 +161,18 @@ describe('updateClient', () => {
       updatedAt: expect.any(String),
     });
     expect(Date.parse(updated.client.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
-    expect((await t.gql(CLIENT, { id: created.id }, owner.accessToken)).data!.client).toEqual(updated.client);
+    expect((await env.t.gql(CLIENT, { id: created.id }, owner.accessToken)).data!.client).toEqual(updated.client);
 
     await sleep(5);
-    const again = await t.gql(UPDATE_CLIENT, { input: { id: created.id, website: null, email: 'New@Globex.Example' } }, owner.accessToken);
+    const again = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, website: null, email: 'New@Globex.Example' } }, owner.accessToken);
     expect(again.data!.updateClient.client).toMatchObject({ name: 'Globex Corporation', email: 'new@globex.example', phone: '+44 20 7946 0000', website: null });
     expect(Date.parse(again.data!.updateClient.client.updatedAt)).toBeGreaterThan(Date.parse(updated.client.updatedAt));
   });
 
   it('refuses a blank or null name and invalid fields with userErrors, changing nothing', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const created = await createClient(owner.accessToken, fullClient);
-    const before = await clientRowText(admin, owner.firmId, created.id);
+    const before = await clientRowText(env.admin, owner.firmId, created.id);
     const cases: [Record<string, unknown>, [string, string][]][] = [
       [{ name: '   ' }, [['input.name', 'REQUIRED']]],
       [{ name: null }, [['input.name', 'REQUIRED']]],
@@ -190,18 +181,18 @@ describe('updateClient', () => {
       [{ name: '', website: `https://${'w'.repeat(300)}`, phone: 'fine' }, [['input.name', 'REQUIRED'], ['input.website', 'TOO_LONG']]],
     ];
     for (const [patch, expected] of cases) {
-      const result = await t.gql(UPDATE_CLIENT, { input: { id: created.id, ...patch } }, owner.accessToken);
+      const result = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, ...patch } }, owner.accessToken);
       expect(result.errors).toBeUndefined();
       expect(result.data!.updateClient.client).toBeNull();
       expect(errorPairs(result.data!.updateClient.userErrors)).toEqual(expected);
     }
-    expect(await clientRowText(admin, owner.firmId, created.id)).toBe(before);
+    expect(await clientRowText(env.admin, owner.firmId, created.id)).toBe(before);
   });
 
   it('answers NOT_FOUND for an unknown or malformed id', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     for (const id of ['01900000-0000-7000-8000-000000000000', 'not-a-uuid']) {
-      const result = await t.gql(UPDATE_CLIENT, { input: { id, name: 'X' } }, owner.accessToken);
+      const result = await env.t.gql(UPDATE_CLIENT, { input: { id, name: 'X' } }, owner.accessToken);
       expectError(result, 'NOT_FOUND');
       expect(result.errors![0]!.path).toEqual(['updateClient']);
     }
@@ -210,10 +201,10 @@ describe('updateClient', () => {
 
 describe('archiveClient', () => {
   it('archives: status ARCHIVED, archivedAt set; the client leaves the default list and shows under ARCHIVED', async () => {
-    const owner = await signUpFirm(t);
-    const [keep, gone] = await createClients(t, owner.accessToken, ['Keeper', 'Leaver']);
+    const owner = await signUpFirm(env.t);
+    const [keep, gone] = await createClients(env.t, owner.accessToken, ['Keeper', 'Leaver']);
     const before = Date.now();
-    const result = await t.gql(ARCHIVE_CLIENT, { input: { id: gone } }, owner.accessToken);
+    const result = await env.t.gql(ARCHIVE_CLIENT, { input: { id: gone } }, owner.accessToken);
     expect(result.errors).toBeUndefined();
     const { client, userErrors } = result.data!.archiveClient;
     expect(userErrors).toEqual([]);
@@ -231,39 +222,39 @@ describe('archiveClient', () => {
     expect(archived.edges.map((e) => e.node)).toEqual([{ id: gone, name: 'Leaver', email: null, status: 'ARCHIVED' }]);
     expect(archived.totalCount).toBe(1);
     // Still readable by id.
-    expect((await t.gql(CLIENT, { id: gone }, owner.accessToken)).data!.client).toEqual(client);
+    expect((await env.t.gql(CLIENT, { id: gone }, owner.accessToken)).data!.client).toEqual(client);
   });
 
   it('refuses to update an archived client with userError ARCHIVED, changing nothing', async () => {
-    const owner = await signUpFirm(t);
-    const [id] = await createClients(t, owner.accessToken, ['Frozen']);
-    await t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
-    const before = await clientRowText(admin, owner.firmId, id!);
-    const result = await t.gql(UPDATE_CLIENT, { input: { id, name: 'Thawed', phone: '+1 555 0100' } }, owner.accessToken);
+    const owner = await signUpFirm(env.t);
+    const [id] = await createClients(env.t, owner.accessToken, ['Frozen']);
+    await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+    const before = await clientRowText(env.admin, owner.firmId, id!);
+    const result = await env.t.gql(UPDATE_CLIENT, { input: { id, name: 'Thawed', phone: '+1 555 0100' } }, owner.accessToken);
     expect(result.errors).toBeUndefined();
     expect(result.data!.updateClient).toEqual({
       client: null,
       userErrors: [{ field: ['input', 'id'], message: expect.any(String), code: 'ARCHIVED' }],
     });
-    expect(await clientRowText(admin, owner.firmId, id!)).toBe(before);
+    expect(await clientRowText(env.admin, owner.firmId, id!)).toBe(before);
   });
 
   it('returns an already archived client unchanged when archived again', async () => {
-    const owner = await signUpFirm(t);
-    const [id] = await createClients(t, owner.accessToken, ['Twice']);
-    const first = await t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
-    const stored = await clientRowText(admin, owner.firmId, id!);
+    const owner = await signUpFirm(env.t);
+    const [id] = await createClients(env.t, owner.accessToken, ['Twice']);
+    const first = await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+    const stored = await clientRowText(env.admin, owner.firmId, id!);
     await sleep(5);
-    const second = await t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+    const second = await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
     expect(second.errors).toBeUndefined();
     expect(second.data!.archiveClient).toEqual({ client: first.data!.archiveClient.client, userErrors: [] });
-    expect(await clientRowText(admin, owner.firmId, id!)).toBe(stored);
+    expect(await clientRowText(env.admin, owner.firmId, id!)).toBe(stored);
   });
 
   it('answers NOT_FOUND for an unknown or malformed id', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     for (const id of ['01900000-0000-7000-8000-000000000000', 'not-a-uuid']) {
-      const result = await t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+      const result = await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
       expectError(result, 'NOT_FOUND');
       expect(result.errors![0]!.path).toEqual(['archiveClient']);
     }
@@ -273,9 +264,9 @@ describe('archiveClient', () => {
 describe('pagination', () => {
   /** A firm with seven clients in a scrambled creation order, two of them equal but for case. */
   async function sevenClients(): Promise<{ owner: FirmOwner; expected: { id: string; name: string }[] }> {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const names = ['echo', 'Bravo', 'delta', 'Foxtrot', 'alpha', 'Delta', 'charlie'];
-    const ids = await createClients(t, owner.accessToken, names);
+    const ids = await createClients(env.t, owner.accessToken, names);
     const expected = names
       .map((name, i) => ({ id: ids[i]!, name }))
       .sort((x, y) => (x.name.toLowerCase() < y.name.toLowerCase() ? -1 : x.name.toLowerCase() > y.name.toLowerCase() ? 1 : x.id < y.id ? -1 : 1));
@@ -358,7 +349,7 @@ describe('pagination', () => {
       { before: '%%%' },
       { first: 2, after: '' },
     ]) {
-      const result = await t.gql(PAGE, args, owner.accessToken);
+      const result = await env.t.gql(PAGE, args, owner.accessToken);
       expectError(result, 'BAD_USER_INPUT');
       // Over 100 the gateway refuses the whole request before execution; the rest are the field's own errors.
       const overMax = Object.values(args).some((value) => typeof value === 'number' && value > 100);
@@ -371,14 +362,14 @@ describe('pagination', () => {
     const { owner } = await sevenClients();
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     for (const after of [encode(['alpha', 'not-a-uuid']), encode([1]), encode([{}, []])]) {
-      expectError(await t.gql(PAGE, { first: 2, after }, owner.accessToken), 'BAD_USER_INPUT');
+      expectError(await env.t.gql(PAGE, { first: 2, after }, owner.accessToken), 'BAD_USER_INPUT');
     }
   });
 });
 
 describe('search', () => {
   it('matches a case-insensitive substring of the name or the email', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     await createClient(owner.accessToken, { name: 'Acme Holdings', email: 'ops@northwind.example' });
     await createClient(owner.accessToken, { name: 'ACME Labs' });
     await createClient(owner.accessToken, { name: 'Globex', email: 'Contact@Acme-Partners.example' });
@@ -394,7 +385,7 @@ describe('search', () => {
   });
 
   it('treats %, _ and \\ in the search string literally', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     for (const name of ['100% Pure', '100 Percent', 'Under_score Ltd', 'Undersea Co', 'C:\\Data Corp', 'Plain Co']) {
       await createClient(owner.accessToken, { name });
     }
@@ -409,8 +400,8 @@ describe('search', () => {
   });
 
   it('pages through search results with a totalCount of the matches', async () => {
-    const owner = await signUpFirm(t);
-    await createClients(t, owner.accessToken, ['Match One', 'Other', 'Match Three', 'Match Two', 'Unrelated']);
+    const owner = await signUpFirm(env.t);
+    await createClients(env.t, owner.accessToken, ['Match One', 'Other', 'Match Three', 'Match Two', 'Unrelated']);
     const first = await page(owner.accessToken, { search: 'match', first: 2 });
     expect(namesOf(first)).toEqual(['Match One', 'Match Three']);
     expect(first.totalCount).toBe(3);
@@ -430,79 +421,79 @@ describe('permissions', () => {
 
   /** Invites a new person with `role` into the owner's firm and returns their access token. */
   async function member(owner: FirmOwner, role: 'STAFF' | 'MANAGER'): Promise<string> {
-    const invited = await t.gql(INVITE, { input: { email: uniqueEmail(role.toLowerCase()), role } }, owner.accessToken);
+    const invited = await env.t.gql(INVITE, { input: { email: uniqueEmail(role.toLowerCase()), role } }, owner.accessToken);
     expect(invited.data!.inviteMember.userErrors).toEqual([]);
-    const accepted = await t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: `Sam ${role}`, password: strongPassword() } });
+    const accepted = await env.t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: `Sam ${role}`, password: strongPassword() } });
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
     return accepted.data!.acceptInvitation.session.accessToken;
   }
 
   it('lets STAFF read clients but not create, update or archive them', async () => {
-    const owner = await signUpFirm(t);
-    const [id] = await createClients(t, owner.accessToken, ['Readable Co']);
+    const owner = await signUpFirm(env.t);
+    const [id] = await createClients(env.t, owner.accessToken, ['Readable Co']);
     const staff = await member(owner, 'STAFF');
 
     const list = await page(staff, {});
     expect(namesOf(list)).toEqual(['Readable Co']);
-    const one = await t.gql(CLIENT, { id }, staff);
+    const one = await env.t.gql(CLIENT, { id }, staff);
     expect(one.errors).toBeUndefined();
     expect(one.data!.client).toMatchObject({ id, name: 'Readable Co' });
 
-    const before = await clientRowText(admin, owner.firmId, id!);
+    const before = await clientRowText(env.admin, owner.firmId, id!);
     const attempts = [
-      ['createClient', await t.gql(CREATE_CLIENT, { input: { name: 'Staff Made' } }, staff)],
-      ['updateClient', await t.gql(UPDATE_CLIENT, { input: { id, name: 'Staff Renamed' } }, staff)],
-      ['archiveClient', await t.gql(ARCHIVE_CLIENT, { input: { id } }, staff)],
+      ['createClient', await env.t.gql(CREATE_CLIENT, { input: { name: 'Staff Made' } }, staff)],
+      ['updateClient', await env.t.gql(UPDATE_CLIENT, { input: { id, name: 'Staff Renamed' } }, staff)],
+      ['archiveClient', await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, staff)],
     ] as const;
     for (const [field, result] of attempts) {
       expectError(result, 'FORBIDDEN');
       expect(result.errors![0]!.path).toEqual([field]);
     }
-    expect(await clientRowText(admin, owner.firmId, id!)).toBe(before);
-    expect(await countClientRows(admin, owner.firmId)).toBe(1);
+    expect(await clientRowText(env.admin, owner.firmId, id!)).toBe(before);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(1);
   });
 
   it('refuses STAFF the balance field with FORBIDDEN, and gives it to the owner', async () => {
-    const owner = await signUpFirm(t);
-    const [id] = await createClients(t, owner.accessToken, ['Balance Co']);
+    const owner = await signUpFirm(env.t);
+    const [id] = await createClients(env.t, owner.accessToken, ['Balance Co']);
     const staff = await member(owner, 'STAFF');
     const query = 'query($id: ID!) { client(id: $id) { id name balance { amount currency } } }';
 
-    const asOwner = await t.gql(query, { id }, owner.accessToken);
+    const asOwner = await env.t.gql(query, { id }, owner.accessToken);
     expect(asOwner).toEqual({ status: 200, data: { client: { id, name: 'Balance Co', balance: { amount: '0.00', currency: 'USD' } } }, extensions: { cost: expect.any(Object) } });
 
-    const asStaff = await t.gql(query, { id }, staff);
+    const asStaff = await env.t.gql(query, { id }, staff);
     expect(asStaff.errors).toEqual([expect.objectContaining({ path: ['client', 'balance'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
     expect(JSON.stringify(asStaff.data)).not.toContain('0.00');
 
-    const inList = await t.gql('{ clients { edges { node { id balance { amount } } } } }', {}, staff);
+    const inList = await env.t.gql('{ clients { edges { node { id balance { amount } } } } }', {}, staff);
     expect(inList.errors).toEqual([expect.objectContaining({ path: ['clients', 'edges', 0, 'node', 'balance'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
   });
 
   it('lets a MANAGER create, update and archive clients', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const manager = await member(owner, 'MANAGER');
     const created = await createClient(manager, { name: 'Managed Co' });
-    const updated = await t.gql(UPDATE_CLIENT, { input: { id: created.id, phone: '+1 555 0123' } }, manager);
+    const updated = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, phone: '+1 555 0123' } }, manager);
     expect(updated.data!.updateClient).toMatchObject({ client: { phone: '+1 555 0123' }, userErrors: [] });
-    const archived = await t.gql(ARCHIVE_CLIENT, { input: { id: created.id } }, manager);
+    const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: created.id } }, manager);
     expect(archived.data!.archiveClient).toMatchObject({ client: { status: 'ARCHIVED' }, userErrors: [] });
   });
 
   it('refuses anonymous callers, reading and writing nothing', async () => {
-    const list = await t.gql(PAGE, {});
+    const list = await env.t.gql(PAGE, {});
     expect(list.data ?? null).toBeNull();
     expect(list.errors?.[0]?.extensions?.code).toMatch(/^(UNAUTHENTICATED|FORBIDDEN)$/);
     const name = `Anonymous ${Date.now()}`;
-    const create = await t.gql(CREATE_CLIENT, { input: { name } });
+    const create = await env.t.gql(CREATE_CLIENT, { input: { name } });
     expect(create.data ?? null).toBeNull();
-    const [row] = await admin`select count(*)::int as count from crm.clients where name = ${name}`;
+    const [row] = await env.admin`select count(*)::int as count from crm.clients where name = ${name}`;
     expect(row!.count).toBe(0);
   });
 
   // Missing credentials are UNAUTHENTICATED; FORBIDDEN is for signed-in callers without the permission.
   it('refuses anonymous callers with UNAUTHENTICATED, not FORBIDDEN', async () => {
-    expectError(await t.gql(PAGE, {}), 'UNAUTHENTICATED');
-    expectError(await t.gql(CREATE_CLIENT, { input: { name: 'Anonymous Co' } }), 'UNAUTHENTICATED');
+    expectError(await env.t.gql(PAGE, {}), 'UNAUTHENTICATED');
+    expectError(await env.t.gql(CREATE_CLIENT, { input: { name: 'Anonymous Co' } }), 'UNAUTHENTICATED');
   });
 });

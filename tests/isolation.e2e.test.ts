@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientRowText, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { describe, expect, it } from 'vitest';
+import { clientRowText, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
 import { ARCHIVE_CLIENT, CLIENT, UPDATE_CLIENT } from './support/operations.ts';
-import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
+import type { GraphQLResponse } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const CLIENTS = /* GraphQL */ `
   query Clients($search: String, $status: ClientStatus) {
@@ -18,26 +18,17 @@ const ACTIVE_FIRM_CLIENTS = /* GraphQL */ `
   }
 `;
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
 /** Two firms: A with an active and an archived client under a unique name, B with its own client. */
 async function twoFirms() {
-  const a = await signUpFirm(t, 'Firm A');
-  const b = await signUpFirm(t, 'Firm B');
+  const a = await signUpFirm(env.t, 'Firm A');
+  const b = await signUpFirm(env.t, 'Firm B');
   const marker = `Zephyrine ${randomUUID().slice(0, 8)}`;
-  const [aActive, aArchived] = await createClients(t, a.accessToken, [`${marker} Holdings`, `${marker} Archive`]);
-  const archived = await t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, a.accessToken);
+  const [aActive, aArchived] = await createClients(env.t, a.accessToken, [`${marker} Holdings`, `${marker} Archive`]);
+  const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, a.accessToken);
   expect(archived.data!.archiveClient.client.status).toBe('ARCHIVED');
-  const [bClient] = await createClients(t, b.accessToken, ['Bramble Partners']);
+  const [bClient] = await createClients(env.t, b.accessToken, ['Bramble Partners']);
   return { a, b, marker, aActive: aActive!, aArchived: aArchived!, bClient: bClient! };
 }
 
@@ -47,13 +38,13 @@ describe('reading another firm’s client', () => {
   it('answers client(id) for A’s id exactly as for a random id and a malformed id', async () => {
     const { a, b, aActive, aArchived } = await twoFirms();
     // A sees its own client, so the ids are real.
-    const own = await t.gql(CLIENT, { id: aActive }, a.accessToken);
+    const own = await env.t.gql(CLIENT, { id: aActive }, a.accessToken);
     expect(own.data!.client).toMatchObject({ id: aActive, status: 'ACTIVE' });
 
-    const foreign = await t.gql(CLIENT, { id: aActive }, b.accessToken);
-    const foreignArchived = await t.gql(CLIENT, { id: aArchived }, b.accessToken);
-    const random = await t.gql(CLIENT, { id: uuidv7() }, b.accessToken);
-    const malformed = await t.gql(CLIENT, { id: 'not-a-uuid' }, b.accessToken);
+    const foreign = await env.t.gql(CLIENT, { id: aActive }, b.accessToken);
+    const foreignArchived = await env.t.gql(CLIENT, { id: aArchived }, b.accessToken);
+    const random = await env.t.gql(CLIENT, { id: uuidv7() }, b.accessToken);
+    const malformed = await env.t.gql(CLIENT, { id: 'not-a-uuid' }, b.accessToken);
     expect(foreign).toEqual({ status: 200, data: { client: null }, extensions: { cost: expect.any(Object) } });
     expect(foreignArchived).toEqual(random);
     expect(foreign).toEqual(random);
@@ -63,16 +54,16 @@ describe('reading another firm’s client', () => {
   it('never lists A’s clients to B, with or without a search for them or the ARCHIVED filter', async () => {
     const { a, b, marker, aActive, aArchived, bClient } = await twoFirms();
     // A's own view proves the search and the filter do find these clients.
-    expect(idsOf(await t.gql(CLIENTS, { search: marker }, a.accessToken))).toEqual([aActive]);
-    expect(idsOf(await t.gql(CLIENTS, { search: marker.toUpperCase(), status: 'ARCHIVED' }, a.accessToken))).toEqual([aArchived]);
+    expect(idsOf(await env.t.gql(CLIENTS, { search: marker }, a.accessToken))).toEqual([aActive]);
+    expect(idsOf(await env.t.gql(CLIENTS, { search: marker.toUpperCase(), status: 'ARCHIVED' }, a.accessToken))).toEqual([aArchived]);
 
-    const plain = await t.gql(CLIENTS, {}, b.accessToken);
+    const plain = await env.t.gql(CLIENTS, {}, b.accessToken);
     expect(plain.errors).toBeUndefined();
     expect(idsOf(plain)).toEqual([bClient]);
     expect(plain.data!.clients.totalCount).toBe(1);
 
     for (const variables of [{ search: marker }, { search: 'Zephyrine' }, { status: 'ARCHIVED' }, { search: marker, status: 'ARCHIVED' }]) {
-      const result = await t.gql(CLIENTS, variables, b.accessToken);
+      const result = await env.t.gql(CLIENTS, variables, b.accessToken);
       expect(result.errors).toBeUndefined();
       // Not even the count may reveal that A has matching clients.
       expect(result.data!.clients).toEqual({ totalCount: 0, edges: [] });
@@ -81,8 +72,8 @@ describe('reading another firm’s client', () => {
 
   it('shows B only its own clients through me.activeFirm.clients', async () => {
     const { b, aActive, aArchived, bClient } = await twoFirms();
-    const [bSecond] = await createClients(t, b.accessToken, ['Aspen Trust']);
-    const active = await t.gql(ACTIVE_FIRM_CLIENTS, {}, b.accessToken);
+    const [bSecond] = await createClients(env.t, b.accessToken, ['Aspen Trust']);
+    const active = await env.t.gql(ACTIVE_FIRM_CLIENTS, {}, b.accessToken);
     expect(active.errors).toBeUndefined();
     expect(active.data!.me.activeFirm).toEqual({
       id: b.firmId,
@@ -91,7 +82,7 @@ describe('reading another firm’s client', () => {
         edges: [{ node: { id: bSecond, name: 'Aspen Trust' } }, { node: { id: bClient, name: 'Bramble Partners' } }],
       },
     });
-    const archived = await t.gql(ACTIVE_FIRM_CLIENTS, { status: 'ARCHIVED' }, b.accessToken);
+    const archived = await env.t.gql(ACTIVE_FIRM_CLIENTS, { status: 'ARCHIVED' }, b.accessToken);
     expect(archived.data!.me.activeFirm.clients).toEqual({ totalCount: 0, edges: [] });
     const seen = JSON.stringify([active.data, archived.data]);
     expect(seen).not.toContain(aActive);
@@ -101,18 +92,18 @@ describe('reading another firm’s client', () => {
   it('does not show the clients of a member’s other, non-active firm through memberships', async () => {
     const { a, b, aActive } = await twoFirms();
     // A's owner joins B as STAFF, but stays active in A; B's clients must not appear there.
-    const invite = await t.gql(
+    const invite = await env.t.gql(
       'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }',
       { input: { email: a.email, role: 'STAFF' } },
       b.accessToken,
     );
-    const accepted = await t.gql(
+    const accepted = await env.t.gql(
       'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { userErrors { code } } }',
       { input: { token: invite.data!.inviteMember.invitationToken, password: a.password } },
     );
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
 
-    const result = await t.gql(
+    const result = await env.t.gql(
       '{ me { activeFirm { id } memberships { firm { id clients(first: 100) { edges { node { id } } } } } } }',
       {},
       a.accessToken,
@@ -127,19 +118,19 @@ describe('reading another firm’s client', () => {
 
   it('answers invoice(id) and document(id) with null for random ids and for A’s real ones', async () => {
     const { a, b, aActive } = await twoFirms();
-    const { invoiceId, documentId } = await seedInvoiceAndDocument(admin, { firmId: a.firmId, clientId: aActive });
+    const { invoiceId, documentId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: aActive });
     const query = 'query($i: ID!, $d: ID!) { invoice(id: $i) { id total { amount } client { id } } document(id: $d) { id filename } }';
     // A sees its own invoice and document, so the ids are real.
-    const own = await t.gql(query, { i: invoiceId, d: documentId }, a.accessToken);
+    const own = await env.t.gql(query, { i: invoiceId, d: documentId }, a.accessToken);
     expect(own.data).toEqual({
       invoice: { id: invoiceId, total: { amount: '1250.00' }, client: { id: aActive } },
       document: { id: documentId, filename: 'engagement letter.pdf' },
     });
 
-    const random = await t.gql(query, { i: uuidv7(), d: uuidv7() }, b.accessToken);
+    const random = await env.t.gql(query, { i: uuidv7(), d: uuidv7() }, b.accessToken);
     expect(random).toEqual({ status: 200, data: { invoice: null, document: null }, extensions: { cost: expect.any(Object) } });
-    expect(await t.gql(query, { i: invoiceId, d: documentId }, b.accessToken)).toEqual(random);
-    expect(await t.gql(query, { i: 'not-a-uuid', d: 'not-a-uuid' }, b.accessToken)).toEqual(random);
+    expect(await env.t.gql(query, { i: invoiceId, d: documentId }, b.accessToken)).toEqual(random);
+    expect(await env.t.gql(query, { i: 'not-a-uuid', d: 'not-a-uuid' }, b.accessToken)).toEqual(random);
   });
 });
 
@@ -150,8 +141,8 @@ describe('changing another firm’s client', () => {
   it('answers updateClient and archiveClient on A’s id with the same NOT_FOUND as on a random id', async () => {
     const { a, b, aActive } = await twoFirms();
     const randomId = uuidv7();
-    const update = (id: string) => t.gql(UPDATE_CLIENT, { input: { id, name: 'Hijacked', email: 'thief@example.test', phone: null } }, b.accessToken);
-    const archive = (id: string) => t.gql(ARCHIVE_CLIENT, { input: { id } }, b.accessToken);
+    const update = (id: string) => env.t.gql(UPDATE_CLIENT, { input: { id, name: 'Hijacked', email: 'thief@example.test', phone: null } }, b.accessToken);
+    const archive = (id: string) => env.t.gql(ARCHIVE_CLIENT, { input: { id } }, b.accessToken);
 
     for (const [foreign, random] of [
       [await update(aActive), await update(randomId)],
@@ -164,45 +155,45 @@ describe('changing another firm’s client', () => {
       expect(withoutId(foreign, aActive)).toEqual(withoutId(random, randomId));
     }
     // A's client is still A's, unchanged.
-    const own = await t.gql(CLIENT, { id: aActive }, a.accessToken);
+    const own = await env.t.gql(CLIENT, { id: aActive }, a.accessToken);
     expect(own.data!.client).toMatchObject({ name: expect.stringContaining('Holdings'), email: null, status: 'ACTIVE', archivedAt: null });
   });
 
   it('leaves A’s row byte-identical after B’s attempts', async () => {
     const { a, b, aActive, aArchived } = await twoFirms();
-    const before = await clientRowText(admin, a.firmId, aActive);
-    const archivedBefore = await clientRowText(admin, a.firmId, aArchived);
+    const before = await clientRowText(env.admin, a.firmId, aActive);
+    const archivedBefore = await clientRowText(env.admin, a.firmId, aArchived);
     expect(before).not.toBeNull();
     expect(JSON.parse(before!)).toMatchObject({ id: aActive, firm_id: a.firmId, status: 'ACTIVE' });
     expect(JSON.parse(archivedBefore!)).toMatchObject({ id: aArchived, status: 'ARCHIVED' });
 
     const attempts = [
-      await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } }, b.accessToken),
-      await t.gql(UPDATE_CLIENT, { input: { id: aActive, name: '' } }, b.accessToken),
-      await t.gql(UPDATE_CLIENT, { input: { id: aArchived, phone: '+1 555 0100' } }, b.accessToken),
-      await t.gql(ARCHIVE_CLIENT, { input: { id: aActive } }, b.accessToken),
-      await t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, b.accessToken),
+      await env.t.gql(UPDATE_CLIENT, { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } }, b.accessToken),
+      await env.t.gql(UPDATE_CLIENT, { input: { id: aActive, name: '' } }, b.accessToken),
+      await env.t.gql(UPDATE_CLIENT, { input: { id: aArchived, phone: '+1 555 0100' } }, b.accessToken),
+      await env.t.gql(ARCHIVE_CLIENT, { input: { id: aActive } }, b.accessToken),
+      await env.t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, b.accessToken),
     ];
     expect(attempts.map((r) => [r.data, r.errors?.[0]?.extensions?.code])).toEqual(Array(5).fill([null, 'NOT_FOUND']));
 
-    expect(await clientRowText(admin, a.firmId, aActive)).toBe(before);
-    expect(await clientRowText(admin, a.firmId, aArchived)).toBe(archivedBefore);
+    expect(await clientRowText(env.admin, a.firmId, aActive)).toBe(before);
+    expect(await clientRowText(env.admin, a.firmId, aArchived)).toBe(archivedBefore);
     // The check does see changes: A's own update alters the row.
-    await t.gql(UPDATE_CLIENT, { input: { id: aActive, phone: '+1 555 0100' } }, a.accessToken);
-    expect(await clientRowText(admin, a.firmId, aActive)).not.toBe(before);
+    await env.t.gql(UPDATE_CLIENT, { input: { id: aActive, phone: '+1 555 0100' } }, a.accessToken);
+    expect(await clientRowText(env.admin, a.firmId, aActive)).not.toBe(before);
   });
 });
 
 describe('the admin connection used for row checks', () => {
   it('reads rows of any firm: it bypasses RLS, or the helper sets the tenant', async () => {
     const { a, b, aActive, bClient } = await twoFirms();
-    const [role] = await admin`select rolsuper, rolbypassrls from pg_roles where rolname = current_user`;
+    const [role] = await env.admin`select rolsuper, rolbypassrls from pg_roles where rolname = current_user`;
     if (role!.rolsuper || role!.rolbypassrls) {
       // Without any tenant set, a superuser still sees every firm's rows despite FORCE ROW LEVEL SECURITY.
-      const rows = await admin`select id from crm.clients where id in ${admin([aActive, bClient])}`;
+      const rows = await env.admin`select id from crm.clients where id in ${env.admin([aActive, bClient])}`;
       expect(rows.map((r) => r.id).sort()).toEqual([aActive, bClient].sort());
     }
-    expect(await clientRowText(admin, a.firmId, aActive)).toContain(aActive);
-    expect(await clientRowText(admin, b.firmId, bClient)).toContain(bClient);
+    expect(await clientRowText(env.admin, a.firmId, aActive)).toContain(aActive);
+    expect(await clientRowText(env.admin, b.firmId, bClient)).toContain(bClient);
   });
 });

@@ -1,34 +1,24 @@
 import { createHash } from 'node:crypto';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpFirm, uniqueEmail } from './support/factories.ts';
-import { startTestStack, type TestStack } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const LOG_IN = 'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken } mfaChallengeToken userErrors { field message code } } }';
 const WRONG = 'Wrong-password-123!';
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
-const logIn = async (email: string, password: string) => (await t.gql(LOG_IN, { input: { email, password } })).data!.logIn;
+const logIn = async (email: string, password: string) => (await env.t.gql(LOG_IN, { input: { email, password } })).data!.logIn;
 const throttleKey = (email: string) => createHash('sha256').update(`login:${email}`).digest('hex');
 async function throttleRow(email: string) {
-  const [row] = await admin`select attempts, locked_until from tenancy.login_throttles where email_hash = ${throttleKey(email)}`;
+  const [row] = await env.admin`select attempts, locked_until from tenancy.login_throttles where email_hash = ${throttleKey(email)}`;
   return row as { attempts: number; locked_until: Date | null } | undefined;
 }
 const invalid = { session: null, mfaChallengeToken: null, userErrors: [{ field: [], message: expect.any(String), code: 'INVALID_CREDENTIALS' }] };
 
 describe('sign-in lockout (PCI DSS 8.3.4)', () => {
   it('locks an account for 30 minutes after 10 failed attempts: the right password then fails too', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     for (let i = 0; i < 9; i += 1) expect(await logIn(owner.email, WRONG)).toEqual(invalid);
     expect((await throttleRow(owner.email))!.locked_until).toBeNull();
     expect(await logIn(owner.email.toUpperCase(), WRONG)).toEqual(invalid);
@@ -39,21 +29,21 @@ describe('sign-in lockout (PCI DSS 8.3.4)', () => {
     expect(minutes).toBeLessThanOrEqual(30);
 
     expect(await logIn(owner.email, owner.password)).toEqual(invalid);
-    const [audit] = await admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.login.locked' and target_id = ${owner.userId}`;
+    const [audit] = await env.admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.login.locked' and target_id = ${owner.userId}`;
     expect(audit!.count).toBe(1);
 
     // Once the lock has run out, the right password works and the count starts again.
-    await admin`update tenancy.login_throttles set locked_until = now() - interval '1 second' where email_hash = ${throttleKey(owner.email)}`;
+    await env.admin`update tenancy.login_throttles set locked_until = now() - interval '1 second' where email_hash = ${throttleKey(owner.email)}`;
     expect((await logIn(owner.email, owner.password)).session.accessToken).toEqual(expect.any(String));
     expect(await throttleRow(owner.email)).toBeUndefined();
   });
 
   it('counts an existing user’s password check in acceptInvitation, and refuses it while locked', async () => {
-    const invitee = await signUpFirm(t);
-    const inviter = await signUpFirm(t);
-    const invite = await t.gql('mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken } }', { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
+    const invitee = await signUpFirm(env.t);
+    const inviter = await signUpFirm(env.t);
+    const invite = await env.t.gql('mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken } }', { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
     const accept = (password: string) =>
-      t.gql('mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }', {
+      env.t.gql('mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }', {
         input: { token: invite.data!.inviteMember.invitationToken, password },
       });
     for (let i = 0; i < 10; i += 1) expect((await accept(WRONG)).data!.acceptInvitation.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS' }]);
@@ -62,7 +52,7 @@ describe('sign-in lockout (PCI DSS 8.3.4)', () => {
   });
 
   it('resets the count after a successful sign-in', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     for (let i = 0; i < 9; i += 1) await logIn(owner.email, WRONG);
     expect((await logIn(owner.email, owner.password)).session).not.toBeNull();
     for (let i = 0; i < 9; i += 1) await logIn(owner.email, WRONG);
@@ -70,23 +60,23 @@ describe('sign-in lockout (PCI DSS 8.3.4)', () => {
   });
 
   it('answers an unknown email exactly as a known one, before and after 10 attempts, and stores no email in clear', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const unknown = uniqueEmail('nobody');
     for (let i = 0; i < 11; i += 1) {
-      const known = await t.gql(LOG_IN, { input: { email: owner.email, password: WRONG } });
-      const missing = await t.gql(LOG_IN, { input: { email: unknown, password: WRONG } });
+      const known = await env.t.gql(LOG_IN, { input: { email: owner.email, password: WRONG } });
+      const missing = await env.t.gql(LOG_IN, { input: { email: unknown, password: WRONG } });
       // Everything but the rate limiter's running cost figures, which depend on the caller, not the email.
       expect({ status: missing.status, data: missing.data, errors: missing.errors }).toEqual({ status: known.status, data: known.data, errors: known.errors });
     }
     expect(await throttleRow(unknown)).toMatchObject({ attempts: 11, locked_until: expect.any(Date) });
-    const [clear] = await admin`select count(*)::int as count from tenancy.login_throttles where email_hash like ${'%' + unknown + '%'}`;
+    const [clear] = await env.admin`select count(*)::int as count from tenancy.login_throttles where email_hash like ${'%' + unknown + '%'}`;
     expect(clear!.count).toBe(0);
   });
 
   it('counts 12 aliased logIn fields in one request as 12 attempts', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const fields = Array.from({ length: 12 }, (_, i) => `a${i}: logIn(input: { email: $email, password: $password }) { session { accessToken } userErrors { code } }`);
-    const batch = await t.gql(`mutation($email: String!, $password: String!) { ${fields.join('\n')} }`, { email: owner.email, password: WRONG });
+    const batch = await env.t.gql(`mutation($email: String!, $password: String!) { ${fields.join('\n')} }`, { email: owner.email, password: WRONG });
     expect(batch.errors).toBeUndefined();
     expect(Object.values(batch.data!).every((r: any) => r.userErrors[0].code === 'INVALID_CREDENTIALS')).toBe(true);
     expect(await throttleRow(owner.email)).toMatchObject({ attempts: 12, locked_until: expect.any(Date) });
@@ -94,7 +84,7 @@ describe('sign-in lockout (PCI DSS 8.3.4)', () => {
   });
 
   it('counts concurrent attempts atomically: 12 at once lock the account', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const results = await Promise.all(Array.from({ length: 12 }, () => logIn(owner.email, WRONG)));
     expect(results.every((r) => r.userErrors[0].code === 'INVALID_CREDENTIALS')).toBe(true);
     expect(await throttleRow(owner.email)).toMatchObject({ attempts: 12, locked_until: expect.any(Date) });

@@ -1,11 +1,11 @@
-import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { describe, expect, it } from 'vitest';
+import { asFirm, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { connectEventBus, type BusEvent } from '../subgraphs/shared/event-bus.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
 import { onboardPortalUser } from './support/portal.ts';
-import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
+import type { GraphQLResponse } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const CREATE_THREAD = /* GraphQL */ `
   mutation ($input: CreateMessageThreadInput!) {
@@ -67,16 +67,7 @@ const ACCEPT = /* GraphQL */ `
   mutation ($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken user { id } } userErrors { code } } }
 `;
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
 /** The response's data, after checking it carries no errors. */
 function ok<T = Record<string, any>>(result: GraphQLResponse<T>): T {
@@ -86,23 +77,23 @@ function ok<T = Record<string, any>>(result: GraphQLResponse<T>): T {
 
 /** Invites a STAFF member into the owner's firm; returns their token and user id. */
 async function staffMember(owner: FirmOwner): Promise<{ token: string; userId: string }> {
-  const invited = ok(await t.gql(INVITE, { input: { email: uniqueEmail('staff'), role: 'STAFF' } }, owner.accessToken));
-  const accepted = ok(await t.gql(ACCEPT, { input: { token: invited.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() } }));
+  const invited = ok(await env.t.gql(INVITE, { input: { email: uniqueEmail('staff'), role: 'STAFF' } }, owner.accessToken));
+  const accepted = ok(await env.t.gql(ACCEPT, { input: { token: invited.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() } }));
   expect(accepted.acceptInvitation.userErrors).toEqual([]);
   return { token: accepted.acceptInvitation.session.accessToken, userId: accepted.acceptInvitation.session.user.id };
 }
 
 /** A firm with two clients and a thread with the first, started by the owner. */
 async function firmWithThread() {
-  const owner = await signUpFirm(t);
-  const [clientId, otherClientId] = await createClients(t, owner.accessToken, ['Acme Ltd', 'Globex plc']);
-  const created = ok(await t.gql(CREATE_THREAD, { input: { clientId, subject: 'Year-end close' } }, owner.accessToken));
+  const owner = await signUpFirm(env.t);
+  const [clientId, otherClientId] = await createClients(env.t, owner.accessToken, ['Acme Ltd', 'Globex plc']);
+  const created = ok(await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'Year-end close' } }, owner.accessToken));
   expect(created.createMessageThread.userErrors).toEqual([]);
   return { owner, clientId: clientId!, otherClientId: otherClientId!, threadId: created.createMessageThread.thread.id as string };
 }
 
 async function send(token: string, threadId: string, body: string, extra: Record<string, unknown> = {}) {
-  return ok(await t.gql(SEND, { input: { threadId, body, ...extra } }, token)).sendMessage;
+  return ok(await env.t.gql(SEND, { input: { threadId, body, ...extra } }, token)).sendMessage;
 }
 
 describe('threads and messages', () => {
@@ -118,14 +109,14 @@ describe('threads and messages', () => {
       attachmentIds: [],
       author: { __typename: 'User', id: owner.userId, name: 'Avery Owner' },
     });
-    const thread = ok(await t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread;
+    const thread = ok(await env.t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread;
     expect(thread).toMatchObject({ id: threadId, subject: 'Year-end close', lastMessage: { id: sent.message.id }, client: { id: clientId, name: 'Acme Ltd' } });
-    expect(ok(await t.gql(MESSAGE, { id: sent.message.id }, owner.accessToken)).message).toEqual({
+    expect(ok(await env.t.gql(MESSAGE, { id: sent.message.id }, owner.accessToken)).message).toEqual({
       id: sent.message.id,
       body: 'Please send the bank statements.',
       thread: { id: threadId },
     });
-    const client = ok(await t.gql(CLIENT_THREADS, { id: clientId }, owner.accessToken)).client;
+    const client = ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, owner.accessToken)).client;
     expect(client.messageThreads.edges.map((edge: any) => edge.node)).toEqual([{ id: threadId, subject: 'Year-end close' }]);
   });
 
@@ -159,40 +150,40 @@ describe('threads and messages', () => {
 
   it('lets the author edit and delete within 15 minutes; a deletion leaves a tombstone', async () => {
     const { owner, threadId, clientId } = await firmWithThread();
-    const document = await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId });
+    const document = await seedInvoiceAndDocument(env.admin, { firmId: owner.firmId, clientId });
     const sent = await send(owner.accessToken, threadId, 'First draft', { attachmentIds: [document.documentId] });
-    const edited = ok(await t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Second draft' } }, owner.accessToken)).editMessage;
+    const edited = ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Second draft' } }, owner.accessToken)).editMessage;
     expect(edited.userErrors).toEqual([]);
     expect(edited.message.body).toBe('Second draft');
     expect(edited.message.editedAt).not.toBeNull();
 
-    const deleted = ok(await t.gql(DELETE, { input: { messageId: sent.message.id } }, owner.accessToken)).deleteMessage;
+    const deleted = ok(await env.t.gql(DELETE, { input: { messageId: sent.message.id } }, owner.accessToken)).deleteMessage;
     expect(deleted.userErrors).toEqual([]);
     expect(deleted.message).toMatchObject({ id: sent.message.id, body: null, attachmentIds: [] });
     expect(deleted.message.deletedAt).not.toBeNull();
     // The row stays: a tombstone in the thread's history.
-    const history = ok(await t.gql(HISTORY, { id: threadId, last: 10 }, owner.accessToken)).messageThread.messages;
+    const history = ok(await env.t.gql(HISTORY, { id: threadId, last: 10 }, owner.accessToken)).messageThread.messages;
     expect(history.edges.map((edge: any) => edge.node)).toEqual([{ id: sent.message.id, body: null }]);
 
-    const again = ok(await t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Back' } }, owner.accessToken)).editMessage;
+    const again = ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Back' } }, owner.accessToken)).editMessage;
     expect(again.userErrors).toMatchObject([{ code: 'DELETED' }]);
   });
 
   it('refuses an edit or deletion after 15 minutes, and by anyone but the author', async () => {
     const { owner, threadId, clientId } = await firmWithThread();
     const old = await send(owner.accessToken, threadId, 'Sent a while ago');
-    await asFirm(admin, owner.firmId, (tx) => tx`update crm.messages set sent_at = now() - interval '16 minutes' where id = ${old.message.id}`);
+    await asFirm(env.admin, owner.firmId, (tx) => tx`update crm.messages set sent_at = now() - interval '16 minutes' where id = ${old.message.id}`);
     for (const [mutation, input] of [[EDIT, { messageId: old.message.id, body: 'Too late' }], [DELETE, { messageId: old.message.id }]] as const) {
-      const result = ok(await t.gql(mutation, { input }, owner.accessToken));
+      const result = ok(await env.t.gql(mutation, { input }, owner.accessToken));
       expect(Object.values(result)[0]).toMatchObject({ message: null, userErrors: [{ field: ['input', 'messageId'], code: 'EDIT_WINDOW_CLOSED' }] });
     }
-    const stored = await asFirm(admin, owner.firmId, (tx) => tx`select body, edited_at, deleted_at from crm.messages where id = ${old.message.id}`);
+    const stored = await asFirm(env.admin, owner.firmId, (tx) => tx`select body, edited_at, deleted_at from crm.messages where id = ${old.message.id}`);
     expect(stored[0]).toEqual({ body: 'Sent a while ago', edited_at: null, deleted_at: null });
 
     const member = await staffMember(owner);
-    ok(await t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
+    ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     const fresh = await send(owner.accessToken, threadId, 'Mine');
-    const byOther = ok(await t.gql(EDIT, { input: { messageId: fresh.message.id, body: 'Hijacked' } }, member.token)).editMessage;
+    const byOther = ok(await env.t.gql(EDIT, { input: { messageId: fresh.message.id, body: 'Hijacked' } }, member.token)).editMessage;
     expect(byOther.userErrors).toMatchObject([{ code: 'NOT_AUTHOR' }]);
   });
 });
@@ -201,42 +192,42 @@ describe('participants and read state', () => {
   it("shows staff only the threads of clients on their team; owners see all", async () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const member = await staffMember(owner);
-    expect(ok(await t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
-    const refused = await t.gql(SEND, { input: { threadId, body: 'Hello?' } }, member.token);
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
+    const refused = await env.t.gql(SEND, { input: { threadId, body: 'Hello?' } }, member.token);
     expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect(ok(await t.gql(CLIENT_THREADS, { id: clientId }, member.token)).client.messageThreads.edges).toEqual([]);
+    expect(ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, member.token)).client.messageThreads.edges).toEqual([]);
 
-    ok(await t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
-    expect(ok(await t.gql(THREAD, { id: threadId }, member.token)).messageThread.id).toBe(threadId);
+    ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread.id).toBe(threadId);
     expect((await send(member.token, threadId, 'On it')).userErrors).toEqual([]);
 
-    ok(await t.gql(REMOVE, { input: { clientId, userId: member.userId } }, owner.accessToken));
-    expect(ok(await t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
+    ok(await env.t.gql(REMOVE, { input: { clientId, userId: member.userId } }, owner.accessToken));
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
   });
 
   it('counts unread messages per participant, on the thread and on the client, until markThreadRead', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const member = await staffMember(owner);
-    ok(await t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
+    ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     const sent = [];
     for (const body of ['one', 'two', 'three']) sent.push((await send(owner.accessToken, threadId, body)).message);
 
     const unread = async (token: string) => {
-      const thread = ok(await t.gql(THREAD, { id: threadId }, token)).messageThread;
+      const thread = ok(await env.t.gql(THREAD, { id: threadId }, token)).messageThread;
       return [thread.unreadCount, thread.client.unreadMessageCount];
     };
     expect(await unread(member.token)).toEqual([3, 3]);
     // Your own messages are never unread.
     expect(await unread(owner.accessToken)).toEqual([0, 0]);
 
-    const marked = ok(await t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1].id } }, member.token)).markThreadRead;
+    const marked = ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1].id } }, member.token)).markThreadRead;
     expect(marked).toEqual({ thread: { id: threadId, unreadCount: 1 }, userErrors: [] });
     // A read mark never moves back.
-    ok(await t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0].id } }, member.token));
+    ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0].id } }, member.token));
     expect(await unread(member.token)).toEqual([1, 1]);
 
     // Deleted messages do not count.
-    ok(await t.gql(DELETE, { input: { messageId: sent[2].id } }, owner.accessToken));
+    ok(await env.t.gql(DELETE, { input: { messageId: sent[2].id } }, owner.accessToken));
     expect(await unread(member.token)).toEqual([0, 0]);
 
     // A reply by the member is unread for the owner.
@@ -245,7 +236,7 @@ describe('participants and read state', () => {
 
     const foreign = await firmWithThread();
     const otherMessage = await send(foreign.owner.accessToken, foreign.threadId, 'elsewhere');
-    const wrong = ok(await t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message.id } }, owner.accessToken)).markThreadRead;
+    const wrong = ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message.id } }, owner.accessToken)).markThreadRead;
     expect(wrong.userErrors).toMatchObject([{ field: ['input', 'upToMessageId'], code: 'NOT_FOUND' }]);
   });
 });
@@ -253,22 +244,22 @@ describe('participants and read state', () => {
 describe('portal users', () => {
   it("take part in their granted clients' threads only, and are unread counted on their own", async () => {
     const { owner, clientId, otherClientId, threadId } = await firmWithThread();
-    const other = ok(await t.gql(CREATE_THREAD, { input: { clientId: otherClientId, subject: 'Other client' } }, owner.accessToken)).createMessageThread.thread;
-    const portal = await onboardPortalUser(t, owner, [clientId]);
+    const other = ok(await env.t.gql(CREATE_THREAD, { input: { clientId: otherClientId, subject: 'Other client' } }, owner.accessToken)).createMessageThread.thread;
+    const portal = await onboardPortalUser(env.t, owner, [clientId]);
     const sent = await send(owner.accessToken, threadId, 'Your return is ready');
 
-    const seen = ok(await t.gql(THREAD, { id: threadId }, portal.accessToken)).messageThread;
+    const seen = ok(await env.t.gql(THREAD, { id: threadId }, portal.accessToken)).messageThread;
     expect(seen).toMatchObject({ id: threadId, unreadCount: 1, client: { id: clientId, unreadMessageCount: 1 } });
     // The staff author's name comes from tenancy, for a portal reader too.
-    const raw = await t.gql(`query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`, { id: threadId }, portal.accessToken);
+    const raw = await env.t.gql(`query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`, { id: threadId }, portal.accessToken);
     const history = ok(raw);
     expect(history.messageThread.messages.edges.map((edge: any) => edge.node)).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
-    const email = await t.gql(`query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`, { id: sent.message.id }, portal.accessToken);
+    const email = await env.t.gql(`query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`, { id: sent.message.id }, portal.accessToken);
     // Refused (the staff-only rule answers a portal session as not signed in as staff), never given.
     expect(email.errors?.[0]?.extensions?.code).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);
     expect(JSON.stringify(email.data ?? null)).not.toContain(owner.email);
     const reply = ok(
-      await t.gql(
+      await env.t.gql(
         `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id author { __typename ... on PortalUser { id name } } } userErrors { code } } }`,
         { input: { threadId, body: 'Thanks!' } },
         portal.accessToken,
@@ -276,21 +267,21 @@ describe('portal users', () => {
     ).sendMessage;
     expect(reply.userErrors).toEqual([]);
     expect(reply.message.author).toMatchObject({ __typename: 'PortalUser', id: portal.portalUserId });
-    expect(ok(await t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread.unreadCount).toBe(1);
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread.unreadCount).toBe(1);
 
-    const started = ok(await t.gql(CREATE_THREAD, { input: { clientId, subject: 'A question' } }, portal.accessToken)).createMessageThread;
+    const started = ok(await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'A question' } }, portal.accessToken)).createMessageThread;
     expect(started.userErrors).toEqual([]);
 
     // Another client of the same firm: missing, whatever the route.
-    expect(ok(await t.gql(THREAD, { id: other.id }, portal.accessToken)).messageThread).toBeNull();
+    expect(ok(await env.t.gql(THREAD, { id: other.id }, portal.accessToken)).messageThread).toBeNull();
     for (const [mutation, input] of [
       [SEND, { threadId: other.id, body: 'Hi' }],
       [CREATE_THREAD, { clientId: otherClientId, subject: 'Hello' }],
     ] as const) {
-      expect((await t.gql(mutation, { input }, portal.accessToken)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect((await env.t.gql(mutation, { input }, portal.accessToken)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
     // Staff-only messaging administration stays refused.
-    const assign = await t.gql(ASSIGN, { input: { clientId, userId: owner.userId } }, portal.accessToken);
+    const assign = await env.t.gql(ASSIGN, { input: { clientId, userId: owner.userId } }, portal.accessToken);
     expect(assign.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
@@ -298,21 +289,21 @@ describe('portal users', () => {
 describe('typing', () => {
   it('publishes an ephemeral typing event with ids only, and stores nothing', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
-    const bus = connectEventBus({ database: t.database, log: createLogger('silent', 'test') });
+    const bus = connectEventBus({ database: env.t.database, log: createLogger('silent', 'test') });
     const events: BusEvent[] = [];
     await bus.subscribe((event) => {
       if (event.firmId === owner.firmId && event.topic === 'typing') events.push(event);
     });
     try {
-      const typing = ok(await t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { thread { id } userErrors { code } } }`, { input: { threadId } }, owner.accessToken));
+      const typing = ok(await env.t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { thread { id } userErrors { code } } }`, { input: { threadId } }, owner.accessToken));
       expect(typing.notifyTyping).toEqual({ thread: { id: threadId }, userErrors: [] });
       await expect.poll(() => events.length).toBe(1);
       expect(events[0]!.payload).toEqual({ threadId, clientId, participantKind: 'STAFF', participantId: owner.userId });
-      const stored = await asFirm(admin, owner.firmId, (tx) => tx`select count(*)::int as n from crm.outbox_events where firm_id = ${owner.firmId} and topic = 'typing'`);
+      const stored = await asFirm(env.admin, owner.firmId, (tx) => tx`select count(*)::int as n from crm.outbox_events where firm_id = ${owner.firmId} and topic = 'typing'`);
       expect(stored[0]!.n).toBe(0);
 
       const foreign = await firmWithThread();
-      const refused = await t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { code } } }`, { input: { threadId: foreign.threadId } }, owner.accessToken);
+      const refused = await env.t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { code } } }`, { input: { threadId: foreign.threadId } }, owner.accessToken);
       expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     } finally {
       await bus.close();
@@ -326,21 +317,21 @@ describe('history', () => {
     const bodies = ['m1', 'm2', 'm3', 'm4', 'm5'];
     for (const body of bodies) await send(owner.accessToken, threadId, body);
 
-    const latest = ok(await t.gql(HISTORY, { id: threadId, last: 2 }, owner.accessToken)).messageThread.messages;
+    const latest = ok(await env.t.gql(HISTORY, { id: threadId, last: 2 }, owner.accessToken)).messageThread.messages;
     expect(latest.edges.map((edge: any) => edge.node.body)).toEqual(['m4', 'm5']);
     expect(latest.pageInfo).toMatchObject({ hasPreviousPage: true });
-    const earlier = ok(await t.gql(HISTORY, { id: threadId, last: 2, before: latest.pageInfo.startCursor }, owner.accessToken)).messageThread.messages;
+    const earlier = ok(await env.t.gql(HISTORY, { id: threadId, last: 2, before: latest.pageInfo.startCursor }, owner.accessToken)).messageThread.messages;
     expect(earlier.edges.map((edge: any) => edge.node.body)).toEqual(['m2', 'm3']);
 
     // A client that had seen up to m2 fetches what it missed.
-    const missed = ok(await t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0].cursor }, owner.accessToken)).messageThread.messages;
+    const missed = ok(await env.t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0].cursor }, owner.accessToken)).messageThread.messages;
     expect(missed.edges.map((edge: any) => edge.node.body)).toEqual(['m3', 'm4', 'm5']);
     expect(missed.pageInfo.hasNextPage).toBe(false);
     await send(owner.accessToken, threadId, 'm6');
-    const more = ok(await t.gql(HISTORY, { id: threadId, first: 100, after: missed.pageInfo.endCursor }, owner.accessToken)).messageThread.messages;
+    const more = ok(await env.t.gql(HISTORY, { id: threadId, first: 100, after: missed.pageInfo.endCursor }, owner.accessToken)).messageThread.messages;
     expect(more.edges.map((edge: any) => edge.node.body)).toEqual(['m6']);
 
-    const bad = await t.gql(HISTORY, { id: threadId, first: 101 }, owner.accessToken);
+    const bad = await env.t.gql(HISTORY, { id: threadId, first: 101 }, owner.accessToken);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -351,8 +342,8 @@ describe('walls', () => {
     const theirs = await firmWithThread();
     const message = await send(theirs.owner.accessToken, theirs.threadId, 'Confidential');
 
-    expect(ok(await t.gql(THREAD, { id: theirs.threadId }, ours.owner.accessToken)).messageThread).toBeNull();
-    expect(ok(await t.gql(MESSAGE, { id: message.message.id }, ours.owner.accessToken)).message).toBeNull();
+    expect(ok(await env.t.gql(THREAD, { id: theirs.threadId }, ours.owner.accessToken)).messageThread).toBeNull();
+    expect(ok(await env.t.gql(MESSAGE, { id: message.message.id }, ours.owner.accessToken)).message).toBeNull();
     for (const [mutation, input] of [
       [SEND, { threadId: theirs.threadId, body: 'Hi' }],
       [EDIT, { messageId: message.message.id, body: 'Changed' }],
@@ -360,23 +351,23 @@ describe('walls', () => {
       [MARK_READ, { threadId: theirs.threadId, upToMessageId: message.message.id }],
       [CREATE_THREAD, { clientId: theirs.clientId, subject: 'Hello' }],
     ] as const) {
-      const result = await t.gql(mutation, { input }, ours.owner.accessToken);
+      const result = await env.t.gql(mutation, { input }, ours.owner.accessToken);
       expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
-    const stored = await asFirm(admin, theirs.owner.firmId, (tx) => tx`select body from crm.messages where thread_id = ${theirs.threadId}`);
+    const stored = await asFirm(env.admin, theirs.owner.firmId, (tx) => tx`select body from crm.messages where thread_id = ${theirs.threadId}`);
     expect(stored).toEqual([{ body: 'Confidential' }]);
   });
 
   it("attaches the thread client's documents, and refuses another client's or another firm's", async () => {
     const ours = await firmWithThread();
     const theirs = await firmWithThread();
-    const own = await seedInvoiceAndDocument(admin, { firmId: ours.owner.firmId, clientId: ours.clientId });
-    const otherClients = await seedInvoiceAndDocument(admin, { firmId: ours.owner.firmId, clientId: ours.otherClientId });
-    const otherFirms = await seedInvoiceAndDocument(admin, { firmId: theirs.owner.firmId, clientId: theirs.clientId });
+    const own = await seedInvoiceAndDocument(env.admin, { firmId: ours.owner.firmId, clientId: ours.clientId });
+    const otherClients = await seedInvoiceAndDocument(env.admin, { firmId: ours.owner.firmId, clientId: ours.otherClientId });
+    const otherFirms = await seedInvoiceAndDocument(env.admin, { firmId: theirs.owner.firmId, clientId: theirs.clientId });
 
     const sent = await send(ours.owner.accessToken, ours.threadId, 'Signed letter attached', { attachmentIds: [own.documentId] });
     expect(sent.userErrors).toEqual([]);
-    const withFiles = ok(await t.gql(`query ($id: ID!) { message(id: $id) { attachmentIds attachments { id filename } } }`, { id: sent.message.id }, ours.owner.accessToken));
+    const withFiles = ok(await env.t.gql(`query ($id: ID!) { message(id: $id) { attachmentIds attachments { id filename } } }`, { id: sent.message.id }, ours.owner.accessToken));
     expect(withFiles.message.attachmentIds).toEqual([own.documentId]);
     expect(withFiles.message.attachments).toMatchObject([{ id: own.documentId }]);
 
@@ -385,7 +376,7 @@ describe('walls', () => {
       expect(refused.message).toBeNull();
       expect(refused.userErrors).toEqual([{ field: ['input', 'attachmentIds'], message: 'Attach documents of this client.', code: 'NOT_FOUND' }]);
     }
-    const count = await asFirm(admin, ours.owner.firmId, (tx) => tx`select count(*)::int as n from crm.messages where thread_id = ${ours.threadId}`);
+    const count = await asFirm(env.admin, ours.owner.firmId, (tx) => tx`select count(*)::int as n from crm.messages where thread_id = ${ours.threadId}`);
     expect(count[0]!.n).toBe(1);
   });
 
@@ -393,8 +384,8 @@ describe('walls', () => {
     const { owner, threadId } = await firmWithThread();
     const secret = `Body ${crypto.randomUUID()}`;
     const sent = await send(owner.accessToken, threadId, secret);
-    ok(await t.gql(EDIT, { input: { messageId: sent.message.id, body: `${secret} v2` } }, owner.accessToken));
-    const rows = await asFirm(admin, owner.firmId, (tx) => tx`select action, target_id, metadata::text as metadata from tenancy.audit_log where firm_id = ${owner.firmId} and action like 'message%' order by seq`);
+    ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: `${secret} v2` } }, owner.accessToken));
+    const rows = await asFirm(env.admin, owner.firmId, (tx) => tx`select action, target_id, metadata::text as metadata from tenancy.audit_log where firm_id = ${owner.firmId} and action like 'message%' order by seq`);
     expect(rows.map((row) => row.action)).toEqual(['message_thread.create', 'message.send', 'message.edit']);
     expect(rows[1]!.target_id).toBe(sent.message.id);
     for (const row of rows) expect(row.metadata).not.toContain('Body');

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyId } from '../subgraphs/tenancy/mfa/secret-box.ts';
 import { CREATE_CLIENT } from './support/operations.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const BEGIN = 'mutation { beginMfaEnrolment { provisioningUri qrCodeDataUrl secret userErrors { field code } } }';
 const CONFIRM = 'mutation($input: ConfirmMfaEnrolmentInput!) { confirmMfaEnrolment(input: $input) { backupCodes userErrors { field code } } }';
@@ -18,16 +18,7 @@ const POLICY = 'mutation($input: UpdateFirmSecurityPolicyInput!) { updateFirmSec
 const INVITE = 'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }';
 const ACCEPT = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }';
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
 /** The TOTP code an authenticator app would show at `epochSeconds` for this secret. */
 const codeAt = (secret: string, epochSeconds: number) => generate({ secret, epoch: epochSeconds });
@@ -44,7 +35,7 @@ async function awayFromStepBoundary(): Promise<number> {
 }
 
 /** Starts enrolment and returns the secret read back from the provisioning URI, as an app would. */
-async function beginEnrolment(token: string, stack: TestStack = t): Promise<string> {
+async function beginEnrolment(token: string, stack: TestStack = env.t): Promise<string> {
   const begun = await stack.gql(BEGIN, {}, token);
   expect(begun.errors).toBeUndefined();
   const { provisioningUri, qrCodeDataUrl, secret, userErrors } = begun.data!.beginMfaEnrolment;
@@ -58,32 +49,32 @@ async function beginEnrolment(token: string, stack: TestStack = t): Promise<stri
 /** Enrols the owner with a current code and returns the secret and the backup codes. */
 async function enrol(owner: FirmOwner): Promise<{ secret: string; backupCodes: string[] }> {
   const secret = await beginEnrolment(owner.accessToken);
-  const confirmed = await t.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken);
+  const confirmed = await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken);
   expect(confirmed.data!.confirmMfaEnrolment.userErrors).toEqual([]);
   return { secret, backupCodes: confirmed.data!.confirmMfaEnrolment.backupCodes };
 }
 
 async function challenge(email: string, password: string): Promise<string> {
-  const result = await t.gql(LOG_IN, { input: { email, password } });
+  const result = await env.t.gql(LOG_IN, { input: { email, password } });
   expect(result.data!.logIn).toMatchObject({ session: null, userErrors: [] });
   return result.data!.logIn.mfaChallengeToken as string;
 }
 
-const verify = async (challengeToken: string, code: string) => (await t.gql(VERIFY, { input: { challengeToken, code } })).data!.verifyMfaChallenge;
+const verify = async (challengeToken: string, code: string) => (await env.t.gql(VERIFY, { input: { challengeToken, code } })).data!.verifyMfaChallenge;
 
 describe('TOTP enrolment and log-in', () => {
   it('enrols through a provisioning URI, allows ±1 step of drift but not ±2, and refuses a replayed code', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const secret = await beginEnrolment(owner.accessToken);
     const now = await awayFromStepBoundary();
-    const confirm = async (epoch: number) => (await t.gql(CONFIRM, { input: { code: await codeAt(secret, epoch) } }, owner.accessToken)).data!.confirmMfaEnrolment;
+    const confirm = async (epoch: number) => (await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, epoch) } }, owner.accessToken)).data!.confirmMfaEnrolment;
 
     expect((await confirm(now - 60)).userErrors).toEqual([{ field: ['input', 'code'], code: 'INVALID_CODE' }]);
     expect((await confirm(now + 60)).userErrors).toEqual([{ field: ['input', 'code'], code: 'INVALID_CODE' }]);
     const confirmed = await confirm(now - 30);
     expect(confirmed.userErrors).toEqual([]);
     expect(confirmed.backupCodes).toHaveLength(10);
-    expect((await t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
+    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
 
     // Log-in now stops at a challenge; the code that confirmed enrolment cannot be used again.
     const first = await challenge(owner.email, owner.password);
@@ -91,7 +82,7 @@ describe('TOTP enrolment and log-in', () => {
     const signedIn = await verify(first, await codeAt(secret, now));
     expect(signedIn.userErrors).toEqual([]);
     expect(signedIn.session.user.id).toBe(owner.userId);
-    expect((await t.gql(ME, {}, signedIn.session.accessToken)).data!.me.user.id).toBe(owner.userId);
+    expect((await env.t.gql(ME, {}, signedIn.session.accessToken)).data!.me.user.id).toBe(owner.userId);
     // The challenge is single-use.
     expect((await verify(first, await codeAt(secret, now + 30))).userErrors).toEqual([{ field: ['input', 'challengeToken'], code: 'INVALID_TOKEN' }]);
 
@@ -101,14 +92,14 @@ describe('TOTP enrolment and log-in', () => {
   });
 
   it('stores the secret encrypted (AES-256-GCM) and the backup codes hashed', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const { secret, backupCodes } = await enrol(owner);
-    const [row] = await admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`;
+    const [row] = await env.admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`;
     const stored = row!.secret_ciphertext as string;
     expect(stored).toMatch(/^v1\.[0-9a-f]{16}\./);
     expect(stored).not.toContain(secret);
     expect(stored.toUpperCase()).not.toContain(secret.slice(0, 8));
-    const hashes = (await admin`select code_hash from tenancy.mfa_backup_codes where user_id = ${owner.userId}`).map((r) => r.code_hash as string);
+    const hashes = (await env.admin`select code_hash from tenancy.mfa_backup_codes where user_id = ${owner.userId}`).map((r) => r.code_hash as string);
     expect(hashes).toHaveLength(10);
     for (const code of backupCodes) {
       expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
@@ -118,13 +109,13 @@ describe('TOTP enrolment and log-in', () => {
   });
 
   it('accepts each backup code once, and ends a challenge after 5 wrong codes', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const { secret, backupCodes } = await enrol(owner);
     const [code] = backupCodes;
 
     expect((await verify(await challenge(owner.email, owner.password), code!.toUpperCase())).userErrors).toEqual([]);
     expect((await verify(await challenge(owner.email, owner.password), code!)).userErrors).toEqual([{ field: ['input', 'code'], code: 'INVALID_CODE' }]);
-    const [used] = await admin`select count(*)::int as count from tenancy.mfa_backup_codes where user_id = ${owner.userId} and used_at is not null`;
+    const [used] = await env.admin`select count(*)::int as count from tenancy.mfa_backup_codes where user_id = ${owner.userId} and used_at is not null`;
     expect(used!.count).toBe(1);
 
     const exhausted = await challenge(owner.email, owner.password);
@@ -134,11 +125,11 @@ describe('TOTP enrolment and log-in', () => {
   });
 
   it('does not reset the lockout count until the second factor is proven, so challenges cannot be farmed for code guesses', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const { secret } = await enrol(owner);
     let last = '';
     for (let i = 0; i < 10; i += 1) last = await challenge(owner.email, owner.password);
-    const locked = await t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
+    const locked = await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
     expect(locked.data!.logIn).toEqual({ session: null, mfaChallengeToken: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
     // The last challenge was issued before the lock; completing it proves both factors and lifts the lock.
     const now = await awayFromStepBoundary();
@@ -147,32 +138,32 @@ describe('TOTP enrolment and log-in', () => {
   });
 
   it('ends the user’s other sessions on enrolment and on disabling, and log-in skips the challenge once MFA is off', async () => {
-    const owner = await signUpFirm(t);
-    const other = (await t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } })).data!.logIn.session;
+    const owner = await signUpFirm(env.t);
+    const other = (await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } })).data!.logIn.session;
     const { secret, backupCodes } = await enrol(owner);
-    expect((await t.gql(ME, {}, other.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect((await t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
+    expect((await env.t.gql(ME, {}, other.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
 
     const now = await awayFromStepBoundary();
-    const regenerated = await t.gql(REGENERATE, { input: { code: await codeAt(secret, now + 30) } }, owner.accessToken);
+    const regenerated = await env.t.gql(REGENERATE, { input: { code: await codeAt(secret, now + 30) } }, owner.accessToken);
     const fresh = regenerated.data!.regenerateBackupCodes.backupCodes as string[];
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(backupCodes[0]);
 
     const viaMfa = (await verify(await challenge(owner.email, owner.password), fresh[0]!)).session;
-    const wrong = await t.gql(DISABLE, { input: { code: backupCodes[1] } }, owner.accessToken);
+    const wrong = await env.t.gql(DISABLE, { input: { code: backupCodes[1] } }, owner.accessToken);
     expect(wrong.data!.disableMfa).toEqual({ disabled: false, userErrors: [{ field: ['input', 'code'], code: 'INVALID_CODE' }] });
-    const disabled = await t.gql(DISABLE, { input: { code: fresh[1] } }, owner.accessToken);
+    const disabled = await env.t.gql(DISABLE, { input: { code: fresh[1] } }, owner.accessToken);
     expect(disabled.data!.disableMfa).toEqual({ disabled: true, userErrors: [] });
-    expect((await t.gql(ME, {}, viaMfa.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect((await t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(false);
+    expect((await env.t.gql(ME, {}, viaMfa.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(false);
 
-    const plain = await t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
+    const plain = await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
     expect(plain.data!.logIn.mfaChallengeToken).toBeNull();
     expect(plain.data!.logIn.session.accessToken).toEqual(expect.any(String));
-    const [rows] = await admin`select count(*)::int as count from tenancy.user_totp where user_id = ${owner.userId}`;
+    const [rows] = await env.admin`select count(*)::int as count from tenancy.user_totp where user_id = ${owner.userId}`;
     expect(rows!.count).toBe(0);
-    const actions = await admin`select action from tenancy.audit_log where firm_id = ${owner.firmId} and (action like 'mfa.%' or action = 'auth.mfa.failed') order by seq`;
+    const actions = await env.admin`select action from tenancy.audit_log where firm_id = ${owner.firmId} and (action like 'mfa.%' or action = 'auth.mfa.failed') order by seq`;
     expect(actions.map((r) => r.action)).toEqual(['mfa.enroll', 'mfa.backup_codes.regenerate', 'auth.mfa.failed', 'mfa.disable']);
   });
 });
@@ -187,7 +178,7 @@ describe('rotating MFA_ENCRYPTION_KEY', () => {
       const owner = await signUpFirm(before);
       const secret = await beginEnrolment(owner.accessToken, before);
       expect((await before.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken)).data!.confirmMfaEnrolment.userErrors).toEqual([]);
-      const sealedKeyId = async () => ((await admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`)[0]!.secret_ciphertext as string).split('.')[1];
+      const sealedKeyId = async () => ((await env.admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`)[0]!.secret_ciphertext as string).split('.')[1];
       expect(await sealedKeyId()).toBe(keyId(Buffer.from(oldKey, 'base64')));
 
       const now = await awayFromStepBoundary();
@@ -204,61 +195,61 @@ describe('rotating MFA_ENCRYPTION_KEY', () => {
 
 describe('invitations for a user with MFA', () => {
   it('asks for the second factor before signing the invitee in to the firm they joined', async () => {
-    const invitee = await signUpFirm(t);
+    const invitee = await signUpFirm(env.t);
     const { secret } = await enrol(invitee);
-    const inviter = await signUpFirm(t);
-    const invite = await t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
+    const inviter = await signUpFirm(env.t);
+    const invite = await env.t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
     const accept = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } session { accessToken } mfaChallengeToken userErrors { code } } }';
-    const accepted = (await t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } })).data!.acceptInvitation;
+    const accepted = (await env.t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } })).data!.acceptInvitation;
     expect(accepted).toMatchObject({ membership: null, session: null, userErrors: [] });
     const now = await awayFromStepBoundary();
     const signedIn = await verify(accepted.mfaChallengeToken, await codeAt(secret, now + 30));
     expect(signedIn.userErrors).toEqual([]);
-    const me = await t.gql(ME, {}, signedIn.session.accessToken);
+    const me = await env.t.gql(ME, {}, signedIn.session.accessToken);
     expect(me.data!.me).toMatchObject({ activeRole: 'STAFF', activeFirm: { id: inviter.firmId } });
   });
 });
 
 describe('firm policy: MFA required for OWNER and ADMIN', () => {
   it('holds an un-enrolled ADMIN to enrolment only, until they enrol; MANAGERs are not affected', async () => {
-    const owner = await signUpFirm(t);
-    const refused = await t.gql(POLICY, { input: { requireMfaForAdmins: true } }, owner.accessToken);
+    const owner = await signUpFirm(env.t);
+    const refused = await env.t.gql(POLICY, { input: { requireMfaForAdmins: true } }, owner.accessToken);
     expect(refused.data!.updateFirmSecurityPolicy).toEqual({ firm: null, userErrors: [{ field: ['input', 'requireMfaForAdmins'], code: 'MFA_NOT_ENABLED' }] });
     await enrol(owner);
-    const set = await t.gql(POLICY, { input: { requireMfaForAdmins: true } }, owner.accessToken);
+    const set = await env.t.gql(POLICY, { input: { requireMfaForAdmins: true } }, owner.accessToken);
     expect(set.data!.updateFirmSecurityPolicy).toEqual({ firm: { id: owner.firmId, requireMfaForAdmins: true }, userErrors: [] });
 
     const join = async (role: string) => {
-      const invite = await t.gql(INVITE, { input: { email: uniqueEmail(role.toLowerCase()), role } }, owner.accessToken);
-      const accepted = await t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: `New ${role}`, password: strongPassword() } });
+      const invite = await env.t.gql(INVITE, { input: { email: uniqueEmail(role.toLowerCase()), role } }, owner.accessToken);
+      const accepted = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: `New ${role}`, password: strongPassword() } });
       return accepted.data!.acceptInvitation.session.accessToken as string;
     };
     const adminToken = await join('ADMIN');
     const managerToken = await join('MANAGER');
 
-    expect((await t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: false, mfaEnrolmentRequired: true, activeRole: null, activeFirm: null });
-    const blocked = await t.gql(CREATE_CLIENT, { input: { name: 'Blocked Client' } }, adminToken);
+    expect((await env.t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: false, mfaEnrolmentRequired: true, activeRole: null, activeFirm: null });
+    const blocked = await env.t.gql(CREATE_CLIENT, { input: { name: 'Blocked Client' } }, adminToken);
     expect(blocked.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(blocked.errors![0]!.message).toMatch(/requires multi-factor authentication.*beginMfaEnrolment/);
-    const listed = await t.gql('query { clients(first: 5) { totalCount } }', {}, adminToken);
+    const listed = await env.t.gql('query { clients(first: 5) { totalCount } }', {}, adminToken);
     expect(listed.errors![0]!.message).toMatch(/requires multi-factor authentication/);
     expect(listed.data ?? null).toBeNull();
-    const managerCreates = await t.gql(CREATE_CLIENT, { input: { name: 'Manager Client' } }, managerToken);
+    const managerCreates = await env.t.gql(CREATE_CLIENT, { input: { name: 'Manager Client' } }, managerToken);
     expect(managerCreates.errors).toBeUndefined();
 
     const secret = await beginEnrolment(adminToken);
-    const confirmed = await t.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, adminToken);
+    const confirmed = await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, adminToken);
     expect(confirmed.data!.confirmMfaEnrolment.userErrors).toEqual([]);
-    expect((await t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: true, mfaEnrolmentRequired: false, activeRole: 'ADMIN', activeFirm: { id: owner.firmId } });
-    const allowed = await t.gql(CREATE_CLIENT, { input: { name: 'Allowed Client' } }, adminToken);
+    expect((await env.t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: true, mfaEnrolmentRequired: false, activeRole: 'ADMIN', activeFirm: { id: owner.firmId } });
+    const allowed = await env.t.gql(CREATE_CLIENT, { input: { name: 'Allowed Client' } }, adminToken);
     expect(allowed.errors).toBeUndefined();
   });
 
   it('lets only firm:update holders change the policy', async () => {
-    const owner = await signUpFirm(t);
-    const invite = await t.gql(INVITE, { input: { email: uniqueEmail('manager'), role: 'MANAGER' } }, owner.accessToken);
-    const manager = await t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: 'M', password: strongPassword() } });
-    const result = await t.gql(POLICY, { input: { requireMfaForAdmins: false } }, manager.data!.acceptInvitation.session.accessToken);
+    const owner = await signUpFirm(env.t);
+    const invite = await env.t.gql(INVITE, { input: { email: uniqueEmail('manager'), role: 'MANAGER' } }, owner.accessToken);
+    const manager = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: 'M', password: strongPassword() } });
+    const result = await env.t.gql(POLICY, { input: { requireMfaForAdmins: false } }, manager.data!.acceptInvitation.session.accessToken);
     expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 });

@@ -1,42 +1,33 @@
 import { SignJWT } from 'jose';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { disableUser } from '../subgraphs/tenancy/identity/identity-service.ts';
 import { signUpFirm, strongPassword } from './support/factories.ts';
-import { startTestStack, TEST_JWT_SECRET, type TestStack } from './support/stack.ts';
+import { TEST_JWT_SECRET } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const LOG_IN = 'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } userErrors { code } } }';
 const REFRESH = 'mutation($input: RefreshSessionInput!) { refreshSession(input: $input) { session { accessToken } userErrors { code } } }';
 const CHANGE = 'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { changed userErrors { field code } } }';
 const ME = 'query { me { user { id } } }';
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack();
-  admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin();
 
 async function logIn(email: string, password: string) {
-  return (await t.gql(LOG_IN, { input: { email, password } })).data!.logIn;
+  return (await env.t.gql(LOG_IN, { input: { email, password } })).data!.logIn;
 }
-const meCode = async (token: string) => (await t.gql(ME, {}, token)).errors?.[0]?.extensions?.code ?? 'OK';
+const meCode = async (token: string) => (await env.t.gql(ME, {}, token)).errors?.[0]?.extensions?.code ?? 'OK';
 const refreshCode = async (refreshToken: string) => {
-  const result = (await t.gql(REFRESH, { input: { refreshToken } })).data!.refreshSession;
+  const result = (await env.t.gql(REFRESH, { input: { refreshToken } })).data!.refreshSession;
   return result.userErrors[0]?.code ?? 'OK';
 };
 
 describe('password change', () => {
   it('changes the password and ends every other session, refresh and access tokens alike', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const other = (await logIn(owner.email, owner.password)).session;
     const newPassword = strongPassword();
 
-    const changed = await t.gql(CHANGE, { input: { currentPassword: owner.password, newPassword } }, owner.accessToken);
+    const changed = await env.t.gql(CHANGE, { input: { currentPassword: owner.password, newPassword } }, owner.accessToken);
     expect(changed.data!.changePassword).toEqual({ changed: true, userErrors: [] });
 
     expect(await meCode(other.accessToken)).toBe('UNAUTHENTICATED');
@@ -45,39 +36,39 @@ describe('password change', () => {
     expect(await refreshCode(owner.refreshToken)).toBe('OK');
     expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
     expect((await logIn(owner.email, newPassword)).session).not.toBeNull();
-    const [audit] = await admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.password.change'`;
+    const [audit] = await env.admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.password.change'`;
     expect(audit!.count).toBe(1);
   });
 
   it('refuses a wrong current password and a weak new one, changing nothing', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const other = (await logIn(owner.email, owner.password)).session;
-    const wrong = await t.gql(CHANGE, { input: { currentPassword: 'Not-the-password-42', newPassword: strongPassword() } }, owner.accessToken);
+    const wrong = await env.t.gql(CHANGE, { input: { currentPassword: 'Not-the-password-42', newPassword: strongPassword() } }, owner.accessToken);
     expect(wrong.data!.changePassword).toEqual({ changed: false, userErrors: [{ field: ['input', 'currentPassword'], code: 'INVALID_CREDENTIALS' }] });
-    const weak = await t.gql(CHANGE, { input: { currentPassword: owner.password, newPassword: 'password1234' } }, owner.accessToken);
+    const weak = await env.t.gql(CHANGE, { input: { currentPassword: owner.password, newPassword: 'password1234' } }, owner.accessToken);
     expect(weak.data!.changePassword).toEqual({ changed: false, userErrors: [{ field: ['input', 'newPassword'], code: 'WEAK_PASSWORD' }] });
     expect(await meCode(other.accessToken)).toBe('OK');
     expect((await logIn(owner.email, owner.password)).session).not.toBeNull();
   });
 
   it('requires a signed-in user', async () => {
-    const result = await t.gql(CHANGE, { input: { currentPassword: 'x', newPassword: strongPassword() } });
+    const result = await env.t.gql(CHANGE, { input: { currentPassword: 'x', newPassword: strongPassword() } });
     expect(result.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   });
 });
 
 describe('disabling a user', () => {
   it('ends every session at once and refuses log-in', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const other = (await logIn(owner.email, owner.password)).session;
-    expect(await disableUser(t.database, { email: owner.email.toUpperCase() })).toBe('DISABLED');
+    expect(await disableUser(env.t.database, { email: owner.email.toUpperCase() })).toBe('DISABLED');
     for (const token of [owner.accessToken, other.accessToken]) expect(await meCode(token)).toBe('UNAUTHENTICATED');
     for (const token of [owner.refreshToken, other.refreshToken]) expect(await refreshCode(token)).toBe('INVALID_TOKEN');
     expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
-    const [live] = await admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
+    const [live] = await env.admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
     expect(live!.count).toBe(0);
-    expect(await disableUser(t.database, { email: owner.email })).toBe('ALREADY_DISABLED');
-    expect(await disableUser(t.database, { email: 'nobody@example.test' })).toBe('NOT_FOUND');
+    expect(await disableUser(env.t.database, { email: owner.email })).toBe('ALREADY_DISABLED');
+    expect(await disableUser(env.t.database, { email: 'nobody@example.test' })).toBe('NOT_FOUND');
   });
 });
 
@@ -86,7 +77,7 @@ describe('access token checks (hand-forged tokens through the gateway)', () => {
   const now = () => Math.floor(Date.now() / 1000);
   let claims: { sub: string; sid: string };
   beforeAll(async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const { sub, sid } = JSON.parse(Buffer.from(owner.accessToken.split('.')[1]!, 'base64url').toString());
     claims = { sub, sid };
   });
@@ -105,14 +96,14 @@ describe('access token checks (hand-forged tokens through the gateway)', () => {
   }
 
   async function expectRefused(token: string) {
-    const result = await t.gql(ME, {}, token);
+    const result = await env.t.gql(ME, {}, token);
     expect(result.status).toBe(401);
     expect(result.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     expect(result.data ?? null).toBeNull();
   }
 
   it('accepts the untampered forgery, so each refusal below is down to the one change', async () => {
-    const result = await t.gql(ME, {}, await forge());
+    const result = await env.t.gql(ME, {}, await forge());
     expect(result.data!.me.user.id).toBe(claims.sub);
   });
 
