@@ -1,1 +1,0 @@
-CREATE INDEX "invoices_firm_client_open_idx" ON "billing"."invoices" USING btree ("firm_id","client_id","currency","total_minor","amount_paid_minor") WHERE "billing"."invoices"."status" = 'OPEN';

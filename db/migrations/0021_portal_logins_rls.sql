@@ -1,3 +1,0 @@
-ALTER TABLE "tenancy"."portal_logins" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
-CREATE POLICY "portal_logins_tenant_isolation" ON "tenancy"."portal_logins" AS PERMISSIVE FOR ALL TO public USING (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid) WITH CHECK (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid);--> statement-breakpoint
-CREATE POLICY "portal_logins_email_lookup" ON "tenancy"."portal_logins" AS PERMISSIVE FOR SELECT TO public USING ("tenancy"."portal_logins"."email" = nullif(current_setting('app.portal_email', true), ''));
