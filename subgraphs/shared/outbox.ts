@@ -44,7 +44,7 @@ export interface OutboxDispatcher {
  *   too, so they are published again with the same event ids; consumers dedupe by id.
  *
  * Reading every firm's rows: the tenant policy forbids that to the app role, so the batch goes
- * through `crm.claim_outbox_events` and `crm.mark_outbox_events_published` (migration 0017),
+ * through `crm.claim_outbox_events` and `crm.mark_outbox_events_published` (migration 0003),
  * SECURITY DEFINER functions that act as the owner on the outbox alone and return only ids, topics
  * and id-only payloads. The claim locks rows `FOR UPDATE SKIP LOCKED`, so replicas' dispatchers
  * share the work without publishing one event twice while both are alive.

@@ -258,7 +258,7 @@ export async function countUnreadByClient(
 }
 
 /**
- * The documents subgraph's check of attachments (migration 0018): which of `documentIds` name
+ * The documents subgraph's check of attachments (migration 0003): which of `documentIds` name
  * documents of `clientId` in the transaction's firm. crm never reads documents' table itself.
  */
 export async function getAttachableDocumentIds(
