@@ -47,21 +47,7 @@ export async function openRawSocket(url: string, options: { origin?: string } = 
     closed,
     send: (message) => ws.send(JSON.stringify(message)),
     next: (match, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = messages.find(match);
-          if (!found) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-      }),
+      waitUntil(waiters, () => messages.find(match), timeoutMs, () => `no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`),
   };
 }
 
@@ -118,19 +104,33 @@ export function subscribe(client: Client, query: string, variables: Record<strin
     ended,
     unsubscribe,
     waitFor: (count, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (results.length < count) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(results);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`expected ${count} results within ${timeoutMs} ms, got ${JSON.stringify(results)}`));
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-      }),
+      waitUntil(
+        waiters,
+        () => (results.length >= count ? results : undefined),
+        timeoutMs,
+        () => `expected ${count} results within ${timeoutMs} ms, got ${JSON.stringify(results)}`,
+      ),
   };
+}
+
+/**
+ * Resolves with `answer()`'s first defined value, asked now and again each time a wake function in
+ * `waiters` is called (on each new message or result); rejects with `failure()` after `timeoutMs`.
+ */
+function waitUntil<T>(waiters: Set<() => void>, answer: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error(failure()));
+    }, timeoutMs);
+    const check = () => {
+      const value = answer();
+      if (value === undefined) return;
+      waiters.delete(check);
+      clearTimeout(timer);
+      resolve(value);
+    };
+    waiters.add(check);
+    check();
+  });
 }
