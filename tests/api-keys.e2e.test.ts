@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKeySecret } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
-import { asFirm, connectAdmin, countClientRows, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { asFirm, countClientRows, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { CLIENT, CREATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const CREATE_API_KEY = /* GraphQL */ `
   mutation CreateApiKey($input: CreateApiKeyInput!) {
@@ -28,32 +28,25 @@ const CLIENT_NAMES = /* GraphQL */ `query ClientNames { clients(first: 50) { tot
 
 const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
 
-let t: TestStack;
-let admin: postgres.Sql;
 let a: FirmOwner;
 let b: FirmOwner;
 let aClientIds: string[];
+const env = useStackWithAdmin();
 beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-  [a, b] = await Promise.all([signUpFirm(t), signUpFirm(t)]);
-  aClientIds = await createClients(t, a.accessToken, ['Alder & Co', 'Birch Partners']);
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
+  [a, b] = await Promise.all([signUpFirm(env.t), signUpFirm(env.t)]);
+  aClientIds = await createClients(env.t, a.accessToken, ['Alder & Co', 'Birch Partners']);
 });
 
 /** Creates a key through the gateway as `owner`, failing the test on any error. */
 async function createKey(owner: FirmOwner, scopes: string[], expiresAt = inDays(30), name = 'Ledger sync') {
-  const result = await t.gql(CREATE_API_KEY, { input: { name, scopes, expiresAt } }, owner.accessToken);
+  const result = await env.t.gql(CREATE_API_KEY, { input: { name, scopes, expiresAt } }, owner.accessToken);
   expect(result.errors).toBeUndefined();
   expect(result.data!.createApiKey.userErrors).toEqual([]);
   return result.data!.createApiKey as { apiKey: { id: string; scopes: string[]; maskedSecret: string; lastUsedAt: string | null }; secret: string };
 }
 
 async function storedKey(firmId: string, apiKeyId: string): Promise<Record<string, any>> {
-  const rows = await asFirm(admin, firmId, (tx) => tx`select row_to_json(k)::text as text, k.* from tenancy.api_keys k where k.id = ${apiKeyId}`);
+  const rows = await asFirm(env.admin, firmId, (tx) => tx`select row_to_json(k)::text as text, k.* from tenancy.api_keys k where k.id = ${apiKeyId}`);
   return rows[0]!;
 }
 
@@ -65,15 +58,15 @@ describe('API keys', () => {
     expect(apiKey.maskedSecret).toBe(`fg_live_…${secret.slice(-4)}`);
     expect(apiKey.lastUsedAt).toBeNull();
 
-    const result = await t.gql(CLIENT_NAMES, {}, secret);
+    const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.errors).toBeUndefined();
     expect(result.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
 
     // The key is not a person and holds nothing beyond its scopes.
-    const me = await t.gql('{ me { user { id } } }', {}, secret);
+    const me = await env.t.gql('{ me { user { id } } }', {}, secret);
     expect(me.errors).toBeUndefined();
     expect(me.data!.me).toBeNull();
-    const listed = await t.gql(API_KEYS, {}, secret);
+    const listed = await env.t.gql(API_KEYS, {}, secret);
     expect(listed.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
@@ -86,16 +79,16 @@ describe('API keys', () => {
     expect(before.scopes).toEqual(['client:read', 'invoice:read']);
     expect(before.last_used_at).toBeNull();
 
-    expect((await t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
+    expect((await env.t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
     const after = await storedKey(a.firmId, apiKey.id);
     expect(after.last_used_at).toBeInstanceOf(Date);
     expect(Date.now() - (after.last_used_at as Date).getTime()).toBeLessThan(60_000);
 
     // Within the minute, further use does not write again.
-    expect((await t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
+    expect((await env.t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
     expect((await storedKey(a.firmId, apiKey.id)).last_used_at).toEqual(after.last_used_at);
 
-    const listed = await t.gql(API_KEYS, { first: 100 }, a.accessToken);
+    const listed = await env.t.gql(API_KEYS, { first: 100 }, a.accessToken);
     expect(listed.errors).toBeUndefined();
     const node = listed.data!.apiKeys.edges.find((e: { node: { id: string } }) => e.node.id === apiKey.id).node;
     expect(node).toMatchObject({ scopes: ['CLIENT_READ', 'INVOICE_READ'], maskedSecret: `fg_live_…${secret.slice(-4)}`, revokedAt: null });
@@ -105,33 +98,33 @@ describe('API keys', () => {
 
   it('refuses writes outside the key’s scopes with FORBIDDEN and writes nothing', async () => {
     const { secret } = await createKey(a, ['CLIENT_READ']);
-    const before = await countClientRows(admin, a.firmId);
-    const result = await t.gql(CREATE_CLIENT, { input: { name: 'Written by a read-only key' } }, secret);
+    const before = await countClientRows(env.admin, a.firmId);
+    const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Written by a read-only key' } }, secret);
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(await countClientRows(admin, a.firmId)).toBe(before);
+    expect(await countClientRows(env.admin, a.firmId)).toBe(before);
 
     // A key cannot mint keys, even with a scope it may hold.
-    const minted = await t.gql(CREATE_API_KEY, { input: { name: 'Child', scopes: ['CLIENT_READ'], expiresAt: inDays(1) } }, secret);
+    const minted = await env.t.gql(CREATE_API_KEY, { input: { name: 'Child', scopes: ['CLIENT_READ'], expiresAt: inDays(1) } }, secret);
     expect(minted.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('reads across subgraphs with the scopes it holds, and is refused what it lacks', async () => {
-    const { invoiceId } = await seedInvoiceAndDocument(admin, { firmId: a.firmId, clientId: aClientIds[0]!, totalMinor: 42_000 });
+    const { invoiceId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: aClientIds[0]!, totalMinor: 42_000 });
     const query = /* GraphQL */ `query ClientMoney($id: ID!) { client(id: $id) { name balance { amount currency } invoices(first: 5) { totalCount edges { node { id } } } documents(first: 5) { totalCount } } }`;
     const full = await createKey(a, ['CLIENT_READ', 'INVOICE_READ', 'DOCUMENT_READ']);
-    const read = await t.gql(query, { id: aClientIds[0] }, full.secret);
+    const read = await env.t.gql(query, { id: aClientIds[0] }, full.secret);
     expect(read.errors).toBeUndefined();
     expect(read.data!.client.invoices.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(invoiceId);
     expect(read.data!.client.documents.totalCount).toBeGreaterThan(0);
 
     const clientsOnly = await createKey(a, ['CLIENT_READ']);
-    const partial = await t.gql(query, { id: aClientIds[0] }, clientsOnly.secret);
+    const partial = await env.t.gql(query, { id: aClientIds[0] }, clientsOnly.secret);
     expect(partial.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
   });
 
   it('lets a client:write key create clients', async () => {
     const { secret } = await createKey(a, ['CLIENT_READ', 'CLIENT_WRITE']);
-    const result = await t.gql(CREATE_CLIENT, { input: { name: 'Cedar Holdings' } }, secret);
+    const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Cedar Holdings' } }, secret);
     expect(result.errors).toBeUndefined();
     expect(result.data!.createClient.client.name).toBe('Cedar Holdings');
   });
@@ -140,57 +133,57 @@ describe('API keys', () => {
     const good = newApiKeySecret(a.firmId);
     const badChecksum = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
     for (const key of [badChecksum, 'fg_live_short', `${good}x`, `${good.slice(0, 20)}.${good.slice(21)}`]) {
-      const statements = t.database.statementCount();
-      const result = await t.gql(CLIENT_NAMES, {}, key);
+      const statements = env.t.database.statementCount();
+      const result = await env.t.gql(CLIENT_NAMES, {}, key);
       expect(result.status).toBe(401);
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(result.data ?? null).toBeNull();
-      expect(t.database.statementCount()).toBe(statements);
+      expect(env.t.database.statementCount()).toBe(statements);
     }
     // A well-formed key that was never issued is looked up in its firm, and refused the same way.
-    const unknown = await t.gql(CLIENT_NAMES, {}, good);
+    const unknown = await env.t.gql(CLIENT_NAMES, {}, good);
     expect(unknown.status).toBe(401);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a revoked key from the next request on', async () => {
     const { apiKey, secret } = await createKey(a, ['CLIENT_READ']);
-    expect((await t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
-    const revoked = await t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
+    expect((await env.t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
+    const revoked = await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
     expect(revoked.errors).toBeUndefined();
     expect(revoked.data!.revokeApiKey.apiKey.revokedAt).not.toBeNull();
-    const result = await t.gql(CLIENT_NAMES, {}, secret);
+    const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
     // Revoking again is harmless; another firm cannot revoke (or learn of) the key.
-    const again = await t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
+    const again = await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
     expect(again.data!.revokeApiKey.apiKey.revokedAt).toBe(revoked.data!.revokeApiKey.apiKey.revokedAt);
-    const foreign = await t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, b.accessToken);
+    const foreign = await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, b.accessToken);
     expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('refuses an expired key', async () => {
     const { apiKey, secret } = await createKey(a, ['CLIENT_READ']);
-    await asFirm(admin, a.firmId, (tx) => tx`update tenancy.api_keys set expires_at = now() - interval '1 second' where id = ${apiKey.id}`);
-    const result = await t.gql(CLIENT_NAMES, {}, secret);
+    await asFirm(env.admin, a.firmId, (tx) => tx`update tenancy.api_keys set expires_at = now() - interval '1 second' where id = ${apiKey.id}`);
+    const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('keeps a key inside its own firm: another firm’s client reads as missing', async () => {
     const { secret } = await createKey(b, ['CLIENT_READ']);
-    const result = await t.gql(CLIENT, { id: aClientIds[0] }, secret);
+    const result = await env.t.gql(CLIENT, { id: aClientIds[0] }, secret);
     expect(result.errors).toBeUndefined();
     expect(result.data!.client).toBeNull();
-    const own = await t.gql(CLIENT, { id: aClientIds[0] }, (await createKey(a, ['CLIENT_READ'])).secret);
+    const own = await env.t.gql(CLIENT, { id: aClientIds[0] }, (await createKey(a, ['CLIENT_READ'])).secret);
     expect(own.data!.client.name).toBe('Alder & Co');
-    const list = await t.gql(CLIENT_NAMES, {}, secret);
+    const list = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(list.data!.clients.totalCount).toBe(0);
   });
 
   it('rejects ungrantable scopes, no scopes and bad expiries with userErrors, creating nothing', async () => {
-    const count = async () => (await asFirm(admin, a.firmId, (tx) => tx`select count(*)::int as n from tenancy.api_keys where firm_id = ${a.firmId}`))[0]!.n as number;
+    const count = async () => (await asFirm(env.admin, a.firmId, (tx) => tx`select count(*)::int as n from tenancy.api_keys where firm_id = ${a.firmId}`))[0]!.n as number;
     const before = await count();
     const cases: [Record<string, unknown>, string, string][] = [
       [{ scopes: ['CLIENT_READ', 'API_KEY_WRITE'] }, 'scopes', 'SCOPE_NOT_GRANTABLE'],
@@ -203,7 +196,7 @@ describe('API keys', () => {
     ];
     for (const [override, field, code] of cases) {
       const input = { name: 'Bad key', scopes: ['CLIENT_READ'], expiresAt: inDays(10), ...override };
-      const result = await t.gql(CREATE_API_KEY, { input }, a.accessToken);
+      const result = await env.t.gql(CREATE_API_KEY, { input }, a.accessToken);
       expect(result.errors).toBeUndefined();
       expect(result.data!.createApiKey).toMatchObject({ apiKey: null, secret: null });
       expect(result.data!.createApiKey.userErrors).toContainEqual(expect.objectContaining({ field: ['input', field], code }));
@@ -213,23 +206,23 @@ describe('API keys', () => {
 
   it('pages the firm’s keys newest first and shows nothing of another firm', async () => {
     const mine = await Promise.all([createKey(b, ['CLIENT_READ'], inDays(5), 'one'), createKey(b, ['CLIENT_READ'], inDays(5), 'two')]);
-    const first = await t.gql(API_KEYS, { first: 1 }, b.accessToken);
+    const first = await env.t.gql(API_KEYS, { first: 1 }, b.accessToken);
     expect(first.errors).toBeUndefined();
     const total = first.data!.apiKeys.totalCount as number;
     expect(first.data!.apiKeys.pageInfo.hasNextPage).toBe(true);
-    const rest = await t.gql(API_KEYS, { first: 100, after: first.data!.apiKeys.pageInfo.endCursor }, b.accessToken);
+    const rest = await env.t.gql(API_KEYS, { first: 100, after: first.data!.apiKeys.pageInfo.endCursor }, b.accessToken);
     const ids = [...first.data!.apiKeys.edges, ...rest.data!.apiKeys.edges].map((e: { node: { id: string } }) => e.node.id);
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
     for (const key of mine) expect(ids).toContain(key.apiKey.id);
-    const aKeys = await t.gql(API_KEYS, { first: 100 }, a.accessToken);
+    const aKeys = await env.t.gql(API_KEYS, { first: 100 }, a.accessToken);
     for (const key of mine) expect(aKeys.data!.apiKeys.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(key.apiKey.id);
   });
 
   it('records key creation and revocation in the firm’s audit log', async () => {
     const { apiKey } = await createKey(a, ['CLIENT_READ']);
-    await t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
-    const rows = await asFirm(admin, a.firmId, (tx) => tx`select action, actor_kind, metadata::text from tenancy.audit_log where firm_id = ${a.firmId} and target_id = ${apiKey.id} order by seq`);
+    await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
+    const rows = await asFirm(env.admin, a.firmId, (tx) => tx`select action, actor_kind, metadata::text from tenancy.audit_log where firm_id = ${a.firmId} and target_id = ${apiKey.id} order by seq`);
     expect(rows.map((r) => r.action)).toEqual(['api_key.create', 'api_key.revoke']);
     expect(rows.every((r) => r.actor_kind === 'STAFF')).toBe(true);
   });

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
-import { connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { leakedValues } from './support/probe/assertions.ts';
 import { populatedFirm } from './support/probe/fixture.ts';
 import { firmTarget } from './support/probe/target.ts';
-import { startTestStack, TEST_CONTEXT_SECRET, type TestStack } from './support/stack.ts';
+import { TEST_CONTEXT_SECRET } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const ENTITIES = /* GraphQL */ `
   query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id name email currency } } }
@@ -19,24 +19,17 @@ const SERVICE = /* GraphQL */ `{ _service { sdl } }`;
 /** `_entities` as any subgraph accepts it, whatever entity types it has. */
 const ANY_ENTITIES = /* GraphQL */ `query Entities($r: [_Any!]!) { _entities(representations: $r) { __typename } }`;
 
-let t: TestStack;
-let admin: postgres.Sql;
 let a: FirmOwner;
 let aClient: string;
 const A_CLIENT_NAME = `Quillfeather ${randomUUID().slice(0, 8)}`;
+const env = useStackWithAdmin();
 beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-  a = await signUpFirm(t, 'Firm A');
-  [aClient] = (await createClients(t, a.accessToken, [A_CLIENT_NAME])) as [string];
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
+  a = await signUpFirm(env.t, 'Firm A');
+  [aClient] = (await createClients(env.t, a.accessToken, [A_CLIENT_NAME])) as [string];
 });
 
 /** A subgraph's own `/graphql` URL, bypassing the gateway. */
-const subgraphUrl = (name: SubgraphName) => `${t.stack.subgraphs[name].url}/graphql`;
+const subgraphUrl = (name: SubgraphName) => `${env.t.stack.subgraphs[name].url}/graphql`;
 
 /** POSTs straight to a subgraph and returns the status, the raw text and the parsed body. */
 async function postSubgraph(name: SubgraphName, query: string, variables: Record<string, unknown>, context?: string) {
@@ -155,8 +148,8 @@ describe('requests without a valid gateway-signed context', () => {
 
 describe('the signed context decides the tenant', () => {
   it('resolves A’s Client entity for A and null for B, whatever the representation says', async () => {
-    const b = await signUpFirm(t, 'Firm B');
-    const [bClient] = await createClients(t, b.accessToken, ['Bramblewood']);
+    const b = await signUpFirm(env.t, 'Firm B');
+    const [bClient] = await createClients(env.t, b.accessToken, ['Bramblewood']);
     const representations = { r: [{ __typename: 'Client', id: aClient }, { __typename: 'Client', id: bClient }] };
 
     const asA = await postSubgraph('crm', ENTITIES, representations, await validContext(ownerActor(a)));
@@ -170,7 +163,7 @@ describe('the signed context decides the tenant', () => {
   });
 
   it('resolves a Firm entity’s clients only for the context’s own firm', async () => {
-    const b = await signUpFirm(t, 'Firm B');
+    const b = await signUpFirm(env.t, 'Firm B');
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Firm { id clients(first: 100) { edges { node { id name } } } } } }';
     const asA = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(a)));
     expect(asA.body.data._entities).toEqual([{ id: a.firmId, clients: { edges: [{ node: { id: aClient, name: A_CLIENT_NAME } }] } }]);
@@ -181,9 +174,9 @@ describe('the signed context decides the tenant', () => {
   });
 
   it('shows B none of A’s invoices, balance or documents through billing and documents entities', async () => {
-    const b = await signUpFirm(t, 'Firm B');
-    const [client] = await createClients(t, a.accessToken, ['Billable Co']);
-    const { invoiceId, documentId } = await seedInvoiceAndDocument(admin, { firmId: a.firmId, clientId: client!, totalMinor: 99_950 });
+    const b = await signUpFirm(env.t, 'Firm B');
+    const [client] = await createClients(env.t, a.accessToken, ['Billable Co']);
+    const { invoiceId, documentId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: client!, totalMinor: 99_950 });
     const billing = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id balance { amount currency } invoices { totalCount edges { node { id } } } } } }';
     const documents = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id documents { totalCount edges { node { id filename } } } } } }';
     const representation = { r: [{ __typename: 'Client', id: client, currency: 'USD' }] };
@@ -247,8 +240,8 @@ describe('a valid context replayed against another firm', () => {
   };
 
   it('reveals none of firm B’s rows when A’s context is sent with B’s ids, to any subgraph', async () => {
-    const b = await populatedFirm(t, admin, 'Firm B');
-    const target = await firmTarget(admin, 'firm B', b.firmId, [a.firmId]);
+    const b = await populatedFirm(env.t, env.admin, 'Firm B');
+    const target = await firmTarget(env.admin, 'firm B', b.firmId, [a.firmId]);
     const ids = (type: string) => target.idsByType.get(type)!;
     const calls = reads(ids, b.firmId, ids('User'));
     // B's own context reads its rows through the same requests: the ids are real and the check can fire.
@@ -268,8 +261,8 @@ describe('a valid context replayed against another firm', () => {
   });
 
   it('refuses A’s context with its firm claim edited to B’s, whatever else is kept', async () => {
-    const b = await signUpFirm(t, 'Firm B');
-    const [bClient] = await createClients(t, b.accessToken, ['Bramble Edited']);
+    const b = await signUpFirm(env.t, 'Firm B');
+    const [bClient] = await createClients(env.t, b.accessToken, ['Bramble Edited']);
     const valid = await validContext(ownerActor(a));
     const [header, payload, signature] = valid.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
@@ -290,13 +283,13 @@ describe('a valid context replayed against another firm', () => {
 
 describe('federation fields through the gateway', () => {
   it('does not expose _entities or _service to clients', async () => {
-    const entities = await t.gql(ENTITIES, clientRepresentation(aClient), a.accessToken);
+    const entities = await env.t.gql(ENTITIES, clientRepresentation(aClient), a.accessToken);
     expect(entities.status).toBe(400);
     expect(entities.data).toBeUndefined();
     expect(entities.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(JSON.stringify(entities)).not.toContain(A_CLIENT_NAME);
 
-    const service = await t.gql(SERVICE, {}, a.accessToken);
+    const service = await env.t.gql(SERVICE, {}, a.accessToken);
     expect(service.status).toBe(400);
     expect(service.data).toBeUndefined();
     expect(service.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -1,6 +1,5 @@
-import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { asFirm, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import {
   ACCEPT_PORTAL_INVITATION,
@@ -11,7 +10,7 @@ import {
   onboardPortalUser,
   PORTAL_SESSION_FIELDS,
 } from './support/portal.ts';
-import { startTestStack, type TestStack } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const PORTAL_HOME = /* GraphQL */ `
   {
@@ -28,48 +27,41 @@ const REFRESH = /* GraphQL */ `mutation($input: RefreshPortalSessionInput!) { re
 const RESEND = /* GraphQL */ `mutation($input: ResendPortalInvitationInput!) { resendPortalInvitation(input: $input) { portalUser { id status } userErrors { code } } }`;
 const REVOKE = /* GraphQL */ `mutation($input: RevokePortalAccessInput!) { revokePortalAccess(input: $input) { portalUser { id status } userErrors { code } } }`;
 
-let t: TestStack;
-let admin: postgres.Sql;
 let owner: FirmOwner;
 let firmSlug: string;
 let clientX = '';
 let clientY = '';
+const env = useStackWithAdmin();
 beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-  owner = await signUpFirm(t);
-  [clientX = '', clientY = ''] = await createClients(t, owner.accessToken, ['Xylo Ltd', 'Yarrow plc']);
-  await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: clientX });
-  const me = await t.gql(`{ me { activeFirm { slug } } }`, {}, owner.accessToken);
+  owner = await signUpFirm(env.t);
+  [clientX = '', clientY = ''] = await createClients(env.t, owner.accessToken, ['Xylo Ltd', 'Yarrow plc']);
+  await seedInvoiceAndDocument(env.admin, { firmId: owner.firmId, clientId: clientX });
+  const me = await env.t.gql(`{ me { activeFirm { slug } } }`, {}, owner.accessToken);
   firmSlug = me.data!.me.activeFirm.slug;
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
 });
 
 describe('invitation', () => {
   it('mails a single-use token (never in the response), and accepting it opens the portal home on the granted client only', async () => {
     const email = uniqueEmail('portal');
-    const contact = await t.gql(CREATE_CONTACT, { input: { name: 'Pat Portal', email, links: [{ clientId: clientX, role: 'BILLING' }] } }, owner.accessToken);
+    const contact = await env.t.gql(CREATE_CONTACT, { input: { name: 'Pat Portal', email, links: [{ clientId: clientX, role: 'BILLING' }] } }, owner.accessToken);
     const contactId = contact.data!.createContact.contact.id;
-    const invited = await t.gql(INVITE_PORTAL_USER, { input: { contactId, email, name: 'Pat Portal', clientIds: [clientX] } }, owner.accessToken);
+    const invited = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId, email, name: 'Pat Portal', clientIds: [clientX] } }, owner.accessToken);
     expect(invited.data!.invitePortalUser).toMatchObject({ portalUser: { email, status: 'INVITED' }, userErrors: [] });
-    const token = await latestToken(t, email);
+    const token = await latestToken(env.t, email);
     expect(JSON.stringify(invited)).not.toContain(token.split('.')[1]);
-    const stored = await asFirm(admin, owner.firmId, (tx) => tx`select token_hash from tenancy.portal_tokens where portal_user_id = ${invited.data!.invitePortalUser.portalUser.id}`);
+    const stored = await asFirm(env.admin, owner.firmId, (tx) => tx`select token_hash from tenancy.portal_tokens where portal_user_id = ${invited.data!.invitePortalUser.portalUser.id}`);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
 
-    const weak = await t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: 'short' } });
+    const weak = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: 'short' } });
     expect(weak.data!.acceptPortalInvitation.userErrors[0].code).toBe('WEAK_PASSWORD');
-    const accepted = await t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
+    const accepted = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
     expect(accepted.data!.acceptPortalInvitation.userErrors).toEqual([]);
     expect(accepted.data!.acceptPortalInvitation.session.portalUser).toMatchObject({ email, status: 'ACTIVE' });
-    const again = await t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
+    const again = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
     expect(again.data!.acceptPortalInvitation).toMatchObject({ session: null, userErrors: [{ code: 'INVALID_TOKEN' }] });
 
-    const home = await t.gql(PORTAL_HOME, {}, accepted.data!.acceptPortalInvitation.session.accessToken);
+    const home = await env.t.gql(PORTAL_HOME, {}, accepted.data!.acceptPortalInvitation.session.accessToken);
     expect(home.errors).toBeUndefined();
     expect(home.data!.portalViewer.name).toBe('Pat Portal');
     expect(home.data!.portalViewer.clients).toEqual([
@@ -79,130 +71,130 @@ describe('invitation', () => {
 
   it('resend supersedes the earlier token', async () => {
     const email = uniqueEmail('portal');
-    const contact = await t.gql(CREATE_CONTACT, { input: { name: 'Robin Resend', email, links: [{ clientId: clientY, role: 'PRIMARY' }] } }, owner.accessToken);
-    const invited = await t.gql(INVITE_PORTAL_USER, { input: { contactId: contact.data!.createContact.contact.id, email, name: 'Robin Resend', clientIds: [clientY] } }, owner.accessToken);
-    const first = await latestToken(t, email);
-    const resent = await t.gql(RESEND, { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } }, owner.accessToken);
+    const contact = await env.t.gql(CREATE_CONTACT, { input: { name: 'Robin Resend', email, links: [{ clientId: clientY, role: 'PRIMARY' }] } }, owner.accessToken);
+    const invited = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId: contact.data!.createContact.contact.id, email, name: 'Robin Resend', clientIds: [clientY] } }, owner.accessToken);
+    const first = await latestToken(env.t, email);
+    const resent = await env.t.gql(RESEND, { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } }, owner.accessToken);
     expect(resent.data!.resendPortalInvitation.userErrors).toEqual([]);
-    const second = await latestToken(t, email);
+    const second = await latestToken(env.t, email);
     expect(second).not.toBe(first);
-    const old = await t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: first, password: strongPassword() } });
+    const old = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: first, password: strongPassword() } });
     expect(old.data!.acceptPortalInvitation.userErrors[0].code).toBe('INVALID_TOKEN');
-    const fresh = await t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: second, password: strongPassword() } });
+    const fresh = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: second, password: strongPassword() } });
     expect(fresh.data!.acceptPortalInvitation.userErrors).toEqual([]);
-    const late = await t.gql(RESEND, { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } }, owner.accessToken);
+    const late = await env.t.gql(RESEND, { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } }, owner.accessToken);
     expect(late.data!.resendPortalInvitation.userErrors[0].code).toBe('ALREADY_ACTIVE');
   });
 
   it('refuses a second portal user for the same contact, and staff without portal:invite', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
-    const duplicate = await t.gql(INVITE_PORTAL_USER, { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } }, owner.accessToken);
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
+    const duplicate = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } }, owner.accessToken);
     expect(duplicate.data!.invitePortalUser.userErrors[0].code).toBe('ALREADY_INVITED');
-    const asPortal = await t.gql(INVITE_PORTAL_USER, { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } }, portal.accessToken);
+    const asPortal = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } }, portal.accessToken);
     expect(asPortal.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 });
 
 describe('sign-in', () => {
   it('password log-in works with the firm code and answers the same for every failure', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
-    const ok = await t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
+    const ok = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
     expect(ok.data!.logInPortal.userErrors).toEqual([]);
-    const wrong = await t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: 'wrong-password-123' } });
-    const unknown = await t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: uniqueEmail(), password: portal.password } });
-    const otherFirm = await t.gql(LOG_IN_PORTAL, { input: { firmSlug: 'no-such-firm', email: portal.email, password: portal.password } });
+    const wrong = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: 'wrong-password-123' } });
+    const unknown = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: uniqueEmail(), password: portal.password } });
+    const otherFirm = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug: 'no-such-firm', email: portal.email, password: portal.password } });
     for (const failed of [wrong, unknown, otherFirm]) expect(failed.data!.logInPortal).toEqual({ session: null, userErrors: [expect.objectContaining({ code: 'INVALID_CREDENTIALS' })] });
   });
 
   it('locks the portal sign-in after 10 failures, even for the right password', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
-    for (let i = 0; i < 10; i += 1) await t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: `wrong-password-${i}` } });
-    const locked = await t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
+    for (let i = 0; i < 10; i += 1) await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: `wrong-password-${i}` } });
+    const locked = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
     expect(locked.data!.logInPortal.userErrors[0].code).toBe('INVALID_CREDENTIALS');
   });
 
   it('a magic link is mailed, works once, and not after its hour; the request answers the same for unknown emails', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
     const unknownEmail = uniqueEmail('nobody');
-    const unknown = await t.gql(REQUEST_LINK, { input: { email: unknownEmail } });
-    const known = await t.gql(REQUEST_LINK, { input: { email: portal.email } });
+    const unknown = await env.t.gql(REQUEST_LINK, { input: { email: unknownEmail } });
+    const known = await env.t.gql(REQUEST_LINK, { input: { email: portal.email } });
     expect(unknown.data).toEqual(known.data);
-    expect(await mailsTo(t, unknownEmail)).toEqual([]);
-    const link = await latestToken(t, portal.email);
-    const signedIn = await t.gql(LOG_IN_WITH_LINK, { input: { token: link } });
+    expect(await mailsTo(env.t, unknownEmail)).toEqual([]);
+    const link = await latestToken(env.t, portal.email);
+    const signedIn = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: link } });
     expect(signedIn.data!.logInWithPortalLink.userErrors).toEqual([]);
-    const home = await t.gql(PORTAL_HOME, {}, signedIn.data!.logInWithPortalLink.session.accessToken);
+    const home = await env.t.gql(PORTAL_HOME, {}, signedIn.data!.logInWithPortalLink.session.accessToken);
     expect(home.data!.portalViewer.clients.map((c: { id: string }) => c.id)).toEqual([clientX]);
-    const reused = await t.gql(LOG_IN_WITH_LINK, { input: { token: link } });
+    const reused = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: link } });
     expect(reused.data!.logInWithPortalLink.userErrors[0].code).toBe('INVALID_TOKEN');
 
-    await t.gql(REQUEST_LINK, { input: { email: portal.email, firmSlug } });
-    const stale = await latestToken(t, portal.email);
-    await asFirm(admin, owner.firmId, (tx) => tx`update tenancy.portal_tokens set expires_at = now() - interval '1 second' where portal_user_id = ${portal.portalUserId} and used_at is null`);
-    const expired = await t.gql(LOG_IN_WITH_LINK, { input: { token: stale } });
+    await env.t.gql(REQUEST_LINK, { input: { email: portal.email, firmSlug } });
+    const stale = await latestToken(env.t, portal.email);
+    await asFirm(env.admin, owner.firmId, (tx) => tx`update tenancy.portal_tokens set expires_at = now() - interval '1 second' where portal_user_id = ${portal.portalUserId} and used_at is null`);
+    const expired = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: stale } });
     expect(expired.data!.logInWithPortalLink.userErrors[0].code).toBe('INVALID_TOKEN');
   });
 
   it('refresh rotates, and reusing a refresh token ends the session', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
-    const rotated = await t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } });
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
+    const rotated = await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } });
     expect(rotated.data!.refreshPortalSession.userErrors).toEqual([]);
-    const reused = await t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } });
+    const reused = await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } });
     expect(reused.data!.refreshPortalSession.userErrors[0].code).toBe('INVALID_TOKEN');
-    const after = await t.gql(PORTAL_HOME, {}, rotated.data!.refreshPortalSession.session.accessToken);
+    const after = await env.t.gql(PORTAL_HOME, {}, rotated.data!.refreshPortalSession.session.accessToken);
     expect(after.status).toBe(401);
   });
 });
 
 describe('revocation and token kinds', () => {
   it('revoking access ends every session at once and stops password and link sign-in', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
-    expect((await t.gql(PORTAL_HOME, {}, portal.accessToken)).errors).toBeUndefined();
-    const revoked = await t.gql(REVOKE, { input: { portalUserId: portal.portalUserId } }, owner.accessToken);
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
+    expect((await env.t.gql(PORTAL_HOME, {}, portal.accessToken)).errors).toBeUndefined();
+    const revoked = await env.t.gql(REVOKE, { input: { portalUserId: portal.portalUserId } }, owner.accessToken);
     expect(revoked.data!.revokePortalAccess).toEqual({ portalUser: { id: portal.portalUserId, status: 'REVOKED' }, userErrors: [] });
-    const after = await t.gql(PORTAL_HOME, {}, portal.accessToken);
+    const after = await env.t.gql(PORTAL_HOME, {}, portal.accessToken);
     expect(after.status).toBe(401);
     expect(after.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const logIn = await t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
+    const logIn = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
     expect(logIn.data!.logInPortal.userErrors[0].code).toBe('INVALID_CREDENTIALS');
-    const before = (await mailsTo(t, portal.email)).length;
-    await t.gql(REQUEST_LINK, { input: { email: portal.email } });
-    expect(await mailsTo(t, portal.email)).toHaveLength(before);
-    expect((await t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } })).data!.refreshPortalSession.userErrors[0].code).toBe('INVALID_TOKEN');
+    const before = (await mailsTo(env.t, portal.email)).length;
+    await env.t.gql(REQUEST_LINK, { input: { email: portal.email } });
+    expect(await mailsTo(env.t, portal.email)).toHaveLength(before);
+    expect((await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } })).data!.refreshPortalSession.userErrors[0].code).toBe('INVALID_TOKEN');
   });
 
   it('a staff token is refused at portal-only fields, and a portal token at staff fields (FORBIDDEN, not null)', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX]);
-    const staffAtPortal = await t.gql(`{ portalViewer { name } }`, {}, owner.accessToken);
+    const portal = await onboardPortalUser(env.t, owner, [clientX]);
+    const staffAtPortal = await env.t.gql(`{ portalViewer { name } }`, {}, owner.accessToken);
     expect(staffAtPortal.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     for (const query of [`{ clients { totalCount } }`, `query($id: ID!) { client(id: $id) { name } }`, `{ contacts { totalCount } }`]) {
-      const result = await t.gql(query, { id: clientX }, portal.accessToken);
+      const result = await env.t.gql(query, { id: clientX }, portal.accessToken);
       expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     }
-    expect((await t.gql(`{ me { user { id } } }`, {}, portal.accessToken)).data!.me).toBeNull();
+    expect((await env.t.gql(`{ me { user { id } } }`, {}, portal.accessToken)).data!.me).toBeNull();
     // A granted client's staff-only field: refused, never answered with null.
-    const email = await t.gql(`{ portalViewer { clients { name email } } }`, {}, portal.accessToken);
+    const email = await env.t.gql(`{ portalViewer { clients { name email } } }`, {}, portal.accessToken);
     expect(email.errors!.map((e) => e.extensions!.code)).toContain('FORBIDDEN');
     expect(email.errors![0]!.path).toEqual(['portalViewer', 'clients', 0, 'email']);
   });
 
   it('unlinking the contact from a client ends the portal reach to it; an organization grant reaches its clients', async () => {
-    const portal = await onboardPortalUser(t, owner, [clientX, clientY]);
-    const reach = async (token: string) => ((await t.gql(PORTAL_HOME, {}, token)).data!.portalViewer.clients as { id: string }[]).map((c) => c.id).sort();
+    const portal = await onboardPortalUser(env.t, owner, [clientX, clientY]);
+    const reach = async (token: string) => ((await env.t.gql(PORTAL_HOME, {}, token)).data!.portalViewer.clients as { id: string }[]).map((c) => c.id).sort();
     expect(await reach(portal.accessToken)).toEqual([clientX, clientY].sort());
-    await t.gql(`mutation($input: UnlinkContactFromClientInput!) { unlinkContactFromClient(input: $input) { userErrors { code } } }`, { input: { contactId: portal.contactId, clientId: clientY } }, owner.accessToken);
+    await env.t.gql(`mutation($input: UnlinkContactFromClientInput!) { unlinkContactFromClient(input: $input) { userErrors { code } } }`, { input: { contactId: portal.contactId, clientId: clientY } }, owner.accessToken);
     expect(await reach(portal.accessToken)).toEqual([clientX]);
 
-    const [z1, z2] = await createClients(t, owner.accessToken, ['Zeta One', 'Zeta Two']);
-    const organization = await t.gql(
+    const [z1, z2] = await createClients(env.t, owner.accessToken, ['Zeta One', 'Zeta Two']);
+    const organization = await env.t.gql(
       `mutation($input: CreateClientOrganizationInput!) { createClientOrganization(input: $input) { organization { id clients { id } } userErrors { code } } }`,
       { input: { name: 'Zeta Group', clientIds: [z1] } },
       owner.accessToken,
     );
     const organizationId = organization.data!.createClientOrganization.organization.id;
-    const member = await onboardPortalUser(t, owner, [], { organizationId, linkedClientIds: [z1!] });
+    const member = await onboardPortalUser(env.t, owner, [], { organizationId, linkedClientIds: [z1!] });
     expect(await reach(member.accessToken)).toEqual([z1]);
-    await t.gql(`mutation($input: AddClientsToOrganizationInput!) { addClientsToOrganization(input: $input) { userErrors { code } } }`, { input: { organizationId, clientIds: [z2] } }, owner.accessToken);
+    await env.t.gql(`mutation($input: AddClientsToOrganizationInput!) { addClientsToOrganization(input: $input) { userErrors { code } } }`, { input: { organizationId, clientIds: [z2] } }, owner.accessToken);
     expect(await reach(member.accessToken)).toEqual([z1, z2].sort());
   });
 });

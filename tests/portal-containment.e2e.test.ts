@@ -1,9 +1,9 @@
-import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser, type PortalLogin } from './support/portal.ts';
-import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
+import type { GraphQLResponse } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 // The portal-containment matrix (issue #3): every query field a portal session can name, found by
 // walking the gateway's schema (introspection) and asking the gateway which fields the session may
@@ -42,8 +42,6 @@ interface Ids {
   otherFirm: string;
 }
 
-let t: TestStack;
-let admin: postgres.Sql;
 let firmA: FirmOwner;
 let firmB: FirmOwner;
 let portal: PortalLogin;
@@ -53,30 +51,30 @@ let queryFields: FieldInfo[];
 
 /** Creates, in each of the three clients, one entity of each kind a staff user can create, and records the ids by type. */
 async function seed(): Promise<void> {
-  const [x, y] = await createClients(t, firmA.accessToken, ['Own Client', 'Neighbour Client']);
-  const [z] = await createClients(t, firmB.accessToken, ['Other Firm Client']);
+  const [x, y] = await createClients(env.t, firmA.accessToken, ['Own Client', 'Neighbour Client']);
+  const [z] = await createClients(env.t, firmB.accessToken, ['Other Firm Client']);
   ids.set('Client', { own: x!, sameFirm: y!, otherFirm: z! });
   const seeded = await Promise.all([
-    seedInvoiceAndDocument(admin, { firmId: firmA.firmId, clientId: x! }),
-    seedInvoiceAndDocument(admin, { firmId: firmA.firmId, clientId: y! }),
-    seedInvoiceAndDocument(admin, { firmId: firmB.firmId, clientId: z! }),
+    seedInvoiceAndDocument(env.admin, { firmId: firmA.firmId, clientId: x! }),
+    seedInvoiceAndDocument(env.admin, { firmId: firmA.firmId, clientId: y! }),
+    seedInvoiceAndDocument(env.admin, { firmId: firmB.firmId, clientId: z! }),
   ]);
   ids.set('Invoice', { own: seeded[0].invoiceId, sameFirm: seeded[1].invoiceId, otherFirm: seeded[2].invoiceId });
   ids.set('Document', { own: seeded[0].documentId, sameFirm: seeded[1].documentId, otherFirm: seeded[2].documentId });
-  portal = await onboardPortalUser(t, firmA, [x!]);
-  const neighbour = await onboardPortalUser(t, firmA, [y!]);
-  const stranger = await onboardPortalUser(t, firmB, [z!]);
+  portal = await onboardPortalUser(env.t, firmA, [x!]);
+  const neighbour = await onboardPortalUser(env.t, firmA, [y!]);
+  const stranger = await onboardPortalUser(env.t, firmB, [z!]);
   ids.set('PortalUser', { own: portal.portalUserId, sameFirm: neighbour.portalUserId, otherFirm: stranger.portalUserId });
   ids.set('Contact', { own: portal.contactId, sameFirm: neighbour.contactId, otherFirm: stranger.contactId });
   const thread = async (owner: FirmOwner, clientId: string) => {
-    const result = await t.gql(
+    const result = await env.t.gql(
       `mutation($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { code } } }`,
       { input: { clientId, subject: 'Year-end accounts' } },
       owner.accessToken,
     );
     expect(result.errors).toBeUndefined();
     const threadId = result.data!.createMessageThread.thread.id as string;
-    const sent = await t.gql(
+    const sent = await env.t.gql(
       `mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code } } }`,
       { input: { threadId, body: 'Please send the bank statements.' } },
       owner.accessToken,
@@ -89,20 +87,15 @@ async function seed(): Promise<void> {
   ids.set('Message', { own: threads[0]!.messageId, sameFirm: threads[1]!.messageId, otherFirm: threads[2]!.messageId });
 }
 
+const env = useStackWithAdmin();
 beforeAll(async () => {
-  t = await startTestStack();
-  admin = connectAdmin();
-  [firmA, firmB] = [await signUpFirm(t), await signUpFirm(t)];
+  [firmA, firmB] = [await signUpFirm(env.t), await signUpFirm(env.t)];
   await seed();
-  const schema = await t.gql(INTROSPECTION, {}, portal.accessToken);
+  const schema = await env.t.gql(INTROSPECTION, {}, portal.accessToken);
   expect(schema.errors).toBeUndefined();
   types = new Map((schema.data!.__schema.types as TypeInfo[]).map((type) => [type.name, type]));
   queryFields = types.get(schema.data!.__schema.queryType.name)!.fields!;
 }, 120_000);
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
 
 /** Argument text for a field, given the id to pass to its ID arguments; null when a required argument cannot be filled. */
 function argumentsFor(field: FieldInfo, id: string | null): string | null {
@@ -168,7 +161,7 @@ async function nameablePaths(): Promise<{ roots: FieldInfo[]; paths: NameablePat
     if (field.name.startsWith('_')) continue;
     const args = argumentsFor(field, ids.get(namedType(field.type).name!)?.own ?? null);
     if (args === null) continue;
-    const result = await t.gql(`{ ${selectionOf(field, args, '')} }`, {}, portal.accessToken);
+    const result = await env.t.gql(`{ ${selectionOf(field, args, '')} }`, {}, portal.accessToken);
     if (codes(result).some((code) => code === 'FORBIDDEN' || code === 'UNAUTHENTICATED')) {
       refused.push(`Query.${field.name}`);
       continue;
@@ -187,7 +180,7 @@ async function nameablePaths(): Promise<{ roots: FieldInfo[]; paths: NameablePat
       if (seen.has(key)) continue;
       const args = argumentsFor(field, null);
       if (args === null) continue;
-      const result = await t.gql(path.wrap(`{ ${selectionOf(field, args, '')} }`), {}, portal.accessToken);
+      const result = await env.t.gql(path.wrap(`{ ${selectionOf(field, args, '')} }`), {}, portal.accessToken);
       if (codes(result).includes('FORBIDDEN')) {
         seen.add(key);
         refused.push(key);
@@ -219,7 +212,7 @@ describe('portal containment matrix', () => {
     ]);
     // Everything nameable, from every root, in one response: no foreign id anywhere in it.
     for (const path of paths.filter((p) => !p.label.startsWith('Query.') || roots.some((r) => `Query.${r.name}` === p.label))) {
-      const result = await t.gql(path.wrap(''), {}, portal.accessToken);
+      const result = await env.t.gql(path.wrap(''), {}, portal.accessToken);
       const text = JSON.stringify(result.data ?? null);
       for (const { type, scope, id } of foreign) expect(text, `${path.label} must not reveal ${type} of ${scope}`).not.toContain(id);
     }
@@ -230,13 +223,13 @@ describe('portal containment matrix', () => {
       const set = ids.get(type);
       if (!set || !field.args.some((arg) => namedType(arg.type).name === 'ID')) continue;
       for (const scope of ['sameFirm', 'otherFirm'] as const) {
-        const result = await t.gql(`{ ${selectionOf(field, argumentsFor(field, set[scope])!, '')} }`, {}, portal.accessToken);
+        const result = await env.t.gql(`{ ${selectionOf(field, argumentsFor(field, set[scope])!, '')} }`, {}, portal.accessToken);
         expect(result.data?.[field.name] ?? null, `Query.${field.name} with a ${scope} ${type} id`).toBeNull();
         expect(JSON.stringify(result)).not.toContain(`"id":"${set[scope]}"`);
         checked += 1;
       }
       // The own id answers with data: the check above can fail.
-      const own = await t.gql(`{ ${selectionOf(field, argumentsFor(field, set.own)!, '')} }`, {}, portal.accessToken);
+      const own = await env.t.gql(`{ ${selectionOf(field, argumentsFor(field, set.own)!, '')} }`, {}, portal.accessToken);
       expect(own.data?.[field.name], `Query.${field.name} with its own ${type} id`).not.toBeNull();
     }
     // portalUser(id) is staff-only; messageThread(id) and message(id) are the portal's id-taking roots.
@@ -245,7 +238,7 @@ describe('portal containment matrix', () => {
 
   it('a non-portal-visible field on the own client is refused with FORBIDDEN, not answered with null', async () => {
     for (const field of ['email', 'phone', 'website', 'status', 'contacts { role }', 'organization { id }']) {
-      const result = await t.gql(`{ portalViewer { clients { id ${field} } } }`, {}, portal.accessToken);
+      const result = await env.t.gql(`{ portalViewer { clients { id ${field} } } }`, {}, portal.accessToken);
       expect(codes(result), field).toContain('FORBIDDEN');
     }
   });
