@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAdmin, countClientRows } from './support/admin-db.ts';
+import { countClientRows } from './support/admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, SIGN_UP } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
+import { useStackWithAdmin } from './support/suite.ts';
 
 const BODY_LIMIT_BYTES = 2048;
 const CREATE_CLIENT = /* GraphQL */ `
@@ -11,23 +11,14 @@ const CREATE_CLIENT = /* GraphQL */ `
 `;
 const CLIENT_NAMES = /* GraphQL */ `query Names($search: String) { clients(first: 100, search: $search) { edges { node { name } } } }`;
 
-let t: TestStack;
-let admin: postgres.Sql;
-beforeAll(async () => {
-  t = await startTestStack({ BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) });
-  admin = connectAdmin();
-});
-afterAll(async () => {
-  await admin.end();
-  await t.stop();
-});
+const env = useStackWithAdmin({ BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) });
 
 /** The gateway's base URL (without `/graphql`). */
-const gatewayUrl = () => t.stack.gateway.url;
+const gatewayUrl = () => env.t.stack.gateway.url;
 
 /** Names of the firm's clients whose name contains `search`. */
 async function clientNames(token: string, search: string): Promise<string[]> {
-  const result = await t.gql(CLIENT_NAMES, { search }, token);
+  const result = await env.t.gql(CLIENT_NAMES, { search }, token);
   expect(result.errors).toBeUndefined();
   return result.data!.clients.edges.map((edge: { node: { name: string } }) => edge.node.name);
 }
@@ -51,10 +42,10 @@ describe('health endpoints', () => {
 
 describe('request bodies', () => {
   const postRaw = (body: string, token: string, contentType = 'application/json') =>
-    fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body });
+    fetch(env.t.graphqlUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body });
 
   it('executes a padded mutation whose body is just under the limit', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const name = `Under Limit ${randomUUID().slice(0, 8)}`;
     const base = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: '' } });
     const body = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: 'x'.repeat(BODY_LIMIT_BYTES - base.length) } });
@@ -65,7 +56,7 @@ describe('request bodies', () => {
   });
 
   it('refuses a body over the limit with 413 PAYLOAD_TOO_LARGE and executes nothing', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const name = `Over Limit ${randomUUID().slice(0, 8)}`;
     for (const padding of [BODY_LIMIT_BYTES, 50 * BODY_LIMIT_BYTES]) {
       // The unused variable would be ignored by GraphQL: only the body limit can stop this mutation.
@@ -83,11 +74,11 @@ describe('request bodies', () => {
     expect((await postRaw(oneOver, owner.accessToken)).status).toBe(413);
 
     expect(await clientNames(owner.accessToken, name)).toEqual([]);
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
   });
 
   it('answers malformed JSON with 400 BAD_REQUEST', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const name = `Malformed ${randomUUID().slice(0, 8)}`;
     const body = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name } } });
     for (const malformed of [body.slice(0, -1), `${body}}`, '{"query": ', "{'query': 'x'}"]) {
@@ -97,7 +88,7 @@ describe('request bodies', () => {
       expect(json.data).toBeUndefined();
       expect(json.errors[0]!.extensions.code).toBe('BAD_REQUEST');
     }
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
   });
 });
 
@@ -105,9 +96,9 @@ describe('CSRF prevention', () => {
   const mutation = (name: string) => `mutation { createClient(input: { name: "${name}" }) { client { id } } }`;
 
   it('does not execute a mutation sent as a GET query string', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const name = `Via Get ${randomUUID().slice(0, 8)}`;
-    const url = `${t.graphqlUrl}?query=${encodeURIComponent(mutation(name))}`;
+    const url = `${env.t.graphqlUrl}?query=${encodeURIComponent(mutation(name))}`;
 
     // A browser could send this cross-site without a preflight: blocked as CSRF.
     const simple = await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}` } });
@@ -118,22 +109,22 @@ describe('CSRF prevention', () => {
     expect(preflighted.status).toBe(405);
 
     expect(await clientNames(owner.accessToken, name)).toEqual([]);
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
   });
 
   it('still answers a preflighted GET query (the refusals above are about mutations and CSRF)', async () => {
-    const owner = await signUpFirm(t);
-    const url = `${t.graphqlUrl}?query=${encodeURIComponent('{ me { activeFirm { id } } }')}`;
+    const owner = await signUpFirm(env.t);
+    const url = `${env.t.graphqlUrl}?query=${encodeURIComponent('{ me { activeFirm { id } } }')}`;
     const response = await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}`, 'apollo-require-preflight': 'true' } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { me: { activeFirm: { id: owner.firmId } } }, extensions: { cost: expect.any(Object) } });
   });
 
   it('does not execute a mutation POSTed as text/plain', async () => {
-    const owner = await signUpFirm(t);
+    const owner = await signUpFirm(env.t);
     const name = `Via Text ${randomUUID().slice(0, 8)}`;
     for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded']) {
-      const response = await fetch(t.graphqlUrl, {
+      const response = await fetch(env.t.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': contentType, authorization: `Bearer ${owner.accessToken}` },
         body: JSON.stringify({ query: mutation(name) }),
@@ -141,7 +132,7 @@ describe('CSRF prevention', () => {
       expect(response.status).toBe(400);
     }
     expect(await clientNames(owner.accessToken, name)).toEqual([]);
-    expect(await countClientRows(admin, owner.firmId)).toBe(0);
+    expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
   });
 });
 

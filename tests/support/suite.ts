@@ -11,14 +11,15 @@ export interface StackWithAdmin {
 }
 
 /**
- * Starts the whole stack (startTestStack) and an admin connection before the calling file's tests
- * (beforeAll) and closes both after them (afterAll). Call it at the top level of a test file.
+ * Starts the whole stack (startTestStack, with environment `overrides`) and an admin connection
+ * before the calling file's tests (beforeAll) and closes both after them (afterAll). Call it at
+ * the top level of a test file.
  * @returns the handle; `t` and `admin` are set once beforeAll has run.
  */
-export function useStackWithAdmin(): StackWithAdmin {
+export function useStackWithAdmin(overrides: Record<string, string> = {}): StackWithAdmin {
   const env = {} as StackWithAdmin;
   beforeAll(async () => {
-    env.t = await startTestStack();
+    env.t = await startTestStack(overrides);
     env.admin = connectAdmin();
   });
   afterAll(async () => {
