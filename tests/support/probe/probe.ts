@@ -30,8 +30,8 @@ export interface ProbePair {
 
 /** What a probe run covered and found. The suite fails on any `undrivable` or `findings` entry. */
 export interface ProbeReport {
-  /** The actors that probed, by name. */
-  actors: string[];
+  /** The pairs that probed, by the actor's and the target's names. */
+  pairs: { actor: string; target: string }[];
   /** Root query fields called (`Query.client`, …). */
   queryFields: string[];
   /** Mutations that take ids, called with the target's ids (`Mutation.updateClient`, …). */
@@ -104,13 +104,14 @@ function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
  *   ids are called as they are, as listings;
  * - every mutation that takes an ID-typed argument or input field is called the same way;
  *   mutations without any are classified and not called (they cannot name another firm's rows).
- * Each response must contain none of the target's values; a call that carried ids must answer
- * exactly as the same call with random UUIDs (code and message of each error, status, data);
+ * Each response must contain none of the target's values; a call that carried the target's ids
+ * must answer exactly as the same call with random UUIDs in their place (code and message of
+ * each error, status, data);
  * and the target's rows must hash the same before and after every mutation and after all queries.
  * - every subscription field is subscribed to over graphql-ws the same way (`subscribeOnce`).
  */
 export async function runIsolationProbe({ url, schema, pairs }: { url: string; schema: GraphQLSchema; pairs: ProbePair[] }): Promise<ProbeReport> {
-  const report: ProbeReport = { actors: pairs.map((pair) => pair.actor.name), queryFields: [], mutationsProbed: [], subscriptionFields: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
+  const report: ProbeReport = { pairs: pairs.map((pair) => ({ actor: pair.actor.name, target: pair.target.name })), queryFields: [], mutationsProbed: [], subscriptionFields: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
   const walked = new Set<string>();
   const undrivable = new Set<string>();
   /** Sends every document of the operation as `actor`, with `swap` applied to its variables, in order. */
@@ -152,7 +153,8 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       }
       const leaks = leakedValues(foreign, target.values);
       if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
-      const foreignIds = operation.idsUsed.filter((id) => !swap.has(id));
+      // Only the target's own ids: a client target's calls may also name its firm or staff, which the actor may know.
+      const foreignIds = operation.idsUsed.filter((id) => !swap.has(id) && target.values.has(id));
       if (foreignIds.length === 0) continue;
       const placeholders = new Map(foreignIds.map((id, i) => [id, `<id ${i}>`]));
       const randomAnswers = async () => {
