@@ -45,8 +45,20 @@ async function createKey(owner: FirmOwner, scopes: string[], expiresAt = inDays(
   return result.data!.createApiKey as { apiKey: { id: string; scopes: string[]; maskedSecret: string; lastUsedAt: string | null }; secret: string };
 }
 
-async function storedKey(firmId: string, apiKeyId: string): Promise<Record<string, any>> {
-  const rows = await asFirm(env.admin, firmId, (tx) => tx`select row_to_json(k)::text as text, k.* from tenancy.api_keys k where k.id = ${apiKeyId}`);
+/** The stored row of a key as PostgreSQL holds it: its columns, and the whole row as JSON text. */
+interface StoredKey {
+  text: string;
+  token_hash: string;
+  scopes: string[];
+  last_used_at: Date | null;
+}
+
+async function storedKey(firmId: string, apiKeyId: string): Promise<StoredKey> {
+  const rows = await asFirm(
+    env.admin,
+    firmId,
+    (tx) => tx<StoredKey[]>`select row_to_json(k)::text as text, k.token_hash, k.scopes, k.last_used_at from tenancy.api_keys k where k.id = ${apiKeyId}`,
+  );
   return rows[0]!;
 }
 
@@ -82,7 +94,7 @@ describe('API keys', () => {
     expect((await env.t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
     const after = await storedKey(a.firmId, apiKey.id);
     expect(after.last_used_at).toBeInstanceOf(Date);
-    expect(Date.now() - (after.last_used_at as Date).getTime()).toBeLessThan(60_000);
+    expect(Date.now() - after.last_used_at!.getTime()).toBeLessThan(60_000);
 
     // Within the minute, further use does not write again.
     expect((await env.t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();

@@ -8,7 +8,7 @@ import { createClients, signUpFirm, type FirmOwner } from './support/factories.t
 import { leakedValues } from './support/probe/assertions.ts';
 import { populatedFirm } from './support/probe/fixture.ts';
 import { firmTarget } from './support/probe/target.ts';
-import { TEST_CONTEXT_SECRET } from './support/stack.ts';
+import { TEST_CONTEXT_SECRET, type ResponseData } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
 const ENTITIES = /* GraphQL */ `
@@ -39,7 +39,7 @@ async function postSubgraph(name: SubgraphName, query: string, variables: Record
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
+  return { status: response.status, text, body: JSON.parse(text) as { data?: ResponseData; errors?: { message: string; extensions?: { code?: string } }[] } };
 }
 
 /** The actor the gateway would sign for this owner's session. */
@@ -69,7 +69,7 @@ describe('requests without a valid gateway-signed context', () => {
   it('refuses a request with no context header, for a normal query and a hand-made _entities query', async () => {
     // With a valid context for A, the same _entities query does return the client: the refusal is about the header.
     const allowed = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext(ownerActor(a)));
-    expect(allowed.body.data._entities).toEqual([{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }]);
+    expect(allowed.body.data!._entities).toEqual([{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }]);
 
     await expectRefused('crm', CLIENTS, {});
     for (const name of SUBGRAPH_NAMES) {
@@ -166,10 +166,10 @@ describe('the signed context decides the tenant', () => {
     const b = await signUpFirm(env.t, 'Firm B');
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Firm { id clients(first: 100) { edges { node { id name } } } } } }';
     const asA = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(a)));
-    expect(asA.body.data._entities).toEqual([{ id: a.firmId, clients: { edges: [{ node: { id: aClient, name: A_CLIENT_NAME } }] } }]);
+    expect(asA.body.data!._entities).toEqual([{ id: a.firmId, clients: { edges: [{ node: { id: aClient, name: A_CLIENT_NAME } }] } }]);
 
     const asB = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(b)));
-    expect(asB.body.data._entities).toEqual([null]);
+    expect(asB.body.data!._entities).toEqual([null]);
     expect(asB.text).not.toContain(aClient);
   });
 
@@ -182,11 +182,11 @@ describe('the signed context decides the tenant', () => {
     const representation = { r: [{ __typename: 'Client', id: client, currency: 'USD' }] };
 
     const billingA = await postSubgraph('billing', billing, representation, await validContext(ownerActor(a)));
-    expect(billingA.body.data._entities).toEqual([
+    expect(billingA.body.data!._entities).toEqual([
       { id: client, balance: { amount: '999.50', currency: 'USD' }, invoices: { totalCount: 1, edges: [{ node: { id: invoiceId } }] } },
     ]);
     const documentsA = await postSubgraph('documents', documents, representation, await validContext(ownerActor(a)));
-    expect(documentsA.body.data._entities).toEqual([
+    expect(documentsA.body.data!._entities).toEqual([
       { id: client, documents: { totalCount: 1, edges: [{ node: { id: documentId, filename: 'engagement letter.pdf' } }] } },
     ]);
 

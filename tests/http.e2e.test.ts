@@ -52,7 +52,7 @@ describe('request bodies', () => {
     expect(Buffer.byteLength(body)).toBe(BODY_LIMIT_BYTES);
     const response = await postRaw(body, owner.accessToken);
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { data: any }).data.createClient.client.name).toBe(name);
+    expect(((await response.json()) as { data: { createClient: { client: { name: string } } } }).data.createClient.client.name).toBe(name);
   });
 
   it('refuses a body over the limit with 413 PAYLOAD_TOO_LARGE and executes nothing', async () => {

@@ -78,7 +78,8 @@ describe('sign-in lockout (PCI DSS 8.3.4)', () => {
     const fields = Array.from({ length: 12 }, (_, i) => `a${i}: logIn(input: { email: $email, password: $password }) { session { accessToken } userErrors { code } }`);
     const batch = await env.t.gql(`mutation($email: String!, $password: String!) { ${fields.join('\n')} }`, { email: owner.email, password: WRONG });
     expect(batch.errors).toBeUndefined();
-    expect(Object.values(batch.data!).every((r: any) => r.userErrors[0].code === 'INVALID_CREDENTIALS')).toBe(true);
+    const payloads = Object.values(batch.data!) as { userErrors: { code: string }[] }[];
+    expect(payloads.every((payload) => payload.userErrors[0]!.code === 'INVALID_CREDENTIALS')).toBe(true);
     expect(await throttleRow(owner.email)).toMatchObject({ attempts: 12, locked_until: expect.any(Date) });
     expect(await logIn(owner.email, owner.password)).toEqual(invalid);
   });

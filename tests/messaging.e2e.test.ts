@@ -69,8 +69,11 @@ const ACCEPT = /* GraphQL */ `
 
 const env = useStackWithAdmin();
 
+/** One edge of `MessageThread.messages`, as the history queries select it. */
+type MessageEdge = { node: { body: string | null } };
+
 /** The response's data, after checking it carries no errors. */
-function ok<T = Record<string, any>>(result: GraphQLResponse<T>): T {
+function ok<T>(result: GraphQLResponse<T>): T {
   expect(result.errors).toBeUndefined();
   return result.data!;
 }
@@ -117,7 +120,7 @@ describe('threads and messages', () => {
       thread: { id: threadId },
     });
     const client = ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, owner.accessToken)).client;
-    expect(client.messageThreads.edges.map((edge: any) => edge.node)).toEqual([{ id: threadId, subject: 'Year-end close' }]);
+    expect(client.messageThreads.edges.map((edge: { node: { id: string; subject: string } }) => edge.node)).toEqual([{ id: threadId, subject: 'Year-end close' }]);
   });
 
   it('refuses a body over 10,000 characters and a blank one, and takes exactly 10,000', async () => {
@@ -163,7 +166,7 @@ describe('threads and messages', () => {
     expect(deleted.message.deletedAt).not.toBeNull();
     // The row stays: a tombstone in the thread's history.
     const history = ok(await env.t.gql(HISTORY, { id: threadId, last: 10 }, owner.accessToken)).messageThread.messages;
-    expect(history.edges.map((edge: any) => edge.node)).toEqual([{ id: sent.message.id, body: null }]);
+    expect(history.edges.map((edge: { node: { id: string; body: string | null } }) => edge.node)).toEqual([{ id: sent.message.id, body: null }]);
 
     const again = ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Back' } }, owner.accessToken)).editMessage;
     expect(again.userErrors).toMatchObject([{ code: 'DELETED' }]);
@@ -253,7 +256,7 @@ describe('portal users', () => {
     // The staff author's name comes from tenancy, for a portal reader too.
     const raw = await env.t.gql(`query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`, { id: threadId }, portal.accessToken);
     const history = ok(raw);
-    expect(history.messageThread.messages.edges.map((edge: any) => edge.node)).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
+    expect(history.messageThread.messages.edges.map((edge: { node: { body: string; author: object } }) => edge.node)).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
     const email = await env.t.gql(`query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`, { id: sent.message.id }, portal.accessToken);
     // Refused (the staff-only rule answers a portal session as not signed in as staff), never given.
     expect(email.errors?.[0]?.extensions?.code).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);
@@ -318,18 +321,18 @@ describe('history', () => {
     for (const body of bodies) await send(owner.accessToken, threadId, body);
 
     const latest = ok(await env.t.gql(HISTORY, { id: threadId, last: 2 }, owner.accessToken)).messageThread.messages;
-    expect(latest.edges.map((edge: any) => edge.node.body)).toEqual(['m4', 'm5']);
+    expect(latest.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m4', 'm5']);
     expect(latest.pageInfo).toMatchObject({ hasPreviousPage: true });
     const earlier = ok(await env.t.gql(HISTORY, { id: threadId, last: 2, before: latest.pageInfo.startCursor }, owner.accessToken)).messageThread.messages;
-    expect(earlier.edges.map((edge: any) => edge.node.body)).toEqual(['m2', 'm3']);
+    expect(earlier.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m2', 'm3']);
 
     // A client that had seen up to m2 fetches what it missed.
     const missed = ok(await env.t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0].cursor }, owner.accessToken)).messageThread.messages;
-    expect(missed.edges.map((edge: any) => edge.node.body)).toEqual(['m3', 'm4', 'm5']);
+    expect(missed.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m3', 'm4', 'm5']);
     expect(missed.pageInfo.hasNextPage).toBe(false);
     await send(owner.accessToken, threadId, 'm6');
     const more = ok(await env.t.gql(HISTORY, { id: threadId, first: 100, after: missed.pageInfo.endCursor }, owner.accessToken)).messageThread.messages;
-    expect(more.edges.map((edge: any) => edge.node.body)).toEqual(['m6']);
+    expect(more.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m6']);
 
     const bad = await env.t.gql(HISTORY, { id: threadId, first: 101 }, owner.accessToken);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -75,11 +75,17 @@ function wsClient(token: string): { client: Client; closes: Closed[] } {
   return { client, closes };
 }
 
-/** Runs an HTTP mutation that must succeed without user errors; returns its payload. */
-async function mutate(query: string, input: Record<string, unknown>, token: string): Promise<Record<string, any>> {
+/** The payload of `sendMessage`, as SEND selects it. */
+type Sent = { message: { id: string } };
+
+/**
+ * Runs an HTTP mutation that must succeed without user errors; returns its payload, typed as the
+ * caller's selection `P`.
+ */
+async function mutate<P extends object = object>(query: string, input: Record<string, unknown>, token: string): Promise<P> {
   const result = await t.gql(query, { input }, token);
   expect(result.errors).toBeUndefined();
-  const payload = Object.values(result.data!)[0] as Record<string, any>;
+  const payload = Object.values(result.data!)[0] as P & { userErrors: unknown[] };
   expect(payload.userErrors).toEqual([]);
   return payload;
 }
@@ -89,13 +95,13 @@ async function firmWithThread(): Promise<{ owner: FirmOwner; clientId: string; t
   const owner = await signUpFirm(t);
   const [clientId] = (await createClients(t, owner.accessToken, ['Acme Holdings'])) as [string];
   const { documentId } = await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId });
-  const { thread } = await mutate(CREATE_THREAD, { clientId, subject: 'Year-end accounts' }, owner.accessToken);
+  const { thread } = await mutate<{ thread: { id: string } }>(CREATE_THREAD, { clientId, subject: 'Year-end accounts' }, owner.accessToken);
   return { owner, clientId, threadId: thread.id, documentId };
 }
 
 /** A member of the owner's firm with `role` (STAFF unless given), on the client's team. */
 async function teamMember(owner: FirmOwner, clientId: string, role: 'STAFF' | 'MANAGER' = 'STAFF'): Promise<{ token: string; userId: string }> {
-  const { invitationToken } = await mutate(INVITE, { email: uniqueEmail('staff'), role }, owner.accessToken);
+  const { invitationToken } = await mutate<{ invitationToken: string }>(INVITE, { email: uniqueEmail('staff'), role }, owner.accessToken);
   const accepted = await t.gql(ACCEPT, { input: { token: invitationToken, name: 'Sam Staff', password: strongPassword() } });
   const { accessToken, user } = accepted.data!.acceptInvitation.session;
   await mutate(ASSIGN, { clientId, userId: user.id }, owner.accessToken);
@@ -110,7 +116,7 @@ describe('messageAdded', () => {
     const added = subscribe(client, MESSAGE_ADDED, { t: threadId });
     await sleep(500);
 
-    const { message } = await mutate(SEND, { threadId, body: 'Please review the draft.', attachmentIds: [documentId] }, owner.accessToken);
+    const { message } = await mutate<Sent>(SEND, { threadId, body: 'Please review the draft.', attachmentIds: [documentId] }, owner.accessToken);
     const [event] = await added.waitFor(1);
     expect(event!.errors).toBeUndefined();
     expect(event!.data!.messageAdded).toEqual({
@@ -130,7 +136,7 @@ describe('messageAdded', () => {
     const withBalance = subscribe(client, MESSAGE_ADDED, { t: threadId });
     const withoutBalance = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name } } } }', { t: threadId });
     await sleep(500);
-    const { message } = await mutate(SEND, { threadId, body: 'For staff' }, owner.accessToken);
+    const { message } = await mutate<Sent>(SEND, { threadId, body: 'For staff' }, owner.accessToken);
     expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({ id: message.id, thread: { client: { name: 'Acme Holdings' } } });
     await sleep(500);
     expect(withBalance.results).toEqual([]);
@@ -157,7 +163,7 @@ describe('messageAdded', () => {
     const first = wsClient(staff.token);
     const live = subscribe(first.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
     await sleep(500);
-    const { message: seen } = await mutate(SEND, { threadId, body: 'Seen live' }, owner.accessToken);
+    const { message: seen } = await mutate<Sent>(SEND, { threadId, body: 'Seen live' }, owner.accessToken);
     expect((await live.waitFor(1))[0]!.data!.messageAdded.id).toBe(seen.id);
     const page = await t.gql('query ($t: ID!) { messageThread(id: $t) { messages(last: 1) { edges { cursor node { id } } } } }', { t: threadId }, staff.token);
     const { cursor, node } = page.data!.messageThread.messages.edges[0];
@@ -165,7 +171,7 @@ describe('messageAdded', () => {
 
     await first.client.dispose();
     const missed = [];
-    for (const body of ['Missed one', 'Missed two']) missed.push((await mutate(SEND, { threadId, body }, owner.accessToken)).message.id);
+    for (const body of ['Missed one', 'Missed two']) missed.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
 
     const second = wsClient(staff.token);
     const resumed = subscribe(second.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
@@ -175,8 +181,8 @@ describe('messageAdded', () => {
       { t: threadId, after: cursor },
       staff.token,
     );
-    expect(catchUp.data!.messageThread.messages.edges.map((e: any) => e.node.id)).toEqual(missed);
-    const { message: next } = await mutate(SEND, { threadId, body: 'Live again' }, owner.accessToken);
+    expect(catchUp.data!.messageThread.messages.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(missed);
+    const { message: next } = await mutate<Sent>(SEND, { threadId, body: 'Live again' }, owner.accessToken);
     expect((await resumed.waitFor(1))[0]!.data!.messageAdded.id).toBe(next.id);
   });
 
@@ -207,7 +213,7 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     const typing = subscribe(client, 'subscription ($t: ID!) { typing(threadId: $t) { at thread { id subject } participant { __typename ... on User { id } } } }', { t: threadId });
     await sleep(500);
 
-    const { message } = await mutate(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
+    const { message } = await mutate<Sent>(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
     // Events of the thread's creation may still arrive; wait for the one of this message.
     const ofMessage = () => threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === message.id);
     await expect.poll(ofMessage, { timeout: 5000 }).toEqual({ id: threadId, unreadCount: 1, lastMessage: { id: message.id } });
@@ -220,7 +226,7 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     expect(tombstone.data!.messageUpdated).toMatchObject({ id: message.id, body: null, deletedAt: expect.any(String) });
 
     // A read receipt: the staff member reads the thread; its unread count drops for them.
-    const { message: second } = await mutate(SEND, { threadId, body: 'Second' }, owner.accessToken);
+    const { message: second } = await mutate<Sent>(SEND, { threadId, body: 'Second' }, owner.accessToken);
     await mutate(MARK_READ, { threadId, upToMessageId: second.id }, staff.token);
     await expect.poll(() => threads.results.at(-1)!.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(0);
     expect(threads.results.at(-1)!.data!.threadUpdated.lastMessage).toEqual({ id: second.id });
@@ -257,7 +263,7 @@ describe('a portal user and the firm chat in real time', () => {
   it('invite, accept, log in; staff message reaches the portal user with cross-subgraph fields; the reply reaches staff; read receipts, typing, presence', async () => {
     const { owner, clientId, threadId, documentId } = await firmWithThread();
     const [otherClientId] = (await createClients(t, owner.accessToken, ['Other Client'])) as [string];
-    const { thread: otherThread } = await mutate(CREATE_THREAD, { clientId: otherClientId, subject: 'Not yours' }, owner.accessToken);
+    const { thread: otherThread } = await mutate<{ thread: { id: string } }>(CREATE_THREAD, { clientId: otherClientId, subject: 'Not yours' }, owner.accessToken);
     const onboarded = await onboardPortalUser(t, owner, [clientId]);
     const slug = (await t.gql('{ me { activeFirm { slug } } }', {}, owner.accessToken)).data!.me.activeFirm.slug;
     const loggedIn = await t.gql(
@@ -287,7 +293,7 @@ describe('a portal user and the firm chat in real time', () => {
       .poll(() => staffPresence.results.map((r) => r.data!.presenceChanged).filter((p) => p.participant.__typename === 'PortalUser'), { timeout: 5000 })
       .toEqual([{ online: true, participant: { __typename: 'PortalUser', id: onboarded.portalUserId } }]);
 
-    const { message } = await mutate(SEND, { threadId, body: 'Your accounts are ready.', attachmentIds: [documentId] }, owner.accessToken);
+    const { message } = await mutate<Sent>(SEND, { threadId, body: 'Your accounts are ready.', attachmentIds: [documentId] }, owner.accessToken);
     const [received] = await toPortal.waitFor(1);
     expect(received!.errors).toBeUndefined();
     expect(received!.data!.messageAdded).toMatchObject({
@@ -306,7 +312,7 @@ describe('a portal user and the firm chat in real time', () => {
     await mutate(TYPING, { threadId }, owner.accessToken);
     expect((await portalTyping.waitFor(1))[0]!.data!.typing.participant).toEqual({ __typename: 'User', id: owner.userId });
 
-    const { message: reply } = await mutate(SEND, { threadId, body: 'Thank you!' }, portalToken);
+    const { message: reply } = await mutate<Sent>(SEND, { threadId, body: 'Thank you!' }, portalToken);
     await expect
       .poll(() => toStaff.results.map((r) => r.data!.messageAdded).find((m) => m.id === reply.id), { timeout: 5000 })
       .toEqual({ id: reply.id, body: 'Thank you!', author: { __typename: 'PortalUser', id: onboarded.portalUserId, name: 'Casey Client' } });

@@ -1,6 +1,7 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { ResponseData } from './stack.ts';
 
 /** The gateway's WebSocket URL for its HTTP `/graphql` URL. */
 export function wsUrl(graphqlUrl: string): string {
@@ -19,17 +20,17 @@ export interface Closed {
  */
 export interface RawSocket {
   ws: WebSocket;
-  messages: Record<string, any>[];
+  messages: ResponseData[];
   closed: Promise<Closed>;
   send(message: Record<string, unknown>): void;
   /** Resolves with the first message (already received or future) that `match` accepts; rejects after `timeoutMs`. */
-  next(match: (message: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  next(match: (message: ResponseData) => boolean, timeoutMs?: number): Promise<ResponseData>;
 }
 
 /** Opens a raw socket (optionally with an `Origin` header); resolves once open, rejects with the HTTP status when the upgrade is refused. */
 export async function openRawSocket(url: string, options: { origin?: string } = {}): Promise<RawSocket> {
   const ws = new WebSocket(url, 'graphql-transport-ws', options.origin ? { origin: options.origin } : {});
-  const messages: Record<string, any>[] = [];
+  const messages: ResponseData[] = [];
   const waiters = new Set<() => void>();
   ws.on('message', (data: Buffer) => {
     messages.push(JSON.parse(data.toString()));
@@ -61,11 +62,11 @@ export async function openAcknowledgedSocket(url: string, token: string): Promis
 
 /** One subscription of a `graphql-ws` client: every result received, and its end. */
 export interface Subscription {
-  results: FormattedExecutionResult<Record<string, any>, unknown>[];
+  results: FormattedExecutionResult<ResponseData, unknown>[];
   /** Resolves when the server completes the subscription or rejects it (errors, if any). */
   ended: Promise<unknown[] | null>;
   /** Resolves once `count` results have arrived; rejects after `timeoutMs`. */
-  waitFor(count: number, timeoutMs?: number): Promise<FormattedExecutionResult<Record<string, any>, unknown>[]>;
+  waitFor(count: number, timeoutMs?: number): Promise<FormattedExecutionResult<ResponseData, unknown>[]>;
   unsubscribe(): void;
 }
 
@@ -84,11 +85,11 @@ export function subscriptionClient(graphqlUrl: string, token: string, onClosed?:
 
 /** Starts a subscription on `client` and collects its results. */
 export function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription {
-  const results: FormattedExecutionResult<Record<string, any>, unknown>[] = [];
+  const results: FormattedExecutionResult<ResponseData, unknown>[] = [];
   const waiters = new Set<() => void>();
   let end!: (errors: unknown[] | null) => void;
   const ended = new Promise<unknown[] | null>((resolve) => (end = resolve));
-  const unsubscribe = client.subscribe<Record<string, any>>(
+  const unsubscribe = client.subscribe<ResponseData>(
     { query, variables },
     {
       next: (result) => {

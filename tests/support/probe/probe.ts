@@ -249,8 +249,8 @@ async function subscribeOnce(url: string, query: string, variables: Record<strin
     if (first === null) return { status: 200, data: { accepted: true } };
     if ('code' in first && !('type' in first)) return { status: 200, data: null as never, errors: [{ message: `socket closed ${first.code} ${first.reason}`, extensions: { code: 'CLOSED' } }] };
     if (first.type === 'next') return { status: 200, ...first.payload };
-    const errors = first.payload as { message: string; extensions?: Record<string, any> }[];
-    return REFUSED_CODES.has(errors[0]?.extensions?.code) ? { status: 400, errors } : { status: 200, data: null as never, errors };
+    const errors = first.payload as { message: string; extensions?: { code?: string } }[];
+    return REFUSED_CODES.has(errors[0]?.extensions?.code ?? '') ? { status: 400, errors } : { status: 200, data: null as never, errors };
   } finally {
     socket.ws.terminate();
   }
