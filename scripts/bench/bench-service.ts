@@ -11,7 +11,7 @@
  *
  * Configuration is the product's (`loadConfig`: ports, secrets, DATABASE_APP_URL, LOG_LEVEL) plus
  * BENCH_PORT (where this role listens) and, for `hive`, BENCH_SUPERGRAPH (a supergraph file).
- * The bare variant exists only here: no production code path can build a subgraph without its
+ * The bare variant is served only here: no production code path or configuration serves a subgraph without its
  * walls. The process sends `{ type: 'ready', url }` once listening, answers `{ type: 'stats' }`
  * with the SQL statements it has sent so far, and stops gracefully on SIGTERM.
  */
@@ -19,19 +19,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { connectDatabase, type Database } from '../../db/client.ts';
-import { readSubgraphSdl } from '../../gateway/compose.ts';
 import { loadConfig } from '../../subgraphs/shared/config.ts';
-import { connectEventBus } from '../../subgraphs/shared/event-bus.ts';
-import { unauthenticated } from '../../subgraphs/shared/errors.ts';
-import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../../subgraphs/shared/http.ts';
-import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
-import { CONTEXT_HEADER, hmacKey, verifyContext } from '../../subgraphs/shared/signed-context.ts';
-import { databaseReady, startSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../subgraphs/shared/subgraph-server.ts';
+import type { RunningServer } from '../../subgraphs/shared/http.ts';
+import { createLogger } from '../../subgraphs/shared/logger.ts';
+import { CONTEXT_HEADER } from '../../subgraphs/shared/signed-context.ts';
+import { buildUnshieldedSchema, serveSubgraph, startSubgraph, type SubgraphDefinition } from '../../subgraphs/shared/subgraph-server.ts';
 import { isSubgraphName } from '../../subgraphs/subgraph-names.ts';
 
 /** Messages a service sends to bench-stack.ts over IPC. */
@@ -49,43 +42,6 @@ function appDatabase(): Database {
   const url = config.databaseAppUrl;
   if (!url) throw new Error('DATABASE_APP_URL is required');
   return connectDatabase(url, { max: config.databasePoolMax, applicationName: `bench-${role}` });
-}
-
-/**
- * A subgraph exactly as `startSubgraph` serves it, except that its schema is
- * `buildSubgraphSchema` alone, without the graphql-shield middleware (the `walls` scenario's
- * "without" side). The signed context is still required and verified.
- */
-async function startBareSubgraph(definition: SubgraphDefinition<unknown>, database: Database): Promise<RunningServer> {
-  const typeDefs = parse(await readSubgraphSdl(definition.name));
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
-  const key = hmacKey(config.contextSigningSecret);
-  type Context = SubgraphContext<unknown>;
-  const child: Logger = log.child({ subgraph: definition.name });
-  // Publishes only (typing), through the pool: a PostgreSQL bus opens no connection of its own for that.
-  const eventBus = connectEventBus({ database, redisUrl: config.redisUrl, log: child });
-  return serveGraphQL<Context>({
-    host: config.host,
-    port,
-    bodyLimitBytes: config.bodyLimitBytes,
-    log: child,
-    build: (drain) =>
-      new ApolloServer<Context>({
-        schema,
-        stopOnTerminationSignals: false,
-        includeStacktraceInErrorResponses: false,
-        formatError: maskError,
-        plugins: [drain, ApolloServerPluginInlineTraceDisabled(), observabilityPlugin<Context>(child, (context) => context.requestId)],
-      }),
-    context: async ({ req }) => {
-      const header = req.headers[CONTEXT_HEADER];
-      const identity = await verifyContext(typeof header === 'string' ? header : undefined, key);
-      if (!identity) throw unauthenticated('A valid gateway-signed context is required', 401);
-      const { actor, requestId, origin } = identity;
-      return { actor, requestId, origin, database, config, log: child, loaders: definition.createLoaders({ actor, database }), eventBus };
-    },
-    readiness: async () => ({ database: await databaseReady(database) }),
-  });
 }
 
 /** `@graphql-hive/gateway`'s runtime on a plain Node HTTP server, as its CLI serves it (one worker). */
@@ -135,7 +91,9 @@ async function start(): Promise<{ server: RunningServer; database: Database | nu
   }
   const { SUBGRAPHS } = await import('../stack.ts');
   const definition = SUBGRAPHS[name as keyof typeof SUBGRAPHS] as SubgraphDefinition<unknown>;
-  const server = bare ? await startBareSubgraph(definition, database) : await startSubgraph(definition, { config, database, log, port });
+  // The "without" side: the same serving, over the schema without graphql-shield.
+  const deps = { config, database, log, port };
+  const server = bare ? await serveSubgraph(definition, await buildUnshieldedSchema(definition), deps) : await startSubgraph(definition, deps);
   return { server, database };
 }
 

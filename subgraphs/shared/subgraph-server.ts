@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield, type IRules } from 'graphql-shield';
 import type { Database } from '../../db/client.ts';
@@ -71,8 +71,7 @@ export interface SubgraphDeps {
  * (design brief §3, wall 1). Rules sit on entity types, so `_entities` cannot bypass them.
  */
 export async function buildShieldedSchema<TLoaders>(definition: SubgraphDefinition<TLoaders>) {
-  const typeDefs = parse(await readSubgraphSdl(definition.name));
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+  const schema = await buildUnshieldedSchema(definition);
   const permissions = shield(definition.rules, {
     fallbackRule: deny,
     allowExternalErrors: true,
@@ -83,17 +82,37 @@ export async function buildShieldedSchema<TLoaders>(definition: SubgraphDefiniti
 }
 
 /**
- * Starts one subgraph on its port. Every request must carry a valid gateway-signed context in
- * `x-firmgraph-context`; anything else is refused with `UNAUTHENTICATED` (HTTP 401) before any
- * GraphQL work, including hand-made `_entities` queries sent straight to the port.
+ * `buildSubgraphSchema` over `schema/<name>.graphql` and the resolvers, without graphql-shield.
+ * Only `buildShieldedSchema` and the `walls` benchmark's "without" side use it; no configuration
+ * can serve it.
  */
-export async function startSubgraph<TLoaders>(
+export async function buildUnshieldedSchema<TLoaders>(definition: SubgraphDefinition<TLoaders>): Promise<GraphQLSchema> {
+  const typeDefs = parse(await readSubgraphSdl(definition.name));
+  return buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+}
+
+/**
+ * Starts one subgraph on its port, with its shielded schema (`buildShieldedSchema`). Every request
+ * must carry a valid gateway-signed context in `x-firmgraph-context`; anything else is refused with
+ * `UNAUTHENTICATED` (HTTP 401) before any GraphQL work, including hand-made `_entities` queries
+ * sent straight to the port.
+ */
+export async function startSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>, deps: SubgraphDeps): Promise<RunningServer> {
+  return serveSubgraph(definition, await buildShieldedSchema(definition), deps);
+}
+
+/**
+ * Serves `schema` as the subgraph `definition` names: signed-context verification, per-request
+ * context and loaders, the event bus, background work, health checks and graceful stop. Production
+ * serves only the shielded schema, through `startSubgraph`.
+ */
+export async function serveSubgraph<TLoaders>(
   definition: SubgraphDefinition<TLoaders>,
+  schema: GraphQLSchema,
   deps: SubgraphDeps,
 ): Promise<RunningServer> {
   const { config, database } = deps;
   const log = deps.log.child({ subgraph: definition.name });
-  const schema = await buildShieldedSchema(definition);
   const ownBus = deps.eventBus ? null : connectEventBus({ database, redisUrl: config.redisUrl, log });
   const eventBus = deps.eventBus ?? ownBus!;
   let stopBackground: (() => Promise<void>) | null = null;
