@@ -39,6 +39,37 @@ export interface Database {
 }
 
 /**
+ * postgres.js with every drizzle query sent as a named prepared statement. drizzle passes
+ * `prepare: false` for any query not built with `.prepare(name)`, so PostgreSQL would parse and
+ * plan each statement again on every call: on the Dashboard that was about half of the
+ * database's CPU. postgres.js keeps one prepared statement per distinct query text and parameter
+ * types on each connection (and re-prepares after `DROP`/`ALTER`), so the same SQL is parsed
+ * once per connection. Row-level security is unaffected: the policies read
+ * `current_setting('app.firm_id')` at execution time, not at planning time.
+ *
+ * Wraps `unsafe` (what drizzle calls), and `begin`/`savepoint` so the transaction's own client
+ * is wrapped too (drizzle runs a transaction's queries on it).
+ */
+function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters, { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          const open = Reflect.get(target, property, receiver) as (...a: unknown[]) => unknown;
+          return open.apply(target, [...args, (tx: postgres.TransactionSql) => work(preparedStatements(tx))]);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+/**
  * Opens a pool on `url` (the app role's connection string). Connections open lazily.
  * @param options.max pool size; `applicationName` shows in `pg_stat_activity`.
  */
@@ -50,7 +81,7 @@ export function connectDatabase(url: string, options: { max?: number; applicatio
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'firmgraph' },
   });
-  const db = drizzle(sql, {
+  const db = drizzle(preparedStatements(sql), {
     schema,
     logger: {
       logQuery: () => {
