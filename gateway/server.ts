@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
@@ -12,7 +12,7 @@ import { PUBLIC_ERROR_CODES } from '../subgraphs/shared/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { CONTEXT_HEADER, hmacKey, signContext, type Actor, type RequestOrigin } from '../subgraphs/shared/signed-context.ts';
-import { databaseReady } from '../subgraphs/shared/subgraph-server.ts';
+import { databaseReady, type RunningSubgraph } from '../subgraphs/shared/subgraph-server.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
 import { authenticate } from './authenticate.ts';
 import { SUPERGRAPH_PATH } from './compose.ts';
@@ -65,6 +65,39 @@ class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/**
+ * Sends the gateway's subgraph operations to a subgraph served by this same process
+ * (`RunningSubgraph.execute`): the same signed context, verified by the subgraph as over HTTP, and
+ * the same pipeline, without the HTTP hop. On the all-in-one stack that hop (socket writes, HTTP
+ * parsing and JSON both ways) was most of the per-request CPU (docs/benchmarks.md).
+ *
+ * The operation's deadline applies as to a fetch: when it passes first, the operation is cut off
+ * (`TIMEOUT`, HTTP 504) and the subgraph's work is left to finish on its own.
+ */
+class InProcessDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(private readonly subgraph: Pick<RunningSubgraph, 'execute'>) {}
+
+  async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FormattedExecutionResult> {
+    if (!('signedContext' in context)) throw new Error('A subgraph operation without the gateway context');
+    const { query, variables, operationName } = request;
+    if (!query) throw new Error('A subgraph operation without a query');
+    const execution = this.subgraph.execute({ query, variables: variables ?? undefined, operationName: operationName ?? undefined }, context.signedContext);
+    const { signal } = context.deadline;
+    if (signal.aborted) {
+      context.deadline.cutOff = true;
+      throw signal.reason;
+    }
+    return new Promise((resolve, reject) => {
+      const cutOff = () => {
+        context.deadline.cutOff = true;
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', cutOff, { once: true });
+      execution.then(resolve, reject).finally(() => signal.removeEventListener('abort', cutOff));
+    });
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
 /** Development only: the masked error keeps Apollo's stack trace, for the developer at the keyboard. */
@@ -89,6 +122,8 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
  * its sockets with 1001 before Apollo drains HTTP.
  *
  * @param options.subgraphUrls overrides the configured subgraph URLs (tests use free ports).
+ * @param options.localSubgraphs subgraphs served by this same process (`npm start`): their
+ *   operations go to `RunningSubgraph.execute` instead of over HTTP (`InProcessDataSource`).
  */
 export async function startGateway(options: {
   config: Config;
@@ -96,6 +131,7 @@ export async function startGateway(options: {
   log: Logger;
   port?: number;
   subgraphUrls?: Record<SubgraphName, string>;
+  localSubgraphs?: Partial<Record<SubgraphName, Pick<RunningSubgraph, 'execute'>>>;
 }): Promise<RunningServer> {
   const { config, database } = options;
   const log = options.log.child({ component: 'gateway' });
@@ -108,8 +144,11 @@ export async function startGateway(options: {
   const contextSigningKey = hmacKey(config.contextSigningSecret);
   const gateway = new ApolloGateway({
     supergraphSdl: await readFile(SUPERGRAPH_PATH, 'utf8'),
-    // Node's fetch (undici) keeps connections to subgraphs alive; the default fetcher is slower here.
-    buildService: ({ name }) => new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: deadlineFetch }),
+    buildService: ({ name }) => {
+      const local = options.localSubgraphs?.[name as SubgraphName];
+      // Node's fetch (undici) keeps connections to subgraphs alive; the default fetcher is slower here.
+      return local ? new InProcessDataSource(local) : new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: deadlineFetch });
+    },
     logger: log,
   });
   let apiSchema: GraphQLSchema | null = null;

@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { parse, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield, type IRules } from 'graphql-shield';
 import type { Database } from '../../db/client.ts';
@@ -91,13 +91,33 @@ export async function buildUnshieldedSchema<TLoaders>(definition: SubgraphDefini
   return buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
 }
 
+/** One operation for a subgraph, as the gateway sends it. */
+export interface SubgraphRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** A subgraph served by this process: its HTTP server, and the same pipeline callable in process. */
+export interface RunningSubgraph extends RunningServer {
+  /**
+   * Executes one operation exactly as a `POST /graphql` carrying `signedContext` in
+   * `x-firmgraph-context` would be: the context is verified the same way (an invalid one is
+   * answered with `UNAUTHENTICATED` and nothing runs), then the subgraph's Apollo Server pipeline
+   * runs with its plugins, shield rules and error masking. Only the HTTP hop and the JSON round
+   * trip are skipped: a gateway in the same process (`npm start`, `startStack`) calls this.
+   * @returns the formatted result: data and masked errors, as the HTTP body would hold them.
+   */
+  execute(request: SubgraphRequest, signedContext: string): Promise<FormattedExecutionResult>;
+}
+
 /**
  * Starts one subgraph on its port, with its shielded schema (`buildShieldedSchema`). Every request
  * must carry a valid gateway-signed context in `x-firmgraph-context`; anything else is refused with
  * `UNAUTHENTICATED` (HTTP 401) before any GraphQL work, including hand-made `_entities` queries
  * sent straight to the port.
  */
-export async function startSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>, deps: SubgraphDeps): Promise<RunningServer> {
+export async function startSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>, deps: SubgraphDeps): Promise<RunningSubgraph> {
   return serveSubgraph(definition, await buildShieldedSchema(definition), deps);
 }
 
@@ -110,7 +130,7 @@ export async function serveSubgraph<TLoaders>(
   definition: SubgraphDefinition<TLoaders>,
   schema: GraphQLSchema,
   deps: SubgraphDeps,
-): Promise<RunningServer> {
+): Promise<RunningSubgraph> {
   const { config, database } = deps;
   const log = deps.log.child({ subgraph: definition.name });
   const ownBus = deps.eventBus ? null : connectEventBus({ database, redisUrl: config.redisUrl, log });
@@ -119,6 +139,21 @@ export async function serveSubgraph<TLoaders>(
   const key = hmacKey(config.contextSigningSecret);
   const development = config.nodeEnv !== 'production';
   type Context = SubgraphContext<TLoaders>;
+  const contextFor = async (signedContext: string | undefined): Promise<Context> => {
+    const identity: RequestIdentity | null = await verifyContext(signedContext, key);
+    if (!identity) throw unauthenticated('A valid gateway-signed context is required', 401);
+    return {
+      actor: identity.actor,
+      requestId: identity.requestId,
+      origin: identity.origin,
+      database,
+      config,
+      log,
+      loaders: definition.createLoaders({ actor: identity.actor, database }),
+      eventBus,
+    };
+  };
+  let apollo: ApolloServer<Context> | null = null;
 
   const server = await serveGraphQL<Context>({
     host: config.host,
@@ -126,7 +161,7 @@ export async function serveSubgraph<TLoaders>(
     bodyLimitBytes: config.bodyLimitBytes,
     log,
     build: (drain: ApolloServerPlugin<Context>) =>
-      new ApolloServer<Context>({
+      (apollo = new ApolloServer<Context>({
         schema,
         // runService owns SIGINT/SIGTERM: it drains every server, closes pools, then stops the database.
         stopOnTerminationSignals: false,
@@ -140,21 +175,10 @@ export async function serveSubgraph<TLoaders>(
           observabilityPlugin<Context>(log, (context) => context.requestId),
           permissionDenialPlugin<Context>(),
         ],
-      }),
+      })),
     context: async ({ req }) => {
       const header = req.headers[CONTEXT_HEADER];
-      const identity: RequestIdentity | null = await verifyContext(typeof header === 'string' ? header : undefined, key);
-      if (!identity) throw unauthenticated('A valid gateway-signed context is required', 401);
-      return {
-        actor: identity.actor,
-        requestId: identity.requestId,
-        origin: identity.origin,
-        database,
-        config,
-        log,
-        loaders: definition.createLoaders({ actor: identity.actor, database }),
-        eventBus,
-      };
+      return contextFor(typeof header === 'string' ? header : undefined);
     },
     readiness: async () => ({ database: await databaseReady(database) }),
     onStop: async () => {
@@ -164,7 +188,19 @@ export async function serveSubgraph<TLoaders>(
   });
   stopBackground = (await definition.startBackground?.({ database, eventBus, log })) ?? null;
   log.info({ url: `${server.url}/graphql` }, 'subgraph listening');
-  return server;
+  const execute = async (request: SubgraphRequest, signedContext: string): Promise<FormattedExecutionResult> => {
+    let contextValue: Context;
+    try {
+      contextValue = await contextFor(signedContext);
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      return { errors: [{ message: error.message, extensions: { code: error.extensions.code } }] };
+    }
+    const response = await apollo!.executeOperation(request, { contextValue });
+    if (response.body.kind !== 'single') throw new Error('A subgraph answered with an incremental result');
+    return response.body.singleResult;
+  };
+  return { ...server, execute };
 }
 
 /** True when a trivial query succeeds within 2 seconds. */

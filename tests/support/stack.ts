@@ -60,11 +60,17 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /**
  * Starts the gateway and the four subgraphs in-process on free ports against the test database.
  * @param log a logger to capture service logs; silent by default.
+ * @param options.subgraphsOverHttp the gateway calls the subgraphs over HTTP instead of in process
+ *   (`startStack`), as a gateway started alone does.
  */
-export async function startTestStack(overrides: Record<string, string> = {}, log: Logger = createLogger('silent', 'test')): Promise<TestStack> {
+export async function startTestStack(
+  overrides: Record<string, string> = {},
+  log: Logger = createLogger('silent', 'test'),
+  options: { subgraphsOverHttp?: boolean } = {},
+): Promise<TestStack> {
   const config = testConfig(overrides);
   const database = connectDatabase(inject('appUrl'), { max: 10, applicationName: 'firmgraph-test' });
-  const stack = await startStack({ config, database, log, freePorts: true });
+  const stack = await startStack({ config, database, log, freePorts: true, subgraphsOverHttp: options.subgraphsOverHttp });
   return {
     stack,
     config,
