@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client.ts';
@@ -195,6 +195,8 @@ export async function startGateway(options: {
           // Before HTTP drains: WebSocket clients are told the gateway is going away (1001).
           { serverWillStart: async () => ({ drainServer: async () => subscriptions?.close() }) },
           drain,
+          // No HTTP cache hints: nothing sets @cacheControl, and responses are per caller.
+          ApolloServerPluginCacheControlDisabled(),
           observabilityPlugin<GatewayContext>(log, (context) => context.requestId),
           limits.plugin,
           { requestDidStart: async (request) => (request.contextValue.eventDelivery ? undefined : rateLimits.requestDidStart!(request)) },

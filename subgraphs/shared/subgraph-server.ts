@@ -1,5 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError, parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
@@ -168,10 +168,13 @@ export async function serveSubgraph<TLoaders>(
         introspection: development,
         includeStacktraceInErrorResponses: false,
         formatError: maskError,
-        // No Apollo Studio here: inline tracing would only cost time on every request.
+        // No Apollo Studio here: inline tracing would only cost time on every request. No cache hints
+        // either (no @cacheControl): Apollo's default cache-control plugin wraps every field's resolver
+        // to compute a policy nobody reads, and makes every field's result asynchronous.
         plugins: [
           drain,
           ApolloServerPluginInlineTraceDisabled(),
+          ApolloServerPluginCacheControlDisabled(),
           observabilityPlugin<Context>(log, (context) => context.requestId),
           permissionDenialPlugin<Context>(),
         ],
