@@ -119,4 +119,25 @@ describe('the Dashboard query', () => {
     }
     expect([...seen].sort()).toEqual([...names].sort());
   });
+
+  it('pages contacts in name order, case-insensitively, one by one without repeats or gaps', async () => {
+    const owner = await signUpFirm(t);
+    const names = ['bravo Person', 'Alpha Person', 'Émile Contact', 'charlie Person', 'Alpha Person'];
+    for (const name of names) {
+      const created = await t.gql('mutation($input: CreateContactInput!) { createContact(input: $input) { userErrors { code } } }', { input: { name } }, owner.accessToken);
+      expect(created.data!.createContact.userErrors).toEqual([]);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let i = 0; i < names.length + 1; i++) {
+      const page = await t.gql('query($after: String) { contacts(first: 1, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }', { after }, owner.accessToken);
+      expect(page.errors).toBeUndefined();
+      seen.push(...page.data!.contacts.edges.map((e: { node: { name: string } }) => e.node.name));
+      if (!page.data!.contacts.pageInfo.hasNextPage) break;
+      after = page.data!.contacts.pageInfo.endCursor;
+    }
+    // PostgreSQL's lower() under the database's collation: case does not split the order.
+    expect(seen.slice(0, 4)).toEqual(['Alpha Person', 'Alpha Person', 'bravo Person', 'charlie Person']);
+    expect([...seen].sort()).toEqual([...names].sort());
+  });
 });

@@ -13,6 +13,10 @@ export const contacts = crm.table(
     firmId: uuid('firm_id').notNull(),
     id: uuid('id').notNull(),
     name: text('name').notNull(),
+    /** `lower(name)`, stored: the list's sort key, a plain column for the reason given on `clients.nameKey`. */
+    nameKey: text('name_key')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(name)`),
     email: text('email'),
     phone: text('phone'),
     title: text('title'),
@@ -21,8 +25,8 @@ export const contacts = crm.table(
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
-    // Serves the default list order (name, id) within a firm.
-    index('contacts_firm_name_idx').on(t.firmId, sql`lower(${t.name})`, t.id),
+    // Serves the list order (name, id) within a firm, first page and keyset pages alike.
+    index('contacts_firm_name_key_idx').on(t.firmId, t.nameKey, t.id),
     tenantIsolationPolicy('contacts'),
   ],
 );

@@ -15,6 +15,15 @@ export const clients = crm.table(
     firmId: uuid('firm_id').notNull(),
     id: uuid('id').notNull(),
     name: text('name').notNull(),
+    /**
+     * `lower(name)`, stored: the list's sort key. A plain column rather than an expression index,
+     * because under row-level security only leakproof conditions reach an index and `lower()` is
+     * not leakproof: on `lower(name)` the keyset condition of a later page was only a filter, and
+     * each page scanned the firm's clients from the first.
+     */
+    nameKey: text('name_key')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(name)`),
     email: text('email'),
     phone: text('phone'),
     website: text('website'),
@@ -26,8 +35,10 @@ export const clients = crm.table(
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
-    // Serves the default list order (name, id) within a firm and status.
-    index('clients_firm_status_name_idx').on(t.firmId, t.status, sql`lower(${t.name})`, t.id),
+    // Serves the list order (name, id) within a firm: the first page and every keyset page are an
+    // ordered scan of this index. The status is a filter: enum equality is not leakproof, so under
+    // row-level security it could not be an index condition in any case.
+    index('clients_firm_name_key_idx').on(t.firmId, t.nameKey, t.id),
     check('clients_currency_iso4217', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     tenantIsolationPolicy('clients'),
   ],

@@ -21,9 +21,10 @@ function filterWhere({ firmId, status, search }: ClientFilter): SQL {
 }
 
 /**
- * Cursor values of a client: its name as stored, then id. The list sorts by PostgreSQL's
- * `lower(name)` (matching `clients_firm_status_name_idx`), and the comparison lowers the cursor's
- * name in SQL too, because JavaScript's toLowerCase and PostgreSQL's lower() differ outside ASCII.
+ * Cursor values of a client: its name as stored, then id. The list sorts by `name_key`
+ * (PostgreSQL's `lower(name)`, stored, matching `clients_firm_name_key_idx`), and the comparison
+ * lowers the cursor's name in SQL too, because JavaScript's toLowerCase and PostgreSQL's lower()
+ * differ outside ASCII.
  */
 export function clientSortKey(row: ClientRow): [string, string] {
   return [row.name, row.id];
@@ -38,13 +39,13 @@ export const CLIENT_CURSOR = z.tuple([z.string(), z.uuid()]);
  */
 export async function listClients(tx: Tx, filter: ClientFilter & { page: PageRequest<z.infer<typeof CLIENT_CURSOR>> }): Promise<ClientRow[]> {
   const { page } = filter;
-  const key = sql`(lower(${clients.name}), ${clients.id})`;
+  const key = sql`(${clients.nameKey}, ${clients.id})`;
   const conditions = [filterWhere(filter)];
   if (page.cursor) {
     const [name, id] = page.cursor;
     conditions.push(page.direction === 'forward' ? sql`${key} > (lower(${name}), ${id}::uuid)` : sql`${key} < (lower(${name}), ${id}::uuid)`);
   }
-  const order = page.direction === 'forward' ? sql`lower(${clients.name}) asc, ${clients.id} asc` : sql`lower(${clients.name}) desc, ${clients.id} desc`;
+  const order = page.direction === 'forward' ? sql`${clients.nameKey} asc, ${clients.id} asc` : sql`${clients.nameKey} desc, ${clients.id} desc`;
   return tx
     .select()
     .from(clients)

@@ -8,7 +8,7 @@ import type { PageRequest } from '../../shared/relay.ts';
 /** Shape of a contact-list cursor: the name and id of its row. */
 export const CONTACT_CURSOR = z.tuple([z.string(), z.uuid()]);
 
-/** Cursor values of a contact: its name as stored, then id (compared with `lower()` in SQL, like clients). */
+/** Cursor values of a contact: its name as stored, then id (compared as `lower(name)` in SQL, like clients). */
 export function contactSortKey(row: ContactRow): [string, string] {
   return [row.name, row.id];
 }
@@ -30,13 +30,13 @@ export async function listContacts(
   const conditions = [contactFilter(filter)];
   if (filter.page.cursor) {
     const [name, id] = filter.page.cursor;
-    conditions.push(sql`(lower(${contacts.name}), ${contacts.id}) > (lower(${name}), ${id}::uuid)`);
+    conditions.push(sql`(${contacts.nameKey}, ${contacts.id}) > (lower(${name}), ${id}::uuid)`);
   }
   return tx
     .select()
     .from(contacts)
     .where(and(...conditions))
-    .orderBy(sql`lower(${contacts.name}) asc, ${contacts.id} asc`)
+    .orderBy(asc(contacts.nameKey), asc(contacts.id))
     .limit(filter.page.limit + 1);
 }
 
@@ -109,7 +109,7 @@ export async function linksOfContacts(tx: Tx, { firmId, contactIds }: { firmId: 
     .from(clientContacts)
     .innerJoin(clients, and(eq(clients.firmId, clientContacts.firmId), eq(clients.id, clientContacts.clientId)))
     .where(and(eq(clientContacts.firmId, firmId), inArray(clientContacts.contactId, [...contactIds])))
-    .orderBy(sql`lower(${clients.name})`, asc(clients.id))
+    .orderBy(asc(clients.nameKey), asc(clients.id))
     .then((rows) => rows.map((r) => r.link));
 }
 
@@ -120,7 +120,7 @@ export async function linksOfClients(tx: Tx, { firmId, clientIds }: { firmId: st
     .from(clientContacts)
     .innerJoin(contacts, and(eq(contacts.firmId, clientContacts.firmId), eq(contacts.id, clientContacts.contactId)))
     .where(and(eq(clientContacts.firmId, firmId), inArray(clientContacts.clientId, [...clientIds])))
-    .orderBy(sql`lower(${contacts.name})`, asc(contacts.id))
+    .orderBy(asc(contacts.nameKey), asc(contacts.id))
     .then((rows) => rows.map((r) => r.link));
 }
 

@@ -76,7 +76,7 @@ export async function membersOfOrganizations(
     .from(clientOrganizationMembers)
     .innerJoin(clients, and(eq(clients.firmId, clientOrganizationMembers.firmId), eq(clients.id, clientOrganizationMembers.clientId)))
     .where(and(eq(clientOrganizationMembers.firmId, firmId), inArray(clientOrganizationMembers.organizationId, [...organizationIds])))
-    .orderBy(sql`lower(${clients.name})`, asc(clients.id));
+    .orderBy(asc(clients.nameKey), asc(clients.id));
 }
 
 /** (client, organization) pairs of these clients; clients in no organization are absent. */
