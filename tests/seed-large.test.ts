@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { FIRM_COUNT, HISTORY_DAYS, LARGE_SEED_PASSWORD, largeSeedOwnerEmail } from '../scripts/seed-large/plan.ts';
+import { FIRM_COUNT, HISTORY_DAYS, LARGE_SEED_PASSWORD, largeSeedOwnerEmail, PORTAL_CLIENT_SHARE } from '../scripts/seed-large/plan.ts';
 import { LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
+import { startStack } from '../scripts/stack.ts';
+import { createLogger } from '../subgraphs/shared/logger.ts';
 import { verifyPassword } from '../subgraphs/tenancy/identity/passwords.ts';
+import { postGraphQL, testConfig } from './support/stack.ts';
 
 // seed:large writes 50 firms, so it gets a database of its own on the test server instead of
 // sharing the suite's: other files' firms and counts stay untouched.
@@ -94,6 +98,103 @@ describe('seed:large', () => {
       expect(seen[0]).toEqual({ firms: 1, clients: Math.round((5000 * SCALE) / 2) });
     } finally {
       await app.end();
+    }
+  });
+
+  it('gives every client contacts, and the heaviest fifth portal users with threads and read marks', async () => {
+    const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-01'`;
+    const [counts] = await admin<{ contacts: number; unlinked: number; withoutPrimary: number; messages: number; portalUsers: number }[]>`
+      select
+        (select count(*)::int from crm.contacts where firm_id = ${firm!.id}) as contacts,
+        (select count(*)::int from crm.contacts c where c.firm_id = ${firm!.id}
+           and not exists (select 1 from crm.client_contacts l where l.firm_id = c.firm_id and l.contact_id = c.id)) as unlinked,
+        (select count(*)::int from crm.clients c where c.firm_id = ${firm!.id}
+           and not exists (select 1 from crm.client_contacts l where l.firm_id = c.firm_id and l.client_id = c.id and l.role = 'PRIMARY')) as "withoutPrimary",
+        (select count(*)::int from crm.messages where firm_id = ${firm!.id}) as messages,
+        (select count(*)::int from tenancy.portal_users where firm_id = ${firm!.id}) as "portalUsers"`;
+    expect(counts).toMatchObject({ contacts: 15_000 * SCALE, unlinked: 0, withoutPrimary: 0, messages: 100_000 * SCALE });
+    expect(counts!.portalUsers).toBeGreaterThan(0);
+    expect(counts!.portalUsers).toBeLessThanOrEqual(Math.ceil(5000 * SCALE * PORTAL_CLIENT_SHARE));
+    expect(result.rows['crm.messages']).toBeGreaterThan(100_000 * SCALE);
+
+    // Everything the product's invitation and acceptance leave behind, for every portal user.
+    const broken = await admin`
+      select pu.id from tenancy.portal_users pu
+      join crm.contacts c on c.firm_id = pu.firm_id and c.id = pu.contact_id
+      left join tenancy.portal_logins l on l.firm_id = pu.firm_id and l.email = pu.email and l.portal_user_id = pu.id
+      where pu.email <> c.email or pu.name <> c.name or pu.activated_at is null or pu.revoked_at is not null or l.email is null
+         or pu.email <> lower(pu.email)
+         or not exists (select 1 from tenancy.portal_client_grants g where g.firm_id = pu.firm_id and g.portal_user_id = pu.id)
+         or exists (select 1 from tenancy.portal_client_grants g where g.firm_id = pu.firm_id and g.portal_user_id = pu.id
+                    and not exists (select 1 from crm.client_contacts cc where cc.firm_id = g.firm_id and cc.client_id = g.client_id and cc.contact_id = pu.contact_id))`;
+    expect(broken).toEqual([]);
+    const [user] = await admin<{ password_hash: string }[]>`select password_hash from tenancy.portal_users where firm_id = ${firm!.id} limit 1`;
+    expect(await verifyPassword(user!.password_hash, LARGE_SEED_PASSWORD)).toBe(true);
+
+    // Threads only with portal clients; each thread's last activity is its newest message; authors
+    // are the client's portal users or staff of the firm; a read mark points into its own thread.
+    const incoherent = await admin`
+      select t.id from crm.message_threads t
+      where not exists (select 1 from tenancy.portal_client_grants g where g.firm_id = t.firm_id and g.client_id = t.client_id)
+         or t.last_message_at is distinct from (select max(m.sent_at) from crm.messages m where m.firm_id = t.firm_id and m.thread_id = t.id)
+         or exists (select 1 from crm.messages m where m.firm_id = t.firm_id and m.thread_id = t.id and not (
+              (m.author_kind = 'PORTAL' and exists (select 1 from tenancy.portal_client_grants g where g.firm_id = t.firm_id and g.client_id = t.client_id and g.portal_user_id = m.author_id))
+              or (m.author_kind = 'STAFF' and exists (select 1 from tenancy.memberships s where s.firm_id = t.firm_id and s.user_id = m.author_id))))
+         or exists (select 1 from crm.message_read_states r join crm.messages m on m.firm_id = r.firm_id and m.id = r.last_read_message_id
+                    where r.firm_id = t.firm_id and r.thread_id = t.id and (m.thread_id <> t.id or m.sent_at <> r.last_read_sent_at))`;
+    expect(incoherent).toEqual([]);
+    const [states] = await admin<{ portal: number; staff: number }[]>`
+      select count(*) filter (where participant_kind = 'PORTAL')::int as portal, count(*) filter (where participant_kind = 'STAFF')::int as staff
+      from crm.message_read_states where firm_id = ${firm!.id}`;
+    expect(states!.portal).toBeGreaterThan(0);
+    expect(states!.staff).toBeGreaterThan(0);
+    // Lively threads have unread messages: some portal read marks stop before the newest message.
+    const [behind] = await admin<{ n: number }[]>`
+      select count(*)::int as n from crm.message_read_states r join crm.message_threads t on t.firm_id = r.firm_id and t.id = r.thread_id
+      where r.participant_kind = 'PORTAL' and r.last_read_sent_at < t.last_message_at`;
+    expect(behind!.n).toBeGreaterThan(0);
+  });
+
+  it('lets the portal user of the heaviest portal client log in through the gateway and read its home', async () => {
+    const [portal] = await admin<{ email: string; slug: string; clientIds: string[] }[]>`
+      select pu.email, f.slug, array(select g2.client_id::text from tenancy.portal_client_grants g2 where g2.firm_id = pu.firm_id and g2.portal_user_id = pu.id) as "clientIds"
+      from tenancy.firms f
+      join tenancy.portal_client_grants g on g.firm_id = f.id
+      join tenancy.portal_users pu on pu.firm_id = g.firm_id and pu.id = g.portal_user_id
+      where f.slug = 'bench-01'
+      order by (select count(*) from crm.messages m join crm.message_threads t on t.firm_id = m.firm_id and t.id = m.thread_id
+                where t.firm_id = g.firm_id and t.client_id = g.client_id) desc
+      limit 1`;
+    const database = connectDatabase(appUrl, { max: 4, applicationName: 'seed-large-test' });
+    const stack = await startStack({ config: testConfig(), database, log: createLogger('silent', 'test'), freePorts: true });
+    try {
+      const logIn = await postGraphQL(
+        stack.graphqlUrl,
+        'mutation ($input: LogInPortalInput!) { logInPortal(input: $input) { session { accessToken } userErrors { code } } }',
+        { input: { firmSlug: portal!.slug, email: portal!.email, password: LARGE_SEED_PASSWORD } },
+      );
+      expect(logIn.errors).toBeUndefined();
+      expect(logIn.data!.logInPortal.userErrors).toEqual([]);
+      const token = logIn.data!.logInPortal.session.accessToken as string;
+      const home = await postGraphQL(
+        stack.graphqlUrl,
+        'query { portalViewer { clients { id unreadMessageCount messageThreads(first: 10) { edges { node { lastMessageAt unreadCount lastMessage { sentAt } } } } } } }',
+        {},
+        { authorization: `Bearer ${token}` },
+      );
+      expect(home.errors).toBeUndefined();
+      const clients = home.data!.portalViewer.clients as { id: string; unreadMessageCount: number; messageThreads: { edges: { node: { lastMessageAt: string; unreadCount: number; lastMessage: { sentAt: string } } }[] } }[];
+      expect(clients.map((client) => client.id).sort()).toEqual([...portal!.clientIds].sort());
+      const threads = clients.flatMap((client) => client.messageThreads.edges.map((edge) => edge.node));
+      expect(threads.length).toBeGreaterThan(0);
+      for (const thread of threads) expect(thread.lastMessage.sentAt).toBe(thread.lastMessageAt);
+      // A client's unread count covers all its threads, of which these are the 10 latest.
+      for (const client of clients) {
+        expect(client.unreadMessageCount).toBeGreaterThanOrEqual(client.messageThreads.edges.reduce((sum, edge) => sum + edge.node.unreadCount, 0));
+      }
+    } finally {
+      await stack.stop();
+      await database.close();
     }
   });
 

@@ -23,3 +23,34 @@ export const clientsTable: SeedTable = {
     }
   },
 };
+
+/** `crm.contacts`: the people at the firm's clients, about three per client at scale 1. */
+export const contactsTable: SeedTable = {
+  table: 'crm.contacts',
+  columns: ['firm_id', 'id', 'name', 'email', 'phone', 'title', 'created_at', 'updated_at'],
+  *rows(firm) {
+    for (const contact of firm.contacts) yield [firm.id, contact.id, contact.name, contact.email, contact.phone, contact.title, contact.createdAt, contact.createdAt];
+  },
+};
+
+/** `crm.client_contacts`: each contact's links, with its role at each client. */
+export const clientContactsTable: SeedTable = {
+  table: 'crm.client_contacts',
+  columns: ['firm_id', 'client_id', 'contact_id', 'role', 'created_at'],
+  *rows(firm) {
+    for (const contact of firm.contacts) {
+      for (const link of contact.links) yield [firm.id, link.clientId, contact.id, link.role, link.createdAt];
+    }
+  },
+};
+
+/** `crm.client_team_members`: the staff on each client's team, put there when the client (or they) joined. */
+export const clientTeamMembersTable: SeedTable = {
+  table: 'crm.client_team_members',
+  columns: ['firm_id', 'client_id', 'user_id', 'created_at'],
+  *rows(firm) {
+    for (const client of firm.clients) {
+      for (const person of client.team) yield [firm.id, client.id, person.id, person.createdAt > client.createdAt ? person.createdAt : client.createdAt];
+    }
+  },
+};

@@ -1,11 +1,28 @@
-import { clientsTable } from './crm.ts';
+import { clientContactsTable, clientsTable, clientTeamMembersTable, contactsTable } from './crm.ts';
 import { invoicesTable } from './billing.ts';
 import { documentsTable } from './documents.ts';
-import { firmsTable, membershipsTable, usersTable } from './tenancy.ts';
+import { messageReadStatesTable, messagesTable, messageThreadsTable } from './messaging.ts';
+import { firmsTable, membershipsTable, portalClientGrantsTable, portalLoginsTable, portalUsersTable, usersTable } from './tenancy.ts';
 import type { SeedTable } from './table.ts';
 
 /**
- * Every table the large seed fills, parents before children. Time entries, contacts, invoice
- * lines and messages join this list when their tables exist (issue #5).
+ * Every table the large seed fills, parents before children. Time entries and invoice lines join
+ * this list when their tables exist (issue #5).
  */
-export const SEED_TABLES: readonly SeedTable[] = [firmsTable, usersTable, membershipsTable, clientsTable, invoicesTable, documentsTable];
+export const SEED_TABLES: readonly SeedTable[] = [
+  firmsTable,
+  usersTable,
+  membershipsTable,
+  clientsTable,
+  contactsTable,
+  clientContactsTable,
+  clientTeamMembersTable,
+  portalUsersTable,
+  portalClientGrantsTable,
+  portalLoginsTable,
+  messageThreadsTable,
+  messagesTable,
+  messageReadStatesTable,
+  invoicesTable,
+  documentsTable,
+];
