@@ -1,6 +1,6 @@
 /**
  * The GraphQL operations the scenarios drive, and how one answer is checked before any load.
- * Each mirrors a screen of the staff app (or a write it makes).
+ * Each mirrors a screen of the staff app or the client portal (or a write it makes).
  */
 import { LARGE_SEED_PASSWORD } from '../seed-large/plan.ts';
 import type { GraphQLResponse } from './bench-stack.ts';
@@ -29,6 +29,17 @@ const UPDATE_CLIENT = /* GraphQL */ `mutation UpdateClient($input: UpdateClientI
 
 const LOG_IN = /* GraphQL */ `mutation LogIn($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { field message code } } }`;
 
+const LOG_IN_PORTAL = /* GraphQL */ `mutation LogInPortal($input: LogInPortalInput!) { logInPortal(input: $input) { session { accessToken portalUser { id } } userErrors { field message code } } }`;
+
+/**
+ * What a portal client sees on landing, as far as the schema lets a portal session read: each
+ * client account it reaches with the balance and unread count, the 5 latest invoices and
+ * documents, and the 10 most recently active message threads with their unread counts and last
+ * message (the author's name for staff; for a portal user only its id, since one portal user may
+ * not read another's name).
+ */
+export const PORTAL_HOME_QUERY = /* GraphQL */ `query PortalHome { portalViewer { name portalUser { id email } clients { id name currency balance { amount currency } unreadMessageCount invoices(first: 5) { totalCount edges { node { id number status issueDate dueDate total { amount currency } amountDue { amount currency } } } } documents(first: 5) { totalCount edges { node { id filename contentType sizeBytes createdAt } } } messageThreads(first: 10) { edges { node { id subject lastMessageAt unreadCount lastMessage { id body format sentAt deletedAt author { __typename ... on User { id name } ... on PortalUser { id } } } } } } } } }`;
+
 /** Search term of the client list: a substring of many seeded names and emails ("Harbor", "Quarry", "Cedar"...). */
 export const CLIENT_SEARCH = 'ar';
 
@@ -45,9 +56,9 @@ function errorsOf(response: GraphQLResponse<unknown>): string | null {
   return response.errors ? `errors: ${JSON.stringify(response.errors).slice(0, 500)}` : null;
 }
 
-/** Checks that the list at `path` of the answer has exactly `length` items. */
-function expectLength(response: GraphQLResponse<unknown>, path: string, length: number): string | null {
-  const list = at(response.data as Data, path);
+/** Checks that the list at `path` of `data` (an answer's, or part of it) has exactly `length` items. */
+function expectLength(data: Data, path: string, length: number): string | null {
+  const list = at(data, path);
   return Array.isArray(list) && list.length === length ? null : `expected ${length} items at ${path}, got ${JSON.stringify(list)?.slice(0, 200)}`;
 }
 
@@ -56,7 +67,7 @@ export function dashboard(): BenchOperation {
   return {
     name: 'Dashboard',
     body: { query: DASHBOARD_QUERY, operationName: 'Dashboard' },
-    check: (response) => errorsOf(response) ?? expectLength(response, 'me.activeFirm.clients.edges', 20),
+    check: (response) => errorsOf(response) ?? expectLength(response.data as Data, 'me.activeFirm.clients.edges', 20),
   };
 }
 
@@ -65,7 +76,7 @@ export function clientDetail(clientId: string): BenchOperation {
   return {
     name: 'ClientDetail',
     body: { query: CLIENT_DETAIL_QUERY, operationName: 'ClientDetail', variables: { id: clientId } },
-    check: (response) => errorsOf(response) ?? expectLength(response, 'client.invoices.edges', 20) ?? expectLength(response, 'client.documents.edges', 20),
+    check: (response) => errorsOf(response) ?? expectLength(response.data as Data, 'client.invoices.edges', 20) ?? expectLength(response.data as Data, 'client.documents.edges', 20),
   };
 }
 
@@ -74,7 +85,7 @@ export function clientList(first: number): BenchOperation {
   return {
     name: `ClientList(first: ${first})`,
     body: { query: CLIENT_LIST_QUERY, operationName: 'ClientList', variables: { first, search: CLIENT_SEARCH } },
-    check: (response) => errorsOf(response) ?? expectLength(response, 'clients.edges', first),
+    check: (response) => errorsOf(response) ?? expectLength(response.data as Data, 'clients.edges', first),
   };
 }
 
@@ -120,5 +131,59 @@ export function logIn(email: string): BenchOperation {
     name: 'logIn',
     body: { query: LOG_IN, operationName: 'LogIn', variables: { input: { email, password: LARGE_SEED_PASSWORD } } },
     check: (response) => errorsOf(response) ?? (typeof at(response.data as Data, 'logIn.session.accessToken') === 'string' ? null : `no session: ${JSON.stringify(response.data)}`),
+  };
+}
+
+/** Logs a portal user in with firm code, email and the seeded password (argon2id verification, a new portal session). */
+export function logInPortal(firmSlug: string, email: string): BenchOperation {
+  return {
+    name: 'logInPortal',
+    body: { query: LOG_IN_PORTAL, operationName: 'LogInPortal', variables: { input: { firmSlug, email, password: LARGE_SEED_PASSWORD } } },
+    check: (response) =>
+      errorsOf(response) ?? (typeof at(response.data as Data, 'logInPortal.session.accessToken') === 'string' ? null : `no portal session: ${JSON.stringify(response.data)}`),
+  };
+}
+
+/** What the portal home must show of one client account: counts straight from the database. */
+export interface PortalHomeClient {
+  id: string;
+  invoices: number;
+  documents: number;
+  threads: number;
+}
+
+/**
+ * The portal home (`PORTAL_HOME_QUERY`) of a portal user who reaches exactly `clients`: its answer
+ * must list those accounts, each with its invoice and document totals, and full pages (5, 5 and
+ * 10, or all there are) of invoices, documents and threads, each thread with its last message.
+ */
+export function portalHome(clients: PortalHomeClient[]): BenchOperation {
+  return {
+    name: 'PortalHome',
+    body: { query: PORTAL_HOME_QUERY, operationName: 'PortalHome' },
+    check: (response) => {
+      const problem = errorsOf(response);
+      if (problem) return problem;
+      const seen = at(response.data as Data, 'portalViewer.clients');
+      if (!Array.isArray(seen) || seen.length !== clients.length) return `expected ${clients.length} clients, got ${JSON.stringify(seen)?.slice(0, 200)}`;
+      for (const expected of clients) {
+        const client = (seen as Data[]).find((each) => at(each, 'id') === expected.id);
+        if (!client) return `client ${expected.id} missing from portalViewer.clients`;
+        if (at(client, 'invoices.totalCount') !== expected.invoices || at(client, 'documents.totalCount') !== expected.documents) {
+          return `client ${expected.id}: expected ${expected.invoices} invoices and ${expected.documents} documents, got ${at(client, 'invoices.totalCount')} and ${at(client, 'documents.totalCount')}`;
+        }
+        const problem =
+          expectLength(client, 'invoices.edges', Math.min(5, expected.invoices)) ??
+          expectLength(client, 'documents.edges', Math.min(5, expected.documents)) ??
+          expectLength(client, 'messageThreads.edges', Math.min(10, expected.threads));
+        if (problem) return `client ${expected.id}: ${problem}`;
+        const threads = at(client, 'messageThreads.edges') as Data[];
+        if (threads.some((edge) => typeof at(edge, 'node.lastMessage.id') !== 'string' || typeof at(edge, 'node.unreadCount') !== 'number')) {
+          return `client ${expected.id}: a thread without its last message or unread count`;
+        }
+        if (typeof at(client, 'unreadMessageCount') !== 'number' || typeof at(client, 'balance.amount') !== 'string') return `client ${expected.id}: no unread count or balance`;
+      }
+      return null;
+    },
   };
 }

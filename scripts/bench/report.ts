@@ -9,6 +9,7 @@ export type ScenarioName =
   | 'dashboard'
   | 'client-detail'
   | 'client-list'
+  | 'portal-home'
   | 'gateway-overhead'
   | 'engine'
   | 'walls'
@@ -100,15 +101,16 @@ section lists the scenarios. Each scenario rewrites its own section below; the r
 every run are kept as JSON in \`docs/bench-results/\`, so two runs can be compared.
 
 Except \`start\`, the scenarios run on the \`seed:large\` dataset (50 firms; the largest, whose
-owner the benchmarks sign in as, holds 5,000 clients, 20,000 invoices and 50,000 documents at
-scale 1) in a private embedded PostgreSQL, with the gateway and each subgraph as their own Node
-processes. The load generator (autocannon) is another process on the same machine, over
-loopback, so it competes with the servers for CPU: on a small machine the figures are a floor,
-not a ceiling. Each section records how much CPU other processes took while it ran.
+owner the benchmarks sign in as, holds 5,000 clients, 20,000 invoices, 50,000 documents and
+100,000 messages at scale 1, and its heaviest clients' contacts are portal users) in a private
+embedded PostgreSQL, with the gateway and each subgraph as their own Node processes. The load
+generator (autocannon) is another process on the same machine, over loopback, so it competes
+with the servers for CPU: on a small machine the figures are a floor, not a ceiling. Each
+section records how much CPU other processes took while it ran.
 
-Not measured yet, because the features do not exist: the portal home (no portal users yet) and
-the hot paths of time entries, contacts, invoice lines and messages. Each joins the harness
-(\`scripts/bench/scenarios.ts\`) and the large seed (\`scripts/seed-large/\`) with its feature.
+Not measured yet: the hot paths of time entries and invoice lines (those features do not exist).
+Each joins the harness (\`scripts/bench/scenarios.ts\`) and the large seed
+(\`scripts/seed-large/\`) with its feature.
 `;
 
 function markdownTable(rows: Row[]): string {

@@ -7,6 +7,7 @@
  *   dashboard         the staff Dashboard at 32 and 100 concurrent clients
  *   client-detail     one client across all four subgraphs, at 100 concurrent
  *   client-list       a 100-row client list with search; SQL statements at 10 vs 100 rows
+ *   portal-home       a portal user's home page (accounts, invoices, documents, threads), at 100 concurrent
  *   gateway-overhead  one crm query straight to the subgraph, through our gateway and Hive Gateway (c=1)
  *   engine            the Dashboard through our gateway and through @graphql-hive/gateway (c=32)
  *   walls             graphql-shield and RLS on against off (Dashboard, 100-row list)
@@ -39,6 +40,7 @@ const SCENARIOS: Record<ScenarioName, (env: () => Promise<BenchEnvironment>) => 
   dashboard: async (env) => scenarios.dashboardScenario(await env()),
   'client-detail': async (env) => scenarios.clientDetailScenario(await env()),
   'client-list': async (env) => scenarios.clientListScenario(await env()),
+  'portal-home': async (env) => scenarios.portalHomeScenario(await env()),
   'gateway-overhead': async (env) => scenarios.gatewayOverheadScenario(await env()),
   engine: async (env) => scenarios.engineScenario(await env()),
   walls: async (env) => scenarios.wallsScenario(await env()),

@@ -6,7 +6,7 @@
 import postgres from 'postgres';
 import type { SubgraphName } from '../../subgraphs/subgraph-names.ts';
 import { LARGE_SEED_SLUG_PREFIX } from '../seed-large/plan.ts';
-import { logInOwner, signedContextFor, type BenchEnvironment, type BenchUser, type ServiceSet } from './bench-stack.ts';
+import { logInOwner, postGraphQL, signedContextFor, type BenchEnvironment, type BenchUser, type ServiceSet } from './bench-stack.ts';
 import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS, type LoadFigures, type SequentialFigures, type Target } from './measure.ts';
 import * as ops from './operations.ts';
 import { mebibytes, type Row, type ScenarioName, type ScenarioReport } from './report.ts';
@@ -158,6 +158,74 @@ export async function clientListScenario(env: BenchEnvironment): Promise<Scenari
     ],
     [`\`clients(first: N, search: "${ops.CLIENT_SEARCH}")\` with each row's balance (billing), as the owner of the largest firm.`],
     { search: ops.CLIENT_SEARCH, sequential: { rows10: seq10, rows100: seq100 }, loads: [c100] },
+  );
+}
+
+/** A seeded portal user, signed in through the gateway, and what its portal home must show. */
+interface PortalBenchUser {
+  firmSlug: string;
+  email: string;
+  accessToken: string;
+  clients: ops.PortalHomeClient[];
+}
+
+/**
+ * Signs in, through the gateway (`logInPortal`), the portal user of the largest firm's heaviest
+ * client with portal access (most invoices; its own primary contact, when others were granted it
+ * too), and reads from the database the counts its portal home must show for each client it reaches.
+ */
+async function logInHeaviestPortalUser(set: ServiceSet): Promise<PortalBenchUser> {
+  const sql = postgres(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
+  let user: { firmSlug: string; email: string; clients: ops.PortalHomeClient[] };
+  try {
+    const [found] = await sql<{ firmSlug: string; email: string; portalUserId: string; firmId: string }[]>`
+      select f.slug as "firmSlug", pu.email, pu.id as "portalUserId", f.id as "firmId"
+      from tenancy.firms f
+      join tenancy.portal_client_grants g on g.firm_id = f.id
+      join tenancy.portal_users pu on pu.firm_id = g.firm_id and pu.id = g.portal_user_id
+      left join crm.client_contacts cc on cc.firm_id = g.firm_id and cc.client_id = g.client_id and cc.contact_id = pu.contact_id and cc.role = 'PRIMARY'
+      where f.slug = ${`${LARGE_SEED_SLUG_PREFIX}01`} and pu.revoked_at is null
+      order by (select count(*) from billing.invoices i where i.firm_id = g.firm_id and i.client_id = g.client_id) desc, cc.contact_id is null, g.client_id
+      limit 1`;
+    if (!found) throw new Error('the seeded firm bench-01 has no portal users');
+    const clients = await sql<ops.PortalHomeClient[]>`
+      select g.client_id as id,
+        (select count(*)::int from billing.invoices i where i.firm_id = g.firm_id and i.client_id = g.client_id) as invoices,
+        (select count(*)::int from documents.documents d where d.firm_id = g.firm_id and d.client_id = g.client_id) as documents,
+        (select count(*)::int from crm.message_threads t where t.firm_id = g.firm_id and t.client_id = g.client_id) as threads
+      from tenancy.portal_client_grants g
+      where g.firm_id = ${found.firmId} and g.portal_user_id = ${found.portalUserId}`;
+    user = { firmSlug: found.firmSlug, email: found.email, clients: [...clients] };
+  } finally {
+    await sql.end();
+  }
+  const logIn = ops.logInPortal(user.firmSlug, user.email);
+  const response = await postGraphQL<{ logInPortal: { session: { accessToken: string } | null } }>(set.gatewayUrl, logIn.body);
+  const problem = logIn.check(response);
+  if (problem) throw new Error(`portal log-in as ${user.email}: ${problem}`);
+  return { ...user, accessToken: response.data!.logInPortal.session!.accessToken };
+}
+
+/** The portal home: what a portal client sees on landing, through the gateway as the portal user. */
+export async function portalHomeScenario(env: BenchEnvironment): Promise<ScenarioReport> {
+  const date = new Date();
+  const set = await env.services({ scale: 1 });
+  const user = await logInHeaviestPortalUser(set);
+  const target: Target = { name: 'gateway', url: set.gatewayUrl, headers: { authorization: `Bearer ${user.accessToken}` } };
+  const operation = ops.portalHome(user.clients);
+  const seq = await sequential(env, set, target, [operation]);
+  const c100 = await load(env, set, target, [operation], 100);
+  const sizes = user.clients.map((client) => `${client.invoices} invoices, ${client.documents} documents, ${client.threads} threads`).join('; ');
+  return report(
+    'portal-home',
+    '`portal-home`: the client portal\'s home page through the gateway',
+    date,
+    [...sequentialRows('c=1', seq), ...loadRows('c=100', c100, { p99: P99_AT_100_MS })],
+    [
+      `Signed in with \`logInPortal\` as the portal user of the largest firm's heaviest client with portal access (the most invoices), who reaches ${user.clients.length} client account(s): ${sizes}.`,
+      `Query: \`${ops.PORTAL_HOME_QUERY}\``,
+    ],
+    { portalUser: user.email, clients: user.clients, query: ops.PORTAL_HOME_QUERY, sequential: seq, loads: [c100] },
   );
 }
 
