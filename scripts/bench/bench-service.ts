@@ -3,6 +3,8 @@
  * `node --import tsx scripts/bench/bench-service.ts <role>` with an IPC channel:
  *
  *   gateway             our gateway (gateway/server.ts), as `npm run start:gateway` runs it
+ *   stack               the gateway and four subgraphs in this one process, the gateway executing
+ *                       them in process: what `npm start` runs (scripts/stack.ts)
  *   tenancy|crm|...     one subgraph (subgraphs/shared/subgraph-server.ts), as `npm run start:subgraph`
  *   bare:<subgraph>     the same subgraph built WITHOUT graphql-shield, for the `walls` scenario;
  *                       bench-stack.ts connects it as a superuser, which bypasses row-level security
@@ -83,8 +85,13 @@ async function start(): Promise<{ server: RunningServer; database: Database | nu
   if (role === 'hive') return { server: await startHive(), database: null };
   const bare = role.startsWith('bare:');
   const name = bare ? role.slice('bare:'.length) : role;
-  if (role !== 'gateway' && !isSubgraphName(name)) throw new Error(`unknown role ${role}`);
+  if (role !== 'gateway' && role !== 'stack' && !isSubgraphName(name)) throw new Error(`unknown role ${role}`);
   const database = appDatabase();
+  if (role === 'stack') {
+    const { startStack } = await import('../stack.ts');
+    const stack = await startStack({ config, database, log });
+    return { server: { ...stack.gateway, stop: stack.stop }, database };
+  }
   if (role === 'gateway') {
     const { startGateway } = await import('../../gateway/server.ts');
     return { server: await startGateway({ config, database, log, port }), database };

@@ -17,7 +17,10 @@ import type { ServiceMessage, ServiceRequest } from './bench-service.ts';
 import { freePorts, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, trackGroup, untrackGroup } from './processes.ts';
 
 /** A role bench-service.ts can run (see there). */
-export type ServiceRole = 'gateway' | 'hive' | SubgraphName | `bare:${SubgraphName}`;
+export type ServiceRole = 'gateway' | 'hive' | 'stack' | SubgraphName | `bare:${SubgraphName}`;
+
+/** See `ServiceSet.variant`. */
+export type ServiceVariant = 'product' | 'bare' | 'all-in-one';
 
 /** One seeded database on the bench's PostgreSQL server. */
 export interface BenchDataset {
@@ -41,8 +44,12 @@ export interface ServiceProcess {
 /** The processes of one benchmarked stack. */
 export interface ServiceSet {
   dataset: BenchDataset;
-  /** What the gateway forwards to: the product subgraphs, or the bare ones (`walls`). */
-  variant: 'product' | 'bare';
+  /**
+   * What runs: the product's gateway and subgraphs each in its own process (`product`, scale-out),
+   * the same with bare subgraphs (`walls`), or `npm start`'s single process (`all-in-one`: the
+   * gateway executing the co-located subgraphs in process, role `stack`).
+   */
+  variant: ServiceVariant;
   processes: ServiceProcess[];
   /** The gateway's (ours) `/graphql`. */
   gatewayUrl: string;
@@ -131,9 +138,10 @@ export class BenchEnvironment {
   /**
    * The running stack on `dataset`: reuses the current one when it matches, otherwise stops it
    * and starts the gateway and four subgraphs (product or bare), each in its own process, plus
-   * Hive Gateway when asked. Bare subgraphs connect as the superuser, which bypasses RLS.
+   * Hive Gateway when asked; or, for `all-in-one`, `npm start`'s stack in one process. Bare
+   * subgraphs connect as the superuser, which bypasses RLS.
    */
-  async services(options: { scale: number; variant?: 'product' | 'bare'; hive?: boolean }): Promise<ServiceSet> {
+  async services(options: { scale: number; variant?: ServiceVariant; hive?: boolean }): Promise<ServiceSet> {
     const dataset = await this.dataset(options.scale);
     const variant = options.variant ?? 'product';
     const hive = options.hive ?? false;
@@ -145,6 +153,12 @@ export class BenchEnvironment {
     const subgraphPort = Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [name, subgraphPorts[i]!])) as Record<SubgraphName, number>;
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `http://127.0.0.1:${subgraphPort[name]}/graphql`])) as Record<SubgraphName, string>;
     const env = this.serviceEnv(dataset, subgraphUrls);
+    if (variant === 'all-in-one') {
+      const stackEnv = { ...env, PORT: String(gatewayPort), ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(subgraphPort[name])])) };
+      const stack = await this.spawnService('stack', gatewayPort, stackEnv);
+      this.current = { dataset, variant, processes: [stack], gatewayUrl: stack.url, hiveUrl: null, subgraphUrls };
+      return this.current;
+    }
     const processes = await Promise.all(
       SUBGRAPH_NAMES.map((name) =>
         this.spawnService(variant === 'bare' ? `bare:${name}` : name, subgraphPort[name], {

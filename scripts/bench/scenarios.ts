@@ -97,22 +97,43 @@ function report(scenario: ScenarioName, title: string, date: Date, rows: Row[], 
   return { scenario, title, date, rows, notes: [...notes, ...METHOD_NOTES], json: { warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, ...json } };
 }
 
-/** The staff Dashboard at 32 and 100 concurrent clients. */
+/**
+ * The staff Dashboard: on the scale-out stack (gateway and subgraphs each their own process) at
+ * 16 (issue #2's figure), 32 (issue #5's target) and 100 concurrent clients; then on `npm start`'s
+ * single process, where the gateway executes the co-located subgraphs in process, at 16 and 32.
+ */
 export async function dashboardScenario(env: BenchEnvironment): Promise<ScenarioReport> {
   const date = new Date();
   const set = await env.services({ scale: 1 });
   const user = await logInOwner(env, set);
   const target = gatewayTarget(set, user);
   const seq = await sequential(env, set, target, [ops.dashboard()]);
+  const c16 = await load(env, set, target, [ops.dashboard()], 16);
   const c32 = await load(env, set, target, [ops.dashboard()], 32);
   const c100 = await load(env, set, target, [ops.dashboard()], 100);
+  const single = await env.services({ scale: 1, variant: 'all-in-one' });
+  const singleTarget = gatewayTarget(single, await logInOwner(env, single));
+  const singleSeq = await sequential(env, single, singleTarget, [ops.dashboard()]);
+  const single16 = await load(env, single, singleTarget, [ops.dashboard()], 16);
+  const single32 = await load(env, single, singleTarget, [ops.dashboard()], 32);
   return report(
     'dashboard',
     '`dashboard`: the staff Dashboard through the gateway',
     date,
-    [...sequentialRows('c=1', seq), ...loadRows('c=32', c32, { p95: DASHBOARD_P95_MS }), ...loadRows('c=100', c100, { p99: P99_AT_100_MS })],
-    [`Signed in as the owner of the largest seeded firm (${set.dataset.seed.rows['crm.clients']} clients over 50 firms at scale 1). Query: \`${ops.DASHBOARD_QUERY}\``],
-    { sequential: seq, loads: [c32, c100] },
+    [
+      ...sequentialRows('c=1', seq),
+      ...loadRows('c=16', c16, { p95: DASHBOARD_P95_MS }),
+      ...loadRows('c=32', c32, { p95: DASHBOARD_P95_MS }),
+      ...loadRows('c=100', c100, { p99: P99_AT_100_MS }),
+      ...sequentialRows('npm start, c=1', singleSeq),
+      ...loadRows('npm start, c=16', single16, { p95: DASHBOARD_P95_MS }),
+      ...loadRows('npm start, c=32', single32, { p95: DASHBOARD_P95_MS }),
+    ],
+    [
+      `Signed in as the owner of the largest seeded firm (${set.dataset.seed.rows['crm.clients']} clients over 50 firms at scale 1). Query: \`${ops.DASHBOARD_QUERY}\``,
+      'Rows without a prefix: the scale-out stack, each service its own process. Rows "npm start": the one process `npm start` runs (`scripts/stack.ts`, role `stack` of `bench-service.ts`), where the gateway executes the four co-located subgraphs in process; its JavaScript runs on one core, PostgreSQL on the other.',
+    ],
+    { sequential: seq, loads: [c16, c32, c100], npmStart: { sequential: singleSeq, loads: [single16, single32] } },
   );
 }
 
