@@ -142,6 +142,33 @@ describe('messageAdded', () => {
     expect(withBalance.results).toEqual([]);
   });
 
+  it('delivers a partial payload with its errors, as a query would answer, and keeps the subscription open', async () => {
+    const { owner, clientId, threadId } = await firmWithThread();
+    const organization = await mutate<{ organization: { id: string } }>(
+      'mutation ($input: CreateClientOrganizationInput!) { createClientOrganization(input: $input) { organization { id } userErrors { field message code } } }',
+      { name: 'Acme Group', clientIds: [clientId] },
+      owner.accessToken,
+    );
+    expect(organization.organization.id).toBeTruthy();
+    const staff = await teamMember(owner, clientId);
+    // Without invoice:read, `balance` is FORBIDDEN; the nullable `organization` above it absorbs the null.
+    const partial = subscribe(
+      wsClient(staff.token).client,
+      'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name organization { name clients { balance { amount } } } } } } }',
+      { t: threadId },
+    );
+    await sleep(500);
+    const sent: string[] = [];
+    for (const body of ['First', 'Second']) sent.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
+    const results = await partial.waitFor(2);
+    for (const [i, result] of results.entries()) {
+      expect(result.data!.messageAdded).toEqual({ id: sent[i], thread: { client: { name: 'Acme Holdings', organization: null } } });
+      expect(result.errors!.map((error) => [error.extensions?.code, error.path])).toEqual([
+        ['FORBIDDEN', ['messageAdded', 'thread', 'client', 'organization', 'clients', 0, 'balance']],
+      ]);
+    }
+  });
+
   it('shares one execution among identical subscriptions of one identity, and keeps identities apart', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);

@@ -54,6 +54,9 @@ export const CONNECTION_INIT_TIMEOUT_MS = 10_000;
 /** Event ids remembered for deduplication (the outbox publishes at least once). */
 const DEDUPE_WINDOW = 10_000;
 
+/** One round of session re-checks: token to the identity key it stands for now (null: the session ended). */
+type SessionChecks = Map<string, Promise<string | null>>;
+
 /** What a connection knows about its caller. */
 interface Connection {
   socket: WebSocket;
@@ -75,15 +78,20 @@ interface LiveSubscription {
   connection: Connection;
   /** `firmId|topic|scopeId`: the events it listens to. */
   route: string;
-  /** Subscriptions with equal share keys get the same payload for the same event: one execution serves them all. */
+  /**
+   * Subscriptions with equal share keys get the same payload for the same event: one execution
+   * and one serialization serve them all. It names the identity, document and variables, so it
+   * also fixes the route.
+   */
   shareKey: string;
   document: DocumentNode;
   variables: Record<string, unknown>;
   /** The client the thread or client scope belongs to, for presence. */
   clientId: string;
-  push(result: FormattedExecutionResult): void;
-  /** Settles once every event received so far has been delivered or dropped: the next one waits for it. */
-  delivered: Promise<void>;
+  /** The `next` message of this subscription up to its payload: `{"id":<id>,"type":"next","payload":`. */
+  framePrefix: string;
+  /** Set when the client completes it or the connection closes: nothing more is sent for it. */
+  ended: boolean;
 }
 
 /** What `attachSubscriptionServer` needs from the gateway. */
@@ -122,7 +130,10 @@ export interface SubscriptionServerOptions {
  * - **Events**: for each bus event of a subscription's firm and thread or client, the payload is
  *   resolved through the supergraph under the subscriber's identity (`resolveEvent`). Subscriptions
  *   whose identity (same user, API key or portal user, same firm, roles, scopes and clients),
- *   document and variables are equal share one execution; results are never shared across identities.
+ *   document and variables are equal share one execution and one serialized payload; results are
+ *   never shared across identities. A payload goes out as a query would answer: partial data with
+ *   its `errors`; one whose root field is null (not visible) is not sent. Each subscription
+ *   receives its events in bus order.
  * - **Presence**: a staff or portal user is online on a client while it holds a subscription on it
  *   (or one of its threads) on this gateway; changes are published as `presence.changed`.
  * - **Limits**: see `CLOSE_CODES`, `MAX_SUBSCRIPTIONS_PER_CONNECTION`, `MAX_FRAME_BYTES`,
@@ -140,6 +151,8 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   const routes = new Map<string, Set<LiveSubscription>>();
   const presence = new Map<string, number>();
   const recentEvents = new Set<string>();
+  /** Per share key, the delivery of its latest event: the next event's delivery waits for it, so each subscription gets events in bus order. */
+  const deliveries = new Map<string, Promise<void>>();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -158,29 +171,28 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   options.httpServer.on('upgrade', onUpgrade);
 
   /**
-   * Re-checks a connection's session: true while it may go on; otherwise closes it (4401 or 4403).
-   * @param checks one event's checks by token, so connections sharing a token are checked once per event.
+   * Authenticates a connection's token again: resolves to the identity key it stands for now, or
+   * null once its session has ended (UNAUTHENTICATED). One check per token in `checks`, so the
+   * connections sharing a token (one sweep, one event) cost one lookup.
    */
-  const stillValid = async (connection: Connection, checks: Map<string, Promise<Actor>> = new Map()): Promise<boolean> => {
+  const currentIdentity = (connection: Connection, checks: SessionChecks): Promise<string | null> => {
+    let check = checks.get(connection.authorization);
+    if (!check) {
+      check = options.authenticate(connection.authorization, connection.origin).then(identityKeyOf, (error: unknown) => {
+        if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
+        return null;
+      });
+      checks.set(connection.authorization, check);
+    }
+    return check;
+  };
+
+  /** True while `connection` may go on as `identity` (from `currentIdentity`); otherwise closes it: 4401 when the session ended, 4403 when the identity changed. */
+  const admit = (connection: Connection, identity: string | null): boolean => {
     if (connection.closed) return false;
-    let actor: Actor;
-    try {
-      let check = checks.get(connection.authorization);
-      if (!check) {
-        check = options.authenticate(connection.authorization, connection.origin);
-        checks.set(connection.authorization, check);
-      }
-      actor = await check;
-    } catch (error) {
-      if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
-      closeConnection(connection, CLOSE_CODES.unauthorized, 'Session ended or token expired');
-      return false;
-    }
-    if (actor.kind === 'ANONYMOUS' || identityKeyOf(actor) !== connection.identityKey) {
-      closeConnection(connection, CLOSE_CODES.identityChanged, 'Identity changed; reconnect');
-      return false;
-    }
-    return true;
+    if (identity === null) closeConnection(connection, CLOSE_CODES.unauthorized, 'Session ended or token expired');
+    else if (identity !== connection.identityKey) closeConnection(connection, CLOSE_CODES.identityChanged, 'Identity changed; reconnect');
+    return identity === connection.identityKey;
   };
 
   const closeConnection = (connection: Connection, code: number, reason: string) => {
@@ -203,13 +215,18 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   };
 
   const removeSubscription = (subscription: LiveSubscription) => {
+    subscription.ended = true;
     const set = routes.get(subscription.route);
     if (!set?.delete(subscription)) return;
     if (set.size === 0) routes.delete(subscription.route);
     changePresence(subscription, -1);
   };
 
-  /** Delivers one bus event to every matching subscription: one execution per share key. */
+  /**
+   * Delivers one bus event to every matching subscription: one execution and one serialization
+   * per share key, then one `next` frame per subscription, written straight to its socket (the
+   * payload is the same for the whole group; only the frame's subscription id differs).
+   */
   const onEvent = (event: BusEvent) => {
     if (recentEvents.has(event.id)) return;
     recentEvents.add(event.id);
@@ -217,38 +234,51 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     const scope = event.topic === 'presence.changed' || event.topic === 'thread.updated' ? event.payload.clientId : event.payload.threadId;
     const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
     if (!subscriptions) return;
-    const checks = new Map<string, Promise<Actor>>();
+    const checks: SessionChecks = new Map();
     const groups = new Map<string, LiveSubscription[]>();
     for (const subscription of subscriptions) {
       const group = groups.get(subscription.shareKey);
       if (group) group.push(subscription);
       else groups.set(subscription.shareKey, [subscription]);
     }
-    for (const group of groups.values()) {
+    for (const [shareKey, group] of groups) {
       // The session checks run beside the execution (one round trip less); only connections that pass get the result.
       const first = group[0]!;
       const { actor, origin } = first.connection;
       const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
       const work = Promise.all([
-        Promise.all(group.map((subscription) => stillValid(subscription.connection, checks))),
+        Promise.all(group.map((subscription) => currentIdentity(subscription.connection, checks))),
         resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run, portal: actor.kind === 'PORTAL' }),
       ]);
-      work.catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
-      // Executions run concurrently, but each subscription gets its events in the order the bus delivered them.
-      group.forEach((subscription, i) => {
-        subscription.delivered = subscription.delivered.then(async () => {
-          const [valid, result] = await work.catch(() => [[], null] as const);
-          if (result && valid[i]) subscription.push(result);
-        });
+      // Executions run concurrently, but each share key's deliveries (so each subscription's) follow bus order.
+      const delivery = (deliveries.get(shareKey) ?? Promise.resolve())
+        .then(() => work)
+        .then(([identities, result]) => {
+          const admitted = group.filter((subscription, i) => admit(subscription.connection, identities[i]!));
+          if (!result) return;
+          const payload = JSON.stringify(result);
+          for (const subscription of admitted) {
+            const { socket } = subscription.connection;
+            if (!subscription.ended && socket.readyState === socket.OPEN) socket.send(`${subscription.framePrefix}${payload}}`);
+          }
+        })
+        .catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
+      deliveries.set(shareKey, delivery);
+      void delivery.then(() => {
+        if (deliveries.get(shareKey) === delivery) deliveries.delete(shareKey);
       });
     }
   };
   const unsubscribeBus = await bus.subscribe(onEvent);
   // Every connection's session, checked once per token per sweep.
   const sweep = setInterval(() => {
-    const checks = new Map<string, Promise<Actor>>();
+    const checks: SessionChecks = new Map();
     for (const connection of connections) {
-      stillValid(connection, checks).catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'session re-check failed'));
+      if (connection.closed) continue;
+      currentIdentity(connection, checks).then(
+        (identity) => admit(connection, identity),
+        (error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'session re-check failed'),
+      );
     }
   }, limits.sessionCheckMs);
   sweep.unref();
@@ -361,7 +391,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
       }
 
-      const queue = eventQueue<ExecutionResult>();
+      const events = idleIterator();
       const subscription: LiveSubscription = {
         connection,
         route: `${connection.actor.firmId}|${spec.topic}|${scopeId}`,
@@ -369,20 +399,21 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         document: { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] },
         variables: rawVariables,
         clientId: entity.client?.id ?? entity.id,
-        push: (result) => queue.push(result as ExecutionResult),
-        delivered: Promise.resolve(),
+        framePrefix: `{"id":${JSON.stringify(id)},"type":"next","payload":`,
+        ended: false,
       };
       connection.subscriptions.set(id, subscription);
       const set = routes.get(subscription.route) ?? new Set();
       set.add(subscription);
       routes.set(subscription.route, set);
       changePresence(subscription, 1);
-      queue.onEnd(() => {
+      events.onEnd(() => {
         connection.subscriptions.delete(id);
         removeSubscription(subscription);
       });
-      return { schema, document, variableValues: rawVariables, contextValue: { iterator: queue.iterator } } as ExecutionArgs;
+      return { schema, document, variableValues: rawVariables, contextValue: { iterator: events.iterator } } as ExecutionArgs;
     },
+    // Events are written by onEvent; graphql-ws holds this iterator only to learn when the subscription ends.
     subscribe: (args) => (args.contextValue as { iterator: AsyncIterableIterator<ExecutionResult> }).iterator,
     execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket.')] }),
   });
@@ -489,42 +520,28 @@ function tokenExpiry(authorization: string): number | null {
   }
 }
 
-/** A push-based async iterator: `push` queues a value, `return()` (graphql-ws's `complete`) ends it and runs `onEnd`. */
-function eventQueue<T>(): { iterator: AsyncIterableIterator<T>; push(value: T): void; onEnd(fn: () => void): void } {
-  const values: T[] = [];
-  let waiting: ((result: IteratorResult<T>) => void) | null = null;
+/**
+ * The iterator a subscription hands graphql-ws: it yields nothing (onEvent writes the events) and
+ * ends when graphql-ws calls `return()` (the client's `complete`, or the socket closing), which runs `onEnd`.
+ */
+function idleIterator(): { iterator: AsyncIterableIterator<never>; onEnd(fn: () => void): void } {
   let done = false;
   let end: (() => void) | null = null;
-  const finish = () => {
-    if (done) return;
-    done = true;
-    end?.();
-    waiting?.({ value: undefined, done: true });
-    waiting = null;
-  };
-  const iterator: AsyncIterableIterator<T> = {
-    next: () => {
-      if (values.length > 0) return Promise.resolve({ value: values.shift()!, done: false });
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => (waiting = resolve));
-    },
+  let waiting: ((result: IteratorResult<never>) => void) | null = null;
+  const iterator: AsyncIterableIterator<never> = {
+    next: () => (done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve))),
     return: () => {
-      finish();
+      if (!done) {
+        done = true;
+        end?.();
+        waiting?.({ value: undefined, done: true });
+        waiting = null;
+      }
       return Promise.resolve({ value: undefined, done: true });
     },
     [Symbol.asyncIterator]() {
       return iterator;
     },
   };
-  return {
-    iterator,
-    push: (value) => {
-      if (done) return;
-      if (waiting) {
-        waiting({ value, done: false });
-        waiting = null;
-      } else values.push(value);
-    },
-    onEnd: (fn) => (end = fn),
-  };
+  return { iterator, onEnd: (fn) => (end = fn) };
 }
