@@ -53,6 +53,12 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const CONNECTION_INIT_TIMEOUT_MS = 10_000;
 /** Event ids remembered for deduplication (the outbox publishes at least once). */
 const DEDUPE_WINDOW = 10_000;
+/**
+ * Characters of subscription documents remembered once they passed parsing and validation, the
+ * most recently used kept: a few hundred typical documents, and a bounded amount of memory
+ * whatever clients send.
+ */
+const CHECKED_DOCUMENT_CHARS = 256 * 1024;
 
 /** One round of session re-checks: token to the identity key it stands for now (null: the session ended). */
 type SessionChecks = Map<string, Promise<string | null>>;
@@ -283,6 +289,35 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   }, limits.sessionCheckMs);
   sweep.unref();
 
+  /**
+   * `options.checkDocument`, remembering documents that passed (up to `CHECKED_DOCUMENT_CHARS` of
+   * them, for the current schema): clients reconnecting after a deploy or a network blip send the
+   * same few documents, and parsing and validating each again was the largest part of a
+   * subscribe's CPU. Refusals are not remembered. ASTs are never mutated, so one document serves
+   * every subscription of it.
+   */
+  let passed = { schema: null as GraphQLSchema | null, documents: new Map<string, DocumentNode>(), chars: 0 };
+  const checkDocument = (schema: GraphQLSchema, source: string): ReturnType<SubscriptionServerOptions['checkDocument']> => {
+    if (passed.schema !== schema) passed = { schema, documents: new Map(), chars: 0 };
+    const known = passed.documents.get(source);
+    if (known) {
+      passed.documents.delete(source);
+      passed.documents.set(source, known);
+      return { document: known, errors: [] };
+    }
+    const checked = options.checkDocument(schema, source);
+    if (checked.document) {
+      passed.documents.set(source, checked.document);
+      passed.chars += source.length;
+      for (const oldest of passed.documents.keys()) {
+        if (passed.chars <= CHECKED_DOCUMENT_CHARS) break;
+        passed.documents.delete(oldest);
+        passed.chars -= oldest.length;
+      }
+    }
+    return checked;
+  };
+
   /** Refuses a subscribe message with these errors (the socket stays open). */
   const refuse = (message: string, code: string): GraphQLError[] => [new GraphQLError(message, { extensions: { code } })];
 
@@ -337,7 +372,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
       }
       const schema = options.schema();
-      const checked = options.checkDocument(schema, payload.query);
+      const checked = checkDocument(schema, payload.query);
       if (!checked.document) return checked.errors.map((e) => new GraphQLError(e.message, { extensions: { code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
       const document = checked.document;
       const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
