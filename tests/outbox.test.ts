@@ -7,7 +7,7 @@ import { connectDatabase, type Database } from '../db/client.ts';
 import { connectEventBus, type BusEvent, type EventBus } from '../subgraphs/shared/event-bus.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
-import { enqueueEvent, pruneOutbox, startOutboxDispatcher, type OutboxDispatcher } from '../subgraphs/shared/outbox.ts';
+import { enqueueEvents, pruneOutbox, startOutboxDispatcher, type OutboxDispatcher } from '../subgraphs/shared/outbox.ts';
 import { asFirm, connectAdmin } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -47,7 +47,7 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
 }
 
 async function enqueue(firmId: string, payload = { threadId: newId(), clientId: newId(), messageId: newId() }): Promise<string> {
-  return database.withTenant({ firmId }, (tx) => enqueueEvent(tx, { firmId, topic: 'message.added', payload }));
+  return database.withTenant({ firmId }, async (tx) => (await enqueueEvents(tx, [{ firmId, topic: 'message.added', payload }]))[0]!);
 }
 
 async function publishedAt(firmId: string, id: string): Promise<Date | null> {
@@ -106,7 +106,7 @@ describe('writing events', () => {
     await expect(
       database.withTenant({ firmId }, async (tx) => {
         await tx.execute(sql`insert into crm.outbox_events (firm_id, id, topic, payload) values (${firmId}, ${eventId}, 'typing', '{}')`);
-        await enqueueEvent(tx, { firmId, topic: 'thread.updated', payload: { threadId: newId(), clientId: newId() } });
+        await enqueueEvents(tx, [{ firmId, topic: 'thread.updated', payload: { threadId: newId(), clientId: newId() } }]);
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');

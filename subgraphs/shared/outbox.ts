@@ -9,20 +9,28 @@ import type { Logger } from './logger.ts';
 export const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
 
 /**
- * Writes one event to the crm outbox inside the caller's transaction (design brief §1, transactional
- * outbox): it commits or rolls back with the change it describes, and the dispatcher publishes it
- * after commit. Also queues a NOTIFY on `OUTBOX_WAKE_CHANNEL`, which PostgreSQL delivers only at
- * commit, so the dispatcher wakes at once instead of at its next poll.
+ * Writes events to the crm outbox inside the caller's transaction (design brief §1, transactional
+ * outbox): they commit or roll back with the change they describe, and the dispatcher publishes
+ * them after commit, in the order given. The same statement queues a NOTIFY on
+ * `OUTBOX_WAKE_CHANNEL`, which PostgreSQL delivers only at commit, so the dispatcher wakes at once
+ * instead of at its next poll. One statement for all of a change's events: each round trip inside
+ * the transaction is time before the commit, and so before delivery.
  *
- * @param tx a `withTenant` transaction acting for `event.firmId` (RLS refuses any other firm).
- * @param event the topic and its id-only payload (see `BusTopic` for each topic's payload).
- * @returns the event's id, which the bus event keeps, so consumers can dedupe a re-publication.
+ * @param tx a `withTenant` transaction acting for every event's `firmId` (RLS refuses any other firm).
+ * @param events at least one: each a topic and its id-only payload (see `BusTopic` for each topic's payload).
+ * @returns the events' ids, in order; each bus event keeps its id, so consumers can dedupe a re-publication.
+ * @throws Error when `events` is empty.
  */
-export async function enqueueEvent(tx: Tx, event: { firmId: string; topic: BusTopic; payload: Record<string, BusValue> }): Promise<string> {
-  const id = newId();
-  await tx.insert(outboxEvents).values({ firmId: event.firmId, id, topic: event.topic, payload: event.payload });
-  await tx.execute(sql`select pg_notify(${OUTBOX_WAKE_CHANNEL}, '')`);
-  return id;
+export async function enqueueEvents(tx: Tx, events: readonly { firmId: string; topic: BusTopic; payload: Record<string, BusValue> }[]): Promise<string[]> {
+  if (events.length === 0) throw new Error('enqueueEvents needs at least one event');
+  // UUIDv7 ids made in this order sort in it, and the dispatcher claims in (created_at, id) order.
+  const rows = events.map((event) => ({ firmId: event.firmId, id: newId(), topic: event.topic, payload: event.payload }));
+  // PostgreSQL folds a transaction's identical notifications into one.
+  await tx
+    .insert(outboxEvents)
+    .values(rows)
+    .returning({ wake: sql`pg_notify(${OUTBOX_WAKE_CHANNEL}, '')` });
+  return rows.map((row) => row.id);
 }
 
 /** A running dispatcher. */
@@ -49,7 +57,7 @@ export interface OutboxDispatcher {
  * and id-only payloads. The claim locks rows `FOR UPDATE SKIP LOCKED`, so replicas' dispatchers
  * share the work without publishing one event twice while both are alive.
  *
- * It wakes on `OUTBOX_WAKE_CHANNEL` (see `enqueueEvent`) and also polls every `pollIntervalMs`
+ * It wakes on `OUTBOX_WAKE_CHANNEL` (see `enqueueEvents`) and also polls every `pollIntervalMs`
  * (default 1000 ms), which covers missed notifications and rows left by a crashed process.
  * A failed batch is logged (event ids and topics only) and retried at the next wake or poll.
  * Every `pruneIntervalMs` (default an hour) it deletes events published more than a day ago

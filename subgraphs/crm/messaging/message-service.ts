@@ -5,7 +5,7 @@ import { recordAudit } from '../../shared/audit.ts';
 import { assertCan, denied } from '../../shared/authz.ts';
 import { forbidden, notFound, unauthenticated } from '../../shared/errors.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
-import { enqueueEvent } from '../../shared/outbox.ts';
+import { enqueueEvents } from '../../shared/outbox.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
 import { actingFirmId } from '../../shared/signed-context.ts';
 import { requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
@@ -179,7 +179,7 @@ export async function createMessageThread(
       createdByKind: author.kind,
       createdById: author.id,
     });
-    await enqueueEvent(tx, { firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: client.id } });
+    await enqueueEvents(tx, [{ firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: client.id } }]);
     await recordAudit(tx, ctx, { firmId: reach.firmId, action: 'message_thread.create', targetType: 'message_thread', targetId: thread.id, metadata: { clientId: client.id } });
     return { thread, userErrors: [] };
   });
@@ -262,8 +262,10 @@ export async function sendMessage(ctx: CrmContext, input: SendMessageInput): Pro
 }
 
 async function enqueueMessageEvents(tx: Tx, topic: 'message.added' | 'message.updated', thread: MessageThreadRow, message: MessageRow) {
-  await enqueueEvent(tx, { firmId: thread.firmId, topic, payload: { threadId: thread.id, clientId: thread.clientId, messageId: message.id } });
-  await enqueueEvent(tx, { firmId: thread.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } });
+  await enqueueEvents(tx, [
+    { firmId: thread.firmId, topic, payload: { threadId: thread.id, clientId: thread.clientId, messageId: message.id } },
+    { firmId: thread.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } },
+  ]);
 }
 
 /**
@@ -354,7 +356,7 @@ export async function markThreadRead(
       return { thread: null, userErrors: [{ field: ['input', 'upToMessageId'], message: 'No such message in this thread.', code: 'NOT_FOUND' as const }] };
     }
     await advanceReadMark(tx, { firmId: reach.firmId, participant, message });
-    await enqueueEvent(tx, { firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } });
+    await enqueueEvents(tx, [{ firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } }]);
     await recordAudit(tx, ctx, { firmId: reach.firmId, action: 'message_thread.read', targetType: 'message_thread', targetId: thread.id, metadata: { upToMessageId: message.id } });
     return { thread, userErrors: [] };
   });
