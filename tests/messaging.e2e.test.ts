@@ -202,10 +202,14 @@ describe('participants and read state', () => {
 
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread.id).toBe(threadId);
-    expect((await send(member.token, threadId, 'On it')).userErrors).toEqual([]);
+    const reply = await send(member.token, threadId, 'On it');
+    expect(reply.userErrors).toEqual([]);
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message.id }, member.token)).message).toMatchObject({ id: reply.message.id, thread: { id: threadId } });
 
     ok(await env.t.gql(REMOVE, { input: { clientId, userId: member.userId } }, owner.accessToken));
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
+    // Even their own message: a message is read only through a thread the caller reaches.
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message.id }, member.token)).message).toBeNull();
   });
 
   it('counts unread messages per participant, on the thread and on the client, until markThreadRead', async () => {

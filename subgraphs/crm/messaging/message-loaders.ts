@@ -7,7 +7,7 @@ import {
   countUnreadByClient,
   countUnreadByThread,
   getLastMessages,
-  getMessagesByIds,
+  getMessagesWithThreadsByIds,
   getTeamClientIds,
   getThreadsByIds,
   type ParticipantRef,
@@ -17,7 +17,11 @@ import {
 export interface MessageLoaders {
   /** Thread by id within the active firm; null for unknown ids and other firms' ids. */
   threadById: DataLoader<string, MessageThreadRow | null>;
-  /** Message by id within the active firm; null for unknown ids and other firms' ids. */
+  /**
+   * Message by id within the active firm; null for unknown ids and other firms' ids. Its batch
+   * reads each message's thread too and primes `threadById` with it, so checking a message
+   * against its thread costs no second transaction.
+   */
   messageById: DataLoader<string, MessageRow | null>;
   /** The newest message of a thread, or null while it has none. */
   lastMessageByThread: DataLoader<string, MessageRow | null>;
@@ -48,9 +52,18 @@ export function createMessageLoaders({ actor, database }: { actor: Actor; databa
       return ids.map((id) => byId.get(id) ?? 0);
     });
   let team: Promise<ReadonlySet<string>> | null = null;
+  const threadById = rowsByIdLoader({ database, scope, fetch: (tx, ids) => getThreadsByIds(tx, { firmId: firmId!, threadIds: ids }) });
   return {
-    threadById: rowsByIdLoader({ database, scope, fetch: (tx, ids) => getThreadsByIds(tx, { firmId: firmId!, threadIds: ids }) }),
-    messageById: rowsByIdLoader({ database, scope, fetch: (tx, ids) => getMessagesByIds(tx, { firmId: firmId!, messageIds: ids }) }),
+    threadById,
+    messageById: rowsByIdLoader({
+      database,
+      scope,
+      fetch: async (tx, ids) => {
+        const rows = await getMessagesWithThreadsByIds(tx, { firmId: firmId!, messageIds: ids });
+        for (const { thread } of rows) threadById.prime(thread.id, thread);
+        return rows.map((row) => row.message);
+      },
+    }),
     lastMessageByThread: new DataLoader(async (ids) => {
       if (!firmId) return ids.map(() => null);
       const byThread = await database.withTenant({ firmId }, (tx) => getLastMessages(tx, { firmId, threadIds: ids }));

@@ -129,6 +129,21 @@ export async function getMessagesByIds(tx: Tx, { firmId, messageIds }: { firmId:
   return tx.select().from(messages).where(and(eq(messages.firmId, firmId), inArray(messages.id, [...messageIds])));
 }
 
+/**
+ * Messages of the firm by id, each with its thread (one query: a message is always read to be
+ * checked against its thread's client). Ids of other firms' or unknown messages return nothing.
+ */
+export async function getMessagesWithThreadsByIds(
+  tx: Tx,
+  { firmId, messageIds }: { firmId: string; messageIds: readonly string[] },
+): Promise<{ message: MessageRow; thread: MessageThreadRow }[]> {
+  return tx
+    .select({ message: messages, thread: messageThreads })
+    .from(messages)
+    .innerJoin(messageThreads, and(eq(messageThreads.firmId, messages.firmId), eq(messageThreads.id, messages.threadId)))
+    .where(and(eq(messages.firmId, firmId), inArray(messages.id, [...messageIds])));
+}
+
 /** Locks and returns one message for a change, or undefined when the firm has none with that id. */
 export async function getMessageForUpdate(tx: Tx, { firmId, messageId }: { firmId: string; messageId: string }): Promise<MessageRow | undefined> {
   const [row] = await tx
