@@ -6,6 +6,7 @@ import { REPO_ROOT } from './processes.ts';
 /** A scenario's name, as typed after `npm run bench --`. */
 export type ScenarioName =
   | 'start'
+  | 'engine-ceiling'
   | 'dashboard'
   | 'client-detail'
   | 'client-list'

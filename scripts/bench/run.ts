@@ -4,7 +4,9 @@
  * docs/benchmarks.md.
  *
  *   start             time until `npm start` is ready: cold (empty data dir) and 3 warm runs
- *   dashboard         the staff Dashboard at 32 and 100 concurrent clients
+ *   engine-ceiling    the Dashboard through a bare @apollo/gateway over subgraphs answering from memory:
+ *                     what the required engine alone can do here (no database needed)
+ *   dashboard         the staff Dashboard at 16, 32 and 100 concurrent; npm start's process at 16 and 32
  *   client-detail     one client across all four subgraphs, at 100 concurrent
  *   client-list       a 100-row client list with search; SQL statements at 10 vs 100 rows
  *   portal-home       a portal user's home page (accounts, invoices, documents, threads), at 100 concurrent
@@ -33,10 +35,11 @@ import { emergencyCleanup, killTrackedSync } from './processes.ts';
 import { markdownSection, printTable, updateBenchmarksDoc, writeJsonResult, type ScenarioName, type ScenarioReport } from './report.ts';
 import * as scenarios from './scenarios.ts';
 
-// The start scenario is loaded on demand and runs before the environment exists, so its
-// timings never share the machine with the bench's PostgreSQL.
+// The start and engine-ceiling scenarios are loaded on demand and run before the environment
+// exists, so their timings never share the machine with the bench's PostgreSQL and services.
 const SCENARIOS: Record<ScenarioName, (env: () => Promise<BenchEnvironment>) => Promise<ScenarioReport>> = {
   start: async () => (await import('./start-bench.ts')).runStartBench(),
+  'engine-ceiling': async () => (await import('./engine-ceiling.ts')).engineCeilingScenario(),
   dashboard: async (env) => scenarios.dashboardScenario(await env()),
   'client-detail': async (env) => scenarios.clientDetailScenario(await env()),
   'client-list': async (env) => scenarios.clientListScenario(await env()),
