@@ -75,6 +75,7 @@ function scaleName(scale: number): string {
 export class BenchEnvironment {
   readonly jwtSecret = randomBytes(32).toString('base64url');
   readonly contextSigningSecret = randomBytes(32).toString('base64url');
+  private readonly mfaEncryptionKey = randomBytes(32).toString('base64');
   readonly logLevel = process.env.LOG_LEVEL ?? 'info';
   /** When set (BENCH_CPU_PROF=<dir>), every service writes a V8 CPU profile of each load run there. */
   readonly cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(REPO_ROOT, process.env.BENCH_CPU_PROF) : null;
@@ -185,6 +186,10 @@ export class BenchEnvironment {
     for (const key of ['DATABASE_URL', 'NODE_ENV', 'HOST', 'BENCH_CPU_PROF']) delete env[key];
     return {
       ...env,
+      // Measured as deployed: production mode (graphql-js and Express skip their development
+      // checks; introspection, suggestions and stack traces are off), with its required secrets.
+      NODE_ENV: 'production',
+      MFA_ENCRYPTION_KEY: this.mfaEncryptionKey,
       DATA_DIR: this.dir,
       DATABASE_APP_URL: dataset.appUrl,
       JWT_SECRET: this.jwtSecret,
