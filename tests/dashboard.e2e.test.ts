@@ -62,6 +62,20 @@ async function dashboard(owner: FirmOwner) {
   return { data: result.data!, statements };
 }
 
+/** Reads a name-ordered list one row per page, following `endCursor`; at most `count + 1` pages. */
+async function namesPageByPage(list: 'clients' | 'contacts', owner: FirmOwner, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  let after: string | undefined;
+  for (let i = 0; i < count + 1; i++) {
+    const page = await t.gql(`query($after: String) { ${list}(first: 1, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }`, { after }, owner.accessToken);
+    expect(page.errors).toBeUndefined();
+    seen.push(...page.data![list].edges.map((e: { node: { name: string } }) => e.node.name));
+    if (!page.data![list].pageInfo.hasNextPage) break;
+    after = page.data![list].pageInfo.endCursor;
+  }
+  return seen;
+}
+
 describe('the Dashboard query', () => {
   it('resolves fields from all four subgraphs through the gateway', async () => {
     const owner = await firmWithClients(2);
@@ -108,15 +122,7 @@ describe('the Dashboard query', () => {
     const owner = await signUpFirm(t);
     const names = ['Émile Conseil', 'Ångström AB', 'zeta', 'Zürich Partners', 'alpha', 'Ölkers GmbH', 'İstanbul Danışmanlık', 'Δέλτα ΑΕ'];
     await createClients(t, owner.accessToken, names);
-    const seen: string[] = [];
-    let after: string | undefined;
-    for (let i = 0; i < names.length + 1; i++) {
-      const page = await t.gql('query($after: String) { clients(first: 1, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }', { after }, owner.accessToken);
-      expect(page.errors).toBeUndefined();
-      seen.push(...page.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name));
-      if (!page.data!.clients.pageInfo.hasNextPage) break;
-      after = page.data!.clients.pageInfo.endCursor;
-    }
+    const seen = await namesPageByPage('clients', owner, names.length);
     expect([...seen].sort()).toEqual([...names].sort());
   });
 
@@ -127,15 +133,7 @@ describe('the Dashboard query', () => {
       const created = await t.gql('mutation($input: CreateContactInput!) { createContact(input: $input) { userErrors { code } } }', { input: { name } }, owner.accessToken);
       expect(created.data!.createContact.userErrors).toEqual([]);
     }
-    const seen: string[] = [];
-    let after: string | undefined;
-    for (let i = 0; i < names.length + 1; i++) {
-      const page = await t.gql('query($after: String) { contacts(first: 1, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }', { after }, owner.accessToken);
-      expect(page.errors).toBeUndefined();
-      seen.push(...page.data!.contacts.edges.map((e: { node: { name: string } }) => e.node.name));
-      if (!page.data!.contacts.pageInfo.hasNextPage) break;
-      after = page.data!.contacts.pageInfo.endCursor;
-    }
+    const seen = await namesPageByPage('contacts', owner, names.length);
     // PostgreSQL's lower() under the database's collation: case does not split the order.
     expect(seen.slice(0, 4)).toEqual(['Alpha Person', 'Alpha Person', 'bravo Person', 'charlie Person']);
     expect([...seen].sort()).toEqual([...names].sort());
