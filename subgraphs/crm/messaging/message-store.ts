@@ -253,10 +253,10 @@ export async function countUnreadByClient(
  *
  * The read mark of each thread is first made a plain row value, `(-infinity, nil uuid)` when the
  * participant has none, in a materialized CTE. The messages are then read by a range of
- * `messages_thread_sent_idx` from that mark: under row-level security only leakproof conditions
- * reach an index, and a mark compared through `OR … IS NULL` or `coalesce()` on the messages'
- * side was only a filter, so every message of every thread was read (10-14 ms for a client with
- * 725 threads, docs/benchmarks.md).
+ * `messages_thread_sent_idx` from that mark. Compared through `OR r.thread_id IS NULL` (never an
+ * index condition) or `coalesce()` on the join (not leakproof, so under row-level security not
+ * one either), the mark was only a filter, and every message of every thread was read (10-14 ms
+ * for a client with 725 threads, docs/benchmarks.md).
  */
 async function countUnread(
   tx: Tx,
