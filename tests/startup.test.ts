@@ -33,7 +33,9 @@ describe('npm start with bad configuration', () => {
 describe('npm start and SIGTERM', () => {
   it('drains, stops the embedded PostgreSQL and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'firmgraph-sigterm-'));
-    const port = 21000 + Math.floor(Math.random() * 20000);
+    // Six consecutive ports below Linux's ephemeral range (32768-60999), which outgoing
+    // connections of concurrent tests take from: a base inside it once met EADDRINUSE.
+    const port = 21000 + Math.floor(Math.random() * 11000);
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env: {
         PATH: process.env.PATH,
