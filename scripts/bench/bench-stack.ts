@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/subgraph-name
 import { largeSeedOwnerEmail, LARGE_SEED_PASSWORD } from '../seed-large/plan.ts';
 import { seedLargeDataset, type LargeSeedResult } from '../seed-large/seed.ts';
 import type { ServiceMessage, ServiceRequest } from './bench-service.ts';
-import { freePorts, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, trackGroup, untrackGroup } from './processes.ts';
+import { freePorts, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, spawnUntilReady, untrackGroup } from './processes.ts';
 
 /** A role bench-service.ts can run (see there). */
 export type ServiceRole = 'gateway' | 'hive' | 'stack' | SubgraphName | `bare:${SubgraphName}`;
@@ -213,32 +213,17 @@ export class BenchEnvironment {
 
   /** Spawns bench-service.ts for `role` in its own process group and waits for its ready message. */
   private async spawnService(role: ServiceRole, port: number, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-    const logName = role.replace(':', '-');
-    const logFd = openSync(join(this.dir, 'logs', `${logName}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVICE_SCRIPT, role], {
-      cwd: REPO_ROOT,
-      env: { ...env, BENCH_PORT: String(port) },
-      detached: true,
-      stdio: ['ignore', logFd, logFd, 'ipc'],
-    });
-    closeSync(logFd);
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not spawn ${role}`);
-    trackGroup(pid);
-    const url = await new Promise<string>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`${role} not ready after 60 s; see ${this.logPath(role)}`)), 60_000);
-      child.on('message', (message: ServiceMessage) => {
-        if (message.type === 'ready') {
-          clearTimeout(timer);
-          ready(message.url);
-        }
+    const logFd = openSync(this.logPath(role), 'a');
+    try {
+      const { child, pid, ready } = await spawnUntilReady<Extract<ServiceMessage, { type: 'ready' }>>(role, ['--import', 'tsx', SERVICE_SCRIPT, role], {
+        env: { ...env, BENCH_PORT: String(port) },
+        stdio: ['ignore', logFd, logFd],
+        output: () => tail(this.logPath(role)),
       });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        fail(new Error(`${role} exited with ${signal ?? `code ${code}`} before it was ready:\n${tail(this.logPath(role))}`));
-      });
-    });
-    return { role, pid, url, child };
+      return { role, pid, url: ready.url, child };
+    } finally {
+      closeSync(logFd);
+    }
   }
 
   /** Where a service's stdout and stderr go. */

@@ -3,7 +3,7 @@
  * over subgraphs that answer fixed data, i.e. the required engine alone, with nothing of ours.
  * See `engineCeilingScenario`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SUPERGRAPH_PATH } from '../../gateway/compose.ts';
@@ -13,8 +13,8 @@ import { expectedDashboardData } from './ceiling/dashboard-fixture.ts';
 import type { SubgraphsReady } from './ceiling/subgraphs-process.ts';
 import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS, type LoadFigures, type SequentialFigures, type Target } from './measure.ts';
 import * as ops from './operations.ts';
-import { makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, trackGroup, untrackGroup } from './processes.ts';
-import type { Row, ScenarioReport } from './report.ts';
+import { killGroup, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, spawnUntilReady, untrackGroup } from './processes.ts';
+import { fixed, loadRows, ms, type Row, type ScenarioReport } from './report.ts';
 
 /** Issue #2 (c=16) and issue #5 (c=32): Dashboard p95 under 50 ms. */
 const DASHBOARD_P95_MS = 50;
@@ -35,55 +35,21 @@ interface CeilingProcess<TReady> {
   ready: TReady;
 }
 
-/** SIGKILLs a process group, if it is still there. */
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
-
 /**
- * Spawns `node ceiling/<script> ...args` with NODE_ENV=production in its own process group with an
- * IPC channel, and waits (at most 60 s) for its `{ type: 'ready' }` message. Node strips the
- * TypeScript itself: tsx's loader (with its source maps, which every `new Error().stack` pays for)
- * cost about a fifth of the gateway's throughput here. With BENCH_CPU_PROF=<dir>, Node writes a CPU
- * profile of the process's whole life to `<dir>/engine-ceiling-<name>.cpuprofile` when it stops.
+ * Spawns `node ceiling/<script> ...args` with NODE_ENV=production (`spawnUntilReady`). Node strips
+ * the TypeScript itself: tsx's loader (with its source maps, which every `new Error().stack` pays
+ * for) cost about a fifth of the gateway's throughput here. With BENCH_CPU_PROF=<dir>, Node writes
+ * a CPU profile of the process's whole life to `<dir>/engine-ceiling-<name>.cpuprofile` when it stops.
  * @throws when it exits before it is ready, or is not ready after 60 s.
  */
 async function spawnCeilingProcess<TReady extends { type: 'ready' }>(role: string, name: string, script: string, args: string[]): Promise<CeilingProcess<TReady>> {
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(REPO_ROOT, profileDir)}`, `--cpu-prof-name=engine-ceiling-${name}.cpuprofile`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, join(REPO_ROOT, 'scripts', 'bench', 'ceiling', script), ...args], {
-    cwd: REPO_ROOT,
+  const { child, pid, ready } = await spawnUntilReady<TReady>(script, [...profile, join(REPO_ROOT, 'scripts', 'bench', 'ceiling', script), ...args], {
     env: { ...process.env, NODE_ENV: 'production' },
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn ${script}`);
-  trackGroup(pid);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  try {
-    const ready = await new Promise<TReady>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`${script} not ready after 60 s:\n${stderr}`)), 60_000);
-      child.once('message', (message: TReady) => {
-        clearTimeout(timer);
-        done(message);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        fail(new Error(`${script} exited with ${signal ?? `code ${code}`} before it was ready:\n${stderr}`));
-      });
-    });
-    return { role, pid, child, ready };
-  } catch (error) {
-    killGroup(pid);
-    untrackGroup(pid);
-    throw error;
-  }
+  return { role, pid, child, ready };
 }
 
 /**
@@ -93,7 +59,7 @@ async function spawnCeilingProcess<TReady extends { type: 'ready' }>(role: strin
 async function stopCeilingProcess({ child, pid }: CeilingProcess<unknown>): Promise<void> {
   const exited = new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())));
   if (child.connected) child.disconnect();
-  const timer = setTimeout(() => killGroup(pid), 10_000);
+  const timer = setTimeout(() => void killGroup(pid), 10_000);
   await exited;
   clearTimeout(timer);
   untrackGroup(pid);
@@ -135,16 +101,6 @@ interface VariantFigures {
   loads: LoadFigures[];
 }
 
-const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const ms = (value: number) => `${fixed(value)} ms`;
-
-function cpuShares(figures: LoadFigures): string {
-  return Object.entries(figures.cpuSeconds)
-    .filter(([who]) => who !== 'postgres')
-    .map(([who, seconds]) => `${who} ${Math.round((seconds / figures.wallSeconds) * 100)}%`)
-    .join(', ');
-}
-
 /** CPU milliseconds each process spent per answered request, over warm-up and measurement. */
 function cpuPerRequest(figures: LoadFigures): string {
   const responses = figures.warmup.responses + figures.measured.responses;
@@ -152,21 +108,13 @@ function cpuPerRequest(figures: LoadFigures): string {
 }
 
 function variantRows(figures: VariantFigures): Row[] {
-  const rows: Row[] = [{ label: `${figures.label}: c=1 mean latency`, value: ms(figures.sequential.meanMs) }];
-  for (const run of figures.loads) {
-    const m = run.measured;
-    const prefix = `${figures.label}, c=${run.connections}:`;
-    const clean = m.latencyMs.count > 0 && run.failures === 0;
-    rows.push(
-      { label: `${prefix} requests/s`, value: fixed(m.requestsPerSecond) },
-      { label: `${prefix} latency p50 / p95 / p99`, value: `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)}` },
-      { label: `${prefix} latency p95`, value: ms(m.latencyMs.p95), target: `< ${DASHBOARD_P95_MS} ms, no errors`, met: clean && m.latencyMs.p95 < DASHBOARD_P95_MS },
-      { label: `${prefix} errors (non-2xx / connection / timeouts / GraphQL)`, value: `${m.non2xx} / ${m.errors} / ${m.timeouts} / ${m.graphqlErrors}` },
-      { label: `${prefix} CPU (share of one core)`, value: cpuShares(run) },
-      { label: `${prefix} CPU per request`, value: cpuPerRequest(run) },
-    );
-  }
-  return rows;
+  return [
+    { label: `${figures.label}: c=1 mean latency`, value: ms(figures.sequential.meanMs) },
+    ...figures.loads.flatMap((run) => {
+      const prefix = `${figures.label}, c=${run.connections}`;
+      return [...loadRows(prefix, run, { p95: DASHBOARD_P95_MS }), { label: `${prefix}: CPU per request`, value: cpuPerRequest(run) }];
+    }),
+  ];
 }
 
 /**

@@ -286,7 +286,7 @@ export async function stopStackProcess(stack: Pick<StackProcess, 'pid' | 'dataDi
 }
 
 /** SIGKILLs a process group, then waits (up to 5 s) until it is empty. */
-async function killGroup(pgid: number): Promise<void> {
+export async function killGroup(pgid: number): Promise<void> {
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {
@@ -428,6 +428,54 @@ export function rssKiB(pid: number): number {
   if (!match) throw new Error(`no VmRSS for PID ${pid}`);
   return Number(match[1]);
 }
+
+/**
+ * Spawns `node ...args` from the repository root in its own process group (tracked for
+ * emergency cleanup) with an IPC channel, and waits up to 60 s for its first `{ type: 'ready' }`
+ * message. The benchmark's services all start this way.
+ * @param options.stdio its stdin, stdout and stderr (the IPC channel is added). A piped stderr is
+ *   read for as long as the process lives; its last 4,000 characters go into a failure's error.
+ * @param options.output what it printed, for the error when it fails, when stderr is not piped
+ *   (e.g. its log file's last lines).
+ * @throws when it exits before it is ready, or is not ready after 60 s; its group is killed then.
+ */
+export async function spawnUntilReady<TReady extends { type: 'ready' }>(
+  label: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; stdio: ['ignore', StdioTarget, StdioTarget]; output?: () => string },
+): Promise<{ child: ChildProcess; pid: number; ready: TReady }> {
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: options.env, detached: true, stdio: [...options.stdio, 'ipc'] });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn ${label}`);
+  trackGroup(pid);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+  const output = options.output ?? (() => stderr);
+  try {
+    const ready = await new Promise<TReady>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`${label} not ready after 60 s:\n${output()}`)), 60_000);
+      const onMessage = (message: { type?: unknown }) => {
+        if (message.type !== 'ready') return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        done(message as TReady);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        fail(new Error(`${label} exited with ${signal ?? `code ${code}`} before it was ready:\n${output()}`));
+      });
+    });
+    return { child, pid, ready };
+  } catch (error) {
+    await killGroup(pid);
+    untrackGroup(pid);
+    throw error;
+  }
+}
+
+/** Where a spawned service's stdout or stderr goes: discarded, a pipe, or an open file. */
+type StdioTarget = 'ignore' | 'pipe' | number;
 
 /** Registers a spawned helper's process group (e.g. the load generator) for emergency cleanup. */
 export function trackGroup(pgid: number): void {

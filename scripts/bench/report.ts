@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { MachineInfo } from './machine.ts';
+import type { LoadFigures } from './measure.ts';
 import { REPO_ROOT } from './processes.ts';
 
 /** A scenario's name, as typed after `npm run bench --`. */
@@ -58,6 +59,43 @@ export function seconds(ms: number): string {
 /** Bytes (or KiB) as MiB with one decimal. */
 export function mebibytes(kib: number): string {
   return `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+/** A number with `digits` decimals (one by default). */
+export function fixed(value: number, digits = 1): string {
+  return value.toFixed(digits);
+}
+
+/** Milliseconds with one decimal, e.g. "12.3 ms". */
+export function ms(value: number): string {
+  return `${fixed(value)} ms`;
+}
+
+/** Rows for one load run: throughput, latency, failures, memory and CPU; `prefix` labels them. */
+export function loadRows(prefix: string, figures: LoadFigures, targets: { p95?: number; p99?: number } = {}): Row[] {
+  const m = figures.measured;
+  const rows: Row[] = [
+    { label: `${prefix}: requests/s`, value: fixed(m.requestsPerSecond) },
+    { label: `${prefix}: latency p50 / p95 / p99`, value: `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)}` },
+  ];
+  // A run with failed or no answers fails its latency target, however fast the rest was.
+  const clean = m.latencyMs.count > 0 && figures.failures === 0;
+  if (targets.p95 !== undefined) rows.push({ label: `${prefix}: latency p95`, value: ms(m.latencyMs.p95), target: `< ${targets.p95} ms, no errors`, met: clean && m.latencyMs.p95 < targets.p95 });
+  if (targets.p99 !== undefined) rows.push({ label: `${prefix}: latency p99`, value: ms(m.latencyMs.p99), target: `< ${targets.p99} ms, no errors`, met: clean && m.latencyMs.p99 < targets.p99 });
+  rows.push(
+    { label: `${prefix}: errors (non-2xx / connection / timeouts / GraphQL)`, value: `${m.non2xx} / ${m.errors} / ${m.timeouts} / ${m.graphqlErrors}` },
+    { label: `${prefix}: RSS after load`, value: Object.entries(figures.rssKiB.after).map(([role, kib]) => `${role} ${mebibytes(kib)}`).join(', ') },
+    { label: `${prefix}: CPU (share of one core)`, value: cpuShares(figures) },
+  );
+  return rows;
+}
+
+/** Each process's CPU over the run's wall time (100% = one core); processes that took none are left out. */
+function cpuShares(figures: LoadFigures): string {
+  return Object.entries(figures.cpuSeconds)
+    .filter(([, seconds]) => seconds > 0)
+    .map(([who, seconds]) => `${who} ${Math.round((seconds / figures.wallSeconds) * 100)}%`)
+    .join(', ');
 }
 
 function verdict(row: Row): string {

@@ -9,7 +9,7 @@ import { LARGE_SEED_SLUG_PREFIX } from '../seed-large/plan.ts';
 import { logInOwner, postGraphQL, signedContextFor, type BenchEnvironment, type BenchUser, type ServiceSet } from './bench-stack.ts';
 import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS, type LoadFigures, type SequentialFigures, type Target } from './measure.ts';
 import * as ops from './operations.ts';
-import { mebibytes, type Row, type ScenarioName, type ScenarioReport } from './report.ts';
+import { fixed, loadRows, ms, type Row, type ScenarioName, type ScenarioReport } from './report.ts';
 
 export { subscriptionsScenario } from './subscriptions.ts';
 
@@ -25,9 +25,6 @@ const WALLS_OVERHEAD = 0.15;
 const SCALES = [0.1, 0.5, 1];
 /** Paginated queries must cost about the same at every scale: at most this much slower at the largest. */
 const MAX_SCALE_GROWTH = 1.25;
-
-const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const ms = (value: number) => `${fixed(value)} ms`;
 
 function gatewayTarget(set: ServiceSet, user: BenchUser): Target {
   return { name: 'gateway', url: set.gatewayUrl, headers: { authorization: `Bearer ${user.accessToken}` } };
@@ -53,31 +50,6 @@ async function largestFirmClients(set: ServiceSet): Promise<{ firmId: string; he
   } finally {
     await sql.end();
   }
-}
-
-/** Rows for one load run: throughput, latency, failures, memory and CPU; `prefix` labels them. */
-function loadRows(prefix: string, figures: LoadFigures, targets: { p95?: number; p99?: number } = {}): Row[] {
-  const m = figures.measured;
-  const rows: Row[] = [
-    { label: `${prefix}: requests/s`, value: fixed(m.requestsPerSecond) },
-    { label: `${prefix}: latency p50 / p95 / p99`, value: `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)}` },
-  ];
-  // A run with failed or no answers fails its latency target, however fast the rest was.
-  const clean = m.latencyMs.count > 0 && figures.failures === 0;
-  if (targets.p95 !== undefined) rows.push({ label: `${prefix}: latency p95`, value: ms(m.latencyMs.p95), target: `< ${targets.p95} ms, no errors`, met: clean && m.latencyMs.p95 < targets.p95 });
-  if (targets.p99 !== undefined) rows.push({ label: `${prefix}: latency p99`, value: ms(m.latencyMs.p99), target: `< ${targets.p99} ms, no errors`, met: clean && m.latencyMs.p99 < targets.p99 });
-  rows.push(
-    { label: `${prefix}: errors (non-2xx / connection / timeouts / GraphQL)`, value: `${m.non2xx} / ${m.errors} / ${m.timeouts} / ${m.graphqlErrors}` },
-    { label: `${prefix}: RSS after load`, value: Object.entries(figures.rssKiB.after).map(([role, kib]) => `${role} ${mebibytes(kib)}`).join(', ') },
-    { label: `${prefix}: CPU (share of one core)`, value: cpuShares(figures) },
-  );
-  return rows;
-}
-
-function cpuShares(figures: LoadFigures): string {
-  return Object.entries(figures.cpuSeconds)
-    .map(([who, seconds]) => `${who} ${Math.round((seconds / figures.wallSeconds) * 100)}%`)
-    .join(', ');
 }
 
 function sequentialRows(prefix: string, figures: SequentialFigures): Row[] {
