@@ -16,7 +16,7 @@ import { databaseReady, type RunningSubgraph } from '../subgraphs/shared/subgrap
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
 import { authenticate } from './authenticate.ts';
 import { SUPERGRAPH_PATH } from './compose.ts';
-import { deadlineFetch, operationTimeoutPlugin, startDeadline, withDeadline, type OperationDeadline } from './limits/operation-timeout.ts';
+import { beforeDeadline, deadlineFetch, operationTimeoutPlugin, startDeadline, withDeadline, type OperationDeadline } from './limits/operation-timeout.ts';
 import { queryLimits } from './limits/query-limits.ts';
 import { rateLimitPlugin, schedulePruning } from './limits/rate-limit.ts';
 import { attachSubscriptionServer } from './subscriptions/subscription-server.ts';
@@ -71,8 +71,8 @@ class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
  * the same pipeline, without the HTTP hop. On the all-in-one stack that hop (socket writes, HTTP
  * parsing and JSON both ways) was most of the per-request CPU (docs/benchmarks.md).
  *
- * The operation's deadline applies as to a fetch: when it passes first, the operation is cut off
- * (`TIMEOUT`, HTTP 504) and the subgraph's work is left to finish on its own.
+ * The operation's deadline applies as to a fetch (`beforeDeadline`): when it passes first, the
+ * operation is cut off (`TIMEOUT`, HTTP 504) and the subgraph's work is left to finish on its own.
  */
 class InProcessDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly subgraph: Pick<RunningSubgraph, 'execute'>) {}
@@ -82,19 +82,7 @@ class InProcessDataSource implements GraphQLDataSource<GatewayContext> {
     const { query, variables, operationName } = request;
     if (!query) throw new Error('A subgraph operation without a query');
     const execution = this.subgraph.execute({ query, variables: variables ?? undefined, operationName: operationName ?? undefined }, context.signedContext);
-    const { signal } = context.deadline;
-    if (signal.aborted) {
-      context.deadline.cutOff = true;
-      throw signal.reason;
-    }
-    return new Promise((resolve, reject) => {
-      const cutOff = () => {
-        context.deadline.cutOff = true;
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', cutOff, { once: true });
-      execution.then(resolve, reject).finally(() => signal.removeEventListener('abort', cutOff));
-    });
+    return beforeDeadline(context.deadline, execution);
   }
 }
 

@@ -41,6 +41,24 @@ export const deadlineFetch: SubgraphFetcher = async (input, init) => {
 };
 
 /**
+ * The same limit for a subgraph executed in this process, which cannot be aborted: resolves as
+ * `work` does, unless the deadline passes first, in which case it rejects with the deadline's
+ * reason and marks the operation cut off (`work` is left to finish on its own).
+ */
+export function beforeDeadline<R>(deadline: OperationDeadline, work: Promise<R>): Promise<R> {
+  const { signal } = deadline;
+  return new Promise((resolve, reject) => {
+    const cutOff = () => {
+      deadline.cutOff = true;
+      reject(signal.reason);
+    };
+    if (signal.aborted) return cutOff();
+    signal.addEventListener('abort', cutOff, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', cutOff));
+  });
+}
+
+/**
  * Apollo plugin: when the deadline cut off a subgraph fetch, the client gets one clear error,
  * `TIMEOUT` with HTTP 504, instead of the partial result and the fetch failures. The subgraph sees
  * its request aborted; a mutation it already committed stays committed.
