@@ -83,29 +83,20 @@ const ClaimsSchema = z.object({
 /**
  * Signs an identity into a compact HS256 JWT (`iss` gateway, `aud` subgraph, 30 s `exp`) for the
  * `x-firmgraph-context` header. Only the gateway calls this. The user agent is cut to 512 characters.
- *
- * The token is also remembered as verified for this key (see `verifyContext`): a subgraph served
- * by the same process (`npm start`) then finds it without checking the signature it was just given.
  */
 export async function signContext(identity: RequestIdentity, key: Uint8Array): Promise<string> {
-  const state = keyStateOf(key);
-  const claims = ClaimsSchema.parse({
+  return new SignJWT({
     act: identity.actor,
     rid: identity.requestId,
     ip: identity.origin.ip,
     ua: identity.origin.userAgent?.slice(0, 512) ?? null,
-  });
-  const issuedAt = Math.floor(Date.now() / 1000);
-  const expiresAt = issuedAt + CONTEXT_TTL_SECONDS;
-  const token = await new SignJWT(claims)
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(expiresAt)
-    .sign(await state.cryptoKey);
-  remember(state, token, claims, expiresAt);
-  return token;
+    .setIssuedAt()
+    .setExpirationTime(`${CONTEXT_TTL_SECONDS}s`)
+    .sign(await keyStateOf(key).cryptoKey);
 }
 
 /** Verified contexts remembered per key, at most this many (least recently used dropped first). */
@@ -121,8 +112,8 @@ const keyStates = new Map<string, KeyState>();
 
 /**
  * The state of one key, by its bytes: the WebCrypto import happens once per key, not per request
- * (it was ~3% of subgraph CPU, docs/benchmarks.md), and a gateway and the subgraphs it serves in
- * the same process share the contexts already verified.
+ * (it was ~3% of subgraph CPU, docs/benchmarks.md), and the subgraphs served by one process
+ * (`npm start`) share the contexts already verified, so an operation's context is verified once.
  */
 function keyStateOf(key: Uint8Array): KeyState {
   const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64');
@@ -134,22 +125,12 @@ function keyStateOf(key: Uint8Array): KeyState {
   return state;
 }
 
-/** Keeps a token known to be valid (signed here, or verified) until its `exp`, in the key's LRU. */
-function remember(state: KeyState, token: string, claims: z.infer<typeof ClaimsSchema>, expiresAt: number): RequestIdentity {
-  const { act, rid, ip, ua } = claims;
-  const identity = deepFreeze<RequestIdentity>({ actor: act, requestId: rid, origin: { ip, userAgent: ua } });
-  state.verified.set(token, { identity, expiresAtMs: expiresAt * 1000 });
-  if (state.verified.size > VERIFIED_CONTEXT_CACHE_SIZE) state.verified.delete(state.verified.keys().next().value!);
-  return identity;
-}
-
 /**
  * Verifies a signed context: HS256 only, issuer, audience, expiry and claim shape.
  *
- * A context that verified, or that this process signed (`signContext`), is remembered by its
- * exact token string until its `exp` (an LRU of `VERIFIED_CONTEXT_CACHE_SIZE` per key), so the
- * several subgraph fetches of one operation, which carry the same token, verify it at most once.
- * Only tokens that passed every check, or were made here with the key, are kept; a
+ * A context that verified is remembered by its exact token string until its `exp` (an LRU of
+ * `VERIFIED_CONTEXT_CACHE_SIZE` per key), so the several subgraph fetches of one operation,
+ * which carry the same token, verify it once. Only tokens that passed every check are kept; a
  * different string (forged, re-signed or altered) is always verified in full. The identity
  * returned is frozen because it may be shared by those fetches.
  * @returns the identity, or null when the token is missing, forged, expired or malformed.
@@ -169,7 +150,11 @@ export async function verifyContext(token: string | undefined, key: Uint8Array):
     const { payload } = await jwtVerify(token, await state.cryptoKey, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
     const claims = ClaimsSchema.safeParse(payload);
     if (!claims.success || payload.exp === undefined) return null;
-    return remember(state, token, claims.data, payload.exp);
+    const { act, rid, ip, ua } = claims.data;
+    const identity = deepFreeze<RequestIdentity>({ actor: act, requestId: rid, origin: { ip, userAgent: ua } });
+    state.verified.set(token, { identity, expiresAtMs: payload.exp * 1000 });
+    if (state.verified.size > VERIFIED_CONTEXT_CACHE_SIZE) state.verified.delete(state.verified.keys().next().value!);
+    return identity;
   } catch {
     return null;
   }
