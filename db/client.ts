@@ -70,13 +70,39 @@ function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(cl
 }
 
 /**
- * Opens a pool on `url` (the app role's connection string). Connections open lazily.
+ * `url` with libpq's `host` query parameter set to `socketDir`, a Unix-socket directory
+ * (`postgres://user:pw@localhost:5432/db?host=/tmp`; PostgreSQL docs, "Connection URIs"): the
+ * server is then reached through `<socketDir>/.s.PGSQL.<port>` instead of TCP.
+ */
+export function throughSocket(url: string, socketDir: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('host', socketDir);
+  return parsed.toString();
+}
+
+/**
+ * postgres.js on `url`, honouring a Unix-socket directory in its `host` query parameter
+ * (`throughSocket`), which postgres.js alone would send to the server as a setting. For a local
+ * server the socket is the cheaper path: here a query's round trip took about a third less time
+ * and client CPU than over loopback TCP (docs/benchmarks.md).
+ */
+export function postgresClient(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
+  const parsed = new URL(url);
+  const socketDir = parsed.searchParams.get('host');
+  if (!socketDir?.startsWith('/')) return postgres(url, options);
+  parsed.searchParams.delete('host');
+  return postgres(parsed.toString(), { ...options, path: `${socketDir}/.s.PGSQL.${parsed.port || '5432'}` });
+}
+
+/**
+ * Opens a pool on `url` (the app role's connection string; a Unix socket when it says so, see
+ * `postgresClient`). Connections open lazily.
  * @param options.max pool size; `applicationName` shows in `pg_stat_activity`.
  */
 export function connectDatabase(url: string, options: { max?: number; applicationName?: string } = {}): Database {
   let statements = 0;
   // No postgres.js `debug` hook: it captures a stack trace per query and exposes parameters on errors.
-  const sql = postgres(url, {
+  const sql = postgresClient(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'firmgraph' },

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import { postgresClient } from './client.ts';
 import { APP_ROLE, OWNER_ROLE } from './roles.ts';
 
 /** Absolute path of the committed drizzle-kit migrations. */
@@ -21,7 +21,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta
  * @throws the database error when a step fails; nothing of a failed migration is kept.
  */
 export async function migrateDatabase(adminUrl: string, appPassword?: string): Promise<void> {
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   try {
     // Roles are cluster-wide; parallel test databases may race to create them.
     for (const [role, attrs] of [

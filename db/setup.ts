@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readOrCreateDevSecrets, type Config } from '../subgraphs/shared/config.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
+import { throughSocket } from './client.ts';
 import { appDatabaseUrl } from './roles.ts';
 
 /** Connection strings of a migrated database, and the embedded server if one was started. */
@@ -35,5 +36,5 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
     persistent: true,
   });
   await migrateDatabase(embedded.adminUrl, secrets.appDbPassword);
-  return { adminUrl: embedded.adminUrl, appUrl: appDatabaseUrl(embedded.adminUrl, secrets.appDbPassword), embedded };
+  return { adminUrl: embedded.adminUrl, appUrl: throughSocket(appDatabaseUrl(embedded.adminUrl, secrets.appDbPassword), embedded.socketDir), embedded };
 }

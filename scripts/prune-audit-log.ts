@@ -1,5 +1,4 @@
-import postgres from 'postgres';
-import { connectDatabase } from '../db/client.ts';
+import { connectDatabase, postgresClient } from '../db/client.ts';
 import { prepareDatabase } from '../db/setup.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';
@@ -11,7 +10,7 @@ import { runService } from './run-service.ts';
 // transaction through the app role, so RLS and the owner-only prune function still apply.
 await runService('audit-prune', async (config, log) => {
   const prepared = await prepareDatabase(config);
-  const admin = postgres(prepared.adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(prepared.adminUrl, { max: 1, onnotice: () => {} });
   const database = connectDatabase(prepared.appUrl, { max: 2, applicationName: 'firmgraph-audit-prune' });
   const requestId = `audit-prune-${newId()}`;
   try {

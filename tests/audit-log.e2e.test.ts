@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
+import { postgresClient } from '../db/client.ts';
 import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';
 import { asFirm } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
@@ -259,7 +260,7 @@ describe('reading the log', () => {
     expect(await entries(ownerB.accessToken, { actorId: ownerA.userId })).toEqual([]);
     expect(await verify(ownerB.accessToken)).toMatchObject({ ok: true, checkedCount: 1 });
 
-    const app = postgres(inject('appUrl'), { max: 1, onnotice: () => {} });
+    const app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
     try {
       await app.begin(async (tx) => {
         await tx`select set_config('app.firm_id', ${ownerB.firmId}, true)`;
@@ -282,7 +283,7 @@ describe('reading the log', () => {
 describe('append-only and tamper-evident', () => {
   it('the app role cannot update, delete or truncate records, nor touch the chain heads; even the owner is refused by the triggers', async () => {
     const owner = await signUpFirm(env.t);
-    const app = postgres(inject('appUrl'), { max: 1, onnotice: () => {} });
+    const app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
     try {
       for (const statement of [
         `update tenancy.audit_log set action = 'client.delete'`,

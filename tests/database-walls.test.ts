@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { connectDatabase, type Database } from '../db/client.ts';
+import { connectDatabase, postgresClient, type Database } from '../db/client.ts';
 import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
@@ -11,8 +11,8 @@ import { appRoleFindings, definerFunctionFindings, foreignRowFindings, rowSecuri
 let admin: postgres.Sql;
 let app: postgres.Sql;
 beforeAll(() => {
-  admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  app = postgres(inject('appUrl'), { max: 1, onnotice: () => {} });
+  admin = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
+  app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
   await admin.end();

@@ -7,6 +7,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { postgresClient } from '../db/client.ts';
 import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { allowedTo } from '../subgraphs/shared/authz.ts';
 import { forbidden, notFound } from '../subgraphs/shared/errors.ts';
@@ -27,8 +28,8 @@ const noteA = { id: newId(), body: `Firm A's secret note ${randomBytes(6).toStri
 let admin: postgres.Sql;
 let app: postgres.Sql;
 beforeAll(async () => {
-  admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  app = postgres(inject('appUrl'), { max: 1, onnotice: () => {} });
+  admin = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
+  app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
   // One tenant table built like the real ones: firm_id in the key, RLS enabled and forced, the
   // tenant policy of db/schema/tenant-policy.ts, owned by the owner role, readable by the app role.
   await admin.unsafe(`

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDatabase } from '../db/client.ts';
+import { connectDatabase, postgresClient } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { FIRM_COUNT, HISTORY_DAYS, LARGE_SEED_PASSWORD, largeSeedOwnerEmail, PORTAL_CLIENT_SHARE } from '../scripts/seed-large/plan.ts';
 import { LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
@@ -89,7 +89,7 @@ describe('seed:large', () => {
     const [user] = await admin<{ password_hash: string }[]>`select password_hash from tenancy.users where email = ${largeSeedOwnerEmail(1)}`;
     expect(await verifyPassword(user!.password_hash, LARGE_SEED_PASSWORD)).toBe(true);
     const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-02'`;
-    const app = postgres(appUrl, { max: 1, onnotice: () => {} });
+    const app = postgresClient(appUrl, { max: 1, onnotice: () => {} });
     try {
       const seen = await app.begin(async (tx) => {
         await tx`select set_config('app.firm_id', ${firm!.id}, true)`;

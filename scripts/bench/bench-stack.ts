@@ -2,8 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import postgres from 'postgres';
-import { connectDatabase, type Database } from '../../db/client.ts';
+import { connectDatabase, postgresClient, throughSocket, type Database } from '../../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { appDatabaseUrl } from '../../db/roles.ts';
@@ -120,7 +119,7 @@ export class BenchEnvironment {
 
   private async makeDataset(scale: number): Promise<BenchDataset> {
     const name = `bench_scale_${scaleName(scale)}`;
-    const admin = postgres(this.postgresServer.adminUrl, { max: 1, onnotice: () => {} });
+    const admin = postgresClient(this.postgresServer.adminUrl, { max: 1, onnotice: () => {} });
     try {
       await admin.unsafe(`create database ${name}`);
     } finally {
@@ -133,7 +132,7 @@ export class BenchEnvironment {
     const seed = await seedLargeDataset(adminUrl.toString(), { scale });
     const rows = Object.values(seed.rows).reduce((sum, n) => sum + n, 0);
     console.log(`  seeded ${rows.toLocaleString('en')} rows in ${(seed.totalMs / 1000).toFixed(1)} s`);
-    return { scale, adminUrl: adminUrl.toString(), appUrl: appDatabaseUrl(adminUrl.toString(), this.appPassword), seed };
+    return { scale, adminUrl: adminUrl.toString(), appUrl: throughSocket(appDatabaseUrl(adminUrl.toString(), this.appPassword), this.postgresServer.socketDir), seed };
   }
 
   /**
@@ -164,7 +163,7 @@ export class BenchEnvironment {
       SUBGRAPH_NAMES.map((name) =>
         this.spawnService(variant === 'bare' ? `bare:${name}` : name, subgraphPort[name], {
           ...env,
-          ...(variant === 'bare' ? { DATABASE_APP_URL: dataset.adminUrl } : {}),
+          ...(variant === 'bare' ? { DATABASE_APP_URL: throughSocket(dataset.adminUrl, this.postgresServer.socketDir) } : {}),
         }),
       ),
     );

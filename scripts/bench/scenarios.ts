@@ -3,7 +3,7 @@
  * BenchEnvironment: the large dataset (scale 1 unless stated) behind the gateway and four
  * subgraphs, each its own process, with autocannon as another process over loopback.
  */
-import postgres from 'postgres';
+import { postgresClient } from '../../db/client.ts';
 import type { SubgraphName } from '../../subgraphs/subgraph-names.ts';
 import { LARGE_SEED_SLUG_PREFIX } from '../seed-large/plan.ts';
 import { logInOwner, postGraphQL, signedContextFor, type BenchEnvironment, type BenchUser, type ServiceSet } from './bench-stack.ts';
@@ -37,7 +37,7 @@ async function signedTarget(env: BenchEnvironment, name: string, url: string, us
 
 /** The seeded firm of rank 1's id, its heaviest client (most invoices) and one light client. */
 async function largestFirmClients(set: ServiceSet): Promise<{ firmId: string; heavyClientId: string; lightClientId: string }> {
-  const sql = postgres(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
   try {
     const [firm] = await sql<{ id: string }[]>`select id from tenancy.firms where slug = ${`${LARGE_SEED_SLUG_PREFIX}01`}`;
     if (!firm) throw new Error('the seeded firm bench-01 is missing');
@@ -168,7 +168,7 @@ interface PortalBenchUser {
  * too), and reads from the database the counts its portal home must show for each client it reaches.
  */
 async function logInHeaviestPortalUser(set: ServiceSet): Promise<PortalBenchUser> {
-  const sql = postgres(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
   let user: { firmSlug: string; email: string; clients: ops.PortalHomeClient[] };
   try {
     const [found] = await sql<{ firmSlug: string; email: string; portalUserId: string; firmId: string }[]>`

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
+import { postgresClient } from '../../db/client.ts';
 import { hashPassword } from '../../subgraphs/tenancy/identity/passwords.ts';
 import { LARGE_SEED_PASSWORD, LARGE_SEED_SLUG_PREFIX, planFirms, type FirmFixture } from './plan.ts';
 import type { CopyValue, SeedContext, SeedTable } from './table.ts';
@@ -131,7 +132,7 @@ export async function seedLargeDataset(adminUrl: string, options: { scale: numbe
   const log = options.log ?? (() => {});
   if (!(scale > 0 && scale <= 10)) throw new LargeSeedError(`--scale must be a number in (0, 10], got ${scale}`);
   const started = performance.now();
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   try {
     const [role] = await sql<{ bypass: boolean }[]>`select rolsuper or rolbypassrls as bypass from pg_roles where rolname = current_user`;
     if (!role?.bypass) throw new LargeSeedError('the seed connection must be a superuser or BYPASSRLS role (COPY FROM cannot run under row-level security)');

@@ -1,10 +1,11 @@
 import postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
 import { inject } from 'vitest';
+import { postgresClient } from '../../db/client.ts';
 
 /** A privileged connection to the throwaway test database, for checking rows byte for byte. */
 export function connectAdmin(): postgres.Sql {
-  return postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+  return postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
 }
 
 /**

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { postgresClient, throughSocket } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { appDatabaseUrl } from '../../db/roles.ts';
@@ -27,16 +27,18 @@ export default async function setup(project: TestProject) {
   const external = process.env.DATABASE_URL;
   let teardown: () => Promise<void>;
   let adminUrl: string;
+  // The embedded server is reached as services reach it (its Unix socket); an external one as DATABASE_URL says.
+  let socketDir: string | undefined;
   if (external) {
     const name = `firmgraph_test_${process.pid}_${randomBytes(3).toString('hex')}`;
-    const server = postgres(external, { max: 1, onnotice: () => {} });
+    const server = postgresClient(external, { max: 1, onnotice: () => {} });
     await server.unsafe(`create database ${name}`);
     await server.end();
     const url = new URL(external);
     url.pathname = `/${name}`;
     adminUrl = url.toString();
     teardown = async () => {
-      const cleanup = postgres(external, { max: 1, onnotice: () => {} });
+      const cleanup = postgresClient(external, { max: 1, onnotice: () => {} });
       await cleanup.unsafe(`drop database if exists ${name} with (force)`);
       await cleanup.end();
     };
@@ -50,6 +52,7 @@ export default async function setup(project: TestProject) {
       persistent: false,
     });
     adminUrl = server.adminUrl;
+    socketDir = server.socketDir;
     teardown = async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -57,6 +60,7 @@ export default async function setup(project: TestProject) {
   }
   await migrateDatabase(adminUrl, appPassword);
   project.provide('adminUrl', adminUrl);
-  project.provide('appUrl', appDatabaseUrl(adminUrl, appPassword));
+  const appUrl = appDatabaseUrl(adminUrl, appPassword);
+  project.provide('appUrl', socketDir ? throughSocket(appUrl, socketDir) : appUrl);
   return teardown;
 }
