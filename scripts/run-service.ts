@@ -15,23 +15,26 @@ export async function runService(name: string, start: (config: Config, log: Logg
     process.exit(1);
   }
   const log = createLogger(config.logLevel, name);
-  let stop: () => Promise<void>;
-  try {
-    stop = await start(config, log);
-  } catch (error) {
-    console.error(`${name} failed to start: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  // The handlers are in place before `start` runs: a signal that comes while it runs (or just after
+  // it printed that it is ready, before this function resumed) waits for it, then stops what it started.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), 15_000).unref();
-    await stop().catch((error: Error) => log.error({ err: { message: error.message } }, 'shutdown error'));
+    const stop = await started.catch(() => null);
+    await stop?.().catch((error: Error) => log.error({ err: { message: error.message } }, 'shutdown error'));
     clearTimeout(timer);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const started = start(config, log);
+  try {
+    await started;
+  } catch (error) {
+    console.error(`${name} failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
