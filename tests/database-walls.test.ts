@@ -5,7 +5,7 @@ import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
-import { insertFirm } from '../subgraphs/tenancy/identity/identity-store.ts';
+import { findLiveSession, insertFirm, insertMembership, insertSession, insertUser } from '../subgraphs/tenancy/identity/identity-store.ts';
 import { appRoleFindings, definerFunctionFindings, foreignRowFindings, rowSecurityFindings, SUBGRAPH_SCHEMAS, tenantKeyFindings, tenantTables } from './support/probe/catalog.ts';
 
 let admin: postgres.Sql;
@@ -27,6 +27,18 @@ async function firmWithClient(database: Database): Promise<string> {
     await insertClient(tx, { firmId, id: newId(), name: 'Hidden client', currency: 'USD' });
   });
   return firmId;
+}
+
+/** Stores a user who owns a new firm, with a live session in it, through the app role as sign-up does. */
+async function signUpUser(database: Database): Promise<{ sessionId: string; userId: string; firmId: string }> {
+  const [firmId, userId, sessionId] = [newId(), newId(), newId()];
+  await database.withTenant({ firmId, userId }, async (tx) => {
+    await insertUser(tx, { id: userId, email: `${userId}@example.com`, name: 'Owner', passwordHash: 'unused' });
+    await insertFirm(tx, { id: firmId, name: 'Session check', slug: `session-${firmId}` });
+    await insertMembership(tx, { firmId, id: newId(), userId, role: 'OWNER' });
+    await insertSession(tx, { id: sessionId, userId, activeFirmId: firmId, expiresAt: new Date(Date.now() + 60_000) });
+  });
+  return { sessionId, userId, firmId };
 }
 
 describe('the database catalog', () => {
@@ -129,5 +141,20 @@ describe('the connection pool', () => {
     // After the transaction, the setting is gone from the pooled connection.
     const [{ after }] = (await database.sql`select coalesce(current_setting('app.firm_id', true), '') as after`) as unknown as [{ after: string }];
     expect(after).toBe('');
+  });
+
+  it('keeps the session check’s tenant setting inside its own statement (tenancy.live_session)', async () => {
+    const owner = await signUpUser(database);
+    const before = await database.withTenant({ firmId: null }, async (tx) =>
+      (await tx.execute<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid,
+    );
+    const found = await findLiveSession(database, owner);
+    expect(found).toMatchObject({ activeFirmId: owner.firmId, role: 'OWNER', userDisabled: false });
+    // Another user's id with this session finds nothing: the row is not the caller's.
+    expect(await findLiveSession(database, { sessionId: owner.sessionId, userId: newId() })).toBeUndefined();
+    const [left] = (await database.sql`
+      select pg_backend_pid() as pid, coalesce(current_setting('app.user_id', true), '') as user_id,
+             coalesce(current_setting('app.firm_id', true), '') as firm_id`) as unknown as [{ pid: number; user_id: string; firm_id: string }];
+    expect(left).toEqual({ pid: before, user_id: '', firm_id: '' });
   });
 });

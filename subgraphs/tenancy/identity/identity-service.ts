@@ -613,16 +613,14 @@ export async function resolveSessionActor(
   database: TenancyContext['database'],
   claims: { sub: string; sid: string },
 ): Promise<{ userId: string; sessionId: string; firmId: string | null; roles: RoleValue[]; mfaEnrolmentRequired: boolean } | null> {
-  const found = await database.withTenant({ firmId: null, userId: claims.sub }, (tx) =>
-    findLiveSession(tx, { sessionId: claims.sid, userId: claims.sub }),
-  );
+  const found = await findLiveSession(database, { sessionId: claims.sid, userId: claims.sub });
   if (!found || found.userDisabled) return null;
   const held = mfaEnrolmentRequired(found);
   const role = held ? null : found.role;
   return {
     userId: claims.sub,
     sessionId: claims.sid,
-    firmId: role ? found.session.activeFirmId : null,
+    firmId: role ? found.activeFirmId : null,
     roles: role ? [role] : [],
     mfaEnrolmentRequired: held,
   };
@@ -636,9 +634,7 @@ export async function resolveSessionActor(
 export async function viewerMfaState(ctx: TenancyContext): Promise<{ mfaEnabled: boolean; mfaEnrolmentRequired: boolean }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
-  const found = await ctx.database.withTenant({ firmId: null, userId: actor.userId }, (tx) =>
-    findLiveSession(tx, { sessionId: actor.sessionId, userId: actor.userId }),
-  );
+  const found = await findLiveSession(ctx.database, { sessionId: actor.sessionId, userId: actor.userId });
   if (!found) throw unauthenticated();
   return { mfaEnabled: found.mfaEnabled, mfaEnrolmentRequired: mfaEnrolmentRequired(found) };
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
-import type { Tx } from '../../../db/client.ts';
-import { loginThrottles, userTotp } from '../../../db/schema/mfa.ts';
+import type { Database, Tx } from '../../../db/client.ts';
+import { loginThrottles } from '../../../db/schema/mfa.ts';
 import {
   firms,
   invitations,
@@ -236,38 +236,39 @@ export async function setSessionActiveFirm(tx: Tx, { sessionId, firmId }: { sess
   await tx.update(sessions).set({ activeFirmId: firmId }).where(eq(sessions.id, sessionId));
 }
 
+/** A live staff session as the gateway's check sees it (`findLiveSession`). */
+export interface LiveSession {
+  activeFirmId: string | null;
+  /** The user's role in the session's active firm; null without one, or when the membership is gone. */
+  role: MembershipRow['role'] | null;
+  userDisabled: boolean;
+  firmRequiresMfaForAdmins: boolean;
+  mfaEnabled: boolean;
+}
+
 /**
- * The live session with this id for this user, with the user's role in its active firm
- * (the membership is visible through the own-membership policy). Undefined when revoked or expired.
+ * The live session with this id for this user, with the user's role in its active firm and
+ * what the MFA policy needs; undefined when revoked, expired or not the user's. One statement,
+ * `tenancy.live_session` (migration 0005), which sets the unit's tenant scope (no firm, this
+ * user) inside its own transaction, so it runs outside `withTenant`: this is the check every
+ * staff request pays for, and the unit's BEGIN, setting and COMMIT were three of its four
+ * round trips.
  */
-export async function findLiveSession(
-  tx: Tx,
-  { sessionId, userId }: { sessionId: string; userId: string },
-): Promise<
-  | { session: SessionRow; role: MembershipRow['role'] | null; userDisabled: boolean; firmRequiresMfaForAdmins: boolean; mfaEnabled: boolean }
-  | undefined
-> {
-  const [row] = await tx
-    .select({
-      session: sessions,
-      role: memberships.role,
-      disabledAt: users.disabledAt,
-      requireMfaForAdmins: firms.requireMfaForAdmins,
-      mfaEnabledAt: userTotp.enabledAt,
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .leftJoin(memberships, and(eq(memberships.firmId, sessions.activeFirmId), eq(memberships.userId, sessions.userId)))
-    .leftJoin(firms, eq(firms.id, memberships.firmId))
-    .leftJoin(userTotp, eq(userTotp.userId, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)));
+export async function findLiveSession(database: Database, { sessionId, userId }: { sessionId: string; userId: string }): Promise<LiveSession | undefined> {
+  const [row] = await database.db.execute<{
+    active_firm_id: string | null;
+    role: MembershipRow['role'] | null;
+    user_disabled: boolean;
+    firm_requires_mfa_for_admins: boolean;
+    mfa_enabled: boolean;
+  }>(sql`select * from tenancy.live_session(${sessionId}::uuid, ${userId}::uuid)`);
   return row
     ? {
-        session: row.session,
+        activeFirmId: row.active_firm_id,
         role: row.role,
-        userDisabled: row.disabledAt !== null,
-        firmRequiresMfaForAdmins: row.requireMfaForAdmins ?? false,
-        mfaEnabled: row.mfaEnabledAt !== null,
+        userDisabled: row.user_disabled,
+        firmRequiresMfaForAdmins: row.firm_requires_mfa_for_admins,
+        mfaEnabled: row.mfa_enabled,
       }
     : undefined;
 }
