@@ -73,8 +73,8 @@ export interface EmbeddedServer {
   port: number;
   /**
    * The directory of its Unix socket (`.s.PGSQL.<port>`). Services connect through it
-   * (`appDatabaseUrl(..., socketDir)`): on this machine a query's round trip costs about a third
-   * less CPU and time than over loopback TCP (docs/benchmarks.md).
+   * (`throughSocket` in db/client.ts): here a query's round trip costs about a third less CPU and
+   * time than over loopback TCP (docs/benchmarks.md).
    */
   socketDir: string;
   /** Stops the server; with `persistent: false` it also deletes the data directory. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { readOrCreateDevSecrets, type Config } from '../subgraphs/shared/config.ts';
+import { throughSocket } from './client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
-import { throughSocket } from './client.ts';
 import { appDatabaseUrl } from './roles.ts';
 
 /** Connection strings of a migrated database, and the embedded server if one was started. */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
+import { postgresClient } from '../db/client.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
 import { createClients, SIGN_UP, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
 import { postGraphQL, startTestStack } from './support/stack.ts';
@@ -44,7 +44,7 @@ describe('graceful shutdown', () => {
     const t = await startTestStack();
     const owner = await signUpFirm(t);
     await createClients(t, owner.accessToken, ['Drain Co']);
-    const admin = postgres(inject('adminUrl'), { max: 2, onnotice: () => {} });
+    const admin = postgresClient(inject('adminUrl'), { max: 2, onnotice: () => {} });
     try {
       // Hold every crm.clients reader at a lock, so requests are provably mid-execution when stop begins.
       let release!: () => void;

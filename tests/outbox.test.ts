@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDatabase, type Database } from '../db/client.ts';
+import { connectDatabase, postgresClient, type Database } from '../db/client.ts';
 import { connectEventBus, type BusEvent, type EventBus } from '../subgraphs/shared/event-bus.ts';
 import { newId } from '../subgraphs/shared/ids.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
@@ -136,7 +136,7 @@ describe('dispatching', () => {
     const second = await enqueue(firmId);
     // A dispatcher that claimed the events and died: its claim is the row locks of an open
     // transaction, held here on a connection of its own, which is then killed.
-    const crashed = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+    const crashed = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
     const connection = await crashed.reserve();
     await connection`begin`;
     await connection`select set_config('app.firm_id', ${firmId}, true)`;

@@ -23,7 +23,7 @@ describe('seed:large', () => {
   let result: LargeSeedResult;
 
   beforeAll(async () => {
-    const server = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+    const server = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
     await server.unsafe(`create database ${name}`);
     await server.end();
     const url = new URL(inject('adminUrl'));
@@ -33,13 +33,13 @@ describe('seed:large', () => {
     app.pathname = `/${name}`;
     appUrl = app.toString();
     await migrateDatabase(adminUrl);
-    admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
     result = await seedLargeDataset(adminUrl, { scale: SCALE });
   }, 120_000);
 
   afterAll(async () => {
     await admin?.end();
-    const server = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+    const server = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
     await server.unsafe(`drop database if exists ${name} with (force)`);
     await server.end();
   });

@@ -1,13 +1,13 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { connectDatabase, type Database } from '../db/client.ts';
+import { connectDatabase, postgresClient, type Database } from '../db/client.ts';
 import { DEMO_OWNER, seedDemoFirm } from '../scripts/seed-data.ts';
 
 let database: Database;
 let admin: postgres.Sql;
 beforeAll(() => {
   database = connectDatabase(inject('appUrl'), { max: 2 });
-  admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+  admin = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
   await database.close();
