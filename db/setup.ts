@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readOrCreateDevSecrets, type Config } from '../subgraphs/shared/config.ts';
+import { readOrCreateDevSecrets, type Config } from '../platform/config.ts';
 import { throughSocket } from './client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kind, parse } from 'graphql';
 import type { Database } from '../db/client.ts';
-import { unauthenticated } from '../subgraphs/shared/errors.ts';
-import type { Actor, RequestOrigin } from '../subgraphs/shared/signed-context.ts';
+import { unauthenticated } from '../platform/errors.ts';
+import type { Actor, RequestOrigin } from '../platform/signed-context.ts';
 import { portalReach } from '../subgraphs/crm/contacts/contact-service.ts';
 import { resolveApiKeyActor } from '../subgraphs/tenancy/api-keys/api-key-service.ts';
 import { looksLikeApiKey, parseApiKey } from '../subgraphs/tenancy/api-keys/api-key-token.ts';

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { composeSupergraph, SUPERGRAPH_PATH } from '../gateway/compose.ts';
+import { SUPERGRAPH_PATH } from '../platform/schema-files.ts';
+import { composeSupergraph } from './compose-supergraph.ts';
 
 // Writes schema/supergraph.graphql from schema/<subgraph>.graphql. Exit 1 on any composition error.
 try {

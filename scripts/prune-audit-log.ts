@@ -1,6 +1,6 @@
 import { connectDatabase, postgresClient } from '../db/client.ts';
 import { prepareDatabase } from '../db/setup.ts';
-import { newId } from '../subgraphs/shared/ids.ts';
+import { newId } from '../platform/ids.ts';
 import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';
 import { runService } from './run-service.ts';
 

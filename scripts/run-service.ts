@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, type Config } from '../subgraphs/shared/config.ts';
-import { createLogger, type Logger } from '../subgraphs/shared/logger.ts';
+import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
+import { createLogger, type Logger } from '../platform/logger.ts';
 
 /**
  * Runs a service entry point: validates config (a bad value prints one line per problem and

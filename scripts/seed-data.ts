@@ -4,7 +4,7 @@ import { insertInvoices } from '../subgraphs/billing/invoices/invoice-store.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { insertContact, upsertClientContact } from '../subgraphs/crm/contacts/contact-store.ts';
 import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
-import { newId } from '../subgraphs/shared/ids.ts';
+import { newId } from '../platform/ids.ts';
 import { findUserByEmail, insertFirm, insertMembership, insertUser } from '../subgraphs/tenancy/identity/identity-store.ts';
 import { hashPassword } from '../subgraphs/tenancy/identity/passwords.ts';
 import { insertPortalClientGrants, insertPortalLogin, insertPortalUser } from '../subgraphs/tenancy/portal/portal-store.ts';

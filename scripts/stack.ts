@@ -1,13 +1,13 @@
 import type { Database } from '../db/client.ts';
 import { startGateway } from '../gateway/server.ts';
 import { billingSubgraph } from '../subgraphs/billing/server.ts';
-import type { Config } from '../subgraphs/shared/config.ts';
-import type { RunningServer } from '../subgraphs/shared/http.ts';
-import type { Logger } from '../subgraphs/shared/logger.ts';
+import type { Config } from '../platform/config.ts';
+import type { RunningServer } from '../platform/http.ts';
+import type { Logger } from '../platform/logger.ts';
 import { crmSubgraph } from '../subgraphs/crm/server.ts';
 import { documentsSubgraph } from '../subgraphs/documents/server.ts';
-import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/shared/subgraph-server.ts';
-import type { SubgraphName } from '../subgraphs/subgraph-names.ts';
+import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../platform/subgraph-server.ts';
+import type { SubgraphName } from '../platform/subgraph-names.ts';
 import { tenancySubgraph } from '../subgraphs/tenancy/server.ts';
 
 /** Every subgraph definition by name. */

@@ -1,6 +1,6 @@
 import { connectDatabase } from '../db/client.ts';
-import { startSubgraph } from '../subgraphs/shared/subgraph-server.ts';
-import { isSubgraphName, SUBGRAPH_NAMES } from '../subgraphs/subgraph-names.ts';
+import { startSubgraph } from '../platform/subgraph-server.ts';
+import { isSubgraphName, SUBGRAPH_NAMES } from '../platform/subgraph-names.ts';
 import { runService } from './run-service.ts';
 import { SUBGRAPHS } from './stack.ts';
 

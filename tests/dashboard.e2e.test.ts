@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertInvoices } from '../subgraphs/billing/invoices/invoice-store.ts';
 import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
-import { newId } from '../subgraphs/shared/ids.ts';
+import { newId } from '../platform/ids.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 

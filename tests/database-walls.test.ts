@@ -4,7 +4,7 @@ import { connectDatabase, postgresClient, type Database } from '../db/client.ts'
 import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
-import { newId } from '../subgraphs/shared/ids.ts';
+import { newId } from '../platform/ids.ts';
 import { findLiveSession, insertFirm, insertMembership, insertSession, insertUser } from '../subgraphs/tenancy/identity/identity-store.ts';
 import { appRoleFindings, definerFunctionFindings, foreignRowFindings, rowSecurityFindings, SUBGRAPH_SCHEMAS, tenantKeyFindings, tenantTables } from './support/probe/catalog.ts';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../subgraphs/shared/signed-context.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
+import { CONTEXT_HEADER, hmacKey, signContext, type Actor } from '../platform/signed-context.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/subgraph-names.ts';
 import { seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { leakedValues } from './support/probe/assertions.ts';

@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase, type Database } from '../db/client.ts';
-import { BUS_CHANNEL, connectEventBus, MAX_EVENT_BYTES, type BusEvent, type EventBus } from '../subgraphs/shared/event-bus.ts';
-import { newId } from '../subgraphs/shared/ids.ts';
-import { createLogger } from '../subgraphs/shared/logger.ts';
+import { BUS_CHANNEL, connectEventBus, MAX_EVENT_BYTES, type BusEvent, type EventBus } from '../platform/event-bus.ts';
+import { newId } from '../platform/ids.ts';
+import { createLogger } from '../platform/logger.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const log = createLogger('silent', 'test');

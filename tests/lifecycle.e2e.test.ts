@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
-import { createLogger } from '../subgraphs/shared/logger.ts';
+import { createLogger } from '../platform/logger.ts';
 import { createClients, SIGN_UP, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
 import { postGraphQL, startTestStack } from './support/stack.ts';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 /** Runs a child process that logs `lines` lines and then exits at once with `exit` ('exit' or 'throw'). */
 function logThenExit(lines: number, exit: 'exit' | 'throw') {
   const script = `
-    import { createLogger } from './subgraphs/shared/logger.ts';
+    import { createLogger } from './platform/logger.ts';
     const log = createLogger('info', 'flush-test');
     for (let i = 0; i < ${lines}; i++) log.info({ i }, 'line');
     ${exit === 'exit' ? 'process.exit(0);' : "throw new Error('boom');"}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { asFirm, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
-import { connectEventBus, type BusEvent } from '../subgraphs/shared/event-bus.ts';
-import { createLogger } from '../subgraphs/shared/logger.ts';
+import { connectEventBus, type BusEvent } from '../platform/event-bus.ts';
+import { createLogger } from '../platform/logger.ts';
 import { onboardPortalUser } from './support/portal.ts';
 import type { GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';

@@ -9,10 +9,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
 import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
-import { allowedTo } from '../subgraphs/shared/authz.ts';
-import { forbidden, notFound } from '../subgraphs/shared/errors.ts';
-import { newId } from '../subgraphs/shared/ids.ts';
-import { actingFirmId, type Actor } from '../subgraphs/shared/signed-context.ts';
+import { allowedTo } from '../platform/authz.ts';
+import { forbidden, notFound } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { actingFirmId, type Actor } from '../platform/signed-context.ts';
 import { distinguishable, leakedValues, observable } from './support/probe/assertions.ts';
 import { definerFunctionFindings, foreignRowFindings, rowSecurityFindings, tenantKeyFindings } from './support/probe/catalog.ts';
 

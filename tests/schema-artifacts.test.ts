@@ -3,8 +3,9 @@ import { generate } from '@graphql-codegen/cli';
 import { buildSchema, parse, visit } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import codegenConfig from '../codegen.ts';
-import { composeSupergraph, readSubgraphSdl, SUPERGRAPH_PATH } from '../gateway/compose.ts';
-import { SUBGRAPH_NAMES } from '../subgraphs/subgraph-names.ts';
+import { readSubgraphSdl, SUPERGRAPH_PATH } from '../platform/schema-files.ts';
+import { composeSupergraph } from '../scripts/compose-supergraph.ts';
+import { SUBGRAPH_NAMES } from '../platform/subgraph-names.ts';
 
 describe('the supergraph', () => {
   it('composes without errors and matches the committed schema/supergraph.graphql (run `npm run compose`)', async () => {

@@ -6,7 +6,7 @@ import { migrateDatabase } from '../db/migrate.ts';
 import { FIRM_COUNT, HISTORY_DAYS, LARGE_SEED_PASSWORD, largeSeedOwnerEmail, PORTAL_CLIENT_SHARE } from '../scripts/seed-large/plan.ts';
 import { LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
 import { startStack } from '../scripts/stack.ts';
-import { createLogger } from '../subgraphs/shared/logger.ts';
+import { createLogger } from '../platform/logger.ts';
 import { verifyPassword } from '../subgraphs/tenancy/identity/passwords.ts';
 import { postGraphQL, testConfig } from './support/stack.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_HEADER, hmacKey, signContext } from '../subgraphs/shared/signed-context.ts';
+import { CONTEXT_HEADER, hmacKey, signContext } from '../platform/signed-context.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
-import { createLogger } from '../subgraphs/shared/logger.ts';
+import { createLogger } from '../platform/logger.ts';
 import { startTestStack, TEST_CONTEXT_SECRET, type TestStack } from './support/stack.ts';
 
 // `startStack` (npm start, the tests) has the gateway execute the subgraphs in process; a gateway

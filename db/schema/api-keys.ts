@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import type { Permission } from '../../subgraphs/shared/permissions.ts';
+import type { Permission } from '../../platform/permissions.ts';
 import { tenancy, firms, users } from './tenancy.ts';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 

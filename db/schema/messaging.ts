@@ -114,7 +114,7 @@ export const messageReadStates = crm.table(
 
 /**
  * The crm subgraph's transactional outbox (design brief §1): an event row commits with the change
- * it describes, and the dispatcher (subgraphs/shared/outbox.ts) publishes it to the event bus and
+ * it describes, and the dispatcher (platform/outbox.ts) publishes it to the event bus and
  * sets `published_at`. `topic` and `payload` are a `BusEvent`'s; payloads hold ids only.
  */
 export const outboxEvents = crm.table(

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { operationTimedOut } from '../../subgraphs/shared/errors.ts';
+import { operationTimedOut } from '../../platform/errors.ts';
 
 /** One operation's time limit at the gateway. */
 export interface OperationDeadline {

@@ -19,8 +19,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { badUserInput } from '../../subgraphs/shared/errors.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../subgraphs/shared/relay.ts';
+import { badUserInput } from '../../platform/errors.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../platform/relay.ts';
 
 /** Points every root field of a mutation adds on top of its selection (Shopify's mutation cost). */
 export const MUTATION_COST = 10;

@@ -2,9 +2,9 @@ import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@ap
 import { sql } from 'drizzle-orm';
 import { GraphQLError, type FragmentDefinitionNode } from 'graphql';
 import type { Database } from '../../db/client.ts';
-import type { BucketLimit, Config } from '../../subgraphs/shared/config.ts';
-import { rateLimited } from '../../subgraphs/shared/errors.ts';
-import { actingFirmId, type Actor } from '../../subgraphs/shared/signed-context.ts';
+import type { BucketLimit, Config } from '../../platform/config.ts';
+import { rateLimited } from '../../platform/errors.ts';
+import { actingFirmId, type Actor } from '../../platform/signed-context.ts';
 import { operationCost } from './query-cost.ts';
 
 /** One leaky bucket a request spends from. */

@@ -18,7 +18,7 @@ import {
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import type { BusEvent, BusTopic } from '../../subgraphs/shared/event-bus.ts';
+import type { BusEvent, BusTopic } from '../../platform/event-bus.ts';
 
 /** Runs a query through the supergraph under the subscriber's identity (the gateway's Apollo pipeline). */
 export type QueryExecutor = (query: string, variables: Record<string, unknown>) => Promise<FormattedExecutionResult>;

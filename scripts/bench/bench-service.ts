@@ -5,7 +5,7 @@
  *   gateway             our gateway (gateway/server.ts), as `npm run start:gateway` runs it
  *   stack               the gateway and four subgraphs in this one process, the gateway executing
  *                       them in process: what `npm start` runs (scripts/stack.ts)
- *   tenancy|crm|...     one subgraph (subgraphs/shared/subgraph-server.ts), as `npm run start:subgraph`
+ *   tenancy|crm|...     one subgraph (platform/subgraph-server.ts), as `npm run start:subgraph`
  *   bare:<subgraph>     the same subgraph built WITHOUT graphql-shield, for the `walls` scenario;
  *                       bench-stack.ts connects it as a superuser, which bypasses row-level security
  *   hive                `@graphql-hive/gateway` (JIT on, in-flight deduplication off) over the
@@ -22,12 +22,12 @@ import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { connectDatabase, type Database } from '../../db/client.ts';
-import { loadConfig } from '../../subgraphs/shared/config.ts';
-import type { RunningServer } from '../../subgraphs/shared/http.ts';
-import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { CONTEXT_HEADER } from '../../subgraphs/shared/signed-context.ts';
-import { buildUnshieldedSchema, serveSubgraph, startSubgraph, type SubgraphDefinition } from '../../subgraphs/shared/subgraph-server.ts';
-import { isSubgraphName } from '../../subgraphs/subgraph-names.ts';
+import { loadConfig } from '../../platform/config.ts';
+import type { RunningServer } from '../../platform/http.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { CONTEXT_HEADER } from '../../platform/signed-context.ts';
+import { buildUnshieldedSchema, serveSubgraph, startSubgraph, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
+import { isSubgraphName } from '../../platform/subgraph-names.ts';
 
 /** Messages a service sends to bench-stack.ts over IPC. */
 export type ServiceMessage = { type: 'ready'; url: string } | { type: 'stats'; statements: number } | { type: 'profile-started' } | { type: 'profile-written'; path: string };

@@ -7,9 +7,9 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts
 import { migrateDatabase } from '../../db/migrate.ts';
 import { appDatabaseUrl } from '../../db/roles.ts';
 import { authenticate } from '../../gateway/authenticate.ts';
-import { SUPERGRAPH_PATH } from '../../gateway/compose.ts';
-import { hmacKey, signContext, type Actor } from '../../subgraphs/shared/signed-context.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/subgraph-names.ts';
+import { SUPERGRAPH_PATH } from '../../platform/schema-files.ts';
+import { hmacKey, signContext, type Actor } from '../../platform/signed-context.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/subgraph-names.ts';
 import { largeSeedOwnerEmail, LARGE_SEED_PASSWORD } from '../seed-large/plan.ts';
 import { seedLargeDataset, type LargeSeedResult } from '../seed-large/seed.ts';
 import type { ServiceMessage, ServiceRequest } from './bench-service.ts';

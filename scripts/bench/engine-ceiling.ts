@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SUPERGRAPH_PATH } from '../../gateway/compose.ts';
+import { SUPERGRAPH_PATH } from '../../platform/schema-files.ts';
 import { supergraphWithUrls, type BenchEnvironment, type ServiceSet } from './bench-stack.ts';
 import type { CeilingFetcher, GatewayReady } from './ceiling/gateway-process.ts';
 import { expectedDashboardData } from './ceiling/dashboard-fixture.ts';

@@ -4,7 +4,7 @@
  * subgraphs, each its own process, with autocannon as another process over loopback.
  */
 import { postgresClient } from '../../db/client.ts';
-import type { SubgraphName } from '../../subgraphs/subgraph-names.ts';
+import type { SubgraphName } from '../../platform/subgraph-names.ts';
 import { LARGE_SEED_SLUG_PREFIX } from '../seed-large/plan.ts';
 import { logInOwner, postGraphQL, signedContextFor, type BenchEnvironment, type BenchUser, type ServiceSet } from './bench-stack.ts';
 import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS, type LoadFigures, type SequentialFigures, type Target } from './measure.ts';

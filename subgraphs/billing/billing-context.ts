@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../shared/subgraph-server.ts';
+import type { SubgraphContext } from '../../platform/subgraph-server.ts';
 import type { InvoiceLoaders } from './invoices/invoice-loaders.ts';
 
 /** Per-request context of the billing subgraph. */

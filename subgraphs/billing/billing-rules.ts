@@ -1,7 +1,7 @@
 import { allow, or, type IRules } from 'graphql-shield';
 import type { InvoiceRow } from '../../db/schema/billing.ts';
-import { allowedTo, isFirmMember } from '../shared/authz.ts';
-import { portalCanSee } from '../shared/portal.ts';
+import { allowedTo, isFirmMember } from '../../platform/authz.ts';
+import { portalCanSee } from '../../platform/portal.ts';
 import type { BillingClientReference } from './invoices/invoice-service.ts';
 
 // Portal-visible fields, named one by one: staff with `invoice:read`, or a portal session granted

@@ -1,6 +1,6 @@
-import { CurrencyCodeScalar, DecimalScalar } from '../shared/money.ts';
-import { DateScalar, DateTimeScalar } from '../shared/scalars.ts';
-import type { SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { CurrencyCodeScalar, DecimalScalar } from '../../platform/money.ts';
+import { DateScalar, DateTimeScalar } from '../../platform/scalars.ts';
+import type { SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { billingRules } from './billing-rules.ts';
 import { createInvoiceLoaders, type InvoiceLoaders } from './invoices/invoice-loaders.ts';
 import { invoiceResolvers } from './invoices/invoice-resolvers.ts';

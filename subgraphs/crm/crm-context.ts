@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../shared/subgraph-server.ts';
+import type { SubgraphContext } from '../../platform/subgraph-server.ts';
 import type { ClientLoaders } from './clients/client-loaders.ts';
 import type { ContactLoaders } from './contacts/contact-loaders.ts';
 import type { MessageLoaders } from './messaging/message-loaders.ts';

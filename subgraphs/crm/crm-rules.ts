@@ -1,7 +1,7 @@
 import { allow, or, type IRules } from 'graphql-shield';
 import type { ClientRow } from '../../db/schema/crm.ts';
-import { allowedTo, isFirmMember } from '../shared/authz.ts';
-import { portalCanSee } from '../shared/portal.ts';
+import { allowedTo, isFirmMember } from '../../platform/authz.ts';
+import { portalCanSee } from '../../platform/portal.ts';
 
 // Portal-visible client fields: staff with `client:read`, or a portal session granted this client.
 // `currency` is named because billing's `balance` requires it.

@@ -1,8 +1,8 @@
 import type { IRules } from 'graphql-shield';
-import { CurrencyCodeScalar } from '../shared/money.ts';
-import { DateTimeScalar } from '../shared/scalars.ts';
-import { startOutboxDispatcher } from '../shared/outbox.ts';
-import { mergeResolverMaps, type SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { CurrencyCodeScalar } from '../../platform/money.ts';
+import { DateTimeScalar } from '../../platform/scalars.ts';
+import { startOutboxDispatcher } from '../../platform/outbox.ts';
+import { mergeResolverMaps, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { createClientLoaders } from './clients/client-loaders.ts';
 import { clientResolvers } from './clients/client-resolvers.ts';
 import { createContactLoaders } from './contacts/contact-loaders.ts';

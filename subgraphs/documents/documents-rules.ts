@@ -1,7 +1,7 @@
 import { allow, or, type IRules } from 'graphql-shield';
 import type { DocumentRow } from '../../db/schema/documents.ts';
-import { allowedTo, isFirmMember } from '../shared/authz.ts';
-import { portalCanSee } from '../shared/portal.ts';
+import { allowedTo, isFirmMember } from '../../platform/authz.ts';
+import { portalCanSee } from '../../platform/portal.ts';
 import type { DocumentsClientReference } from './documents/document-service.ts';
 
 // Portal-visible fields, named one by one: staff with `document:read`, or a portal session granted

@@ -1,5 +1,5 @@
-import { DateTimeScalar } from '../shared/scalars.ts';
-import { mergeResolverMaps, type SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { DateTimeScalar } from '../../platform/scalars.ts';
+import { mergeResolverMaps, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { documentsRules } from './documents-rules.ts';
 import { createDocumentLoaders, type DocumentLoaders } from './documents/document-loaders.ts';
 import { documentResolvers } from './documents/document-resolvers.ts';

@@ -1,5 +1,5 @@
-import { DateTimeScalar } from '../shared/scalars.ts';
-import { mergeResolverMaps, type SubgraphDefinition } from '../shared/subgraph-server.ts';
+import { DateTimeScalar } from '../../platform/scalars.ts';
+import { mergeResolverMaps, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { apiKeyResolvers } from './api-keys/api-key-resolvers.ts';
 import { breakGlassResolvers } from './break-glass/break-glass-resolvers.ts';
 import { auditResolvers } from './audit/audit-resolvers.ts';

@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../shared/subgraph-server.ts';
+import type { SubgraphContext } from '../../platform/subgraph-server.ts';
 import type { IdentityLoaders } from './identity/identity-loaders.ts';
 import type { PortalLoaders } from './portal/portal-loaders.ts';
 

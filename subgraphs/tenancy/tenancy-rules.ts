@@ -1,8 +1,8 @@
 import { allow, or, rule, type IRules } from 'graphql-shield';
-import { allowedTo, isFirmMember, isSignedIn } from '../shared/authz.ts';
+import { allowedTo, isFirmMember, isSignedIn } from '../../platform/authz.ts';
 import { isOperator } from './break-glass/break-glass-rules.ts';
 import { identityIssuedDuring } from './identity/identity-service.ts';
-import { isPortalUser } from '../shared/portal.ts';
+import { isPortalUser } from '../../platform/portal.ts';
 import { portalUserSignedInDuring } from './portal/portal-service.ts';
 import type { TenancyContext } from './tenancy-context.ts';
 

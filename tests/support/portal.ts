@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { mailboxDirectory } from '../../subgraphs/shared/mailer.ts';
+import { mailboxDirectory } from '../../platform/mailer.ts';
 import { strongPassword, uniqueEmail, type FirmOwner } from './factories.ts';
 import type { TestStack } from './stack.ts';
 
-/** One message of the local mailbox (`subgraphs/shared/mailer.ts`). */
+/** One message of the local mailbox (`platform/mailer.ts`). */
 export interface Mail {
   to: string;
   subject: string;

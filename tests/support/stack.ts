@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { connectDatabase, type Database } from '../../db/client.ts';
 import { startStack, type Stack } from '../../scripts/stack.ts';
-import { loadConfig, type Config } from '../../subgraphs/shared/config.ts';
-import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
+import { loadConfig, type Config } from '../../platform/config.ts';
+import { createLogger, type Logger } from '../../platform/logger.ts';
 
 /** Fixed test secrets (32+ characters), so tests can forge tokens with the wrong key on purpose. */
 /** Access-token key of the test stack. */

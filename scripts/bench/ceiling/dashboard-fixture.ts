@@ -9,8 +9,8 @@ adds 262 bytes of rate-limit `extensions.cost`, which is ours, not the engine's)
  * UUIDv7-shaped strings, as long as the real ones, since they travel between gateway and subgraphs.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import { money } from '../../../subgraphs/shared/money.ts';
-import type { SubgraphName } from '../../../subgraphs/subgraph-names.ts';
+import { money } from '../../../platform/money.ts';
+import type { SubgraphName } from '../../../platform/subgraph-names.ts';
 
 /** One Dashboard row: the client (crm), its balance in integer minor units and its invoice count (billing), its document count (documents). */
 interface ClientRow {

@@ -13,8 +13,8 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { readSubgraphSdl } from '../../../gateway/compose.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../../subgraphs/subgraph-names.ts';
+import { readSubgraphSdl } from '../../../platform/schema-files.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../../platform/subgraph-names.ts';
 import { CEILING_RESOLVERS } from './dashboard-fixture.ts';
 
 /** What the process tells its parent once every subgraph listens. */

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { BillingClientReference } from '../invoices/invoice-service.ts';
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
-import type { Connection, Edge } from '../../shared/relay.ts';
+import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { BillingContext } from '../billing-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { selectsOnlyTotalCount } from '../../shared/relay.ts';
+import { selectsOnlyTotalCount } from '../../../platform/relay.ts';
 import { clientBalance, clientInvoices, findInvoice, invoiceAmounts } from './invoice-service.ts';
 
 /** Resolvers of `Invoice`, the billing fields of `Client`, and the invoice root fields. */

@@ -1,8 +1,8 @@
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
-import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../shared/portal.ts';
-import { isUuid } from '../../shared/ids.ts';
-import { money } from '../../shared/money.ts';
-import type { Connection, PageArgs } from '../../shared/relay.ts';
+import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../../platform/portal.ts';
+import { isUuid } from '../../../platform/ids.ts';
+import { money } from '../../../platform/money.ts';
+import type { Connection, PageArgs } from '../../../platform/relay.ts';
 import type { BillingContext } from '../billing-context.ts';
 
 /** The billing subgraph's view of a `Client` entity: its key and, via `@requires`, its currency. */

@@ -1,9 +1,9 @@
 import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
-import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import { portalReaches } from '../../shared/portal.ts';
-import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
+import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
+import { portalReaches } from '../../../platform/portal.ts';
+import { actingFirmId, type Actor } from '../../../platform/signed-context.ts';
 import { getClientsByIds } from './client-store.ts';
 
 /** Per-request loaders of the crm subgraph. */

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { selectsField } from '../../shared/relay.ts';
+import { selectsField } from '../../../platform/relay.ts';
 import { archiveClient, createClient, findClient, listFirmClients, resolveFirmReference, updateClient } from './client-service.ts';
 
 /** Resolvers of `Client`, `Firm.clients` and the client root fields. */

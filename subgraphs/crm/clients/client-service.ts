@@ -1,12 +1,12 @@
 import type { ClientRow, ClientStatusValue } from '../../../db/schema/crm.ts';
-import { recordAudit } from '../../shared/audit.ts';
-import { assertCan } from '../../shared/authz.ts';
-import { assertCanOrPortal } from '../../shared/portal.ts';
-import { badUserInput, notFound } from '../../shared/errors.ts';
-import { isUuid, newId } from '../../shared/ids.ts';
-import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
-import { actingFirmId } from '../../shared/signed-context.ts';
-import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { recordAudit } from '../../../platform/audit.ts';
+import { assertCan } from '../../../platform/authz.ts';
+import { assertCanOrPortal } from '../../../platform/portal.ts';
+import { badUserInput, notFound } from '../../../platform/errors.ts';
+import { isUuid, newId } from '../../../platform/ids.ts';
+import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
+import { actingFirmId } from '../../../platform/signed-context.ts';
+import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { CrmContext } from '../crm-context.ts';
 import {
   CLIENT_CURSOR,

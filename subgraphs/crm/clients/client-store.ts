@@ -2,7 +2,7 @@ import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
 import { clients, type ClientRow, type ClientStatusValue } from '../../../db/schema/crm.ts';
 import { z } from 'zod';
-import type { PageRequest } from '../../shared/relay.ts';
+import type { PageRequest } from '../../../platform/relay.ts';
 
 /** Filters of a client list. `search` is a case-insensitive substring of name or email. */
 export interface ClientFilter {

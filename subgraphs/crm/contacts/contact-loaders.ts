@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Database, Tx } from '../../../db/client.ts';
 import type { ClientContactRow, ContactRow } from '../../../db/schema/contacts.ts';
-import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
+import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
+import { actingFirmId, type Actor } from '../../../platform/signed-context.ts';
 import { getContactsByIds, linksOfClients, linksOfContacts } from './contact-store.ts';
 
 /** Per-request loaders of contacts. */

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { selectsField } from '../../shared/relay.ts';
+import { selectsField } from '../../../platform/relay.ts';
 import { findClient } from '../clients/client-service.ts';
 import {
   clientContactLinks,

@@ -1,11 +1,11 @@
 import type { ClientContactRow, ContactRoleValue, ContactRow } from '../../../db/schema/contacts.ts';
 import type { Database, Tx } from '../../../db/client.ts';
-import { recordAudit } from '../../shared/audit.ts';
-import { assertCan } from '../../shared/authz.ts';
-import { badUserInput, notFound } from '../../shared/errors.ts';
-import { isUuid, newId } from '../../shared/ids.ts';
-import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../shared/relay.ts';
-import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { recordAudit } from '../../../platform/audit.ts';
+import { assertCan } from '../../../platform/authz.ts';
+import { badUserInput, notFound } from '../../../platform/errors.ts';
+import { isUuid, newId } from '../../../platform/ids.ts';
+import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
+import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import type { CrmContext } from '../crm-context.ts';
 import {

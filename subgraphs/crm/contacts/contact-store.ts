@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import { clientContacts, clientOrganizationMembers, contacts, type ClientContactRow, type ContactRoleValue, type ContactRow } from '../../../db/schema/contacts.ts';
 import { clients } from '../../../db/schema/crm.ts';
-import type { PageRequest } from '../../shared/relay.ts';
+import type { PageRequest } from '../../../platform/relay.ts';
 
 /** Shape of a contact-list cursor: the name and id of its row. */
 export const CONTACT_CURSOR = z.tuple([z.string(), z.uuid()]);

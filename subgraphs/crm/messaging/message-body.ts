@@ -1,5 +1,5 @@
 import type { MessageFormatValue } from '../../../db/schema/messaging.ts';
-import { isStorableText } from '../../shared/user-errors.ts';
+import { isStorableText } from '../../../platform/user-errors.ts';
 
 /** Longest message body, in characters (issue #3). */
 export const MAX_MESSAGE_BODY = 10_000;

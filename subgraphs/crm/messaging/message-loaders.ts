@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { MessageRow, MessageThreadRow } from '../../../db/schema/messaging.ts';
-import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
+import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
+import { actingFirmId, type Actor } from '../../../platform/signed-context.ts';
 import {
   countUnreadByClient,
   countUnreadByThread,

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { notFound } from '../../shared/errors.ts';
+import { notFound } from '../../../platform/errors.ts';
 import {
   assignClientTeamMember,
   clientThreads,

@@ -10,7 +10,7 @@ import {
   type MessageThreadRow,
   type ParticipantKind,
 } from '../../../db/schema/messaging.ts';
-import type { PageRequest } from '../../shared/relay.ts';
+import type { PageRequest } from '../../../platform/relay.ts';
 
 /** Someone who takes part in threads: a staff user (`STAFF`) or a portal user (`PORTAL`), by id. */
 export interface ParticipantRef {

@@ -1,7 +1,7 @@
 import { allow, or, type IRules } from 'graphql-shield';
 import type { ClientRow } from '../../../db/schema/crm.ts';
-import { allowedTo } from '../../shared/authz.ts';
-import { isPortalUser, portalCanSee } from '../../shared/portal.ts';
+import { allowedTo } from '../../../platform/authz.ts';
+import { isPortalUser, portalCanSee } from '../../../platform/portal.ts';
 
 // Staff, keys and operators need the catalogue permission; portal users reach threads of their
 // granted clients, which the service checks object by object (wall 2).

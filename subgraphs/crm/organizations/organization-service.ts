@@ -1,10 +1,10 @@
 import type { ClientOrganizationRow } from '../../../db/schema/contacts.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
-import { recordAudit } from '../../shared/audit.ts';
-import { assertCan } from '../../shared/authz.ts';
-import { notFound } from '../../shared/errors.ts';
-import { isUuid, newId } from '../../shared/ids.ts';
-import { requiredText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { recordAudit } from '../../../platform/audit.ts';
+import { assertCan } from '../../../platform/authz.ts';
+import { notFound } from '../../../platform/errors.ts';
+import { isUuid, newId } from '../../../platform/ids.ts';
+import { requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { unknownClients } from '../contacts/contact-service.ts';
 import type { CrmContext } from '../crm-context.ts';

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { MessageAttachmentsReference } from '../messages/message-attachment-service.ts';
 import type { DocumentsClientReference } from '../documents/document-service.ts';
 import type { DocumentRow } from '../../../db/schema/documents.ts';
-import type { Connection, Edge } from '../../shared/relay.ts';
+import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

@@ -1,10 +1,10 @@
 import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import { documentRecords, type DocumentRow } from '../../../db/schema/documents.ts';
-import { childConnectionLoaders } from '../../shared/child-pages.ts';
-import type { Connection, PageArgs } from '../../shared/relay.ts';
-import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import { actingFirmId, type Actor } from '../../shared/signed-context.ts';
+import { childConnectionLoaders } from '../../../platform/child-pages.ts';
+import type { Connection, PageArgs } from '../../../platform/relay.ts';
+import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
+import { actingFirmId, type Actor } from '../../../platform/signed-context.ts';
 import { getDocumentsByIds } from './document-store.ts';
 
 /** Per-request loaders of the documents subgraph. */

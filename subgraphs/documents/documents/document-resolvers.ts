@@ -1,5 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { selectsOnlyTotalCount } from '../../shared/relay.ts';
+import { selectsOnlyTotalCount } from '../../../platform/relay.ts';
 import { clientDocuments, findDocument } from './document-service.ts';
 
 /** Resolvers of `Document`, `Client.documents` and the document root fields. */

@@ -1,7 +1,7 @@
 import type { DocumentRow } from '../../../db/schema/documents.ts';
-import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../shared/portal.ts';
-import { isUuid } from '../../shared/ids.ts';
-import type { Connection, PageArgs } from '../../shared/relay.ts';
+import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../../platform/portal.ts';
+import { isUuid } from '../../../platform/ids.ts';
+import type { Connection, PageArgs } from '../../../platform/relay.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 
 /** The documents subgraph's view of a `Client` entity: only its key. */

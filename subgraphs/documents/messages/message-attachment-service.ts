@@ -1,6 +1,6 @@
 import type { DocumentRow } from '../../../db/schema/documents.ts';
-import { isUuid } from '../../shared/ids.ts';
-import { assertCanOrPortal, withinPortalReach } from '../../shared/portal.ts';
+import { isUuid } from '../../../platform/ids.ts';
+import { assertCanOrPortal, withinPortalReach } from '../../../platform/portal.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 
 /**

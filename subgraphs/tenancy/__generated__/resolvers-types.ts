@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { FirmRow, UserRow, InvitationRow } from '../../../db/schema/tenancy.ts';
 import type { MembershipModel, ViewerModel, IssuedSession } from '../identity/identity-service.ts';
-import type { Connection, Edge } from '../../shared/relay.ts';
+import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { AuditLogRow } from '../../../db/schema/audit.ts';
 import type { ApiKeyRow } from '../../../db/schema/api-keys.ts';
 import type { OperatorSummary, BreakGlassGrantModel } from '../break-glass/break-glass-store.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Kind, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { PERMISSIONS } from '../../shared/permissions.ts';
+import { PERMISSIONS } from '../../../platform/permissions.ts';
 import { PERMISSION_ENUM } from './api-key-resolvers.ts';
 
 describe('Permission enum', () => {

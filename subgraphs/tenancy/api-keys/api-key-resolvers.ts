@@ -1,5 +1,5 @@
 import type { Permission as PermissionValue, Resolvers } from '../__generated__/resolvers-types.ts';
-import type { Permission } from '../../shared/permissions.ts';
+import type { Permission } from '../../../platform/permissions.ts';
 import { API_KEY_PREFIX } from './api-key-token.ts';
 import { apiKeysOfActiveFirm, createApiKey, revokeApiKey } from './api-key-service.ts';
 

@@ -1,4 +1,4 @@
-import { selectsField } from '../../shared/relay.ts';
+import { selectsField } from '../../../platform/relay.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { auditLogPage, updateAuditRetention, verifyFirmAuditLog } from './audit-service.ts';
 

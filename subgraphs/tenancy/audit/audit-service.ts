@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { Database } from '../../../db/client.ts';
 import type { AuditLogRow } from '../../../db/schema/audit.ts';
 import type { FirmRow } from '../../../db/schema/tenancy.ts';
-import { recordAudit } from '../../shared/audit.ts';
-import { assertCan } from '../../shared/authz.ts';
-import { badUserInput, notFound } from '../../shared/errors.ts';
-import { isUuid, newId } from '../../shared/ids.ts';
-import { parsePageArgs, toConnection, type Connection } from '../../shared/relay.ts';
-import { isStorableText, type UserError as GenericUserError } from '../../shared/user-errors.ts';
+import { recordAudit } from '../../../platform/audit.ts';
+import { assertCan } from '../../../platform/authz.ts';
+import { badUserInput, notFound } from '../../../platform/errors.ts';
+import { isUuid, newId } from '../../../platform/ids.ts';
+import { parsePageArgs, toConnection, type Connection } from '../../../platform/relay.ts';
+import { isStorableText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import {

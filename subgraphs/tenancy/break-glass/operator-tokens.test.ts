@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hmacKey } from '../../shared/signed-context.ts';
+import { hmacKey } from '../../../platform/signed-context.ts';
 import { signAccessToken, verifyAccessToken } from '../identity/tokens.ts';
 import { isOperatorTokenShape, signOperatorToken, verifyOperatorToken } from './operator-tokens.ts';
 

@@ -1,8 +1,8 @@
 import type DataLoader from 'dataloader';
 import type { Database } from '../../../db/client.ts';
 import type { FirmRow, UserRow } from '../../../db/schema/tenancy.ts';
-import { rowsByIdLoader } from '../../shared/rows-by-id-loader.ts';
-import type { Actor } from '../../shared/signed-context.ts';
+import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
+import type { Actor } from '../../../platform/signed-context.ts';
 import { getVisibleFirmsByIds, getVisibleUsersByIds } from './identity-store.ts';
 
 /** Per-request loaders of the tenancy subgraph. */

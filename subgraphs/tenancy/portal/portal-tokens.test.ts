@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { hmacKey } from '../../shared/signed-context.ts';
+import { hmacKey } from '../../../platform/signed-context.ts';
 import { signOperatorToken, verifyOperatorToken } from '../break-glass/operator-tokens.ts';
 import { signAccessToken, verifyAccessToken } from '../identity/tokens.ts';
 import { isPortalTokenShape, newPortalSecret, parsePortalSecret, signPortalAccessToken, verifyPortalAccessToken } from './portal-tokens.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isUuid } from '../../shared/ids.ts';
+import { isUuid } from '../../../platform/ids.ts';
 import { hashToken, hasTokenType, newOpaqueToken, signToken, verifyToken, type AccessTokenKind } from '../identity/tokens.ts';
 
 /** Lifetime of a portal access token: 15 minutes, like staff ones. */

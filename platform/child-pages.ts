@@ -2,7 +2,7 @@ import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { z } from 'zod';
 import DataLoader from 'dataloader';
-import type { Database, Tx } from '../../db/client.ts';
+import type { Database, Tx } from '../db/client.ts';
 import { badUserInput } from './errors.ts';
 import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs, type PageRequest } from './relay.ts';
 

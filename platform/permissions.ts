@@ -1,4 +1,4 @@
-import type { RoleValue } from '../../db/schema/tenancy.ts';
+import type { RoleValue } from '../db/schema/tenancy.ts';
 
 /**
  * The closed permission catalogue (design brief §3, wall 2), as `resource:verb`.

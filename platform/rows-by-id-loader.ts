@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Database, TenantScope, Tx } from '../../db/client.ts';
+import type { Database, TenantScope, Tx } from '../db/client.ts';
 
 /**
  * A per-request DataLoader of rows by id. Each batch is one `withTenant` transaction running

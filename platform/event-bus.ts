@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Database } from '../../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { Logger } from './logger.ts';
 
 /** Every topic the event bus carries. */

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { sql } from 'drizzle-orm';
-import type { Database, Tx } from '../../db/client.ts';
+import type { Database, Tx } from '../db/client.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 import { actingFirmId, type Actor, type RequestOrigin } from './signed-context.ts';

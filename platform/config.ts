@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraph-names.ts';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const postgresUrl = z
@@ -75,7 +75,7 @@ export interface Config {
   /** The app role's connection; derived from `databaseUrl` when unset (see `appDatabaseUrl`). */
   databaseAppUrl: string | undefined;
   databasePoolMax: number;
-  /** Redis for the event bus when set (`redis://…`); unset means PostgreSQL LISTEN/NOTIFY (subgraphs/shared/event-bus.ts). */
+  /** Redis for the event bus when set (`redis://…`); unset means PostgreSQL LISTEN/NOTIFY (platform/event-bus.ts). */
   redisUrl: string | null;
   embeddedPgPort: number;
   /** Absolute path of the data directory (embedded PostgreSQL, development secrets). */

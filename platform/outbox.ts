@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Tx } from '../../db/client.ts';
-import { outboxEvents } from '../../db/schema/messaging.ts';
+import type { Database, Tx } from '../db/client.ts';
+import { outboxEvents } from '../db/schema/messaging.ts';
 import type { BusEvent, BusTopic, BusValue, EventBus } from './event-bus.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';

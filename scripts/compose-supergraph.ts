@@ -1,19 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/subgraph-names.ts';
-
-/** Absolute path of `schema/`. */
-export const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
-
-/** Absolute path of the committed supergraph artifact. */
-export const SUPERGRAPH_PATH = `${SCHEMA_DIR}supergraph.graphql`;
-
-/** Reads `schema/<name>.graphql`, the subgraph's SDL. */
-export async function readSubgraphSdl(name: SubgraphName): Promise<string> {
-  return readFile(`${SCHEMA_DIR}${name}.graphql`, 'utf8');
-}
+import { readSubgraphSdl } from '../platform/schema-files.ts';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../platform/subgraph-names.ts';
 
 /**
  * Composes the four subgraph SDL files into a Federation 2 supergraph with `@apollo/composition`.
