@@ -1,6 +1,37 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
+
+/** What an error's log entry keeps. */
+export interface LoggedError {
+  type: string;
+  message: string;
+  stack: string;
+  /** A PostgreSQL SQLSTATE, a Node system error code or a GraphQL error code, when the error has one. */
+  code?: string;
+  cause?: LoggedError;
+}
+
+/**
+ * pino's `err` serializer (`stdSerializers.err`: type, message and stack, each with its causes'), narrowed
+ * to those and the error's `code`. Everything else an error carries stays out of the log: a
+ * postgres.js error holds the statement's `parameters` and the row's `detail`, and a GraphQL error
+ * its `source` and variables, which are content.
+ *
+ * @param error anything thrown; a non-Error is logged by its string form.
+ */
+export function serializeError(error: unknown): LoggedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error), stack: '' };
+  const full = stdSerializers.err(error);
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: full.type,
+    message: full.message,
+    stack: full.stack,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error.cause !== undefined ? { cause: serializeError(error.cause) } : {}),
+  };
+}
 
 /**
  * The process logger: pino JSON on stdout, or on `destination` when given (tests capture it).
@@ -18,6 +49,8 @@ export function createLogger(level: string, name: string, destination?: Destinat
     name,
     level,
     base: { service: name },
+    // `log.error({ err }, …)` keeps the stack (pino's err serializer) and nothing of the error's data.
+    serializers: { err: serializeError },
     redact: {
       paths: [
         '*.password',

@@ -28,3 +28,28 @@ describe('the process logger on stdout', () => {
     expect(logged).toHaveLength(50);
   });
 });
+
+describe('error log entries', () => {
+  it('keep the type, message, stack, code and cause chain, and none of the data an error carries', () => {
+    const script = `
+      import { createLogger } from './platform/logger.ts';
+      const log = createLogger('info', 'err-test');
+      const cause = Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      const error = Object.assign(new Error('insert failed', { cause }), {
+        code: '23505', detail: 'Key (email)=(dana@acme.test) already exists.', parameters: ['s3cret-param'],
+      });
+      log.error({ err: error }, 'query failed');
+      process.exit(0);
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const line = result.stdout.trim();
+    const entry = JSON.parse(line) as { err: { type: string; message: string; stack: string; code: string; cause: { code: string } } };
+    expect(entry.err.type).toBe('Error');
+    expect(entry.err.message).toBe('insert failed: connection reset');
+    expect(entry.err.stack).toMatch(/^Error: insert failed\n\s+at /);
+    expect(entry.err.code).toBe('23505');
+    expect(entry.err.cause.code).toBe('ECONNRESET');
+    expect(line).not.toContain('dana@acme.test');
+    expect(line).not.toContain('s3cret-param');
+  });
+});
