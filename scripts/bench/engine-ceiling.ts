@@ -94,7 +94,7 @@ function dashboardOperation(): ops.BenchOperation {
 }
 
 /** Figures of one gateway variant. */
-interface VariantFigures {
+export interface VariantFigures {
   fetcher: CeilingFetcher;
   label: string;
   sequential: SequentialFigures;
@@ -196,4 +196,15 @@ export async function engineCeilingScenario(): Promise<ScenarioReport> {
     await Promise.all([...running].map(stop));
     await removeTempDir(dir);
   }
+}
+
+/**
+ * The ceiling's requests/s at c=32 with the product's fetcher, from an `engine-ceiling` report of
+ * the same run; null when the run did not measure it. Scenarios judge their throughput against it.
+ */
+export function ceilingRequestsPerSecondAt32(report: ScenarioReport | undefined): number | null {
+  const variants = report?.json.variants as VariantFigures[] | undefined;
+  const product = variants?.find((variant) => variant.fetcher === 'product');
+  const at32 = product?.loads[CONCURRENCIES.indexOf(32)];
+  return at32 ? at32.measured.requestsPerSecond : null;
 }
