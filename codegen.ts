@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { Supergraph } from '@apollo/federation-internals';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { printSchema } from 'graphql';
+import { SUPERGRAPH_PATH } from './platform/schema-files.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from './platform/subgraph-names.ts';
 
 // Typed resolvers per subgraph (federation: true). Mappers point GraphQL types at the store's row
@@ -69,9 +73,39 @@ const contextTypes: Record<SubgraphName, string> = {
   documents: '../documents-context.ts#DocumentsContext',
 };
 
+/** The API schema clients see: the committed supergraph without its `join__`/`link__` machinery. */
+const apiSchema = printSchema(
+  Supergraph.build(readFileSync(SUPERGRAPH_PATH, 'utf8')).apiSchema().toGraphQLJSSchema(),
+);
+
 const config: CodegenConfig = {
   overwrite: true,
-  generates: Object.fromEntries(
+  // Only `graphql(...)` calls of tests/gql are typed documents; the tests' other operations (the
+  // `/* GraphQL */` strings, some deliberately invalid) stay strings.
+  pluckConfig: {
+    gqlMagicComment: 'typed-document',
+    globalGqlIdentifierName: [],
+    modules: [
+      { name: './gql/index.ts', identifier: 'graphql' },
+      { name: '../gql/index.ts', identifier: 'graphql' },
+    ],
+  },
+  generates: {
+    // Typed test documents (client preset): `graphql(`...`)` from tests/gql returns a TypedDocumentNode
+    // whose result and variables types follow the API schema, so a test selecting a field that does
+    // not exist does not compile.
+    'tests/gql/': {
+      schema: apiSchema,
+      documents: ['tests/**/*.ts', '!tests/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string', Date: 'string', CurrencyCode: 'string', Decimal: 'string' },
+      },
+    },
+    ...Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [
       `subgraphs/${name}/__generated__/resolvers-types.ts`,
       {
@@ -88,7 +122,8 @@ const config: CodegenConfig = {
         },
       },
     ]),
-  ),
+    ),
+  },
 };
 
 export default config;

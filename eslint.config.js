@@ -6,7 +6,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'coverage/', '**/__generated__/', 'docs/bench-results/'] },
+  { ignores: ['node_modules/', '.data/', 'coverage/', '**/__generated__/', 'tests/gql/', 'docs/bench-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

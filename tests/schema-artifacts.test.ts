@@ -46,11 +46,14 @@ describe('the supergraph', () => {
   });
 });
 
-describe('generated resolver types', () => {
-  it('are fresh: `npm run codegen` would not change subgraphs/*/__generated__', async () => {
+describe('generated resolver types and typed test documents', () => {
+  it('are fresh: `npm run codegen` would not change subgraphs/*/__generated__ or tests/gql', async () => {
     const outputs = await generate(codegenConfig, false);
     expect(outputs.map((o: { filename: string }) => o.filename).sort()).toEqual(
-      SUBGRAPH_NAMES.map((name) => `subgraphs/${name}/__generated__/resolvers-types.ts`).sort(),
+      [
+        ...SUBGRAPH_NAMES.map((name) => `subgraphs/${name}/__generated__/resolvers-types.ts`),
+        ...['gql.ts', 'graphql.ts', 'index.ts'].map((file) => `tests/gql/${file}`),
+      ].sort(),
     );
     for (const output of outputs as { filename: string; content: string }[]) {
       expect(await readFile(output.filename, 'utf8'), output.filename).toBe(output.content);
