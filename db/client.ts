@@ -26,7 +26,7 @@ export interface Database {
   /**
    * Runs `work` in one transaction whose first statement sets `app.firm_id` and `app.user_id`
    * with `set_config(..., true)`: local to the transaction, so pooled connections never leak a
-   * tenant (design brief §3, wall 3). Commits when `work` resolves, rolls back when it throws.
+   * tenant (wall 3, README "Architecture"). Commits when `work` resolves, rolls back when it throws.
    */
   withTenant<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T>;
   /**

@@ -1,7 +1,7 @@
 /** Owns every FirmGraph schema and table; runs migrations. Cannot log in, no superuser, no BYPASSRLS. */
 export const OWNER_ROLE = 'firmgraph_owner';
 
-/** The role every service connects as: owns nothing, no superuser, no BYPASSRLS (design brief §3). */
+/** The role every service connects as: owns nothing, no superuser, no BYPASSRLS (README "Architecture"). */
 export const APP_ROLE = 'firmgraph_app';
 
 /**

@@ -22,7 +22,7 @@ export interface AuthenticationRequest {
 }
 
 /**
- * Authenticates one HTTP request (design brief §3). Which credential a `Bearer` token is:
+ * Authenticates one HTTP request (README "Architecture"). Which credential a `Bearer` token is:
  * - `fg_live_…`: an API key. Its format and checksum are checked first, without I/O; then it is
  *   looked up by SHA-256 in the firm it names, under that firm's RLS, and must be unrevoked and unexpired.
  * - a JWT of type `fg-operator+jwt`: a platform operator's token. The operator session must be

@@ -100,7 +100,7 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
  * (`schema/supergraph.graphql`), served by `@apollo/server` on `/graphql`, with `/healthz` and
  * `/readyz` (database and every subgraph's `/healthz`).
  *
- * API limits (issue #4 §2, see gateway/limits/): structural query limits, query cost and the
+ * API limits (README "API limits", gateway/limits/): structural query limits, query cost and the
  * per-caller and per-firm leaky buckets, a per-operation timeout, CSRF prevention, no batched
  * requests. In production (`NODE_ENV=production`) introspection, field suggestions, stack traces
  * and the Sandbox page are off; in development they are on.

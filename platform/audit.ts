@@ -61,7 +61,7 @@ export function auditActorId(actor: AuditActor): string | null {
 }
 
 /**
- * Appends one record to the firm's audit log inside the caller's transaction (issue #4 §4), so
+ * Appends one record to the firm's audit log inside the caller's transaction (README "Audit log"), so
  * the record commits or rolls back with the change it describes.
  *
  * The database assigns `seq`, `occurred_at` (UTC, milliseconds) and the hash chain in the

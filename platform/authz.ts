@@ -11,7 +11,7 @@ export type FirmActor = Exclude<Actor, { kind: 'ANONYMOUS' }> & { firmId: string
 export type FirmStaffActor = Extract<Actor, { kind: 'STAFF' }> & { firmId: string };
 
 /**
- * Service-layer check of the permission catalogue (design brief §3, wall 2). Deny is the default.
+ * Service-layer check of the permission catalogue (wall 2, README "Architecture"). Deny is the default.
  * @returns the actor narrowed to one acting inside a firm.
  * @throws UNAUTHENTICATED for anonymous callers; FORBIDDEN when roles, scopes or grant lack `permission`.
  */

@@ -126,7 +126,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads and validates configuration from environment variables (design brief §6).
+ * Reads and validates configuration from environment variables (README "Configuration").
  *
  * In production `JWT_SECRET`, `CONTEXT_SIGNING_SECRET` and `MFA_ENCRYPTION_KEY` are required. Elsewhere, missing secrets
  * are generated once into `<DATA_DIR>/dev-secrets.json`, so separately started processes agree.

@@ -1,7 +1,7 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
-/** The `extensions.code` values FirmGraph uses for errors outside `userErrors` (design brief §4). */
+/** The `extensions.code` values FirmGraph uses for errors outside `userErrors` (README "Using the API"). */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

@@ -7,8 +7,8 @@ import type { Logger } from './logger.ts';
 export const BUS_TOPICS = ['message.added', 'message.updated', 'thread.updated', 'typing', 'presence.changed'] as const;
 
 /**
- * What happened. Payloads carry ids only, never message text (design brief §6, "observability
- * without content"; a NOTIFY payload is also limited to 8000 bytes):
+ * What happened. Payloads carry ids only, never message text (README "Architecture",
+ * "observability without content"; a NOTIFY payload is also limited to 8000 bytes):
  * - `message.added`, `message.updated`: `{ threadId, clientId, messageId }`; an edit and a
  *   deletion (tombstone) are both `message.updated`;
  * - `thread.updated`: `{ threadId, clientId }`, after anything that changes a thread's last
@@ -83,7 +83,7 @@ function encode(event: BusEvent): string {
 }
 
 /**
- * Connects the event bus: Redis pub/sub on `redisUrl` when given (scale-out, design brief §6),
+ * Connects the event bus: Redis pub/sub on `redisUrl` when given (scale-out, README "Scale-out"),
  * otherwise PostgreSQL LISTEN/NOTIFY through `database`'s postgres.js client, which holds one
  * dedicated listening connection outside the pool and sends NOTIFY through the pool.
  *

@@ -19,7 +19,7 @@ const APOLLO_REQUEST_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
-/** Masked message of every unexpected error (design brief §4). */
+/** Masked message of every unexpected error (README "Using the API"). */
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 /**

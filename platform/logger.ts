@@ -42,7 +42,7 @@ export function serializeError(error: unknown): LoggedError {
  * lines logged just before `process.exit` (the SIGTERM path in scripts/run-service.ts) are kept.
  *
  * Redaction is a second line of defence; the first is never logging bodies, variables, passwords,
- * tokens or message text at all (design brief §6, "observability without content").
+ * tokens or message text at all (README "Architecture", "observability without content").
  */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
   const options = {

@@ -9,8 +9,8 @@ import type { Logger } from './logger.ts';
 export const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
 
 /**
- * Writes events to the crm outbox inside the caller's transaction (design brief §1, transactional
- * outbox): they commit or roll back with the change they describe, and the dispatcher publishes
+ * Writes events to the crm outbox inside the caller's transaction (transactional outbox,
+ * README "Architecture"): they commit or roll back with the change they describe, and the dispatcher publishes
  * them after commit, in the order given. The same statement queues a NOTIFY on
  * `OUTBOX_WAKE_CHANNEL`, which PostgreSQL delivers only at commit, so the dispatcher wakes at once
  * instead of at its next poll. One statement for all of a change's events: each round trip inside

@@ -4,7 +4,7 @@ import { unauthenticated } from './errors.ts';
 import type { Permission } from './permissions.ts';
 import type { Actor } from './signed-context.ts';
 
-/** A client's contact signed in to the portal (design brief §3: its client account(s) only). */
+/** A client's contact signed in to the portal (its client account(s) only, README "Architecture"). */
 export type PortalActor = Extract<Actor, { kind: 'PORTAL' }>;
 
 /** True when `actor` is a portal user whose session was granted `clientId`. */

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { z } from 'zod';
 import { badUserInput } from './errors.ts';
 
-/** Largest page any connection returns (design brief §4). */
+/** Largest page any connection returns (README "Using the API"). */
 export const MAX_PAGE_SIZE = 100;
 /** Page size when the client gives neither `first` nor `last`. */
 export const DEFAULT_PAGE_SIZE = 20;

@@ -65,7 +65,7 @@ export interface RequestOrigin {
   userAgent: string | null;
 }
 
-/** What the gateway resolved for one operation (design brief §3). */
+/** What the gateway resolved for one operation (README "Architecture"). */
 export interface RequestIdentity {
   actor: Actor;
   /** Correlates logs across gateway and subgraphs; also given to clients on internal errors. */

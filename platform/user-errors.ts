@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** An expected, displayable problem with the input (design brief §4, `userErrors`). */
+/** An expected, displayable problem with the input (`userErrors`, README "Using the API"). */
 export interface UserError<TCode extends string = string> {
   /** Path to the input field at fault, e.g. `['input', 'email']`. */
   field: string[];

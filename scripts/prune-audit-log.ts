@@ -5,7 +5,7 @@ import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';
 import { runService } from './run-service.ts';
 
 // `npm run audit:prune`: for every firm, drops the audit records older than the firm's
-// auditRetentionDays and appends an `audit.prune` record of the run (issue #4 §4). Idempotent;
+// auditRetentionDays and appends an `audit.prune` record of the run (README "Audit log"). Idempotent;
 // schedule it daily (cron, or the job queue once it lands). Each firm is pruned in its own
 // transaction through the app role, so RLS and the owner-only prune function still apply.
 await runService('audit-prune', async (config, log) => {

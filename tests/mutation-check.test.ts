@@ -16,7 +16,7 @@ import { actingFirmId, type Actor } from '../platform/signed-context.ts';
 import { distinguishable, leakedValues, observable } from './support/probe/assertions.ts';
 import { definerFunctionFindings, foreignRowFindings, rowSecurityFindings, tenantKeyFindings } from './support/probe/catalog.ts';
 
-// The mutation check (issue #4 §1): weaken one wall on purpose, in a scratch copy, and show that
+// The mutation check (README "Isolation proof"): weaken one wall on purpose, in a scratch copy, and show that
 // the very functions the real suites assert with (database-walls, isolation-probe) report it.
 
 const SCRATCH = `probe_scratch_${randomBytes(4).toString('hex')}`;

@@ -5,7 +5,7 @@ import { onboardPortalUser, type PortalLogin } from './support/portal.ts';
 import type { GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-// The portal-containment matrix (issue #3): every query field a portal session can name, found by
+// The portal-containment matrix (README "Client portal"): every query field a portal session can name, found by
 // walking the gateway's schema (introspection) and asking the gateway which fields the session may
 // name, checked against a second client of the same firm and a client of a second firm.
 

@@ -6,7 +6,7 @@ import { firms, tenancy } from './tenancy.ts';
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 /**
- * The firm's append-only audit log (issue #4 §4). One row per mutation, authentication event or
+ * The firm's append-only audit log (README "Audit log"). One row per mutation, authentication event or
  * permission denial, written in the same transaction as the change.
  *
  * The BEFORE INSERT trigger `tenancy.audit_log_chain()` (migration 0003) assigns `seq`,

@@ -8,7 +8,7 @@ export const billing = pgSchema('billing');
 /** Invoice lifecycle: DRAFT (unnumbered) → OPEN (issued) → PAID, or VOID after issue. */
 export const invoiceStatusEnum = billing.enum('invoice_status', ['DRAFT', 'OPEN', 'PAID', 'VOID']);
 
-/** Amounts are integer minor units of `currency` (design brief §4). */
+/** Amounts are integer minor units of `currency` (README "Using the API"). */
 export const invoices = billing.table(
   'invoices',
   {

@@ -113,7 +113,7 @@ export const messageReadStates = crm.table(
 );
 
 /**
- * The crm subgraph's transactional outbox (design brief §1): an event row commits with the change
+ * The crm subgraph's transactional outbox (README "Architecture"): an event row commits with the change
  * it describes, and the dispatcher (platform/outbox.ts) publishes it to the event bus and
  * sets `published_at`. `topic` and `payload` are a `BusEvent`'s; payloads hold ids only.
  */

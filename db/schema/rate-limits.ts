@@ -3,7 +3,7 @@ import { check, doublePrecision, text, timestamp } from 'drizzle-orm/pg-core';
 import { tenancy } from './tenancy.ts';
 
 /**
- * The gateway's query-cost leaky buckets (issue #4 §2), shared by every gateway replica.
+ * The gateway's query-cost leaky buckets (README "API limits"), shared by every gateway replica.
  *
  * Platform infrastructure, not tenant data: a row is a counter keyed by an opaque bucket key
  * (`firm:<uuid>`, `user:<uuid>`, `api_key:<uuid>`, `operator:<uuid>`, `ip:<address>`), with

@@ -14,7 +14,7 @@ export const currentFirmId: SQL = sql`nullif(current_setting('app.firm_id', true
 export const currentUserId: SQL = sql`nullif(current_setting('app.user_id', true), '')::uuid`;
 
 /**
- * The tenant-isolation policy every table with `firm_id` carries (design brief §3, wall 3):
+ * The tenant-isolation policy every table with `firm_id` carries (wall 3, README "Architecture"):
  * rows are visible and writable only while `app.firm_id` names their firm.
  */
 export function tenantIsolationPolicy(table: string) {

@@ -41,7 +41,7 @@ export const MUTATION_COST = 10;
  * The result is an upper bound: `@skip`/`@include` and the branches of abstract types all count.
  *
  * @param variables the request's raw variables; invalid ones count as absent (execution refuses them).
- * @throws BAD_USER_INPUT (HTTP 400) when a connection asks for more than 100 items a page (design brief §4).
+ * @throws BAD_USER_INPUT (HTTP 400) when a connection asks for more than 100 items a page (README "Using the API").
  */
 export function operationCost(args: {
   schema: GraphQLSchema;

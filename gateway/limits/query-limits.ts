@@ -35,7 +35,7 @@ const refuse =
   };
 
 /**
- * The structural query limits (issue #4 §2), for the gateway's Apollo Server options:
+ * The structural query limits (README "API limits"), for the gateway's Apollo Server options:
  * `validationRules` (graphql-armor's depth, alias and directive limits), `parseOptions` (graphql-js's
  * own token limit, which stops the parser early) and `validationOptions` (at most
  * `MAX_VALIDATION_ERRORS` errors). Every refusal happens before execution, with a fixed message

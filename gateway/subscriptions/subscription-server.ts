@@ -118,7 +118,7 @@ export interface SubscriptionServerOptions {
 }
 
 /**
- * The gateway's `graphql-ws` server (design brief §1) on the gateway's HTTP server, path `/graphql`.
+ * The gateway's `graphql-ws` server (README "Architecture") on the gateway's HTTP server, path `/graphql`.
  *
  * - **Upgrade**: only on `/graphql`; a browser's `Origin` must be in `WS_ALLOWED_ORIGINS` (HTTP 403
  *   otherwise). A request without `Origin` is not a browser's (browsers always send it) and is let

@@ -1,5 +1,5 @@
 /**
- * The `engine-ceiling` scenario (issues #2 and #5): the Dashboard through a bare `@apollo/gateway`
+ * The `engine-ceiling` scenario (docs/benchmarks.md): the Dashboard through a bare `@apollo/gateway`
  * over subgraphs that answer fixed data, i.e. the required engine alone, with nothing of ours.
  * See `engineCeilingScenario`.
  */
@@ -16,7 +16,7 @@ import * as ops from './operations.ts';
 import { killGroup, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, spawnUntilReady, untrackGroup } from './processes.ts';
 import { fixed, loadRows, ms, type Row, type ScenarioReport } from './report.ts';
 
-/** Issue #2 (c=16) and issue #5 (c=32): Dashboard p95 under 50 ms. */
+/** The Dashboard targets (docs/benchmarks.md): p95 under 50 ms at 16 and at 32 concurrent clients. */
 const DASHBOARD_P95_MS = 50;
 /** The concurrencies the two issues name. */
 const CONCURRENCIES = [16, 32] as const;
@@ -119,8 +119,8 @@ function variantRows(figures: VariantFigures): Row[] {
 
 /**
  * `engine-ceiling`: the best Dashboard latency the REQUIRED engine gives on this machine, whatever
- * our code does. It is the ceiling for issue #2 (p95 < 50 ms at 16 concurrent clients) and issue #5
- * (p95 < 50 ms at 32): if the bare engine fails a target here, no work on our side can meet it.
+ * our code does. It is the ceiling for the Dashboard targets (p95 < 50 ms at 16 and at 32
+ * concurrent clients): if the bare engine fails a target here, no work on our side can meet it.
  *
  * Includes:
  * - our exact supergraph (`schema/supergraph.graphql`, subgraph URLs of this run) and Dashboard

@@ -1,5 +1,5 @@
 /**
- * The load scenarios of issue #5 (and the walls overhead of issue #4). Each runs on the shared
+ * The load scenarios (and the walls overhead) of docs/benchmarks.md. Each runs on the shared
  * BenchEnvironment: the large dataset (scale 1 unless stated) behind the gateway and four
  * subgraphs, each its own process, with autocannon as another process over loopback.
  */
@@ -14,13 +14,13 @@ import { fixed, loadRows, ms, type Row, type ScenarioName, type ScenarioReport }
 
 export { subscriptionsScenario } from './subscriptions.ts';
 
-/** Dashboard target (issue #5): p95 under 50 ms at 32 concurrent clients. */
+/** Dashboard target (docs/benchmarks.md): p95 under 50 ms at 32 concurrent clients. */
 const DASHBOARD_P95_MS = 50;
 /** No scenario's p99 over 200 ms at 100 concurrent clients. */
 const P99_AT_100_MS = 200;
 /** At concurrency 1 the gateway adds under 1.5 ms on average over the subgraph called directly. */
 const GATEWAY_OVERHEAD_MS = 1.5;
-/** Shield, permission layer and RLS together cost under 15% of requests per second (issue #4). */
+/** Shield, permission layer and RLS together cost under 15% of requests per second (docs/benchmarks.md, "walls"). */
 const WALLS_OVERHEAD = 0.15;
 /** Dataset scales of the scaling curve. */
 const SCALES = [0.1, 0.5, 1];
@@ -72,7 +72,7 @@ function report(scenario: ScenarioName, title: string, date: Date, rows: Row[], 
 
 /**
  * The staff Dashboard: on the scale-out stack (gateway and subgraphs each their own process) at
- * 16 (issue #2's figure), 32 (issue #5's target) and 100 concurrent clients; then on `npm start`'s
+ * 16, 32 and 100 concurrent clients; then on `npm start`'s
  * single process, where the gateway executes the co-located subgraphs in process, at 16 and 32.
  * With `ceilingAt32` (the engine ceiling's requests/s at c=32, same run) both stacks' c=32
  * throughput is also given as a share of it.
@@ -379,7 +379,7 @@ export async function engineScenario(env: BenchEnvironment): Promise<ScenarioRep
 }
 
 /**
- * The walls' overhead (issue #4): the Dashboard and a 100-row list with graphql-shield and RLS,
+ * The walls' overhead (docs/benchmarks.md, "walls"): the Dashboard and a 100-row list with graphql-shield and RLS,
  * then with subgraphs built without shield and connected as a superuser (RLS bypassed).
  */
 export async function wallsScenario(env: BenchEnvironment): Promise<ScenarioReport> {

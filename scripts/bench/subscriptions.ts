@@ -1,5 +1,5 @@
 /**
- * The `subscriptions` bench scenario (issue #3, "Figures"): subscriber sockets held by one gateway
+ * The `subscriptions` bench scenario (docs/benchmarks.md): subscriber sockets held by one gateway
  * process and its RSS, delivery latency from `sendMessage` to receipt for 1 and 1,000 subscribers
  * on one thread, and messages per second through one gateway. The subscribers live in a separate
  * process (subscriptions-client.ts); messages are sent over HTTP through the same gateway.

@@ -4,7 +4,7 @@ import { prng } from '../seed-data.ts';
 export const FIRM_COUNT = 50;
 
 /**
- * What the largest firm holds at scale 1 (issue #5). Smaller firms get a Zipf share of it: firm
+ * What the largest firm holds at scale 1 (docs/benchmarks.md). Smaller firms get a Zipf share of it: firm
  * `rank` (1 = largest) holds `1 / rank` of each count, so a few firms are big and most are small.
  */
 export const LARGEST_FIRM = {

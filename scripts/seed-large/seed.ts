@@ -109,7 +109,7 @@ async function dropForeignKeysAndIndexes(tx: postgres.TransactionSql, tables: re
 }
 
 /**
- * Seeds the large benchmark dataset (issue #5): 50 firms of Zipf-distributed size whose largest
+ * Seeds the large benchmark dataset (docs/benchmarks.md): 50 firms of Zipf-distributed size whose largest
  * holds, at scale 1, 5,000 clients with 15,000 contacts, 40 staff, 20,000 invoices, 50,000
  * document records and 100,000 messages over three years, with a few heavy clients and many light
  * ones; the heaviest fifth of each firm's clients have portal users (password

@@ -7,7 +7,7 @@ import type { SeedTable } from './table.ts';
 
 /**
  * Every table the large seed fills, parents before children. Time entries and invoice lines join
- * this list when their tables exist (issue #5).
+ * this list when their tables exist (docs/benchmarks.md).
  */
 export const SEED_TABLES: readonly SeedTable[] = [
   firmsTable,

@@ -22,7 +22,7 @@ export function createClientLoaders({ actor, database }: { actor: Actor; databas
     clientById: rowsByIdLoader({
       database,
       scope: firmId ? { firmId } : null,
-      // A portal session's ungranted clients are never read (containment, design brief §3).
+      // A portal session's ungranted clients are never read (containment, README "Client portal").
       fetch: (tx, ids) => getClientsByIds(tx, { firmId: firmId!, clientIds: actor.kind === 'PORTAL' ? ids.filter((id) => portalReaches(actor, id)) : ids }),
     }),
   };

@@ -38,14 +38,14 @@ import {
 
 type UserError = GenericUserError<UserErrorCode>;
 
-/** How long after sending its author may edit or delete a message (issue #3): 15 minutes. */
+/** How long after sending its author may edit or delete a message (README "Client portal"): 15 minutes. */
 export const EDIT_WINDOW_MS = 15 * 60 * 1000;
 
 /** Most documents one message may attach. */
 export const MAX_ATTACHMENTS = 10;
 
 /**
- * Which clients' threads a caller reaches (the participant rule of issue #3):
+ * Which clients' threads a caller reaches (the participant rule, README "Messaging"):
  * - a portal user: the clients its session was granted;
  * - a staff user with `message:read`: OWNER and ADMIN every client's, others the clients whose
  *   team they are on (`assignClientTeamMember`);
@@ -367,7 +367,7 @@ export async function markThreadRead(
 
 /**
  * Tells the thread's other participants the caller is typing: publishes a `typing` event straight
- * to the event bus. Ephemeral: nothing is stored, no outbox, no audit (issue #3). The gateway's
+ * to the event bus. Ephemeral: nothing is stored, no outbox, no audit (README "Client portal"). The gateway's
  * cost limiter throttles it like any mutation.
  * @throws NOT_FOUND when the caller does not reach the thread; FORBIDDEN for callers who are not participants.
  */

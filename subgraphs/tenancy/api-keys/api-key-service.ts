@@ -17,7 +17,7 @@ type UserError = GenericUserError<UserErrorCode>;
 
 /**
  * Permissions a key may never hold, whatever its creator's role: a key must not mint keys, invite
- * people or change the firm's settings (issue #4 §3). Those stay with signed-in members.
+ * people or change the firm's settings (README "API keys and break-glass access"). Those stay with signed-in members.
  */
 export const NON_GRANTABLE_TO_KEYS: ReadonlySet<Permission> = new Set(['member:invite', 'api_key:write', 'firm:update', 'portal:invite']);
 

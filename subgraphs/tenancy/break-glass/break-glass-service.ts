@@ -42,7 +42,7 @@ export interface GrantRef {
   grantId: string;
 }
 
-/** Longest break-glass grant, in minutes (issue #4 §5). */
+/** Longest break-glass grant, in minutes (README "API keys and break-glass access"). */
 export const MAX_GRANT_MINUTES = 240;
 /** Shortest accepted reason, in characters, so "debug" is not a reason. */
 export const MIN_REASON_LENGTH = 10;

@@ -8,9 +8,9 @@ export const PORTAL_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const PORTAL_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 /** Absolute lifetime of a portal session: 90 days. */
 export const PORTAL_SESSION_TTL_SECONDS = 90 * 24 * 3600;
-/** Lifetime of a portal invitation (issue #3): 7 days. */
+/** Lifetime of a portal invitation (README "Client portal"): 7 days. */
 export const PORTAL_INVITATION_TTL_SECONDS = 7 * 24 * 3600;
-/** Lifetime of a magic sign-in link (issue #3): one hour. */
+/** Lifetime of a magic sign-in link (README "Client portal"): one hour. */
 export const PORTAL_LINK_TTL_SECONDS = 3600;
 
 const PortalClaims = z.object({ sub: z.uuid(), sid: z.uuid(), fid: z.uuid() });

@@ -48,7 +48,7 @@ function maskVolatile(value: unknown, first: unknown, second: unknown): unknown 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The existence-oracle check (design brief §3: "another firm's id answers exactly as a missing
+ * The existence-oracle check (README "Isolation proof": "another firm's id answers exactly as a missing
  * id does"). `foreign` answered a call with the target's ids; `random` and `randomAgain` answered
  * the same call with random ids in their place. Parts that differ between the two random answers
  * are ignored; everything else, including error codes and messages, must be equal.

@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 
-/** The pg schemas the subgraphs own (design brief §1: one schema per subgraph). */
+/** The pg schemas the subgraphs own (one schema per subgraph, README "Architecture"). */
 export const SUBGRAPH_SCHEMAS = ['tenancy', 'crm', 'billing', 'documents'];
 
 /** The tenant predicate of `tenantIsolationPolicy`, as `pg_get_expr` prints it (db/schema/tenant-policy.ts). */
@@ -40,7 +40,7 @@ export async function tenantTables(admin: postgres.Sql, schemas: string[]): Prom
 }
 
 /**
- * Row-level security findings (design brief §3, wall 3): every tenant table of `schemas` must have
+ * Row-level security findings (wall 3, README "Architecture"): every tenant table of `schemas` must have
  * RLS enabled and forced, at least one permissive SELECT policy for `appRole` (the role the
  * services connect as), and every permissive policy that applies to `appRole` (directly or through
  * PUBLIC) must require the tenant predicate, the acting-user predicate or the portal sign-in
@@ -82,7 +82,7 @@ function requiresTenantOrOwnUser(expression: string): boolean {
 }
 
 /**
- * Citus-readiness findings (design brief §6): every primary key, unique key and foreign key of a
+ * Citus-readiness findings (README "Configuration"): every primary key, unique key and foreign key of a
  * tenant table of `schemas` includes `firm_id`. Foreign keys to platform-wide tables (users,
  * firms: tables without `firm_id`) are exempt.
  * @returns one line per constraint without firm_id; empty when all include it.
@@ -114,7 +114,7 @@ export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]):
 }
 
 /**
- * Findings about the role the services connect as (design brief §3): it is neither superuser nor
+ * Findings about the role the services connect as (README "Architecture"): it is neither superuser nor
  * BYPASSRLS nor able to create roles or databases, and owns no relation, schema or function.
  */
 export async function appRoleFindings(admin: postgres.Sql, appRole: string): Promise<string[]> {

@@ -98,7 +98,7 @@ function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
 }
 
 /**
- * The cross-tenant probe (issue #4 §1). For every pair, walks the gateway's schema:
+ * The cross-tenant probe (README "Isolation proof"). For every pair, walks the gateway's schema:
  * - every root query field is called as the actor with the target's ids in its ID arguments (and
  *   its selection walking nested connections and entities `ENTITY_LEVELS` deep); fields without
  *   ids are called as they are, as listings;
