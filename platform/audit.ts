@@ -183,7 +183,7 @@ export function permissionDenialPlugin<T extends DenialContext>(): ApolloServerP
               }),
             );
           } catch (error) {
-            contextValue.log.error({ requestId: contextValue.requestId, err: { message: (error as Error).message } }, 'could not record a permission denial');
+            contextValue.log.error({ requestId: contextValue.requestId, err: error }, 'could not record a permission denial');
           }
         },
       };

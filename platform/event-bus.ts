@@ -106,7 +106,7 @@ export function connectEventBus(options: { database: Database; redisUrl?: string
       try {
         handler(parsed);
       } catch (error) {
-        log.error({ err: { message: (error as Error).message }, topic: parsed.topic, eventId: parsed.id }, 'bus event handler failed');
+        log.error({ err: error, topic: parsed.topic, eventId: parsed.id }, 'bus event handler failed');
       }
     }
   };
@@ -161,7 +161,7 @@ function redisTransport(url: string, deliver: (raw: string) => void, log: Logger
   const publisher = new Redis(url, options);
   const subscriber = new Redis(url, options);
   for (const connection of [publisher, subscriber]) {
-    connection.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis connection error'));
+    connection.on('error', (error: Error) => log.warn({ err: error }, 'redis connection error'));
   }
   subscriber.on('message', (_channel: string, message: string) => deliver(message));
   return {

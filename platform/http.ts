@@ -59,7 +59,7 @@ export function observabilityPlugin<T extends BaseContext>(
           for (const error of errors) {
             const code = error.extensions?.code;
             if (typeof code !== 'string' || !(PUBLIC_ERROR_CODES.has(code) || APOLLO_REQUEST_CODES.has(code))) {
-              log.error({ requestId, err: { message: error.message, stack: error.originalError?.stack ?? error.stack } }, 'unexpected error');
+              log.error({ requestId, err: error.originalError ?? error }, 'unexpected error');
             }
           }
         },

@@ -107,7 +107,7 @@ export async function startOutboxDispatcher(options: {
           while (!stopped && (await publishBatch()));
         } while (again && !stopped);
       } catch (error) {
-        log.error({ err: { message: (error as Error).message } }, 'outbox batch failed; retrying at the next poll');
+        log.error({ err: error }, 'outbox batch failed; retrying at the next poll');
       } finally {
         running = null;
       }
@@ -119,7 +119,7 @@ export async function startOutboxDispatcher(options: {
   const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
   timer.unref();
   const pruner = setInterval(() => {
-    pruneOutbox(database, OUTBOX_RETENTION).catch((error: Error) => log.error({ err: { message: error.message } }, 'outbox pruning failed'));
+    pruneOutbox(database, OUTBOX_RETENTION).catch((error: Error) => log.error({ err: error }, 'outbox pruning failed'));
   }, options.pruneIntervalMs ?? 3_600_000);
   pruner.unref();
   await flush();

@@ -24,7 +24,7 @@ export async function runService(name: string, start: (config: Config, log: Logg
     log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), 15_000).unref();
     const stop = await started.catch(() => null);
-    await stop?.().catch((error: Error) => log.error({ err: { message: error.message } }, 'shutdown error'));
+    await stop?.().catch((error: Error) => log.error({ err: error }, 'shutdown error'));
     clearTimeout(timer);
     process.exit(0);
   };

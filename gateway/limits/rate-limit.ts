@@ -100,7 +100,7 @@ export function schedulePruning(database: Database, limits: Config['rateLimits']
   const slowest = Math.max(...Object.values(limits).map((limit) => limit.size / limit.restoreRate));
   const idleSeconds = Math.max(3600, 2 * slowest);
   const timer = setInterval(() => {
-    pruneBuckets(database, idleSeconds).catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'rate-limit bucket pruning failed'));
+    pruneBuckets(database, idleSeconds).catch((error: unknown) => log.warn({ err: error }, 'rate-limit bucket pruning failed'));
   }, PRUNE_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);

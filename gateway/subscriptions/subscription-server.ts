@@ -216,7 +216,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     else presence.set(key, count);
     if ((delta === 1 && count === 1) || count === 0) {
       const event: BusEvent = { id: newId(), firmId: actor.firmId!, topic: 'presence.changed', payload: { clientId: subscription.clientId, participantKind, participantId, online: count > 0 } };
-      bus.publish(event).catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'presence publish failed'));
+      bus.publish(event).catch((error: unknown) => log.warn({ err: error }, 'presence publish failed'));
     }
   };
 
@@ -268,7 +268,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
             if (!subscription.ended && socket.readyState === socket.OPEN) socket.send(`${subscription.framePrefix}${payload}}`);
           }
         })
-        .catch((error: unknown) => log.error({ err: { message: (error as Error).message }, eventId: event.id, topic: event.topic }, 'event delivery failed'));
+        .catch((error: unknown) => log.error({ err: error, eventId: event.id, topic: event.topic }, 'event delivery failed'));
       deliveries.set(shareKey, delivery);
       void delivery.then(() => {
         if (deliveries.get(shareKey) === delivery) deliveries.delete(shareKey);
@@ -283,7 +283,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       if (connection.closed) continue;
       currentIdentity(connection, checks).then(
         (identity) => admit(connection, identity),
-        (error: unknown) => log.warn({ err: { message: (error as Error).message } }, 'session re-check failed'),
+        (error: unknown) => log.warn({ err: error }, 'session re-check failed'),
       );
     }
   }, limits.sessionCheckMs);
@@ -457,7 +457,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     // Token bucket of this socket's incoming messages, from the first one (connection_init included).
     const bucket = { allowance: limits.messagesPerSecond, refilledAt: Date.now() };
     // ws reports protocol violations (e.g. a frame over maxPayload) here, then closes the socket itself (1009, 1002).
-    socket.on('error', (error: Error) => log.debug({ err: { message: error.message } }, 'websocket error'));
+    socket.on('error', (error: Error) => log.debug({ err: error }, 'websocket error'));
     const extra: { connection?: Connection; socket: WebSocket; request: IncomingMessage } = { socket, request };
     const closed = server.opened(
       {
@@ -475,7 +475,7 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
               return;
             }
             handler(data.toString()).catch((error: unknown) => {
-              log.error({ err: { message: (error as Error).message } }, 'subscription message failed');
+              log.error({ err: error }, 'subscription message failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           });
