@@ -4,9 +4,9 @@ import postgres from 'postgres';
 import * as schema from './schema/index.ts';
 
 /** Every drizzle table of the four subgraph schemas. */
-export type Schema = typeof schema;
+type Schema = typeof schema;
 /** drizzle over postgres.js with FirmGraph's schema. */
-export type Db = PostgresJsDatabase<Schema>;
+type Db = PostgresJsDatabase<Schema>;
 /** A drizzle transaction with `app.firm_id` (and `app.user_id`) already set. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 

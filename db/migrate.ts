@@ -5,7 +5,7 @@ import { postgresClient } from './client.ts';
 import { APP_ROLE, OWNER_ROLE } from './roles.ts';
 
 /** Absolute path of the committed drizzle-kit migrations. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /**
  * Prepares a database and applies every pending migration.

@@ -22,7 +22,7 @@ import { rateLimitPlugin, schedulePruning } from './limits/rate-limit.ts';
 import { attachSubscriptionServer } from './subscriptions/subscription-server.ts';
 
 /** Per-operation context of the gateway. */
-export interface GatewayContext {
+interface GatewayContext {
   actor: Actor;
   requestId: string;
   origin: RequestOrigin;

@@ -24,7 +24,7 @@ export interface AuditContext {
 }
 
 /** Flat metadata of an audit record. Never secrets, message text or document content. */
-export type AuditMetadata = Record<string, string | number | boolean | null>;
+type AuditMetadata = Record<string, string | number | boolean | null>;
 
 /** One thing that happened in a firm. */
 export interface AuditEvent {

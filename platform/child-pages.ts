@@ -10,7 +10,7 @@ import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type P
 type ChildTable = PgTable & { firmId: PgColumn; id: PgColumn; createdAt: PgColumn };
 
 /** One parent's page: rows in read order (`limit + 1` at most) and the parent's total child count. */
-export interface ChildPage<T> {
+interface ChildPage<T> {
   rows: T[];
   total: number;
 }
@@ -26,7 +26,7 @@ export interface ChildPage<T> {
  *
  * @returns a map from parent id to its page; parents without children have no rows and total 0.
  */
-export async function childPagesByParent<T>(
+async function childPagesByParent<T>(
   tx: Tx,
   options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[]; page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>> },
 ): Promise<Map<string, ChildPage<T>>> {
@@ -72,7 +72,7 @@ export async function childPagesByParent<T>(
 }
 
 /** Number of children per parent, for connections where only `totalCount` is selected. */
-export async function childCountsByParent(
+async function childCountsByParent(
   tx: Tx,
   options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[] },
 ): Promise<Map<string, ChildPage<never>>> {

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import type { Logger } from './logger.ts';
 
 /** Every topic the event bus carries. */
-export const BUS_TOPICS = ['message.added', 'message.updated', 'thread.updated', 'typing', 'presence.changed'] as const;
+const BUS_TOPICS = ['message.added', 'message.updated', 'thread.updated', 'typing', 'presence.changed'] as const;
 
 /**
  * What happened. Payloads carry ids only, never message text (README "Architecture",

@@ -20,7 +20,7 @@ const APOLLO_REQUEST_CODES = new Set([
 ]);
 
 /** Masked message of every unexpected error (README "Using the API"). */
-export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 /**
  * Apollo `formatError`: passes public codes through and masks everything else as

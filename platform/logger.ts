@@ -3,7 +3,7 @@ import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino'
 export type { Logger };
 
 /** What an error's log entry keeps. */
-export interface LoggedError {
+interface LoggedError {
   type: string;
   message: string;
   stack: string;
@@ -20,7 +20,7 @@ export interface LoggedError {
  *
  * @param error anything thrown; a non-Error is logged by its string form.
  */
-export function serializeError(error: unknown): LoggedError {
+function serializeError(error: unknown): LoggedError {
   if (!(error instanceof Error)) return { type: typeof error, message: String(error), stack: '' };
   const full = stdSerializers.err(error);
   const code = (error as { code?: unknown }).code;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { newId } from './ids.ts';
 
 /** One plain-text email. */
-export interface MailMessage {
+interface MailMessage {
   /** One recipient address. */
   to: string;
   subject: string;

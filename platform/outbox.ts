@@ -6,7 +6,7 @@ import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 
 /** The PostgreSQL channel a committed outbox row wakes the dispatcher on (no payload). */
-export const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
+const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
 
 /**
  * Writes events to the crm outbox inside the caller's transaction (transactional outbox,
@@ -137,7 +137,7 @@ export async function startOutboxDispatcher(options: {
 }
 
 /** How long published events are kept before pruning: one day, as a PostgreSQL interval. */
-export const OUTBOX_RETENTION = '1 day';
+const OUTBOX_RETENTION = '1 day';
 
 /**
  * Deletes outbox events of every firm published longer ago than `keep` (a PostgreSQL interval,

@@ -4,9 +4,6 @@ import { unauthenticated } from './errors.ts';
 import type { Permission } from './permissions.ts';
 import type { Actor } from './signed-context.ts';
 
-/** A client's contact signed in to the portal (its client account(s) only, README "Architecture"). */
-export type PortalActor = Extract<Actor, { kind: 'PORTAL' }>;
-
 /** True when `actor` is a portal user whose session was granted `clientId`. */
 export function portalReaches(actor: Actor, clientId: string | null | undefined): boolean {
   return actor.kind === 'PORTAL' && clientId != null && actor.clientIds.includes(clientId);

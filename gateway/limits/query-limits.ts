@@ -11,7 +11,7 @@ export const MAX_DIRECTIVES = 50;
 /** Most lexical tokens a document may have; the parser stops at the first one over. */
 export const MAX_TOKENS = 1000;
 /** Most validation errors one response lists, so a document of repeated mistakes cannot amplify. */
-export const MAX_VALIDATION_ERRORS = 10;
+const MAX_VALIDATION_ERRORS = 10;
 
 /** What each refusal tells the client. The limits themselves are never stated. */
 const MESSAGES = {

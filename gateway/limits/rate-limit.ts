@@ -37,7 +37,7 @@ export function bucketsFor(actor: Actor, ip: string | null, limits: Config['rate
 }
 
 /** A bucket's state as clients see it in `extensions.cost` (Shopify's `throttleStatus`). Points, points per second. */
-export interface ThrottleStatus {
+interface ThrottleStatus {
   maximumAvailable: number;
   currentlyAvailable: number;
   restoreRate: number;
@@ -88,7 +88,7 @@ export async function pruneBuckets(database: Database, idleSeconds: number): Pro
 }
 
 /** How often each gateway prunes idle buckets. */
-export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Prunes idle buckets every `PRUNE_INTERVAL_MS` (see `pruneBuckets`): a bucket idle for an hour, or

@@ -50,7 +50,7 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 10;
 /** Largest frame a client may send (ws `maxPayload`); a larger one closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Milliseconds a client has to send `connection_init` after the upgrade (4408 otherwise). */
-export const CONNECTION_INIT_TIMEOUT_MS = 10_000;
+const CONNECTION_INIT_TIMEOUT_MS = 10_000;
 /** Event ids remembered for deduplication (the outbox publishes at least once). */
 const DEDUPE_WINDOW = 10_000;
 /**

@@ -73,7 +73,7 @@ async function quiesce(env: BenchEnvironment, set: ServiceSet): Promise<Record<s
 let profileRuns = 0;
 
 /** Sends `operation` once to `target` and throws unless its check passes. */
-export async function checkOnce(target: Target, operation: BenchOperation): Promise<void> {
+async function checkOnce(target: Target, operation: BenchOperation): Promise<void> {
   const response = await postGraphQL(target.url, operation.body, target.headers);
   const problem = operation.check(response);
   if (problem) throw new Error(`${operation.name} via ${target.name}: ${problem}`);

@@ -332,7 +332,7 @@ export interface ProcStat {
 }
 
 /** Reads `/proc/<pid>/stat`, or null when the process is gone. */
-export function readStat(pid: number): ProcStat | null {
+function readStat(pid: number): ProcStat | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may contain spaces; fields follow the last ')',
@@ -357,7 +357,7 @@ export function allStats(): ProcStat[] {
 }
 
 /** Live (non-zombie) PIDs whose process group is `pgid`. */
-export function groupMembers(pgid: number): number[] {
+function groupMembers(pgid: number): number[] {
   return allStats()
     .filter((s) => s.pgrp === pgid && s.state !== 'Z')
     .map((s) => s.pid);
@@ -377,7 +377,7 @@ function cmdline(pid: number): string[] {
  * sets to the data directory. That also finds backends orphaned by a killed postmaster, which
  * run in process groups of their own.
  */
-export function postgresPidsFor(pgDataDir: string): number[] {
+function postgresPidsFor(pgDataDir: string): number[] {
   const pids: number[] = [];
   for (const s of allStats()) {
     if (s.state === 'Z') continue;
@@ -399,7 +399,7 @@ export function postgresPidsFor(pgDataDir: string): number[] {
  * command line runs `scripts/start.ts` (tsx itself re-executes node with its loader).
  * @throws when there is none.
  */
-export function serverPid(launcherPid: number): number {
+function serverPid(launcherPid: number): number {
   const stats = allStats();
   const descendants = new Set([launcherPid]);
   let grew = true;

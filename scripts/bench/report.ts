@@ -116,7 +116,7 @@ export function printTable(report: ScenarioReport): void {
 }
 
 /** Basic-format ISO 8601 UTC timestamp, safe in file names: 20261121T145400Z. */
-export function fileTimestamp(date: Date): string {
+function fileTimestamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 

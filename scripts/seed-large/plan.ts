@@ -7,7 +7,7 @@ export const FIRM_COUNT = 50;
  * What the largest firm holds at scale 1 (docs/benchmarks.md). Smaller firms get a Zipf share of it: firm
  * `rank` (1 = largest) holds `1 / rank` of each count, so a few firms are big and most are small.
  */
-export const LARGEST_FIRM = {
+const LARGEST_FIRM = {
   clients: 5_000,
   contacts: 15_000,
   staff: 40,
@@ -46,7 +46,7 @@ function firmSlug(rank: number): string {
 }
 
 /** A seeded staff member of one firm; `role` is the membership role. */
-export interface StaffFixture {
+interface StaffFixture {
   id: string;
   membershipId: string;
   email: string;
@@ -73,10 +73,10 @@ export interface ClientFixture {
 }
 
 /** What a contact is to a client (`crm.contact_role`). */
-export type ContactRole = 'PRIMARY' | 'BILLING' | 'OTHER';
+type ContactRole = 'PRIMARY' | 'BILLING' | 'OTHER';
 
 /** A person at the firm's clients (`crm.contacts`) and the clients they are linked to (`crm.client_contacts`). */
-export interface ContactFixture {
+interface ContactFixture {
   id: string;
   name: string;
   /** Lower case ASCII, unique in the firm. */
@@ -94,7 +94,7 @@ export interface ContactFixture {
  * granted `clientIds` one by one, each of which the contact is linked to (the gateway's portal
  * reach needs the grant and the link).
  */
-export interface PortalUserFixture {
+interface PortalUserFixture {
   id: string;
   contact: ContactFixture;
   /** A staff member with `portal:invite` (OWNER, ADMIN or MANAGER). */

@@ -1,7 +1,7 @@
 /** GraphQL operations shared by the end-to-end suites, written as a client would send them. */
 
 /** Every scalar field of `Client` in the crm subgraph. */
-export const CLIENT_FIELDS = 'id name email phone website currency status createdAt updatedAt archivedAt';
+const CLIENT_FIELDS = 'id name email phone website currency status createdAt updatedAt archivedAt';
 
 /** `client(id)`. */
 export const CLIENT = /* GraphQL */ `query Client($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`;

@@ -51,7 +51,7 @@ export interface UpdateClientInput {
 }
 
 /** Default billing currency of a new client. */
-export const DEFAULT_CLIENT_CURRENCY = 'USD';
+const DEFAULT_CLIENT_CURRENCY = 'USD';
 
 /**
  * A client of the active firm by id, or null (unknown id, malformed id, or another firm's id all

@@ -25,7 +25,7 @@ import {
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Most client links one `createContact` may make. */
-export const MAX_CONTACT_LINKS = 100;
+const MAX_CONTACT_LINKS = 100;
 
 /** Input of `createContact` as it arrives from GraphQL. */
 export interface CreateContactInput {

@@ -39,10 +39,10 @@ import {
 type UserError = GenericUserError<UserErrorCode>;
 
 /** How long after sending its author may edit or delete a message (README "Client portal"): 15 minutes. */
-export const EDIT_WINDOW_MS = 15 * 60 * 1000;
+const EDIT_WINDOW_MS = 15 * 60 * 1000;
 
 /** Most documents one message may attach. */
-export const MAX_ATTACHMENTS = 10;
+const MAX_ATTACHMENTS = 10;
 
 /**
  * Which clients' threads a caller reaches (the participant rule, README "Messaging"):

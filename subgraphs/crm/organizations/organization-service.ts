@@ -19,7 +19,7 @@ type UserError = GenericUserError<UserErrorCode>;
 type OrganizationPayload = { organization: ClientOrganizationRow | null; userErrors: UserError[] };
 
 /** Most clients one organization mutation may name. */
-export const MAX_ORGANIZATION_CLIENTS = 100;
+const MAX_ORGANIZATION_CLIENTS = 100;
 
 /** An organization of the active firm, or null (unknown, malformed and other firms' ids alike). Requires `client:read`. */
 export async function findOrganization(ctx: CrmContext, organizationId: string): Promise<ClientOrganizationRow | null> {

@@ -19,10 +19,10 @@ type UserError = GenericUserError<UserErrorCode>;
  * Permissions a key may never hold, whatever its creator's role: a key must not mint keys, invite
  * people or change the firm's settings (README "API keys and break-glass access"). Those stay with signed-in members.
  */
-export const NON_GRANTABLE_TO_KEYS: ReadonlySet<Permission> = new Set(['member:invite', 'api_key:write', 'firm:update', 'portal:invite']);
+const NON_GRANTABLE_TO_KEYS: ReadonlySet<Permission> = new Set(['member:invite', 'api_key:write', 'firm:update', 'portal:invite']);
 
 /** Longest lifetime of a key: one year (365 days). */
-export const MAX_API_KEY_LIFETIME_MS = 365 * 24 * 3600 * 1000;
+const MAX_API_KEY_LIFETIME_MS = 365 * 24 * 3600 * 1000;
 
 /** Input of `createApiKey`, with scopes already mapped to catalogue permissions. */
 export interface CreateApiKeyInput {

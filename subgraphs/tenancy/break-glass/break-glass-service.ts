@@ -43,9 +43,9 @@ export interface GrantRef {
 }
 
 /** Longest break-glass grant, in minutes (README "API keys and break-glass access"). */
-export const MAX_GRANT_MINUTES = 240;
+const MAX_GRANT_MINUTES = 240;
 /** Shortest accepted reason, in characters, so "debug" is not a reason. */
-export const MIN_REASON_LENGTH = 10;
+const MIN_REASON_LENGTH = 10;
 
 /** An operator token as `logInOperator` and `activateBreakGlass` return it. Shown once, never stored. */
 export interface IssuedOperatorSession {

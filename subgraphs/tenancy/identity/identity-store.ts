@@ -197,7 +197,7 @@ export async function setFirmRequireMfaForAdmins(
 /** Sign-in attempts allowed before a lock (PCI DSS 8.3.4: no more than 10). */
 export const MAX_LOGIN_ATTEMPTS = 10;
 /** How long a lock lasts (PCI DSS 8.3.4: at least 30 minutes). */
-export const LOCKOUT_MINUTES = 30;
+const LOCKOUT_MINUTES = 30;
 
 /**
  * Counts one sign-in attempt for an email hash, atomically, before the password is checked, so

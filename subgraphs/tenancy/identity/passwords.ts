@@ -10,9 +10,9 @@ import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /** Shortest accepted password. NIST SP 800-63B asks for at least 8; we ask for 12. */
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 /** Longest accepted password (bounds hashing work per request). */
-export const MAX_PASSWORD_LENGTH = 256;
+const MAX_PASSWORD_LENGTH = 256;
 
 const strength = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 const ISSUER = 'firmgraph';
 
 /** Lifetime of an access token: 15 minutes. */
-export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 /** Lifetime of an unused refresh token: 30 days. Each refresh issues a new one. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 /** Absolute lifetime of a session, however often it is refreshed: 90 days. */

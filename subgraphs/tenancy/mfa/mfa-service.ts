@@ -27,9 +27,9 @@ import { newTotpSecret, provisioning, verifyTotp } from './totp.ts';
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Backup codes issued at a time. */
-export const BACKUP_CODE_COUNT = 10;
+const BACKUP_CODE_COUNT = 10;
 /** Lifetime of a log-in MFA challenge: 5 minutes. */
-export const MFA_CHALLENGE_TTL_SECONDS = 5 * 60;
+const MFA_CHALLENGE_TTL_SECONDS = 5 * 60;
 /** Wrong codes a log-in challenge accepts before it ends (the user must log in again, which counts toward lockout). */
 export const MFA_CHALLENGE_MAX_FAILURES = 5;
 
@@ -199,7 +199,7 @@ export async function auditForUser(
  * SHA-256 hex of a backup code after normalization (lower case, no spaces or dashes). Backup codes
  * carry 60 random bits, so a fast hash is enough (no dictionary to attack).
  */
-export function backupCodeHash(code: string): string {
+function backupCodeHash(code: string): string {
   return createHash('sha256').update(code.toLowerCase().replace(/[\s-]+/g, '')).digest('hex');
 }
 

@@ -2,7 +2,7 @@ import { generateSecret, generateURI, verify, type HashAlgorithm } from 'otplib'
 import QRCode from 'qrcode';
 
 /** The issuer shown in authenticator apps. */
-export const TOTP_ISSUER = 'FirmGraph';
+const TOTP_ISSUER = 'FirmGraph';
 
 /**
  * TOTP parameters (RFC 6238 §4): HMAC algorithm, code length and time step in seconds. FirmGraph

@@ -47,7 +47,7 @@ import {
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Most clients one invitation may grant one by one. */
-export const MAX_PORTAL_GRANTS = 100;
+const MAX_PORTAL_GRANTS = 100;
 
 /** A freshly issued portal token pair (the `PortalSession` GraphQL type). Tokens are shown once, never stored. */
 export interface IssuedPortalSession {

@@ -72,11 +72,6 @@ export async function insertPortalClientGrants(tx: Tx, { firmId, portalUserId, c
     .onConflictDoNothing();
 }
 
-/** Ends every grant of a portal user. */
-export async function deletePortalClientGrants(tx: Tx, { firmId, portalUserId }: { firmId: string; portalUserId: string }): Promise<void> {
-  await tx.delete(portalClientGrants).where(and(eq(portalClientGrants.firmId, firmId), eq(portalClientGrants.portalUserId, portalUserId)));
-}
-
 /** (portal user, client) grants of these portal users. */
 export async function grantsOfPortalUsers(
   tx: Tx,

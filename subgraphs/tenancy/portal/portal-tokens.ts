@@ -3,7 +3,7 @@ import { isUuid } from '../../../platform/ids.ts';
 import { hashToken, hasTokenType, newOpaqueToken, signToken, verifyToken, type AccessTokenKind } from '../identity/tokens.ts';
 
 /** Lifetime of a portal access token: 15 minutes, like staff ones. */
-export const PORTAL_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const PORTAL_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 /** Lifetime of an unused portal refresh token: 30 days. */
 export const PORTAL_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 /** Absolute lifetime of a portal session: 90 days. */

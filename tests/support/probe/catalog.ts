@@ -4,19 +4,19 @@ import type postgres from 'postgres';
 export const SUBGRAPH_SCHEMAS = ['tenancy', 'crm', 'billing', 'documents'];
 
 /** The tenant predicate of `tenantIsolationPolicy`, as `pg_get_expr` prints it (db/schema/tenant-policy.ts). */
-export const TENANT_PREDICATE = "(firm_id = (NULLIF(current_setting('app.firm_id'::text, true), ''::text))::uuid)";
+const TENANT_PREDICATE = "(firm_id = (NULLIF(current_setting('app.firm_id'::text, true), ''::text))::uuid)";
 
 /**
  * The acting-user predicate (`currentUserId`, db/schema/tenant-policy.ts): a user may read their
  * own rows across firms, e.g. their memberships, to choose the active firm at log-in.
  */
-export const OWN_USER_PREDICATE = "(user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid)";
+const OWN_USER_PREDICATE = "(user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid)";
 
 /**
  * The portal sign-in lookup predicate (`tenancy.portal_logins`, SELECT only): before a firm is
  * known, a transaction sees the directory rows of the one email it names, as PostgreSQL prints it.
  */
-export const PORTAL_EMAIL_PREDICATE = "(email = NULLIF(current_setting('app.portal_email'::text, true), ''::text))";
+const PORTAL_EMAIL_PREDICATE = "(email = NULLIF(current_setting('app.portal_email'::text, true), ''::text))";
 
 /** One table of the given schemas that has a `firm_id` column. */
 export interface TenantTable {

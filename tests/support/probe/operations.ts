@@ -26,9 +26,9 @@ import {
 import { MAX_DEPTH, MAX_TOKENS } from '../../../gateway/limits/query-limits.ts';
 
 /** How deep the probe follows entities below a root field: the root's entity plus two nested levels. */
-export const ENTITY_LEVELS = 3;
+const ENTITY_LEVELS = 3;
 /** Page size the probe asks every connection for (`first`). */
-export const PAGE_SIZE = 5;
+const PAGE_SIZE = 5;
 
 /** Values the probe puts into arguments: the target's ids by GraphQL type, and the caller's own credentials. */
 export interface ArgumentSource {
@@ -142,7 +142,7 @@ function inputSubject(inputTypeName: string): string {
 }
 
 /** True when the input type carries an ID anywhere (directly, in lists or in nested inputs). */
-export function carriesIds(type: GraphQLInputType, seen = new Set<string>()): boolean {
+function carriesIds(type: GraphQLInputType, seen = new Set<string>()): boolean {
   const named = getNamedType(type);
   if (isScalarType(named)) return named.name === 'ID';
   if (!isInputObjectType(named) || seen.has(named.name)) return false;
