@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
 import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';

@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { connectDatabase, postgresClient, type Database } from '../db/client.ts';
 import { DEMO_OWNER, seedDemoFirm } from '../scripts/seed-data.ts';

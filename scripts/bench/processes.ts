@@ -211,7 +211,7 @@ export async function startStackProcess(options: {
     await Promise.race([ready, timeout]);
   } catch (error) {
     await killGroup(pid);
-    throw new Error(`${(error as Error).message}\n--- output ---\n${sink.tail()}`);
+    throw new Error(`${(error as Error).message}\n--- output ---\n${sink.tail()}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
@@ -381,7 +381,7 @@ function postgresPidsFor(pgDataDir: string): number[] {
   const pids: number[] = [];
   for (const s of allStats()) {
     if (s.state === 'Z') continue;
-    let cwd = '';
+    let cwd: string;
     try {
       cwd = readlinkSync(`/proc/${s.pid}/cwd`);
     } catch {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { postgresClient } from '../../db/client.ts';
 import { hashPassword } from '../../subgraphs/tenancy/identity/passwords.ts';
 import { LARGE_SEED_PASSWORD, LARGE_SEED_SLUG_PREFIX, planFirms, type FirmFixture } from './plan.ts';

@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
 import { inject } from 'vitest';
 import { postgresClient } from '../../db/client.ts';

@@ -20,6 +20,7 @@ export const TEST_CONTEXT_SECRET = 'test-context-secret-0123456789abcdefghijkl';
  * names the fields it selected and its assertions pin their shape. The one loose type of the
  * test support code; use it rather than writing `any` again.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one loose response type, above
 export type ResponseData = Record<string, any>;
 
 /** A GraphQL response as a client sees it. */
