@@ -1,6 +1,16 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 
 /** Deepest field nesting an operation may have (fragments flattened; introspection's `__schema` exempt). */
 export const MAX_DEPTH = 10;
@@ -19,7 +29,35 @@ const MESSAGES = {
   aliases: 'The query uses too many aliases.',
   directives: 'The query uses too many directives.',
   tokens: 'The query document is too large.',
+  repeatedDirective: 'The query repeats a directive on one location.',
 } as const;
+
+/**
+ * Refuses a document that names one directive twice on the same node (`__typename @aa @aa`), known
+ * or not, with one error. Every directive FirmGraph's API defines is non-repeatable, so such a
+ * document is invalid anyway (GraphQL spec, "Directives Are Unique Per Location"); refusing it as
+ * one error keeps graphql-js's rules from reporting each repetition of an unknown directive on its
+ * own, which let a short document buy many errors (`onlyRepeatedDirective` drops the rest).
+ */
+const RepeatedDirectiveRule: ValidationRule = (context) => ({
+  Document(document) {
+    let repeated = false;
+    visit(document, {
+      enter(node) {
+        if (repeated || !('directives' in node) || !node.directives || node.directives.length < 2) return;
+        const names = node.directives.map((directive) => directive.name.value);
+        if (new Set(names).size < names.length) repeated = true;
+      },
+    });
+    if (repeated) context.reportError(new GraphQLError(MESSAGES.repeatedDirective));
+  },
+});
+
+/** The errors to answer: the repeated-directive refusal alone when it is among them, else all of them. */
+function onlyRepeatedDirective<E extends Error>(errors: readonly E[]): readonly E[] {
+  const repeated = errors.find((error) => error.message === MESSAGES.repeatedDirective);
+  return repeated ? [repeated] : errors;
+}
 
 /** graphql-js's parse error at the token limit; its message states the limit: "Document contains more that N tokens". */
 const TOKEN_LIMIT_ERROR = /^Syntax Error: Document contains more th\w+ \d+ tokens/;
@@ -36,7 +74,8 @@ const refuse =
 
 /**
  * The structural query limits (README "API limits"), for the gateway's Apollo Server options:
- * `validationRules` (graphql-armor's depth, alias and directive limits), `parseOptions` (graphql-js's
+ * `validationRules` (a directive repeated on one node, answered as one error, then graphql-armor's
+ * depth, alias and directive limits), `parseOptions` (graphql-js's
  * own token limit, which stops the parser early) and `validationOptions` (at most
  * `MAX_VALIDATION_ERRORS` errors). Every refusal happens before execution, with a fixed message
  * that does not echo the limit: GRAPHQL_VALIDATION_FAILED, or GRAPHQL_PARSE_FAILED for the token
@@ -67,6 +106,7 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  validationRules.unshift(RepeatedDirectiveRule);
   const hide = (error: GraphQLError) => {
     if (options.hideSuggestions) error.message = error.message.replace(SUGGESTION, '');
     return error;
@@ -81,7 +121,9 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
         if (TOKEN_LIMIT_ERROR.test(syntax.message)) syntax.message = MESSAGES.tokens;
         return { document: null, errors: [syntax] };
       }
-      const errors = validate(schema, document, [...specifiedRules, ...validationRules], { maxErrors: MAX_VALIDATION_ERRORS });
+      const errors = onlyRepeatedDirective(
+        validate(schema, document, [...specifiedRules, ...validationRules], { maxErrors: MAX_VALIDATION_ERRORS }),
+      );
       return errors.length > 0 ? { document: null, errors: errors.map(hide) } : { document, errors: [] };
     },
     validationRules,
@@ -93,6 +135,14 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
           async parsingDidStart() {
             return async (error) => {
               if (error && TOKEN_LIMIT_ERROR.test(error.message)) error.message = MESSAGES.tokens;
+            };
+          },
+          async validationDidStart() {
+            // Apollo answers with the array validation returned: narrowed here, before it is sent.
+            return async (errors) => {
+              if (!errors) return;
+              const kept = onlyRepeatedDirective(errors);
+              if (kept !== errors) (errors as Error[]).splice(0, errors.length, ...kept);
             };
           },
           async didEncounterErrors({ errors }) {
