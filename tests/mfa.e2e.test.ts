@@ -202,11 +202,39 @@ describe('invitations for a user with MFA', () => {
     const accept = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } session { accessToken } mfaChallengeToken userErrors { code } } }';
     const accepted = (await env.t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } })).data!.acceptInvitation;
     expect(accepted).toMatchObject({ membership: null, session: null, userErrors: [] });
+    // Nothing of the invitation is used before the second factor: no membership, invitation still pending.
+    const joined = async () => {
+      const [row] = await env.admin<{ members: number; pending: number }[]>`
+        select (select count(*)::int from tenancy.memberships where firm_id = ${inviter.firmId} and user_id = ${invitee.userId}) as members,
+               (select count(*)::int from tenancy.invitations where firm_id = ${inviter.firmId} and accepted_at is null) as pending`;
+      return row!;
+    };
+    expect(await joined()).toEqual({ members: 0, pending: 1 });
     const now = await awayFromStepBoundary();
+    const wrong = await verify(accepted.mfaChallengeToken, '000000');
+    expect(wrong.userErrors[0].code).toBe('INVALID_CODE');
+    expect(await joined()).toEqual({ members: 0, pending: 1 });
     const signedIn = await verify(accepted.mfaChallengeToken, await codeAt(secret, now + 30));
     expect(signedIn.userErrors).toEqual([]);
+    expect(await joined()).toEqual({ members: 1, pending: 0 });
     const me = await env.t.gql(ME, {}, signedIn.session.accessToken);
     expect(me.data!.me).toMatchObject({ activeRole: 'STAFF', activeFirm: { id: inviter.firmId } });
+    const [audited] = await env.admin<{ count: number }[]>`
+      select count(*)::int as count from tenancy.audit_log where firm_id = ${inviter.firmId} and action = 'member.join'`;
+    expect(audited!.count).toBe(1);
+  });
+
+  it('joins nobody when the second factor is never given', async () => {
+    const invitee = await signUpFirm(env.t);
+    await enrol(invitee);
+    const inviter = await signUpFirm(env.t);
+    const invite = await env.t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
+    const accept = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { mfaChallengeToken userErrors { code } } }';
+    const accepted = await env.t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } });
+    expect(accepted.data!.acceptInvitation.mfaChallengeToken).toMatch(/^fgm_/);
+    const [row] = await env.admin<{ count: number }[]>`
+      select count(*)::int as count from tenancy.memberships where firm_id = ${inviter.firmId} and user_id = ${invitee.userId}`;
+    expect(row!.count).toBe(0);
   });
 });
 

@@ -48,6 +48,11 @@ export const mfaChallenges = tenancy.table(
     tokenHash: text('token_hash').notNull().unique(),
     /** The firm the log-in asked to make active. */
     activeFirmId: uuid('active_firm_id'),
+    /**
+     * An invitation to `activeFirmId` that this sign-in accepts once the second factor is proven:
+     * the membership is created only then, never before the user passed MFA.
+     */
+    invitationId: uuid('invitation_id'),
     failedAttempts: integer('failed_attempts').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),

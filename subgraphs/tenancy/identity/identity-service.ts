@@ -289,6 +289,9 @@ export async function verifyMfaChallenge(
     }
     await markMfaChallengeUsed(tx, { challengeId: challenge.id });
     await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
+    if (challenge.invitationId && challenge.activeFirmId) {
+      await acceptInvitationAfterSecondFactor(ctx, tx, { firmId: challenge.activeFirmId, invitationId: challenge.invitationId, userId: user.id });
+    }
     const memberships = await listUserMemberships(tx, { userId: user.id });
     // The chosen firm may have removed the user during the 5 minutes.
     const activeFirmId = memberships.some((m) => m.firmId === challenge.activeFirmId) ? challenge.activeFirmId : (memberships[0]?.firmId ?? null);
@@ -301,6 +304,25 @@ export async function verifyMfaChallenge(
     });
     return { session, userErrors: [] };
   });
+}
+
+/**
+ * The second half of `acceptInvitation` for a user with MFA, once `verifyMfaChallenge` proved the
+ * second factor: joins the firm when the invitation is still pending and the user not yet a member
+ * (it may have been revoked, expired or used meanwhile; then the sign-in goes on without it). Acts
+ * in the invitation's firm for these writes, then returns the transaction to no firm.
+ */
+async function acceptInvitationAfterSecondFactor(
+  ctx: TenancyContext,
+  tx: Tx,
+  { firmId, invitationId, userId }: { firmId: string; invitationId: string; userId: string },
+): Promise<void> {
+  await tx.execute(sql`select set_config('app.firm_id', ${firmId}, true)`);
+  const invitation = await findPendingInvitationForUpdate(tx, { firmId, invitationId });
+  if (invitation && !(await findMembership(tx, { firmId, userId }))) {
+    await joinByInvitation(ctx, tx, { invitation, userId, newUser: false });
+  }
+  await tx.execute(sql`select set_config('app.firm_id', '', true)`);
 }
 
 /** Input of `changePassword`. */
@@ -533,6 +555,29 @@ export interface AcceptInvitationInput {
 }
 
 /**
+ * Makes `userId` a member of the invitation's firm with its role, marks the invitation accepted and
+ * records `member.join`, in the caller's transaction (whose tenant is the invitation's firm).
+ * @returns the new membership row.
+ */
+async function joinByInvitation(
+  ctx: TenancyContext,
+  tx: Tx,
+  { invitation, userId, newUser }: { invitation: InvitationRow; userId: string; newUser: boolean },
+): Promise<MembershipRow> {
+  const { firmId } = invitation;
+  const membership = await insertMembership(tx, { firmId, id: newId(), userId, role: invitation.role });
+  await markInvitationAccepted(tx, { firmId, invitationId: invitation.id });
+  await recordAudit(tx, asSignedInUser(ctx, userId), {
+    firmId,
+    action: 'member.join',
+    targetType: 'membership',
+    targetId: membership.id,
+    metadata: { role: invitation.role, invitationId: invitation.id, newUser },
+  });
+  return membership;
+}
+
+/**
  * Accepts an invitation in one transaction: creates the user if the email is new (name and a
  * strong password required), or checks the existing user's password; adds the membership, marks
  * the invitation used and starts a session in the firm. An existing user's password check counts
@@ -582,18 +627,13 @@ export async function acceptInvitation(
       user = await insertUser(tx, { id: newId(), email: invitation.email, name, passwordHash: await hashPassword(input.password) });
       newUser = true;
     }
-    const membership = await insertMembership(tx, { firmId, id: newId(), userId: user.id, role: invitation.role });
-    await markInvitationAccepted(tx, { firmId, invitationId: invitation.id });
-    await recordAudit(tx, asSignedInUser(ctx, user.id), {
-      firmId,
-      action: 'member.join',
-      targetType: 'membership',
-      targetId: membership.id,
-      metadata: { role: invitation.role, invitationId: invitation.id, newUser },
-    });
+    // An MFA-enrolled user joins only once the second factor is proven (verifyMfaChallenge):
+    // until then nothing of the invitation is used.
     if (!newUser && (await isMfaEnabled(tx, { userId: user.id }))) {
-      return { membership: null, session: null, mfaChallengeToken: await createMfaChallenge(tx, { userId: user.id, activeFirmId: firmId }), userErrors: [] };
+      const mfaChallengeToken = await createMfaChallenge(tx, { userId: user.id, activeFirmId: firmId, invitationId: invitation.id });
+      return { membership: null, session: null, mfaChallengeToken, userErrors: [] };
     }
+    const membership = await joinByInvitation(ctx, tx, { invitation, userId: user.id, newUser });
     await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
     const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
     const session = await startSession(ctx, tx, user, firmId);

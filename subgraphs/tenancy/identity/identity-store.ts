@@ -282,15 +282,15 @@ export async function insertInvitation(tx: Tx, values: typeof invitations.$infer
 /** Locks and returns a pending, unexpired invitation by token hash, or undefined. */
 export async function findPendingInvitationForUpdate(
   tx: Tx,
-  { firmId, tokenHash }: { firmId: string; tokenHash: string },
+  key: { firmId: string; tokenHash: string } | { firmId: string; invitationId: string },
 ): Promise<InvitationRow | undefined> {
   const [row] = await tx
     .select()
     .from(invitations)
     .where(
       and(
-        eq(invitations.firmId, firmId),
-        eq(invitations.tokenHash, tokenHash),
+        eq(invitations.firmId, key.firmId),
+        'tokenHash' in key ? eq(invitations.tokenHash, key.tokenHash) : eq(invitations.id, key.invitationId),
         isNull(invitations.acceptedAt),
         gt(invitations.expiresAt, sql`now()`),
       ),

@@ -67,16 +67,21 @@ export async function checkSecondFactor(
 }
 
 /**
- * Starts a log-in challenge for a user with MFA, in the caller's transaction.
+ * Starts a log-in challenge for a user with MFA, in the caller's transaction. With `invitationId`
+ * (an invitation to `activeFirmId`), answering the challenge also accepts that invitation.
  * @returns the challenge token (`fgm_…`, shown once, stored as SHA-256), valid 5 minutes.
  */
-export async function createMfaChallenge(tx: Tx, { userId, activeFirmId }: { userId: string; activeFirmId: string | null }): Promise<string> {
+export async function createMfaChallenge(
+  tx: Tx,
+  { userId, activeFirmId, invitationId = null }: { userId: string; activeFirmId: string | null; invitationId?: string | null },
+): Promise<string> {
   const token = newOpaqueToken('fgm');
   await insertMfaChallenge(tx, {
     id: newId(),
     userId,
     tokenHash: hashToken(token),
     activeFirmId,
+    invitationId,
     expiresAt: new Date(Date.now() + MFA_CHALLENGE_TTL_SECONDS * 1000),
   });
   return token;

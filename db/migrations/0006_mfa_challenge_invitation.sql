@@ -1,0 +1,1 @@
+ALTER TABLE "tenancy"."mfa_challenges" ADD COLUMN "invitation_id" uuid;
