@@ -30,7 +30,26 @@ describe('checkMessageBody', () => {
     ['a data: link', '[x]( data:text/html,hi)'],
     ['a relative link', '[x](/admin)'],
     ['a javascript: reference definition', '[x]: javascript:alert(1)'],
+    ['a reference definition in a block quote', '> [x]: javascript:alert(1)\n\n[click][x]'],
+    ['a reference definition in a list item', '- [x]: javascript:alert(1)\n\n[click][x]'],
+    ['a reference label with an escaped bracket', '[a\\]b]: javascript:alert(1)\n\n[click][a\\]b]'],
+    ['an entity-encoded javascript: link', '[x](java&#115;cript:alert(1))'],
+    ['a link nested in emphasis in a list', '- *see [x](vbscript:msgbox)*'],
+    ['a raw <a href> tag', '<a href="javascript:alert(1)">x</a>'],
+    ['an image by reference', '![alt][img]\n\n[img]: https://example.com/a.png'],
+    ['an email autolink', '<mailto:a@example.com>'],
   ])('refuses %s in Markdown', (_name, body) => {
     expect(checkMessageBody(body, 'MARKDOWN')?.code).toBe('INVALID');
+  });
+
+  it('says which rule a refused body broke', () => {
+    expect(checkMessageBody('> [x]: javascript:alert(1)\n\n[click][x]', 'MARKDOWN')?.message).toMatch(/^Links must start/);
+    expect(checkMessageBody('![alt](https://example.com/a.png)', 'MARKDOWN')?.message).toMatch(/^Images are not allowed/);
+    expect(checkMessageBody('x </div>', 'MARKDOWN')?.message).toMatch(/^HTML is not allowed/);
+  });
+
+  it('takes links and reference definitions nested in quotes and lists when they are safe', () => {
+    const body = ['> see [docs][d]', '>', '> [d]: https://example.com/docs', '', '- [mail](mailto:a@example.com)'].join('\n');
+    expect(checkMessageBody(body, 'MARKDOWN')).toBeNull();
   });
 });
