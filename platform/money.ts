@@ -49,7 +49,9 @@ export const CurrencyCodeScalar = new GraphQLScalarType({
 
 function parseCurrency(value: unknown): string {
   if (typeof value === 'string' && isCurrencyCode(value)) return value;
-  throw new GraphQLError('CurrencyCode must be an ISO 4217 code such as "USD".', { extensions: { code: 'BAD_USER_INPUT' } });
+  throw new GraphQLError('CurrencyCode must be an ISO 4217 code such as "USD".', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 }
 
 /** `Decimal` scalar (output only here): an exact decimal string produced by `formatMinorUnits`. */
