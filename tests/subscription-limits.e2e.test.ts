@@ -192,7 +192,8 @@ describe('operations', () => {
     expect(foreign.payload[0].extensions.code).toBe('NOT_FOUND');
     // Positive control on the same socket: the stranger's own thread, whose message is sent after the owner's.
     const [strangersClient] = await createClients(t, stranger.accessToken, ['Own Client']);
-    const own = await t.gql(CREATE_THREAD, { input: { clientId: strangersClient, subject: 'Own' } }, stranger.accessToken);
+    const ownInput = { input: { clientId: strangersClient, subject: 'Own' } };
+    const own = await t.gql(CREATE_THREAD, ownInput, stranger.accessToken);
     const ownThread = own.data!.createMessageThread.thread.id;
     socket.send({ id: 'own', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: ownThread } } });
     await sleep(500); // graphql-ws sends no acknowledgement of a subscribe; the control below does not rely on it
@@ -201,7 +202,8 @@ describe('operations', () => {
     const control = await t.gql(SEND_MESSAGE, { input: { threadId: ownThread, body: 'for me' } }, stranger.accessToken);
     expect(control.errors).toBeUndefined();
     await socket.next((m) => m.id === 'own' && m.type === 'next');
-    expect(socket.messages.filter((m) => m.type === 'next').map((m) => m.payload.data.messageAdded.body)).toEqual(['for me']);
+    const delivered = socket.messages.filter((m) => m.type === 'next').map((m) => m.payload.data.messageAdded.body);
+    expect(delivered).toEqual(['for me']);
   });
 });
 

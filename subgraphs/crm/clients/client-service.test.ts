@@ -52,9 +52,8 @@ describe('client service', () => {
 
   it('requires client:write: STAFF cannot create', async () => {
     const firmId = await tier.createFirm();
-    await expect(createClient(tier.staffContext(crmSubgraph, firmId, 'STAFF'), { name: 'Nope' })).rejects.toMatchObject({
-      extensions: { code: 'FORBIDDEN' },
-    });
+    const staff = tier.staffContext(crmSubgraph, firmId, 'STAFF');
+    await expect(createClient(staff, { name: 'Nope' })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
     expect(await countClientRows(admin, firmId)).toBe(0);
   });
 
