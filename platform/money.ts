@@ -1,29 +1,22 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-
-const minorUnitCache = new Map<string, number>();
+import { ISO_4217_MINOR_UNITS } from './iso-4217.ts';
 
 /**
- * Digits after the decimal point of a currency's minor unit (USD 2, JPY 0, KWD 3), from the
- * ISO 4217 data in ICU that ships with Node (`Intl.NumberFormat`).
+ * Digits after the decimal point of a currency's minor unit (USD 2, JPY 0, KWD 3, HUF 2, IQD 3),
+ * from the pinned ISO 4217 List One table in platform/iso-4217.ts. ICU's data (`Intl.NumberFormat`)
+ * is not used: it gives cash digits for some codes (HUF, COP, IDR, IQD, … read 0 on Node 24).
+ *
+ * @throws Error for a code the table does not hold (check with `isCurrencyCode` first).
  */
 export function minorUnitDigits(currency: string): number {
-  let digits = minorUnitCache.get(currency);
-  if (digits === undefined) {
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    minorUnitCache.set(currency, digits);
-  }
+  const digits = Object.hasOwn(ISO_4217_MINOR_UNITS, currency) ? ISO_4217_MINOR_UNITS[currency] : undefined;
+  if (digits === undefined) throw new Error(`Not an ISO 4217 currency with minor units: ${currency}`);
   return digits;
 }
 
-/** True for a code that ICU knows as an ISO 4217 currency, e.g. `USD`. */
+/** True exactly for the codes of the ISO 4217 table (platform/iso-4217.ts), e.g. `USD`; not `usd` or `XXX`. */
 export function isCurrencyCode(value: string): boolean {
-  return /^[A-Z]{3}$/.test(value) && supportedCurrencies().has(value);
-}
-
-let currencies: Set<string> | undefined;
-function supportedCurrencies(): Set<string> {
-  currencies ??= new Set(Intl.supportedValuesOf('currency'));
-  return currencies;
+  return Object.hasOwn(ISO_4217_MINOR_UNITS, value);
 }
 
 /**
@@ -56,7 +49,9 @@ export const CurrencyCodeScalar = new GraphQLScalarType({
 
 function parseCurrency(value: unknown): string {
   if (typeof value === 'string' && isCurrencyCode(value)) return value;
-  throw new GraphQLError('CurrencyCode must be an ISO 4217 code such as "USD".', { extensions: { code: 'BAD_USER_INPUT' } });
+  throw new GraphQLError('CurrencyCode must be an ISO 4217 code such as "USD".', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 }
 
 /** `Decimal` scalar (output only here): an exact decimal string produced by `formatMinorUnits`. */

@@ -14,6 +14,7 @@ const CREATE_THREAD = /* GraphQL */ `
   mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { field message code } } }
 `;
 const MESSAGE_ADDED = 'subscription ($t: ID!) { messageAdded(threadId: $t) { id body } }';
+const SEND_MESSAGE = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }';
 
 let t: TestStack;
 let url: string;
@@ -171,8 +172,11 @@ describe('operations', () => {
     socket.send({ id: 's0', type: 'complete' });
     await sleep(200);
     socket.send({ id: 'again', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: threadId } } });
-    await sleep(1000);
-    expect(socket.messages.find((m) => m.id === 'again')).toBeUndefined();
+    // Positive control: 'again' is live, since a message sent now reaches it; no error for it came first.
+    const sent = await t.gql(SEND_MESSAGE, { input: { threadId, body: 'room again' } }, owner.accessToken);
+    expect(sent.errors).toBeUndefined();
+    const delivered = await socket.next((m) => m.id === 'again');
+    expect(delivered).toMatchObject({ type: 'next', payload: { data: { messageAdded: { body: 'room again' } } } });
   });
 
   it('refuses a thread of another firm like a missing one: NOT_FOUND and no events', async () => {
@@ -186,10 +190,20 @@ describe('operations', () => {
     expect(foreign.type).toBe('error');
     expect(foreign.payload).toEqual(missing.payload);
     expect(foreign.payload[0].extensions.code).toBe('NOT_FOUND');
-    const sent = await t.gql('mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }', { input: { threadId, body: 'not for strangers' } }, owner.accessToken);
+    // Positive control on the same socket: the stranger's own thread, whose message is sent after the owner's.
+    const [strangersClient] = await createClients(t, stranger.accessToken, ['Own Client']);
+    const ownInput = { input: { clientId: strangersClient, subject: 'Own' } };
+    const own = await t.gql(CREATE_THREAD, ownInput, stranger.accessToken);
+    const ownThread = own.data!.createMessageThread.thread.id;
+    socket.send({ id: 'own', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: ownThread } } });
+    await sleep(500); // graphql-ws sends no acknowledgement of a subscribe; the control below does not rely on it
+    const sent = await t.gql(SEND_MESSAGE, { input: { threadId, body: 'not for strangers' } }, owner.accessToken);
     expect(sent.errors).toBeUndefined();
-    await sleep(1000);
-    expect(socket.messages.filter((m) => m.type === 'next')).toEqual([]);
+    const control = await t.gql(SEND_MESSAGE, { input: { threadId: ownThread, body: 'for me' } }, stranger.accessToken);
+    expect(control.errors).toBeUndefined();
+    await socket.next((m) => m.id === 'own' && m.type === 'next');
+    const delivered = socket.messages.filter((m) => m.type === 'next').map((m) => m.payload.data.messageAdded.body);
+    expect(delivered).toEqual(['for me']);
   });
 });
 

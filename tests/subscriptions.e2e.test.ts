@@ -138,7 +138,10 @@ describe('messageAdded', () => {
     await sleep(500);
     const { message } = await mutate<Sent>(SEND, { threadId, body: 'For staff' }, owner.accessToken);
     expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({ id: message.id, thread: { client: { name: 'Acme Holdings' } } });
-    await sleep(500);
+    // Control on the same connection: a second message reaches the subscriber, so the first event has had its turn
+    // on every subscription; the one naming a balance got neither.
+    const { message: second } = await mutate<Sent>(SEND, { threadId, body: 'For staff, again' }, owner.accessToken);
+    expect((await withoutBalance.waitFor(2))[1]!.data!.messageAdded).toMatchObject({ id: second.id });
     expect(withBalance.results).toEqual([]);
   });
 

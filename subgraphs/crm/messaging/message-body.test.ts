@@ -43,13 +43,16 @@ describe('checkMessageBody', () => {
   });
 
   it('says which rule a refused body broke', () => {
-    expect(checkMessageBody('> [x]: javascript:alert(1)\n\n[click][x]', 'MARKDOWN')?.message).toMatch(/^Links must start/);
-    expect(checkMessageBody('![alt](https://example.com/a.png)', 'MARKDOWN')?.message).toMatch(/^Images are not allowed/);
+    const quoted = checkMessageBody('> [x]: javascript:alert(1)\n\n[click][x]', 'MARKDOWN');
+    expect(quoted?.message).toMatch(/^Links must start/);
+    const image = checkMessageBody('![alt](https://example.com/a.png)', 'MARKDOWN');
+    expect(image?.message).toMatch(/^Images are not allowed/);
     expect(checkMessageBody('x </div>', 'MARKDOWN')?.message).toMatch(/^HTML is not allowed/);
   });
 
   it('takes links and reference definitions nested in quotes and lists when they are safe', () => {
-    const body = ['> see [docs][d]', '>', '> [d]: https://example.com/docs', '', '- [mail](mailto:a@example.com)'].join('\n');
+    const body = ['> see [docs][d]', '>', '> [d]: https://example.com/docs', '', '- [mail](mailto:a@example.com)']
+      .join('\n');
     expect(checkMessageBody(body, 'MARKDOWN')).toBeNull();
   });
 });
