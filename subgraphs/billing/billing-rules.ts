@@ -1,4 +1,6 @@
-import { allow, or, type IRules } from 'graphql-shield';
+import { allow, or } from 'graphql-shield';
+import type { RuleMap } from '../../platform/subgraph-server.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { InvoiceRow } from '../../db/schema/billing.ts';
 import { allowedTo, isFirmMember } from '../../platform/authz.ts';
 import { portalCanSee } from '../../platform/portal.ts';
@@ -10,7 +12,7 @@ const clientForPortal = or(allowedTo('invoice:read'), portalCanSee<BillingClient
 const invoiceForPortal = or(allowedTo('invoice:read'), portalCanSee<InvoiceRow>('Invoice', (invoice) => invoice.clientId));
 
 /** graphql-shield rules of the billing subgraph; every type not named here is denied. */
-export const billingRules: IRules = {
+export const billingRules: RuleMap<Resolvers> = {
   Query: {
     invoice: allowedTo('invoice:read'),
     _entities: isFirmMember,

@@ -1,4 +1,6 @@
-import { allow, or, type IRules } from 'graphql-shield';
+import { allow, or } from 'graphql-shield';
+import type { RuleMap } from '../../platform/subgraph-server.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { ClientRow } from '../../db/schema/crm.ts';
 import { allowedTo, isFirmMember } from '../../platform/authz.ts';
 import { portalCanSee } from '../../platform/portal.ts';
@@ -8,7 +10,7 @@ import { portalCanSee } from '../../platform/portal.ts';
 const clientForPortal = or(allowedTo('client:read'), portalCanSee<ClientRow>('Client', (client) => client.id));
 
 /** graphql-shield rules of the crm subgraph; every type not named here is denied. */
-export const crmRules: IRules = {
+export const crmRules: RuleMap<Resolvers> = {
   Query: {
     client: allowedTo('client:read'),
     clients: allowedTo('client:read'),

@@ -1,12 +1,12 @@
-import type { IRules } from 'graphql-shield';
 import { CurrencyCodeScalar } from '../../platform/money.ts';
 import { DateTimeScalar } from '../../platform/scalars.ts';
 import { startOutboxDispatcher } from '../../platform/outbox.ts';
-import { mergeResolverMaps, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
+import { mergeDisjoint, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { createClientLoaders } from './clients/client-loaders.ts';
 import { clientResolvers } from './clients/client-resolvers.ts';
 import { createContactLoaders } from './contacts/contact-loaders.ts';
 import { contactResolvers } from './contacts/contact-resolvers.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { CrmLoaders } from './crm-context.ts';
 import { crmRules } from './crm-rules.ts';
 import { createMessageLoaders } from './messaging/message-loaders.ts';
@@ -16,12 +16,19 @@ import { createOrganizationLoaders } from './organizations/organization-loaders.
 import { organizationResolvers } from './organizations/organization-resolvers.ts';
 
 /** The crm subgraph: clients, contacts, client organizations and message threads (and, later, pipeline and engagements). */
-export const crmSubgraph: SubgraphDefinition<CrmLoaders> = {
+export const crmSubgraph: SubgraphDefinition<CrmLoaders, Resolvers> = {
   name: 'crm',
-  resolvers: mergeResolverMaps({ DateTime: DateTimeScalar, CurrencyCode: CurrencyCodeScalar }, clientResolvers, contactResolvers, organizationResolvers, messageResolvers),
+  resolvers: mergeDisjoint(
+    { DateTime: DateTimeScalar, CurrencyCode: CurrencyCodeScalar },
+    clientResolvers,
+    contactResolvers,
+    organizationResolvers,
+    messageResolvers,
+  ),
   // Rule maps merge type by type like resolver maps (messaging adds fields to `Client`).
-  rules: mergeResolverMaps(crmRules, messagingRules) as IRules,
-  createLoaders: (scope) => ({ ...createClientLoaders(scope), ...createContactLoaders(scope), ...createOrganizationLoaders(scope), ...createMessageLoaders(scope) }),
+  rules: mergeDisjoint(crmRules, messagingRules),
+  createLoaders: (scope) =>
+    mergeDisjoint(createClientLoaders(scope), createContactLoaders(scope), createOrganizationLoaders(scope), createMessageLoaders(scope)),
   // The crm outbox's dispatcher runs in every crm process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
     const dispatcher = await startOutboxDispatcher(deps);

@@ -1,4 +1,6 @@
-import { allow, or, type IRules } from 'graphql-shield';
+import { allow, or } from 'graphql-shield';
+import type { RuleMap } from '../../platform/subgraph-server.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { DocumentRow } from '../../db/schema/documents.ts';
 import { allowedTo, isFirmMember } from '../../platform/authz.ts';
 import { portalCanSee } from '../../platform/portal.ts';
@@ -10,7 +12,7 @@ const clientForPortal = or(allowedTo('document:read'), portalCanSee<DocumentsCli
 const documentForPortal = or(allowedTo('document:read'), portalCanSee<DocumentRow>('Document', (document) => document.clientId));
 
 /** graphql-shield rules of the documents subgraph; every type not named here is denied. */
-export const documentsRules: IRules = {
+export const documentsRules: RuleMap<Resolvers> = {
   Query: {
     document: allowedTo('document:read'),
     _entities: isFirmMember,

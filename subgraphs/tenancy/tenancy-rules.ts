@@ -1,4 +1,6 @@
-import { allow, or, rule, type IRules } from 'graphql-shield';
+import { allow, or, rule } from 'graphql-shield';
+import type { RuleMap } from '../../platform/subgraph-server.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { allowedTo, isFirmMember, isSignedIn } from '../../platform/authz.ts';
 import { isOperator } from './break-glass/break-glass-rules.ts';
 import { identityIssuedDuring } from './identity/identity-service.ts';
@@ -27,7 +29,7 @@ const isPortalUserSelf = rule('isPortalUserSelf', { cache: (parent: { id: string
 );
 
 /** graphql-shield rules of the tenancy subgraph; every type not named here is denied. */
-export const tenancyRules: IRules = {
+export const tenancyRules: RuleMap<Resolvers> = {
   Query: {
     me: allow,
     auditLog: allowedTo('audit:read'),

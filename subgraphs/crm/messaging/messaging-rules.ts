@@ -1,4 +1,6 @@
-import { allow, or, type IRules } from 'graphql-shield';
+import { allow, or } from 'graphql-shield';
+import type { RuleMap } from '../../../platform/subgraph-server.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import { allowedTo } from '../../../platform/authz.ts';
 import { isPortalUser, portalCanSee } from '../../../platform/portal.ts';
@@ -14,7 +16,7 @@ const clientMessaging = or(allowedTo('message:read'), portalCanSee<ClientRow>('C
  * and the messaging fields crm adds to `Client` (staff with `message:read`, or a portal user
  * granted the client).
  */
-export const messagingRules: IRules = {
+export const messagingRules: RuleMap<Resolvers> = {
   Client: {
     messageThreads: clientMessaging,
     unreadMessageCount: clientMessaging,
