@@ -5,6 +5,7 @@ import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { billingRules } from './billing-rules.ts';
 import { createInvoiceLoaders, type InvoiceLoaders } from './invoices/invoice-loaders.ts';
 import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
+import { invoicesRules } from './invoices/invoices-rules.ts';
 
 /** The billing subgraph: invoices and client balances (and, later, time, payments and the journal). */
 export const billingSubgraph: SubgraphDefinition<InvoiceLoaders, Resolvers> = {
@@ -13,6 +14,6 @@ export const billingSubgraph: SubgraphDefinition<InvoiceLoaders, Resolvers> = {
     { DateTime: DateTimeScalar, Date: DateScalar, CurrencyCode: CurrencyCodeScalar, Decimal: DecimalScalar },
     invoiceResolvers,
   ),
-  rules: billingRules,
+  rules: mergeDisjoint(billingRules, invoicesRules),
   createLoaders: createInvoiceLoaders,
 };

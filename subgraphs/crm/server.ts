@@ -4,8 +4,10 @@ import { startOutboxDispatcher } from '../../platform/outbox.ts';
 import { mergeDisjoint, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { createClientLoaders } from './clients/client-loaders.ts';
 import { clientResolvers } from './clients/client-resolvers.ts';
+import { clientsRules } from './clients/clients-rules.ts';
 import { createContactLoaders } from './contacts/contact-loaders.ts';
 import { contactResolvers } from './contacts/contact-resolvers.ts';
+import { contactsRules } from './contacts/contacts-rules.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { CrmLoaders } from './crm-context.ts';
 import { crmRules } from './crm-rules.ts';
@@ -14,6 +16,7 @@ import { messageResolvers } from './messaging/message-resolvers.ts';
 import { messagingRules } from './messaging/messaging-rules.ts';
 import { createOrganizationLoaders } from './organizations/organization-loaders.ts';
 import { organizationResolvers } from './organizations/organization-resolvers.ts';
+import { organizationsRules } from './organizations/organizations-rules.ts';
 
 /** The crm subgraph: clients, contacts, client organizations and message threads (and, later, pipeline and engagements). */
 export const crmSubgraph: SubgraphDefinition<CrmLoaders, Resolvers> = {
@@ -25,8 +28,8 @@ export const crmSubgraph: SubgraphDefinition<CrmLoaders, Resolvers> = {
     organizationResolvers,
     messageResolvers,
   ),
-  // Rule maps merge type by type like resolver maps (messaging adds fields to `Client`).
-  rules: mergeDisjoint(crmRules, messagingRules),
+  // Rule maps merge type by type like resolver maps (contacts and messaging add fields to `Client`).
+  rules: mergeDisjoint(crmRules, clientsRules, contactsRules, organizationsRules, messagingRules),
   createLoaders: (scope) =>
     mergeDisjoint(createClientLoaders(scope), createContactLoaders(scope), createOrganizationLoaders(scope), createMessageLoaders(scope)),
   // The crm outbox's dispatcher runs in every crm process; replicas share the work (SKIP LOCKED).

@@ -12,7 +12,7 @@ const sendsMessages = or(allowedTo('message:send'), isPortalUser);
 const clientMessaging = or(allowedTo('message:read'), portalCanSee<ClientRow>('Client.messaging', (client) => client.id));
 
 /**
- * graphql-shield rules of messaging, merged type by type into the crm rules: root fields, types,
+ * graphql-shield rules of messaging, merged by `mergeDisjoint` into the crm rules: root fields, types,
  * and the messaging fields crm adds to `Client` (staff with `message:read`, or a portal user
  * granted the client).
  */
