@@ -1,10 +1,10 @@
 import { allow, or } from 'graphql-shield';
+import type { DocumentsClientReference } from './document-model.ts';
 import type { DocumentRow } from '../../../db/schema/documents.ts';
 import { allowedTo } from '../../../platform/authz.ts';
 import { portalCanSee } from '../../../platform/portal.ts';
 import type { RuleMap } from '../../../platform/subgraph-server.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { DocumentsClientReference } from './document-service.ts';
 
 // Portal-visible fields, named one by one: staff with `document:read`, or a portal session granted
 // the client. Any field not named here stays staff-only (FORBIDDEN to a portal session).
