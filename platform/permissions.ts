@@ -59,7 +59,10 @@ export const ROLE_RANK: Readonly<Record<RoleValue, number>> = { OWNER: 4, ADMIN:
 const heldBy = (role: RoleValue): ReadonlySet<Permission> =>
   new Set(CATALOGUE.filter((entry) => ROLE_RANK[entry.lowestRole] <= ROLE_RANK[role]).map((entry) => entry.permission));
 
-/** What each firm role may do: the catalogue's permissions whose lowest role ranks at or below it. Deny is the default. */
+/**
+ * What each firm role may do: the catalogue's permissions whose lowest role ranks at or below it.
+ * Deny is the default.
+ */
 export const ROLE_PERMISSIONS: Readonly<Record<RoleValue, ReadonlySet<Permission>>> = {
   OWNER: heldBy('OWNER'),
   ADMIN: heldBy('ADMIN'),
@@ -67,19 +70,24 @@ export const ROLE_PERMISSIONS: Readonly<Record<RoleValue, ReadonlySet<Permission
   STAFF: heldBy('STAFF'),
 };
 
-/** The GraphQL `Permission` enum value of a permission: `client:read` is `CLIENT_READ`, `api_key:write` is `API_KEY_WRITE`. */
-export type PermissionEnumValue<P extends Permission = Permission> = P extends `${infer R}:${infer V}` ? Uppercase<`${R}_${V}`> : never;
+/** The GraphQL `Permission` enum value of a permission: `client:read` is `CLIENT_READ`, `api_key:write` `API_KEY_WRITE`. */
+export type PermissionEnumValue<P extends Permission = Permission> = P extends `${infer R}:${infer V}`
+  ? Uppercase<`${R}_${V}`>
+  : never;
 
 /** Maps a permission to its `Permission` enum value (`client:read` to `CLIENT_READ`). */
 export function permissionEnumValue<P extends Permission>(permission: P): PermissionEnumValue<P> {
   return permission.replace(':', '_').toUpperCase() as PermissionEnumValue<P>;
 }
 
-const PERMISSION_OF_ENUM_VALUE: ReadonlyMap<string, Permission> = new Map(PERMISSIONS.map((p) => [permissionEnumValue(p), p]));
+const PERMISSION_OF_ENUM_VALUE: ReadonlyMap<string, Permission> = new Map(
+  PERMISSIONS.map((p) => [permissionEnumValue(p), p]),
+);
 
 /**
  * Maps a `Permission` enum value back to its permission (`CLIENT_READ` to `client:read`).
- * @throws Error for a value that names no catalogue permission (GraphQL enum validation makes that unreachable from a request).
+ * @throws Error for a value that names no catalogue permission (GraphQL enum validation makes that
+ *   unreachable from a request).
  */
 export function permissionOfEnumValue(value: PermissionEnumValue): Permission {
   const permission = PERMISSION_OF_ENUM_VALUE.get(value);
@@ -92,7 +100,9 @@ export function permissionOfEnumValue(value: PermissionEnumValue): Permission {
  * catalogue order, with its description. `platform/schema-files.ts` adds it to `schema/tenancy.graphql`.
  */
 export function permissionEnumSdl(): string {
-  const values = CATALOGUE.map((entry) => `  ${JSON.stringify(entry.description)}\n  ${permissionEnumValue(entry.permission)}`);
+  const values = CATALOGUE.map(
+    (entry) => `  ${JSON.stringify(entry.description)}\n  ${permissionEnumValue(entry.permission)}`,
+  );
   return [
     '"""',
     "One permission of FirmGraph's closed catalogue, as API key scopes name them. Each value stands for",
@@ -115,5 +125,6 @@ export function roleTableMarkdown(): string {
     const marks = roles.map((role) => (ROLE_PERMISSIONS[role].has(entry.permission) ? '✓' : ''));
     return `| \`${entry.permission}\` | ${entry.description} | ${marks.join(' | ')} |`;
   });
-  return [`| permission | what it allows | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---').join('|')}|`, ...rows].join('\n');
+  const header = [`| permission | what it allows | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---').join('|')}|`];
+  return [...header, ...rows].join('\n');
 }

@@ -18,7 +18,7 @@ export async function readSubgraphSdl(name: SubgraphName): Promise<string> {
   return readFile(`${SCHEMA_DIR}${name}.graphql`, 'utf8');
 }
 
-/** One piece of a subgraph's SDL: where it comes from (a path relative to the repository, or a generator) and its text. */
+/** One piece of a subgraph's SDL: its source (a path relative to the repository, or a generator) and its text. */
 export interface SdlFragment {
   source: string;
   sdl: string;
@@ -85,7 +85,8 @@ export function assembleSdl(name: SubgraphName, fragments: readonly SdlFragment[
       if (!('name' in definition) || !definition.name) continue;
       const type = definition.name.value;
       if (!definition.kind.endsWith('Extension') && definition.kind !== Kind.DIRECTIVE_DEFINITION) claim(type, source);
-      const members = 'fields' in definition ? definition.fields : 'values' in definition ? definition.values : undefined;
+      const fields = 'fields' in definition ? definition.fields : undefined;
+      const members = fields ?? ('values' in definition ? definition.values : undefined);
       for (const member of members ?? []) claim(`${type}.${member.name.value}`, source);
     }
   }

@@ -59,9 +59,9 @@ export type RuleMap<TResolvers> = {
 /** Everything that makes one subgraph: its resolvers, shield rules and loader factory. */
 export interface SubgraphDefinition<TLoaders, TResolvers extends object> {
   name: SubgraphName;
-  /** The codegen-typed resolver map (`Resolvers` from `__generated__/resolvers-types.ts`), its modules merged by `mergeDisjoint`. */
+  /** The codegen-typed resolver map (`Resolvers` of `__generated__/resolvers-types.ts`), merged by `mergeDisjoint`. */
   resolvers: TResolvers;
-  /** graphql-shield rule tree, its modules merged by `mergeDisjoint`. Anything not named is denied (`fallbackRule: deny`). */
+  /** graphql-shield rule tree, merged by `mergeDisjoint`. Anything not named is denied (`fallbackRule: deny`). */
   rules: RuleMap<TResolvers>;
   createLoaders(scope: { actor: Actor; database: Database }): TLoaders;
   /** Background work the subgraph's process runs while serving (crm: the outbox dispatcher); resolves to its stop function. */
@@ -72,9 +72,8 @@ export interface SubgraphDefinition<TLoaders, TResolvers extends object> {
 export type AnySubgraphDefinition = SubgraphDefinition<unknown, object>;
 
 /** `A & B & …` of a tuple of object types. */
-type IntersectionOf<T extends readonly object[]> = T extends readonly [infer Head, ...infer Rest extends readonly object[]]
-  ? Head & IntersectionOf<Rest>
-  : unknown;
+type IntersectionOf<T extends readonly object[]> =
+  T extends readonly [infer Head, ...infer Rest extends readonly object[]] ? Head & IntersectionOf<Rest> : unknown;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
@@ -124,7 +123,8 @@ export interface SubgraphDeps {
 /**
  * Builds the subgraph's executable schema: `buildSubgraphSchema` over `schema/<name>.graphql`,
  * wrapped by graphql-shield with `fallbackRule: deny` and `allowExternalErrors: true`
- * (design brief §3, wall 1). Rules sit on entity types, so `_entities` cannot bypass them.
+ * (the first of the three walls in README.md, "Architecture"). Rules sit on entity types, so
+ * `_entities` cannot bypass them.
  */
 export async function buildShieldedSchema<TLoaders, TResolvers extends object>(definition: SubgraphDefinition<TLoaders, TResolvers>) {
   const schema = await buildUnshieldedSchema(definition);
