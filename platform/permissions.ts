@@ -1,49 +1,130 @@
-import type { RoleValue } from '../db/schema/tenancy.ts';
+import { roleEnum, type RoleValue } from '../db/schema/tenancy.ts';
 
 /**
- * The closed permission catalogue (design brief §3, wall 2), as `resource:verb`.
- * A typo does not compile.
+ * The lowest firm role that holds a permission; every role ranked at or above it (`ROLE_RANK`)
+ * holds it too.
  */
-export const PERMISSIONS = [
-  'firm:read',
-  'firm:update',
-  'member:read',
-  'member:invite',
-  'client:read',
-  'client:write',
-  'client:archive',
-  'invoice:read',
-  'document:read',
-  'api_key:read',
-  'api_key:write',
-  'audit:read',
-  'contact:read',
-  'contact:write',
-  'portal:invite',
-  'message:read',
-  'message:send',
-] as const;
+type LowestRole = RoleValue;
 
-/** One `resource:verb` of the closed catalogue. */
-export type Permission = (typeof PERMISSIONS)[number];
+/**
+ * The closed permission catalogue (the second of the three walls in README.md, "Architecture"), as
+ * `resource:verb`, declared once: the tenancy SDL's `Permission` enum (`permissionEnumSdl`) and the
+ * README's role table (`roleTableMarkdown`) are generated from it by `npm run compose`, and
+ * `tests/schema-artifacts.test.ts` fails when either is stale. Each entry: the permission, the
+ * lowest role holding it, and the description the API shows. Adding a permission is one entry here.
+ */
+const CATALOGUE = [
+  { permission: 'firm:read', lowestRole: 'STAFF', description: "See the firm's profile." },
+  { permission: 'firm:update', lowestRole: 'ADMIN', description: "Change the firm's settings." },
+  { permission: 'member:read', lowestRole: 'MANAGER', description: "See the firm's members and their roles." },
+  { permission: 'member:invite', lowestRole: 'ADMIN', description: 'Invite people to the firm.' },
+  { permission: 'client:read', lowestRole: 'STAFF', description: 'See client accounts.' },
+  { permission: 'client:write', lowestRole: 'MANAGER', description: 'Create and edit client accounts.' },
+  { permission: 'client:archive', lowestRole: 'MANAGER', description: 'Archive client accounts.' },
+  { permission: 'invoice:read', lowestRole: 'MANAGER', description: 'See invoices and balances.' },
+  { permission: 'document:read', lowestRole: 'STAFF', description: 'See document records.' },
+  { permission: 'api_key:read', lowestRole: 'ADMIN', description: "See the firm's API keys (never their secrets)." },
+  { permission: 'api_key:write', lowestRole: 'ADMIN', description: 'Create and revoke API keys.' },
+  { permission: 'audit:read', lowestRole: 'ADMIN', description: "Read the firm's audit log." },
+  { permission: 'contact:read', lowestRole: 'STAFF', description: 'See client contacts.' },
+  {
+    permission: 'contact:write',
+    lowestRole: 'MANAGER',
+    description: 'Create and edit client contacts and client organizations.',
+  },
+  {
+    permission: 'portal:invite',
+    lowestRole: 'MANAGER',
+    description: 'Invite client contacts to the portal and revoke their access.',
+  },
+  { permission: 'message:read', lowestRole: 'STAFF', description: 'Read client message threads.' },
+  { permission: 'message:send', lowestRole: 'STAFF', description: 'Send messages in client threads.' },
+] as const satisfies readonly { permission: `${string}:${string}`; lowestRole: LowestRole; description: string }[];
+
+/** One `resource:verb` of the closed catalogue. A typo does not compile. */
+export type Permission = (typeof CATALOGUE)[number]['permission'];
+
+/** Every permission of the catalogue, in catalogue order. */
+export const PERMISSIONS: readonly Permission[] = CATALOGUE.map((entry) => entry.permission);
 
 /**
  * Permissions that only read. A platform operator under a live break-glass grant holds exactly
- * these for the grant's firm (design brief §3: break-glass access is read-only).
+ * these for the grant's firm (break-glass access is read-only: README.md, "API keys and break-glass access").
  */
 export const READ_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS.filter((p) => p.endsWith(':read')));
 
-const STAFF: readonly Permission[] = ['firm:read', 'client:read', 'document:read', 'contact:read', 'message:read', 'message:send'];
-const MANAGER: readonly Permission[] = [...STAFF, 'member:read', 'client:write', 'client:archive', 'invoice:read', 'contact:write', 'portal:invite'];
-const ADMIN: readonly Permission[] = [...MANAGER, 'member:invite', 'firm:update', 'api_key:read', 'api_key:write', 'audit:read'];
-
-/** What each firm role may do. Deny is the default: a permission not listed is refused. */
-export const ROLE_PERMISSIONS: Readonly<Record<RoleValue, ReadonlySet<Permission>>> = {
-  OWNER: new Set(ADMIN),
-  ADMIN: new Set(ADMIN),
-  MANAGER: new Set(MANAGER),
-  STAFF: new Set(STAFF),
-};
-
 /** Role order, highest first; nobody may grant a role above their own. */
 export const ROLE_RANK: Readonly<Record<RoleValue, number>> = { OWNER: 4, ADMIN: 3, MANAGER: 2, STAFF: 1 };
+
+const heldBy = (role: RoleValue): ReadonlySet<Permission> =>
+  new Set(CATALOGUE.filter((entry) => ROLE_RANK[entry.lowestRole] <= ROLE_RANK[role]).map((entry) => entry.permission));
+
+/**
+ * What each firm role may do: the catalogue's permissions whose lowest role ranks at or below it.
+ * Deny is the default.
+ */
+export const ROLE_PERMISSIONS: Readonly<Record<RoleValue, ReadonlySet<Permission>>> = {
+  OWNER: heldBy('OWNER'),
+  ADMIN: heldBy('ADMIN'),
+  MANAGER: heldBy('MANAGER'),
+  STAFF: heldBy('STAFF'),
+};
+
+/** The GraphQL `Permission` enum value of a permission: `client:read` is `CLIENT_READ`, `api_key:write` `API_KEY_WRITE`. */
+export type PermissionEnumValue<P extends Permission = Permission> = P extends `${infer R}:${infer V}`
+  ? Uppercase<`${R}_${V}`>
+  : never;
+
+/** Maps a permission to its `Permission` enum value (`client:read` to `CLIENT_READ`). */
+export function permissionEnumValue<P extends Permission>(permission: P): PermissionEnumValue<P> {
+  return permission.replace(':', '_').toUpperCase() as PermissionEnumValue<P>;
+}
+
+const PERMISSION_OF_ENUM_VALUE: ReadonlyMap<string, Permission> = new Map(
+  PERMISSIONS.map((p) => [permissionEnumValue(p), p]),
+);
+
+/**
+ * Maps a `Permission` enum value back to its permission (`CLIENT_READ` to `client:read`).
+ * @throws Error for a value that names no catalogue permission (GraphQL enum validation makes that
+ *   unreachable from a request).
+ */
+export function permissionOfEnumValue(value: PermissionEnumValue): Permission {
+  const permission = PERMISSION_OF_ENUM_VALUE.get(value);
+  if (!permission) throw new Error(`${value} is not a Permission enum value`);
+  return permission;
+}
+
+/**
+ * The SDL of the tenancy subgraph's `Permission` enum: one value per catalogue permission, in
+ * catalogue order, with its description. `platform/schema-files.ts` adds it to `schema/tenancy.graphql`.
+ */
+export function permissionEnumSdl(): string {
+  const values = CATALOGUE.map(
+    (entry) => `  ${JSON.stringify(entry.description)}\n  ${permissionEnumValue(entry.permission)}`,
+  );
+  return [
+    '"""',
+    "One permission of FirmGraph's closed catalogue, as API key scopes name them. Each value stands for",
+    'a `resource:verb` permission: `CLIENT_READ` is `client:read`, `API_KEY_WRITE` is `api_key:write`.',
+    '"""',
+    'enum Permission {',
+    ...values,
+    '}',
+  ].join('\n');
+}
+
+/**
+ * The README's role table (Markdown): one row per permission with its description and a ✓ under
+ * each role that holds it. `npm run compose` writes it between the `permissions:start`/`permissions:end`
+ * markers of README.md.
+ */
+export function roleTableMarkdown(): string {
+  const roles = [...roleEnum.enumValues].sort((a, b) => ROLE_RANK[b] - ROLE_RANK[a]);
+  const rows = CATALOGUE.map((entry) => {
+    const marks = roles.map((role) => (ROLE_PERMISSIONS[role].has(entry.permission) ? '✓' : ''));
+    return `| \`${entry.permission}\` | ${entry.description} | ${marks.join(' | ')} |`;
+  });
+  const header = [`| permission | what it allows | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---').join('|')}|`];
+  return [...header, ...rows].join('\n');
+}

@@ -3,7 +3,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError, parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { deny, shield, type IRules } from 'graphql-shield';
+import { deny, shield, type or } from 'graphql-shield';
 import type { Database } from '../db/client.ts';
 import { readSubgraphSdl } from './schema-files.ts';
 import type { SubgraphName } from './subgraph-names.ts';
@@ -30,28 +30,83 @@ export interface SubgraphContext<TLoaders> {
   eventBus: EventBus;
 }
 
+/** graphql-shield's `ShieldRule` (a rule or a logic rule), which its package entry point does not export. */
+type ShieldRule = Parameters<typeof or>[number];
+
+/**
+ * The names codegen's `Resolvers` (or one of its per-type resolver types) declares, without the
+ * index signature `useIndexSignature` adds and without the `__resolveReference`-style hooks.
+ */
+type DeclaredNames<T> = keyof {
+  [K in keyof T as string extends K ? never : K extends `__${string}` ? never : K]: true;
+};
+
+/** Fields `buildSubgraphSchema` adds to `Query`, which the SDL and so codegen do not know. */
+type FederationFields<TType> = TType extends 'Query' ? '_entities' | '_service' : never;
+
+/**
+ * A graphql-shield rule tree keyed by the subgraph's real type and field names, from its codegen
+ * `Resolvers` type (`subgraphs/<x>/__generated__/resolvers-types.ts`), so a misspelt type or field
+ * does not compile. Each type gets one rule, or a rule per field with `'*'` for the fields not named
+ * (graphql-shield's `IRules`). `_Service` and `Query._entities`/`_service` are federation's.
+ */
+export type RuleMap<TResolvers> = {
+  [TType in DeclaredNames<TResolvers>]?:
+    | ShieldRule
+    | { [TField in DeclaredNames<NonNullable<TResolvers[TType]>> | FederationFields<TType> | '*']?: ShieldRule };
+} & { _Service?: ShieldRule };
+
 /** Everything that makes one subgraph: its resolvers, shield rules and loader factory. */
-export interface SubgraphDefinition<TLoaders> {
+export interface SubgraphDefinition<TLoaders, TResolvers extends object> {
   name: SubgraphName;
-  /** The codegen-typed resolver map (`Resolvers` from `__generated__/resolvers-types.ts`). */
-  resolvers: object;
-  /** graphql-shield rule tree. Anything not named is denied (`fallbackRule: deny`). */
-  rules: IRules;
+  /** The codegen-typed resolver map (`Resolvers` of `__generated__/resolvers-types.ts`), merged by `mergeDisjoint`. */
+  resolvers: TResolvers;
+  /** graphql-shield rule tree, merged by `mergeDisjoint`. Anything not named is denied (`fallbackRule: deny`). */
+  rules: RuleMap<TResolvers>;
   createLoaders(scope: { actor: Actor; database: Database }): TLoaders;
   /** Background work the subgraph's process runs while serving (crm: the outbox dispatcher); resolves to its stop function. */
   startBackground?(deps: { database: Database; eventBus: EventBus; log: Logger }): Promise<() => Promise<void>>;
 }
 
-/** Merges resolver maps type by type, so several modules can each add `Query`, `Mutation` and entity fields. */
-export function mergeResolverMaps(...maps: object[]): Record<string, unknown> {
+/** Any subgraph's definition, as the process starters (`scripts/stack.ts`) hold the four of them. */
+export type AnySubgraphDefinition = SubgraphDefinition<unknown, object>;
+
+/** `A & B & …` of a tuple of object types. */
+type IntersectionOf<T extends readonly object[]> =
+  T extends readonly [infer Head, ...infer Rest extends readonly object[]] ? Head & IntersectionOf<Rest> : unknown;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+
+/**
+ * Merges the maps several modules contribute to one subgraph: resolver maps and rule maps type by
+ * type (a module may add fields to `Query`, `Mutation` or another module's entity), loader sets key
+ * by key. A value that is a plain object (a type's field map) merges with another module's field map
+ * of the same type; anything else (a scalar, a shield rule, a DataLoader, a resolver) is a leaf.
+ * The inputs are not modified.
+ * @returns a new map holding every entry of every input.
+ * @throws Error naming the entry (`Client.contacts`, `Money`, `clientById`) when two inputs define
+ *   the same leaf, or one gives a whole-type value where another gives fields: a silent
+ *   last-one-wins would let a module replace another's resolver or loosen its rule.
+ */
+export function mergeDisjoint<const TMaps extends readonly object[]>(...maps: TMaps): IntersectionOf<TMaps> {
   const merged: Record<string, unknown> = {};
   for (const map of maps) {
-    for (const [type, fields] of Object.entries(map)) {
-      const existing = merged[type];
-      merged[type] = existing ? { ...(existing as object), ...(fields as object) } : fields;
+    for (const [key, value] of Object.entries(map)) {
+      const existing = merged[key];
+      if (existing === undefined) {
+        merged[key] = isPlainObject(value) ? Object.assign({}, value) : value;
+        continue;
+      }
+      if (!isPlainObject(existing) || !isPlainObject(value)) throw new Error(`${key} is defined by two modules`);
+      for (const [field, resolverOrRule] of Object.entries(value)) {
+        if (field in existing) throw new Error(`${key}.${field} is defined by two modules`);
+        existing[field] = resolverOrRule;
+      }
     }
   }
-  return merged;
+  // The loop above put every entry of every input into `merged`, none twice.
+  return merged as IntersectionOf<TMaps>;
 }
 
 /** Dependencies a subgraph process is started with. */
@@ -68,9 +123,10 @@ export interface SubgraphDeps {
 /**
  * Builds the subgraph's executable schema: `buildSubgraphSchema` over `schema/<name>.graphql`,
  * wrapped by graphql-shield with `fallbackRule: deny` and `allowExternalErrors: true`
- * (design brief §3, wall 1). Rules sit on entity types, so `_entities` cannot bypass them.
+ * (the first of the three walls in README.md, "Architecture"). Rules sit on entity types, so
+ * `_entities` cannot bypass them.
  */
-export async function buildShieldedSchema<TLoaders>(definition: SubgraphDefinition<TLoaders>) {
+export async function buildShieldedSchema<TLoaders, TResolvers extends object>(definition: SubgraphDefinition<TLoaders, TResolvers>) {
   const schema = await buildUnshieldedSchema(definition);
   const permissions = shield(definition.rules, {
     fallbackRule: deny,
@@ -86,9 +142,14 @@ export async function buildShieldedSchema<TLoaders>(definition: SubgraphDefiniti
  * Only `buildShieldedSchema` and the `walls` benchmark's "without" side use it; no configuration
  * can serve it.
  */
-export async function buildUnshieldedSchema<TLoaders>(definition: SubgraphDefinition<TLoaders>): Promise<GraphQLSchema> {
+export async function buildUnshieldedSchema<TLoaders, TResolvers extends object>(
+  definition: SubgraphDefinition<TLoaders, TResolvers>,
+): Promise<GraphQLSchema> {
   const typeDefs = parse(await readSubgraphSdl(definition.name));
-  return buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+  // codegen's `Resolvers` and @apollo/subgraph's `GraphQLResolverMap` describe the same runtime
+  // shape, but TypeScript cannot relate codegen's stitching-resolver variants to it.
+  const resolvers = definition.resolvers as GraphQLResolverMap<unknown>;
+  return buildSubgraphSchema([{ typeDefs, resolvers }]);
 }
 
 /** One operation for a subgraph, as the gateway sends it. */
@@ -117,7 +178,10 @@ export interface RunningSubgraph extends RunningServer {
  * `UNAUTHENTICATED` (HTTP 401) before any GraphQL work, including hand-made `_entities` queries
  * sent straight to the port.
  */
-export async function startSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>, deps: SubgraphDeps): Promise<RunningSubgraph> {
+export async function startSubgraph<TLoaders, TResolvers extends object>(
+  definition: SubgraphDefinition<TLoaders, TResolvers>,
+  deps: SubgraphDeps,
+): Promise<RunningSubgraph> {
   return serveSubgraph(definition, await buildShieldedSchema(definition), deps);
 }
 
@@ -126,8 +190,8 @@ export async function startSubgraph<TLoaders>(definition: SubgraphDefinition<TLo
  * context and loaders, the event bus, background work, health checks and graceful stop. Production
  * serves only the shielded schema, through `startSubgraph`.
  */
-export async function serveSubgraph<TLoaders>(
-  definition: SubgraphDefinition<TLoaders>,
+export async function serveSubgraph<TLoaders, TResolvers extends object>(
+  definition: SubgraphDefinition<TLoaders, TResolvers>,
   schema: GraphQLSchema,
   deps: SubgraphDeps,
 ): Promise<RunningSubgraph> {

@@ -6,16 +6,16 @@ import type { RunningServer } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { crmSubgraph } from '../subgraphs/crm/server.ts';
 import { documentsSubgraph } from '../subgraphs/documents/server.ts';
-import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../platform/subgraph-server.ts';
+import { startSubgraph, type AnySubgraphDefinition, type RunningSubgraph } from '../platform/subgraph-server.ts';
 import type { SubgraphName } from '../platform/subgraph-names.ts';
 import { tenancySubgraph } from '../subgraphs/tenancy/server.ts';
 
 /** Every subgraph definition by name. */
-export const SUBGRAPHS: Record<SubgraphName, SubgraphDefinition<never>> = {
-  tenancy: tenancySubgraph as SubgraphDefinition<never>,
-  crm: crmSubgraph as SubgraphDefinition<never>,
-  billing: billingSubgraph as SubgraphDefinition<never>,
-  documents: documentsSubgraph as SubgraphDefinition<never>,
+export const SUBGRAPHS: Record<SubgraphName, AnySubgraphDefinition> = {
+  tenancy: tenancySubgraph,
+  crm: crmSubgraph,
+  billing: billingSubgraph,
+  documents: documentsSubgraph,
 };
 
 /** The gateway and four subgraphs running in one process. */

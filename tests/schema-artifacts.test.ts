@@ -3,9 +3,37 @@ import { generate } from '@graphql-codegen/cli';
 import { buildSchema, parse, visit } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import codegenConfig from '../codegen.ts';
-import { readSubgraphSdl, SUPERGRAPH_PATH } from '../platform/schema-files.ts';
-import { composeSupergraph } from '../scripts/compose-supergraph.ts';
+import { roleTableMarkdown } from '../platform/permissions.ts';
+import { assembleSdl, assembleSubgraphSdl, readSubgraphSdl, subgraphSdlFragments, SUPERGRAPH_PATH } from '../platform/schema-files.ts';
+import { composeSupergraph, README_PATH, withRoleTable } from '../scripts/compose-supergraph.ts';
 import { SUBGRAPH_NAMES } from '../platform/subgraph-names.ts';
+
+describe('the subgraph SDL artifacts', () => {
+  it('are fresh: schema/<subgraph>.graphql is what the fragments in subgraphs/<subgraph>/ assemble to (run `npm run compose`)', async () => {
+    for (const name of SUBGRAPH_NAMES) expect(await readSubgraphSdl(name), name).toBe(await assembleSubgraphSdl(name));
+  });
+
+  it('are assembled from the subgraph-wide fragment first, then one fragment per module folder', async () => {
+    const fragments = await subgraphSdlFragments('billing');
+    expect(fragments.map((f) => f.source)).toEqual(['subgraphs/billing/billing.graphql', 'subgraphs/billing/invoices/invoices.graphql']);
+  });
+
+  it('refuse a type, field or enum value that two fragments define, naming both', () => {
+    const wide = { source: 'a.graphql', sdl: 'type Query { a: Int }\nenum Kind { ONE }' };
+    expect(() => assembleSdl('billing', [wide, { source: 'b.graphql', sdl: 'extend type Query { a: Int }' }])).toThrow(
+      'billing: Query.a is defined in both a.graphql and b.graphql',
+    );
+    expect(() => assembleSdl('billing', [wide, { source: 'c.graphql', sdl: 'enum Kind { TWO }' }])).toThrow('Kind is defined in both');
+    expect(() => assembleSdl('billing', [wide, { source: 'd.graphql', sdl: 'extend enum Kind { ONE }' }])).toThrow('Kind.ONE');
+    expect(assembleSdl('billing', [wide, { source: 'e.graphql', sdl: 'extend type Query { b: Int }' }])).toContain('extend type Query { b: Int }');
+  });
+
+  it("README.md's role table is the one platform/permissions.ts generates (run `npm run compose`)", async () => {
+    const readme = await readFile(README_PATH, 'utf8');
+    expect(readme).toBe(withRoleTable(readme, roleTableMarkdown()));
+    expect(roleTableMarkdown()).toMatch(/\| `audit:read` \| [^|]+ \| ✓ \| ✓ \| {2}\| {2}\|/);
+  });
+});
 
 describe('the supergraph', () => {
   it('composes without errors and matches the committed schema/supergraph.graphql (run `npm run compose`)', async () => {

@@ -26,7 +26,7 @@ import { loadConfig } from '../../platform/config.ts';
 import type { RunningServer } from '../../platform/http.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { CONTEXT_HEADER } from '../../platform/signed-context.ts';
-import { buildUnshieldedSchema, serveSubgraph, startSubgraph, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
+import { buildUnshieldedSchema, serveSubgraph, startSubgraph } from '../../platform/subgraph-server.ts';
 import { isSubgraphName } from '../../platform/subgraph-names.ts';
 
 /** Messages a service sends to bench-stack.ts over IPC. */
@@ -97,7 +97,7 @@ async function start(): Promise<{ server: RunningServer; database: Database | nu
     return { server: await startGateway({ config, database, log, port }), database };
   }
   const { SUBGRAPHS } = await import('../stack.ts');
-  const definition = SUBGRAPHS[name as keyof typeof SUBGRAPHS] as SubgraphDefinition<unknown>;
+  const definition = SUBGRAPHS[name as keyof typeof SUBGRAPHS];
   // The "without" side: the same serving, over the schema without graphql-shield.
   const deps = { config, database, log, port };
   const server = bare ? await serveSubgraph(definition, await buildUnshieldedSchema(definition), deps) : await startSubgraph(definition, deps);

@@ -1,39 +1,17 @@
-import { allow, or, type IRules } from 'graphql-shield';
-import type { DocumentRow } from '../../db/schema/documents.ts';
-import { allowedTo, isFirmMember } from '../../platform/authz.ts';
-import { portalCanSee } from '../../platform/portal.ts';
-import type { DocumentsClientReference } from './documents/document-service.ts';
+import { allow } from 'graphql-shield';
+import { isFirmMember } from '../../platform/authz.ts';
+import type { RuleMap } from '../../platform/subgraph-server.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 
-// Portal-visible fields, named one by one: staff with `document:read`, or a portal session granted
-// the client. Any field not named here stays staff-only (FORBIDDEN to a portal session).
-const clientForPortal = or(allowedTo('document:read'), portalCanSee<DocumentsClientReference>('DocumentsClient', (client) => client.id));
-const documentForPortal = or(allowedTo('document:read'), portalCanSee<DocumentRow>('Document', (document) => document.clientId));
-
-/** graphql-shield rules of the documents subgraph; every type not named here is denied. */
-export const documentsRules: IRules = {
+/**
+ * graphql-shield rules of documents' subgraph-wide SDL (`documents.graphql`) and federation's fields.
+ * Each module adds its own (`<module>/<module>-rules.ts`); every type nobody names is denied.
+ */
+export const documentsRules: RuleMap<Resolvers> = {
   Query: {
-    document: allowedTo('document:read'),
     _entities: isFirmMember,
     _service: allow,
   },
-  Client: {
-    '*': allowedTo('document:read'),
-    id: clientForPortal,
-    documents: clientForPortal,
-  },
-  Document: {
-    '*': allowedTo('document:read'),
-    id: documentForPortal,
-    filename: documentForPortal,
-    contentType: documentForPortal,
-    sizeBytes: documentForPortal,
-    client: documentForPortal,
-    createdAt: documentForPortal,
-  },
-  // Any signed-in caller of the firm; `attachments` lists only the documents the caller may see.
-  Message: isFirmMember,
-  DocumentConnection: allow,
-  DocumentEdge: allow,
   PageInfo: allow,
   _Service: allow,
 };

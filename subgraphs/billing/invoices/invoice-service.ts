@@ -1,15 +1,10 @@
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
+import type { BillingClientReference } from './invoice-model.ts';
 import { assertCanOnClient, assertCanOrPortal, withinPortalReach } from '../../../platform/portal.ts';
 import { isUuid } from '../../../platform/ids.ts';
 import { money } from '../../../platform/money.ts';
 import type { Connection, PageArgs } from '../../../platform/relay.ts';
 import type { BillingContext } from '../billing-context.ts';
-
-/** The billing subgraph's view of a `Client` entity: its key and, via `@requires`, its currency. */
-export interface BillingClientReference {
-  id: string;
-  currency?: string;
-}
 
 /**
  * What a client owes now: the unpaid remainder of its OPEN invoices in the client's billing

@@ -2,10 +2,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import type { Connection, Edge } from '../../../platform/relay.ts';
-import type { FirmReference } from '../clients/client-service.ts';
+import type { FirmReference } from '../clients/client-model.ts';
 import type { ContactRow, ClientContactRow, ClientOrganizationRow } from '../../../db/schema/contacts.ts';
 import type { MessageThreadRow, MessageRow } from '../../../db/schema/messaging.ts';
-import type { ParticipantRef } from '../messaging/message-store.ts';
+import type { ParticipantRef } from '../messaging/message-model.ts';
 import type { CrmContext } from '../crm-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

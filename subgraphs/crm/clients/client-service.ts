@@ -1,4 +1,5 @@
 import type { ClientRow, ClientStatusValue } from '../../../db/schema/crm.ts';
+import type { FirmReference } from './client-model.ts';
 import { recordAudit } from '../../../platform/audit.ts';
 import { assertCan } from '../../../platform/authz.ts';
 import { assertCanOrPortal } from '../../../platform/portal.ts';
@@ -20,11 +21,6 @@ import {
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
-
-/** The crm subgraph's view of a `Firm` entity: only its key. */
-export interface FirmReference {
-  id: string;
-}
 
 /** Result shape of the client mutations. */
 export interface ClientPayload {

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { ParticipantRef } from './message-model.ts';
 import type { Database } from '../../../db/client.ts';
 import type { MessageRow, MessageThreadRow } from '../../../db/schema/messaging.ts';
 import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
@@ -10,7 +11,6 @@ import {
   getMessagesWithThreadsByIds,
   getTeamClientIds,
   getThreadsByIds,
-  type ParticipantRef,
 } from './message-store.ts';
 
 /** Per-request loaders of messaging. Visibility is decided by the service, not here. */

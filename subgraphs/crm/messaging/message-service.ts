@@ -1,4 +1,5 @@
 import type { ClientRow } from '../../../db/schema/crm.ts';
+import type { ParticipantRef } from './message-model.ts';
 import type { MessageFormatValue, MessageRow, MessageThreadRow } from '../../../db/schema/messaging.ts';
 import type { Tx } from '../../../db/client.ts';
 import { recordAudit } from '../../../platform/audit.ts';
@@ -33,7 +34,6 @@ import {
   TIME_ID_CURSOR,
   touchThread,
   updateMessageRow,
-  type ParticipantRef,
 } from './message-store.ts';
 
 type UserError = GenericUserError<UserErrorCode>;

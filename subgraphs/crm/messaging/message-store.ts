@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { ParticipantRef } from './message-model.ts';
 import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import {
@@ -8,15 +9,8 @@ import {
   messageThreads,
   type MessageRow,
   type MessageThreadRow,
-  type ParticipantKind,
 } from '../../../db/schema/messaging.ts';
 import type { PageRequest } from '../../../platform/relay.ts';
-
-/** Someone who takes part in threads: a staff user (`STAFF`) or a portal user (`PORTAL`), by id. */
-export interface ParticipantRef {
-  kind: ParticipantKind;
-  id: string;
-}
 
 /** A parenthesized, non-empty list of uuid parameters for `in`. */
 function uuidList(ids: readonly string[]) {

@@ -1,4 +1,6 @@
-import { allow, or, type IRules } from 'graphql-shield';
+import { allow, or } from 'graphql-shield';
+import type { RuleMap } from '../../../platform/subgraph-server.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import { allowedTo } from '../../../platform/authz.ts';
 import { isPortalUser, portalCanSee } from '../../../platform/portal.ts';
@@ -10,11 +12,11 @@ const sendsMessages = or(allowedTo('message:send'), isPortalUser);
 const clientMessaging = or(allowedTo('message:read'), portalCanSee<ClientRow>('Client.messaging', (client) => client.id));
 
 /**
- * graphql-shield rules of messaging, merged type by type into the crm rules: root fields, types,
+ * graphql-shield rules of messaging, merged by `mergeDisjoint` into the crm rules: root fields, types,
  * and the messaging fields crm adds to `Client` (staff with `message:read`, or a portal user
  * granted the client).
  */
-export const messagingRules: IRules = {
+export const messagingRules: RuleMap<Resolvers> = {
   Client: {
     messageThreads: clientMessaging,
     unreadMessageCount: clientMessaging,

@@ -4,11 +4,6 @@ import { isUuid } from '../../../platform/ids.ts';
 import type { Connection, PageArgs } from '../../../platform/relay.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 
-/** The documents subgraph's view of a `Client` entity: only its key. */
-export interface DocumentsClientReference {
-  id: string;
-}
-
 /**
  * A client's documents, newest first. Requires `document:read`, or a portal session granted the client.
  * @param countOnly the query selects only `totalCount`, so no rows are read.

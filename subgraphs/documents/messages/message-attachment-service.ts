@@ -1,16 +1,8 @@
 import type { DocumentRow } from '../../../db/schema/documents.ts';
+import type { MessageAttachmentsReference } from './message-attachment-model.ts';
 import { isUuid } from '../../../platform/ids.ts';
 import { assertCanOrPortal, withinPortalReach } from '../../../platform/portal.ts';
 import type { DocumentsContext } from '../documents-context.ts';
-
-/**
- * The documents subgraph's view of a crm `Message`: its key and, through `@requires`, the ids of
- * the documents attached to it.
- */
-export interface MessageAttachmentsReference {
-  id: string;
-  attachmentIds: string[];
-}
 
 /**
  * The documents a message attaches, in attachment order, that the caller may see: documents of the
