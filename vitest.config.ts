@@ -8,7 +8,13 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
   },
   test: {
-    include: ['tests/**/*.test.ts', 'platform/**/*.test.ts', 'subgraphs/**/*.test.ts', 'gateway/**/*.test.ts', 'db/**/*.test.ts'],
+    include: [
+      'tests/**/*.test.ts',
+      'platform/**/*.test.ts',
+      'subgraphs/**/*.test.ts',
+      'gateway/**/*.test.ts',
+      'db/**/*.test.ts',
+    ],
     globalSetup: ['tests/support/global-setup.ts'],
     reporters: ['default', './tests/support/summary-reporter.ts'],
     pool: 'forks',

@@ -86,7 +86,10 @@ export function throughSocket(url: string, socketDir: string): string {
  * server the socket is the cheaper path: here a query's round trip took about a third less time
  * and client CPU than over loopback TCP (docs/benchmarks.md).
  */
-export function postgresClient(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
+export function postgresClient(
+  url: string,
+  options: postgres.Options<Record<string, postgres.PostgresType>> = {},
+): postgres.Sql {
   const parsed = new URL(url);
   const socketDir = parsed.searchParams.get('host');
   if (!socketDir?.startsWith('/')) return postgres(url, options);

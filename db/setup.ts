@@ -25,7 +25,11 @@ export interface PreparedDatabase {
 export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
   if (config.databaseUrl) {
     await migrateDatabase(config.databaseUrl);
-    return { adminUrl: config.databaseUrl, appUrl: config.databaseAppUrl ?? appDatabaseUrl(config.databaseUrl, undefined), embedded: null };
+    return {
+      adminUrl: config.databaseUrl,
+      appUrl: config.databaseAppUrl ?? appDatabaseUrl(config.databaseUrl, undefined),
+      embedded: null,
+    };
   }
   const secrets = readOrCreateDevSecrets(config.dataDir);
   const embedded = await startEmbeddedPostgres({
@@ -36,5 +40,9 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
     persistent: true,
   });
   await migrateDatabase(embedded.adminUrl, secrets.appDbPassword);
-  return { adminUrl: embedded.adminUrl, appUrl: throughSocket(appDatabaseUrl(embedded.adminUrl, secrets.appDbPassword), embedded.socketDir), embedded };
+  return {
+    adminUrl: embedded.adminUrl,
+    appUrl: throughSocket(appDatabaseUrl(embedded.adminUrl, secrets.appDbPassword), embedded.socketDir),
+    embedded,
+  };
 }

@@ -55,8 +55,16 @@ export async function authenticate(
     const claims = await verifyOperatorToken(credential, deps.jwtKey);
     if (!claims) throw unauthenticated('Invalid or expired access token', 401);
     // Callers outside HTTP (benchmarks) pass no request: the audit record then gets a fresh request id and no origin.
-    const { requestId, origin, body } = deps.request ?? { requestId: randomUUID(), origin: { ip: null, userAgent: null }, body: undefined };
-    const operator = await resolveOperatorActor(deps.database, claims, { requestId, origin, operation: operationLabel(body) });
+    const { requestId, origin, body } = deps.request ?? {
+      requestId: randomUUID(),
+      origin: { ip: null, userAgent: null },
+      body: undefined,
+    };
+    const operator = await resolveOperatorActor(deps.database, claims, {
+      requestId,
+      origin,
+      operation: operationLabel(body),
+    });
     if (!operator) throw unauthenticated('Session has ended', 401);
     return operator;
   }
@@ -66,7 +74,13 @@ export async function authenticate(
     const grant = await resolvePortalSession(deps.database, claims);
     if (!grant) throw unauthenticated('Session has ended', 401);
     const clientIds = await portalReach(deps.database, grant);
-    return { kind: 'PORTAL', portalUserId: grant.portalUserId, sessionId: grant.sessionId, firmId: grant.firmId, clientIds };
+    return {
+      kind: 'PORTAL',
+      portalUserId: grant.portalUserId,
+      sessionId: grant.sessionId,
+      firmId: grant.firmId,
+      clientIds,
+    };
   }
   const claims = await verifyAccessToken(credential, deps.jwtKey);
   if (!claims) throw unauthenticated('Invalid or expired access token', 401);
@@ -81,9 +95,14 @@ export async function authenticate(
  * the document holds several. Cut to 200 characters.
  */
 function operationLabel(body: unknown): string {
-  const { query, operationName } = (typeof body === 'object' && body !== null ? body : {}) as { query?: unknown; operationName?: unknown };
+  const { query, operationName } = (typeof body === 'object' && body !== null ? body : {}) as {
+    query?: unknown;
+    operationName?: unknown;
+  };
   try {
-    const operations = parse(typeof query === 'string' ? query : '').definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const operations = parse(typeof query === 'string' ? query : '').definitions.filter(
+      (d) => d.kind === Kind.OPERATION_DEFINITION,
+    );
     const operation = operations.find((d) => d.name?.value === operationName) ?? operations[0];
     if (!operation) return '(none)';
     const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…'));

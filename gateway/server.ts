@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import {
+  ApolloGateway,
+  RemoteGraphQLDataSource,
+  type GraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client.ts';
@@ -16,7 +24,14 @@ import { databaseReady, type RunningSubgraph } from '../platform/subgraph-server
 import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/subgraph-names.ts';
 import { authenticate } from './authenticate.ts';
 import { SUPERGRAPH_PATH } from '../platform/schema-files.ts';
-import { beforeDeadline, deadlineFetch, operationTimeoutPlugin, startDeadline, withDeadline, type OperationDeadline } from './limits/operation-timeout.ts';
+import {
+  beforeDeadline,
+  deadlineFetch,
+  operationTimeoutPlugin,
+  startDeadline,
+  withDeadline,
+  type OperationDeadline,
+} from './limits/operation-timeout.ts';
 import { queryLimits } from './limits/query-limits.ts';
 import { rateLimitPlugin, schedulePruning } from './limits/rate-limit.ts';
 import { attachSubscriptionServer } from './subscriptions/subscription-server.ts';
@@ -39,7 +54,9 @@ type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[
 /** Forwards the signed context, and nothing the client sent, to a subgraph. */
 class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Sends the fetch under the operation's deadline (the data source's fetcher is `deadlineFetch`). */
-  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+  override process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
     const deadline = 'deadline' in options.context ? options.context.deadline : undefined;
     return deadline ? withDeadline(deadline, () => super.process(options)) : super.process(options);
   }
@@ -55,13 +72,17 @@ class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * default, this never copies the subgraph's URL or raw body into the client's error.
    */
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
-    const body = (await response.json().catch(() => null)) as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null;
+    const body = (await response.json().catch(() => null)) as {
+      errors?: { message?: unknown; extensions?: { code?: unknown } }[];
+    } | null;
     const first = body?.errors?.[0];
     const code = first?.extensions?.code;
     if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code) && typeof first?.message === 'string') {
       return new GraphQLError(first.message, { extensions: { code } });
     }
-    return new GraphQLError(`Subgraph answered HTTP ${response.status}`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    return new GraphQLError(`Subgraph answered HTTP ${response.status}`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   }
 }
 
@@ -77,11 +98,17 @@ class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 class InProcessDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly subgraph: Pick<RunningSubgraph, 'execute'>) {}
 
-  async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FormattedExecutionResult> {
+  async process({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FormattedExecutionResult> {
     if (!('signedContext' in context)) throw new Error('A subgraph operation without the gateway context');
     const { query, variables, operationName } = request;
     if (!query) throw new Error('A subgraph operation without a query');
-    const execution = this.subgraph.execute({ query, variables: variables ?? undefined, operationName: operationName ?? undefined }, context.signedContext);
+    const execution = this.subgraph.execute(
+      { query, variables: variables ?? undefined, operationName: operationName ?? undefined },
+      context.signedContext,
+    );
     return beforeDeadline(context.deadline, execution);
   }
 }
@@ -135,7 +162,9 @@ export async function startGateway(options: {
     buildService: ({ name }) => {
       const local = options.localSubgraphs?.[name as SubgraphName];
       // Node's fetch (undici) keeps connections to subgraphs alive; the default fetcher is slower here.
-      return local ? new InProcessDataSource(local) : new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: deadlineFetch });
+      return local
+        ? new InProcessDataSource(local)
+        : new SignedContextDataSource({ url: subgraphUrls[name as SubgraphName], fetcher: deadlineFetch });
     },
     logger: log,
   });
@@ -187,7 +216,10 @@ export async function startGateway(options: {
           ApolloServerPluginCacheControlDisabled(),
           observabilityPlugin<GatewayContext>(log, (context) => context.requestId),
           limits.plugin,
-          { requestDidStart: async (request) => (request.contextValue.eventDelivery ? undefined : rateLimits.requestDidStart!(request)) },
+          {
+            requestDidStart: async (request) =>
+              request.contextValue.eventDelivery ? undefined : rateLimits.requestDidStart!(request),
+          },
           operationTimeoutPlugin<GatewayContext>((context) => context.deadline),
           ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
         ],
@@ -197,15 +229,28 @@ export async function startGateway(options: {
       const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
       const deadline = startDeadline(config.operationTimeoutMs);
       const origin = { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null };
-      const actor = await authenticate(req.headers.authorization, { database, jwtKey, request: { requestId, origin, body: req.body } });
-      return { actor, requestId, origin, deadline, signedContext: await signContext({ actor, requestId, origin }, contextSigningKey) };
+      const actor = await authenticate(req.headers.authorization, {
+        database,
+        jwtKey,
+        request: { requestId, origin, body: req.body },
+      });
+      return {
+        actor,
+        requestId,
+        origin,
+        deadline,
+        signedContext: await signContext({ actor, requestId, origin }, contextSigningKey),
+      };
     },
     readiness: async () => {
       const checks: Record<string, boolean> = { database: await databaseReady(database) };
       await Promise.all(
         SUBGRAPH_NAMES.map(async (name) => {
           const health = new URL('/healthz', subgraphUrls[name]);
-          checks[name] = await fetch(health, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+          checks[name] = await fetch(health, { signal: AbortSignal.timeout(2000) }).then(
+            (r) => r.ok,
+            () => false,
+          );
         }),
       );
       return checks;
@@ -215,7 +260,8 @@ export async function startGateway(options: {
     httpServer: server.httpServer,
     schema: () => apiSchema!,
     checkDocument: limits.checkDocument,
-    authenticate: (authorization, origin) => authenticate(authorization, { database, jwtKey, request: { requestId: randomUUID(), origin, body: undefined } }),
+    authenticate: (authorization, origin) =>
+      authenticate(authorization, { database, jwtKey, request: { requestId: randomUUID(), origin, body: undefined } }),
     executeAs: async (actor, origin, query, variables): Promise<FormattedExecutionResult> => {
       const requestId = randomUUID();
       const contextValue: GatewayContext = {

@@ -9,13 +9,27 @@ describe('assertAuditEvent', () => {
   });
 
   it('refuses actions that are not dotted lowercase', () => {
-    for (const action of ['client', 'Client.create', 'client.', '.create', 'client..create', 'client.create ', 'client-create', '1x.y']) {
+    for (const action of [
+      'client',
+      'Client.create',
+      'client.',
+      '.create',
+      'client..create',
+      'client.create ',
+      'client-create',
+      '1x.y',
+    ]) {
       expect(() => assertAuditEvent({ action }), action).toThrow(/dotted lowercase/);
     }
   });
 
   it('accepts flat metadata of short strings, finite numbers, booleans and null', () => {
-    expect(() => assertAuditEvent({ action: 'client.update', metadata: { fields: 'name,email', count: 2, mfa: false, from: null, s: 'x'.repeat(500) } })).not.toThrow();
+    expect(() =>
+      assertAuditEvent({
+        action: 'client.update',
+        metadata: { fields: 'name,email', count: 2, mfa: false, from: null, s: 'x'.repeat(500) },
+      }),
+    ).not.toThrow();
   });
 
   it('refuses nested values, long strings, non-finite numbers and more than 20 keys', () => {
@@ -29,7 +43,10 @@ describe('assertAuditEvent', () => {
       Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])),
     ];
     for (const metadata of bad) {
-      expect(() => assertAuditEvent({ action: 'client.update', metadata: metadata as never }), JSON.stringify(metadata)).toThrow(/metadata/);
+      expect(
+        () => assertAuditEvent({ action: 'client.update', metadata: metadata as never }),
+        JSON.stringify(metadata),
+      ).toThrow(/metadata/);
     }
   });
 });
@@ -43,7 +60,15 @@ describe('audit actors', () => {
   });
 
   it('asSignedInUser keeps the request id and origin and makes the user the actor', () => {
-    const ctx = { actor: { kind: 'ANONYMOUS' } as const, requestId: 'r-1', origin: { ip: '203.0.113.9', userAgent: 'ua' } };
-    expect(asSignedInUser(ctx, 'u-9')).toEqual({ actor: { kind: 'STAFF', userId: 'u-9' }, requestId: 'r-1', origin: { ip: '203.0.113.9', userAgent: 'ua' } });
+    const ctx = {
+      actor: { kind: 'ANONYMOUS' } as const,
+      requestId: 'r-1',
+      origin: { ip: '203.0.113.9', userAgent: 'ua' },
+    };
+    expect(asSignedInUser(ctx, 'u-9')).toEqual({
+      actor: { kind: 'STAFF', userId: 'u-9' },
+      requestId: 'r-1',
+      origin: { ip: '203.0.113.9', userAgent: 'ua' },
+    });
   });
 });

@@ -108,9 +108,9 @@ export async function recordAuditInFirms(
   event: Omit<AuditEvent, 'firmId'>,
 ): Promise<void> {
   if (firmIds.length === 0) return;
-  const [{ firm_id: previous }] = (await tx.execute(sql`select current_setting('app.firm_id', true) as firm_id`)) as unknown as [
-    { firm_id: string | null },
-  ];
+  const [{ firm_id: previous }] = (await tx.execute(
+    sql`select current_setting('app.firm_id', true) as firm_id`,
+  )) as unknown as [{ firm_id: string | null }];
   // One lock order for every writer (each firm's chain head is locked until commit), so two
   // transactions recording in the same firms cannot deadlock.
   for (const firmId of [...new Set(firmIds)].sort()) {
@@ -163,7 +163,9 @@ export function permissionDenialPlugin<T extends DenialContext>(): ApolloServerP
         async didEncounterErrors({ contextValue, errors, operationName }) {
           const firmId = actingFirmId(contextValue.actor);
           if (!firmId) return;
-          const denials = errors.filter((error) => error.extensions?.code === 'FORBIDDEN' || error.extensions?.code === 'UNAUTHENTICATED');
+          const denials = errors.filter(
+            (error) => error.extensions?.code === 'FORBIDDEN' || error.extensions?.code === 'UNAUTHENTICATED',
+          );
           const [first] = denials;
           if (!first) return;
           try {
@@ -183,7 +185,10 @@ export function permissionDenialPlugin<T extends DenialContext>(): ApolloServerP
               }),
             );
           } catch (error) {
-            contextValue.log.error({ requestId: contextValue.requestId, err: error }, 'could not record a permission denial');
+            contextValue.log.error(
+              { requestId: contextValue.requestId, err: error },
+              'could not record a permission denial',
+            );
           }
         },
       };

@@ -27,7 +27,9 @@ export function assertCan(actor: Actor, permission: Permission): FirmActor {
  */
 export function denied(actor: Actor): GraphQLError {
   return actor.kind === 'STAFF' && actor.mfaEnrolmentRequired
-    ? forbidden('Your firm requires multi-factor authentication for your role: enrol with beginMfaEnrolment and confirmMfaEnrolment first')
+    ? forbidden(
+        'Your firm requires multi-factor authentication for your role: enrol with beginMfaEnrolment and confirmMfaEnrolment first',
+      )
     : forbidden();
 }
 
@@ -50,9 +52,8 @@ const permissionRules = new Map<Permission, ReturnType<ReturnType<typeof rule>>>
 export function allowedTo(permission: Permission) {
   let existing = permissionRules.get(permission);
   if (!existing) {
-    existing = rule(`allowedTo:${permission}`, { cache: 'contextual' })(
-      (_parent, _args, context: { actor: Actor }) =>
-        context.actor.kind === 'ANONYMOUS' ? unauthenticated() : can(context.actor, permission) || denied(context.actor),
+    existing = rule(`allowedTo:${permission}`, { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
+      context.actor.kind === 'ANONYMOUS' ? unauthenticated() : can(context.actor, permission) || denied(context.actor),
     );
     permissionRules.set(permission, existing);
   }
@@ -60,8 +61,9 @@ export function allowedTo(permission: Permission) {
 }
 
 /** graphql-shield rule: a signed-in actor acting inside a firm (for `_entities`). */
-export const isFirmMember = rule('isFirmMember', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
-  context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.firmId !== null || denied(context.actor),
+export const isFirmMember = rule('isFirmMember', { cache: 'contextual' })(
+  (_parent, _args, context: { actor: Actor }) =>
+    context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.firmId !== null || denied(context.actor),
 );
 
 /** graphql-shield rule: any signed-in staff user, with or without an active firm. */

@@ -4,7 +4,14 @@ import type { z } from 'zod';
 import DataLoader from 'dataloader';
 import type { Database, Tx } from '../db/client.ts';
 import { badUserInput } from './errors.ts';
-import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs, type PageRequest } from './relay.ts';
+import {
+  CREATED_AT_CURSOR,
+  parsePageArgs,
+  toConnection,
+  type Connection,
+  type PageArgs,
+  type PageRequest,
+} from './relay.ts';
 
 /** A tenant table whose rows belong to a parent and are listed newest first. */
 type ChildTable = PgTable & { firmId: PgColumn; id: PgColumn; createdAt: PgColumn };
@@ -28,7 +35,13 @@ interface ChildPage<T> {
  */
 async function childPagesByParent<T>(
   tx: Tx,
-  options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[]; page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>> },
+  options: {
+    table: ChildTable;
+    parentColumn: PgColumn;
+    firmId: string;
+    parentIds: readonly string[];
+    page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>>;
+  },
 ): Promise<Map<string, ChildPage<T>>> {
   const { table, parentColumn, firmId, parentIds, page } = options;
   const parentId = sql<string>`parent.id`;
@@ -38,7 +51,10 @@ async function childPagesByParent<T>(
     .from(table)
     .where(
       page.cursor
-        ? and(ofParent, sql`(${table.createdAt}, ${table.id}) < (${page.cursor[0]}::timestamptz, ${page.cursor[1]}::uuid)`)
+        ? and(
+            ofParent,
+            sql`(${table.createdAt}, ${table.id}) < (${page.cursor[0]}::timestamptz, ${page.cursor[1]}::uuid)`,
+          )
         : ofParent,
     )
     .orderBy(desc(table.createdAt), desc(table.id))
@@ -56,7 +72,12 @@ async function childPagesByParent<T>(
       total: counted.total,
       row: Object.fromEntries(Object.keys(getTableColumns(table)).map((name) => [name, pageColumns[name]!])),
     })
-    .from(sql`unnest(array[${sql.join(parentIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]) as parent(id)`)
+    .from(
+      sql`unnest(array[${sql.join(
+        parentIds.map((id) => sql`${id}`),
+        sql`, `,
+      )}]::uuid[]) as parent(id)`,
+    )
     .crossJoinLateral(counted)
     .leftJoinLateral(pageRows, sql`true`)
     .orderBy(parentId, desc(pageColumns.createdAt!), desc(pageColumns.id!));
@@ -105,7 +126,8 @@ export function childConnectionLoaders<T extends { createdAt: Date; id: string }
     const key = JSON.stringify([args.first ?? null, args.after ?? null, countOnly]);
     let loader = loaders.get(key);
     if (!loader) {
-      if (args.last != null || args.before != null) throw badUserInput('This connection pages forward only: use `first` and `after`.');
+      if (args.last != null || args.before != null)
+        throw badUserInput('This connection pages forward only: use `first` and `after`.');
       const page = parsePageArgs(args, CREATED_AT_CURSOR);
       const { firmId } = options;
       loader = new DataLoader(async (parentIds) => {
@@ -118,7 +140,12 @@ export function childConnectionLoaders<T extends { createdAt: Date; id: string }
           : new Map<string, ChildPage<T>>();
         return parentIds.map((id) => {
           const found = pages.get(id);
-          return toConnection(found?.rows ?? [], page, (row) => [row.createdAt.toISOString(), row.id], found?.total ?? 0);
+          return toConnection(
+            found?.rows ?? [],
+            page,
+            (row) => [row.createdAt.toISOString(), row.id],
+            found?.total ?? 0,
+          );
         });
       });
       loaders.set(key, loader);

@@ -5,16 +5,20 @@ import { z } from 'zod';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
 const secret = z.string().min(32, 'must be at least 32 characters');
 const points = z.coerce.number().positive().max(1e9);
-const isAes256Key = (value: string) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+const isAes256Key = (value: string) =>
+  /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
 const aes256Key = z.string().refine(isAes256Key, 'must be 32 bytes, base64-encoded');
 const aes256Keys = z
   .string()
-  .transform((value) => value.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== ''),
+  )
   .refine((keys) => keys.every(isAes256Key), 'must be comma-separated keys of 32 bytes, base64-encoded');
 
 const EnvSchema = z.object({
@@ -31,7 +35,10 @@ const EnvSchema = z.object({
   DOCUMENTS_URL: z.url().optional(),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_APP_URL: postgresUrl.optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'expected a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'expected a redis:// or rediss:// URL')
+    .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   EMBEDDED_PG_PORT: port.default(54329),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -51,14 +58,20 @@ const EnvSchema = z.object({
   OPERATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   WS_ALLOWED_ORIGINS: z
     .string()
-    .regex(/^(https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)?$/, 'expected comma-separated origins such as https://app.example.com')
+    .regex(
+      /^(https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)?$/,
+      'expected comma-separated origins such as https://app.example.com',
+    )
     .default(''),
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   WS_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
   WS_SESSION_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   TRUST_PROXY: z
     .string()
-    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'expected true, false, a hop count, or addresses, subnets and names (loopback, linklocal, uniquelocal), comma-separated')
+    .regex(
+      /^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/,
+      'expected true, false, a hop count, or addresses, subnets and names (loopback, linklocal, uniquelocal), comma-separated',
+    )
     .default('false'),
 });
 
@@ -143,7 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const missing: string[] = [];
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_SECRET) missing.push('JWT_SECRET: required in production (at least 32 characters)');
-    if (!e.CONTEXT_SIGNING_SECRET) missing.push('CONTEXT_SIGNING_SECRET: required in production (at least 32 characters)');
+    if (!e.CONTEXT_SIGNING_SECRET)
+      missing.push('CONTEXT_SIGNING_SECRET: required in production (at least 32 characters)');
     if (!e.DATABASE_URL && !e.DATABASE_APP_URL) missing.push('DATABASE_URL: required in production');
     if (!e.MFA_ENCRYPTION_KEY) missing.push('MFA_ENCRYPTION_KEY: required in production (32 bytes, base64)');
   }
@@ -154,7 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
 
   const dataDir = resolve(e.DATA_DIR);
-  const devSecrets = e.JWT_SECRET && e.CONTEXT_SIGNING_SECRET && e.MFA_ENCRYPTION_KEY ? undefined : readOrCreateDevSecrets(dataDir);
+  const devSecrets =
+    e.JWT_SECRET && e.CONTEXT_SIGNING_SECRET && e.MFA_ENCRYPTION_KEY ? undefined : readOrCreateDevSecrets(dataDir);
   const subgraphPorts: Record<SubgraphName, number> = {
     tenancy: e.TENANCY_PORT,
     crm: e.CRM_PORT,
@@ -197,12 +212,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
     subscriptions: {
-      allowedOrigins: e.WS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
+      allowedOrigins: e.WS_ALLOWED_ORIGINS.split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
       sessionCheckMs: e.WS_SESSION_CHECK_MS,
     },
-    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    trustProxy:
+      e.TRUST_PROXY === 'true'
+        ? true
+        : e.TRUST_PROXY === 'false'
+          ? false
+          : /^\d+$/.test(e.TRUST_PROXY)
+            ? Number(e.TRUST_PROXY)
+            : e.TRUST_PROXY,
   };
 }
 

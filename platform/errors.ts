@@ -28,7 +28,9 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
  * @param httpStatus 401 when the whole request is refused (context creation); omit for a field error.
  */
 export function unauthenticated(message = 'Authentication required', httpStatus?: 401): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+  });
 }
 
 /** Authenticated, but the permission catalogue denies the action. */
@@ -49,14 +51,19 @@ export function notFound(kind: string): GraphQLError {
  * @param httpStatus 400 when the whole request is refused before execution; omit for a field error.
  */
 export function badUserInput(message: string, httpStatus?: 400): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+  return new GraphQLError(message, {
+    extensions: { code: 'BAD_USER_INPUT', ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+  });
 }
 
 /**
  * Over a rate limit: HTTP 429 with `Retry-After` (RFC 9110 §10.2.3) and `extensions.retryAfterSeconds`.
  * @param retryAfterSeconds whole seconds until a retry can succeed.
  */
-export function rateLimited(retryAfterSeconds: number, message = 'Rate limit exceeded. Retry after the time given.'): GraphQLError {
+export function rateLimited(
+  retryAfterSeconds: number,
+  message = 'Rate limit exceeded. Retry after the time given.',
+): GraphQLError {
   // Apollo Server reads `extensions.http` (a HeaderMap) into the response head, then drops it.
   const extensions: Record<string, unknown> = {
     code: 'RATE_LIMITED',
@@ -68,5 +75,7 @@ export function rateLimited(retryAfterSeconds: number, message = 'Rate limit exc
 
 /** The operation ran past its time limit (HTTP 504); whatever it had not finished was abandoned. */
 export function operationTimedOut(): GraphQLError {
-  return new GraphQLError('The operation took too long and was stopped.', { extensions: { code: 'TIMEOUT', http: { status: 504 } } });
+  return new GraphQLError('The operation took too long and was stopped.', {
+    extensions: { code: 'TIMEOUT', http: { status: 504 } },
+  });
 }

@@ -76,9 +76,11 @@ const EventSchema = z.object({
  */
 function encode(event: BusEvent): string {
   const parsed = EventSchema.safeParse(event);
-  if (!parsed.success) throw new Error(`Invalid bus event: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+  if (!parsed.success)
+    throw new Error(`Invalid bus event: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
   const json = JSON.stringify(parsed.data);
-  if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new Error(`Bus event ${event.topic} is over ${MAX_EVENT_BYTES} bytes`);
+  if (Buffer.byteLength(json) > MAX_EVENT_BYTES)
+    throw new Error(`Bus event ${event.topic} is over ${MAX_EVENT_BYTES} bytes`);
   return json;
 }
 
@@ -110,7 +112,9 @@ export function connectEventBus(options: { database: Database; redisUrl?: string
       }
     }
   };
-  const transport = options.redisUrl ? redisTransport(options.redisUrl, deliver, log) : postgresTransport(options.database, deliver);
+  const transport = options.redisUrl
+    ? redisTransport(options.redisUrl, deliver, log)
+    : postgresTransport(options.database, deliver);
   let listening: Promise<void> | null = null;
 
   return {
@@ -172,7 +176,11 @@ function redisTransport(url: string, deliver: (raw: string) => void, log: Logger
       await subscriber.subscribe(BUS_CHANNEL);
     },
     close: async () => {
-      await Promise.all([publisher, subscriber].map((connection) => (connection.status === 'wait' ? connection.disconnect() : connection.quit().then(() => undefined))));
+      await Promise.all(
+        [publisher, subscriber].map((connection) =>
+          connection.status === 'wait' ? connection.disconnect() : connection.quit().then(() => undefined),
+        ),
+      );
     },
   };
 }

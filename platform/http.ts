@@ -139,7 +139,9 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const status = typeof error?.status === 'number' ? error.status : undefined;
     if (status === 413) {
-      res.status(413).json({ errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      res
+        .status(413)
+        .json({ errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
     } else if (status === 400) {
       res.status(400).json({ errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }] });
     } else {

@@ -19,7 +19,7 @@ describe('mergeDisjoint', () => {
     expect(() => mergeDisjoint(first, second)).toThrow('Query.client is defined by two modules');
   });
 
-  it('throws when two rule maps name the same field, so no module can loosen another\'s rule', () => {
+  it("throws when two rule maps name the same field, so no module can loosen another's rule", () => {
     const second = { Client: { '*': allow } };
     expect(() => mergeDisjoint({ Client: { '*': deny } }, second)).toThrow('Client.* is defined by two modules');
   });

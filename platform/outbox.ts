@@ -21,10 +21,18 @@ const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
  * @returns the events' ids, in order; each bus event keeps its id, so consumers can dedupe a re-publication.
  * @throws Error when `events` is empty.
  */
-export async function enqueueEvents(tx: Tx, events: readonly { firmId: string; topic: BusTopic; payload: Record<string, BusValue> }[]): Promise<string[]> {
+export async function enqueueEvents(
+  tx: Tx,
+  events: readonly { firmId: string; topic: BusTopic; payload: Record<string, BusValue> }[],
+): Promise<string[]> {
   if (events.length === 0) throw new Error('enqueueEvents needs at least one event');
   // UUIDv7 ids made in this order sort in it, and the dispatcher claims in (created_at, id) order.
-  const rows = events.map((event) => ({ firmId: event.firmId, id: newId(), topic: event.topic, payload: event.payload }));
+  const rows = events.map((event) => ({
+    firmId: event.firmId,
+    id: newId(),
+    topic: event.topic,
+    payload: event.payload,
+  }));
   // PostgreSQL folds a transaction's identical notifications into one.
   await tx
     .insert(outboxEvents)
@@ -115,7 +123,11 @@ export async function startOutboxDispatcher(options: {
     return running;
   };
 
-  const listener = await database.sql.listen(OUTBOX_WAKE_CHANNEL, () => void flush(), () => void flush());
+  const listener = await database.sql.listen(
+    OUTBOX_WAKE_CHANNEL,
+    () => void flush(),
+    () => void flush(),
+  );
   const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
   timer.unref();
   const pruner = setInterval(() => {

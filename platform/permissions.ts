@@ -125,6 +125,9 @@ export function roleTableMarkdown(): string {
     const marks = roles.map((role) => (ROLE_PERMISSIONS[role].has(entry.permission) ? '✓' : ''));
     return `| \`${entry.permission}\` | ${entry.description} | ${marks.join(' | ')} |`;
   });
-  const header = [`| permission | what it allows | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---').join('|')}|`];
+  const header = [
+    `| permission | what it allows | ${roles.join(' | ')} |`,
+    `|---|---|${roles.map(() => '---').join('|')}|`,
+  ];
   return [...header, ...rows].join('\n');
 }

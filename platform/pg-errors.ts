@@ -3,7 +3,11 @@
  * (SQLSTATE 23505), optionally on the named constraint.
  */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (let current: unknown = error; current && typeof current === 'object'; current = (current as { cause?: unknown }).cause) {
+  for (
+    let current: unknown = error;
+    current && typeof current === 'object';
+    current = (current as { cause?: unknown }).cause
+  ) {
     const { code, constraint_name: name } = current as { code?: string; constraint_name?: string };
     if (code === '23505') return constraint === undefined || name === constraint;
   }

@@ -52,13 +52,20 @@ export function withinPortalReach<T>(actor: Actor, row: T | null, clientIdOf: (r
  */
 export function portalCanSee<TParent>(name: string, clientIdOf: (parent: TParent) => string | null | undefined) {
   // Keyed by the parent's client id: `cache: 'strict'` would hash the whole parent on every field.
-  return rule(`portalCanSee:${name}`, { cache: (parent: TParent) => clientIdOf(parent) ?? '' })((parent: TParent, _args, context: { actor: Actor }) => {
-    if (context.actor.kind === 'ANONYMOUS') return unauthenticated();
-    return portalReaches(context.actor, clientIdOf(parent));
-  });
+  return rule(`portalCanSee:${name}`, { cache: (parent: TParent) => clientIdOf(parent) ?? '' })(
+    (parent: TParent, _args, context: { actor: Actor }) => {
+      if (context.actor.kind === 'ANONYMOUS') return unauthenticated();
+      return portalReaches(context.actor, clientIdOf(parent));
+    },
+  );
 }
 
 /** graphql-shield rule: the caller is a signed-in portal user (portal-only root fields). */
-export const isPortalUser = rule('isPortalUser', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
-  context.actor.kind === 'PORTAL' ? true : context.actor.kind === 'ANONYMOUS' ? unauthenticated() : denied(context.actor),
+export const isPortalUser = rule('isPortalUser', { cache: 'contextual' })(
+  (_parent, _args, context: { actor: Actor }) =>
+    context.actor.kind === 'PORTAL'
+      ? true
+      : context.actor.kind === 'ANONYMOUS'
+        ? unauthenticated()
+        : denied(context.actor),
 );

@@ -11,11 +11,17 @@ describe('parsePageArgs', () => {
 
   it('reads backward pages from last/before', () => {
     const cursor = encodeCursor(['acme', 'id-1']);
-    expect(parsePageArgs({ last: 5, before: cursor }, NAME_CURSOR)).toEqual({ direction: 'backward', limit: 5, cursor: ['acme', 'id-1'] });
+    expect(parsePageArgs({ last: 5, before: cursor }, NAME_CURSOR)).toEqual({
+      direction: 'backward',
+      limit: 5,
+      cursor: ['acme', 'id-1'],
+    });
   });
 
   it('refuses first with last, sizes over 100 or negative, and foreign cursors', () => {
-    expect(() => parsePageArgs({ first: 1, last: 1 }, NAME_CURSOR)).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }));
+    expect(() => parsePageArgs({ first: 1, last: 1 }, NAME_CURSOR)).toThrow(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
+    );
     expect(() => parsePageArgs({ first: 101 }, NAME_CURSOR)).toThrow(/between 0 and 100/);
     expect(() => parsePageArgs({ first: -1 }, NAME_CURSOR)).toThrow(/between 0 and 100/);
     expect(() => decodeCursor('not-a-cursor', NAME_CURSOR)).toThrow(/Invalid cursor/);

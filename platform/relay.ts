@@ -33,7 +33,10 @@ export const CREATED_AT_CURSOR = z.tuple([z.iso.datetime({ offset: true }), z.uu
  * @throws BAD_USER_INPUT when `first` and `last` are combined, a size is outside 0-100, or a
  * cursor is malformed or of another list's shape.
  */
-export function parsePageArgs<TCursor extends readonly unknown[]>(args: PageArgs, cursorShape: z.ZodType<TCursor>): PageRequest<TCursor> {
+export function parsePageArgs<TCursor extends readonly unknown[]>(
+  args: PageArgs,
+  cursorShape: z.ZodType<TCursor>,
+): PageRequest<TCursor> {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw badUserInput('Pass either `first` or `last`, not both.');
   const size = first ?? last ?? DEFAULT_PAGE_SIZE;

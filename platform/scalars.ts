@@ -20,7 +20,9 @@ function parseDateTime(value: unknown): Date {
     const date = new Date(value);
     if (!Number.isNaN(date.getTime())) return date;
   }
-  throw new GraphQLError('DateTime must be an RFC 3339 string with a time zone.', { extensions: { code: 'BAD_USER_INPUT' } });
+  throw new GraphQLError('DateTime must be an RFC 3339 string with a time zone.', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 }
 
 /** `Date` scalar: a calendar date `YYYY-MM-DD`, kept as a string end to end (no time zone shifts). */
@@ -33,7 +35,11 @@ export const DateScalar = new GraphQLScalarType({
 });
 
 function parseDate(value: unknown): string {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+  if (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+  ) {
     return value;
   }
   throw new GraphQLError('Date must be YYYY-MM-DD.', { extensions: { code: 'BAD_USER_INPUT' } });

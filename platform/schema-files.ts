@@ -8,7 +8,7 @@ import type { SubgraphName } from './subgraph-names.ts';
 export const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
 
 /** Absolute path of `subgraphs/`, where the SDL fragments live. */
-export const SUBGRAPHS_DIR = fileURLToPath(new URL('../subgraphs/', import.meta.url));
+const SUBGRAPHS_DIR = fileURLToPath(new URL('../subgraphs/', import.meta.url));
 
 /** Absolute path of the committed supergraph artifact, which the gateway serves. */
 export const SUPERGRAPH_PATH = `${SCHEMA_DIR}supergraph.graphql`;
@@ -79,7 +79,7 @@ export function assembleSdl(name: SubgraphName, fragments: readonly SdlFragment[
     try {
       definitions = parse(sdl).definitions;
     } catch (error) {
-      throw new Error(`${name}: ${source} does not parse: ${(error as Error).message}`);
+      throw new Error(`${name}: ${source} does not parse: ${(error as Error).message}`, { cause: error });
     }
     for (const definition of definitions) {
       if (!('name' in definition) || !definition.name) continue;

@@ -18,7 +18,11 @@ const isStaff = rule('isStaff', { cache: 'contextual' })((_p, _a, ctx: Ctx) => {
   ctx.calls.isStaff += 1;
   return ctx.role === 'staff';
 });
-const isGranted = rule('isGranted', { cache: (parent: { id: string }) => parent.id })((parent: { id: string }, _a, ctx: Ctx) => {
+const isGranted = rule('isGranted', { cache: (parent: { id: string }) => parent.id })((
+  parent: { id: string },
+  _a,
+  ctx: Ctx,
+) => {
   ctx.calls.grant += 1;
   return ctx.grantedIds.includes(parent.id);
 });
@@ -33,8 +37,14 @@ const schema = applyMiddleware(
 
 function run(ctx: Omit<Ctx, 'calls'>, query = '{ clients { id name note } secret }') {
   const contextValue: Ctx = { ...ctx, calls: { isStaff: 0, grant: 0 } };
-  const rootValue = { clients: () => ['a', 'b', 'c'].map((id) => ({ id, name: `Client ${id}`, note: `note ${id}` })), secret: () => 'classified' };
-  return Promise.resolve(execute({ schema, document: parse(query), rootValue, contextValue })).then((result) => ({ result, calls: contextValue.calls }));
+  const rootValue = {
+    clients: () => ['a', 'b', 'c'].map((id) => ({ id, name: `Client ${id}`, note: `note ${id}` })),
+    secret: () => 'classified',
+  };
+  return Promise.resolve(execute({ schema, document: parse(query), rootValue, contextValue })).then((result) => ({
+    result,
+    calls: contextValue.calls,
+  }));
 }
 
 describe('graphql-shield with the settled-decision shortcut', () => {
@@ -65,7 +75,15 @@ describe('graphql-shield with the settled-decision shortcut', () => {
     const { result } = await run({ role: 'none', grantedIds: [] });
     expect(result.data!.secret).toBeNull();
     expect((result.data!.clients as { note: string | null }[]).every((c) => c.note === null)).toBe(true);
-    expect(result.errors!.map((e) => e.path!.join('.')).sort()).toEqual(['clients.0.name', 'clients.0.note', 'clients.1.name', 'clients.1.note', 'clients.2.name', 'clients.2.note', 'secret']);
+    expect(result.errors!.map((e) => e.path!.join('.')).sort()).toEqual([
+      'clients.0.name',
+      'clients.0.note',
+      'clients.1.name',
+      'clients.1.note',
+      'clients.2.name',
+      'clients.2.note',
+      'secret',
+    ]);
   });
 
   it('never carries a decision from one request to the next', async () => {

@@ -119,7 +119,10 @@ function keyStateOf(key: Uint8Array): KeyState {
   const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64');
   let state = keyStates.get(id);
   if (!state) {
-    const cryptoKey = crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    const cryptoKey = crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     keyStates.set(id, (state = { cryptoKey, verified: new Map() }));
   }
   return state;
@@ -147,7 +150,11 @@ export async function verifyContext(token: string | undefined, key: Uint8Array):
     }
   }
   try {
-    const { payload } = await jwtVerify(token, await state.cryptoKey, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+    const { payload } = await jwtVerify(token, await state.cryptoKey, {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     const claims = ClaimsSchema.safeParse(payload);
     if (!claims.success || payload.exp === undefined) return null;
     const { act, rid, ip, ua } = claims.data;

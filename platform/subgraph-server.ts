@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError, parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
@@ -13,7 +16,14 @@ import { connectEventBus, type EventBus } from './event-bus.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from './http.ts';
 import type { Logger } from './logger.ts';
-import { CONTEXT_HEADER, hmacKey, verifyContext, type Actor, type RequestIdentity, type RequestOrigin } from './signed-context.ts';
+import {
+  CONTEXT_HEADER,
+  hmacKey,
+  verifyContext,
+  type Actor,
+  type RequestIdentity,
+  type RequestOrigin,
+} from './signed-context.ts';
 
 /** What every subgraph resolver receives. Each subgraph adds its own per-request `loaders`. */
 export interface SubgraphContext<TLoaders> {
@@ -72,8 +82,12 @@ export interface SubgraphDefinition<TLoaders, TResolvers extends object> {
 export type AnySubgraphDefinition = SubgraphDefinition<unknown, object>;
 
 /** `A & B & …` of a tuple of object types. */
-type IntersectionOf<T extends readonly object[]> =
-  T extends readonly [infer Head, ...infer Rest extends readonly object[]] ? Head & IntersectionOf<Rest> : unknown;
+type IntersectionOf<T extends readonly object[]> = T extends readonly [
+  infer Head,
+  ...infer Rest extends readonly object[],
+]
+  ? Head & IntersectionOf<Rest>
+  : unknown;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
@@ -126,7 +140,9 @@ export interface SubgraphDeps {
  * (the first of the three walls in README.md, "Architecture"). Rules sit on entity types, so
  * `_entities` cannot bypass them.
  */
-export async function buildShieldedSchema<TLoaders, TResolvers extends object>(definition: SubgraphDefinition<TLoaders, TResolvers>) {
+async function buildShieldedSchema<TLoaders, TResolvers extends object>(
+  definition: SubgraphDefinition<TLoaders, TResolvers>,
+) {
   const schema = await buildUnshieldedSchema(definition);
   const permissions = shield(definition.rules, {
     fallbackRule: deny,
@@ -153,7 +169,7 @@ export async function buildUnshieldedSchema<TLoaders, TResolvers extends object>
 }
 
 /** One operation for a subgraph, as the gateway sends it. */
-export interface SubgraphRequest {
+interface SubgraphRequest {
   query: string;
   variables?: Record<string, unknown>;
   operationName?: string;

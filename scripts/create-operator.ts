@@ -11,7 +11,9 @@ import { runService } from './run-service.ts';
 await runService('operator:create', async (config) => {
   const { values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string' } } });
   if (!values.email || !values.name) {
-    console.error('usage: npm run operator:create -- --email <email> --name <full name>   (password on stdin or in OPERATOR_PASSWORD)');
+    console.error(
+      'usage: npm run operator:create -- --email <email> --name <full name>   (password on stdin or in OPERATOR_PASSWORD)',
+    );
     process.exit(1);
   }
   const password = process.env.OPERATOR_PASSWORD ?? (await readStdin()).replace(/\r?\n$/, '');

@@ -21,6 +21,10 @@ await runService('user:disable', async (config) => {
     console.error(`No user has the email ${values.email}`);
     process.exit(1);
   }
-  console.log(outcome === 'DISABLED' ? `disabled ${values.email}; every session ended` : `${values.email} was already disabled; every session ended`);
+  console.log(
+    outcome === 'DISABLED'
+      ? `disabled ${values.email}; every session ended`
+      : `${values.email} was already disabled; every session ended`,
+  );
   process.exit(0);
 });

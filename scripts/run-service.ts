@@ -6,7 +6,10 @@ import { createLogger, type Logger } from '../platform/logger.ts';
  * exits 1), runs `start`, and on SIGINT/SIGTERM calls the returned stop function once, so
  * in-flight requests finish and pools close before the process exits.
  */
-export async function runService(name: string, start: (config: Config, log: Logger) => Promise<() => Promise<void>>): Promise<void> {
+export async function runService(
+  name: string,
+  start: (config: Config, log: Logger) => Promise<() => Promise<void>>,
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();

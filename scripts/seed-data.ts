@@ -5,17 +5,34 @@ import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { insertContact, upsertClientContact } from '../subgraphs/crm/contacts/contact-store.ts';
 import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
 import { newId } from '../platform/ids.ts';
-import { findUserByEmail, insertFirm, insertMembership, insertUser } from '../subgraphs/tenancy/identity/identity-store.ts';
+import {
+  findUserByEmail,
+  insertFirm,
+  insertMembership,
+  insertUser,
+} from '../subgraphs/tenancy/identity/identity-store.ts';
 import { hashPassword } from '../subgraphs/tenancy/identity/passwords.ts';
-import { insertPortalClientGrants, insertPortalLogin, insertPortalUser } from '../subgraphs/tenancy/portal/portal-store.ts';
+import {
+  insertPortalClientGrants,
+  insertPortalLogin,
+  insertPortalUser,
+} from '../subgraphs/tenancy/portal/portal-store.ts';
 
 /** The demo owner's login, printed by `npm start`. Demo data only; never use it for a real firm. */
-export const DEMO_OWNER = { name: 'Olivia Hawthorne', email: 'owner@demo.firmgraph.test', password: 'Hawthorne-Vale-Demo-2026' };
+export const DEMO_OWNER = {
+  name: 'Olivia Hawthorne',
+  email: 'owner@demo.firmgraph.test',
+  password: 'Hawthorne-Vale-Demo-2026',
+};
 
 export const DEMO_FIRM = { name: 'Hawthorne & Vale Advisory', slug: 'hawthorne-vale-demo' };
 
 /** The demo portal user's login (a contact of the first demo client), printed by `npm start`. Demo data only. */
-export const DEMO_PORTAL_USER = { name: 'Jordan Reyes', email: 'client@demo.firmgraph.test', password: 'Reyes-Portal-Demo-2026' };
+export const DEMO_PORTAL_USER = {
+  name: 'Jordan Reyes',
+  email: 'client@demo.firmgraph.test',
+  password: 'Reyes-Portal-Demo-2026',
+};
 
 const DEMO_STAFF: { name: string; email: string; role: RoleValue }[] = [
   { name: 'Marcus Vale', email: 'marcus.vale@demo.firmgraph.test', role: 'ADMIN' },
@@ -81,7 +98,9 @@ export function prng(seed: number): () => number {
  * @returns whether this call created the firm.
  */
 export async function seedDemoFirm(database: Database): Promise<{ created: boolean; firmId: string | null }> {
-  const existing = await database.withTenant({ firmId: null }, (tx) => findUserByEmail(tx, { email: DEMO_OWNER.email }));
+  const existing = await database.withTenant({ firmId: null }, (tx) =>
+    findUserByEmail(tx, { email: DEMO_OWNER.email }),
+  );
   if (existing) return { created: false, firmId: null };
 
   const passwordHash = await hashPassword(DEMO_OWNER.password);
@@ -109,7 +128,13 @@ export async function seedDemoFirm(database: Database): Promise<{ created: boole
       });
       if (index === 0) {
         // The first client's finance lead has accepted a portal invitation.
-        const contact = await insertContact(tx, { firmId, id: newId(), name: DEMO_PORTAL_USER.name, email: DEMO_PORTAL_USER.email, title: 'Finance Director' });
+        const contact = await insertContact(tx, {
+          firmId,
+          id: newId(),
+          name: DEMO_PORTAL_USER.name,
+          email: DEMO_PORTAL_USER.email,
+          title: 'Finance Director',
+        });
         await upsertClientContact(tx, { firmId, clientId: client.id, contactId: contact.id, role: 'PRIMARY' });
         const portalUser = await insertPortalUser(tx, {
           firmId,
@@ -122,7 +147,12 @@ export async function seedDemoFirm(database: Database): Promise<{ created: boole
           activatedAt: new Date(),
         });
         await insertPortalClientGrants(tx, { firmId, portalUserId: portalUser.id, clientIds: [client.id] });
-        await insertPortalLogin(tx, { email: DEMO_PORTAL_USER.email, firmId, firmSlug: DEMO_FIRM.slug, portalUserId: portalUser.id });
+        await insertPortalLogin(tx, {
+          email: DEMO_PORTAL_USER.email,
+          firmId,
+          firmSlug: DEMO_FIRM.slug,
+          portalUserId: portalUser.id,
+        });
       }
       // A few big clients and many small ones.
       const invoiceCount = Math.floor(random() ** 2 * 8);
@@ -152,7 +182,14 @@ export async function seedDemoFirm(database: Database): Promise<{ created: boole
         tx,
         Array.from({ length: documentCount }, (_, n) => {
           const [kind, contentType] = DOCUMENT_KINDS[n % DOCUMENT_KINDS.length]!;
-          const extension = contentType === 'application/pdf' ? 'pdf' : contentType === 'text/csv' ? 'csv' : contentType.includes('sheet') ? 'xlsx' : 'docx';
+          const extension =
+            contentType === 'application/pdf'
+              ? 'pdf'
+              : contentType === 'text/csv'
+                ? 'csv'
+                : contentType.includes('sheet')
+                  ? 'xlsx'
+                  : 'docx';
           return {
             firmId,
             id: newId(),

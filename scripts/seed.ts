@@ -8,7 +8,9 @@ await runService('seed', async (config) => {
   const prepared = await prepareDatabase(config);
   const database = connectDatabase(prepared.appUrl, { max: 2, applicationName: 'firmgraph-seed' });
   const { created } = await seedDemoFirm(database);
-  console.log(created ? `seeded the demo firm; log in as ${DEMO_OWNER.email}` : 'the demo firm already exists; nothing written');
+  console.log(
+    created ? `seeded the demo firm; log in as ${DEMO_OWNER.email}` : 'the demo firm already exists; nothing written',
+  );
   await database.close();
   await prepared.embedded?.stop();
   process.exit(0);

@@ -47,11 +47,18 @@ export async function startStack(options: {
   const { config, database, log, freePorts } = options;
   const entries = await Promise.all(
     (Object.keys(SUBGRAPHS) as SubgraphName[]).map(
-      async (name) => [name, await startSubgraph(SUBGRAPHS[name], { config, database, log, port: freePorts ? 0 : undefined })] as const,
+      async (name) =>
+        [
+          name,
+          await startSubgraph(SUBGRAPHS[name], { config, database, log, port: freePorts ? 0 : undefined }),
+        ] as const,
     ),
   );
   const subgraphs = Object.fromEntries(entries) as Record<SubgraphName, RunningSubgraph>;
-  const subgraphUrls = Object.fromEntries(entries.map(([name, server]) => [name, `${server.url}/graphql`])) as Record<SubgraphName, string>;
+  const subgraphUrls = Object.fromEntries(entries.map(([name, server]) => [name, `${server.url}/graphql`])) as Record<
+    SubgraphName,
+    string
+  >;
   const gateway = await startGateway({
     config,
     database,

@@ -6,7 +6,10 @@ import { runService } from './run-service.ts';
 // (sessions are checked per request) and the subgraph URLs (TENANCY_URL, CRM_URL, ...).
 await runService('gateway', async (config, log) => {
   const url = config.databaseAppUrl ?? config.databaseUrl;
-  if (!url) throw new Error('DATABASE_APP_URL (or DATABASE_URL) is required to start the gateway alone; `npm start` runs everything on the embedded PostgreSQL.');
+  if (!url)
+    throw new Error(
+      'DATABASE_APP_URL (or DATABASE_URL) is required to start the gateway alone; `npm start` runs everything on the embedded PostgreSQL.',
+    );
   const database = connectDatabase(url, { max: config.databasePoolMax, applicationName: 'firmgraph-gateway' });
   const gateway = await startGateway({ config, database, log });
   return async () => {

@@ -12,7 +12,10 @@ if (!isSubgraphName(name)) {
 }
 await runService(`subgraph-${name}`, async (config, log) => {
   const url = config.databaseAppUrl ?? config.databaseUrl;
-  if (!url) throw new Error('DATABASE_APP_URL (or DATABASE_URL) is required to start a subgraph alone; `npm start` runs everything on the embedded PostgreSQL.');
+  if (!url)
+    throw new Error(
+      'DATABASE_APP_URL (or DATABASE_URL) is required to start a subgraph alone; `npm start` runs everything on the embedded PostgreSQL.',
+    );
   const database = connectDatabase(url, { max: config.databasePoolMax, applicationName: `firmgraph-${name}` });
   const server = await startSubgraph(SUBGRAPHS[name], { config, database, log });
   return async () => {

@@ -10,21 +10,73 @@ import { useStackWithAdmin } from './support/suite.ts';
 const CREATE_API_KEY = /* GraphQL */ `
   mutation CreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) {
-      apiKey { id name scopes maskedSecret createdAt expiresAt lastUsedAt revokedAt }
+      apiKey {
+        id
+        name
+        scopes
+        maskedSecret
+        createdAt
+        expiresAt
+        lastUsedAt
+        revokedAt
+      }
       secret
-      userErrors { field message code }
+      userErrors {
+        field
+        message
+        code
+      }
     }
   }
 `;
 const REVOKE_API_KEY = /* GraphQL */ `
-  mutation RevokeApiKey($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { apiKey { id revokedAt } userErrors { code } } }
+  mutation RevokeApiKey($input: RevokeApiKeyInput!) {
+    revokeApiKey(input: $input) {
+      apiKey {
+        id
+        revokedAt
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const API_KEYS = /* GraphQL */ `
   query ApiKeys($first: Int, $after: String) {
-    apiKeys(first: $first, after: $after) { totalCount edges { cursor node { id name scopes maskedSecret lastUsedAt revokedAt } } pageInfo { hasNextPage endCursor } }
+    apiKeys(first: $first, after: $after) {
+      totalCount
+      edges {
+        cursor
+        node {
+          id
+          name
+          scopes
+          maskedSecret
+          lastUsedAt
+          revokedAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
   }
 `;
-const CLIENT_NAMES = /* GraphQL */ `query ClientNames { clients(first: 50) { totalCount edges { node { id name } } } }`;
+const CLIENT_NAMES = /* GraphQL */ `
+  query ClientNames {
+    clients(first: 50) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`;
 
 const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
 
@@ -42,7 +94,10 @@ async function createKey(owner: FirmOwner, scopes: string[], expiresAt = inDays(
   const result = await env.t.gql(CREATE_API_KEY, { input: { name, scopes, expiresAt } }, owner.accessToken);
   expect(result.errors).toBeUndefined();
   expect(result.data!.createApiKey.userErrors).toEqual([]);
-  return result.data!.createApiKey as { apiKey: { id: string; scopes: string[]; maskedSecret: string; lastUsedAt: string | null }; secret: string };
+  return result.data!.createApiKey as {
+    apiKey: { id: string; scopes: string[]; maskedSecret: string; lastUsedAt: string | null };
+    secret: string;
+  };
 }
 
 /** The stored row of a key as PostgreSQL holds it: its columns, and the whole row as JSON text. */
@@ -57,7 +112,10 @@ async function storedKey(firmId: string, apiKeyId: string): Promise<StoredKey> {
   const rows = await asFirm(
     env.admin,
     firmId,
-    (tx) => tx<StoredKey[]>`select row_to_json(k)::text as text, k.token_hash, k.scopes, k.last_used_at from tenancy.api_keys k where k.id = ${apiKeyId}`,
+    (tx) =>
+      tx<
+        StoredKey[]
+      >`select row_to_json(k)::text as text, k.token_hash, k.scopes, k.last_used_at from tenancy.api_keys k where k.id = ${apiKeyId}`,
   );
   return rows[0]!;
 }
@@ -72,7 +130,10 @@ describe('API keys', () => {
 
     const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.errors).toBeUndefined();
-    expect(result.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
+    expect(result.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual([
+      'Alder & Co',
+      'Birch Partners',
+    ]);
 
     // The key is not a person and holds nothing beyond its scopes.
     const me = await env.t.gql('{ me { user { id } } }', {}, secret);
@@ -103,7 +164,11 @@ describe('API keys', () => {
     const listed = await env.t.gql(API_KEYS, { first: 100 }, a.accessToken);
     expect(listed.errors).toBeUndefined();
     const node = listed.data!.apiKeys.edges.find((e: { node: { id: string } }) => e.node.id === apiKey.id).node;
-    expect(node).toMatchObject({ scopes: ['CLIENT_READ', 'INVOICE_READ'], maskedSecret: `fg_live_…${secret.slice(-4)}`, revokedAt: null });
+    expect(node).toMatchObject({
+      scopes: ['CLIENT_READ', 'INVOICE_READ'],
+      maskedSecret: `fg_live_…${secret.slice(-4)}`,
+      revokedAt: null,
+    });
     expect(node.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(listed)).not.toContain(secret);
   });
@@ -116,13 +181,42 @@ describe('API keys', () => {
     expect(await countClientRows(env.admin, a.firmId)).toBe(before);
 
     // A key cannot mint keys, even with a scope it may hold.
-    const minted = await env.t.gql(CREATE_API_KEY, { input: { name: 'Child', scopes: ['CLIENT_READ'], expiresAt: inDays(1) } }, secret);
+    const minted = await env.t.gql(
+      CREATE_API_KEY,
+      { input: { name: 'Child', scopes: ['CLIENT_READ'], expiresAt: inDays(1) } },
+      secret,
+    );
     expect(minted.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('reads across subgraphs with the scopes it holds, and is refused what it lacks', async () => {
-    const { invoiceId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: aClientIds[0]!, totalMinor: 42_000 });
-    const query = /* GraphQL */ `query ClientMoney($id: ID!) { client(id: $id) { name balance { amount currency } invoices(first: 5) { totalCount edges { node { id } } } documents(first: 5) { totalCount } } }`;
+    const { invoiceId } = await seedInvoiceAndDocument(env.admin, {
+      firmId: a.firmId,
+      clientId: aClientIds[0]!,
+      totalMinor: 42_000,
+    });
+    const query = /* GraphQL */ `
+      query ClientMoney($id: ID!) {
+        client(id: $id) {
+          name
+          balance {
+            amount
+            currency
+          }
+          invoices(first: 5) {
+            totalCount
+            edges {
+              node {
+                id
+              }
+            }
+          }
+          documents(first: 5) {
+            totalCount
+          }
+        }
+      }
+    `;
     const full = await createKey(a, ['CLIENT_READ', 'INVOICE_READ', 'DOCUMENT_READ']);
     const read = await env.t.gql(query, { id: aClientIds[0] }, full.secret);
     expect(read.errors).toBeUndefined();
@@ -177,7 +271,11 @@ describe('API keys', () => {
 
   it('refuses an expired key', async () => {
     const { apiKey, secret } = await createKey(a, ['CLIENT_READ']);
-    await asFirm(env.admin, a.firmId, (tx) => tx`update tenancy.api_keys set expires_at = now() - interval '1 second' where id = ${apiKey.id}`);
+    await asFirm(
+      env.admin,
+      a.firmId,
+      (tx) => tx`update tenancy.api_keys set expires_at = now() - interval '1 second' where id = ${apiKey.id}`,
+    );
     const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -195,7 +293,14 @@ describe('API keys', () => {
   });
 
   it('rejects ungrantable scopes, no scopes and bad expiries with userErrors, creating nothing', async () => {
-    const count = async () => (await asFirm(env.admin, a.firmId, (tx) => tx`select count(*)::int as n from tenancy.api_keys where firm_id = ${a.firmId}`))[0]!.n as number;
+    const count = async () =>
+      (
+        await asFirm(
+          env.admin,
+          a.firmId,
+          (tx) => tx`select count(*)::int as n from tenancy.api_keys where firm_id = ${a.firmId}`,
+        )
+      )[0]!.n as number;
     const before = await count();
     const cases: [Record<string, unknown>, string, string][] = [
       [{ scopes: ['CLIENT_READ', 'API_KEY_WRITE'] }, 'scopes', 'SCOPE_NOT_GRANTABLE'],
@@ -211,30 +316,47 @@ describe('API keys', () => {
       const result = await env.t.gql(CREATE_API_KEY, { input }, a.accessToken);
       expect(result.errors).toBeUndefined();
       expect(result.data!.createApiKey).toMatchObject({ apiKey: null, secret: null });
-      expect(result.data!.createApiKey.userErrors).toContainEqual(expect.objectContaining({ field: ['input', field], code }));
+      expect(result.data!.createApiKey.userErrors).toContainEqual(
+        expect.objectContaining({ field: ['input', field], code }),
+      );
     }
     expect(await count()).toBe(before);
   });
 
   it('pages the firm’s keys newest first and shows nothing of another firm', async () => {
-    const mine = await Promise.all([createKey(b, ['CLIENT_READ'], inDays(5), 'one'), createKey(b, ['CLIENT_READ'], inDays(5), 'two')]);
+    const mine = await Promise.all([
+      createKey(b, ['CLIENT_READ'], inDays(5), 'one'),
+      createKey(b, ['CLIENT_READ'], inDays(5), 'two'),
+    ]);
     const first = await env.t.gql(API_KEYS, { first: 1 }, b.accessToken);
     expect(first.errors).toBeUndefined();
     const total = first.data!.apiKeys.totalCount as number;
     expect(first.data!.apiKeys.pageInfo.hasNextPage).toBe(true);
-    const rest = await env.t.gql(API_KEYS, { first: 100, after: first.data!.apiKeys.pageInfo.endCursor }, b.accessToken);
-    const ids = [...first.data!.apiKeys.edges, ...rest.data!.apiKeys.edges].map((e: { node: { id: string } }) => e.node.id);
+    const rest = await env.t.gql(
+      API_KEYS,
+      { first: 100, after: first.data!.apiKeys.pageInfo.endCursor },
+      b.accessToken,
+    );
+    const ids = [...first.data!.apiKeys.edges, ...rest.data!.apiKeys.edges].map(
+      (e: { node: { id: string } }) => e.node.id,
+    );
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
     for (const key of mine) expect(ids).toContain(key.apiKey.id);
     const aKeys = await env.t.gql(API_KEYS, { first: 100 }, a.accessToken);
-    for (const key of mine) expect(aKeys.data!.apiKeys.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(key.apiKey.id);
+    for (const key of mine)
+      expect(aKeys.data!.apiKeys.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(key.apiKey.id);
   });
 
   it('records key creation and revocation in the firm’s audit log', async () => {
     const { apiKey } = await createKey(a, ['CLIENT_READ']);
     await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
-    const rows = await asFirm(env.admin, a.firmId, (tx) => tx`select action, actor_kind, metadata::text from tenancy.audit_log where firm_id = ${a.firmId} and target_id = ${apiKey.id} order by seq`);
+    const rows = await asFirm(
+      env.admin,
+      a.firmId,
+      (tx) =>
+        tx`select action, actor_kind, metadata::text from tenancy.audit_log where firm_id = ${a.firmId} and target_id = ${apiKey.id} order by seq`,
+    );
     expect(rows.map((r) => r.action)).toEqual(['api_key.create', 'api_key.revoke']);
     expect(rows.every((r) => r.actor_kind === 'STAFF')).toBe(true);
   });

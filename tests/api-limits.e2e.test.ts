@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS } from '../gateway/limits/query-limits.ts';
 import { connectAdmin, countClientRows } from './support/admin-db.ts';
 import { signUpFirm, type FirmOwner } from './support/factories.ts';
-import { postGraphQL, startTestStack, TEST_CONTEXT_SECRET, TEST_JWT_SECRET, type GraphQLResponse, type TestStack } from './support/stack.ts';
+import {
+  postGraphQL,
+  startTestStack,
+  TEST_CONTEXT_SECRET,
+  TEST_JWT_SECRET,
+  type GraphQLResponse,
+  type TestStack,
+} from './support/stack.ts';
 
 let dev: TestStack;
 let prod: TestStack;
@@ -51,7 +58,11 @@ describe('query limits, each refused before execution without echoing the limit'
 
   it(`refuses depth over ${MAX_DEPTH} and executes depth ${MAX_DEPTH}`, async () => {
     // createClient (1), client (2), 4 per level, then the leaf: nested(2) reaches depth 11.
-    const atLimit = await prod.gql(createClient(`Depth ok ${randomUUID()}`, nested(1, 'invoices(first: 1) { edges { node { id } } }')), {}, owner.accessToken);
+    const atLimit = await prod.gql(
+      createClient(`Depth ok ${randomUUID()}`, nested(1, 'invoices(first: 1) { edges { node { id } } }')),
+      {},
+      owner.accessToken,
+    );
     expect(atLimit.errors).toBeUndefined();
     const before = await countClientRows(admin, owner.firmId);
     const over = await prod.gql(createClient(`Too deep ${randomUUID()}`, nested(2)), {}, owner.accessToken);
@@ -71,11 +82,19 @@ describe('query limits, each refused before execution without echoing the limit'
 
   it(`refuses more than ${MAX_ALIASES} aliases, __typename aliases included`, async () => {
     const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ');
-    const atLimit = await prod.gql(createClient(`Aliases ok ${randomUUID()}`, aliases(MAX_ALIASES)), {}, owner.accessToken);
+    const atLimit = await prod.gql(
+      createClient(`Aliases ok ${randomUUID()}`, aliases(MAX_ALIASES)),
+      {},
+      owner.accessToken,
+    );
     expect(atLimit.errors).toBeUndefined();
     expect(atLimit.data!.createClient.client.a0).toBe('Client');
     const before = await countClientRows(admin, owner.firmId);
-    const over = await prod.gql(createClient(`Aliased ${randomUUID()}`, aliases(MAX_ALIASES + 1)), {}, owner.accessToken);
+    const over = await prod.gql(
+      createClient(`Aliased ${randomUUID()}`, aliases(MAX_ALIASES + 1)),
+      {},
+      owner.accessToken,
+    );
     expectRefused(over, 'GRAPHQL_VALIDATION_FAILED', MAX_ALIASES);
     expect(over.errors![0]!.message).toBe('The query uses too many aliases.');
     expect(await countClientRows(admin, owner.firmId)).toBe(before);
@@ -83,21 +102,35 @@ describe('query limits, each refused before execution without echoing the limit'
 
   it(`refuses more than ${MAX_DIRECTIVES} directives, and repeated unknown directives with a short error list`, async () => {
     const includes = (n: number) => Array.from({ length: n }, () => `... @include(if: true) { __typename }`).join(' ');
-    const atLimit = await prod.gql(createClient(`Directives ok ${randomUUID()}`, includes(MAX_DIRECTIVES)), {}, owner.accessToken);
+    const atLimit = await prod.gql(
+      createClient(`Directives ok ${randomUUID()}`, includes(MAX_DIRECTIVES)),
+      {},
+      owner.accessToken,
+    );
     expect(atLimit.errors).toBeUndefined();
     const before = await countClientRows(admin, owner.firmId);
-    const over = await prod.gql(createClient(`Directed ${randomUUID()}`, includes(MAX_DIRECTIVES + 1)), {}, owner.accessToken);
+    const over = await prod.gql(
+      createClient(`Directed ${randomUUID()}`, includes(MAX_DIRECTIVES + 1)),
+      {},
+      owner.accessToken,
+    );
     expectRefused(over, 'GRAPHQL_VALIDATION_FAILED', MAX_DIRECTIVES);
     expect(over.errors![0]!.message).toBe('The query uses too many directives.');
 
     for (const count of [2, 20, 300]) {
-      const unknown = await prod.gql(createClient(`Unknown ${randomUUID()}`, '', '@a '.repeat(count)), {}, owner.accessToken);
+      const unknown = await prod.gql(
+        createClient(`Unknown ${randomUUID()}`, '', '@a '.repeat(count)),
+        {},
+        owner.accessToken,
+      );
       expectRefused(unknown, 'GRAPHQL_VALIDATION_FAILED');
       // One error however many repeats: the document is refused for the repetition, not per directive.
       expect(unknown.errors!.map((error) => error.message)).toEqual(['The query repeats a directive on one location.']);
     }
     const tenOnTypename = await prod.gql(`query { __typename ${'@aa'.repeat(10)} }`, {}, owner.accessToken);
-    expect(tenOnTypename.errors!.map((error) => error.message)).toEqual(['The query repeats a directive on one location.']);
+    expect(tenOnTypename.errors!.map((error) => error.message)).toEqual([
+      'The query repeats a directive on one location.',
+    ]);
     // Distinct unknown directives are still each named, up to the cap.
     const distinct = await prod.gql(`query { __typename @a1 @a2 @a3 }`, {}, owner.accessToken);
     expect(distinct.errors).toHaveLength(3);
@@ -107,7 +140,11 @@ describe('query limits, each refused before execution without echoing the limit'
   it(`refuses a document over ${MAX_TOKENS} tokens`, async () => {
     const before = await countClientRows(admin, owner.firmId);
     // Each `id` is one token; the rest of the mutation adds a few dozen.
-    const over = await prod.gql(createClient(`Tokens ${randomUUID()}`, 'id '.repeat(MAX_TOKENS)), {}, owner.accessToken);
+    const over = await prod.gql(
+      createClient(`Tokens ${randomUUID()}`, 'id '.repeat(MAX_TOKENS)),
+      {},
+      owner.accessToken,
+    );
     expectRefused(over, 'GRAPHQL_PARSE_FAILED', MAX_TOKENS);
     expect(over.errors![0]!.message).toBe('The query document is too large.');
     expect(await countClientRows(admin, owner.firmId)).toBe(before);
@@ -122,13 +159,19 @@ describe('query limits, each refused before execution without echoing the limit'
     expectRefused(over, 'GRAPHQL_VALIDATION_FAILED', prod.config.rateLimits.caller.size);
     expect(over.errors![0]!.message).toMatch(/costs more than a single request may spend/);
     expect(over.extensions?.cost).toEqual({ requestedQueryCost: expect.any(Number) });
-    expect((over.extensions!.cost as { requestedQueryCost: number }).requestedQueryCost).toBeGreaterThan(prod.config.rateLimits.caller.size);
+    expect((over.extensions!.cost as { requestedQueryCost: number }).requestedQueryCost).toBeGreaterThan(
+      prod.config.rateLimits.caller.size,
+    );
     expect(await countClientRows(admin, owner.firmId)).toBe(before);
   });
 
   it('refuses first over 100 with BAD_USER_INPUT before execution, literal or variable', async () => {
     const before = await countClientRows(admin, owner.firmId);
-    const literal = await prod.gql(createClient(`Page ${randomUUID()}`, 'invoices(first: 101) { totalCount }'), {}, owner.accessToken);
+    const literal = await prod.gql(
+      createClient(`Page ${randomUUID()}`, 'invoices(first: 101) { totalCount }'),
+      {},
+      owner.accessToken,
+    );
     expectRefused(literal, 'BAD_USER_INPUT');
     const variable = await prod.gql(
       `mutation M($n: Int) { createClient(input: { name: "Page var ${randomUUID()}" }) { client { invoices(first: $n) { totalCount } } } }`,
@@ -147,13 +190,20 @@ describe('batching and CSRF', () => {
   });
   const mutation = (name: string) => createClient(name);
   const post = (body: string, headers: Record<string, string>) =>
-    fetch(prod.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${owner.accessToken}`, ...headers }, body });
+    fetch(prod.graphqlUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner.accessToken}`, ...headers },
+      body,
+    });
 
   it('refuses an array of operations and executes none of them', async () => {
     const before = await countClientRows(admin, owner.firmId);
-    const response = await post(JSON.stringify([{ query: mutation(`Batch A ${randomUUID()}`) }, { query: mutation(`Batch B ${randomUUID()}`) }]), {
-      'content-type': 'application/json',
-    });
+    const response = await post(
+      JSON.stringify([{ query: mutation(`Batch A ${randomUUID()}`) }, { query: mutation(`Batch B ${randomUUID()}`) }]),
+      {
+        'content-type': 'application/json',
+      },
+    );
     expect(response.status).toBe(400);
     expect(await countClientRows(admin, owner.firmId)).toBe(before);
   });
@@ -174,7 +224,9 @@ describe('batching and CSRF', () => {
     expect((await fetch(query, { headers: auth })).status).toBe(400);
     const preflighted = await fetch(query, { headers: { ...auth, 'apollo-require-preflight': 'true' } });
     expect(preflighted.status).toBe(200);
-    expect(((await preflighted.json()) as { data: unknown }).data).toEqual({ me: { activeFirm: { id: owner.firmId } } });
+    expect(((await preflighted.json()) as { data: unknown }).data).toEqual({
+      me: { activeFirm: { id: owner.firmId } },
+    });
 
     const before = await countClientRows(admin, owner.firmId);
     const getMutation = `${prod.graphqlUrl}?query=${encodeURIComponent(mutation(`Via GET ${randomUUID()}`))}`;
@@ -185,10 +237,11 @@ describe('batching and CSRF', () => {
 });
 
 describe('production hides the schema; development shows it', () => {
-  const both = () => [
-    ['development', dev],
-    ['production', prod],
-  ] as const;
+  const both = () =>
+    [
+      ['development', dev],
+      ['production', prod],
+    ] as const;
 
   it('answers introspection only in development', async () => {
     for (const query of ['{ __schema { queryType { name } } }', '{ __type(name: "Client") { name } }']) {
@@ -208,15 +261,26 @@ describe('production hides the schema; development shows it', () => {
       ['{ clients(statu: ACTIVE) { totalCount } }', {}, 'Unknown argument "statu" on field "Query.clients".'],
       ['{ clients(status: ACTIV) { totalCount } }', {}, 'Value "ACTIV" does not exist in "ClientStatus" enum.'],
       // Variables are checked at execution, after validation.
-      ['query Q($s: ClientStatus) { clients(status: $s) { totalCount } }', { s: 'ACTIV' }, 'Value "ACTIV" does not exist in "ClientStatus" enum.'],
-      ['mutation C($input: CreateClientInput!) { createClient(input: $input) { client { id } } }', { input: { name: 'A', emial: 'a@example.test' } }, 'Field "emial" is not defined by type "CreateClientInput".'],
+      [
+        'query Q($s: ClientStatus) { clients(status: $s) { totalCount } }',
+        { s: 'ACTIV' },
+        'Value "ACTIV" does not exist in "ClientStatus" enum.',
+      ],
+      [
+        'mutation C($input: CreateClientInput!) { createClient(input: $input) { client { id } } }',
+        { input: { name: 'A', emial: 'a@example.test' } },
+        'Field "emial" is not defined by type "CreateClientInput".',
+      ],
     ];
     for (const [query, variables, hidden] of mistakes) {
       const inDev = await dev.gql(query, variables, devOwner.accessToken);
       expect(inDev.errors!.map((e) => e.message).join('\n'), query).toMatch(/Did you mean/);
       const inProd = await prod.gql(query, variables, owner.accessToken);
       const messages = inProd.errors!.map((e) => e.message);
-      expect(messages.some((message) => message.endsWith(hidden)), query).toBe(true);
+      expect(
+        messages.some((message) => message.endsWith(hidden)),
+        query,
+      ).toBe(true);
       expect(messages.join('\n'), query).not.toMatch(/Did you mean/);
     }
   });
@@ -228,7 +292,9 @@ describe('production hides the schema; development shows it', () => {
   });
 
   it('serves the Sandbox page only in development', async () => {
-    const [inDev, inProd] = await Promise.all(both().map(([, s]) => fetch(s.graphqlUrl, { headers: { accept: 'text/html' } })));
+    const [inDev, inProd] = await Promise.all(
+      both().map(([, s]) => fetch(s.graphqlUrl, { headers: { accept: 'text/html' } })),
+    );
     expect(inDev!.status).toBe(200);
     expect(inDev!.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await inDev!.text()).toMatch(/sandbox/i);

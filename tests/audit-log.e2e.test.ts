@@ -13,35 +13,130 @@ const AUDIT_LOG = /* GraphQL */ `
   query AuditLog($first: Int, $after: String, $filter: AuditLogFilter) {
     auditLog(first: $first, after: $after, filter: $filter) {
       totalCount
-      edges { cursor node { id seq occurredAt actorKind actorId action targetType targetId requestId ip userAgent metadata { key value } prevHash hash } }
-      pageInfo { hasNextPage hasPreviousPage endCursor }
+      edges {
+        cursor
+        node {
+          id
+          seq
+          occurredAt
+          actorKind
+          actorId
+          action
+          targetType
+          targetId
+          requestId
+          ip
+          userAgent
+          metadata {
+            key
+            value
+          }
+          prevHash
+          hash
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        endCursor
+      }
     }
   }
 `;
 
-const VERIFY = /* GraphQL */ `query Verify { verifyAuditLog { ok checkedCount firstBrokenSeq firstBrokenEntryId reason } }`;
+const VERIFY = /* GraphQL */ `
+  query Verify {
+    verifyAuditLog {
+      ok
+      checkedCount
+      firstBrokenSeq
+      firstBrokenEntryId
+      reason
+    }
+  }
+`;
 
 const UPDATE_RETENTION = /* GraphQL */ `
   mutation UpdateAuditRetention($input: UpdateAuditRetentionInput!) {
-    updateAuditRetention(input: $input) { firm { id auditRetentionDays } userErrors { field message code } }
+    updateAuditRetention(input: $input) {
+      firm {
+        id
+        auditRetentionDays
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 
 const INVITE = /* GraphQL */ `
-  mutation Invite($input: InviteMemberInput!) { inviteMember(input: $input) { invitation { id } invitationToken userErrors { code } } }
+  mutation Invite($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitation {
+        id
+      }
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const ACCEPT = /* GraphQL */ `
   mutation Accept($input: AcceptInvitationInput!) {
-    acceptInvitation(input: $input) { membership { id } session { accessToken refreshToken user { id } } userErrors { code } }
+    acceptInvitation(input: $input) {
+      membership {
+        id
+      }
+      session {
+        accessToken
+        refreshToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        code
+      }
+    }
   }
 `;
 const LOG_IN = /* GraphQL */ `
-  mutation LogIn($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } userErrors { code } } }
+  mutation LogIn($input: LogInInput!) {
+    logIn(input: $input) {
+      session {
+        accessToken
+        refreshToken
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const REFRESH = /* GraphQL */ `
-  mutation Refresh($input: RefreshSessionInput!) { refreshSession(input: $input) { session { accessToken refreshToken } userErrors { code } } }
+  mutation Refresh($input: RefreshSessionInput!) {
+    refreshSession(input: $input) {
+      session {
+        accessToken
+        refreshToken
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
-const LOG_OUT = /* GraphQL */ `mutation LogOut { logOut { loggedOut } }`;
+const LOG_OUT = /* GraphQL */ `
+  mutation LogOut {
+    logOut {
+      loggedOut
+    }
+  }
+`;
 
 interface Entry {
   id: string;
@@ -82,7 +177,13 @@ async function entries(token: string, filter?: Record<string, unknown>): Promise
 async function verify(token: string) {
   const result = await env.t.gql(VERIFY, {}, token);
   expect(result.errors).toBeUndefined();
-  return result.data!.verifyAuditLog as { ok: boolean; checkedCount: number; firstBrokenSeq: string | null; firstBrokenEntryId: string | null; reason: string | null };
+  return result.data!.verifyAuditLog as {
+    ok: boolean;
+    checkedCount: number;
+    firstBrokenSeq: string | null;
+    firstBrokenEntryId: string | null;
+    reason: string | null;
+  };
 }
 
 const meta = (entry: Entry) => Object.fromEntries(entry.metadata.map((m) => [m.key, m.value]));
@@ -92,12 +193,17 @@ function expectCode(result: GraphQLResponse, code: string) {
 }
 
 /** Invites a new person with `role` into the owner's firm and returns their user id and session. */
-async function addMember(owner: FirmOwner, role: string): Promise<{ userId: string; email: string; password: string; accessToken: string }> {
+async function addMember(
+  owner: FirmOwner,
+  role: string,
+): Promise<{ userId: string; email: string; password: string; accessToken: string }> {
   const email = uniqueEmail(role.toLowerCase());
   const password = strongPassword();
   const invited = await env.t.gql(INVITE, { input: { email, role } }, owner.accessToken);
   expect(invited.data!.inviteMember.userErrors).toEqual([]);
-  const accepted = await env.t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: 'Morgan Member', password } });
+  const accepted = await env.t.gql(ACCEPT, {
+    input: { token: invited.data!.inviteMember.invitationToken, name: 'Morgan Member', password },
+  });
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
   const { session } = accepted.data!.acceptInvitation;
   return { userId: session.user.id, email, password, accessToken: session.accessToken };
@@ -107,7 +213,10 @@ async function addMember(owner: FirmOwner, role: string): Promise<{ userId: stri
  * Runs `work` as the owner role (which owns the table) with the audit triggers disabled, the way
  * someone with database access would tamper with the log, then re-enables them.
  */
-async function asOwnerWithoutTriggers(firmId: string, work: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<void> {
+async function asOwnerWithoutTriggers(
+  firmId: string,
+  work: (tx: postgres.TransactionSql) => Promise<unknown>,
+): Promise<void> {
   await env.admin.begin(async (tx) => {
     await tx`set local role firmgraph_owner`;
     await tx`select set_config('app.firm_id', ${firmId}, true)`;
@@ -121,11 +230,24 @@ describe('what the audit log records', () => {
   it('records client mutations with actor, request id, IP, user agent and metadata, newest first', async () => {
     const owner = await signUpFirm(env.t);
     const requestId = `audit-${randomUUID()}`;
-    const headers = { authorization: `Bearer ${owner.accessToken}`, 'x-request-id': requestId, 'user-agent': 'AuditSuite/1.0 (vitest)' };
-    const created = await postGraphQL(env.t.graphqlUrl, CREATE_CLIENT, { input: { name: 'Birch & Co', email: 'ap@birch.test' } }, headers);
+    const headers = {
+      authorization: `Bearer ${owner.accessToken}`,
+      'x-request-id': requestId,
+      'user-agent': 'AuditSuite/1.0 (vitest)',
+    };
+    const created = await postGraphQL(
+      env.t.graphqlUrl,
+      CREATE_CLIENT,
+      { input: { name: 'Birch & Co', email: 'ap@birch.test' } },
+      headers,
+    );
     expect(created.data!.createClient.userErrors).toEqual([]);
     const clientId = created.data!.createClient.client.id as string;
-    const updated = await env.t.gql(UPDATE_CLIENT, { input: { id: clientId, name: 'Birch & Co Ltd', email: 'ap2@birch.test' } }, owner.accessToken);
+    const updated = await env.t.gql(
+      UPDATE_CLIENT,
+      { input: { id: clientId, name: 'Birch & Co Ltd', email: 'ap2@birch.test' } },
+      owner.accessToken,
+    );
     expect(updated.data!.updateClient.userErrors).toEqual([]);
     const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: clientId } }, owner.accessToken);
     expect(archived.data!.archiveClient.userErrors).toEqual([]);
@@ -138,7 +260,12 @@ describe('what the audit log records', () => {
       expect(entry).toMatchObject({ actorKind: 'STAFF', actorId: owner.userId });
       expect(entry.ip).toMatch(/127\.0\.0\.1|::1/);
     }
-    expect(create).toMatchObject({ targetType: 'client', targetId: clientId, requestId, userAgent: 'AuditSuite/1.0 (vitest)' });
+    expect(create).toMatchObject({
+      targetType: 'client',
+      targetId: clientId,
+      requestId,
+      userAgent: 'AuditSuite/1.0 (vitest)',
+    });
     expect(meta(create)).toEqual({ currency: 'USD' });
     // Field names only: the new name and email are personal data and stay out of the log.
     expect(meta(update)).toEqual({ fields: 'name,email' });
@@ -150,7 +277,13 @@ describe('what the audit log records', () => {
     expect(create.prevHash).toBe(firmCreate.hash);
     expect(archive.prevHash).toBe(update.hash);
     expect(Date.parse(archive.occurredAt)).toBeGreaterThanOrEqual(Date.parse(firmCreate.occurredAt));
-    expect(await verify(owner.accessToken)).toEqual({ ok: true, checkedCount: 4, firstBrokenSeq: null, firstBrokenEntryId: null, reason: null });
+    expect(await verify(owner.accessToken)).toEqual({
+      ok: true,
+      checkedCount: 4,
+      firstBrokenSeq: null,
+      firstBrokenEntryId: null,
+      reason: null,
+    });
   });
 
   it('a mutation refused with a user error leaves no record, because nothing changed', async () => {
@@ -166,7 +299,9 @@ describe('what the audit log records', () => {
     // A member of both firms: joins A, then B.
     const member = await addMember(ownerA, 'ADMIN');
     const invited = await env.t.gql(INVITE, { input: { email: member.email, role: 'ADMIN' } }, ownerB.accessToken);
-    const joined = await env.t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, password: member.password } });
+    const joined = await env.t.gql(ACCEPT, {
+      input: { token: invited.data!.inviteMember.invitationToken, password: member.password },
+    });
     expect(joined.data!.acceptInvitation.userErrors).toEqual([]);
 
     const failed = await env.t.gql(LOG_IN, { input: { email: member.email, password: 'Not-The-Password-123' } });
@@ -190,10 +325,18 @@ describe('what the audit log records', () => {
       ]);
     }
     // The session's active firm is A, the firm joined first.
-    const sessionEvents = (await entries(ownerA.accessToken, { actionPrefix: 'auth' })).filter((e) => !e.action.startsWith('auth.login'));
-    expect(sessionEvents.map((e) => e.action)).toEqual(['auth.logout', 'auth.refresh_token.reused', 'auth.session.refresh']);
+    const sessionEvents = (await entries(ownerA.accessToken, { actionPrefix: 'auth' })).filter(
+      (e) => !e.action.startsWith('auth.login'),
+    );
+    expect(sessionEvents.map((e) => e.action)).toEqual([
+      'auth.logout',
+      'auth.refresh_token.reused',
+      'auth.session.refresh',
+    ]);
     expect(meta(sessionEvents[1]!)).toEqual({ sessionRevoked: 'true' });
-    expect((await entries(ownerB.accessToken, { actionPrefix: 'auth' })).map((e) => e.action)).not.toContain('auth.session.refresh');
+    expect((await entries(ownerB.accessToken, { actionPrefix: 'auth' })).map((e) => e.action)).not.toContain(
+      'auth.session.refresh',
+    );
     // Joining is recorded in each firm with the new member as the actor.
     const joins = await entries(ownerB.accessToken, { actionPrefix: 'member' });
     expect(joins.map((e) => [e.action, e.actorId])).toEqual([
@@ -236,15 +379,23 @@ describe('reading the log', () => {
     expect((await entries(owner.accessToken, { actionPrefix: 'client' })).length).toBe(3);
     expect((await entries(owner.accessToken, { actionPrefix: 'client.create' })).length).toBe(3);
     expect((await entries(owner.accessToken, { actionPrefix: 'client.cre' })).length).toBe(0);
-    expect((await entries(owner.accessToken, { targetType: 'client', targetId: second })).map((e) => e.targetId)).toEqual([second]);
+    expect(
+      (await entries(owner.accessToken, { targetType: 'client', targetId: second })).map((e) => e.targetId),
+    ).toEqual([second]);
     expect((await entries(owner.accessToken, { actorId: owner.userId })).length).toBe(4);
     expect((await entries(owner.accessToken, { actorId: randomUUID() })).length).toBe(0);
     const created = (await entries(owner.accessToken, { targetId: first }))[0]!;
-    const at = await entries(owner.accessToken, { occurredFrom: created.occurredAt, occurredBefore: new Date(Date.parse(created.occurredAt) + 1).toISOString() });
+    const at = await entries(owner.accessToken, {
+      occurredFrom: created.occurredAt,
+      occurredBefore: new Date(Date.parse(created.occurredAt) + 1).toISOString(),
+    });
     expect(at.map((e) => e.id)).toContain(created.id);
     expect(await entries(owner.accessToken, { occurredBefore: '2000-01-01T00:00:00Z' })).toEqual([]);
 
-    expectCode(await env.t.gql(AUDIT_LOG, { filter: { actionPrefix: 'Client; drop' } }, owner.accessToken), 'BAD_USER_INPUT');
+    expectCode(
+      await env.t.gql(AUDIT_LOG, { filter: { actionPrefix: 'Client; drop' } }, owner.accessToken),
+      'BAD_USER_INPUT',
+    );
     expectCode(await env.t.gql(AUDIT_LOG, { filter: { actorId: 'nope' } }, owner.accessToken), 'BAD_USER_INPUT');
     expectCode(await env.t.gql(AUDIT_LOG, { first: 101 }, owner.accessToken), 'BAD_USER_INPUT');
     expectCode(await env.t.gql(AUDIT_LOG, { after: 'garbage' }, owner.accessToken), 'BAD_USER_INPUT');
@@ -311,7 +462,11 @@ describe('append-only and tamper-evident', () => {
     } finally {
       await app.end();
     }
-    for (const statement of [`update tenancy.audit_log set action = 'client.delete'`, `delete from tenancy.audit_log`, `truncate tenancy.audit_log`]) {
+    for (const statement of [
+      `update tenancy.audit_log set action = 'client.delete'`,
+      `delete from tenancy.audit_log`,
+      `truncate tenancy.audit_log`,
+    ]) {
       await expect(
         env.admin.begin(async (tx) => {
           await tx`set local role firmgraph_owner`;
@@ -327,17 +482,26 @@ describe('append-only and tamper-evident', () => {
   it('20 concurrent writers of one firm produce one unbroken chain without duplicate seq', async () => {
     const owner = await signUpFirm(env.t);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => env.t.gql(CREATE_CLIENT, { input: { name: `Parallel ${i}` } }, owner.accessToken)),
+      Array.from({ length: 20 }, (_, i) =>
+        env.t.gql(CREATE_CLIENT, { input: { name: `Parallel ${i}` } }, owner.accessToken),
+      ),
     );
     for (const result of results) expect(result.data!.createClient.userErrors).toEqual([]);
     const rows = await asFirm(
       env.admin,
       owner.firmId,
-      (tx) => tx`select seq::int as seq, encode(prev_hash, 'hex') as prev, encode(hash, 'hex') as hash from tenancy.audit_log where firm_id = ${owner.firmId} order by seq`,
+      (tx) =>
+        tx`select seq::int as seq, encode(prev_hash, 'hex') as prev, encode(hash, 'hex') as hash from tenancy.audit_log where firm_id = ${owner.firmId} order by seq`,
     );
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     for (let i = 1; i < rows.length; i += 1) expect(rows[i]!.prev).toBe(rows[i - 1]!.hash);
-    expect(await verify(owner.accessToken)).toEqual({ ok: true, checkedCount: 21, firstBrokenSeq: null, firstBrokenEntryId: null, reason: null });
+    expect(await verify(owner.accessToken)).toEqual({
+      ok: true,
+      checkedCount: 21,
+      firstBrokenSeq: null,
+      firstBrokenEntryId: null,
+      reason: null,
+    });
   });
 
   it('verifyAuditLog names the record an owner-role edit changed', async () => {
@@ -345,7 +509,10 @@ describe('append-only and tamper-evident', () => {
     const [clientId] = await createClients(env.t, owner.accessToken, ['Elm', 'Oak', 'Ash']);
     const target = (await entries(owner.accessToken, { targetId: clientId }))[0]!;
     expect(target.seq).toBe('2');
-    await asOwnerWithoutTriggers(owner.firmId, (tx) => tx`update tenancy.audit_log set actor_id = null where firm_id = ${owner.firmId} and id = ${target.id}`);
+    await asOwnerWithoutTriggers(
+      owner.firmId,
+      (tx) => tx`update tenancy.audit_log set actor_id = null where firm_id = ${owner.firmId} and id = ${target.id}`,
+    );
     expect(await verify(owner.accessToken)).toEqual({
       ok: false,
       checkedCount: 1,
@@ -366,16 +533,32 @@ describe('append-only and tamper-evident', () => {
                  l.actor_kind, l.actor_id, l.action, l.target_type, l.target_id, l.request_id, l.ip, l.user_agent, l.metadata)::text, 'UTF8'))
                where firm_id = ${rehashed.firmId} and seq = 2`;
     });
-    expect(await verify(rehashed.accessToken)).toMatchObject({ ok: false, checkedCount: 2, firstBrokenSeq: '3', reason: 'prev_hash is not the hash of the record before it' });
+    expect(await verify(rehashed.accessToken)).toMatchObject({
+      ok: false,
+      checkedCount: 2,
+      firstBrokenSeq: '3',
+      reason: 'prev_hash is not the hash of the record before it',
+    });
 
     const gap = await signUpFirm(env.t);
     await createClients(env.t, gap.accessToken, ['One', 'Two', 'Three']);
-    await asOwnerWithoutTriggers(gap.firmId, (tx) => tx`delete from tenancy.audit_log where firm_id = ${gap.firmId} and seq = 2`);
-    expect(await verify(gap.accessToken)).toMatchObject({ ok: false, checkedCount: 1, firstBrokenSeq: '3', reason: 'seq 3 follows seq 1: records are missing' });
+    await asOwnerWithoutTriggers(
+      gap.firmId,
+      (tx) => tx`delete from tenancy.audit_log where firm_id = ${gap.firmId} and seq = 2`,
+    );
+    expect(await verify(gap.accessToken)).toMatchObject({
+      ok: false,
+      checkedCount: 1,
+      firstBrokenSeq: '3',
+      reason: 'seq 3 follows seq 1: records are missing',
+    });
 
     const tail = await signUpFirm(env.t);
     await createClients(env.t, tail.accessToken, ['One', 'Two']);
-    await asOwnerWithoutTriggers(tail.firmId, (tx) => tx`delete from tenancy.audit_log where firm_id = ${tail.firmId} and seq = 3`);
+    await asOwnerWithoutTriggers(
+      tail.firmId,
+      (tx) => tx`delete from tenancy.audit_log where firm_id = ${tail.firmId} and seq = 3`,
+    );
     expect(await verify(tail.accessToken)).toMatchObject({
       ok: false,
       checkedCount: 2,
@@ -395,13 +578,27 @@ describe('retention', () => {
       const result = await env.t.gql(UPDATE_RETENTION, { input: { retentionDays } }, owner.accessToken);
       expect(result.data!.updateAuditRetention).toEqual({
         firm: null,
-        userErrors: [{ field: ['input', 'retentionDays'], message: 'Keep audit records between 30 and 36500 days.', code: 'INVALID' }],
+        userErrors: [
+          {
+            field: ['input', 'retentionDays'],
+            message: 'Keep audit records between 30 and 36500 days.',
+            code: 'INVALID',
+          },
+        ],
       });
     }
     const result = await env.t.gql(UPDATE_RETENTION, { input: { retentionDays: 30 } }, owner.accessToken);
-    expect(result.data!.updateAuditRetention).toEqual({ firm: { id: owner.firmId, auditRetentionDays: 30 }, userErrors: [] });
+    expect(result.data!.updateAuditRetention).toEqual({
+      firm: { id: owner.firmId, auditRetentionDays: 30 },
+      userErrors: [],
+    });
     const [record] = await entries(owner.accessToken, { actionPrefix: 'audit' });
-    expect(record).toMatchObject({ action: 'audit.retention.update', actorId: owner.userId, targetType: 'firm', targetId: owner.firmId });
+    expect(record).toMatchObject({
+      action: 'audit.retention.update',
+      actorId: owner.userId,
+      targetType: 'firm',
+      targetId: owner.firmId,
+    });
     expect(meta(record!)).toEqual({ previousDays: '2555', retentionDays: '30' });
   });
 
@@ -412,20 +609,42 @@ describe('retention', () => {
     // Nothing is old yet: a run drops nothing and still records itself.
     expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-1' })).toBe(0);
     // Age the first four records (firm.create and three clients) past the 30 days.
-    await asOwnerWithoutTriggers(owner.firmId, (tx) => tx`update tenancy.audit_log set occurred_at = occurred_at - interval '31 days' where firm_id = ${owner.firmId} and seq <= 4`);
+    await asOwnerWithoutTriggers(
+      owner.firmId,
+      (tx) =>
+        tx`update tenancy.audit_log set occurred_at = occurred_at - interval '31 days' where firm_id = ${owner.firmId} and seq <= 4`,
+    );
     expect((await verify(owner.accessToken)).ok).toBe(false);
 
     expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-2' })).toBe(4);
     const log = await entries(owner.accessToken);
     expect(log.map((e) => e.seq)).toEqual(['9', '8', '7', '6', '5']);
-    expect(log.map((e) => e.action)).toEqual(['audit.prune', 'audit.prune', 'audit.retention.update', 'client.create', 'client.create']);
+    expect(log.map((e) => e.action)).toEqual([
+      'audit.prune',
+      'audit.prune',
+      'audit.retention.update',
+      'client.create',
+      'client.create',
+    ]);
     const [run2, run1] = log as [Entry, Entry];
-    expect(run2).toMatchObject({ actorKind: 'SYSTEM', actorId: null, requestId: 'prune-run-2', targetType: 'firm', targetId: owner.firmId });
+    expect(run2).toMatchObject({
+      actorKind: 'SYSTEM',
+      actorId: null,
+      requestId: 'prune-run-2',
+      targetType: 'firm',
+      targetId: owner.firmId,
+    });
     expect(meta(run2)).toMatchObject({ prunedCount: '4', prunedThroughSeq: '4', retentionDays: '30' });
     expect(meta(run2).lastPrunedHash).toMatch(/^[0-9a-f]{64}$/);
     expect(meta(run1)).toMatchObject({ prunedCount: '0', prunedThroughSeq: null, lastPrunedHash: null });
     expect(log.at(-1)!.prevHash).toBe(meta(run2).lastPrunedHash);
-    expect(await verify(owner.accessToken)).toEqual({ ok: true, checkedCount: 5, firstBrokenSeq: null, firstBrokenEntryId: null, reason: null });
+    expect(await verify(owner.accessToken)).toEqual({
+      ok: true,
+      checkedCount: 5,
+      firstBrokenSeq: null,
+      firstBrokenEntryId: null,
+      reason: null,
+    });
 
     // Another run finds nothing more to drop; the chain keeps verifying from the same anchor.
     expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-3' })).toBe(0);

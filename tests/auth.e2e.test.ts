@@ -6,16 +6,59 @@ import { useStackWithAdmin } from './support/suite.ts';
 
 const LOG_IN = /* GraphQL */ `
   mutation LogIn($input: LogInInput!) {
-    logIn(input: $input) { session { accessToken refreshToken user { id email } } userErrors { field message code } }
+    logIn(input: $input) {
+      session {
+        accessToken
+        refreshToken
+        user {
+          id
+          email
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 const REFRESH = /* GraphQL */ `
   mutation Refresh($input: RefreshSessionInput!) {
-    refreshSession(input: $input) { session { accessToken refreshToken } userErrors { field code } }
+    refreshSession(input: $input) {
+      session {
+        accessToken
+        refreshToken
+      }
+      userErrors {
+        field
+        code
+      }
+    }
   }
 `;
 const ME = /* GraphQL */ `
-  query Me { me { user { id name email } activeRole activeFirm { id name } memberships { role firm { id name } } } }
+  query Me {
+    me {
+      user {
+        id
+        name
+        email
+      }
+      activeRole
+      activeFirm {
+        id
+        name
+      }
+      memberships {
+        role
+        firm {
+          id
+          name
+        }
+      }
+    }
+  }
 `;
 
 const env = useStackWithAdmin();
@@ -35,12 +78,22 @@ describe('sign-up', () => {
 
   it('rejects a bad email and a weak password with userErrors naming each field, writing nothing', async () => {
     const email = 'not-an-email';
-    const result = await env.t.gql(SIGN_UP, { input: { firmName: 'Weak Co', ownerName: 'W', email, password: 'password123' } });
+    const result = await env.t.gql(SIGN_UP, {
+      input: { firmName: 'Weak Co', ownerName: 'W', email, password: 'password123' },
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data!.signUp.firm).toBeNull();
     expect(result.data!.signUp.session).toBeNull();
-    const errors = result.data!.signUp.userErrors.map((e: { field: string[]; code: string }) => [e.field.join('.'), e.code]);
-    expect(errors).toEqual(expect.arrayContaining([['input.email', 'INVALID'], ['input.password', 'WEAK_PASSWORD']]));
+    const errors = result.data!.signUp.userErrors.map((e: { field: string[]; code: string }) => [
+      e.field.join('.'),
+      e.code,
+    ]);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        ['input.email', 'INVALID'],
+        ['input.password', 'WEAK_PASSWORD'],
+      ]),
+    );
     const [row] = await env.admin`select count(*)::int as count from tenancy.users where email = ${email}`;
     expect(row!.count).toBe(0);
   });
@@ -49,16 +102,27 @@ describe('sign-up', () => {
     const result = await env.t.gql(SIGN_UP, {
       input: { firmName: 'Common Co', ownerName: 'C', email: uniqueEmail(), password: 'passwordpassword' },
     });
-    expect(result.data!.signUp.userErrors).toEqual([expect.objectContaining({ field: ['input', 'password'], code: 'WEAK_PASSWORD' })]);
+    expect(result.data!.signUp.userErrors).toEqual([
+      expect.objectContaining({ field: ['input', 'password'], code: 'WEAK_PASSWORD' }),
+    ]);
   });
 
   it('reports a duplicate email as TAKEN and writes no second firm or user', async () => {
     const owner = await signUpFirm(env.t);
     const firmsBefore = await env.admin`select count(*)::int as count from tenancy.firms`;
     const result = await env.t.gql(SIGN_UP, {
-      input: { firmName: 'Second Firm', ownerName: 'Dup', email: owner.email.toUpperCase(), password: strongPassword() },
+      input: {
+        firmName: 'Second Firm',
+        ownerName: 'Dup',
+        email: owner.email.toUpperCase(),
+        password: strongPassword(),
+      },
     });
-    expect(result.data!.signUp).toMatchObject({ firm: null, session: null, userErrors: [{ field: ['input', 'email'], code: 'TAKEN' }] });
+    expect(result.data!.signUp).toMatchObject({
+      firm: null,
+      session: null,
+      userErrors: [{ field: ['input', 'email'], code: 'TAKEN' }],
+    });
     const firmsAfter = await env.admin`select count(*)::int as count from tenancy.firms`;
     expect(firmsAfter[0]!.count).toBe(firmsBefore[0]!.count);
   });
@@ -79,7 +143,10 @@ describe('log-in, refresh and log-out', () => {
 
     const wrong = await env.t.gql(LOG_IN, { input: { email: owner.email, password: 'Wrong-password-123!' } });
     const unknown = await env.t.gql(LOG_IN, { input: { email: uniqueEmail(), password: 'Wrong-password-123!' } });
-    expect(wrong.data!.logIn).toEqual({ session: null, userErrors: [{ field: [], message: expect.any(String), code: 'INVALID_CREDENTIALS' }] });
+    expect(wrong.data!.logIn).toEqual({
+      session: null,
+      userErrors: [{ field: [], message: expect.any(String), code: 'INVALID_CREDENTIALS' }],
+    });
     expect(unknown.data!.logIn).toEqual(wrong.data!.logIn);
   });
 
@@ -92,7 +159,10 @@ describe('log-in, refresh and log-out', () => {
     expect((await env.t.gql(ME, {}, rotated.accessToken)).data!.me.user.id).toBe(owner.userId);
 
     const replay = await env.t.gql(REFRESH, { input: { refreshToken: owner.refreshToken } });
-    expect(replay.data!.refreshSession).toEqual({ session: null, userErrors: [{ field: ['input', 'refreshToken'], code: 'INVALID_TOKEN' }] });
+    expect(replay.data!.refreshSession).toEqual({
+      session: null,
+      userErrors: [{ field: ['input', 'refreshToken'], code: 'INVALID_TOKEN' }],
+    });
     // Reuse is treated as theft: the session, including the rotated token pair, is over.
     const afterTheft = await env.t.gql(REFRESH, { input: { refreshToken: rotated.refreshToken } });
     expect(afterTheft.data!.refreshSession.userErrors[0].code).toBe('INVALID_TOKEN');
@@ -179,12 +249,40 @@ describe('bad tokens', () => {
 describe('members and firms', () => {
   const INVITE = /* GraphQL */ `
     mutation Invite($input: InviteMemberInput!) {
-      inviteMember(input: $input) { invitation { id email role } invitationToken userErrors { field code } }
+      inviteMember(input: $input) {
+        invitation {
+          id
+          email
+          role
+        }
+        invitationToken
+        userErrors {
+          field
+          code
+        }
+      }
     }
   `;
   const ACCEPT = /* GraphQL */ `
     mutation Accept($input: AcceptInvitationInput!) {
-      acceptInvitation(input: $input) { membership { role firm { id } user { email } } session { accessToken } userErrors { field code } }
+      acceptInvitation(input: $input) {
+        membership {
+          role
+          firm {
+            id
+          }
+          user {
+            email
+          }
+        }
+        session {
+          accessToken
+        }
+        userErrors {
+          field
+          code
+        }
+      }
     }
   `;
 
@@ -197,7 +295,10 @@ describe('members and firms', () => {
 
     const password = strongPassword();
     const accepted = await env.t.gql(ACCEPT, { input: { token, name: 'Morgan Manager', password } });
-    expect(accepted.data!.acceptInvitation).toMatchObject({ membership: { role: 'MANAGER', firm: { id: owner.firmId }, user: { email } }, userErrors: [] });
+    expect(accepted.data!.acceptInvitation).toMatchObject({
+      membership: { role: 'MANAGER', firm: { id: owner.firmId }, user: { email } },
+      userErrors: [],
+    });
     const me = await env.t.gql(ME, {}, accepted.data!.acceptInvitation.session.accessToken);
     expect(me.data!.me).toMatchObject({ activeRole: 'MANAGER', activeFirm: { id: owner.firmId } });
 
@@ -209,14 +310,24 @@ describe('members and firms', () => {
     const owner = await signUpFirm(env.t);
     const staffEmail = uniqueEmail('staff');
     const invite = await env.t.gql(INVITE, { input: { email: staffEmail, role: 'STAFF' } }, owner.accessToken);
-    const staff = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() } });
-    const MEMBERS = 'query($after: String) { me { activeFirm { memberships(first: 1, after: $after) { totalCount edges { node { role user { email } } } pageInfo { hasNextPage endCursor } } } } }';
+    const staff = await env.t.gql(ACCEPT, {
+      input: { token: invite.data!.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() },
+    });
+    const MEMBERS =
+      'query($after: String) { me { activeFirm { memberships(first: 1, after: $after) { totalCount edges { node { role user { email } } } pageInfo { hasNextPage endCursor } } } } }';
 
     const first = await env.t.gql(MEMBERS, {}, owner.accessToken);
     const page1 = first.data!.me.activeFirm.memberships;
-    expect(page1).toMatchObject({ totalCount: 2, edges: [{ node: { role: 'OWNER', user: { email: owner.email } } }], pageInfo: { hasNextPage: true } });
+    expect(page1).toMatchObject({
+      totalCount: 2,
+      edges: [{ node: { role: 'OWNER', user: { email: owner.email } } }],
+      pageInfo: { hasNextPage: true },
+    });
     const second = await env.t.gql(MEMBERS, { after: page1.pageInfo.endCursor }, owner.accessToken);
-    expect(second.data!.me.activeFirm.memberships).toMatchObject({ edges: [{ node: { role: 'STAFF', user: { email: staffEmail } } }], pageInfo: { hasNextPage: false } });
+    expect(second.data!.me.activeFirm.memberships).toMatchObject({
+      edges: [{ node: { role: 'STAFF', user: { email: staffEmail } } }],
+      pageInfo: { hasNextPage: false },
+    });
 
     const refused = await env.t.gql(MEMBERS, {}, staff.data!.acceptInvitation.session.accessToken);
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
@@ -228,14 +339,20 @@ describe('members and firms', () => {
     const adminEmail = uniqueEmail('admin');
     const adminPassword = strongPassword();
     const invite = await env.t.gql(INVITE, { input: { email: adminEmail, role: 'ADMIN' } }, owner.accessToken);
-    const accepted = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: 'Ada Admin', password: adminPassword } });
+    const accepted = await env.t.gql(ACCEPT, {
+      input: { token: invite.data!.inviteMember.invitationToken, name: 'Ada Admin', password: adminPassword },
+    });
     const adminToken = accepted.data!.acceptInvitation.session.accessToken;
 
     const ownerGrant = await env.t.gql(INVITE, { input: { email: uniqueEmail(), role: 'OWNER' } }, adminToken);
-    expect(ownerGrant.data!.inviteMember.userErrors).toEqual([{ field: ['input', 'role'], code: 'ROLE_NOT_GRANTABLE' }]);
+    expect(ownerGrant.data!.inviteMember.userErrors).toEqual([
+      { field: ['input', 'role'], code: 'ROLE_NOT_GRANTABLE' },
+    ]);
 
     const managerInvite = await env.t.gql(INVITE, { input: { email: uniqueEmail(), role: 'MANAGER' } }, adminToken);
-    const manager = await env.t.gql(ACCEPT, { input: { token: managerInvite.data!.inviteMember.invitationToken, name: 'Max', password: strongPassword() } });
+    const manager = await env.t.gql(ACCEPT, {
+      input: { token: managerInvite.data!.inviteMember.invitationToken, name: 'Max', password: strongPassword() },
+    });
     const managerToken = manager.data!.acceptInvitation.session.accessToken;
     const refused = await env.t.gql(INVITE, { input: { email: uniqueEmail(), role: 'STAFF' } }, managerToken);
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
@@ -246,22 +363,31 @@ describe('members and firms', () => {
     const first = await signUpFirm(env.t, 'First Firm');
     const second = await signUpFirm(env.t, 'Second Firm');
     const invite = await env.t.gql(INVITE, { input: { email: first.email, role: 'STAFF' } }, second.accessToken);
-    const accepted = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, password: first.password } });
+    const accepted = await env.t.gql(ACCEPT, {
+      input: { token: invite.data!.inviteMember.invitationToken, password: first.password },
+    });
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
 
-    const login = await env.t.gql(LOG_IN, { input: { email: first.email, password: first.password, firmId: second.firmId } });
+    const login = await env.t.gql(LOG_IN, {
+      input: { email: first.email, password: first.password, firmId: second.firmId },
+    });
     const token = login.data!.logIn.session.accessToken;
     const me = await env.t.gql(ME, {}, token);
     expect(me.data!.me.activeFirm.id).toBe(second.firmId);
     expect(me.data!.me.activeRole).toBe('STAFF');
-    expect(me.data!.me.memberships.map((m: { firm: { id: string } }) => m.firm.id).sort()).toEqual([first.firmId, second.firmId].sort());
+    expect(me.data!.me.memberships.map((m: { firm: { id: string } }) => m.firm.id).sort()).toEqual(
+      [first.firmId, second.firmId].sort(),
+    );
 
     const switched = await env.t.gql(
       'mutation($input: SwitchActiveFirmInput!) { switchActiveFirm(input: $input) { viewer { activeFirm { id } activeRole } userErrors { code } } }',
       { input: { firmId: first.firmId } },
       token,
     );
-    expect(switched.data!.switchActiveFirm).toEqual({ viewer: { activeFirm: { id: first.firmId }, activeRole: 'OWNER' }, userErrors: [] });
+    expect(switched.data!.switchActiveFirm).toEqual({
+      viewer: { activeFirm: { id: first.firmId }, activeRole: 'OWNER' },
+      userErrors: [],
+    });
     expect((await env.t.gql(ME, {}, token)).data!.me.activeFirm.id).toBe(first.firmId);
 
     const stranger = await signUpFirm(env.t);
@@ -270,6 +396,9 @@ describe('members and firms', () => {
       { input: { firmId: stranger.firmId } },
       token,
     );
-    expect(refused.data!.switchActiveFirm).toEqual({ viewer: null, userErrors: [{ field: ['input', 'firmId'], code: 'INVALID' }] });
+    expect(refused.data!.switchActiveFirm).toEqual({
+      viewer: null,
+      userErrors: [{ field: ['input', 'firmId'], code: 'INVALID' }],
+    });
   });
 });

@@ -7,10 +7,25 @@ import { CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const GRANT_FIELDS = 'id firmId reason minutes status requestedAt approvedAt startsAt expiresAt revokedAt operator { id email } approvedBy { id email }';
+const GRANT_FIELDS =
+  'id firmId reason minutes status requestedAt approvedAt startsAt expiresAt revokedAt operator { id email } approvedBy { id email }';
 const LOG_IN_OPERATOR = /* GraphQL */ `
   mutation LogInOperator($input: LogInOperatorInput!) {
-    logInOperator(input: $input) { session { accessToken accessTokenExpiresAt operator { id name email } } userErrors { field code } }
+    logInOperator(input: $input) {
+      session {
+        accessToken
+        accessTokenExpiresAt
+        operator {
+          id
+          name
+          email
+        }
+      }
+      userErrors {
+        field
+        code
+      }
+    }
   }
 `;
 const REQUEST = /* GraphQL */ `
@@ -20,15 +35,51 @@ const APPROVE = /* GraphQL */ `
   mutation Approve($input: ApproveBreakGlassInput!) { approveBreakGlass(input: $input) { grant { ${GRANT_FIELDS} } userErrors { field code } } }
 `;
 const REVOKE = /* GraphQL */ `
-  mutation Revoke($input: RevokeBreakGlassInput!) { revokeBreakGlass(input: $input) { grant { id status revokedAt } userErrors { code } } }
+  mutation Revoke($input: RevokeBreakGlassInput!) {
+    revokeBreakGlass(input: $input) {
+      grant {
+        id
+        status
+        revokedAt
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const ACTIVATE = /* GraphQL */ `
   mutation Activate($input: ActivateBreakGlassInput!) {
-    activateBreakGlass(input: $input) { session { accessToken accessTokenExpiresAt } grant { id status } userErrors { field code } }
+    activateBreakGlass(input: $input) {
+      session {
+        accessToken
+        accessTokenExpiresAt
+      }
+      grant {
+        id
+        status
+      }
+      userErrors {
+        field
+        code
+      }
+    }
   }
 `;
 const GRANTS = /* GraphQL */ `query Grants { breakGlassGrants(first: 100) { totalCount edges { node { ${GRANT_FIELDS} } } } }`;
-const CLIENT_NAMES = /* GraphQL */ `query ClientNames { clients(first: 50) { totalCount edges { node { id name } } } }`;
+const CLIENT_NAMES = /* GraphQL */ `
+  query ClientNames {
+    clients(first: 50) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`;
 
 interface Operator {
   id: string;
@@ -67,7 +118,11 @@ beforeAll(async () => {
 
 /** Requests a grant on `firmId` as `operator`, failing the test on errors. */
 async function request(operator: Operator, firmId: string, minutes = 30) {
-  const result = await env.t.gql(REQUEST, { input: { firmId, reason: 'Ticket 4711: invoices show the wrong balance', minutes } }, operator.token);
+  const result = await env.t.gql(
+    REQUEST,
+    { input: { firmId, reason: 'Ticket 4711: invoices show the wrong balance', minutes } },
+    operator.token,
+  );
   expect(result.errors).toBeUndefined();
   expect(result.data!.requestBreakGlass.userErrors).toEqual([]);
   return result.data!.requestBreakGlass.grant;
@@ -84,17 +139,27 @@ async function liveGrant(firmId: string): Promise<{ grantId: string; token: stri
 }
 
 async function auditRows(firmId: string, grantId: string) {
-  return asFirm(env.admin, firmId, (tx) =>
-    tx`select action, actor_kind, actor_id, metadata from tenancy.audit_log where firm_id = ${firmId} and target_id = ${grantId} order by seq`,
+  return asFirm(
+    env.admin,
+    firmId,
+    (tx) =>
+      tx`select action, actor_kind, actor_id, metadata from tenancy.audit_log where firm_id = ${firmId} and target_id = ${grantId} order by seq`,
   );
 }
 
 describe('platform operators', () => {
   it('refuses a wrong operator password without saying which part was wrong', async () => {
-    const wrong = await env.t.gql(LOG_IN_OPERATOR, { input: { email: first.email, password: 'not the password at all' } });
-    const unknown = await env.t.gql(LOG_IN_OPERATOR, { input: { email: 'nobody@platform.example.test', password: first.password } });
+    const wrong = await env.t.gql(LOG_IN_OPERATOR, {
+      input: { email: first.email, password: 'not the password at all' },
+    });
+    const unknown = await env.t.gql(LOG_IN_OPERATOR, {
+      input: { email: 'nobody@platform.example.test', password: first.password },
+    });
     for (const result of [wrong, unknown]) {
-      expect(result.data!.logInOperator).toEqual({ session: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
+      expect(result.data!.logInOperator).toEqual({
+        session: null,
+        userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }],
+      });
     }
   });
 
@@ -108,7 +173,11 @@ describe('platform operators', () => {
   });
 
   it('keeps staff and operator tokens apart', async () => {
-    const staffAsOperator = await env.t.gql(REQUEST, { input: { firmId: a.firmId, reason: 'Staff pretending to be ops', minutes: 10 } }, a.accessToken);
+    const staffAsOperator = await env.t.gql(
+      REQUEST,
+      { input: { firmId: a.firmId, reason: 'Staff pretending to be ops', minutes: 10 } },
+      a.accessToken,
+    );
     expect(staffAsOperator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     // An operator token re-labelled as a plain JWT is not a staff token either.
     const [, payload, signature] = first.token.split('.');
@@ -140,17 +209,26 @@ describe('operator sessions', () => {
   it('locks an operator’s email after 10 failed log-ins, even for the right password', async () => {
     const operator = await newOperator('Tia Throttled');
     for (let i = 0; i < 10; i += 1) {
-      const wrong = await env.t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: `wrong password ${i}` } });
+      const wrong = await env.t.gql(LOG_IN_OPERATOR, {
+        input: { email: operator.email, password: `wrong password ${i}` },
+      });
       expect(wrong.data!.logInOperator.userErrors[0].code).toBe('INVALID_CREDENTIALS');
     }
     const right = await env.t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: operator.password } });
-    expect(right.data!.logInOperator).toEqual({ session: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
+    expect(right.data!.logInOperator).toEqual({
+      session: null,
+      userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }],
+    });
   });
 
   it('refuses a disabled operator at once', async () => {
     const operator = await newOperator('Dee Disabled');
     await env.admin`update tenancy.platform_operators set disabled_at = now() where id = ${operator.id}`;
-    const result = await env.t.gql(REQUEST, { input: { firmId: a.firmId, reason: 'Ticket 9: after being disabled', minutes: 5 } }, operator.token);
+    const result = await env.t.gql(
+      REQUEST,
+      { input: { firmId: a.firmId, reason: 'Ticket 9: after being disabled', minutes: 5 } },
+      operator.token,
+    );
     expect(result.status).toBe(401);
     const again = await env.t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: operator.password } });
     expect(again.data!.logInOperator.userErrors[0].code).toBe('INVALID_CREDENTIALS');
@@ -159,7 +237,14 @@ describe('operator sessions', () => {
 
 describe('break-glass grants', () => {
   it('rejects too many minutes and a missing or short reason with userErrors, creating nothing', async () => {
-    const count = async () => (await asFirm(env.admin, a.firmId, (tx) => tx`select count(*)::int as n from tenancy.break_glass_grants where firm_id = ${a.firmId}`))[0]!.n as number;
+    const count = async () =>
+      (
+        await asFirm(
+          env.admin,
+          a.firmId,
+          (tx) => tx`select count(*)::int as n from tenancy.break_glass_grants where firm_id = ${a.firmId}`,
+        )
+      )[0]!.n as number;
     const before = await count();
     const cases: [Record<string, unknown>, string, string][] = [
       [{ minutes: 241 }, 'minutes', 'INVALID'],
@@ -173,21 +258,34 @@ describe('break-glass grants', () => {
       const result = await env.t.gql(REQUEST, { input }, first.token);
       expect(result.errors).toBeUndefined();
       expect(result.data!.requestBreakGlass.grant).toBeNull();
-      expect(result.data!.requestBreakGlass.userErrors).toContainEqual(expect.objectContaining({ field: ['input', field], code }));
+      expect(result.data!.requestBreakGlass.userErrors).toContainEqual(
+        expect.objectContaining({ field: ['input', field], code }),
+      );
     }
     expect(await count()).toBe(before);
   });
 
   it('needs a second operator to approve, then reads the firm read-only, auditing every access', async () => {
     const grant = await request(first, a.firmId, 45);
-    expect(grant).toMatchObject({ firmId: a.firmId, status: 'PENDING', minutes: 45, startsAt: null, operator: { id: first.id } });
+    expect(grant).toMatchObject({
+      firmId: a.firmId,
+      status: 'PENDING',
+      minutes: 45,
+      startsAt: null,
+      operator: { id: first.id },
+    });
 
     // Pending: not live yet.
     const early = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
-    expect(early.data!.activateBreakGlass.userErrors).toEqual([{ field: ['input', 'grantId'], code: 'GRANT_NOT_LIVE' }]);
+    expect(early.data!.activateBreakGlass.userErrors).toEqual([
+      { field: ['input', 'grantId'], code: 'GRANT_NOT_LIVE' },
+    ]);
     // The requester cannot approve their own request.
     const own = await env.t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
-    expect(own.data!.approveBreakGlass).toEqual({ grant: null, userErrors: [{ field: ['input', 'grantId'], code: 'SELF_APPROVAL' }] });
+    expect(own.data!.approveBreakGlass).toEqual({
+      grant: null,
+      userErrors: [{ field: ['input', 'grantId'], code: 'SELF_APPROVAL' }],
+    });
     // Nor can a firm member approve.
     const staff = await env.t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, a.accessToken);
     expect(staff.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -206,15 +304,24 @@ describe('break-glass grants', () => {
     const activated = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     expect(activated.errors).toBeUndefined();
     const token = activated.data!.activateBreakGlass.session.accessToken as string;
-    expect(new Date(activated.data!.activateBreakGlass.session.accessTokenExpiresAt).getTime()).toBeLessThanOrEqual(new Date(live.expiresAt).getTime());
+    expect(new Date(activated.data!.activateBreakGlass.session.accessTokenExpiresAt).getTime()).toBeLessThanOrEqual(
+      new Date(live.expiresAt).getTime(),
+    );
 
     const list = await env.t.gql(CLIENT_NAMES, {}, token);
     expect(list.errors).toBeUndefined();
-    expect(list.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
+    expect(list.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual([
+      'Alder & Co',
+      'Birch Partners',
+    ]);
     const one = await env.t.gql(CLIENT, { id: aClientIds[0] }, token);
     expect(one.data!.client.name).toBe('Alder & Co');
     // Reads reach every subgraph: billing and documents too.
-    const money = await env.t.gql(`query Money($id: ID!) { client(id: $id) { balance { amount } invoices(first: 1) { totalCount } documents(first: 1) { totalCount } } }`, { id: aClientIds[0] }, token);
+    const money = await env.t.gql(
+      `query Money($id: ID!) { client(id: $id) { balance { amount } invoices(first: 1) { totalCount } documents(first: 1) { totalCount } } }`,
+      { id: aClientIds[0] },
+      token,
+    );
     expect(money.errors).toBeUndefined();
     expect(money.data!.client.balance.amount).toMatch(/^\d+\.\d{2}$/);
     // Only that firm.
@@ -226,9 +333,17 @@ describe('break-glass grants', () => {
     const countBefore = await countClientRows(env.admin, a.firmId);
     const created = await env.t.gql(CREATE_CLIENT, { input: { name: 'Written under break-glass' } }, token);
     expect(created.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const updated = await env.t.gql(UPDATE_CLIENT, { input: { id: aClientIds[0], name: 'Renamed under break-glass' } }, token);
+    const updated = await env.t.gql(
+      UPDATE_CLIENT,
+      { input: { id: aClientIds[0], name: 'Renamed under break-glass' } },
+      token,
+    );
     expect(updated.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const another = await env.t.gql(REQUEST, { input: { firmId: b.firmId, reason: 'Still allowed to ask for another', minutes: 5 } }, token);
+    const another = await env.t.gql(
+      REQUEST,
+      { input: { firmId: b.firmId, reason: 'Still allowed to ask for another', minutes: 5 } },
+      token,
+    );
     expect(another.errors).toBeUndefined();
     expect(await clientRowText(env.admin, a.firmId, aClientIds[0]!)).toBe(rowBefore);
     expect(await countClientRows(env.admin, a.firmId)).toBe(countBefore);
@@ -248,7 +363,8 @@ describe('break-glass grants', () => {
       'mutation updateClient',
       'mutation requestBreakGlass',
     ]);
-    for (const row of accesses) expect(row).toMatchObject({ actor_kind: 'OPERATOR', actor_id: first.id, metadata: { grantId: grant.id } });
+    for (const row of accesses)
+      expect(row).toMatchObject({ actor_kind: 'OPERATOR', actor_id: first.id, metadata: { grantId: grant.id } });
     expect(rows.find((r) => r.action === 'break_glass.approve')!.actor_id).toBe(second.id);
     // Nothing of it reaches firm B's log.
     expect(await auditRows(b.firmId, grant.id)).toEqual([]);
@@ -256,7 +372,9 @@ describe('break-glass grants', () => {
     // The firm's owners see the grant, who asked, who approved and why.
     const grants = await env.t.gql(GRANTS, {}, a.accessToken);
     expect(grants.errors).toBeUndefined();
-    const seen = grants.data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node).find((g: { id: string }) => g.id === grant.id);
+    const seen = grants
+      .data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node)
+      .find((g: { id: string }) => g.id === grant.id);
     expect(seen).toMatchObject({
       status: 'ACTIVE',
       reason: 'Ticket 4711: invoices show the wrong balance',
@@ -264,14 +382,19 @@ describe('break-glass grants', () => {
       approvedBy: { id: second.id, email: second.email },
     });
     const otherOwner = await env.t.gql(GRANTS, {}, b.accessToken);
-    expect(otherOwner.data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(grant.id);
+    expect(otherOwner.data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(
+      grant.id,
+    );
   });
 
   it('sees nothing once the grant has expired', async () => {
     const { grantId, token } = await liveGrant(a.firmId);
     expect((await env.t.gql(CLIENT_NAMES, {}, token)).errors).toBeUndefined();
-    await asFirm(env.admin, a.firmId, (tx) =>
-      tx`update tenancy.break_glass_grants set starts_at = now() - interval '2 hours', expires_at = now() - interval '1 second' where id = ${grantId}`,
+    await asFirm(
+      env.admin,
+      a.firmId,
+      (tx) =>
+        tx`update tenancy.break_glass_grants set starts_at = now() - interval '2 hours', expires_at = now() - interval '1 second' where id = ${grantId}`,
     );
     const result = await env.t.gql(CLIENT_NAMES, {}, token);
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -308,7 +431,10 @@ describe('break-glass grants', () => {
 
   it('answers unknown grants and firms like missing ones', async () => {
     for (const query of [APPROVE, REVOKE]) {
-      for (const input of [{ firmId: a.firmId, grantId: randomUUID() }, { firmId: randomUUID(), grantId: randomUUID() }]) {
+      for (const input of [
+        { firmId: a.firmId, grantId: randomUUID() },
+        { firmId: randomUUID(), grantId: randomUUID() },
+      ]) {
         const result = await env.t.gql(query, { input }, second.token);
         expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       }
@@ -320,7 +446,11 @@ describe('break-glass grants', () => {
     const grant = await request(first, a.firmId);
     const wrongFirm = await env.t.gql(APPROVE, { input: { firmId: b.firmId, grantId: grant.id } }, second.token);
     expect(wrongFirm.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const result = await env.t.gql(REQUEST, { input: { firmId: randomUUID(), reason: 'Ticket 1: a firm that is not there', minutes: 5 } }, first.token);
+    const result = await env.t.gql(
+      REQUEST,
+      { input: { firmId: randomUUID(), reason: 'Ticket 1: a firm that is not there', minutes: 5 } },
+      first.token,
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });
@@ -335,16 +465,25 @@ describe('with BREAK_GLASS_APPROVAL=optional', () => {
   });
 
   it('starts a grant at request, still audited and still read-only', async () => {
-    const requested = await optional.gql(REQUEST, { input: { firmId: a.firmId, reason: 'Ticket 4712: single operator on call', minutes: 15 } }, first.token);
+    const requested = await optional.gql(
+      REQUEST,
+      { input: { firmId: a.firmId, reason: 'Ticket 4712: single operator on call', minutes: 15 } },
+      first.token,
+    );
     const grant = requested.data!.requestBreakGlass.grant;
     expect(grant).toMatchObject({ status: 'ACTIVE', approvedBy: null });
     expect(new Date(grant.expiresAt).getTime() - new Date(grant.startsAt).getTime()).toBe(15 * 60_000);
     const activated = await optional.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     const token = activated.data!.activateBreakGlass.session.accessToken as string;
     expect((await optional.gql(CLIENT, { id: aClientIds[0] }, token)).data!.client.name).toBe('Alder & Co');
-    expect((await optional.gql(CREATE_CLIENT, { input: { name: 'Nope' } }, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await optional.gql(CREATE_CLIENT, { input: { name: 'Nope' } }, token)).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     const rows = await auditRows(a.firmId, grant.id);
-    expect(rows[0]).toMatchObject({ action: 'break_glass.request', metadata: { approvalRequired: false, minutes: 15 } });
+    expect(rows[0]).toMatchObject({
+      action: 'break_glass.request',
+      metadata: { approvalRequired: false, minutes: 15 },
+    });
     expect(rows.filter((r) => r.action === 'break_glass.access')).toHaveLength(2);
   });
 });

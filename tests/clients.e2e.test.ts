@@ -10,8 +10,21 @@ const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $last: Int, $before: String, $search: String, $status: ClientStatus) {
     clients(first: $first, after: $after, last: $last, before: $before, search: $search, status: $status) {
       totalCount
-      edges { cursor node { id name email status } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          id
+          name
+          email
+          status
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -81,7 +94,13 @@ describe('createClient', () => {
 
   it('accepts another ISO 4217 currency and a 200-character name, and leaves blank optional fields null', async () => {
     const owner = await signUpFirm(env.t);
-    const client = await createClient(owner.accessToken, { name: 'N'.repeat(200), currency: 'EUR', email: '   ', phone: '', website: null });
+    const client = await createClient(owner.accessToken, {
+      name: 'N'.repeat(200),
+      currency: 'EUR',
+      email: '   ',
+      phone: '',
+      website: null,
+    });
     expect(client).toMatchObject({ name: 'N'.repeat(200), currency: 'EUR', email: null, phone: null, website: null });
   });
 
@@ -95,7 +114,14 @@ describe('createClient', () => {
       [{ name: 'Valid', email: 'two@@example.test' }, [['input.email', 'INVALID']]],
       [{ name: 'Valid', phone: '1'.repeat(51) }, [['input.phone', 'TOO_LONG']]],
       [{ name: 'Valid', website: `https://${'w'.repeat(300)}` }, [['input.website', 'TOO_LONG']]],
-      [{ name: ' ', email: 'bad', phone: '1'.repeat(51) }, [['input.name', 'REQUIRED'], ['input.email', 'INVALID'], ['input.phone', 'TOO_LONG']]],
+      [
+        { name: ' ', email: 'bad', phone: '1'.repeat(51) },
+        [
+          ['input.name', 'REQUIRED'],
+          ['input.email', 'INVALID'],
+          ['input.phone', 'TOO_LONG'],
+        ],
+      ],
     ];
     for (const [input, expected] of cases) {
       const result = await env.t.gql(CREATE_CLIENT, { input }, owner.accessToken);
@@ -120,7 +146,11 @@ describe('createClient', () => {
   // The subgraph refuses the variable with HTTP 400; the gateway must relay BAD_USER_INPUT, not mask it.
   it('refuses an unknown currency code with the CurrencyCode scalar’s BAD_USER_INPUT', async () => {
     const owner = await signUpFirm(env.t);
-    const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Currency Test', currency: 'XXX' } }, owner.accessToken);
+    const result = await env.t.gql(
+      CREATE_CLIENT,
+      { input: { name: 'Currency Test', currency: 'XXX' } },
+      owner.accessToken,
+    );
     expectError(result, 'BAD_USER_INPUT');
     expect(result.errors![0]!.message).toContain('CurrencyCode');
   });
@@ -128,27 +158,46 @@ describe('createClient', () => {
   // PostgreSQL cannot store NUL in text: it must come back as a user error, not an internal one.
   it('refuses a name with a NUL character as invalid input, not an internal error', async () => {
     const owner = await signUpFirm(env.t);
-    const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Nul\u0000Byte', phone: '555\u00000100' } }, owner.accessToken);
+    const result = await env.t.gql(
+      CREATE_CLIENT,
+      { input: { name: 'Nul\u0000Byte', phone: '555\u00000100' } },
+      owner.accessToken,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.createClient.client).toBeNull();
-    expect(result.data!.createClient.userErrors.map((e: { field: string[]; code: string }) => [e.field.join('.'), e.code])).toEqual([
+    expect(
+      result.data!.createClient.userErrors.map((e: { field: string[]; code: string }) => [e.field.join('.'), e.code]),
+    ).toEqual([
       ['input.name', 'INVALID'],
       ['input.phone', 'INVALID'],
     ]);
     expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
-    const search = await env.t.gql('query($s: String) { clients(search: $s) { totalCount } }', { s: 'a\u0000b' }, owner.accessToken);
+    const search = await env.t.gql(
+      'query($s: String) { clients(search: $s) { totalCount } }',
+      { s: 'a\u0000b' },
+      owner.accessToken,
+    );
     expectError(search, 'BAD_USER_INPUT');
   });
 });
 
 describe('updateClient', () => {
-  const fullClient = { name: 'Globex', email: 'ops@globex.example', phone: '+1 555 0199', website: 'https://globex.example' };
+  const fullClient = {
+    name: 'Globex',
+    email: 'ops@globex.example',
+    phone: '+1 555 0199',
+    website: 'https://globex.example',
+  };
 
   it('changes the given fields, clears those set to null and keeps the omitted ones; updatedAt moves forward', async () => {
     const owner = await signUpFirm(env.t);
     const created = await createClient(owner.accessToken, fullClient);
     await sleep(5);
-    const result = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, name: ' Globex Corporation ', email: null, phone: '+44 20 7946 0000' } }, owner.accessToken);
+    const result = await env.t.gql(
+      UPDATE_CLIENT,
+      { input: { id: created.id, name: ' Globex Corporation ', email: null, phone: '+44 20 7946 0000' } },
+      owner.accessToken,
+    );
     expect(result.errors).toBeUndefined();
     const updated = result.data!.updateClient;
     expect(updated.userErrors).toEqual([]);
@@ -164,8 +213,17 @@ describe('updateClient', () => {
     expect((await env.t.gql(CLIENT, { id: created.id }, owner.accessToken)).data!.client).toEqual(updated.client);
 
     await sleep(5);
-    const again = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, website: null, email: 'New@Globex.Example' } }, owner.accessToken);
-    expect(again.data!.updateClient.client).toMatchObject({ name: 'Globex Corporation', email: 'new@globex.example', phone: '+44 20 7946 0000', website: null });
+    const again = await env.t.gql(
+      UPDATE_CLIENT,
+      { input: { id: created.id, website: null, email: 'New@Globex.Example' } },
+      owner.accessToken,
+    );
+    expect(again.data!.updateClient.client).toMatchObject({
+      name: 'Globex Corporation',
+      email: 'new@globex.example',
+      phone: '+44 20 7946 0000',
+      website: null,
+    });
     expect(Date.parse(again.data!.updateClient.client.updatedAt)).toBeGreaterThan(Date.parse(updated.client.updatedAt));
   });
 
@@ -178,7 +236,13 @@ describe('updateClient', () => {
       [{ name: null }, [['input.name', 'REQUIRED']]],
       [{ name: 'N'.repeat(201) }, [['input.name', 'TOO_LONG']]],
       [{ email: 'nope' }, [['input.email', 'INVALID']]],
-      [{ name: '', website: `https://${'w'.repeat(300)}`, phone: 'fine' }, [['input.name', 'REQUIRED'], ['input.website', 'TOO_LONG']]],
+      [
+        { name: '', website: `https://${'w'.repeat(300)}`, phone: 'fine' },
+        [
+          ['input.name', 'REQUIRED'],
+          ['input.website', 'TOO_LONG'],
+        ],
+      ],
     ];
     for (const [patch, expected] of cases) {
       const result = await env.t.gql(UPDATE_CLIENT, { input: { id: created.id, ...patch } }, owner.accessToken);
@@ -230,7 +294,11 @@ describe('archiveClient', () => {
     const [id] = await createClients(env.t, owner.accessToken, ['Frozen']);
     await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
     const before = await clientRowText(env.admin, owner.firmId, id!);
-    const result = await env.t.gql(UPDATE_CLIENT, { input: { id, name: 'Thawed', phone: '+1 555 0100' } }, owner.accessToken);
+    const result = await env.t.gql(
+      UPDATE_CLIENT,
+      { input: { id, name: 'Thawed', phone: '+1 555 0100' } },
+      owner.accessToken,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.updateClient).toEqual({
       client: null,
@@ -269,7 +337,15 @@ describe('pagination', () => {
     const ids = await createClients(env.t, owner.accessToken, names);
     const expected = names
       .map((name, i) => ({ id: ids[i]!, name }))
-      .sort((x, y) => (x.name.toLowerCase() < y.name.toLowerCase() ? -1 : x.name.toLowerCase() > y.name.toLowerCase() ? 1 : x.id < y.id ? -1 : 1));
+      .sort((x, y) =>
+        x.name.toLowerCase() < y.name.toLowerCase()
+          ? -1
+          : x.name.toLowerCase() > y.name.toLowerCase()
+            ? 1
+            : x.id < y.id
+              ? -1
+              : 1,
+      );
     // lower(name) first, then id: 'delta' was created before 'Delta', so its UUIDv7 sorts first.
     expect(expected.map((c) => c.name)).toEqual(['alpha', 'Bravo', 'charlie', 'delta', 'Delta', 'echo', 'Foxtrot']);
     return { owner, expected };
@@ -297,7 +373,11 @@ describe('pagination', () => {
     ]);
     // After the last client there is nothing more.
     const beyond = await page(owner.accessToken, { first: 3, after });
-    expect(beyond).toEqual({ totalCount: 7, edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null } });
+    expect(beyond).toEqual({
+      totalCount: 7,
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null },
+    });
   });
 
   it('pages backward with last/before through every client once, in order', async () => {
@@ -413,17 +493,39 @@ describe('search', () => {
 
 describe('permissions', () => {
   const INVITE = /* GraphQL */ `
-    mutation Invite($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }
+    mutation Invite($input: InviteMemberInput!) {
+      inviteMember(input: $input) {
+        invitationToken
+        userErrors {
+          code
+        }
+      }
+    }
   `;
   const ACCEPT = /* GraphQL */ `
-    mutation Accept($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }
+    mutation Accept($input: AcceptInvitationInput!) {
+      acceptInvitation(input: $input) {
+        session {
+          accessToken
+        }
+        userErrors {
+          code
+        }
+      }
+    }
   `;
 
   /** Invites a new person with `role` into the owner's firm and returns their access token. */
   async function member(owner: FirmOwner, role: 'STAFF' | 'MANAGER'): Promise<string> {
-    const invited = await env.t.gql(INVITE, { input: { email: uniqueEmail(role.toLowerCase()), role } }, owner.accessToken);
+    const invited = await env.t.gql(
+      INVITE,
+      { input: { email: uniqueEmail(role.toLowerCase()), role } },
+      owner.accessToken,
+    );
     expect(invited.data!.inviteMember.userErrors).toEqual([]);
-    const accepted = await env.t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: `Sam ${role}`, password: strongPassword() } });
+    const accepted = await env.t.gql(ACCEPT, {
+      input: { token: invited.data!.inviteMember.invitationToken, name: `Sam ${role}`, password: strongPassword() },
+    });
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
     return accepted.data!.acceptInvitation.session.accessToken;
   }
@@ -460,14 +562,28 @@ describe('permissions', () => {
     const query = 'query($id: ID!) { client(id: $id) { id name balance { amount currency } } }';
 
     const asOwner = await env.t.gql(query, { id }, owner.accessToken);
-    expect(asOwner).toEqual({ status: 200, data: { client: { id, name: 'Balance Co', balance: { amount: '0.00', currency: 'USD' } } }, extensions: { cost: expect.any(Object) } });
+    expect(asOwner).toEqual({
+      status: 200,
+      data: { client: { id, name: 'Balance Co', balance: { amount: '0.00', currency: 'USD' } } },
+      extensions: { cost: expect.any(Object) },
+    });
 
     const asStaff = await env.t.gql(query, { id }, staff);
-    expect(asStaff.errors).toEqual([expect.objectContaining({ path: ['client', 'balance'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(asStaff.errors).toEqual([
+      expect.objectContaining({
+        path: ['client', 'balance'],
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    ]);
     expect(JSON.stringify(asStaff.data)).not.toContain('0.00');
 
     const inList = await env.t.gql('{ clients { edges { node { id balance { amount } } } } }', {}, staff);
-    expect(inList.errors).toEqual([expect.objectContaining({ path: ['clients', 'edges', 0, 'node', 'balance'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(inList.errors).toEqual([
+      expect.objectContaining({
+        path: ['clients', 'edges', 0, 'node', 'balance'],
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    ]);
   });
 
   it('lets a MANAGER create, update and archive clients', async () => {

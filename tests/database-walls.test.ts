@@ -5,8 +5,22 @@ import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { newId } from '../platform/ids.ts';
-import { findLiveSession, insertFirm, insertMembership, insertSession, insertUser } from '../subgraphs/tenancy/identity/identity-store.ts';
-import { appRoleFindings, definerFunctionFindings, foreignRowFindings, rowSecurityFindings, SUBGRAPH_SCHEMAS, tenantKeyFindings, tenantTables } from './support/probe/catalog.ts';
+import {
+  findLiveSession,
+  insertFirm,
+  insertMembership,
+  insertSession,
+  insertUser,
+} from '../subgraphs/tenancy/identity/identity-store.ts';
+import {
+  appRoleFindings,
+  definerFunctionFindings,
+  foreignRowFindings,
+  rowSecurityFindings,
+  SUBGRAPH_SCHEMAS,
+  tenantKeyFindings,
+  tenantTables,
+} from './support/probe/catalog.ts';
 
 let admin: postgres.Sql;
 let app: postgres.Sql;
@@ -45,7 +59,13 @@ describe('the database catalog', () => {
   it('has RLS enabled, forced and a tenant policy on every table with firm_id', async () => {
     const tables = await tenantTables(admin, SUBGRAPH_SCHEMAS);
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['tenancy.memberships', 'tenancy.invitations', 'crm.clients', 'billing.invoices', 'documents.documents']),
+      expect.arrayContaining([
+        'tenancy.memberships',
+        'tenancy.invitations',
+        'crm.clients',
+        'billing.invoices',
+        'documents.documents',
+      ]),
     );
     expect(await rowSecurityFindings(admin, SUBGRAPH_SCHEMAS, APP_ROLE)).toEqual([]);
   });
@@ -81,7 +101,10 @@ describe('the database catalog', () => {
     try {
       const firmId = await firmWithClient(database);
       // The rows exist: the check below has something to hide.
-      const [{ total }] = (await admin`select count(*)::int as total from crm.clients where firm_id = ${firmId}`) as unknown as [{ total: number }];
+      const [{ total }] =
+        (await admin`select count(*)::int as total from crm.clients where firm_id = ${firmId}`) as unknown as [
+          { total: number },
+        ];
       expect(total).toBe(1);
       expect(await foreignRowFindings(admin, app, SUBGRAPH_SCHEMAS, null)).toEqual([]);
       expect(await foreignRowFindings(admin, app, SUBGRAPH_SCHEMAS, newId())).toEqual([]);
@@ -98,7 +121,10 @@ describe('the database catalog', () => {
         insertClient(tx, { firmId: newId(), id: newId(), name: 'Smuggled', currency: 'USD' }),
       );
       await expect(attempt).rejects.toThrow();
-      const [{ smuggled }] = (await admin`select count(*)::int as smuggled from crm.clients where name = 'Smuggled'`) as unknown as [{ smuggled: number }];
+      const [{ smuggled }] =
+        (await admin`select count(*)::int as smuggled from crm.clients where name = 'Smuggled'`) as unknown as [
+          { smuggled: number },
+        ];
       expect(smuggled).toBe(0);
     } finally {
       await database.close();
@@ -139,14 +165,18 @@ describe('the connection pool', () => {
     expect(seenByB.setting).toBe(firmB);
     expect(seenByB.rows.map((r) => r.firmId)).toEqual([firmB]);
     // After the transaction, the setting is gone from the pooled connection.
-    const [{ after }] = (await database.sql`select coalesce(current_setting('app.firm_id', true), '') as after`) as unknown as [{ after: string }];
+    const [{ after }] =
+      (await database.sql`select coalesce(current_setting('app.firm_id', true), '') as after`) as unknown as [
+        { after: string },
+      ];
     expect(after).toBe('');
   });
 
   it('keeps the session check’s tenant setting inside its own statement (tenancy.live_session)', async () => {
     const owner = await signUpUser(database);
-    const before = await database.withTenant({ firmId: null }, async (tx) =>
-      (await tx.execute<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid,
+    const before = await database.withTenant(
+      { firmId: null },
+      async (tx) => (await tx.execute<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid,
     );
     const found = await findLiveSession(database, owner);
     expect(found).toMatchObject({ activeFirmId: owner.firmId, role: 'OWNER', userDisabled: false });
@@ -154,7 +184,9 @@ describe('the connection pool', () => {
     expect(await findLiveSession(database, { sessionId: owner.sessionId, userId: newId() })).toBeUndefined();
     const [left] = (await database.sql`
       select pg_backend_pid() as pid, coalesce(current_setting('app.user_id', true), '') as user_id,
-             coalesce(current_setting('app.firm_id', true), '') as firm_id`) as unknown as [{ pid: number; user_id: string; firm_id: string }];
+             coalesce(current_setting('app.firm_id', true), '') as firm_id`) as unknown as [
+      { pid: number; user_id: string; firm_id: string },
+    ];
     expect(left).toEqual({ pid: before, user_id: '', firm_id: '' });
   });
 });

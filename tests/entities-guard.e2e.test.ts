@@ -12,12 +12,44 @@ import { TEST_CONTEXT_SECRET, type ResponseData } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
 const ENTITIES = /* GraphQL */ `
-  query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id name email currency } } }
+  query Entities($r: [_Any!]!) {
+    _entities(representations: $r) {
+      ... on Client {
+        id
+        name
+        email
+        currency
+      }
+    }
+  }
 `;
-const CLIENTS = /* GraphQL */ `{ clients(first: 100) { edges { node { id name } } } }`;
-const SERVICE = /* GraphQL */ `{ _service { sdl } }`;
+const CLIENTS = /* GraphQL */ `
+  {
+    clients(first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`;
+const SERVICE = /* GraphQL */ `
+  {
+    _service {
+      sdl
+    }
+  }
+`;
 /** `_entities` as any subgraph accepts it, whatever entity types it has. */
-const ANY_ENTITIES = /* GraphQL */ `query Entities($r: [_Any!]!) { _entities(representations: $r) { __typename } }`;
+const ANY_ENTITIES = /* GraphQL */ `
+  query Entities($r: [_Any!]!) {
+    _entities(representations: $r) {
+      __typename
+    }
+  }
+`;
 
 let a: FirmOwner;
 let aClient: string;
@@ -39,7 +71,11 @@ async function postSubgraph(name: SubgraphName, query: string, variables: Record
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as { data?: ResponseData; errors?: { message: string; extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    text,
+    body: JSON.parse(text) as { data?: ResponseData; errors?: { message: string; extensions?: { code?: string } }[] },
+  };
 }
 
 /** The actor the gateway would sign for this owner's session. */
@@ -52,12 +88,18 @@ function ownerActor(owner: FirmOwner): Extract<Actor, { kind: 'STAFF' }> {
 const TEST_ORIGIN = { ip: '127.0.0.1', userAgent: null };
 
 /** A valid context, signed with the test stack's key, as the gateway would send it. */
-const validContext = (actor: Actor) => signContext({ actor, requestId: `test-${randomUUID()}`, origin: TEST_ORIGIN }, hmacKey(TEST_CONTEXT_SECRET));
+const validContext = (actor: Actor) =>
+  signContext({ actor, requestId: `test-${randomUUID()}`, origin: TEST_ORIGIN }, hmacKey(TEST_CONTEXT_SECRET));
 
 const clientRepresentation = (id: string) => ({ r: [{ __typename: 'Client', id }] });
 
 describe('requests without a valid gateway-signed context', () => {
-  const expectRefused = async (name: SubgraphName, query: string, variables: Record<string, unknown>, context?: string) => {
+  const expectRefused = async (
+    name: SubgraphName,
+    query: string,
+    variables: Record<string, unknown>,
+    context?: string,
+  ) => {
     const result = await postSubgraph(name, query, variables, context);
     expect(result.status).toBe(401);
     expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -68,7 +110,12 @@ describe('requests without a valid gateway-signed context', () => {
 
   it('refuses a request with no context header, for a normal query and a hand-made _entities query', async () => {
     // With a valid context for A, the same _entities query does return the client: the refusal is about the header.
-    const allowed = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext(ownerActor(a)));
+    const allowed = await postSubgraph(
+      'crm',
+      ENTITIES,
+      clientRepresentation(aClient),
+      await validContext(ownerActor(a)),
+    );
     expect(allowed.body.data!._entities).toEqual([{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }]);
 
     await expectRefused('crm', CLIENTS, {});
@@ -82,7 +129,10 @@ describe('requests without a valid gateway-signed context', () => {
   });
 
   it('refuses a context signed with the wrong key', async () => {
-    const forged = await signContext({ actor: ownerActor(a), requestId: 'forged-request', origin: TEST_ORIGIN }, hmacKey('another-context-secret-0123456789abcdef'));
+    const forged = await signContext(
+      { actor: ownerActor(a), requestId: 'forged-request', origin: TEST_ORIGIN },
+      hmacKey('another-context-secret-0123456789abcdef'),
+    );
     for (const name of SUBGRAPH_NAMES) {
       await expectRefused(name, ANY_ENTITIES, clientRepresentation(aClient), forged);
       await expectRefused(name, SERVICE, {}, forged);
@@ -115,8 +165,18 @@ describe('requests without a valid gateway-signed context', () => {
         .setIssuedAt()
         .setExpirationTime('30s')
         .sign(hmacKey(TEST_CONTEXT_SECRET));
-    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), await signed('firmgraph', 'firmgraph-subgraph'));
-    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), await signed('firmgraph-gateway', 'firmgraph-api'));
+    await expectRefused(
+      'crm',
+      ENTITIES,
+      clientRepresentation(aClient),
+      await signed('firmgraph', 'firmgraph-subgraph'),
+    );
+    await expectRefused(
+      'crm',
+      ENTITIES,
+      clientRepresentation(aClient),
+      await signed('firmgraph-gateway', 'firmgraph-api'),
+    );
   });
 
   it('refuses an unsigned (alg none) context', async () => {
@@ -125,7 +185,12 @@ describe('requests without a valid gateway-signed context', () => {
     const noneHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     await expectRefused('crm', ENTITIES, clientRepresentation(aClient), `${noneHeader}.${payload}.`);
     // The same header with the valid signature left on is not accepted either.
-    await expectRefused('crm', ENTITIES, clientRepresentation(aClient), `${noneHeader}.${payload}.${valid.split('.')[2]}`);
+    await expectRefused(
+      'crm',
+      ENTITIES,
+      clientRepresentation(aClient),
+      `${noneHeader}.${payload}.${valid.split('.')[2]}`,
+    );
   });
 
   it('refuses a malformed context header', async () => {
@@ -150,25 +215,47 @@ describe('the signed context decides the tenant', () => {
   it('resolves A’s Client entity for A and null for B, whatever the representation says', async () => {
     const b = await signUpFirm(env.t, 'Firm B');
     const [bClient] = await createClients(env.t, b.accessToken, ['Bramblewood']);
-    const representations = { r: [{ __typename: 'Client', id: aClient }, { __typename: 'Client', id: bClient }] };
+    const representations = {
+      r: [
+        { __typename: 'Client', id: aClient },
+        { __typename: 'Client', id: bClient },
+      ],
+    };
 
     const asA = await postSubgraph('crm', ENTITIES, representations, await validContext(ownerActor(a)));
     expect(asA.status).toBe(200);
-    expect(asA.body).toEqual({ data: { _entities: [{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }, null] } });
+    expect(asA.body).toEqual({
+      data: { _entities: [{ id: aClient, name: A_CLIENT_NAME, email: null, currency: 'USD' }, null] },
+    });
 
     const asB = await postSubgraph('crm', ENTITIES, representations, await validContext(ownerActor(b)));
     expect(asB.status).toBe(200);
-    expect(asB.body).toEqual({ data: { _entities: [null, { id: bClient, name: 'Bramblewood', email: null, currency: 'USD' }] } });
+    expect(asB.body).toEqual({
+      data: { _entities: [null, { id: bClient, name: 'Bramblewood', email: null, currency: 'USD' }] },
+    });
     expect(asB.text).not.toContain(A_CLIENT_NAME);
   });
 
   it('resolves a Firm entity’s clients only for the context’s own firm', async () => {
     const b = await signUpFirm(env.t, 'Firm B');
-    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Firm { id clients(first: 100) { edges { node { id name } } } } } }';
-    const asA = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(a)));
-    expect(asA.body.data!._entities).toEqual([{ id: a.firmId, clients: { edges: [{ node: { id: aClient, name: A_CLIENT_NAME } }] } }]);
+    const query =
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Firm { id clients(first: 100) { edges { node { id name } } } } } }';
+    const asA = await postSubgraph(
+      'crm',
+      query,
+      { r: [{ __typename: 'Firm', id: a.firmId }] },
+      await validContext(ownerActor(a)),
+    );
+    expect(asA.body.data!._entities).toEqual([
+      { id: a.firmId, clients: { edges: [{ node: { id: aClient, name: A_CLIENT_NAME } }] } },
+    ]);
 
-    const asB = await postSubgraph('crm', query, { r: [{ __typename: 'Firm', id: a.firmId }] }, await validContext(ownerActor(b)));
+    const asB = await postSubgraph(
+      'crm',
+      query,
+      { r: [{ __typename: 'Firm', id: a.firmId }] },
+      await validContext(ownerActor(b)),
+    );
     expect(asB.body.data!._entities).toEqual([null]);
     expect(asB.text).not.toContain(aClient);
   });
@@ -176,66 +263,150 @@ describe('the signed context decides the tenant', () => {
   it('shows B none of A’s invoices, balance or documents through billing and documents entities', async () => {
     const b = await signUpFirm(env.t, 'Firm B');
     const [client] = await createClients(env.t, a.accessToken, ['Billable Co']);
-    const { invoiceId, documentId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: client!, totalMinor: 99_950 });
-    const billing = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id balance { amount currency } invoices { totalCount edges { node { id } } } } } }';
-    const documents = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id documents { totalCount edges { node { id filename } } } } } }';
+    const { invoiceId, documentId } = await seedInvoiceAndDocument(env.admin, {
+      firmId: a.firmId,
+      clientId: client!,
+      totalMinor: 99_950,
+    });
+    const billing =
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id balance { amount currency } invoices { totalCount edges { node { id } } } } } }';
+    const documents =
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { id documents { totalCount edges { node { id filename } } } } } }';
     const representation = { r: [{ __typename: 'Client', id: client, currency: 'USD' }] };
 
     const billingA = await postSubgraph('billing', billing, representation, await validContext(ownerActor(a)));
     expect(billingA.body.data!._entities).toEqual([
-      { id: client, balance: { amount: '999.50', currency: 'USD' }, invoices: { totalCount: 1, edges: [{ node: { id: invoiceId } }] } },
+      {
+        id: client,
+        balance: { amount: '999.50', currency: 'USD' },
+        invoices: { totalCount: 1, edges: [{ node: { id: invoiceId } }] },
+      },
     ]);
     const documentsA = await postSubgraph('documents', documents, representation, await validContext(ownerActor(a)));
     expect(documentsA.body.data!._entities).toEqual([
-      { id: client, documents: { totalCount: 1, edges: [{ node: { id: documentId, filename: 'engagement letter.pdf' } }] } },
+      {
+        id: client,
+        documents: { totalCount: 1, edges: [{ node: { id: documentId, filename: 'engagement letter.pdf' } }] },
+      },
     ]);
 
     // B may name A's client id, but its context scopes every read to B's firm: nothing is found.
     const billingB = await postSubgraph('billing', billing, representation, await validContext(ownerActor(b)));
     expect(billingB.body).toEqual({
-      data: { _entities: [{ id: client, balance: { amount: '0.00', currency: 'USD' }, invoices: { totalCount: 0, edges: [] } }] },
+      data: {
+        _entities: [
+          { id: client, balance: { amount: '0.00', currency: 'USD' }, invoices: { totalCount: 0, edges: [] } },
+        ],
+      },
     });
     const documentsB = await postSubgraph('documents', documents, representation, await validContext(ownerActor(b)));
     expect(documentsB.body).toEqual({ data: { _entities: [{ id: client, documents: { totalCount: 0, edges: [] } }] } });
 
     const invoiceEntity = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Invoice { id number } } }';
-    const invoiceB = await postSubgraph('billing', invoiceEntity, { r: [{ __typename: 'Invoice', id: invoiceId }] }, await validContext(ownerActor(b)));
+    const invoiceB = await postSubgraph(
+      'billing',
+      invoiceEntity,
+      { r: [{ __typename: 'Invoice', id: invoiceId }] },
+      await validContext(ownerActor(b)),
+    );
     expect(invoiceB.body).toEqual({ data: { _entities: [null] } });
   });
 
   it('gives an anonymous or firm-less context no entities', async () => {
-    const anonymous = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext({ kind: 'ANONYMOUS' }));
-    const firmless = await postSubgraph('crm', ENTITIES, clientRepresentation(aClient), await validContext({ ...ownerActor(a), firmId: null }));
+    const anonymous = await postSubgraph(
+      'crm',
+      ENTITIES,
+      clientRepresentation(aClient),
+      await validContext({ kind: 'ANONYMOUS' }),
+    );
+    const firmless = await postSubgraph(
+      'crm',
+      ENTITIES,
+      clientRepresentation(aClient),
+      await validContext({ ...ownerActor(a), firmId: null }),
+    );
     // No credentials is UNAUTHENTICATED; a signed-in user outside any firm is FORBIDDEN. Neither sees data.
     expect(anonymous.body).toEqual({
       data: null,
-      errors: [{ message: 'Authentication required', locations: expect.any(Array), path: ['_entities'], extensions: { code: 'UNAUTHENTICATED' } }],
+      errors: [
+        {
+          message: 'Authentication required',
+          locations: expect.any(Array),
+          path: ['_entities'],
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ],
     });
     expect(firmless.body).toEqual({
       data: null,
-      errors: [{ message: 'Not allowed', locations: expect.any(Array), path: ['_entities'], extensions: { code: 'FORBIDDEN' } }],
+      errors: [
+        {
+          message: 'Not allowed',
+          locations: expect.any(Array),
+          path: ['_entities'],
+          extensions: { code: 'FORBIDDEN' },
+        },
+      ],
     });
   });
 });
 
 describe('a valid context replayed against another firm', () => {
   /** Every way into a subgraph that takes ids: root fields and entity representations, with the ids given. */
-  const reads = (ids: (type: string) => string[], firmId: string, userIds: string[]): [SubgraphName, string, Record<string, unknown>][] => {
+  const reads = (
+    ids: (type: string) => string[],
+    firmId: string,
+    userIds: string[],
+  ): [SubgraphName, string, Record<string, unknown>][] => {
     const entities = (type: string, selection: string, list: Record<string, unknown>[]) =>
       [`query($r: [_Any!]!) { _entities(representations: $r) { ... on ${type} ${selection} } }`, { r: list }] as const;
-    const refs = (type: string, extra: Record<string, unknown> = {}) => ids(type).map((id) => ({ __typename: type, id, ...extra }));
+    const refs = (type: string, extra: Record<string, unknown> = {}) =>
+      ids(type).map((id) => ({ __typename: type, id, ...extra }));
     return [
       ['crm', ...entities('Client', '{ id name email phone website }', refs('Client'))],
-      ['crm', ...entities('Firm', '{ id clients(first: 100) { totalCount edges { node { id name } } } }', [{ __typename: 'Firm', id: firmId }])],
+      [
+        'crm',
+        ...entities('Firm', '{ id clients(first: 100) { totalCount edges { node { id name } } } }', [
+          { __typename: 'Firm', id: firmId },
+        ]),
+      ],
       ['crm', 'query($id: ID!) { client(id: $id) { id name email } }', { id: ids('Client')[0] }],
-      ['billing', ...entities('Client', '{ id balance { amount } invoices(first: 100) { totalCount edges { node { id number } } } }', refs('Client', { currency: 'USD' }))],
+      [
+        'billing',
+        ...entities(
+          'Client',
+          '{ id balance { amount } invoices(first: 100) { totalCount edges { node { id number } } } }',
+          refs('Client', { currency: 'USD' }),
+        ),
+      ],
       ['billing', ...entities('Invoice', '{ id number total { amount } client { id } }', refs('Invoice'))],
       ['billing', 'query($id: ID!) { invoice(id: $id) { id number } }', { id: ids('Invoice')[0] }],
-      ['documents', ...entities('Client', '{ id documents(first: 100) { totalCount edges { node { id filename } } } }', refs('Client'))],
+      [
+        'documents',
+        ...entities(
+          'Client',
+          '{ id documents(first: 100) { totalCount edges { node { id filename } } } }',
+          refs('Client'),
+        ),
+      ],
       ['documents', ...entities('Document', '{ id filename client { id } }', refs('Document'))],
       ['documents', 'query($id: ID!) { document(id: $id) { id filename } }', { id: ids('Document')[0] }],
-      ['tenancy', ...entities('Firm', '{ id name slug memberships(first: 100) { totalCount edges { node { id role user { id name email } } } } }', [{ __typename: 'Firm', id: firmId }])],
-      ['tenancy', ...entities('User', '{ id name email }', userIds.map((id) => ({ __typename: 'User', id })))],
+      [
+        'tenancy',
+        ...entities(
+          'Firm',
+          '{ id name slug memberships(first: 100) { totalCount edges { node { id role user { id name email } } } } }',
+          [{ __typename: 'Firm', id: firmId }],
+        ),
+      ],
+      [
+        'tenancy',
+        ...entities(
+          'User',
+          '{ id name email }',
+          userIds.map((id) => ({ __typename: 'User', id })),
+        ),
+      ],
     ];
   };
 
@@ -253,9 +424,15 @@ describe('a valid context replayed against another firm', () => {
     for (const [subgraph, query, variables] of calls) {
       const result = await postSubgraph(subgraph, query, variables, replayed);
       // An entity's key comes back as sent (federation echoes representations); nothing else of B may.
-      const sent = new Set(JSON.stringify(variables).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g));
+      const sent = new Set(
+        JSON.stringify(variables).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g),
+      );
       const beyondSent = new Set([...target.values].filter((value) => !sent.has(value)));
-      expect({ subgraph, query, leaked: leakedValues(result.body, beyondSent) }).toEqual({ subgraph, query, leaked: [] });
+      expect({ subgraph, query, leaked: leakedValues(result.body, beyondSent) }).toEqual({
+        subgraph,
+        query,
+        leaked: [],
+      });
       expect(result.status, `${subgraph}: ${query}`).toBe(200);
     }
   });

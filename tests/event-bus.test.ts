@@ -38,7 +38,10 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-function event(firmId: string, payload: BusEvent['payload'] = { threadId: newId(), clientId: newId(), messageId: newId() }): BusEvent {
+function event(
+  firmId: string,
+  payload: BusEvent['payload'] = { threadId: newId(), clientId: newId(), messageId: newId() },
+): BusEvent {
   return { id: newId(), firmId, topic: 'message.added', payload };
 }
 
@@ -54,12 +57,19 @@ describe.each([
       const atA = await collect(a, firmId);
       const atB = await collect(b, firmId);
       const fromA = event(firmId);
-      const fromB: BusEvent = { id: newId(), firmId, topic: 'presence.changed', payload: { clientId: newId(), participantKind: 'PORTAL', participantId: newId(), online: true } };
+      const fromB: BusEvent = {
+        id: newId(),
+        firmId,
+        topic: 'presence.changed',
+        payload: { clientId: newId(), participantKind: 'PORTAL', participantId: newId(), online: true },
+      };
       await a.publish(fromA);
       await b.publish(fromB);
       await until(() => atA.events.length === 2 && atB.events.length === 2);
       for (const received of [atA.events, atB.events]) {
-        expect(received.sort((x, y) => x.id.localeCompare(y.id))).toEqual([fromA, fromB].sort((x, y) => x.id.localeCompare(y.id)));
+        expect(received.sort((x, y) => x.id.localeCompare(y.id))).toEqual(
+          [fromA, fromB].sort((x, y) => x.id.localeCompare(y.id)),
+        );
       }
 
       await atB.unsubscribe();
@@ -79,9 +89,15 @@ describe.each([
     const firmId = randomUUID();
     try {
       const received = await collect(bus, firmId);
-      await expect(bus.publish({ ...event(firmId), topic: 'invoice.paid' as BusEvent['topic'] })).rejects.toThrow(/Invalid bus event: topic/);
-      await expect(bus.publish({ ...event(firmId), firmId: 'not-a-uuid' })).rejects.toThrow(/Invalid bus event: firmId/);
-      await expect(bus.publish(event(firmId, { note: 'x'.repeat(MAX_EVENT_BYTES) }))).rejects.toThrow(/over 7900 bytes/);
+      await expect(bus.publish({ ...event(firmId), topic: 'invoice.paid' as BusEvent['topic'] })).rejects.toThrow(
+        /Invalid bus event: topic/,
+      );
+      await expect(bus.publish({ ...event(firmId), firmId: 'not-a-uuid' })).rejects.toThrow(
+        /Invalid bus event: firmId/,
+      );
+      await expect(bus.publish(event(firmId, { note: 'x'.repeat(MAX_EVENT_BYTES) }))).rejects.toThrow(
+        /over 7900 bytes/,
+      );
 
       // Someone else writing garbage on the channel does not stop delivery.
       if (redisUrl) {

@@ -7,9 +7,29 @@ import { useStackWithAdmin } from './support/suite.ts';
 
 const BODY_LIMIT_BYTES = 2048;
 const CREATE_CLIENT = /* GraphQL */ `
-  mutation CreateClient($input: CreateClientInput!) { createClient(input: $input) { client { id name } userErrors { code } } }
+  mutation CreateClient($input: CreateClientInput!) {
+    createClient(input: $input) {
+      client {
+        id
+        name
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
-const CLIENT_NAMES = /* GraphQL */ `query Names($search: String) { clients(first: 100, search: $search) { edges { node { name } } } }`;
+const CLIENT_NAMES = /* GraphQL */ `
+  query Names($search: String) {
+    clients(first: 100, search: $search) {
+      edges {
+        node {
+          name
+        }
+      }
+    }
+  }
+`;
 
 const env = useStackWithAdmin({ BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) });
 
@@ -42,17 +62,27 @@ describe('health endpoints', () => {
 
 describe('request bodies', () => {
   const postRaw = (body: string, token: string, contentType = 'application/json') =>
-    fetch(env.t.graphqlUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body });
+    fetch(env.t.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
+      body,
+    });
 
   it('executes a padded mutation whose body is just under the limit', async () => {
     const owner = await signUpFirm(env.t);
     const name = `Under Limit ${randomUUID().slice(0, 8)}`;
     const base = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: '' } });
-    const body = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: 'x'.repeat(BODY_LIMIT_BYTES - base.length) } });
+    const body = JSON.stringify({
+      query: CREATE_CLIENT,
+      variables: { input: { name }, padding: 'x'.repeat(BODY_LIMIT_BYTES - base.length) },
+    });
     expect(Buffer.byteLength(body)).toBe(BODY_LIMIT_BYTES);
     const response = await postRaw(body, owner.accessToken);
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { data: { createClient: { client: { name: string } } } }).data.createClient.client.name).toBe(name);
+    expect(
+      ((await response.json()) as { data: { createClient: { client: { name: string } } } }).data.createClient.client
+        .name,
+    ).toBe(name);
   });
 
   it('refuses a body over the limit with 413 PAYLOAD_TOO_LARGE and executes nothing', async () => {
@@ -60,17 +90,26 @@ describe('request bodies', () => {
     const name = `Over Limit ${randomUUID().slice(0, 8)}`;
     for (const padding of [BODY_LIMIT_BYTES, 50 * BODY_LIMIT_BYTES]) {
       // The unused variable would be ignored by GraphQL: only the body limit can stop this mutation.
-      const body = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: 'x'.repeat(padding) } });
+      const body = JSON.stringify({
+        query: CREATE_CLIENT,
+        variables: { input: { name }, padding: 'x'.repeat(padding) },
+      });
       const response = await postRaw(body, owner.accessToken);
       expect(response.status).toBe(413);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      const json = (await response.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+      const json = (await response.json()) as {
+        data?: unknown;
+        errors: { message: string; extensions: { code: string } }[];
+      };
       expect(json.data).toBeUndefined();
       expect(json.errors).toEqual([{ message: expect.any(String), extensions: { code: 'PAYLOAD_TOO_LARGE' } }]);
     }
     // One byte over is over too.
     const base = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: '' } });
-    const oneOver = JSON.stringify({ query: CREATE_CLIENT, variables: { input: { name }, padding: 'x'.repeat(BODY_LIMIT_BYTES - base.length + 1) } });
+    const oneOver = JSON.stringify({
+      query: CREATE_CLIENT,
+      variables: { input: { name }, padding: 'x'.repeat(BODY_LIMIT_BYTES - base.length + 1) },
+    });
     expect((await postRaw(oneOver, owner.accessToken)).status).toBe(413);
 
     expect(await clientNames(owner.accessToken, name)).toEqual([]);
@@ -103,9 +142,13 @@ describe('CSRF prevention', () => {
     // A browser could send this cross-site without a preflight: blocked as CSRF.
     const simple = await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}` } });
     expect(simple.status).toBe(400);
-    expect(((await simple.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    expect(((await simple.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'BAD_REQUEST',
+    );
     // Even with the preflight header, GET never runs a mutation.
-    const preflighted = await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}`, 'apollo-require-preflight': 'true' } });
+    const preflighted = await fetch(url, {
+      headers: { authorization: `Bearer ${owner.accessToken}`, 'apollo-require-preflight': 'true' },
+    });
     expect(preflighted.status).toBe(405);
 
     expect(await clientNames(owner.accessToken, name)).toEqual([]);
@@ -115,9 +158,14 @@ describe('CSRF prevention', () => {
   it('still answers a preflighted GET query (the refusals above are about mutations and CSRF)', async () => {
     const owner = await signUpFirm(env.t);
     const url = `${env.t.graphqlUrl}?query=${encodeURIComponent('{ me { activeFirm { id } } }')}`;
-    const response = await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}`, 'apollo-require-preflight': 'true' } });
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${owner.accessToken}`, 'apollo-require-preflight': 'true' },
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { me: { activeFirm: { id: owner.firmId } } }, extensions: { cost: expect.any(Object) } });
+    expect(await response.json()).toEqual({
+      data: { me: { activeFirm: { id: owner.firmId } } },
+      extensions: { cost: expect.any(Object) },
+    });
   });
 
   it('does not execute a mutation POSTed as text/plain', async () => {
@@ -152,7 +200,10 @@ describe('when the database is unreachable', () => {
     const response = await fetch(broken.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ query: SIGN_UP, variables: { input: { firmName: 'Doomed', ownerName: 'D', email: uniqueEmail(), password: strongPassword() } } }),
+      body: JSON.stringify({
+        query: SIGN_UP,
+        variables: { input: { firmName: 'Doomed', ownerName: 'D', email: uniqueEmail(), password: strongPassword() } },
+      }),
     });
     const text = await response.text();
     // The gateway's rate limiter is the first to reach the database, before execution starts.

@@ -9,12 +9,34 @@ import { useStackWithAdmin } from './support/suite.ts';
 
 const CLIENTS = /* GraphQL */ `
   query Clients($search: String, $status: ClientStatus) {
-    clients(first: 100, search: $search, status: $status) { totalCount edges { node { id name status } } }
+    clients(first: 100, search: $search, status: $status) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          status
+        }
+      }
+    }
   }
 `;
 const ACTIVE_FIRM_CLIENTS = /* GraphQL */ `
   query ActiveFirmClients($status: ClientStatus) {
-    me { activeFirm { id clients(first: 100, status: $status) { totalCount edges { node { id name } } } } }
+    me {
+      activeFirm {
+        id
+        clients(first: 100, status: $status) {
+          totalCount
+          edges {
+            node {
+              id
+              name
+            }
+          }
+        }
+      }
+    }
   }
 `;
 
@@ -32,7 +54,8 @@ async function twoFirms() {
   return { a, b, marker, aActive: aActive!, aArchived: aArchived!, bClient: bClient! };
 }
 
-const idsOf = (result: GraphQLResponse) => result.data!.clients.edges.map((edge: { node: { id: string } }) => edge.node.id);
+const idsOf = (result: GraphQLResponse) =>
+  result.data!.clients.edges.map((edge: { node: { id: string } }) => edge.node.id);
 
 describe('reading another firm’s client', () => {
   it('answers client(id) for A’s id exactly as for a random id and a malformed id', async () => {
@@ -55,14 +78,21 @@ describe('reading another firm’s client', () => {
     const { a, b, marker, aActive, aArchived, bClient } = await twoFirms();
     // A's own view proves the search and the filter do find these clients.
     expect(idsOf(await env.t.gql(CLIENTS, { search: marker }, a.accessToken))).toEqual([aActive]);
-    expect(idsOf(await env.t.gql(CLIENTS, { search: marker.toUpperCase(), status: 'ARCHIVED' }, a.accessToken))).toEqual([aArchived]);
+    expect(
+      idsOf(await env.t.gql(CLIENTS, { search: marker.toUpperCase(), status: 'ARCHIVED' }, a.accessToken)),
+    ).toEqual([aArchived]);
 
     const plain = await env.t.gql(CLIENTS, {}, b.accessToken);
     expect(plain.errors).toBeUndefined();
     expect(idsOf(plain)).toEqual([bClient]);
     expect(plain.data!.clients.totalCount).toBe(1);
 
-    for (const variables of [{ search: marker }, { search: 'Zephyrine' }, { status: 'ARCHIVED' }, { search: marker, status: 'ARCHIVED' }]) {
+    for (const variables of [
+      { search: marker },
+      { search: 'Zephyrine' },
+      { status: 'ARCHIVED' },
+      { search: marker, status: 'ARCHIVED' },
+    ]) {
       const result = await env.t.gql(CLIENTS, variables, b.accessToken);
       expect(result.errors).toBeUndefined();
       // Not even the count may reveal that A has matching clients.
@@ -119,7 +149,8 @@ describe('reading another firm’s client', () => {
   it('answers invoice(id) and document(id) with null for random ids and for A’s real ones', async () => {
     const { a, b, aActive } = await twoFirms();
     const { invoiceId, documentId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: aActive });
-    const query = 'query($i: ID!, $d: ID!) { invoice(id: $i) { id total { amount } client { id } } document(id: $d) { id filename } }';
+    const query =
+      'query($i: ID!, $d: ID!) { invoice(id: $i) { id total { amount } client { id } } document(id: $d) { id filename } }';
     // A sees its own invoice and document, so the ids are real.
     const own = await env.t.gql(query, { i: invoiceId, d: documentId }, a.accessToken);
     expect(own.data).toEqual({
@@ -128,7 +159,11 @@ describe('reading another firm’s client', () => {
     });
 
     const random = await env.t.gql(query, { i: uuidv7(), d: uuidv7() }, b.accessToken);
-    expect(random).toEqual({ status: 200, data: { invoice: null, document: null }, extensions: { cost: expect.any(Object) } });
+    expect(random).toEqual({
+      status: 200,
+      data: { invoice: null, document: null },
+      extensions: { cost: expect.any(Object) },
+    });
     expect(await env.t.gql(query, { i: invoiceId, d: documentId }, b.accessToken)).toEqual(random);
     expect(await env.t.gql(query, { i: 'not-a-uuid', d: 'not-a-uuid' }, b.accessToken)).toEqual(random);
   });
@@ -141,7 +176,12 @@ describe('changing another firm’s client', () => {
   it('answers updateClient and archiveClient on A’s id with the same NOT_FOUND as on a random id', async () => {
     const { a, b, aActive } = await twoFirms();
     const randomId = uuidv7();
-    const update = (id: string) => env.t.gql(UPDATE_CLIENT, { input: { id, name: 'Hijacked', email: 'thief@example.test', phone: null } }, b.accessToken);
+    const update = (id: string) =>
+      env.t.gql(
+        UPDATE_CLIENT,
+        { input: { id, name: 'Hijacked', email: 'thief@example.test', phone: null } },
+        b.accessToken,
+      );
     const archive = (id: string) => env.t.gql(ARCHIVE_CLIENT, { input: { id } }, b.accessToken);
 
     for (const [foreign, random] of [
@@ -156,7 +196,12 @@ describe('changing another firm’s client', () => {
     }
     // A's client is still A's, unchanged.
     const own = await env.t.gql(CLIENT, { id: aActive }, a.accessToken);
-    expect(own.data!.client).toMatchObject({ name: expect.stringContaining('Holdings'), email: null, status: 'ACTIVE', archivedAt: null });
+    expect(own.data!.client).toMatchObject({
+      name: expect.stringContaining('Holdings'),
+      email: null,
+      status: 'ACTIVE',
+      archivedAt: null,
+    });
   });
 
   it('leaves A’s row byte-identical after B’s attempts', async () => {
@@ -168,7 +213,11 @@ describe('changing another firm’s client', () => {
     expect(JSON.parse(archivedBefore!)).toMatchObject({ id: aArchived, status: 'ARCHIVED' });
 
     const attempts = [
-      await env.t.gql(UPDATE_CLIENT, { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } }, b.accessToken),
+      await env.t.gql(
+        UPDATE_CLIENT,
+        { input: { id: aActive, name: 'Hijacked', email: 'thief@example.test', website: null } },
+        b.accessToken,
+      ),
       await env.t.gql(UPDATE_CLIENT, { input: { id: aActive, name: '' } }, b.accessToken),
       await env.t.gql(UPDATE_CLIENT, { input: { id: aArchived, phone: '+1 555 0100' } }, b.accessToken),
       await env.t.gql(ARCHIVE_CLIENT, { input: { id: aActive } }, b.accessToken),

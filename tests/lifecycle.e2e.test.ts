@@ -18,11 +18,18 @@ describe('logs', () => {
     try {
       const password = strongPassword();
       const email = uniqueEmail('logged');
-      const signUp = await t.gql(SIGN_UP, { input: { firmName: 'Confidential Firm', ownerName: 'Secret Person', email, password } });
+      const signUp = await t.gql(SIGN_UP, {
+        input: { firmName: 'Confidential Firm', ownerName: 'Secret Person', email, password },
+      });
       const { accessToken, refreshToken } = signUp.data!.signUp.session;
       await createClients(t, accessToken, ['Highly Sensitive Client Name']);
       const requestId = 'trace-me-123456';
-      await postGraphQL(t.graphqlUrl, '{ me { user { name } } }', {}, { authorization: `Bearer ${accessToken}`, 'x-request-id': requestId });
+      await postGraphQL(
+        t.graphqlUrl,
+        '{ me { user { name } } }',
+        {},
+        { authorization: `Bearer ${accessToken}`, 'x-request-id': requestId },
+      );
 
       const operations = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'operation');
       // Each operation is logged by the gateway and by each subgraph it reached.
@@ -30,7 +37,15 @@ describe('logs', () => {
       for (const entry of operations) expect(entry.requestId).toEqual(expect.any(String));
       expect(operations.filter((entry) => entry.requestId === requestId).length).toBeGreaterThanOrEqual(2);
       const everything = lines.join('\n');
-      for (const secret of [password, accessToken, refreshToken, email, 'Secret Person', 'Highly Sensitive Client Name', 'Confidential Firm']) {
+      for (const secret of [
+        password,
+        accessToken,
+        refreshToken,
+        email,
+        'Secret Person',
+        'Highly Sensitive Client Name',
+        'Confidential Firm',
+      ]) {
         expect(everything).not.toContain(secret);
       }
     } finally {
@@ -54,12 +69,21 @@ describe('graceful shutdown', () => {
         await released;
       });
       const inFlight = Array.from({ length: 8 }, () =>
-        t.gql('{ me { activeFirm { clients(first: 5) { totalCount edges { node { name } } } } } }', {}, owner.accessToken),
+        t.gql(
+          '{ me { activeFirm { clients(first: 5) { totalCount edges { node { name } } } } } }',
+          {},
+          owner.accessToken,
+        ),
       );
-      await expect.poll(
-        async () => (await admin`select count(*)::int as waiting from pg_stat_activity where application_name = 'firmgraph-test' and wait_event_type = 'Lock'`)[0]!.waiting,
-        { timeout: 10_000 },
-      ).toBe(8);
+      await expect
+        .poll(
+          async () =>
+            (
+              await admin`select count(*)::int as waiting from pg_stat_activity where application_name = 'firmgraph-test' and wait_event_type = 'Lock'`
+            )[0]!.waiting,
+          { timeout: 10_000 },
+        )
+        .toBe(8);
 
       const stopping = t.stop();
       setTimeout(release, 300);

@@ -9,8 +9,13 @@ function logThenExit(lines: number, exit: 'exit' | 'throw') {
     for (let i = 0; i < ${lines}; i++) log.info({ i }, 'line');
     ${exit === 'exit' ? 'process.exit(0);' : "throw new Error('boom');"}
   `;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-  const logged = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { i: number; service: string });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  const logged = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { i: number; service: string });
   return { status: result.status, logged };
 }
 
@@ -41,9 +46,13 @@ describe('error log entries', () => {
       log.error({ err: error }, 'query failed');
       process.exit(0);
     `;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     const line = result.stdout.trim();
-    const entry = JSON.parse(line) as { err: { type: string; message: string; stack: string; code: string; cause: { code: string } } };
+    const entry = JSON.parse(line) as {
+      err: { type: string; message: string; stack: string; code: string; cause: { code: string } };
+    };
     expect(entry.err.type).toBe('Error');
     expect(entry.err.message).toBe('insert failed: connection reset');
     expect(entry.err.stack).toMatch(/^Error: insert failed\n\s+at /);

@@ -9,62 +9,212 @@ import { useStackWithAdmin } from './support/suite.ts';
 
 const CREATE_THREAD = /* GraphQL */ `
   mutation ($input: CreateMessageThreadInput!) {
-    createMessageThread(input: $input) { thread { id subject client { id } } userErrors { field message code } }
+    createMessageThread(input: $input) {
+      thread {
+        id
+        subject
+        client {
+          id
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 const SEND = /* GraphQL */ `
   mutation ($input: SendMessageInput!) {
     sendMessage(input: $input) {
-      message { id body format sentAt editedAt deletedAt attachmentIds author { __typename ... on User { id name } } }
-      userErrors { field message code }
+      message {
+        id
+        body
+        format
+        sentAt
+        editedAt
+        deletedAt
+        attachmentIds
+        author {
+          __typename
+          ... on User {
+            id
+            name
+          }
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
     }
   }
 `;
 const EDIT = /* GraphQL */ `
   mutation ($input: EditMessageInput!) {
-    editMessage(input: $input) { message { id body editedAt } userErrors { field message code } }
+    editMessage(input: $input) {
+      message {
+        id
+        body
+        editedAt
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 const DELETE = /* GraphQL */ `
   mutation ($input: DeleteMessageInput!) {
-    deleteMessage(input: $input) { message { id body deletedAt attachmentIds } userErrors { field message code } }
+    deleteMessage(input: $input) {
+      message {
+        id
+        body
+        deletedAt
+        attachmentIds
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 const MARK_READ = /* GraphQL */ `
   mutation ($input: MarkThreadReadInput!) {
-    markThreadRead(input: $input) { thread { id unreadCount } userErrors { field message code } }
+    markThreadRead(input: $input) {
+      thread {
+        id
+        unreadCount
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 const ASSIGN = /* GraphQL */ `
-  mutation ($input: AssignClientTeamMemberInput!) { assignClientTeamMember(input: $input) { client { id } userErrors { field code } } }
+  mutation ($input: AssignClientTeamMemberInput!) {
+    assignClientTeamMember(input: $input) {
+      client {
+        id
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 const REMOVE = /* GraphQL */ `
-  mutation ($input: RemoveClientTeamMemberInput!) { removeClientTeamMember(input: $input) { client { id } userErrors { field code } } }
+  mutation ($input: RemoveClientTeamMemberInput!) {
+    removeClientTeamMember(input: $input) {
+      client {
+        id
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 const THREAD = /* GraphQL */ `
-  query ($id: ID!) { messageThread(id: $id) { id subject unreadCount lastMessage { id } client { id name unreadMessageCount } } }
+  query ($id: ID!) {
+    messageThread(id: $id) {
+      id
+      subject
+      unreadCount
+      lastMessage {
+        id
+      }
+      client {
+        id
+        name
+        unreadMessageCount
+      }
+    }
+  }
 `;
 const MESSAGE = /* GraphQL */ `
-  query ($id: ID!) { message(id: $id) { id body thread { id } } }
+  query ($id: ID!) {
+    message(id: $id) {
+      id
+      body
+      thread {
+        id
+      }
+    }
+  }
 `;
 const HISTORY = /* GraphQL */ `
   query ($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
     messageThread(id: $id) {
       messages(first: $first, after: $after, last: $last, before: $before) {
-        edges { cursor node { id body } }
-        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges {
+          cursor
+          node {
+            id
+            body
+          }
+        }
+        pageInfo {
+          hasNextPage
+          hasPreviousPage
+          startCursor
+          endCursor
+        }
       }
     }
   }
 `;
 const CLIENT_THREADS = /* GraphQL */ `
-  query ($id: ID!) { client(id: $id) { id unreadMessageCount messageThreads(first: 10) { edges { node { id subject } } } } }
+  query ($id: ID!) {
+    client(id: $id) {
+      id
+      unreadMessageCount
+      messageThreads(first: 10) {
+        edges {
+          node {
+            id
+            subject
+          }
+        }
+      }
+    }
+  }
 `;
 const INVITE = /* GraphQL */ `
-  mutation ($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }
+  mutation ($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const ACCEPT = /* GraphQL */ `
-  mutation ($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken user { id } } userErrors { code } } }
+  mutation ($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 
 const env = useStackWithAdmin();
@@ -80,8 +230,14 @@ function ok<T>(result: GraphQLResponse<T>): T {
 
 /** Invites a STAFF member into the owner's firm; returns their token and user id. */
 async function staffMember(owner: FirmOwner): Promise<{ token: string; userId: string }> {
-  const invited = ok(await env.t.gql(INVITE, { input: { email: uniqueEmail('staff'), role: 'STAFF' } }, owner.accessToken));
-  const accepted = ok(await env.t.gql(ACCEPT, { input: { token: invited.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() } }));
+  const invited = ok(
+    await env.t.gql(INVITE, { input: { email: uniqueEmail('staff'), role: 'STAFF' } }, owner.accessToken),
+  );
+  const accepted = ok(
+    await env.t.gql(ACCEPT, {
+      input: { token: invited.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() },
+    }),
+  );
   expect(accepted.acceptInvitation.userErrors).toEqual([]);
   return { token: accepted.acceptInvitation.session.accessToken, userId: accepted.acceptInvitation.session.user.id };
 }
@@ -90,9 +246,16 @@ async function staffMember(owner: FirmOwner): Promise<{ token: string; userId: s
 async function firmWithThread() {
   const owner = await signUpFirm(env.t);
   const [clientId, otherClientId] = await createClients(env.t, owner.accessToken, ['Acme Ltd', 'Globex plc']);
-  const created = ok(await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'Year-end close' } }, owner.accessToken));
+  const created = ok(
+    await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'Year-end close' } }, owner.accessToken),
+  );
   expect(created.createMessageThread.userErrors).toEqual([]);
-  return { owner, clientId: clientId!, otherClientId: otherClientId!, threadId: created.createMessageThread.thread.id as string };
+  return {
+    owner,
+    clientId: clientId!,
+    otherClientId: otherClientId!,
+    threadId: created.createMessageThread.thread.id as string,
+  };
 }
 
 async function send(token: string, threadId: string, body: string, extra: Record<string, unknown> = {}) {
@@ -113,14 +276,21 @@ describe('threads and messages', () => {
       author: { __typename: 'User', id: owner.userId, name: 'Avery Owner' },
     });
     const thread = ok(await env.t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread;
-    expect(thread).toMatchObject({ id: threadId, subject: 'Year-end close', lastMessage: { id: sent.message.id }, client: { id: clientId, name: 'Acme Ltd' } });
+    expect(thread).toMatchObject({
+      id: threadId,
+      subject: 'Year-end close',
+      lastMessage: { id: sent.message.id },
+      client: { id: clientId, name: 'Acme Ltd' },
+    });
     expect(ok(await env.t.gql(MESSAGE, { id: sent.message.id }, owner.accessToken)).message).toEqual({
       id: sent.message.id,
       body: 'Please send the bank statements.',
       thread: { id: threadId },
     });
     const client = ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, owner.accessToken)).client;
-    expect(client.messageThreads.edges.map((edge: { node: { id: string; subject: string } }) => edge.node)).toEqual([{ id: threadId, subject: 'Year-end close' }]);
+    expect(client.messageThreads.edges.map((edge: { node: { id: string; subject: string } }) => edge.node)).toEqual([
+      { id: threadId, subject: 'Year-end close' },
+    ]);
   });
 
   it('refuses a body over 10,000 characters and a blank one, and takes exactly 10,000', async () => {
@@ -140,11 +310,23 @@ describe('threads and messages', () => {
     expect(plain.userErrors).toEqual([]);
     expect(plain.message.body).toBe('<b>not bold</b> & <script>alert(1)</script>');
 
-    const markdown = await send(owner.accessToken, threadId, '**Due** by Friday, see [the portal](https://example.com/help) or `code`; 2 < 3', { format: 'MARKDOWN' });
+    const markdown = await send(
+      owner.accessToken,
+      threadId,
+      '**Due** by Friday, see [the portal](https://example.com/help) or `code`; 2 < 3',
+      { format: 'MARKDOWN' },
+    );
     expect(markdown.userErrors).toEqual([]);
     expect(markdown.message.format).toBe('MARKDOWN');
 
-    for (const body of ['Hi <script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'a <!-- hidden --> b', '[click](javascript:alert(1))', '![pixel](https://tracker.example/p.gif)', '[x]: data:text/html,hi']) {
+    for (const body of [
+      'Hi <script>alert(1)</script>',
+      '<img src=x onerror=alert(1)>',
+      'a <!-- hidden --> b',
+      '[click](javascript:alert(1))',
+      '![pixel](https://tracker.example/p.gif)',
+      '[x]: data:text/html,hi',
+    ]) {
       const refused = await send(owner.accessToken, threadId, body, { format: 'MARKDOWN' });
       expect(refused.message, body).toBeNull();
       expect(refused.userErrors, body).toMatchObject([{ field: ['input', 'body'], code: 'INVALID' }]);
@@ -155,44 +337,68 @@ describe('threads and messages', () => {
     const { owner, threadId, clientId } = await firmWithThread();
     const document = await seedInvoiceAndDocument(env.admin, { firmId: owner.firmId, clientId });
     const sent = await send(owner.accessToken, threadId, 'First draft', { attachmentIds: [document.documentId] });
-    const edited = ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Second draft' } }, owner.accessToken)).editMessage;
+    const edited = ok(
+      await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Second draft' } }, owner.accessToken),
+    ).editMessage;
     expect(edited.userErrors).toEqual([]);
     expect(edited.message.body).toBe('Second draft');
     expect(edited.message.editedAt).not.toBeNull();
 
-    const deleted = ok(await env.t.gql(DELETE, { input: { messageId: sent.message.id } }, owner.accessToken)).deleteMessage;
+    const deleted = ok(
+      await env.t.gql(DELETE, { input: { messageId: sent.message.id } }, owner.accessToken),
+    ).deleteMessage;
     expect(deleted.userErrors).toEqual([]);
     expect(deleted.message).toMatchObject({ id: sent.message.id, body: null, attachmentIds: [] });
     expect(deleted.message.deletedAt).not.toBeNull();
     // The row stays: a tombstone in the thread's history.
     const history = ok(await env.t.gql(HISTORY, { id: threadId, last: 10 }, owner.accessToken)).messageThread.messages;
-    expect(history.edges.map((edge: { node: { id: string; body: string | null } }) => edge.node)).toEqual([{ id: sent.message.id, body: null }]);
+    expect(history.edges.map((edge: { node: { id: string; body: string | null } }) => edge.node)).toEqual([
+      { id: sent.message.id, body: null },
+    ]);
 
-    const again = ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Back' } }, owner.accessToken)).editMessage;
+    const again = ok(
+      await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Back' } }, owner.accessToken),
+    ).editMessage;
     expect(again.userErrors).toMatchObject([{ code: 'DELETED' }]);
   });
 
   it('refuses an edit or deletion after 15 minutes, and by anyone but the author', async () => {
     const { owner, threadId, clientId } = await firmWithThread();
     const old = await send(owner.accessToken, threadId, 'Sent a while ago');
-    await asFirm(env.admin, owner.firmId, (tx) => tx`update crm.messages set sent_at = now() - interval '16 minutes' where id = ${old.message.id}`);
-    for (const [mutation, input] of [[EDIT, { messageId: old.message.id, body: 'Too late' }], [DELETE, { messageId: old.message.id }]] as const) {
+    await asFirm(
+      env.admin,
+      owner.firmId,
+      (tx) => tx`update crm.messages set sent_at = now() - interval '16 minutes' where id = ${old.message.id}`,
+    );
+    for (const [mutation, input] of [
+      [EDIT, { messageId: old.message.id, body: 'Too late' }],
+      [DELETE, { messageId: old.message.id }],
+    ] as const) {
       const result = ok(await env.t.gql(mutation, { input }, owner.accessToken));
-      expect(Object.values(result)[0]).toMatchObject({ message: null, userErrors: [{ field: ['input', 'messageId'], code: 'EDIT_WINDOW_CLOSED' }] });
+      expect(Object.values(result)[0]).toMatchObject({
+        message: null,
+        userErrors: [{ field: ['input', 'messageId'], code: 'EDIT_WINDOW_CLOSED' }],
+      });
     }
-    const stored = await asFirm(env.admin, owner.firmId, (tx) => tx`select body, edited_at, deleted_at from crm.messages where id = ${old.message.id}`);
+    const stored = await asFirm(
+      env.admin,
+      owner.firmId,
+      (tx) => tx`select body, edited_at, deleted_at from crm.messages where id = ${old.message.id}`,
+    );
     expect(stored[0]).toEqual({ body: 'Sent a while ago', edited_at: null, deleted_at: null });
 
     const member = await staffMember(owner);
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     const fresh = await send(owner.accessToken, threadId, 'Mine');
-    const byOther = ok(await env.t.gql(EDIT, { input: { messageId: fresh.message.id, body: 'Hijacked' } }, member.token)).editMessage;
+    const byOther = ok(
+      await env.t.gql(EDIT, { input: { messageId: fresh.message.id, body: 'Hijacked' } }, member.token),
+    ).editMessage;
     expect(byOther.userErrors).toMatchObject([{ code: 'NOT_AUTHOR' }]);
   });
 });
 
 describe('participants and read state', () => {
-  it("shows staff only the threads of clients on their team; owners see all", async () => {
+  it('shows staff only the threads of clients on their team; owners see all', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const member = await staffMember(owner);
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
@@ -204,7 +410,10 @@ describe('participants and read state', () => {
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread.id).toBe(threadId);
     const reply = await send(member.token, threadId, 'On it');
     expect(reply.userErrors).toEqual([]);
-    expect(ok(await env.t.gql(MESSAGE, { id: reply.message.id }, member.token)).message).toMatchObject({ id: reply.message.id, thread: { id: threadId } });
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message.id }, member.token)).message).toMatchObject({
+      id: reply.message.id,
+      thread: { id: threadId },
+    });
 
     ok(await env.t.gql(REMOVE, { input: { clientId, userId: member.userId } }, owner.accessToken));
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
@@ -227,7 +436,9 @@ describe('participants and read state', () => {
     // Your own messages are never unread.
     expect(await unread(owner.accessToken)).toEqual([0, 0]);
 
-    const marked = ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1].id } }, member.token)).markThreadRead;
+    const marked = ok(
+      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1].id } }, member.token),
+    ).markThreadRead;
     expect(marked).toEqual({ thread: { id: threadId, unreadCount: 1 }, userErrors: [] });
     // A read mark never moves back.
     ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0].id } }, member.token));
@@ -243,7 +454,9 @@ describe('participants and read state', () => {
 
     const foreign = await firmWithThread();
     const otherMessage = await send(foreign.owner.accessToken, foreign.threadId, 'elsewhere');
-    const wrong = ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message.id } }, owner.accessToken)).markThreadRead;
+    const wrong = ok(
+      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message.id } }, owner.accessToken),
+    ).markThreadRead;
     expect(wrong.userErrors).toMatchObject([{ field: ['input', 'upToMessageId'], code: 'NOT_FOUND' }]);
   });
 });
@@ -251,17 +464,33 @@ describe('participants and read state', () => {
 describe('portal users', () => {
   it("take part in their granted clients' threads only, and are unread counted on their own", async () => {
     const { owner, clientId, otherClientId, threadId } = await firmWithThread();
-    const other = ok(await env.t.gql(CREATE_THREAD, { input: { clientId: otherClientId, subject: 'Other client' } }, owner.accessToken)).createMessageThread.thread;
+    const other = ok(
+      await env.t.gql(
+        CREATE_THREAD,
+        { input: { clientId: otherClientId, subject: 'Other client' } },
+        owner.accessToken,
+      ),
+    ).createMessageThread.thread;
     const portal = await onboardPortalUser(env.t, owner, [clientId]);
     const sent = await send(owner.accessToken, threadId, 'Your return is ready');
 
     const seen = ok(await env.t.gql(THREAD, { id: threadId }, portal.accessToken)).messageThread;
     expect(seen).toMatchObject({ id: threadId, unreadCount: 1, client: { id: clientId, unreadMessageCount: 1 } });
     // The staff author's name comes from tenancy, for a portal reader too.
-    const raw = await env.t.gql(`query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`, { id: threadId }, portal.accessToken);
+    const raw = await env.t.gql(
+      `query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`,
+      { id: threadId },
+      portal.accessToken,
+    );
     const history = ok(raw);
-    expect(history.messageThread.messages.edges.map((edge: { node: { body: string; author: object } }) => edge.node)).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
-    const email = await env.t.gql(`query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`, { id: sent.message.id }, portal.accessToken);
+    expect(
+      history.messageThread.messages.edges.map((edge: { node: { body: string; author: object } }) => edge.node),
+    ).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
+    const email = await env.t.gql(
+      `query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`,
+      { id: sent.message.id },
+      portal.accessToken,
+    );
     // Refused (the staff-only rule answers a portal session as not signed in as staff), never given.
     expect(email.errors?.[0]?.extensions?.code).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);
     expect(JSON.stringify(email.data ?? null)).not.toContain(owner.email);
@@ -276,7 +505,9 @@ describe('portal users', () => {
     expect(reply.message.author).toMatchObject({ __typename: 'PortalUser', id: portal.portalUserId });
     expect(ok(await env.t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread.unreadCount).toBe(1);
 
-    const started = ok(await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'A question' } }, portal.accessToken)).createMessageThread;
+    const started = ok(
+      await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'A question' } }, portal.accessToken),
+    ).createMessageThread;
     expect(started.userErrors).toEqual([]);
 
     // Another client of the same firm: missing, whatever the route.
@@ -285,7 +516,9 @@ describe('portal users', () => {
       [SEND, { threadId: other.id, body: 'Hi' }],
       [CREATE_THREAD, { clientId: otherClientId, subject: 'Hello' }],
     ] as const) {
-      expect((await env.t.gql(mutation, { input }, portal.accessToken)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect((await env.t.gql(mutation, { input }, portal.accessToken)).errors?.[0]?.extensions?.code).toBe(
+        'NOT_FOUND',
+      );
     }
     // Staff-only messaging administration stays refused.
     const assign = await env.t.gql(ASSIGN, { input: { clientId, userId: owner.userId } }, portal.accessToken);
@@ -302,15 +535,30 @@ describe('typing', () => {
       if (event.firmId === owner.firmId && event.topic === 'typing') events.push(event);
     });
     try {
-      const typing = ok(await env.t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { thread { id } userErrors { code } } }`, { input: { threadId } }, owner.accessToken));
+      const typing = ok(
+        await env.t.gql(
+          `mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { thread { id } userErrors { code } } }`,
+          { input: { threadId } },
+          owner.accessToken,
+        ),
+      );
       expect(typing.notifyTyping).toEqual({ thread: { id: threadId }, userErrors: [] });
       await expect.poll(() => events.length).toBe(1);
       expect(events[0]!.payload).toEqual({ threadId, clientId, participantKind: 'STAFF', participantId: owner.userId });
-      const stored = await asFirm(env.admin, owner.firmId, (tx) => tx`select count(*)::int as n from crm.outbox_events where firm_id = ${owner.firmId} and topic = 'typing'`);
+      const stored = await asFirm(
+        env.admin,
+        owner.firmId,
+        (tx) =>
+          tx`select count(*)::int as n from crm.outbox_events where firm_id = ${owner.firmId} and topic = 'typing'`,
+      );
       expect(stored[0]!.n).toBe(0);
 
       const foreign = await firmWithThread();
-      const refused = await env.t.gql(`mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { code } } }`, { input: { threadId: foreign.threadId } }, owner.accessToken);
+      const refused = await env.t.gql(
+        `mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { code } } }`,
+        { input: { threadId: foreign.threadId } },
+        owner.accessToken,
+      );
       expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     } finally {
       await bus.close();
@@ -327,15 +575,21 @@ describe('history', () => {
     const latest = ok(await env.t.gql(HISTORY, { id: threadId, last: 2 }, owner.accessToken)).messageThread.messages;
     expect(latest.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m4', 'm5']);
     expect(latest.pageInfo).toMatchObject({ hasPreviousPage: true });
-    const earlier = ok(await env.t.gql(HISTORY, { id: threadId, last: 2, before: latest.pageInfo.startCursor }, owner.accessToken)).messageThread.messages;
+    const earlier = ok(
+      await env.t.gql(HISTORY, { id: threadId, last: 2, before: latest.pageInfo.startCursor }, owner.accessToken),
+    ).messageThread.messages;
     expect(earlier.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m2', 'm3']);
 
     // A client that had seen up to m2 fetches what it missed.
-    const missed = ok(await env.t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0].cursor }, owner.accessToken)).messageThread.messages;
+    const missed = ok(
+      await env.t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0].cursor }, owner.accessToken),
+    ).messageThread.messages;
     expect(missed.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m3', 'm4', 'm5']);
     expect(missed.pageInfo.hasNextPage).toBe(false);
     await send(owner.accessToken, threadId, 'm6');
-    const more = ok(await env.t.gql(HISTORY, { id: threadId, first: 100, after: missed.pageInfo.endCursor }, owner.accessToken)).messageThread.messages;
+    const more = ok(
+      await env.t.gql(HISTORY, { id: threadId, first: 100, after: missed.pageInfo.endCursor }, owner.accessToken),
+    ).messageThread.messages;
     expect(more.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m6']);
 
     const bad = await env.t.gql(HISTORY, { id: threadId, first: 101 }, owner.accessToken);
@@ -361,7 +615,11 @@ describe('walls', () => {
       const result = await env.t.gql(mutation, { input }, ours.owner.accessToken);
       expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
-    const stored = await asFirm(env.admin, theirs.owner.firmId, (tx) => tx`select body from crm.messages where thread_id = ${theirs.threadId}`);
+    const stored = await asFirm(
+      env.admin,
+      theirs.owner.firmId,
+      (tx) => tx`select body from crm.messages where thread_id = ${theirs.threadId}`,
+    );
     expect(stored).toEqual([{ body: 'Confidential' }]);
   });
 
@@ -369,21 +627,46 @@ describe('walls', () => {
     const ours = await firmWithThread();
     const theirs = await firmWithThread();
     const own = await seedInvoiceAndDocument(env.admin, { firmId: ours.owner.firmId, clientId: ours.clientId });
-    const otherClients = await seedInvoiceAndDocument(env.admin, { firmId: ours.owner.firmId, clientId: ours.otherClientId });
-    const otherFirms = await seedInvoiceAndDocument(env.admin, { firmId: theirs.owner.firmId, clientId: theirs.clientId });
+    const otherClients = await seedInvoiceAndDocument(env.admin, {
+      firmId: ours.owner.firmId,
+      clientId: ours.otherClientId,
+    });
+    const otherFirms = await seedInvoiceAndDocument(env.admin, {
+      firmId: theirs.owner.firmId,
+      clientId: theirs.clientId,
+    });
 
-    const sent = await send(ours.owner.accessToken, ours.threadId, 'Signed letter attached', { attachmentIds: [own.documentId] });
+    const sent = await send(ours.owner.accessToken, ours.threadId, 'Signed letter attached', {
+      attachmentIds: [own.documentId],
+    });
     expect(sent.userErrors).toEqual([]);
-    const withFiles = ok(await env.t.gql(`query ($id: ID!) { message(id: $id) { attachmentIds attachments { id filename } } }`, { id: sent.message.id }, ours.owner.accessToken));
+    const withFiles = ok(
+      await env.t.gql(
+        `query ($id: ID!) { message(id: $id) { attachmentIds attachments { id filename } } }`,
+        { id: sent.message.id },
+        ours.owner.accessToken,
+      ),
+    );
     expect(withFiles.message.attachmentIds).toEqual([own.documentId]);
     expect(withFiles.message.attachments).toMatchObject([{ id: own.documentId }]);
 
-    for (const ids of [[otherFirms.documentId], [otherClients.documentId], [own.documentId, otherFirms.documentId], ['not-a-uuid']]) {
+    for (const ids of [
+      [otherFirms.documentId],
+      [otherClients.documentId],
+      [own.documentId, otherFirms.documentId],
+      ['not-a-uuid'],
+    ]) {
       const refused = await send(ours.owner.accessToken, ours.threadId, 'Attached', { attachmentIds: ids });
       expect(refused.message).toBeNull();
-      expect(refused.userErrors).toEqual([{ field: ['input', 'attachmentIds'], message: 'Attach documents of this client.', code: 'NOT_FOUND' }]);
+      expect(refused.userErrors).toEqual([
+        { field: ['input', 'attachmentIds'], message: 'Attach documents of this client.', code: 'NOT_FOUND' },
+      ]);
     }
-    const count = await asFirm(env.admin, ours.owner.firmId, (tx) => tx`select count(*)::int as n from crm.messages where thread_id = ${ours.threadId}`);
+    const count = await asFirm(
+      env.admin,
+      ours.owner.firmId,
+      (tx) => tx`select count(*)::int as n from crm.messages where thread_id = ${ours.threadId}`,
+    );
     expect(count[0]!.n).toBe(1);
   });
 
@@ -392,7 +675,12 @@ describe('walls', () => {
     const secret = `Body ${crypto.randomUUID()}`;
     const sent = await send(owner.accessToken, threadId, secret);
     ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: `${secret} v2` } }, owner.accessToken));
-    const rows = await asFirm(env.admin, owner.firmId, (tx) => tx`select action, target_id, metadata::text as metadata from tenancy.audit_log where firm_id = ${owner.firmId} and action like 'message%' order by seq`);
+    const rows = await asFirm(
+      env.admin,
+      owner.firmId,
+      (tx) =>
+        tx`select action, target_id, metadata::text as metadata from tenancy.audit_log where firm_id = ${owner.firmId} and action like 'message%' order by seq`,
+    );
     expect(rows.map((row) => row.action)).toEqual(['message_thread.create', 'message.send', 'message.edit']);
     expect(rows[1]!.target_id).toBe(sent.message.id);
     for (const row of rows) expect(row.metadata).not.toContain('Body');

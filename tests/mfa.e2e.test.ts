@@ -8,15 +8,24 @@ import { startTestStack, type TestStack } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
 const BEGIN = 'mutation { beginMfaEnrolment { provisioningUri qrCodeDataUrl secret userErrors { field code } } }';
-const CONFIRM = 'mutation($input: ConfirmMfaEnrolmentInput!) { confirmMfaEnrolment(input: $input) { backupCodes userErrors { field code } } }';
-const DISABLE = 'mutation($input: DisableMfaInput!) { disableMfa(input: $input) { disabled userErrors { field code } } }';
-const REGENERATE = 'mutation($input: RegenerateBackupCodesInput!) { regenerateBackupCodes(input: $input) { backupCodes userErrors { field code } } }';
-const LOG_IN = 'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } mfaChallengeToken userErrors { field code } } }';
-const VERIFY = 'mutation($input: VerifyMfaChallengeInput!) { verifyMfaChallenge(input: $input) { session { accessToken refreshToken user { id } } userErrors { field code } } }';
-const ME = 'query { me { user { id } mfaEnabled mfaEnrolmentRequired activeRole activeFirm { id requireMfaForAdmins } } }';
-const POLICY = 'mutation($input: UpdateFirmSecurityPolicyInput!) { updateFirmSecurityPolicy(input: $input) { firm { id requireMfaForAdmins } userErrors { field code } } }';
-const INVITE = 'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }';
-const ACCEPT = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }';
+const CONFIRM =
+  'mutation($input: ConfirmMfaEnrolmentInput!) { confirmMfaEnrolment(input: $input) { backupCodes userErrors { field code } } }';
+const DISABLE =
+  'mutation($input: DisableMfaInput!) { disableMfa(input: $input) { disabled userErrors { field code } } }';
+const REGENERATE =
+  'mutation($input: RegenerateBackupCodesInput!) { regenerateBackupCodes(input: $input) { backupCodes userErrors { field code } } }';
+const LOG_IN =
+  'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } mfaChallengeToken userErrors { field code } } }';
+const VERIFY =
+  'mutation($input: VerifyMfaChallengeInput!) { verifyMfaChallenge(input: $input) { session { accessToken refreshToken user { id } } userErrors { field code } } }';
+const ME =
+  'query { me { user { id } mfaEnabled mfaEnrolmentRequired activeRole activeFirm { id requireMfaForAdmins } } }';
+const POLICY =
+  'mutation($input: UpdateFirmSecurityPolicyInput!) { updateFirmSecurityPolicy(input: $input) { firm { id requireMfaForAdmins } userErrors { field code } } }';
+const INVITE =
+  'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }';
+const ACCEPT =
+  'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }';
 
 const env = useStackWithAdmin();
 
@@ -49,7 +58,11 @@ async function beginEnrolment(token: string, stack: TestStack = env.t): Promise<
 /** Enrols the owner with a current code and returns the secret and the backup codes. */
 async function enrol(owner: FirmOwner): Promise<{ secret: string; backupCodes: string[] }> {
   const secret = await beginEnrolment(owner.accessToken);
-  const confirmed = await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken);
+  const confirmed = await env.t.gql(
+    CONFIRM,
+    { input: { code: await codeAt(secret, nowSeconds()) } },
+    owner.accessToken,
+  );
   expect(confirmed.data!.confirmMfaEnrolment.userErrors).toEqual([]);
   return { secret, backupCodes: confirmed.data!.confirmMfaEnrolment.backupCodes };
 }
@@ -60,14 +73,17 @@ async function challenge(email: string, password: string): Promise<string> {
   return result.data!.logIn.mfaChallengeToken as string;
 }
 
-const verify = async (challengeToken: string, code: string) => (await env.t.gql(VERIFY, { input: { challengeToken, code } })).data!.verifyMfaChallenge;
+const verify = async (challengeToken: string, code: string) =>
+  (await env.t.gql(VERIFY, { input: { challengeToken, code } })).data!.verifyMfaChallenge;
 
 describe('TOTP enrolment and log-in', () => {
   it('enrols through a provisioning URI, allows ±1 step of drift but not ±2, and refuses a replayed code', async () => {
     const owner = await signUpFirm(env.t);
     const secret = await beginEnrolment(owner.accessToken);
     const now = await awayFromStepBoundary();
-    const confirm = async (epoch: number) => (await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, epoch) } }, owner.accessToken)).data!.confirmMfaEnrolment;
+    const confirm = async (epoch: number) =>
+      (await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, epoch) } }, owner.accessToken)).data!
+        .confirmMfaEnrolment;
 
     expect((await confirm(now - 60)).userErrors).toEqual([{ field: ['input', 'code'], code: 'INVALID_CODE' }]);
     expect((await confirm(now + 60)).userErrors).toEqual([{ field: ['input', 'code'], code: 'INVALID_CODE' }]);
@@ -78,13 +94,18 @@ describe('TOTP enrolment and log-in', () => {
 
     // Log-in now stops at a challenge; the code that confirmed enrolment cannot be used again.
     const first = await challenge(owner.email, owner.password);
-    expect(await verify(first, await codeAt(secret, now - 30))).toEqual({ session: null, userErrors: [{ field: ['input', 'code'], code: 'INVALID_CODE' }] });
+    expect(await verify(first, await codeAt(secret, now - 30))).toEqual({
+      session: null,
+      userErrors: [{ field: ['input', 'code'], code: 'INVALID_CODE' }],
+    });
     const signedIn = await verify(first, await codeAt(secret, now));
     expect(signedIn.userErrors).toEqual([]);
     expect(signedIn.session.user.id).toBe(owner.userId);
     expect((await env.t.gql(ME, {}, signedIn.session.accessToken)).data!.me.user.id).toBe(owner.userId);
     // The challenge is single-use.
-    expect((await verify(first, await codeAt(secret, now + 30))).userErrors).toEqual([{ field: ['input', 'challengeToken'], code: 'INVALID_TOKEN' }]);
+    expect((await verify(first, await codeAt(secret, now + 30))).userErrors).toEqual([
+      { field: ['input', 'challengeToken'], code: 'INVALID_TOKEN' },
+    ]);
 
     const second = await challenge(owner.email, owner.password);
     expect((await verify(second, await codeAt(secret, now))).userErrors[0].code).toBe('INVALID_CODE');
@@ -99,7 +120,9 @@ describe('TOTP enrolment and log-in', () => {
     expect(stored).toMatch(/^v1\.[0-9a-f]{16}\./);
     expect(stored).not.toContain(secret);
     expect(stored.toUpperCase()).not.toContain(secret.slice(0, 8));
-    const hashes = (await env.admin`select code_hash from tenancy.mfa_backup_codes where user_id = ${owner.userId}`).map((r) => r.code_hash as string);
+    const hashes = (
+      await env.admin`select code_hash from tenancy.mfa_backup_codes where user_id = ${owner.userId}`
+    ).map((r) => r.code_hash as string);
     expect(hashes).toHaveLength(10);
     for (const code of backupCodes) {
       expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
@@ -114,8 +137,11 @@ describe('TOTP enrolment and log-in', () => {
     const [code] = backupCodes;
 
     expect((await verify(await challenge(owner.email, owner.password), code!.toUpperCase())).userErrors).toEqual([]);
-    expect((await verify(await challenge(owner.email, owner.password), code!)).userErrors).toEqual([{ field: ['input', 'code'], code: 'INVALID_CODE' }]);
-    const [used] = await env.admin`select count(*)::int as count from tenancy.mfa_backup_codes where user_id = ${owner.userId} and used_at is not null`;
+    expect((await verify(await challenge(owner.email, owner.password), code!)).userErrors).toEqual([
+      { field: ['input', 'code'], code: 'INVALID_CODE' },
+    ]);
+    const [used] =
+      await env.admin`select count(*)::int as count from tenancy.mfa_backup_codes where user_id = ${owner.userId} and used_at is not null`;
     expect(used!.count).toBe(1);
 
     const exhausted = await challenge(owner.email, owner.password);
@@ -130,7 +156,11 @@ describe('TOTP enrolment and log-in', () => {
     let last = '';
     for (let i = 0; i < 10; i += 1) last = await challenge(owner.email, owner.password);
     const locked = await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
-    expect(locked.data!.logIn).toEqual({ session: null, mfaChallengeToken: null, userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }] });
+    expect(locked.data!.logIn).toEqual({
+      session: null,
+      mfaChallengeToken: null,
+      userErrors: [{ field: [], code: 'INVALID_CREDENTIALS' }],
+    });
     // The last challenge was issued before the lock; completing it proves both factors and lifts the lock.
     const now = await awayFromStepBoundary();
     expect((await verify(last, await codeAt(secret, now + 30))).userErrors).toEqual([]);
@@ -139,20 +169,28 @@ describe('TOTP enrolment and log-in', () => {
 
   it('ends the user’s other sessions on enrolment and on disabling, and log-in skips the challenge once MFA is off', async () => {
     const owner = await signUpFirm(env.t);
-    const other = (await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } })).data!.logIn.session;
+    const other = (await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } })).data!.logIn
+      .session;
     const { secret, backupCodes } = await enrol(owner);
     expect((await env.t.gql(ME, {}, other.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
 
     const now = await awayFromStepBoundary();
-    const regenerated = await env.t.gql(REGENERATE, { input: { code: await codeAt(secret, now + 30) } }, owner.accessToken);
+    const regenerated = await env.t.gql(
+      REGENERATE,
+      { input: { code: await codeAt(secret, now + 30) } },
+      owner.accessToken,
+    );
     const fresh = regenerated.data!.regenerateBackupCodes.backupCodes as string[];
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(backupCodes[0]);
 
     const viaMfa = (await verify(await challenge(owner.email, owner.password), fresh[0]!)).session;
     const wrong = await env.t.gql(DISABLE, { input: { code: backupCodes[1] } }, owner.accessToken);
-    expect(wrong.data!.disableMfa).toEqual({ disabled: false, userErrors: [{ field: ['input', 'code'], code: 'INVALID_CODE' }] });
+    expect(wrong.data!.disableMfa).toEqual({
+      disabled: false,
+      userErrors: [{ field: ['input', 'code'], code: 'INVALID_CODE' }],
+    });
     const disabled = await env.t.gql(DISABLE, { input: { code: fresh[1] } }, owner.accessToken);
     expect(disabled.data!.disableMfa).toEqual({ disabled: true, userErrors: [] });
     expect((await env.t.gql(ME, {}, viaMfa.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
@@ -161,10 +199,17 @@ describe('TOTP enrolment and log-in', () => {
     const plain = await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
     expect(plain.data!.logIn.mfaChallengeToken).toBeNull();
     expect(plain.data!.logIn.session.accessToken).toEqual(expect.any(String));
-    const [rows] = await env.admin`select count(*)::int as count from tenancy.user_totp where user_id = ${owner.userId}`;
+    const [rows] =
+      await env.admin`select count(*)::int as count from tenancy.user_totp where user_id = ${owner.userId}`;
     expect(rows!.count).toBe(0);
-    const actions = await env.admin`select action from tenancy.audit_log where firm_id = ${owner.firmId} and (action like 'mfa.%' or action = 'auth.mfa.failed') order by seq`;
-    expect(actions.map((r) => r.action)).toEqual(['mfa.enroll', 'mfa.backup_codes.regenerate', 'auth.mfa.failed', 'mfa.disable']);
+    const actions =
+      await env.admin`select action from tenancy.audit_log where firm_id = ${owner.firmId} and (action like 'mfa.%' or action = 'auth.mfa.failed') order by seq`;
+    expect(actions.map((r) => r.action)).toEqual([
+      'mfa.enroll',
+      'mfa.backup_codes.regenerate',
+      'auth.mfa.failed',
+      'mfa.disable',
+    ]);
   });
 });
 
@@ -177,13 +222,22 @@ describe('rotating MFA_ENCRYPTION_KEY', () => {
     try {
       const owner = await signUpFirm(before);
       const secret = await beginEnrolment(owner.accessToken, before);
-      expect((await before.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken)).data!.confirmMfaEnrolment.userErrors).toEqual([]);
-      const sealedKeyId = async () => ((await env.admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`)[0]!.secret_ciphertext as string).split('.')[1];
+      expect(
+        (await before.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, owner.accessToken)).data!
+          .confirmMfaEnrolment.userErrors,
+      ).toEqual([]);
+      const sealedKeyId = async () =>
+        (
+          (await env.admin`select secret_ciphertext from tenancy.user_totp where user_id = ${owner.userId}`)[0]!
+            .secret_ciphertext as string
+        ).split('.')[1];
       expect(await sealedKeyId()).toBe(keyId(Buffer.from(oldKey, 'base64')));
 
       const now = await awayFromStepBoundary();
       const login = await rotated.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
-      const verified = await rotated.gql(VERIFY, { input: { challengeToken: login.data!.logIn.mfaChallengeToken, code: await codeAt(secret, now + 30) } });
+      const verified = await rotated.gql(VERIFY, {
+        input: { challengeToken: login.data!.logIn.mfaChallengeToken, code: await codeAt(secret, now + 30) },
+      });
       expect(verified.data!.verifyMfaChallenge.userErrors).toEqual([]);
       expect(await sealedKeyId()).toBe(keyId(Buffer.from(newKey, 'base64')));
     } finally {
@@ -199,8 +253,13 @@ describe('invitations for a user with MFA', () => {
     const { secret } = await enrol(invitee);
     const inviter = await signUpFirm(env.t);
     const invite = await env.t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
-    const accept = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } session { accessToken } mfaChallengeToken userErrors { code } } }';
-    const accepted = (await env.t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } })).data!.acceptInvitation;
+    const accept =
+      'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } session { accessToken } mfaChallengeToken userErrors { code } } }';
+    const accepted = (
+      await env.t.gql(accept, {
+        input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password },
+      })
+    ).data!.acceptInvitation;
     expect(accepted).toMatchObject({ membership: null, session: null, userErrors: [] });
     // Nothing of the invitation is used before the second factor: no membership, invitation still pending.
     const joined = async () => {
@@ -229,8 +288,11 @@ describe('invitations for a user with MFA', () => {
     await enrol(invitee);
     const inviter = await signUpFirm(env.t);
     const invite = await env.t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
-    const accept = 'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { mfaChallengeToken userErrors { code } } }';
-    const accepted = await env.t.gql(accept, { input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password } });
+    const accept =
+      'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { mfaChallengeToken userErrors { code } } }';
+    const accepted = await env.t.gql(accept, {
+      input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password },
+    });
     expect(accepted.data!.acceptInvitation.mfaChallengeToken).toMatch(/^fgm_/);
     const [row] = await env.admin<{ count: number }[]>`
       select count(*)::int as count from tenancy.memberships where firm_id = ${inviter.firmId} and user_id = ${invitee.userId}`;
@@ -242,20 +304,37 @@ describe('firm policy: MFA required for OWNER and ADMIN', () => {
   it('holds an un-enrolled ADMIN to enrolment only, until they enrol; MANAGERs are not affected', async () => {
     const owner = await signUpFirm(env.t);
     const refused = await env.t.gql(POLICY, { input: { requireMfaForAdmins: true } }, owner.accessToken);
-    expect(refused.data!.updateFirmSecurityPolicy).toEqual({ firm: null, userErrors: [{ field: ['input', 'requireMfaForAdmins'], code: 'MFA_NOT_ENABLED' }] });
+    expect(refused.data!.updateFirmSecurityPolicy).toEqual({
+      firm: null,
+      userErrors: [{ field: ['input', 'requireMfaForAdmins'], code: 'MFA_NOT_ENABLED' }],
+    });
     await enrol(owner);
     const set = await env.t.gql(POLICY, { input: { requireMfaForAdmins: true } }, owner.accessToken);
-    expect(set.data!.updateFirmSecurityPolicy).toEqual({ firm: { id: owner.firmId, requireMfaForAdmins: true }, userErrors: [] });
+    expect(set.data!.updateFirmSecurityPolicy).toEqual({
+      firm: { id: owner.firmId, requireMfaForAdmins: true },
+      userErrors: [],
+    });
 
     const join = async (role: string) => {
-      const invite = await env.t.gql(INVITE, { input: { email: uniqueEmail(role.toLowerCase()), role } }, owner.accessToken);
-      const accepted = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: `New ${role}`, password: strongPassword() } });
+      const invite = await env.t.gql(
+        INVITE,
+        { input: { email: uniqueEmail(role.toLowerCase()), role } },
+        owner.accessToken,
+      );
+      const accepted = await env.t.gql(ACCEPT, {
+        input: { token: invite.data!.inviteMember.invitationToken, name: `New ${role}`, password: strongPassword() },
+      });
       return accepted.data!.acceptInvitation.session.accessToken as string;
     };
     const adminToken = await join('ADMIN');
     const managerToken = await join('MANAGER');
 
-    expect((await env.t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: false, mfaEnrolmentRequired: true, activeRole: null, activeFirm: null });
+    expect((await env.t.gql(ME, {}, adminToken)).data!.me).toMatchObject({
+      mfaEnabled: false,
+      mfaEnrolmentRequired: true,
+      activeRole: null,
+      activeFirm: null,
+    });
     const blocked = await env.t.gql(CREATE_CLIENT, { input: { name: 'Blocked Client' } }, adminToken);
     expect(blocked.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(blocked.errors![0]!.message).toMatch(/requires multi-factor authentication.*beginMfaEnrolment/);
@@ -268,16 +347,31 @@ describe('firm policy: MFA required for OWNER and ADMIN', () => {
     const secret = await beginEnrolment(adminToken);
     const confirmed = await env.t.gql(CONFIRM, { input: { code: await codeAt(secret, nowSeconds()) } }, adminToken);
     expect(confirmed.data!.confirmMfaEnrolment.userErrors).toEqual([]);
-    expect((await env.t.gql(ME, {}, adminToken)).data!.me).toMatchObject({ mfaEnabled: true, mfaEnrolmentRequired: false, activeRole: 'ADMIN', activeFirm: { id: owner.firmId } });
+    expect((await env.t.gql(ME, {}, adminToken)).data!.me).toMatchObject({
+      mfaEnabled: true,
+      mfaEnrolmentRequired: false,
+      activeRole: 'ADMIN',
+      activeFirm: { id: owner.firmId },
+    });
     const allowed = await env.t.gql(CREATE_CLIENT, { input: { name: 'Allowed Client' } }, adminToken);
     expect(allowed.errors).toBeUndefined();
   });
 
   it('lets only firm:update holders change the policy', async () => {
     const owner = await signUpFirm(env.t);
-    const invite = await env.t.gql(INVITE, { input: { email: uniqueEmail('manager'), role: 'MANAGER' } }, owner.accessToken);
-    const manager = await env.t.gql(ACCEPT, { input: { token: invite.data!.inviteMember.invitationToken, name: 'M', password: strongPassword() } });
-    const result = await env.t.gql(POLICY, { input: { requireMfaForAdmins: false } }, manager.data!.acceptInvitation.session.accessToken);
+    const invite = await env.t.gql(
+      INVITE,
+      { input: { email: uniqueEmail('manager'), role: 'MANAGER' } },
+      owner.accessToken,
+    );
+    const manager = await env.t.gql(ACCEPT, {
+      input: { token: invite.data!.inviteMember.invitationToken, name: 'M', password: strongPassword() },
+    });
+    const result = await env.t.gql(
+      POLICY,
+      { input: { requireMfaForAdmins: false } },
+      manager.data!.acceptInvitation.session.accessToken,
+    );
     expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 });

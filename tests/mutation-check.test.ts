@@ -14,7 +14,12 @@ import { forbidden, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { actingFirmId, type Actor } from '../platform/signed-context.ts';
 import { distinguishable, leakedValues, observable } from './support/probe/assertions.ts';
-import { definerFunctionFindings, foreignRowFindings, rowSecurityFindings, tenantKeyFindings } from './support/probe/catalog.ts';
+import {
+  definerFunctionFindings,
+  foreignRowFindings,
+  rowSecurityFindings,
+  tenantKeyFindings,
+} from './support/probe/catalog.ts';
 
 // The mutation check (README "Isolation proof"): weaken one wall on purpose, in a scratch copy, and show that
 // the very functions the real suites assert with (database-walls, isolation-probe) report it.
@@ -44,7 +49,10 @@ beforeAll(async () => {
     grant usage on schema ${SCRATCH} to ${APP_ROLE};
     grant select, insert, update, delete on ${NOTES} to ${APP_ROLE};
   `);
-  for (const [firmId, note] of [[firmA, noteA], [firmB, { id: newId(), body: "Firm B's own note" }]] as const) {
+  for (const [firmId, note] of [
+    [firmA, noteA],
+    [firmB, { id: newId(), body: "Firm B's own note" }],
+  ] as const) {
     await admin.begin(async (tx) => {
       await tx`select set_config('app.firm_id', ${firmId}, true)`;
       await tx.unsafe(`insert into ${NOTES} (firm_id, id, body) values ($1, $2, $3)`, [firmId, note.id, note.body]);
@@ -67,7 +75,9 @@ describe('weakening the database wall on a scratch tenant table', () => {
 
   it('reports a dropped policy, a policy set to using (true), RLS no longer forced, and a key without firm_id', async () => {
     await admin.unsafe(`drop policy notes_tenant_isolation on ${NOTES}`);
-    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([`${NOTES}: no permissive policy for SELECT`]);
+    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([
+      `${NOTES}: no permissive policy for SELECT`,
+    ]);
 
     await admin.unsafe(`create policy notes_open on ${NOTES} as permissive for all using (true) with check (true)`);
     expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([
@@ -75,11 +85,17 @@ describe('weakening the database wall on a scratch tenant table', () => {
       `${NOTES}: policy notes_open WITH CHECK (true) requires neither the tenant nor the acting user`,
     ]);
     // The open policy shows firm A's row to a transaction acting for firm B, and to one with no tenant.
-    expect(await foreignRowFindings(admin, app, [SCRATCH], firmB)).toEqual([`${NOTES}: 1 row(s) of other firms visible with app.firm_id ${firmB}`]);
-    expect(await foreignRowFindings(admin, app, [SCRATCH], null)).toEqual([`${NOTES}: 2 row(s) of other firms visible with app.firm_id unset`]);
+    expect(await foreignRowFindings(admin, app, [SCRATCH], firmB)).toEqual([
+      `${NOTES}: 1 row(s) of other firms visible with app.firm_id ${firmB}`,
+    ]);
+    expect(await foreignRowFindings(admin, app, [SCRATCH], null)).toEqual([
+      `${NOTES}: 2 row(s) of other firms visible with app.firm_id unset`,
+    ]);
 
     await admin.unsafe(`alter table ${NOTES} no force row level security`);
-    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toContain(`${NOTES}: row level security is not forced`);
+    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toContain(
+      `${NOTES}: row level security is not forced`,
+    );
 
     await admin.unsafe(`alter table ${NOTES} add constraint notes_id_key unique (id)`);
     expect(await tenantKeyFindings(admin, [SCRATCH])).toEqual([`${NOTES}: notes_id_key (id) does not include firm_id`]);
@@ -87,9 +103,13 @@ describe('weakening the database wall on a scratch tenant table', () => {
 
   it('reports a SECURITY DEFINER function that leaves search_path to the caller', async () => {
     expect(await definerFunctionFindings(admin, [SCRATCH])).toEqual([]);
-    await admin.unsafe(`create function ${SCRATCH}.note_count() returns bigint language sql security definer as 'select count(*) from ${NOTES}'`);
+    await admin.unsafe(
+      `create function ${SCRATCH}.note_count() returns bigint language sql security definer as 'select count(*) from ${NOTES}'`,
+    );
     await admin.unsafe(`alter function ${SCRATCH}.note_count() owner to ${OWNER_ROLE}`);
-    expect(await definerFunctionFindings(admin, [SCRATCH])).toEqual([`${SCRATCH}.note_count(): SECURITY DEFINER without a pinned search_path`]);
+    expect(await definerFunctionFindings(admin, [SCRATCH])).toEqual([
+      `${SCRATCH}.note_count(): SECURITY DEFINER without a pinned search_path`,
+    ]);
   });
 });
 
@@ -114,15 +134,19 @@ describe('weakening the shield wall on a scratch subgraph', () => {
   const resolvers = {
     Query: {
       note: async (_parent: unknown, { id }: { id: string }) => {
-        const [row] = await admin.unsafe<NoteRow[]>(`select firm_id as "firmId", id, body from ${NOTES} where id = $1`, [id]);
+        const [row] = await admin.unsafe<NoteRow[]>(
+          `select firm_id as "firmId", id, body from ${NOTES} where id = $1`,
+          [id],
+        );
         if (!row) throw notFound('Note');
         return row;
       },
     },
   };
   // A row rule on the entity type, answering another firm's note exactly like a missing one.
-  const isActingFirmsNote = rule('isActingFirmsNote', { cache: 'strict' })((note: NoteRow, _args, ctx: { actor: Actor }) =>
-    note.firmId === actingFirmId(ctx.actor) ? true : notFound('Note'),
+  const isActingFirmsNote = rule('isActingFirmsNote', { cache: 'strict' })(
+    (note: NoteRow, _args, ctx: { actor: Actor }) =>
+      note.firmId === actingFirmId(ctx.actor) ? true : notFound('Note'),
   );
   const rules: IRules = { Query: { note: allowedTo('client:read') }, Note: isActingFirmsNote };
 
@@ -130,7 +154,12 @@ describe('weakening the shield wall on a scratch subgraph', () => {
   const shielded = (weakened: IRules): GraphQLSchema =>
     applyMiddleware(
       buildSubgraphSchema([{ typeDefs, resolvers }]),
-      shield(weakened, { fallbackRule: deny, allowExternalErrors: true, fallbackError: () => forbidden(), debug: false }),
+      shield(weakened, {
+        fallbackRule: deny,
+        allowExternalErrors: true,
+        fallbackError: () => forbidden(),
+        debug: false,
+      }),
     );
 
   const firmBOwner: Actor = { kind: 'STAFF', userId: newId(), sessionId: newId(), firmId: firmB, roles: ['OWNER'] };
@@ -155,7 +184,11 @@ describe('weakening the shield wall on a scratch subgraph', () => {
     const [r1, r2] = [newId(), newId()];
     return {
       leaked: leakedValues(foreign, new Set([noteA.id, noteA.body])),
-      oracle: distinguishable(observable(foreign, placeholder(noteA.id)), observable(await ask(schema, r1), placeholder(r1)), observable(await ask(schema, r2), placeholder(r2))),
+      oracle: distinguishable(
+        observable(foreign, placeholder(noteA.id)),
+        observable(await ask(schema, r1), placeholder(r1)),
+        observable(await ask(schema, r2), placeholder(r2)),
+      ),
     };
   };
 

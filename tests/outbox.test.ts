@@ -46,12 +46,22 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-async function enqueue(firmId: string, payload = { threadId: newId(), clientId: newId(), messageId: newId() }): Promise<string> {
-  return database.withTenant({ firmId }, async (tx) => (await enqueueEvents(tx, [{ firmId, topic: 'message.added', payload }]))[0]!);
+async function enqueue(
+  firmId: string,
+  payload = { threadId: newId(), clientId: newId(), messageId: newId() },
+): Promise<string> {
+  return database.withTenant(
+    { firmId },
+    async (tx) => (await enqueueEvents(tx, [{ firmId, topic: 'message.added', payload }]))[0]!,
+  );
 }
 
 async function publishedAt(firmId: string, id: string): Promise<Date | null> {
-  const rows = await asFirm(admin, firmId, (tx) => tx`select published_at from crm.outbox_events where firm_id = ${firmId} and id = ${id}`);
+  const rows = await asFirm(
+    admin,
+    firmId,
+    (tx) => tx`select published_at from crm.outbox_events where firm_id = ${firmId} and id = ${id}`,
+  );
   return rows[0]!.published_at as Date | null;
 }
 
@@ -82,12 +92,25 @@ describe('writing events', () => {
   it('commits a message and its events in one transaction, and the dispatcher publishes them with their ids', async () => {
     const owner = await signUpFirm(t);
     const [clientId] = await createClients(t, owner.accessToken, ['Acme']);
-    const thread = await t.gql(`mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } } }`, { input: { clientId, subject: 'Hello' } }, owner.accessToken);
+    const thread = await t.gql(
+      `mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } } }`,
+      { input: { clientId, subject: 'Hello' } },
+      owner.accessToken,
+    );
     const threadId = thread.data!.createMessageThread.thread.id;
-    const sent = await t.gql(`mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }`, { input: { threadId, body: 'Hi' } }, owner.accessToken);
+    const sent = await t.gql(
+      `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }`,
+      { input: { threadId, body: 'Hi' } },
+      owner.accessToken,
+    );
     const messageId = sent.data!.sendMessage.message.id;
 
-    const rows = await asFirm(admin, owner.firmId, (tx) => tx`select id, topic, payload from crm.outbox_events where firm_id = ${owner.firmId} order by created_at, id`);
+    const rows = await asFirm(
+      admin,
+      owner.firmId,
+      (tx) =>
+        tx`select id, topic, payload from crm.outbox_events where firm_id = ${owner.firmId} order by created_at, id`,
+    );
     expect(rows.map((row) => [row.topic, row.payload])).toEqual([
       ['thread.updated', { threadId, clientId }],
       ['message.added', { threadId, clientId, messageId }],
@@ -95,8 +118,16 @@ describe('writing events', () => {
     ]);
     // The stack's own crm dispatcher publishes them; the ids are the rows' ids.
     await until(() => receivedFor(owner.firmId).length === 3);
-    expect(receivedFor(owner.firmId).map((event) => event.id).sort()).toEqual(rows.map((row) => row.id).sort());
-    expect(receivedFor(owner.firmId).find((event) => event.topic === 'message.added')!.payload).toEqual({ threadId, clientId, messageId });
+    expect(
+      receivedFor(owner.firmId)
+        .map((event) => event.id)
+        .sort(),
+    ).toEqual(rows.map((row) => row.id).sort());
+    expect(receivedFor(owner.firmId).find((event) => event.topic === 'message.added')!.payload).toEqual({
+      threadId,
+      clientId,
+      messageId,
+    });
     expect(JSON.stringify(receivedFor(owner.firmId))).not.toContain('Hi"');
   });
 
@@ -105,12 +136,20 @@ describe('writing events', () => {
     const eventId = newId();
     await expect(
       database.withTenant({ firmId }, async (tx) => {
-        await tx.execute(sql`insert into crm.outbox_events (firm_id, id, topic, payload) values (${firmId}, ${eventId}, 'typing', '{}')`);
-        await enqueueEvents(tx, [{ firmId, topic: 'thread.updated', payload: { threadId: newId(), clientId: newId() } }]);
+        await tx.execute(
+          sql`insert into crm.outbox_events (firm_id, id, topic, payload) values (${firmId}, ${eventId}, 'typing', '{}')`,
+        );
+        await enqueueEvents(tx, [
+          { firmId, topic: 'thread.updated', payload: { threadId: newId(), clientId: newId() } },
+        ]);
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
-    const rows = await asFirm(admin, firmId, (tx) => tx`select count(*)::int as n from crm.outbox_events where firm_id = ${firmId}`);
+    const rows = await asFirm(
+      admin,
+      firmId,
+      (tx) => tx`select count(*)::int as n from crm.outbox_events where firm_id = ${firmId}`,
+    );
     expect(rows[0]!.n).toBe(0);
   });
 });
@@ -171,13 +210,17 @@ describe('dispatching', () => {
     }
   });
 
-  it('lets the app role neither read other firms\' events nor mark events published directly', async () => {
+  it("lets the app role neither read other firms' events nor mark events published directly", async () => {
     const firmId = randomUUID();
     await enqueue(firmId);
-    const seen = await database.withTenant({ firmId: randomUUID() }, (tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from crm.outbox_events where firm_id = ${firmId}`));
+    const seen = await database.withTenant({ firmId: randomUUID() }, (tx) =>
+      tx.execute<{ n: number }>(sql`select count(*)::int as n from crm.outbox_events where firm_id = ${firmId}`),
+    );
     expect(seen[0]!.n).toBe(0);
     const refused = await database
-      .withTenant({ firmId }, (tx) => tx.execute(sql`update crm.outbox_events set published_at = now() where firm_id = ${firmId}`))
+      .withTenant({ firmId }, (tx) =>
+        tx.execute(sql`update crm.outbox_events set published_at = now() where firm_id = ${firmId}`),
+      )
       .catch((error: Error) => error);
     expect((refused as Error & { cause?: Error }).cause?.message).toMatch(/permission denied for table outbox_events/);
   });
@@ -191,7 +234,11 @@ describe('dispatching', () => {
       await tx`update crm.outbox_events set created_at = now() - interval '3 days' where firm_id = ${firmId} and id = ${pending}`;
     });
     expect(await pruneOutbox(database, '1 day')).toBeGreaterThanOrEqual(1);
-    const left = await asFirm(admin, firmId, (tx) => tx`select id from crm.outbox_events where firm_id = ${firmId} order by id`);
+    const left = await asFirm(
+      admin,
+      firmId,
+      (tx) => tx`select id from crm.outbox_events where firm_id = ${firmId} order by id`,
+    );
     expect(left.map((row) => row.id)).toEqual([recent, pending].sort());
   });
 });

@@ -16,16 +16,62 @@ const PORTAL_HOME = /* GraphQL */ `
   {
     portalViewer {
       name
-      clients { id name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } }
+      clients {
+        id
+        name
+        balance {
+          amount
+          currency
+        }
+        invoices(first: 5) {
+          totalCount
+        }
+        documents(first: 5) {
+          totalCount
+        }
+      }
     }
   }
 `;
 const LOG_IN_PORTAL = /* GraphQL */ `mutation($input: LogInPortalInput!) { logInPortal(input: $input) { ${PORTAL_SESSION_FIELDS} } }`;
-const REQUEST_LINK = /* GraphQL */ `mutation($input: RequestPortalLinkInput!) { requestPortalLink(input: $input) { requested userErrors { code } } }`;
+const REQUEST_LINK = /* GraphQL */ `
+  mutation ($input: RequestPortalLinkInput!) {
+    requestPortalLink(input: $input) {
+      requested
+      userErrors {
+        code
+      }
+    }
+  }
+`;
 const LOG_IN_WITH_LINK = /* GraphQL */ `mutation($input: LogInWithPortalLinkInput!) { logInWithPortalLink(input: $input) { ${PORTAL_SESSION_FIELDS} } }`;
 const REFRESH = /* GraphQL */ `mutation($input: RefreshPortalSessionInput!) { refreshPortalSession(input: $input) { ${PORTAL_SESSION_FIELDS} } }`;
-const RESEND = /* GraphQL */ `mutation($input: ResendPortalInvitationInput!) { resendPortalInvitation(input: $input) { portalUser { id status } userErrors { code } } }`;
-const REVOKE = /* GraphQL */ `mutation($input: RevokePortalAccessInput!) { revokePortalAccess(input: $input) { portalUser { id status } userErrors { code } } }`;
+const RESEND = /* GraphQL */ `
+  mutation ($input: ResendPortalInvitationInput!) {
+    resendPortalInvitation(input: $input) {
+      portalUser {
+        id
+        status
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`;
+const REVOKE = /* GraphQL */ `
+  mutation ($input: RevokePortalAccessInput!) {
+    revokePortalAccess(input: $input) {
+      portalUser {
+        id
+        status
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`;
 
 let owner: FirmOwner;
 let firmSlug: string;
@@ -43,13 +89,26 @@ beforeAll(async () => {
 describe('invitation', () => {
   it('mails a single-use token (never in the response), and accepting it opens the portal home on the granted client only', async () => {
     const email = uniqueEmail('portal');
-    const contact = await env.t.gql(CREATE_CONTACT, { input: { name: 'Pat Portal', email, links: [{ clientId: clientX, role: 'BILLING' }] } }, owner.accessToken);
+    const contact = await env.t.gql(
+      CREATE_CONTACT,
+      { input: { name: 'Pat Portal', email, links: [{ clientId: clientX, role: 'BILLING' }] } },
+      owner.accessToken,
+    );
     const contactId = contact.data!.createContact.contact.id;
-    const invited = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId, email, name: 'Pat Portal', clientIds: [clientX] } }, owner.accessToken);
+    const invited = await env.t.gql(
+      INVITE_PORTAL_USER,
+      { input: { contactId, email, name: 'Pat Portal', clientIds: [clientX] } },
+      owner.accessToken,
+    );
     expect(invited.data!.invitePortalUser).toMatchObject({ portalUser: { email, status: 'INVITED' }, userErrors: [] });
     const token = await latestToken(env.t, email);
     expect(JSON.stringify(invited)).not.toContain(token.split('.')[1]);
-    const stored = await asFirm(env.admin, owner.firmId, (tx) => tx`select token_hash from tenancy.portal_tokens where portal_user_id = ${invited.data!.invitePortalUser.portalUser.id}`);
+    const stored = await asFirm(
+      env.admin,
+      owner.firmId,
+      (tx) =>
+        tx`select token_hash from tenancy.portal_tokens where portal_user_id = ${invited.data!.invitePortalUser.portalUser.id}`,
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
 
@@ -59,22 +118,45 @@ describe('invitation', () => {
     expect(accepted.data!.acceptPortalInvitation.userErrors).toEqual([]);
     expect(accepted.data!.acceptPortalInvitation.session.portalUser).toMatchObject({ email, status: 'ACTIVE' });
     const again = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
-    expect(again.data!.acceptPortalInvitation).toMatchObject({ session: null, userErrors: [{ code: 'INVALID_TOKEN' }] });
+    expect(again.data!.acceptPortalInvitation).toMatchObject({
+      session: null,
+      userErrors: [{ code: 'INVALID_TOKEN' }],
+    });
 
     const home = await env.t.gql(PORTAL_HOME, {}, accepted.data!.acceptPortalInvitation.session.accessToken);
     expect(home.errors).toBeUndefined();
     expect(home.data!.portalViewer.name).toBe('Pat Portal');
     expect(home.data!.portalViewer.clients).toEqual([
-      { id: clientX, name: 'Xylo Ltd', balance: { amount: '1250.00', currency: 'USD' }, invoices: { totalCount: 1 }, documents: { totalCount: 1 } },
+      {
+        id: clientX,
+        name: 'Xylo Ltd',
+        balance: { amount: '1250.00', currency: 'USD' },
+        invoices: { totalCount: 1 },
+        documents: { totalCount: 1 },
+      },
     ]);
   });
 
   it('resend supersedes the earlier token', async () => {
     const email = uniqueEmail('portal');
-    const contact = await env.t.gql(CREATE_CONTACT, { input: { name: 'Robin Resend', email, links: [{ clientId: clientY, role: 'PRIMARY' }] } }, owner.accessToken);
-    const invited = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId: contact.data!.createContact.contact.id, email, name: 'Robin Resend', clientIds: [clientY] } }, owner.accessToken);
+    const contact = await env.t.gql(
+      CREATE_CONTACT,
+      { input: { name: 'Robin Resend', email, links: [{ clientId: clientY, role: 'PRIMARY' }] } },
+      owner.accessToken,
+    );
+    const invited = await env.t.gql(
+      INVITE_PORTAL_USER,
+      {
+        input: { contactId: contact.data!.createContact.contact.id, email, name: 'Robin Resend', clientIds: [clientY] },
+      },
+      owner.accessToken,
+    );
     const first = await latestToken(env.t, email);
-    const resent = await env.t.gql(RESEND, { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } }, owner.accessToken);
+    const resent = await env.t.gql(
+      RESEND,
+      { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } },
+      owner.accessToken,
+    );
     expect(resent.data!.resendPortalInvitation.userErrors).toEqual([]);
     const second = await latestToken(env.t, email);
     expect(second).not.toBe(first);
@@ -82,15 +164,27 @@ describe('invitation', () => {
     expect(old.data!.acceptPortalInvitation.userErrors[0].code).toBe('INVALID_TOKEN');
     const fresh = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: second, password: strongPassword() } });
     expect(fresh.data!.acceptPortalInvitation.userErrors).toEqual([]);
-    const late = await env.t.gql(RESEND, { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } }, owner.accessToken);
+    const late = await env.t.gql(
+      RESEND,
+      { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } },
+      owner.accessToken,
+    );
     expect(late.data!.resendPortalInvitation.userErrors[0].code).toBe('ALREADY_ACTIVE');
   });
 
   it('refuses a second portal user for the same contact, and staff without portal:invite', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
-    const duplicate = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } }, owner.accessToken);
+    const duplicate = await env.t.gql(
+      INVITE_PORTAL_USER,
+      { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } },
+      owner.accessToken,
+    );
     expect(duplicate.data!.invitePortalUser.userErrors[0].code).toBe('ALREADY_INVITED');
-    const asPortal = await env.t.gql(INVITE_PORTAL_USER, { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } }, portal.accessToken);
+    const asPortal = await env.t.gql(
+      INVITE_PORTAL_USER,
+      { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } },
+      portal.accessToken,
+    );
     expect(asPortal.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 });
@@ -100,16 +194,29 @@ describe('sign-in', () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
     const ok = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
     expect(ok.data!.logInPortal.userErrors).toEqual([]);
-    const wrong = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: 'wrong-password-123' } });
-    const unknown = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: uniqueEmail(), password: portal.password } });
-    const otherFirm = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug: 'no-such-firm', email: portal.email, password: portal.password } });
-    for (const failed of [wrong, unknown, otherFirm]) expect(failed.data!.logInPortal).toEqual({ session: null, userErrors: [expect.objectContaining({ code: 'INVALID_CREDENTIALS' })] });
+    const wrong = await env.t.gql(LOG_IN_PORTAL, {
+      input: { firmSlug, email: portal.email, password: 'wrong-password-123' },
+    });
+    const unknown = await env.t.gql(LOG_IN_PORTAL, {
+      input: { firmSlug, email: uniqueEmail(), password: portal.password },
+    });
+    const otherFirm = await env.t.gql(LOG_IN_PORTAL, {
+      input: { firmSlug: 'no-such-firm', email: portal.email, password: portal.password },
+    });
+    for (const failed of [wrong, unknown, otherFirm])
+      expect(failed.data!.logInPortal).toEqual({
+        session: null,
+        userErrors: [expect.objectContaining({ code: 'INVALID_CREDENTIALS' })],
+      });
   });
 
   it('locks the portal sign-in after 10 failures, even for the right password', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
-    for (let i = 0; i < 10; i += 1) await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: `wrong-password-${i}` } });
-    const locked = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
+    for (let i = 0; i < 10; i += 1)
+      await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: `wrong-password-${i}` } });
+    const locked = await env.t.gql(LOG_IN_PORTAL, {
+      input: { firmSlug, email: portal.email, password: portal.password },
+    });
     expect(locked.data!.logInPortal.userErrors[0].code).toBe('INVALID_CREDENTIALS');
   });
 
@@ -130,7 +237,12 @@ describe('sign-in', () => {
 
     await env.t.gql(REQUEST_LINK, { input: { email: portal.email, firmSlug } });
     const stale = await latestToken(env.t, portal.email);
-    await asFirm(env.admin, owner.firmId, (tx) => tx`update tenancy.portal_tokens set expires_at = now() - interval '1 second' where portal_user_id = ${portal.portalUserId} and used_at is null`);
+    await asFirm(
+      env.admin,
+      owner.firmId,
+      (tx) =>
+        tx`update tenancy.portal_tokens set expires_at = now() - interval '1 second' where portal_user_id = ${portal.portalUserId} and used_at is null`,
+    );
     const expired = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: stale } });
     expect(expired.data!.logInWithPortalLink.userErrors[0].code).toBe('INVALID_TOKEN');
   });
@@ -151,23 +263,35 @@ describe('revocation and token kinds', () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
     expect((await env.t.gql(PORTAL_HOME, {}, portal.accessToken)).errors).toBeUndefined();
     const revoked = await env.t.gql(REVOKE, { input: { portalUserId: portal.portalUserId } }, owner.accessToken);
-    expect(revoked.data!.revokePortalAccess).toEqual({ portalUser: { id: portal.portalUserId, status: 'REVOKED' }, userErrors: [] });
+    expect(revoked.data!.revokePortalAccess).toEqual({
+      portalUser: { id: portal.portalUserId, status: 'REVOKED' },
+      userErrors: [],
+    });
     const after = await env.t.gql(PORTAL_HOME, {}, portal.accessToken);
     expect(after.status).toBe(401);
     expect(after.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const logIn = await env.t.gql(LOG_IN_PORTAL, { input: { firmSlug, email: portal.email, password: portal.password } });
+    const logIn = await env.t.gql(LOG_IN_PORTAL, {
+      input: { firmSlug, email: portal.email, password: portal.password },
+    });
     expect(logIn.data!.logInPortal.userErrors[0].code).toBe('INVALID_CREDENTIALS');
     const before = (await mailsTo(env.t, portal.email)).length;
     await env.t.gql(REQUEST_LINK, { input: { email: portal.email } });
     expect(await mailsTo(env.t, portal.email)).toHaveLength(before);
-    expect((await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } })).data!.refreshPortalSession.userErrors[0].code).toBe('INVALID_TOKEN');
+    expect(
+      (await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } })).data!.refreshPortalSession
+        .userErrors[0].code,
+    ).toBe('INVALID_TOKEN');
   });
 
   it('a staff token is refused at portal-only fields, and a portal token at staff fields (FORBIDDEN, not null)', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
     const staffAtPortal = await env.t.gql(`{ portalViewer { name } }`, {}, owner.accessToken);
     expect(staffAtPortal.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    for (const query of [`{ clients { totalCount } }`, `query($id: ID!) { client(id: $id) { name } }`, `{ contacts { totalCount } }`]) {
+    for (const query of [
+      `{ clients { totalCount } }`,
+      `query($id: ID!) { client(id: $id) { name } }`,
+      `{ contacts { totalCount } }`,
+    ]) {
       const result = await env.t.gql(query, { id: clientX }, portal.accessToken);
       expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     }
@@ -180,9 +304,16 @@ describe('revocation and token kinds', () => {
 
   it('unlinking the contact from a client ends the portal reach to it; an organization grant reaches its clients', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX, clientY]);
-    const reach = async (token: string) => ((await env.t.gql(PORTAL_HOME, {}, token)).data!.portalViewer.clients as { id: string }[]).map((c) => c.id).sort();
+    const reach = async (token: string) =>
+      ((await env.t.gql(PORTAL_HOME, {}, token)).data!.portalViewer.clients as { id: string }[])
+        .map((c) => c.id)
+        .sort();
     expect(await reach(portal.accessToken)).toEqual([clientX, clientY].sort());
-    await env.t.gql(`mutation($input: UnlinkContactFromClientInput!) { unlinkContactFromClient(input: $input) { userErrors { code } } }`, { input: { contactId: portal.contactId, clientId: clientY } }, owner.accessToken);
+    await env.t.gql(
+      `mutation($input: UnlinkContactFromClientInput!) { unlinkContactFromClient(input: $input) { userErrors { code } } }`,
+      { input: { contactId: portal.contactId, clientId: clientY } },
+      owner.accessToken,
+    );
     expect(await reach(portal.accessToken)).toEqual([clientX]);
 
     const [z1, z2] = await createClients(env.t, owner.accessToken, ['Zeta One', 'Zeta Two']);
@@ -194,7 +325,11 @@ describe('revocation and token kinds', () => {
     const organizationId = organization.data!.createClientOrganization.organization.id;
     const member = await onboardPortalUser(env.t, owner, [], { organizationId, linkedClientIds: [z1!] });
     expect(await reach(member.accessToken)).toEqual([z1]);
-    await env.t.gql(`mutation($input: AddClientsToOrganizationInput!) { addClientsToOrganization(input: $input) { userErrors { code } } }`, { input: { organizationId, clientIds: [z2] } }, owner.accessToken);
+    await env.t.gql(
+      `mutation($input: AddClientsToOrganizationInput!) { addClientsToOrganization(input: $input) { userErrors { code } } }`,
+      { input: { organizationId, clientIds: [z2] } },
+      owner.accessToken,
+    );
     expect(await reach(member.accessToken)).toEqual([z1, z2].sort());
   });
 });

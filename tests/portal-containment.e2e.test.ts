@@ -64,7 +64,11 @@ async function seed(): Promise<void> {
   portal = await onboardPortalUser(env.t, firmA, [x!]);
   const neighbour = await onboardPortalUser(env.t, firmA, [y!]);
   const stranger = await onboardPortalUser(env.t, firmB, [z!]);
-  ids.set('PortalUser', { own: portal.portalUserId, sameFirm: neighbour.portalUserId, otherFirm: stranger.portalUserId });
+  ids.set('PortalUser', {
+    own: portal.portalUserId,
+    sameFirm: neighbour.portalUserId,
+    otherFirm: stranger.portalUserId,
+  });
   ids.set('Contact', { own: portal.contactId, sameFirm: neighbour.contactId, otherFirm: stranger.contactId });
   const thread = async (owner: FirmOwner, clientId: string) => {
     const result = await env.t.gql(
@@ -83,7 +87,11 @@ async function seed(): Promise<void> {
     return { threadId, messageId: sent.data!.sendMessage.message.id as string };
   };
   const threads = [await thread(firmA, x!), await thread(firmA, y!), await thread(firmB, z!)];
-  ids.set('MessageThread', { own: threads[0]!.threadId, sameFirm: threads[1]!.threadId, otherFirm: threads[2]!.threadId });
+  ids.set('MessageThread', {
+    own: threads[0]!.threadId,
+    sameFirm: threads[1]!.threadId,
+    otherFirm: threads[2]!.threadId,
+  });
   ids.set('Message', { own: threads[0]!.messageId, sameFirm: threads[1]!.messageId, otherFirm: threads[2]!.messageId });
 }
 
@@ -117,7 +125,9 @@ function leaf(typeName: string): string {
 
 function selectionOf(field: FieldInfo, args: string, inner: string): string {
   const type = types.get(namedType(field.type).name!)!;
-  return ['OBJECT', 'INTERFACE', 'UNION'].includes(type.kind) ? `${field.name}${args} ${inner || leaf(type.name)}` : `${field.name}${args}`;
+  return ['OBJECT', 'INTERFACE', 'UNION'].includes(type.kind)
+    ? `${field.name}${args} ${inner || leaf(type.name)}`
+    : `${field.name}${args}`;
 }
 
 /** True when some object at the end of `names` (lists flattened) holds the last key: the field was resolved. */
@@ -167,7 +177,12 @@ async function nameablePaths(): Promise<{ roots: FieldInfo[]; paths: NameablePat
       continue;
     }
     roots.push(field);
-    const path: NameablePath = { label: `Query.${field.name}`, names: [field.name], wrap: (inner) => `{ ${selectionOf(field, args, inner)} }`, typeName: namedType(field.type).name! };
+    const path: NameablePath = {
+      label: `Query.${field.name}`,
+      names: [field.name],
+      wrap: (inner) => `{ ${selectionOf(field, args, inner)} }`,
+      typeName: namedType(field.type).name!,
+    };
     paths.push(path);
     queue.push({ path, depth: 1 });
   }
@@ -189,7 +204,12 @@ async function nameablePaths(): Promise<{ roots: FieldInfo[]; paths: NameablePat
       // Under a null parent or an empty list the field never ran: try it again from another path.
       if (!reached(result.data, [...path.names, field.name])) continue;
       seen.add(key);
-      const child: NameablePath = { label: key, names: [...path.names, field.name], wrap: (inner) => path.wrap(`{ ${selectionOf(field, args, inner)} }`), typeName: namedType(field.type).name! };
+      const child: NameablePath = {
+        label: key,
+        names: [...path.names, field.name],
+        wrap: (inner) => path.wrap(`{ ${selectionOf(field, args, inner)} }`),
+        typeName: namedType(field.type).name!,
+      };
       paths.push(child);
       queue.push({ path: child, depth: depth + 1 });
     }
@@ -203,18 +223,34 @@ describe('portal containment matrix', () => {
     const labels = paths.map((p) => p.label);
     // The walk found the portal's real surface (so the matrix below cannot pass vacuously) and the
     // staff-only fields stayed refused.
-    expect(labels).toEqual(expect.arrayContaining(['Query.portalViewer', 'PortalViewer.clients', 'Client.name', 'Client.balance', 'Client.invoices', 'Invoice.total', 'Client.documents', 'Document.filename']));
-    expect(refused).toEqual(expect.arrayContaining(['Query.clients', 'Query.client', 'Query.contacts', 'Client.email', 'Client.contacts']));
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'Query.portalViewer',
+        'PortalViewer.clients',
+        'Client.name',
+        'Client.balance',
+        'Client.invoices',
+        'Invoice.total',
+        'Client.documents',
+        'Document.filename',
+      ]),
+    );
+    expect(refused).toEqual(
+      expect.arrayContaining(['Query.clients', 'Query.client', 'Query.contacts', 'Client.email', 'Client.contacts']),
+    );
 
     const foreign = [...ids.entries()].flatMap(([type, set]) => [
       { type, scope: 'sameFirm', id: set.sameFirm },
       { type, scope: 'otherFirm', id: set.otherFirm },
     ]);
     // Everything nameable, from every root, in one response: no foreign id anywhere in it.
-    for (const path of paths.filter((p) => !p.label.startsWith('Query.') || roots.some((r) => `Query.${r.name}` === p.label))) {
+    for (const path of paths.filter(
+      (p) => !p.label.startsWith('Query.') || roots.some((r) => `Query.${r.name}` === p.label),
+    )) {
       const result = await env.t.gql(path.wrap(''), {}, portal.accessToken);
       const text = JSON.stringify(result.data ?? null);
-      for (const { type, scope, id } of foreign) expect(text, `${path.label} must not reveal ${type} of ${scope}`).not.toContain(id);
+      for (const { type, scope, id } of foreign)
+        expect(text, `${path.label} must not reveal ${type} of ${scope}`).not.toContain(id);
     }
     // Root fields that take an id: a foreign id answers like a missing one (null or NOT_FOUND/FORBIDDEN), never with data.
     let checked = 0;
@@ -223,13 +259,21 @@ describe('portal containment matrix', () => {
       const set = ids.get(type);
       if (!set || !field.args.some((arg) => namedType(arg.type).name === 'ID')) continue;
       for (const scope of ['sameFirm', 'otherFirm'] as const) {
-        const result = await env.t.gql(`{ ${selectionOf(field, argumentsFor(field, set[scope])!, '')} }`, {}, portal.accessToken);
+        const result = await env.t.gql(
+          `{ ${selectionOf(field, argumentsFor(field, set[scope])!, '')} }`,
+          {},
+          portal.accessToken,
+        );
         expect(result.data?.[field.name] ?? null, `Query.${field.name} with a ${scope} ${type} id`).toBeNull();
         expect(JSON.stringify(result)).not.toContain(`"id":"${set[scope]}"`);
         checked += 1;
       }
       // The own id answers with data: the check above can fail.
-      const own = await env.t.gql(`{ ${selectionOf(field, argumentsFor(field, set.own)!, '')} }`, {}, portal.accessToken);
+      const own = await env.t.gql(
+        `{ ${selectionOf(field, argumentsFor(field, set.own)!, '')} }`,
+        {},
+        portal.accessToken,
+      );
       expect(own.data?.[field.name], `Query.${field.name} with its own ${type} id`).not.toBeNull();
     }
     // portalUser(id) is staff-only; messageThread(id) and message(id) are the portal's id-taking roots.

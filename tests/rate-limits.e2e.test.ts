@@ -32,7 +32,13 @@ beforeAll(async () => {
     Object.entries(t.stack.subgraphs).map(([name, server]) => [name, `${server.url}/graphql`]),
   ) as Record<SubgraphName, string>;
   // A second gateway replica over the same subgraphs and database.
-  second = await startGateway({ config: t.config, database: t.database, log: createLogger('silent', 'test'), port: 0, subgraphUrls });
+  second = await startGateway({
+    config: t.config,
+    database: t.database,
+    log: createLogger('silent', 'test'),
+    port: 0,
+    subgraphUrls,
+  });
   admin = connectAdmin();
 });
 afterAll(async () => {
@@ -44,13 +50,21 @@ afterAll(async () => {
 const costOf = (result: GraphQLResponse): CostExtension => result.extensions!.cost as CostExtension;
 
 /** Posts `query` as `token` to the gateway at `url` (the first replica by default), with the response headers. */
-async function call(token: string, query: string, url = t.graphqlUrl): Promise<GraphQLResponse & { retryAfter: string | null }> {
+async function call(
+  token: string,
+  query: string,
+  url = t.graphqlUrl,
+): Promise<GraphQLResponse & { retryAfter: string | null }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), ...((await response.json()) as object) };
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    ...((await response.json()) as object),
+  };
 }
 
 /** Spends PAGE_OF_20 as `token` until refused; returns the refusal. */
@@ -87,13 +101,24 @@ describe('query cost', () => {
     const cost = costOf(result);
     expect(cost.requestedQueryCost).toBe(PAGE_OF_20_COST);
     // A fresh user bucket: 100 - 43, plus at most a few points restored meanwhile.
-    expect(cost.throttleStatus).toEqual({ maximumAvailable: 100, currentlyAvailable: expect.any(Number), restoreRate: 10 });
+    expect(cost.throttleStatus).toEqual({
+      maximumAvailable: 100,
+      currentlyAvailable: expect.any(Number),
+      restoreRate: 10,
+    });
     expect(cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(57);
     expect(cost.throttleStatus.currentlyAvailable).toBeLessThan(80);
-    expect(cost.firmThrottleStatus).toEqual({ maximumAvailable: 150, currentlyAvailable: expect.any(Number), restoreRate: 10 });
+    expect(cost.firmThrottleStatus).toEqual({
+      maximumAvailable: 150,
+      currentlyAvailable: expect.any(Number),
+      restoreRate: 10,
+    });
 
     // A mutation costs 10 more than its selection: 10 + payload 1 + client 1.
-    const mutation = await call(owner.accessToken, `mutation { createClient(input: { name: "Cost ${randomUUID()}" }) { client { id } } }`);
+    const mutation = await call(
+      owner.accessToken,
+      `mutation { createClient(input: { name: "Cost ${randomUUID()}" }) { client { id } } }`,
+    );
     expect(mutation.errors).toBeUndefined();
     expect(costOf(mutation).requestedQueryCost).toBe(12);
   });
@@ -125,7 +150,10 @@ describe('query cost', () => {
 
     // A mutation refused for lack of points writes nothing: 10 + 1 + 1 + invoices (1 + 20 × 2) = 53 points.
     const name = `Throttled ${randomUUID()}`;
-    const mutation = await call(owner.accessToken, `mutation { createClient(input: { name: "${name}" }) { client { id invoices(first: 20) { edges { node { id } } } } } }`);
+    const mutation = await call(
+      owner.accessToken,
+      `mutation { createClient(input: { name: "${name}" }) { client { id invoices(first: 20) { edges { node { id } } } } } }`,
+    );
     expect(mutation.status).toBe(429);
     expect(costOf(mutation).requestedQueryCost).toBe(53);
     expect(await countClientRows(admin, owner.firmId)).toBe(0);
@@ -176,7 +204,8 @@ describe('idle buckets', () => {
     await admin`insert into tenancy.rate_limit_buckets (bucket_key, level, updated_at)
       values (${stale}, 0, now() - interval '2 hours'), (${fresh}, 5, now())`;
     expect(await pruneBuckets(t.database, 3600)).toBeGreaterThanOrEqual(1);
-    const left = await admin`select bucket_key from tenancy.rate_limit_buckets where bucket_key in (${stale}, ${fresh})`;
+    const left =
+      await admin`select bucket_key from tenancy.rate_limit_buckets where bucket_key in (${stale}, ${fresh})`;
     expect(left.map((row) => row.bucket_key)).toEqual([fresh]);
   });
 
@@ -192,11 +221,22 @@ describe('anonymous callers', () => {
     // A replica behind a trusted proxy on loopback: X-Forwarded-For names the client, so each test
     // address has an anonymous bucket of its own (other test files all come from 127.0.0.1 itself).
     // 40 points: three log-ins.
-    const config = testConfig({ ...LIMITS, TRUST_PROXY: 'loopback', RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: '40', RATE_LIMIT_ANONYMOUS_RESTORE_RATE: '0.5' });
+    const config = testConfig({
+      ...LIMITS,
+      TRUST_PROXY: 'loopback',
+      RATE_LIMIT_ANONYMOUS_BUCKET_SIZE: '40',
+      RATE_LIMIT_ANONYMOUS_RESTORE_RATE: '0.5',
+    });
     const subgraphUrls = Object.fromEntries(
       Object.entries(t.stack.subgraphs).map(([name, server]) => [name, `${server.url}/graphql`]),
     ) as Record<SubgraphName, string>;
-    proxied = await startGateway({ config, database: t.database, log: createLogger('silent', 'test'), port: 0, subgraphUrls });
+    proxied = await startGateway({
+      config,
+      database: t.database,
+      log: createLogger('silent', 'test'),
+      port: 0,
+      subgraphUrls,
+    });
   });
   afterAll(async () => {
     await proxied.stop();
@@ -204,9 +244,15 @@ describe('anonymous callers', () => {
 
   it('limits log-in attempts per client IP address', async () => {
     // logIn: 10 + payload 1 + session 1 + userErrors 1 = 13 points.
-    const logIn = 'mutation L($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { code } } }';
+    const logIn =
+      'mutation L($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { code } } }';
     const attempt = (ip: string) =>
-      postGraphQL(`${proxied.url}/graphql`, logIn, { input: { email: uniqueEmail('guess'), password: 'not-the-password' } }, { 'x-forwarded-for': ip });
+      postGraphQL(
+        `${proxied.url}/graphql`,
+        logIn,
+        { input: { email: uniqueEmail('guess'), password: 'not-the-password' } },
+        { 'x-forwarded-for': ip },
+      );
     const [guesser, bystander] = [1, 2].map(() => `2001:db8::${randomUUID().slice(0, 4)}:${randomUUID().slice(0, 4)}`);
     const attempts: GraphQLResponse[] = [];
     for (let i = 0; i < 4; i++) attempts.push(await attempt(guesser!));

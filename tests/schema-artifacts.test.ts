@@ -4,7 +4,13 @@ import { buildSchema, parse, visit } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import codegenConfig from '../codegen.ts';
 import { roleTableMarkdown } from '../platform/permissions.ts';
-import { assembleSdl, assembleSubgraphSdl, readSubgraphSdl, subgraphSdlFragments, SUPERGRAPH_PATH } from '../platform/schema-files.ts';
+import {
+  assembleSdl,
+  assembleSubgraphSdl,
+  readSubgraphSdl,
+  subgraphSdlFragments,
+  SUPERGRAPH_PATH,
+} from '../platform/schema-files.ts';
 import { composeSupergraph, README_PATH, withRoleTable } from '../scripts/compose-supergraph.ts';
 import { SUBGRAPH_NAMES } from '../platform/subgraph-names.ts';
 
@@ -15,7 +21,10 @@ describe('the subgraph SDL artifacts', () => {
 
   it('are assembled from the subgraph-wide fragment first, then one fragment per module folder', async () => {
     const fragments = await subgraphSdlFragments('billing');
-    expect(fragments.map((f) => f.source)).toEqual(['subgraphs/billing/billing.graphql', 'subgraphs/billing/invoices/invoices.graphql']);
+    expect(fragments.map((f) => f.source)).toEqual([
+      'subgraphs/billing/billing.graphql',
+      'subgraphs/billing/invoices/invoices.graphql',
+    ]);
   });
 
   it('refuse a type, field or enum value that two fragments define, naming both', () => {
@@ -23,9 +32,15 @@ describe('the subgraph SDL artifacts', () => {
     expect(() => assembleSdl('billing', [wide, { source: 'b.graphql', sdl: 'extend type Query { a: Int }' }])).toThrow(
       'billing: Query.a is defined in both a.graphql and b.graphql',
     );
-    expect(() => assembleSdl('billing', [wide, { source: 'c.graphql', sdl: 'enum Kind { TWO }' }])).toThrow('Kind is defined in both');
-    expect(() => assembleSdl('billing', [wide, { source: 'd.graphql', sdl: 'extend enum Kind { ONE }' }])).toThrow('Kind.ONE');
-    expect(assembleSdl('billing', [wide, { source: 'e.graphql', sdl: 'extend type Query { b: Int }' }])).toContain('extend type Query { b: Int }');
+    expect(() => assembleSdl('billing', [wide, { source: 'c.graphql', sdl: 'enum Kind { TWO }' }])).toThrow(
+      'Kind is defined in both',
+    );
+    expect(() => assembleSdl('billing', [wide, { source: 'd.graphql', sdl: 'extend enum Kind { ONE }' }])).toThrow(
+      'Kind.ONE',
+    );
+    expect(assembleSdl('billing', [wide, { source: 'e.graphql', sdl: 'extend type Query { b: Int }' }])).toContain(
+      'extend type Query { b: Int }',
+    );
   });
 
   it("README.md's role table is the one platform/permissions.ts generates (run `npm run compose`)", async () => {
@@ -65,10 +80,12 @@ describe('the supergraph', () => {
       if ('getFields' in type) {
         for (const field of Object.values(type.getFields())) {
           if (!field.description) missing.push(`${type.name}.${field.name}`);
-          for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          for (const arg of 'args' in field ? field.args : [])
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
-      if ('getValues' in type) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      if ('getValues' in type)
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
     }
     expect(missing).toEqual([]);
   });
@@ -94,13 +111,22 @@ describe('generated resolver types and typed test documents', () => {
       visit(parse(await readSubgraphSdl(name)), {
         ObjectTypeDefinition(node) {
           // A `@key(resolvable: false)` stub only names the entity; the subgraph resolves no reference to it.
-          const resolvable = (d: { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[] }) =>
-            d.name.value === 'key' && !d.arguments?.some((a) => a.name.value === 'resolvable' && a.value.kind === 'BooleanValue' && a.value.value === false);
+          const resolvable = (d: {
+            name: { value: string };
+            arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[];
+          }) =>
+            d.name.value === 'key' &&
+            !d.arguments?.some(
+              (a) => a.name.value === 'resolvable' && a.value.kind === 'BooleanValue' && a.value.value === false,
+            );
           if (node.directives?.some(resolvable)) keyed.push(node.name.value);
         },
       });
       const generated = await readFile(`subgraphs/${name}/__generated__/resolvers-types.ts`, 'utf8');
-      for (const type of keyed) expect(generated, `${name}: ${type}`).toMatch(new RegExp(`export type ${type}Resolvers<[^]*?__resolveReference`));
+      for (const type of keyed)
+        expect(generated, `${name}: ${type}`).toMatch(
+          new RegExp(`export type ${type}Resolvers<[^]*?__resolveReference`),
+        );
     }
   });
 });

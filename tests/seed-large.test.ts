@@ -3,7 +3,13 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase, postgresClient } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { FIRM_COUNT, HISTORY_DAYS, LARGE_SEED_PASSWORD, largeSeedOwnerEmail, PORTAL_CLIENT_SHARE } from '../scripts/seed-large/plan.ts';
+import {
+  FIRM_COUNT,
+  HISTORY_DAYS,
+  LARGE_SEED_PASSWORD,
+  largeSeedOwnerEmail,
+  PORTAL_CLIENT_SHARE,
+} from '../scripts/seed-large/plan.ts';
 import { LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
 import { startStack } from '../scripts/stack.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -53,7 +59,13 @@ describe('seed:large', () => {
         (select count(*)::int from tenancy.memberships m where m.firm_id = f.id) as staff
       from tenancy.firms f order by f.slug`;
     expect(rows).toHaveLength(FIRM_COUNT);
-    expect(rows[0]).toEqual({ slug: 'bench-01', clients: 5000 * SCALE, invoices: 20_000 * SCALE, documents: 50_000 * SCALE, staff: 2 });
+    expect(rows[0]).toEqual({
+      slug: 'bench-01',
+      clients: 5000 * SCALE,
+      invoices: 20_000 * SCALE,
+      documents: 50_000 * SCALE,
+      staff: 2,
+    });
     expect(rows[1]!.clients).toBe(Math.round((5000 * SCALE) / 2));
     expect(rows[49]!.clients).toBeLessThan(rows[9]!.clients);
     expect(rows[49]!.clients).toBeGreaterThanOrEqual(1);
@@ -73,7 +85,9 @@ describe('seed:large', () => {
   });
 
   it('spreads the data over three years and numbers issued invoices without gaps', async () => {
-    const [span] = await admin<{ oldest: Date; newest: Date }[]>`select min(created_at) as oldest, max(created_at) as newest from billing.invoices`;
+    const [span] = await admin<
+      { oldest: Date; newest: Date }[]
+    >`select min(created_at) as oldest, max(created_at) as newest from billing.invoices`;
     expect(span!.newest.getTime()).toBeLessThanOrEqual(Date.now());
     expect(span!.newest.getTime() - span!.oldest.getTime()).toBeGreaterThan((HISTORY_DAYS - 60) * DAY_MS);
     expect(span!.newest.getTime() - span!.oldest.getTime()).toBeLessThanOrEqual(HISTORY_DAYS * DAY_MS);
@@ -81,19 +95,25 @@ describe('seed:large', () => {
       select firm_id from billing.invoices where number is not null group by firm_id
       having max(substr(number, 5)::int) <> count(*) or min(substr(number, 5)::int) <> 1`;
     expect(gaps).toHaveLength(0);
-    const [draftsUnnumbered] = await admin<{ bad: number }[]>`select count(*)::int as bad from billing.invoices where (status = 'DRAFT') <> (number is null)`;
+    const [draftsUnnumbered] = await admin<
+      { bad: number }[]
+    >`select count(*)::int as bad from billing.invoices where (status = 'DRAFT') <> (number is null)`;
     expect(draftsUnnumbered!.bad).toBe(0);
   });
 
   it('lets the seeded owner in with the seeded password, and RLS still separates the firms', async () => {
-    const [user] = await admin<{ password_hash: string }[]>`select password_hash from tenancy.users where email = ${largeSeedOwnerEmail(1)}`;
+    const [user] = await admin<
+      { password_hash: string }[]
+    >`select password_hash from tenancy.users where email = ${largeSeedOwnerEmail(1)}`;
     expect(await verifyPassword(user!.password_hash, LARGE_SEED_PASSWORD)).toBe(true);
     const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-02'`;
     const app = postgresClient(appUrl, { max: 1, onnotice: () => {} });
     try {
       const seen = await app.begin(async (tx) => {
         await tx`select set_config('app.firm_id', ${firm!.id}, true)`;
-        return tx<{ firms: number; clients: number }[]>`select count(distinct firm_id)::int as firms, count(*)::int as clients from crm.clients`;
+        return tx<
+          { firms: number; clients: number }[]
+        >`select count(distinct firm_id)::int as firms, count(*)::int as clients from crm.clients`;
       });
       expect(seen[0]).toEqual({ firms: 1, clients: Math.round((5000 * SCALE) / 2) });
     } finally {
@@ -103,7 +123,9 @@ describe('seed:large', () => {
 
   it('gives every client contacts, and the heaviest fifth portal users with threads and read marks', async () => {
     const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-01'`;
-    const [counts] = await admin<{ contacts: number; unlinked: number; withoutPrimary: number; messages: number; portalUsers: number }[]>`
+    const [counts] = await admin<
+      { contacts: number; unlinked: number; withoutPrimary: number; messages: number; portalUsers: number }[]
+    >`
       select
         (select count(*)::int from crm.contacts where firm_id = ${firm!.id}) as contacts,
         (select count(*)::int from crm.contacts c where c.firm_id = ${firm!.id}
@@ -112,7 +134,12 @@ describe('seed:large', () => {
            and not exists (select 1 from crm.client_contacts l where l.firm_id = c.firm_id and l.client_id = c.id and l.role = 'PRIMARY')) as "withoutPrimary",
         (select count(*)::int from crm.messages where firm_id = ${firm!.id}) as messages,
         (select count(*)::int from tenancy.portal_users where firm_id = ${firm!.id}) as "portalUsers"`;
-    expect(counts).toMatchObject({ contacts: 15_000 * SCALE, unlinked: 0, withoutPrimary: 0, messages: 100_000 * SCALE });
+    expect(counts).toMatchObject({
+      contacts: 15_000 * SCALE,
+      unlinked: 0,
+      withoutPrimary: 0,
+      messages: 100_000 * SCALE,
+    });
     expect(counts!.portalUsers).toBeGreaterThan(0);
     expect(counts!.portalUsers).toBeLessThanOrEqual(Math.ceil(5000 * SCALE * PORTAL_CLIENT_SHARE));
     expect(result.rows['crm.messages']).toBeGreaterThan(100_000 * SCALE);
@@ -128,7 +155,9 @@ describe('seed:large', () => {
          or exists (select 1 from tenancy.portal_client_grants g where g.firm_id = pu.firm_id and g.portal_user_id = pu.id
                     and not exists (select 1 from crm.client_contacts cc where cc.firm_id = g.firm_id and cc.client_id = g.client_id and cc.contact_id = pu.contact_id))`;
     expect(broken).toEqual([]);
-    const [user] = await admin<{ password_hash: string }[]>`select password_hash from tenancy.portal_users where firm_id = ${firm!.id} limit 1`;
+    const [user] = await admin<
+      { password_hash: string }[]
+    >`select password_hash from tenancy.portal_users where firm_id = ${firm!.id} limit 1`;
     expect(await verifyPassword(user!.password_hash, LARGE_SEED_PASSWORD)).toBe(true);
 
     // Threads only with portal clients; each thread's last activity is its newest message; authors
@@ -166,7 +195,12 @@ describe('seed:large', () => {
                 where t.firm_id = g.firm_id and t.client_id = g.client_id) desc
       limit 1`;
     const database = connectDatabase(appUrl, { max: 4, applicationName: 'seed-large-test' });
-    const stack = await startStack({ config: testConfig(), database, log: createLogger('silent', 'test'), freePorts: true });
+    const stack = await startStack({
+      config: testConfig(),
+      database,
+      log: createLogger('silent', 'test'),
+      freePorts: true,
+    });
     try {
       const logIn = await postGraphQL(
         stack.graphqlUrl,
@@ -183,14 +217,22 @@ describe('seed:large', () => {
         { authorization: `Bearer ${token}` },
       );
       expect(home.errors).toBeUndefined();
-      const clients = home.data!.portalViewer.clients as { id: string; unreadMessageCount: number; messageThreads: { edges: { node: { lastMessageAt: string; unreadCount: number; lastMessage: { sentAt: string } } }[] } }[];
+      const clients = home.data!.portalViewer.clients as {
+        id: string;
+        unreadMessageCount: number;
+        messageThreads: {
+          edges: { node: { lastMessageAt: string; unreadCount: number; lastMessage: { sentAt: string } } }[];
+        };
+      }[];
       expect(clients.map((client) => client.id).sort()).toEqual([...portal!.clientIds].sort());
       const threads = clients.flatMap((client) => client.messageThreads.edges.map((edge) => edge.node));
       expect(threads.length).toBeGreaterThan(0);
       for (const thread of threads) expect(thread.lastMessage.sentAt).toBe(thread.lastMessageAt);
       // A client's unread count covers all its threads, of which these are the 10 latest.
       for (const client of clients) {
-        expect(client.unreadMessageCount).toBeGreaterThanOrEqual(client.messageThreads.edges.reduce((sum, edge) => sum + edge.node.unreadCount, 0));
+        expect(client.unreadMessageCount).toBeGreaterThanOrEqual(
+          client.messageThreads.edges.reduce((sum, edge) => sum + edge.node.unreadCount, 0),
+        );
       }
     } finally {
       await stack.stop();

@@ -15,11 +15,13 @@ afterAll(async () => {
 });
 
 const counts = async (firmId: string) =>
-  (await admin`
+  (
+    await admin`
     select (select count(*)::int from tenancy.memberships where firm_id = ${firmId}) as members,
            (select count(*)::int from crm.clients where firm_id = ${firmId}) as clients,
            (select count(*)::int from billing.invoices where firm_id = ${firmId}) as invoices,
-           (select count(*)::int from documents.documents where firm_id = ${firmId}) as documents`)[0]!;
+           (select count(*)::int from documents.documents where firm_id = ${firmId}) as documents`
+  )[0]!;
 
 describe('the demo seed', () => {
   it('creates a realistic demo firm once, and a second run writes nothing', async () => {
@@ -29,7 +31,8 @@ describe('the demo seed', () => {
     expect(seeded).toMatchObject({ members: 5, clients: 25 });
     expect(seeded.invoices).toBeGreaterThan(10);
     expect(seeded.documents).toBeGreaterThan(10);
-    const [owner] = await admin`select u.name, m.role from tenancy.users u join tenancy.memberships m on m.user_id = u.id where u.email = ${DEMO_OWNER.email}`;
+    const [owner] =
+      await admin`select u.name, m.role from tenancy.users u join tenancy.memberships m on m.user_id = u.id where u.email = ${DEMO_OWNER.email}`;
     expect(owner).toEqual({ name: DEMO_OWNER.name, role: 'OWNER' });
 
     const second = await seedDemoFirm(database);

@@ -5,9 +5,12 @@ import { signUpFirm, strongPassword } from './support/factories.ts';
 import { TEST_JWT_SECRET } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const LOG_IN = 'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } userErrors { code } } }';
-const REFRESH = 'mutation($input: RefreshSessionInput!) { refreshSession(input: $input) { session { accessToken } userErrors { code } } }';
-const CHANGE = 'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { changed userErrors { field code } } }';
+const LOG_IN =
+  'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } userErrors { code } } }';
+const REFRESH =
+  'mutation($input: RefreshSessionInput!) { refreshSession(input: $input) { session { accessToken } userErrors { code } } }';
+const CHANGE =
+  'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { changed userErrors { field code } } }';
 const ME = 'query { me { user { id } } }';
 
 const env = useStackWithAdmin();
@@ -27,7 +30,11 @@ describe('password change', () => {
     const other = (await logIn(owner.email, owner.password)).session;
     const newPassword = strongPassword();
 
-    const changed = await env.t.gql(CHANGE, { input: { currentPassword: owner.password, newPassword } }, owner.accessToken);
+    const changed = await env.t.gql(
+      CHANGE,
+      { input: { currentPassword: owner.password, newPassword } },
+      owner.accessToken,
+    );
     expect(changed.data!.changePassword).toEqual({ changed: true, userErrors: [] });
 
     expect(await meCode(other.accessToken)).toBe('UNAUTHENTICATED');
@@ -36,17 +43,32 @@ describe('password change', () => {
     expect(await refreshCode(owner.refreshToken)).toBe('OK');
     expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
     expect((await logIn(owner.email, newPassword)).session).not.toBeNull();
-    const [audit] = await env.admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.password.change'`;
+    const [audit] =
+      await env.admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.password.change'`;
     expect(audit!.count).toBe(1);
   });
 
   it('refuses a wrong current password and a weak new one, changing nothing', async () => {
     const owner = await signUpFirm(env.t);
     const other = (await logIn(owner.email, owner.password)).session;
-    const wrong = await env.t.gql(CHANGE, { input: { currentPassword: 'Not-the-password-42', newPassword: strongPassword() } }, owner.accessToken);
-    expect(wrong.data!.changePassword).toEqual({ changed: false, userErrors: [{ field: ['input', 'currentPassword'], code: 'INVALID_CREDENTIALS' }] });
-    const weak = await env.t.gql(CHANGE, { input: { currentPassword: owner.password, newPassword: 'password1234' } }, owner.accessToken);
-    expect(weak.data!.changePassword).toEqual({ changed: false, userErrors: [{ field: ['input', 'newPassword'], code: 'WEAK_PASSWORD' }] });
+    const wrong = await env.t.gql(
+      CHANGE,
+      { input: { currentPassword: 'Not-the-password-42', newPassword: strongPassword() } },
+      owner.accessToken,
+    );
+    expect(wrong.data!.changePassword).toEqual({
+      changed: false,
+      userErrors: [{ field: ['input', 'currentPassword'], code: 'INVALID_CREDENTIALS' }],
+    });
+    const weak = await env.t.gql(
+      CHANGE,
+      { input: { currentPassword: owner.password, newPassword: 'password1234' } },
+      owner.accessToken,
+    );
+    expect(weak.data!.changePassword).toEqual({
+      changed: false,
+      userErrors: [{ field: ['input', 'newPassword'], code: 'WEAK_PASSWORD' }],
+    });
     expect(await meCode(other.accessToken)).toBe('OK');
     expect((await logIn(owner.email, owner.password)).session).not.toBeNull();
   });
@@ -63,9 +85,11 @@ describe('disabling a user', () => {
     const other = (await logIn(owner.email, owner.password)).session;
     expect(await disableUser(env.t.database, { email: owner.email.toUpperCase() })).toBe('DISABLED');
     for (const token of [owner.accessToken, other.accessToken]) expect(await meCode(token)).toBe('UNAUTHENTICATED');
-    for (const token of [owner.refreshToken, other.refreshToken]) expect(await refreshCode(token)).toBe('INVALID_TOKEN');
+    for (const token of [owner.refreshToken, other.refreshToken])
+      expect(await refreshCode(token)).toBe('INVALID_TOKEN');
     expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
-    const [live] = await env.admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
+    const [live] =
+      await env.admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
     expect(live!.count).toBe(0);
     expect(await disableUser(env.t.database, { email: owner.email })).toBe('ALREADY_DISABLED');
     expect(await disableUser(env.t.database, { email: 'nobody@example.test' })).toBe('NOT_FOUND');
@@ -83,7 +107,9 @@ describe('access token checks (hand-forged tokens through the gateway)', () => {
   });
 
   /** A token like the real ones, for the live session, with one thing changed. */
-  async function forge(change: { alg?: string; iss?: string; aud?: string; nbf?: number; exp?: number; omitExp?: boolean } = {}) {
+  async function forge(
+    change: { alg?: string; iss?: string; aud?: string; nbf?: number; exp?: number; omitExp?: boolean } = {},
+  ) {
     let jwt = new SignJWT({ sid: claims.sid })
       .setProtectedHeader({ alg: change.alg ?? 'HS256', typ: 'JWT' })
       .setIssuer(change.iss ?? 'firmgraph')

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CONTEXT_TTL_SECONDS, hmacKey, signContext, verifyContext, type RequestIdentity } from '../platform/signed-context.ts';
+import {
+  CONTEXT_TTL_SECONDS,
+  hmacKey,
+  signContext,
+  verifyContext,
+  type RequestIdentity,
+} from '../platform/signed-context.ts';
 
 const identity: RequestIdentity = {
   actor: {

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 /** Runs `npm start`'s entry point with `env` and returns its exit code and output. */
 function start(env: Record<string, string>) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: mkdtempSync(join(tmpdir(), 'firmgraph-start-')), ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'firmgraph-start-')),
+      ...env,
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -26,7 +31,9 @@ describe('npm start with bad configuration', () => {
   it('exits 1 naming the variable when a value is malformed', () => {
     const result = start({ DATABASE_URL: 'not a url', PORT: '-3' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('Invalid configuration:\nPORT: Too small: expected number to be >=0\nDATABASE_URL: expected a postgres:// or postgresql:// URL');
+    expect(result.stderr).toBe(
+      'Invalid configuration:\nPORT: Too small: expected number to be >=0\nDATABASE_URL: expected a postgres:// or postgresql:// URL',
+    );
   });
 });
 

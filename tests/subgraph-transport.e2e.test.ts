@@ -10,10 +10,36 @@ import { startTestStack, TEST_CONTEXT_SECRET, type TestStack } from './support/s
 
 const DASHBOARD = /* GraphQL */ `
   query Dashboard {
-    me { user { name } activeFirm { name clients(first: 20) { totalCount edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } } } } }
+    me {
+      user {
+        name
+      }
+      activeFirm {
+        name
+        clients(first: 20) {
+          totalCount
+          edges {
+            node {
+              name
+              balance {
+                amount
+                currency
+              }
+              invoices(first: 5) {
+                totalCount
+              }
+              documents(first: 5) {
+                totalCount
+              }
+            }
+          }
+        }
+      }
+    }
   }
 `;
-const CREATE_CLIENT = 'mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } userErrors { code } } }';
+const CREATE_CLIENT =
+  'mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } userErrors { code } } }';
 const CLIENT_COUNT = 'query { clients { totalCount } }';
 
 let inProcess: TestStack;
@@ -36,13 +62,21 @@ describe('the gateway reaching its subgraphs in process and over HTTP', () => {
     const remote = await overHttp.gql(DASHBOARD, {}, owner.accessToken);
     expect(local.errors).toBeUndefined();
     expect(local.data!.me.activeFirm.clients.totalCount).toBe(3);
-    expect(local.data!.me.activeFirm.clients.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['Acme Ltd', 'Globex plc', 'Initech LLC']);
+    expect(local.data!.me.activeFirm.clients.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual([
+      'Acme Ltd',
+      'Globex plc',
+      'Initech LLC',
+    ]);
     expect(remote).toEqual(local);
   });
 
   it('relays a subgraph’s BAD_USER_INPUT and writes nothing, on both paths', async () => {
     for (const stack of [inProcess, overHttp]) {
-      const result = await stack.gql(CREATE_CLIENT, { input: { name: 'Bad Currency', currency: 'XXX' } }, owner.accessToken);
+      const result = await stack.gql(
+        CREATE_CLIENT,
+        { input: { name: 'Bad Currency', currency: 'XXX' } },
+        owner.accessToken,
+      );
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0]?.message).toContain('CurrencyCode');
     }
@@ -70,7 +104,9 @@ describe('a subgraph executed in process', () => {
     for (const signed of ['', 'not-a-token', otherKey]) {
       const result = await crm.execute(sdl, signed);
       expect(result.data).toBeUndefined();
-      expect(result.errors).toEqual([{ message: 'A valid gateway-signed context is required', extensions: { code: 'UNAUTHENTICATED' } }]);
+      expect(result.errors).toEqual([
+        { message: 'A valid gateway-signed context is required', extensions: { code: 'UNAUTHENTICATED' } },
+      ]);
     }
     // The same forged context, sent to the subgraph's port, is refused with HTTP 401.
     const overPort = await fetch(`${inProcess.stack.subgraphs.crm.url}/graphql`, {

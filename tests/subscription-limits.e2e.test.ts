@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_CODES, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../gateway/subscriptions/subscription-server.ts';
+import {
+  CLOSE_CODES,
+  MAX_FRAME_BYTES,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION,
+} from '../gateway/subscriptions/subscription-server.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { startTestStack, TEST_JWT_SECRET, type TestStack } from './support/stack.ts';
 import { openAcknowledgedSocket, openRawSocket, wsUrl, type RawSocket } from './support/ws-client.ts';
@@ -11,7 +15,18 @@ const MESSAGES_PER_SECOND = 15;
 const MAX_CONNECTIONS = 3;
 
 const CREATE_THREAD = /* GraphQL */ `
-  mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { field message code } } }
+  mutation ($input: CreateMessageThreadInput!) {
+    createMessageThread(input: $input) {
+      thread {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const MESSAGE_ADDED = 'subscription ($t: ID!) { messageAdded(threadId: $t) { id body } }';
 const SEND_MESSAGE = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }';
@@ -81,7 +96,11 @@ afterAll(async () => {
 
 describe('authentication at connection_init', () => {
   it('closes 4401 without a token, with a bad token and with an expired token', async () => {
-    for (const payload of [undefined, { authorization: 'Bearer not.a.jwt' }, { authorization: `Bearer ${await tokenExpiringIn(-60)}` }]) {
+    for (const payload of [
+      undefined,
+      { authorization: 'Bearer not.a.jwt' },
+      { authorization: `Bearer ${await tokenExpiringIn(-60)}` },
+    ]) {
       const socket = await openRawSocket(url);
       socket.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
       expect(await socket.closed).toEqual({ code: CLOSE_CODES.unauthorized, reason: 'Unauthorized' });
@@ -145,7 +164,11 @@ describe('operations', () => {
   it('applies the HTTP query limits: validation, depth and unknown fields', async () => {
     const socket = await connect(owner.accessToken);
     const deep = `subscription ($t: ID!) { messageAdded(threadId: $t) { thread { lastMessage { thread { lastMessage { thread { lastMessage { thread { lastMessage { thread { lastMessage { id } } } } } } } } } } } }`;
-    socket.send({ id: 'deep', type: 'subscribe', payload: { query: deep, variables: { t: '01900000-0000-7000-8000-000000000000' } } });
+    socket.send({
+      id: 'deep',
+      type: 'subscribe',
+      payload: { query: deep, variables: { t: '01900000-0000-7000-8000-000000000000' } },
+    });
     socket.send({ id: 'unknown', type: 'subscribe', payload: { query: 'subscription { nothingHere }' } });
     for (const id of ['deep', 'unknown']) {
       const error = await socket.next((m) => m.id === id);
@@ -184,7 +207,11 @@ describe('operations', () => {
     const stranger = await signUpFirm(t);
     const socket = await connect(stranger.accessToken);
     socket.send({ id: 'foreign', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: threadId } } });
-    socket.send({ id: 'missing', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: '01900000-0000-7000-8000-000000000000' } } });
+    socket.send({
+      id: 'missing',
+      type: 'subscribe',
+      payload: { query: MESSAGE_ADDED, variables: { t: '01900000-0000-7000-8000-000000000000' } },
+    });
     const foreign = await socket.next((m) => m.id === 'foreign');
     const missing = await socket.next((m) => m.id === 'missing');
     expect(foreign.type).toBe('error');
@@ -210,7 +237,11 @@ describe('operations', () => {
 describe('frames and rates', () => {
   it(`closes 1009 on a frame over ${MAX_FRAME_BYTES} bytes`, async () => {
     const socket = await connect(owner.accessToken);
-    socket.send({ id: 'big', type: 'subscribe', payload: { query: `subscription { messageAdded(threadId: "${'x'.repeat(MAX_FRAME_BYTES)}") { id } }` } });
+    socket.send({
+      id: 'big',
+      type: 'subscribe',
+      payload: { query: `subscription { messageAdded(threadId: "${'x'.repeat(MAX_FRAME_BYTES)}") { id } }` },
+    });
     expect((await socket.closed).code).toBe(CLOSE_CODES.frameTooLarge);
   });
 

@@ -12,16 +12,53 @@ import { CLOSE_CODES } from '../gateway/subscriptions/subscription-server.ts';
 import { openAcknowledgedSocket, subscribe, subscriptionClient, wsUrl } from './support/ws-client.ts';
 
 const CREATE_THREAD = /* GraphQL */ `
-  mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { code } } }
+  mutation ($input: CreateMessageThreadInput!) {
+    createMessageThread(input: $input) {
+      thread {
+        id
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const INVITE = /* GraphQL */ `
-  mutation ($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }
+  mutation ($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const ACCEPT = /* GraphQL */ `
-  mutation ($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken user { id } } userErrors { code } } }
+  mutation ($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const SEND = /* GraphQL */ `
-  mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code } } }
+  mutation ($input: SendMessageInput!) {
+    sendMessage(input: $input) {
+      message {
+        id
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 
 /**
@@ -42,8 +79,16 @@ describe.each([
   beforeAll(async () => {
     t = await startTestStack(env);
     database = connectDatabase(inject('appUrl'), { max: 4, applicationName: 'firmgraph-test-replica' });
-    const subgraphUrls = Object.fromEntries(Object.entries(t.stack.subgraphs).map(([name, server]) => [name, `${server.url}/graphql`])) as Record<SubgraphName, string>;
-    second = await startGateway({ config: t.config, database, log: createLogger('silent', 'replica'), port: 0, subgraphUrls });
+    const subgraphUrls = Object.fromEntries(
+      Object.entries(t.stack.subgraphs).map(([name, server]) => [name, `${server.url}/graphql`]),
+    ) as Record<SubgraphName, string>;
+    second = await startGateway({
+      config: t.config,
+      database,
+      log: createLogger('silent', 'replica'),
+      port: 0,
+      subgraphUrls,
+    });
   });
 
   afterAll(async () => {
@@ -61,23 +106,37 @@ describe.each([
 
     // An ADMIN (who takes part in every thread of the firm) connects to gateway B.
     const invited = await t.gql(INVITE, { input: { email: uniqueEmail('admin'), role: 'ADMIN' } }, owner.accessToken);
-    const accepted = await t.gql(ACCEPT, { input: { token: invited.data!.inviteMember.invitationToken, name: 'Ada Admin', password: strongPassword() } });
+    const accepted = await t.gql(ACCEPT, {
+      input: { token: invited.data!.inviteMember.invitationToken, name: 'Ada Admin', password: strongPassword() },
+    });
     const { accessToken: adminToken, user: adminUser } = accepted.data!.acceptInvitation.session;
 
     const onA = subscriptionClient(t.graphqlUrl, owner.accessToken);
     clients.push(onA);
-    const presence = subscribe(onA, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } } }', { c: clientId });
+    const presence = subscribe(
+      onA,
+      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } } }',
+      { c: clientId },
+    );
     await sleep(500);
     const onB = subscriptionClient(`${second.url}/graphql`, adminToken);
     clients.push(onB);
-    const added = subscribe(onB, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id body thread { client { name } } } }', { t: threadId });
+    const added = subscribe(
+      onB,
+      'subscription ($t: ID!) { messageAdded(threadId: $t) { id body thread { client { name } } } }',
+      { t: threadId },
+    );
     await sleep(500);
 
     // Sent through gateway A (HTTP), published by crm's outbox dispatcher, received on gateway B.
     const sent = await t.gql(SEND, { input: { threadId, body: 'Hello from A' } }, owner.accessToken);
     const { id } = sent.data!.sendMessage.message;
     const [event] = await added.waitFor(1);
-    expect(event!.data!.messageAdded).toEqual({ id, body: 'Hello from A', thread: { client: { name: 'Replica Client' } } });
+    expect(event!.data!.messageAdded).toEqual({
+      id,
+      body: 'Hello from A',
+      thread: { client: { name: 'Replica Client' } },
+    });
 
     // Sent through gateway B, received on B as well.
     const viaB = await fetch(`${second.url}/graphql`, {
@@ -89,7 +148,10 @@ describe.each([
 
     // Presence derived by gateway B (the admin subscribed there, then left) reaches the subscriber on A.
     await onB.dispose();
-    const admins = () => presence.results.filter((r) => r.data!.presenceChanged.participant.id === adminUser.id).map((r) => r.data!.presenceChanged.online);
+    const admins = () =>
+      presence.results
+        .filter((r) => r.data!.presenceChanged.participant.id === adminUser.id)
+        .map((r) => r.data!.presenceChanged.online);
     await expect.poll(admins, { timeout: 5000 }).toEqual([true, false]);
   });
 

@@ -10,41 +10,145 @@ import { startTestStack, type TestStack } from './support/stack.ts';
 import { subscribe, subscriptionClient, type Closed } from './support/ws-client.ts';
 
 const CREATE_THREAD = /* GraphQL */ `
-  mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { field message code } } }
+  mutation ($input: CreateMessageThreadInput!) {
+    createMessageThread(input: $input) {
+      thread {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const SEND = /* GraphQL */ `
-  mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { field message code } } }
+  mutation ($input: SendMessageInput!) {
+    sendMessage(input: $input) {
+      message {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const EDIT = /* GraphQL */ `
-  mutation ($input: EditMessageInput!) { editMessage(input: $input) { message { id } userErrors { field message code } } }
+  mutation ($input: EditMessageInput!) {
+    editMessage(input: $input) {
+      message {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const DELETE = /* GraphQL */ `
-  mutation ($input: DeleteMessageInput!) { deleteMessage(input: $input) { userErrors { field message code } } }
+  mutation ($input: DeleteMessageInput!) {
+    deleteMessage(input: $input) {
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const MARK_READ = /* GraphQL */ `
-  mutation ($input: MarkThreadReadInput!) { markThreadRead(input: $input) { userErrors { field message code } } }
+  mutation ($input: MarkThreadReadInput!) {
+    markThreadRead(input: $input) {
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const TYPING = /* GraphQL */ `
-  mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { field message code } } }
+  mutation ($input: NotifyTypingInput!) {
+    notifyTyping(input: $input) {
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const ASSIGN = /* GraphQL */ `
-  mutation ($input: AssignClientTeamMemberInput!) { assignClientTeamMember(input: $input) { userErrors { field message code } } }
+  mutation ($input: AssignClientTeamMemberInput!) {
+    assignClientTeamMember(input: $input) {
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
 `;
 const INVITE = /* GraphQL */ `
-  mutation ($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }
+  mutation ($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 const ACCEPT = /* GraphQL */ `
-  mutation ($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken user { id } } userErrors { code } } }
+  mutation ($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        code
+      }
+    }
+  }
 `;
 
 /** The issue's subscription: fields of crm (message, thread), tenancy (author name), documents (attachments) and billing (balance). */
 const MESSAGE_ADDED = /* GraphQL */ `
   subscription ($t: ID!) {
     messageAdded(threadId: $t) {
-      id body sentAt
-      author { __typename ... on User { name } ... on PortalUser { id } }
-      attachments { filename }
-      thread { client { name balance { amount currency } } }
+      id
+      body
+      sentAt
+      author {
+        __typename
+        ... on User {
+          name
+        }
+        ... on PortalUser {
+          id
+        }
+      }
+      attachments {
+        filename
+      }
+      thread {
+        client {
+          name
+          balance {
+            amount
+            currency
+          }
+        }
+      }
     }
   }
 `;
@@ -82,7 +186,11 @@ type Sent = { message: { id: string } };
  * Runs an HTTP mutation that must succeed without user errors; returns its payload, typed as the
  * caller's selection `P`.
  */
-async function mutate<P extends object = object>(query: string, input: Record<string, unknown>, token: string): Promise<P> {
+async function mutate<P extends object = object>(
+  query: string,
+  input: Record<string, unknown>,
+  token: string,
+): Promise<P> {
   const result = await t.gql(query, { input }, token);
   expect(result.errors).toBeUndefined();
   const payload = Object.values(result.data!)[0] as P & { userErrors: unknown[] };
@@ -95,14 +203,28 @@ async function firmWithThread(): Promise<{ owner: FirmOwner; clientId: string; t
   const owner = await signUpFirm(t);
   const [clientId] = (await createClients(t, owner.accessToken, ['Acme Holdings'])) as [string];
   const { documentId } = await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId });
-  const { thread } = await mutate<{ thread: { id: string } }>(CREATE_THREAD, { clientId, subject: 'Year-end accounts' }, owner.accessToken);
+  const { thread } = await mutate<{ thread: { id: string } }>(
+    CREATE_THREAD,
+    { clientId, subject: 'Year-end accounts' },
+    owner.accessToken,
+  );
   return { owner, clientId, threadId: thread.id, documentId };
 }
 
 /** A member of the owner's firm with `role` (STAFF unless given), on the client's team. */
-async function teamMember(owner: FirmOwner, clientId: string, role: 'STAFF' | 'MANAGER' = 'STAFF'): Promise<{ token: string; userId: string }> {
-  const { invitationToken } = await mutate<{ invitationToken: string }>(INVITE, { email: uniqueEmail('staff'), role }, owner.accessToken);
-  const accepted = await t.gql(ACCEPT, { input: { token: invitationToken, name: 'Sam Staff', password: strongPassword() } });
+async function teamMember(
+  owner: FirmOwner,
+  clientId: string,
+  role: 'STAFF' | 'MANAGER' = 'STAFF',
+): Promise<{ token: string; userId: string }> {
+  const { invitationToken } = await mutate<{ invitationToken: string }>(
+    INVITE,
+    { email: uniqueEmail('staff'), role },
+    owner.accessToken,
+  );
+  const accepted = await t.gql(ACCEPT, {
+    input: { token: invitationToken, name: 'Sam Staff', password: strongPassword() },
+  });
   const { accessToken, user } = accepted.data!.acceptInvitation.session;
   await mutate(ASSIGN, { clientId, userId: user.id }, owner.accessToken);
   return { token: accessToken, userId: user.id };
@@ -116,7 +238,11 @@ describe('messageAdded', () => {
     const added = subscribe(client, MESSAGE_ADDED, { t: threadId });
     await sleep(500);
 
-    const { message } = await mutate<Sent>(SEND, { threadId, body: 'Please review the draft.', attachmentIds: [documentId] }, owner.accessToken);
+    const { message } = await mutate<Sent>(
+      SEND,
+      { threadId, body: 'Please review the draft.', attachmentIds: [documentId] },
+      owner.accessToken,
+    );
     const [event] = await added.waitFor(1);
     expect(event!.errors).toBeUndefined();
     expect(event!.data!.messageAdded).toEqual({
@@ -134,10 +260,17 @@ describe('messageAdded', () => {
     const staff = await teamMember(owner, clientId);
     const { client } = wsClient(staff.token);
     const withBalance = subscribe(client, MESSAGE_ADDED, { t: threadId });
-    const withoutBalance = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name } } } }', { t: threadId });
+    const withoutBalance = subscribe(
+      client,
+      'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name } } } }',
+      { t: threadId },
+    );
     await sleep(500);
     const { message } = await mutate<Sent>(SEND, { threadId, body: 'For staff' }, owner.accessToken);
-    expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({ id: message.id, thread: { client: { name: 'Acme Holdings' } } });
+    expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({
+      id: message.id,
+      thread: { client: { name: 'Acme Holdings' } },
+    });
     // Control on the same connection: a second message reaches the subscriber, so the first event has had its turn
     // on every subscription; the one naming a balance got neither.
     const { message: second } = await mutate<Sent>(SEND, { threadId, body: 'For staff, again' }, owner.accessToken);
@@ -162,10 +295,14 @@ describe('messageAdded', () => {
     );
     await sleep(500);
     const sent: string[] = [];
-    for (const body of ['First', 'Second']) sent.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
+    for (const body of ['First', 'Second'])
+      sent.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
     const results = await partial.waitFor(2);
     for (const [i, result] of results.entries()) {
-      expect(result.data!.messageAdded).toEqual({ id: sent[i], thread: { client: { name: 'Acme Holdings', organization: null } } });
+      expect(result.data!.messageAdded).toEqual({
+        id: sent[i],
+        thread: { client: { name: 'Acme Holdings', organization: null } },
+      });
       expect(result.errors!.map((error) => [error.extensions?.code, error.path])).toEqual([
         ['FORBIDDEN', ['messageAdded', 'thread', 'client', 'organization', 'clients', 0, 'balance']],
       ]);
@@ -176,7 +313,10 @@ describe('messageAdded', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
     const unread = 'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { unreadCount } } }';
-    const mine = [subscribe(wsClient(staff.token).client, unread, { t: threadId }), subscribe(wsClient(staff.token).client, unread, { t: threadId })];
+    const mine = [
+      subscribe(wsClient(staff.token).client, unread, { t: threadId }),
+      subscribe(wsClient(staff.token).client, unread, { t: threadId }),
+    ];
     const owners = subscribe(wsClient(owner.accessToken).client, unread, { t: threadId });
     await sleep(500);
     await mutate(SEND, { threadId, body: 'One' }, owner.accessToken);
@@ -191,20 +331,29 @@ describe('messageAdded', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
     const first = wsClient(staff.token);
-    const live = subscribe(first.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    const live = subscribe(first.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
+      t: threadId,
+    });
     await sleep(500);
     const { message: seen } = await mutate<Sent>(SEND, { threadId, body: 'Seen live' }, owner.accessToken);
     expect((await live.waitFor(1))[0]!.data!.messageAdded.id).toBe(seen.id);
-    const page = await t.gql('query ($t: ID!) { messageThread(id: $t) { messages(last: 1) { edges { cursor node { id } } } } }', { t: threadId }, staff.token);
+    const page = await t.gql(
+      'query ($t: ID!) { messageThread(id: $t) { messages(last: 1) { edges { cursor node { id } } } } }',
+      { t: threadId },
+      staff.token,
+    );
     const { cursor, node } = page.data!.messageThread.messages.edges[0];
     expect(node.id).toBe(seen.id);
 
     await first.client.dispose();
     const missed = [];
-    for (const body of ['Missed one', 'Missed two']) missed.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
+    for (const body of ['Missed one', 'Missed two'])
+      missed.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
 
     const second = wsClient(staff.token);
-    const resumed = subscribe(second.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    const resumed = subscribe(second.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
+      t: threadId,
+    });
     await sleep(500);
     const catchUp = await t.gql(
       'query ($t: ID!, $after: String) { messageThread(id: $t) { messages(first: 10, after: $after) { edges { node { id body } } } } }',
@@ -225,7 +374,11 @@ describe('messageAdded', () => {
     await mutate(SEND, { threadId, body: 'Before' }, owner.accessToken);
     await added.waitFor(1);
 
-    await asFirm(admin, owner.firmId, (tx) => tx`delete from tenancy.memberships where firm_id = ${owner.firmId} and user_id = ${staff.userId}`);
+    await asFirm(
+      admin,
+      owner.firmId,
+      (tx) => tx`delete from tenancy.memberships where firm_id = ${owner.firmId} and user_id = ${staff.userId}`,
+    );
     await mutate(SEND, { threadId, body: 'After removal' }, owner.accessToken);
     await sleep(1500);
     expect(added.results).toHaveLength(1);
@@ -238,19 +391,39 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
     const { client } = wsClient(staff.token);
-    const updated = subscribe(client, 'subscription ($t: ID!) { messageUpdated(threadId: $t) { id body editedAt deletedAt } }', { t: threadId });
-    const threads = subscribe(client, 'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount lastMessage { id } } }', { c: clientId });
-    const typing = subscribe(client, 'subscription ($t: ID!) { typing(threadId: $t) { at thread { id subject } participant { __typename ... on User { id } } } }', { t: threadId });
+    const updated = subscribe(
+      client,
+      'subscription ($t: ID!) { messageUpdated(threadId: $t) { id body editedAt deletedAt } }',
+      { t: threadId },
+    );
+    const threads = subscribe(
+      client,
+      'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount lastMessage { id } } }',
+      { c: clientId },
+    );
+    const typing = subscribe(
+      client,
+      'subscription ($t: ID!) { typing(threadId: $t) { at thread { id subject } participant { __typename ... on User { id } } } }',
+      { t: threadId },
+    );
     await sleep(500);
 
     const { message } = await mutate<Sent>(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
     // Events of the thread's creation may still arrive; wait for the one of this message.
-    const ofMessage = () => threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === message.id);
-    await expect.poll(ofMessage, { timeout: 5000 }).toEqual({ id: threadId, unreadCount: 1, lastMessage: { id: message.id } });
+    const ofMessage = () =>
+      threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === message.id);
+    await expect
+      .poll(ofMessage, { timeout: 5000 })
+      .toEqual({ id: threadId, unreadCount: 1, lastMessage: { id: message.id } });
 
     await mutate(EDIT, { messageId: message.id, body: 'First draft' }, owner.accessToken);
     const [edit] = await updated.waitFor(1);
-    expect(edit!.data!.messageUpdated).toMatchObject({ id: message.id, body: 'First draft', editedAt: expect.any(String), deletedAt: null });
+    expect(edit!.data!.messageUpdated).toMatchObject({
+      id: message.id,
+      body: 'First draft',
+      editedAt: expect.any(String),
+      deletedAt: null,
+    });
     await mutate(DELETE, { messageId: message.id }, owner.accessToken);
     const tombstone = (await updated.waitFor(2))[1]!;
     expect(tombstone.data!.messageUpdated).toMatchObject({ id: message.id, body: null, deletedAt: expect.any(String) });
@@ -260,9 +433,18 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     await mutate(MARK_READ, { threadId, upToMessageId: second.id }, staff.token);
     // The tombstone's event also reads 0 unread (the deleted message no longer counts), and may be
     // the newest one for a moment: wait for the receipt's own event, with the second message.
-    const ofReceipt = () => threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === second.id && u.unreadCount === 0);
-    await expect.poll(ofReceipt, { timeout: 5000 }).toEqual({ id: threadId, unreadCount: 0, lastMessage: { id: second.id } });
-    expect(threads.results.at(-1)!.data!.threadUpdated).toEqual({ id: threadId, unreadCount: 0, lastMessage: { id: second.id } });
+    const ofReceipt = () =>
+      threads.results
+        .map((r) => r.data!.threadUpdated)
+        .find((u) => u.lastMessage?.id === second.id && u.unreadCount === 0);
+    await expect
+      .poll(ofReceipt, { timeout: 5000 })
+      .toEqual({ id: threadId, unreadCount: 0, lastMessage: { id: second.id } });
+    expect(threads.results.at(-1)!.data!.threadUpdated).toEqual({
+      id: threadId,
+      unreadCount: 0,
+      lastMessage: { id: second.id },
+    });
 
     await mutate(TYPING, { threadId }, owner.accessToken);
     const [typed] = await typing.waitFor(1);
@@ -273,20 +455,33 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     });
 
     // Presence: the staff member watches the client; the owner comes online (subscribes) and goes (disconnects).
-    const presence = subscribe(client, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } client { name } } }', { c: clientId });
+    const presence = subscribe(
+      client,
+      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } client { name } } }',
+      { c: clientId },
+    );
     await sleep(500);
     const ownerSocket = wsClient(owner.accessToken);
     subscribe(ownerSocket.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
-    const owners = async () => (await presence.waitFor(1)).filter((r) => r.data!.presenceChanged.participant.id === owner.userId);
-    await expect.poll(async () => (await owners()).map((r) => r.data!.presenceChanged.online), { timeout: 5000 }).toEqual([true]);
+    const owners = async () =>
+      (await presence.waitFor(1)).filter((r) => r.data!.presenceChanged.participant.id === owner.userId);
+    await expect
+      .poll(async () => (await owners()).map((r) => r.data!.presenceChanged.online), { timeout: 5000 })
+      .toEqual([true]);
     await ownerSocket.client.dispose();
-    await expect.poll(async () => (await owners()).map((r) => r.data!.presenceChanged.online), { timeout: 5000 }).toEqual([true, false]);
+    await expect
+      .poll(async () => (await owners()).map((r) => r.data!.presenceChanged.online), { timeout: 5000 })
+      .toEqual([true, false]);
     expect((await owners())[0]!.data!.presenceChanged.client).toEqual({ name: 'Acme Holdings' });
   });
 
   it('refuses participant fields an ephemeral event does not carry', async () => {
     const { owner, threadId } = await firmWithThread();
-    const refused = subscribe(wsClient(owner.accessToken).client, 'subscription ($t: ID!) { typing(threadId: $t) { participant { ... on User { name } } } }', { t: threadId });
+    const refused = subscribe(
+      wsClient(owner.accessToken).client,
+      'subscription ($t: ID!) { typing(threadId: $t) { participant { ... on User { name } } } }',
+      { t: threadId },
+    );
     const errors = (await refused.ended) as { extensions: { code: string } }[];
     expect(errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
   });
@@ -296,7 +491,11 @@ describe('a portal user and the firm chat in real time', () => {
   it('invite, accept, log in; staff message reaches the portal user with cross-subgraph fields; the reply reaches staff; read receipts, typing, presence', async () => {
     const { owner, clientId, threadId, documentId } = await firmWithThread();
     const [otherClientId] = (await createClients(t, owner.accessToken, ['Other Client'])) as [string];
-    const { thread: otherThread } = await mutate<{ thread: { id: string } }>(CREATE_THREAD, { clientId: otherClientId, subject: 'Not yours' }, owner.accessToken);
+    const { thread: otherThread } = await mutate<{ thread: { id: string } }>(
+      CREATE_THREAD,
+      { clientId: otherClientId, subject: 'Not yours' },
+      owner.accessToken,
+    );
     const onboarded = await onboardPortalUser(t, owner, [clientId]);
     const slug = (await t.gql('{ me { activeFirm { slug } } }', {}, owner.accessToken)).data!.me.activeFirm.slug;
     const loggedIn = await t.gql(
@@ -313,20 +512,46 @@ describe('a portal user and the firm chat in real time', () => {
       const refused = subscribe(portal, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t });
       expect(((await refused.ended) as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
     }
-    const staffPresence = subscribe(staff, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on PortalUser { id } } } }', { c: clientId });
+    const staffPresence = subscribe(
+      staff,
+      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on PortalUser { id } } } }',
+      { c: clientId },
+    );
     await sleep(300);
     const toPortal = subscribe(portal, MESSAGE_ADDED, { t: threadId });
-    const portalThreads = subscribe(portal, 'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount } }', { c: clientId });
-    const portalTyping = subscribe(portal, 'subscription ($t: ID!) { typing(threadId: $t) { participant { __typename ... on User { id } } } }', { t: threadId });
-    const toStaff = subscribe(staff, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id body author { __typename ... on PortalUser { id name } } } }', { t: threadId });
+    const portalThreads = subscribe(
+      portal,
+      'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount } }',
+      { c: clientId },
+    );
+    const portalTyping = subscribe(
+      portal,
+      'subscription ($t: ID!) { typing(threadId: $t) { participant { __typename ... on User { id } } } }',
+      { t: threadId },
+    );
+    const toStaff = subscribe(
+      staff,
+      'subscription ($t: ID!) { messageAdded(threadId: $t) { id body author { __typename ... on PortalUser { id name } } } }',
+      { t: threadId },
+    );
     await sleep(500);
 
     // The portal user came online on the client.
     await expect
-      .poll(() => staffPresence.results.map((r) => r.data!.presenceChanged).filter((p) => p.participant.__typename === 'PortalUser'), { timeout: 5000 })
+      .poll(
+        () =>
+          staffPresence.results
+            .map((r) => r.data!.presenceChanged)
+            .filter((p) => p.participant.__typename === 'PortalUser'),
+        { timeout: 5000 },
+      )
       .toEqual([{ online: true, participant: { __typename: 'PortalUser', id: onboarded.portalUserId } }]);
 
-    const { message } = await mutate<Sent>(SEND, { threadId, body: 'Your accounts are ready.', attachmentIds: [documentId] }, owner.accessToken);
+    const { message } = await mutate<Sent>(
+      SEND,
+      { threadId, body: 'Your accounts are ready.', attachmentIds: [documentId] },
+      owner.accessToken,
+    );
     const [received] = await toPortal.waitFor(1);
     expect(received!.errors).toBeUndefined();
     expect(received!.data!.messageAdded).toMatchObject({
@@ -343,26 +568,53 @@ describe('a portal user and the firm chat in real time', () => {
     await expect.poll(() => portalThreads.results.at(-1)?.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(0);
 
     await mutate(TYPING, { threadId }, owner.accessToken);
-    expect((await portalTyping.waitFor(1))[0]!.data!.typing.participant).toEqual({ __typename: 'User', id: owner.userId });
+    expect((await portalTyping.waitFor(1))[0]!.data!.typing.participant).toEqual({
+      __typename: 'User',
+      id: owner.userId,
+    });
 
     const { message: reply } = await mutate<Sent>(SEND, { threadId, body: 'Thank you!' }, portalToken);
     await expect
       .poll(() => toStaff.results.map((r) => r.data!.messageAdded).find((m) => m.id === reply.id), { timeout: 5000 })
-      .toEqual({ id: reply.id, body: 'Thank you!', author: { __typename: 'PortalUser', id: onboarded.portalUserId, name: 'Casey Client' } });
-
+      .toEqual({
+        id: reply.id,
+        body: 'Thank you!',
+        author: { __typename: 'PortalUser', id: onboarded.portalUserId, name: 'Casey Client' },
+      });
 
     // The portal user sees staff come online, with the client's name read through its own portal view.
-    const portalPresence = subscribe(portal, 'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on User { id } } client { name } } }', { c: clientId });
+    const portalPresence = subscribe(
+      portal,
+      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on User { id } } client { name } } }',
+      { c: clientId },
+    );
     await sleep(300);
     const colleague = await teamMember(owner, clientId);
-    subscribe(wsClient(colleague.token).client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    subscribe(wsClient(colleague.token).client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
+      t: threadId,
+    });
     await expect
-      .poll(() => portalPresence.results.map((r) => r.data!.presenceChanged).find((p) => p.participant.id === colleague.userId), { timeout: 5000 })
-      .toEqual({ online: true, participant: { __typename: 'User', id: colleague.userId }, client: { name: 'Acme Holdings' } });
+      .poll(
+        () =>
+          portalPresence.results.map((r) => r.data!.presenceChanged).find((p) => p.participant.id === colleague.userId),
+        { timeout: 5000 },
+      )
+      .toEqual({
+        online: true,
+        participant: { __typename: 'User', id: colleague.userId },
+        client: { name: 'Acme Holdings' },
+      });
 
     await portal.dispose();
     await expect
-      .poll(() => staffPresence.results.map((r) => r.data!.presenceChanged).filter((p) => p.participant.__typename === 'PortalUser').map((p) => p.online), { timeout: 5000 })
+      .poll(
+        () =>
+          staffPresence.results
+            .map((r) => r.data!.presenceChanged)
+            .filter((p) => p.participant.__typename === 'PortalUser')
+            .map((p) => p.online),
+        { timeout: 5000 },
+      )
       .toEqual([true, false]);
   });
 });
@@ -377,10 +629,13 @@ describe('a revoked portal user', () => {
     await mutate(SEND, { threadId, body: 'Before' }, owner.accessToken);
     await added.waitFor(1);
 
-    await mutate('mutation ($input: RevokePortalAccessInput!) { revokePortalAccess(input: $input) { userErrors { code } } }', { portalUserId: portalUser.portalUserId }, owner.accessToken);
+    await mutate(
+      'mutation ($input: RevokePortalAccessInput!) { revokePortalAccess(input: $input) { userErrors { code } } }',
+      { portalUserId: portalUser.portalUserId },
+      owner.accessToken,
+    );
     await mutate(SEND, { threadId, body: 'After revocation' }, owner.accessToken);
     await expect.poll(() => closes.map((c) => c.code), { timeout: 5000 }).toEqual([CLOSE_CODES.unauthorized]);
     expect(added.results).toHaveLength(1);
   });
 });
-

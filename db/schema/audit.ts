@@ -1,4 +1,15 @@
-import { bigint, customType, foreignKey, index, jsonb, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  customType,
+  foreignKey,
+  index,
+  jsonb,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 import { firms, tenancy } from './tenancy.ts';
 

@@ -19,7 +19,9 @@ export const invoices = billing.table(
     status: invoiceStatusEnum('status').notNull().default('DRAFT'),
     currency: text('currency').notNull(),
     totalMinor: bigint('total_minor', { mode: 'bigint' }).notNull(),
-    amountPaidMinor: bigint('amount_paid_minor', { mode: 'bigint' }).notNull().default(sql`0`),
+    amountPaidMinor: bigint('amount_paid_minor', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
     issueDate: date('issue_date', { mode: 'string' }),
     dueDate: date('due_date', { mode: 'string' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),

@@ -61,7 +61,10 @@ export const breakGlassGrants = tenancy.table(
     index('break_glass_grants_firm_requested_idx').on(t.firmId, t.requestedAt, t.id),
     check('break_glass_grants_minutes_range', sql`${t.minutes} between 1 and 240`),
     check('break_glass_grants_reason_length', sql`char_length(${t.reason}) between 10 and 1000`),
-    check('break_glass_grants_second_approver', sql`${t.approvedByOperatorId} is null or ${t.approvedByOperatorId} <> ${t.operatorId}`),
+    check(
+      'break_glass_grants_second_approver',
+      sql`${t.approvedByOperatorId} is null or ${t.approvedByOperatorId} <> ${t.operatorId}`,
+    ),
     check('break_glass_grants_window', sql`(${t.startsAt} is null) = (${t.expiresAt} is null)`),
     tenantIsolationPolicy('break_glass_grants'),
   ],

@@ -44,8 +44,16 @@ export const clientContacts = crm.table(
   (t) => [
     primaryKey({ columns: [t.firmId, t.clientId, t.contactId] }),
     index('client_contacts_contact_idx').on(t.firmId, t.contactId),
-    foreignKey({ columns: [t.firmId, t.clientId], foreignColumns: [clients.firmId, clients.id], name: 'client_contacts_client_fk' }),
-    foreignKey({ columns: [t.firmId, t.contactId], foreignColumns: [contacts.firmId, contacts.id], name: 'client_contacts_contact_fk' }),
+    foreignKey({
+      columns: [t.firmId, t.clientId],
+      foreignColumns: [clients.firmId, clients.id],
+      name: 'client_contacts_client_fk',
+    }),
+    foreignKey({
+      columns: [t.firmId, t.contactId],
+      foreignColumns: [contacts.firmId, contacts.id],
+      name: 'client_contacts_contact_fk',
+    }),
     tenantIsolationPolicy('client_contacts'),
   ],
 );
@@ -75,7 +83,11 @@ export const clientOrganizationMembers = crm.table(
   (t) => [
     primaryKey({ columns: [t.firmId, t.clientId] }),
     index('client_organization_members_org_idx').on(t.firmId, t.organizationId),
-    foreignKey({ columns: [t.firmId, t.clientId], foreignColumns: [clients.firmId, clients.id], name: 'client_organization_members_client_fk' }),
+    foreignKey({
+      columns: [t.firmId, t.clientId],
+      foreignColumns: [clients.firmId, clients.id],
+      name: 'client_organization_members_client_fk',
+    }),
     foreignKey({
       columns: [t.firmId, t.organizationId],
       foreignColumns: [clientOrganizations.firmId, clientOrganizations.id],

@@ -51,7 +51,12 @@ export const messageThreads = crm.table(
     primaryKey({ columns: [t.firmId, t.id] }),
     foreignKey({ columns: [t.firmId, t.clientId], foreignColumns: [clients.firmId, clients.id] }),
     // A client's threads, most recently active first.
-    index('message_threads_client_activity_idx').on(t.firmId, t.clientId, sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`, t.id),
+    index('message_threads_client_activity_idx').on(
+      t.firmId,
+      t.clientId,
+      sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`,
+      t.id,
+    ),
     check('message_threads_subject_length', sql`char_length(${t.subject}) between 1 and 200`),
     tenantIsolationPolicy('message_threads'),
   ],
@@ -72,7 +77,10 @@ export const messages = crm.table(
     authorId: uuid('author_id').notNull(),
     body: text('body'),
     format: messageFormatEnum('format').notNull(),
-    attachmentIds: uuid('attachment_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    attachmentIds: uuid('attachment_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     editedAt: timestamp('edited_at', { withTimezone: true, mode: 'date', precision: 3 }),
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date', precision: 3 }),
@@ -130,7 +138,9 @@ export const outboxEvents = crm.table(
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
     // The dispatcher's queue: unpublished events, oldest first.
-    index('outbox_events_unpublished_idx').on(t.createdAt, t.id).where(sql`${t.publishedAt} is null`),
+    index('outbox_events_unpublished_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.publishedAt} is null`),
     tenantIsolationPolicy('outbox_events'),
   ],
 );

@@ -49,7 +49,11 @@ export const portalClientGrants = tenancy.table(
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.portalUserId, t.clientId] }),
-    foreignKey({ columns: [t.firmId, t.portalUserId], foreignColumns: [portalUsers.firmId, portalUsers.id], name: 'portal_client_grants_user_fk' }),
+    foreignKey({
+      columns: [t.firmId, t.portalUserId],
+      foreignColumns: [portalUsers.firmId, portalUsers.id],
+      name: 'portal_client_grants_user_fk',
+    }),
     tenantIsolationPolicy('portal_client_grants'),
   ],
 );
@@ -78,7 +82,11 @@ export const portalLogins = tenancy.table(
   (t) => [
     primaryKey({ columns: [t.email, t.firmId] }),
     tenantIsolationPolicy('portal_logins'),
-    pgPolicy('portal_logins_email_lookup', { as: 'permissive', for: 'select', using: sql`${t.email} = ${currentPortalEmail}` }),
+    pgPolicy('portal_logins_email_lookup', {
+      as: 'permissive',
+      for: 'select',
+      using: sql`${t.email} = ${currentPortalEmail}`,
+    }),
   ],
 );
 
@@ -107,7 +115,11 @@ export const portalTokens = tenancy.table(
     primaryKey({ columns: [t.firmId, t.id] }),
     unique('portal_tokens_firm_token_hash_key').on(t.firmId, t.tokenHash),
     index('portal_tokens_user_idx').on(t.firmId, t.portalUserId),
-    foreignKey({ columns: [t.firmId, t.portalUserId], foreignColumns: [portalUsers.firmId, portalUsers.id], name: 'portal_tokens_user_fk' }),
+    foreignKey({
+      columns: [t.firmId, t.portalUserId],
+      foreignColumns: [portalUsers.firmId, portalUsers.id],
+      name: 'portal_tokens_user_fk',
+    }),
     check('portal_tokens_token_hash_sha256', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
     tenantIsolationPolicy('portal_tokens'),
   ],
@@ -127,7 +139,11 @@ export const portalSessions = tenancy.table(
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
     index('portal_sessions_user_idx').on(t.firmId, t.portalUserId),
-    foreignKey({ columns: [t.firmId, t.portalUserId], foreignColumns: [portalUsers.firmId, portalUsers.id], name: 'portal_sessions_user_fk' }),
+    foreignKey({
+      columns: [t.firmId, t.portalUserId],
+      foreignColumns: [portalUsers.firmId, portalUsers.id],
+      name: 'portal_sessions_user_fk',
+    }),
     tenantIsolationPolicy('portal_sessions'),
   ],
 );
@@ -147,7 +163,11 @@ export const portalRefreshTokens = tenancy.table(
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
     unique('portal_refresh_tokens_firm_token_hash_key').on(t.firmId, t.tokenHash),
-    foreignKey({ columns: [t.firmId, t.sessionId], foreignColumns: [portalSessions.firmId, portalSessions.id], name: 'portal_refresh_tokens_session_fk' }),
+    foreignKey({
+      columns: [t.firmId, t.sessionId],
+      foreignColumns: [portalSessions.firmId, portalSessions.id],
+      name: 'portal_refresh_tokens_session_fk',
+    }),
     tenantIsolationPolicy('portal_refresh_tokens'),
   ],
 );

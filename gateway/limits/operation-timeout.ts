@@ -63,7 +63,9 @@ export function beforeDeadline<R>(deadline: OperationDeadline, work: Promise<R>)
  * `TIMEOUT` with HTTP 504, instead of the partial result and the fetch failures. The subgraph sees
  * its request aborted; a mutation it already committed stays committed.
  */
-export function operationTimeoutPlugin<T extends BaseContext>(deadlineOf: (context: T) => OperationDeadline): ApolloServerPlugin<T> {
+export function operationTimeoutPlugin<T extends BaseContext>(
+  deadlineOf: (context: T) => OperationDeadline,
+): ApolloServerPlugin<T> {
   return {
     async requestDidStart({ contextValue }) {
       return {

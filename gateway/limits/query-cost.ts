@@ -75,13 +75,19 @@ export function operationCost(args: {
     if (known !== undefined) return known;
     const fragment = fragments[name];
     const type = fragment && schema.getType(fragment.typeCondition.name.value);
-    const cost = fragment && isCompositeType(type) ? selectionSetCost(fragment.selectionSet, type, pageSize, new Set([name])) : 0;
+    const cost =
+      fragment && isCompositeType(type) ? selectionSetCost(fragment.selectionSet, type, pageSize, new Set([name])) : 0;
     fragmentCosts.set(key, cost);
     return cost;
   };
 
   // `pageSize` is set when `parentType` is a connection: its list fields hold up to that many items.
-  const selectionSetCost = (set: SelectionSetNode, parentType: GraphQLCompositeType, pageSize: number | null, spread: Set<string>): number => {
+  const selectionSetCost = (
+    set: SelectionSetNode,
+    parentType: GraphQLCompositeType,
+    pageSize: number | null,
+    spread: Set<string>,
+  ): number => {
     let total = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
@@ -104,7 +110,8 @@ export function operationCost(args: {
 
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return 1;
-  if (operation.operation !== 'mutation') return Math.max(1, selectionSetCost(operation.selectionSet, rootType, null, new Set()));
+  if (operation.operation !== 'mutation')
+    return Math.max(1, selectionSetCost(operation.selectionSet, rootType, null, new Set()));
   // Each mutation root field pays MUTATION_COST, however it is reached (fragments included).
   let rootFields = 0;
   const countRootFields = (set: SelectionSetNode, spread: Set<string>): void => {
@@ -122,7 +129,11 @@ export function operationCost(args: {
 }
 
 /** The field `name` of `parentType`, including the introspection meta-fields, as graphql-js resolves it. */
-function fieldDefinition(schema: GraphQLSchema, parentType: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+function fieldDefinition(
+  schema: GraphQLSchema,
+  parentType: GraphQLCompositeType,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
   if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
   if (parentType === schema.getQueryType()) {
     if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
@@ -134,5 +145,9 @@ function fieldDefinition(schema: GraphQLSchema, parentType: GraphQLCompositeType
 /** A Relay connection field: it takes `first` or `last` and returns an object with `edges`. */
 function isConnection(field: GraphQLField<unknown, unknown>): boolean {
   const type = getNamedType(field.type);
-  return field.args.some((arg) => arg.name === 'first' || arg.name === 'last') && isObjectType(type) && 'edges' in type.getFields();
+  return (
+    field.args.some((arg) => arg.name === 'first' || arg.name === 'last') &&
+    isObjectType(type) &&
+    'edges' in type.getFields()
+  );
 }

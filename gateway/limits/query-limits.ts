@@ -86,7 +86,9 @@ const refuse =
  *   from validation errors and from the variable errors the gateway raises at execution, which
  *   Apollo's `hideSchemaDetailsFromClientErrors` does not reach.
  */
-export function queryLimits<T extends BaseContext>(options: { hideSuggestions: boolean }): {
+export function queryLimits<T extends BaseContext>(options: {
+  hideSuggestions: boolean;
+}): {
   validationRules: ValidationRule[];
   parseOptions: { maxTokens: number };
   validationOptions: { maxErrors: number };
@@ -95,12 +97,33 @@ export function queryLimits<T extends BaseContext>(options: { hideSuggestions: b
    * Parses and validates a document outside Apollo's request pipeline (the gateway's graphql-ws
    * server), with the same limits and the same messages: `document` when it passes, else `errors`.
    */
-  checkDocument(schema: GraphQLSchema, source: string): { document: DocumentNode; errors: [] } | { document: null; errors: readonly GraphQLError[] };
+  checkDocument(
+    schema: GraphQLSchema,
+    source: string,
+  ): { document: DocumentNode; errors: [] } | { document: null; errors: readonly GraphQLError[] };
 } {
   const { validationRules } = new ApolloArmor({
-    maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.depth)] },
-    maxAliases: { n: MAX_ALIASES, allowList: [], exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.aliases)] },
-    maxDirectives: { n: MAX_DIRECTIVES, exposeLimits: false, propagateOnRejection: false, onReject: [refuse(MESSAGES.directives)] },
+    maxDepth: {
+      n: MAX_DEPTH,
+      flattenFragments: true,
+      ignoreIntrospection: true,
+      exposeLimits: false,
+      propagateOnRejection: false,
+      onReject: [refuse(MESSAGES.depth)],
+    },
+    maxAliases: {
+      n: MAX_ALIASES,
+      allowList: [],
+      exposeLimits: false,
+      propagateOnRejection: false,
+      onReject: [refuse(MESSAGES.aliases)],
+    },
+    maxDirectives: {
+      n: MAX_DIRECTIVES,
+      exposeLimits: false,
+      propagateOnRejection: false,
+      onReject: [refuse(MESSAGES.directives)],
+    },
     // graphql-js counts tokens in the parser itself; armor's Apollo token plugin parses twice and answers HTTP 500.
     maxTokens: { enabled: false },
     costLimit: { enabled: false },

@@ -13,7 +13,13 @@ describe('bucketsFor', () => {
   const id = randomUUID();
 
   it("spends a signed-in caller's own bucket first, then its firm's", () => {
-    expect(bucketsFor({ kind: 'STAFF', userId: id, sessionId: randomUUID(), firmId, roles: ['STAFF'] }, '203.0.113.9', limits)).toEqual([
+    expect(
+      bucketsFor(
+        { kind: 'STAFF', userId: id, sessionId: randomUUID(), firmId, roles: ['STAFF'] },
+        '203.0.113.9',
+        limits,
+      ),
+    ).toEqual([
       { key: `user:${id}`, limit: limits.caller },
       { key: `firm:${firmId}`, limit: limits.firm },
     ]);
@@ -24,22 +30,34 @@ describe('bucketsFor', () => {
   });
 
   it('has no firm bucket outside a firm', () => {
-    expect(bucketsFor({ kind: 'STAFF', userId: id, sessionId: randomUUID(), firmId: null, roles: [] }, null, limits)).toEqual([
-      { key: `user:${id}`, limit: limits.caller },
-    ]);
-    expect(bucketsFor({ kind: 'OPERATOR', operatorId: id, sessionId: randomUUID(), firmId: null, grantId: null }, null, limits)).toEqual([
-      { key: `operator:${id}`, limit: limits.caller },
-    ]);
+    expect(
+      bucketsFor({ kind: 'STAFF', userId: id, sessionId: randomUUID(), firmId: null, roles: [] }, null, limits),
+    ).toEqual([{ key: `user:${id}`, limit: limits.caller }]);
+    expect(
+      bucketsFor(
+        { kind: 'OPERATOR', operatorId: id, sessionId: randomUUID(), firmId: null, grantId: null },
+        null,
+        limits,
+      ),
+    ).toEqual([{ key: `operator:${id}`, limit: limits.caller }]);
   });
 
-  it("charges an operator under break-glass to the firm it reads, too", () => {
-    expect(bucketsFor({ kind: 'OPERATOR', operatorId: id, sessionId: randomUUID(), firmId, grantId: randomUUID() }, null, limits)).toEqual([
+  it('charges an operator under break-glass to the firm it reads, too', () => {
+    expect(
+      bucketsFor(
+        { kind: 'OPERATOR', operatorId: id, sessionId: randomUUID(), firmId, grantId: randomUUID() },
+        null,
+        limits,
+      ),
+    ).toEqual([
       { key: `operator:${id}`, limit: limits.caller },
       { key: `firm:${firmId}`, limit: limits.firm },
     ]);
   });
 
   it('keys anonymous callers by client address', () => {
-    expect(bucketsFor({ kind: 'ANONYMOUS' }, '2001:db8::1', limits)).toEqual([{ key: 'ip:2001:db8::1', limit: limits.anonymous }]);
+    expect(bucketsFor({ kind: 'ANONYMOUS' }, '2001:db8::1', limits)).toEqual([
+      { key: 'ip:2001:db8::1', limit: limits.anonymous },
+    ]);
   });
 });

@@ -73,7 +73,9 @@ export async function spendPoints(database: Database, buckets: readonly Bucket[]
     currentlyAvailable: Math.floor(Math.min(limit.size, Math.max(0, Number(byKey.get(key)!.available)))),
     restoreRate: limit.restoreRate,
   }));
-  const waits = buckets.map(({ key, limit }) => Math.max(0, cost - Number(byKey.get(key)!.available)) / limit.restoreRate);
+  const waits = buckets.map(
+    ({ key, limit }) => Math.max(0, cost - Number(byKey.get(key)!.available)) / limit.restoreRate,
+  );
   return { spent, statuses, retryAfterSeconds: spent ? 0 : Math.max(1, Math.ceil(Math.max(...waits))) };
 }
 
@@ -83,7 +85,9 @@ export async function spendPoints(database: Database, buckets: readonly Bucket[]
  * empty buckets go and no answer changes. Returns how many were deleted.
  */
 export async function pruneBuckets(database: Database, idleSeconds: number): Promise<number> {
-  const [row] = await database.db.execute<{ pruned: number }>(sql`select tenancy.prune_rate_limit_buckets(${idleSeconds}::float8) as pruned`);
+  const [row] = await database.db.execute<{ pruned: number }>(
+    sql`select tenancy.prune_rate_limit_buckets(${idleSeconds}::float8) as pruned`,
+  );
   return Number(row!.pruned);
 }
 
@@ -96,11 +100,17 @@ const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
  * callers who went quiet (one-off IP addresses above all) do not pile up. Every replica may run it.
  * Failures are logged and retried at the next tick. Returns the function that stops it.
  */
-export function schedulePruning(database: Database, limits: Config['rateLimits'], log: { warn(obj: object, msg: string): void }): () => void {
+export function schedulePruning(
+  database: Database,
+  limits: Config['rateLimits'],
+  log: { warn(obj: object, msg: string): void },
+): () => void {
   const slowest = Math.max(...Object.values(limits).map((limit) => limit.size / limit.restoreRate));
   const idleSeconds = Math.max(3600, 2 * slowest);
   const timer = setInterval(() => {
-    pruneBuckets(database, idleSeconds).catch((error: unknown) => log.warn({ err: error }, 'rate-limit bucket pruning failed'));
+    pruneBuckets(database, idleSeconds).catch((error: unknown) =>
+      log.warn({ err: error }, 'rate-limit bucket pruning failed'),
+    );
   }, PRUNE_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
@@ -147,12 +157,19 @@ export function rateLimitPlugin<T extends BaseContext>(options: {
           const buckets = bucketsFor(actor, ip, options.limits);
           cost = { requestedQueryCost };
           if (requestedQueryCost > buckets[0]!.limit.size) {
-            throw new GraphQLError('The query costs more than a single request may spend. Ask for fewer items or fields.', {
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              'The query costs more than a single request may spend. Ask for fewer items or fields.',
+              {
+                extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+              },
+            );
           }
           const spending = await spendPoints(options.database, buckets, requestedQueryCost);
-          cost = { requestedQueryCost, throttleStatus: spending.statuses[0]!, ...(buckets[1] ? { firmThrottleStatus: spending.statuses[1]! } : {}) };
+          cost = {
+            requestedQueryCost,
+            throttleStatus: spending.statuses[0]!,
+            ...(buckets[1] ? { firmThrottleStatus: spending.statuses[1]! } : {}),
+          };
           if (!spending.spent) throw rateLimited(spending.retryAfterSeconds);
         },
         async willSendResponse({ response }) {

@@ -37,7 +37,10 @@ type Loaded = keyof typeof LOADERS;
  * `load` fields are entities read back through the supergraph by id; `value` fields come from the
  * event itself (typing and presence are ephemeral: nothing to read back).
  */
-export const SUBSCRIPTION_FIELDS: Record<string, { topic: BusTopic; scope: 'threadId' | 'clientId'; root: Loaded | 'event' }> = {
+export const SUBSCRIPTION_FIELDS: Record<
+  string,
+  { topic: BusTopic; scope: 'threadId' | 'clientId'; root: Loaded | 'event' }
+> = {
   messageAdded: { topic: 'message.added', scope: 'threadId', root: 'message' },
   messageUpdated: { topic: 'message.updated', scope: 'threadId', root: 'message' },
   threadUpdated: { topic: 'thread.updated', scope: 'clientId', root: 'thread' },
@@ -72,12 +75,20 @@ class ParticipantRef {
 /** The payload object of an ephemeral event: `TypingIndicator` or `PresenceChange`. */
 function eventObject(event: BusEvent): EventObject {
   const p = event.payload;
-  const participant = new ParticipantRef(p.participantKind === 'PORTAL' ? 'PortalUser' : 'User', String(p.participantId));
+  const participant = new ParticipantRef(
+    p.participantKind === 'PORTAL' ? 'PortalUser' : 'User',
+    String(p.participantId),
+  );
   // The event's id is a UUIDv7: its first 48 bits are the publishing time in milliseconds.
   const at = new Date(parseInt(event.id.replaceAll('-', '').slice(0, 12), 16)).toISOString();
   return event.topic === 'typing'
     ? new EventObject({ thread: new EntityRef('thread', String(p.threadId)), participant, at })
-    : new EventObject({ client: new EntityRef('client', String(p.clientId)), participant, online: p.online === true, at });
+    : new EventObject({
+        client: new EntityRef('client', String(p.clientId)),
+        participant,
+        online: p.online === true,
+        at,
+      });
 }
 
 /**
@@ -104,7 +115,9 @@ export async function resolveEvent(args: {
 }): Promise<FormattedExecutionResult | null> {
   const { schema, document, variables, event, run, portal } = args;
   const loadErrors: GraphQLError[] = [];
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
   const rootField = operation.selectionSet.selections[0] as FieldNode;
   const spec = SUBSCRIPTION_FIELDS[rootField.name.value]!;
 
@@ -113,7 +126,12 @@ export async function resolveEvent(args: {
     const { query, used } = loadingQuery(document, throughViewer ? null : LOADERS[ref.kind], info.fieldNodes);
     const result = await run(query, { ...pick(variables, used), ...(throughViewer ? {} : { eventEntityId: ref.id }) });
     for (const error of result.errors ?? []) {
-      loadErrors.push(new GraphQLError(error.message, { path: [...pathOf(info), ...(error.path ?? []).slice(throughViewer ? 3 : 1)], extensions: error.extensions }));
+      loadErrors.push(
+        new GraphQLError(error.message, {
+          path: [...pathOf(info), ...(error.path ?? []).slice(throughViewer ? 3 : 1)],
+          extensions: error.extensions,
+        }),
+      );
     }
     if (!throughViewer) return result.data?.entity ?? null;
     const clients = (result.data?.entity as { clients?: { id: string }[] } | null)?.clients ?? [];
@@ -123,12 +141,17 @@ export async function resolveEvent(args: {
   const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) => {
     let value: unknown;
     if (info.parentType.name === schema.getSubscriptionType()?.name) {
-      value = spec.root === 'event' ? eventObject(event) : new EntityRef(spec.root, String(event.payload[ROOT_ID[spec.root]]));
+      value =
+        spec.root === 'event'
+          ? eventObject(event)
+          : new EntityRef(spec.root, String(event.payload[ROOT_ID[spec.root]]));
     } else if (source instanceof EventObject) {
       value = source.fields[info.fieldName];
     } else if (source instanceof ParticipantRef) {
       if (info.fieldName !== 'id') {
-        throw new GraphQLError('Only `id` of an event participant can be selected here.', { extensions: { code: 'BAD_USER_INPUT' } });
+        throw new GraphQLError('Only `id` of an event participant can be selected here.', {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
       }
       value = source.id;
     } else {
@@ -142,7 +165,8 @@ export async function resolveEvent(args: {
     document,
     variableValues: variables,
     fieldResolver,
-    typeResolver: (value) => (value instanceof ParticipantRef ? value.typename : (value as { __typename?: string }).__typename),
+    typeResolver: (value) =>
+      value instanceof ParticipantRef ? value.typename : (value as { __typename?: string }).__typename,
   });
   const key = rootField.alias?.value ?? rootField.name.value;
   if (!result.data || result.data[key] == null) return null;
@@ -157,15 +181,28 @@ export async function resolveEvent(args: {
  * `__typename` added to every selection set (so abstract types resolve from the answer) and the
  * fragments it spreads. Printed text, so Apollo's document cache parses and validates it once.
  */
-function loadingQuery(document: DocumentNode, rootField: string | null, nodes: readonly FieldNode[]): { query: string; used: Set<string> } {
+function loadingQuery(
+  document: DocumentNode,
+  rootField: string | null,
+  nodes: readonly FieldNode[],
+): { query: string; used: Set<string> } {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const selectionSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: nodes.flatMap((node) => node.selectionSet?.selections ?? []) };
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
+  const selectionSet: SelectionSetNode = {
+    kind: Kind.SELECTION_SET,
+    selections: nodes.flatMap((node) => node.selectionSet?.selections ?? []),
+  };
   const typename: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
   const withTypenames = <T extends object>(node: T): T =>
-    visit(node as never, { SelectionSet: (set: SelectionSetNode) => ({ ...set, selections: [...set.selections, typename] }) }) as T;
+    visit(node as never, {
+      SelectionSet: (set: SelectionSetNode) => ({ ...set, selections: [...set.selections, typename] }),
+    }) as T;
 
   const spread = new Set<string>();
   const used = new Set<string>();
@@ -184,7 +221,15 @@ function loadingQuery(document: DocumentNode, rootField: string | null, nodes: r
   const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
   const idField: FieldNode = { kind: Kind.FIELD, name: name('id') };
   const variableDefinitions: VariableDefinitionNode[] = [
-    ...(rootField ? [{ kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: name('eventEntityId') }, type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } } } as const] : []),
+    ...(rootField
+      ? [
+          {
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: { kind: Kind.VARIABLE, name: name('eventEntityId') },
+            type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } },
+          } as const,
+        ]
+      : []),
     ...(operation.variableDefinitions ?? []).filter((d) => used.has(d.variable.name.value)),
   ];
   const entity: FieldNode = rootField
@@ -192,7 +237,9 @@ function loadingQuery(document: DocumentNode, rootField: string | null, nodes: r
         kind: Kind.FIELD,
         alias: name('entity'),
         name: name(rootField),
-        arguments: [{ kind: Kind.ARGUMENT, name: name('id'), value: { kind: Kind.VARIABLE, name: name('eventEntityId') } }],
+        arguments: [
+          { kind: Kind.ARGUMENT, name: name('id'), value: { kind: Kind.VARIABLE, name: name('eventEntityId') } },
+        ],
         selectionSet: withTypenames(selectionSet),
       }
     : {
@@ -201,7 +248,13 @@ function loadingQuery(document: DocumentNode, rootField: string | null, nodes: r
         name: name('portalViewer'),
         selectionSet: {
           kind: Kind.SELECTION_SET,
-          selections: [{ kind: Kind.FIELD, name: name('clients'), selectionSet: withTypenames({ ...selectionSet, selections: [...selectionSet.selections, idField] }) }],
+          selections: [
+            {
+              kind: Kind.FIELD,
+              name: name('clients'),
+              selectionSet: withTypenames({ ...selectionSet, selections: [...selectionSet.selections, idField] }),
+            },
+          ],
         },
       };
   const query: DocumentNode = {
@@ -254,7 +307,9 @@ function pick(values: Record<string, unknown>, names: Set<string>): Record<strin
  */
 export function participantSelectionSupported(document: DocumentNode, rootField: FieldNode): boolean {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   const onlyIds = (set: SelectionSetNode | undefined, seen: Set<string>): boolean =>
     (set?.selections ?? []).every((s) => {

@@ -129,7 +129,9 @@ describe('event delivery', () => {
     const messageId = randomUUID();
     await bus.publish(messageAdded(messageId));
     for (const subscription of subscribed) {
-      expect(await subscription.waitFor(1)).toEqual([{ data: { messageAdded: { id: messageId, body: `Body of ${messageId}` } } }]);
+      expect(await subscription.waitFor(1)).toEqual([
+        { data: { messageAdded: { id: messageId, body: `Body of ${messageId}` } } },
+      ]);
     }
     expect(loads.filter((id) => id === messageId)).toHaveLength(1);
   });

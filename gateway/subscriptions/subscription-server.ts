@@ -24,7 +24,12 @@ import type { Logger } from '../../platform/logger.ts';
 import type { Actor, RequestOrigin } from '../../platform/signed-context.ts';
 import { operationCost } from '../limits/query-cost.ts';
 import { bucketsFor, spendPoints } from '../limits/rate-limit.ts';
-import { participantSelectionSupported, resolveEvent, SUBSCRIPTION_FIELDS, type QueryExecutor } from './event-execution.ts';
+import {
+  participantSelectionSupported,
+  resolveEvent,
+  SUBSCRIPTION_FIELDS,
+  type QueryExecutor,
+} from './event-execution.ts';
 
 /**
  * Close codes of the gateway's WebSocket (README "Real-time messaging"). graphql-ws's own: 4400
@@ -106,11 +111,19 @@ export interface SubscriptionServerOptions {
   /** The gateway's API schema (the same one HTTP operations run against), once loaded. */
   schema: () => GraphQLSchema;
   /** Parses and validates with the HTTP limits (`queryLimits(...).checkDocument`). */
-  checkDocument: (schema: GraphQLSchema, source: string) => { document: DocumentNode | null; errors: readonly GraphQLError[] };
+  checkDocument: (
+    schema: GraphQLSchema,
+    source: string,
+  ) => { document: DocumentNode | null; errors: readonly GraphQLError[] };
   /** The gateway's `authenticate`, bound to its database and key. @throws UNAUTHENTICATED */
   authenticate: (authorization: string, origin: RequestOrigin) => Promise<Actor>;
   /** Runs a query through the gateway's Apollo pipeline under `actor` (shield, services and RLS apply). */
-  executeAs: (actor: Actor, origin: RequestOrigin, query: string, variables: Record<string, unknown>) => Promise<FormattedExecutionResult>;
+  executeAs: (
+    actor: Actor,
+    origin: RequestOrigin,
+    query: string,
+    variables: Record<string, unknown>,
+  ) => Promise<FormattedExecutionResult>;
   bus: EventBus;
   database: Database;
   config: Config;
@@ -147,7 +160,9 @@ export interface SubscriptionServerOptions {
  *
  * @returns `close()`, which closes every socket with 1001 and stops listening to the bus.
  */
-export async function attachSubscriptionServer(options: SubscriptionServerOptions): Promise<{ close(): Promise<void> }> {
+export async function attachSubscriptionServer(
+  options: SubscriptionServerOptions,
+): Promise<{ close(): Promise<void> }> {
   const { config, bus, database } = options;
   const log = options.log.child({ component: 'subscriptions' });
   const limits = config.subscriptions;
@@ -184,10 +199,12 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   const currentIdentity = (connection: Connection, checks: SessionChecks): Promise<string | null> => {
     let check = checks.get(connection.authorization);
     if (!check) {
-      check = options.authenticate(connection.authorization, connection.origin).then(identityKeyOf, (error: unknown) => {
-        if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
-        return null;
-      });
+      check = options
+        .authenticate(connection.authorization, connection.origin)
+        .then(identityKeyOf, (error: unknown) => {
+          if ((error as GraphQLError).extensions?.code !== 'UNAUTHENTICATED') throw error;
+          return null;
+        });
       checks.set(connection.authorization, check);
     }
     return check;
@@ -197,7 +214,8 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   const admit = (connection: Connection, identity: string | null): boolean => {
     if (connection.closed) return false;
     if (identity === null) closeConnection(connection, CLOSE_CODES.unauthorized, 'Session ended or token expired');
-    else if (identity !== connection.identityKey) closeConnection(connection, CLOSE_CODES.identityChanged, 'Identity changed; reconnect');
+    else if (identity !== connection.identityKey)
+      closeConnection(connection, CLOSE_CODES.identityChanged, 'Identity changed; reconnect');
     return identity === connection.identityKey;
   };
 
@@ -215,7 +233,12 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     if (count === 0) presence.delete(key);
     else presence.set(key, count);
     if ((delta === 1 && count === 1) || count === 0) {
-      const event: BusEvent = { id: newId(), firmId: actor.firmId!, topic: 'presence.changed', payload: { clientId: subscription.clientId, participantKind, participantId, online: count > 0 } };
+      const event: BusEvent = {
+        id: newId(),
+        firmId: actor.firmId!,
+        topic: 'presence.changed',
+        payload: { clientId: subscription.clientId, participantKind, participantId, online: count > 0 },
+      };
       bus.publish(event).catch((error: unknown) => log.warn({ err: error }, 'presence publish failed'));
     }
   };
@@ -237,7 +260,10 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
     if (recentEvents.has(event.id)) return;
     recentEvents.add(event.id);
     if (recentEvents.size > DEDUPE_WINDOW) recentEvents.delete(recentEvents.values().next().value!);
-    const scope = event.topic === 'presence.changed' || event.topic === 'thread.updated' ? event.payload.clientId : event.payload.threadId;
+    const scope =
+      event.topic === 'presence.changed' || event.topic === 'thread.updated'
+        ? event.payload.clientId
+        : event.payload.threadId;
     const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
     if (!subscriptions) return;
     const checks: SessionChecks = new Map();
@@ -254,7 +280,14 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
       const work = Promise.all([
         Promise.all(group.map((subscription) => currentIdentity(subscription.connection, checks))),
-        resolveEvent({ schema: options.schema(), document: first.document, variables: first.variables, event, run, portal: actor.kind === 'PORTAL' }),
+        resolveEvent({
+          schema: options.schema(),
+          document: first.document,
+          variables: first.variables,
+          event,
+          run,
+          portal: actor.kind === 'PORTAL',
+        }),
       ]);
       // Executions run concurrently, but each share key's deliveries (so each subscription's) follow bus order.
       const delivery = (deliveries.get(shareKey) ?? Promise.resolve())
@@ -265,10 +298,13 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
           const payload = JSON.stringify(result);
           for (const subscription of admitted) {
             const { socket } = subscription.connection;
-            if (!subscription.ended && socket.readyState === socket.OPEN) socket.send(`${subscription.framePrefix}${payload}}`);
+            if (!subscription.ended && socket.readyState === socket.OPEN)
+              socket.send(`${subscription.framePrefix}${payload}}`);
           }
         })
-        .catch((error: unknown) => log.error({ err: error, eventId: event.id, topic: event.topic }, 'event delivery failed'));
+        .catch((error: unknown) =>
+          log.error({ err: error, eventId: event.id, topic: event.topic }, 'event delivery failed'),
+        );
       deliveries.set(shareKey, delivery);
       void delivery.then(() => {
         if (deliveries.get(shareKey) === delivery) deliveries.delete(shareKey);
@@ -297,7 +333,10 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
    * every subscription of it.
    */
   let passed = { schema: null as GraphQLSchema | null, documents: new Map<string, DocumentNode>(), chars: 0 };
-  const checkDocument = (schema: GraphQLSchema, source: string): ReturnType<SubscriptionServerOptions['checkDocument']> => {
+  const checkDocument = (
+    schema: GraphQLSchema,
+    source: string,
+  ): ReturnType<SubscriptionServerOptions['checkDocument']> => {
     if (passed.schema !== schema) passed = { schema, documents: new Map(), chars: 0 };
     const known = passed.documents.get(source);
     if (known) {
@@ -319,15 +358,23 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
   };
 
   /** Refuses a subscribe message with these errors (the socket stays open). */
-  const refuse = (message: string, code: string): GraphQLError[] => [new GraphQLError(message, { extensions: { code } })];
+  const refuse = (message: string, code: string): GraphQLError[] => [
+    new GraphQLError(message, { extensions: { code } }),
+  ];
 
-  const server = makeServer<Record<string, unknown>, { connection?: Connection; socket: WebSocket; request: IncomingMessage }>({
+  const server = makeServer<
+    Record<string, unknown>,
+    { connection?: Connection; socket: WebSocket; request: IncomingMessage }
+  >({
     connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
     onConnect: async (ctx) => {
       const { socket, request } = ctx.extra;
       const params = ctx.connectionParams ?? {};
       const authorization = params.authorization ?? params.Authorization;
-      const origin: RequestOrigin = { ip: request.socket.remoteAddress ?? null, userAgent: request.headers['user-agent'] ?? null };
+      const origin: RequestOrigin = {
+        ip: request.socket.remoteAddress ?? null,
+        userAgent: request.headers['user-agent'] ?? null,
+      };
       let actor: Actor = { kind: 'ANONYMOUS' };
       if (typeof authorization === 'string' && authorization !== '') {
         try {
@@ -362,40 +409,61 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
       connections.add(connection);
       const expiresAt = tokenExpiry(authorization);
       if (expiresAt !== null) {
-        connection.expiry = setTimeout(() => closeConnection(connection, CLOSE_CODES.unauthorized, 'Token expired'), Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())));
+        connection.expiry = setTimeout(
+          () => closeConnection(connection, CLOSE_CODES.unauthorized, 'Token expired'),
+          Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())),
+        );
       }
       return true;
     },
     onSubscribe: async (ctx, id, payload) => {
       const connection = ctx.extra.connection!;
       if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-        return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
+        return refuse(
+          `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`,
+          'SUBSCRIPTION_LIMIT',
+        );
       }
       const schema = options.schema();
       const checked = checkDocument(schema, payload.query);
-      if (!checked.document) return checked.errors.map((e) => new GraphQLError(e.message, { extensions: { code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+      if (!checked.document)
+        return checked.errors.map(
+          (e) =>
+            new GraphQLError(e.message, { extensions: { code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } }),
+        );
       const document = checked.document;
-      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      const operation = operations.find((o) => o.name?.value === payload.operationName) ?? (operations.length === 1 ? operations[0] : undefined);
+      const operations = document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
+      const operation =
+        operations.find((o) => o.name?.value === payload.operationName) ??
+        (operations.length === 1 ? operations[0] : undefined);
       if (!operation) return refuse('Send one operation, or name the one to run with `operationName`.', 'BAD_REQUEST');
       if (operation.operation !== 'subscription') {
-        return refuse('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST /graphql.', 'BAD_REQUEST');
+        return refuse(
+          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST /graphql.',
+          'BAD_REQUEST',
+        );
       }
       const rootField = operation.selectionSet.selections[0];
       const spec = rootField?.kind === Kind.FIELD ? SUBSCRIPTION_FIELDS[rootField.name.value] : undefined;
-      if (!spec || rootField?.kind !== Kind.FIELD) return refuse('Select the subscription field directly, not through a fragment.', 'BAD_REQUEST');
+      if (!spec || rootField?.kind !== Kind.FIELD)
+        return refuse('Select the subscription field directly, not through a fragment.', 'BAD_REQUEST');
       if (operation.variableDefinitions?.some((d) => d.variable.name.value === 'eventEntityId')) {
         return refuse('The variable name `$eventEntityId` is reserved; choose another.', 'BAD_REQUEST');
       }
       const rawVariables = payload.variables ?? {};
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
-      if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+      if (coerced.errors)
+        return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
       const fieldDefinition = schema.getSubscriptionType()!.getFields()[rootField.name.value]!;
       const scopeId = String(getArgumentValues(fieldDefinition, rootField, coerced.coerced)[spec.scope]);
 
       // The same cost and buckets as HTTP: a subscription is charged once, when it starts.
       const fragments = Object.fromEntries(
-        document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+        document.definitions
+          .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+          .map((d) => [d.name.value, d]),
       );
       let cost: number;
       try {
@@ -404,26 +472,55 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         return [error as GraphQLError];
       }
       const buckets = bucketsFor(connection.actor, connection.origin.ip, config.rateLimits);
-      if (cost > buckets[0]!.limit.size) return refuse('The query costs more than a single request may spend. Ask for fewer items or fields.', 'GRAPHQL_VALIDATION_FAILED');
+      if (cost > buckets[0]!.limit.size)
+        return refuse(
+          'The query costs more than a single request may spend. Ask for fewer items or fields.',
+          'GRAPHQL_VALIDATION_FAILED',
+        );
       const spending = await spendPoints(database, buckets, cost);
-      if (!spending.spent) return [new GraphQLError('Rate limit exceeded. Retry after the time given.', { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: spending.retryAfterSeconds } })];
+      if (!spending.spent)
+        return [
+          new GraphQLError('Rate limit exceeded. Retry after the time given.', {
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: spending.retryAfterSeconds },
+          }),
+        ];
 
       // Authorization at subscribe: the thread or client must be visible to this caller (NOT_FOUND alike for foreign and missing ids).
       // A portal session reaches exactly its granted clients (the actor's clientIds); root `client(id)` is staff-only.
       const visibility =
         spec.scope === 'threadId'
-          ? await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: messageThread(id: $id) { id client { id } } }', { id: scopeId })
+          ? await options.executeAs(
+              connection.actor,
+              connection.origin,
+              'query ($id: ID!) { entity: messageThread(id: $id) { id client { id } } }',
+              { id: scopeId },
+            )
           : connection.actor.kind === 'PORTAL'
             ? { data: { entity: connection.actor.clientIds.includes(scopeId) ? { id: scopeId } : null } }
-            : await options.executeAs(connection.actor, connection.origin, 'query ($id: ID!) { entity: client(id: $id) { id } }', { id: scopeId });
+            : await options.executeAs(
+                connection.actor,
+                connection.origin,
+                'query ($id: ID!) { entity: client(id: $id) { id } }',
+                { id: scopeId },
+              );
       const entity = visibility.data?.entity as { id: string; client?: { id: string } } | null | undefined;
-      if (!entity) return refuse(spec.scope === 'threadId' ? 'Message thread not found.' : 'Client not found.', 'NOT_FOUND');
+      if (!entity)
+        return refuse(spec.scope === 'threadId' ? 'Message thread not found.' : 'Client not found.', 'NOT_FOUND');
       // After the visibility check, so this refusal never tells a foreign thread from a missing one.
-      if ((spec.topic === 'typing' || spec.topic === 'presence.changed') && !participantSelectionSupported(document, rootField)) {
-        return refuse('Only `id` and `__typename` of `participant` can be selected in typing and presence events.', 'BAD_USER_INPUT');
+      if (
+        (spec.topic === 'typing' || spec.topic === 'presence.changed') &&
+        !participantSelectionSupported(document, rootField)
+      ) {
+        return refuse(
+          'Only `id` and `__typename` of `participant` can be selected in typing and presence events.',
+          'BAD_USER_INPUT',
+        );
       }
       if (connection.closed || connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-        return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`, 'SUBSCRIPTION_LIMIT');
+        return refuse(
+          `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection; complete one first.`,
+          'SUBSCRIPTION_LIMIT',
+        );
       }
 
       const events = idleIterator();
@@ -446,7 +543,12 @@ export async function attachSubscriptionServer(options: SubscriptionServerOption
         connection.subscriptions.delete(id);
         removeSubscription(subscription);
       });
-      return { schema, document, variableValues: rawVariables, contextValue: { iterator: events.iterator } } as ExecutionArgs;
+      return {
+        schema,
+        document,
+        variableValues: rawVariables,
+        contextValue: { iterator: events.iterator },
+      } as ExecutionArgs;
     },
     // Events are written by onEvent; graphql-ws holds this iterator only to learn when the subscription ends.
     subscribe: (args) => (args.contextValue as { iterator: AsyncIterableIterator<ExecutionResult> }).iterator,
@@ -564,7 +666,8 @@ function idleIterator(): { iterator: AsyncIterableIterator<never>; onEnd(fn: () 
   let end: (() => void) | null = null;
   let waiting: ((result: IteratorResult<never>) => void) | null = null;
   const iterator: AsyncIterableIterator<never> = {
-    next: () => (done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve))),
+    next: () =>
+      done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve)),
     return: () => {
       if (!done) {
         done = true;

@@ -30,7 +30,11 @@ import { buildUnshieldedSchema, serveSubgraph, startSubgraph } from '../../platf
 import { isSubgraphName } from '../../platform/subgraph-names.ts';
 
 /** Messages a service sends to bench-stack.ts over IPC. */
-export type ServiceMessage = { type: 'ready'; url: string } | { type: 'stats'; statements: number } | { type: 'profile-started' } | { type: 'profile-written'; path: string };
+export type ServiceMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'stats'; statements: number }
+  | { type: 'profile-started' }
+  | { type: 'profile-written'; path: string };
 
 /** Requests bench-stack.ts sends: statement count, and starting or stopping a V8 CPU profile. */
 export type ServiceRequest = { type: 'stats' } | { type: 'profile-start' } | { type: 'profile-stop'; path: string };
@@ -100,7 +104,9 @@ async function start(): Promise<{ server: RunningServer; database: Database | nu
   const definition = SUBGRAPHS[name as keyof typeof SUBGRAPHS];
   // The "without" side: the same serving, over the schema without graphql-shield.
   const deps = { config, database, log, port };
-  const server = bare ? await serveSubgraph(definition, await buildUnshieldedSchema(definition), deps) : await startSubgraph(definition, deps);
+  const server = bare
+    ? await serveSubgraph(definition, await buildUnshieldedSchema(definition), deps)
+    : await startSubgraph(definition, deps);
   return { server, database };
 }
 

@@ -13,7 +13,15 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/subgraph-names
 import { largeSeedOwnerEmail, LARGE_SEED_PASSWORD } from '../seed-large/plan.ts';
 import { seedLargeDataset, type LargeSeedResult } from '../seed-large/seed.ts';
 import type { ServiceMessage, ServiceRequest } from './bench-service.ts';
-import { freePorts, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, spawnUntilReady, untrackGroup } from './processes.ts';
+import {
+  freePorts,
+  makeTempDataDir,
+  REPO_ROOT,
+  removeTempDir,
+  rssKiB,
+  spawnUntilReady,
+  untrackGroup,
+} from './processes.ts';
 
 /** A role bench-service.ts can run (see there). */
 export type ServiceRole = 'gateway' | 'hive' | 'stack' | SubgraphName | `bare:${SubgraphName}`;
@@ -132,7 +140,12 @@ export class BenchEnvironment {
     const seed = await seedLargeDataset(adminUrl.toString(), { scale });
     const rows = Object.values(seed.rows).reduce((sum, n) => sum + n, 0);
     console.log(`  seeded ${rows.toLocaleString('en')} rows in ${(seed.totalMs / 1000).toFixed(1)} s`);
-    return { scale, adminUrl: adminUrl.toString(), appUrl: throughSocket(appDatabaseUrl(adminUrl.toString(), this.appPassword), this.postgresServer.socketDir), seed };
+    return {
+      scale,
+      adminUrl: adminUrl.toString(),
+      appUrl: throughSocket(appDatabaseUrl(adminUrl.toString(), this.appPassword), this.postgresServer.socketDir),
+      seed,
+    };
   }
 
   /**
@@ -146,15 +159,25 @@ export class BenchEnvironment {
     const variant = options.variant ?? 'product';
     const hive = options.hive ?? false;
     const current = this.current;
-    if (current && current.dataset === dataset && current.variant === variant && (current.hiveUrl !== null || !hive)) return current;
+    if (current && current.dataset === dataset && current.variant === variant && (current.hiveUrl !== null || !hive))
+      return current;
     if (current) await this.stopServices();
     const ports = await freePorts(6);
     const [gatewayPort, hivePort, ...subgraphPorts] = ports as [number, number, number, number, number, number];
-    const subgraphPort = Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [name, subgraphPorts[i]!])) as Record<SubgraphName, number>;
-    const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `http://127.0.0.1:${subgraphPort[name]}/graphql`])) as Record<SubgraphName, string>;
+    const subgraphPort = Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [name, subgraphPorts[i]!])) as Record<
+      SubgraphName,
+      number
+    >;
+    const subgraphUrls = Object.fromEntries(
+      SUBGRAPH_NAMES.map((name) => [name, `http://127.0.0.1:${subgraphPort[name]}/graphql`]),
+    ) as Record<SubgraphName, string>;
     const env = this.serviceEnv(dataset, subgraphUrls);
     if (variant === 'all-in-one') {
-      const stackEnv = { ...env, PORT: String(gatewayPort), ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(subgraphPort[name])])) };
+      const stackEnv = {
+        ...env,
+        PORT: String(gatewayPort),
+        ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(subgraphPort[name])])),
+      };
       const stack = await this.spawnService('stack', gatewayPort, stackEnv);
       this.current = { dataset, variant, processes: [stack], gatewayUrl: stack.url, hiveUrl: null, subgraphUrls };
       return this.current;
@@ -163,7 +186,9 @@ export class BenchEnvironment {
       SUBGRAPH_NAMES.map((name) =>
         this.spawnService(variant === 'bare' ? `bare:${name}` : name, subgraphPort[name], {
           ...env,
-          ...(variant === 'bare' ? { DATABASE_APP_URL: throughSocket(dataset.adminUrl, this.postgresServer.socketDir) } : {}),
+          ...(variant === 'bare'
+            ? { DATABASE_APP_URL: throughSocket(dataset.adminUrl, this.postgresServer.socketDir) }
+            : {}),
         }),
       ),
     );
@@ -176,7 +201,14 @@ export class BenchEnvironment {
       processes.push(hiveProcess);
       hiveUrl = hiveProcess.url;
     }
-    this.current = { dataset, variant, processes, gatewayUrl: processes.find((p) => p.role === 'gateway')!.url, hiveUrl, subgraphUrls };
+    this.current = {
+      dataset,
+      variant,
+      processes,
+      gatewayUrl: processes.find((p) => p.role === 'gateway')!.url,
+      hiveUrl,
+      subgraphUrls,
+    };
     return this.current;
   }
 
@@ -197,9 +229,14 @@ export class BenchEnvironment {
       // The query-cost rate limits (gateway/limits) stay on, with buckets no benchmark can empty:
       // one signed-in user sends thousands of requests a second here, by design.
       ...Object.fromEntries(
-        ['RATE_LIMIT_BUCKET_SIZE', 'RATE_LIMIT_RESTORE_RATE', 'RATE_LIMIT_FIRM_BUCKET_SIZE', 'RATE_LIMIT_FIRM_RESTORE_RATE', 'RATE_LIMIT_ANONYMOUS_BUCKET_SIZE', 'RATE_LIMIT_ANONYMOUS_RESTORE_RATE'].map(
-          (key) => [key, '1000000000'],
-        ),
+        [
+          'RATE_LIMIT_BUCKET_SIZE',
+          'RATE_LIMIT_RESTORE_RATE',
+          'RATE_LIMIT_FIRM_BUCKET_SIZE',
+          'RATE_LIMIT_FIRM_RESTORE_RATE',
+          'RATE_LIMIT_ANONYMOUS_BUCKET_SIZE',
+          'RATE_LIMIT_ANONYMOUS_RESTORE_RATE',
+        ].map((key) => [key, '1000000000']),
       ),
       // The subscriptions scenario holds thousands of sockets of one signed-in user, by design.
       WS_MAX_CONNECTIONS_PER_USER: '100000',
@@ -214,11 +251,15 @@ export class BenchEnvironment {
   private async spawnService(role: ServiceRole, port: number, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
     const logFd = openSync(this.logPath(role), 'a');
     try {
-      const { child, pid, ready } = await spawnUntilReady<Extract<ServiceMessage, { type: 'ready' }>>(role, ['--import', 'tsx', SERVICE_SCRIPT, role], {
-        env: { ...env, BENCH_PORT: String(port) },
-        stdio: ['ignore', logFd, logFd],
-        output: () => tail(this.logPath(role)),
-      });
+      const { child, pid, ready } = await spawnUntilReady<Extract<ServiceMessage, { type: 'ready' }>>(
+        role,
+        ['--import', 'tsx', SERVICE_SCRIPT, role],
+        {
+          env: { ...env, BENCH_PORT: String(port) },
+          stdio: ['ignore', logFd, logFd],
+          output: () => tail(this.logPath(role)),
+        },
+      );
       return { role, pid, url: ready.url, child };
     } finally {
       closeSync(logFd);
@@ -270,7 +311,15 @@ export class BenchEnvironment {
     const dir = this.cpuProfileDir;
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
-    await Promise.all(set.processes.map((service) => this.ask({ ...set, processes: [service] }, { type: 'profile-stop', path: join(dir, `${label}-${service.role.replace(':', '-')}.cpuprofile`) }, 'profile-written')));
+    await Promise.all(
+      set.processes.map((service) =>
+        this.ask(
+          { ...set, processes: [service] },
+          { type: 'profile-stop', path: join(dir, `${label}-${service.role.replace(':', '-')}.cpuprofile`) },
+          'profile-written',
+        ),
+      ),
+    );
   }
 
   /** Resident set size of every service process now, in KiB. */
@@ -342,7 +391,8 @@ export interface BenchUser {
 export async function logInOwner(env: BenchEnvironment, set: ServiceSet, rank = 1): Promise<BenchUser> {
   const email = largeSeedOwnerEmail(rank);
   const result = await postGraphQL<{ logIn: { session: { accessToken: string } | null } }>(set.gatewayUrl, {
-    query: 'mutation LogIn($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { code message } } }',
+    query:
+      'mutation LogIn($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { code message } } }',
     variables: { input: { email, password: LARGE_SEED_PASSWORD } },
   });
   const accessToken = result.data?.logIn.session?.accessToken;
@@ -362,7 +412,11 @@ export async function logInOwner(env: BenchEnvironment, set: ServiceSet, rank = 
  */
 export function signedContextFor(env: BenchEnvironment, actor: Actor): Promise<string> {
   return signContext(
-    { actor, requestId: `bench-${randomBytes(6).toString('hex')}`, origin: { ip: '127.0.0.1', userAgent: 'firmgraph-bench' } },
+    {
+      actor,
+      requestId: `bench-${randomBytes(6).toString('hex')}`,
+      origin: { ip: '127.0.0.1', userAgent: 'firmgraph-bench' },
+    },
     hmacKey(env.contextSigningSecret),
   );
 }
@@ -374,7 +428,11 @@ export interface GraphQLResponse<T> {
 }
 
 /** POSTs one GraphQL request (15 s timeout). @throws on a non-2xx status. */
-export async function postGraphQL<T>(url: string, body: object, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+export async function postGraphQL<T>(
+  url: string,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

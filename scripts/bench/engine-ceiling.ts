@@ -11,9 +11,26 @@ import { supergraphWithUrls, type BenchEnvironment, type ServiceSet } from './be
 import type { CeilingFetcher, GatewayReady } from './ceiling/gateway-process.ts';
 import { expectedDashboardData } from './ceiling/dashboard-fixture.ts';
 import type { SubgraphsReady } from './ceiling/subgraphs-process.ts';
-import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS, type LoadFigures, type SequentialFigures, type Target } from './measure.ts';
+import {
+  DURATION_SECONDS,
+  load,
+  sequential,
+  SEQUENTIAL_REQUESTS,
+  WARMUP_SECONDS,
+  type LoadFigures,
+  type SequentialFigures,
+  type Target,
+} from './measure.ts';
 import * as ops from './operations.ts';
-import { killGroup, makeTempDataDir, REPO_ROOT, removeTempDir, rssKiB, spawnUntilReady, untrackGroup } from './processes.ts';
+import {
+  killGroup,
+  makeTempDataDir,
+  REPO_ROOT,
+  removeTempDir,
+  rssKiB,
+  spawnUntilReady,
+  untrackGroup,
+} from './processes.ts';
 import { fixed, loadRows, ms, type Row, type ScenarioReport } from './report.ts';
 
 /** The Dashboard targets (docs/benchmarks.md): p95 under 50 ms at 16 and at 32 concurrent clients. */
@@ -42,13 +59,28 @@ interface CeilingProcess<TReady> {
  * a CPU profile of the process's whole life to `<dir>/engine-ceiling-<name>.cpuprofile` when it stops.
  * @throws when it exits before it is ready, or is not ready after 60 s.
  */
-async function spawnCeilingProcess<TReady extends { type: 'ready' }>(role: string, name: string, script: string, args: string[]): Promise<CeilingProcess<TReady>> {
+async function spawnCeilingProcess<TReady extends { type: 'ready' }>(
+  role: string,
+  name: string,
+  script: string,
+  args: string[],
+): Promise<CeilingProcess<TReady>> {
   const profileDir = process.env.BENCH_CPU_PROF;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(REPO_ROOT, profileDir)}`, `--cpu-prof-name=engine-ceiling-${name}.cpuprofile`] : [];
-  const { child, pid, ready } = await spawnUntilReady<TReady>(script, [...profile, join(REPO_ROOT, 'scripts', 'bench', 'ceiling', script), ...args], {
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const profile = profileDir
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${resolve(REPO_ROOT, profileDir)}`,
+        `--cpu-prof-name=engine-ceiling-${name}.cpuprofile`,
+      ]
+    : [];
+  const { child, pid, ready } = await spawnUntilReady<TReady>(
+    script,
+    [...profile, join(REPO_ROOT, 'scripts', 'bench', 'ceiling', script), ...args],
+    {
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return { role, pid, child, ready };
 }
 
@@ -57,7 +89,9 @@ async function spawnCeilingProcess<TReady extends { type: 'ready' }>(role: strin
  * any); SIGKILLs its process group if it is still there after 10 s.
  */
 async function stopCeilingProcess({ child, pid }: CeilingProcess<unknown>): Promise<void> {
-  const exited = new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())));
+  const exited = new Promise<void>((done) =>
+    child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done()),
+  );
   if (child.connected) child.disconnect();
   const timer = setTimeout(() => void killGroup(pid), 10_000);
   await exited;
@@ -70,7 +104,10 @@ async function stopCeilingProcess({ child, pid }: CeilingProcess<unknown>): Prom
 // The ceiling has no database, so it hands them this stand-in, as those types by a downcast: no
 // SQL statements to count or wait for, no PostgreSQL CPU (a pid no process has, which load()
 // counts as zero), no CPU profiles.
-type MeasuredEnvironment = Pick<BenchEnvironment, 'statements' | 'rss' | 'postmasterPid' | 'startProfiles' | 'stopProfiles'>;
+type MeasuredEnvironment = Pick<
+  BenchEnvironment,
+  'statements' | 'rss' | 'postmasterPid' | 'startProfiles' | 'stopProfiles'
+>;
 interface MeasuredSet {
   processes: { role: string; pid: number }[];
 }
@@ -89,7 +126,11 @@ function dashboardOperation(): ops.BenchOperation {
   const expected = JSON.stringify(expectedDashboardData());
   return {
     ...dashboard,
-    check: (response) => dashboard.check(response) ?? (JSON.stringify(response.data) === expected ? null : `the answer differs from the fixture: ${JSON.stringify(response.data).slice(0, 300)}`),
+    check: (response) =>
+      dashboard.check(response) ??
+      (JSON.stringify(response.data) === expected
+        ? null
+        : `the answer differs from the fixture: ${JSON.stringify(response.data).slice(0, 300)}`),
   };
 }
 
@@ -104,7 +145,9 @@ export interface VariantFigures {
 /** CPU milliseconds each process spent per answered request, over warm-up and measurement. */
 function cpuPerRequest(figures: LoadFigures): string {
   const responses = figures.warmup.responses + figures.measured.responses;
-  return ['gateway', 'subgraphs'].map((who) => `${who} ${fixed(((figures.cpuSeconds[who] ?? 0) * 1000) / responses, 2)} ms`).join(', ');
+  return ['gateway', 'subgraphs']
+    .map((who) => `${who} ${fixed(((figures.cpuSeconds[who] ?? 0) * 1000) / responses, 2)} ms`)
+    .join(', ');
 }
 
 function variantRows(figures: VariantFigures): Row[] {
@@ -112,7 +155,10 @@ function variantRows(figures: VariantFigures): Row[] {
     { label: `${figures.label}: c=1 mean latency`, value: ms(figures.sequential.meanMs) },
     ...figures.loads.flatMap((run) => {
       const prefix = `${figures.label}, c=${run.connections}`;
-      return [...loadRows(prefix, run, { p95: DASHBOARD_P95_MS }), { label: `${prefix}: CPU per request`, value: cpuPerRequest(run) }];
+      return [
+        ...loadRows(prefix, run, { p95: DASHBOARD_P95_MS }),
+        { label: `${prefix}: CPU per request`, value: cpuPerRequest(run) },
+      ];
     }),
   ];
 }
@@ -151,7 +197,12 @@ export async function engineCeilingScenario(): Promise<ScenarioReport> {
   const date = new Date();
   const dir = await makeTempDataDir('ceiling');
   const running = new Set<CeilingProcess<unknown>>();
-  const start = async <TReady extends { type: 'ready' }>(role: string, name: string, script: string, args: string[]) => {
+  const start = async <TReady extends { type: 'ready' }>(
+    role: string,
+    name: string,
+    script: string,
+    args: string[],
+  ) => {
     const started = await spawnCeilingProcess<TReady>(role, name, script, args);
     running.add(started);
     return started;
@@ -168,7 +219,10 @@ export async function engineCeilingScenario(): Promise<ScenarioReport> {
     const env = measuredEnvironment as BenchEnvironment;
     const variants: VariantFigures[] = [];
     for (const { fetcher, label } of FETCHERS) {
-      const gateway = await start<GatewayReady>('gateway', `gateway-${fetcher}`, 'gateway-process.ts', [supergraph, fetcher]);
+      const gateway = await start<GatewayReady>('gateway', `gateway-${fetcher}`, 'gateway-process.ts', [
+        supergraph,
+        fetcher,
+      ]);
       const measured: MeasuredSet = { processes: [gateway, subgraphs] };
       const set = measured as ServiceSet;
       const target: Target = { name: `apollo-gateway-${fetcher}`, url: gateway.ready.url, headers: {} };
@@ -187,7 +241,7 @@ export async function engineCeilingScenario(): Promise<ScenarioReport> {
         'The ceiling: what the required engine alone does on this machine with our supergraph and our Dashboard operation (4 subgraph fetches a request). Nothing of ours runs: no authentication, context signing, limits, graphql-shield, DataLoaders, PostgreSQL or logging. If a target fails here, no change to our code can meet it on this machine with this engine.',
         'Gateway: `new ApolloGateway({ supergraphSdl })` with every other setting at its default, served by `@apollo/server` `startStandaloneServer`, one Node process. "Our fetcher" gives it `buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: deadlineFetch })`, the fetch our product uses; the default is `make-fetch-happen`. Gateway and subgraphs run with NODE_ENV=production on Node\'s own TypeScript stripping, without tsx.',
         `Subgraphs: four \`@apollo/server\` (default settings) + \`buildSubgraphSchema\` over \`schema/<name>.graphql\`, in one Node process, answering fixed data computed at start-up: the 20 clients, balances, currencies and counts the product returned for the owner of the largest \`seed:large\` firm (\`scripts/bench/ceiling/dashboard-fixture.ts\`). Each sequential answer is compared with it value for value (its \`data\` is ${Buffer.byteLength(JSON.stringify(expectedDashboardData()))} bytes, as the product's); under load, an answer with \`errors\` counts as a failure.`,
-        'A Node gateway runs on one core: its requests/s cannot pass 1000 ÷ its CPU milliseconds per request, and with c clients always waiting on it the mean latency is about c ÷ requests/s (Little\'s law), so at least about c × that figure.',
+        "A Node gateway runs on one core: its requests/s cannot pass 1000 ÷ its CPU milliseconds per request, and with c clients always waiting on it the mean latency is about c ÷ requests/s (Little's law), so at least about c × that figure.",
         `Load: autocannon in its own process over loopback, no pipelining, ${WARMUP_SECONDS} s warm-up (not counted) then ${DURATION_SECONDS} s measured; latency percentiles are exact over every 2xx response. c=1 is the mean of ${SEQUENTIAL_REQUESTS} sequential requests from the bench process. CPU shares are CPU-seconds over wall time (100% = one core); "other" is every process not started by the benchmark.`,
       ],
       json: { warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, query: ops.DASHBOARD_QUERY, variants },

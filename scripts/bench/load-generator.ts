@@ -21,7 +21,10 @@ interface AutocannonResult {
   latency: { p50: number; p90: number; p99: number; mean: number };
 }
 interface AutocannonInstance {
-  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+  ): void;
   stop(): void;
 }
 type Autocannon = (
@@ -73,14 +76,21 @@ function runPhase(config: LoadConfig, seconds: number): Promise<LoadPhaseResult>
           rejectPhase(error);
           return;
         }
-        const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count]));
+        const statusCodes = Object.fromEntries(
+          Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count]),
+        );
         resolvePhase({
           durationSeconds: result.duration,
           responses: result.requests.total,
           requestsPerSecond: round(result.requests.total / result.duration, 1),
           requestsPerSecondMean: round(result.requests.average, 1),
           latencyMs: summarize(latencies),
-          autocannonLatencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.mean },
+          autocannonLatencyMs: {
+            p50: result.latency.p50,
+            p90: result.latency.p90,
+            p99: result.latency.p99,
+            mean: result.latency.mean,
+          },
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
@@ -98,12 +108,16 @@ function runPhase(config: LoadConfig, seconds: number): Promise<LoadPhaseResult>
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '') as LoadConfig;
   const host = new URL(config.url).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`refusing to load a non-loopback host: ${host}`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
+    throw new Error(`refusing to load a non-loopback host: ${host}`);
   // Belt and braces: whatever happens, this process ends on its own.
-  setTimeout(() => {
-    console.error('load generator overran its time budget');
-    process.exit(3);
-  }, (config.warmupSeconds + config.durationSeconds + 30) * 1000).unref();
+  setTimeout(
+    () => {
+      console.error('load generator overran its time budget');
+      process.exit(3);
+    },
+    (config.warmupSeconds + config.durationSeconds + 30) * 1000,
+  ).unref();
   const warmup = await runPhase(config, config.warmupSeconds);
   const measured = await runPhase(config, config.durationSeconds);
   const usage = process.cpuUsage();

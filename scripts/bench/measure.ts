@@ -83,7 +83,13 @@ async function checkOnce(target: Target, operation: BenchOperation): Promise<voi
  * Sends `operations` in turn, one request at a time, `requests` times in all (after 10 unmeasured
  * ones), checking every answer; reads each service's statement counter before and after.
  */
-export async function sequential(env: BenchEnvironment, set: ServiceSet, target: Target, operations: BenchOperation[], requests = SEQUENTIAL_REQUESTS): Promise<SequentialFigures> {
+export async function sequential(
+  env: BenchEnvironment,
+  set: ServiceSet,
+  target: Target,
+  operations: BenchOperation[],
+  requests = SEQUENTIAL_REQUESTS,
+): Promise<SequentialFigures> {
   const send = async (i: number) => {
     const operation = operations[i % operations.length]!;
     const response = await postGraphQL(target.url, operation.body, target.headers);
@@ -104,7 +110,12 @@ export async function sequential(env: BenchEnvironment, set: ServiceSet, target:
     total += delta;
     if (delta > 0) byRole[role] = round2(delta / requests);
   }
-  return { requests, meanMs: round2(elapsed / requests), statementsPerRequest: round2(total / requests), statementsPerRequestByRole: byRole };
+  return {
+    requests,
+    meanMs: round2(elapsed / requests),
+    statementsPerRequest: round2(total / requests),
+    statementsPerRequestByRole: byRole,
+  };
 }
 
 /**
@@ -112,15 +123,24 @@ export async function sequential(env: BenchEnvironment, set: ServiceSet, target:
  * WARMUP_SECONDS + DURATION_SECONDS, sending `operations` in turn on each connection, and records
  * RSS before and after and CPU per process. The operations are checked once first.
  */
-export async function load(env: BenchEnvironment, set: ServiceSet, target: Target, operations: BenchOperation[], connections: number): Promise<LoadFigures> {
+export async function load(
+  env: BenchEnvironment,
+  set: ServiceSet,
+  target: Target,
+  operations: BenchOperation[],
+  connections: number,
+): Promise<LoadFigures> {
   await quiesce(env, set);
   for (const operation of operations) await checkOnce(target, operation);
   const rssBefore = env.rss(set);
   const loadAverageBefore = loadAverage();
   const postmaster = env.postmasterPid();
-  const serviceCpu = () => Object.fromEntries(set.processes.map((service) => [service.role, processCpuSeconds(service.pid)]));
+  const serviceCpu = () =>
+    Object.fromEntries(set.processes.map((service) => [service.role, processCpuSeconds(service.pid)]));
   const cpuBefore = { services: serviceCpu(), postgres: processCpuSeconds(postmaster, true), system: cpuSnapshot([]) };
-  console.log(`  ${operations.map((o) => o.name).join(' + ')} → ${target.name}, ${connections} connections, ${WARMUP_SECONDS} s + ${DURATION_SECONDS} s`);
+  console.log(
+    `  ${operations.map((o) => o.name).join(' + ')} → ${target.name}, ${connections} connections, ${WARMUP_SECONDS} s + ${DURATION_SECONDS} s`,
+  );
   await env.startProfiles(set);
   const result = await runLoadGenerator({
     url: target.url,
@@ -135,7 +155,10 @@ export async function load(env: BenchEnvironment, set: ServiceSet, target: Targe
   const system = cpuSnapshot([]);
   const services = serviceCpu();
   profileRuns += 1;
-  await env.stopProfiles(set, `${String(profileRuns).padStart(2, '0')}-${operations.map((o) => o.body.operationName).join('+')}-${target.name.replace(':', '-')}-c${connections}`);
+  await env.stopProfiles(
+    set,
+    `${String(profileRuns).padStart(2, '0')}-${operations.map((o) => o.body.operationName).join('+')}-${target.name.replace(':', '-')}-c${connections}`,
+  );
   const cpuSeconds: Record<string, number> = {};
   // This process's own CPU, including the load generator once reaped.
   let ours = system.ours - cpuBefore.system.ours;
@@ -167,7 +190,11 @@ export async function load(env: BenchEnvironment, set: ServiceSet, target: Targe
  */
 async function runLoadGenerator(config: LoadConfig): Promise<LoadResult> {
   const script = join(REPO_ROOT, 'scripts', 'bench', 'load-generator.ts');
-  const child = spawn(process.execPath, [script, JSON.stringify(config)], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, JSON.stringify(config)], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const pgid = child.pid;
   if (pgid === undefined) throw new Error('could not spawn the load generator');
   trackGroup(pgid);

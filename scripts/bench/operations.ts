@@ -15,21 +15,198 @@ export interface BenchOperation {
 }
 
 /** The staff Dashboard (the foundation's query): the firm, its first 20 clients with balance and counts. */
-export const DASHBOARD_QUERY = /* GraphQL */ `query Dashboard { me { user { name } activeFirm { name clients(first: 20) { totalCount edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } } } } } }`;
+export const DASHBOARD_QUERY = /* GraphQL */ `
+  query Dashboard {
+    me {
+      user {
+        name
+      }
+      activeFirm {
+        name
+        clients(first: 20) {
+          totalCount
+          edges {
+            node {
+              name
+              balance {
+                amount
+                currency
+              }
+              invoices(first: 5) {
+                totalCount
+              }
+              documents(first: 5) {
+                totalCount
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
 
-const CLIENT_DETAIL_QUERY = /* GraphQL */ `query ClientDetail($id: ID!) { me { user { name } activeFirm { name } } client(id: $id) { id name email phone website currency status createdAt balance { amount currency } invoices(first: 20) { totalCount edges { node { id number status issueDate dueDate total { amount currency } amountDue { amount currency } } } } documents(first: 20) { totalCount edges { node { id filename contentType sizeBytes createdAt } } } } }`;
+const CLIENT_DETAIL_QUERY = /* GraphQL */ `
+  query ClientDetail($id: ID!) {
+    me {
+      user {
+        name
+      }
+      activeFirm {
+        name
+      }
+    }
+    client(id: $id) {
+      id
+      name
+      email
+      phone
+      website
+      currency
+      status
+      createdAt
+      balance {
+        amount
+        currency
+      }
+      invoices(first: 20) {
+        totalCount
+        edges {
+          node {
+            id
+            number
+            status
+            issueDate
+            dueDate
+            total {
+              amount
+              currency
+            }
+            amountDue {
+              amount
+              currency
+            }
+          }
+        }
+      }
+      documents(first: 20) {
+        totalCount
+        edges {
+          node {
+            id
+            filename
+            contentType
+            sizeBytes
+            createdAt
+          }
+        }
+      }
+    }
+  }
+`;
 
-const CLIENT_LIST_QUERY = /* GraphQL */ `query ClientList($first: Int!, $search: String) { clients(first: $first, search: $search) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name email status currency balance { amount currency } } } } }`;
+const CLIENT_LIST_QUERY = /* GraphQL */ `
+  query ClientList($first: Int!, $search: String) {
+    clients(first: $first, search: $search) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          name
+          email
+          status
+          currency
+          balance {
+            amount
+            currency
+          }
+        }
+      }
+    }
+  }
+`;
 
-const CLIENT_NAME_QUERY = /* GraphQL */ `query ClientName($id: ID!) { client(id: $id) { id name email status } }`;
+const CLIENT_NAME_QUERY = /* GraphQL */ `
+  query ClientName($id: ID!) {
+    client(id: $id) {
+      id
+      name
+      email
+      status
+    }
+  }
+`;
 
-const CREATE_CLIENT = /* GraphQL */ `mutation CreateClient($input: CreateClientInput!) { createClient(input: $input) { client { id name } userErrors { field message code } } }`;
+const CREATE_CLIENT = /* GraphQL */ `
+  mutation CreateClient($input: CreateClientInput!) {
+    createClient(input: $input) {
+      client {
+        id
+        name
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`;
 
-const UPDATE_CLIENT = /* GraphQL */ `mutation UpdateClient($input: UpdateClientInput!) { updateClient(input: $input) { client { id name updatedAt } userErrors { field message code } } }`;
+const UPDATE_CLIENT = /* GraphQL */ `
+  mutation UpdateClient($input: UpdateClientInput!) {
+    updateClient(input: $input) {
+      client {
+        id
+        name
+        updatedAt
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`;
 
-const LOG_IN = /* GraphQL */ `mutation LogIn($input: LogInInput!) { logIn(input: $input) { session { accessToken } userErrors { field message code } } }`;
+const LOG_IN = /* GraphQL */ `
+  mutation LogIn($input: LogInInput!) {
+    logIn(input: $input) {
+      session {
+        accessToken
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`;
 
-const LOG_IN_PORTAL = /* GraphQL */ `mutation LogInPortal($input: LogInPortalInput!) { logInPortal(input: $input) { session { accessToken portalUser { id } } userErrors { field message code } } }`;
+const LOG_IN_PORTAL = /* GraphQL */ `
+  mutation LogInPortal($input: LogInPortalInput!) {
+    logInPortal(input: $input) {
+      session {
+        accessToken
+        portalUser {
+          id
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`;
 
 /**
  * What a portal client sees on landing, as far as the schema lets a portal session read: each
@@ -38,7 +215,86 @@ const LOG_IN_PORTAL = /* GraphQL */ `mutation LogInPortal($input: LogInPortalInp
  * message (the author's name for staff; for a portal user only its id, since one portal user may
  * not read another's name).
  */
-export const PORTAL_HOME_QUERY = /* GraphQL */ `query PortalHome { portalViewer { name portalUser { id email } clients { id name currency balance { amount currency } unreadMessageCount invoices(first: 5) { totalCount edges { node { id number status issueDate dueDate total { amount currency } amountDue { amount currency } } } } documents(first: 5) { totalCount edges { node { id filename contentType sizeBytes createdAt } } } messageThreads(first: 10) { edges { node { id subject lastMessageAt unreadCount lastMessage { id body format sentAt deletedAt author { __typename ... on User { id name } ... on PortalUser { id } } } } } } } } }`;
+export const PORTAL_HOME_QUERY = /* GraphQL */ `
+  query PortalHome {
+    portalViewer {
+      name
+      portalUser {
+        id
+        email
+      }
+      clients {
+        id
+        name
+        currency
+        balance {
+          amount
+          currency
+        }
+        unreadMessageCount
+        invoices(first: 5) {
+          totalCount
+          edges {
+            node {
+              id
+              number
+              status
+              issueDate
+              dueDate
+              total {
+                amount
+                currency
+              }
+              amountDue {
+                amount
+                currency
+              }
+            }
+          }
+        }
+        documents(first: 5) {
+          totalCount
+          edges {
+            node {
+              id
+              filename
+              contentType
+              sizeBytes
+              createdAt
+            }
+          }
+        }
+        messageThreads(first: 10) {
+          edges {
+            node {
+              id
+              subject
+              lastMessageAt
+              unreadCount
+              lastMessage {
+                id
+                body
+                format
+                sentAt
+                deletedAt
+                author {
+                  __typename
+                  ... on User {
+                    id
+                    name
+                  }
+                  ... on PortalUser {
+                    id
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
 
 /** Search term of the client list: a substring of many seeded names and emails ("Harbor", "Quarry", "Cedar"...). */
 export const CLIENT_SEARCH = 'ar';
@@ -48,7 +304,8 @@ type Data = Record<string, unknown> | null | undefined;
 /** The value at a dotted path of `data`, or undefined. */
 function at(data: Data, path: string): unknown {
   let value: unknown = data;
-  for (const key of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path.split('.'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   return value;
 }
 
@@ -59,7 +316,9 @@ function errorsOf(response: GraphQLResponse<unknown>): string | null {
 /** Checks that the list at `path` of `data` (an answer's, or part of it) has exactly `length` items. */
 function expectLength(data: Data, path: string, length: number): string | null {
   const list = at(data, path);
-  return Array.isArray(list) && list.length === length ? null : `expected ${length} items at ${path}, got ${JSON.stringify(list)?.slice(0, 200)}`;
+  return Array.isArray(list) && list.length === length
+    ? null
+    : `expected ${length} items at ${path}, got ${JSON.stringify(list)?.slice(0, 200)}`;
 }
 
 /** The Dashboard; its answer must have 20 client edges. */
@@ -76,7 +335,10 @@ export function clientDetail(clientId: string): BenchOperation {
   return {
     name: 'ClientDetail',
     body: { query: CLIENT_DETAIL_QUERY, operationName: 'ClientDetail', variables: { id: clientId } },
-    check: (response) => errorsOf(response) ?? expectLength(response.data as Data, 'client.invoices.edges', 20) ?? expectLength(response.data as Data, 'client.documents.edges', 20),
+    check: (response) =>
+      errorsOf(response) ??
+      expectLength(response.data as Data, 'client.invoices.edges', 20) ??
+      expectLength(response.data as Data, 'client.documents.edges', 20),
   };
 }
 
@@ -94,7 +356,8 @@ export function clientName(clientId: string): BenchOperation {
   return {
     name: 'ClientName',
     body: { query: CLIENT_NAME_QUERY, operationName: 'ClientName', variables: { id: clientId } },
-    check: (response) => errorsOf(response) ?? (at(response.data as Data, 'client.id') === clientId ? null : 'client not found'),
+    check: (response) =>
+      errorsOf(response) ?? (at(response.data as Data, 'client.id') === clientId ? null : 'client not found'),
   };
 }
 
@@ -103,7 +366,9 @@ function noUserErrors(field: string) {
     const problem = errorsOf(response);
     if (problem) return problem;
     const userErrors = at(response.data as Data, `${field}.userErrors`);
-    return Array.isArray(userErrors) && userErrors.length === 0 ? null : `${field} userErrors: ${JSON.stringify(userErrors)}`;
+    return Array.isArray(userErrors) && userErrors.length === 0
+      ? null
+      : `${field} userErrors: ${JSON.stringify(userErrors)}`;
   };
 }
 
@@ -111,7 +376,11 @@ function noUserErrors(field: string) {
 export function createClient(): BenchOperation {
   return {
     name: 'createClient',
-    body: { query: CREATE_CLIENT, operationName: 'CreateClient', variables: { input: { name: 'Write Mix Client', email: 'accounts@writemix.example', currency: 'USD' } } },
+    body: {
+      query: CREATE_CLIENT,
+      operationName: 'CreateClient',
+      variables: { input: { name: 'Write Mix Client', email: 'accounts@writemix.example', currency: 'USD' } },
+    },
     check: noUserErrors('createClient'),
   };
 }
@@ -120,7 +389,11 @@ export function createClient(): BenchOperation {
 export function updateClient(clientId: string): BenchOperation {
   return {
     name: 'updateClient',
-    body: { query: UPDATE_CLIENT, operationName: 'UpdateClient', variables: { input: { id: clientId, phone: '+1 555 0199' } } },
+    body: {
+      query: UPDATE_CLIENT,
+      operationName: 'UpdateClient',
+      variables: { input: { id: clientId, phone: '+1 555 0199' } },
+    },
     check: noUserErrors('updateClient'),
   };
 }
@@ -130,7 +403,11 @@ export function logIn(email: string): BenchOperation {
   return {
     name: 'logIn',
     body: { query: LOG_IN, operationName: 'LogIn', variables: { input: { email, password: LARGE_SEED_PASSWORD } } },
-    check: (response) => errorsOf(response) ?? (typeof at(response.data as Data, 'logIn.session.accessToken') === 'string' ? null : `no session: ${JSON.stringify(response.data)}`),
+    check: (response) =>
+      errorsOf(response) ??
+      (typeof at(response.data as Data, 'logIn.session.accessToken') === 'string'
+        ? null
+        : `no session: ${JSON.stringify(response.data)}`),
   };
 }
 
@@ -138,9 +415,16 @@ export function logIn(email: string): BenchOperation {
 export function logInPortal(firmSlug: string, email: string): BenchOperation {
   return {
     name: 'logInPortal',
-    body: { query: LOG_IN_PORTAL, operationName: 'LogInPortal', variables: { input: { firmSlug, email, password: LARGE_SEED_PASSWORD } } },
+    body: {
+      query: LOG_IN_PORTAL,
+      operationName: 'LogInPortal',
+      variables: { input: { firmSlug, email, password: LARGE_SEED_PASSWORD } },
+    },
     check: (response) =>
-      errorsOf(response) ?? (typeof at(response.data as Data, 'logInPortal.session.accessToken') === 'string' ? null : `no portal session: ${JSON.stringify(response.data)}`),
+      errorsOf(response) ??
+      (typeof at(response.data as Data, 'logInPortal.session.accessToken') === 'string'
+        ? null
+        : `no portal session: ${JSON.stringify(response.data)}`),
   };
 }
 
@@ -165,11 +449,15 @@ export function portalHome(clients: PortalHomeClient[]): BenchOperation {
       const problem = errorsOf(response);
       if (problem) return problem;
       const seen = at(response.data as Data, 'portalViewer.clients');
-      if (!Array.isArray(seen) || seen.length !== clients.length) return `expected ${clients.length} clients, got ${JSON.stringify(seen)?.slice(0, 200)}`;
+      if (!Array.isArray(seen) || seen.length !== clients.length)
+        return `expected ${clients.length} clients, got ${JSON.stringify(seen)?.slice(0, 200)}`;
       for (const expected of clients) {
         const client = (seen as Data[]).find((each) => at(each, 'id') === expected.id);
         if (!client) return `client ${expected.id} missing from portalViewer.clients`;
-        if (at(client, 'invoices.totalCount') !== expected.invoices || at(client, 'documents.totalCount') !== expected.documents) {
+        if (
+          at(client, 'invoices.totalCount') !== expected.invoices ||
+          at(client, 'documents.totalCount') !== expected.documents
+        ) {
           return `client ${expected.id}: expected ${expected.invoices} invoices and ${expected.documents} documents, got ${at(client, 'invoices.totalCount')} and ${at(client, 'documents.totalCount')}`;
         }
         const problem =
@@ -178,10 +466,16 @@ export function portalHome(clients: PortalHomeClient[]): BenchOperation {
           expectLength(client, 'messageThreads.edges', Math.min(10, expected.threads));
         if (problem) return `client ${expected.id}: ${problem}`;
         const threads = at(client, 'messageThreads.edges') as Data[];
-        if (threads.some((edge) => typeof at(edge, 'node.lastMessage.id') !== 'string' || typeof at(edge, 'node.unreadCount') !== 'number')) {
+        if (
+          threads.some(
+            (edge) =>
+              typeof at(edge, 'node.lastMessage.id') !== 'string' || typeof at(edge, 'node.unreadCount') !== 'number',
+          )
+        ) {
           return `client ${expected.id}: a thread without its last message or unread count`;
         }
-        if (typeof at(client, 'unreadMessageCount') !== 'number' || typeof at(client, 'balance.amount') !== 'string') return `client ${expected.id}: no unread count or balance`;
+        if (typeof at(client, 'unreadMessageCount') !== 'number' || typeof at(client, 'balance.amount') !== 'string')
+          return `client ${expected.id}: no unread count or balance`;
       }
       return null;
     },

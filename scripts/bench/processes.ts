@@ -53,7 +53,14 @@ export async function freePorts(count: number): Promise<number[]> {
 
 /** Six free loopback ports for one `npm start` stack (see `freePorts`). */
 export async function allocatePorts(): Promise<StackPorts> {
-  const [gateway, tenancy, crm, billing, documents, embeddedPostgres] = (await freePorts(6)) as [number, number, number, number, number, number];
+  const [gateway, tenancy, crm, billing, documents, embeddedPostgres] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { gateway, tenancy, crm, billing, documents, embeddedPostgres };
 }
 
@@ -192,7 +199,9 @@ export async function startStackProcess(options: {
   };
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     child.once('error', rejectReady);
-    child.once('exit', (code, signal) => rejectReady(new Error(`start script exited with ${signal ?? `code ${code}`} before it was ready`)));
+    child.once('exit', (code, signal) =>
+      rejectReady(new Error(`start script exited with ${signal ?? `code ${code}`} before it was ready`)),
+    );
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -238,16 +247,22 @@ export async function startStackProcess(options: {
  * If the group is still alive after `graceMs`, it is SIGKILLed. Finally it looks for PostgreSQL
  * processes still serving this data dir and kills them by PID, reporting what it found.
  */
-export async function stopStackProcess(stack: Pick<StackProcess, 'pid' | 'dataDir'>, graceMs = 25_000): Promise<StopResult> {
+export async function stopStackProcess(
+  stack: Pick<StackProcess, 'pid' | 'dataDir'>,
+  graceMs = 25_000,
+): Promise<StopResult> {
   const started = performance.now();
   const child = children.get(stack.pid);
   let exitCode: number | null = child?.exitCode ?? null;
-  const exitedPromise = child && child.exitCode === null && child.signalCode === null
-    ? new Promise<void>((done) => child.once('exit', (code) => {
-        exitCode = code;
-        done();
-      }))
-    : Promise.resolve();
+  const exitedPromise =
+    child && child.exitCode === null && child.signalCode === null
+      ? new Promise<void>((done) =>
+          child.once('exit', (code) => {
+            exitCode = code;
+            done();
+          }),
+        )
+      : Promise.resolve();
   // SIGTERM goes to the node process running the servers, not to the tsx launcher: tsx relays a
   // signal by re-sending it and SIGKILLs its child if the child does not acknowledge within
   // 30 ms, which a busy machine can miss. The launcher exits with the child's status.
@@ -339,7 +354,14 @@ function readStat(pid: number): ProcStat | null {
     // starting with field 3 (state).
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const num = (index: number) => Number(fields[index] ?? 0);
-    return { pid, state: fields[0] ?? '?', ppid: num(1), pgrp: num(2), own: num(11) + num(12), reaped: num(13) + num(14) };
+    return {
+      pid,
+      state: fields[0] ?? '?',
+      ppid: num(1),
+      pgrp: num(2),
+      own: num(11) + num(12),
+      reaped: num(13) + num(14),
+    };
   } catch {
     return null;
   }
@@ -444,7 +466,12 @@ export async function spawnUntilReady<TReady extends { type: 'ready' }>(
   args: string[],
   options: { env: NodeJS.ProcessEnv; stdio: ['ignore', StdioTarget, StdioTarget]; output?: () => string },
 ): Promise<{ child: ChildProcess; pid: number; ready: TReady }> {
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: options.env, detached: true, stdio: [...options.stdio, 'ipc'] });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: options.env,
+    detached: true,
+    stdio: [...options.stdio, 'ipc'],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${label}`);
   trackGroup(pid);

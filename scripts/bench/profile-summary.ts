@@ -41,7 +41,11 @@ function packageOf(url: string, functionName: string): string {
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
   if (!url) return functionName || '(anonymous)';
-  const file = url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 'node_modules/'.length) : url.startsWith('file://') ? relative(REPO_ROOT, new URL(url).pathname) : url;
+  const file = url.includes('node_modules/')
+    ? url.slice(url.lastIndexOf('node_modules/') + 'node_modules/'.length)
+    : url.startsWith('file://')
+      ? relative(REPO_ROOT, new URL(url).pathname)
+      : url;
   return `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
 }
 
@@ -49,7 +53,10 @@ function top(map: Map<string, number>, count: number, busy: number): string[] {
   return [...map]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
-    .map(([name, micros]) => `  ${((micros / busy) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+    .map(
+      ([name, micros]) =>
+        `  ${((micros / busy) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`,
+    );
 }
 
 /** Prints one profile's summary. */
@@ -84,7 +91,9 @@ if (!dir) {
   console.error('usage: node --import tsx scripts/bench/profile-summary.ts <dir> [top]');
   process.exit(2);
 }
-const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort();
+const files = readdirSync(dir)
+  .filter((name) => name.endsWith('.cpuprofile'))
+  .sort();
 if (files.length === 0) {
   console.error(`no .cpuprofile files in ${dir}`);
   process.exit(1);

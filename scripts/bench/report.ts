@@ -76,15 +76,38 @@ export function loadRows(prefix: string, figures: LoadFigures, targets: { p95?: 
   const m = figures.measured;
   const rows: Row[] = [
     { label: `${prefix}: requests/s`, value: fixed(m.requestsPerSecond) },
-    { label: `${prefix}: latency p50 / p95 / p99`, value: `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)}` },
+    {
+      label: `${prefix}: latency p50 / p95 / p99`,
+      value: `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)}`,
+    },
   ];
   // A run with failed or no answers fails its latency target, however fast the rest was.
   const clean = m.latencyMs.count > 0 && figures.failures === 0;
-  if (targets.p95 !== undefined) rows.push({ label: `${prefix}: latency p95`, value: ms(m.latencyMs.p95), target: `< ${targets.p95} ms, no errors`, met: clean && m.latencyMs.p95 < targets.p95 });
-  if (targets.p99 !== undefined) rows.push({ label: `${prefix}: latency p99`, value: ms(m.latencyMs.p99), target: `< ${targets.p99} ms, no errors`, met: clean && m.latencyMs.p99 < targets.p99 });
+  if (targets.p95 !== undefined)
+    rows.push({
+      label: `${prefix}: latency p95`,
+      value: ms(m.latencyMs.p95),
+      target: `< ${targets.p95} ms, no errors`,
+      met: clean && m.latencyMs.p95 < targets.p95,
+    });
+  if (targets.p99 !== undefined)
+    rows.push({
+      label: `${prefix}: latency p99`,
+      value: ms(m.latencyMs.p99),
+      target: `< ${targets.p99} ms, no errors`,
+      met: clean && m.latencyMs.p99 < targets.p99,
+    });
   rows.push(
-    { label: `${prefix}: errors (non-2xx / connection / timeouts / GraphQL)`, value: `${m.non2xx} / ${m.errors} / ${m.timeouts} / ${m.graphqlErrors}` },
-    { label: `${prefix}: RSS after load`, value: Object.entries(figures.rssKiB.after).map(([role, kib]) => `${role} ${mebibytes(kib)}`).join(', ') },
+    {
+      label: `${prefix}: errors (non-2xx / connection / timeouts / GraphQL)`,
+      value: `${m.non2xx} / ${m.errors} / ${m.timeouts} / ${m.graphqlErrors}`,
+    },
+    {
+      label: `${prefix}: RSS after load`,
+      value: Object.entries(figures.rssKiB.after)
+        .map(([role, kib]) => `${role} ${mebibytes(kib)}`)
+        .join(', '),
+    },
     { label: `${prefix}: CPU (share of one core)`, value: cpuShares(figures) },
   );
   return rows;
@@ -117,7 +140,10 @@ export function printTable(report: ScenarioReport): void {
 
 /** Basic-format ISO 8601 UTC timestamp, safe in file names: 20261121T145400Z. */
 function fileTimestamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
@@ -163,7 +189,12 @@ function gib(bytes: number): string {
 }
 
 /** The markdown section of one scenario, between markers so a later run can replace it. */
-export function markdownSection(report: ScenarioReport, machine: MachineInfo, command: string, jsonPath: string): string {
+export function markdownSection(
+  report: ScenarioReport,
+  machine: MachineInfo,
+  command: string,
+  jsonPath: string,
+): string {
   return [
     `<!-- bench:${report.scenario}:begin -->`,
     `## ${report.title}`,
@@ -198,7 +229,10 @@ export function updateBenchmarksDoc(scenario: ScenarioName, section: string): vo
     const lastEnd = /<!-- bench:[a-z-]+:end -->/g;
     let insertAt = -1;
     for (const match of text.matchAll(lastEnd)) insertAt = match.index + match[0].length;
-    text = insertAt < 0 ? `${text.trimEnd()}\n\n${section}\n` : `${text.slice(0, insertAt)}\n\n${section}${text.slice(insertAt)}`;
+    text =
+      insertAt < 0
+        ? `${text.trimEnd()}\n\n${section}\n`
+        : `${text.slice(0, insertAt)}\n\n${section}${text.slice(insertAt)}`;
   }
   writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
 }

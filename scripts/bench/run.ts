@@ -32,14 +32,24 @@
 import { BenchEnvironment } from './bench-stack.ts';
 import { machineInfo } from './machine.ts';
 import { emergencyCleanup, killTrackedSync } from './processes.ts';
-import { markdownSection, printTable, updateBenchmarksDoc, writeJsonResult, type ScenarioName, type ScenarioReport } from './report.ts';
+import {
+  markdownSection,
+  printTable,
+  updateBenchmarksDoc,
+  writeJsonResult,
+  type ScenarioName,
+  type ScenarioReport,
+} from './report.ts';
 import * as scenarios from './scenarios.ts';
 
 // The start and engine-ceiling scenarios are loaded on demand and run before the environment
 // exists, so their timings never share the machine with the bench's PostgreSQL and services.
 // `earlier` holds the reports of this invocation so far: the Dashboard is judged against the engine
 // ceiling measured in the same run.
-type Scenario = (env: () => Promise<BenchEnvironment>, earlier: Map<ScenarioName, ScenarioReport>) => Promise<ScenarioReport>;
+type Scenario = (
+  env: () => Promise<BenchEnvironment>,
+  earlier: Map<ScenarioName, ScenarioReport>,
+) => Promise<ScenarioReport>;
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   start: async () => (await import('./start-bench.ts')).runStartBench(),
   'engine-ceiling': async () => (await import('./engine-ceiling.ts')).engineCeilingScenario(),
@@ -70,7 +80,9 @@ function usage(): never {
 
 /** The command as the user typed it, for the report. */
 function commandLine(args: string[]): string {
-  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench -- ${args.join(' ')}` : `node --import tsx scripts/bench/run.ts ${args.join(' ')}`;
+  return process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench -- ${args.join(' ')}`
+    : `node --import tsx scripts/bench/run.ts ${args.join(' ')}`;
 }
 
 async function main(): Promise<void> {
@@ -78,7 +90,9 @@ async function main(): Promise<void> {
   const record = !args.includes('--no-record');
   const scenarioArgs = args.filter((arg) => arg !== '--no-record');
   if (scenarioArgs.length === 0) usage();
-  const wanted = new Set(scenarioArgs.flatMap((arg) => (arg === 'all' ? ORDER : arg in SCENARIOS ? [arg as ScenarioName] : usage())));
+  const wanted = new Set(
+    scenarioArgs.flatMap((arg) => (arg === 'all' ? ORDER : arg in SCENARIOS ? [arg as ScenarioName] : usage())),
+  );
   const names = ORDER.filter((name) => wanted.has(name));
 
   let stopping = false;
@@ -94,7 +108,9 @@ async function main(): Promise<void> {
 
   const machine = machineInfo();
   const command = commandLine(args);
-  console.log(`Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${machine.nodeVersion}, ${machine.os}`);
+  console.log(
+    `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${machine.nodeVersion}, ${machine.os}`,
+  );
   const started = performance.now();
   // Created by the first scenario that needs it, shared by the rest, closed at the end.
   const shared: { environment: Promise<BenchEnvironment> | null } = { environment: null };

@@ -6,8 +6,24 @@
 import { postgresClient } from '../../db/client.ts';
 import type { SubgraphName } from '../../platform/subgraph-names.ts';
 import { LARGE_SEED_SLUG_PREFIX } from '../seed-large/plan.ts';
-import { logInOwner, postGraphQL, signedContextFor, type BenchEnvironment, type BenchUser, type ServiceSet } from './bench-stack.ts';
-import { DURATION_SECONDS, load, sequential, SEQUENTIAL_REQUESTS, WARMUP_SECONDS, type LoadFigures, type SequentialFigures, type Target } from './measure.ts';
+import {
+  logInOwner,
+  postGraphQL,
+  signedContextFor,
+  type BenchEnvironment,
+  type BenchUser,
+  type ServiceSet,
+} from './bench-stack.ts';
+import {
+  DURATION_SECONDS,
+  load,
+  sequential,
+  SEQUENTIAL_REQUESTS,
+  WARMUP_SECONDS,
+  type LoadFigures,
+  type SequentialFigures,
+  type Target,
+} from './measure.ts';
 import { hashPassword, verifyPassword } from '../../subgraphs/tenancy/identity/passwords.ts';
 import * as ops from './operations.ts';
 import { fixed, loadRows, ms, type Row, type ScenarioName, type ScenarioReport } from './report.ts';
@@ -37,10 +53,14 @@ async function signedTarget(env: BenchEnvironment, name: string, url: string, us
 }
 
 /** The seeded firm of rank 1's id, its heaviest client (most invoices) and one light client. */
-async function largestFirmClients(set: ServiceSet): Promise<{ firmId: string; heavyClientId: string; lightClientId: string }> {
+async function largestFirmClients(
+  set: ServiceSet,
+): Promise<{ firmId: string; heavyClientId: string; lightClientId: string }> {
   const sql = postgresClient(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
   try {
-    const [firm] = await sql<{ id: string }[]>`select id from tenancy.firms where slug = ${`${LARGE_SEED_SLUG_PREFIX}01`}`;
+    const [firm] = await sql<
+      { id: string }[]
+    >`select id from tenancy.firms where slug = ${`${LARGE_SEED_SLUG_PREFIX}01`}`;
     if (!firm) throw new Error('the seeded firm bench-01 is missing');
     const [heavy] = await sql<{ id: string }[]>`
       select client_id as id from billing.invoices where firm_id = ${firm.id} group by client_id order by count(*) desc limit 1`;
@@ -56,7 +76,12 @@ async function largestFirmClients(set: ServiceSet): Promise<{ firmId: string; he
 function sequentialRows(prefix: string, figures: SequentialFigures): Row[] {
   return [
     { label: `${prefix}: mean latency at concurrency 1`, value: ms(figures.meanMs) },
-    { label: `${prefix}: SQL statements per request`, value: `${fixed(figures.statementsPerRequest, 2)} (${Object.entries(figures.statementsPerRequestByRole).map(([role, n]) => `${role} ${n}`).join(', ')})` },
+    {
+      label: `${prefix}: SQL statements per request`,
+      value: `${fixed(figures.statementsPerRequest, 2)} (${Object.entries(figures.statementsPerRequestByRole)
+        .map(([role, n]) => `${role} ${n}`)
+        .join(', ')})`,
+    },
   ];
 }
 
@@ -66,8 +91,22 @@ const METHOD_NOTES = [
   'CPU shares are CPU-seconds during warm-up and measurement divided by that wall time (100% = one core of the machine). "other" is every process on the machine not started by the benchmark: above ~20% the figures were disturbed.',
 ];
 
-function report(scenario: ScenarioName, title: string, date: Date, rows: Row[], notes: string[], json: Record<string, unknown>): ScenarioReport {
-  return { scenario, title, date, rows, notes: [...notes, ...METHOD_NOTES], json: { warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, ...json } };
+function report(
+  scenario: ScenarioName,
+  title: string,
+  date: Date,
+  rows: Row[],
+  notes: string[],
+  json: Record<string, unknown>,
+): ScenarioReport {
+  return {
+    scenario,
+    title,
+    date,
+    rows,
+    notes: [...notes, ...METHOD_NOTES],
+    json: { warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, ...json },
+  };
 }
 
 /**
@@ -117,7 +156,12 @@ export async function dashboardScenario(env: BenchEnvironment, ceilingAt32: numb
       `Signed in as the owner of the largest seeded firm (${set.dataset.seed.rows['crm.clients']} clients over 50 firms at scale 1). Query: \`${ops.DASHBOARD_QUERY}\``,
       'Rows without a prefix: the scale-out stack, each service its own process. Rows "npm start": the one process `npm start` runs (`scripts/stack.ts`, role `stack` of `bench-service.ts`), where the gateway executes the four co-located subgraphs in process; its JavaScript runs on one core, PostgreSQL on the other.',
     ],
-    { sequential: seq, loads: [c16, c32, c100], npmStart: { sequential: singleSeq, loads: [single16, single32] }, ceilingAt32 },
+    {
+      sequential: seq,
+      loads: [c16, c32, c100],
+      npmStart: { sequential: singleSeq, loads: [single16, single32] },
+      ceilingAt32,
+    },
   );
 }
 
@@ -136,7 +180,9 @@ export async function clientDetailScenario(env: BenchEnvironment): Promise<Scena
     '`client-detail`: one client across all subgraphs',
     date,
     [...sequentialRows('c=1', seq), ...loadRows('c=100', c100, { p99: P99_AT_100_MS })],
-    ['The client with the most invoices in the largest firm: the firm name (tenancy), the client (crm), balance and 20 invoices with totals (billing), 20 documents (documents).'],
+    [
+      'The client with the most invoices in the largest firm: the firm name (tenancy), the client (crm), balance and 20 invoices with totals (billing), 20 documents (documents).',
+    ],
     { clientId: heavyClientId, query: operation.body.query, sequential: seq, loads: [c100] },
   );
 }
@@ -158,10 +204,17 @@ export async function clientListScenario(env: BenchEnvironment): Promise<Scenari
     [
       ...sequentialRows('10 rows, c=1', seq10),
       ...sequentialRows('100 rows, c=1', seq100),
-      { label: 'SQL statements per request, 100 rows vs 10 rows', value: `${seq100.statementsPerRequest} vs ${seq10.statementsPerRequest}`, target: 'no growth', met: flat },
+      {
+        label: 'SQL statements per request, 100 rows vs 10 rows',
+        value: `${seq100.statementsPerRequest} vs ${seq10.statementsPerRequest}`,
+        target: 'no growth',
+        met: flat,
+      },
       ...loadRows('100 rows, c=100', c100, { p99: P99_AT_100_MS }),
     ],
-    [`\`clients(first: N, search: "${ops.CLIENT_SEARCH}")\` with each row's balance (billing), as the owner of the largest firm.`],
+    [
+      `\`clients(first: N, search: "${ops.CLIENT_SEARCH}")\` with each row's balance (billing), as the owner of the largest firm.`,
+    ],
     { search: ops.CLIENT_SEARCH, sequential: { rows10: seq10, rows100: seq100 }, loads: [c100] },
   );
 }
@@ -205,7 +258,10 @@ async function logInHeaviestPortalUser(set: ServiceSet): Promise<PortalBenchUser
     await sql.end();
   }
   const logIn = ops.logInPortal(user.firmSlug, user.email);
-  const response = await postGraphQL<{ logInPortal: { session: { accessToken: string } | null } }>(set.gatewayUrl, logIn.body);
+  const response = await postGraphQL<{ logInPortal: { session: { accessToken: string } | null } }>(
+    set.gatewayUrl,
+    logIn.body,
+  );
   const problem = logIn.check(response);
   if (problem) throw new Error(`portal log-in as ${user.email}: ${problem}`);
   return { ...user, accessToken: response.data!.logInPortal.session!.accessToken };
@@ -216,14 +272,20 @@ export async function portalHomeScenario(env: BenchEnvironment): Promise<Scenari
   const date = new Date();
   const set = await env.services({ scale: 1 });
   const user = await logInHeaviestPortalUser(set);
-  const target: Target = { name: 'gateway', url: set.gatewayUrl, headers: { authorization: `Bearer ${user.accessToken}` } };
+  const target: Target = {
+    name: 'gateway',
+    url: set.gatewayUrl,
+    headers: { authorization: `Bearer ${user.accessToken}` },
+  };
   const operation = ops.portalHome(user.clients);
   const seq = await sequential(env, set, target, [operation]);
   const c100 = await load(env, set, target, [operation], 100);
-  const sizes = user.clients.map((client) => `${client.invoices} invoices, ${client.documents} documents, ${client.threads} threads`).join('; ');
+  const sizes = user.clients
+    .map((client) => `${client.invoices} invoices, ${client.documents} documents, ${client.threads} threads`)
+    .join('; ');
   return report(
     'portal-home',
-    '`portal-home`: the client portal\'s home page through the gateway',
+    "`portal-home`: the client portal's home page through the gateway",
     date,
     [...sequentialRows('c=1', seq), ...loadRows('c=100', c100, { p99: P99_AT_100_MS })],
     [
@@ -249,7 +311,9 @@ export async function writeMixScenario(env: BenchEnvironment): Promise<ScenarioR
     '`write-mix`: createClient and updateClient, half each',
     date,
     [...sequentialRows('c=1', seq), ...loadRows('c=100', c100, { p99: P99_AT_100_MS })],
-    ['Each connection alternates `createClient` (a new client every time) and `updateClient` (the same client\'s phone). It runs last on its dataset, since it adds clients.'],
+    [
+      "Each connection alternates `createClient` (a new client every time) and `updateClient` (the same client's phone). It runs last on its dataset, since it adds clients.",
+    ],
     { sequential: seq, loads: [c100] },
   );
 }
@@ -297,9 +361,17 @@ export async function logInScenario(env: BenchEnvironment): Promise<ScenarioRepo
     date,
     [
       ...sequentialRows('c=1', seq),
-      { label: 'argon2id verifications/s, 16 at a time, same parameters and thread pool', value: fixed(hashesPerSecond) },
+      {
+        label: 'argon2id verifications/s, 16 at a time, same parameters and thread pool',
+        value: fixed(hashesPerSecond),
+      },
       ...loadRows('c=16', c16),
-      { label: 'c=16: log-ins/s ÷ argon2id verifications/s', value: fixed(ratio, 2), target: '≥ 0.8', met: c16.failures === 0 && ratio >= 0.8 },
+      {
+        label: 'c=16: log-ins/s ÷ argon2id verifications/s',
+        value: fixed(ratio, 2),
+        target: '≥ 0.8',
+        met: c16.failures === 0 && ratio >= 0.8,
+      },
       ...loadRows('c=100', c100, { p99: P99_AT_100_MS }),
     ],
     [
@@ -321,7 +393,13 @@ export async function gatewayOverheadScenario(env: BenchEnvironment): Promise<Sc
   const { lightClientId } = await largestFirmClients(set);
   const operation = ops.clientName(lightClientId);
   const crm: SubgraphName = 'crm';
-  const direct = await load(env, set, await signedTarget(env, `direct:${crm}`, set.subgraphUrls[crm], user), [operation], 1);
+  const direct = await load(
+    env,
+    set,
+    await signedTarget(env, `direct:${crm}`, set.subgraphUrls[crm], user),
+    [operation],
+    1,
+  );
   const ours = await load(env, set, gatewayTarget(set, user), [operation], 1);
   const hive = await load(env, set, await signedTarget(env, 'hive', set.hiveUrl!, user), [operation], 1);
   const added = ours.measured.latencyMs.mean - direct.measured.latencyMs.mean;
@@ -331,11 +409,28 @@ export async function gatewayOverheadScenario(env: BenchEnvironment): Promise<Sc
     '`gateway-overhead`: the gateway against calling the subgraph directly (concurrency 1)',
     date,
     [
-      { label: 'crm directly (signed context): mean / p99', value: `${ms(direct.measured.latencyMs.mean)} / ${ms(direct.measured.latencyMs.p99)}` },
-      { label: 'our gateway: mean / p99', value: `${ms(ours.measured.latencyMs.mean)} / ${ms(ours.measured.latencyMs.p99)}` },
-      { label: 'Hive Gateway (JIT): mean / p99', value: `${ms(hive.measured.latencyMs.mean)} / ${ms(hive.measured.latencyMs.p99)}` },
-      { label: 'our gateway adds (mean)', value: ms(added), target: `< ${GATEWAY_OVERHEAD_MS} ms`, met: added < GATEWAY_OVERHEAD_MS },
-      { label: 'our gateway ÷ direct (mean latency)', value: `${fixed(ours.measured.latencyMs.mean / direct.measured.latencyMs.mean, 2)}x` },
+      {
+        label: 'crm directly (signed context): mean / p99',
+        value: `${ms(direct.measured.latencyMs.mean)} / ${ms(direct.measured.latencyMs.p99)}`,
+      },
+      {
+        label: 'our gateway: mean / p99',
+        value: `${ms(ours.measured.latencyMs.mean)} / ${ms(ours.measured.latencyMs.p99)}`,
+      },
+      {
+        label: 'Hive Gateway (JIT): mean / p99',
+        value: `${ms(hive.measured.latencyMs.mean)} / ${ms(hive.measured.latencyMs.p99)}`,
+      },
+      {
+        label: 'our gateway adds (mean)',
+        value: ms(added),
+        target: `< ${GATEWAY_OVERHEAD_MS} ms`,
+        met: added < GATEWAY_OVERHEAD_MS,
+      },
+      {
+        label: 'our gateway ÷ direct (mean latency)',
+        value: `${fixed(ours.measured.latencyMs.mean / direct.measured.latencyMs.mean, 2)}x`,
+      },
       { label: 'Hive Gateway adds (mean)', value: ms(hiveAdded) },
       {
         label: 'what our gateway adds ÷ what Hive Gateway adds',
@@ -349,7 +444,13 @@ export async function gatewayOverheadScenario(env: BenchEnvironment): Promise<Sc
       `Query (crm only): \`${operation.body.query}\`. One connection, so the mean is the round trip of a single request.`,
       'Our gateway authenticates every request (access-token signature, the session row in PostgreSQL) and signs a context for the subgraph; direct calls and Hive Gateway carry a context the bench signed once. That authentication is part of what "our gateway adds".',
     ],
-    { query: operation.body.query, loads: [direct, ours, hive], addedMs: added, hiveAddedMs: hiveAdded, addedRatio: added / hiveAdded },
+    {
+      query: operation.body.query,
+      loads: [direct, ours, hive],
+      addedMs: added,
+      hiveAddedMs: hiveAdded,
+      addedRatio: added / hiveAdded,
+    },
   );
 }
 
@@ -371,7 +472,7 @@ export async function engineScenario(env: BenchEnvironment): Promise<ScenarioRep
       { label: 'requests/s, ours ÷ Hive Gateway', value: `${fixed(ratio, 2)}`, target: '≥ 1', met: ratio >= 1 },
     ],
     [
-      'Same supergraph file (`schema/supergraph.graphql`, subgraph URLs of this run), same subgraph processes, one after the other in one run. Hive Gateway runs `createGatewayRuntime` with its JIT plugin (`--jit`) on one Node process, as its CLI does per worker, and forwards the client\'s `x-firmgraph-context` header (signed once by the bench) to the subgraphs.',
+      "Same supergraph file (`schema/supergraph.graphql`, subgraph URLs of this run), same subgraph processes, one after the other in one run. Hive Gateway runs `createGatewayRuntime` with its JIT plugin (`--jit`) on one Node process, as its CLI does per worker, and forwards the client's `x-firmgraph-context` header (signed once by the bench) to the subgraphs.",
       'Ours does more per request: it verifies the access token, reads the session from PostgreSQL and signs a fresh context. Those costs are counted against ours.',
     ],
     { loads: [ours, hive], ratio },
@@ -384,13 +485,20 @@ export async function engineScenario(env: BenchEnvironment): Promise<ScenarioRep
  */
 export async function wallsScenario(env: BenchEnvironment): Promise<ScenarioReport> {
   const date = new Date();
-  const figures: Record<'product' | 'bare', { dashboard: LoadFigures; list: LoadFigures; statements: SequentialFigures }> = {} as never;
+  const figures: Record<
+    'product' | 'bare',
+    { dashboard: LoadFigures; list: LoadFigures; statements: SequentialFigures }
+  > = {} as never;
   for (const variant of ['product', 'bare'] as const) {
     const set = await env.services({ scale: 1, variant });
     const user = await logInOwner(env, set);
     const target = gatewayTarget(set, user);
     const statements = await sequential(env, set, target, [ops.dashboard()]);
-    figures[variant] = { statements, dashboard: await load(env, set, target, [ops.dashboard()], 32), list: await load(env, set, target, [ops.clientList(100)], 32) };
+    figures[variant] = {
+      statements,
+      dashboard: await load(env, set, target, [ops.dashboard()], 32),
+      list: await load(env, set, target, [ops.clientList(100)], 32),
+    };
   }
   const rows: Row[] = [];
   const ratios: Record<string, number> = {};
@@ -402,11 +510,22 @@ export async function wallsScenario(env: BenchEnvironment): Promise<ScenarioRepo
     const label = which === 'dashboard' ? 'Dashboard' : 'Client list (100 rows)';
     rows.push(
       { label: `${label}: requests/s with walls / without`, value: `${fixed(withWalls)} / ${fixed(without)}` },
-      { label: `${label}: p95 with / without`, value: `${ms(figures.product[which].measured.latencyMs.p95)} / ${ms(figures.bare[which].measured.latencyMs.p95)}` },
-      { label: `${label}: overhead (1 − with ÷ without)`, value: `${fixed(overhead * 100)} %`, target: `< ${WALLS_OVERHEAD * 100} %`, met: overhead < WALLS_OVERHEAD },
+      {
+        label: `${label}: p95 with / without`,
+        value: `${ms(figures.product[which].measured.latencyMs.p95)} / ${ms(figures.bare[which].measured.latencyMs.p95)}`,
+      },
+      {
+        label: `${label}: overhead (1 − with ÷ without)`,
+        value: `${fixed(overhead * 100)} %`,
+        target: `< ${WALLS_OVERHEAD * 100} %`,
+        met: overhead < WALLS_OVERHEAD,
+      },
     );
   }
-  rows.push({ label: 'Dashboard SQL statements per request, with / without', value: `${figures.product.statements.statementsPerRequest} / ${figures.bare.statements.statementsPerRequest}` });
+  rows.push({
+    label: 'Dashboard SQL statements per request, with / without',
+    value: `${figures.product.statements.statementsPerRequest} / ${figures.bare.statements.statementsPerRequest}`,
+  });
   return report(
     'walls',
     '`walls`: cost of graphql-shield and row-level security (c=32)',
@@ -414,7 +533,7 @@ export async function wallsScenario(env: BenchEnvironment): Promise<ScenarioRepo
     rows,
     [
       '"With": the product subgraphs (graphql-shield with `fallbackRule: deny`, connected as `firmgraph_app` under FORCE ROW LEVEL SECURITY). "Without": the same resolvers built by `buildSubgraphSchema` alone inside `bench-service.ts` (role `bare:<subgraph>`) and connected as the PostgreSQL superuser, which row-level security does not apply to. There is no runtime switch for this in the product.',
-      'Still present on both sides: the services\' permission checks (`assertCan`, an in-memory role lookup; removing them would mean changing product code) and the per-transaction `set_config` of the tenant, which every unit of work sends.',
+      "Still present on both sides: the services' permission checks (`assertCan`, an in-memory role lookup; removing them would mean changing product code) and the per-transaction `set_config` of the tenant, which every unit of work sends.",
     ],
     { figures, overhead: ratios },
   );
@@ -439,14 +558,28 @@ export async function scalingScenario(env: BenchEnvironment): Promise<ScenarioRe
       { label: `scale ${scale}: Dashboard mean latency at c=1`, value: ms(dashboardSeq.meanMs) },
       { label: `scale ${scale}: client list (100 rows) mean latency at c=1`, value: ms(listSeq.meanMs) },
     );
-    points.push({ scale, clientsInDataset: clients, largestFirmClients: Math.round(5000 * scale), dashboardSequential: dashboardSeq, listSequential: listSeq });
+    points.push({
+      scale,
+      clientsInDataset: clients,
+      largestFirmClients: Math.round(5000 * scale),
+      dashboardSequential: dashboardSeq,
+      listSequential: listSeq,
+    });
     means.push({ dashboard: dashboardSeq.meanMs, list: listSeq.meanMs });
   }
   // Flat means the largest dataset costs about what the smallest does, one request at a time.
   const [smallest, largest] = [means[0]!, means[means.length - 1]!];
-  for (const [key, label] of [['dashboard', 'Dashboard'], ['list', 'client list (100 rows)']] as const) {
+  for (const [key, label] of [
+    ['dashboard', 'Dashboard'],
+    ['list', 'client list (100 rows)'],
+  ] as const) {
     const growth = largest[key] / smallest[key];
-    rows.push({ label: `${label}: mean c=1 at scale ${SCALES.at(-1)} ÷ scale ${SCALES[0]}`, value: `${fixed(growth, 2)}x`, target: `≤ ${MAX_SCALE_GROWTH}x (flat)`, met: growth <= MAX_SCALE_GROWTH });
+    rows.push({
+      label: `${label}: mean c=1 at scale ${SCALES.at(-1)} ÷ scale ${SCALES[0]}`,
+      value: `${fixed(growth, 2)}x`,
+      target: `≤ ${MAX_SCALE_GROWTH}x (flat)`,
+      met: growth <= MAX_SCALE_GROWTH,
+    });
   }
   return report(
     'scaling',

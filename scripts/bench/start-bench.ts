@@ -37,7 +37,11 @@ export interface StartRun {
 async function oneRun(kind: StartRun['kind'], dataDir: string, ports: StackPorts): Promise<StartRun> {
   const loadAverageBefore = loadAverage();
   const before = cpuSnapshot([]);
-  let stack: StackProcess | null = await startStackProcess({ dataDir, ports, timeoutMs: kind === 'cold' ? 90_000 : 45_000 });
+  let stack: StackProcess | null = await startStackProcess({
+    dataDir,
+    ports,
+    timeoutMs: kind === 'cold' ? 90_000 : 45_000,
+  });
   try {
     const cpu = foreignCpu(before, cpuSnapshot([stack.pid]));
     const started = stack;
@@ -45,9 +49,12 @@ async function oneRun(kind: StartRun['kind'], dataDir: string, ports: StackPorts
     const stopped = await stopStackProcess(started);
     // The exit status is recorded, not enforced: see the note on exit code 143 in runStartBench.
     if (stopped.forced) throw new Error(`${kind} run did not stop on SIGTERM within the grace period and was killed`);
-    if (stopped.leftoverPostgres.length > 0) throw new Error(`PostgreSQL still running after shutdown: PIDs ${stopped.leftoverPostgres.join(', ')}`);
-    if (existsSync(join(dataDir, 'postgres', 'postmaster.pid'))) throw new Error('postmaster.pid left behind: PostgreSQL did not stop cleanly');
-    if (kind === 'cold' && !started.seeded) throw new Error('the first run on an empty data dir did not seed the demo firm');
+    if (stopped.leftoverPostgres.length > 0)
+      throw new Error(`PostgreSQL still running after shutdown: PIDs ${stopped.leftoverPostgres.join(', ')}`);
+    if (existsSync(join(dataDir, 'postgres', 'postmaster.pid')))
+      throw new Error('postmaster.pid left behind: PostgreSQL did not stop cleanly');
+    if (kind === 'cold' && !started.seeded)
+      throw new Error('the first run on an empty data dir did not seed the demo firm');
     if (kind === 'warm' && started.seeded) throw new Error('a warm run seeded again: the data dir did not persist');
     return {
       kind,
@@ -98,7 +105,10 @@ export async function runStartBench(): Promise<ScenarioReport> {
         label: 'In-process "ready in" (cold / warm median)',
         value: `${seconds(cold.selfReportedReadyMs ?? Number.NaN)} / ${seconds(median(warm.map((run) => run.selfReportedReadyMs ?? Number.NaN)))}`,
       },
-      { label: 'Shutdown (SIGTERM until every process is gone), median', value: seconds(median(runs.map((run) => run.shutdownMs))) },
+      {
+        label: 'Shutdown (SIGTERM until every process is gone), median',
+        value: seconds(median(runs.map((run) => run.shutdownMs))),
+      },
       { label: 'CPU taken by other processes (max over runs)', value: `${Math.round(maxOtherShare * 100)} %` },
     ];
     const exitCodes = [...new Set(runs.map((run) => run.exitCode))];

@@ -53,11 +53,25 @@ function openOne(url: string, token: string, threadId: string): Promise<boolean>
       clearTimeout(timer);
       resolve(false);
     });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    ws.once('open', () =>
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+    );
     ws.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as { type: string; payload?: { data?: { messageAdded?: { id: string; sentAt: string } } } };
+      const message = JSON.parse(data.toString()) as {
+        type: string;
+        payload?: { data?: { messageAdded?: { id: string; sentAt: string } } };
+      };
       if (message.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription ($t: ID!) { messageAdded(threadId: $t) { id sentAt } }', variables: { t: threadId } } }));
+        ws.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: {
+              query: 'subscription ($t: ID!) { messageAdded(threadId: $t) { id sentAt } }',
+              variables: { t: threadId },
+            },
+          }),
+        );
         sockets.push(ws);
         clearTimeout(timer);
         resolve(true);
@@ -104,7 +118,16 @@ process.on('message', async (request: SubscriptionClientRequest) => {
     firstAt = null;
     lastAt = null;
   } else {
-    await Promise.all(sockets.splice(0).map((ws) => new Promise<void>((done) => (ws.readyState === ws.CLOSED ? done() : (ws.once('close', () => done()), ws.close())))));
+    await Promise.all(
+      sockets
+        .splice(0)
+        .map(
+          (ws) =>
+            new Promise<void>((done) =>
+              ws.readyState === ws.CLOSED ? done() : (ws.once('close', () => done()), ws.close()),
+            ),
+        ),
+    );
     send({ type: 'closed' });
   }
 });

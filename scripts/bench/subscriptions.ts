@@ -50,11 +50,14 @@ const WARM_UP_QUIET_MS = 250;
 /** Pause before each RSS reading, for the gateway to finish closing or opening sockets. */
 const SETTLE_MS = 1000;
 
-const SEND = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code message } } }';
+const SEND =
+  'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code message } } }';
 
 /** The soft limit of open files of this process (children inherit it), from /proc. */
 function openFilesLimit(): number {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   const soft = line?.split(/\s{2,}/)[1];
   return soft === 'unlimited' ? Infinity : Number(soft);
 }
@@ -65,7 +68,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** The load client process and a typed request/reply over its IPC channel. */
-function startClient(): { pid: number; ask<T extends SubscriptionClientReply['type']>(request: SubscriptionClientRequest, reply: T, timeoutMs?: number): Promise<Extract<SubscriptionClientReply, { type: T }>>; stop(): void } {
+function startClient(): {
+  pid: number;
+  ask<T extends SubscriptionClientReply['type']>(
+    request: SubscriptionClientRequest,
+    reply: T,
+    timeoutMs?: number,
+  ): Promise<Extract<SubscriptionClientReply, { type: T }>>;
+  stop(): void;
+} {
   const child: ChildProcess = fork(join(REPO_ROOT, 'scripts', 'bench', 'subscriptions-client.ts'), [], {
     execArgv: ['--import', 'tsx'],
     detached: true,
@@ -76,7 +87,10 @@ function startClient(): { pid: number; ask<T extends SubscriptionClientReply['ty
     pid: child.pid!,
     ask: (request, reply, timeoutMs = 180_000) =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`subscription client did not answer ${request.type} in ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`subscription client did not answer ${request.type} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         const listener = (message: SubscriptionClientReply) => {
           if (message.type !== reply) return;
           clearTimeout(timer);
@@ -97,17 +111,28 @@ function startClient(): { pid: number; ask<T extends SubscriptionClientReply['ty
 export async function subscriptionsScenario(env: BenchEnvironment): Promise<ScenarioReport> {
   const date = new Date();
   const limit = openFilesLimit();
-  if (limit < SOCKETS + 1000) throw new Error(`open files limit is ${limit}; ${SOCKETS} sockets need more: run \`ulimit -n 65536\` first (or set BENCH_WS_SOCKETS lower)`);
+  if (limit < SOCKETS + 1000)
+    throw new Error(
+      `open files limit is ${limit}; ${SOCKETS} sockets need more: run \`ulimit -n 65536\` first (or set BENCH_WS_SOCKETS lower)`,
+    );
   const set: ServiceSet = await env.services({ scale: 0.1 });
   console.log(`  stack ready: ${((Date.now() - date.getTime()) / 1000).toFixed(1)} s`);
   const user = await logInOwner(env, set);
   const headers = { authorization: `Bearer ${user.accessToken}` };
-  const clients = await postGraphQL<{ clients: { edges: { node: { id: string } }[] } }>(set.gatewayUrl, { query: '{ clients(first: 1) { edges { node { id } } } }' }, headers);
+  const clients = await postGraphQL<{ clients: { edges: { node: { id: string } }[] } }>(
+    set.gatewayUrl,
+    { query: '{ clients(first: 1) { edges { node { id } } } }' },
+    headers,
+  );
   const clientId = clients.data?.clients.edges[0]?.node.id;
   if (!clientId) throw new Error(`the owner reads no client: ${JSON.stringify(clients.errors ?? clients.data)}`);
   const created = await postGraphQL<{ createMessageThread: { thread: { id: string } } }>(
     set.gatewayUrl,
-    { query: 'mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { code } } }', variables: { input: { clientId, subject: 'Bench thread' } } },
+    {
+      query:
+        'mutation ($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { code } } }',
+      variables: { input: { clientId, subject: 'Bench thread' } },
+    },
     headers,
   );
   const threadId = created.data?.createMessageThread.thread?.id;
@@ -115,7 +140,11 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
   const wsUrl = set.gatewayUrl.replace(/^http/, 'ws');
   /** Sends one message; returns its id. */
   const sendMessage = async (body: string): Promise<string> => {
-    const result = await postGraphQL<{ sendMessage: { message: { id: string } | null } }>(set.gatewayUrl, { query: SEND, variables: { input: { threadId, body } } }, headers);
+    const result = await postGraphQL<{ sendMessage: { message: { id: string } | null } }>(
+      set.gatewayUrl,
+      { query: SEND, variables: { input: { threadId, body } } },
+      headers,
+    );
     const message = result.data?.sendMessage.message;
     if (!message) throw new Error(`sendMessage failed: ${JSON.stringify(result.errors ?? result.data)}`);
     return message.id;
@@ -146,7 +175,17 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
    */
   const subscribers = async (total: number): Promise<{ ackMs: number; liveMs: number }> => {
     const started = performance.now();
-    const opened = await client.ask({ type: 'open', url: wsUrl, token: user.accessToken, threadId, count: total - open, concurrency: OPEN_CONCURRENCY }, 'opened');
+    const opened = await client.ask(
+      {
+        type: 'open',
+        url: wsUrl,
+        token: user.accessToken,
+        threadId,
+        count: total - open,
+        concurrency: OPEN_CONCURRENCY,
+      },
+      'opened',
+    );
     if (opened.failed > 0) throw new Error(`${opened.failed} of ${total - open} sockets failed to open`);
     open = total;
     const deadline = Date.now() + 180_000;
@@ -198,12 +237,17 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
     await env.startProfiles(set);
     const value = await run();
     steps += 1;
-    await env.stopProfiles(set, `subscriptions-${String(steps).padStart(2, '0')}-${label.replace(/[^a-z0-9]+/gi, '-')}`);
+    await env.stopProfiles(
+      set,
+      `subscriptions-${String(steps).padStart(2, '0')}-${label.replace(/[^a-z0-9]+/gi, '-')}`,
+    );
     const spent = Object.entries(cpu())
       .map(([role, seconds]) => [role, seconds - (before[role] ?? 0)] as const)
       .filter(([, seconds]) => seconds >= 0.05)
       .map(([role, seconds]) => `${role} ${seconds.toFixed(1)}`);
-    console.log(`  ${label}: ${((performance.now() - started) / 1000).toFixed(1)} s (CPU seconds: ${spent.join(', ') || 'none over 0.05'})`);
+    console.log(
+      `  ${label}: ${((performance.now() - started) / 1000).toFixed(1)} s (CPU seconds: ${spent.join(', ') || 'none over 0.05'})`,
+    );
     return value;
   };
 
@@ -213,7 +257,10 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
     // Latency, 1 subscriber.
     await step('open 1 subscriber', () => subscribers(1));
     const one = await step('latency, 1 subscriber', latencyRun);
-    rows.push({ label: '1 subscriber: delivery latency p50 / p99', value: `${percentile(one, 50)} ms / ${percentile(one, 99)} ms (${one.length} deliveries)` });
+    rows.push({
+      label: '1 subscriber: delivery latency p50 / p99',
+      value: `${percentile(one, 50)} ms / ${percentile(one, 99)} ms (${one.length} deliveries)`,
+    });
 
     // Throughput through one gateway, 1 subscriber.
     let sent = 0;
@@ -232,8 +279,14 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
     });
     const deliveredPerSecond = received.latenciesMs.length / ((received.lastAt! - sendStarted) / 1000);
     rows.push(
-      { label: `messages sent per second (sendMessage over HTTP, ${THROUGHPUT_CONCURRENCY} in flight)`, value: (sent / THROUGHPUT_SECONDS).toFixed(1) },
-      { label: 'messages delivered per second to a subscriber', value: `${deliveredPerSecond.toFixed(1)} (${received.latenciesMs.length} of ${sent})` },
+      {
+        label: `messages sent per second (sendMessage over HTTP, ${THROUGHPUT_CONCURRENCY} in flight)`,
+        value: (sent / THROUGHPUT_SECONDS).toFixed(1),
+      },
+      {
+        label: 'messages delivered per second to a subscriber',
+        value: `${deliveredPerSecond.toFixed(1)} (${received.latenciesMs.length} of ${sent})`,
+      },
     );
     await closeAll();
     await sleep(SETTLE_MS);
@@ -243,7 +296,12 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
     const fanOut = await step(`open ${FAN_OUT} subscribers`, () => subscribers(FAN_OUT));
     const many = await step(`latency, ${FAN_OUT} subscribers`, latencyRun);
     const p99 = percentile(many, 99);
-    rows.push({ label: `${FAN_OUT} subscribers: delivery latency p50 / p99`, value: `${percentile(many, 50)} ms / ${p99} ms (${many.length} deliveries)`, target: `p99 < ${FAN_OUT_P99_MS} ms`, met: many.length === FAN_OUT * LATENCY_MESSAGES && p99 < FAN_OUT_P99_MS });
+    rows.push({
+      label: `${FAN_OUT} subscribers: delivery latency p50 / p99`,
+      value: `${percentile(many, 50)} ms / ${p99} ms (${many.length} deliveries)`,
+      target: `p99 < ${FAN_OUT_P99_MS} ms`,
+      met: many.length === FAN_OUT * LATENCY_MESSAGES && p99 < FAN_OUT_P99_MS,
+    });
     const rest = await step(`open ${SOCKETS - FAN_OUT} more subscribers`, () => subscribers(SOCKETS));
     await sleep(SETTLE_MS);
     const holding = env.rss(set).gateway!;
@@ -252,10 +310,20 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
         label: `${SOCKETS} subscriber sockets (${FAN_OUT}, then ${SOCKETS - FAN_OUT} more): acknowledged / live in`,
         value: `${((fanOut.ackMs + rest.ackMs) / 1000).toFixed(1)} s / ${((fanOut.liveMs + rest.liveMs) / 1000).toFixed(1)} s`,
       },
-      { label: 'gateway RSS idle / holding them', value: `${mebibytes(idle)} / ${mebibytes(holding)}`, target: `< ${SOCKETS_RSS_TARGET_MIB} MiB`, met: holding / 1024 < SOCKETS_RSS_TARGET_MIB },
+      {
+        label: 'gateway RSS idle / holding them',
+        value: `${mebibytes(idle)} / ${mebibytes(holding)}`,
+        target: `< ${SOCKETS_RSS_TARGET_MIB} MiB`,
+        met: holding / 1024 < SOCKETS_RSS_TARGET_MIB,
+      },
     );
     json.latency = { one, many };
-    json.throughput = { sent, delivered: received.latenciesMs.length, seconds: THROUGHPUT_SECONDS, concurrency: THROUGHPUT_CONCURRENCY };
+    json.throughput = {
+      sent,
+      delivered: received.latenciesMs.length,
+      seconds: THROUGHPUT_SECONDS,
+      concurrency: THROUGHPUT_CONCURRENCY,
+    };
     json.rssKiB = { before: idle, after: holding };
     json.openMs = { fanOut, rest };
     await step(`close ${SOCKETS} subscribers`, closeAll);
@@ -268,8 +336,8 @@ export async function subscriptionsScenario(env: BenchEnvironment): Promise<Scen
     date,
     rows,
     notes: [
-      'Gateway and subgraphs each in their own process on the scale-0.1 dataset; the subscribers in one more process (`scripts/bench/subscriptions-client.ts`, `ws`), all over loopback; the PostgreSQL event bus (LISTEN/NOTIFY) and crm\'s outbox dispatcher, woken by NOTIFY at commit.',
-      'Latency is the receipt time minus the message\'s `sentAt` (PostgreSQL\'s clock at the insert, so it includes the commit, the dispatcher, the bus, the per-event resolution through the supergraph and the send). Messages are sent one at a time, 100 ms apart.',
+      "Gateway and subgraphs each in their own process on the scale-0.1 dataset; the subscribers in one more process (`scripts/bench/subscriptions-client.ts`, `ws`), all over loopback; the PostgreSQL event bus (LISTEN/NOTIFY) and crm's outbox dispatcher, woken by NOTIFY at commit.",
+      "Latency is the receipt time minus the message's `sentAt` (PostgreSQL's clock at the insert, so it includes the commit, the dispatcher, the bus, the per-event resolution through the supergraph and the send). Messages are sent one at a time, 100 ms apart.",
       'All subscribers are one identity (the seeded owner) with one document: the gateway resolves and serializes each event once for all of them, then writes one frame per socket. Each distinct identity costs one federated execution per event.',
       `The sockets held are the fan-out test's ${FAN_OUT} and ${SOCKETS - FAN_OUT} more, opened ${OPEN_CONCURRENCY} handshakes at a time: "acknowledged" when every \`connection_init\` (authentication) was answered, "live" when a message sent after that reached every socket (each subscribe spent its cost and checked its thread through the supergraph). "Idle" RSS is read after the 1-subscriber tests, before any of these sockets opened.`,
       'Run with `ulimit -n 65536` (file descriptors for the sockets, in the gateway and the client), or any limit above BENCH_WS_SOCKETS + 1,000.',

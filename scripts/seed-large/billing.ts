@@ -10,13 +10,26 @@ const DAY_MS = 86_400_000;
  */
 export const invoicesTable: SeedTable = {
   table: 'billing.invoices',
-  columns: ['firm_id', 'id', 'client_id', 'number', 'status', 'currency', 'total_minor', 'amount_paid_minor', 'issue_date', 'due_date', 'created_at'],
+  columns: [
+    'firm_id',
+    'id',
+    'client_id',
+    'number',
+    'status',
+    'currency',
+    'total_minor',
+    'amount_paid_minor',
+    'issue_date',
+    'due_date',
+    'created_at',
+  ],
   *rows(firm, { now }) {
     const random = firm.random(this.table);
     const counts = allocateByWeight(firm.clients, firm.targets.invoices);
     const drafts: { clientIndex: number; createdAt: Date }[] = [];
     for (const [clientIndex, count] of counts.entries()) {
-      for (let i = 0; i < count; i += 1) drafts.push({ clientIndex, createdAt: between(random, firm.clients[clientIndex]!.createdAt, now) });
+      for (let i = 0; i < count; i += 1)
+        drafts.push({ clientIndex, createdAt: between(random, firm.clients[clientIndex]!.createdAt, now) });
     }
     drafts.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     let number = 0;
@@ -24,7 +37,8 @@ export const invoicesTable: SeedTable = {
       const client = firm.clients[clientIndex]!;
       const ageDays = (now.getTime() - createdAt.getTime()) / DAY_MS;
       const roll = random();
-      const status = ageDays < 45 ? (roll < 0.3 ? 'DRAFT' : 'OPEN') : roll < 0.92 ? 'PAID' : roll < 0.95 ? 'VOID' : 'OPEN';
+      const status =
+        ageDays < 45 ? (roll < 0.3 ? 'DRAFT' : 'OPEN') : roll < 0.92 ? 'PAID' : roll < 0.95 ? 'VOID' : 'OPEN';
       // Log-normal-ish: most invoices a few hundred to a few thousand, a long tail above.
       const totalMinor = BigInt(Math.round(15_000 + 2_000_000 * random() ** 4 + 100_000 * random()));
       const paid = status === 'PAID' ? totalMinor : status === 'OPEN' && random() < 0.2 ? totalMinor / 2n : 0n;

@@ -3,7 +3,19 @@ import type { SeedTable } from './table.ts';
 /** `crm.clients`: the firm's client accounts, about 8% archived. */
 export const clientsTable: SeedTable = {
   table: 'crm.clients',
-  columns: ['firm_id', 'id', 'name', 'email', 'phone', 'website', 'currency', 'status', 'created_at', 'updated_at', 'archived_at'],
+  columns: [
+    'firm_id',
+    'id',
+    'name',
+    'email',
+    'phone',
+    'website',
+    'currency',
+    'status',
+    'created_at',
+    'updated_at',
+    'archived_at',
+  ],
   *rows(firm, { now }) {
     for (const [n, client] of firm.clients.entries()) {
       const archivedAt = client.archived ? new Date((client.createdAt.getTime() + now.getTime()) / 2) : null;
@@ -29,7 +41,17 @@ export const contactsTable: SeedTable = {
   table: 'crm.contacts',
   columns: ['firm_id', 'id', 'name', 'email', 'phone', 'title', 'created_at', 'updated_at'],
   *rows(firm) {
-    for (const contact of firm.contacts) yield [firm.id, contact.id, contact.name, contact.email, contact.phone, contact.title, contact.createdAt, contact.createdAt];
+    for (const contact of firm.contacts)
+      yield [
+        firm.id,
+        contact.id,
+        contact.name,
+        contact.email,
+        contact.phone,
+        contact.title,
+        contact.createdAt,
+        contact.createdAt,
+      ];
   },
 };
 
@@ -50,7 +72,13 @@ export const clientTeamMembersTable: SeedTable = {
   columns: ['firm_id', 'client_id', 'user_id', 'created_at'],
   *rows(firm) {
     for (const client of firm.clients) {
-      for (const person of client.team) yield [firm.id, client.id, person.id, person.createdAt > client.createdAt ? person.createdAt : client.createdAt];
+      for (const person of client.team)
+        yield [
+          firm.id,
+          client.id,
+          person.id,
+          person.createdAt > client.createdAt ? person.createdAt : client.createdAt,
+        ];
     }
   },
 };

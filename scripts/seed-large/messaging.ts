@@ -97,7 +97,14 @@ function* planThreads(firm: FirmFixture, now: Date): Generator<PlannedThread> {
   }
 }
 
-function planThread(random: () => number, firm: FirmFixture, client: ClientFixture, opened: Date, length: number, now: Date): PlannedThread {
+function planThread(
+  random: () => number,
+  firm: FirmFixture,
+  client: ClientFixture,
+  opened: Date,
+  length: number,
+  now: Date,
+): PlannedThread {
   const createdAt = between(random, opened, now);
   const start = createdAt.getTime();
   const span = Math.min(now.getTime(), start + (1 + random() * 44) * DAY_MS) - start;
@@ -130,14 +137,22 @@ function planThread(random: () => number, firm: FirmFixture, client: ClientFixtu
   const last = messages.length - 1;
   const quiet = now.getTime() - messages[last]!.sentAt.getTime() > ALL_READ_AFTER_MS;
   const participants = new Map<string, Participant>();
-  for (const user of client.portalUsers) if (user.activatedAt <= messages[last]!.sentAt) participants.set(user.id, { kind: 'PORTAL', id: user.id });
+  for (const user of client.portalUsers)
+    if (user.activatedAt <= messages[last]!.sentAt) participants.set(user.id, { kind: 'PORTAL', id: user.id });
   for (const message of messages) participants.set(message.author.id, message.author);
   const readMarks = [...participants.values()].flatMap((participant) => {
     const ownLast = messages.findLastIndex((message) => message.author.id === participant.id);
     const index = Math.max(ownLast, quiet ? last : last - Math.floor(random() * 4));
     return index >= 0 ? [{ participant, index }] : [];
   });
-  return { id: idAt(createdAt, random), clientId: client.id, subject: SUBJECTS[Math.floor(random() * SUBJECTS.length)]!, createdAt, messages, readMarks };
+  return {
+    id: idAt(createdAt, random),
+    clientId: client.id,
+    subject: SUBJECTS[Math.floor(random() * SUBJECTS.length)]!,
+    createdAt,
+    messages,
+    readMarks,
+  };
 }
 
 /** One of the client's portal users who had signed up by `at` (the first one always had: threads start after). */
@@ -157,11 +172,29 @@ function staffAuthor(random: () => number, firm: FirmFixture, client: ClientFixt
 /** `crm.message_threads`: threads with portal clients, their last activity being their last message. */
 export const messageThreadsTable: SeedTable = {
   table: 'crm.message_threads',
-  columns: ['firm_id', 'id', 'client_id', 'subject', 'created_by_kind', 'created_by_id', 'created_at', 'last_message_at'],
+  columns: [
+    'firm_id',
+    'id',
+    'client_id',
+    'subject',
+    'created_by_kind',
+    'created_by_id',
+    'created_at',
+    'last_message_at',
+  ],
   *rows(firm, { now }) {
     for (const thread of planThreads(firm, now)) {
       const [first] = thread.messages;
-      yield [firm.id, thread.id, thread.clientId, thread.subject, first!.author.kind, first!.author.id, thread.createdAt, thread.messages.at(-1)!.sentAt];
+      yield [
+        firm.id,
+        thread.id,
+        thread.clientId,
+        thread.subject,
+        first!.author.kind,
+        first!.author.id,
+        thread.createdAt,
+        thread.messages.at(-1)!.sentAt,
+      ];
     }
   },
 };
@@ -169,11 +202,33 @@ export const messageThreadsTable: SeedTable = {
 /** `crm.messages`: about 100,000 in the largest firm at scale 1; deleted ones are tombstones (no body). */
 export const messagesTable: SeedTable = {
   table: 'crm.messages',
-  columns: ['firm_id', 'id', 'thread_id', 'author_kind', 'author_id', 'body', 'format', 'sent_at', 'edited_at', 'deleted_at'],
+  columns: [
+    'firm_id',
+    'id',
+    'thread_id',
+    'author_kind',
+    'author_id',
+    'body',
+    'format',
+    'sent_at',
+    'edited_at',
+    'deleted_at',
+  ],
   *rows(firm, { now }) {
     for (const thread of planThreads(firm, now)) {
       for (const message of thread.messages) {
-        yield [firm.id, message.id, thread.id, message.author.kind, message.author.id, message.body, message.format, message.sentAt, message.editedAt, message.deletedAt];
+        yield [
+          firm.id,
+          message.id,
+          thread.id,
+          message.author.kind,
+          message.author.id,
+          message.body,
+          message.format,
+          message.sentAt,
+          message.editedAt,
+          message.deletedAt,
+        ];
       }
     }
   },
@@ -182,7 +237,15 @@ export const messagesTable: SeedTable = {
 /** `crm.message_read_states`: each participant's read mark, as `markThreadRead` and `sendMessage` leave it. */
 export const messageReadStatesTable: SeedTable = {
   table: 'crm.message_read_states',
-  columns: ['firm_id', 'thread_id', 'participant_kind', 'participant_id', 'last_read_message_id', 'last_read_sent_at', 'updated_at'],
+  columns: [
+    'firm_id',
+    'thread_id',
+    'participant_kind',
+    'participant_id',
+    'last_read_message_id',
+    'last_read_sent_at',
+    'updated_at',
+  ],
   *rows(firm, { now }) {
     for (const thread of planThreads(firm, now)) {
       for (const { participant, index } of thread.readMarks) {

@@ -125,15 +125,149 @@ export interface FirmFixture {
   random(table: string): () => number;
 }
 
-const FIRM_WORDS = ['Hawthorne', 'Ashford', 'Bellamy', 'Carrow', 'Dunmore', 'Ellery', 'Fenwick', 'Garland', 'Holloway', 'Iverson', 'Kendrick', 'Lockwood', 'Merriam', 'Northcott', 'Oakley', 'Prescott', 'Radcliffe', 'Sterling', 'Thornbury', 'Whitlock'];
-const FIRM_KINDS = ['Advisory', 'Accounting', 'Partners', 'Consulting', 'CPAs', 'Tax & Audit', 'Bookkeeping', 'Associates'];
-const CLIENT_FIRST = ['Alder', 'Birch', 'Cedar', 'Driftwood', 'Ember', 'Fairhaven', 'Granite', 'Harbor', 'Iron', 'Juniper', 'Kestrel', 'Lumen', 'Maple', 'North', 'Oak', 'Pine', 'Quarry', 'River', 'Salt', 'Thistle', 'Umber', 'Vantage', 'Willow', 'Yarrow', 'Zephyr'];
-const CLIENT_SECOND = ['Creek', 'Ridge', 'Point', 'Valley', 'Light', 'Bridge', 'Field', 'Stone', 'Lane', 'Gate', 'Brook', 'Peak'];
-const CLIENT_KINDS = ['Dental Group', 'Logistics LLC', 'Builders', 'Coffee Roasters', 'Analytics Inc.', 'Veterinary Clinic', 'Outfitters', 'Nonprofit', 'Manufacturing', 'Family Law', 'Robotics GmbH', 'Architecture', 'Bakery', 'Property Management', 'Physical Therapy', 'Brewing Co.', 'Auto Repair', 'Seafood Ltd', 'Media Partners', 'Surveying'];
-const PEOPLE_FIRST = ['Olivia', 'Marcus', 'Priya', 'Tomás', 'Hannah', 'Kofi', 'Mei', 'Lars', 'Amara', 'Diego', 'Sofia', 'Yusuf', 'Ingrid', 'Rahul', 'Chloe', 'Mateo'];
-const PEOPLE_LAST = ['Hawthorne', 'Vale', 'Raman', 'Ortega', 'Becker', 'Mensah', 'Chen', 'Nilsson', 'Okafor', 'Alvarez', 'Rossi', 'Demir', 'Larsen', 'Iyer', 'Dubois', 'Silva'];
+const FIRM_WORDS = [
+  'Hawthorne',
+  'Ashford',
+  'Bellamy',
+  'Carrow',
+  'Dunmore',
+  'Ellery',
+  'Fenwick',
+  'Garland',
+  'Holloway',
+  'Iverson',
+  'Kendrick',
+  'Lockwood',
+  'Merriam',
+  'Northcott',
+  'Oakley',
+  'Prescott',
+  'Radcliffe',
+  'Sterling',
+  'Thornbury',
+  'Whitlock',
+];
+const FIRM_KINDS = [
+  'Advisory',
+  'Accounting',
+  'Partners',
+  'Consulting',
+  'CPAs',
+  'Tax & Audit',
+  'Bookkeeping',
+  'Associates',
+];
+const CLIENT_FIRST = [
+  'Alder',
+  'Birch',
+  'Cedar',
+  'Driftwood',
+  'Ember',
+  'Fairhaven',
+  'Granite',
+  'Harbor',
+  'Iron',
+  'Juniper',
+  'Kestrel',
+  'Lumen',
+  'Maple',
+  'North',
+  'Oak',
+  'Pine',
+  'Quarry',
+  'River',
+  'Salt',
+  'Thistle',
+  'Umber',
+  'Vantage',
+  'Willow',
+  'Yarrow',
+  'Zephyr',
+];
+const CLIENT_SECOND = [
+  'Creek',
+  'Ridge',
+  'Point',
+  'Valley',
+  'Light',
+  'Bridge',
+  'Field',
+  'Stone',
+  'Lane',
+  'Gate',
+  'Brook',
+  'Peak',
+];
+const CLIENT_KINDS = [
+  'Dental Group',
+  'Logistics LLC',
+  'Builders',
+  'Coffee Roasters',
+  'Analytics Inc.',
+  'Veterinary Clinic',
+  'Outfitters',
+  'Nonprofit',
+  'Manufacturing',
+  'Family Law',
+  'Robotics GmbH',
+  'Architecture',
+  'Bakery',
+  'Property Management',
+  'Physical Therapy',
+  'Brewing Co.',
+  'Auto Repair',
+  'Seafood Ltd',
+  'Media Partners',
+  'Surveying',
+];
+const PEOPLE_FIRST = [
+  'Olivia',
+  'Marcus',
+  'Priya',
+  'Tomás',
+  'Hannah',
+  'Kofi',
+  'Mei',
+  'Lars',
+  'Amara',
+  'Diego',
+  'Sofia',
+  'Yusuf',
+  'Ingrid',
+  'Rahul',
+  'Chloe',
+  'Mateo',
+];
+const PEOPLE_LAST = [
+  'Hawthorne',
+  'Vale',
+  'Raman',
+  'Ortega',
+  'Becker',
+  'Mensah',
+  'Chen',
+  'Nilsson',
+  'Okafor',
+  'Alvarez',
+  'Rossi',
+  'Demir',
+  'Larsen',
+  'Iyer',
+  'Dubois',
+  'Silva',
+];
 const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'GBP'];
-const CONTACT_TITLES = ['Finance Director', 'Controller', 'Chief Executive', 'Office Manager', 'Bookkeeper', 'Founder', 'Operations Lead', 'Chief Financial Officer', 'Payroll Administrator'];
+const CONTACT_TITLES = [
+  'Finance Director',
+  'Controller',
+  'Chief Executive',
+  'Office Manager',
+  'Bookkeeper',
+  'Founder',
+  'Operations Lead',
+  'Chief Financial Officer',
+  'Payroll Administrator',
+];
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
@@ -278,7 +412,10 @@ function mailPart(text: string): string {
  * big clients have more people but not hundreds. @param total at least one per client.
  */
 function planContacts(random: () => number, clients: ClientFixture[], total: number, now: Date): ContactFixture[] {
-  const extra = allocate(clients.map((client) => Math.sqrt(client.weight)), total - clients.length);
+  const extra = allocate(
+    clients.map((client) => Math.sqrt(client.weight)),
+    total - clients.length,
+  );
   const contacts: ContactFixture[] = [];
   for (const [index, client] of clients.entries()) {
     for (let k = 0; k <= extra[index]!; k += 1) {
@@ -305,11 +442,23 @@ function planContacts(random: () => number, clients: ClientFixture[], total: num
  * out) accepted a portal invitation within two months of joining; one in ten was also linked to
  * and granted a second active client. Fills each reached client's `portalUsers`.
  */
-function planPortalUsers(random: () => number, staff: StaffFixture[], clients: ClientFixture[], contacts: ContactFixture[], now: Date): PortalUserFixture[] {
-  const primaryOf = new Map(contacts.filter((contact) => contact.links[0]!.role === 'PRIMARY').map((contact) => [contact.links[0]!.clientId, contact]));
+function planPortalUsers(
+  random: () => number,
+  staff: StaffFixture[],
+  clients: ClientFixture[],
+  contacts: ContactFixture[],
+  now: Date,
+): PortalUserFixture[] {
+  const primaryOf = new Map(
+    contacts
+      .filter((contact) => contact.links[0]!.role === 'PRIMARY')
+      .map((contact) => [contact.links[0]!.clientId, contact]),
+  );
   const inviters = staff.filter((person) => person.role !== 'STAFF');
   const active = clients.filter((client) => !client.archived);
-  const heaviest = [...clients].sort((a, b) => b.weight - a.weight).slice(0, Math.max(1, Math.ceil(clients.length * PORTAL_CLIENT_SHARE)));
+  const heaviest = [...clients]
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, Math.max(1, Math.ceil(clients.length * PORTAL_CLIENT_SHARE)));
   const portalUsers: PortalUserFixture[] = [];
   for (const client of heaviest) {
     if (client.archived) continue;
@@ -362,5 +511,8 @@ function allocate(weights: readonly number[], total: number): number[] {
  * most rows. @returns one count per client, summing to `total`.
  */
 export function allocateByWeight(clients: readonly ClientFixture[], total: number): number[] {
-  return allocate(clients.map((client) => client.weight), total);
+  return allocate(
+    clients.map((client) => client.weight),
+    total,
+  );
 }

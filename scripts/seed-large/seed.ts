@@ -63,11 +63,17 @@ function copyField(value: CopyValue): string {
 }
 
 /** A table's rows for every firm as COPY text, in chunks of about 256 KiB; counts rows into `counter`. */
-function* copyText(table: SeedTable, firms: FirmFixture[], context: SeedContext, counter: { rows: number }): Generator<string> {
+function* copyText(
+  table: SeedTable,
+  firms: FirmFixture[],
+  context: SeedContext,
+  counter: { rows: number },
+): Generator<string> {
   let chunk = '';
   for (const firm of firms) {
     for (const row of table.rows(firm, context)) {
-      if (row.length !== table.columns.length) throw new Error(`${table.table}: a row has ${row.length} values for ${table.columns.length} columns`);
+      if (row.length !== table.columns.length)
+        throw new Error(`${table.table}: a row has ${row.length} values for ${table.columns.length} columns`);
       let line = copyField(row[0]!);
       for (let i = 1; i < row.length; i += 1) line += `\t${copyField(row[i]!)}`;
       chunk += `${line}\n`;
@@ -127,21 +133,35 @@ async function dropForeignKeysAndIndexes(tx: postgres.TransactionSql, tables: re
  * @throws LargeSeedError when the role cannot bypass RLS or own the tables, or the database
  *   already holds seeded firms.
  */
-export async function seedLargeDataset(adminUrl: string, options: { scale: number; log?: (line: string) => void }): Promise<LargeSeedResult> {
+export async function seedLargeDataset(
+  adminUrl: string,
+  options: { scale: number; log?: (line: string) => void },
+): Promise<LargeSeedResult> {
   const { scale } = options;
   const log = options.log ?? (() => {});
   if (!(scale > 0 && scale <= 10)) throw new LargeSeedError(`--scale must be a number in (0, 10], got ${scale}`);
   const started = performance.now();
   const sql = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    const [role] = await sql<{ bypass: boolean }[]>`select rolsuper or rolbypassrls as bypass from pg_roles where rolname = current_user`;
-    if (!role?.bypass) throw new LargeSeedError('the seed connection must be a superuser or BYPASSRLS role (COPY FROM cannot run under row-level security)');
+    const [role] = await sql<
+      { bypass: boolean }[]
+    >`select rolsuper or rolbypassrls as bypass from pg_roles where rolname = current_user`;
+    if (!role?.bypass)
+      throw new LargeSeedError(
+        'the seed connection must be a superuser or BYPASSRLS role (COPY FROM cannot run under row-level security)',
+      );
     const [owner] = await sql<{ owns: boolean }[]>`
       select bool_and(pg_has_role(current_user, relowner, 'USAGE')) as owns from pg_class
       where oid = any(${SEED_TABLES.map((table) => table.table)}::text[]::regclass[])`;
-    if (!owner?.owns) throw new LargeSeedError("the seed connection must be able to act as the tables' owner (it re-creates their indexes after COPY)");
-    const [existing] = await sql<{ n: number }[]>`select count(*)::int as n from tenancy.firms where slug like ${`${LARGE_SEED_SLUG_PREFIX}%`}`;
-    if ((existing?.n ?? 0) > 0) throw new LargeSeedError(`the database already holds ${existing!.n} seeded firms; seed a fresh database`);
+    if (!owner?.owns)
+      throw new LargeSeedError(
+        "the seed connection must be able to act as the tables' owner (it re-creates their indexes after COPY)",
+      );
+    const [existing] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from tenancy.firms where slug like ${`${LARGE_SEED_SLUG_PREFIX}%`}`;
+    if ((existing?.n ?? 0) > 0)
+      throw new LargeSeedError(`the database already holds ${existing!.n} seeded firms; seed a fresh database`);
 
     const now = new Date();
     const firms = planFirms(scale, now);
@@ -157,12 +177,16 @@ export async function seedLargeDataset(adminUrl: string, options: { scale: numbe
         await pipeline(Readable.from(copyText(table, firms, context, counter)), target);
         rows[table.table] = counter.rows;
         timingsMs[table.table] = Math.round(performance.now() - tableStarted);
-        log(`  ${table.table}: ${counter.rows.toLocaleString('en')} rows in ${(timingsMs[table.table]! / 1000).toFixed(1)} s`);
+        log(
+          `  ${table.table}: ${counter.rows.toLocaleString('en')} rows in ${(timingsMs[table.table]! / 1000).toFixed(1)} s`,
+        );
       }
       const rebuildStarted = performance.now();
       for (const statement of deferred) await tx.unsafe(statement);
       timingsMs.indexesAndForeignKeys = Math.round(performance.now() - rebuildStarted);
-      log(`  indexes and foreign keys: ${deferred.length} rebuilt in ${(timingsMs.indexesAndForeignKeys / 1000).toFixed(1)} s`);
+      log(
+        `  indexes and foreign keys: ${deferred.length} rebuilt in ${(timingsMs.indexesAndForeignKeys / 1000).toFixed(1)} s`,
+      );
     });
     const analyzeStarted = performance.now();
     await sql.unsafe(`vacuum (analyze) ${SEED_TABLES.map((table) => table.table).join(', ')}`);

@@ -2,7 +2,14 @@ import { clientContactsTable, clientsTable, clientTeamMembersTable, contactsTabl
 import { invoicesTable } from './billing.ts';
 import { documentsTable } from './documents.ts';
 import { messageReadStatesTable, messagesTable, messageThreadsTable } from './messaging.ts';
-import { firmsTable, membershipsTable, portalClientGrantsTable, portalLoginsTable, portalUsersTable, usersTable } from './tenancy.ts';
+import {
+  firmsTable,
+  membershipsTable,
+  portalClientGrantsTable,
+  portalLoginsTable,
+  portalUsersTable,
+  usersTable,
+} from './tenancy.ts';
 import type { SeedTable } from './table.ts';
 
 /**

@@ -14,7 +14,8 @@ export const usersTable: SeedTable = {
   table: 'tenancy.users',
   columns: ['id', 'email', 'name', 'password_hash', 'created_at', 'updated_at'],
   *rows(firm, { passwordHash }) {
-    for (const person of firm.staff) yield [person.id, person.email, person.name, passwordHash, person.createdAt, person.createdAt];
+    for (const person of firm.staff)
+      yield [person.id, person.email, person.name, passwordHash, person.createdAt, person.createdAt];
   },
 };
 
@@ -33,10 +34,34 @@ export const membershipsTable: SeedTable = {
  */
 export const portalUsersTable: SeedTable = {
   table: 'tenancy.portal_users',
-  columns: ['firm_id', 'id', 'contact_id', 'email', 'name', 'password_hash', 'organization_id', 'invited_by_user_id', 'created_at', 'activated_at', 'revoked_at'],
+  columns: [
+    'firm_id',
+    'id',
+    'contact_id',
+    'email',
+    'name',
+    'password_hash',
+    'organization_id',
+    'invited_by_user_id',
+    'created_at',
+    'activated_at',
+    'revoked_at',
+  ],
   *rows(firm, { passwordHash }) {
     for (const user of firm.portalUsers) {
-      yield [firm.id, user.id, user.contact.id, user.contact.email, user.contact.name, passwordHash, null, user.invitedByUserId, user.invitedAt, user.activatedAt, null];
+      yield [
+        firm.id,
+        user.id,
+        user.contact.id,
+        user.contact.email,
+        user.contact.name,
+        passwordHash,
+        null,
+        user.invitedByUserId,
+        user.invitedAt,
+        user.activatedAt,
+        null,
+      ];
     }
   },
 };

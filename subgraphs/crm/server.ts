@@ -31,7 +31,12 @@ export const crmSubgraph: SubgraphDefinition<CrmLoaders, Resolvers> = {
   // Rule maps merge type by type like resolver maps (contacts and messaging add fields to `Client`).
   rules: mergeDisjoint(crmRules, clientsRules, contactsRules, organizationsRules, messagingRules),
   createLoaders: (scope) =>
-    mergeDisjoint(createClientLoaders(scope), createContactLoaders(scope), createOrganizationLoaders(scope), createMessageLoaders(scope)),
+    mergeDisjoint(
+      createClientLoaders(scope),
+      createContactLoaders(scope),
+      createOrganizationLoaders(scope),
+      createMessageLoaders(scope),
+    ),
   // The crm outbox's dispatcher runs in every crm process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
     const dispatcher = await startOutboxDispatcher(deps);

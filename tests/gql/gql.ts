@@ -14,10 +14,10 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Dashboard {\n    me {\n      user { name }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } }\n        }\n      }\n    }\n  }\n": typeof types.DashboardDocument,
+    "\n  query Dashboard {\n    me {\n      user {\n        name\n      }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges {\n            node {\n              name\n              balance {\n                amount\n                currency\n              }\n              invoices(first: 5) {\n                totalCount\n              }\n              documents(first: 5) {\n                totalCount\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.DashboardDocument,
 };
 const documents: Documents = {
-    "\n  query Dashboard {\n    me {\n      user { name }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } }\n        }\n      }\n    }\n  }\n": types.DashboardDocument,
+    "\n  query Dashboard {\n    me {\n      user {\n        name\n      }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges {\n            node {\n              name\n              balance {\n                amount\n                currency\n              }\n              invoices(first: 5) {\n                totalCount\n              }\n              documents(first: 5) {\n                totalCount\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n": types.DashboardDocument,
 };
 
 /**
@@ -37,7 +37,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Dashboard {\n    me {\n      user { name }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Dashboard {\n    me {\n      user { name }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges { node { name balance { amount currency } invoices(first: 5) { totalCount } documents(first: 5) { totalCount } } }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Dashboard {\n    me {\n      user {\n        name\n      }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges {\n            node {\n              name\n              balance {\n                amount\n                currency\n              }\n              invoices(first: 5) {\n                totalCount\n              }\n              documents(first: 5) {\n                totalCount\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Dashboard {\n    me {\n      user {\n        name\n      }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges {\n            node {\n              name\n              balance {\n                amount\n                currency\n              }\n              invoices(first: 5) {\n                totalCount\n              }\n              documents(first: 5) {\n                totalCount\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -13,7 +13,11 @@ export function connectAdmin(): postgres.Sql {
  * row-level security anyway; setting the tenant too keeps these reads working for a privileged
  * role that does not bypass it (e.g. a DATABASE_URL owner without BYPASSRLS).
  */
-export async function asFirm<T>(admin: postgres.Sql, firmId: string, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+export async function asFirm<T>(
+  admin: postgres.Sql,
+  firmId: string,
+  work: (tx: postgres.TransactionSql) => Promise<T>,
+): Promise<T> {
   return (await admin.begin(async (tx) => {
     await tx`select set_config('app.firm_id', ${firmId}, true)`;
     return work(tx);
@@ -22,13 +26,21 @@ export async function asFirm<T>(admin: postgres.Sql, firmId: string, work: (tx: 
 
 /** The stored client row as PostgreSQL renders it (`row_to_json(c)::text`), or null when there is none. */
 export async function clientRowText(admin: postgres.Sql, firmId: string, clientId: string): Promise<string | null> {
-  const rows = await asFirm(admin, firmId, (tx) => tx`select row_to_json(c)::text as row from crm.clients c where c.id = ${clientId}`);
+  const rows = await asFirm(
+    admin,
+    firmId,
+    (tx) => tx`select row_to_json(c)::text as row from crm.clients c where c.id = ${clientId}`,
+  );
   return (rows[0]?.row as string | undefined) ?? null;
 }
 
 /** How many client rows the firm has, in any status. */
 export async function countClientRows(admin: postgres.Sql, firmId: string): Promise<number> {
-  const rows = await asFirm(admin, firmId, (tx) => tx`select count(*)::int as count from crm.clients where firm_id = ${firmId}`);
+  const rows = await asFirm(
+    admin,
+    firmId,
+    (tx) => tx`select count(*)::int as count from crm.clients where firm_id = ${firmId}`,
+  );
   return rows[0]!.count as number;
 }
 
@@ -38,7 +50,12 @@ export async function countClientRows(admin: postgres.Sql, firmId: string): Prom
  */
 export async function seedInvoiceAndDocument(
   admin: postgres.Sql,
-  { firmId, clientId, currency = 'USD', totalMinor = 125_000 }: { firmId: string; clientId: string; currency?: string; totalMinor?: number },
+  {
+    firmId,
+    clientId,
+    currency = 'USD',
+    totalMinor = 125_000,
+  }: { firmId: string; clientId: string; currency?: string; totalMinor?: number },
 ): Promise<{ invoiceId: string; documentId: string }> {
   const invoiceId = uuidv7();
   const documentId = uuidv7();

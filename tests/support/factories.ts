@@ -26,9 +26,27 @@ export function strongPassword(): string {
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) {
-      firm { id name slug }
-      session { accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt user { id name email } }
-      userErrors { field message code }
+      firm {
+        id
+        name
+        slug
+      }
+      session {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        refreshTokenExpiresAt
+        user {
+          id
+          name
+          email
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
     }
   }
 `;
@@ -41,12 +59,28 @@ export async function signUpFirm(t: TestStack, firmName = `Firm ${randomUUID().s
   expect(result.errors).toBeUndefined();
   expect(result.data!.signUp.userErrors).toEqual([]);
   const { firm, session } = result.data!.signUp;
-  return { firmId: firm.id, userId: session.user.id, email, password, accessToken: session.accessToken, refreshToken: session.refreshToken };
+  return {
+    firmId: firm.id,
+    userId: session.user.id,
+    email,
+    password,
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+  };
 }
 
 const CREATE_CLIENT = /* GraphQL */ `
   mutation CreateClient($input: CreateClientInput!) {
-    createClient(input: $input) { client { id name } userErrors { field code } }
+    createClient(input: $input) {
+      client {
+        id
+        name
+      }
+      userErrors {
+        field
+        code
+      }
+    }
   }
 `;
 

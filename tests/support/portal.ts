@@ -17,7 +17,9 @@ export interface Mail {
 export async function mailsTo(t: TestStack, to: string): Promise<Mail[]> {
   const directory = mailboxDirectory(t.config.dataDir);
   const names = await readdir(directory).catch(() => [] as string[]);
-  const mails = await Promise.all(names.sort().map(async (name) => JSON.parse(await readFile(join(directory, name), 'utf8')) as Mail));
+  const mails = await Promise.all(
+    names.sort().map(async (name) => JSON.parse(await readFile(join(directory, name), 'utf8')) as Mail),
+  );
   return mails.filter((mail) => mail.to === to);
 }
 
@@ -32,17 +34,41 @@ export async function latestToken(t: TestStack, to: string): Promise<string> {
 
 export const CREATE_CONTACT = /* GraphQL */ `
   mutation CreateContact($input: CreateContactInput!) {
-    createContact(input: $input) { contact { id name email } userErrors { field message code } }
+    createContact(input: $input) {
+      contact {
+        id
+        name
+        email
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 
 export const INVITE_PORTAL_USER = /* GraphQL */ `
   mutation Invite($input: InvitePortalUserInput!) {
-    invitePortalUser(input: $input) { portalUser { id email name status } userErrors { field message code } }
+    invitePortalUser(input: $input) {
+      portalUser {
+        id
+        email
+        name
+        status
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
 `;
 
-export const PORTAL_SESSION_FIELDS = 'session { accessToken refreshToken accessTokenExpiresAt portalUser { id name email status } } userErrors { field message code }';
+export const PORTAL_SESSION_FIELDS =
+  'session { accessToken refreshToken accessTokenExpiresAt portalUser { id name email status } } userErrors { field message code }';
 
 export const ACCEPT_PORTAL_INVITATION = /* GraphQL */ `
   mutation Accept($input: AcceptPortalInvitationInput!) { acceptPortalInvitation(input: $input) { ${PORTAL_SESSION_FIELDS} } }
@@ -71,7 +97,11 @@ export async function onboardPortalUser(
 ): Promise<PortalLogin> {
   const email = uniqueEmail('portal');
   const linked = options.linkedClientIds ?? clientIds;
-  const contact = await t.gql(CREATE_CONTACT, { input: { name: 'Casey Client', email, links: linked.map((clientId) => ({ clientId, role: 'PRIMARY' })) } }, owner.accessToken);
+  const contact = await t.gql(
+    CREATE_CONTACT,
+    { input: { name: 'Casey Client', email, links: linked.map((clientId) => ({ clientId, role: 'PRIMARY' })) } },
+    owner.accessToken,
+  );
   expect(contact.errors).toBeUndefined();
   expect(contact.data!.createContact.userErrors).toEqual([]);
   const contactId = contact.data!.createContact.contact.id as string;
@@ -87,5 +117,12 @@ export async function onboardPortalUser(
   expect(accepted.errors).toBeUndefined();
   expect(accepted.data!.acceptPortalInvitation.userErrors).toEqual([]);
   const { session } = accepted.data!.acceptPortalInvitation;
-  return { portalUserId: session.portalUser.id, contactId, email, password, accessToken: session.accessToken, refreshToken: session.refreshToken };
+  return {
+    portalUserId: session.portalUser.id,
+    contactId,
+    email,
+    password,
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+  };
 }

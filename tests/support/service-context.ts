@@ -23,7 +23,11 @@ export interface ServiceTier {
    * The context a subgraph's resolvers get for a STAFF user of `firmId` with `role` (fresh user and
    * session ids; the session row is not checked below the gateway), with that subgraph's loaders.
    */
-  staffContext<L, R extends object>(definition: SubgraphDefinition<L, R>, firmId: string, role: Role): SubgraphContext<L>;
+  staffContext<L, R extends object>(
+    definition: SubgraphDefinition<L, R>,
+    firmId: string,
+    role: Role,
+  ): SubgraphContext<L>;
   close(): Promise<void>;
 }
 

@@ -48,7 +48,11 @@ export interface TestStack {
     variables?: TVariables,
     token?: string,
   ): Promise<GraphQLResponse<TResult>>;
-  gql<T = ResponseData>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  gql<T = ResponseData>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }
 
@@ -82,14 +86,25 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const config = testConfig(overrides);
   const database = connectDatabase(inject('appUrl'), { max: 10, applicationName: 'firmgraph-test' });
-  const stack = await startStack({ config, database, log, freePorts: true, subgraphsOverHttp: options.subgraphsOverHttp });
+  const stack = await startStack({
+    config,
+    database,
+    log,
+    freePorts: true,
+    subgraphsOverHttp: options.subgraphsOverHttp,
+  });
   return {
     stack,
     config,
     database,
     graphqlUrl: stack.graphqlUrl,
     gql: (document: TypedDocumentNode | string, variables?: object, token?: string) =>
-      postGraphQL(stack.graphqlUrl, typeof document === 'string' ? document : print(document), { ...variables }, token ? { authorization: `Bearer ${token}` } : {}),
+      postGraphQL(
+        stack.graphqlUrl,
+        typeof document === 'string' ? document : print(document),
+        { ...variables },
+        token ? { authorization: `Bearer ${token}` } : {},
+      ),
     stop: async () => {
       await stack.stop();
       await database.close();

@@ -36,7 +36,9 @@ export async function openRawSocket(url: string, options: { origin?: string } = 
     messages.push(JSON.parse(data.toString()));
     for (const wake of waiters) wake();
   });
-  const closed = new Promise<Closed>((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<Closed>((resolve) =>
+    ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
@@ -48,7 +50,12 @@ export async function openRawSocket(url: string, options: { origin?: string } = 
     closed,
     send: (message) => ws.send(JSON.stringify(message)),
     next: (match, timeoutMs = 10_000) =>
-      waitUntil(waiters, () => messages.find(match), timeoutMs, () => `no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`),
+      waitUntil(
+        waiters,
+        () => messages.find(match),
+        timeoutMs,
+        () => `no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`,
+      ),
   };
 }
 
@@ -118,7 +125,12 @@ export function subscribe(client: Client, query: string, variables: Record<strin
  * Resolves with `answer()`'s first defined value, asked now and again each time a wake function in
  * `waiters` is called (on each new message or result); rejects with `failure()` after `timeoutMs`.
  */
-function waitUntil<T>(waiters: Set<() => void>, answer: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
+function waitUntil<T>(
+  waiters: Set<() => void>,
+  answer: () => T | undefined,
+  timeoutMs: number,
+  failure: () => string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       waiters.delete(check);

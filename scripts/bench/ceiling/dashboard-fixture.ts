@@ -47,7 +47,8 @@ const ROWS: ClientRow[] = [
 /** The firm's client count (`clients.totalCount`) in the captured answer. */
 const FIRM_CLIENT_COUNT = 4589;
 
-const uuid = (kind: number, index: number) => `019a8f3c-${String(kind).padStart(4, '0')}-7000-8000-${String(index).padStart(12, '0')}`;
+const uuid = (kind: number, index: number) =>
+  `019a8f3c-${String(kind).padStart(4, '0')}-7000-8000-${String(index).padStart(12, '0')}`;
 
 const user = { id: uuid(1, 1), name: 'Kofi Mensah' };
 const firm = { id: uuid(2, 1), name: 'Iverson Ashford Accounting' };
@@ -116,7 +117,12 @@ export function expectedDashboardData(): unknown {
         clients: {
           totalCount: FIRM_CLIENT_COUNT,
           edges: clients.map((client) => ({
-            node: { name: client.name, balance: client.balance, invoices: client.invoices, documents: client.documents },
+            node: {
+              name: client.name,
+              balance: client.balance,
+              invoices: client.invoices,
+              documents: client.documents,
+            },
           })),
         },
       },

@@ -27,10 +27,13 @@ export interface GatewayReady {
 }
 
 const [supergraphPath = '', fetcher] = process.argv.slice(2);
-if (fetcher !== 'default' && fetcher !== 'product') throw new Error(`usage: gateway-process.ts <supergraph file> <default|product>, not ${fetcher}`);
+if (fetcher !== 'default' && fetcher !== 'product')
+  throw new Error(`usage: gateway-process.ts <supergraph file> <default|product>, not ${fetcher}`);
 const gateway = new ApolloGateway({
   supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-  ...(fetcher === 'product' ? { buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: deadlineFetch }) } : {}),
+  ...(fetcher === 'product'
+    ? { buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: deadlineFetch }) }
+    : {}),
 });
 const { url } = await startStandaloneServer(new ApolloServer({ gateway }), { listen: { host: '127.0.0.1', port: 0 } });
 process.once('disconnect', () => process.exit(0));

@@ -24,7 +24,9 @@ export interface SubgraphsReady {
 }
 
 async function serve(name: SubgraphName): Promise<[SubgraphName, string]> {
-  const schema = buildSubgraphSchema([{ typeDefs: parse(await readSubgraphSdl(name)), resolvers: CEILING_RESOLVERS[name] }]);
+  const schema = buildSubgraphSchema([
+    { typeDefs: parse(await readSubgraphSdl(name)), resolvers: CEILING_RESOLVERS[name] },
+  ]);
   const { url } = await startStandaloneServer(new ApolloServer({ schema }), { listen: { host: '127.0.0.1', port: 0 } });
   return [name, url];
 }

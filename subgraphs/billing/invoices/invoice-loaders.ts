@@ -34,6 +34,11 @@ export function createInvoiceLoaders({ actor, database }: { actor: Actor; databa
       }
       return clientIds.map((id) => balances.get(id)!);
     }),
-    invoicesByClient: childConnectionLoaders<InvoiceRow>({ database, firmId, table: invoices, parentColumn: invoices.clientId }),
+    invoicesByClient: childConnectionLoaders<InvoiceRow>({
+      database,
+      firmId,
+      table: invoices,
+      parentColumn: invoices.clientId,
+    }),
   };
 }

@@ -14,7 +14,9 @@ export async function clientBalance(ctx: BillingContext, client: BillingClientRe
   assertCanOnClient(ctx.actor, 'invoice:read', client.id);
   // `currency` always arrives: the schema declares `balance @requires(fields: "currency")`.
   const currency = client.currency!;
-  const dueByCurrency = isUuid(client.id) ? await ctx.loaders.openBalanceByClient.load(client.id) : new Map<string, bigint>();
+  const dueByCurrency = isUuid(client.id)
+    ? await ctx.loaders.openBalanceByClient.load(client.id)
+    : new Map<string, bigint>();
   return money(dueByCurrency.get(currency) ?? 0n, currency);
 }
 
@@ -22,7 +24,12 @@ export async function clientBalance(ctx: BillingContext, client: BillingClientRe
  * A client's invoices, newest first. Requires `invoice:read`, or a portal session granted the client.
  * @param countOnly the query selects only `totalCount`, so no rows are read.
  */
-export async function clientInvoices(ctx: BillingContext, clientId: string, args: PageArgs, countOnly: boolean): Promise<Connection<InvoiceRow>> {
+export async function clientInvoices(
+  ctx: BillingContext,
+  clientId: string,
+  args: PageArgs,
+  countOnly: boolean,
+): Promise<Connection<InvoiceRow>> {
   assertCanOnClient(ctx.actor, 'invoice:read', clientId);
   return ctx.loaders.invoicesByClient(args, countOnly).load(clientId);
 }

@@ -3,8 +3,14 @@ import type { Tx } from '../../../db/client.ts';
 import { invoices, type InvoiceRow } from '../../../db/schema/billing.ts';
 
 /** The firm's invoices with these ids; unknown ids are simply absent. */
-export async function getInvoicesByIds(tx: Tx, { firmId, invoiceIds }: { firmId: string; invoiceIds: readonly string[] }): Promise<InvoiceRow[]> {
-  return tx.select().from(invoices).where(and(eq(invoices.firmId, firmId), inArray(invoices.id, [...invoiceIds])));
+export async function getInvoicesByIds(
+  tx: Tx,
+  { firmId, invoiceIds }: { firmId: string; invoiceIds: readonly string[] },
+): Promise<InvoiceRow[]> {
+  return tx
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.firmId, firmId), inArray(invoices.id, [...invoiceIds])));
 }
 
 /** Unpaid remainder of OPEN invoices per client and currency, in minor units. */

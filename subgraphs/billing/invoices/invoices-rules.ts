@@ -8,8 +8,14 @@ import type { Resolvers } from '../__generated__/resolvers-types.ts';
 
 // Portal-visible fields, named one by one: staff with `invoice:read`, or a portal session granted
 // the client. Any field not named here stays staff-only (FORBIDDEN to a portal session).
-const clientForPortal = or(allowedTo('invoice:read'), portalCanSee<BillingClientReference>('BillingClient', (client) => client.id));
-const invoiceForPortal = or(allowedTo('invoice:read'), portalCanSee<InvoiceRow>('Invoice', (invoice) => invoice.clientId));
+const clientForPortal = or(
+  allowedTo('invoice:read'),
+  portalCanSee<BillingClientReference>('BillingClient', (client) => client.id),
+);
+const invoiceForPortal = or(
+  allowedTo('invoice:read'),
+  portalCanSee<InvoiceRow>('Invoice', (invoice) => invoice.clientId),
+);
 
 /** graphql-shield rules of the invoices module: `Invoice`, billing's `Client` fields and `Query.invoice`. */
 export const invoicesRules: RuleMap<Resolvers> = {

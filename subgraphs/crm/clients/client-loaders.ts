@@ -23,7 +23,11 @@ export function createClientLoaders({ actor, database }: { actor: Actor; databas
       database,
       scope: firmId ? { firmId } : null,
       // A portal session's ungranted clients are never read (containment, README "Client portal").
-      fetch: (tx, ids) => getClientsByIds(tx, { firmId: firmId!, clientIds: actor.kind === 'PORTAL' ? ids.filter((id) => portalReaches(actor, id)) : ids }),
+      fetch: (tx, ids) =>
+        getClientsByIds(tx, {
+          firmId: firmId!,
+          clientIds: actor.kind === 'PORTAL' ? ids.filter((id) => portalReaches(actor, id)) : ids,
+        }),
     }),
   };
 }

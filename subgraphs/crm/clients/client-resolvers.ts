@@ -1,6 +1,13 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { selectsField } from '../../../platform/relay.ts';
-import { archiveClient, createClient, findClient, listFirmClients, resolveFirmReference, updateClient } from './client-service.ts';
+import {
+  archiveClient,
+  createClient,
+  findClient,
+  listFirmClients,
+  resolveFirmReference,
+  updateClient,
+} from './client-service.ts';
 
 /** Resolvers of `Client`, `Firm.clients` and the client root fields. */
 export const clientResolvers: Resolvers = {

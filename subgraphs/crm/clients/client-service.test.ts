@@ -27,7 +27,10 @@ describe('client service', () => {
 
     const invalid = await createClient(ctx, { name: ' ', email: 'not an email' });
     expect(invalid.client).toBeNull();
-    expect(invalid.userErrors.map((e) => e.field)).toEqual([['input', 'name'], ['input', 'email']]);
+    expect(invalid.userErrors.map((e) => e.field)).toEqual([
+      ['input', 'name'],
+      ['input', 'email'],
+    ]);
     expect(await countClientRows(admin, firmId)).toBe(1);
   });
 

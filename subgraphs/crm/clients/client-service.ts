@@ -7,7 +7,13 @@ import { badUserInput, notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
 import { actingFirmId } from '../../../platform/signed-context.ts';
-import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
+import {
+  isStorableText,
+  normalizeEmail,
+  optionalText,
+  requiredText,
+  type UserError as GenericUserError,
+} from '../../../platform/user-errors.ts';
 import type { CrmContext } from '../crm-context.ts';
 import {
   CLIENT_CURSOR,
@@ -103,7 +109,13 @@ export async function createClient(ctx: CrmContext, input: CreateClientInput): P
       website,
       currency: input.currency ?? DEFAULT_CLIENT_CURRENCY,
     });
-    await recordAudit(tx, ctx, { firmId, action: 'client.create', targetType: 'client', targetId: created.id, metadata: { currency: created.currency } });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'client.create',
+      targetType: 'client',
+      targetId: created.id,
+      metadata: { currency: created.currency },
+    });
     return created;
   });
   return { client, userErrors: [] };
@@ -130,12 +142,21 @@ export async function updateClient(ctx: CrmContext, input: UpdateClientInput): P
     if (!current) throw notFound('Client');
     if (userErrors.length > 0) return { client: null, userErrors };
     if (current.status === 'ARCHIVED') {
-      return { client: null, userErrors: [{ field: ['input', 'id'], message: 'Archived clients cannot be changed.', code: 'ARCHIVED' }] };
+      return {
+        client: null,
+        userErrors: [{ field: ['input', 'id'], message: 'Archived clients cannot be changed.', code: 'ARCHIVED' }],
+      };
     }
     if (Object.keys(patch).length === 0) return { client: current, userErrors: [] };
     const client = await updateClientRow(tx, { firmId, clientId: input.id, patch });
     // The names of the fields changed, never their values (contact details are personal data).
-    await recordAudit(tx, ctx, { firmId, action: 'client.update', targetType: 'client', targetId: input.id, metadata: { fields: Object.keys(patch).join(',') } });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'client.update',
+      targetType: 'client',
+      targetId: input.id,
+      metadata: { fields: Object.keys(patch).join(',') },
+    });
     return { client, userErrors: [] };
   });
 }

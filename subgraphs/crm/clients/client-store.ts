@@ -37,15 +37,25 @@ export const CLIENT_CURSOR = z.tuple([z.string(), z.uuid()]);
  * One page of clients in name order, fetching `page.limit + 1` rows in the page's direction
  * (descending for backward pages) so the caller can tell whether another page exists.
  */
-export async function listClients(tx: Tx, filter: ClientFilter & { page: PageRequest<z.infer<typeof CLIENT_CURSOR>> }): Promise<ClientRow[]> {
+export async function listClients(
+  tx: Tx,
+  filter: ClientFilter & { page: PageRequest<z.infer<typeof CLIENT_CURSOR>> },
+): Promise<ClientRow[]> {
   const { page } = filter;
   const key = sql`(${clients.nameKey}, ${clients.id})`;
   const conditions = [filterWhere(filter)];
   if (page.cursor) {
     const [name, id] = page.cursor;
-    conditions.push(page.direction === 'forward' ? sql`${key} > (lower(${name}), ${id}::uuid)` : sql`${key} < (lower(${name}), ${id}::uuid)`);
+    conditions.push(
+      page.direction === 'forward'
+        ? sql`${key} > (lower(${name}), ${id}::uuid)`
+        : sql`${key} < (lower(${name}), ${id}::uuid)`,
+    );
   }
-  const order = page.direction === 'forward' ? sql`${clients.nameKey} asc, ${clients.id} asc` : sql`${clients.nameKey} desc, ${clients.id} desc`;
+  const order =
+    page.direction === 'forward'
+      ? sql`${clients.nameKey} asc, ${clients.id} asc`
+      : sql`${clients.nameKey} desc, ${clients.id} desc`;
   return tx
     .select()
     .from(clients)
@@ -56,17 +66,29 @@ export async function listClients(tx: Tx, filter: ClientFilter & { page: PageReq
 
 /** Number of clients matching the filter, ignoring pagination. */
 export async function countClients(tx: Tx, filter: ClientFilter): Promise<number> {
-  const [row] = await tx.select({ count: sql<number>`count(*)::int` }).from(clients).where(filterWhere(filter));
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(clients)
+    .where(filterWhere(filter));
   return row?.count ?? 0;
 }
 
 /** The firm's clients with these ids, in no particular order; unknown ids are simply absent. */
-export async function getClientsByIds(tx: Tx, { firmId, clientIds }: { firmId: string; clientIds: readonly string[] }): Promise<ClientRow[]> {
-  return tx.select().from(clients).where(and(eq(clients.firmId, firmId), inArray(clients.id, [...clientIds])));
+export async function getClientsByIds(
+  tx: Tx,
+  { firmId, clientIds }: { firmId: string; clientIds: readonly string[] },
+): Promise<ClientRow[]> {
+  return tx
+    .select()
+    .from(clients)
+    .where(and(eq(clients.firmId, firmId), inArray(clients.id, [...clientIds])));
 }
 
 /** Locks and returns one client for a change, or undefined when the firm has no such client. */
-export async function getClientForUpdate(tx: Tx, { firmId, clientId }: { firmId: string; clientId: string }): Promise<ClientRow | undefined> {
+export async function getClientForUpdate(
+  tx: Tx,
+  { firmId, clientId }: { firmId: string; clientId: string },
+): Promise<ClientRow | undefined> {
   const [row] = await tx
     .select()
     .from(clients)

@@ -7,7 +7,10 @@ import type { Resolvers } from '../__generated__/resolvers-types.ts';
 
 // Portal-visible client fields: staff with `client:read`, or a portal session granted this client.
 // `currency` is named because billing's `balance` requires it.
-const clientForPortal = or(allowedTo('client:read'), portalCanSee<ClientRow>('Client', (client) => client.id));
+const clientForPortal = or(
+  allowedTo('client:read'),
+  portalCanSee<ClientRow>('Client', (client) => client.id),
+);
 
 /** graphql-shield rules of the clients module: `Client`, crm's `Firm` and the client root fields. */
 export const clientsRules: RuleMap<Resolvers> = {

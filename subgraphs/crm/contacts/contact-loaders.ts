@@ -23,7 +23,8 @@ function groupedLoader(
 ): DataLoader<string, ClientContactRow[]> {
   return new DataLoader(async (ids) => {
     const grouped = new Map<string, ClientContactRow[]>(ids.map((id) => [id, []]));
-    if (firmId) for (const row of await database.withTenant({ firmId }, fetch(firmId, ids))) grouped.get(keyOf(row))?.push(row);
+    if (firmId)
+      for (const row of await database.withTenant({ firmId }, fetch(firmId, ids))) grouped.get(keyOf(row))?.push(row);
     return ids.map((id) => grouped.get(id)!);
   });
 }
@@ -37,7 +38,17 @@ export function createContactLoaders({ actor, database }: { actor: Actor; databa
       scope: firmId ? { firmId } : null,
       fetch: (tx, ids) => getContactsByIds(tx, { firmId: firmId!, contactIds: ids }),
     }),
-    linksByContact: groupedLoader(database, firmId, (f, ids) => (tx) => linksOfContacts(tx, { firmId: f, contactIds: ids }), (row) => row.contactId),
-    linksByClient: groupedLoader(database, firmId, (f, ids) => (tx) => linksOfClients(tx, { firmId: f, clientIds: ids }), (row) => row.clientId),
+    linksByContact: groupedLoader(
+      database,
+      firmId,
+      (f, ids) => (tx) => linksOfContacts(tx, { firmId: f, contactIds: ids }),
+      (row) => row.contactId,
+    ),
+    linksByClient: groupedLoader(
+      database,
+      firmId,
+      (f, ids) => (tx) => linksOfClients(tx, { firmId: f, clientIds: ids }),
+      (row) => row.clientId,
+    ),
   };
 }

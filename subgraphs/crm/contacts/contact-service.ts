@@ -5,7 +5,13 @@ import { assertCan } from '../../../platform/authz.ts';
 import { badUserInput, notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
-import { isStorableText, normalizeEmail, optionalText, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
+import {
+  isStorableText,
+  normalizeEmail,
+  optionalText,
+  requiredText,
+  type UserError as GenericUserError,
+} from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import type { CrmContext } from '../crm-context.ts';
 import {
@@ -56,7 +62,11 @@ export async function findContact(ctx: CrmContext, contactId: string): Promise<C
  * Requires `contact:read`.
  * @throws BAD_USER_INPUT for invalid page arguments or search text.
  */
-export async function listFirmContacts(ctx: CrmContext, args: PageArgs & { search?: string | null }, withTotal: boolean): Promise<Connection<ContactRow>> {
+export async function listFirmContacts(
+  ctx: CrmContext,
+  args: PageArgs & { search?: string | null },
+  withTotal: boolean,
+): Promise<Connection<ContactRow>> {
   const { firmId } = assertCan(ctx.actor, 'contact:read');
   const page = parsePageArgs({ first: args.first, after: args.after }, CONTACT_CURSOR);
   const search = args.search?.trim() || null;
@@ -86,7 +96,10 @@ export async function clientContactLinks(ctx: CrmContext, clientId: string): Pro
  * Audited as `contact.create` (the number of links, never the contact's details).
  * @returns userErrors REQUIRED/TOO_LONG/INVALID, UNKNOWN_CLIENT or DUPLICATE on `links`; nothing is written then.
  */
-export async function createContact(ctx: CrmContext, input: CreateContactInput): Promise<{ contact: ContactRow | null; userErrors: UserError[] }> {
+export async function createContact(
+  ctx: CrmContext,
+  input: CreateContactInput,
+): Promise<{ contact: ContactRow | null; userErrors: UserError[] }> {
   const { firmId } = assertCan(ctx.actor, 'contact:write');
   const userErrors: UserError[] = [];
   const name = requiredText(input.name, ['input', 'name'], 200, userErrors);
@@ -94,20 +107,38 @@ export async function createContact(ctx: CrmContext, input: CreateContactInput):
   const phone = optionalText(input.phone, ['input', 'phone'], 50, userErrors);
   const title = optionalText(input.title, ['input', 'title'], 200, userErrors);
   const links = input.links ?? [];
-  if (links.length > MAX_CONTACT_LINKS) userErrors.push({ field: ['input', 'links'], message: `At most ${MAX_CONTACT_LINKS} links.`, code: 'TOO_LONG' });
+  if (links.length > MAX_CONTACT_LINKS)
+    userErrors.push({ field: ['input', 'links'], message: `At most ${MAX_CONTACT_LINKS} links.`, code: 'TOO_LONG' });
   const seen = new Set<string>();
   links.forEach((link, i) => {
-    if (seen.has(link.clientId)) userErrors.push({ field: ['input', 'links', String(i), 'clientId'], message: 'This client is named twice.', code: 'DUPLICATE' });
+    if (seen.has(link.clientId))
+      userErrors.push({
+        field: ['input', 'links', String(i), 'clientId'],
+        message: 'This client is named twice.',
+        code: 'DUPLICATE',
+      });
     seen.add(link.clientId);
   });
   if (userErrors.length > 0) return { contact: null, userErrors };
 
   return ctx.database.withTenant({ firmId }, async (tx) => {
-    const unknown = await unknownClients(tx, firmId, links.map((l) => l.clientId), ['input', 'links']);
+    const unknown = await unknownClients(
+      tx,
+      firmId,
+      links.map((l) => l.clientId),
+      ['input', 'links'],
+    );
     if (unknown.length > 0) return { contact: null, userErrors: unknown };
     const contact = await insertContact(tx, { firmId, id: newId(), name, email, phone, title });
-    for (const link of links) await upsertClientContact(tx, { firmId, clientId: link.clientId, contactId: contact.id, role: link.role });
-    await recordAudit(tx, ctx, { firmId, action: 'contact.create', targetType: 'contact', targetId: contact.id, metadata: { links: links.length } });
+    for (const link of links)
+      await upsertClientContact(tx, { firmId, clientId: link.clientId, contactId: contact.id, role: link.role });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'contact.create',
+      targetType: 'contact',
+      targetId: contact.id,
+      metadata: { links: links.length },
+    });
     return { contact, userErrors: [] };
   });
 }
@@ -116,13 +147,17 @@ export async function createContact(ctx: CrmContext, input: CreateContactInput):
  * Changes a contact's details. Requires `contact:write`. Audited as `contact.update` (field names only).
  * @throws NOT_FOUND when the active firm has no such contact.
  */
-export async function updateContact(ctx: CrmContext, input: UpdateContactInput): Promise<{ contact: ContactRow | null; userErrors: UserError[] }> {
+export async function updateContact(
+  ctx: CrmContext,
+  input: UpdateContactInput,
+): Promise<{ contact: ContactRow | null; userErrors: UserError[] }> {
   const { firmId } = assertCan(ctx.actor, 'contact:write');
   if (!isUuid(input.id)) throw notFound('Contact');
   const userErrors: UserError[] = [];
   const patch: Partial<Pick<ContactRow, 'name' | 'email' | 'phone' | 'title'>> = {};
   if (input.name !== undefined) patch.name = requiredText(input.name ?? '', ['input', 'name'], 200, userErrors);
-  if (input.email !== undefined) patch.email = input.email?.trim() ? normalizeEmail(input.email, ['input', 'email'], userErrors) : null;
+  if (input.email !== undefined)
+    patch.email = input.email?.trim() ? normalizeEmail(input.email, ['input', 'email'], userErrors) : null;
   if (input.phone !== undefined) patch.phone = optionalText(input.phone, ['input', 'phone'], 50, userErrors);
   if (input.title !== undefined) patch.title = optionalText(input.title, ['input', 'title'], 200, userErrors);
   return ctx.database.withTenant({ firmId }, async (tx) => {
@@ -131,7 +166,13 @@ export async function updateContact(ctx: CrmContext, input: UpdateContactInput):
     if (userErrors.length > 0) return { contact: null, userErrors };
     if (Object.keys(patch).length === 0) return { contact: current, userErrors: [] };
     const contact = await updateContactRow(tx, { firmId, contactId: input.id, patch });
-    await recordAudit(tx, ctx, { firmId, action: 'contact.update', targetType: 'contact', targetId: input.id, metadata: { fields: Object.keys(patch).join(',') } });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'contact.update',
+      targetType: 'contact',
+      targetId: input.id,
+      metadata: { fields: Object.keys(patch).join(',') },
+    });
     return { contact, userErrors: [] };
   });
 }
@@ -152,7 +193,13 @@ export async function linkContactToClient(
     if (!(await getContactForUpdate(tx, { firmId, contactId: input.contactId }))) throw notFound('Contact');
     if ((await existingClientIds(tx, { firmId, clientIds: [input.clientId] })).size === 0) throw notFound('Client');
     const link = await upsertClientContact(tx, { firmId, ...input });
-    await recordAudit(tx, ctx, { firmId, action: 'contact.link', targetType: 'contact', targetId: input.contactId, metadata: { clientId: input.clientId, role: input.role } });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'contact.link',
+      targetType: 'contact',
+      targetId: input.contactId,
+      metadata: { clientId: input.clientId, role: input.role },
+    });
     return { link, userErrors: [] };
   });
 }
@@ -173,7 +220,13 @@ export async function unlinkContactFromClient(
     const contact = await getContactForUpdate(tx, { firmId, contactId: input.contactId });
     if (!contact) throw notFound('Contact');
     if (isUuid(input.clientId) && (await deleteClientContact(tx, { firmId, ...input }))) {
-      await recordAudit(tx, ctx, { firmId, action: 'contact.unlink', targetType: 'contact', targetId: input.contactId, metadata: { clientId: input.clientId } });
+      await recordAudit(tx, ctx, {
+        firmId,
+        action: 'contact.unlink',
+        targetType: 'contact',
+        targetId: input.contactId,
+        metadata: { clientId: input.clientId },
+      });
     }
     return { contact, userErrors: [] };
   });
@@ -183,10 +236,23 @@ export async function unlinkContactFromClient(
  * UNKNOWN_CLIENT user errors for the ids in `clientIds` that are not clients of the firm (malformed
  * ids included), each at `field` + its index.
  */
-export async function unknownClients(tx: Tx, firmId: string, clientIds: readonly string[], field: string[]): Promise<UserError[]> {
+export async function unknownClients(
+  tx: Tx,
+  firmId: string,
+  clientIds: readonly string[],
+  field: string[],
+): Promise<UserError[]> {
   const existing = await existingClientIds(tx, { firmId, clientIds: clientIds.filter(isUuid) });
   return clientIds.flatMap((id, i) =>
-    existing.has(id) ? [] : [{ field: [...field, String(i)], message: 'There is no such client in this firm.', code: 'UNKNOWN_CLIENT' as const }],
+    existing.has(id)
+      ? []
+      : [
+          {
+            field: [...field, String(i)],
+            message: 'There is no such client in this firm.',
+            code: 'UNKNOWN_CLIENT' as const,
+          },
+        ],
   );
 }
 

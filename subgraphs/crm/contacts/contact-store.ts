@@ -1,7 +1,14 @@
 import { and, asc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
-import { clientContacts, clientOrganizationMembers, contacts, type ClientContactRow, type ContactRoleValue, type ContactRow } from '../../../db/schema/contacts.ts';
+import {
+  clientContacts,
+  clientOrganizationMembers,
+  contacts,
+  type ClientContactRow,
+  type ContactRoleValue,
+  type ContactRow,
+} from '../../../db/schema/contacts.ts';
 import { clients } from '../../../db/schema/crm.ts';
 import type { PageRequest } from '../../../platform/relay.ts';
 
@@ -42,17 +49,29 @@ export async function listContacts(
 
 /** Number of contacts matching the filter. */
 export async function countContacts(tx: Tx, filter: { firmId: string; search: string | null }): Promise<number> {
-  const [row] = await tx.select({ count: sql<number>`count(*)::int` }).from(contacts).where(contactFilter(filter));
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(contacts)
+    .where(contactFilter(filter));
   return row?.count ?? 0;
 }
 
 /** The firm's contacts with these ids; unknown ids are absent. */
-export async function getContactsByIds(tx: Tx, { firmId, contactIds }: { firmId: string; contactIds: readonly string[] }): Promise<ContactRow[]> {
-  return tx.select().from(contacts).where(and(eq(contacts.firmId, firmId), inArray(contacts.id, [...contactIds])));
+export async function getContactsByIds(
+  tx: Tx,
+  { firmId, contactIds }: { firmId: string; contactIds: readonly string[] },
+): Promise<ContactRow[]> {
+  return tx
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.firmId, firmId), inArray(contacts.id, [...contactIds])));
 }
 
 /** Locks and returns one contact for a change, or undefined. */
-export async function getContactForUpdate(tx: Tx, { firmId, contactId }: { firmId: string; contactId: string }): Promise<ContactRow | undefined> {
+export async function getContactForUpdate(
+  tx: Tx,
+  { firmId, contactId }: { firmId: string; contactId: string },
+): Promise<ContactRow | undefined> {
   const [row] = await tx
     .select()
     .from(contacts)
@@ -88,22 +107,37 @@ export async function upsertClientContact(
   const [row] = await tx
     .insert(clientContacts)
     .values(values)
-    .onConflictDoUpdate({ target: [clientContacts.firmId, clientContacts.clientId, clientContacts.contactId], set: { role: values.role } })
+    .onConflictDoUpdate({
+      target: [clientContacts.firmId, clientContacts.clientId, clientContacts.contactId],
+      set: { role: values.role },
+    })
     .returning();
   return row!;
 }
 
 /** Removes a link; true when one existed. */
-export async function deleteClientContact(tx: Tx, { firmId, clientId, contactId }: { firmId: string; clientId: string; contactId: string }): Promise<boolean> {
+export async function deleteClientContact(
+  tx: Tx,
+  { firmId, clientId, contactId }: { firmId: string; clientId: string; contactId: string },
+): Promise<boolean> {
   const rows = await tx
     .delete(clientContacts)
-    .where(and(eq(clientContacts.firmId, firmId), eq(clientContacts.clientId, clientId), eq(clientContacts.contactId, contactId)))
+    .where(
+      and(
+        eq(clientContacts.firmId, firmId),
+        eq(clientContacts.clientId, clientId),
+        eq(clientContacts.contactId, contactId),
+      ),
+    )
     .returning({ clientId: clientContacts.clientId });
   return rows.length > 0;
 }
 
 /** Links of these contacts, ordered by client name then id. */
-export async function linksOfContacts(tx: Tx, { firmId, contactIds }: { firmId: string; contactIds: readonly string[] }): Promise<ClientContactRow[]> {
+export async function linksOfContacts(
+  tx: Tx,
+  { firmId, contactIds }: { firmId: string; contactIds: readonly string[] },
+): Promise<ClientContactRow[]> {
   return tx
     .select({ link: clientContacts })
     .from(clientContacts)
@@ -114,7 +148,10 @@ export async function linksOfContacts(tx: Tx, { firmId, contactIds }: { firmId: 
 }
 
 /** Links of these clients, ordered by contact name then id. */
-export async function linksOfClients(tx: Tx, { firmId, clientIds }: { firmId: string; clientIds: readonly string[] }): Promise<ClientContactRow[]> {
+export async function linksOfClients(
+  tx: Tx,
+  { firmId, clientIds }: { firmId: string; clientIds: readonly string[] },
+): Promise<ClientContactRow[]> {
   return tx
     .select({ link: clientContacts })
     .from(clientContacts)
@@ -125,7 +162,10 @@ export async function linksOfClients(tx: Tx, { firmId, clientIds }: { firmId: st
 }
 
 /** Which of `clientIds` are clients of the firm. */
-export async function existingClientIds(tx: Tx, { firmId, clientIds }: { firmId: string; clientIds: readonly string[] }): Promise<Set<string>> {
+export async function existingClientIds(
+  tx: Tx,
+  { firmId, clientIds }: { firmId: string; clientIds: readonly string[] },
+): Promise<Set<string>> {
   if (clientIds.length === 0) return new Set();
   const rows = await tx
     .select({ id: clients.id })
@@ -141,12 +181,23 @@ export async function existingClientIds(tx: Tx, { firmId, clientIds }: { firmId:
  */
 export async function portalReachableClientIds(
   tx: Tx,
-  { firmId, contactId, clientIds, organizationId }: { firmId: string; contactId: string; clientIds: readonly string[]; organizationId: string | null },
+  {
+    firmId,
+    contactId,
+    clientIds,
+    organizationId,
+  }: { firmId: string; contactId: string; clientIds: readonly string[]; organizationId: string | null },
 ): Promise<string[]> {
   const linked = tx
     .select({ clientId: clientContacts.clientId })
     .from(clientContacts)
-    .where(and(eq(clientContacts.firmId, firmId), eq(clientContacts.contactId, contactId), clientIds.length > 0 ? inArray(clientContacts.clientId, [...clientIds]) : sql`false`));
+    .where(
+      and(
+        eq(clientContacts.firmId, firmId),
+        eq(clientContacts.contactId, contactId),
+        clientIds.length > 0 ? inArray(clientContacts.clientId, [...clientIds]) : sql`false`,
+      ),
+    );
   if (!organizationId) return (await linked).map((row) => row.clientId);
   const member = sql`exists (
     select 1 from ${clientContacts} cc
@@ -155,6 +206,12 @@ export async function portalReachableClientIds(
   const organizationClients = tx
     .select({ clientId: clientOrganizationMembers.clientId })
     .from(clientOrganizationMembers)
-    .where(and(eq(clientOrganizationMembers.firmId, firmId), eq(clientOrganizationMembers.organizationId, organizationId), member));
+    .where(
+      and(
+        eq(clientOrganizationMembers.firmId, firmId),
+        eq(clientOrganizationMembers.organizationId, organizationId),
+        member,
+      ),
+    );
   return (await linked.union(organizationClients)).map((row) => row.clientId);
 }

@@ -16,7 +16,15 @@ describe('checkMessageBody', () => {
   });
 
   it('takes the Markdown subset: emphasis, code, lists, quotes, comparisons and http(s)/mailto links', () => {
-    const body = ['**Bold** and *italic*, `code`', '- one', '1. two', '> quoted', 'a < b and 3 <4', '[help](https://example.com/a?b=c) [mail](mailto:a@example.com)', '[ref]: https://example.com'].join('\n');
+    const body = [
+      '**Bold** and *italic*, `code`',
+      '- one',
+      '1. two',
+      '> quoted',
+      'a < b and 3 <4',
+      '[help](https://example.com/a?b=c) [mail](mailto:a@example.com)',
+      '[ref]: https://example.com',
+    ].join('\n');
     expect(checkMessageBody(body, 'MARKDOWN')).toBeNull();
   });
 
@@ -51,8 +59,9 @@ describe('checkMessageBody', () => {
   });
 
   it('takes links and reference definitions nested in quotes and lists when they are safe', () => {
-    const body = ['> see [docs][d]', '>', '> [d]: https://example.com/docs', '', '- [mail](mailto:a@example.com)']
-      .join('\n');
+    const body = ['> see [docs][d]', '>', '> [d]: https://example.com/docs', '', '- [mail](mailto:a@example.com)'].join(
+      '\n',
+    );
     expect(checkMessageBody(body, 'MARKDOWN')).toBeNull();
   });
 });

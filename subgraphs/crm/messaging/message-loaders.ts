@@ -52,7 +52,11 @@ export function createMessageLoaders({ actor, database }: { actor: Actor; databa
       return ids.map((id) => byId.get(id) ?? 0);
     });
   let team: Promise<ReadonlySet<string>> | null = null;
-  const threadById = rowsByIdLoader({ database, scope, fetch: (tx, ids) => getThreadsByIds(tx, { firmId: firmId!, threadIds: ids }) });
+  const threadById = rowsByIdLoader({
+    database,
+    scope,
+    fetch: (tx, ids) => getThreadsByIds(tx, { firmId: firmId!, threadIds: ids }),
+  });
   return {
     threadById,
     messageById: rowsByIdLoader({
@@ -70,15 +74,21 @@ export function createMessageLoaders({ actor, database }: { actor: Actor; databa
       return ids.map((id) => byThread.get(id) ?? null);
     }),
     unreadByThread: counts((ids) =>
-      database.withTenant({ firmId }, (tx) => countUnreadByThread(tx, { firmId: firmId!, threadIds: ids, participant: participant! })),
+      database.withTenant({ firmId }, (tx) =>
+        countUnreadByThread(tx, { firmId: firmId!, threadIds: ids, participant: participant! }),
+      ),
     ),
     unreadByClient: counts((ids) =>
-      database.withTenant({ firmId }, (tx) => countUnreadByClient(tx, { firmId: firmId!, clientIds: ids, participant: participant! })),
+      database.withTenant({ firmId }, (tx) =>
+        countUnreadByClient(tx, { firmId: firmId!, clientIds: ids, participant: participant! }),
+      ),
     ),
     teamClientIds: () => {
       team ??=
         actor.kind === 'STAFF' && firmId
-          ? database.withTenant({ firmId }, (tx) => getTeamClientIds(tx, { firmId, userId: actor.userId })).then((ids) => new Set(ids))
+          ? database
+              .withTenant({ firmId }, (tx) => getTeamClientIds(tx, { firmId, userId: actor.userId }))
+              .then((ids) => new Set(ids))
           : Promise.resolve(new Set());
       return team;
     },

@@ -52,7 +52,9 @@ const MAX_ATTACHMENTS = 10;
  * - an API key with the `message:read` scope, or an operator under a break-glass grant: every
  *   client's, read-only (they are not participants: no unread counts, and they cannot send).
  */
-type Reach = { firmId: string; participant: ParticipantRef | null } & ({ all: true } | { all: false; clientIds: ReadonlySet<string> });
+type Reach = { firmId: string; participant: ParticipantRef | null } & (
+  { all: true } | { all: false; clientIds: ReadonlySet<string> }
+);
 
 /**
  * The caller's reach. `tx` reads the team inside a mutation's own transaction; queries use the
@@ -69,7 +71,9 @@ async function reachOf(ctx: CrmContext, tx?: Tx): Promise<Reach> {
   if (actor.kind !== 'STAFF' || actor.roles.includes('OWNER') || actor.roles.includes('ADMIN')) {
     return { firmId, participant: participantOf(actor), all: true };
   }
-  const clientIds = tx ? new Set(await getTeamClientIds(tx, { firmId, userId: actor.userId })) : await ctx.loaders.teamClientIds();
+  const clientIds = tx
+    ? new Set(await getTeamClientIds(tx, { firmId, userId: actor.userId }))
+    : await ctx.loaders.teamClientIds();
   return { firmId, participant: participantOf(actor), all: false, clientIds };
 }
 
@@ -114,7 +118,11 @@ export async function findMessage(ctx: CrmContext, messageId: string): Promise<M
  * only); empty for a client whose threads the caller does not reach.
  * @throws BAD_USER_INPUT for invalid page arguments.
  */
-export async function clientThreads(ctx: CrmContext, client: Pick<ClientRow, 'id'>, args: PageArgs): Promise<Connection<MessageThreadRow>> {
+export async function clientThreads(
+  ctx: CrmContext,
+  client: Pick<ClientRow, 'id'>,
+  args: PageArgs,
+): Promise<Connection<MessageThreadRow>> {
   const reach = await reachOf(ctx);
   const page = parsePageArgs({ first: args.first, after: args.after }, TIME_ID_CURSOR);
   if (!reaches(reach, client.id) || page.limit === 0) return toConnection([], page, threadSortKey, 0);
@@ -130,10 +138,19 @@ export async function clientThreads(ctx: CrmContext, client: Pick<ClientRow, 'id
  * after a cursor), `last`/`before` back from the newest.
  * @throws BAD_USER_INPUT for invalid page arguments.
  */
-export async function threadMessages(ctx: CrmContext, thread: MessageThreadRow, args: PageArgs): Promise<Connection<MessageRow>> {
+export async function threadMessages(
+  ctx: CrmContext,
+  thread: MessageThreadRow,
+  args: PageArgs,
+): Promise<Connection<MessageRow>> {
   const { firmId } = await reachOf(ctx);
   const page = parsePageArgs(args, TIME_ID_CURSOR);
-  const rows = page.limit === 0 ? [] : await ctx.database.withTenant({ firmId }, (tx) => listThreadMessages(tx, { firmId, threadId: thread.id, page }));
+  const rows =
+    page.limit === 0
+      ? []
+      : await ctx.database.withTenant({ firmId }, (tx) =>
+          listThreadMessages(tx, { firmId, threadId: thread.id, page }),
+        );
   for (const row of rows) ctx.loaders.messageById.prime(row.id, row);
   return toConnection(rows, page, messageSortKey, 0);
 }
@@ -165,11 +182,18 @@ export async function createMessageThread(
   const subject = requiredText(input.subject, ['input', 'subject'], 200, userErrors);
   return ctx.database.withTenant({ firmId: actingFirmId(ctx.actor) }, async (tx) => {
     const reach = await reachOf(ctx, tx);
-    const client = reaches(reach, input.clientId) ? await getClientForUpdate(tx, { firmId: reach.firmId, clientId: input.clientId }) : undefined;
+    const client = reaches(reach, input.clientId)
+      ? await getClientForUpdate(tx, { firmId: reach.firmId, clientId: input.clientId })
+      : undefined;
     if (!client) throw notFound('Client');
     if (userErrors.length > 0) return { thread: null, userErrors };
     if (client.status === 'ARCHIVED') {
-      return { thread: null, userErrors: [{ field: ['input', 'clientId'], message: 'Archived clients cannot get new threads.', code: 'ARCHIVED' }] };
+      return {
+        thread: null,
+        userErrors: [
+          { field: ['input', 'clientId'], message: 'Archived clients cannot get new threads.', code: 'ARCHIVED' },
+        ],
+      };
     }
     const thread = await insertThread(tx, {
       firmId: reach.firmId,
@@ -179,8 +203,16 @@ export async function createMessageThread(
       createdByKind: author.kind,
       createdById: author.id,
     });
-    await enqueueEvents(tx, [{ firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: client.id } }]);
-    await recordAudit(tx, ctx, { firmId: reach.firmId, action: 'message_thread.create', targetType: 'message_thread', targetId: thread.id, metadata: { clientId: client.id } });
+    await enqueueEvents(tx, [
+      { firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: client.id } },
+    ]);
+    await recordAudit(tx, ctx, {
+      firmId: reach.firmId,
+      action: 'message_thread.create',
+      targetType: 'message_thread',
+      targetId: thread.id,
+      metadata: { clientId: client.id },
+    });
     return { thread, userErrors: [] };
   });
 }
@@ -189,10 +221,19 @@ export async function createMessageThread(
  * A thread the caller reaches, inside a mutation's transaction; `lock` holds it until commit.
  * @throws NOT_FOUND when there is none the caller reaches (no existence oracle).
  */
-async function reachableThread(ctx: CrmContext, tx: Tx, threadId: string, lock: boolean): Promise<{ reach: Reach; thread: MessageThreadRow }> {
+async function reachableThread(
+  ctx: CrmContext,
+  tx: Tx,
+  threadId: string,
+  lock: boolean,
+): Promise<{ reach: Reach; thread: MessageThreadRow }> {
   const reach = await reachOf(ctx, tx);
   const scope = { firmId: reach.firmId, threadId };
-  const thread = !isUuid(threadId) ? undefined : lock ? await getThreadForUpdate(tx, scope) : (await getThreadsByIds(tx, { firmId: reach.firmId, threadIds: [threadId] }))[0];
+  const thread = !isUuid(threadId)
+    ? undefined
+    : lock
+      ? await getThreadForUpdate(tx, scope)
+      : (await getThreadsByIds(tx, { firmId: reach.firmId, threadIds: [threadId] }))[0];
   if (!thread || !reaches(reach, thread.clientId)) throw notFound('Thread');
   return { reach, thread };
 }
@@ -214,7 +255,10 @@ export interface SendMessageInput {
  * subgraph decides (`documents.attachable_document_ids`), and any other id is a NOT_FOUND user error.
  * @throws NOT_FOUND when the caller does not reach the thread; FORBIDDEN for API keys and operators.
  */
-export async function sendMessage(ctx: CrmContext, input: SendMessageInput): Promise<{ message: MessageRow | null; userErrors: UserError[] }> {
+export async function sendMessage(
+  ctx: CrmContext,
+  input: SendMessageInput,
+): Promise<{ message: MessageRow | null; userErrors: UserError[] }> {
   const author = authorOf(ctx);
   const format = input.format ?? 'PLAIN';
   const userErrors: UserError[] = [];
@@ -222,9 +266,17 @@ export async function sendMessage(ctx: CrmContext, input: SendMessageInput): Pro
   if (problem) userErrors.push({ field: ['input', 'body'], ...problem });
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
   if (attachmentIds.length > MAX_ATTACHMENTS) {
-    userErrors.push({ field: ['input', 'attachmentIds'], message: `At most ${MAX_ATTACHMENTS} attachments.`, code: 'TOO_LONG' });
+    userErrors.push({
+      field: ['input', 'attachmentIds'],
+      message: `At most ${MAX_ATTACHMENTS} attachments.`,
+      code: 'TOO_LONG',
+    });
   } else if (!attachmentIds.every(isUuid)) {
-    userErrors.push({ field: ['input', 'attachmentIds'], message: 'Attach documents of this client.', code: 'NOT_FOUND' });
+    userErrors.push({
+      field: ['input', 'attachmentIds'],
+      message: 'Attach documents of this client.',
+      code: 'NOT_FOUND',
+    });
   }
 
   return ctx.database.withTenant({ firmId: actingFirmId(ctx.actor) }, async (tx) => {
@@ -232,7 +284,11 @@ export async function sendMessage(ctx: CrmContext, input: SendMessageInput): Pro
     if (userErrors.length === 0 && attachmentIds.length > 0) {
       const attachable = await getAttachableDocumentIds(tx, { clientId: thread.clientId, documentIds: attachmentIds });
       if (attachmentIds.some((id) => !attachable.has(id))) {
-        userErrors.push({ field: ['input', 'attachmentIds'], message: 'Attach documents of this client.', code: 'NOT_FOUND' });
+        userErrors.push({
+          field: ['input', 'attachmentIds'],
+          message: 'Attach documents of this client.',
+          code: 'NOT_FOUND',
+        });
       }
     }
     if (userErrors.length > 0) return { message: null, userErrors };
@@ -261,9 +317,18 @@ export async function sendMessage(ctx: CrmContext, input: SendMessageInput): Pro
   });
 }
 
-async function enqueueMessageEvents(tx: Tx, topic: 'message.added' | 'message.updated', thread: MessageThreadRow, message: MessageRow) {
+async function enqueueMessageEvents(
+  tx: Tx,
+  topic: 'message.added' | 'message.updated',
+  thread: MessageThreadRow,
+  message: MessageRow,
+) {
   await enqueueEvents(tx, [
-    { firmId: thread.firmId, topic, payload: { threadId: thread.id, clientId: thread.clientId, messageId: message.id } },
+    {
+      firmId: thread.firmId,
+      topic,
+      payload: { threadId: thread.id, clientId: thread.clientId, messageId: message.id },
+    },
     { firmId: thread.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } },
   ]);
 }
@@ -289,7 +354,13 @@ async function ownEditableMessage(
   }
   if (current.deletedAt) return { error: { field, message: 'The message was deleted.', code: 'DELETED' } };
   if (Date.now() - current.sentAt.getTime() > EDIT_WINDOW_MS) {
-    return { error: { field, message: 'Messages can be changed only within 15 minutes of sending.', code: 'EDIT_WINDOW_CLOSED' } };
+    return {
+      error: {
+        field,
+        message: 'Messages can be changed only within 15 minutes of sending.',
+        code: 'EDIT_WINDOW_CLOSED',
+      },
+    };
   }
   return { thread, message: current, error: null };
 }
@@ -299,16 +370,29 @@ async function ownEditableMessage(
  * Writes `message.updated` and `thread.updated` events and an audit record (`message.edit`).
  * @throws NOT_FOUND when the caller does not reach the message.
  */
-export async function editMessage(ctx: CrmContext, input: { messageId: string; body: string }): Promise<{ message: MessageRow | null; userErrors: UserError[] }> {
+export async function editMessage(
+  ctx: CrmContext,
+  input: { messageId: string; body: string },
+): Promise<{ message: MessageRow | null; userErrors: UserError[] }> {
   const author = authorOf(ctx);
   return ctx.database.withTenant({ firmId: actingFirmId(ctx.actor) }, async (tx) => {
     const own = await ownEditableMessage(ctx, tx, input.messageId, author);
     if (own.error) return { message: null, userErrors: [own.error] };
     const problem = checkMessageBody(input.body, own.message.format);
     if (problem) return { message: null, userErrors: [{ field: ['input', 'body'], ...problem }] };
-    const message = await updateMessageRow(tx, { firmId: own.thread.firmId, messageId: own.message.id, patch: { body: input.body, editedAt: new Date() } });
+    const message = await updateMessageRow(tx, {
+      firmId: own.thread.firmId,
+      messageId: own.message.id,
+      patch: { body: input.body, editedAt: new Date() },
+    });
     await enqueueMessageEvents(tx, 'message.updated', own.thread, message);
-    await recordAudit(tx, ctx, { firmId: own.thread.firmId, action: 'message.edit', targetType: 'message', targetId: message.id, metadata: { threadId: own.thread.id } });
+    await recordAudit(tx, ctx, {
+      firmId: own.thread.firmId,
+      action: 'message.edit',
+      targetType: 'message',
+      targetId: message.id,
+      metadata: { threadId: own.thread.id },
+    });
     return { message, userErrors: [] };
   });
 }
@@ -319,7 +403,10 @@ export async function editMessage(ctx: CrmContext, input: { messageId: string; b
  * an audit record (`message.delete`).
  * @throws NOT_FOUND when the caller does not reach the message.
  */
-export async function deleteMessage(ctx: CrmContext, input: { messageId: string }): Promise<{ message: MessageRow | null; userErrors: UserError[] }> {
+export async function deleteMessage(
+  ctx: CrmContext,
+  input: { messageId: string },
+): Promise<{ message: MessageRow | null; userErrors: UserError[] }> {
   const author = authorOf(ctx);
   return ctx.database.withTenant({ firmId: actingFirmId(ctx.actor) }, async (tx) => {
     const own = await ownEditableMessage(ctx, tx, input.messageId, author);
@@ -330,7 +417,13 @@ export async function deleteMessage(ctx: CrmContext, input: { messageId: string 
       patch: { body: null, attachmentIds: [], deletedAt: new Date() },
     });
     await enqueueMessageEvents(tx, 'message.updated', own.thread, message);
-    await recordAudit(tx, ctx, { firmId: own.thread.firmId, action: 'message.delete', targetType: 'message', targetId: message.id, metadata: { threadId: own.thread.id } });
+    await recordAudit(tx, ctx, {
+      firmId: own.thread.firmId,
+      action: 'message.delete',
+      targetType: 'message',
+      targetId: message.id,
+      metadata: { threadId: own.thread.id },
+    });
     return { message, userErrors: [] };
   });
 }
@@ -351,13 +444,28 @@ export async function markThreadRead(
   if (!participant) throw denied(ctx.actor);
   const result = await ctx.database.withTenant({ firmId: reach.firmId }, async (tx) => {
     const { thread } = await reachableThread(ctx, tx, input.threadId, false);
-    const [message] = isUuid(input.upToMessageId) ? await getMessagesByIds(tx, { firmId: reach.firmId, messageIds: [input.upToMessageId] }) : [];
+    const [message] = isUuid(input.upToMessageId)
+      ? await getMessagesByIds(tx, { firmId: reach.firmId, messageIds: [input.upToMessageId] })
+      : [];
     if (!message || message.threadId !== thread.id) {
-      return { thread: null, userErrors: [{ field: ['input', 'upToMessageId'], message: 'No such message in this thread.', code: 'NOT_FOUND' as const }] };
+      return {
+        thread: null,
+        userErrors: [
+          { field: ['input', 'upToMessageId'], message: 'No such message in this thread.', code: 'NOT_FOUND' as const },
+        ],
+      };
     }
     await advanceReadMark(tx, { firmId: reach.firmId, participant, message });
-    await enqueueEvents(tx, [{ firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } }]);
-    await recordAudit(tx, ctx, { firmId: reach.firmId, action: 'message_thread.read', targetType: 'message_thread', targetId: thread.id, metadata: { upToMessageId: message.id } });
+    await enqueueEvents(tx, [
+      { firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } },
+    ]);
+    await recordAudit(tx, ctx, {
+      firmId: reach.firmId,
+      action: 'message_thread.read',
+      targetType: 'message_thread',
+      targetId: thread.id,
+      metadata: { upToMessageId: message.id },
+    });
     return { thread, userErrors: [] };
   });
   // The count loaded before this change (if any) is stale for the payload.
@@ -371,7 +479,10 @@ export async function markThreadRead(
  * cost limiter throttles it like any mutation.
  * @throws NOT_FOUND when the caller does not reach the thread; FORBIDDEN for callers who are not participants.
  */
-export async function notifyTyping(ctx: CrmContext, input: { threadId: string }): Promise<{ thread: MessageThreadRow | null; userErrors: UserError[] }> {
+export async function notifyTyping(
+  ctx: CrmContext,
+  input: { threadId: string },
+): Promise<{ thread: MessageThreadRow | null; userErrors: UserError[] }> {
   const participant = participantOf(ctx.actor);
   const thread = await findThread(ctx, input.threadId);
   if (!participant) throw denied(ctx.actor);
@@ -380,7 +491,12 @@ export async function notifyTyping(ctx: CrmContext, input: { threadId: string })
     id: newId(),
     firmId: thread.firmId,
     topic: 'typing',
-    payload: { threadId: thread.id, clientId: thread.clientId, participantKind: participant.kind, participantId: participant.id },
+    payload: {
+      threadId: thread.id,
+      clientId: thread.clientId,
+      participantKind: participant.kind,
+      participantId: participant.id,
+    },
   });
   return { thread, userErrors: [] };
 }
@@ -425,12 +541,19 @@ async function changeClientTeam(
 ): Promise<{ client: ClientRow | null; userErrors: UserError[] }> {
   const { firmId } = assertCan(ctx.actor, 'client:write');
   if (!isUuid(input.clientId)) throw notFound('Client');
-  if (!isUuid(input.userId)) return { client: null, userErrors: [{ field: ['input', 'userId'], message: 'Not a user id.', code: 'INVALID' }] };
+  if (!isUuid(input.userId))
+    return { client: null, userErrors: [{ field: ['input', 'userId'], message: 'Not a user id.', code: 'INVALID' }] };
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const client = await getClientForUpdate(tx, { firmId, clientId: input.clientId });
     if (!client) throw notFound('Client');
     if (await change(tx, { firmId, clientId: client.id, userId: input.userId })) {
-      await recordAudit(tx, ctx, { firmId, action, targetType: 'client', targetId: client.id, metadata: { userId: input.userId } });
+      await recordAudit(tx, ctx, {
+        firmId,
+        action,
+        targetType: 'client',
+        targetId: client.id,
+        metadata: { userId: input.userId },
+      });
     }
     return { client, userErrors: [] };
   });

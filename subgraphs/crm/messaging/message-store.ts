@@ -14,7 +14,10 @@ import type { PageRequest } from '../../../platform/relay.ts';
 
 /** A parenthesized, non-empty list of uuid parameters for `in`. */
 function uuidList(ids: readonly string[]) {
-  return sql`(${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`;
+  return sql`(${sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  )})`;
 }
 
 /** Cursor of message history and of thread lists: `[timestamp (RFC 3339), id]`. */
@@ -32,7 +35,10 @@ export function threadSortKey(row: MessageThreadRow): [string, string] {
 }
 
 /** Ids of the clients whose teams the user is on. */
-export async function getTeamClientIds(tx: Tx, { firmId, userId }: { firmId: string; userId: string }): Promise<string[]> {
+export async function getTeamClientIds(
+  tx: Tx,
+  { firmId, userId }: { firmId: string; userId: string },
+): Promise<string[]> {
   const rows = await tx
     .select({ clientId: clientTeamMembers.clientId })
     .from(clientTeamMembers)
@@ -41,15 +47,27 @@ export async function getTeamClientIds(tx: Tx, { firmId, userId }: { firmId: str
 }
 
 /** Puts a user on a client's team; a no-op when already there. */
-export async function insertTeamMember(tx: Tx, values: { firmId: string; clientId: string; userId: string }): Promise<void> {
+export async function insertTeamMember(
+  tx: Tx,
+  values: { firmId: string; clientId: string; userId: string },
+): Promise<void> {
   await tx.insert(clientTeamMembers).values(values).onConflictDoNothing();
 }
 
 /** Takes a user off a client's team; true when they were on it. */
-export async function deleteTeamMember(tx: Tx, { firmId, clientId, userId }: { firmId: string; clientId: string; userId: string }): Promise<boolean> {
+export async function deleteTeamMember(
+  tx: Tx,
+  { firmId, clientId, userId }: { firmId: string; clientId: string; userId: string },
+): Promise<boolean> {
   const rows = await tx
     .delete(clientTeamMembers)
-    .where(and(eq(clientTeamMembers.firmId, firmId), eq(clientTeamMembers.clientId, clientId), eq(clientTeamMembers.userId, userId)))
+    .where(
+      and(
+        eq(clientTeamMembers.firmId, firmId),
+        eq(clientTeamMembers.clientId, clientId),
+        eq(clientTeamMembers.userId, userId),
+      ),
+    )
     .returning({ userId: clientTeamMembers.userId });
   return rows.length > 0;
 }
@@ -61,8 +79,14 @@ export async function insertThread(tx: Tx, values: typeof messageThreads.$inferI
 }
 
 /** The firm's threads with these ids, in no particular order; unknown ids are absent. */
-export async function getThreadsByIds(tx: Tx, { firmId, threadIds }: { firmId: string; threadIds: readonly string[] }): Promise<MessageThreadRow[]> {
-  return tx.select().from(messageThreads).where(and(eq(messageThreads.firmId, firmId), inArray(messageThreads.id, [...threadIds])));
+export async function getThreadsByIds(
+  tx: Tx,
+  { firmId, threadIds }: { firmId: string; threadIds: readonly string[] },
+): Promise<MessageThreadRow[]> {
+  return tx
+    .select()
+    .from(messageThreads)
+    .where(and(eq(messageThreads.firmId, firmId), inArray(messageThreads.id, [...threadIds])));
 }
 
 /**
@@ -70,7 +94,10 @@ export async function getThreadsByIds(tx: Tx, { firmId, threadIds }: { firmId: s
  * Sending takes this lock first, so a thread's messages get `sent_at` values in commit order and
  * a client that pages forward from its last cursor never skips a message that committed late.
  */
-export async function getThreadForUpdate(tx: Tx, { firmId, threadId }: { firmId: string; threadId: string }): Promise<MessageThreadRow | undefined> {
+export async function getThreadForUpdate(
+  tx: Tx,
+  { firmId, threadId }: { firmId: string; threadId: string },
+): Promise<MessageThreadRow | undefined> {
   const [row] = await tx
     .select()
     .from(messageThreads)
@@ -80,7 +107,10 @@ export async function getThreadForUpdate(tx: Tx, { firmId, threadId }: { firmId:
 }
 
 /** Sets a thread's last activity to `at`. */
-export async function touchThread(tx: Tx, { firmId, threadId, at }: { firmId: string; threadId: string; at: Date }): Promise<void> {
+export async function touchThread(
+  tx: Tx,
+  { firmId, threadId, at }: { firmId: string; threadId: string; at: Date },
+): Promise<void> {
   await tx
     .update(messageThreads)
     .set({ lastMessageAt: at })
@@ -119,8 +149,14 @@ export async function insertMessage(tx: Tx, values: Omit<typeof messages.$inferI
 }
 
 /** The firm's messages with these ids, in no particular order; unknown ids are absent. */
-export async function getMessagesByIds(tx: Tx, { firmId, messageIds }: { firmId: string; messageIds: readonly string[] }): Promise<MessageRow[]> {
-  return tx.select().from(messages).where(and(eq(messages.firmId, firmId), inArray(messages.id, [...messageIds])));
+export async function getMessagesByIds(
+  tx: Tx,
+  { firmId, messageIds }: { firmId: string; messageIds: readonly string[] },
+): Promise<MessageRow[]> {
+  return tx
+    .select()
+    .from(messages)
+    .where(and(eq(messages.firmId, firmId), inArray(messages.id, [...messageIds])));
 }
 
 /**
@@ -134,12 +170,18 @@ export async function getMessagesWithThreadsByIds(
   return tx
     .select({ message: messages, thread: messageThreads })
     .from(messages)
-    .innerJoin(messageThreads, and(eq(messageThreads.firmId, messages.firmId), eq(messageThreads.id, messages.threadId)))
+    .innerJoin(
+      messageThreads,
+      and(eq(messageThreads.firmId, messages.firmId), eq(messageThreads.id, messages.threadId)),
+    )
     .where(and(eq(messages.firmId, firmId), inArray(messages.id, [...messageIds])));
 }
 
 /** Locks and returns one message for a change, or undefined when the firm has none with that id. */
-export async function getMessageForUpdate(tx: Tx, { firmId, messageId }: { firmId: string; messageId: string }): Promise<MessageRow | undefined> {
+export async function getMessageForUpdate(
+  tx: Tx,
+  { firmId, messageId }: { firmId: string; messageId: string },
+): Promise<MessageRow | undefined> {
   const [row] = await tx
     .select()
     .from(messages)
@@ -173,9 +215,16 @@ export async function listThreadMessages(
   if (page.cursor) {
     const [at, id] = page.cursor;
     const key = sql`(${messages.sentAt}, ${messages.id})`;
-    conditions.push(page.direction === 'forward' ? sql`${key} > (${at}::timestamptz, ${id}::uuid)` : sql`${key} < (${at}::timestamptz, ${id}::uuid)`);
+    conditions.push(
+      page.direction === 'forward'
+        ? sql`${key} > (${at}::timestamptz, ${id}::uuid)`
+        : sql`${key} < (${at}::timestamptz, ${id}::uuid)`,
+    );
   }
-  const order = page.direction === 'forward' ? sql`${messages.sentAt} asc, ${messages.id} asc` : sql`${messages.sentAt} desc, ${messages.id} desc`;
+  const order =
+    page.direction === 'forward'
+      ? sql`${messages.sentAt} asc, ${messages.id} asc`
+      : sql`${messages.sentAt} desc, ${messages.id} desc`;
   return tx
     .select()
     .from(messages)
@@ -185,7 +234,10 @@ export async function listThreadMessages(
 }
 
 /** The newest message of each of these threads (tombstones included), keyed by thread id. */
-export async function getLastMessages(tx: Tx, { firmId, threadIds }: { firmId: string; threadIds: readonly string[] }): Promise<Map<string, MessageRow>> {
+export async function getLastMessages(
+  tx: Tx,
+  { firmId, threadIds }: { firmId: string; threadIds: readonly string[] },
+): Promise<Map<string, MessageRow>> {
   const rows = await tx
     .selectDistinctOn([messages.threadId])
     .from(messages)
@@ -213,7 +265,12 @@ export async function advanceReadMark(
       lastReadSentAt: message.sentAt,
     })
     .onConflictDoUpdate({
-      target: [messageReadStates.firmId, messageReadStates.threadId, messageReadStates.participantKind, messageReadStates.participantId],
+      target: [
+        messageReadStates.firmId,
+        messageReadStates.threadId,
+        messageReadStates.participantKind,
+        messageReadStates.participantId,
+      ],
       set: { lastReadMessageId: message.id, lastReadSentAt: message.sentAt, updatedAt: sql`now()` },
       setWhere: sql`(${messageReadStates.lastReadSentAt}, ${messageReadStates.lastReadMessageId}) < (${message.sentAt.toISOString()}::timestamptz, ${message.id}::uuid)`,
     });
@@ -238,7 +295,12 @@ export async function countUnreadByClient(
   tx: Tx,
   { firmId, clientIds, participant }: { firmId: string; clientIds: readonly string[]; participant: ParticipantRef },
 ): Promise<Map<string, number>> {
-  return countUnread(tx, { firmId, participant, threads: sql`t.client_id in ${uuidList(clientIds)}`, per: 'client_id' });
+  return countUnread(tx, {
+    firmId,
+    participant,
+    threads: sql`t.client_id in ${uuidList(clientIds)}`,
+    per: 'client_id',
+  });
 }
 
 /**
@@ -254,7 +316,12 @@ export async function countUnreadByClient(
  */
 async function countUnread(
   tx: Tx,
-  { firmId, participant, threads, per }: { firmId: string; participant: ParticipantRef; threads: SQL; per: 'thread_id' | 'client_id' },
+  {
+    firmId,
+    participant,
+    threads,
+    per,
+  }: { firmId: string; participant: ParticipantRef; threads: SQL; per: 'thread_id' | 'client_id' },
 ): Promise<Map<string, number>> {
   const rows = await tx.execute<{ key: string; unread: number }>(sql`
     with marks as materialized (
@@ -286,7 +353,10 @@ export async function getAttachableDocumentIds(
   { clientId, documentIds }: { clientId: string; documentIds: readonly string[] },
 ): Promise<Set<string>> {
   const rows = await tx.execute<{ id: string }>(
-    sql`select id from documents.attachable_document_ids(${clientId}::uuid, array[${sql.join(documentIds.map((id) => sql`${id}::uuid`), sql`, `)}]) as id`,
+    sql`select id from documents.attachable_document_ids(${clientId}::uuid, array[${sql.join(
+      documentIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )}]) as id`,
   );
   return new Set(rows.map((row) => row.id));
 }

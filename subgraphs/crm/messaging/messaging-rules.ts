@@ -9,7 +9,10 @@ import { isPortalUser, portalCanSee } from '../../../platform/portal.ts';
 // granted clients, which the service checks object by object (wall 2).
 const readsMessages = or(allowedTo('message:read'), isPortalUser);
 const sendsMessages = or(allowedTo('message:send'), isPortalUser);
-const clientMessaging = or(allowedTo('message:read'), portalCanSee<ClientRow>('Client.messaging', (client) => client.id));
+const clientMessaging = or(
+  allowedTo('message:read'),
+  portalCanSee<ClientRow>('Client.messaging', (client) => client.id),
+);
 
 /**
  * graphql-shield rules of messaging, merged by `mergeDisjoint` into the crm rules: root fields, types,

@@ -16,7 +16,13 @@ export interface OrganizationLoaders {
 }
 
 /** Creates the request's organization loaders; each batch is one `withTenant` transaction with one SELECT. */
-export function createOrganizationLoaders({ actor, database }: { actor: Actor; database: Database }): OrganizationLoaders {
+export function createOrganizationLoaders({
+  actor,
+  database,
+}: {
+  actor: Actor;
+  database: Database;
+}): OrganizationLoaders {
   const firmId = actingFirmId(actor);
   return {
     organizationById: rowsByIdLoader({
@@ -27,7 +33,9 @@ export function createOrganizationLoaders({ actor, database }: { actor: Actor; d
     clientIdsByOrganization: new DataLoader(async (ids) => {
       const grouped = new Map<string, string[]>(ids.map((id) => [id, []]));
       if (firmId) {
-        const rows = await database.withTenant({ firmId }, (tx) => membersOfOrganizations(tx, { firmId, organizationIds: ids }));
+        const rows = await database.withTenant({ firmId }, (tx) =>
+          membersOfOrganizations(tx, { firmId, organizationIds: ids }),
+        );
         for (const row of rows) grouped.get(row.organizationId)?.push(row.clientId);
       }
       return ids.map((id) => grouped.get(id)!);
@@ -35,7 +43,9 @@ export function createOrganizationLoaders({ actor, database }: { actor: Actor; d
     organizationIdByClient: new DataLoader(async (ids) => {
       const byClient = new Map<string, string>();
       if (firmId) {
-        const rows = await database.withTenant({ firmId }, (tx) => organizationsOfClients(tx, { firmId, clientIds: ids }));
+        const rows = await database.withTenant({ firmId }, (tx) =>
+          organizationsOfClients(tx, { firmId, clientIds: ids }),
+        );
         for (const row of rows) byClient.set(row.clientId, row.organizationId);
       }
       return ids.map((id) => byClient.get(id) ?? null);

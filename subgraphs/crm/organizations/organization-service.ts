@@ -44,10 +44,21 @@ export async function organizationClients(ctx: CrmContext, organizationId: strin
 
 function clientIdErrors(clientIds: readonly string[], allowEmpty: boolean): UserError[] {
   const errors: UserError[] = [];
-  if (!allowEmpty && clientIds.length === 0) errors.push({ field: ['input', 'clientIds'], message: 'Name at least one client.', code: 'REQUIRED' });
-  if (clientIds.length > MAX_ORGANIZATION_CLIENTS) errors.push({ field: ['input', 'clientIds'], message: `At most ${MAX_ORGANIZATION_CLIENTS} clients.`, code: 'TOO_LONG' });
+  if (!allowEmpty && clientIds.length === 0)
+    errors.push({ field: ['input', 'clientIds'], message: 'Name at least one client.', code: 'REQUIRED' });
+  if (clientIds.length > MAX_ORGANIZATION_CLIENTS)
+    errors.push({
+      field: ['input', 'clientIds'],
+      message: `At most ${MAX_ORGANIZATION_CLIENTS} clients.`,
+      code: 'TOO_LONG',
+    });
   clientIds.forEach((id, i) => {
-    if (clientIds.indexOf(id) !== i) errors.push({ field: ['input', 'clientIds', String(i)], message: 'This client is named twice.', code: 'DUPLICATE' });
+    if (clientIds.indexOf(id) !== i)
+      errors.push({
+        field: ['input', 'clientIds', String(i)],
+        message: 'This client is named twice.',
+        code: 'DUPLICATE',
+      });
   });
   return errors;
 }
@@ -57,7 +68,10 @@ function clientIdErrors(clientIds: readonly string[], allowEmpty: boolean): User
  * `client:write`. Audited as `client_organization.create`.
  * @returns userErrors REQUIRED/TOO_LONG on the name, TOO_LONG/DUPLICATE/UNKNOWN_CLIENT on clientIds; nothing is written then.
  */
-export async function createClientOrganization(ctx: CrmContext, input: { name: string; clientIds?: readonly string[] | null }): Promise<OrganizationPayload> {
+export async function createClientOrganization(
+  ctx: CrmContext,
+  input: { name: string; clientIds?: readonly string[] | null },
+): Promise<OrganizationPayload> {
   const { firmId } = assertCan(ctx.actor, 'client:write');
   const clientIds = input.clientIds ?? [];
   const userErrors: UserError[] = [];
@@ -69,7 +83,13 @@ export async function createClientOrganization(ctx: CrmContext, input: { name: s
     if (unknown.length > 0) return { organization: null, userErrors: unknown };
     const organization = await insertOrganization(tx, { firmId, id: newId(), name });
     await setClientsOrganization(tx, { firmId, organizationId: organization.id, clientIds });
-    await recordAudit(tx, ctx, { firmId, action: 'client_organization.create', targetType: 'client_organization', targetId: organization.id, metadata: { clients: clientIds.length } });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'client_organization.create',
+      targetType: 'client_organization',
+      targetId: organization.id,
+      metadata: { clients: clientIds.length },
+    });
     return { organization, userErrors: [] };
   });
 }

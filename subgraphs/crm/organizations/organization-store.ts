@@ -1,10 +1,17 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
-import { clientOrganizationMembers, clientOrganizations, type ClientOrganizationRow } from '../../../db/schema/contacts.ts';
+import {
+  clientOrganizationMembers,
+  clientOrganizations,
+  type ClientOrganizationRow,
+} from '../../../db/schema/contacts.ts';
 import { clients } from '../../../db/schema/crm.ts';
 
 /** Inserts an organization and returns the stored row. */
-export async function insertOrganization(tx: Tx, values: typeof clientOrganizations.$inferInsert): Promise<ClientOrganizationRow> {
+export async function insertOrganization(
+  tx: Tx,
+  values: typeof clientOrganizations.$inferInsert,
+): Promise<ClientOrganizationRow> {
   const [row] = await tx.insert(clientOrganizations).values(values).returning();
   return row!;
 }
@@ -74,8 +81,16 @@ export async function membersOfOrganizations(
   return tx
     .select({ organizationId: clientOrganizationMembers.organizationId, clientId: clientOrganizationMembers.clientId })
     .from(clientOrganizationMembers)
-    .innerJoin(clients, and(eq(clients.firmId, clientOrganizationMembers.firmId), eq(clients.id, clientOrganizationMembers.clientId)))
-    .where(and(eq(clientOrganizationMembers.firmId, firmId), inArray(clientOrganizationMembers.organizationId, [...organizationIds])))
+    .innerJoin(
+      clients,
+      and(eq(clients.firmId, clientOrganizationMembers.firmId), eq(clients.id, clientOrganizationMembers.clientId)),
+    )
+    .where(
+      and(
+        eq(clientOrganizationMembers.firmId, firmId),
+        inArray(clientOrganizationMembers.organizationId, [...organizationIds]),
+      ),
+    )
     .orderBy(asc(clients.nameKey), asc(clients.id));
 }
 
@@ -87,5 +102,7 @@ export async function organizationsOfClients(
   return tx
     .select({ organizationId: clientOrganizationMembers.organizationId, clientId: clientOrganizationMembers.clientId })
     .from(clientOrganizationMembers)
-    .where(and(eq(clientOrganizationMembers.firmId, firmId), inArray(clientOrganizationMembers.clientId, [...clientIds])));
+    .where(
+      and(eq(clientOrganizationMembers.firmId, firmId), inArray(clientOrganizationMembers.clientId, [...clientIds])),
+    );
 }

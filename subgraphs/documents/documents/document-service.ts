@@ -8,7 +8,12 @@ import type { DocumentsContext } from '../documents-context.ts';
  * A client's documents, newest first. Requires `document:read`, or a portal session granted the client.
  * @param countOnly the query selects only `totalCount`, so no rows are read.
  */
-export async function clientDocuments(ctx: DocumentsContext, clientId: string, args: PageArgs, countOnly: boolean): Promise<Connection<DocumentRow>> {
+export async function clientDocuments(
+  ctx: DocumentsContext,
+  clientId: string,
+  args: PageArgs,
+  countOnly: boolean,
+): Promise<Connection<DocumentRow>> {
   assertCanOnClient(ctx.actor, 'document:read', clientId);
   return ctx.loaders.documentsByClient(args, countOnly).load(clientId);
 }

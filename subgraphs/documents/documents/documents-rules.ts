@@ -8,8 +8,14 @@ import type { Resolvers } from '../__generated__/resolvers-types.ts';
 
 // Portal-visible fields, named one by one: staff with `document:read`, or a portal session granted
 // the client. Any field not named here stays staff-only (FORBIDDEN to a portal session).
-const clientForPortal = or(allowedTo('document:read'), portalCanSee<DocumentsClientReference>('DocumentsClient', (client) => client.id));
-const documentForPortal = or(allowedTo('document:read'), portalCanSee<DocumentRow>('Document', (document) => document.clientId));
+const clientForPortal = or(
+  allowedTo('document:read'),
+  portalCanSee<DocumentsClientReference>('DocumentsClient', (client) => client.id),
+);
+const documentForPortal = or(
+  allowedTo('document:read'),
+  portalCanSee<DocumentRow>('Document', (document) => document.clientId),
+);
 
 /** graphql-shield rules of the documents module: `Document`, documents' `Client` fields and `Query.document`. */
 export const documentsModuleRules: RuleMap<Resolvers> = {

@@ -12,9 +12,14 @@ import type { DocumentsContext } from '../documents-context.ts';
  * Requires `document:read` (staff, keys, operators) or a portal session.
  * @throws UNAUTHENTICATED for anonymous callers; FORBIDDEN without `document:read`.
  */
-export async function messageAttachments(ctx: DocumentsContext, message: MessageAttachmentsReference): Promise<DocumentRow[]> {
+export async function messageAttachments(
+  ctx: DocumentsContext,
+  message: MessageAttachmentsReference,
+): Promise<DocumentRow[]> {
   assertCanOrPortal(ctx.actor, 'document:read');
   const ids = (message.attachmentIds ?? []).filter(isUuid);
   const rows = await Promise.all(ids.map((id) => ctx.loaders.documentById.load(id)));
-  return rows.filter((row): row is DocumentRow => withinPortalReach(ctx.actor, row, (document) => document.clientId) !== null);
+  return rows.filter(
+    (row): row is DocumentRow => withinPortalReach(ctx.actor, row, (document) => document.clientId) !== null,
+  );
 }

@@ -13,7 +13,11 @@ export const apiKeyResolvers: Resolvers = {
   },
   Mutation: {
     createApiKey: (_parent, { input }, ctx) =>
-      createApiKey(ctx, { name: input.name, scopes: input.scopes.map(permissionOfEnumValue), expiresAt: input.expiresAt }),
+      createApiKey(ctx, {
+        name: input.name,
+        scopes: input.scopes.map(permissionOfEnumValue),
+        expiresAt: input.expiresAt,
+      }),
     revokeApiKey: (_parent, { input }, ctx) => revokeApiKey(ctx, input.id),
   },
   ApiKey: {

@@ -5,13 +5,26 @@ import { assertCan, assertStaffCan } from '../../../platform/authz.ts';
 import { notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { PERMISSIONS, ROLE_PERMISSIONS, type Permission } from '../../../platform/permissions.ts';
-import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
+import {
+  CREATED_AT_CURSOR,
+  parsePageArgs,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '../../../platform/relay.ts';
 import { requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { hashToken } from '../identity/tokens.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import { newApiKeySecret } from './api-key-token.ts';
-import { countApiKeys, findApiKeyByHash, insertApiKey, listApiKeys, revokeApiKeyRow, touchApiKey } from './api-key-store.ts';
+import {
+  countApiKeys,
+  findApiKeyByHash,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKeyRow,
+  touchApiKey,
+} from './api-key-store.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
 
@@ -19,7 +32,12 @@ type UserError = GenericUserError<UserErrorCode>;
  * Permissions a key may never hold, whatever its creator's role: a key must not mint keys, invite
  * people or change the firm's settings (README "API keys and break-glass access"). Those stay with signed-in members.
  */
-const NON_GRANTABLE_TO_KEYS: ReadonlySet<Permission> = new Set(['member:invite', 'api_key:write', 'firm:update', 'portal:invite']);
+const NON_GRANTABLE_TO_KEYS: ReadonlySet<Permission> = new Set([
+  'member:invite',
+  'api_key:write',
+  'firm:update',
+  'portal:invite',
+]);
 
 /** Longest lifetime of a key: one year (365 days). */
 const MAX_API_KEY_LIFETIME_MS = 365 * 24 * 3600 * 1000;
@@ -48,17 +66,30 @@ export async function createApiKey(
   const name = requiredText(input.name, ['input', 'name'], 200, userErrors);
   const scopes = [...new Set(input.scopes)];
   const own = new Set(actor.roles.flatMap((role) => [...ROLE_PERMISSIONS[role]]));
-  if (scopes.length === 0) userErrors.push({ field: ['input', 'scopes'], message: 'Give the key at least one scope.', code: 'REQUIRED' });
+  if (scopes.length === 0)
+    userErrors.push({ field: ['input', 'scopes'], message: 'Give the key at least one scope.', code: 'REQUIRED' });
   for (const scope of scopes) {
     if (NON_GRANTABLE_TO_KEYS.has(scope)) {
-      userErrors.push({ field: ['input', 'scopes'], message: `API keys cannot hold ${scope}.`, code: 'SCOPE_NOT_GRANTABLE' });
+      userErrors.push({
+        field: ['input', 'scopes'],
+        message: `API keys cannot hold ${scope}.`,
+        code: 'SCOPE_NOT_GRANTABLE',
+      });
     } else if (!own.has(scope)) {
-      userErrors.push({ field: ['input', 'scopes'], message: `You do not hold ${scope} yourself.`, code: 'SCOPE_NOT_GRANTABLE' });
+      userErrors.push({
+        field: ['input', 'scopes'],
+        message: `You do not hold ${scope} yourself.`,
+        code: 'SCOPE_NOT_GRANTABLE',
+      });
     }
   }
   const now = Date.now();
   if (input.expiresAt.getTime() <= now || input.expiresAt.getTime() > now + MAX_API_KEY_LIFETIME_MS) {
-    userErrors.push({ field: ['input', 'expiresAt'], message: 'Choose an expiry in the future, at most one year from now.', code: 'INVALID' });
+    userErrors.push({
+      field: ['input', 'expiresAt'],
+      message: 'Choose an expiry in the future, at most one year from now.',
+      code: 'INVALID',
+    });
   }
   if (userErrors.length > 0) return { apiKey: null, secret: null, userErrors };
 
@@ -91,14 +122,22 @@ export async function createApiKey(
  * audited as `api_key.revoke`. Requires a signed-in member with `api_key:write`.
  * @throws NOT_FOUND for an unknown id or another firm's key; FORBIDDEN, UNAUTHENTICATED.
  */
-export async function revokeApiKey(ctx: TenancyContext, apiKeyId: string): Promise<{ apiKey: ApiKeyRow; userErrors: UserError[] }> {
+export async function revokeApiKey(
+  ctx: TenancyContext,
+  apiKeyId: string,
+): Promise<{ apiKey: ApiKeyRow; userErrors: UserError[] }> {
   const actor = assertStaffCan(ctx.actor, 'api_key:write');
   if (!isUuid(apiKeyId)) throw notFound('API key');
   return ctx.database.withTenant({ firmId: actor.firmId, userId: actor.userId }, async (tx) => {
     const revoked = await revokeApiKeyRow(tx, { firmId: actor.firmId, apiKeyId });
     if (!revoked) throw notFound('API key');
     if (revoked.revokedNow) {
-      await recordAudit(tx, ctx, { firmId: actor.firmId, action: 'api_key.revoke', targetType: 'api_key', targetId: apiKeyId });
+      await recordAudit(tx, ctx, {
+        firmId: actor.firmId,
+        action: 'api_key.revoke',
+        targetType: 'api_key',
+        targetId: apiKeyId,
+      });
     }
     return { apiKey: revoked.apiKey, userErrors: [] };
   });
@@ -135,6 +174,10 @@ export async function resolveApiKeyActor(
     const now = Date.now();
     if (!key || key.revokedAt || key.expiresAt.getTime() <= now) return null;
     if (!key.lastUsedAt || key.lastUsedAt.getTime() < now - 60_000) await touchApiKey(tx, { firmId, apiKeyId: key.id });
-    return { apiKeyId: key.id, firmId, scopes: key.scopes.filter((scope): scope is Permission => CATALOGUE.has(scope)) };
+    return {
+      apiKeyId: key.id,
+      firmId,
+      scopes: key.scopes.filter((scope): scope is Permission => CATALOGUE.has(scope)),
+    };
   });
 }

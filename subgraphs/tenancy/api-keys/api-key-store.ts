@@ -14,7 +14,8 @@ export async function listApiKeys(
   { firmId, after, limit }: { firmId: string; after: readonly [string, string] | null; limit: number },
 ): Promise<ApiKeyRow[]> {
   const conditions = [eq(apiKeys.firmId, firmId)];
-  if (after) conditions.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  if (after)
+    conditions.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
   return tx
     .select()
     .from(apiKeys)
@@ -43,7 +44,10 @@ export async function revokeApiKeyRow(
     .where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.id, apiKeyId), isNull(apiKeys.revokedAt)))
     .returning();
   if (revoked) return { apiKey: revoked, revokedNow: true };
-  const [existing] = await tx.select().from(apiKeys).where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.id, apiKeyId)));
+  const [existing] = await tx
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.id, apiKeyId)));
   return existing && { apiKey: existing, revokedNow: false };
 }
 
@@ -51,8 +55,14 @@ export async function revokeApiKeyRow(
  * The firm's key with this SHA-256 hex of its secret, or undefined. Served by the unique index on
  * (firm_id, token_hash).
  */
-export async function findApiKeyByHash(tx: Tx, { firmId, tokenHash }: { firmId: string; tokenHash: string }): Promise<ApiKeyRow | undefined> {
-  const [row] = await tx.select().from(apiKeys).where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.tokenHash, tokenHash)));
+export async function findApiKeyByHash(
+  tx: Tx,
+  { firmId, tokenHash }: { firmId: string; tokenHash: string },
+): Promise<ApiKeyRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.firmId, firmId), eq(apiKeys.tokenHash, tokenHash)));
   return row;
 }
 

@@ -12,7 +12,9 @@ const FIRM_LENGTH = 22;
 const RANDOM_LENGTH = 32;
 /** Checksum: CRC32 of the firm and random parts in base62, left-padded to 6 characters (62^6 > 2^32). */
 const CHECKSUM_LENGTH = 6;
-const API_KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}([0-9A-Za-z]{${FIRM_LENGTH + RANDOM_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`);
+const API_KEY_SHAPE = new RegExp(
+  `^${API_KEY_PREFIX}([0-9A-Za-z]{${FIRM_LENGTH + RANDOM_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`,
+);
 
 function toBase62(value: bigint, length: number): string {
   let out = '';

@@ -22,7 +22,8 @@ export const auditResolvers: Resolvers = {
   },
   AuditLogEntry: {
     seq: (entry) => entry.seq.toString(),
-    metadata: (entry) => Object.entries(entry.metadata).map(([key, value]) => ({ key, value: value === null ? null : String(value) })),
+    metadata: (entry) =>
+      Object.entries(entry.metadata).map(([key, value]) => ({ key, value: value === null ? null : String(value) })),
     prevHash: (entry) => entry.prevHash.toString('hex'),
     hash: (entry) => entry.hash.toString('hex'),
   },

@@ -56,7 +56,14 @@ export async function auditLogPage(
   const page = parsePageArgs({ first: args.first, after: args.after }, AUDIT_CURSOR);
   const c = auditLogConditions(firmId, args.filter ?? {});
   const { rows, total } = await ctx.database.withTenant({ firmId }, async (tx) => ({
-    rows: page.limit === 0 ? [] : await listAuditEntries(tx, { ...c, beforeSeq: page.cursor ? BigInt(page.cursor[0]) : null, limit: page.limit + 1 }),
+    rows:
+      page.limit === 0
+        ? []
+        : await listAuditEntries(tx, {
+            ...c,
+            beforeSeq: page.cursor ? BigInt(page.cursor[0]) : null,
+            limit: page.limit + 1,
+          }),
     total: withTotal ? await countAuditEntries(tx, c) : 0,
   }));
   return toConnection(rows, page, (row) => [row.seq.toString()], total);
@@ -68,8 +75,12 @@ function auditLogConditions(firmId: string, filter: AuditLogFilterInput): AuditL
     throw badUserInput('actionPrefix must be a dotted lowercase action, e.g. `auth` or `client.create`.');
   }
   if (filter.actorId != null && !isUuid(filter.actorId)) throw badUserInput('actorId must be an id.');
-  for (const [name, value] of [['targetType', filter.targetType], ['targetId', filter.targetId]] as const) {
-    if (value != null && (value.length > 200 || !isStorableText(value))) throw badUserInput(`${name} must be at most 200 allowed characters.`);
+  for (const [name, value] of [
+    ['targetType', filter.targetType],
+    ['targetId', filter.targetId],
+  ] as const) {
+    if (value != null && (value.length > 200 || !isStorableText(value)))
+      throw badUserInput(`${name} must be at most 200 allowed characters.`);
   }
   return {
     firmId,
@@ -104,7 +115,11 @@ export async function updateAuditRetention(
 ): Promise<{ firm: FirmRow | null; userErrors: UserError[] }> {
   const { firmId } = assertCan(ctx.actor, 'firm:update');
   const { retentionDays } = input;
-  if (!Number.isInteger(retentionDays) || retentionDays < AUDIT_RETENTION_DAYS.min || retentionDays > AUDIT_RETENTION_DAYS.max) {
+  if (
+    !Number.isInteger(retentionDays) ||
+    retentionDays < AUDIT_RETENTION_DAYS.min ||
+    retentionDays > AUDIT_RETENTION_DAYS.max
+  ) {
     return {
       firm: null,
       userErrors: [
@@ -139,6 +154,9 @@ export async function updateAuditRetention(
  * @param requestId correlates the run's records and logs, e.g. `audit-prune-<uuid>`.
  * @returns how many records were dropped.
  */
-export async function pruneFirmAuditLog(database: Database, { firmId, requestId }: { firmId: string; requestId: string }): Promise<number> {
+export async function pruneFirmAuditLog(
+  database: Database,
+  { firmId, requestId }: { firmId: string; requestId: string },
+): Promise<number> {
   return database.withTenant({ firmId }, (tx) => pruneAuditEntries(tx, { firmId, entryId: newId(), requestId }));
 }

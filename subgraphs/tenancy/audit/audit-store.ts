@@ -28,7 +28,10 @@ function conditions(c: AuditLogConditions): SQL | undefined {
   return and(
     eq(auditLog.firmId, c.firmId),
     c.actionPrefix !== null
-      ? or(eq(auditLog.action, c.actionPrefix), eq(sql`left(${auditLog.action}, ${c.actionPrefix.length + 1})`, `${c.actionPrefix}.`))
+      ? or(
+          eq(auditLog.action, c.actionPrefix),
+          eq(sql`left(${auditLog.action}, ${c.actionPrefix.length + 1})`, `${c.actionPrefix}.`),
+        )
       : undefined,
     c.actorId !== null ? eq(auditLog.actorId, c.actorId) : undefined,
     c.targetType !== null ? eq(auditLog.targetType, c.targetType) : undefined,
@@ -63,19 +66,32 @@ export async function verifyAuditChain(tx: Tx, { firmId }: { firmId: string }): 
     select checked_count::int as "checkedCount", first_broken_seq::text as "firstBrokenSeq",
            first_broken_id as "firstBrokenEntryId", reason
     from tenancy.verify_audit_log(${firmId})
-  `)) as unknown as [{ checkedCount: number; firstBrokenSeq: string | null; firstBrokenEntryId: string | null; reason: string | null }];
+  `)) as unknown as [
+    { checkedCount: number; firstBrokenSeq: string | null; firstBrokenEntryId: string | null; reason: string | null },
+  ];
   return { ...row, firstBrokenSeq: row.firstBrokenSeq === null ? null : BigInt(row.firstBrokenSeq) };
 }
 
 /** The firm's current audit retention in days, locking the firm row until the transaction ends. */
 export async function getAuditRetentionForUpdate(tx: Tx, { firmId }: { firmId: string }): Promise<number | undefined> {
-  const [row] = await tx.select({ days: firms.auditRetentionDays }).from(firms).where(eq(firms.id, firmId)).for('update');
+  const [row] = await tx
+    .select({ days: firms.auditRetentionDays })
+    .from(firms)
+    .where(eq(firms.id, firmId))
+    .for('update');
   return row?.days;
 }
 
 /** Sets the firm's audit retention (30-36500 days, also a CHECK constraint). */
-export async function setAuditRetention(tx: Tx, { firmId, retentionDays }: { firmId: string; retentionDays: number }): Promise<FirmRow> {
-  const [firm] = await tx.update(firms).set({ auditRetentionDays: retentionDays }).where(eq(firms.id, firmId)).returning();
+export async function setAuditRetention(
+  tx: Tx,
+  { firmId, retentionDays }: { firmId: string; retentionDays: number },
+): Promise<FirmRow> {
+  const [firm] = await tx
+    .update(firms)
+    .set({ auditRetentionDays: retentionDays })
+    .where(eq(firms.id, firmId))
+    .returning();
   return firm!;
 }
 
@@ -84,15 +100,24 @@ export async function setAuditRetention(tx: Tx, { firmId, retentionDays }: { fir
  * (`tenancy.prune_audit_log`, the only way past the delete-refusing trigger).
  * @param entryId the UUIDv7 of the `audit.prune` record. @returns how many records were dropped.
  */
-export async function pruneAuditEntries(tx: Tx, { firmId, entryId, requestId }: { firmId: string; entryId: string; requestId: string }): Promise<number> {
-  const [row] = (await tx.execute(sql`select tenancy.prune_audit_log(${firmId}, ${entryId}, ${requestId})::int as pruned`)) as unknown as [
-    { pruned: number },
-  ];
+export async function pruneAuditEntries(
+  tx: Tx,
+  { firmId, entryId, requestId }: { firmId: string; entryId: string; requestId: string },
+): Promise<number> {
+  const [row] = (await tx.execute(
+    sql`select tenancy.prune_audit_log(${firmId}, ${entryId}, ${requestId})::int as pruned`,
+  )) as unknown as [{ pruned: number }];
   return row.pruned;
 }
 
 /** The user and active firm of a session, whatever its state (for auditing refresh-token reuse). */
-export async function findSessionOwner(tx: Tx, { sessionId }: { sessionId: string }): Promise<{ userId: string; activeFirmId: string | null } | undefined> {
-  const [row] = await tx.select({ userId: sessions.userId, activeFirmId: sessions.activeFirmId }).from(sessions).where(eq(sessions.id, sessionId));
+export async function findSessionOwner(
+  tx: Tx,
+  { sessionId }: { sessionId: string },
+): Promise<{ userId: string; activeFirmId: string | null } | undefined> {
+  const [row] = await tx
+    .select({ userId: sessions.userId, activeFirmId: sessions.activeFirmId })
+    .from(sessions)
+    .where(eq(sessions.id, sessionId));
   return row;
 }

@@ -6,7 +6,7 @@ import type { RuleMap } from '../../../platform/subgraph-server.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 
 /** graphql-shield rule: a signed-in platform operator, with or without a live grant. */
-export const isOperator = rule('isOperator', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
+const isOperator = rule('isOperator', { cache: 'contextual' })((_parent, _args, context: { actor: Actor }) =>
   context.actor.kind === 'ANONYMOUS' ? unauthenticated() : context.actor.kind === 'OPERATOR',
 );
 

@@ -4,9 +4,20 @@ import { assertCan, assertStaffCan } from '../../../platform/authz.ts';
 import { forbidden, notFound, unauthenticated } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { isUniqueViolation } from '../../../platform/pg-errors.ts';
-import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
+import {
+  CREATED_AT_CURSOR,
+  parsePageArgs,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '../../../platform/relay.ts';
 import { hmacKey, type Actor, type RequestOrigin } from '../../../platform/signed-context.ts';
-import { isStorableText, normalizeEmail, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
+import {
+  isStorableText,
+  normalizeEmail,
+  requiredText,
+  type UserError as GenericUserError,
+} from '../../../platform/user-errors.ts';
 import type { BreakGlassGrantStatus, UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from '../identity/passwords.ts';
 import { clearLoginAttempts, countLoginAttempt, MAX_LOGIN_ATTEMPTS } from '../identity/identity-store.ts';
@@ -28,7 +39,12 @@ import {
   type BreakGlassGrantModel,
   type OperatorSummary,
 } from './break-glass-store.ts';
-import { OPERATOR_SESSION_TTL_SECONDS, OPERATOR_TOKEN_TTL_SECONDS, signOperatorToken, type OperatorTokenClaims } from './operator-tokens.ts';
+import {
+  OPERATOR_SESSION_TTL_SECONDS,
+  OPERATOR_TOKEN_TTL_SECONDS,
+  signOperatorToken,
+  type OperatorTokenClaims,
+} from './operator-tokens.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
 type OperatorActor = Extract<Actor, { kind: 'OPERATOR' }>;
@@ -54,7 +70,11 @@ export interface IssuedOperatorSession {
   operator: OperatorSummary;
 }
 
-const INVALID_CREDENTIALS: UserError = { field: [], message: 'The email or password is incorrect.', code: 'INVALID_CREDENTIALS' };
+const INVALID_CREDENTIALS: UserError = {
+  field: [],
+  message: 'The email or password is incorrect.',
+  code: 'INVALID_CREDENTIALS',
+};
 
 function assertOperator(actor: Actor): OperatorActor {
   if (actor.kind === 'ANONYMOUS') throw unauthenticated();
@@ -63,7 +83,10 @@ function assertOperator(actor: Actor): OperatorActor {
 }
 
 /** Where a grant stands at `now`. */
-export function grantStatus(grant: Pick<BreakGlassGrantModel, 'startsAt' | 'expiresAt' | 'revokedAt'>, now = new Date()): BreakGlassGrantStatus {
+export function grantStatus(
+  grant: Pick<BreakGlassGrantModel, 'startsAt' | 'expiresAt' | 'revokedAt'>,
+  now = new Date(),
+): BreakGlassGrantStatus {
   if (grant.revokedAt) return 'REVOKED';
   if (!grant.startsAt || !grant.expiresAt) return 'PENDING';
   return grant.expiresAt.getTime() <= now.getTime() ? 'EXPIRED' : 'ACTIVE';
@@ -86,10 +109,13 @@ export async function createPlatformOperator(
   if (errors.length > 0) return { operator: null, problems: errors.map((e) => `${e.field.join('.')}: ${e.message}`) };
   const passwordHash = await hashPassword(input.password);
   try {
-    const row = await database.withTenant({ firmId: null }, (tx) => insertOperator(tx, { id: newId(), email, name, passwordHash }));
+    const row = await database.withTenant({ firmId: null }, (tx) =>
+      insertOperator(tx, { id: newId(), email, name, passwordHash }),
+    );
     return { operator: { id: row.id, name: row.name, email: row.email }, problems: [] };
   } catch (error) {
-    if (isUniqueViolation(error, 'platform_operators_email_unique')) return { operator: null, problems: ['email: an operator with this email already exists'] };
+    if (isUniqueViolation(error, 'platform_operators_email_unique'))
+      return { operator: null, problems: ['email: an operator with this email already exists'] };
     throw error;
   }
 }
@@ -126,13 +152,18 @@ export async function logInOperator(
     await insertOperatorSession(tx, { id: sessionId, operatorId: operator.id, expiresAt: sessionExpiresAt });
   });
   const summary = { id: operator.id, name: operator.name, email: operator.email };
-  return { session: await issueOperatorToken(ctx, { sub: operator.id, sid: sessionId }, summary, sessionExpiresAt), userErrors: [] };
+  return {
+    session: await issueOperatorToken(ctx, { sub: operator.id, sid: sessionId }, summary, sessionExpiresAt),
+    userErrors: [],
+  };
 }
 
 /** Ends the calling operator's session; its tokens, grant-bound ones included, get HTTP 401 from the next request on. */
 export async function logOutOperator(ctx: TenancyContext): Promise<{ loggedOut: boolean; userErrors: UserError[] }> {
   const actor = assertOperator(ctx.actor);
-  const loggedOut = await ctx.database.withTenant({ firmId: null }, (tx) => revokeOperatorSession(tx, { sessionId: actor.sessionId }));
+  const loggedOut = await ctx.database.withTenant({ firmId: null }, (tx) =>
+    revokeOperatorSession(tx, { sessionId: actor.sessionId }),
+  );
   return { loggedOut, userErrors: [] };
 }
 
@@ -150,12 +181,28 @@ export async function requestBreakGlass(
   const actor = assertOperator(ctx.actor);
   const userErrors: UserError[] = [];
   const reason = input.reason.trim();
-  if (reason.length === 0) userErrors.push({ field: ['input', 'reason'], message: 'Say why you need access.', code: 'REQUIRED' });
-  else if (reason.length < MIN_REASON_LENGTH) userErrors.push({ field: ['input', 'reason'], message: `Use at least ${MIN_REASON_LENGTH} characters.`, code: 'INVALID' });
-  else if (reason.length > 1000) userErrors.push({ field: ['input', 'reason'], message: 'At most 1000 characters.', code: 'TOO_LONG' });
-  else if (!isStorableText(reason)) userErrors.push({ field: ['input', 'reason'], message: 'Contains a character that is not allowed.', code: 'INVALID' });
+  if (reason.length === 0)
+    userErrors.push({ field: ['input', 'reason'], message: 'Say why you need access.', code: 'REQUIRED' });
+  else if (reason.length < MIN_REASON_LENGTH)
+    userErrors.push({
+      field: ['input', 'reason'],
+      message: `Use at least ${MIN_REASON_LENGTH} characters.`,
+      code: 'INVALID',
+    });
+  else if (reason.length > 1000)
+    userErrors.push({ field: ['input', 'reason'], message: 'At most 1000 characters.', code: 'TOO_LONG' });
+  else if (!isStorableText(reason))
+    userErrors.push({
+      field: ['input', 'reason'],
+      message: 'Contains a character that is not allowed.',
+      code: 'INVALID',
+    });
   if (!Number.isInteger(input.minutes) || input.minutes < 1 || input.minutes > MAX_GRANT_MINUTES) {
-    userErrors.push({ field: ['input', 'minutes'], message: `Between 1 and ${MAX_GRANT_MINUTES} minutes.`, code: 'INVALID' });
+    userErrors.push({
+      field: ['input', 'minutes'],
+      message: `Between 1 and ${MAX_GRANT_MINUTES} minutes.`,
+      code: 'INVALID',
+    });
   }
   if (userErrors.length > 0) return { grant: null, userErrors };
   if (!isUuid(input.firmId)) throw notFound('Firm');
@@ -192,26 +239,57 @@ export async function requestBreakGlass(
  * @returns userErrors SELF_APPROVAL (one's own request), GRANT_NOT_PENDING (approved, started or revoked).
  * @throws FORBIDDEN for anyone but an operator; NOT_FOUND for an unknown grant.
  */
-export async function approveBreakGlass(ctx: TenancyContext, ref: GrantRef): Promise<{ grant: BreakGlassGrantModel | null; userErrors: UserError[] }> {
+export async function approveBreakGlass(
+  ctx: TenancyContext,
+  ref: GrantRef,
+): Promise<{ grant: BreakGlassGrantModel | null; userErrors: UserError[] }> {
   const actor = assertOperator(ctx.actor);
   const { firmId, grantId } = grantRefOrThrow(ref);
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const grant = await findGrantForUpdate(tx, { firmId, grantId });
     if (!grant) throw notFound('Break-glass grant');
     if (grant.operatorId === actor.operatorId) {
-      return { grant: null, userErrors: [{ field: ['input', 'grantId'], message: 'A second operator must approve this request.', code: 'SELF_APPROVAL' }] };
+      return {
+        grant: null,
+        userErrors: [
+          {
+            field: ['input', 'grantId'],
+            message: 'A second operator must approve this request.',
+            code: 'SELF_APPROVAL',
+          },
+        ],
+      };
     }
     if (grant.startsAt || grant.revokedAt) {
-      return { grant: null, userErrors: [{ field: ['input', 'grantId'], message: 'This request is not waiting for approval.', code: 'GRANT_NOT_PENDING' }] };
+      return {
+        grant: null,
+        userErrors: [
+          {
+            field: ['input', 'grantId'],
+            message: 'This request is not waiting for approval.',
+            code: 'GRANT_NOT_PENDING',
+          },
+        ],
+      };
     }
     const now = new Date();
-    await updateGrant(tx, { firmId, grantId }, {
-      approvedByOperatorId: actor.operatorId,
-      approvedAt: now,
-      startsAt: now,
-      expiresAt: new Date(now.getTime() + grant.minutes * 60_000),
+    await updateGrant(
+      tx,
+      { firmId, grantId },
+      {
+        approvedByOperatorId: actor.operatorId,
+        approvedAt: now,
+        startsAt: now,
+        expiresAt: new Date(now.getTime() + grant.minutes * 60_000),
+      },
+    );
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'break_glass.approve',
+      targetType: 'break_glass_grant',
+      targetId: grantId,
+      metadata: { minutes: grant.minutes },
     });
-    await recordAudit(tx, ctx, { firmId, action: 'break_glass.approve', targetType: 'break_glass_grant', targetId: grantId, metadata: { minutes: grant.minutes } });
     const [approved] = await listGrants(tx, { firmId, grantId, limit: 1 });
     return { grant: approved!, userErrors: [] };
   });
@@ -223,16 +301,25 @@ export async function approveBreakGlass(ctx: TenancyContext, ref: GrantRef): Pro
  * Revoking twice is harmless; a first revocation is audited as `break_glass.revoke`.
  * @throws NOT_FOUND for an unknown grant or another firm's; FORBIDDEN, UNAUTHENTICATED.
  */
-export async function revokeBreakGlass(ctx: TenancyContext, ref: GrantRef): Promise<{ grant: BreakGlassGrantModel; userErrors: UserError[] }> {
+export async function revokeBreakGlass(
+  ctx: TenancyContext,
+  ref: GrantRef,
+): Promise<{ grant: BreakGlassGrantModel; userErrors: UserError[] }> {
   const { actor } = ctx;
-  if (actor.kind !== 'OPERATOR' && assertStaffCan(actor, 'firm:update').firmId !== ref.firmId) throw notFound('Break-glass grant');
+  if (actor.kind !== 'OPERATOR' && assertStaffCan(actor, 'firm:update').firmId !== ref.firmId)
+    throw notFound('Break-glass grant');
   const { firmId, grantId } = grantRefOrThrow(ref);
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const grant = await findGrantForUpdate(tx, { firmId, grantId });
     if (!grant) throw notFound('Break-glass grant');
     if (!grant.revokedAt) {
       await updateGrant(tx, { firmId, grantId }, { revokedAt: new Date() });
-      await recordAudit(tx, ctx, { firmId, action: 'break_glass.revoke', targetType: 'break_glass_grant', targetId: grantId });
+      await recordAudit(tx, ctx, {
+        firmId,
+        action: 'break_glass.revoke',
+        targetType: 'break_glass_grant',
+        targetId: grantId,
+      });
     }
     const [revoked] = await listGrants(tx, { firmId, grantId, limit: 1 });
     return { grant: revoked!, userErrors: [] };
@@ -255,19 +342,36 @@ export async function activateBreakGlass(
     const live = await findLiveGrant(tx, { firmId, grantId, operatorId: actor.operatorId });
     const session = await findLiveOperatorSession(tx, { sessionId: actor.sessionId, operatorId: actor.operatorId });
     if (!live || !session) return null;
-    await recordAudit(tx, ctx, { firmId, action: 'break_glass.activate', targetType: 'break_glass_grant', targetId: grantId });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'break_glass.activate',
+      targetType: 'break_glass_grant',
+      targetId: grantId,
+    });
     const [grant] = await listGrants(tx, { firmId, grantId, limit: 1 });
     return { grant: grant!, until: new Date(Math.min(live.expiresAt.getTime(), session.expiresAt.getTime())) };
   });
   if (!found) {
-    return { session: null, grant: null, userErrors: [{ field: ['input', 'grantId'], message: 'This grant is not live for you.', code: 'GRANT_NOT_LIVE' }] };
+    return {
+      session: null,
+      grant: null,
+      userErrors: [{ field: ['input', 'grantId'], message: 'This grant is not live for you.', code: 'GRANT_NOT_LIVE' }],
+    };
   }
-  const session = await issueOperatorToken(ctx, { sub: actor.operatorId, sid: actor.sessionId, grt: { id: grantId, firmId } }, found.grant.operator, found.until);
+  const session = await issueOperatorToken(
+    ctx,
+    { sub: actor.operatorId, sid: actor.sessionId, grt: { id: grantId, firmId } },
+    found.grant.operator,
+    found.until,
+  );
   return { session, grant: found.grant, userErrors: [] };
 }
 
 /** One page of the active firm's grants, newest first. Requires `audit:read` (OWNER, ADMIN). */
-export async function breakGlassGrantsOfActiveFirm(ctx: TenancyContext, args: PageArgs): Promise<Connection<BreakGlassGrantModel>> {
+export async function breakGlassGrantsOfActiveFirm(
+  ctx: TenancyContext,
+  args: PageArgs,
+): Promise<Connection<BreakGlassGrantModel>> {
   const actor = assertCan(ctx.actor, 'audit:read');
   const page = parsePageArgs({ first: args.first, after: args.after }, CREATED_AT_CURSOR);
   const { rows, total } = await ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => ({
@@ -290,19 +394,30 @@ export async function resolveOperatorActor(
   claims: OperatorTokenClaims,
   request: { requestId: string; origin: RequestOrigin; operation: string },
 ): Promise<OperatorActor | null> {
-  const base: OperatorActor = { kind: 'OPERATOR', operatorId: claims.sub, sessionId: claims.sid, firmId: null, grantId: null };
+  const base: OperatorActor = {
+    kind: 'OPERATOR',
+    operatorId: claims.sub,
+    sessionId: claims.sid,
+    firmId: null,
+    grantId: null,
+  };
   const grant = claims.grt;
   return database.withTenant({ firmId: grant?.firmId ?? null }, async (tx) => {
     if (!(await findLiveOperatorSession(tx, { sessionId: claims.sid, operatorId: claims.sub }))) return null;
-    if (!grant || !(await findLiveGrant(tx, { firmId: grant.firmId, grantId: grant.id, operatorId: claims.sub }))) return base;
+    if (!grant || !(await findLiveGrant(tx, { firmId: grant.firmId, grantId: grant.id, operatorId: claims.sub })))
+      return base;
     const actor: OperatorActor = { ...base, firmId: grant.firmId, grantId: grant.id };
-    await recordAudit(tx, { actor, requestId: request.requestId, origin: request.origin }, {
-      firmId: grant.firmId,
-      action: 'break_glass.access',
-      targetType: 'break_glass_grant',
-      targetId: grant.id,
-      metadata: { grantId: grant.id, operation: request.operation },
-    });
+    await recordAudit(
+      tx,
+      { actor, requestId: request.requestId, origin: request.origin },
+      {
+        firmId: grant.firmId,
+        action: 'break_glass.access',
+        targetType: 'break_glass_grant',
+        targetId: grant.id,
+        metadata: { grantId: grant.id, operation: request.operation },
+      },
+    );
     return actor;
   });
 }

@@ -18,16 +18,25 @@ export interface OperatorSummary {
 }
 
 /** A grant with the operators who requested and approved it. */
-export type BreakGlassGrantModel = BreakGlassGrantRow & { operator: OperatorSummary; approvedBy: OperatorSummary | null };
+export type BreakGlassGrantModel = BreakGlassGrantRow & {
+  operator: OperatorSummary;
+  approvedBy: OperatorSummary | null;
+};
 
 /** The operator with this (lower-cased) email, or undefined. */
-export async function findOperatorByEmail(tx: Tx, { email }: { email: string }): Promise<PlatformOperatorRow | undefined> {
+export async function findOperatorByEmail(
+  tx: Tx,
+  { email }: { email: string },
+): Promise<PlatformOperatorRow | undefined> {
   const [row] = await tx.select().from(platformOperators).where(eq(platformOperators.email, email));
   return row;
 }
 
 /** Inserts an operator. @throws the unique violation `platform_operators_email_unique` when the email is taken. */
-export async function insertOperator(tx: Tx, values: typeof platformOperators.$inferInsert): Promise<PlatformOperatorRow> {
+export async function insertOperator(
+  tx: Tx,
+  values: typeof platformOperators.$inferInsert,
+): Promise<PlatformOperatorRow> {
   const [row] = await tx.insert(platformOperators).values(values).returning();
   return row!;
 }
@@ -80,7 +89,10 @@ export async function insertGrant(tx: Tx, values: typeof breakGlassGrants.$infer
 }
 
 /** The grant, locked for update, or undefined. */
-export async function findGrantForUpdate(tx: Tx, { firmId, grantId }: { firmId: string; grantId: string }): Promise<BreakGlassGrantRow | undefined> {
+export async function findGrantForUpdate(
+  tx: Tx,
+  { firmId, grantId }: { firmId: string; grantId: string },
+): Promise<BreakGlassGrantRow | undefined> {
   const [row] = await tx
     .select()
     .from(breakGlassGrants)
@@ -93,7 +105,9 @@ export async function findGrantForUpdate(tx: Tx, { firmId, grantId }: { firmId: 
 export async function updateGrant(
   tx: Tx,
   { firmId, grantId }: { firmId: string; grantId: string },
-  values: Partial<Pick<BreakGlassGrantRow, 'approvedByOperatorId' | 'approvedAt' | 'startsAt' | 'expiresAt' | 'revokedAt'>>,
+  values: Partial<
+    Pick<BreakGlassGrantRow, 'approvedByOperatorId' | 'approvedAt' | 'startsAt' | 'expiresAt' | 'revokedAt'>
+  >,
 ): Promise<void> {
   await tx
     .update(breakGlassGrants)
@@ -131,11 +145,19 @@ const approver = alias(platformOperators, 'approver');
 /** Grants of a firm with their operators, newest first, keyed by (requested_at, id) descending; or one grant by id. */
 export async function listGrants(
   tx: Tx,
-  { firmId, after, limit, grantId }: { firmId: string; after?: readonly [string, string] | null; limit: number; grantId?: string },
+  {
+    firmId,
+    after,
+    limit,
+    grantId,
+  }: { firmId: string; after?: readonly [string, string] | null; limit: number; grantId?: string },
 ): Promise<BreakGlassGrantModel[]> {
   const conditions = [eq(breakGlassGrants.firmId, firmId)];
   if (grantId) conditions.push(eq(breakGlassGrants.id, grantId));
-  if (after) conditions.push(sql`(${breakGlassGrants.requestedAt}, ${breakGlassGrants.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  if (after)
+    conditions.push(
+      sql`(${breakGlassGrants.requestedAt}, ${breakGlassGrants.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`,
+    );
   const rows = await tx
     .select({
       ...getTableColumns(breakGlassGrants),
@@ -153,7 +175,10 @@ export async function listGrants(
   return rows.map(({ operatorName, operatorEmail, approverName, approverEmail, ...grant }) => ({
     ...grant,
     operator: { id: grant.operatorId, name: operatorName, email: operatorEmail },
-    approvedBy: grant.approvedByOperatorId && approverName && approverEmail ? { id: grant.approvedByOperatorId, name: approverName, email: approverEmail } : null,
+    approvedBy:
+      grant.approvedByOperatorId && approverName && approverEmail
+        ? { id: grant.approvedByOperatorId, name: approverName, email: approverEmail }
+        : null,
   }));
 }
 

@@ -25,7 +25,9 @@ describe('operator tokens', () => {
 
   it('refuses expired tokens and tokens signed with another key', async () => {
     const claims = { sub: randomUUID(), sid: randomUUID() };
-    expect(await verifyOperatorToken(await signOperatorToken(claims, key, new Date(Date.now() - 1000)), key)).toBeNull();
+    expect(
+      await verifyOperatorToken(await signOperatorToken(claims, key, new Date(Date.now() - 1000)), key),
+    ).toBeNull();
     const other = hmacKey('another-operator-token-key-0123456789abc');
     expect(await verifyOperatorToken(await signOperatorToken(claims, other, inAnHour()), key)).toBeNull();
   });

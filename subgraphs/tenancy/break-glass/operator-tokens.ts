@@ -35,7 +35,11 @@ export function isOperatorTokenShape(token: string): boolean {
  * firmgraph-operator, `sub` operator, `sid` session, optional `grt` {id, firmId}, expiring at
  * `expiresAt` (callers cap it at the session's and the grant's end).
  */
-export async function signOperatorToken(claims: OperatorTokenClaims, key: Uint8Array, expiresAt: Date): Promise<string> {
+export async function signOperatorToken(
+  claims: OperatorTokenClaims,
+  key: Uint8Array,
+  expiresAt: Date,
+): Promise<string> {
   return (await signToken(OPERATOR_TOKEN, claims, key, { at: expiresAt })).token;
 }
 

@@ -25,7 +25,8 @@ export function createIdentityLoaders({ actor, database }: { actor: Actor; datab
     userById: rowsByIdLoader({
       database,
       scope: userScope,
-      fetch: (tx, ids) => getVisibleUsersByIds(tx, { firmId: userScope!.firmId, actorUserId: userScope!.userId, userIds: ids }),
+      fetch: (tx, ids) =>
+        getVisibleUsersByIds(tx, { firmId: userScope!.firmId, actorUserId: userScope!.userId, userIds: ids }),
     }),
   };
 }

@@ -57,4 +57,3 @@ export const identityResolvers: Resolvers = {
     user: async (membership, _args, ctx) => membership.user ?? (await ctx.loaders.userById.load(membership.userId))!,
   },
 };
-

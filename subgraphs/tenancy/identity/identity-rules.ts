@@ -13,9 +13,9 @@ import { identityIssuedDuring } from './identity-service.ts';
 const isUserJustSignedIn = rule('isUserJustSignedIn', { cache: (parent: { id: string }) => parent.id })(
   (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.id,
 );
-const isMembershipJustSignedIn = rule('isMembershipJustSignedIn', { cache: (parent: { userId: string }) => parent.userId })(
-  (parent: { userId: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.userId,
-);
+const isMembershipJustSignedIn = rule('isMembershipJustSignedIn', {
+  cache: (parent: { userId: string }) => parent.userId,
+})((parent: { userId: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.userId === parent.userId);
 const isFirmJustSignedIn = rule('isFirmJustSignedIn', { cache: (parent: { id: string }) => parent.id })(
   (parent: { id: string }, _args, ctx: TenancyContext) => identityIssuedDuring(ctx)?.firmId === parent.id,
 );

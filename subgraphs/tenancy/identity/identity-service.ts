@@ -8,13 +8,29 @@ import { forbidden, notFound, unauthenticated } from '../../../platform/errors.t
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { ROLE_RANK } from '../../../platform/permissions.ts';
 import { isUniqueViolation } from '../../../platform/pg-errors.ts';
-import { CREATED_AT_CURSOR, parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
+import {
+  CREATED_AT_CURSOR,
+  parsePageArgs,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '../../../platform/relay.ts';
 import { hmacKey } from '../../../platform/signed-context.ts';
-import { isStorableText, normalizeEmail, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
+import {
+  isStorableText,
+  normalizeEmail,
+  requiredText,
+  type UserError as GenericUserError,
+} from '../../../platform/user-errors.ts';
 import { findSessionOwner } from '../audit/audit-store.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import { auditForUser, checkSecondFactor, createMfaChallenge, MFA_CHALLENGE_MAX_FAILURES } from '../mfa/mfa-service.ts';
-import { countMfaChallengeFailure, findLiveMfaChallengeForUpdate, isMfaEnabled, markMfaChallengeUsed } from '../mfa/mfa-store.ts';
+import {
+  countMfaChallengeFailure,
+  findLiveMfaChallengeForUpdate,
+  isMfaEnabled,
+  markMfaChallengeUsed,
+} from '../mfa/mfa-store.ts';
 import {
   clearLoginAttempts,
   consumeRefreshToken,
@@ -115,15 +131,22 @@ export async function viewerMemberships(ctx: TenancyContext, viewer: ViewerModel
  * Members of the active firm, oldest first. Requires `member:read`.
  * @throws FORBIDDEN for a firm other than the active one.
  */
-export async function firmMemberships(ctx: TenancyContext, firm: FirmRow, args: PageArgs): Promise<Connection<MembershipRow>> {
+export async function firmMemberships(
+  ctx: TenancyContext,
+  firm: FirmRow,
+  args: PageArgs,
+): Promise<Connection<MembershipRow>> {
   const actor = assertCan(ctx.actor, 'member:read');
   if (firm.id !== actor.firmId) throw forbidden('Switch to this firm to see its members');
   const page = parsePageArgs(args, CREATED_AT_CURSOR);
   const after = page.cursor;
-  const { rows, total } = await ctx.database.withTenant({ firmId: actor.firmId, userId: actor.kind === 'STAFF' ? actor.userId : null }, async (tx) => ({
-    rows: await listFirmMemberships(tx, { firmId: actor.firmId, after, limit: page.limit }),
-    total: await countFirmMemberships(tx, { firmId: actor.firmId }),
-  }));
+  const { rows, total } = await ctx.database.withTenant(
+    { firmId: actor.firmId, userId: actor.kind === 'STAFF' ? actor.userId : null },
+    async (tx) => ({
+      rows: await listFirmMemberships(tx, { firmId: actor.firmId, after, limit: page.limit }),
+      total: await countFirmMemberships(tx, { firmId: actor.firmId }),
+    }),
+  );
   return toConnection(rows, page, (row) => [row.createdAt.toISOString(), row.id], total);
 }
 
@@ -164,12 +187,18 @@ export async function signUp(
       const firm = await insertFirm(tx, { id: firmId, name: firmName, slug: firmSlug(firmName) });
       await insertMembership(tx, { firmId, id: newId(), userId, role: 'OWNER' });
       const session = await startSession(ctx, tx, user, firmId);
-      await recordAudit(tx, asSignedInUser(ctx, userId), { firmId, action: 'firm.create', targetType: 'firm', targetId: firmId });
+      await recordAudit(tx, asSignedInUser(ctx, userId), {
+        firmId,
+        action: 'firm.create',
+        targetType: 'firm',
+        targetId: firmId,
+      });
       return { firm, session, userErrors: [] };
     });
   } catch (error) {
     // Two sign-ups racing for one email: the loser's transaction rolled back entirely.
-    if (isUniqueViolation(error, 'users_email_unique')) return { firm: null, session: null, userErrors: [emailTaken()] };
+    if (isUniqueViolation(error, 'users_email_unique'))
+      return { firm: null, session: null, userErrors: [emailTaken()] };
     throw error;
   }
 }
@@ -206,7 +235,9 @@ export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<Log
   const emailHash = loginThrottleKey(email);
   const user = await ctx.database.withTenant({ firmId: null }, async (tx) => {
     const attempt = await countLoginAttempt(tx, { emailHash });
-    return attempt <= MAX_LOGIN_ATTEMPTS && isStorableText(email) ? { found: await findUserByEmail(tx, { email }), attempt } : undefined;
+    return attempt <= MAX_LOGIN_ATTEMPTS && isStorableText(email)
+      ? { found: await findUserByEmail(tx, { email }), attempt }
+      : undefined;
   });
   if (!user?.found) {
     await verifyAgainstDummy(input.password);
@@ -216,7 +247,8 @@ export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<Log
   if (!(await verifyPassword(found.passwordHash, input.password)) || found.disabledAt) {
     await ctx.database.withTenant({ firmId: null, userId: found.id }, async (tx) => {
       await auditForUser(ctx, tx, found.id, 'auth.login.failed', { attempt });
-      if (attempt === MAX_LOGIN_ATTEMPTS) await auditForUser(ctx, tx, found.id, 'auth.login.locked', { attempts: attempt });
+      if (attempt === MAX_LOGIN_ATTEMPTS)
+        await auditForUser(ctx, tx, found.id, 'auth.login.locked', { attempts: attempt });
     });
     return { session: null, userErrors: [INVALID_CREDENTIALS] };
   }
@@ -235,16 +267,25 @@ export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<Log
       activeFirmId = chosen.firmId;
     }
     if (await isMfaEnabled(tx, { userId: user.id })) {
-      return { session: null, mfaChallengeToken: await createMfaChallenge(tx, { userId: user.id, activeFirmId }), userErrors: [] };
+      return {
+        session: null,
+        mfaChallengeToken: await createMfaChallenge(tx, { userId: user.id, activeFirmId }),
+        userErrors: [],
+      };
     }
     await clearLoginAttempts(tx, { emailHash });
     const session = await startSession(ctx, tx, user, activeFirmId);
-    await recordAuditInFirms(tx, asSignedInUser(ctx, user.id), memberships.map((m) => m.firmId), {
-      action: 'auth.login',
-      targetType: 'user',
-      targetId: user.id,
-      metadata: { mfa: false },
-    });
+    await recordAuditInFirms(
+      tx,
+      asSignedInUser(ctx, user.id),
+      memberships.map((m) => m.firmId),
+      {
+        action: 'auth.login',
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { mfa: false },
+      },
+    );
     return { session, userErrors: [] };
   });
 }
@@ -285,23 +326,39 @@ export async function verifyMfaChallenge(
     if (!factor) {
       await countMfaChallengeFailure(tx, { challengeId: challenge.id });
       await auditForUser(ctx, tx, user.id, 'auth.mfa.failed', { operation: 'verifyMfaChallenge' });
-      return { session: null, userErrors: [{ field: ['input', 'code'], message: 'The code is wrong, expired or already used.', code: 'INVALID_CODE' }] };
+      return {
+        session: null,
+        userErrors: [
+          { field: ['input', 'code'], message: 'The code is wrong, expired or already used.', code: 'INVALID_CODE' },
+        ],
+      };
     }
     await markMfaChallengeUsed(tx, { challengeId: challenge.id });
     await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
     if (challenge.invitationId && challenge.activeFirmId) {
-      await acceptInvitationAfterSecondFactor(ctx, tx, { firmId: challenge.activeFirmId, invitationId: challenge.invitationId, userId: user.id });
+      await acceptInvitationAfterSecondFactor(ctx, tx, {
+        firmId: challenge.activeFirmId,
+        invitationId: challenge.invitationId,
+        userId: user.id,
+      });
     }
     const memberships = await listUserMemberships(tx, { userId: user.id });
     // The chosen firm may have removed the user during the 5 minutes.
-    const activeFirmId = memberships.some((m) => m.firmId === challenge.activeFirmId) ? challenge.activeFirmId : (memberships[0]?.firmId ?? null);
+    const activeFirmId = memberships.some((m) => m.firmId === challenge.activeFirmId)
+      ? challenge.activeFirmId
+      : (memberships[0]?.firmId ?? null);
     const session = await startSession(ctx, tx, user, activeFirmId);
-    await recordAuditInFirms(tx, asSignedInUser(ctx, user.id), memberships.map((m) => m.firmId), {
-      action: 'auth.login',
-      targetType: 'user',
-      targetId: user.id,
-      metadata: { mfa: true, factor },
-    });
+    await recordAuditInFirms(
+      tx,
+      asSignedInUser(ctx, user.id),
+      memberships.map((m) => m.firmId),
+      {
+        action: 'auth.login',
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { mfa: true, factor },
+      },
+    );
     return { session, userErrors: [] };
   });
 }
@@ -339,7 +396,10 @@ export interface ChangePasswordInput {
  * @returns userErrors `INVALID_CREDENTIALS` or `WEAK_PASSWORD`; nothing changes then.
  * @throws UNAUTHENTICATED when the caller is not a signed-in user.
  */
-export async function changePassword(ctx: TenancyContext, input: ChangePasswordInput): Promise<{ changed: boolean; userErrors: UserError[] }> {
+export async function changePassword(
+  ctx: TenancyContext,
+  input: ChangePasswordInput,
+): Promise<{ changed: boolean; userErrors: UserError[] }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   const user = await ctx.database.withTenant({ firmId: null }, (tx) => findEnabledUser(tx, { userId: actor.userId }));
@@ -351,7 +411,11 @@ export async function changePassword(ctx: TenancyContext, input: ChangePasswordI
     return { changed: false, userErrors: [wrongPassword] };
   }
   const weakness = passwordWeakness(input.newPassword, [user.name, user.email]);
-  if (weakness) return { changed: false, userErrors: [{ field: ['input', 'newPassword'], message: weakness, code: 'WEAK_PASSWORD' }] };
+  if (weakness)
+    return {
+      changed: false,
+      userErrors: [{ field: ['input', 'newPassword'], message: weakness, code: 'WEAK_PASSWORD' }],
+    };
   const passwordHash = await hashPassword(input.newPassword);
   return ctx.database.withTenant({ firmId: null, userId: user.id }, async (tx) => {
     await updatePasswordHash(tx, { userId: user.id, passwordHash });
@@ -401,10 +465,19 @@ export async function updateFirmSecurityPolicy(
     if (input.requireMfaForAdmins && !(await isMfaEnabled(tx, { userId: actor.userId }))) {
       return {
         firm: null,
-        userErrors: [{ field: ['input', 'requireMfaForAdmins'], message: 'Enable multi-factor authentication for yourself first.', code: 'MFA_NOT_ENABLED' }],
+        userErrors: [
+          {
+            field: ['input', 'requireMfaForAdmins'],
+            message: 'Enable multi-factor authentication for yourself first.',
+            code: 'MFA_NOT_ENABLED',
+          },
+        ],
       };
     }
-    const firm = await setFirmRequireMfaForAdmins(tx, { firmId: actor.firmId, requireMfaForAdmins: input.requireMfaForAdmins });
+    const firm = await setFirmRequireMfaForAdmins(tx, {
+      firmId: actor.firmId,
+      requireMfaForAdmins: input.requireMfaForAdmins,
+    });
     if (!firm) throw notFound('Firm');
     await recordAudit(tx, ctx, {
       firmId: actor.firmId,
@@ -431,7 +504,12 @@ export async function refreshSession(
   ctx: TenancyContext,
   refreshToken: string,
 ): Promise<{ session: IssuedSession | null; userErrors: UserError[] }> {
-  const invalid: { session: null; userErrors: UserError[] } = { session: null, userErrors: [{ field: ['input', 'refreshToken'], message: 'This session has ended. Sign in again.', code: 'INVALID_TOKEN' }] };
+  const invalid: { session: null; userErrors: UserError[] } = {
+    session: null,
+    userErrors: [
+      { field: ['input', 'refreshToken'], message: 'This session has ended. Sign in again.', code: 'INVALID_TOKEN' },
+    ],
+  };
   const outcome = await ctx.database.withTenant({ firmId: null }, async (tx) => {
     const consumed = await consumeRefreshToken(tx, { tokenHash: hashToken(refreshToken) });
     if (!consumed) return null;
@@ -468,7 +546,11 @@ export async function logOut(ctx: TenancyContext): Promise<{ loggedOut: boolean;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   const loggedOut = await ctx.database.withTenant({ firmId: null }, async (tx) => {
     const revoked = await revokeSession(tx, { sessionId: actor.sessionId });
-    await recordAuditInFirms(tx, ctx, actor.firmId ? [actor.firmId] : [], { action: 'auth.logout', targetType: 'session', targetId: actor.sessionId });
+    await recordAuditInFirms(tx, ctx, actor.firmId ? [actor.firmId] : [], {
+      action: 'auth.logout',
+      targetType: 'session',
+      targetId: actor.sessionId,
+    });
     return revoked;
   });
   return { loggedOut, userErrors: [] };
@@ -481,14 +563,21 @@ export async function switchActiveFirm(
 ): Promise<{ viewer: ViewerModel | null; userErrors: UserError[] }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
-  const notMember: { viewer: null; userErrors: UserError[] } = { viewer: null, userErrors: [{ field: ['input', 'firmId'], message: 'You are not a member of this firm.', code: 'INVALID' }] };
+  const notMember: { viewer: null; userErrors: UserError[] } = {
+    viewer: null,
+    userErrors: [{ field: ['input', 'firmId'], message: 'You are not a member of this firm.', code: 'INVALID' }],
+  };
   if (!isUuid(firmId)) return notMember;
   return ctx.database.withTenant({ firmId: null, userId: actor.userId }, async (tx) => {
     const membership = await findMembership(tx, { firmId, userId: actor.userId });
     if (!membership) return notMember;
     await setSessionActiveFirm(tx, { sessionId: actor.sessionId, firmId });
     // Only the firm switched to hears of it, and not which firm the user came from: that is another tenant's id.
-    await recordAuditInFirms(tx, ctx, [firmId], { action: 'auth.firm.switch', targetType: 'session', targetId: actor.sessionId });
+    await recordAuditInFirms(tx, ctx, [firmId], {
+      action: 'auth.firm.switch',
+      targetType: 'session',
+      targetId: actor.sessionId,
+    });
     return { viewer: { userId: actor.userId, activeFirmId: firmId, activeRole: membership.role }, userErrors: [] };
   });
 }
@@ -513,7 +602,11 @@ export async function inviteMember(
   const email = normalizeEmail(input.email, ['input', 'email'], userErrors);
   const inviterRank = Math.max(...actor.roles.map((role) => ROLE_RANK[role]));
   if (ROLE_RANK[input.role] > inviterRank) {
-    userErrors.push({ field: ['input', 'role'], message: 'You cannot grant a role above your own.', code: 'ROLE_NOT_GRANTABLE' });
+    userErrors.push({
+      field: ['input', 'role'],
+      message: 'You cannot grant a role above your own.',
+      code: 'ROLE_NOT_GRANTABLE',
+    });
   }
   if (userErrors.length > 0) return { invitation: null, invitationToken: null, userErrors };
 
@@ -523,7 +616,9 @@ export async function inviteMember(
       return {
         invitation: null,
         invitationToken: null,
-        userErrors: [{ field: ['input', 'email'], message: 'This person is already a member.', code: 'ALREADY_MEMBER' }],
+        userErrors: [
+          { field: ['input', 'email'], message: 'This person is already a member.', code: 'ALREADY_MEMBER' },
+        ],
       };
     }
     const invitation = await insertInvitation(tx, {
@@ -588,16 +683,27 @@ async function joinByInvitation(
 export async function acceptInvitation(
   ctx: TenancyContext,
   input: AcceptInvitationInput,
-): Promise<{ membership: MembershipModel | null; session: IssuedSession | null; mfaChallengeToken?: string | null; userErrors: UserError[] }> {
+): Promise<{
+  membership: MembershipModel | null;
+  session: IssuedSession | null;
+  mfaChallengeToken?: string | null;
+  userErrors: UserError[];
+}> {
   const invalidToken: { membership: null; session: null; userErrors: UserError[] } = {
     membership: null,
     session: null,
-    userErrors: [{ field: ['input', 'token'], message: 'This invitation is invalid or has expired.', code: 'INVALID_TOKEN' }],
+    userErrors: [
+      { field: ['input', 'token'], message: 'This invitation is invalid or has expired.', code: 'INVALID_TOKEN' },
+    ],
   };
   const [firmId = '', secret = ''] = input.token.split('.');
   if (!isUuid(firmId) || !secret) return invalidToken;
 
-  const fail = (userErrors: UserError[]): { membership: null; session: null; userErrors: UserError[] } => ({ membership: null, session: null, userErrors });
+  const fail = (userErrors: UserError[]): { membership: null; session: null; userErrors: UserError[] } => ({
+    membership: null,
+    session: null,
+    userErrors,
+  });
   return ctx.database.withTenant({ firmId }, async (tx) => {
     const invitation = await findPendingInvitationForUpdate(tx, { firmId, tokenHash: hashToken(secret) });
     if (!invitation) return invalidToken;
@@ -605,7 +711,11 @@ export async function acceptInvitation(
     let newUser = false;
     if (user) {
       const attempt = await countLoginAttempt(tx, { emailHash: loginThrottleKey(user.email) });
-      if (attempt > MAX_LOGIN_ATTEMPTS || !(await verifyPassword(user.passwordHash, input.password)) || user.disabledAt) {
+      if (
+        attempt > MAX_LOGIN_ATTEMPTS ||
+        !(await verifyPassword(user.passwordHash, input.password)) ||
+        user.disabledAt
+      ) {
         await recordAudit(tx, ctx, {
           firmId,
           action: 'auth.login.failed',
@@ -616,7 +726,9 @@ export async function acceptInvitation(
         return fail([INVALID_CREDENTIALS]);
       }
       if (await findMembership(tx, { firmId, userId: user.id })) {
-        return fail([{ field: ['input', 'token'], message: 'You are already a member of this firm.', code: 'ALREADY_MEMBER' }]);
+        return fail([
+          { field: ['input', 'token'], message: 'You are already a member of this firm.', code: 'ALREADY_MEMBER' },
+        ]);
       }
     } else {
       const userErrors: UserError[] = [];
@@ -624,13 +736,22 @@ export async function acceptInvitation(
       const weakness = passwordWeakness(input.password, [name, invitation.email]);
       if (weakness) userErrors.push({ field: ['input', 'password'], message: weakness, code: 'WEAK_PASSWORD' });
       if (userErrors.length > 0) return fail(userErrors);
-      user = await insertUser(tx, { id: newId(), email: invitation.email, name, passwordHash: await hashPassword(input.password) });
+      user = await insertUser(tx, {
+        id: newId(),
+        email: invitation.email,
+        name,
+        passwordHash: await hashPassword(input.password),
+      });
       newUser = true;
     }
     // An MFA-enrolled user joins only once the second factor is proven (verifyMfaChallenge):
     // until then nothing of the invitation is used.
     if (!newUser && (await isMfaEnabled(tx, { userId: user.id }))) {
-      const mfaChallengeToken = await createMfaChallenge(tx, { userId: user.id, activeFirmId: firmId, invitationId: invitation.id });
+      const mfaChallengeToken = await createMfaChallenge(tx, {
+        userId: user.id,
+        activeFirmId: firmId,
+        invitationId: invitation.id,
+      });
       return { membership: null, session: null, mfaChallengeToken, userErrors: [] };
     }
     const membership = await joinByInvitation(ctx, tx, { invitation, userId: user.id, newUser });
@@ -652,7 +773,13 @@ export async function acceptInvitation(
 export async function resolveSessionActor(
   database: TenancyContext['database'],
   claims: { sub: string; sid: string },
-): Promise<{ userId: string; sessionId: string; firmId: string | null; roles: RoleValue[]; mfaEnrolmentRequired: boolean } | null> {
+): Promise<{
+  userId: string;
+  sessionId: string;
+  firmId: string | null;
+  roles: RoleValue[];
+  mfaEnrolmentRequired: boolean;
+} | null> {
   const found = await findLiveSession(database, { sessionId: claims.sid, userId: claims.sub });
   if (!found || found.userDisabled) return null;
   const held = mfaEnrolmentRequired(found);
@@ -671,7 +798,9 @@ export async function resolveSessionActor(
  * requires it of the viewer's role while it is off (see `resolveSessionActor`).
  * @throws UNAUTHENTICATED when the caller is not a signed-in user with a live session.
  */
-export async function viewerMfaState(ctx: TenancyContext): Promise<{ mfaEnabled: boolean; mfaEnrolmentRequired: boolean }> {
+export async function viewerMfaState(
+  ctx: TenancyContext,
+): Promise<{ mfaEnabled: boolean; mfaEnrolmentRequired: boolean }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   const found = await findLiveSession(ctx.database, { sessionId: actor.sessionId, userId: actor.userId });
@@ -679,13 +808,27 @@ export async function viewerMfaState(ctx: TenancyContext): Promise<{ mfaEnabled:
   return { mfaEnabled: found.mfaEnabled, mfaEnrolmentRequired: mfaEnrolmentRequired(found) };
 }
 
-function mfaEnrolmentRequired(found: { role: RoleValue | null; firmRequiresMfaForAdmins: boolean; mfaEnabled: boolean }): boolean {
+function mfaEnrolmentRequired(found: {
+  role: RoleValue | null;
+  firmRequiresMfaForAdmins: boolean;
+  mfaEnabled: boolean;
+}): boolean {
   return found.firmRequiresMfaForAdmins && (found.role === 'OWNER' || found.role === 'ADMIN') && !found.mfaEnabled;
 }
 
-async function startSession(ctx: TenancyContext, tx: Tx, user: UserRow, activeFirmId: string | null): Promise<IssuedSession> {
+async function startSession(
+  ctx: TenancyContext,
+  tx: Tx,
+  user: UserRow,
+  activeFirmId: string | null,
+): Promise<IssuedSession> {
   const sessionId = newId();
-  await insertSession(tx, { id: sessionId, userId: user.id, activeFirmId, expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000) });
+  await insertSession(tx, {
+    id: sessionId,
+    userId: user.id,
+    activeFirmId,
+    expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+  });
   authenticatedDuringRequest.set(ctx, { userId: user.id, firmId: activeFirmId });
   return issueTokens(ctx, tx, user, sessionId);
 }
@@ -694,7 +837,12 @@ async function startSession(ctx: TenancyContext, tx: Tx, user: UserRow, activeFi
 async function issueTokens(ctx: TenancyContext, tx: Tx, user: UserRow, sessionId: string): Promise<IssuedSession> {
   const refreshToken = newOpaqueToken('fgr');
   const refreshTokenExpiresAt = new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000);
-  await insertRefreshToken(tx, { id: newId(), sessionId, tokenHash: hashToken(refreshToken), expiresAt: refreshTokenExpiresAt });
+  await insertRefreshToken(tx, {
+    id: newId(),
+    sessionId,
+    tokenHash: hashToken(refreshToken),
+    expiresAt: refreshTokenExpiresAt,
+  });
   const { token, expiresAt } = await signAccessToken({ sub: user.id, sid: sessionId }, hmacKey(ctx.config.jwtSecret));
   return { accessToken: token, accessTokenExpiresAt: expiresAt, refreshToken, refreshTokenExpiresAt, user };
 }
@@ -712,6 +860,8 @@ function firmSlug(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40);
-  const suffix = BigInt(`0x${randomBytes(5).toString('hex')}`).toString(36).slice(0, 6);
+  const suffix = BigInt(`0x${randomBytes(5).toString('hex')}`)
+    .toString(36)
+    .slice(0, 6);
   return `${base || 'firm'}-${suffix}`;
 }

@@ -17,7 +17,10 @@ import {
 
 /** The user with this id unless disabled, or undefined. */
 export async function findEnabledUser(tx: Tx, { userId }: { userId: string }): Promise<UserRow | undefined> {
-  const [row] = await tx.select().from(users).where(and(eq(users.id, userId), isNull(users.disabledAt)));
+  const [row] = await tx
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.disabledAt)));
   return row;
 }
 
@@ -47,12 +50,19 @@ export async function getVisibleUsersByIds(
 
 /** Firms with these ids that RLS lets the transaction see (the active firm and the user's own firms). */
 export async function getVisibleFirmsByIds(tx: Tx, { firmIds }: { firmIds: readonly string[] }): Promise<FirmRow[]> {
-  return tx.select().from(firms).where(inArray(firms.id, [...firmIds]));
+  return tx
+    .select()
+    .from(firms)
+    .where(inArray(firms.id, [...firmIds]));
 }
 
 /** Every membership of one user across firms, oldest first (visible through the own-membership policy). */
 export async function listUserMemberships(tx: Tx, { userId }: { userId: string }): Promise<MembershipRow[]> {
-  return tx.select().from(memberships).where(eq(memberships.userId, userId)).orderBy(asc(memberships.createdAt), asc(memberships.id));
+  return tx
+    .select()
+    .from(memberships)
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt), asc(memberships.id));
 }
 
 /** One page of a firm's memberships, oldest first, keyed by (created_at, id). */
@@ -61,7 +71,8 @@ export async function listFirmMemberships(
   { firmId, after, limit }: { firmId: string; after: readonly [string, string] | null; limit: number },
 ): Promise<MembershipRow[]> {
   const conditions = [eq(memberships.firmId, firmId)];
-  if (after) conditions.push(sql`(${memberships.createdAt}, ${memberships.id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  if (after)
+    conditions.push(sql`(${memberships.createdAt}, ${memberships.id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
   return tx
     .select()
     .from(memberships)
@@ -72,13 +83,22 @@ export async function listFirmMemberships(
 
 /** Number of members of a firm. */
 export async function countFirmMemberships(tx: Tx, { firmId }: { firmId: string }): Promise<number> {
-  const [row] = await tx.select({ count: sql<number>`count(*)::int` }).from(memberships).where(eq(memberships.firmId, firmId));
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(memberships)
+    .where(eq(memberships.firmId, firmId));
   return row?.count ?? 0;
 }
 
 /** The membership of `userId` in `firmId`, or undefined. */
-export async function findMembership(tx: Tx, { firmId, userId }: { firmId: string; userId: string }): Promise<MembershipRow | undefined> {
-  const [row] = await tx.select().from(memberships).where(and(eq(memberships.firmId, firmId), eq(memberships.userId, userId)));
+export async function findMembership(
+  tx: Tx,
+  { firmId, userId }: { firmId: string; userId: string },
+): Promise<MembershipRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.firmId, firmId), eq(memberships.userId, userId)));
   return row;
 }
 
@@ -128,10 +148,19 @@ export async function consumeRefreshToken(
   const [consumed] = await tx
     .update(refreshTokens)
     .set({ usedAt: sql`now()` })
-    .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt), gt(refreshTokens.expiresAt, sql`now()`)))
+    .where(
+      and(
+        eq(refreshTokens.tokenHash, tokenHash),
+        isNull(refreshTokens.usedAt),
+        gt(refreshTokens.expiresAt, sql`now()`),
+      ),
+    )
     .returning({ sessionId: refreshTokens.sessionId });
   if (!consumed) {
-    const [existing] = await tx.select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
+    const [existing] = await tx
+      .select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash));
     return existing?.usedAt ? { reused: existing.sessionId } : undefined;
   }
   const [session] = await tx
@@ -163,16 +192,29 @@ export async function revokeSession(tx: Tx, { sessionId }: { sessionId: string }
  * refuses its access tokens from the next request on; long-lived connections (the future
  * WebSocket layer) must re-check the same `revoked_at` mark. @returns the ids of the sessions revoked.
  */
-export async function revokeUserSessions(tx: Tx, { userId, exceptSessionId }: { userId: string; exceptSessionId: string | null }): Promise<string[]> {
+export async function revokeUserSessions(
+  tx: Tx,
+  { userId, exceptSessionId }: { userId: string; exceptSessionId: string | null },
+): Promise<string[]> {
   const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
   if (exceptSessionId) conditions.push(ne(sessions.id, exceptSessionId));
-  const rows = await tx.update(sessions).set({ revokedAt: sql`now()` }).where(and(...conditions)).returning({ id: sessions.id });
+  const rows = await tx
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(...conditions))
+    .returning({ id: sessions.id });
   return rows.map((row) => row.id);
 }
 
 /** Replaces a user's password hash (argon2id PHC string). */
-export async function updatePasswordHash(tx: Tx, { userId, passwordHash }: { userId: string; passwordHash: string }): Promise<void> {
-  await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId));
+export async function updatePasswordHash(
+  tx: Tx,
+  { userId, passwordHash }: { userId: string; passwordHash: string },
+): Promise<void> {
+  await tx
+    .update(users)
+    .set({ passwordHash, updatedAt: sql`now()` })
+    .where(eq(users.id, userId));
 }
 
 /** Marks a user disabled (idempotent). @returns true when the user was enabled until now. */
@@ -232,7 +274,10 @@ export async function clearLoginAttempts(tx: Tx, { emailHash }: { emailHash: str
 }
 
 /** Points a session at another active firm. */
-export async function setSessionActiveFirm(tx: Tx, { sessionId, firmId }: { sessionId: string; firmId: string }): Promise<void> {
+export async function setSessionActiveFirm(
+  tx: Tx,
+  { sessionId, firmId }: { sessionId: string; firmId: string },
+): Promise<void> {
   await tx.update(sessions).set({ activeFirmId: firmId }).where(eq(sessions.id, sessionId));
 }
 
@@ -254,7 +299,10 @@ export interface LiveSession {
  * staff request pays for, and the unit's BEGIN, setting and COMMIT were three of its four
  * round trips.
  */
-export async function findLiveSession(database: Database, { sessionId, userId }: { sessionId: string; userId: string }): Promise<LiveSession | undefined> {
+export async function findLiveSession(
+  database: Database,
+  { sessionId, userId }: { sessionId: string; userId: string },
+): Promise<LiveSession | undefined> {
   const [row] = await database.db.execute<{
     active_firm_id: string | null;
     role: MembershipRow['role'] | null;
@@ -300,7 +348,10 @@ export async function findPendingInvitationForUpdate(
 }
 
 /** Marks an invitation accepted. */
-export async function markInvitationAccepted(tx: Tx, { firmId, invitationId }: { firmId: string; invitationId: string }): Promise<void> {
+export async function markInvitationAccepted(
+  tx: Tx,
+  { firmId, invitationId }: { firmId: string; invitationId: string },
+): Promise<void> {
   await tx
     .update(invitations)
     .set({ acceptedAt: sql`now()` })

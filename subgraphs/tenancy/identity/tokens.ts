@@ -61,7 +61,11 @@ export async function signToken<C extends { sub: string }>(
  * `aud` (and `typ` when checked), `exp`, `nbf`, and its claims schema.
  * @returns the claims, or null for any malformed, forged or expired token, or one of another kind.
  */
-export async function verifyToken<C extends { sub: string }>(kind: AccessTokenKind<C>, token: string, key: Uint8Array): Promise<C | null> {
+export async function verifyToken<C extends { sub: string }>(
+  kind: AccessTokenKind<C>,
+  token: string,
+  key: Uint8Array,
+): Promise<C | null> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
@@ -92,10 +96,19 @@ const AccessClaims = z.object({ sub: z.uuid(), sid: z.uuid() });
 export type AccessTokenClaims = z.infer<typeof AccessClaims>;
 
 /** Staff access tokens: `aud` firmgraph-api, `typ` JWT (unchecked), `sub` user, `sid` session. */
-const STAFF_TOKEN: AccessTokenKind<AccessTokenClaims> = { audience: 'firmgraph-api', type: 'JWT', typeChecked: false, claims: AccessClaims };
+const STAFF_TOKEN: AccessTokenKind<AccessTokenClaims> = {
+  audience: 'firmgraph-api',
+  type: 'JWT',
+  typeChecked: false,
+  claims: AccessClaims,
+};
 
 /** Signs a staff access token: HS256 JWT with `iss`, `aud`, `sub` (user), `sid` (session), `iat`, `nbf`, `exp` 15 minutes on. */
-export function signAccessToken(claims: AccessTokenClaims, key: Uint8Array, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+export function signAccessToken(
+  claims: AccessTokenClaims,
+  key: Uint8Array,
+  now = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
   return signToken(STAFF_TOKEN, claims, key, { inSeconds: ACCESS_TOKEN_TTL_SECONDS }, now);
 }
 

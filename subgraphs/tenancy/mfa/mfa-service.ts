@@ -35,8 +35,16 @@ export const MFA_CHALLENGE_MAX_FAILURES = 5;
 
 const BACKUP_CODE_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
-const invalidCode = (field: string[]): UserError => ({ field, message: 'The code is wrong, expired or already used.', code: 'INVALID_CODE' });
-const mfaNotEnabled: UserError = { field: [], message: 'Multi-factor authentication is not enabled.', code: 'MFA_NOT_ENABLED' };
+const invalidCode = (field: string[]): UserError => ({
+  field,
+  message: 'The code is wrong, expired or already used.',
+  code: 'INVALID_CODE',
+});
+const mfaNotEnabled: UserError = {
+  field: [],
+  message: 'Multi-factor authentication is not enabled.',
+  code: 'MFA_NOT_ENABLED',
+};
 
 /** How a second factor was proven. */
 export type SecondFactor = 'TOTP' | 'BACKUP_CODE';
@@ -73,7 +81,11 @@ export async function checkSecondFactor(
  */
 export async function createMfaChallenge(
   tx: Tx,
-  { userId, activeFirmId, invitationId = null }: { userId: string; activeFirmId: string | null; invitationId?: string | null },
+  {
+    userId,
+    activeFirmId,
+    invitationId = null,
+  }: { userId: string; activeFirmId: string | null; invitationId?: string | null },
 ): Promise<string> {
   const token = newOpaqueToken('fgm');
   await insertMfaChallenge(tx, {
@@ -93,9 +105,12 @@ export async function createMfaChallenge(
  * @returns the provisioning URI, its QR code and the base32 secret; `MFA_ALREADY_ENABLED` when on.
  * @throws UNAUTHENTICATED when the caller is not a signed-in user.
  */
-export async function beginMfaEnrolment(
-  ctx: TenancyContext,
-): Promise<{ provisioningUri: string | null; qrCodeDataUrl: string | null; secret: string | null; userErrors: UserError[] }> {
+export async function beginMfaEnrolment(ctx: TenancyContext): Promise<{
+  provisioningUri: string | null;
+  qrCodeDataUrl: string | null;
+  secret: string | null;
+  userErrors: UserError[];
+}> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   return ctx.database.withTenant({ firmId: null, userId: actor.userId }, async (tx) => {
@@ -106,11 +121,16 @@ export async function beginMfaEnrolment(
         provisioningUri: null,
         qrCodeDataUrl: null,
         secret: null,
-        userErrors: [{ field: [], message: 'Multi-factor authentication is already enabled.', code: 'MFA_ALREADY_ENABLED' }],
+        userErrors: [
+          { field: [], message: 'Multi-factor authentication is already enabled.', code: 'MFA_ALREADY_ENABLED' },
+        ],
       };
     }
     const secret = newTotpSecret();
-    await upsertPendingTotp(tx, { userId: user.id, secretCiphertext: seal(secret, ctx.config.mfaEncryptionKey, user.id) });
+    await upsertPendingTotp(tx, {
+      userId: user.id,
+      secretCiphertext: seal(secret, ctx.config.mfaEncryptionKey, user.id),
+    });
     return { ...(await provisioning(secret, user.email)), secret, userErrors: [] };
   });
 }
@@ -120,15 +140,27 @@ export async function beginMfaEnrolment(
  * issued (returned once), and every other session of the user ends. Audited as `mfa.enroll`.
  * @returns userErrors `MFA_NOT_ENABLED` (nothing pending), `MFA_ALREADY_ENABLED`, `INVALID_CODE`.
  */
-export async function confirmMfaEnrolment(ctx: TenancyContext, code: string): Promise<{ backupCodes: string[] | null; userErrors: UserError[] }> {
+export async function confirmMfaEnrolment(
+  ctx: TenancyContext,
+  code: string,
+): Promise<{ backupCodes: string[] | null; userErrors: UserError[] }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   return ctx.database.withTenant({ firmId: null, userId: actor.userId }, async (tx) => {
     const user = await signedInUserOrThrow(tx, actor.userId);
     const pending = await findUserTotpForUpdate(tx, { userId: user.id });
-    if (!pending) return { backupCodes: null, userErrors: [{ ...mfaNotEnabled, message: 'Start enrolment with beginMfaEnrolment first.' }] };
+    if (!pending)
+      return {
+        backupCodes: null,
+        userErrors: [{ ...mfaNotEnabled, message: 'Start enrolment with beginMfaEnrolment first.' }],
+      };
     if (pending.enabledAt) {
-      return { backupCodes: null, userErrors: [{ field: [], message: 'Multi-factor authentication is already enabled.', code: 'MFA_ALREADY_ENABLED' }] };
+      return {
+        backupCodes: null,
+        userErrors: [
+          { field: [], message: 'Multi-factor authentication is already enabled.', code: 'MFA_ALREADY_ENABLED' },
+        ],
+      };
     }
     const secret = await openTotpSecret(ctx, tx, pending);
     const step = await verifyTotp({ secret, code: code.replace(/\s+/g, ''), afterTimeStep: null });
@@ -146,12 +178,16 @@ export async function confirmMfaEnrolment(ctx: TenancyContext, code: string): Pr
  * ends every other session of the user. Audited as `mfa.disable` (a wrong code as `auth.mfa.failed`).
  * @returns userErrors `MFA_NOT_ENABLED` or `INVALID_CODE`; nothing changes then.
  */
-export async function disableMfa(ctx: TenancyContext, code: string): Promise<{ disabled: boolean; userErrors: UserError[] }> {
+export async function disableMfa(
+  ctx: TenancyContext,
+  code: string,
+): Promise<{ disabled: boolean; userErrors: UserError[] }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   return ctx.database.withTenant({ firmId: null, userId: actor.userId }, async (tx) => {
     const user = await signedInUserOrThrow(tx, actor.userId);
-    if (!(await findUserTotpForUpdate(tx, { userId: user.id }))?.enabledAt) return { disabled: false, userErrors: [mfaNotEnabled] };
+    if (!(await findUserTotpForUpdate(tx, { userId: user.id }))?.enabledAt)
+      return { disabled: false, userErrors: [mfaNotEnabled] };
     const factor = await checkSecondFactor(ctx, tx, { userId: user.id, code });
     if (!factor) {
       await auditForUser(ctx, tx, user.id, 'auth.mfa.failed', { operation: 'disableMfa' });
@@ -169,12 +205,16 @@ export async function disableMfa(ctx: TenancyContext, code: string): Promise<{ d
  * Audited as `mfa.backup_codes.regenerate`.
  * @returns the new codes once; userErrors `MFA_NOT_ENABLED` or `INVALID_CODE`.
  */
-export async function regenerateBackupCodes(ctx: TenancyContext, code: string): Promise<{ backupCodes: string[] | null; userErrors: UserError[] }> {
+export async function regenerateBackupCodes(
+  ctx: TenancyContext,
+  code: string,
+): Promise<{ backupCodes: string[] | null; userErrors: UserError[] }> {
   const { actor } = ctx;
   if (actor.kind !== 'STAFF') throw unauthenticated();
   return ctx.database.withTenant({ firmId: null, userId: actor.userId }, async (tx) => {
     const user = await signedInUserOrThrow(tx, actor.userId);
-    if (!(await findUserTotpForUpdate(tx, { userId: user.id }))?.enabledAt) return { backupCodes: null, userErrors: [mfaNotEnabled] };
+    if (!(await findUserTotpForUpdate(tx, { userId: user.id }))?.enabledAt)
+      return { backupCodes: null, userErrors: [mfaNotEnabled] };
     if (!(await checkSecondFactor(ctx, tx, { userId: user.id, code, kinds: ['TOTP'] }))) {
       await auditForUser(ctx, tx, user.id, 'auth.mfa.failed', { operation: 'regenerateBackupCodes' });
       return { backupCodes: null, userErrors: [invalidCode(['input', 'code'])] };
@@ -205,13 +245,17 @@ export async function auditForUser(
  * carry 60 random bits, so a fast hash is enough (no dictionary to attack).
  */
 function backupCodeHash(code: string): string {
-  return createHash('sha256').update(code.toLowerCase().replace(/[\s-]+/g, '')).digest('hex');
+  return createHash('sha256')
+    .update(code.toLowerCase().replace(/[\s-]+/g, ''))
+    .digest('hex');
 }
 
 /** Ten new backup codes as `xxxx-xxxx-xxxx` (12 characters of a 31-letter alphabet, ~59 bits); stores their hashes. */
 async function issueBackupCodes(tx: Tx, userId: string): Promise<string[]> {
   const codes = Array.from({ length: BACKUP_CODE_COUNT }, () => {
-    const chars = Array.from({ length: 12 }, () => BACKUP_CODE_ALPHABET[randomInt(BACKUP_CODE_ALPHABET.length)]).join('');
+    const chars = Array.from({ length: 12 }, () => BACKUP_CODE_ALPHABET[randomInt(BACKUP_CODE_ALPHABET.length)]).join(
+      '',
+    );
     return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8)}`;
   });
   await replaceBackupCodes(tx, { userId, codeHashes: codes.map(backupCodeHash) });
@@ -225,7 +269,11 @@ async function issueBackupCodes(tx: Tx, userId: string): Promise<string[]> {
  */
 async function openTotpSecret(ctx: TenancyContext, tx: Tx, totp: UserTotpRow): Promise<string> {
   const current = ctx.config.mfaEncryptionKey;
-  const { plaintext, keyId: sealedWith } = open(totp.secretCiphertext, [current, ...ctx.config.mfaPreviousEncryptionKeys], totp.userId);
+  const { plaintext, keyId: sealedWith } = open(
+    totp.secretCiphertext,
+    [current, ...ctx.config.mfaPreviousEncryptionKeys],
+    totp.userId,
+  );
   if (sealedWith !== keyId(current)) {
     await updateTotpCiphertext(tx, { userId: totp.userId, secretCiphertext: seal(plaintext, current, totp.userId) });
   }

@@ -22,7 +22,13 @@ export function seal(plaintext: string, key: Buffer, associatedData: string): st
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   const tag = cipher.getAuthTag();
-  return [VERSION, keyId(key), iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return [
+    VERSION,
+    keyId(key),
+    iv.toString('base64url'),
+    tag.toString('base64url'),
+    ciphertext.toString('base64url'),
+  ].join('.');
 }
 
 /**
@@ -31,14 +37,23 @@ export function seal(plaintext: string, key: Buffer, associatedData: string): st
  * @returns the plaintext and the id of the key that opened it (re-seal when it is not the current one).
  * @throws Error when the format is unknown, no key has the sealed key id, or authentication fails (tampering).
  */
-export function open(sealed: string, keys: readonly Buffer[], associatedData: string): { plaintext: string; keyId: string } {
+export function open(
+  sealed: string,
+  keys: readonly Buffer[],
+  associatedData: string,
+): { plaintext: string; keyId: string } {
   const [version, sealedKeyId, iv, tag, ciphertext] = sealed.split('.');
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('Unrecognised sealed value');
   const key = keys.find((candidate) => keyId(candidate) === sealedKeyId);
-  if (!key) throw new Error(`Sealed under key ${sealedKeyId}, which is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS`);
+  if (!key)
+    throw new Error(
+      `Sealed under key ${sealedKeyId}, which is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS`,
+    );
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAAD(Buffer.from(associatedData, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  const plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
+    'utf8',
+  );
   return { plaintext, keyId: keyId(key) };
 }

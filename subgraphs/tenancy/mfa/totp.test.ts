@@ -19,7 +19,13 @@ describe('verifyTotp', () => {
     it(`accepts every RFC 6238 Appendix B vector for ${algorithm.toUpperCase()} (8 digits) at its time step`, async () => {
       const parameters: TotpParameters = { algorithm, digits: 8, period: 30 };
       for (const [time, codes] of VECTORS) {
-        const step = await verifyTotp({ secret: SEEDS[algorithm], code: codes[algorithm], afterTimeStep: null, epochSeconds: time, parameters });
+        const step = await verifyTotp({
+          secret: SEEDS[algorithm],
+          code: codes[algorithm],
+          afterTimeStep: null,
+          epochSeconds: time,
+          parameters,
+        });
         expect(step, `T=${time}`).toBe(Math.floor(time / 30));
       }
     });
@@ -27,7 +33,15 @@ describe('verifyTotp', () => {
 
   it('refuses another algorithm’s code for the same time', async () => {
     const parameters: TotpParameters = { algorithm: 'sha1', digits: 8, period: 30 };
-    expect(await verifyTotp({ secret: SEEDS.sha1, code: VECTORS[3]![1].sha256, afterTimeStep: null, epochSeconds: 1234567890, parameters })).toBeNull();
+    expect(
+      await verifyTotp({
+        secret: SEEDS.sha1,
+        code: VECTORS[3]![1].sha256,
+        afterTimeStep: null,
+        epochSeconds: 1234567890,
+        parameters,
+      }),
+    ).toBeNull();
   });
 
   it('allows one step of drift either way but not two', async () => {
@@ -35,10 +49,18 @@ describe('verifyTotp', () => {
     const now = 1_800_000_015;
     const codeAt = (epoch: number) => generate({ secret, epoch, ...AUTHENTICATOR_TOTP });
     const step = Math.floor(now / 30);
-    expect(await verifyTotp({ secret, code: await codeAt(now - 30), afterTimeStep: null, epochSeconds: now })).toBe(step - 1);
-    expect(await verifyTotp({ secret, code: await codeAt(now + 30), afterTimeStep: null, epochSeconds: now })).toBe(step + 1);
-    expect(await verifyTotp({ secret, code: await codeAt(now - 60), afterTimeStep: null, epochSeconds: now })).toBeNull();
-    expect(await verifyTotp({ secret, code: await codeAt(now + 60), afterTimeStep: null, epochSeconds: now })).toBeNull();
+    expect(await verifyTotp({ secret, code: await codeAt(now - 30), afterTimeStep: null, epochSeconds: now })).toBe(
+      step - 1,
+    );
+    expect(await verifyTotp({ secret, code: await codeAt(now + 30), afterTimeStep: null, epochSeconds: now })).toBe(
+      step + 1,
+    );
+    expect(
+      await verifyTotp({ secret, code: await codeAt(now - 60), afterTimeStep: null, epochSeconds: now }),
+    ).toBeNull();
+    expect(
+      await verifyTotp({ secret, code: await codeAt(now + 60), afterTimeStep: null, epochSeconds: now }),
+    ).toBeNull();
   });
 
   it('refuses a code whose step is at or before the last accepted one', async () => {

@@ -27,7 +27,10 @@ export function newTotpSecret(): string {
  * What an authenticator app needs to enrol: the `otpauth://totp/FirmGraph:<email>?secret=…`
  * provisioning URI (Google Authenticator Key Uri Format) and the same URI as a PNG QR code data URL.
  */
-export async function provisioning(secret: string, accountEmail: string): Promise<{ provisioningUri: string; qrCodeDataUrl: string }> {
+export async function provisioning(
+  secret: string,
+  accountEmail: string,
+): Promise<{ provisioningUri: string; qrCodeDataUrl: string }> {
   const provisioningUri = generateURI({ issuer: TOTP_ISSUER, label: accountEmail, secret, ...AUTHENTICATOR_TOTP });
   const qrCodeDataUrl = await QRCode.toDataURL(provisioningUri, { errorCorrectionLevel: 'M' });
   return { provisioningUri, qrCodeDataUrl };

@@ -24,12 +24,17 @@ export function createPortalLoaders({ actor, database }: { actor: Actor; databas
       database,
       scope: firmId ? { firmId } : null,
       fetch: (tx, ids) =>
-        getPortalUsersByIds(tx, { firmId: firmId!, portalUserIds: actor.kind === 'PORTAL' ? ids.filter((id) => id === actor.portalUserId) : ids }),
+        getPortalUsersByIds(tx, {
+          firmId: firmId!,
+          portalUserIds: actor.kind === 'PORTAL' ? ids.filter((id) => id === actor.portalUserId) : ids,
+        }),
     }),
     grantedClientIdsByPortalUser: new DataLoader(async (ids) => {
       const grouped = new Map<string, string[]>(ids.map((id) => [id, []]));
       if (firmId) {
-        const rows = await database.withTenant({ firmId }, (tx) => grantsOfPortalUsers(tx, { firmId, portalUserIds: ids }));
+        const rows = await database.withTenant({ firmId }, (tx) =>
+          grantsOfPortalUsers(tx, { firmId, portalUserIds: ids }),
+        );
         for (const row of rows) grouped.get(row.portalUserId)?.push(row.clientId);
       }
       return ids.map((id) => grouped.get(id)!);

@@ -9,7 +9,8 @@ import { portalUserSignedInDuring } from './portal-service.ts';
 // A portal session reads its own portal user; a portal mutation's payload, the one it signed in.
 const isPortalUserSelf = rule('isPortalUserSelf', { cache: (parent: { id: string }) => parent.id })(
   (parent: { id: string }, _args, ctx: TenancyContext) =>
-    (ctx.actor.kind === 'PORTAL' && ctx.actor.portalUserId === parent.id) || portalUserSignedInDuring(ctx) === parent.id,
+    (ctx.actor.kind === 'PORTAL' && ctx.actor.portalUserId === parent.id) ||
+    portalUserSignedInDuring(ctx) === parent.id,
 );
 
 /** graphql-shield rules of the portal module: portal users, their sessions and invitations. */

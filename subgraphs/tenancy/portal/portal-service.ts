@@ -6,9 +6,19 @@ import { notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { mailboxMailer } from '../../../platform/mailer.ts';
 import { hmacKey } from '../../../platform/signed-context.ts';
-import { isStorableText, normalizeEmail, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
+import {
+  isStorableText,
+  normalizeEmail,
+  requiredText,
+  type UserError as GenericUserError,
+} from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
-import { clearLoginAttempts, countLoginAttempt, getVisibleFirmsByIds, MAX_LOGIN_ATTEMPTS } from '../identity/identity-store.ts';
+import {
+  clearLoginAttempts,
+  countLoginAttempt,
+  getVisibleFirmsByIds,
+  MAX_LOGIN_ATTEMPTS,
+} from '../identity/identity-store.ts';
 import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from '../identity/passwords.ts';
 import { hashToken } from '../identity/tokens.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
@@ -95,7 +105,10 @@ const INVALID_CREDENTIALS: UserError = {
 };
 
 function invalidToken(field: string): { session: null; userErrors: UserError[] } {
-  return { session: null, userErrors: [{ field: ['input', field], message: 'This link is invalid, used or expired.', code: 'INVALID_TOKEN' }] };
+  return {
+    session: null,
+    userErrors: [{ field: ['input', field], message: 'This link is invalid, used or expired.', code: 'INVALID_TOKEN' }],
+  };
 }
 
 /** The audit context of a request that has just proved to be this portal user. */
@@ -120,20 +133,35 @@ export interface InvitePortalUserInput {
  * @returns userErrors INVALID/REQUIRED/TOO_LONG/DUPLICATE on the input, ALREADY_INVITED when the
  *   contact or email already has a portal user in the firm; nothing is written or sent then.
  */
-export async function invitePortalUser(ctx: TenancyContext, input: InvitePortalUserInput): Promise<{ portalUser: PortalUserRow | null; userErrors: UserError[] }> {
+export async function invitePortalUser(
+  ctx: TenancyContext,
+  input: InvitePortalUserInput,
+): Promise<{ portalUser: PortalUserRow | null; userErrors: UserError[] }> {
   const actor = assertStaffCan(ctx.actor, 'portal:invite');
   const userErrors: UserError[] = [];
   const email = normalizeEmail(input.email, ['input', 'email'], userErrors);
   const name = requiredText(input.name, ['input', 'name'], 200, userErrors);
   const organizationId = input.organizationId ?? null;
-  if (!isUuid(input.contactId)) userErrors.push({ field: ['input', 'contactId'], message: 'Not a contact id.', code: 'INVALID' });
-  if (organizationId !== null && !isUuid(organizationId)) userErrors.push({ field: ['input', 'organizationId'], message: 'Not an organization id.', code: 'INVALID' });
+  if (!isUuid(input.contactId))
+    userErrors.push({ field: ['input', 'contactId'], message: 'Not a contact id.', code: 'INVALID' });
+  if (organizationId !== null && !isUuid(organizationId))
+    userErrors.push({ field: ['input', 'organizationId'], message: 'Not an organization id.', code: 'INVALID' });
   if (input.clientIds.length === 0 && organizationId === null) {
-    userErrors.push({ field: ['input', 'clientIds'], message: 'Grant at least one client or an organization.', code: 'REQUIRED' });
+    userErrors.push({
+      field: ['input', 'clientIds'],
+      message: 'Grant at least one client or an organization.',
+      code: 'REQUIRED',
+    });
   }
-  if (input.clientIds.length > MAX_PORTAL_GRANTS) userErrors.push({ field: ['input', 'clientIds'], message: `At most ${MAX_PORTAL_GRANTS} clients.`, code: 'TOO_LONG' });
+  if (input.clientIds.length > MAX_PORTAL_GRANTS)
+    userErrors.push({
+      field: ['input', 'clientIds'],
+      message: `At most ${MAX_PORTAL_GRANTS} clients.`,
+      code: 'TOO_LONG',
+    });
   input.clientIds.forEach((id, i) => {
-    if (!isUuid(id)) userErrors.push({ field: ['input', 'clientIds', String(i)], message: 'Not a client id.', code: 'INVALID' });
+    if (!isUuid(id))
+      userErrors.push({ field: ['input', 'clientIds', String(i)], message: 'Not a client id.', code: 'INVALID' });
   });
   if (userErrors.length > 0) return { portalUser: null, userErrors };
   const clientIds = [...new Set(input.clientIds)];
@@ -142,9 +170,26 @@ export async function invitePortalUser(ctx: TenancyContext, input: InvitePortalU
   const invitation = newPortalSecret(firmId, 'fgpi');
   const outcome = await ctx.database.withTenant({ firmId, userId: actor.userId }, async (tx) => {
     if (await findPortalUserByContactOrEmail(tx, { firmId, contactId: input.contactId, email })) {
-      return { portalUser: null, userErrors: [{ field: ['input', 'contactId'], message: 'This contact or email already has portal access.', code: 'ALREADY_INVITED' as const }] };
+      return {
+        portalUser: null,
+        userErrors: [
+          {
+            field: ['input', 'contactId'],
+            message: 'This contact or email already has portal access.',
+            code: 'ALREADY_INVITED' as const,
+          },
+        ],
+      };
     }
-    const portalUser = await insertPortalUser(tx, { firmId, id: newId(), contactId: input.contactId, email, name, organizationId, invitedByUserId: actor.userId });
+    const portalUser = await insertPortalUser(tx, {
+      firmId,
+      id: newId(),
+      contactId: input.contactId,
+      email,
+      name,
+      organizationId,
+      invitedByUserId: actor.userId,
+    });
     await insertPortalClientGrants(tx, { firmId, portalUserId: portalUser.id, clientIds });
     await insertInvitationToken(tx, firmId, portalUser.id, invitation.tokenHash);
     await recordAudit(tx, ctx, {
@@ -166,20 +211,43 @@ export async function invitePortalUser(ctx: TenancyContext, input: InvitePortalU
  * @returns userErrors ALREADY_ACTIVE or REVOKED.
  * @throws NOT_FOUND when the active firm has no such portal user.
  */
-export async function resendPortalInvitation(ctx: TenancyContext, portalUserId: string): Promise<{ portalUser: PortalUserRow | null; userErrors: UserError[] }> {
+export async function resendPortalInvitation(
+  ctx: TenancyContext,
+  portalUserId: string,
+): Promise<{ portalUser: PortalUserRow | null; userErrors: UserError[] }> {
   const { firmId, userId } = assertStaffCan(ctx.actor, 'portal:invite');
   if (!isUuid(portalUserId)) throw notFound('PortalUser');
   const invitation = newPortalSecret(firmId, 'fgpi');
   const outcome = await ctx.database.withTenant({ firmId, userId }, async (tx) => {
     const portalUser = await getPortalUserForUpdate(tx, { firmId, portalUserId });
     if (!portalUser) throw notFound('PortalUser');
-    if (portalUser.revokedAt) return { portalUser: null, userErrors: [{ field: ['input', 'portalUserId'], message: 'Portal access was revoked.', code: 'REVOKED' as const }] };
+    if (portalUser.revokedAt)
+      return {
+        portalUser: null,
+        userErrors: [
+          { field: ['input', 'portalUserId'], message: 'Portal access was revoked.', code: 'REVOKED' as const },
+        ],
+      };
     if (portalUser.activatedAt) {
-      return { portalUser: null, userErrors: [{ field: ['input', 'portalUserId'], message: 'The invitation was already accepted.', code: 'ALREADY_ACTIVE' as const }] };
+      return {
+        portalUser: null,
+        userErrors: [
+          {
+            field: ['input', 'portalUserId'],
+            message: 'The invitation was already accepted.',
+            code: 'ALREADY_ACTIVE' as const,
+          },
+        ],
+      };
     }
     await revokeUnusedPortalTokens(tx, { firmId, portalUserId, purpose: 'INVITATION' });
     await insertInvitationToken(tx, firmId, portalUserId, invitation.tokenHash);
-    await recordAudit(tx, ctx, { firmId, action: 'portal_user.invite.resend', targetType: 'portal_user', targetId: portalUserId });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'portal_user.invite.resend',
+      targetType: 'portal_user',
+      targetId: portalUserId,
+    });
     return { portalUser, userErrors: [], firm: await firmOf(tx, firmId) };
   });
   if (outcome.portalUser) await mailInvitation(ctx, outcome.portalUser, outcome.firm!, invitation.token);
@@ -192,7 +260,10 @@ export async function resendPortalInvitation(ctx: TenancyContext, portalUserId: 
  * log-in directory. Idempotent. Requires `portal:invite`. Audited as `portal_user.revoke`.
  * @throws NOT_FOUND when the active firm has no such portal user.
  */
-export async function revokePortalAccess(ctx: TenancyContext, portalUserId: string): Promise<{ portalUser: PortalUserRow; userErrors: UserError[] }> {
+export async function revokePortalAccess(
+  ctx: TenancyContext,
+  portalUserId: string,
+): Promise<{ portalUser: PortalUserRow; userErrors: UserError[] }> {
   const { firmId, userId } = assertStaffCan(ctx.actor, 'portal:invite');
   if (!isUuid(portalUserId)) throw notFound('PortalUser');
   return ctx.database.withTenant({ firmId, userId }, async (tx) => {
@@ -203,7 +274,13 @@ export async function revokePortalAccess(ctx: TenancyContext, portalUserId: stri
     const sessionsRevoked = await revokePortalSessions(tx, { firmId, portalUserId });
     await revokeUnusedPortalTokens(tx, { firmId, portalUserId, purpose: null });
     await deletePortalLogin(tx, { firmId, email: current.email });
-    await recordAudit(tx, ctx, { firmId, action: 'portal_user.revoke', targetType: 'portal_user', targetId: portalUserId, metadata: { sessionsRevoked } });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'portal_user.revoke',
+      targetType: 'portal_user',
+      targetId: portalUserId,
+      metadata: { sessionsRevoked },
+    });
     return { portalUser, userErrors: [] };
   });
 }
@@ -217,11 +294,15 @@ class WeakPasswordError extends Error {}
  * @returns a session; userErrors INVALID_TOKEN (unknown, used, superseded, expired or revoked) or
  *   WEAK_PASSWORD (the token stays usable).
  */
-export async function acceptPortalInvitation(ctx: TenancyContext, input: { token: string; password: string }): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
+export async function acceptPortalInvitation(
+  ctx: TenancyContext,
+  input: { token: string; password: string },
+): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
   const parsed = parsePortalSecret(input.token);
   if (!parsed) return invalidToken('token');
   const weakness = passwordWeakness(input.password);
-  if (weakness) return { session: null, userErrors: [{ field: ['input', 'password'], message: weakness, code: 'WEAK_PASSWORD' }] };
+  if (weakness)
+    return { session: null, userErrors: [{ field: ['input', 'password'], message: weakness, code: 'WEAK_PASSWORD' }] };
   const passwordHash = await hashPassword(input.password);
   const { firmId, tokenHash } = parsed;
   try {
@@ -233,14 +314,32 @@ export async function acceptPortalInvitation(ctx: TenancyContext, input: { token
       const personal = passwordWeakness(input.password, [current.name, current.email]);
       // Rolls the transaction back, so the invitation stays usable for a better password.
       if (personal) throw new WeakPasswordError(personal);
-      const portalUser = await updatePortalUser(tx, { firmId, portalUserId: current.id, patch: { passwordHash, activatedAt: new Date() } });
+      const portalUser = await updatePortalUser(tx, {
+        firmId,
+        portalUserId: current.id,
+        patch: { passwordHash, activatedAt: new Date() },
+      });
       const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
-      await insertPortalLogin(tx, { email: portalUser.email, firmId, firmSlug: firm!.slug, portalUserId: portalUser.id });
-      await recordAudit(tx, asPortalUser(ctx, portalUser.id), { firmId, action: 'portal_user.accept', targetType: 'portal_user', targetId: portalUser.id });
+      await insertPortalLogin(tx, {
+        email: portalUser.email,
+        firmId,
+        firmSlug: firm!.slug,
+        portalUserId: portalUser.id,
+      });
+      await recordAudit(tx, asPortalUser(ctx, portalUser.id), {
+        firmId,
+        action: 'portal_user.accept',
+        targetType: 'portal_user',
+        targetId: portalUser.id,
+      });
       return { session: await startPortalSession(ctx, tx, portalUser), userErrors: [] };
     });
   } catch (error) {
-    if (error instanceof WeakPasswordError) return { session: null, userErrors: [{ field: ['input', 'password'], message: error.message, code: 'WEAK_PASSWORD' }] };
+    if (error instanceof WeakPasswordError)
+      return {
+        session: null,
+        userErrors: [{ field: ['input', 'password'], message: error.message, code: 'WEAK_PASSWORD' }],
+      };
     throw error;
   }
 }
@@ -257,7 +356,10 @@ function portalThrottleKey(kind: 'login' | 'link', firmSlug: string, email: stri
  * are counted per firm and email before the password is checked; the 10th failure locks for 30
  * minutes; a success resets. Audited as `auth.portal.login` / `auth.portal.login.failed`.
  */
-export async function logInPortal(ctx: TenancyContext, input: { firmSlug: string; email: string; password: string }): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
+export async function logInPortal(
+  ctx: TenancyContext,
+  input: { firmSlug: string; email: string; password: string },
+): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
   const email = input.email.trim().toLowerCase();
   const firmSlug = input.firmSlug.trim().toLowerCase();
   const emailHash = portalThrottleKey('login', firmSlug, email);
@@ -268,7 +370,10 @@ export async function logInPortal(ctx: TenancyContext, input: { firmSlug: string
     return login ? { ...login, attempt } : undefined;
   });
   const portalUser = found
-    ? await ctx.database.withTenant({ firmId: found.firmId }, async (tx) => (await getPortalUsersByIds(tx, { firmId: found.firmId, portalUserIds: [found.portalUserId] }))[0])
+    ? await ctx.database.withTenant(
+        { firmId: found.firmId },
+        async (tx) => (await getPortalUsersByIds(tx, { firmId: found.firmId, portalUserIds: [found.portalUserId] }))[0],
+      )
     : undefined;
   if (!found || !portalUser?.passwordHash) {
     await verifyAgainstDummy(input.password);
@@ -277,13 +382,25 @@ export async function logInPortal(ctx: TenancyContext, input: { firmSlug: string
   const { firmId, attempt } = found;
   if (!(await verifyPassword(portalUser.passwordHash, input.password)) || portalUser.revokedAt) {
     await ctx.database.withTenant({ firmId }, (tx) =>
-      recordAudit(tx, asPortalUser(ctx, portalUser.id), { firmId, action: 'auth.portal.login.failed', targetType: 'portal_user', targetId: portalUser.id, metadata: { attempt } }),
+      recordAudit(tx, asPortalUser(ctx, portalUser.id), {
+        firmId,
+        action: 'auth.portal.login.failed',
+        targetType: 'portal_user',
+        targetId: portalUser.id,
+        metadata: { attempt },
+      }),
     );
     return { session: null, userErrors: [INVALID_CREDENTIALS] };
   }
   return ctx.database.withTenant({ firmId }, async (tx) => {
     await clearLoginAttempts(tx, { emailHash });
-    await recordAudit(tx, asPortalUser(ctx, portalUser.id), { firmId, action: 'auth.portal.login', targetType: 'portal_user', targetId: portalUser.id, metadata: { method: 'password' } });
+    await recordAudit(tx, asPortalUser(ctx, portalUser.id), {
+      firmId,
+      action: 'auth.portal.login',
+      targetType: 'portal_user',
+      targetId: portalUser.id,
+      metadata: { method: 'password' },
+    });
     return { session: await startPortalSession(ctx, tx, portalUser), userErrors: [] };
   });
 }
@@ -295,7 +412,10 @@ export async function logInPortal(ctx: TenancyContext, input: { firmSlug: string
  * cannot flood a mailbox. Earlier unused links stop working. Audited as `portal_user.link.request`.
  * @returns userErrors INVALID for a malformed email only.
  */
-export async function requestPortalLink(ctx: TenancyContext, input: { email: string; firmSlug?: string | null }): Promise<{ requested: boolean; userErrors: UserError[] }> {
+export async function requestPortalLink(
+  ctx: TenancyContext,
+  input: { email: string; firmSlug?: string | null },
+): Promise<{ requested: boolean; userErrors: UserError[] }> {
   const userErrors: UserError[] = [];
   const email = normalizeEmail(input.email, ['input', 'email'], userErrors);
   if (userErrors.length > 0) return { requested: false, userErrors };
@@ -306,7 +426,10 @@ export async function requestPortalLink(ctx: TenancyContext, input: { email: str
     const link = newPortalSecret(login.firmId, 'fgpl');
     const sent = await ctx.database.withTenant({ firmId: login.firmId }, async (tx) => {
       const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [login.firmId] });
-      if ((await countLoginAttempt(tx, { emailHash: portalThrottleKey('link', firm!.slug, email) })) > MAX_LOGIN_ATTEMPTS) return null;
+      if (
+        (await countLoginAttempt(tx, { emailHash: portalThrottleKey('link', firm!.slug, email) })) > MAX_LOGIN_ATTEMPTS
+      )
+        return null;
       const portalUser = await getPortalUserForUpdate(tx, { firmId: login.firmId, portalUserId: login.portalUserId });
       if (!portalUser || portalUser.revokedAt || !portalUser.activatedAt) return null;
       await revokeUnusedPortalTokens(tx, { firmId: login.firmId, portalUserId: portalUser.id, purpose: 'MAGIC_LINK' });
@@ -318,7 +441,12 @@ export async function requestPortalLink(ctx: TenancyContext, input: { email: str
         tokenHash: link.tokenHash,
         expiresAt: new Date(Date.now() + PORTAL_LINK_TTL_SECONDS * 1000),
       });
-      await recordAudit(tx, asPortalUser(ctx, portalUser.id), { firmId: login.firmId, action: 'portal_user.link.request', targetType: 'portal_user', targetId: portalUser.id });
+      await recordAudit(tx, asPortalUser(ctx, portalUser.id), {
+        firmId: login.firmId,
+        action: 'portal_user.link.request',
+        targetType: 'portal_user',
+        targetId: portalUser.id,
+      });
       return { portalUser, firm: firm! };
     });
     if (sent) {
@@ -345,7 +473,10 @@ export async function requestPortalLink(ctx: TenancyContext, input: { email: str
  * portal user. Resets the link throttle. Audited as `auth.portal.login` (method `link`).
  * @returns userErrors INVALID_TOKEN.
  */
-export async function logInWithPortalLink(ctx: TenancyContext, input: { token: string }): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
+export async function logInWithPortalLink(
+  ctx: TenancyContext,
+  input: { token: string },
+): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
   const parsed = parsePortalSecret(input.token);
   if (!parsed) return invalidToken('token');
   const { firmId, tokenHash } = parsed;
@@ -356,7 +487,13 @@ export async function logInWithPortalLink(ctx: TenancyContext, input: { token: s
     if (!portalUser || portalUser.revokedAt || !portalUser.activatedAt) return invalidToken('token');
     const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
     await clearLoginAttempts(tx, { emailHash: portalThrottleKey('link', firm!.slug, portalUser.email) });
-    await recordAudit(tx, asPortalUser(ctx, portalUser.id), { firmId, action: 'auth.portal.login', targetType: 'portal_user', targetId: portalUser.id, metadata: { method: 'link' } });
+    await recordAudit(tx, asPortalUser(ctx, portalUser.id), {
+      firmId,
+      action: 'auth.portal.login',
+      targetType: 'portal_user',
+      targetId: portalUser.id,
+      metadata: { method: 'link' },
+    });
     return { session: await startPortalSession(ctx, tx, portalUser), userErrors: [] };
   });
 }
@@ -366,7 +503,10 @@ export async function logInWithPortalLink(ctx: TenancyContext, input: { token: s
  * signal (RFC 9700 §4.14.2): its session is revoked, audited as `auth.portal.refresh_token.reused`.
  * @returns userErrors INVALID_TOKEN for unknown, expired, reused or revoked tokens.
  */
-export async function refreshPortalSession(ctx: TenancyContext, refreshToken: string): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
+export async function refreshPortalSession(
+  ctx: TenancyContext,
+  refreshToken: string,
+): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
   const parsed = parsePortalSecret(refreshToken);
   if (!parsed) return invalidToken('refreshToken');
   const { firmId, tokenHash } = parsed;
@@ -375,10 +515,19 @@ export async function refreshPortalSession(ctx: TenancyContext, refreshToken: st
     if (!consumed) return invalidToken('refreshToken');
     if ('reused' in consumed) {
       await revokePortalSession(tx, { firmId, sessionId: consumed.reused });
-      await recordAudit(tx, ctx, { firmId, action: 'auth.portal.refresh_token.reused', targetType: 'portal_session', targetId: consumed.reused });
+      await recordAudit(tx, ctx, {
+        firmId,
+        action: 'auth.portal.refresh_token.reused',
+        targetType: 'portal_session',
+        targetId: consumed.reused,
+      });
       return invalidToken('refreshToken');
     }
-    const portalUser = await findLivePortalSessionUser(tx, { firmId, sessionId: consumed.sessionId, portalUserId: consumed.portalUserId });
+    const portalUser = await findLivePortalSessionUser(tx, {
+      firmId,
+      sessionId: consumed.sessionId,
+      portalUserId: consumed.portalUserId,
+    });
     if (!portalUser) return invalidToken('refreshToken');
     signedInDuringRequest.set(ctx, portalUser.id);
     return { session: await issuePortalTokens(ctx, tx, portalUser, consumed.sessionId), userErrors: [] };
@@ -390,9 +539,16 @@ export async function refreshPortalSession(ctx: TenancyContext, refreshToken: st
  * the portal user unrevoked. Runs under the firm the token names.
  * @returns the grants, or null when the session or user is gone.
  */
-export async function resolvePortalSession(database: Database, claims: PortalTokenClaims): Promise<PortalSessionGrant | null> {
+export async function resolvePortalSession(
+  database: Database,
+  claims: PortalTokenClaims,
+): Promise<PortalSessionGrant | null> {
   return database.withTenant({ firmId: claims.fid }, async (tx) => {
-    const portalUser = await findLivePortalSessionUser(tx, { firmId: claims.fid, sessionId: claims.sid, portalUserId: claims.sub });
+    const portalUser = await findLivePortalSessionUser(tx, {
+      firmId: claims.fid,
+      sessionId: claims.sid,
+      portalUserId: claims.sub,
+    });
     if (!portalUser) return null;
     const grants = await grantsOfPortalUsers(tx, { firmId: claims.fid, portalUserIds: [portalUser.id] });
     return {
@@ -421,7 +577,10 @@ export async function findPortalUser(ctx: TenancyContext, portalUserId: string):
 }
 
 /** The clients granted one by one to a portal user, as `Client` references. Requires `contact:read`. */
-export async function portalUserGrantedClients(ctx: TenancyContext, portalUser: PortalUserRow): Promise<{ id: string }[]> {
+export async function portalUserGrantedClients(
+  ctx: TenancyContext,
+  portalUser: PortalUserRow,
+): Promise<{ id: string }[]> {
   assertCan(ctx.actor, 'contact:read');
   return (await ctx.loaders.grantedClientIdsByPortalUser.load(portalUser.id)).map((id) => ({ id }));
 }
@@ -448,7 +607,12 @@ async function firmOf(tx: Tx, firmId: string): Promise<{ name: string; slug: str
 }
 
 /** Emails the invitation token; it travels only in the mail, never in a response or a log. */
-async function mailInvitation(ctx: TenancyContext, portalUser: PortalUserRow, firm: { name: string; slug: string }, token: string): Promise<void> {
+async function mailInvitation(
+  ctx: TenancyContext,
+  portalUser: PortalUserRow,
+  firm: { name: string; slug: string },
+  token: string,
+): Promise<void> {
   await mailboxMailer(ctx.config.dataDir).send({
     to: portalUser.email,
     subject: `${firm.name} invites you to its client portal`,
@@ -463,7 +627,11 @@ async function mailInvitation(ctx: TenancyContext, portalUser: PortalUserRow, fi
   });
 }
 
-async function startPortalSession(ctx: TenancyContext, tx: Tx, portalUser: PortalUserRow): Promise<IssuedPortalSession> {
+async function startPortalSession(
+  ctx: TenancyContext,
+  tx: Tx,
+  portalUser: PortalUserRow,
+): Promise<IssuedPortalSession> {
   const session = await insertPortalSession(tx, {
     firmId: portalUser.firmId,
     id: newId(),
@@ -474,10 +642,30 @@ async function startPortalSession(ctx: TenancyContext, tx: Tx, portalUser: Porta
   return issuePortalTokens(ctx, tx, portalUser, session.id);
 }
 
-async function issuePortalTokens(ctx: TenancyContext, tx: Tx, portalUser: PortalUserRow, sessionId: string): Promise<IssuedPortalSession> {
+async function issuePortalTokens(
+  ctx: TenancyContext,
+  tx: Tx,
+  portalUser: PortalUserRow,
+  sessionId: string,
+): Promise<IssuedPortalSession> {
   const refresh = newPortalSecret(portalUser.firmId, 'fgpr');
   const refreshTokenExpiresAt = new Date(Date.now() + PORTAL_REFRESH_TOKEN_TTL_SECONDS * 1000);
-  await insertPortalRefreshToken(tx, { firmId: portalUser.firmId, id: newId(), sessionId, tokenHash: refresh.tokenHash, expiresAt: refreshTokenExpiresAt });
-  const { token, expiresAt } = await signPortalAccessToken({ sub: portalUser.id, sid: sessionId, fid: portalUser.firmId }, hmacKey(ctx.config.jwtSecret));
-  return { accessToken: token, accessTokenExpiresAt: expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt, portalUser };
+  await insertPortalRefreshToken(tx, {
+    firmId: portalUser.firmId,
+    id: newId(),
+    sessionId,
+    tokenHash: refresh.tokenHash,
+    expiresAt: refreshTokenExpiresAt,
+  });
+  const { token, expiresAt } = await signPortalAccessToken(
+    { sub: portalUser.id, sid: sessionId, fid: portalUser.firmId },
+    hmacKey(ctx.config.jwtSecret),
+  );
+  return {
+    accessToken: token,
+    accessTokenExpiresAt: expiresAt,
+    refreshToken: refresh.token,
+    refreshTokenExpiresAt,
+    portalUser,
+  };
 }

@@ -33,7 +33,10 @@ export async function findPortalUserByContactOrEmail(
 }
 
 /** The firm's portal users with these ids; unknown ids are absent. */
-export async function getPortalUsersByIds(tx: Tx, { firmId, portalUserIds }: { firmId: string; portalUserIds: readonly string[] }): Promise<PortalUserRow[]> {
+export async function getPortalUsersByIds(
+  tx: Tx,
+  { firmId, portalUserIds }: { firmId: string; portalUserIds: readonly string[] },
+): Promise<PortalUserRow[]> {
   return tx
     .select()
     .from(portalUsers)
@@ -41,7 +44,10 @@ export async function getPortalUsersByIds(tx: Tx, { firmId, portalUserIds }: { f
 }
 
 /** Locks and returns one portal user, or undefined. */
-export async function getPortalUserForUpdate(tx: Tx, { firmId, portalUserId }: { firmId: string; portalUserId: string }): Promise<PortalUserRow | undefined> {
+export async function getPortalUserForUpdate(
+  tx: Tx,
+  { firmId, portalUserId }: { firmId: string; portalUserId: string },
+): Promise<PortalUserRow | undefined> {
   const [row] = await tx
     .select()
     .from(portalUsers)
@@ -53,7 +59,15 @@ export async function getPortalUserForUpdate(tx: Tx, { firmId, portalUserId }: {
 /** Changes one portal user's row and returns it. */
 export async function updatePortalUser(
   tx: Tx,
-  { firmId, portalUserId, patch }: { firmId: string; portalUserId: string; patch: Partial<Pick<PortalUserRow, 'passwordHash' | 'activatedAt' | 'revokedAt'>> },
+  {
+    firmId,
+    portalUserId,
+    patch,
+  }: {
+    firmId: string;
+    portalUserId: string;
+    patch: Partial<Pick<PortalUserRow, 'passwordHash' | 'activatedAt' | 'revokedAt'>>;
+  },
 ): Promise<PortalUserRow> {
   const [row] = await tx
     .update(portalUsers)
@@ -64,7 +78,10 @@ export async function updatePortalUser(
 }
 
 /** Grants a portal user these clients (existing grants are kept). */
-export async function insertPortalClientGrants(tx: Tx, { firmId, portalUserId, clientIds }: { firmId: string; portalUserId: string; clientIds: readonly string[] }): Promise<void> {
+export async function insertPortalClientGrants(
+  tx: Tx,
+  { firmId, portalUserId, clientIds }: { firmId: string; portalUserId: string; clientIds: readonly string[] },
+): Promise<void> {
   if (clientIds.length === 0) return;
   await tx
     .insert(portalClientGrants)
@@ -97,7 +114,10 @@ export async function deletePortalLogin(tx: Tx, { firmId, email }: { firmId: str
  * Directory entries of an email, optionally only in the firm with `firmSlug` (at most 20). Sets
  * `app.portal_email` for the rest of the transaction: the lookup policy shows that email's rows only.
  */
-export async function findPortalLogins(tx: Tx, { email, firmSlug }: { email: string; firmSlug: string | null }): Promise<{ firmId: string; portalUserId: string }[]> {
+export async function findPortalLogins(
+  tx: Tx,
+  { email, firmSlug }: { email: string; firmSlug: string | null },
+): Promise<{ firmId: string; portalUserId: string }[]> {
   await tx.execute(sql`select set_config('app.portal_email', ${email}, true)`);
   return tx
     .select({ firmId: portalLogins.firmId, portalUserId: portalLogins.portalUserId })
@@ -157,23 +177,38 @@ export async function consumePortalToken(
 }
 
 /** Starts a portal session. */
-export async function insertPortalSession(tx: Tx, values: typeof portalSessions.$inferInsert): Promise<PortalSessionRow> {
+export async function insertPortalSession(
+  tx: Tx,
+  values: typeof portalSessions.$inferInsert,
+): Promise<PortalSessionRow> {
   const [row] = await tx.insert(portalSessions).values(values).returning();
   return row!;
 }
 
 /** Ends every live session of a portal user. @returns how many ended. */
-export async function revokePortalSessions(tx: Tx, { firmId, portalUserId }: { firmId: string; portalUserId: string }): Promise<number> {
+export async function revokePortalSessions(
+  tx: Tx,
+  { firmId, portalUserId }: { firmId: string; portalUserId: string },
+): Promise<number> {
   const rows = await tx
     .update(portalSessions)
     .set({ revokedAt: sql`now()` })
-    .where(and(eq(portalSessions.firmId, firmId), eq(portalSessions.portalUserId, portalUserId), isNull(portalSessions.revokedAt)))
+    .where(
+      and(
+        eq(portalSessions.firmId, firmId),
+        eq(portalSessions.portalUserId, portalUserId),
+        isNull(portalSessions.revokedAt),
+      ),
+    )
     .returning({ id: portalSessions.id });
   return rows.length;
 }
 
 /** Ends one session. */
-export async function revokePortalSession(tx: Tx, { firmId, sessionId }: { firmId: string; sessionId: string }): Promise<void> {
+export async function revokePortalSession(
+  tx: Tx,
+  { firmId, sessionId }: { firmId: string; sessionId: string },
+): Promise<void> {
   await tx
     .update(portalSessions)
     .set({ revokedAt: sql`now()` })
@@ -188,7 +223,10 @@ export async function findLivePortalSessionUser(
   const [row] = await tx
     .select({ user: portalUsers })
     .from(portalSessions)
-    .innerJoin(portalUsers, and(eq(portalUsers.firmId, portalSessions.firmId), eq(portalUsers.id, portalSessions.portalUserId)))
+    .innerJoin(
+      portalUsers,
+      and(eq(portalUsers.firmId, portalSessions.firmId), eq(portalUsers.id, portalSessions.portalUserId)),
+    )
     .where(
       and(
         eq(portalSessions.firmId, firmId),
@@ -224,10 +262,20 @@ export async function consumePortalRefreshToken(
   if (!token) return undefined;
   if (token.usedAt) return { reused: token.sessionId };
   if (token.expiresAt <= new Date()) return undefined;
-  await tx.update(portalRefreshTokens).set({ usedAt: sql`now()` }).where(and(eq(portalRefreshTokens.firmId, firmId), eq(portalRefreshTokens.id, token.id)));
+  await tx
+    .update(portalRefreshTokens)
+    .set({ usedAt: sql`now()` })
+    .where(and(eq(portalRefreshTokens.firmId, firmId), eq(portalRefreshTokens.id, token.id)));
   const [session] = await tx
     .select({ id: portalSessions.id, portalUserId: portalSessions.portalUserId })
     .from(portalSessions)
-    .where(and(eq(portalSessions.firmId, firmId), eq(portalSessions.id, token.sessionId), isNull(portalSessions.revokedAt), gt(portalSessions.expiresAt, sql`now()`)));
+    .where(
+      and(
+        eq(portalSessions.firmId, firmId),
+        eq(portalSessions.id, token.sessionId),
+        isNull(portalSessions.revokedAt),
+        gt(portalSessions.expiresAt, sql`now()`),
+      ),
+    );
   return session ? { sessionId: session.id, portalUserId: session.portalUserId } : undefined;
 }

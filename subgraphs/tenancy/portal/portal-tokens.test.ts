@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { hmacKey } from '../../../platform/signed-context.ts';
 import { signOperatorToken, verifyOperatorToken } from '../break-glass/operator-tokens.ts';
 import { signAccessToken, verifyAccessToken } from '../identity/tokens.ts';
-import { isPortalTokenShape, newPortalSecret, parsePortalSecret, signPortalAccessToken, verifyPortalAccessToken } from './portal-tokens.ts';
+import {
+  isPortalTokenShape,
+  newPortalSecret,
+  parsePortalSecret,
+  signPortalAccessToken,
+  verifyPortalAccessToken,
+} from './portal-tokens.ts';
 
 const key = hmacKey('portal-token-test-key-0123456789abcdefgh');
 
@@ -18,11 +24,18 @@ describe('portal access tokens', () => {
   });
 
   it('is never taken for a staff or operator token, nor either of them for it', async () => {
-    const { token: portalToken } = await signPortalAccessToken({ sub: randomUUID(), sid: randomUUID(), fid: randomUUID() }, key);
+    const { token: portalToken } = await signPortalAccessToken(
+      { sub: randomUUID(), sid: randomUUID(), fid: randomUUID() },
+      key,
+    );
     expect(await verifyAccessToken(portalToken, key)).toBeNull();
     expect(await verifyOperatorToken(portalToken, key)).toBeNull();
     const { token: staffToken } = await signAccessToken({ sub: randomUUID(), sid: randomUUID() }, key);
-    const operatorToken = await signOperatorToken({ sub: randomUUID(), sid: randomUUID() }, key, new Date(Date.now() + 3600_000));
+    const operatorToken = await signOperatorToken(
+      { sub: randomUUID(), sid: randomUUID() },
+      key,
+      new Date(Date.now() + 3600_000),
+    );
     for (const other of [staffToken, operatorToken]) {
       expect(isPortalTokenShape(other)).toBe(false);
       expect(await verifyPortalAccessToken(other, key)).toBeNull();
@@ -46,7 +59,9 @@ describe('portal access tokens', () => {
         .sign(key);
     expect(await verifyPortalAccessToken(await forge({ sid: claims.sid }, now + 60), key)).toBeNull();
     expect(await verifyPortalAccessToken(await forge({ sid: claims.sid, fid: claims.fid }, now - 1), key)).toBeNull();
-    expect(await verifyPortalAccessToken(await forge({ sid: claims.sid, fid: claims.fid }, now + 60), key)).toEqual(claims);
+    expect(await verifyPortalAccessToken(await forge({ sid: claims.sid, fid: claims.fid }, now + 60), key)).toEqual(
+      claims,
+    );
   });
 });
 
@@ -62,7 +77,14 @@ describe('portal secrets', () => {
 
   it('refuses malformed secrets', () => {
     const { token } = newPortalSecret(randomUUID(), 'fgpi');
-    for (const bad of ['', 'no-dot', `not-a-uuid.${token.split('.')[1]}`, `${token}x`, token.replace('fgpi_', 'fgx_'), token.slice(0, -1)]) {
+    for (const bad of [
+      '',
+      'no-dot',
+      `not-a-uuid.${token.split('.')[1]}`,
+      `${token}x`,
+      token.replace('fgpi_', 'fgx_'),
+      token.slice(0, -1),
+    ]) {
       expect(parsePortalSecret(bad), bad).toBeNull();
     }
   });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { isUuid } from '../../../platform/ids.ts';
-import { hashToken, hasTokenType, newOpaqueToken, signToken, verifyToken, type AccessTokenKind } from '../identity/tokens.ts';
+import {
+  hashToken,
+  hasTokenType,
+  newOpaqueToken,
+  signToken,
+  verifyToken,
+  type AccessTokenKind,
+} from '../identity/tokens.ts';
 
 /** Lifetime of a portal access token: 15 minutes, like staff ones. */
 const PORTAL_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -37,7 +44,10 @@ export function isPortalTokenShape(token: string): boolean {
  * firmgraph-portal, `sub` portal user, `sid` session, `fid` firm (so the gateway looks the
  * session up under that firm's RLS), 15 minutes.
  */
-export function signPortalAccessToken(claims: PortalTokenClaims, key: Uint8Array): Promise<{ token: string; expiresAt: Date }> {
+export function signPortalAccessToken(
+  claims: PortalTokenClaims,
+  key: Uint8Array,
+): Promise<{ token: string; expiresAt: Date }> {
   return signToken(PORTAL_TOKEN, claims, key, { inSeconds: PORTAL_ACCESS_TOKEN_TTL_SECONDS });
 }
 
@@ -54,7 +64,10 @@ export function verifyPortalAccessToken(token: string, key: Uint8Array): Promise
  * SHA-256 hex of the secret part, which is all the database keeps. Prefixes: `fgpi` invitation,
  * `fgpl` sign-in link, `fgpr` refresh token.
  */
-export function newPortalSecret(firmId: string, prefix: 'fgpi' | 'fgpl' | 'fgpr'): { token: string; tokenHash: string } {
+export function newPortalSecret(
+  firmId: string,
+  prefix: 'fgpi' | 'fgpl' | 'fgpr',
+): { token: string; tokenHash: string } {
   const secret = newOpaqueToken(prefix);
   return { token: `${firmId}.${secret}`, tokenHash: hashToken(secret) };
 }

@@ -40,12 +40,15 @@ function maskVolatile(value: unknown, first: unknown, second: unknown): unknown 
     return value.map((item, i) => maskVolatile(item, first[i], second[i]));
   }
   if (isRecord(first) && isRecord(second) && isRecord(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskVolatile(item, first[key], second[key])]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, maskVolatile(item, first[key], second[key])]),
+    );
   }
   return JSON.stringify(first) === JSON.stringify(second) ? value : VOLATILE;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The existence-oracle check (README "Isolation proof": "another firm's id answers exactly as a missing
@@ -75,7 +78,9 @@ function firstDifference(target: unknown, random: unknown, path: string): string
     return null;
   }
   const [a, b] = [JSON.stringify(target) ?? 'undefined', JSON.stringify(random) ?? 'undefined'];
-  return a === b ? null : `answers differ from a random id's at ${path || '.'}: target ${a.slice(0, 200)}, random ${b.slice(0, 200)}`;
+  return a === b
+    ? null
+    : `answers differ from a random id's at ${path || '.'}: target ${a.slice(0, 200)}, random ${b.slice(0, 200)}`;
 }
 
 /** The tables whose hash differs between two snapshots of the target. */

@@ -62,13 +62,19 @@ export async function rowSecurityFindings(admin: postgres.Sql, schemas: string[]
       from pg_policy
       where polrelid = ${table.oid} and polpermissive
         and (0::oid = any(polroles) or (select oid from pg_roles where rolname = ${appRole}) = any(polroles))`;
-    if (!policies.some((p) => p.command === '*' || p.command === 'r')) findings.push(`${table.name}: no permissive policy for SELECT`);
+    if (!policies.some((p) => p.command === '*' || p.command === 'r'))
+      findings.push(`${table.name}: no permissive policy for SELECT`);
     for (const policy of policies) {
-      for (const [clause, expression] of [['USING', policy.using], ['WITH CHECK', policy.check]] as const) {
+      for (const [clause, expression] of [
+        ['USING', policy.using],
+        ['WITH CHECK', policy.check],
+      ] as const) {
         // INSERT policies have no USING; SELECT and DELETE policies have no WITH CHECK.
         if (expression === null) continue;
         if (!requiresTenantOrOwnUser(expression)) {
-          findings.push(`${table.name}: policy ${policy.name} ${clause} (${expression}) requires neither the tenant nor the acting user`);
+          findings.push(
+            `${table.name}: policy ${policy.name} ${clause} (${expression}) requires neither the tenant nor the acting user`,
+          );
         }
       }
     }
@@ -78,7 +84,11 @@ export async function rowSecurityFindings(admin: postgres.Sql, schemas: string[]
 
 /** True when `expression` is the tenant or acting-user predicate, alone or ANDed with further conditions. */
 function requiresTenantOrOwnUser(expression: string): boolean {
-  return [TENANT_PREDICATE, OWN_USER_PREDICATE, PORTAL_EMAIL_PREDICATE].some((predicate) => expression.includes(predicate)) && !/\bOR\b/i.test(expression);
+  return (
+    [TENANT_PREDICATE, OWN_USER_PREDICATE, PORTAL_EMAIL_PREDICATE].some((predicate) =>
+      expression.includes(predicate),
+    ) && !/\bOR\b/i.test(expression)
+  );
 }
 
 /**
@@ -88,7 +98,9 @@ function requiresTenantOrOwnUser(expression: string): boolean {
  * @returns one line per constraint without firm_id; empty when all include it.
  */
 export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]): Promise<string[]> {
-  const constraints = await admin<{ table: string; name: string; type: string; columns: string[]; toTenantTable: boolean }[]>`
+  const constraints = await admin<
+    { table: string; name: string; type: string; columns: string[]; toTenantTable: boolean }[]
+  >`
     select con.conrelid::regclass::text as table, con.conname as name, con.contype as type,
            (select array_agg(a.attname::text) from pg_attribute a where a.attrelid = con.conrelid and a.attnum = any(con.conkey)) as columns,
            exists (select 1 from pg_attribute a where a.attrelid = con.confrelid and a.attname = 'firm_id' and not a.attisdropped) as "toTenantTable"
@@ -99,7 +111,8 @@ export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]):
   const findings: string[] = [];
   for (const c of constraints) {
     if (c.type === 'f' && !c.toTenantTable) continue;
-    if (!c.columns.includes('firm_id')) findings.push(`${c.table}: ${c.name} (${c.columns.join(', ')}) does not include firm_id`);
+    if (!c.columns.includes('firm_id'))
+      findings.push(`${c.table}: ${c.name} (${c.columns.join(', ')}) does not include firm_id`);
   }
   // Unique indexes made without a constraint are keys too.
   const indexes = await admin<{ table: string; name: string; definition: string }[]>`
@@ -109,7 +122,8 @@ export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]):
       and not exists (select 1 from pg_constraint con where con.conindid = i.indexrelid)
       and exists (select 1 from pg_attribute a where a.attrelid = rel.oid and a.attname = 'firm_id' and not a.attisdropped)
       and not exists (select 1 from pg_attribute a where a.attrelid = i.indexrelid and a.attname = 'firm_id')`;
-  for (const index of indexes) findings.push(`${index.table}: unique index ${index.name} does not include firm_id (${index.definition})`);
+  for (const index of indexes)
+    findings.push(`${index.table}: unique index ${index.name} does not include firm_id (${index.definition})`);
   return findings;
 }
 
@@ -119,7 +133,9 @@ export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]):
  */
 export async function appRoleFindings(admin: postgres.Sql, appRole: string): Promise<string[]> {
   const findings: string[] = [];
-  const [role] = await admin<{ rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }[]>`
+  const [role] = await admin<
+    { rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }[]
+  >`
     select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ${appRole}`;
   if (!role) return [`role ${appRole} does not exist`];
   for (const [attribute, held] of Object.entries(role)) if (held) findings.push(`${appRole} has ${attribute}`);
@@ -137,7 +153,12 @@ export async function appRoleFindings(admin: postgres.Sql, appRole: string): Pro
  * `firmId`. Any such row is a finding. Tables the role may not SELECT count as walled.
  * @param app a connection as the app role; `admin` lists the tables.
  */
-export async function foreignRowFindings(admin: postgres.Sql, app: postgres.Sql, schemas: string[], firmId: string | null): Promise<string[]> {
+export async function foreignRowFindings(
+  admin: postgres.Sql,
+  app: postgres.Sql,
+  schemas: string[],
+  firmId: string | null,
+): Promise<string[]> {
   const findings: string[] = [];
   for (const table of await tenantTables(admin, schemas)) {
     const visible = await app
@@ -154,7 +175,8 @@ export async function foreignRowFindings(admin: postgres.Sql, app: postgres.Sql,
         if (error.code === '42501') return 0;
         throw error;
       });
-    if (visible > 0) findings.push(`${table.name}: ${visible} row(s) of other firms visible with app.firm_id ${firmId ?? 'unset'}`);
+    if (visible > 0)
+      findings.push(`${table.name}: ${visible} row(s) of other firms visible with app.firm_id ${firmId ?? 'unset'}`);
   }
   return findings;
 }
@@ -174,7 +196,8 @@ export async function definerFunctionFindings(admin: postgres.Sql, schemas: stri
   const findings: string[] = [];
   for (const f of functions) {
     if (f.bypasses) findings.push(`${f.name}: SECURITY DEFINER owned by ${f.owner}, who bypasses row-level security`);
-    if (!f.config?.some((setting) => setting.startsWith('search_path='))) findings.push(`${f.name}: SECURITY DEFINER without a pinned search_path`);
+    if (!f.config?.some((setting) => setting.startsWith('search_path=')))
+      findings.push(`${f.name}: SECURITY DEFINER without a pinned search_path`);
   }
   return findings;
 }

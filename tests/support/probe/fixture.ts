@@ -11,10 +11,25 @@ import { buildOperation, isEntity, Undrivable, type ProbeOperation } from './ope
 import type { ProbeActor } from './probe.ts';
 
 const INVITE_MEMBER = /* GraphQL */ `
-  mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { field code } } }
+  mutation ($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 const ACCEPT_INVITATION = /* GraphQL */ `
-  mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { userErrors { field code } } }
+  mutation ($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 
 /**
@@ -42,13 +57,25 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     expect(created.data!.createClient.userErrors).toEqual([]);
     await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client.id });
   }
-  const member = await t.gql(INVITE_MEMBER, { input: { email: uniqueEmail(`member-${marker}`), role: 'MANAGER' } }, owner.accessToken);
+  const member = await t.gql(
+    INVITE_MEMBER,
+    { input: { email: uniqueEmail(`member-${marker}`), role: 'MANAGER' } },
+    owner.accessToken,
+  );
   expect(member.data!.inviteMember.userErrors).toEqual([]);
   const accepted = await t.gql(ACCEPT_INVITATION, {
-    input: { token: member.data!.inviteMember.invitationToken, name: `${label} Member ${marker}`, password: strongPassword() },
+    input: {
+      token: member.data!.inviteMember.invitationToken,
+      name: `${label} Member ${marker}`,
+      password: strongPassword(),
+    },
   });
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
-  const pending = await t.gql(INVITE_MEMBER, { input: { email: uniqueEmail(`pending-${marker}`), role: 'STAFF' } }, owner.accessToken);
+  const pending = await t.gql(
+    INVITE_MEMBER,
+    { input: { email: uniqueEmail(`pending-${marker}`), role: 'STAFF' } },
+    owner.accessToken,
+  );
   expect(pending.data!.inviteMember.userErrors).toEqual([]);
   return owner;
 }
@@ -82,13 +109,17 @@ export async function createThroughApi(
     const payload = getNamedType(mutation.type);
     if (isEntity(payload)) return [payload.name];
     if (!isObjectType(payload)) return [];
-    return Object.values(payload.getFields()).map((field) => getNamedType(field.type)).filter(isEntity).map((type) => type.name);
+    return Object.values(payload.getFields())
+      .map((field) => getNamedType(field.type))
+      .filter(isEntity)
+      .map((type) => type.name);
   };
   const failures = new Map<string, string>();
   const called = new Set<string>();
   let idsByType = await ownIds();
-  const missing = (mutation: (typeof mutations)[number]) => creates(mutation).filter((type) => !idsByType.get(type)?.length);
-  for (let progress = true; progress; ) {
+  const missing = (mutation: (typeof mutations)[number]) =>
+    creates(mutation).filter((type) => !idsByType.get(type)?.length);
+  for (let progress = true; progress;) {
     progress = false;
     for (const mutation of mutations) {
       if (called.has(mutation.name) || missing(mutation).length === 0) continue;
@@ -107,7 +138,8 @@ export async function createThroughApi(
       const result = await postGraphQL(url, document, variables, actor.headers);
       // Created when the payload came back without user errors; errors on fields below it are the probe's to report.
       const payload = result.data?.[mutation.name] as { userErrors?: unknown[] } | null | undefined;
-      if (!payload || payload.userErrors?.length) failures.set(mutation.name, JSON.stringify(payload?.userErrors ?? result.errors));
+      if (!payload || payload.userErrors?.length)
+        failures.set(mutation.name, JSON.stringify(payload?.userErrors ?? result.errors));
       else {
         failures.delete(mutation.name);
         progress = true;
@@ -117,41 +149,100 @@ export async function createThroughApi(
   }
   return [...failures]
     .filter(([name]) => missing(mutations.find((m) => m.name === name)!).length > 0)
-    .map(([name, reason]) => `${missing(mutations.find((m) => m.name === name)!).join(', ')} not created by ${name}: ${reason}`);
+    .map(
+      ([name, reason]) =>
+        `${missing(mutations.find((m) => m.name === name)!).join(', ')} not created by ${name}: ${reason}`,
+    );
 }
 
 const CREATE_API_KEY = /* GraphQL */ `
-  mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret userErrors { field code } } }
+  mutation ($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      secret
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 
 /**
  * An API key of the owner's firm holding every scope a key may be given, as a probe actor. The
  * grantable scopes are found by asking for each `Permission` alone, so new permissions join.
  */
-export async function apiKeyActor(t: TestStack, schema: GraphQLSchema, name: string, owner: FirmOwner): Promise<ProbeActor> {
+export async function apiKeyActor(
+  t: TestStack,
+  schema: GraphQLSchema,
+  name: string,
+  owner: FirmOwner,
+): Promise<ProbeActor> {
   const permission = schema.getType('Permission');
   const scopes = permission && 'getValues' in permission ? permission.getValues().map((value) => value.name) : [];
   const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-  const create = (wanted: string[]) => t.gql(CREATE_API_KEY, { input: { name: `${name} key`, scopes: wanted, expiresAt } }, owner.accessToken);
+  const create = (wanted: string[]) =>
+    t.gql(CREATE_API_KEY, { input: { name: `${name} key`, scopes: wanted, expiresAt } }, owner.accessToken);
   const grantable: string[] = [];
-  for (const scope of scopes) if ((await create([scope])).data?.createApiKey.userErrors.length === 0) grantable.push(scope);
+  for (const scope of scopes)
+    if ((await create([scope])).data?.createApiKey.userErrors.length === 0) grantable.push(scope);
   expect(grantable.length).toBeGreaterThan(0);
   const key = await create(grantable);
   expect(key.data!.createApiKey.userErrors).toEqual([]);
-  return { name: `${name} (scopes ${grantable.join(', ')})`, headers: { authorization: `Bearer ${key.data!.createApiKey.secret}` }, firmId: owner.firmId };
+  return {
+    name: `${name} (scopes ${grantable.join(', ')})`,
+    headers: { authorization: `Bearer ${key.data!.createApiKey.secret}` },
+    firmId: owner.firmId,
+  };
 }
 
 const LOG_IN_OPERATOR = /* GraphQL */ `
-  mutation($input: LogInOperatorInput!) { logInOperator(input: $input) { session { accessToken } userErrors { field code } } }
+  mutation ($input: LogInOperatorInput!) {
+    logInOperator(input: $input) {
+      session {
+        accessToken
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 const REQUEST_BREAK_GLASS = /* GraphQL */ `
-  mutation($input: RequestBreakGlassInput!) { requestBreakGlass(input: $input) { grant { id } userErrors { field code } } }
+  mutation ($input: RequestBreakGlassInput!) {
+    requestBreakGlass(input: $input) {
+      grant {
+        id
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 const APPROVE_BREAK_GLASS = /* GraphQL */ `
-  mutation($input: ApproveBreakGlassInput!) { approveBreakGlass(input: $input) { userErrors { field code } } }
+  mutation ($input: ApproveBreakGlassInput!) {
+    approveBreakGlass(input: $input) {
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 const ACTIVATE_BREAK_GLASS = /* GraphQL */ `
-  mutation($input: ActivateBreakGlassInput!) { activateBreakGlass(input: $input) { session { accessToken } userErrors { field code } } }
+  mutation ($input: ActivateBreakGlassInput!) {
+    activateBreakGlass(input: $input) {
+      session {
+        accessToken
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
 `;
 
 /** A platform operator made as `npm run operator:create` makes one, signed in through the gateway; returns its token. */
@@ -170,11 +261,19 @@ async function operatorToken(t: TestStack, name: string): Promise<string> {
  * first then activates it. Returns the first operator twice as a probe actor: signed in without a
  * grant, and acting under the live grant on `liveOn` (read-only).
  */
-export async function breakGlassOperators(t: TestStack, pendingOn: string[], liveOn: string): Promise<{ signedIn: ProbeActor; underGrant: ProbeActor }> {
+export async function breakGlassOperators(
+  t: TestStack,
+  pendingOn: string[],
+  liveOn: string,
+): Promise<{ signedIn: ProbeActor; underGrant: ProbeActor }> {
   const requester = await operatorToken(t, 'Probe Requester');
   const approver = await operatorToken(t, 'Probe Approver');
   const request = async (firmId: string): Promise<string> => {
-    const result = await t.gql(REQUEST_BREAK_GLASS, { input: { firmId, reason: 'Isolation probe fixture grant', minutes: 60 } }, requester);
+    const result = await t.gql(
+      REQUEST_BREAK_GLASS,
+      { input: { firmId, reason: 'Isolation probe fixture grant', minutes: 60 } },
+      requester,
+    );
     expect(result.data!.requestBreakGlass.userErrors).toEqual([]);
     return result.data!.requestBreakGlass.grant.id;
   };

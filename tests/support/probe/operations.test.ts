@@ -39,7 +39,8 @@ const ids = new Map([
   ['User', ['user-1']],
   ['Wide', ['wide-1']],
 ]);
-const build = (root: 'query' | 'mutation', field: string, s: GraphQLSchema = schema) => buildOperation(s, root, field, { idsByType: ids });
+const build = (root: 'query' | 'mutation', field: string, s: GraphQLSchema = schema) =>
+  buildOperation(s, root, field, { idsByType: ids });
 const tokens = (document: string) => {
   const lexer = new Lexer(new Source(document));
   let count = 0;
@@ -86,11 +87,17 @@ describe('buildOperation', () => {
 
   it('classifies by ID-typed arguments and input fields, not by name', () => {
     const mutation = schema.getMutationType()!.getFields();
-    expect([takesIds(mutation.updateClient!), takesIds(mutation.revokeGrant!), takesIds(mutation.createClient!)]).toEqual([true, true, false]);
+    expect([
+      takesIds(mutation.updateClient!),
+      takesIds(mutation.revokeGrant!),
+      takesIds(mutation.createClient!),
+    ]).toEqual([true, true, false]);
   });
 
   it('names what it cannot fill', () => {
-    expect(() => build('query', 'strange')).toThrow(new Undrivable('Query.strange(value): no sample value for scalar Mystery'));
+    expect(() => build('query', 'strange')).toThrow(
+      new Undrivable('Query.strange(value): no sample value for scalar Mystery'),
+    );
     const withoutGrants = () => buildOperation(schema, 'mutation', 'revokeGrant', { idsByType: new Map() });
     expect(withoutGrants).toThrow('RevokeGrantInput.grantId: the fixture has no BreakGlassGrant for `grantId`');
   });

@@ -77,7 +77,10 @@ interface Sampling {
   fresh: string[];
 }
 
-const randomHex = (length: number) => randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+const randomHex = (length: number) =>
+  randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length);
 
 /** `value` with its random hex part replaced: the same shape, a different unique value. */
 export function freshCopy(value: string): string {
@@ -118,13 +121,20 @@ const pascal = (words: string) => words.charAt(0).toUpperCase() + words.slice(1)
  * (`grantId` → `BreakGlassGrant`). When none fits (`actorId`), the object types its description
  * mentions, in order ("this user, API key or operator" → User, ApiKey, …).
  */
-export function entityTypesOfId(schema: GraphQLSchema, name: string, subject: string | null, description: string | null | undefined): string[] {
+export function entityTypesOfId(
+  schema: GraphQLSchema,
+  name: string,
+  subject: string | null,
+  description: string | null | undefined,
+): string[] {
   const match = /^(.+?)Ids?$/.exec(name);
   const candidate = match ? pascal(match[1]!) : /^ids?$/.test(name) ? subject : null;
   const type = candidate ? schema.getType(candidate) : undefined;
   if (type && (isObjectType(type) || isInterfaceType(type))) return [candidate!];
   // `grantId` on break-glass inputs names a `BreakGlassGrant`: the one object type ending in the noun.
-  const ending = candidate ? Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && t.name.endsWith(candidate)) : [];
+  const ending = candidate
+    ? Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && t.name.endsWith(candidate))
+    : [];
   if (ending.length === 1) return [ending[0]!.name];
   const mentioned: { name: string; at: number }[] = [];
   for (const named of Object.values(schema.getTypeMap())) {
@@ -172,7 +182,14 @@ function sampleInput(
     const value: Record<string, unknown> = {};
     for (const field of fields) {
       if (isNonNullType(field.type) || carriesIds(field.type)) {
-        value[field.name] = sampleInput(field.type, field, inputSubject(type.name), `${type.name}.${field.name}`, fieldsSignIn, sampling);
+        value[field.name] = sampleInput(
+          field.type,
+          field,
+          inputSubject(type.name),
+          `${type.name}.${field.name}`,
+          fieldsSignIn,
+          sampling,
+        );
       }
     }
     return value;
@@ -242,7 +259,9 @@ class OperationBuilder {
     if (isAbstractType(type)) {
       return [
         { head: '__typename' },
-        ...this.schema.getPossibleTypes(type).map((possible) => ({ head: `... on ${possible.name}`, children: this.selection(possible, levels, depth) })),
+        ...this.schema
+          .getPossibleTypes(type)
+          .map((possible) => ({ head: `... on ${possible.name}`, children: this.selection(possible, levels, depth) })),
       ];
     }
     const object = type as GraphQLObjectType;
@@ -268,7 +287,8 @@ export function isEntity(type: GraphQLNamedType): boolean {
   return (isObjectType(type) || isInterfaceType(type)) && 'id' in type.getFields();
 }
 
-const printSelection = ({ head, children }: Selection): string => (children ? `${head} { ${children.map(printSelection).join(' ')} }` : head);
+const printSelection = ({ head, children }: Selection): string =>
+  children ? `${head} { ${children.map(printSelection).join(' ')} }` : head;
 
 /** The lexical tokens of a document, as graphql-js counts them against `maxTokens`. */
 function tokenCount(document: string): number {
@@ -287,7 +307,9 @@ function split(selection: Selection, fits: (candidate: Selection) => boolean): S
   const parts: Selection[][] = [];
   let current: Selection[] = [];
   for (const child of selection.children) {
-    const pieces = fits({ ...selection, children: [child] }) ? [child] : split(child, (piece) => fits({ ...selection, children: [piece] }));
+    const pieces = fits({ ...selection, children: [child] })
+      ? [child]
+      : split(child, (piece) => fits({ ...selection, children: [piece] }));
     for (const piece of pieces) {
       if (current.length && !fits({ ...selection, children: [...current, piece] })) {
         parts.push(current);
@@ -308,19 +330,29 @@ function split(selection: Selection, fits: (candidate: Selection) => boolean): S
  * together select every field, each declaring only the variables it uses.
  * @throws Undrivable naming the field or argument when something cannot be filled.
  */
-export function buildOperation(schema: GraphQLSchema, root: 'query' | 'mutation' | 'subscription', fieldName: string, source: ArgumentSource): ProbeOperation {
+export function buildOperation(
+  schema: GraphQLSchema,
+  root: 'query' | 'mutation' | 'subscription',
+  fieldName: string,
+  source: ArgumentSource,
+): ProbeOperation {
   const rootType = schema.getRootType(root as OperationTypeNode)!;
   const field = rootType.getFields()[fieldName]!;
   const builder = new OperationBuilder(schema, source);
   const named = getNamedType(field.type);
   const head = `${fieldName}${builder.arguments(field, rootType.name, named.name)}`;
-  const tree: Selection = isLeafType(named) ? { head } : { head, children: builder.selection(named, isEntity(named) ? ENTITY_LEVELS - 1 : ENTITY_LEVELS, 2) };
+  const tree: Selection = isLeafType(named)
+    ? { head }
+    : { head, children: builder.selection(named, isEntity(named) ? ENTITY_LEVELS - 1 : ENTITY_LEVELS, 2) };
   builder.fieldsSelected.add(`${rootType.name}.${fieldName}`);
   const print = (selection: Selection) => {
     const body = printSelection(selection);
     const used = Object.keys(builder.variables).filter((name) => new RegExp(`\\$${name}\\b`).test(body));
     const declarations = used.length ? `(${used.map((name) => `$${name}: ${builder.types[name]}`).join(', ')})` : '';
-    return { document: `${root} Probe${declarations} { ${body} }`, variables: Object.fromEntries(used.map((name) => [name, builder.variables[name]])) };
+    return {
+      document: `${root} Probe${declarations} { ${body} }`,
+      variables: Object.fromEntries(used.map((name) => [name, builder.variables[name]])),
+    };
   };
   const documents = split(tree, (candidate) => tokenCount(print(candidate).document) <= MAX_TOKENS).map(print);
   return {

@@ -63,7 +63,12 @@ export async function introspectGateway(url: string, headers: Record<string, str
  * Calls every root query field as `owner`, with the target's ids known so far, and keeps each
  * `{ __typename, id }` whose id is one of the target's row values, so only its own rows are added.
  */
-export async function addIdsSeenBy(target: ProbeTarget, url: string, schema: GraphQLSchema, owner: ProbeActor): Promise<void> {
+export async function addIdsSeenBy(
+  target: ProbeTarget,
+  url: string,
+  schema: GraphQLSchema,
+  owner: ProbeActor,
+): Promise<void> {
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
     else if (value && typeof value === 'object') {
@@ -79,13 +84,17 @@ export async function addIdsSeenBy(target: ProbeTarget, url: string, schema: Gra
     if (field.name.startsWith('__')) continue;
     let operation: ProbeOperation;
     try {
-      operation = buildOperation(schema, 'query', field.name, { idsByType: target.idsByType, credentials: owner.credentials });
+      operation = buildOperation(schema, 'query', field.name, {
+        idsByType: target.idsByType,
+        credentials: owner.credentials,
+      });
     } catch (error) {
       // The probe itself reports what it cannot drive.
       if (error instanceof Undrivable) continue;
       throw error;
     }
-    for (const { document, variables } of operation.documents) visit((await postGraphQL(url, document, variables, owner.headers)).data);
+    for (const { document, variables } of operation.documents)
+      visit((await postGraphQL(url, document, variables, owner.headers)).data);
   }
 }
 
@@ -93,7 +102,8 @@ export async function addIdsSeenBy(target: ProbeTarget, url: string, schema: Gra
 function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
   if (typeof value === 'string') return swap.get(value) ?? value;
   if (Array.isArray(value)) return value.map((item) => swapIds(item, swap));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapIds(v, swap)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapIds(v, swap)]));
   return value;
 }
 
@@ -110,18 +120,44 @@ function swapIds(value: unknown, swap: ReadonlyMap<string, string>): unknown {
  * and the target's rows must hash the same before and after every mutation and after all queries.
  * - every subscription field is subscribed to over graphql-ws the same way (`subscribeOnce`).
  */
-export async function runIsolationProbe({ url, schema, pairs }: { url: string; schema: GraphQLSchema; pairs: ProbePair[] }): Promise<ProbeReport> {
-  const report: ProbeReport = { pairs: pairs.map((pair) => ({ actor: pair.actor.name, target: pair.target.name })), queryFields: [], mutationsProbed: [], subscriptionFields: [], mutationsWithoutIds: [], fieldsWalked: [], calls: 0, undrivable: [], findings: [] };
+export async function runIsolationProbe({
+  url,
+  schema,
+  pairs,
+}: {
+  url: string;
+  schema: GraphQLSchema;
+  pairs: ProbePair[];
+}): Promise<ProbeReport> {
+  const report: ProbeReport = {
+    pairs: pairs.map((pair) => ({ actor: pair.actor.name, target: pair.target.name })),
+    queryFields: [],
+    mutationsProbed: [],
+    subscriptionFields: [],
+    mutationsWithoutIds: [],
+    fieldsWalked: [],
+    calls: 0,
+    undrivable: [],
+    findings: [],
+  };
   const walked = new Set<string>();
   const undrivable = new Set<string>();
   /** Sends every document of the operation as `actor`, with `swap` applied to its variables, in order. */
-  const call = async (operation: ProbeOperation, actor: ProbeActor, swap: ReadonlyMap<string, string>): Promise<GraphQLResponse[]> => {
+  const call = async (
+    operation: ProbeOperation,
+    actor: ProbeActor,
+    swap: ReadonlyMap<string, string>,
+  ): Promise<GraphQLResponse[]> => {
     const responses: GraphQLResponse[] = [];
     for (const { document, variables } of operation.documents) {
       report.calls += 1;
       const fresh = new Map([...swap, ...operation.freshValues.map((value) => [value, freshCopy(value)] as const)]);
       const filled = swapIds(variables, fresh) as Record<string, unknown>;
-      responses.push(operation.name.startsWith('Subscription.') ? await subscribeOnce(url, document, filled, actor.headers) : await postGraphQL(url, document, filled, actor.headers));
+      responses.push(
+        operation.name.startsWith('Subscription.')
+          ? await subscribeOnce(url, document, filled, actor.headers)
+          : await postGraphQL(url, document, filled, actor.headers),
+      );
     }
     return responses;
   };
@@ -144,12 +180,15 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       // A document the gateway refuses before executing it (limits, validation) proves nothing.
       const refused = foreign.filter((response) => response.status !== 200 || response.data === undefined);
       if (refused.length) {
-        undrivable.add(`${where}: refused before execution (${refused.map((r) => `${r.status} ${r.errors?.map((e) => e.message).join('; ')}`).join(', ')})`);
+        undrivable.add(
+          `${where}: refused before execution (${refused.map((r) => `${r.status} ${r.errors?.map((e) => e.message).join('; ')}`).join(', ')})`,
+        );
         continue;
       }
       // A masked internal error means the field's code path did not run to the end: not probed.
       for (const error of foreign.flatMap((response) => response.errors ?? [])) {
-        if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') undrivable.add(`${where}: internal error at ${(error.path ?? []).join('.')}`);
+        if (error.extensions?.code === 'INTERNAL_SERVER_ERROR')
+          undrivable.add(`${where}: internal error at ${(error.path ?? []).join('.')}`);
       }
       const leaks = leakedValues(foreign, target.values);
       if (leaks.length) report.findings.push(`${where}: leaked ${leaks.join(', ')}`);
@@ -160,7 +199,9 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       const randomAnswers = async () => {
         const randoms = new Map(foreignIds.map((id) => [id, uuidv7()]));
         const responses = await call(operation, actor, new Map([...swap, ...randoms]));
-        return responses.map((response) => observable(response, new Map([...randoms].map(([id, random]) => [random, placeholders.get(id)!]))));
+        return responses.map((response) =>
+          observable(response, new Map([...randoms].map(([id, random]) => [random, placeholders.get(id)!]))),
+        );
       };
       const [random, randomAgain] = [await randomAnswers(), await randomAnswers()];
       foreign.forEach((response, i) => {
@@ -170,9 +211,16 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
     }
   };
 
-  const build = (root: 'query' | 'mutation' | 'subscription', field: string, pair: ProbePair): ProbeOperation | null => {
+  const build = (
+    root: 'query' | 'mutation' | 'subscription',
+    field: string,
+    pair: ProbePair,
+  ): ProbeOperation | null => {
     try {
-      const operation = buildOperation(schema, root, field, { idsByType: pair.target.idsByType, credentials: pair.actor.credentials });
+      const operation = buildOperation(schema, root, field, {
+        idsByType: pair.target.idsByType,
+        credentials: pair.actor.credentials,
+      });
       for (const name of operation.fieldsSelected) walked.add(name);
       return operation;
     } catch (error) {
@@ -191,7 +239,8 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       if (operation) await probe(operation, pair);
     }
     const changed = changedTables(before, await pair.target.snapshot());
-    if (changed.length) report.findings.push(`queries as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changed.join(', ')}`);
+    if (changed.length)
+      report.findings.push(`queries as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changed.join(', ')}`);
 
     for (const mutation of pair.queriesOnly ? [] : mutations) {
       if (!takesIds(mutation)) continue;
@@ -201,7 +250,9 @@ export async function runIsolationProbe({ url, schema, pairs }: { url: string; s
       await probe(operation, pair);
       const changedByMutation = changedTables(beforeMutation, await pair.target.snapshot());
       if (changedByMutation.length) {
-        report.findings.push(`${operation.name} as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changedByMutation.join(', ')}`);
+        report.findings.push(
+          `${operation.name} as ${pair.actor.name} changed ${pair.target.name}'s rows in ${changedByMutation.join(', ')}`,
+        );
       }
     }
   }
@@ -233,13 +284,27 @@ const SUBSCRIPTION_SETTLE_MS = 1500;
  * an error naming the close code, and silence for `SUBSCRIPTION_SETTLE_MS` as `data.accepted`, a
  * live subscription (which, with another firm's ids, differs from the NOT_FOUND of random ids).
  */
-async function subscribeOnce(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<GraphQLResponse> {
+async function subscribeOnce(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<GraphQLResponse> {
   const socket = await openRawSocket(wsUrl(url));
   try {
-    socket.send({ type: 'connection_init', payload: headers.authorization ? { authorization: headers.authorization } : {} });
+    socket.send({
+      type: 'connection_init',
+      payload: headers.authorization ? { authorization: headers.authorization } : {},
+    });
     const acknowledged = await Promise.race([socket.next((m) => m.type === 'connection_ack'), socket.closed]);
     if ('code' in acknowledged && !('type' in acknowledged)) {
-      return { status: 200, data: null as never, errors: [{ message: `socket closed ${acknowledged.code} ${acknowledged.reason}`, extensions: { code: 'CLOSED' } }] };
+      return {
+        status: 200,
+        data: null as never,
+        errors: [
+          { message: `socket closed ${acknowledged.code} ${acknowledged.reason}`, extensions: { code: 'CLOSED' } },
+        ],
+      };
     }
     socket.send({ id: 'probe', type: 'subscribe', payload: { query, variables } });
     const first = await Promise.race([
@@ -247,10 +312,17 @@ async function subscribeOnce(url: string, query: string, variables: Record<strin
       socket.closed,
     ]);
     if (first === null) return { status: 200, data: { accepted: true } };
-    if ('code' in first && !('type' in first)) return { status: 200, data: null as never, errors: [{ message: `socket closed ${first.code} ${first.reason}`, extensions: { code: 'CLOSED' } }] };
+    if ('code' in first && !('type' in first))
+      return {
+        status: 200,
+        data: null as never,
+        errors: [{ message: `socket closed ${first.code} ${first.reason}`, extensions: { code: 'CLOSED' } }],
+      };
     if (first.type === 'next') return { status: 200, ...first.payload };
     const errors = first.payload as { message: string; extensions?: { code?: string } }[];
-    return REFUSED_CODES.has(errors[0]?.extensions?.code ?? '') ? { status: 400, errors } : { status: 200, data: null as never, errors };
+    return REFUSED_CODES.has(errors[0]?.extensions?.code ?? '')
+      ? { status: 400, errors }
+      : { status: 200, data: null as never, errors };
   } finally {
     socket.ws.terminate();
   }

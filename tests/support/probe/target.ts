@@ -30,7 +30,11 @@ interface RowSource {
 /** `billing.invoices` → `Invoice`, `tenancy.break_glass_grants` → `BreakGlassGrant`, `tenancy.audit_log` → `AuditLog`. */
 function typeNameOfTable(table: string): string {
   const bare = table.slice(table.indexOf('.') + 1).replaceAll('"', '');
-  const singular = bare.endsWith('ies') ? `${bare.slice(0, -3)}y` : bare.endsWith('sses') ? bare.slice(0, -2) : bare.replace(/s$/, '');
+  const singular = bare.endsWith('ies')
+    ? `${bare.slice(0, -3)}y`
+    : bare.endsWith('sses')
+      ? bare.slice(0, -2)
+      : bare.replace(/s$/, '');
   return singular.replace(/(^|_)([a-z])/g, (_m, _sep, letter: string) => letter.toUpperCase());
 }
 
@@ -42,7 +46,12 @@ function typeNameOfTable(table: string): string {
  */
 async function rowSources(admin: postgres.Sql): Promise<RowSource[]> {
   const tables = await tenantTables(admin, SUBGRAPH_SCHEMAS);
-  const sources: RowSource[] = tables.map((t) => ({ table: t.name, where: 'firm_id = $1', typeName: typeNameOfTable(t.name), platformWide: false }));
+  const sources: RowSource[] = tables.map((t) => ({
+    table: t.name,
+    where: 'firm_id = $1',
+    typeName: typeNameOfTable(t.name),
+    platformWide: false,
+  }));
   const references = await admin<{ source: string; column: string; target: string; targetColumn: string }[]>`
     select con.conrelid::regclass::text as source, sa.attname::text as column,
            con.confrelid::regclass::text as target, ta.attname::text as "targetColumn"
@@ -53,9 +62,13 @@ async function rowSources(admin: postgres.Sql): Promise<RowSource[]> {
       and not exists (select 1 from pg_attribute a where a.attrelid = con.confrelid and a.attname = 'firm_id' and not a.attisdropped)`;
   const byTarget = new Map<string, string[]>();
   for (const r of references) {
-    byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), `${r.targetColumn} in (select ${r.column} from ${r.source} where firm_id = $1)`]);
+    byTarget.set(r.target, [
+      ...(byTarget.get(r.target) ?? []),
+      `${r.targetColumn} in (select ${r.column} from ${r.source} where firm_id = $1)`,
+    ]);
   }
-  for (const [table, conditions] of byTarget) sources.push({ table, where: conditions.join(' or '), typeName: typeNameOfTable(table), platformWide: true });
+  for (const [table, conditions] of byTarget)
+    sources.push({ table, where: conditions.join(' or '), typeName: typeNameOfTable(table), platformWide: true });
   return sources;
 }
 
@@ -85,8 +98,10 @@ async function clientRowSources(admin: postgres.Sql): Promise<RowSource[]> {
   }
   if (where.size === 0) throw new Error('no foreign key references the clients table by client_id');
   for (const { table } of withClientId) where.set(table, 'firm_id = $1 and client_id = $2');
-  const byFirm = keys.filter((k) => k.columns.includes('firm_id') && k.parentColumns[k.columns.indexOf('firm_id')] === 'firm_id');
-  for (let added = true; added; ) {
+  const byFirm = keys.filter(
+    (k) => k.columns.includes('firm_id') && k.parentColumns[k.columns.indexOf('firm_id')] === 'firm_id',
+  );
+  for (let added = true; added;) {
     const next = new Map<string, string[]>();
     for (const key of byFirm) {
       if (where.has(key.child) || !where.has(key.parent)) continue;
@@ -96,7 +111,12 @@ async function clientRowSources(admin: postgres.Sql): Promise<RowSource[]> {
     for (const [table, conditions] of next) where.set(table, conditions.join(' or '));
     added = next.size > 0;
   }
-  return [...where].map(([table, condition]) => ({ table, where: condition, typeName: typeNameOfTable(table), platformWide: false }));
+  return [...where].map(([table, condition]) => ({
+    table,
+    where: condition,
+    typeName: typeNameOfTable(table),
+    platformWide: false,
+  }));
 }
 
 /**
@@ -129,7 +149,8 @@ async function readTarget(admin: postgres.Sql, sources: RowSource[], parameters:
   for (const source of sources) {
     const { rows } = await readRows(admin, source, parameters);
     for (const row of rows) {
-      if (typeof row.id === 'string') idsByType.set(source.typeName, [...(idsByType.get(source.typeName) ?? []), row.id]);
+      if (typeof row.id === 'string')
+        idsByType.set(source.typeName, [...(idsByType.get(source.typeName) ?? []), row.id]);
       strings(row, values);
     }
   }
@@ -137,13 +158,23 @@ async function readTarget(admin: postgres.Sql, sources: RowSource[], parameters:
 }
 
 /** A probe target over `sources` read with `parameters`; `values` are kept when at least `MIN_VALUE_LENGTH` long. */
-function probeTarget(admin: postgres.Sql, name: string, idsByType: Map<string, string[]>, values: Set<string>, sources: RowSource[], parameters: string[]): ProbeTarget {
+function probeTarget(
+  admin: postgres.Sql,
+  name: string,
+  idsByType: Map<string, string[]>,
+  values: Set<string>,
+  sources: RowSource[],
+  parameters: string[],
+): ProbeTarget {
   for (const value of values) if (value.length < MIN_VALUE_LENGTH) values.delete(value);
   return {
     name,
     idsByType,
     values,
-    snapshot: async () => new Map(await Promise.all(sources.map(async (s) => [s.table, (await readRows(admin, s, parameters)).hash] as const))),
+    snapshot: async () =>
+      new Map(
+        await Promise.all(sources.map(async (s) => [s.table, (await readRows(admin, s, parameters)).hash] as const)),
+      ),
   };
 }
 
@@ -154,10 +185,16 @@ function probeTarget(admin: postgres.Sql, name: string, idsByType: Map<string, s
  * name or a timestamp format cannot be mistaken for a leak).
  * @param others firms whose own strings are not evidence of a leak (the probing firms).
  */
-export async function firmTarget(admin: postgres.Sql, name: string, firmId: string, others: string[]): Promise<ProbeTarget> {
+export async function firmTarget(
+  admin: postgres.Sql,
+  name: string,
+  firmId: string,
+  others: string[],
+): Promise<ProbeTarget> {
   const sources = await rowSources(admin);
   const { idsByType, values } = await readTarget(admin, sources, [firmId]);
-  for (const other of others) for (const value of (await readTarget(admin, sources, [other])).values) values.delete(value);
+  for (const other of others)
+    for (const value of (await readTarget(admin, sources, [other])).values) values.delete(value);
   return probeTarget(admin, name, idsByType, values, sources, [firmId]);
 }
 
@@ -184,10 +221,17 @@ export async function clientTarget(
   const { idsByType, values } = await readTarget(admin, sources, [firmId, clientId]);
   for (const value of values) if (!firm.values.has(value)) values.delete(value);
   const platformWide = (await rowSources(admin)).filter((source) => source.platformWide);
-  const seen = [await readTarget(admin, platformWide, [firmId]), ...(await Promise.all(otherClientIds.map((other) => readTarget(admin, sources, [firmId, other]))))];
+  const seen = [
+    await readTarget(admin, platformWide, [firmId]),
+    ...(await Promise.all(otherClientIds.map((other) => readTarget(admin, sources, [firmId, other])))),
+  ];
   for (const { values: visible } of seen) for (const value of visible) values.delete(value);
   for (const [type, ids] of firm.idsByType) {
-    if (!idsByType.has(type)) idsByType.set(type, [...ids].sort((x, y) => Number(values.has(y)) - Number(values.has(x))));
+    if (!idsByType.has(type))
+      idsByType.set(
+        type,
+        [...ids].sort((x, y) => Number(values.has(y)) - Number(values.has(x))),
+      );
   }
   return probeTarget(admin, name, idsByType, values, sources, [firmId, clientId]);
 }
