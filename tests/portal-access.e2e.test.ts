@@ -172,6 +172,52 @@ describe('invitation', () => {
     expect(late.data!.resendPortalInvitation.userErrors[0].code).toBe('ALREADY_ACTIVE');
   });
 
+  it('refuses contact and client ids the firm does not have, another firm\'s as random ones, storing and mailing nothing', async () => {
+    const other = await signUpFirm(env.t);
+    const [otherClient = ''] = await createClients(env.t, other.accessToken, ['Elsewhere Inc']);
+    const otherContact = await env.t.gql(
+      CREATE_CONTACT,
+      { input: { name: 'Other Contact', email: uniqueEmail(), links: [{ clientId: otherClient, role: 'PRIMARY' }] } },
+      other.accessToken,
+    );
+    const ownContact = await env.t.gql(
+      CREATE_CONTACT,
+      { input: { name: 'Own Contact', email: uniqueEmail(), links: [{ clientId: clientX, role: 'PRIMARY' }] } },
+      owner.accessToken,
+    );
+    const random = '01a23b97-0000-7000-8000-000000000000';
+    const portalUsersOfFirm = async () => {
+      const [row] = await env.admin<{ count: number }[]>`
+        select count(*)::int as count from tenancy.portal_users where firm_id = ${owner.firmId}`;
+      return row!.count;
+    };
+    const before = await portalUsersOfFirm();
+    const invite = async (contactId: string, clientIds: string[]) => {
+      const email = uniqueEmail('dana');
+      const answer = await env.t.gql(
+        INVITE_PORTAL_USER,
+        { input: { contactId, email, name: 'Dana Reyes', clientIds } },
+        owner.accessToken,
+      );
+      expect(answer.errors).toBeUndefined();
+      expect(await mailsTo(env.t, email)).toEqual([]);
+      return answer.data!.invitePortalUser;
+    };
+    const bothMissing = [
+      { field: ['input', 'contactId'], code: 'NOT_FOUND' },
+      { field: ['input', 'clientIds', '0'], code: 'NOT_FOUND' },
+    ];
+    const randomIds = await invite(random, [random]);
+    expect(randomIds.portalUser).toBeNull();
+    expect(randomIds.userErrors).toMatchObject(bothMissing);
+    const foreignIds = await invite(otherContact.data!.createContact.contact.id, [otherClient]);
+    expect(foreignIds).toEqual(randomIds);
+    const oneMissing = await invite(ownContact.data!.createContact.contact.id, [clientX, otherClient]);
+    expect(oneMissing.userErrors).toMatchObject([{ field: ['input', 'clientIds', '1'], code: 'NOT_FOUND' }]);
+    expect(oneMissing.userErrors).toHaveLength(1);
+    expect(await portalUsersOfFirm()).toBe(before);
+  });
+
   it('refuses a second portal user for the same contact, and staff without portal:invite', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
     const duplicate = await env.t.gql(

@@ -1365,6 +1365,8 @@ export type UserErrorCode =
   | 'MFA_ALREADY_ENABLED'
   /** MFA is not enabled (or enrolment was not started) for this user. */
   | 'MFA_NOT_ENABLED'
+  /** No such record in this firm (a contact or client id that does not exist, or belongs to no record you can reach). */
+  | 'NOT_FOUND'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The portal user's access was revoked. */

@@ -29,6 +29,7 @@ import {
   findLivePortalSessionUser,
   findPortalLogins,
   findPortalUserByContactOrEmail,
+  portalInvitationTargets,
   getPortalUserForUpdate,
   getPortalUsersByIds,
   grantsOfPortalUsers,
@@ -169,6 +170,17 @@ export async function invitePortalUser(
   const { firmId } = actor;
   const invitation = newPortalSecret(firmId, 'fgpi');
   const outcome = await ctx.database.withTenant({ firmId, userId: actor.userId }, async (tx) => {
+    const targets = await portalInvitationTargets(tx, { contactId: input.contactId, clientIds, organizationId });
+    const missing: UserError[] = [];
+    if (!targets.contactExists)
+      missing.push({ field: ['input', 'contactId'], message: 'No such contact.', code: 'NOT_FOUND' });
+    input.clientIds.forEach((id, i) => {
+      if (targets.missingClientIds.includes(id))
+        missing.push({ field: ['input', 'clientIds', String(i)], message: 'No such client.', code: 'NOT_FOUND' });
+    });
+    if (!targets.organizationExists)
+      missing.push({ field: ['input', 'organizationId'], message: 'No such organization.', code: 'NOT_FOUND' });
+    if (missing.length > 0) return { portalUser: null, userErrors: missing };
     if (await findPortalUserByContactOrEmail(tx, { firmId, contactId: input.contactId, email })) {
       return {
         portalUser: null,

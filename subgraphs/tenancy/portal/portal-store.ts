@@ -20,6 +20,36 @@ export async function insertPortalUser(tx: Tx, values: typeof portalUsers.$infer
 }
 
 /** A portal user of the firm with this contact or this email, if any (revoked ones included). */
+/**
+ * Which of a portal invitation's targets exist in the transaction's firm, asked of crm through its
+ * `crm.portal_invitation_targets` function (db/migrations/0007_portal_invitation_targets.sql), so
+ * tenancy never reads crm's tables. Another firm's ids are absent, as random ids are.
+ * @returns whether the contact exists, the requested client ids that do not (in request order),
+ *   and whether the organization exists (true when none was given).
+ */
+export async function portalInvitationTargets(
+  tx: Tx,
+  {
+    contactId,
+    clientIds,
+    organizationId,
+  }: { contactId: string; clientIds: readonly string[]; organizationId: string | null },
+): Promise<{ contactExists: boolean; missingClientIds: string[]; organizationExists: boolean }> {
+  const rows = (await tx.execute(sql`
+    select contact_exists, missing_client_ids, organization_exists
+    from crm.portal_invitation_targets(${contactId}::uuid, ${`{${clientIds.join(',')}}`}::uuid[], ${organizationId}::uuid)`)) as unknown as {
+    contact_exists: boolean;
+    missing_client_ids: string[];
+    organization_exists: boolean;
+  }[];
+  const [row] = rows;
+  return {
+    contactExists: row!.contact_exists,
+    missingClientIds: row!.missing_client_ids,
+    organizationExists: row!.organization_exists,
+  };
+}
+
 export async function findPortalUserByContactOrEmail(
   tx: Tx,
   { firmId, contactId, email }: { firmId: string; contactId: string; email: string },
