@@ -217,6 +217,13 @@ describe('operations', () => {
     expect(foreign.type).toBe('error');
     expect(foreign.payload).toEqual(missing.payload);
     expect(foreign.payload[0].extensions.code).toBe('NOT_FOUND');
+    // One missing thread reads the same over the socket as over HTTP.
+    const overHttp = await t.gql(
+      'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }',
+      { input: { threadId: '01900000-0000-7000-8000-000000000000', body: 'Hello' } },
+      stranger.accessToken,
+    );
+    expect(foreign.payload[0].message).toBe(overHttp.errors?.[0]?.message ?? 'a NOT_FOUND error over HTTP');
     // Positive control on the same socket: the stranger's own thread, whose message is sent after the owner's.
     const [strangersClient] = await createClients(t, stranger.accessToken, ['Own Client']);
     const ownInput = { input: { clientId: strangersClient, subject: 'Own' } };

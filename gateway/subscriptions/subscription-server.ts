@@ -19,6 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Database } from '../../db/client.ts';
 import type { Config } from '../../platform/config.ts';
 import type { BusEvent, EventBus } from '../../platform/event-bus.ts';
+import { notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Actor, RequestOrigin } from '../../platform/signed-context.ts';
@@ -505,7 +506,8 @@ export async function attachSubscriptionServer(
               );
       const entity = visibility.data?.entity as { id: string; client?: { id: string } } | null | undefined;
       if (!entity)
-        return refuse(spec.scope === 'threadId' ? 'Message thread not found.' : 'Client not found.', 'NOT_FOUND');
+        // The same message a query gets for the same missing id (platform/errors.ts `notFound`).
+        return refuse(notFound(spec.scope === 'threadId' ? 'Thread' : 'Client').message, 'NOT_FOUND');
       // After the visibility check, so this refusal never tells a foreign thread from a missing one.
       if (
         (spec.topic === 'typing' || spec.topic === 'presence.changed') &&
