@@ -470,7 +470,7 @@ export type MessageThread = {
   messages: MessageConnection;
   /** What the thread is about (1-200 characters). */
   subject: Scalars['String']['output'];
-  /** Messages in this thread the viewer has not read, not counting their own or deleted ones. */
+  /** Messages in this thread the viewer has not read, not counting their own or deleted ones. Sending a message also moves the sender's read mark to it. */
   unreadCount: Scalars['Int']['output'];
 };
 
@@ -518,7 +518,7 @@ export type Mutation = {
   createClientOrganization: CreateClientOrganizationPayload;
   /** Creates a contact, optionally linked to clients. Requires `contact:write`. */
   createContact: CreateContactPayload;
-  /** Starts a thread with a client. Staff need `message:send` and a place on the client's team; portal users may start threads with their granted clients. */
+  /** Starts a thread with a client. Staff need `message:send` and a place on the client's team (OWNERs and ADMINs, who see every thread, need none); portal users may start threads with their granted clients. */
   createMessageThread: CreateMessageThreadPayload;
   /** Deletes one of your own messages within 15 minutes of sending it, leaving a tombstone. */
   deleteMessage: DeleteMessagePayload;
