@@ -172,7 +172,7 @@ describe('invitation', () => {
     expect(late.data!.resendPortalInvitation.userErrors[0].code).toBe('ALREADY_ACTIVE');
   });
 
-  it('refuses contact and client ids the firm does not have, another firm\'s as random ones, storing and mailing nothing', async () => {
+  it("refuses contact and client ids the firm does not have, another firm's as random ones, storing and mailing nothing", async () => {
     const other = await signUpFirm(env.t);
     const [otherClient = ''] = await createClients(env.t, other.accessToken, ['Elsewhere Inc']);
     const otherContact = await env.t.gql(
