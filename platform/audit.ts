@@ -62,7 +62,8 @@ export function auditActorId(actor: AuditActor): string | null {
 
 /**
  * Appends one record to the firm's audit log inside the caller's transaction (README "Audit log"), so
- * the record commits or rolls back with the change it describes.
+ * the record commits or rolls back with the change it describes. It goes through
+ * `tenancy.append_audit_record` (migration 0008), the one way any subgraph's role writes the log.
  *
  * The database assigns `seq`, `occurred_at` (UTC, milliseconds) and the hash chain in the
  * `tenancy.audit_log_chain` trigger, serialized per firm. Concurrent writers of one firm wait for
@@ -78,11 +79,9 @@ export async function recordAudit(tx: Tx, ctx: AuditContext, event: AuditEvent):
   assertAuditEvent(event);
   const metadata = event.metadata ?? {};
   await tx.execute(sql`
-    insert into tenancy.audit_log
-      (firm_id, id, actor_kind, actor_id, action, target_type, target_id, request_id, ip, user_agent, metadata)
-    values
-      (${event.firmId}, ${newId()}, ${ctx.actor.kind}, ${auditActorId(ctx.actor)}, ${event.action}, ${event.targetType},
-       ${event.targetId}, ${ctx.requestId}, ${ctx.origin.ip}, ${ctx.origin.userAgent}, ${JSON.stringify(metadata)}::jsonb)
+    select tenancy.append_audit_record(
+      ${event.firmId}, ${newId()}, ${ctx.actor.kind}, ${auditActorId(ctx.actor)}, ${event.action}, ${event.targetType},
+      ${event.targetId}, ${ctx.requestId}, ${ctx.origin.ip}, ${ctx.origin.userAgent}, ${JSON.stringify(metadata)}::jsonb)
   `);
 }
 

@@ -3,37 +3,61 @@ import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { Logger } from './logger.ts';
 
-/** Every topic the event bus carries. */
-const BUS_TOPICS = ['message.added', 'message.updated', 'thread.updated', 'typing', 'presence.changed'] as const;
+const id = z.uuid();
+const participant = { participantKind: z.enum(['STAFF', 'PORTAL']), participantId: id };
 
 /**
- * What happened. Payloads carry ids only, never message text (README "Architecture",
- * "observability without content"; a NOTIFY payload is also limited to 8000 bytes):
- * - `message.added`, `message.updated`: `{ threadId, clientId, messageId }`; an edit and a
- *   deletion (tombstone) are both `message.updated`;
- * - `thread.updated`: `{ threadId, clientId }`, after anything that changes a thread's last
- *   message or a participant's unread count (a message sent, edited or deleted, a thread read);
- * - `typing`: `{ threadId, clientId, participantKind: 'STAFF' | 'PORTAL', participantId }`, where
- *   `participantId` is the user's or portal user's id; ephemeral, never stored;
- * - `presence.changed`: `{ clientId, participantKind: 'STAFF' | 'PORTAL', participantId, online }`;
- *   ephemeral, never stored.
+ * A credential whose cached resolution a gateway must drop (gateway/credential-cache.ts), as
+ * `<kind>:<uuid>`: `user:` (every session of the user), `session:` (one staff session), `api_key:`,
+ * `portal_user:`, `portal_session:`, `contact:` (every portal user of the contact),
+ * `operator_session:` and `grant:` (a break-glass grant).
  */
-export type BusTopic = (typeof BUS_TOPICS)[number];
+const CredentialSubjectSchema = z
+  .string()
+  .regex(
+    /^(user|session|api_key|portal_user|portal_session|contact|operator_session|grant):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  );
 
-/** One payload value: ids, kinds and flags only. */
-export type BusValue = string | number | boolean | null;
+/**
+ * Every topic the bus carries and its payload. Payloads carry ids only, never message text
+ * (README "Architecture", "observability without content"; a NOTIFY payload is also limited to 8000 bytes):
+ * - `message.added`, `message.updated`: an edit and a deletion (tombstone) are both `message.updated`;
+ * - `thread.updated`: after anything that changes a thread's last message or a participant's
+ *   unread count (a message sent, edited or deleted, a thread read);
+ * - `typing`: `participantId` is the user's or portal user's id; ephemeral, never stored;
+ * - `presence.changed`: ephemeral, never stored;
+ * - `credential.revoked`: access of the named subjects ended or narrowed in the event's firm (log-out,
+ *   refresh-token reuse, a password change, a disabled user, a role change or removal from the firm,
+ *   a revoked API key, break-glass grant or portal access, an unlinked contact); gateways drop the
+ *   cached resolutions of those credentials (README "Authentication").
+ */
+const TOPIC_PAYLOADS = {
+  'message.added': z.strictObject({ threadId: id, clientId: id, messageId: id }),
+  'message.updated': z.strictObject({ threadId: id, clientId: id, messageId: id }),
+  'thread.updated': z.strictObject({ threadId: id, clientId: id }),
+  typing: z.strictObject({ threadId: id, clientId: id, ...participant }),
+  'presence.changed': z.strictObject({ clientId: id, ...participant, online: z.boolean() }),
+  'credential.revoked': z.strictObject({ subjects: z.array(CredentialSubjectSchema).min(1).max(200) }),
+} as const;
+
+/** Each topic's payload type. */
+type BusPayloads = { [T in keyof typeof TOPIC_PAYLOADS]: z.infer<(typeof TOPIC_PAYLOADS)[T]> };
+
+/** A topic the bus carries (see `TOPIC_PAYLOADS` for each one's payload and meaning). */
+export type BusTopic = keyof BusPayloads;
+
+/**
+ * What happened, before it has an id: a topic and that topic's payload, in one firm. A
+ * discriminated union on `topic`, so a writer cannot pair a topic with another topic's payload.
+ */
+export type BusMessage = { [T in BusTopic]: { firmId: string; topic: T; payload: BusPayloads[T] } }[BusTopic];
 
 /**
  * One event on the bus. `id` is unique per event (UUIDv7; an outbox event keeps its row's id when
  * the dispatcher publishes it again after a crash), so consumers dedupe by it. `firmId` is the
  * tenant the event belongs to; a consumer delivers it only to subscribers acting in that firm.
  */
-export interface BusEvent {
-  id: string;
-  firmId: string;
-  topic: BusTopic;
-  payload: Record<string, BusValue>;
-}
+export type BusEvent = BusMessage & { id: string };
 
 /**
  * Publish/subscribe between processes: every process that subscribes receives every event that
@@ -63,12 +87,17 @@ export const BUS_CHANNEL = 'firmgraph_events';
 /** Largest event, as UTF-8 JSON: PostgreSQL's NOTIFY payload limit is 8000 bytes, less some headroom. */
 export const MAX_EVENT_BYTES = 7900;
 
-const EventSchema = z.object({
-  id: z.uuid(),
-  firmId: z.uuid(),
-  topic: z.enum(BUS_TOPICS),
-  payload: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-});
+const eventOf = <T extends BusTopic>(topic: T) =>
+  z.object({ id: z.uuid(), firmId: z.uuid(), topic: z.literal(topic), payload: TOPIC_PAYLOADS[topic] });
+
+const EventSchema = z.discriminatedUnion('topic', [
+  eventOf('message.added'),
+  eventOf('message.updated'),
+  eventOf('thread.updated'),
+  eventOf('typing'),
+  eventOf('presence.changed'),
+  eventOf('credential.revoked'),
+]);
 
 /**
  * Validates and serializes an event.
@@ -97,7 +126,7 @@ export function connectEventBus(options: { database: Database; redisUrl?: string
   const log = options.log.child({ component: 'event-bus' });
   const handlers = new Set<(event: BusEvent) => void>();
   const deliver = (raw: string) => {
-    let parsed: z.infer<typeof EventSchema>;
+    let parsed: BusEvent;
     try {
       parsed = EventSchema.parse(JSON.parse(raw));
     } catch {

@@ -1,30 +1,34 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client.ts';
-import { outboxEvents } from '../db/schema/messaging.ts';
-import type { BusEvent, BusTopic, BusValue, EventBus } from './event-bus.ts';
+import { crmOutboxEvents, tenancyOutboxEvents } from '../db/schema/outbox.ts';
+import type { BusEvent, BusMessage, EventBus } from './event-bus.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 
-/** The PostgreSQL channel a committed outbox row wakes the dispatcher on (no payload). */
-const OUTBOX_WAKE_CHANNEL = 'firmgraph_outbox';
+/** Each subgraph schema that has an outbox (db/schema/outbox.ts), and its table. */
+const OUTBOX_TABLES = { tenancy: tenancyOutboxEvents, crm: crmOutboxEvents };
+
+/** A subgraph schema with an outbox. */
+export type OutboxSchema = keyof typeof OUTBOX_TABLES;
+
+/** The PostgreSQL channel a committed row of `schema`'s outbox wakes its dispatcher on (no payload). */
+const wakeChannel = (schema: OutboxSchema) => `firmgraph_outbox_${schema}`;
 
 /**
- * Writes events to the crm outbox inside the caller's transaction (transactional outbox,
+ * Writes events to `schema`'s outbox inside the caller's transaction (transactional outbox,
  * README "Architecture"): they commit or roll back with the change they describe, and the dispatcher publishes
- * them after commit, in the order given. The same statement queues a NOTIFY on
- * `OUTBOX_WAKE_CHANNEL`, which PostgreSQL delivers only at commit, so the dispatcher wakes at once
+ * them after commit, in the order given. The same statement queues a NOTIFY on the schema's wake
+ * channel, which PostgreSQL delivers only at commit, so the dispatcher wakes at once
  * instead of at its next poll. One statement for all of a change's events: each round trip inside
  * the transaction is time before the commit, and so before delivery.
  *
  * @param tx a `withTenant` transaction acting for every event's `firmId` (RLS refuses any other firm).
- * @param events at least one: each a topic and its id-only payload (see `BusTopic` for each topic's payload).
+ * @param schema the schema of the subgraph whose change the events describe.
+ * @param events at least one: each a topic and its id-only payload (platform/event-bus.ts `TOPIC_PAYLOADS`).
  * @returns the events' ids, in order; each bus event keeps its id, so consumers can dedupe a re-publication.
  * @throws Error when `events` is empty.
  */
-export async function enqueueEvents(
-  tx: Tx,
-  events: readonly { firmId: string; topic: BusTopic; payload: Record<string, BusValue> }[],
-): Promise<string[]> {
+export async function enqueueEvents(tx: Tx, schema: OutboxSchema, events: readonly BusMessage[]): Promise<string[]> {
   if (events.length === 0) throw new Error('enqueueEvents needs at least one event');
   // UUIDv7 ids made in this order sort in it, and the dispatcher claims in (created_at, id) order.
   const rows = events.map((event) => ({
@@ -35,9 +39,9 @@ export async function enqueueEvents(
   }));
   // PostgreSQL folds a transaction's identical notifications into one.
   await tx
-    .insert(outboxEvents)
+    .insert(OUTBOX_TABLES[schema])
     .values(rows)
-    .returning({ wake: sql`pg_notify(${OUTBOX_WAKE_CHANNEL}, '')` });
+    .returning({ wake: sql`pg_notify(${wakeChannel(schema)}, '')` });
   return rows.map((row) => row.id);
 }
 
@@ -50,7 +54,7 @@ export interface OutboxDispatcher {
 }
 
 /**
- * Starts the crm outbox dispatcher: it claims unpublished events of every firm, publishes each to
+ * Starts `schema`'s outbox dispatcher: it claims unpublished events of every firm, publishes each to
  * `eventBus` in commit order, and marks them published, all in one transaction per batch.
  *
  * Delivery is at least once, and nothing is lost:
@@ -60,20 +64,21 @@ export interface OutboxDispatcher {
  *   too, so they are published again with the same event ids; consumers dedupe by id.
  *
  * Reading every firm's rows: the tenant policy forbids that to the app role, so the batch goes
- * through `crm.claim_outbox_events` and `crm.mark_outbox_events_published` (migration 0003),
+ * through `<schema>.claim_outbox_events` and `<schema>.mark_outbox_events_published` (migrations 0003, 0008),
  * SECURITY DEFINER functions that act as the owner on the outbox alone and return only ids, topics
  * and id-only payloads. The claim locks rows `FOR UPDATE SKIP LOCKED`, so replicas' dispatchers
  * share the work without publishing one event twice while both are alive.
  *
- * It wakes on `OUTBOX_WAKE_CHANNEL` (see `enqueueEvents`) and also polls every `pollIntervalMs`
+ * It wakes on the schema's wake channel (see `enqueueEvents`) and also polls every `pollIntervalMs`
  * (default 1000 ms), which covers missed notifications and rows left by a crashed process.
  * A failed batch is logged (event ids and topics only) and retried at the next wake or poll.
  * Every `pruneIntervalMs` (default an hour) it deletes events published more than a day ago
- * (`crm.prune_outbox_events`).
+ * (`<schema>.prune_outbox_events`).
  *
  * @param batchSize events per transaction, 1-1000 (default 100).
  */
 export async function startOutboxDispatcher(options: {
+  schema: OutboxSchema;
   database: Database;
   eventBus: EventBus;
   log: Logger;
@@ -81,8 +86,9 @@ export async function startOutboxDispatcher(options: {
   pruneIntervalMs?: number;
   batchSize?: number;
 }): Promise<OutboxDispatcher> {
-  const { database, eventBus } = options;
-  const log = options.log.child({ component: 'outbox-dispatcher' });
+  const { schema, database, eventBus } = options;
+  const log = options.log.child({ component: 'outbox-dispatcher', schema });
+  const functions = database.sql(schema);
   const batchSize = options.batchSize ?? 100;
   let stopped = false;
   let running: Promise<void> | null = null;
@@ -91,13 +97,14 @@ export async function startOutboxDispatcher(options: {
   /** One batch; true when it was full, so more may be waiting. */
   const publishBatch = async (): Promise<boolean> =>
     database.sql.begin(async (tx) => {
+      // The row was written from a `BusMessage`; `publish` validates it again before it leaves.
       const rows = await tx<{ firm_id: string; id: string; topic: BusEvent['topic']; payload: BusEvent['payload'] }[]>`
-        select firm_id, id, topic, payload from crm.claim_outbox_events(${batchSize})`;
+        select firm_id, id, topic, payload from ${functions}.claim_outbox_events(${batchSize})`;
       for (const row of rows) {
-        await eventBus.publish({ id: row.id, firmId: row.firm_id, topic: row.topic, payload: row.payload });
+        await eventBus.publish({ id: row.id, firmId: row.firm_id, topic: row.topic, payload: row.payload } as BusEvent);
       }
       if (rows.length > 0) {
-        await tx`select crm.mark_outbox_events_published(${rows.map((row) => row.firm_id)}::uuid[], ${rows.map((row) => row.id)}::uuid[])`;
+        await tx`select ${functions}.mark_outbox_events_published(${rows.map((row) => row.firm_id)}::uuid[], ${rows.map((row) => row.id)}::uuid[])`;
       }
       return rows.length === batchSize;
     });
@@ -124,14 +131,16 @@ export async function startOutboxDispatcher(options: {
   };
 
   const listener = await database.sql.listen(
-    OUTBOX_WAKE_CHANNEL,
+    wakeChannel(schema),
     () => void flush(),
     () => void flush(),
   );
   const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
   timer.unref();
   const pruner = setInterval(() => {
-    pruneOutbox(database, OUTBOX_RETENTION).catch((error: Error) => log.error({ err: error }, 'outbox pruning failed'));
+    pruneOutbox(database, schema, OUTBOX_RETENTION).catch((error: Error) =>
+      log.error({ err: error }, 'outbox pruning failed'),
+    );
   }, options.pruneIntervalMs ?? 3_600_000);
   pruner.unref();
   await flush();
@@ -152,11 +161,14 @@ export async function startOutboxDispatcher(options: {
 const OUTBOX_RETENTION = '1 day';
 
 /**
- * Deletes outbox events of every firm published longer ago than `keep` (a PostgreSQL interval,
- * at least one minute; unpublished events are never deleted) through `crm.prune_outbox_events`.
+ * Deletes events of every firm from `schema`'s outbox published longer ago than `keep` (a
+ * PostgreSQL interval, at least one minute; unpublished events are never deleted) through
+ * `<schema>.prune_outbox_events`.
  * @returns how many were deleted.
  */
-export async function pruneOutbox(database: Database, keep: string): Promise<number> {
-  const [row] = await database.sql<{ pruned: number }[]>`select crm.prune_outbox_events(${keep}::interval) as pruned`;
+export async function pruneOutbox(database: Database, schema: OutboxSchema, keep: string): Promise<number> {
+  const [row] = await database.sql<
+    { pruned: number }[]
+  >`select ${database.sql(schema)}.prune_outbox_events(${keep}::interval) as pruned`;
   return row!.pruned;
 }

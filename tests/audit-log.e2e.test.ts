@@ -417,13 +417,21 @@ describe('reading the log', () => {
         await tx`select set_config('app.firm_id', ${ownerB.firmId}, true)`;
         expect(await tx`select 1 from tenancy.audit_log where firm_id = ${ownerA.firmId}`).toHaveLength(0);
       });
+      // The append function is the one way in, and it appends only to the transaction's own firm.
       await expect(
         app.begin(async (tx) => {
           await tx`select set_config('app.firm_id', ${ownerB.firmId}, true)`;
+          await tx`select tenancy.append_audit_record(${ownerA.firmId}, ${randomUUID()}, 'ANONYMOUS', null,
+                   'client.create', null, null, 'forged', null, null, '{}')`;
+        }),
+      ).rejects.toThrow(/row-level security/);
+      await expect(
+        app.begin(async (tx) => {
+          await tx`select set_config('app.firm_id', ${ownerA.firmId}, true)`;
           await tx`insert into tenancy.audit_log (firm_id, id, actor_kind, action, request_id, metadata)
                    values (${ownerA.firmId}, ${randomUUID()}, 'ANONYMOUS', 'client.create', 'forged', '{}')`;
         }),
-      ).rejects.toThrow(/row-level security/);
+      ).rejects.toThrow(/permission denied/);
     } finally {
       await app.end();
     }

@@ -38,11 +38,13 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-function event(
-  firmId: string,
-  payload: BusEvent['payload'] = { threadId: newId(), clientId: newId(), messageId: newId() },
-): BusEvent {
-  return { id: newId(), firmId, topic: 'message.added', payload };
+function event(firmId: string): BusEvent & { topic: 'message.added' } {
+  return {
+    id: newId(),
+    firmId,
+    topic: 'message.added',
+    payload: { threadId: newId(), clientId: newId(), messageId: newId() },
+  };
 }
 
 describe.each([
@@ -89,15 +91,20 @@ describe.each([
     const firmId = randomUUID();
     try {
       const received = await collect(bus, firmId);
-      await expect(bus.publish({ ...event(firmId), topic: 'invoice.paid' as BusEvent['topic'] })).rejects.toThrow(
+      await expect(bus.publish({ ...event(firmId), topic: 'invoice.paid' } as unknown as BusEvent)).rejects.toThrow(
         /Invalid bus event: topic/,
       );
       await expect(bus.publish({ ...event(firmId), firmId: 'not-a-uuid' })).rejects.toThrow(
         /Invalid bus event: firmId/,
       );
-      await expect(bus.publish(event(firmId, { note: 'x'.repeat(MAX_EVENT_BYTES) }))).rejects.toThrow(
-        /over 7900 bytes/,
-      );
+      await expect(
+        bus.publish({ ...event(firmId), payload: { ...event(firmId).payload, note: 'x' } } as BusEvent),
+      ).rejects.toThrow(/Invalid bus event: payload/);
+      const subjects = Array.from({ length: 200 }, () => `portal_session:${randomUUID()}`);
+      expect(JSON.stringify(subjects).length).toBeGreaterThan(MAX_EVENT_BYTES);
+      await expect(
+        bus.publish({ id: newId(), firmId, topic: 'credential.revoked', payload: { subjects } }),
+      ).rejects.toThrow(/over 7900 bytes/);
 
       // Someone else writing garbage on the channel does not stop delivery.
       if (redisUrl) {

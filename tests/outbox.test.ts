@@ -52,7 +52,7 @@ async function enqueue(
 ): Promise<string> {
   return database.withTenant(
     { firmId },
-    async (tx) => (await enqueueEvents(tx, [{ firmId, topic: 'message.added', payload }]))[0]!,
+    async (tx) => (await enqueueEvents(tx, 'crm', [{ firmId, topic: 'message.added', payload }]))[0]!,
   );
 }
 
@@ -69,7 +69,13 @@ async function publishedAt(firmId: string, id: string): Promise<Date | null> {
 async function dispatcher(): Promise<{ dispatcher: OutboxDispatcher; stop: () => Promise<void> }> {
   const pool = connectDatabase(inject('appUrl'), { max: 3, applicationName: 'firmgraph-test-dispatcher' });
   const ownBus = connectEventBus({ database: pool, log });
-  const started = await startOutboxDispatcher({ database: pool, eventBus: ownBus, log, pollIntervalMs: 60_000 });
+  const started = await startOutboxDispatcher({
+    schema: 'crm',
+    database: pool,
+    eventBus: ownBus,
+    log,
+    pollIntervalMs: 60_000,
+  });
   return {
     dispatcher: started,
     stop: async () => {
@@ -139,7 +145,7 @@ describe('writing events', () => {
         await tx.execute(
           sql`insert into crm.outbox_events (firm_id, id, topic, payload) values (${firmId}, ${eventId}, 'typing', '{}')`,
         );
-        await enqueueEvents(tx, [
+        await enqueueEvents(tx, 'crm', [
           { firmId, topic: 'thread.updated', payload: { threadId: newId(), clientId: newId() } },
         ]);
         throw new Error('the change failed');
@@ -182,7 +188,12 @@ describe('dispatching', () => {
     await connection`select id from crm.outbox_events where firm_id = ${firmId} for update`;
     const [backend] = await connection<{ pid: number }[]>`select pg_backend_pid() as pid`;
     // It had published the first event before dying, but not marked it.
-    await bus.publish({ id: first, firmId, topic: 'message.added', payload: {} });
+    await bus.publish({
+      id: first,
+      firmId,
+      topic: 'message.added',
+      payload: { threadId: newId(), clientId: newId(), messageId: newId() },
+    });
     await until(() => receivedFor(firmId).length === 1);
 
     const { dispatcher: survivor, stop } = await dispatcher();
@@ -233,7 +244,7 @@ describe('dispatching', () => {
       await tx`update crm.outbox_events set published_at = now() - interval '1 hour' where firm_id = ${firmId} and id = ${recent}`;
       await tx`update crm.outbox_events set created_at = now() - interval '3 days' where firm_id = ${firmId} and id = ${pending}`;
     });
-    expect(await pruneOutbox(database, '1 day')).toBeGreaterThanOrEqual(1);
+    expect(await pruneOutbox(database, 'crm', '1 day')).toBeGreaterThanOrEqual(1);
     const left = await asFirm(
       admin,
       firmId,

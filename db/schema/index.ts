@@ -8,5 +8,6 @@ export * from './portal.ts';
 export * from './crm.ts';
 export * from './contacts.ts';
 export * from './messaging.ts';
+export * from './outbox.ts';
 export * from './billing.ts';
 export * from './documents.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, jsonb, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { clients, crm } from './crm.ts';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 
@@ -120,31 +120,6 @@ export const messageReadStates = crm.table(
   ],
 );
 
-/**
- * The crm subgraph's transactional outbox (README "Architecture"): an event row commits with the change
- * it describes, and the dispatcher (platform/outbox.ts) publishes it to the event bus and
- * sets `published_at`. `topic` and `payload` are a `BusEvent`'s; payloads hold ids only.
- */
-export const outboxEvents = crm.table(
-  'outbox_events',
-  {
-    firmId: uuid('firm_id').notNull(),
-    id: uuid('id').notNull(),
-    topic: text('topic').notNull(),
-    payload: jsonb('payload').$type<Record<string, string | number | boolean | null>>().notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
-    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date', precision: 3 }),
-  },
-  (t) => [
-    primaryKey({ columns: [t.firmId, t.id] }),
-    // The dispatcher's queue: unpublished events, oldest first.
-    index('outbox_events_unpublished_idx')
-      .on(t.createdAt, t.id)
-      .where(sql`${t.publishedAt} is null`),
-    tenantIsolationPolicy('outbox_events'),
-  ],
-);
-
 /** `STAFF` or `PORTAL`. */
 export type ParticipantKind = (typeof participantKindEnum.enumValues)[number];
 /** `PLAIN` or `MARKDOWN`. */
@@ -153,5 +128,3 @@ export type MessageFormatValue = (typeof messageFormatEnum.enumValues)[number];
 export type MessageThreadRow = typeof messageThreads.$inferSelect;
 /** A stored message (a tombstone when `deletedAt` is set). */
 export type MessageRow = typeof messages.$inferSelect;
-/** A stored outbox event. */
-export type OutboxEventRow = typeof outboxEvents.$inferSelect;

@@ -74,21 +74,29 @@ class ParticipantRef {
 
 /** The payload object of an ephemeral event: `TypingIndicator` or `PresenceChange`. */
 function eventObject(event: BusEvent): EventObject {
-  const p = event.payload;
-  const participant = new ParticipantRef(
-    p.participantKind === 'PORTAL' ? 'PortalUser' : 'User',
-    String(p.participantId),
-  );
   // The event's id is a UUIDv7: its first 48 bits are the publishing time in milliseconds.
   const at = new Date(parseInt(event.id.replaceAll('-', '').slice(0, 12), 16)).toISOString();
-  return event.topic === 'typing'
-    ? new EventObject({ thread: new EntityRef('thread', String(p.threadId)), participant, at })
-    : new EventObject({
-        client: new EntityRef('client', String(p.clientId)),
-        participant,
-        online: p.online === true,
+  switch (event.topic) {
+    case 'typing':
+      return new EventObject({
+        thread: new EntityRef('thread', event.payload.threadId),
+        participant: participantOf(event.payload),
         at,
       });
+    case 'presence.changed':
+      return new EventObject({
+        client: new EntityRef('client', event.payload.clientId),
+        participant: participantOf(event.payload),
+        online: event.payload.online,
+        at,
+      });
+    default:
+      throw new Error(`${event.topic} has no event-built payload`);
+  }
+}
+
+function participantOf(payload: { participantKind: 'STAFF' | 'PORTAL'; participantId: string }): ParticipantRef {
+  return new ParticipantRef(payload.participantKind === 'PORTAL' ? 'PortalUser' : 'User', payload.participantId);
 }
 
 /**
@@ -144,7 +152,7 @@ export async function resolveEvent(args: {
       value =
         spec.root === 'event'
           ? eventObject(event)
-          : new EntityRef(spec.root, String(event.payload[ROOT_ID[spec.root]]));
+          : new EntityRef(spec.root, String((event.payload as Record<string, unknown>)[ROOT_ID[spec.root]]));
     } else if (source instanceof EventObject) {
       value = source.fields[info.fieldName];
     } else if (source instanceof ParticipantRef) {

@@ -261,6 +261,7 @@ export async function attachSubscriptionServer(
     if (recentEvents.has(event.id)) return;
     recentEvents.add(event.id);
     if (recentEvents.size > DEDUPE_WINDOW) recentEvents.delete(recentEvents.values().next().value!);
+    if (event.topic === 'credential.revoked') return;
     const scope =
       event.topic === 'presence.changed' || event.topic === 'thread.updated'
         ? event.payload.clientId

@@ -39,7 +39,7 @@ export const crmSubgraph: SubgraphDefinition<CrmLoaders, Resolvers> = {
     ),
   // The crm outbox's dispatcher runs in every crm process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
-    const dispatcher = await startOutboxDispatcher(deps);
+    const dispatcher = await startOutboxDispatcher({ schema: 'crm', ...deps });
     return () => dispatcher.stop();
   },
 };

@@ -203,7 +203,7 @@ export async function createMessageThread(
       createdByKind: author.kind,
       createdById: author.id,
     });
-    await enqueueEvents(tx, [
+    await enqueueEvents(tx, 'crm', [
       { firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: client.id } },
     ]);
     await recordAudit(tx, ctx, {
@@ -323,7 +323,7 @@ async function enqueueMessageEvents(
   thread: MessageThreadRow,
   message: MessageRow,
 ) {
-  await enqueueEvents(tx, [
+  await enqueueEvents(tx, 'crm', [
     {
       firmId: thread.firmId,
       topic,
@@ -456,7 +456,7 @@ export async function markThreadRead(
       };
     }
     await advanceReadMark(tx, { firmId: reach.firmId, participant, message });
-    await enqueueEvents(tx, [
+    await enqueueEvents(tx, 'crm', [
       { firmId: reach.firmId, topic: 'thread.updated', payload: { threadId: thread.id, clientId: thread.clientId } },
     ]);
     await recordAudit(tx, ctx, {
