@@ -16,12 +16,7 @@ import {
   type PageArgs,
 } from '../../../platform/relay.ts';
 import { hmacKey } from '../../../platform/signed-context.ts';
-import {
-  isStorableText,
-  normalizeEmail,
-  requiredText,
-  type UserError as GenericUserError,
-} from '../../../platform/user-errors.ts';
+import { normalizeEmail, requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import { findSessionOwner } from '../audit/audit-store.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import { auditForUser, checkSecondFactor, createMfaChallenge, MFA_CHALLENGE_MAX_FAILURES } from '../mfa/mfa-service.ts';
@@ -32,10 +27,8 @@ import {
   markMfaChallengeUsed,
 } from '../mfa/mfa-store.ts';
 import {
-  clearLoginAttempts,
   consumeRefreshToken,
   countFirmMemberships,
-  countLoginAttempt,
   findLiveSession,
   findMembership,
   findPendingInvitationForUpdate,
@@ -53,14 +46,21 @@ import {
   listUserMemberships,
   markInvitationAccepted,
   markUserDisabled,
-  MAX_LOGIN_ATTEMPTS,
   revokeSession,
   revokeUserSessions,
   setFirmRequireMfaForAdmins,
   setSessionActiveFirm,
   updatePasswordHash,
 } from './identity-store.ts';
-import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import {
+  attemptMatches,
+  countSignInAttempt,
+  INVALID_CREDENTIALS,
+  resetSignInAttempts,
+  signInThrottleKey,
+  signInWithPassword,
+} from '../credentials/credential-service.ts';
+import { hashPassword, passwordWeakness } from './passwords.ts';
 import {
   hashToken,
   INVITATION_TTL_SECONDS,
@@ -106,12 +106,6 @@ const authenticatedDuringRequest = new WeakMap<TenancyContext, { userId: string;
 export function identityIssuedDuring(ctx: TenancyContext): { userId: string; firmId: string | null } | undefined {
   return authenticatedDuringRequest.get(ctx);
 }
-
-const INVALID_CREDENTIALS: UserError = {
-  field: [],
-  message: 'The email or password is incorrect, or sign-in is locked for 30 minutes after too many attempts.',
-  code: 'INVALID_CREDENTIALS',
-};
 
 /** The signed-in viewer, or null for anonymous callers. */
 export async function currentViewer(ctx: TenancyContext): Promise<ViewerModel | null> {
@@ -232,26 +226,20 @@ export interface LogInResult {
  */
 export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<LogInResult> {
   const email = input.email.trim().toLowerCase();
-  const emailHash = loginThrottleKey(email);
-  const user = await ctx.database.withTenant({ firmId: null }, async (tx) => {
-    const attempt = await countLoginAttempt(tx, { emailHash });
-    return attempt <= MAX_LOGIN_ATTEMPTS && isStorableText(email)
-      ? { found: await findUserByEmail(tx, { email }), attempt }
-      : undefined;
+  const throttleKey = signInThrottleKey({ kind: 'staff', email });
+  const found = await signInWithPassword(ctx.database, {
+    throttleKey,
+    password: input.password,
+    identifiers: [email],
+    find: (tx) => findUserByEmail(tx, { email }),
+    credentials: (user) => ({ account: user, passwordHash: user.passwordHash, barred: user.disabledAt !== null }),
+    onRejected: (user, attempt) =>
+      ctx.database.withTenant({ firmId: null, userId: user.id }, async (tx) => {
+        await auditForUser(ctx, tx, user.id, 'auth.login.failed', { attempt: attempt.number });
+        if (attempt.startsLock) await auditForUser(ctx, tx, user.id, 'auth.login.locked', { attempts: attempt.number });
+      }),
   });
-  if (!user?.found) {
-    await verifyAgainstDummy(input.password);
-    return { session: null, userErrors: [INVALID_CREDENTIALS] };
-  }
-  const { found, attempt } = user;
-  if (!(await verifyPassword(found.passwordHash, input.password)) || found.disabledAt) {
-    await ctx.database.withTenant({ firmId: null, userId: found.id }, async (tx) => {
-      await auditForUser(ctx, tx, found.id, 'auth.login.failed', { attempt });
-      if (attempt === MAX_LOGIN_ATTEMPTS)
-        await auditForUser(ctx, tx, found.id, 'auth.login.locked', { attempts: attempt });
-    });
-    return { session: null, userErrors: [INVALID_CREDENTIALS] };
-  }
+  if (!found) return { session: null, userErrors: [INVALID_CREDENTIALS] };
   return ctx.database.withTenant({ firmId: null, userId: found.id }, async (tx): Promise<LogInResult> => {
     const user = found;
     const memberships = await listUserMemberships(tx, { userId: user.id });
@@ -273,7 +261,7 @@ export async function logIn(ctx: TenancyContext, input: LogInInput): Promise<Log
         userErrors: [],
       };
     }
-    await clearLoginAttempts(tx, { emailHash });
+    await resetSignInAttempts(tx, throttleKey);
     const session = await startSession(ctx, tx, user, activeFirmId);
     await recordAuditInFirms(
       tx,
@@ -334,7 +322,7 @@ export async function verifyMfaChallenge(
       };
     }
     await markMfaChallengeUsed(tx, { challengeId: challenge.id });
-    await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
+    await resetSignInAttempts(tx, signInThrottleKey({ kind: 'staff', email: user.email }));
     if (challenge.invitationId && challenge.activeFirmId) {
       await acceptInvitationAfterSecondFactor(ctx, tx, {
         firmId: challenge.activeFirmId,
@@ -404,10 +392,10 @@ export async function changePassword(
   if (actor.kind !== 'STAFF') throw unauthenticated();
   const user = await ctx.database.withTenant({ firmId: null }, (tx) => findEnabledUser(tx, { userId: actor.userId }));
   if (!user) throw unauthenticated();
-  const emailHash = loginThrottleKey(user.email);
-  const attempt = await ctx.database.withTenant({ firmId: null }, (tx) => countLoginAttempt(tx, { emailHash }));
+  const throttleKey = signInThrottleKey({ kind: 'staff', email: user.email });
+  const attempt = await ctx.database.withTenant({ firmId: null }, (tx) => countSignInAttempt(tx, throttleKey));
   const wrongPassword: UserError = { ...INVALID_CREDENTIALS, field: ['input', 'currentPassword'] };
-  if (attempt > MAX_LOGIN_ATTEMPTS || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+  if (!(await attemptMatches(attempt, user.passwordHash, input.currentPassword))) {
     return { changed: false, userErrors: [wrongPassword] };
   }
   const weakness = passwordWeakness(input.newPassword, [user.name, user.email]);
@@ -419,7 +407,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   return ctx.database.withTenant({ firmId: null, userId: user.id }, async (tx) => {
     await updatePasswordHash(tx, { userId: user.id, passwordHash });
-    await clearLoginAttempts(tx, { emailHash });
+    await resetSignInAttempts(tx, throttleKey);
     const revoked = await revokeUserSessions(tx, { userId: user.id, exceptSessionId: actor.sessionId });
     await auditForUser(ctx, tx, user.id, 'auth.password.change', { sessionsRevoked: revoked.length });
     return { changed: true, userErrors: [] };
@@ -488,11 +476,6 @@ export async function updateFirmSecurityPolicy(
     });
     return { firm, userErrors: [] };
   });
-}
-
-/** The sign-in throttle key of a normalized email: SHA-256 hex, so emails without accounts are not kept in clear. */
-function loginThrottleKey(email: string): string {
-  return hashToken(`login:${email}`);
 }
 
 /**
@@ -710,12 +693,8 @@ export async function acceptInvitation(
     let user = await findUserByEmail(tx, { email: invitation.email });
     let newUser = false;
     if (user) {
-      const attempt = await countLoginAttempt(tx, { emailHash: loginThrottleKey(user.email) });
-      if (
-        attempt > MAX_LOGIN_ATTEMPTS ||
-        !(await verifyPassword(user.passwordHash, input.password)) ||
-        user.disabledAt
-      ) {
+      const attempt = await countSignInAttempt(tx, signInThrottleKey({ kind: 'staff', email: user.email }));
+      if (!(await attemptMatches(attempt, user.passwordHash, input.password)) || user.disabledAt) {
         await recordAudit(tx, ctx, {
           firmId,
           action: 'auth.login.failed',
@@ -755,7 +734,7 @@ export async function acceptInvitation(
       return { membership: null, session: null, mfaChallengeToken, userErrors: [] };
     }
     const membership = await joinByInvitation(ctx, tx, { invitation, userId: user.id, newUser });
-    await clearLoginAttempts(tx, { emailHash: loginThrottleKey(user.email) });
+    await resetSignInAttempts(tx, signInThrottleKey({ kind: 'staff', email: user.email }));
     const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
     const session = await startSession(ctx, tx, user, firmId);
     return { membership: { ...membership, firm, user }, session, userErrors: [] };
