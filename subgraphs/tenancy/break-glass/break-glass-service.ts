@@ -40,9 +40,8 @@ import {
   listGrants,
   revokeOperatorSession,
   updateGrant,
-  type BreakGlassGrantModel,
-  type OperatorSummary,
 } from './break-glass-store.ts';
+import type { BreakGlassGrantModel, IssuedOperatorSession, OperatorSummary } from './break-glass-model.ts';
 import {
   OPERATOR_SESSION_TTL_SECONDS,
   OPERATOR_TOKEN_TTL_SECONDS,
@@ -66,13 +65,6 @@ export interface GrantRef {
 const MAX_GRANT_MINUTES = 240;
 /** Shortest accepted reason, in characters, so "debug" is not a reason. */
 const MIN_REASON_LENGTH = 10;
-
-/** An operator token as `logInOperator` and `activateBreakGlass` return it. Shown once, never stored. */
-export interface IssuedOperatorSession {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  operator: OperatorSummary;
-}
 
 function assertOperator(actor: Actor): OperatorActor {
   if (actor.kind === 'ANONYMOUS') throw unauthenticated();

@@ -70,30 +70,9 @@ import {
   signAccessToken,
 } from './tokens.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
+import type { IssuedSession, MembershipModel, ViewerModel } from './identity-model.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
-
-/** The `Viewer` as resolvers see it: who is signed in and where they are acting. */
-export interface ViewerModel {
-  userId: string;
-  activeFirmId: string | null;
-  activeRole: RoleValue | null;
-}
-
-/**
- * A membership as resolvers see it. `firm` and `user` are filled in when the caller was anonymous
- * at the start of the request (accepting an invitation), since the loaders cannot see them then.
- */
-export type MembershipModel = MembershipRow & { firm?: FirmRow; user?: UserRow };
-
-/** A freshly issued token pair (the `Session` GraphQL type). Tokens are shown once, never stored. */
-export interface IssuedSession {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
-  user: UserRow;
-}
 
 /**
  * Identities a mutation authenticated during this request (sign-up, log-in, invitation, refresh).

@@ -45,6 +45,7 @@ import {
   revokeUnusedPortalTokens,
   updatePortalUser,
 } from './portal-store.ts';
+import type { IssuedPortalSession, PortalViewerModel } from './portal-model.ts';
 import {
   newPortalSecret,
   parsePortalSecret,
@@ -60,21 +61,6 @@ type UserError = GenericUserError<UserErrorCode>;
 
 /** Most clients one invitation may grant one by one. */
 const MAX_PORTAL_GRANTS = 100;
-
-/** A freshly issued portal token pair (the `PortalSession` GraphQL type). Tokens are shown once, never stored. */
-export interface IssuedPortalSession {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
-  portalUser: PortalUserRow;
-}
-
-/** The `PortalViewer` as resolvers see it: the portal user and the clients the session reaches. */
-export interface PortalViewerModel {
-  portalUser: PortalUserRow;
-  clientIds: string[];
-}
 
 /** What the gateway learns from a live portal session, before crm narrows the grants to a reach. */
 export interface PortalSessionGrant {
