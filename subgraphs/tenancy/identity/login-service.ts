@@ -39,8 +39,11 @@ export interface LogInResult {
 }
 
 /**
- * Signs a user in. Unknown email, wrong password, disabled user and locked sign-in all answer the
- * same `INVALID_CREDENTIALS` after the same argon2 work, so nothing reveals whether an account exists.
+ * Signs a user in through `signInWithPassword` (credentials/credential-service.ts). Unknown email,
+ * wrong password, disabled user and locked sign-in all answer the same `INVALID_CREDENTIALS` after
+ * the same argon2 work, so nothing reveals whether an account exists. A rejected password of an
+ * existing user is audited as `auth.login.failed` (metadata `attempt`), and the 10th also as
+ * `auth.login.locked`, in each of the user's firms.
  *
  * Lockout (PCI DSS 8.3.4): every attempt is counted per normalized email, known or not, atomically
  * and before the password is checked, so aliased fields in one request and concurrent requests
