@@ -19,9 +19,13 @@ import {
   type UserError as GenericUserError,
 } from '../../../platform/user-errors.ts';
 import type { BreakGlassGrantStatus, UserErrorCode } from '../__generated__/resolvers-types.ts';
-import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from '../identity/passwords.ts';
-import { clearLoginAttempts, countLoginAttempt, MAX_LOGIN_ATTEMPTS } from '../identity/identity-store.ts';
-import { hashToken } from '../identity/tokens.ts';
+import {
+  INVALID_CREDENTIALS,
+  resetSignInAttempts,
+  signInThrottleKey,
+  signInWithPassword,
+} from '../credentials/credential-service.ts';
+import { hashPassword, passwordWeakness } from '../identity/passwords.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import {
   countGrants,
@@ -36,9 +40,8 @@ import {
   listGrants,
   revokeOperatorSession,
   updateGrant,
-  type BreakGlassGrantModel,
-  type OperatorSummary,
 } from './break-glass-store.ts';
+import type { BreakGlassGrantModel, IssuedOperatorSession, OperatorSummary } from './break-glass-model.ts';
 import {
   OPERATOR_SESSION_TTL_SECONDS,
   OPERATOR_TOKEN_TTL_SECONDS,
@@ -62,19 +65,6 @@ export interface GrantRef {
 const MAX_GRANT_MINUTES = 240;
 /** Shortest accepted reason, in characters, so "debug" is not a reason. */
 const MIN_REASON_LENGTH = 10;
-
-/** An operator token as `logInOperator` and `activateBreakGlass` return it. Shown once, never stored. */
-export interface IssuedOperatorSession {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  operator: OperatorSummary;
-}
-
-const INVALID_CREDENTIALS: UserError = {
-  field: [],
-  message: 'The email or password is incorrect.',
-  code: 'INVALID_CREDENTIALS',
-};
 
 function assertOperator(actor: Actor): OperatorActor {
   if (actor.kind === 'ANONYMOUS') throw unauthenticated();
@@ -121,34 +111,32 @@ export async function createPlatformOperator(
 }
 
 /**
- * Signs an operator in with email and password (argon2id). Unknown email, wrong password and a
- * disabled operator all answer `INVALID_CREDENTIALS` after the same hashing work. Attempts are
- * throttled like staff log-ins (PCI DSS 8.3.4, `countLoginAttempt`): the 10th failure since the last
- * success locks the email for 30 minutes, under a key of its own (`operator:` + email), so a
- * user and an operator with one address do not share a count. Starts a 12-hour operator session
- * and returns a 60-minute operator token that reaches no firm's data.
+ * Signs an operator in with email and password (argon2id) through `signInWithPassword`
+ * (credentials/credential-service.ts). Unknown email, wrong password, a disabled operator and a
+ * locked sign-in all answer `INVALID_CREDENTIALS` after the same hashing work. Attempts are
+ * throttled like staff log-ins (PCI DSS 8.3.4): the 10th failure since the last success locks the
+ * email for 30 minutes, under a key of its own (`operator:` + email), so a user and an operator
+ * with one address do not share a count. Starts a 12-hour operator session and returns a 60-minute
+ * operator token that reaches no firm's data.
  */
 export async function logInOperator(
   ctx: TenancyContext,
   input: { email: string; password: string },
 ): Promise<{ session: IssuedOperatorSession | null; userErrors: UserError[] }> {
   const email = input.email.trim().toLowerCase();
-  const throttleKey = hashToken(`operator:${email}`);
-  const operator = await ctx.database.withTenant({ firmId: null }, async (tx) => {
-    const attempt = await countLoginAttempt(tx, { emailHash: throttleKey });
-    return attempt <= MAX_LOGIN_ATTEMPTS && isStorableText(email) ? findOperatorByEmail(tx, { email }) : undefined;
+  const throttleKey = signInThrottleKey({ kind: 'operator', email });
+  const operator = await signInWithPassword(ctx.database, {
+    throttleKey,
+    password: input.password,
+    identifiers: [email],
+    find: (tx) => findOperatorByEmail(tx, { email }),
+    credentials: (row) => ({ account: row, passwordHash: row.passwordHash, barred: row.disabledAt !== null }),
   });
-  if (!operator) {
-    await verifyAgainstDummy(input.password);
-    return { session: null, userErrors: [INVALID_CREDENTIALS] };
-  }
-  if (!(await verifyPassword(operator.passwordHash, input.password)) || operator.disabledAt) {
-    return { session: null, userErrors: [INVALID_CREDENTIALS] };
-  }
+  if (!operator) return { session: null, userErrors: [INVALID_CREDENTIALS] };
   const sessionId = newId();
   const sessionExpiresAt = new Date(Date.now() + OPERATOR_SESSION_TTL_SECONDS * 1000);
   await ctx.database.withTenant({ firmId: null }, async (tx) => {
-    await clearLoginAttempts(tx, { emailHash: throttleKey });
+    await resetSignInAttempts(tx, throttleKey);
     await insertOperatorSession(tx, { id: sessionId, operatorId: operator.id, expiresAt: sessionExpiresAt });
   });
   const summary = { id: operator.id, name: operator.name, email: operator.email };

@@ -9,19 +9,7 @@ import {
   type PlatformOperatorRow,
 } from '../../../db/schema/break-glass.ts';
 import { firms } from '../../../db/schema/tenancy.ts';
-
-/** An operator as a firm's owners see them on a grant: no password hash. */
-export interface OperatorSummary {
-  id: string;
-  name: string;
-  email: string;
-}
-
-/** A grant with the operators who requested and approved it. */
-export type BreakGlassGrantModel = BreakGlassGrantRow & {
-  operator: OperatorSummary;
-  approvedBy: OperatorSummary | null;
-};
+import type { BreakGlassGrantModel } from './break-glass-model.ts';
 
 /** The operator with this (lower-cased) email, or undefined. */
 export async function findOperatorByEmail(

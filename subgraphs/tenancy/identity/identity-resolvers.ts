@@ -1,21 +1,10 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { beginMfaEnrolment, confirmMfaEnrolment, disableMfa, regenerateBackupCodes } from '../mfa/mfa-service.ts';
-import {
-  acceptInvitation,
-  changePassword,
-  currentViewer,
-  firmMemberships,
-  inviteMember,
-  logIn,
-  logOut,
-  refreshSession,
-  signUp,
-  switchActiveFirm,
-  updateFirmSecurityPolicy,
-  verifyMfaChallenge,
-  viewerMemberships,
-  viewerMfaState,
-} from './identity-service.ts';
+import { changePassword } from './password-service.ts';
+import { signUp, updateFirmSecurityPolicy } from './firm-service.ts';
+import { currentViewer, logOut, refreshSession, switchActiveFirm, viewerMfaState } from './identity-service.ts';
+import { logIn, verifyMfaChallenge } from './login-service.ts';
+import { acceptInvitation, firmMemberships, inviteMember, viewerMemberships } from './member-service.ts';
 
 /** Resolvers of firms, users, memberships, sessions and invitations. */
 export const identityResolvers: Resolvers = {

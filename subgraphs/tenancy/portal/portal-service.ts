@@ -14,13 +14,14 @@ import {
 } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import {
-  clearLoginAttempts,
-  countLoginAttempt,
-  getVisibleFirmsByIds,
-  MAX_LOGIN_ATTEMPTS,
-} from '../identity/identity-store.ts';
-import { hashPassword, passwordWeakness, verifyAgainstDummy, verifyPassword } from '../identity/passwords.ts';
-import { hashToken } from '../identity/tokens.ts';
+  countSignInAttempt,
+  INVALID_CREDENTIALS,
+  resetSignInAttempts,
+  signInThrottleKey,
+  signInWithPassword,
+} from '../credentials/credential-service.ts';
+import { getVisibleFirmsByIds } from '../identity/identity-store.ts';
+import { hashPassword, passwordWeakness } from '../identity/passwords.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import {
   consumePortalRefreshToken,
@@ -44,6 +45,7 @@ import {
   revokeUnusedPortalTokens,
   updatePortalUser,
 } from './portal-store.ts';
+import type { IssuedPortalSession, PortalViewerModel } from './portal-model.ts';
 import {
   newPortalSecret,
   parsePortalSecret,
@@ -59,21 +61,6 @@ type UserError = GenericUserError<UserErrorCode>;
 
 /** Most clients one invitation may grant one by one. */
 const MAX_PORTAL_GRANTS = 100;
-
-/** A freshly issued portal token pair (the `PortalSession` GraphQL type). Tokens are shown once, never stored. */
-export interface IssuedPortalSession {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
-  portalUser: PortalUserRow;
-}
-
-/** The `PortalViewer` as resolvers see it: the portal user and the clients the session reaches. */
-export interface PortalViewerModel {
-  portalUser: PortalUserRow;
-  clientIds: string[];
-}
 
 /** What the gateway learns from a live portal session, before crm narrows the grants to a reach. */
 export interface PortalSessionGrant {
@@ -98,12 +85,6 @@ const signedInDuringRequest = new WeakMap<TenancyContext, string>();
 export function portalUserSignedInDuring(ctx: TenancyContext): string | undefined {
   return signedInDuringRequest.get(ctx);
 }
-
-const INVALID_CREDENTIALS: UserError = {
-  field: [],
-  message: 'The email or password is incorrect, or sign-in is locked for 30 minutes after too many attempts.',
-  code: 'INVALID_CREDENTIALS',
-};
 
 function invalidToken(field: string): { session: null; userErrors: UserError[] } {
   return {
@@ -356,14 +337,10 @@ export async function acceptPortalInvitation(
   }
 }
 
-/** The throttle key of a portal sign-in (per firm and email): SHA-256 hex, distinct from staff keys. */
-function portalThrottleKey(kind: 'login' | 'link', firmSlug: string, email: string): string {
-  return hashToken(`portal-${kind}:${firmSlug}:${email}`);
-}
-
 /**
- * Signs a portal user in with email and password. Unknown firm or email, wrong password, a user
- * without a password (magic link only) and a locked sign-in all answer the same
+ * Signs a portal user in with email and password, through `signInWithPassword`
+ * (credentials/credential-service.ts). Unknown firm or email, wrong password, a revoked user, a
+ * user without a password (magic link only) and a locked sign-in all answer the same
  * INVALID_CREDENTIALS after the same argon2 work. Lockout as for staff (PCI DSS 8.3.4): attempts
  * are counted per firm and email before the password is checked; the 10th failure locks for 30
  * minutes; a success resets. Audited as `auth.portal.login` / `auth.portal.login.failed`.
@@ -374,38 +351,36 @@ export async function logInPortal(
 ): Promise<{ session: IssuedPortalSession | null; userErrors: UserError[] }> {
   const email = input.email.trim().toLowerCase();
   const firmSlug = input.firmSlug.trim().toLowerCase();
-  const emailHash = portalThrottleKey('login', firmSlug, email);
-  const found = await ctx.database.withTenant({ firmId: null }, async (tx) => {
-    const attempt = await countLoginAttempt(tx, { emailHash });
-    if (attempt > MAX_LOGIN_ATTEMPTS || !isStorableText(email) || !isStorableText(firmSlug)) return undefined;
-    const [login] = await findPortalLogins(tx, { email, firmSlug });
-    return login ? { ...login, attempt } : undefined;
+  const throttleKey = signInThrottleKey({ kind: 'portal-login', firmSlug, email });
+  const portalUser = await signInWithPassword(ctx.database, {
+    throttleKey,
+    password: input.password,
+    identifiers: [email, firmSlug],
+    find: async (tx) => (await findPortalLogins(tx, { email, firmSlug }))[0],
+    // The log-in directory names the firm; the portal user is read under that firm's row-level security.
+    credentials: async (login) => {
+      const [row] = await ctx.database.withTenant({ firmId: login.firmId }, (tx) =>
+        getPortalUsersByIds(tx, { firmId: login.firmId, portalUserIds: [login.portalUserId] }),
+      );
+      return row?.passwordHash
+        ? { account: row, passwordHash: row.passwordHash, barred: row.revokedAt !== null }
+        : undefined;
+    },
+    onRejected: (row, attempt) =>
+      ctx.database.withTenant({ firmId: row.firmId }, (tx) =>
+        recordAudit(tx, asPortalUser(ctx, row.id), {
+          firmId: row.firmId,
+          action: 'auth.portal.login.failed',
+          targetType: 'portal_user',
+          targetId: row.id,
+          metadata: { attempt: attempt.number },
+        }),
+      ),
   });
-  const portalUser = found
-    ? await ctx.database.withTenant(
-        { firmId: found.firmId },
-        async (tx) => (await getPortalUsersByIds(tx, { firmId: found.firmId, portalUserIds: [found.portalUserId] }))[0],
-      )
-    : undefined;
-  if (!found || !portalUser?.passwordHash) {
-    await verifyAgainstDummy(input.password);
-    return { session: null, userErrors: [INVALID_CREDENTIALS] };
-  }
-  const { firmId, attempt } = found;
-  if (!(await verifyPassword(portalUser.passwordHash, input.password)) || portalUser.revokedAt) {
-    await ctx.database.withTenant({ firmId }, (tx) =>
-      recordAudit(tx, asPortalUser(ctx, portalUser.id), {
-        firmId,
-        action: 'auth.portal.login.failed',
-        targetType: 'portal_user',
-        targetId: portalUser.id,
-        metadata: { attempt },
-      }),
-    );
-    return { session: null, userErrors: [INVALID_CREDENTIALS] };
-  }
+  if (!portalUser) return { session: null, userErrors: [INVALID_CREDENTIALS] };
+  const { firmId } = portalUser;
   return ctx.database.withTenant({ firmId }, async (tx) => {
-    await clearLoginAttempts(tx, { emailHash });
+    await resetSignInAttempts(tx, throttleKey);
     await recordAudit(tx, asPortalUser(ctx, portalUser.id), {
       firmId,
       action: 'auth.portal.login',
@@ -438,10 +413,8 @@ export async function requestPortalLink(
     const link = newPortalSecret(login.firmId, 'fgpl');
     const sent = await ctx.database.withTenant({ firmId: login.firmId }, async (tx) => {
       const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [login.firmId] });
-      if (
-        (await countLoginAttempt(tx, { emailHash: portalThrottleKey('link', firm!.slug, email) })) > MAX_LOGIN_ATTEMPTS
-      )
-        return null;
+      const linkThrottleKey = signInThrottleKey({ kind: 'portal-link', firmSlug: firm!.slug, email });
+      if ((await countSignInAttempt(tx, linkThrottleKey)).locked) return null;
       const portalUser = await getPortalUserForUpdate(tx, { firmId: login.firmId, portalUserId: login.portalUserId });
       if (!portalUser || portalUser.revokedAt || !portalUser.activatedAt) return null;
       await revokeUnusedPortalTokens(tx, { firmId: login.firmId, portalUserId: portalUser.id, purpose: 'MAGIC_LINK' });
@@ -498,7 +471,10 @@ export async function logInWithPortalLink(
     const [portalUser] = await getPortalUsersByIds(tx, { firmId, portalUserIds: [token.portalUserId] });
     if (!portalUser || portalUser.revokedAt || !portalUser.activatedAt) return invalidToken('token');
     const [firm] = await getVisibleFirmsByIds(tx, { firmIds: [firmId] });
-    await clearLoginAttempts(tx, { emailHash: portalThrottleKey('link', firm!.slug, portalUser.email) });
+    await resetSignInAttempts(
+      tx,
+      signInThrottleKey({ kind: 'portal-link', firmSlug: firm!.slug, email: portalUser.email }),
+    );
     await recordAudit(tx, asPortalUser(ctx, portalUser.id), {
       firmId,
       action: 'auth.portal.login',
