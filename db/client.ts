@@ -17,6 +17,34 @@ export interface TenantScope {
   userId?: string | null;
 }
 
+/**
+ * Runs `work` inside `tx` acting for `firmId` (`app.firm_id`), then restores the setting the
+ * transaction had: for writes that belong to another firm than the transaction's own (an
+ * authentication event recorded in each of a user's firms, a revocation in the firm a session
+ * acted in). Row-level security then admits only `firmId`'s rows.
+ * @throws whatever `work` throws; the setting is then left to the transaction's rollback.
+ */
+export async function asFirm<T>(tx: Tx, firmId: string, work: () => Promise<T>): Promise<T> {
+  const [{ previous }] = (await tx.execute(
+    drizzleSql`select current_setting('app.firm_id', true) as previous, set_config('app.firm_id', ${firmId}, true)`,
+  )) as unknown as [{ previous: string | null }];
+  const result = await work();
+  await tx.execute(drizzleSql`select set_config('app.firm_id', ${previous ?? ''}, true)`);
+  return result;
+}
+
+const afterCommit = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Calls `callback` once `tx` (a `withTenant` transaction) has committed, and never if it rolls
+ * back: for what must follow only a durable change (waiting for an outbox event's delivery).
+ */
+export function onCommit(tx: Tx, callback: () => void): void {
+  const callbacks = afterCommit.get(tx);
+  if (callbacks) callbacks.push(callback);
+  else afterCommit.set(tx, [callback]);
+}
+
 /** A connection pool of the app role, and the one way to run work against it. */
 export interface Database {
   /** drizzle over postgres.js; use it only through `withTenant`. */
@@ -121,13 +149,19 @@ export function connectDatabase(url: string, options: { max?: number; applicatio
   return {
     db,
     sql,
-    withTenant: (scope, work) =>
-      db.transaction(async (tx) => {
+    withTenant: async (scope, work) => {
+      let committed: (() => void)[] = [];
+      const result = await db.transaction(async (tx) => {
         await tx.execute(
           drizzleSql`select set_config('app.firm_id', ${scope.firmId ?? ''}, true), set_config('app.user_id', ${scope.userId ?? ''}, true)`,
         );
-        return work(tx);
-      }),
+        const value = await work(tx);
+        committed = afterCommit.get(tx) ?? [];
+        return value;
+      });
+      for (const callback of committed) callback();
+      return result;
+    },
     statementCount: () => statements,
     close: () => sql.end({ timeout: 5 }),
   };

@@ -16,13 +16,15 @@ import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError
 import type { Database } from '../db/client.ts';
 import type { Config } from '../platform/config.ts';
 import { connectEventBus } from '../platform/event-bus.ts';
+import { introspectionClient, type IntrospectionEndpoint } from '../platform/introspection.ts';
 import { PUBLIC_ERROR_CODES } from '../platform/errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { CONTEXT_HEADER, hmacKey, signContext, type Actor, type RequestOrigin } from '../platform/signed-context.ts';
 import { databaseReady, type RunningSubgraph } from '../platform/subgraph-server.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/subgraph-names.ts';
-import { authenticate } from './authenticate.ts';
+import { createAuthenticator } from './authenticate.ts';
+import { connectCredentialCache } from './credential-cache.ts';
 import { SUPERGRAPH_PATH } from '../platform/schema-files.ts';
 import {
   beforeDeadline,
@@ -139,6 +141,8 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
  * @param options.subgraphUrls overrides the configured subgraph URLs (tests use free ports).
  * @param options.localSubgraphs subgraphs served by this same process (`npm start`): their
  *   operations go to `RunningSubgraph.execute` instead of over HTTP (`InProcessDataSource`).
+ * @param options.localIntrospection tenancy's introspection endpoint when tenancy runs in this
+ *   process: asked directly, still signed both ways; otherwise `POST /introspect` on tenancy's URL.
  */
 export async function startGateway(options: {
   config: Config;
@@ -147,6 +151,7 @@ export async function startGateway(options: {
   port?: number;
   subgraphUrls?: Record<SubgraphName, string>;
   localSubgraphs?: Partial<Record<SubgraphName, Pick<RunningSubgraph, 'execute'>>>;
+  localIntrospection?: IntrospectionEndpoint;
 }): Promise<RunningServer> {
   const { config, database } = options;
   const log = options.log.child({ component: 'gateway' });
@@ -173,6 +178,15 @@ export async function startGateway(options: {
     apiSchema = loaded;
   });
   const bus = connectEventBus({ database, redisUrl: config.redisUrl, log });
+  const credentialCache = await connectCredentialCache(bus, log);
+  const authenticate = createAuthenticator({
+    introspect: introspectionClient(
+      options.localIntrospection ?? new URL('/introspect', subgraphUrls.tenancy),
+      contextSigningKey,
+    ),
+    cache: credentialCache,
+    jwtKey,
+  });
   let apollo: ApolloServer<GatewayContext> | null = null;
   let subscriptions: Awaited<ReturnType<typeof attachSubscriptionServer>> | null = null;
   const rateLimits = rateLimitPlugin<GatewayContext>({
@@ -189,6 +203,7 @@ export async function startGateway(options: {
     log,
     onStop: async () => {
       stopPruning();
+      await credentialCache.close();
       await bus.close();
     },
     build: (drain: ApolloServerPlugin<GatewayContext>) =>
@@ -229,11 +244,7 @@ export async function startGateway(options: {
       const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
       const deadline = startDeadline(config.operationTimeoutMs);
       const origin = { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null };
-      const actor = await authenticate(req.headers.authorization, {
-        database,
-        jwtKey,
-        request: { requestId, origin, body: req.body },
-      });
+      const actor = await authenticate(req.headers.authorization, { requestId, origin, body: req.body });
       return {
         actor,
         requestId,
@@ -260,8 +271,9 @@ export async function startGateway(options: {
     httpServer: server.httpServer,
     schema: () => apiSchema!,
     checkDocument: limits.checkDocument,
+    // Sockets re-check their session per event and on a timer, as they did before the cache: uncached.
     authenticate: (authorization, origin) =>
-      authenticate(authorization, { database, jwtKey, request: { requestId: randomUUID(), origin, body: undefined } }),
+      authenticate(authorization, { requestId: randomUUID(), origin, body: undefined }, { fresh: true }),
     executeAs: async (actor, origin, query, variables): Promise<FormattedExecutionResult> => {
       const requestId = randomUUID();
       const contextValue: GatewayContext = {

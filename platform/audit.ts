@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { sql } from 'drizzle-orm';
-import type { Database, Tx } from '../db/client.ts';
+import { asFirm, type Database, type Tx } from '../db/client.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 import { actingFirmId, type Actor, type RequestOrigin } from './signed-context.ts';
@@ -96,8 +96,8 @@ export function asSignedInUser(ctx: AuditContext, userId: string): AuditContext 
 
 /**
  * Records one event in each of several firms, in the caller's transaction: for authentication
- * events of a user who belongs to several firms (each firm sees its members' sign-ins). Switches
- * `app.firm_id` to each firm in turn (in id order) and restores it afterwards.
+ * events of a user who belongs to several firms (each firm sees its members' sign-ins), each
+ * `asFirm` (db/client.ts), in firm id order.
  * @throws like `recordAudit`.
  */
 export async function recordAuditInFirms(
@@ -106,17 +106,11 @@ export async function recordAuditInFirms(
   firmIds: readonly string[],
   event: Omit<AuditEvent, 'firmId'>,
 ): Promise<void> {
-  if (firmIds.length === 0) return;
-  const [{ firm_id: previous }] = (await tx.execute(
-    sql`select current_setting('app.firm_id', true) as firm_id`,
-  )) as unknown as [{ firm_id: string | null }];
   // One lock order for every writer (each firm's chain head is locked until commit), so two
   // transactions recording in the same firms cannot deadlock.
   for (const firmId of [...new Set(firmIds)].sort()) {
-    await tx.execute(sql`select set_config('app.firm_id', ${firmId}, true)`);
-    await recordAudit(tx, ctx, { ...event, firmId });
+    await asFirm(tx, firmId, () => recordAudit(tx, ctx, { ...event, firmId }));
   }
-  await tx.execute(sql`select set_config('app.firm_id', ${previous ?? ''}, true)`);
 }
 
 /**

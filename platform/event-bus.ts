@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
@@ -8,14 +9,15 @@ const participant = { participantKind: z.enum(['STAFF', 'PORTAL']), participantI
 
 /**
  * A credential whose cached resolution a gateway must drop (gateway/credential-cache.ts), as
- * `<kind>:<uuid>`: `user:` (every session of the user), `session:` (one staff session), `api_key:`,
+ * `<kind>:<uuid>`: `user:` (every session of the user), `session:` (one staff session), `firm:` (every
+ * staff and portal session acting in the firm), `api_key:`,
  * `portal_user:`, `portal_session:`, `contact:` (every portal user of the contact),
  * `operator_session:` and `grant:` (a break-glass grant).
  */
 const CredentialSubjectSchema = z
   .string()
   .regex(
-    /^(user|session|api_key|portal_user|portal_session|contact|operator_session|grant):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    /^(user|session|firm|api_key|portal_user|portal_session|contact|operator_session|grant):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
   );
 
 /**
@@ -77,12 +79,26 @@ export interface EventBus {
    * @returns a function that removes `handler`.
    */
   subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * Watches whether this process is receiving the bus, for consumers that must not trust what
+   * they have not heard (the gateway's credential cache). While watched, the bus sends itself a
+   * probe every `PROBE_INTERVAL_MS` on the same channel: it is live from the first probe it
+   * receives back, and down when a probe is not back within `PROBE_TIMEOUT_MS`, or at once when
+   * its transport reports a lost or re-established connection (events may have been missed). A
+   * reconnection is reported as down, then live at the next probe received.
+   * @returns a function that stops watching; the listener is called on every change, starting down.
+   */
+  watchLiveness(listener: (live: boolean) => void): () => void;
   /** Stops receiving and closes the bus's own connections (never the database pool it was given). */
   close(): Promise<void>;
 }
 
 /** The PostgreSQL channel and the Redis channel the bus uses. */
 export const BUS_CHANNEL = 'firmgraph_events';
+
+/** Milliseconds between liveness probes, and how long one may take before the bus counts as down. */
+const PROBE_INTERVAL_MS = 500;
+const PROBE_TIMEOUT_MS = 1500;
 
 /** Largest event, as UTF-8 JSON: PostgreSQL's NOTIFY payload limit is 8000 bytes, less some headroom. */
 export const MAX_EVENT_BYTES = 7900;
@@ -125,7 +141,9 @@ function encode(event: BusEvent): string {
 export function connectEventBus(options: { database: Database; redisUrl?: string | null; log: Logger }): EventBus {
   const log = options.log.child({ component: 'event-bus' });
   const handlers = new Set<(event: BusEvent) => void>();
+  const liveness = livenessProbe((json) => transport.send(json), log);
   const deliver = (raw: string) => {
+    if (liveness.received(raw)) return;
     let parsed: BusEvent;
     try {
       parsed = EventSchema.parse(JSON.parse(raw));
@@ -142,26 +160,101 @@ export function connectEventBus(options: { database: Database; redisUrl?: string
     }
   };
   const transport = options.redisUrl
-    ? redisTransport(options.redisUrl, deliver, log)
-    : postgresTransport(options.database, deliver);
+    ? redisTransport(options.redisUrl, deliver, liveness.interrupted, log)
+    : postgresTransport(options.database, deliver, liveness.interrupted);
   let listening: Promise<void> | null = null;
+  const listen = () => {
+    listening ??= transport.listen().catch((error: unknown) => {
+      listening = null;
+      throw error;
+    });
+    return listening;
+  };
 
   return {
     publish: async (event) => transport.send(encode(event)),
     subscribe: async (handler) => {
       handlers.add(handler);
-      listening ??= transport.listen().catch((error: unknown) => {
-        listening = null;
-        throw error;
-      });
-      await listening;
+      await listen();
       return async () => {
         handlers.delete(handler);
       };
     },
+    watchLiveness: (listener) => {
+      listen().catch((error: unknown) => log.warn({ err: error }, 'bus listen failed; down until it succeeds'));
+      return liveness.watch(listener, () => void listen().catch(() => {}));
+    },
     close: async () => {
       handlers.clear();
+      liveness.stop();
       await transport.close();
+    },
+  };
+}
+
+/**
+ * The bus's liveness (see `EventBus.watchLiveness`): probes are `{"probe":"<process nonce>:<n>"}`
+ * on the bus channel, which no event validates as, so other processes drop them unseen.
+ */
+function livenessProbe(send: (json: string) => Promise<void>, log: Logger) {
+  const nonce = randomUUID();
+  const listeners = new Set<(live: boolean) => void>();
+  let live = false;
+  let sequence = 0;
+  let outstanding: { n: number; sentAt: number } | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const set = (next: boolean) => {
+    if (next === live) return;
+    live = next;
+    if (!live) log.warn('event bus is down: consumers stop trusting what they have not heard');
+    for (const listener of listeners) listener(live);
+  };
+  const tick = (retryListen: () => void) => {
+    if (outstanding && Date.now() - outstanding.sentAt > PROBE_TIMEOUT_MS) {
+      set(false);
+      retryListen();
+    }
+    if (!outstanding || Date.now() - outstanding.sentAt > PROBE_TIMEOUT_MS) {
+      outstanding = { n: ++sequence, sentAt: Date.now() };
+      send(JSON.stringify({ probe: `${nonce}:${outstanding.n}` })).catch(() => set(false));
+    }
+  };
+  return {
+    /** True when `raw` was a probe (this process's or another's), which is then not an event. */
+    received(raw: string): boolean {
+      if (!raw.startsWith('{"probe":')) return false;
+      const probe = /^\{"probe":"([0-9a-f-]{36}):(\d+)"\}$/.exec(raw);
+      if (probe?.[1] === nonce && outstanding && Number(probe[2]) === outstanding.n) {
+        outstanding = null;
+        set(true);
+      }
+      return true;
+    },
+    /** The transport lost its connection or re-established it: what was sent meanwhile may be lost. */
+    interrupted(): void {
+      outstanding = null;
+      set(false);
+    },
+    watch(listener: (live: boolean) => void, retryListen: () => void): () => void {
+      listeners.add(listener);
+      listener(live);
+      if (!timer) {
+        tick(retryListen);
+        timer = setInterval(() => tick(retryListen), PROBE_INTERVAL_MS);
+        timer.unref();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && timer) {
+          clearInterval(timer);
+          timer = null;
+        }
+      };
+    },
+    stop(): void {
+      listeners.clear();
+      if (timer) clearInterval(timer);
+      timer = null;
     },
   };
 }
@@ -172,14 +265,19 @@ interface Transport {
   close(): Promise<void>;
 }
 
-function postgresTransport(database: Database, deliver: (raw: string) => void): Transport {
+function postgresTransport(database: Database, deliver: (raw: string) => void, interrupted: () => void): Transport {
   let unlisten: (() => Promise<void>) | null = null;
+  let connected = false;
   return {
     send: async (json) => {
       await database.sql.notify(BUS_CHANNEL, json);
     },
     listen: async () => {
-      const request = await database.sql.listen(BUS_CHANNEL, deliver);
+      // postgres.js re-listens on a new connection after losing one and calls this again.
+      const request = await database.sql.listen(BUS_CHANNEL, deliver, () => {
+        if (connected) interrupted();
+        connected = true;
+      });
       unlisten = () => request.unlisten();
     },
     close: async () => {
@@ -188,7 +286,7 @@ function postgresTransport(database: Database, deliver: (raw: string) => void): 
   };
 }
 
-function redisTransport(url: string, deliver: (raw: string) => void, log: Logger): Transport {
+function redisTransport(url: string, deliver: (raw: string) => void, interrupted: () => void, log: Logger): Transport {
   // A Redis connection in subscriber mode cannot publish, so publishing and listening use one each.
   const options = { lazyConnect: true, maxRetriesPerRequest: 3 };
   const publisher = new Redis(url, options);
@@ -197,6 +295,8 @@ function redisTransport(url: string, deliver: (raw: string) => void, log: Logger
     connection.on('error', (error: Error) => log.warn({ err: error }, 'redis connection error'));
   }
   subscriber.on('message', (_channel: string, message: string) => deliver(message));
+  // ioredis re-subscribes after reconnecting; whatever was published meanwhile is lost.
+  subscriber.on('close', interrupted);
   return {
     send: async (json) => {
       await publisher.publish(BUS_CHANNEL, json);
@@ -204,12 +304,9 @@ function redisTransport(url: string, deliver: (raw: string) => void, log: Logger
     listen: async () => {
       await subscriber.subscribe(BUS_CHANNEL);
     },
+    // Disconnecting needs no reply from Redis, so closing never waits on a server that is gone.
     close: async () => {
-      await Promise.all(
-        [publisher, subscriber].map((connection) =>
-          connection.status === 'wait' ? connection.disconnect() : connection.quit().then(() => undefined),
-        ),
-      );
+      for (const connection of [publisher, subscriber]) connection.disconnect();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServer, ApolloServerPlugin, BaseContext, ContextFunction } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware, type ExpressContextFunctionArgument } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { PUBLIC_ERROR_CODES } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -103,6 +103,7 @@ export interface RunningServer {
  *
  * @param build receives the http server (for the drain plugin) and returns the Apollo server to start.
  * @param readiness resolves to a map of checks; any `false` answers 503.
+ * @param routes mounts further endpoints on the app, beside `/graphql` and the health checks.
  * @param trustProxy Express's `trust proxy` setting (which proxies' `X-Forwarded-For` sets `req.ip`); none by default.
  */
 export async function serveGraphQL<TContext extends BaseContext>(options: {
@@ -114,6 +115,7 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
   context: ContextFunction<[ExpressContextFunctionArgument], TContext>;
   readiness: () => Promise<Record<string, boolean>>;
   onStop?: () => Promise<void>;
+  routes?: (app: Express) => void;
   trustProxy?: boolean | number | string;
 }): Promise<RunningServer & { httpServer: Server }> {
   const app = express();
@@ -131,6 +133,7 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+  options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimitBytes }),

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
-import type { Database, Tx } from '../db/client.ts';
+import { onCommit, type Database, type Tx } from '../db/client.ts';
 import { crmOutboxEvents, tenancyOutboxEvents } from '../db/schema/outbox.ts';
 import type { BusEvent, BusMessage, EventBus } from './event-bus.ts';
 import { newId } from './ids.ts';
@@ -37,12 +38,81 @@ export async function enqueueEvents(tx: Tx, schema: OutboxSchema, events: readon
     topic: event.topic,
     payload: event.payload,
   }));
+  const awaited = requestDeliveries.getStore();
+  if (awaited) {
+    const revocations = rows.filter((row) => row.topic === 'credential.revoked').map((row) => row.id);
+    if (revocations.length > 0) onCommit(tx, () => revocations.forEach((id) => awaited.add(id)));
+  }
   // PostgreSQL folds a transaction's identical notifications into one.
   await tx
     .insert(OUTBOX_TABLES[schema])
     .values(rows)
     .returning({ wake: sql`pg_notify(${wakeChannel(schema)}, '')` });
   return rows.map((row) => row.id);
+}
+
+/** The committed revocation events of the request being served (see `trackDeliveries`). */
+const requestDeliveries = new AsyncLocalStorage<Set<string>>();
+
+/**
+ * Runs `work` (one request to a subgraph) tracking the `credential.revoked` events it commits to
+ * an outbox, so the request's answer can wait for their delivery (`deliveryWaiter`): a client that
+ * revokes a credential and at once uses it finds every gateway told already.
+ * @returns `work`'s result, and the ids of the events committed while it ran (filled as it runs).
+ */
+export function trackDeliveries<T>(work: () => T): T {
+  return requestDeliveries.run(new Set(), work);
+}
+
+/** The ids of the revocation events the current request (`trackDeliveries`) has committed so far. */
+export function committedRevocations(): readonly string[] {
+  return [...(requestDeliveries.getStore() ?? [])];
+}
+
+/**
+ * Watches the bus for published events by id, so a request can wait until the outbox dispatcher
+ * has published its revocations and the bus has carried them back to this process: by then the
+ * bus has sent them to every subscriber, every gateway included (Redis pub/sub and PostgreSQL
+ * NOTIFY fan out to all listeners at once; README "Authentication").
+ */
+export async function deliveryWaiter(eventBus: EventBus): Promise<{
+  /** Resolves true when every id has come back, false after `timeoutMs` (the dispatcher or bus is slow or down). */
+  delivered(ids: readonly string[], timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}> {
+  const seen = new Set<string>();
+  const waiting = new Map<string, Set<() => void>>();
+  const unsubscribe = await eventBus.subscribe((event) => {
+    if (event.topic !== 'credential.revoked') return;
+    seen.add(event.id);
+    if (seen.size > 10_000) seen.delete(seen.values().next().value!);
+    for (const wake of waiting.get(event.id) ?? []) wake();
+    waiting.delete(event.id);
+  });
+  const one = (id: string) =>
+    seen.has(id)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const wakers = waiting.get(id) ?? new Set();
+          wakers.add(resolve);
+          waiting.set(id, wakers);
+        });
+  return {
+    delivered: async (ids, timeoutMs) => {
+      if (ids.length === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      const result = await Promise.race([Promise.all(ids.map(one)).then(() => true as const), timedOut]);
+      clearTimeout(timer);
+      if (!result) for (const id of ids) waiting.delete(id);
+      return result;
+    },
+    close: async () => {
+      await unsubscribe();
+      for (const wakers of waiting.values()) for (const wake of wakers) wake();
+      waiting.clear();
+    },
+  };
 }
 
 /** A running dispatcher. */

@@ -13,7 +13,7 @@ export const CONTEXT_TTL_SECONDS = 30;
 
 const RoleSchema = z.enum(['OWNER', 'ADMIN', 'MANAGER', 'STAFF']);
 
-const ActorSchema = z.discriminatedUnion('kind', [
+export const ActorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ANONYMOUS') }),
   // A firm's staff user, signed in with email and password (and TOTP when enrolled).
   z.object({

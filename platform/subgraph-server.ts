@@ -4,6 +4,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import type { Express } from 'express';
 import { GraphQLError, parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield, type or } from 'graphql-shield';
@@ -13,6 +14,7 @@ import type { SubgraphName } from './subgraph-names.ts';
 import { permissionDenialPlugin } from './audit.ts';
 import type { Config } from './config.ts';
 import { connectEventBus, type EventBus } from './event-bus.ts';
+import { committedRevocations, deliveryWaiter, trackDeliveries } from './outbox.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { maskError, observabilityPlugin, serveGraphQL, type RunningServer } from './http.ts';
 import type { Logger } from './logger.ts';
@@ -74,7 +76,9 @@ export interface SubgraphDefinition<TLoaders, TResolvers extends object> {
   /** graphql-shield rule tree, merged by `mergeDisjoint`. Anything not named is denied (`fallbackRule: deny`). */
   rules: RuleMap<TResolvers>;
   createLoaders(scope: { actor: Actor; database: Database }): TLoaders;
-  /** Background work the subgraph's process runs while serving (crm: the outbox dispatcher); resolves to its stop function. */
+  /** Private endpoints served beside `/graphql`, to the gateway only (tenancy: `POST /introspect`). */
+  mountRoutes?(app: Express, deps: { database: Database; config: Config }): void;
+  /** Background work the subgraph's process runs while serving (the outbox dispatchers); resolves to its stop function. */
   startBackground?(deps: { database: Database; eventBus: EventBus; log: Logger }): Promise<() => Promise<void>>;
 }
 
@@ -122,6 +126,9 @@ export function mergeDisjoint<const TMaps extends readonly object[]>(...maps: TM
   // The loop above put every entry of every input into `merged`, none twice.
   return merged as IntersectionOf<TMaps>;
 }
+
+/** Longest a request that revoked a credential waits for the revocation's delivery before answering. */
+const REVOCATION_DELIVERY_TIMEOUT_MS = 2000;
 
 /** Dependencies a subgraph process is started with. */
 export interface SubgraphDeps {
@@ -234,6 +241,7 @@ export async function serveSubgraph<TLoaders, TResolvers extends object>(
     };
   };
   let apollo: ApolloServer<Context> | null = null;
+  const revocations = await deliveryWaiter(eventBus);
 
   const server = await serveGraphQL<Context>({
     host: config.host,
@@ -257,6 +265,16 @@ export async function serveSubgraph<TLoaders, TResolvers extends object>(
           ApolloServerPluginCacheControlDisabled(),
           observabilityPlugin<Context>(log, (context) => context.requestId),
           permissionDenialPlugin<Context>(),
+          {
+            // A revocation is answered once every gateway has been told (platform/outbox.ts).
+            requestDidStart: async () => ({
+              willSendResponse: async ({ contextValue }) => {
+                const ids = committedRevocations();
+                if (ids.length > 0 && !(await revocations.delivered(ids, REVOCATION_DELIVERY_TIMEOUT_MS)))
+                  contextValue.log.warn({ requestId: contextValue.requestId }, 'revocation not delivered in time');
+              },
+            }),
+          },
         ],
       })),
     context: async ({ req }) => {
@@ -264,8 +282,13 @@ export async function serveSubgraph<TLoaders, TResolvers extends object>(
       return contextFor(typeof header === 'string' ? header : undefined);
     },
     readiness: async () => ({ database: await databaseReady(database) }),
+    routes: (app) => {
+      app.use('/graphql', (_req, _res, next) => trackDeliveries(next));
+      definition.mountRoutes?.(app, { database, config });
+    },
     onStop: async () => {
       await stopBackground?.();
+      await revocations.close();
       await ownBus?.close();
     },
   });
@@ -279,7 +302,7 @@ export async function serveSubgraph<TLoaders, TResolvers extends object>(
       if (!(error instanceof GraphQLError)) throw error;
       return { errors: [{ message: error.message, extensions: { code: error.extensions.code } }] };
     }
-    const response = await apollo!.executeOperation(request, { contextValue });
+    const response = await trackDeliveries(() => apollo!.executeOperation(request, { contextValue }));
     if (response.body.kind !== 'single') throw new Error('A subgraph answered with an incremental result');
     return response.body.singleResult;
   };

@@ -8,6 +8,7 @@ import { crmSubgraph } from '../subgraphs/crm/server.ts';
 import { documentsSubgraph } from '../subgraphs/documents/server.ts';
 import { startSubgraph, type AnySubgraphDefinition, type RunningSubgraph } from '../platform/subgraph-server.ts';
 import type { SubgraphName } from '../platform/subgraph-names.ts';
+import { tenancyIntrospection } from '../subgraphs/tenancy/introspection/introspection-service.ts';
 import { tenancySubgraph } from '../subgraphs/tenancy/server.ts';
 
 /** Every subgraph definition by name. */
@@ -66,6 +67,7 @@ export async function startStack(options: {
     port: freePorts ? 0 : undefined,
     subgraphUrls: freePorts ? subgraphUrls : undefined,
     localSubgraphs: options.subgraphsOverHttp ? undefined : subgraphs,
+    localIntrospection: options.subgraphsOverHttp ? undefined : tenancyIntrospection(database, config),
   });
   return {
     graphqlUrl: `${gateway.url}/graphql`,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newApiKeySecret } from '../subgraphs/tenancy/api-keys/api-key-token.ts';
+import { newApiKeySecret } from '../platform/credentials.ts';
 import { asFirm, countClientRows, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { CLIENT, CREATE_CLIENT } from './support/operations.ts';

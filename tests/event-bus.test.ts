@@ -122,4 +122,34 @@ describe.each([
       await bus.close();
     }
   });
+  it('reports itself live once its probe comes back, and down when its connection drops', async () => {
+    const database = pool();
+    const bus = connectEventBus({ database, redisUrl, log });
+    const changes: boolean[] = [];
+    try {
+      const unwatch = bus.watchLiveness((live) => changes.push(live));
+      await until(() => changes.includes(true));
+      expect(changes).toEqual([false, true]);
+      // Cut the listening connection: the bus reports down at once, then live again after reconnecting.
+      if (redisUrl) {
+        const admin = new Redis(redisUrl);
+        const clients = (await admin.client('LIST')) as string;
+        const subscribers = clients
+          .split('\n')
+          .filter((line) => / cmd=(subscribe|ping)\b/.test(line) && / sub=[1-9]/.test(line));
+        for (const line of subscribers) await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
+        await admin.quit();
+      } else {
+        const admin = connectDatabase(inject('adminUrl'), { max: 1 });
+        pools.push(admin);
+        await admin.sql`select pg_terminate_backend(pid) from pg_stat_activity
+                        where application_name = 'firmgraph-test-bus' and query ilike 'listen%'`;
+      }
+      await until(() => changes.length >= 4, 10_000);
+      expect(changes.slice(0, 4)).toEqual([false, true, false, true]);
+      unwatch();
+    } finally {
+      await bus.close();
+    }
+  });
 });

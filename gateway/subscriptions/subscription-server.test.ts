@@ -44,6 +44,10 @@ const bus: EventBus = {
     handlers.add(handler);
     return async () => void handlers.delete(handler);
   },
+  watchLiveness: (listener) => {
+    listener(true);
+    return () => {};
+  },
   close: async () => handlers.clear(),
 };
 

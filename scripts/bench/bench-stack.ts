@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connectDatabase, postgresClient, throughSocket, type Database } from '../../db/client.ts';
+import { postgresClient, throughSocket } from '../../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { appDatabaseUrl } from '../../db/roles.ts';
-import { authenticate } from '../../gateway/authenticate.ts';
+import { introspectionClient } from '../../platform/introspection.ts';
 import { SUPERGRAPH_PATH } from '../../platform/schema-files.ts';
 import { hmacKey, signContext, type Actor } from '../../platform/signed-context.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/subgraph-names.ts';
@@ -386,7 +386,7 @@ export interface BenchUser {
 
 /**
  * Logs in as the owner of the seeded firm of `rank` (1 = largest) through the gateway, and
- * resolves the actor the gateway will sign for that token with the product's `authenticate`.
+ * resolves the actor the gateway will sign for that token by asking tenancy's introspection, as the gateway does.
  */
 export async function logInOwner(env: BenchEnvironment, set: ServiceSet, rank = 1): Promise<BenchUser> {
   const email = largeSeedOwnerEmail(rank);
@@ -397,13 +397,18 @@ export async function logInOwner(env: BenchEnvironment, set: ServiceSet, rank = 
   });
   const accessToken = result.data?.logIn.session?.accessToken;
   if (!accessToken) throw new Error(`log-in as ${email} failed: ${JSON.stringify(result.errors ?? result.data)}`);
-  const database: Database = connectDatabase(set.dataset.appUrl, { max: 1, applicationName: 'bench-auth' });
-  try {
-    const actor = await authenticate(`Bearer ${accessToken}`, { database, jwtKey: hmacKey(env.jwtSecret) });
-    return { email, accessToken, actor };
-  } finally {
-    await database.close();
-  }
+  const introspect = introspectionClient(
+    new URL('/introspect', set.subgraphUrls.tenancy),
+    hmacKey(env.contextSigningSecret),
+  );
+  const answer = await introspect({
+    token: accessToken,
+    requestId: 'bench-log-in',
+    origin: { ip: null, userAgent: null },
+    operation: '',
+  });
+  if (!answer.active) throw new Error(`tenancy does not know the session of ${email}`);
+  return { email, accessToken, actor: answer.actor };
 }
 
 /**

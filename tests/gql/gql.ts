@@ -14,9 +14,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation CacheCreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      apiKey {\n        id\n      }\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.CacheCreateKeyDocument,
+    "\n  mutation CacheRevokeKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      apiKey {\n        revokedAt\n      }\n    }\n  }\n": typeof types.CacheRevokeKeyDocument,
     "\n  query Dashboard {\n    me {\n      user {\n        name\n      }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges {\n            node {\n              name\n              balance {\n                amount\n                currency\n              }\n              invoices(first: 5) {\n                totalCount\n              }\n              documents(first: 5) {\n                totalCount\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.DashboardDocument,
 };
 const documents: Documents = {
+    "\n  mutation CacheCreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      apiKey {\n        id\n      }\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n": types.CacheCreateKeyDocument,
+    "\n  mutation CacheRevokeKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      apiKey {\n        revokedAt\n      }\n    }\n  }\n": types.CacheRevokeKeyDocument,
     "\n  query Dashboard {\n    me {\n      user {\n        name\n      }\n      activeFirm {\n        name\n        clients(first: 20) {\n          totalCount\n          edges {\n            node {\n              name\n              balance {\n                amount\n                currency\n              }\n              invoices(first: 5) {\n                totalCount\n              }\n              documents(first: 5) {\n                totalCount\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n": types.DashboardDocument,
 };
 
@@ -34,6 +38,14 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CacheCreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      apiKey {\n        id\n      }\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CacheCreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      apiKey {\n        id\n      }\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CacheRevokeKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      apiKey {\n        revokedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CacheRevokeKey($input: RevokeApiKeyInput!) {\n    revokeApiKey(input: $input) {\n      apiKey {\n        revokedAt\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,6 +1,7 @@
 import type { ClientContactRow, ContactRoleValue, ContactRow } from '../../../db/schema/contacts.ts';
-import type { Database, Tx } from '../../../db/client.ts';
+import type { Tx } from '../../../db/client.ts';
 import { recordAudit } from '../../../platform/audit.ts';
+import { enqueueEvents } from '../../../platform/outbox.ts';
 import { assertCan } from '../../../platform/authz.ts';
 import { badUserInput, notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
@@ -23,7 +24,6 @@ import {
   getContactForUpdate,
   insertContact,
   listContacts,
-  portalReachableClientIds,
   updateContactRow,
   upsertClientContact,
 } from './contact-store.ts';
@@ -193,6 +193,10 @@ export async function linkContactToClient(
     if (!(await getContactForUpdate(tx, { firmId, contactId: input.contactId }))) throw notFound('Contact');
     if ((await existingClientIds(tx, { firmId, clientIds: [input.clientId] })).size === 0) throw notFound('Client');
     const link = await upsertClientContact(tx, { firmId, ...input });
+    // A portal user of this contact may now reach the client: cached reaches are out of date.
+    await enqueueEvents(tx, 'crm', [
+      { firmId, topic: 'credential.revoked', payload: { subjects: [`contact:${input.contactId}`] } },
+    ]);
     await recordAudit(tx, ctx, {
       firmId,
       action: 'contact.link',
@@ -206,8 +210,10 @@ export async function linkContactToClient(
 
 /**
  * Removes a contact's link to a client; removing a missing link changes nothing. Requires
- * `contact:write`. Audited as `contact.unlink`. Portal access already granted stays until revoked
- * with `revokePortalAccess`.
+ * `contact:write`. Audited as `contact.unlink`. A portal user of the contact stops reaching the
+ * client at once (its reach is the grants narrowed to linked clients, `crm.portal_reach`): the
+ * change publishes `credential.revoked` for `contact:<id>` through crm's outbox, and gateways drop
+ * the contact's cached resolutions. The grant itself stays until `revokePortalAccess`.
  * @throws NOT_FOUND when the contact is not in the active firm.
  */
 export async function unlinkContactFromClient(
@@ -220,6 +226,10 @@ export async function unlinkContactFromClient(
     const contact = await getContactForUpdate(tx, { firmId, contactId: input.contactId });
     if (!contact) throw notFound('Contact');
     if (isUuid(input.clientId) && (await deleteClientContact(tx, { firmId, ...input }))) {
+      // A portal user of this contact reaches the client no more: gateways drop what they cached.
+      await enqueueEvents(tx, 'crm', [
+        { firmId, topic: 'credential.revoked', payload: { subjects: [`contact:${input.contactId}`] } },
+      ]);
       await recordAudit(tx, ctx, {
         firmId,
         action: 'contact.unlink',
@@ -254,20 +264,4 @@ export async function unknownClients(
           },
         ],
   );
-}
-
-/**
- * What a portal session reaches in the crm, for the gateway as it authenticates a portal token:
- * of the clients tenancy granted the portal user, those its contact is still linked to, and every
- * client of a granted organization while the contact is linked to one of them. crm owns contacts
- * and organizations, so the gateway asks this module, under the firm's RLS, rather than reading
- * crm tables itself; tenancy never sees them.
- * @returns client ids, in no particular order (at most 1000: a larger reach is cut).
- */
-export async function portalReach(
-  database: Database,
-  grant: { firmId: string; contactId: string; clientIds: readonly string[]; organizationId: string | null },
-): Promise<string[]> {
-  const ids = await database.withTenant({ firmId: grant.firmId }, (tx) => portalReachableClientIds(tx, grant));
-  return ids.slice(0, 1000);
 }

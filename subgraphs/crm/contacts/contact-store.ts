@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import {
   clientContacts,
-  clientOrganizationMembers,
   contacts,
   type ClientContactRow,
   type ContactRoleValue,
@@ -172,46 +171,4 @@ export async function existingClientIds(
     .from(clients)
     .where(and(eq(clients.firmId, firmId), inArray(clients.id, [...clientIds])));
   return new Set(rows.map((r) => r.id));
-}
-
-/**
- * The clients a portal user invited as `contactId` reaches: those of `clientIds` the contact is
- * linked to, and, when `organizationId` is set and the contact is linked to some client of that
- * organization, every client of the organization.
- */
-export async function portalReachableClientIds(
-  tx: Tx,
-  {
-    firmId,
-    contactId,
-    clientIds,
-    organizationId,
-  }: { firmId: string; contactId: string; clientIds: readonly string[]; organizationId: string | null },
-): Promise<string[]> {
-  const linked = tx
-    .select({ clientId: clientContacts.clientId })
-    .from(clientContacts)
-    .where(
-      and(
-        eq(clientContacts.firmId, firmId),
-        eq(clientContacts.contactId, contactId),
-        clientIds.length > 0 ? inArray(clientContacts.clientId, [...clientIds]) : sql`false`,
-      ),
-    );
-  if (!organizationId) return (await linked).map((row) => row.clientId);
-  const member = sql`exists (
-    select 1 from ${clientContacts} cc
-    join ${clientOrganizationMembers} m on m.firm_id = cc.firm_id and m.client_id = cc.client_id
-    where cc.firm_id = ${firmId} and cc.contact_id = ${contactId} and m.organization_id = ${organizationId})`;
-  const organizationClients = tx
-    .select({ clientId: clientOrganizationMembers.clientId })
-    .from(clientOrganizationMembers)
-    .where(
-      and(
-        eq(clientOrganizationMembers.firmId, firmId),
-        eq(clientOrganizationMembers.organizationId, organizationId),
-        member,
-      ),
-    );
-  return (await linked.union(organizationClients)).map((row) => row.clientId);
 }

@@ -1,6 +1,7 @@
 import type { ClientOrganizationRow } from '../../../db/schema/contacts.ts';
 import type { ClientRow } from '../../../db/schema/crm.ts';
 import { recordAudit } from '../../../platform/audit.ts';
+import { enqueueEvents } from '../../../platform/outbox.ts';
 import { assertCan } from '../../../platform/authz.ts';
 import { notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
@@ -97,7 +98,8 @@ export async function createClientOrganization(
 /**
  * Adds clients to an organization or takes them out. Requires `client:write`. Audited as
  * `client_organization.add_clients` / `client_organization.remove_clients`. Portal users granted
- * the organization reach added clients from their next request on, and lose removed ones likewise.
+ * the organization reach added clients from their next request on, and lose removed ones likewise
+ * (a `credential.revoked` event for `firm:<id>` through crm's outbox).
  * @throws NOT_FOUND when the active firm has no such organization.
  */
 export async function changeOrganizationClients(
@@ -120,6 +122,11 @@ export async function changeOrganizationClients(
     } else {
       await removeClientsFromOrganizationRows(tx, { firmId, organizationId, clientIds: clientIds.filter(isUuid) });
     }
+    // Organization grants reach other clients now (a client added may also have left another
+    // organization): gateways drop every cached resolution in the firm, so reaches are recomputed.
+    await enqueueEvents(tx, 'crm', [
+      { firmId, topic: 'credential.revoked', payload: { subjects: [`firm:${firmId}`] } },
+    ]);
     await recordAudit(tx, ctx, {
       firmId,
       action: change === 'add' ? 'client_organization.add_clients' : 'client_organization.remove_clients',

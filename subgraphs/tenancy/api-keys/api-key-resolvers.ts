@@ -1,6 +1,6 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { permissionEnumValue, permissionOfEnumValue } from '../../../platform/permissions.ts';
-import { API_KEY_PREFIX } from './api-key-token.ts';
+import { API_KEY_PREFIX } from '../../../platform/credentials.ts';
 import { apiKeysOfActiveFirm, createApiKey, revokeApiKey } from './api-key-service.ts';
 
 /**

@@ -14,9 +14,9 @@ import {
 } from '../../../platform/relay.ts';
 import { requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
-import { hashToken } from '../identity/tokens.ts';
+import { hashToken, newApiKeySecret } from '../../../platform/credentials.ts';
+import { publishRevocations } from '../revocations.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
-import { newApiKeySecret } from './api-key-token.ts';
 import {
   countApiKeys,
   findApiKeyByHash,
@@ -117,7 +117,8 @@ export async function createApiKey(
 }
 
 /**
- * Revokes a key of the actor's active firm; the gateway refuses it from the next request on.
+ * Revokes a key of the actor's active firm; gateways drop its cached resolution and refuse it
+ * from the next request on.
  * Revoking a revoked key returns it unchanged and is not audited again; a first revocation is
  * audited as `api_key.revoke`. Requires a signed-in member with `api_key:write`.
  * @throws NOT_FOUND for an unknown id or another firm's key; FORBIDDEN, UNAUTHENTICATED.
@@ -132,6 +133,7 @@ export async function revokeApiKey(
     const revoked = await revokeApiKeyRow(tx, { firmId: actor.firmId, apiKeyId });
     if (!revoked) throw notFound('API key');
     if (revoked.revokedNow) {
+      await publishRevocations(tx, [{ firmId: actor.firmId, subject: `api_key:${apiKeyId}` }]);
       await recordAudit(tx, ctx, {
         firmId: actor.firmId,
         action: 'api_key.revoke',

@@ -11,6 +11,7 @@ import {
   type Connection,
   type PageArgs,
 } from '../../../platform/relay.ts';
+import { type OperatorTokenClaims } from '../../../platform/credentials.ts';
 import { hmacKey, type Actor, type RequestOrigin } from '../../../platform/signed-context.ts';
 import {
   isStorableText,
@@ -42,12 +43,7 @@ import {
   updateGrant,
 } from './break-glass-store.ts';
 import type { BreakGlassGrantModel, IssuedOperatorSession, OperatorSummary } from './break-glass-model.ts';
-import {
-  OPERATOR_SESSION_TTL_SECONDS,
-  OPERATOR_TOKEN_TTL_SECONDS,
-  signOperatorToken,
-  type OperatorTokenClaims,
-} from './operator-tokens.ts';
+import { OPERATOR_SESSION_TTL_SECONDS, OPERATOR_TOKEN_TTL_SECONDS, signOperatorToken } from './operator-tokens.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
 type OperatorActor = Extract<Actor, { kind: 'OPERATOR' }>;

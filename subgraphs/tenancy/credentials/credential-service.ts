@@ -2,7 +2,7 @@ import type { Database, Tx } from '../../../db/client.ts';
 import { isStorableText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { verifyAgainstDummy, verifyPassword } from '../identity/passwords.ts';
-import { hashToken } from '../identity/tokens.ts';
+import { hashToken } from '../../../platform/credentials.ts';
 import { clearLoginAttempts, countLoginAttempt, MAX_LOGIN_ATTEMPTS } from './credential-store.ts';
 
 type UserError = GenericUserError<UserErrorCode>;

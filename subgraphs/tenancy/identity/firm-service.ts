@@ -17,6 +17,7 @@ import {
 } from './identity-store.ts';
 import { hashPassword, passwordWeakness } from './passwords.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
+import { publishRevocations } from '../revocations.ts';
 import type { IssuedSession } from './identity-model.ts';
 import { startSession } from './identity-service.ts';
 
@@ -128,6 +129,9 @@ export async function updateFirmSecurityPolicy(
       requireMfaForAdmins: input.requireMfaForAdmins,
     });
     if (!firm) throw notFound('Firm');
+    // Requiring MFA holds unenrolled OWNERs and ADMINs out of the firm: no cached session may outlive that.
+    if (input.requireMfaForAdmins)
+      await publishRevocations(tx, [{ firmId: actor.firmId, subject: `firm:${actor.firmId}` }]);
     await recordAudit(tx, ctx, {
       firmId: actor.firmId,
       action: 'firm.security_policy.update',

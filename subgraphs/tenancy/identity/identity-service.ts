@@ -3,6 +3,7 @@ import type { RoleValue, UserRow } from '../../../db/schema/tenancy.ts';
 import { asSignedInUser, recordAuditInFirms } from '../../../platform/audit.ts';
 import { unauthenticated } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
+import { hashToken } from '../../../platform/credentials.ts';
 import { hmacKey } from '../../../platform/signed-context.ts';
 import type { UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import { findSessionOwner } from '../audit/audit-store.ts';
@@ -20,14 +21,9 @@ import {
   revokeUserSessions,
   setSessionActiveFirm,
 } from './identity-store.ts';
-import {
-  hashToken,
-  newOpaqueToken,
-  REFRESH_TOKEN_TTL_SECONDS,
-  SESSION_TTL_SECONDS,
-  signAccessToken,
-} from './tokens.ts';
+import { newOpaqueToken, REFRESH_TOKEN_TTL_SECONDS, SESSION_TTL_SECONDS, signAccessToken } from './tokens.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
+import { publishRevocations } from '../revocations.ts';
 import type { IssuedSession, ViewerModel } from './identity-model.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
@@ -202,6 +198,8 @@ export async function switchActiveFirm(
     const membership = await findMembership(tx, { firmId, userId: actor.userId });
     if (!membership) return notMember;
     await setSessionActiveFirm(tx, { sessionId: actor.sessionId, firmId });
+    // The session no longer acts in the firm it left: gateways drop what they cached of it there.
+    await publishRevocations(tx, [{ firmId: actor.firmId, subject: `session:${actor.sessionId}` }]);
     // Only the firm switched to hears of it, and not which firm the user came from: that is another tenant's id.
     await recordAuditInFirms(tx, ctx, [firmId], {
       action: 'auth.firm.switch',

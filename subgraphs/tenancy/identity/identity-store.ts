@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../../db/client.ts';
+import { publishRevocations } from '../revocations.ts';
 import {
   firms,
   invitations,
@@ -174,22 +175,29 @@ export async function insertRefreshToken(tx: Tx, values: typeof refreshTokens.$i
   await tx.insert(refreshTokens).values(values);
 }
 
-/** Revokes a session (idempotent); its access and refresh tokens stop working. @returns true if it was live. */
+/**
+ * Revokes a session (idempotent); its access and refresh tokens stop working, and gateways drop
+ * its cached resolution (`publishRevocations`). @returns true if it was live.
+ */
 export async function revokeSession(tx: Tx, { sessionId }: { sessionId: string }): Promise<boolean> {
   const rows = await tx
     .update(sessions)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
-    .returning({ id: sessions.id });
+    .returning({ id: sessions.id, firmId: sessions.activeFirmId });
+  await publishRevocations(
+    tx,
+    rows.map((row) => ({ firmId: row.firmId, subject: `session:${row.id}` })),
+  );
   return rows.length > 0;
 }
 
 /**
  * Revokes every live session of a user except `exceptSessionId` (all of them when null): the one
  * revocation point of a password change, an MFA change and disabling a user. Refresh tokens of a
- * revoked session stop working, and the gateway, which checks the session on every request,
- * refuses its access tokens from the next request on; long-lived connections (the future
- * WebSocket layer) must re-check the same `revoked_at` mark. @returns the ids of the sessions revoked.
+ * revoked session stop working, and gateways drop the sessions' cached resolutions
+ * (`publishRevocations`), so their access tokens are refused from the next request on; WebSocket
+ * connections re-check the same `revoked_at` mark. @returns the ids of the sessions revoked.
  */
 export async function revokeUserSessions(
   tx: Tx,
@@ -201,7 +209,11 @@ export async function revokeUserSessions(
     .update(sessions)
     .set({ revokedAt: sql`now()` })
     .where(and(...conditions))
-    .returning({ id: sessions.id });
+    .returning({ id: sessions.id, firmId: sessions.activeFirmId });
+  await publishRevocations(
+    tx,
+    rows.map((row) => ({ firmId: row.firmId, subject: `session:${row.id}` })),
+  );
   return rows.map((row) => row.id);
 }
 

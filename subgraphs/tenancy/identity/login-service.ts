@@ -16,7 +16,7 @@ import {
   signInThrottleKey,
   signInWithPassword,
 } from '../credentials/credential-service.ts';
-import { hashToken } from './tokens.ts';
+import { hashToken } from '../../../platform/credentials.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import type { IssuedSession } from './identity-model.ts';
 import { startSession } from './identity-service.ts';

@@ -39,7 +39,8 @@ import {
   signInThrottleKey,
 } from '../credentials/credential-service.ts';
 import { hashPassword, passwordWeakness } from './passwords.ts';
-import { hashToken, INVITATION_TTL_SECONDS, newOpaqueToken } from './tokens.ts';
+import { hashToken } from '../../../platform/credentials.ts';
+import { INVITATION_TTL_SECONDS, newOpaqueToken } from './tokens.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import type { IssuedSession, MembershipModel, ViewerModel } from './identity-model.ts';
 import { startSession } from './identity-service.ts';

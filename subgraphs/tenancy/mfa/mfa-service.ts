@@ -8,7 +8,8 @@ import { newId } from '../../../platform/ids.ts';
 import type { UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { findEnabledUser, listUserMemberships, revokeUserSessions } from '../identity/identity-store.ts';
-import { hashToken, newOpaqueToken } from '../identity/tokens.ts';
+import { hashToken } from '../../../platform/credentials.ts';
+import { newOpaqueToken } from '../identity/tokens.ts';
 import type { TenancyContext } from '../tenancy-context.ts';
 import {
   advanceTotpStep,

@@ -5,7 +5,8 @@ import { assertCan, assertStaffCan } from '../../../platform/authz.ts';
 import { notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
 import { mailboxMailer } from '../../../platform/mailer.ts';
-import { hmacKey } from '../../../platform/signed-context.ts';
+import { type PortalTokenClaims } from '../../../platform/credentials.ts';
+import { hmacKey, type Actor } from '../../../platform/signed-context.ts';
 import {
   isStorableText,
   normalizeEmail,
@@ -34,6 +35,7 @@ import {
   getPortalUserForUpdate,
   getPortalUsersByIds,
   grantsOfPortalUsers,
+  portalReach,
   insertPortalClientGrants,
   insertPortalLogin,
   insertPortalRefreshToken,
@@ -54,25 +56,12 @@ import {
   PORTAL_REFRESH_TOKEN_TTL_SECONDS,
   PORTAL_SESSION_TTL_SECONDS,
   signPortalAccessToken,
-  type PortalTokenClaims,
 } from './portal-tokens.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Most clients one invitation may grant one by one. */
 const MAX_PORTAL_GRANTS = 100;
-
-/** What the gateway learns from a live portal session, before crm narrows the grants to a reach. */
-export interface PortalSessionGrant {
-  portalUserId: string;
-  sessionId: string;
-  firmId: string;
-  contactId: string;
-  /** Clients granted one by one. */
-  clientIds: string[];
-  /** An organization granted as a whole, or null. */
-  organizationId: string | null;
-}
 
 /**
  * Portal users a mutation of this request signed in (accept, log-in, link, refresh). The caller
@@ -111,7 +100,7 @@ export interface InvitePortalUserInput {
  * Invites a crm contact to the portal: creates the portal user with its grants and a 7-day
  * single-use invitation token (stored as SHA-256), in one transaction, then emails the link.
  * Requires `portal:invite` of a staff member. Audited as `portal_user.invite`. tenancy never reads
- * crm: the grants name crm ids, and the gateway narrows them to the contact's links (`portalReach`).
+ * crm: the grants name crm ids, and introspection narrows them to the contact's links (`crm.portal_reach`, migration 0009).
  * @returns userErrors INVALID/REQUIRED/TOO_LONG/DUPLICATE on the input, ALREADY_INVITED when the
  *   contact or email already has a portal user in the firm; nothing is written or sent then.
  */
@@ -523,14 +512,16 @@ export async function refreshPortalSession(
 }
 
 /**
- * Resolves the caller behind a portal access token for the gateway: the session must be live and
- * the portal user unrevoked. Runs under the firm the token names.
- * @returns the grants, or null when the session or user is gone.
+ * Resolves the caller behind a portal access token, for credential introspection: the session must
+ * be live and the portal user unrevoked, under the firm the token names. The clients it reaches
+ * are its grants narrowed by crm to those its contact is still linked to, plus a granted
+ * organization's clients (`crm.portal_reach`, migration 0009), in the same transaction.
+ * @returns the portal actor and its contact, or null when the session or user is gone.
  */
 export async function resolvePortalSession(
   database: Database,
   claims: PortalTokenClaims,
-): Promise<PortalSessionGrant | null> {
+): Promise<{ actor: Extract<Actor, { kind: 'PORTAL' }>; contactId: string } | null> {
   return database.withTenant({ firmId: claims.fid }, async (tx) => {
     const portalUser = await findLivePortalSessionUser(tx, {
       firmId: claims.fid,
@@ -539,13 +530,14 @@ export async function resolvePortalSession(
     });
     if (!portalUser) return null;
     const grants = await grantsOfPortalUsers(tx, { firmId: claims.fid, portalUserIds: [portalUser.id] });
-    return {
-      portalUserId: portalUser.id,
-      sessionId: claims.sid,
-      firmId: claims.fid,
+    const clientIds = await portalReach(tx, {
       contactId: portalUser.contactId,
       clientIds: grants.map((grant) => grant.clientId),
       organizationId: portalUser.organizationId,
+    });
+    return {
+      actor: { kind: 'PORTAL', portalUserId: portalUser.id, sessionId: claims.sid, firmId: claims.fid, clientIds },
+      contactId: portalUser.contactId,
     };
   });
 }

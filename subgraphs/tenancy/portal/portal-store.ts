@@ -12,6 +12,7 @@ import {
   type PortalTokenRow,
   type PortalUserRow,
 } from '../../../db/schema/portal.ts';
+import { publishRevocations } from '../revocations.ts';
 
 /** Inserts a portal user and returns the stored row. */
 export async function insertPortalUser(tx: Tx, values: typeof portalUsers.$inferInsert): Promise<PortalUserRow> {
@@ -19,7 +20,6 @@ export async function insertPortalUser(tx: Tx, values: typeof portalUsers.$infer
   return row!;
 }
 
-/** A portal user of the firm with this contact or this email, if any (revoked ones included). */
 /**
  * Which of a portal invitation's targets exist in the transaction's firm, asked of crm through its
  * `crm.portal_invitation_targets` function (db/migrations/0007_portal_invitation_targets.sql), so
@@ -50,6 +50,27 @@ export async function portalInvitationTargets(
   };
 }
 
+/**
+ * The clients a portal user's contact reaches in the transaction's firm, of its grants: asked of
+ * crm through `crm.portal_reach` (db/migrations/0009_portal_reach.sql), which keeps the rule of
+ * contact links and organizations in crm. At most 1000 ids, in no particular order.
+ */
+export async function portalReach(
+  tx: Tx,
+  {
+    contactId,
+    clientIds,
+    organizationId,
+  }: { contactId: string; clientIds: readonly string[]; organizationId: string | null },
+): Promise<string[]> {
+  const rows = (await tx.execute(sql`
+    select id from crm.portal_reach(${contactId}::uuid, ${`{${clientIds.join(',')}}`}::uuid[], ${organizationId}::uuid) as id`)) as unknown as {
+    id: string;
+  }[];
+  return rows.map((row) => row.id);
+}
+
+/** A portal user of the firm with this contact or this email, if any (revoked ones included). */
 export async function findPortalUserByContactOrEmail(
   tx: Tx,
   { firmId, contactId, email }: { firmId: string; contactId: string; email: string },
@@ -215,7 +236,7 @@ export async function insertPortalSession(
   return row!;
 }
 
-/** Ends every live session of a portal user. @returns how many ended. */
+/** Ends every live session of a portal user, and gateways drop their cached resolutions. @returns how many ended. */
 export async function revokePortalSessions(
   tx: Tx,
   { firmId, portalUserId }: { firmId: string; portalUserId: string },
@@ -231,10 +252,11 @@ export async function revokePortalSessions(
       ),
     )
     .returning({ id: portalSessions.id });
+  await publishRevocations(tx, [{ firmId, subject: `portal_user:${portalUserId}` }]);
   return rows.length;
 }
 
-/** Ends one session. */
+/** Ends one session, and gateways drop its cached resolution. */
 export async function revokePortalSession(
   tx: Tx,
   { firmId, sessionId }: { firmId: string; sessionId: string },
@@ -243,6 +265,7 @@ export async function revokePortalSession(
     .update(portalSessions)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(portalSessions.firmId, firmId), eq(portalSessions.id, sessionId), isNull(portalSessions.revokedAt)));
+  await publishRevocations(tx, [{ firmId, subject: `portal_session:${sessionId}` }]);
 }
 
 /** The portal user of a live session (unrevoked, unexpired) whose user is active and unrevoked; undefined otherwise. */

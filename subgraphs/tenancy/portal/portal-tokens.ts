@@ -1,13 +1,6 @@
-import { z } from 'zod';
+import { hashToken, PORTAL_ACCESS_TOKEN, type PortalTokenClaims } from '../../../platform/credentials.ts';
 import { isUuid } from '../../../platform/ids.ts';
-import {
-  hashToken,
-  hasTokenType,
-  newOpaqueToken,
-  signToken,
-  verifyToken,
-  type AccessTokenKind,
-} from '../identity/tokens.ts';
+import { newOpaqueToken, signToken } from '../identity/tokens.ts';
 
 /** Lifetime of a portal access token: 15 minutes, like staff ones. */
 const PORTAL_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -20,25 +13,6 @@ export const PORTAL_INVITATION_TTL_SECONDS = 7 * 24 * 3600;
 /** Lifetime of a magic sign-in link (README "Client portal"): one hour. */
 export const PORTAL_LINK_TTL_SECONDS = 3600;
 
-const PortalClaims = z.object({ sub: z.uuid(), sid: z.uuid(), fid: z.uuid() });
-
-/** What a portal access token proves: the portal user, the session, and the firm both live in. */
-export type PortalTokenClaims = z.infer<typeof PortalClaims>;
-
-// A distinct audience and `typ` from staff (`firmgraph-api`, `JWT`) and operator tokens: this
-// verifier demands both, so a staff token never passes as a portal one, nor the reverse.
-const PORTAL_TOKEN: AccessTokenKind<PortalTokenClaims> = {
-  audience: 'firmgraph-portal',
-  type: 'fg-portal+jwt',
-  typeChecked: true,
-  claims: PortalClaims,
-};
-
-/** True when a JWT's protected header says it is a portal token (a routing hint only; verify it). */
-export function isPortalTokenShape(token: string): boolean {
-  return hasTokenType(token, PORTAL_TOKEN);
-}
-
 /**
  * Signs a portal access token: HS256 JWT, `typ` `fg-portal+jwt`, `iss` firmgraph, `aud`
  * firmgraph-portal, `sub` portal user, `sid` session, `fid` firm (so the gateway looks the
@@ -48,15 +22,7 @@ export function signPortalAccessToken(
   claims: PortalTokenClaims,
   key: Uint8Array,
 ): Promise<{ token: string; expiresAt: Date }> {
-  return signToken(PORTAL_TOKEN, claims, key, { inSeconds: PORTAL_ACCESS_TOKEN_TTL_SECONDS });
-}
-
-/**
- * Verifies a portal access token: HS256 only, `typ`, `iss`, `aud`, `exp`, `nbf`.
- * @returns the claims, or null for any malformed, forged, expired, staff or operator token.
- */
-export function verifyPortalAccessToken(token: string, key: Uint8Array): Promise<PortalTokenClaims | null> {
-  return verifyToken(PORTAL_TOKEN, token, key);
+  return signToken(PORTAL_ACCESS_TOKEN, claims, key, { inSeconds: PORTAL_ACCESS_TOKEN_TTL_SECONDS });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { looksLikeApiKey, newApiKeySecret, parseApiKey } from './api-key-token.ts';
+import { API_KEY_PREFIX, newApiKeySecret, parseApiKey } from './credentials.ts';
 
 describe('API key format', () => {
   it('issues fg_live_ keys of 68 base62 characters that carry their firm and pass their own checksum', () => {
@@ -9,7 +9,7 @@ describe('API key format', () => {
     expect(keys.size).toBe(50);
     for (const key of keys) {
       expect(key).toMatch(/^fg_live_[0-9A-Za-z]{60}$/);
-      expect(looksLikeApiKey(key)).toBe(true);
+      expect(key.startsWith(API_KEY_PREFIX)).toBe(true);
       expect(parseApiKey(key)).toEqual({ firmId, tokenHash: createHash('sha256').update(key).digest('hex') });
     }
   });
@@ -35,6 +35,5 @@ describe('API key format', () => {
     expect(parseApiKey(`${key}0`)).toBeNull();
     expect(parseApiKey(`${key.slice(0, 20)}-${key.slice(21)}`)).toBeNull();
     expect(parseApiKey('')).toBeNull();
-    expect(looksLikeApiKey('eyJhbGciOiJIUzI1NiJ9.e30.x')).toBe(false);
   });
 });
