@@ -4,36 +4,28 @@ import { GraphQLError, type FragmentDefinitionNode } from 'graphql';
 import type { Database } from '../../db/client.ts';
 import type { BucketLimit, Config } from '../../platform/config.ts';
 import { rateLimited } from '../../platform/errors.ts';
-import { actingFirmId, type Actor } from '../../platform/signed-context.ts';
+import { actingFirmId, principalOf, type Actor } from '../../platform/signed-context.ts';
 import { operationCost } from './query-cost.ts';
 
 /** One leaky bucket a request spends from. */
 export interface Bucket {
-  /** `firm:<id>`, `user:<id>`, `api_key:<id>`, `operator:<id>` or `ip:<address>`. */
+  /** `firm:<id>`, `ip:<address>`, or a principal's key (`user:<id>`, `api_key:<id>`, `operator:<id>`, `portal_user:<id>`). */
   key: string;
   limit: BucketLimit;
 }
 
 /**
- * The buckets one request spends from: the caller's own (its user, API key, operator or portal user; the client
- * IP address when anonymous, which covers log-in attempts) and, when it acts in a firm, the firm's,
- * which every caller of that firm shares.
+ * The buckets one request spends from: the caller's own (its principal's, `principalOf`: user, API key,
+ * operator or portal user; the client IP address when anonymous, which covers log-in attempts) and,
+ * when it acts in a firm, the firm's, which every caller of that firm shares.
+ * @param ip the client address as Express resolved it (`TRUST_PROXY`); null keys the anonymous bucket `ip:unknown`.
  */
 export function bucketsFor(actor: Actor, ip: string | null, limits: Config['rateLimits']): Bucket[] {
+  const principal = principalOf(actor);
+  if (!principal) return [{ key: `ip:${ip ?? 'unknown'}`, limit: limits.anonymous }];
   const firmId = actingFirmId(actor);
-  const firm: Bucket[] = firmId ? [{ key: `firm:${firmId}`, limit: limits.firm }] : [];
-  switch (actor.kind) {
-    case 'ANONYMOUS':
-      return [{ key: `ip:${ip ?? 'unknown'}`, limit: limits.anonymous }];
-    case 'STAFF':
-      return [{ key: `user:${actor.userId}`, limit: limits.caller }, ...firm];
-    case 'API_KEY':
-      return [{ key: `api_key:${actor.apiKeyId}`, limit: limits.caller }, ...firm];
-    case 'OPERATOR':
-      return [{ key: `operator:${actor.operatorId}`, limit: limits.caller }, ...firm];
-    case 'PORTAL':
-      return [{ key: `portal_user:${actor.portalUserId}`, limit: limits.caller }, ...firm];
-  }
+  const own: Bucket = { key: principal.key, limit: limits.caller };
+  return firmId ? [own, { key: `firm:${firmId}`, limit: limits.firm }] : [own];
 }
 
 /** A bucket's state as clients see it in `extensions.cost` (Shopify's `throttleStatus`). Points, points per second. */

@@ -22,7 +22,7 @@ import type { BusEvent, EventBus } from '../../platform/event-bus.ts';
 import { notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { Actor, RequestOrigin } from '../../platform/signed-context.ts';
+import { principalOf, type Actor, type RequestOrigin } from '../../platform/signed-context.ts';
 import { operationCost } from '../limits/query-cost.ts';
 import { bucketsFor, spendPoints } from '../limits/rate-limit.ts';
 import {
@@ -388,7 +388,7 @@ export async function attachSubscriptionServer(
         socket.close(CLOSE_CODES.unauthorized, 'Unauthorized');
         return false;
       }
-      const principal = principalOf(actor);
+      const principal = principalOf(actor)!.key;
       if ((perPrincipal.get(principal) ?? 0) >= limits.maxConnectionsPerUser) {
         socket.close(CLOSE_CODES.tooManyConnections, 'Too many connections');
         return false;
@@ -622,20 +622,6 @@ function takeMessageAllowance(bucket: { allowance: number; refilledAt: number },
   if (bucket.allowance < 1) return false;
   bucket.allowance -= 1;
   return true;
-}
-
-/** The per-user connection count's key: the user, API key, portal user or operator. */
-function principalOf(actor: Exclude<Actor, { kind: 'ANONYMOUS' }>): string {
-  switch (actor.kind) {
-    case 'STAFF':
-      return `user:${actor.userId}`;
-    case 'API_KEY':
-      return `api_key:${actor.apiKeyId}`;
-    case 'OPERATOR':
-      return `operator:${actor.operatorId}`;
-    case 'PORTAL':
-      return `portal_user:${actor.portalUserId}`;
-  }
 }
 
 /** Everything of the actor that authorization reads (its session id aside), in a stable order. */
