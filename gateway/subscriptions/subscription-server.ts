@@ -23,8 +23,8 @@ import { notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { principalOf, type Actor, type RequestOrigin } from '../../platform/signed-context.ts';
-import { operationCost } from '../limits/query-cost.ts';
-import { bucketsFor, spendPoints } from '../limits/rate-limit.ts';
+import type { BucketStore } from '../limits/buckets.ts';
+import { chargeOperation, postgresBuckets } from '../limits/rate-limit.ts';
 import {
   participantSelectionSupported,
   resolveEvent,
@@ -126,6 +126,8 @@ export interface SubscriptionServerOptions {
     variables: Record<string, unknown>,
   ) => Promise<FormattedExecutionResult>;
   bus: EventBus;
+  /** Where subscribes spend their cost: the gateway's store (Redis when `REDIS_URL` is set); PostgreSQL on `database` when absent. */
+  buckets?: BucketStore;
   database: Database;
   config: Config;
   log: Logger;
@@ -164,7 +166,8 @@ export interface SubscriptionServerOptions {
 export async function attachSubscriptionServer(
   options: SubscriptionServerOptions,
 ): Promise<{ close(): Promise<void> }> {
-  const { config, bus, database } = options;
+  const { config, bus } = options;
+  const buckets = options.buckets ?? postgresBuckets(options.database);
   const log = options.log.child({ component: 'subscriptions' });
   const limits = config.subscriptions;
   const allowedOrigins = new Set(limits.allowedOrigins);
@@ -466,25 +469,27 @@ export async function attachSubscriptionServer(
           .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
           .map((d) => [d.name.value, d]),
       );
-      let cost: number;
+      let charge: Awaited<ReturnType<typeof chargeOperation>>;
       try {
-        cost = operationCost({ schema, operation, fragments, variables: rawVariables });
+        charge = await chargeOperation({
+          store: buckets,
+          limits: config.rateLimits,
+          actor: connection.actor,
+          ip: connection.origin.ip,
+          schema,
+          document,
+          operation,
+          variables: rawVariables,
+        });
       } catch (error) {
-        return [error as GraphQLError];
+        if (!(error instanceof GraphQLError) || error.extensions.code !== 'BAD_USER_INPUT') throw error;
+        return [error];
       }
-      const buckets = bucketsFor(connection.actor, connection.origin.ip, config.rateLimits);
-      if (cost > buckets[0]!.limit.size)
-        return refuse(
-          'The query costs more than a single request may spend. Ask for fewer items or fields.',
-          'GRAPHQL_VALIDATION_FAILED',
-        );
-      const spending = await spendPoints(database, buckets, cost);
-      if (!spending.spent)
-        return [
-          new GraphQLError('Rate limit exceeded. Retry after the time given.', {
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: spending.retryAfterSeconds },
-          }),
-        ];
+      // Over the socket the refusal keeps its code (and `retryAfterSeconds`), not its HTTP status and headers.
+      if (charge.refusal) {
+        const { http: _http, ...extensions } = charge.refusal.extensions;
+        return [new GraphQLError(charge.refusal.message, { extensions })];
+      }
 
       // Authorization at subscribe: the thread or client must be visible to this caller (NOT_FOUND alike for foreign and missing ids).
       // A portal session reaches exactly its granted clients (the actor's clientIds); root `client(id)` is staff-only.
