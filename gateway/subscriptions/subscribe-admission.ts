@@ -50,8 +50,8 @@ export interface Admitted {
  * - anything but one subscription operation selecting a field of `SUBSCRIPTION_FIELDS` directly, or
  *   one declaring the reserved `$eventEntityId` (BAD_REQUEST); bad variables (BAD_USER_INPUT);
  * - what `chargeOperation` refuses, the same cost and buckets as HTTP, charged once here
- *   (BAD_USER_INPUT over 100 items, GRAPHQL_VALIDATION_FAILED, RATE_LIMITED with `retryAfterSeconds`;
- *   without the HTTP status and headers);
+ *   (BAD_USER_INPUT over 100 items, as thrown; GRAPHQL_VALIDATION_FAILED and RATE_LIMITED with
+ *   `retryAfterSeconds`, without their HTTP status and headers);
  * - a thread or client the caller cannot see: `messageThread(id)` / `client(id)` null under its
  *   identity, or for a portal session a client outside its granted ones; NOT_FOUND with the message
  *   of platform/errors.ts `notFound`, alike for foreign and missing ids;
