@@ -35,7 +35,7 @@ import {
   type OperationDeadline,
 } from './limits/operation-timeout.ts';
 import { queryLimits } from './limits/query-limits.ts';
-import { rateLimitPlugin, schedulePruning } from './limits/rate-limit.ts';
+import { connectBuckets, rateLimitPlugin } from './limits/rate-limit.ts';
 import { attachSubscriptionServer } from './subscriptions/subscription-server.ts';
 
 /** Per-operation context of the gateway. */
@@ -134,9 +134,12 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
  * requests. In production (`NODE_ENV=production`) introspection, field suggestions, stack traces
  * and the Sandbox page are off; in development they are on.
  *
+ * Rate-limit buckets and the event bus live in Redis when `REDIS_URL` is set, else in PostgreSQL
+ * (`tenancy.rate_limit_buckets`, LISTEN/NOTIFY on `database`).
+ *
  * Subscriptions: a `graphql-ws` server on the same `/graphql` path (gateway/subscriptions/), fed
- * by the event bus (`REDIS_URL`, else PostgreSQL LISTEN/NOTIFY on `database`); shutdown closes
- * its sockets with 1001 before Apollo drains HTTP.
+ * by the event bus, spending from the same buckets as HTTP; shutdown closes its sockets with 1001
+ * before Apollo drains HTTP.
  *
  * @param options.subgraphUrls overrides the configured subgraph URLs (tests use free ports).
  * @param options.localSubgraphs subgraphs served by this same process (`npm start`): their
@@ -159,7 +162,7 @@ export async function startGateway(options: {
   const production = config.nodeEnv === 'production';
   const development = config.nodeEnv === 'development';
   const limits = queryLimits<GatewayContext>({ hideSuggestions: production });
-  const stopPruning = schedulePruning(database, config.rateLimits, log);
+  const buckets = connectBuckets({ database, config, log });
   const jwtKey = hmacKey(config.jwtSecret);
   const contextSigningKey = hmacKey(config.contextSigningSecret);
   const gateway = new ApolloGateway({
@@ -190,7 +193,7 @@ export async function startGateway(options: {
   let apollo: ApolloServer<GatewayContext> | null = null;
   let subscriptions: Awaited<ReturnType<typeof attachSubscriptionServer>> | null = null;
   const rateLimits = rateLimitPlugin<GatewayContext>({
-    database,
+    store: buckets,
     limits: config.rateLimits,
     callerOf: (context) => ({ actor: context.actor, ip: context.origin.ip }),
   });
@@ -202,7 +205,7 @@ export async function startGateway(options: {
     trustProxy: config.trustProxy,
     log,
     onStop: async () => {
-      stopPruning();
+      await buckets.close();
       await credentialCache.close();
       await bus.close();
     },
@@ -289,6 +292,7 @@ export async function startGateway(options: {
       return response.body.singleResult;
     },
     bus,
+    buckets,
     database,
     config,
     log,

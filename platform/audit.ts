@@ -3,22 +3,12 @@ import { sql } from 'drizzle-orm';
 import { asFirm, type Database, type Tx } from '../db/client.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
-import { actingFirmId, type Actor, type RequestOrigin } from './signed-context.ts';
-
-/**
- * The part of an actor an audit record names. Every `Actor` is one; a mutation that signs a user
- * in records `{ kind: 'STAFF', userId }` for the user it just authenticated.
- */
-export type AuditActor =
-  | { kind: 'ANONYMOUS' }
-  | { kind: 'STAFF'; userId: string }
-  | { kind: 'API_KEY'; apiKeyId: string }
-  | { kind: 'OPERATOR'; operatorId: string }
-  | { kind: 'PORTAL'; portalUserId: string };
+import { actingFirmId, principalOf, type Actor, type ActorRef, type RequestOrigin } from './signed-context.ts';
 
 /** Who did it, and from where: the parts of a request context an audit record keeps. */
 export interface AuditContext {
-  actor: AuditActor;
+  /** Every `Actor` is one; a mutation that signs a user in records `{ kind: 'STAFF', userId }` for the user it just authenticated. */
+  actor: ActorRef;
   requestId: string;
   origin: RequestOrigin;
 }
@@ -42,22 +32,11 @@ const MAX_METADATA_KEYS = 20;
 const MAX_METADATA_STRING = 500;
 
 /**
- * The id an audit record names as the actor: the user (staff), API key, operator or portal user; null for
- * anonymous callers.
+ * The id an audit record names as the actor (`actor_id`): the user (staff), API key, operator or portal user,
+ * as `principalOf` maps them; null for anonymous callers.
  */
-export function auditActorId(actor: AuditActor): string | null {
-  switch (actor.kind) {
-    case 'ANONYMOUS':
-      return null;
-    case 'STAFF':
-      return actor.userId;
-    case 'API_KEY':
-      return actor.apiKeyId;
-    case 'OPERATOR':
-      return actor.operatorId;
-    case 'PORTAL':
-      return actor.portalUserId;
-  }
+export function auditActorId(actor: ActorRef): string | null {
+  return principalOf(actor)?.id ?? null;
 }
 
 /**

@@ -39,6 +39,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/.+/, 'expected a redis:// or rediss:// URL')
     .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,100}$/, 'expected up to 100 letters, digits and _ : . -')
+    .default('firmgraph:'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   EMBEDDED_PG_PORT: port.default(54329),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -88,8 +92,13 @@ export interface Config {
   /** The app role's connection; derived from `databaseUrl` when unset (see `appDatabaseUrl`). */
   databaseAppUrl: string | undefined;
   databasePoolMax: number;
-  /** Redis for the event bus when set (`redis://…`); unset means PostgreSQL LISTEN/NOTIFY (platform/event-bus.ts). */
+  /**
+   * Redis when set (`redis://…`), for the event bus (platform/event-bus.ts) and the rate-limit buckets
+   * (gateway/limits/redis-buckets.ts); unset means PostgreSQL for both (LISTEN/NOTIFY, `tenancy.rate_limit_buckets`).
+   */
   redisUrl: string | null;
+  /** Prefix of every key FirmGraph stores in Redis (`<prefix>rate:<bucket key>`), so deployments can share one Redis. */
+  redisKeyPrefix: string;
   embeddedPgPort: number;
   /** Absolute path of the data directory (embedded PostgreSQL, development secrets). */
   dataDir: string;
@@ -196,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseAppUrl: e.DATABASE_APP_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL ?? null,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     dataDir,
     jwtSecret: e.JWT_SECRET ?? devSecrets!.jwtSecret,

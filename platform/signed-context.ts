@@ -59,6 +59,49 @@ export const ActorSchema = z.discriminatedUnion('kind', [
 /** Who is calling, as resolved by the gateway from the bearer token or API key. */
 export type Actor = z.infer<typeof ActorSchema>;
 
+/**
+ * The part of an actor that says who it is: its kind and that kind's id. Every `Actor` is one; so is
+ * `{ kind: 'STAFF', userId }` for a user a mutation has just signed in (platform/audit.ts `asSignedInUser`).
+ */
+export type ActorRef =
+  | { kind: 'ANONYMOUS' }
+  | { kind: 'STAFF'; userId: string }
+  | { kind: 'API_KEY'; apiKeyId: string }
+  | { kind: 'OPERATOR'; operatorId: string }
+  | { kind: 'PORTAL'; portalUserId: string };
+
+/** Who is behind a non-anonymous actor, whatever its session: a user, an API key, an operator or a portal user. */
+export interface Principal {
+  /** The bare id (a UUID): the user's, API key's, operator's or portal user's. */
+  id: string;
+  /**
+   * `user:<id>`, `api_key:<id>`, `operator:<id>` or `portal_user:<id>`: the key of the principal's own
+   * rate-limit bucket (stored as it is in `tenancy.rate_limit_buckets` and Redis, so never change it)
+   * and of its per-gateway WebSocket connection count.
+   */
+  key: string;
+}
+
+/**
+ * The principal an actor acts as, the one mapping from actor kinds to ids that the audit log
+ * (`actor_id`), the rate limits (the caller's own bucket) and the WebSocket connection limit use.
+ * @returns null for an anonymous caller, who has no principal (the rate limits key it by IP address).
+ */
+export function principalOf(actor: ActorRef): Principal | null {
+  switch (actor.kind) {
+    case 'ANONYMOUS':
+      return null;
+    case 'STAFF':
+      return { id: actor.userId, key: `user:${actor.userId}` };
+    case 'API_KEY':
+      return { id: actor.apiKeyId, key: `api_key:${actor.apiKeyId}` };
+    case 'OPERATOR':
+      return { id: actor.operatorId, key: `operator:${actor.operatorId}` };
+    case 'PORTAL':
+      return { id: actor.portalUserId, key: `portal_user:${actor.portalUserId}` };
+  }
+}
+
 /** Where the request came from, for the audit log. Never used for authorization. */
 export interface RequestOrigin {
   ip: string | null;

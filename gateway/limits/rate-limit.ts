@@ -1,54 +1,34 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
 import { sql } from 'drizzle-orm';
-import { GraphQLError, type FragmentDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { Database } from '../../db/client.ts';
-import type { BucketLimit, Config } from '../../platform/config.ts';
+import type { Config } from '../../platform/config.ts';
 import { rateLimited } from '../../platform/errors.ts';
-import { actingFirmId, type Actor } from '../../platform/signed-context.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { actingFirmId, principalOf, type Actor } from '../../platform/signed-context.ts';
+import { spendingOf, type Bucket, type BucketStore, type Spending, type ThrottleStatus } from './buckets.ts';
 import { operationCost } from './query-cost.ts';
-
-/** One leaky bucket a request spends from. */
-export interface Bucket {
-  /** `firm:<id>`, `user:<id>`, `api_key:<id>`, `operator:<id>` or `ip:<address>`. */
-  key: string;
-  limit: BucketLimit;
-}
+import { redisBuckets } from './redis-buckets.ts';
 
 /**
- * The buckets one request spends from: the caller's own (its user, API key, operator or portal user; the client
- * IP address when anonymous, which covers log-in attempts) and, when it acts in a firm, the firm's,
- * which every caller of that firm shares.
+ * The buckets one request spends from: the caller's own (its principal's, `principalOf`: user, API key,
+ * operator or portal user; the client IP address when anonymous, which covers log-in attempts) and,
+ * when it acts in a firm, the firm's, which every caller of that firm shares.
+ * @param ip the client address as Express resolved it (`TRUST_PROXY`); null keys the anonymous bucket `ip:unknown`.
  */
 export function bucketsFor(actor: Actor, ip: string | null, limits: Config['rateLimits']): Bucket[] {
+  const principal = principalOf(actor);
+  if (!principal) return [{ key: `ip:${ip ?? 'unknown'}`, limit: limits.anonymous }];
   const firmId = actingFirmId(actor);
-  const firm: Bucket[] = firmId ? [{ key: `firm:${firmId}`, limit: limits.firm }] : [];
-  switch (actor.kind) {
-    case 'ANONYMOUS':
-      return [{ key: `ip:${ip ?? 'unknown'}`, limit: limits.anonymous }];
-    case 'STAFF':
-      return [{ key: `user:${actor.userId}`, limit: limits.caller }, ...firm];
-    case 'API_KEY':
-      return [{ key: `api_key:${actor.apiKeyId}`, limit: limits.caller }, ...firm];
-    case 'OPERATOR':
-      return [{ key: `operator:${actor.operatorId}`, limit: limits.caller }, ...firm];
-    case 'PORTAL':
-      return [{ key: `portal_user:${actor.portalUserId}`, limit: limits.caller }, ...firm];
-  }
-}
-
-/** A bucket's state as clients see it in `extensions.cost` (Shopify's `throttleStatus`). Points, points per second. */
-interface ThrottleStatus {
-  maximumAvailable: number;
-  currentlyAvailable: number;
-  restoreRate: number;
-}
-
-/** The outcome of `spendPoints`, bucket by bucket in the order given. */
-export interface Spending {
-  spent: boolean;
-  statuses: ThrottleStatus[];
-  /** Whole seconds until every bucket could hold the cost again; 0 when spent. */
-  retryAfterSeconds: number;
+  const own: Bucket = { key: principal.key, limit: limits.caller };
+  return firmId ? [own, { key: `firm:${firmId}`, limit: limits.firm }] : [own];
 }
 
 /**
@@ -57,7 +37,7 @@ export interface Spending {
  * Buckets live in PostgreSQL and leak on its clock, so replicas never disagree.
  * @param cost points, at most the smallest bucket's size (else it could never be spent).
  */
-export async function spendPoints(database: Database, buckets: readonly Bucket[], cost: number): Promise<Spending> {
+async function spendPoints(database: Database, buckets: readonly Bucket[], cost: number): Promise<Spending> {
   // The buckets are platform infrastructure, not tenant data: no withTenant transaction.
   const rows = await database.db.execute<{ key: string; available: number; spent: boolean }>(
     sql`select key, available, spent from tenancy.spend_rate_limit_points(
@@ -67,16 +47,13 @@ export async function spendPoints(database: Database, buckets: readonly Bucket[]
       ${cost}::float8)`,
   );
   const byKey = new Map(rows.map((row) => [row.key, row]));
-  const spent = rows.every((row) => row.spent);
-  const statuses = buckets.map(({ key, limit }) => ({
-    maximumAvailable: limit.size,
-    currentlyAvailable: Math.floor(Math.min(limit.size, Math.max(0, Number(byKey.get(key)!.available)))),
-    restoreRate: limit.restoreRate,
-  }));
-  const waits = buckets.map(
-    ({ key, limit }) => Math.max(0, cost - Number(byKey.get(key)!.available)) / limit.restoreRate,
+  const available = buckets.map(({ key }) => Number(byKey.get(key)!.available));
+  return spendingOf(
+    buckets,
+    cost,
+    available,
+    rows.every((row) => row.spent),
   );
-  return { spent, statuses, retryAfterSeconds: spent ? 0 : Math.max(1, Math.ceil(Math.max(...waits))) };
 }
 
 /**
@@ -100,7 +77,7 @@ const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
  * callers who went quiet (one-off IP addresses above all) do not pile up. Every replica may run it.
  * Failures are logged and retried at the next tick. Returns the function that stops it.
  */
-export function schedulePruning(
+function schedulePruning(
   database: Database,
   limits: Config['rateLimits'],
   log: { warn(obj: object, msg: string): void },
@@ -126,51 +103,104 @@ export interface CostExtension {
   firmThrottleStatus?: ThrottleStatus;
 }
 
+/** The PostgreSQL buckets on `database`, without pruning (`connectBuckets` adds it for the gateway). */
+export function postgresBuckets(database: Database): BucketStore {
+  return { spend: (buckets, cost) => spendPoints(database, buckets, cost), close: async () => {} };
+}
+
 /**
- * Apollo plugin: once the operation is parsed and validated, and before it executes, computes its
- * cost and spends it from the caller's buckets (see `bucketsFor`). Refuses the operation, executing
- * nothing, when:
- * - a connection asks for more than 100 items (BAD_USER_INPUT, from `operationCost`);
- * - it costs more than the caller's whole bucket (GRAPHQL_VALIDATION_FAILED, HTTP 400; the message
- *   never states the limit);
- * - the buckets lack room now (RATE_LIMITED, HTTP 429 with `Retry-After` and `extensions.retryAfterSeconds`).
- * Every response after that point carries `extensions.cost` (`CostExtension`).
+ * The gateway's bucket store: Redis on `config.redisUrl` when set (keys under `config.redisKeyPrefix`,
+ * expiring once empty), else PostgreSQL on `database` with idle buckets pruned every ten minutes
+ * (`pruneBuckets`). Connections open lazily, on the first spend.
+ */
+export function connectBuckets(options: { database: Database; config: Config; log: Logger }): BucketStore {
+  const { database, config, log } = options;
+  if (config.redisUrl) return redisBuckets(config.redisUrl, config.redisKeyPrefix, log);
+  const stopPruning = schedulePruning(database, config.rateLimits, log);
+  return { ...postgresBuckets(database), close: async () => stopPruning() };
+}
+
+/** What `chargeOperation` decided: the cost to report, and the error to refuse with, if any. */
+interface Charge {
+  /** `extensions.cost`: only `requestedQueryCost` when refused before spending (too costly). */
+  cost: CostExtension | { requestedQueryCost: number };
+  /** GRAPHQL_VALIDATION_FAILED (HTTP 400) or RATE_LIMITED (HTTP 429, `Retry-After`); null when spent. */
+  refusal: GraphQLError | null;
+}
+
+/**
+ * Computes an operation's cost (`operationCost`: Shopify-style calculated query cost, README "API
+ * limits") and spends it from the caller's buckets (`bucketsFor`), the one check HTTP operations
+ * (`rateLimitPlugin`) and WebSocket subscriptions (charged once, at subscribe) both pass. Refuses:
+ * - an operation costing more than the caller's whole bucket: GRAPHQL_VALIDATION_FAILED, HTTP 400, a
+ *   message that never states the limit, and nothing spent;
+ * - when the buckets lack room now: RATE_LIMITED (`rateLimited`, platform/errors.ts: HTTP 429,
+ *   `Retry-After` and `extensions.retryAfterSeconds`), nothing spent from any bucket.
+ * @param options.variables the request's variables as sent (page sizes may come from them).
+ * @throws BAD_USER_INPUT (HTTP 400, from `operationCost`) when a connection asks for more than 100
+ *   items, before anything is spent; and the store's errors.
+ */
+export async function chargeOperation(options: {
+  store: BucketStore;
+  limits: Config['rateLimits'];
+  actor: Actor;
+  ip: string | null;
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  variables: Record<string, unknown> | undefined;
+}): Promise<Charge> {
+  const { schema, document, operation, variables } = options;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  const requestedQueryCost = operationCost({ schema, operation, fragments, variables });
+  const buckets = bucketsFor(options.actor, options.ip, options.limits);
+  if (requestedQueryCost > buckets[0]!.limit.size) {
+    const refusal = new GraphQLError(
+      'The query costs more than a single request may spend. Ask for fewer items or fields.',
+      { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
+    );
+    return { cost: { requestedQueryCost }, refusal };
+  }
+  const spending = await options.store.spend(buckets, requestedQueryCost);
+  const cost: CostExtension = {
+    requestedQueryCost,
+    throttleStatus: spending.statuses[0]!,
+    ...(buckets[1] ? { firmThrottleStatus: spending.statuses[1]! } : {}),
+  };
+  return { cost, refusal: spending.spent ? null : rateLimited(spending.retryAfterSeconds) };
+}
+
+/**
+ * Apollo plugin: once the operation is parsed and validated, and before it executes, charges it
+ * (`chargeOperation`) and refuses it, executing nothing, with that function's errors. Every response
+ * after that point carries `extensions.cost` (`CostExtension`).
  */
 export function rateLimitPlugin<T extends BaseContext>(options: {
-  database: Database;
+  store: BucketStore;
   limits: Config['rateLimits'];
   callerOf: (context: T) => { actor: Actor; ip: string | null };
 }): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
-      let cost: CostExtension | { requestedQueryCost: number } | undefined;
+      let cost: Charge['cost'] | undefined;
       return {
         async didResolveOperation(requestContext: GraphQLRequestContext<T>) {
           const { document, operation, schema, request, contextValue } = requestContext;
           if (!document || !operation) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const definition of document.definitions) {
-            if (definition.kind === 'FragmentDefinition') fragments[definition.name.value] = definition;
-          }
-          const requestedQueryCost = operationCost({ schema, operation, fragments, variables: request.variables });
-          const { actor, ip } = options.callerOf(contextValue);
-          const buckets = bucketsFor(actor, ip, options.limits);
-          cost = { requestedQueryCost };
-          if (requestedQueryCost > buckets[0]!.limit.size) {
-            throw new GraphQLError(
-              'The query costs more than a single request may spend. Ask for fewer items or fields.',
-              {
-                extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-              },
-            );
-          }
-          const spending = await spendPoints(options.database, buckets, requestedQueryCost);
-          cost = {
-            requestedQueryCost,
-            throttleStatus: spending.statuses[0]!,
-            ...(buckets[1] ? { firmThrottleStatus: spending.statuses[1]! } : {}),
-          };
-          if (!spending.spent) throw rateLimited(spending.retryAfterSeconds);
+          const charge = await chargeOperation({
+            store: options.store,
+            limits: options.limits,
+            ...options.callerOf(contextValue),
+            schema,
+            document,
+            operation,
+            variables: request.variables,
+          });
+          cost = charge.cost;
+          if (charge.refusal) throw charge.refusal;
         },
         async willSendResponse({ response }) {
           if (cost && response.body.kind === 'single') {

@@ -1,0 +1,116 @@
+import type { GraphQLSchema } from 'graphql';
+import type { BusEvent } from '../../platform/event-bus.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { ExecuteAs, LiveSubscription } from './connection.ts';
+import { resolveEvent, type QueryExecutor } from './event-execution.ts';
+import type { SessionCheck, SessionChecks } from './session-sweeper.ts';
+
+/** Event ids remembered for deduplication (the outbox publishes at least once). */
+const DEDUPE_WINDOW = 10_000;
+
+/** The live subscriptions by route, and the delivery of bus events to them. */
+export interface FanOut {
+  /** Starts delivering the subscription's route's events to it. */
+  add(subscription: LiveSubscription): void;
+  /** Marks it ended and stops delivering to it. @returns false when it was not (or no longer) registered. */
+  remove(subscription: LiveSubscription): boolean;
+  /** The bus handler: delivers one event to every matching subscription. */
+  onEvent(event: BusEvent): void;
+}
+
+/**
+ * Fan-out of bus events to subscriptions (README "Real-time messaging"). Each event, deduplicated
+ * by id over the last `DEDUPE_WINDOW` events, goes to the subscriptions of its route
+ * (`firmId|topic|threadId`, or `clientId` for `thread.updated` and `presence.changed`). Per share
+ * key, it is resolved once through the supergraph under that identity (`resolveEvent`) while the
+ * sessions are checked again beside it (`SessionCheck`, once per token); only connections that pass
+ * get it, as one `next` frame per subscription written straight to the socket (the serialized
+ * payload is the same for the whole group; only the frame's subscription id differs). A null result
+ * (root field not visible) sends nothing. Executions run concurrently, but each share key's
+ * deliveries, so each subscription's, follow bus order. A failed delivery is logged with the event
+ * id and topic, never its payload.
+ */
+export function createFanOut(options: {
+  /** The API schema, once loaded. */
+  schema: () => GraphQLSchema;
+  executeAs: ExecuteAs;
+  sessions: SessionCheck;
+  log: Logger;
+}): FanOut {
+  const { sessions, log } = options;
+  const routes = new Map<string, Set<LiveSubscription>>();
+  const recentEvents = new Set<string>();
+  /** Per share key, the delivery of its latest event: the next event's delivery waits for it, so each subscription gets events in bus order. */
+  const deliveries = new Map<string, Promise<void>>();
+
+  return {
+    add: (subscription) => {
+      const set = routes.get(subscription.route) ?? new Set();
+      set.add(subscription);
+      routes.set(subscription.route, set);
+    },
+    remove: (subscription) => {
+      subscription.ended = true;
+      const set = routes.get(subscription.route);
+      if (!set?.delete(subscription)) return false;
+      if (set.size === 0) routes.delete(subscription.route);
+      return true;
+    },
+    onEvent: (event) => {
+      if (recentEvents.has(event.id)) return;
+      recentEvents.add(event.id);
+      if (recentEvents.size > DEDUPE_WINDOW) recentEvents.delete(recentEvents.values().next().value!);
+      // Revocations are the credential cache's (gateway/credential-cache.ts); no subscription field carries them.
+      if (event.topic === 'credential.revoked') return;
+      const scope =
+        event.topic === 'presence.changed' || event.topic === 'thread.updated'
+          ? event.payload.clientId
+          : event.payload.threadId;
+      const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
+      if (!subscriptions) return;
+      const checks: SessionChecks = new Map();
+      const groups = new Map<string, LiveSubscription[]>();
+      for (const subscription of subscriptions) {
+        const group = groups.get(subscription.shareKey);
+        if (group) group.push(subscription);
+        else groups.set(subscription.shareKey, [subscription]);
+      }
+      for (const [shareKey, group] of groups) {
+        // The session checks run beside the execution (one round trip less); only connections that pass get the result.
+        const first = group[0]!;
+        const { actor, origin } = first.connection;
+        const run: QueryExecutor = (query, variables) => options.executeAs(actor, origin, query, variables);
+        const work = Promise.all([
+          Promise.all(group.map((subscription) => sessions.currentIdentity(subscription.connection, checks))),
+          resolveEvent({
+            schema: options.schema(),
+            document: first.document,
+            variables: first.variables,
+            event,
+            run,
+            portal: actor.kind === 'PORTAL',
+          }),
+        ]);
+        const delivery = (deliveries.get(shareKey) ?? Promise.resolve())
+          .then(() => work)
+          .then(([identities, result]) => {
+            const admitted = group.filter((subscription, i) => sessions.admit(subscription.connection, identities[i]!));
+            if (!result) return;
+            const payload = JSON.stringify(result);
+            for (const subscription of admitted) {
+              const { socket } = subscription.connection;
+              if (!subscription.ended && socket.readyState === socket.OPEN)
+                socket.send(`${subscription.framePrefix}${payload}}`);
+            }
+          })
+          .catch((error: unknown) =>
+            log.error({ err: error, eventId: event.id, topic: event.topic }, 'event delivery failed'),
+          );
+        deliveries.set(shareKey, delivery);
+        void delivery.then(() => {
+          if (deliveries.get(shareKey) === delivery) deliveries.delete(shareKey);
+        });
+      }
+    },
+  };
+}
