@@ -38,25 +38,27 @@ const REVOKE_KEY = graphql(`
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
 
 /**
- * A TCP proxy in front of Redis that can stop carrying bytes without closing anything: to the
- * gateway behind it, the bus goes silent, as it does when a network path fails.
+ * A TCP proxy in front of Redis that can stop carrying the bytes of its subscriber connections
+ * (those that sent SUBSCRIBE) without closing anything: to the gateway behind it, the bus goes
+ * silent, as it does when a network path fails, while its rate-limit connection keeps working.
  */
 async function pausableProxy(target: { host: string; port: number }) {
   let paused = false;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(target);
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
+    let subscriber = false;
+    const carry = (from: Socket, to: Socket, fromClient: boolean) => {
       sockets.add(from);
-      from.on('data', (chunk) => {
-        if (!paused) to.write(chunk);
+      from.on('data', (chunk: Buffer) => {
+        if (fromClient && /subscribe/i.test(chunk.toString('latin1'))) subscriber = true;
+        if (!(paused && subscriber)) to.write(chunk);
       });
       from.on('error', () => to.destroy());
       from.on('close', () => to.destroy());
-    }
+    };
+    carry(client, upstream, true);
+    carry(upstream, client, false);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
