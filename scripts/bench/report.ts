@@ -18,7 +18,8 @@ export type ScenarioName =
   | 'scaling'
   | 'login'
   | 'write-mix'
-  | 'subscriptions';
+  | 'subscriptions'
+  | 'revocation';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */
 export interface Row {

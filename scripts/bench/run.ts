@@ -18,6 +18,7 @@
  *   write-mix         createClient and updateClient at 100 concurrent (the last on the scale-1 dataset: it adds rows)
  *   subscriptions     graphql-ws: 10,000 sockets and the gateway's RSS, delivery latency (1 and 1,000
  *                     subscribers), messages per second (needs `ulimit -n 65536`; scale-0.1 dataset)
+ *   revocation        revocation to refusal across two gateway replicas, p50 and p99 over 100, with each bus
  *   all               every scenario, in the order above
  *
  * `--no-record` prints the tables without writing JSON or docs/benchmarks.md (trial runs).
@@ -53,6 +54,7 @@ type Scenario = (
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   start: async () => (await import('./start-bench.ts')).runStartBench(),
   'engine-ceiling': async () => (await import('./engine-ceiling.ts')).engineCeilingScenario(),
+  revocation: async () => (await import('./revocation-bench.ts')).runRevocationBench(),
   dashboard: async (env, earlier) => {
     const { ceilingRequestsPerSecondAt32 } = await import('./engine-ceiling.ts');
     return scenarios.dashboardScenario(await env(), ceilingRequestsPerSecondAt32(earlier.get('engine-ceiling')));
