@@ -27,7 +27,7 @@ async function post(url: string, query: string, variables: object, token?: strin
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: Record<string, any> } };
+  return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown> } };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -106,7 +106,8 @@ export async function runRevocationBench(): Promise<ScenarioReport> {
             },
           },
         );
-        const ownerToken = signUp.body.data?.signUp.session?.accessToken as string | undefined;
+        const ownerToken = (signUp.body.data?.signUp as { session: { accessToken: string } | null } | undefined)
+          ?.session?.accessToken;
         if (!ownerToken) throw new Error(`signUp failed: ${JSON.stringify(signUp.body)}`);
         const latencies: number[] = [];
         for (let i = 0; i < REVOCATIONS; i += 1) {
