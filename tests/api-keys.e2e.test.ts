@@ -218,13 +218,13 @@ describe('API keys', () => {
       }
     `;
     const full = await createKey(a, ['CLIENT_READ', 'INVOICE_READ', 'DOCUMENT_READ']);
-    const read = await env.t.gql(query, { id: aClientIds[0] }, full.secret);
+    const read = await env.t.gql(query, { id: aClientIds[0]! }, full.secret);
     expect(read.errors).toBeUndefined();
     expect(read.data!.client.invoices.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(invoiceId);
     expect(read.data!.client.documents.totalCount).toBeGreaterThan(0);
 
     const clientsOnly = await createKey(a, ['CLIENT_READ']);
-    const partial = await env.t.gql(query, { id: aClientIds[0] }, clientsOnly.secret);
+    const partial = await env.t.gql(query, { id: aClientIds[0]! }, clientsOnly.secret);
     expect(partial.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
   });
 
@@ -232,7 +232,7 @@ describe('API keys', () => {
     const { secret } = await createKey(a, ['CLIENT_READ', 'CLIENT_WRITE']);
     const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Cedar Holdings' } }, secret);
     expect(result.errors).toBeUndefined();
-    expect(result.data!.createClient.client.name).toBe('Cedar Holdings');
+    expect(result.data!.createClient.client!.name).toBe('Cedar Holdings');
   });
 
   it('refuses malformed and bad-checksum keys with 401 before any database lookup', async () => {
@@ -283,11 +283,11 @@ describe('API keys', () => {
 
   it('keeps a key inside its own firm: another firm’s client reads as missing', async () => {
     const { secret } = await createKey(b, ['CLIENT_READ']);
-    const result = await env.t.gql(CLIENT, { id: aClientIds[0] }, secret);
+    const result = await env.t.gql(CLIENT, { id: aClientIds[0]! }, secret);
     expect(result.errors).toBeUndefined();
     expect(result.data!.client).toBeNull();
-    const own = await env.t.gql(CLIENT, { id: aClientIds[0] }, (await createKey(a, ['CLIENT_READ'])).secret);
-    expect(own.data!.client.name).toBe('Alder & Co');
+    const own = await env.t.gql(CLIENT, { id: aClientIds[0]! }, (await createKey(a, ['CLIENT_READ'])).secret);
+    expect(own.data!.client!.name).toBe('Alder & Co');
     const list = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(list.data!.clients.totalCount).toBe(0);
   });

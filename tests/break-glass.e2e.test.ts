@@ -166,7 +166,7 @@ describe('platform operators', () => {
   it('sees no tenant data without a grant', async () => {
     const list = await env.t.gql(CLIENT_NAMES, {}, first.token);
     expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const one = await env.t.gql(CLIENT, { id: aClientIds[0] }, first.token);
+    const one = await env.t.gql(CLIENT, { id: aClientIds[0]! }, first.token);
     expect(one.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const me = await env.t.gql('{ me { user { id } } }', {}, first.token);
     expect(me.data!.me).toBeNull();
@@ -195,12 +195,12 @@ describe('operator sessions', () => {
     await env.t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
     const activated = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, operator.token);
     const grantToken = activated.data!.activateBreakGlass.session.accessToken as string;
-    expect((await env.t.gql(CLIENT, { id: aClientIds[0] }, grantToken)).data!.client.name).toBe('Alder & Co');
+    expect((await env.t.gql(CLIENT, { id: aClientIds[0]! }, grantToken)).data!.client!.name).toBe('Alder & Co');
 
     const out = await env.t.gql('mutation { logOutOperator { loggedOut userErrors { code } } }', {}, operator.token);
     expect(out.data!.logOutOperator).toEqual({ loggedOut: true, userErrors: [] });
     for (const token of [operator.token, grantToken]) {
-      const result = await env.t.gql(CLIENT, { id: aClientIds[0] }, token);
+      const result = await env.t.gql(CLIENT, { id: aClientIds[0]! }, token);
       expect(result.status).toBe(401);
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }
@@ -314,18 +314,18 @@ describe('break-glass grants', () => {
       'Alder & Co',
       'Birch Partners',
     ]);
-    const one = await env.t.gql(CLIENT, { id: aClientIds[0] }, token);
-    expect(one.data!.client.name).toBe('Alder & Co');
+    const one = await env.t.gql(CLIENT, { id: aClientIds[0]! }, token);
+    expect(one.data!.client!.name).toBe('Alder & Co');
     // Reads reach every subgraph: billing and documents too.
     const money = await env.t.gql(
       `query Money($id: ID!) { client(id: $id) { balance { amount } invoices(first: 1) { totalCount } documents(first: 1) { totalCount } } }`,
-      { id: aClientIds[0] },
+      { id: aClientIds[0]! },
       token,
     );
     expect(money.errors).toBeUndefined();
     expect(money.data!.client.balance.amount).toMatch(/^\d+\.\d{2}$/);
     // Only that firm.
-    const other = await env.t.gql(CLIENT, { id: bClientIds[0] }, token);
+    const other = await env.t.gql(CLIENT, { id: bClientIds[0]! }, token);
     expect(other.data!.client).toBeNull();
 
     // Read-only: every mutation is refused and nothing changes.
@@ -335,7 +335,7 @@ describe('break-glass grants', () => {
     expect(created.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const updated = await env.t.gql(
       UPDATE_CLIENT,
-      { input: { id: aClientIds[0], name: 'Renamed under break-glass' } },
+      { input: { id: aClientIds[0]!, name: 'Renamed under break-glass' } },
       token,
     );
     expect(updated.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -405,18 +405,18 @@ describe('break-glass grants', () => {
 
   it('sees nothing once the firm’s owner revokes the grant; another firm cannot revoke it', async () => {
     const { grantId, token } = await liveGrant(a.firmId);
-    expect((await env.t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
+    expect((await env.t.gql(CLIENT, { id: aClientIds[1]! }, token)).data!.client!.name).toBe('Birch Partners');
 
     for (const firmId of [a.firmId, b.firmId]) {
       const foreign = await env.t.gql(REVOKE, { input: { firmId, grantId } }, b.accessToken);
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
-    expect((await env.t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
+    expect((await env.t.gql(CLIENT, { id: aClientIds[1]! }, token)).data!.client!.name).toBe('Birch Partners');
 
     const revoked = await env.t.gql(REVOKE, { input: { firmId: a.firmId, grantId } }, a.accessToken);
     expect(revoked.errors).toBeUndefined();
     expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
-    const result = await env.t.gql(CLIENT, { id: aClientIds[1] }, token);
+    const result = await env.t.gql(CLIENT, { id: aClientIds[1]! }, token);
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await auditRows(a.firmId, grantId)).map((r) => r.action)).toContain('break_glass.revoke');
   });
@@ -475,7 +475,7 @@ describe('with BREAK_GLASS_APPROVAL=optional', () => {
     expect(new Date(grant.expiresAt).getTime() - new Date(grant.startsAt).getTime()).toBe(15 * 60_000);
     const activated = await optional.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     const token = activated.data!.activateBreakGlass.session.accessToken as string;
-    expect((await optional.gql(CLIENT, { id: aClientIds[0] }, token)).data!.client.name).toBe('Alder & Co');
+    expect((await optional.gql(CLIENT, { id: aClientIds[0]! }, token)).data!.client!.name).toBe('Alder & Co');
     expect((await optional.gql(CREATE_CLIENT, { input: { name: 'Nope' } }, token)).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
     );

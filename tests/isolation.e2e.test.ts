@@ -48,8 +48,8 @@ async function twoFirms() {
   const b = await signUpFirm(env.t, 'Firm B');
   const marker = `Zephyrine ${randomUUID().slice(0, 8)}`;
   const [aActive, aArchived] = await createClients(env.t, a.accessToken, [`${marker} Holdings`, `${marker} Archive`]);
-  const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, a.accessToken);
-  expect(archived.data!.archiveClient.client.status).toBe('ARCHIVED');
+  const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: aArchived! } }, a.accessToken);
+  expect(archived.data!.archiveClient.client!.status).toBe('ARCHIVED');
   const [bClient] = await createClients(env.t, b.accessToken, ['Bramble Partners']);
   return { a, b, marker, aActive: aActive!, aArchived: aArchived!, bClient: bClient! };
 }

@@ -21,7 +21,7 @@ describe('logs', () => {
       const signUp = await t.gql(SIGN_UP, {
         input: { firmName: 'Confidential Firm', ownerName: 'Secret Person', email, password },
       });
-      const { accessToken, refreshToken } = signUp.data!.signUp.session;
+      const { accessToken, refreshToken } = signUp.data!.signUp.session!;
       await createClients(t, accessToken, ['Highly Sensitive Client Name']);
       const requestId = 'trace-me-123456';
       await postGraphQL(
