@@ -84,6 +84,19 @@ type Documents = {
     "\n            mutation MessagingNotifyTyping($input: NotifyTypingInput!) {\n              notifyTyping(input: $input) {\n                thread {\n                  id\n                }\n                userErrors {\n                  code\n                }\n              }\n            }\n          ": typeof types.MessagingNotifyTypingDocument,
     "\n          mutation MessagingNotifyTypingElsewhere($input: NotifyTypingInput!) {\n            notifyTyping(input: $input) {\n              userErrors {\n                code\n              }\n            }\n          }\n        ": typeof types.MessagingNotifyTypingElsewhereDocument,
     "\n          query MessagingAttachments($id: ID!) {\n            message(id: $id) {\n              attachmentIds\n              attachments {\n                id\n                filename\n              }\n            }\n          }\n        ": typeof types.MessagingAttachmentsDocument,
+    "\n  mutation MfaBegin {\n    beginMfaEnrolment {\n      provisioningUri\n      qrCodeDataUrl\n      secret\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaBeginDocument,
+    "\n  mutation MfaConfirm($input: ConfirmMfaEnrolmentInput!) {\n    confirmMfaEnrolment(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaConfirmDocument,
+    "\n  mutation MfaDisable($input: DisableMfaInput!) {\n    disableMfa(input: $input) {\n      disabled\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaDisableDocument,
+    "\n  mutation MfaRegenerateBackupCodes($input: RegenerateBackupCodesInput!) {\n    regenerateBackupCodes(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaRegenerateBackupCodesDocument,
+    "\n  mutation MfaLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n        refreshToken\n      }\n      mfaChallengeToken\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaLogInDocument,
+    "\n  mutation MfaVerify($input: VerifyMfaChallengeInput!) {\n    verifyMfaChallenge(input: $input) {\n      session {\n        accessToken\n        refreshToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaVerifyDocument,
+    "\n  query MfaMe {\n    me {\n      user {\n        id\n      }\n      mfaEnabled\n      mfaEnrolmentRequired\n      activeRole\n      activeFirm {\n        id\n        requireMfaForAdmins\n      }\n    }\n  }\n": typeof types.MfaMeDocument,
+    "\n  mutation MfaPolicy($input: UpdateFirmSecurityPolicyInput!) {\n    updateFirmSecurityPolicy(input: $input) {\n      firm {\n        id\n        requireMfaForAdmins\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.MfaPolicyDocument,
+    "\n  mutation MfaInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.MfaInviteMemberDocument,
+    "\n  mutation MfaAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.MfaAcceptInvitationDocument,
+    "\n      mutation MfaAcceptWithChallenge($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          membership {\n            id\n          }\n          session {\n            accessToken\n          }\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    ": typeof types.MfaAcceptWithChallengeDocument,
+    "\n      mutation MfaAcceptChallengeOnly($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    ": typeof types.MfaAcceptChallengeOnlyDocument,
+    "\n        query MfaClientCount {\n          clients(first: 5) {\n            totalCount\n          }\n        }\n      ": typeof types.MfaClientCountDocument,
     "\n  query PortalHome {\n    portalViewer {\n      name\n      clients {\n        id\n        name\n        balance {\n          amount\n          currency\n        }\n        invoices(first: 5) {\n          totalCount\n        }\n        documents(first: 5) {\n          totalCount\n        }\n      }\n    }\n  }\n": typeof types.PortalHomeDocument,
     "\n  mutation LogInPortal($input: LogInPortalInput!) {\n    logInPortal(input: $input) {\n      session {\n        accessToken\n        refreshToken\n        accessTokenExpiresAt\n        portalUser {\n          id\n          name\n          email\n          status\n        }\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.LogInPortalDocument,
     "\n  mutation RequestPortalLink($input: RequestPortalLinkInput!) {\n    requestPortalLink(input: $input) {\n      requested\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.RequestPortalLinkDocument,
@@ -183,6 +196,19 @@ const documents: Documents = {
     "\n            mutation MessagingNotifyTyping($input: NotifyTypingInput!) {\n              notifyTyping(input: $input) {\n                thread {\n                  id\n                }\n                userErrors {\n                  code\n                }\n              }\n            }\n          ": types.MessagingNotifyTypingDocument,
     "\n          mutation MessagingNotifyTypingElsewhere($input: NotifyTypingInput!) {\n            notifyTyping(input: $input) {\n              userErrors {\n                code\n              }\n            }\n          }\n        ": types.MessagingNotifyTypingElsewhereDocument,
     "\n          query MessagingAttachments($id: ID!) {\n            message(id: $id) {\n              attachmentIds\n              attachments {\n                id\n                filename\n              }\n            }\n          }\n        ": types.MessagingAttachmentsDocument,
+    "\n  mutation MfaBegin {\n    beginMfaEnrolment {\n      provisioningUri\n      qrCodeDataUrl\n      secret\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaBeginDocument,
+    "\n  mutation MfaConfirm($input: ConfirmMfaEnrolmentInput!) {\n    confirmMfaEnrolment(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaConfirmDocument,
+    "\n  mutation MfaDisable($input: DisableMfaInput!) {\n    disableMfa(input: $input) {\n      disabled\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaDisableDocument,
+    "\n  mutation MfaRegenerateBackupCodes($input: RegenerateBackupCodesInput!) {\n    regenerateBackupCodes(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaRegenerateBackupCodesDocument,
+    "\n  mutation MfaLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n        refreshToken\n      }\n      mfaChallengeToken\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaLogInDocument,
+    "\n  mutation MfaVerify($input: VerifyMfaChallengeInput!) {\n    verifyMfaChallenge(input: $input) {\n      session {\n        accessToken\n        refreshToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaVerifyDocument,
+    "\n  query MfaMe {\n    me {\n      user {\n        id\n      }\n      mfaEnabled\n      mfaEnrolmentRequired\n      activeRole\n      activeFirm {\n        id\n        requireMfaForAdmins\n      }\n    }\n  }\n": types.MfaMeDocument,
+    "\n  mutation MfaPolicy($input: UpdateFirmSecurityPolicyInput!) {\n    updateFirmSecurityPolicy(input: $input) {\n      firm {\n        id\n        requireMfaForAdmins\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.MfaPolicyDocument,
+    "\n  mutation MfaInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n": types.MfaInviteMemberDocument,
+    "\n  mutation MfaAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": types.MfaAcceptInvitationDocument,
+    "\n      mutation MfaAcceptWithChallenge($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          membership {\n            id\n          }\n          session {\n            accessToken\n          }\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    ": types.MfaAcceptWithChallengeDocument,
+    "\n      mutation MfaAcceptChallengeOnly($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    ": types.MfaAcceptChallengeOnlyDocument,
+    "\n        query MfaClientCount {\n          clients(first: 5) {\n            totalCount\n          }\n        }\n      ": types.MfaClientCountDocument,
     "\n  query PortalHome {\n    portalViewer {\n      name\n      clients {\n        id\n        name\n        balance {\n          amount\n          currency\n        }\n        invoices(first: 5) {\n          totalCount\n        }\n        documents(first: 5) {\n          totalCount\n        }\n      }\n    }\n  }\n": types.PortalHomeDocument,
     "\n  mutation LogInPortal($input: LogInPortalInput!) {\n    logInPortal(input: $input) {\n      session {\n        accessToken\n        refreshToken\n        accessTokenExpiresAt\n        portalUser {\n          id\n          name\n          email\n          status\n        }\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.LogInPortalDocument,
     "\n  mutation RequestPortalLink($input: RequestPortalLinkInput!) {\n    requestPortalLink(input: $input) {\n      requested\n      userErrors {\n        code\n      }\n    }\n  }\n": types.RequestPortalLinkDocument,
@@ -506,6 +532,58 @@ export function graphql(source: "\n          mutation MessagingNotifyTypingElsew
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n          query MessagingAttachments($id: ID!) {\n            message(id: $id) {\n              attachmentIds\n              attachments {\n                id\n                filename\n              }\n            }\n          }\n        "): (typeof documents)["\n          query MessagingAttachments($id: ID!) {\n            message(id: $id) {\n              attachmentIds\n              attachments {\n                id\n                filename\n              }\n            }\n          }\n        "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaBegin {\n    beginMfaEnrolment {\n      provisioningUri\n      qrCodeDataUrl\n      secret\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaBegin {\n    beginMfaEnrolment {\n      provisioningUri\n      qrCodeDataUrl\n      secret\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaConfirm($input: ConfirmMfaEnrolmentInput!) {\n    confirmMfaEnrolment(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaConfirm($input: ConfirmMfaEnrolmentInput!) {\n    confirmMfaEnrolment(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaDisable($input: DisableMfaInput!) {\n    disableMfa(input: $input) {\n      disabled\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaDisable($input: DisableMfaInput!) {\n    disableMfa(input: $input) {\n      disabled\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaRegenerateBackupCodes($input: RegenerateBackupCodesInput!) {\n    regenerateBackupCodes(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaRegenerateBackupCodes($input: RegenerateBackupCodesInput!) {\n    regenerateBackupCodes(input: $input) {\n      backupCodes\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n        refreshToken\n      }\n      mfaChallengeToken\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n        refreshToken\n      }\n      mfaChallengeToken\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaVerify($input: VerifyMfaChallengeInput!) {\n    verifyMfaChallenge(input: $input) {\n      session {\n        accessToken\n        refreshToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaVerify($input: VerifyMfaChallengeInput!) {\n    verifyMfaChallenge(input: $input) {\n      session {\n        accessToken\n        refreshToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MfaMe {\n    me {\n      user {\n        id\n      }\n      mfaEnabled\n      mfaEnrolmentRequired\n      activeRole\n      activeFirm {\n        id\n        requireMfaForAdmins\n      }\n    }\n  }\n"): (typeof documents)["\n  query MfaMe {\n    me {\n      user {\n        id\n      }\n      mfaEnabled\n      mfaEnrolmentRequired\n      activeRole\n      activeFirm {\n        id\n        requireMfaForAdmins\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaPolicy($input: UpdateFirmSecurityPolicyInput!) {\n    updateFirmSecurityPolicy(input: $input) {\n      firm {\n        id\n        requireMfaForAdmins\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaPolicy($input: UpdateFirmSecurityPolicyInput!) {\n    updateFirmSecurityPolicy(input: $input) {\n      firm {\n        id\n        requireMfaForAdmins\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MfaAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MfaAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n      mutation MfaAcceptWithChallenge($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          membership {\n            id\n          }\n          session {\n            accessToken\n          }\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    "): (typeof documents)["\n      mutation MfaAcceptWithChallenge($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          membership {\n            id\n          }\n          session {\n            accessToken\n          }\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n      mutation MfaAcceptChallengeOnly($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    "): (typeof documents)["\n      mutation MfaAcceptChallengeOnly($input: AcceptInvitationInput!) {\n        acceptInvitation(input: $input) {\n          mfaChallengeToken\n          userErrors {\n            code\n          }\n        }\n      }\n    "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n        query MfaClientCount {\n          clients(first: 5) {\n            totalCount\n          }\n        }\n      "): (typeof documents)["\n        query MfaClientCount {\n          clients(first: 5) {\n            totalCount\n          }\n        }\n      "];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
