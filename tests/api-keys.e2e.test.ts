@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKeySecret } from '../platform/credentials.ts';
+import { graphql } from './gql/index.ts';
+import type { CreateApiKeyInput, Permission } from './gql/graphql.ts';
 import { asFirm, countClientRows, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { CLIENT, CREATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const CREATE_API_KEY = /* GraphQL */ `
+const CREATE_API_KEY = graphql(`
   mutation CreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) {
       apiKey {
@@ -28,8 +30,8 @@ const CREATE_API_KEY = /* GraphQL */ `
       }
     }
   }
-`;
-const REVOKE_API_KEY = /* GraphQL */ `
+`);
+const REVOKE_API_KEY = graphql(`
   mutation RevokeApiKey($input: RevokeApiKeyInput!) {
     revokeApiKey(input: $input) {
       apiKey {
@@ -41,8 +43,8 @@ const REVOKE_API_KEY = /* GraphQL */ `
       }
     }
   }
-`;
-const API_KEYS = /* GraphQL */ `
+`);
+const API_KEYS = graphql(`
   query ApiKeys($first: Int, $after: String) {
     apiKeys(first: $first, after: $after) {
       totalCount
@@ -63,8 +65,8 @@ const API_KEYS = /* GraphQL */ `
       }
     }
   }
-`;
-const CLIENT_NAMES = /* GraphQL */ `
+`);
+const CLIENT_NAMES = graphql(`
   query ClientNames {
     clients(first: 50) {
       totalCount
@@ -76,7 +78,7 @@ const CLIENT_NAMES = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
 
@@ -90,14 +92,12 @@ beforeAll(async () => {
 });
 
 /** Creates a key through the gateway as `owner`, failing the test on any error. */
-async function createKey(owner: FirmOwner, scopes: string[], expiresAt = inDays(30), name = 'Ledger sync') {
+async function createKey(owner: FirmOwner, scopes: Permission[], expiresAt = inDays(30), name = 'Ledger sync') {
   const result = await env.t.gql(CREATE_API_KEY, { input: { name, scopes, expiresAt } }, owner.accessToken);
   expect(result.errors).toBeUndefined();
   expect(result.data!.createApiKey.userErrors).toEqual([]);
-  return result.data!.createApiKey as {
-    apiKey: { id: string; scopes: string[]; maskedSecret: string; lastUsedAt: string | null };
-    secret: string;
-  };
+  const { apiKey, secret } = result.data!.createApiKey;
+  return { apiKey: apiKey!, secret: secret! };
 }
 
 /** The stored row of a key as PostgreSQL holds it: its columns, and the whole row as JSON text. */
@@ -130,13 +130,22 @@ describe('API keys', () => {
 
     const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.errors).toBeUndefined();
-    expect(result.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual([
-      'Alder & Co',
-      'Birch Partners',
-    ]);
+    expect(result.data!.clients.edges.map((e) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
 
     // The key is not a person and holds nothing beyond its scopes.
-    const me = await env.t.gql('{ me { user { id } } }', {}, secret);
+    const me = await env.t.gql(
+      graphql(`
+        query ApiKeyMe {
+          me {
+            user {
+              id
+            }
+          }
+        }
+      `),
+      {},
+      secret,
+    );
     expect(me.errors).toBeUndefined();
     expect(me.data!.me).toBeNull();
     const listed = await env.t.gql(API_KEYS, {}, secret);
@@ -163,7 +172,7 @@ describe('API keys', () => {
 
     const listed = await env.t.gql(API_KEYS, { first: 100 }, a.accessToken);
     expect(listed.errors).toBeUndefined();
-    const node = listed.data!.apiKeys.edges.find((e: { node: { id: string } }) => e.node.id === apiKey.id).node;
+    const node = listed.data!.apiKeys.edges.find((e) => e.node.id === apiKey.id)!.node;
     expect(node).toMatchObject({
       scopes: ['CLIENT_READ', 'INVOICE_READ'],
       maskedSecret: `fg_live_…${secret.slice(-4)}`,
@@ -195,7 +204,7 @@ describe('API keys', () => {
       clientId: aClientIds[0]!,
       totalMinor: 42_000,
     });
-    const query = /* GraphQL */ `
+    const query = graphql(`
       query ClientMoney($id: ID!) {
         client(id: $id) {
           name
@@ -216,15 +225,15 @@ describe('API keys', () => {
           }
         }
       }
-    `;
+    `);
     const full = await createKey(a, ['CLIENT_READ', 'INVOICE_READ', 'DOCUMENT_READ']);
-    const read = await env.t.gql(query, { id: aClientIds[0] }, full.secret);
+    const read = await env.t.gql(query, { id: aClientIds[0]! }, full.secret);
     expect(read.errors).toBeUndefined();
-    expect(read.data!.client.invoices.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(invoiceId);
-    expect(read.data!.client.documents.totalCount).toBeGreaterThan(0);
+    expect(read.data!.client!.invoices.edges.map((e) => e.node.id)).toContain(invoiceId);
+    expect(read.data!.client!.documents.totalCount).toBeGreaterThan(0);
 
     const clientsOnly = await createKey(a, ['CLIENT_READ']);
-    const partial = await env.t.gql(query, { id: aClientIds[0] }, clientsOnly.secret);
+    const partial = await env.t.gql(query, { id: aClientIds[0]! }, clientsOnly.secret);
     expect(partial.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
   });
 
@@ -232,7 +241,7 @@ describe('API keys', () => {
     const { secret } = await createKey(a, ['CLIENT_READ', 'CLIENT_WRITE']);
     const result = await env.t.gql(CREATE_CLIENT, { input: { name: 'Cedar Holdings' } }, secret);
     expect(result.errors).toBeUndefined();
-    expect(result.data!.createClient.client.name).toBe('Cedar Holdings');
+    expect(result.data!.createClient.client!.name).toBe('Cedar Holdings');
   });
 
   it('refuses malformed and bad-checksum keys with 401 before any database lookup', async () => {
@@ -257,14 +266,14 @@ describe('API keys', () => {
     expect((await env.t.gql(CLIENT_NAMES, {}, secret)).errors).toBeUndefined();
     const revoked = await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
     expect(revoked.errors).toBeUndefined();
-    expect(revoked.data!.revokeApiKey.apiKey.revokedAt).not.toBeNull();
+    expect(revoked.data!.revokeApiKey.apiKey!.revokedAt).not.toBeNull();
     const result = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
     // Revoking again is harmless; another firm cannot revoke (or learn of) the key.
     const again = await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, a.accessToken);
-    expect(again.data!.revokeApiKey.apiKey.revokedAt).toBe(revoked.data!.revokeApiKey.apiKey.revokedAt);
+    expect(again.data!.revokeApiKey.apiKey!.revokedAt).toBe(revoked.data!.revokeApiKey.apiKey!.revokedAt);
     const foreign = await env.t.gql(REVOKE_API_KEY, { input: { id: apiKey.id } }, b.accessToken);
     expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
@@ -283,11 +292,11 @@ describe('API keys', () => {
 
   it('keeps a key inside its own firm: another firm’s client reads as missing', async () => {
     const { secret } = await createKey(b, ['CLIENT_READ']);
-    const result = await env.t.gql(CLIENT, { id: aClientIds[0] }, secret);
+    const result = await env.t.gql(CLIENT, { id: aClientIds[0]! }, secret);
     expect(result.errors).toBeUndefined();
     expect(result.data!.client).toBeNull();
-    const own = await env.t.gql(CLIENT, { id: aClientIds[0] }, (await createKey(a, ['CLIENT_READ'])).secret);
-    expect(own.data!.client.name).toBe('Alder & Co');
+    const own = await env.t.gql(CLIENT, { id: aClientIds[0]! }, (await createKey(a, ['CLIENT_READ'])).secret);
+    expect(own.data!.client!.name).toBe('Alder & Co');
     const list = await env.t.gql(CLIENT_NAMES, {}, secret);
     expect(list.data!.clients.totalCount).toBe(0);
   });
@@ -302,7 +311,7 @@ describe('API keys', () => {
         )
       )[0]!.n as number;
     const before = await count();
-    const cases: [Record<string, unknown>, string, string][] = [
+    const cases: [Partial<CreateApiKeyInput>, string, string][] = [
       [{ scopes: ['CLIENT_READ', 'API_KEY_WRITE'] }, 'scopes', 'SCOPE_NOT_GRANTABLE'],
       [{ scopes: ['MEMBER_INVITE'] }, 'scopes', 'SCOPE_NOT_GRANTABLE'],
       [{ scopes: ['FIRM_UPDATE'] }, 'scopes', 'SCOPE_NOT_GRANTABLE'],
@@ -312,7 +321,7 @@ describe('API keys', () => {
       [{ name: '   ' }, 'name', 'REQUIRED'],
     ];
     for (const [override, field, code] of cases) {
-      const input = { name: 'Bad key', scopes: ['CLIENT_READ'], expiresAt: inDays(10), ...override };
+      const input: CreateApiKeyInput = { name: 'Bad key', scopes: ['CLIENT_READ'], expiresAt: inDays(10), ...override };
       const result = await env.t.gql(CREATE_API_KEY, { input }, a.accessToken);
       expect(result.errors).toBeUndefined();
       expect(result.data!.createApiKey).toMatchObject({ apiKey: null, secret: null });
@@ -330,22 +339,19 @@ describe('API keys', () => {
     ]);
     const first = await env.t.gql(API_KEYS, { first: 1 }, b.accessToken);
     expect(first.errors).toBeUndefined();
-    const total = first.data!.apiKeys.totalCount as number;
+    const total = first.data!.apiKeys.totalCount;
     expect(first.data!.apiKeys.pageInfo.hasNextPage).toBe(true);
     const rest = await env.t.gql(
       API_KEYS,
       { first: 100, after: first.data!.apiKeys.pageInfo.endCursor },
       b.accessToken,
     );
-    const ids = [...first.data!.apiKeys.edges, ...rest.data!.apiKeys.edges].map(
-      (e: { node: { id: string } }) => e.node.id,
-    );
+    const ids = [...first.data!.apiKeys.edges, ...rest.data!.apiKeys.edges].map((e) => e.node.id);
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
     for (const key of mine) expect(ids).toContain(key.apiKey.id);
     const aKeys = await env.t.gql(API_KEYS, { first: 100 }, a.accessToken);
-    for (const key of mine)
-      expect(aKeys.data!.apiKeys.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(key.apiKey.id);
+    for (const key of mine) expect(aKeys.data!.apiKeys.edges.map((e) => e.node.id)).not.toContain(key.apiKey.id);
   });
 
   it('records key creation and revocation in the firm’s audit log', async () => {

@@ -3,13 +3,22 @@ import type postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
 import { pruneFirmAuditLog } from '../subgraphs/tenancy/audit/audit-service.ts';
+import { graphql } from './gql/index.ts';
+import type {
+  AuditLogFilter,
+  AuditLogQuery,
+  AuditLogQueryVariables,
+  CreateClientMutation,
+  Role,
+} from './gql/graphql.ts';
 import { asFirm } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { ARCHIVE_CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
+import { print } from 'graphql';
 import { postGraphQL, type GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const AUDIT_LOG = /* GraphQL */ `
+const AUDIT_LOG = graphql(`
   query AuditLog($first: Int, $after: String, $filter: AuditLogFilter) {
     auditLog(first: $first, after: $after, filter: $filter) {
       totalCount
@@ -42,10 +51,10 @@ const AUDIT_LOG = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-const VERIFY = /* GraphQL */ `
-  query Verify {
+const VERIFY = graphql(`
+  query VerifyAuditLog {
     verifyAuditLog {
       ok
       checkedCount
@@ -54,9 +63,9 @@ const VERIFY = /* GraphQL */ `
       reason
     }
   }
-`;
+`);
 
-const UPDATE_RETENTION = /* GraphQL */ `
+const UPDATE_RETENTION = graphql(`
   mutation UpdateAuditRetention($input: UpdateAuditRetentionInput!) {
     updateAuditRetention(input: $input) {
       firm {
@@ -70,10 +79,10 @@ const UPDATE_RETENTION = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-const INVITE = /* GraphQL */ `
-  mutation Invite($input: InviteMemberInput!) {
+const INVITE = graphql(`
+  mutation AuditLogInviteMember($input: InviteMemberInput!) {
     inviteMember(input: $input) {
       invitation {
         id
@@ -84,9 +93,9 @@ const INVITE = /* GraphQL */ `
       }
     }
   }
-`;
-const ACCEPT = /* GraphQL */ `
-  mutation Accept($input: AcceptInvitationInput!) {
+`);
+const ACCEPT = graphql(`
+  mutation AuditLogAcceptInvitation($input: AcceptInvitationInput!) {
     acceptInvitation(input: $input) {
       membership {
         id
@@ -103,9 +112,9 @@ const ACCEPT = /* GraphQL */ `
       }
     }
   }
-`;
-const LOG_IN = /* GraphQL */ `
-  mutation LogIn($input: LogInInput!) {
+`);
+const LOG_IN = graphql(`
+  mutation AuditLogLogIn($input: LogInInput!) {
     logIn(input: $input) {
       session {
         accessToken
@@ -116,9 +125,9 @@ const LOG_IN = /* GraphQL */ `
       }
     }
   }
-`;
-const REFRESH = /* GraphQL */ `
-  mutation Refresh($input: RefreshSessionInput!) {
+`);
+const REFRESH = graphql(`
+  mutation AuditLogRefreshSession($input: RefreshSessionInput!) {
     refreshSession(input: $input) {
       session {
         accessToken
@@ -129,61 +138,36 @@ const REFRESH = /* GraphQL */ `
       }
     }
   }
-`;
-const LOG_OUT = /* GraphQL */ `
-  mutation LogOut {
+`);
+const LOG_OUT = graphql(`
+  mutation AuditLogLogOut {
     logOut {
       loggedOut
     }
   }
-`;
+`);
 
-interface Entry {
-  id: string;
-  seq: string;
-  occurredAt: string;
-  actorKind: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-  metadata: { key: string; value: string | null }[];
-  prevHash: string;
-  hash: string;
-}
-interface AuditPage {
-  totalCount: number;
-  edges: { cursor: string; node: Entry }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
-}
+type AuditPage = AuditLogQuery['auditLog'];
+type Entry = AuditPage['edges'][number]['node'];
 
 const env = useStackWithAdmin();
 
 /** One page of the token's firm's audit log, failing the test on any error. */
-async function auditLog(token: string, args: Record<string, unknown> = {}): Promise<AuditPage> {
-  const result = await env.t.gql<{ auditLog: AuditPage }>(AUDIT_LOG, { first: 100, ...args }, token);
+async function auditLog(token: string, args: AuditLogQueryVariables = {}): Promise<AuditPage> {
+  const result = await env.t.gql(AUDIT_LOG, { first: 100, ...args }, token);
   expect(result.errors).toBeUndefined();
   return result.data!.auditLog;
 }
 
 /** The firm's records, newest first (at most 100). */
-async function entries(token: string, filter?: Record<string, unknown>): Promise<Entry[]> {
+async function entries(token: string, filter?: AuditLogFilter): Promise<Entry[]> {
   return (await auditLog(token, { filter })).edges.map((edge) => edge.node);
 }
 
 async function verify(token: string) {
   const result = await env.t.gql(VERIFY, {}, token);
   expect(result.errors).toBeUndefined();
-  return result.data!.verifyAuditLog as {
-    ok: boolean;
-    checkedCount: number;
-    firstBrokenSeq: string | null;
-    firstBrokenEntryId: string | null;
-    reason: string | null;
-  };
+  return result.data!.verifyAuditLog;
 }
 
 const meta = (entry: Entry) => Object.fromEntries(entry.metadata.map((m) => [m.key, m.value]));
@@ -195,18 +179,18 @@ function expectCode(result: GraphQLResponse, code: string) {
 /** Invites a new person with `role` into the owner's firm and returns their user id and session. */
 async function addMember(
   owner: FirmOwner,
-  role: string,
+  role: Role,
 ): Promise<{ userId: string; email: string; password: string; accessToken: string }> {
   const email = uniqueEmail(role.toLowerCase());
   const password = strongPassword();
   const invited = await env.t.gql(INVITE, { input: { email, role } }, owner.accessToken);
   expect(invited.data!.inviteMember.userErrors).toEqual([]);
   const accepted = await env.t.gql(ACCEPT, {
-    input: { token: invited.data!.inviteMember.invitationToken, name: 'Morgan Member', password },
+    input: { token: invited.data!.inviteMember.invitationToken!, name: 'Morgan Member', password },
   });
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
   const { session } = accepted.data!.acceptInvitation;
-  return { userId: session.user.id, email, password, accessToken: session.accessToken };
+  return { userId: session!.user.id, email, password, accessToken: session!.accessToken };
 }
 
 /**
@@ -235,14 +219,14 @@ describe('what the audit log records', () => {
       'x-request-id': requestId,
       'user-agent': 'AuditSuite/1.0 (vitest)',
     };
-    const created = await postGraphQL(
+    const created = await postGraphQL<CreateClientMutation>(
       env.t.graphqlUrl,
-      CREATE_CLIENT,
+      print(CREATE_CLIENT),
       { input: { name: 'Birch & Co', email: 'ap@birch.test' } },
       headers,
     );
     expect(created.data!.createClient.userErrors).toEqual([]);
-    const clientId = created.data!.createClient.client.id as string;
+    const clientId = created.data!.createClient.client!.id;
     const updated = await env.t.gql(
       UPDATE_CLIENT,
       { input: { id: clientId, name: 'Birch & Co Ltd', email: 'ap2@birch.test' } },
@@ -300,21 +284,21 @@ describe('what the audit log records', () => {
     const member = await addMember(ownerA, 'ADMIN');
     const invited = await env.t.gql(INVITE, { input: { email: member.email, role: 'ADMIN' } }, ownerB.accessToken);
     const joined = await env.t.gql(ACCEPT, {
-      input: { token: invited.data!.inviteMember.invitationToken, password: member.password },
+      input: { token: invited.data!.inviteMember.invitationToken!, password: member.password },
     });
     expect(joined.data!.acceptInvitation.userErrors).toEqual([]);
 
     const failed = await env.t.gql(LOG_IN, { input: { email: member.email, password: 'Not-The-Password-123' } });
-    expect(failed.data!.logIn.userErrors.map((e: { code: string }) => e.code)).toEqual(['INVALID_CREDENTIALS']);
+    expect(failed.data!.logIn.userErrors.map((e) => e.code)).toEqual(['INVALID_CREDENTIALS']);
     const loggedIn = await env.t.gql(LOG_IN, { input: { email: member.email, password: member.password } });
-    const { refreshToken } = loggedIn.data!.logIn.session;
+    const { refreshToken } = loggedIn.data!.logIn.session!;
     const refreshed = await env.t.gql(REFRESH, { input: { refreshToken } });
     expect(refreshed.data!.refreshSession.session).not.toBeNull();
     // Reusing the first refresh token is a theft signal: the session ends, and the firm hears of it.
     const reused = await env.t.gql(REFRESH, { input: { refreshToken } });
-    expect(reused.data!.refreshSession.userErrors.map((e: { code: string }) => e.code)).toEqual(['INVALID_TOKEN']);
+    expect(reused.data!.refreshSession.userErrors.map((e) => e.code)).toEqual(['INVALID_TOKEN']);
     const second = await env.t.gql(LOG_IN, { input: { email: member.email, password: member.password } });
-    expect((await env.t.gql(LOG_OUT, {}, second.data!.logIn.session.accessToken)).data!.logOut.loggedOut).toBe(true);
+    expect((await env.t.gql(LOG_OUT, {}, second.data!.logIn.session!.accessToken)).data!.logOut.loggedOut).toBe(true);
 
     for (const owner of [ownerA, ownerB]) {
       const auth = await entries(owner.accessToken, { actionPrefix: 'auth.login' });

@@ -1,11 +1,12 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.ts';
 import { SIGN_UP, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
 import { TEST_JWT_SECRET } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const LOG_IN = /* GraphQL */ `
-  mutation LogIn($input: LogInInput!) {
+const LOG_IN = graphql(`
+  mutation AuthLogIn($input: LogInInput!) {
     logIn(input: $input) {
       session {
         accessToken
@@ -22,9 +23,9 @@ const LOG_IN = /* GraphQL */ `
       }
     }
   }
-`;
-const REFRESH = /* GraphQL */ `
-  mutation Refresh($input: RefreshSessionInput!) {
+`);
+const REFRESH = graphql(`
+  mutation AuthRefreshSession($input: RefreshSessionInput!) {
     refreshSession(input: $input) {
       session {
         accessToken
@@ -36,9 +37,9 @@ const REFRESH = /* GraphQL */ `
       }
     }
   }
-`;
-const ME = /* GraphQL */ `
-  query Me {
+`);
+const ME = graphql(`
+  query AuthMe {
     me {
       user {
         id
@@ -59,7 +60,7 @@ const ME = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 const env = useStackWithAdmin();
 
@@ -84,10 +85,7 @@ describe('sign-up', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data!.signUp.firm).toBeNull();
     expect(result.data!.signUp.session).toBeNull();
-    const errors = result.data!.signUp.userErrors.map((e: { field: string[]; code: string }) => [
-      e.field.join('.'),
-      e.code,
-    ]);
+    const errors = result.data!.signUp.userErrors.map((e) => [e.field.join('.'), e.code]);
     expect(errors).toEqual(
       expect.arrayContaining([
         ['input.email', 'INVALID'],
@@ -139,7 +137,7 @@ describe('log-in, refresh and log-out', () => {
     const owner = await signUpFirm(env.t);
     const ok = await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
     expect(ok.data!.logIn.userErrors).toEqual([]);
-    expect(ok.data!.logIn.session.user.id).toBe(owner.userId);
+    expect(ok.data!.logIn.session!.user.id).toBe(owner.userId);
 
     const wrong = await env.t.gql(LOG_IN, { input: { email: owner.email, password: 'Wrong-password-123!' } });
     const unknown = await env.t.gql(LOG_IN, { input: { email: uniqueEmail(), password: 'Wrong-password-123!' } });
@@ -154,9 +152,9 @@ describe('log-in, refresh and log-out', () => {
     const owner = await signUpFirm(env.t);
     const first = await env.t.gql(REFRESH, { input: { refreshToken: owner.refreshToken } });
     expect(first.data!.refreshSession.userErrors).toEqual([]);
-    const rotated = first.data!.refreshSession.session;
+    const rotated = first.data!.refreshSession.session!;
     expect(rotated.refreshToken).not.toBe(owner.refreshToken);
-    expect((await env.t.gql(ME, {}, rotated.accessToken)).data!.me.user.id).toBe(owner.userId);
+    expect((await env.t.gql(ME, {}, rotated.accessToken)).data!.me!.user.id).toBe(owner.userId);
 
     const replay = await env.t.gql(REFRESH, { input: { refreshToken: owner.refreshToken } });
     expect(replay.data!.refreshSession).toEqual({
@@ -165,20 +163,33 @@ describe('log-in, refresh and log-out', () => {
     });
     // Reuse is treated as theft: the session, including the rotated token pair, is over.
     const afterTheft = await env.t.gql(REFRESH, { input: { refreshToken: rotated.refreshToken } });
-    expect(afterTheft.data!.refreshSession.userErrors[0].code).toBe('INVALID_TOKEN');
+    expect(afterTheft.data!.refreshSession.userErrors[0]!.code).toBe('INVALID_TOKEN');
     const meAfterTheft = await env.t.gql(ME, {}, rotated.accessToken);
     expect(meAfterTheft.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('logs out: the access token and the refresh token stop working', async () => {
     const owner = await signUpFirm(env.t);
-    const out = await env.t.gql('mutation { logOut { loggedOut userErrors { code } } }', {}, owner.accessToken);
+    const out = await env.t.gql(
+      graphql(`
+        mutation AuthLogOut {
+          logOut {
+            loggedOut
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
+      {},
+      owner.accessToken,
+    );
     expect(out.data!.logOut).toEqual({ loggedOut: true, userErrors: [] });
     const me = await env.t.gql(ME, {}, owner.accessToken);
     expect(me.status).toBe(401);
     expect(me.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     const refresh = await env.t.gql(REFRESH, { input: { refreshToken: owner.refreshToken } });
-    expect(refresh.data!.refreshSession.userErrors[0].code).toBe('INVALID_TOKEN');
+    expect(refresh.data!.refreshSession.userErrors[0]!.code).toBe('INVALID_TOKEN');
   });
 
   it('answers me: null without a token', async () => {
@@ -190,6 +201,7 @@ describe('log-in, refresh and log-out', () => {
 
 describe('bad tokens', () => {
   const key = new TextEncoder().encode(TEST_JWT_SECRET);
+  // Raw fetches: these tests set the Authorization header themselves and read the HTTP response as it is.
   const expectUnauthenticated = async (authorization: string) => {
     const response = await fetch(env.t.graphqlUrl, {
       method: 'POST',
@@ -247,8 +259,8 @@ describe('bad tokens', () => {
 });
 
 describe('members and firms', () => {
-  const INVITE = /* GraphQL */ `
-    mutation Invite($input: InviteMemberInput!) {
+  const INVITE = graphql(`
+    mutation AuthInviteMember($input: InviteMemberInput!) {
       inviteMember(input: $input) {
         invitation {
           id
@@ -262,9 +274,9 @@ describe('members and firms', () => {
         }
       }
     }
-  `;
-  const ACCEPT = /* GraphQL */ `
-    mutation Accept($input: AcceptInvitationInput!) {
+  `);
+  const ACCEPT = graphql(`
+    mutation AuthAcceptInvitation($input: AcceptInvitationInput!) {
       acceptInvitation(input: $input) {
         membership {
           role
@@ -284,14 +296,14 @@ describe('members and firms', () => {
         }
       }
     }
-  `;
+  `);
 
   it('invites a new person, who accepts and works in the firm with the granted role; the token is single-use', async () => {
     const owner = await signUpFirm(env.t);
     const email = uniqueEmail('manager');
     const invited = await env.t.gql(INVITE, { input: { email, role: 'MANAGER' } }, owner.accessToken);
     expect(invited.data!.inviteMember).toMatchObject({ invitation: { email, role: 'MANAGER' }, userErrors: [] });
-    const token = invited.data!.inviteMember.invitationToken as string;
+    const token = invited.data!.inviteMember.invitationToken!;
 
     const password = strongPassword();
     const accepted = await env.t.gql(ACCEPT, { input: { token, name: 'Morgan Manager', password } });
@@ -299,7 +311,7 @@ describe('members and firms', () => {
       membership: { role: 'MANAGER', firm: { id: owner.firmId }, user: { email } },
       userErrors: [],
     });
-    const me = await env.t.gql(ME, {}, accepted.data!.acceptInvitation.session.accessToken);
+    const me = await env.t.gql(ME, {}, accepted.data!.acceptInvitation.session!.accessToken);
     expect(me.data!.me).toMatchObject({ activeRole: 'MANAGER', activeFirm: { id: owner.firmId } });
 
     const again = await env.t.gql(ACCEPT, { input: { token, name: 'Morgan Manager', password } });
@@ -311,25 +323,46 @@ describe('members and firms', () => {
     const staffEmail = uniqueEmail('staff');
     const invite = await env.t.gql(INVITE, { input: { email: staffEmail, role: 'STAFF' } }, owner.accessToken);
     const staff = await env.t.gql(ACCEPT, {
-      input: { token: invite.data!.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() },
+      input: { token: invite.data!.inviteMember.invitationToken!, name: 'Sam Staff', password: strongPassword() },
     });
-    const MEMBERS =
-      'query($after: String) { me { activeFirm { memberships(first: 1, after: $after) { totalCount edges { node { role user { email } } } pageInfo { hasNextPage endCursor } } } } }';
+    const MEMBERS = graphql(`
+      query AuthMembers($after: String) {
+        me {
+          activeFirm {
+            memberships(first: 1, after: $after) {
+              totalCount
+              edges {
+                node {
+                  role
+                  user {
+                    email
+                  }
+                }
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        }
+      }
+    `);
 
     const first = await env.t.gql(MEMBERS, {}, owner.accessToken);
-    const page1 = first.data!.me.activeFirm.memberships;
+    const page1 = first.data!.me!.activeFirm!.memberships;
     expect(page1).toMatchObject({
       totalCount: 2,
       edges: [{ node: { role: 'OWNER', user: { email: owner.email } } }],
       pageInfo: { hasNextPage: true },
     });
     const second = await env.t.gql(MEMBERS, { after: page1.pageInfo.endCursor }, owner.accessToken);
-    expect(second.data!.me.activeFirm.memberships).toMatchObject({
+    expect(second.data!.me!.activeFirm!.memberships).toMatchObject({
       edges: [{ node: { role: 'STAFF', user: { email: staffEmail } } }],
       pageInfo: { hasNextPage: false },
     });
 
-    const refused = await env.t.gql(MEMBERS, {}, staff.data!.acceptInvitation.session.accessToken);
+    const refused = await env.t.gql(MEMBERS, {}, staff.data!.acceptInvitation.session!.accessToken);
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(JSON.stringify(refused.data)).not.toContain(owner.email);
   });
@@ -340,9 +373,9 @@ describe('members and firms', () => {
     const adminPassword = strongPassword();
     const invite = await env.t.gql(INVITE, { input: { email: adminEmail, role: 'ADMIN' } }, owner.accessToken);
     const accepted = await env.t.gql(ACCEPT, {
-      input: { token: invite.data!.inviteMember.invitationToken, name: 'Ada Admin', password: adminPassword },
+      input: { token: invite.data!.inviteMember.invitationToken!, name: 'Ada Admin', password: adminPassword },
     });
-    const adminToken = accepted.data!.acceptInvitation.session.accessToken;
+    const adminToken = accepted.data!.acceptInvitation.session!.accessToken;
 
     const ownerGrant = await env.t.gql(INVITE, { input: { email: uniqueEmail(), role: 'OWNER' } }, adminToken);
     expect(ownerGrant.data!.inviteMember.userErrors).toEqual([
@@ -351,9 +384,9 @@ describe('members and firms', () => {
 
     const managerInvite = await env.t.gql(INVITE, { input: { email: uniqueEmail(), role: 'MANAGER' } }, adminToken);
     const manager = await env.t.gql(ACCEPT, {
-      input: { token: managerInvite.data!.inviteMember.invitationToken, name: 'Max', password: strongPassword() },
+      input: { token: managerInvite.data!.inviteMember.invitationToken!, name: 'Max', password: strongPassword() },
     });
-    const managerToken = manager.data!.acceptInvitation.session.accessToken;
+    const managerToken = manager.data!.acceptInvitation.session!.accessToken;
     const refused = await env.t.gql(INVITE, { input: { email: uniqueEmail(), role: 'STAFF' } }, managerToken);
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(refused.data).toBeNull();
@@ -364,23 +397,35 @@ describe('members and firms', () => {
     const second = await signUpFirm(env.t, 'Second Firm');
     const invite = await env.t.gql(INVITE, { input: { email: first.email, role: 'STAFF' } }, second.accessToken);
     const accepted = await env.t.gql(ACCEPT, {
-      input: { token: invite.data!.inviteMember.invitationToken, password: first.password },
+      input: { token: invite.data!.inviteMember.invitationToken!, password: first.password },
     });
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
 
     const login = await env.t.gql(LOG_IN, {
       input: { email: first.email, password: first.password, firmId: second.firmId },
     });
-    const token = login.data!.logIn.session.accessToken;
+    const token = login.data!.logIn.session!.accessToken;
     const me = await env.t.gql(ME, {}, token);
-    expect(me.data!.me.activeFirm.id).toBe(second.firmId);
-    expect(me.data!.me.activeRole).toBe('STAFF');
-    expect(me.data!.me.memberships.map((m: { firm: { id: string } }) => m.firm.id).sort()).toEqual(
-      [first.firmId, second.firmId].sort(),
-    );
+    expect(me.data!.me!.activeFirm!.id).toBe(second.firmId);
+    expect(me.data!.me!.activeRole).toBe('STAFF');
+    expect(me.data!.me!.memberships.map((m) => m.firm.id).sort()).toEqual([first.firmId, second.firmId].sort());
 
     const switched = await env.t.gql(
-      'mutation($input: SwitchActiveFirmInput!) { switchActiveFirm(input: $input) { viewer { activeFirm { id } activeRole } userErrors { code } } }',
+      graphql(`
+        mutation AuthSwitchActiveFirm($input: SwitchActiveFirmInput!) {
+          switchActiveFirm(input: $input) {
+            viewer {
+              activeFirm {
+                id
+              }
+              activeRole
+            }
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { input: { firmId: first.firmId } },
       token,
     );
@@ -388,11 +433,23 @@ describe('members and firms', () => {
       viewer: { activeFirm: { id: first.firmId }, activeRole: 'OWNER' },
       userErrors: [],
     });
-    expect((await env.t.gql(ME, {}, token)).data!.me.activeFirm.id).toBe(first.firmId);
+    expect((await env.t.gql(ME, {}, token)).data!.me!.activeFirm!.id).toBe(first.firmId);
 
     const stranger = await signUpFirm(env.t);
     const refused = await env.t.gql(
-      'mutation($input: SwitchActiveFirmInput!) { switchActiveFirm(input: $input) { viewer { activeRole } userErrors { field code } } }',
+      graphql(`
+        mutation AuthSwitchToStrangerFirm($input: SwitchActiveFirmInput!) {
+          switchActiveFirm(input: $input) {
+            viewer {
+              activeRole
+            }
+            userErrors {
+              field
+              code
+            }
+          }
+        }
+      `),
       { input: { firmId: stranger.firmId } },
       token,
     );

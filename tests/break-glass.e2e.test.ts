@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformOperator } from '../subgraphs/tenancy/break-glass/break-glass-service.ts';
+import { graphql } from './gql/index.ts';
+import type { ApproveBreakGlassInput, RequestBreakGlassInput, RevokeBreakGlassInput } from './gql/graphql.ts';
 import { asFirm, clientRowText, countClientRows } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, type FirmOwner } from './support/factories.ts';
 import { CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const GRANT_FIELDS =
-  'id firmId reason minutes status requestedAt approvedAt startsAt expiresAt revokedAt operator { id email } approvedBy { id email }';
-const LOG_IN_OPERATOR = /* GraphQL */ `
-  mutation LogInOperator($input: LogInOperatorInput!) {
+const LOG_IN_OPERATOR = graphql(`
+  mutation BreakGlassLogInOperator($input: LogInOperatorInput!) {
     logInOperator(input: $input) {
       session {
         accessToken
@@ -27,15 +27,70 @@ const LOG_IN_OPERATOR = /* GraphQL */ `
       }
     }
   }
-`;
-const REQUEST = /* GraphQL */ `
-  mutation Request($input: RequestBreakGlassInput!) { requestBreakGlass(input: $input) { grant { ${GRANT_FIELDS} } userErrors { field message code } } }
-`;
-const APPROVE = /* GraphQL */ `
-  mutation Approve($input: ApproveBreakGlassInput!) { approveBreakGlass(input: $input) { grant { ${GRANT_FIELDS} } userErrors { field code } } }
-`;
-const REVOKE = /* GraphQL */ `
-  mutation Revoke($input: RevokeBreakGlassInput!) {
+`);
+const REQUEST = graphql(`
+  mutation RequestBreakGlass($input: RequestBreakGlassInput!) {
+    requestBreakGlass(input: $input) {
+      grant {
+        id
+        firmId
+        reason
+        minutes
+        status
+        requestedAt
+        approvedAt
+        startsAt
+        expiresAt
+        revokedAt
+        operator {
+          id
+          email
+        }
+        approvedBy {
+          id
+          email
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+const APPROVE = graphql(`
+  mutation ApproveBreakGlass($input: ApproveBreakGlassInput!) {
+    approveBreakGlass(input: $input) {
+      grant {
+        id
+        firmId
+        reason
+        minutes
+        status
+        requestedAt
+        approvedAt
+        startsAt
+        expiresAt
+        revokedAt
+        operator {
+          id
+          email
+        }
+        approvedBy {
+          id
+          email
+        }
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const REVOKE = graphql(`
+  mutation RevokeBreakGlass($input: RevokeBreakGlassInput!) {
     revokeBreakGlass(input: $input) {
       grant {
         id
@@ -47,9 +102,9 @@ const REVOKE = /* GraphQL */ `
       }
     }
   }
-`;
-const ACTIVATE = /* GraphQL */ `
-  mutation Activate($input: ActivateBreakGlassInput!) {
+`);
+const ACTIVATE = graphql(`
+  mutation ActivateBreakGlass($input: ActivateBreakGlassInput!) {
     activateBreakGlass(input: $input) {
       session {
         accessToken
@@ -65,10 +120,38 @@ const ACTIVATE = /* GraphQL */ `
       }
     }
   }
-`;
-const GRANTS = /* GraphQL */ `query Grants { breakGlassGrants(first: 100) { totalCount edges { node { ${GRANT_FIELDS} } } } }`;
-const CLIENT_NAMES = /* GraphQL */ `
-  query ClientNames {
+`);
+const GRANTS = graphql(`
+  query BreakGlassGrants {
+    breakGlassGrants(first: 100) {
+      totalCount
+      edges {
+        node {
+          id
+          firmId
+          reason
+          minutes
+          status
+          requestedAt
+          approvedAt
+          startsAt
+          expiresAt
+          revokedAt
+          operator {
+            id
+            email
+          }
+          approvedBy {
+            id
+            email
+          }
+        }
+      }
+    }
+  }
+`);
+const CLIENT_NAMES = graphql(`
+  query BreakGlassClientNames {
     clients(first: 50) {
       totalCount
       edges {
@@ -79,7 +162,7 @@ const CLIENT_NAMES = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 interface Operator {
   id: string;
@@ -104,7 +187,7 @@ async function newOperator(name: string): Promise<Operator> {
   const result = await env.t.gql(LOG_IN_OPERATOR, { input: { email, password } });
   expect(result.errors).toBeUndefined();
   expect(result.data!.logInOperator.userErrors).toEqual([]);
-  return { id: created.operator!.id, email, password, token: result.data!.logInOperator.session.accessToken };
+  return { id: created.operator!.id, email, password, token: result.data!.logInOperator.session!.accessToken };
 }
 
 const env = useStackWithAdmin();
@@ -125,7 +208,7 @@ async function request(operator: Operator, firmId: string, minutes = 30) {
   );
   expect(result.errors).toBeUndefined();
   expect(result.data!.requestBreakGlass.userErrors).toEqual([]);
-  return result.data!.requestBreakGlass.grant;
+  return result.data!.requestBreakGlass.grant!;
 }
 
 /** Requests, approves (by `second`) and activates a grant on `firmId` for `first`; returns the grant id and the grant-bound token. */
@@ -135,7 +218,7 @@ async function liveGrant(firmId: string): Promise<{ grantId: string; token: stri
   expect(approved.data!.approveBreakGlass.userErrors).toEqual([]);
   const activated = await env.t.gql(ACTIVATE, { input: { firmId, grantId: grant.id } }, first.token);
   expect(activated.data!.activateBreakGlass.userErrors).toEqual([]);
-  return { grantId: grant.id, token: activated.data!.activateBreakGlass.session.accessToken };
+  return { grantId: grant.id, token: activated.data!.activateBreakGlass.session!.accessToken };
 }
 
 async function auditRows(firmId: string, grantId: string) {
@@ -166,9 +249,21 @@ describe('platform operators', () => {
   it('sees no tenant data without a grant', async () => {
     const list = await env.t.gql(CLIENT_NAMES, {}, first.token);
     expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const one = await env.t.gql(CLIENT, { id: aClientIds[0] }, first.token);
+    const one = await env.t.gql(CLIENT, { id: aClientIds[0]! }, first.token);
     expect(one.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const me = await env.t.gql('{ me { user { id } } }', {}, first.token);
+    const me = await env.t.gql(
+      graphql(`
+        query BreakGlassMe {
+          me {
+            user {
+              id
+            }
+          }
+        }
+      `),
+      {},
+      first.token,
+    );
     expect(me.data!.me).toBeNull();
   });
 
@@ -194,13 +289,26 @@ describe('operator sessions', () => {
     const grant = await request(operator, a.firmId);
     await env.t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
     const activated = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, operator.token);
-    const grantToken = activated.data!.activateBreakGlass.session.accessToken as string;
-    expect((await env.t.gql(CLIENT, { id: aClientIds[0] }, grantToken)).data!.client.name).toBe('Alder & Co');
+    const grantToken = activated.data!.activateBreakGlass.session!.accessToken;
+    expect((await env.t.gql(CLIENT, { id: aClientIds[0]! }, grantToken)).data!.client!.name).toBe('Alder & Co');
 
-    const out = await env.t.gql('mutation { logOutOperator { loggedOut userErrors { code } } }', {}, operator.token);
+    const out = await env.t.gql(
+      graphql(`
+        mutation BreakGlassLogOutOperator {
+          logOutOperator {
+            loggedOut
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
+      {},
+      operator.token,
+    );
     expect(out.data!.logOutOperator).toEqual({ loggedOut: true, userErrors: [] });
     for (const token of [operator.token, grantToken]) {
-      const result = await env.t.gql(CLIENT, { id: aClientIds[0] }, token);
+      const result = await env.t.gql(CLIENT, { id: aClientIds[0]! }, token);
       expect(result.status).toBe(401);
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }
@@ -212,7 +320,7 @@ describe('operator sessions', () => {
       const wrong = await env.t.gql(LOG_IN_OPERATOR, {
         input: { email: operator.email, password: `wrong password ${i}` },
       });
-      expect(wrong.data!.logInOperator.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+      expect(wrong.data!.logInOperator.userErrors[0]!.code).toBe('INVALID_CREDENTIALS');
     }
     const right = await env.t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: operator.password } });
     expect(right.data!.logInOperator).toEqual({
@@ -231,7 +339,7 @@ describe('operator sessions', () => {
     );
     expect(result.status).toBe(401);
     const again = await env.t.gql(LOG_IN_OPERATOR, { input: { email: operator.email, password: operator.password } });
-    expect(again.data!.logInOperator.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect(again.data!.logInOperator.userErrors[0]!.code).toBe('INVALID_CREDENTIALS');
   });
 });
 
@@ -246,7 +354,7 @@ describe('break-glass grants', () => {
         )
       )[0]!.n as number;
     const before = await count();
-    const cases: [Record<string, unknown>, string, string][] = [
+    const cases: [Partial<RequestBreakGlassInput>, string, string][] = [
       [{ minutes: 241 }, 'minutes', 'INVALID'],
       [{ minutes: 0 }, 'minutes', 'INVALID'],
       [{ reason: '' }, 'reason', 'REQUIRED'],
@@ -254,7 +362,12 @@ describe('break-glass grants', () => {
       [{ reason: 'debugging' }, 'reason', 'INVALID'],
     ];
     for (const [override, field, code] of cases) {
-      const input = { firmId: a.firmId, reason: 'Ticket 4711: balance is wrong', minutes: 30, ...override };
+      const input: RequestBreakGlassInput = {
+        firmId: a.firmId,
+        reason: 'Ticket 4711: balance is wrong',
+        minutes: 30,
+        ...override,
+      };
       const result = await env.t.gql(REQUEST, { input }, first.token);
       expect(result.errors).toBeUndefined();
       expect(result.data!.requestBreakGlass.grant).toBeNull();
@@ -294,38 +407,49 @@ describe('break-glass grants', () => {
     expect(approved.errors).toBeUndefined();
     const live = approved.data!.approveBreakGlass.grant;
     expect(live).toMatchObject({ status: 'ACTIVE', approvedBy: { id: second.id } });
-    expect(new Date(live.expiresAt).getTime() - new Date(live.startsAt).getTime()).toBe(45 * 60_000);
+    expect(new Date(live!.expiresAt!).getTime() - new Date(live!.startsAt!).getTime()).toBe(45 * 60_000);
     const twice = await env.t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
-    expect(twice.data!.approveBreakGlass.userErrors[0].code).toBe('GRANT_NOT_PENDING');
+    expect(twice.data!.approveBreakGlass.userErrors[0]!.code).toBe('GRANT_NOT_PENDING');
     // Only the requester may act under it.
     const stranger = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
-    expect(stranger.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
+    expect(stranger.data!.activateBreakGlass.userErrors[0]!.code).toBe('GRANT_NOT_LIVE');
 
     const activated = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
     expect(activated.errors).toBeUndefined();
-    const token = activated.data!.activateBreakGlass.session.accessToken as string;
-    expect(new Date(activated.data!.activateBreakGlass.session.accessTokenExpiresAt).getTime()).toBeLessThanOrEqual(
-      new Date(live.expiresAt).getTime(),
+    const token = activated.data!.activateBreakGlass.session!.accessToken;
+    expect(new Date(activated.data!.activateBreakGlass.session!.accessTokenExpiresAt).getTime()).toBeLessThanOrEqual(
+      new Date(live!.expiresAt!).getTime(),
     );
 
     const list = await env.t.gql(CLIENT_NAMES, {}, token);
     expect(list.errors).toBeUndefined();
-    expect(list.data!.clients.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual([
-      'Alder & Co',
-      'Birch Partners',
-    ]);
-    const one = await env.t.gql(CLIENT, { id: aClientIds[0] }, token);
-    expect(one.data!.client.name).toBe('Alder & Co');
+    expect(list.data!.clients.edges.map((e) => e.node.name).sort()).toEqual(['Alder & Co', 'Birch Partners']);
+    const one = await env.t.gql(CLIENT, { id: aClientIds[0]! }, token);
+    expect(one.data!.client!.name).toBe('Alder & Co');
     // Reads reach every subgraph: billing and documents too.
     const money = await env.t.gql(
-      `query Money($id: ID!) { client(id: $id) { balance { amount } invoices(first: 1) { totalCount } documents(first: 1) { totalCount } } }`,
-      { id: aClientIds[0] },
+      graphql(`
+        query BreakGlassMoney($id: ID!) {
+          client(id: $id) {
+            balance {
+              amount
+            }
+            invoices(first: 1) {
+              totalCount
+            }
+            documents(first: 1) {
+              totalCount
+            }
+          }
+        }
+      `),
+      { id: aClientIds[0]! },
       token,
     );
     expect(money.errors).toBeUndefined();
-    expect(money.data!.client.balance.amount).toMatch(/^\d+\.\d{2}$/);
+    expect(money.data!.client!.balance!.amount).toMatch(/^\d+\.\d{2}$/);
     // Only that firm.
-    const other = await env.t.gql(CLIENT, { id: bClientIds[0] }, token);
+    const other = await env.t.gql(CLIENT, { id: bClientIds[0]! }, token);
     expect(other.data!.client).toBeNull();
 
     // Read-only: every mutation is refused and nothing changes.
@@ -335,7 +459,7 @@ describe('break-glass grants', () => {
     expect(created.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const updated = await env.t.gql(
       UPDATE_CLIENT,
-      { input: { id: aClientIds[0], name: 'Renamed under break-glass' } },
+      { input: { id: aClientIds[0]!, name: 'Renamed under break-glass' } },
       token,
     );
     expect(updated.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -372,9 +496,7 @@ describe('break-glass grants', () => {
     // The firm's owners see the grant, who asked, who approved and why.
     const grants = await env.t.gql(GRANTS, {}, a.accessToken);
     expect(grants.errors).toBeUndefined();
-    const seen = grants
-      .data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node)
-      .find((g: { id: string }) => g.id === grant.id);
+    const seen = grants.data!.breakGlassGrants.edges.map((e) => e.node).find((g) => g.id === grant.id);
     expect(seen).toMatchObject({
       status: 'ACTIVE',
       reason: 'Ticket 4711: invoices show the wrong balance',
@@ -382,9 +504,7 @@ describe('break-glass grants', () => {
       approvedBy: { id: second.id, email: second.email },
     });
     const otherOwner = await env.t.gql(GRANTS, {}, b.accessToken);
-    expect(otherOwner.data!.breakGlassGrants.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(
-      grant.id,
-    );
+    expect(otherOwner.data!.breakGlassGrants.edges.map((e) => e.node.id)).not.toContain(grant.id);
   });
 
   it('sees nothing once the grant has expired', async () => {
@@ -400,23 +520,23 @@ describe('break-glass grants', () => {
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(result.data?.clients ?? null).toBeNull();
     const reactivate = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId } }, first.token);
-    expect(reactivate.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
+    expect(reactivate.data!.activateBreakGlass.userErrors[0]!.code).toBe('GRANT_NOT_LIVE');
   });
 
   it('sees nothing once the firm’s owner revokes the grant; another firm cannot revoke it', async () => {
     const { grantId, token } = await liveGrant(a.firmId);
-    expect((await env.t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
+    expect((await env.t.gql(CLIENT, { id: aClientIds[1]! }, token)).data!.client!.name).toBe('Birch Partners');
 
     for (const firmId of [a.firmId, b.firmId]) {
       const foreign = await env.t.gql(REVOKE, { input: { firmId, grantId } }, b.accessToken);
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
-    expect((await env.t.gql(CLIENT, { id: aClientIds[1] }, token)).data!.client.name).toBe('Birch Partners');
+    expect((await env.t.gql(CLIENT, { id: aClientIds[1]! }, token)).data!.client!.name).toBe('Birch Partners');
 
     const revoked = await env.t.gql(REVOKE, { input: { firmId: a.firmId, grantId } }, a.accessToken);
     expect(revoked.errors).toBeUndefined();
-    expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
-    const result = await env.t.gql(CLIENT, { id: aClientIds[1] }, token);
+    expect(revoked.data!.revokeBreakGlass.grant!.status).toBe('REVOKED');
+    const result = await env.t.gql(CLIENT, { id: aClientIds[1]! }, token);
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await auditRows(a.firmId, grantId)).map((r) => r.action)).toContain('break_glass.revoke');
   });
@@ -424,24 +544,27 @@ describe('break-glass grants', () => {
   it('lets an operator revoke a grant, and a revoked request can no longer be approved', async () => {
     const grant = await request(first, a.firmId);
     const revoked = await env.t.gql(REVOKE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
-    expect(revoked.data!.revokeBreakGlass.grant.status).toBe('REVOKED');
+    expect(revoked.data!.revokeBreakGlass.grant!.status).toBe('REVOKED');
     const approved = await env.t.gql(APPROVE, { input: { firmId: a.firmId, grantId: grant.id } }, second.token);
-    expect(approved.data!.approveBreakGlass.userErrors[0].code).toBe('GRANT_NOT_PENDING');
+    expect(approved.data!.approveBreakGlass.userErrors[0]!.code).toBe('GRANT_NOT_PENDING');
   });
 
   it('answers unknown grants and firms like missing ones', async () => {
-    for (const query of [APPROVE, REVOKE]) {
+    for (const mutate of [
+      (input: ApproveBreakGlassInput) => env.t.gql(APPROVE, { input }, second.token),
+      (input: RevokeBreakGlassInput) => env.t.gql(REVOKE, { input }, second.token),
+    ]) {
       for (const input of [
         { firmId: a.firmId, grantId: randomUUID() },
         { firmId: randomUUID(), grantId: randomUUID() },
       ]) {
-        const result = await env.t.gql(query, { input }, second.token);
+        const result = await mutate(input);
         expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       }
     }
     // Activation answers an unknown grant as it answers any grant that is not live for the caller.
     const unknown = await env.t.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: randomUUID() } }, first.token);
-    expect(unknown.data!.activateBreakGlass.userErrors[0].code).toBe('GRANT_NOT_LIVE');
+    expect(unknown.data!.activateBreakGlass.userErrors[0]!.code).toBe('GRANT_NOT_LIVE');
     // A real grant named with the wrong firm is not found either.
     const grant = await request(first, a.firmId);
     const wrongFirm = await env.t.gql(APPROVE, { input: { firmId: b.firmId, grantId: grant.id } }, second.token);
@@ -470,12 +593,12 @@ describe('with BREAK_GLASS_APPROVAL=optional', () => {
       { input: { firmId: a.firmId, reason: 'Ticket 4712: single operator on call', minutes: 15 } },
       first.token,
     );
-    const grant = requested.data!.requestBreakGlass.grant;
+    const grant = requested.data!.requestBreakGlass.grant!;
     expect(grant).toMatchObject({ status: 'ACTIVE', approvedBy: null });
-    expect(new Date(grant.expiresAt).getTime() - new Date(grant.startsAt).getTime()).toBe(15 * 60_000);
+    expect(new Date(grant.expiresAt!).getTime() - new Date(grant.startsAt!).getTime()).toBe(15 * 60_000);
     const activated = await optional.gql(ACTIVATE, { input: { firmId: a.firmId, grantId: grant.id } }, first.token);
-    const token = activated.data!.activateBreakGlass.session.accessToken as string;
-    expect((await optional.gql(CLIENT, { id: aClientIds[0] }, token)).data!.client.name).toBe('Alder & Co');
+    const token = activated.data!.activateBreakGlass.session!.accessToken;
+    expect((await optional.gql(CLIENT, { id: aClientIds[0]! }, token)).data!.client!.name).toBe('Alder & Co');
     expect((await optional.gql(CREATE_CLIENT, { input: { name: 'Nope' } }, token)).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
     );

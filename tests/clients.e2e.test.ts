@@ -1,13 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.ts';
+import type {
+  ClientsPageQuery,
+  ClientsPageQueryVariables,
+  CreateClientInput,
+  UpdateClientInput,
+} from './gql/graphql.ts';
 import { clientRowText, countClientRows } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { ARCHIVE_CLIENT, CLIENT, CREATE_CLIENT, UPDATE_CLIENT } from './support/operations.ts';
 import type { GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const PAGE = /* GraphQL */ `
-  query Page($first: Int, $after: String, $last: Int, $before: String, $search: String, $status: ClientStatus) {
+const PAGE = graphql(`
+  query ClientsPage($first: Int, $after: String, $last: Int, $before: String, $search: String, $status: ClientStatus) {
     clients(first: $first, after: $after, last: $last, before: $before, search: $search, status: $status) {
       totalCount
       edges {
@@ -27,19 +34,15 @@ const PAGE = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 const env = useStackWithAdmin();
 
-interface Page {
-  totalCount: number;
-  edges: { cursor: string; node: { id: string; name: string; email: string | null; status: string } }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
+type Page = ClientsPageQuery['clients'];
 
 /** One page of `clients`, failing the test on any error. */
-async function page(token: string, args: Record<string, unknown>): Promise<Page> {
-  const result = await env.t.gql<{ clients: Page }>(PAGE, args, token);
+async function page(token: string, args: ClientsPageQueryVariables): Promise<Page> {
+  const result = await env.t.gql(PAGE, args, token);
   expect(result.errors).toBeUndefined();
   return result.data!.clients;
 }
@@ -47,11 +50,11 @@ async function page(token: string, args: Record<string, unknown>): Promise<Page>
 const namesOf = (p: Page) => p.edges.map((edge) => edge.node.name);
 
 /** Creates a client through the gateway and returns it, failing the test on errors. */
-async function createClient(token: string, input: Record<string, unknown>) {
+async function createClient(token: string, input: CreateClientInput) {
   const result = await env.t.gql(CREATE_CLIENT, { input }, token);
   expect(result.errors).toBeUndefined();
   expect(result.data!.createClient.userErrors).toEqual([]);
-  return result.data!.createClient.client;
+  return result.data!.createClient.client!;
 }
 
 /** Errors as `[field path, code]` pairs. */
@@ -106,7 +109,7 @@ describe('createClient', () => {
 
   it('reports invalid input as userErrors with field paths and codes, writing nothing', async () => {
     const owner = await signUpFirm(env.t);
-    const cases: [Record<string, unknown>, [string, string][]][] = [
+    const cases: [CreateClientInput, [string, string][]][] = [
       [{ name: '' }, [['input.name', 'REQUIRED']]],
       [{ name: '   ' }, [['input.name', 'REQUIRED']]],
       [{ name: 'N'.repeat(201) }, [['input.name', 'TOO_LONG']]],
@@ -165,15 +168,19 @@ describe('createClient', () => {
     );
     expect(result.errors).toBeUndefined();
     expect(result.data!.createClient.client).toBeNull();
-    expect(
-      result.data!.createClient.userErrors.map((e: { field: string[]; code: string }) => [e.field.join('.'), e.code]),
-    ).toEqual([
+    expect(result.data!.createClient.userErrors.map((e) => [e.field.join('.'), e.code])).toEqual([
       ['input.name', 'INVALID'],
       ['input.phone', 'INVALID'],
     ]);
     expect(await countClientRows(env.admin, owner.firmId)).toBe(0);
     const search = await env.t.gql(
-      'query($s: String) { clients(search: $s) { totalCount } }',
+      graphql(`
+        query ClientsSearchCount($s: String) {
+          clients(search: $s) {
+            totalCount
+          }
+        }
+      `),
       { s: 'a\u0000b' },
       owner.accessToken,
     );
@@ -209,7 +216,7 @@ describe('updateClient', () => {
       website: 'https://globex.example',
       updatedAt: expect.any(String),
     });
-    expect(Date.parse(updated.client.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
+    expect(Date.parse(updated.client!.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
     expect((await env.t.gql(CLIENT, { id: created.id }, owner.accessToken)).data!.client).toEqual(updated.client);
 
     await sleep(5);
@@ -224,14 +231,16 @@ describe('updateClient', () => {
       phone: '+44 20 7946 0000',
       website: null,
     });
-    expect(Date.parse(again.data!.updateClient.client.updatedAt)).toBeGreaterThan(Date.parse(updated.client.updatedAt));
+    expect(Date.parse(again.data!.updateClient.client!.updatedAt)).toBeGreaterThan(
+      Date.parse(updated.client!.updatedAt),
+    );
   });
 
   it('refuses a blank or null name and invalid fields with userErrors, changing nothing', async () => {
     const owner = await signUpFirm(env.t);
     const created = await createClient(owner.accessToken, fullClient);
     const before = await clientRowText(env.admin, owner.firmId, created.id);
-    const cases: [Record<string, unknown>, [string, string][]][] = [
+    const cases: [Omit<UpdateClientInput, 'id'>, [string, string][]][] = [
       [{ name: '   ' }, [['input.name', 'REQUIRED']]],
       [{ name: null }, [['input.name', 'REQUIRED']]],
       [{ name: 'N'.repeat(201) }, [['input.name', 'TOO_LONG']]],
@@ -268,14 +277,14 @@ describe('archiveClient', () => {
     const owner = await signUpFirm(env.t);
     const [keep, gone] = await createClients(env.t, owner.accessToken, ['Keeper', 'Leaver']);
     const before = Date.now();
-    const result = await env.t.gql(ARCHIVE_CLIENT, { input: { id: gone } }, owner.accessToken);
+    const result = await env.t.gql(ARCHIVE_CLIENT, { input: { id: gone! } }, owner.accessToken);
     expect(result.errors).toBeUndefined();
     const { client, userErrors } = result.data!.archiveClient;
     expect(userErrors).toEqual([]);
     expect(client).toMatchObject({ id: gone, name: 'Leaver', status: 'ARCHIVED', archivedAt: expect.any(String) });
-    expect(Date.parse(client.archivedAt)).toBeGreaterThanOrEqual(before - 1000);
-    expect(Date.parse(client.archivedAt)).toBeLessThanOrEqual(Date.now() + 1000);
-    expect(Date.parse(client.updatedAt)).toBeGreaterThanOrEqual(Date.parse(client.createdAt));
+    expect(Date.parse(client!.archivedAt!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(client!.archivedAt!)).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(Date.parse(client!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(client!.createdAt));
 
     const active = await page(owner.accessToken, {});
     expect(active.edges.map((e) => e.node.id)).toEqual([keep]);
@@ -286,17 +295,17 @@ describe('archiveClient', () => {
     expect(archived.edges.map((e) => e.node)).toEqual([{ id: gone, name: 'Leaver', email: null, status: 'ARCHIVED' }]);
     expect(archived.totalCount).toBe(1);
     // Still readable by id.
-    expect((await env.t.gql(CLIENT, { id: gone }, owner.accessToken)).data!.client).toEqual(client);
+    expect((await env.t.gql(CLIENT, { id: gone! }, owner.accessToken)).data!.client).toEqual(client);
   });
 
   it('refuses to update an archived client with userError ARCHIVED, changing nothing', async () => {
     const owner = await signUpFirm(env.t);
     const [id] = await createClients(env.t, owner.accessToken, ['Frozen']);
-    await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+    await env.t.gql(ARCHIVE_CLIENT, { input: { id: id! } }, owner.accessToken);
     const before = await clientRowText(env.admin, owner.firmId, id!);
     const result = await env.t.gql(
       UPDATE_CLIENT,
-      { input: { id, name: 'Thawed', phone: '+1 555 0100' } },
+      { input: { id: id!, name: 'Thawed', phone: '+1 555 0100' } },
       owner.accessToken,
     );
     expect(result.errors).toBeUndefined();
@@ -310,10 +319,10 @@ describe('archiveClient', () => {
   it('returns an already archived client unchanged when archived again', async () => {
     const owner = await signUpFirm(env.t);
     const [id] = await createClients(env.t, owner.accessToken, ['Twice']);
-    const first = await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+    const first = await env.t.gql(ARCHIVE_CLIENT, { input: { id: id! } }, owner.accessToken);
     const stored = await clientRowText(env.admin, owner.firmId, id!);
     await sleep(5);
-    const second = await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, owner.accessToken);
+    const second = await env.t.gql(ARCHIVE_CLIENT, { input: { id: id! } }, owner.accessToken);
     expect(second.errors).toBeUndefined();
     expect(second.data!.archiveClient).toEqual({ client: first.data!.archiveClient.client, userErrors: [] });
     expect(await clientRowText(env.admin, owner.firmId, id!)).toBe(stored);
@@ -492,8 +501,8 @@ describe('search', () => {
 });
 
 describe('permissions', () => {
-  const INVITE = /* GraphQL */ `
-    mutation Invite($input: InviteMemberInput!) {
+  const INVITE = graphql(`
+    mutation ClientsInviteMember($input: InviteMemberInput!) {
       inviteMember(input: $input) {
         invitationToken
         userErrors {
@@ -501,9 +510,9 @@ describe('permissions', () => {
         }
       }
     }
-  `;
-  const ACCEPT = /* GraphQL */ `
-    mutation Accept($input: AcceptInvitationInput!) {
+  `);
+  const ACCEPT = graphql(`
+    mutation ClientsAcceptInvitation($input: AcceptInvitationInput!) {
       acceptInvitation(input: $input) {
         session {
           accessToken
@@ -513,7 +522,7 @@ describe('permissions', () => {
         }
       }
     }
-  `;
+  `);
 
   /** Invites a new person with `role` into the owner's firm and returns their access token. */
   async function member(owner: FirmOwner, role: 'STAFF' | 'MANAGER'): Promise<string> {
@@ -524,10 +533,10 @@ describe('permissions', () => {
     );
     expect(invited.data!.inviteMember.userErrors).toEqual([]);
     const accepted = await env.t.gql(ACCEPT, {
-      input: { token: invited.data!.inviteMember.invitationToken, name: `Sam ${role}`, password: strongPassword() },
+      input: { token: invited.data!.inviteMember.invitationToken!, name: `Sam ${role}`, password: strongPassword() },
     });
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
-    return accepted.data!.acceptInvitation.session.accessToken;
+    return accepted.data!.acceptInvitation.session!.accessToken;
   }
 
   it('lets STAFF read clients but not create, update or archive them', async () => {
@@ -537,15 +546,15 @@ describe('permissions', () => {
 
     const list = await page(staff, {});
     expect(namesOf(list)).toEqual(['Readable Co']);
-    const one = await env.t.gql(CLIENT, { id }, staff);
+    const one = await env.t.gql(CLIENT, { id: id! }, staff);
     expect(one.errors).toBeUndefined();
     expect(one.data!.client).toMatchObject({ id, name: 'Readable Co' });
 
     const before = await clientRowText(env.admin, owner.firmId, id!);
     const attempts = [
       ['createClient', await env.t.gql(CREATE_CLIENT, { input: { name: 'Staff Made' } }, staff)],
-      ['updateClient', await env.t.gql(UPDATE_CLIENT, { input: { id, name: 'Staff Renamed' } }, staff)],
-      ['archiveClient', await env.t.gql(ARCHIVE_CLIENT, { input: { id } }, staff)],
+      ['updateClient', await env.t.gql(UPDATE_CLIENT, { input: { id: id!, name: 'Staff Renamed' } }, staff)],
+      ['archiveClient', await env.t.gql(ARCHIVE_CLIENT, { input: { id: id! } }, staff)],
     ] as const;
     for (const [field, result] of attempts) {
       expectError(result, 'FORBIDDEN');
@@ -559,16 +568,27 @@ describe('permissions', () => {
     const owner = await signUpFirm(env.t);
     const [id] = await createClients(env.t, owner.accessToken, ['Balance Co']);
     const staff = await member(owner, 'STAFF');
-    const query = 'query($id: ID!) { client(id: $id) { id name balance { amount currency } } }';
+    const query = graphql(`
+      query ClientsBalance($id: ID!) {
+        client(id: $id) {
+          id
+          name
+          balance {
+            amount
+            currency
+          }
+        }
+      }
+    `);
 
-    const asOwner = await env.t.gql(query, { id }, owner.accessToken);
+    const asOwner = await env.t.gql(query, { id: id! }, owner.accessToken);
     expect(asOwner).toEqual({
       status: 200,
       data: { client: { id, name: 'Balance Co', balance: { amount: '0.00', currency: 'USD' } } },
       extensions: { cost: expect.any(Object) },
     });
 
-    const asStaff = await env.t.gql(query, { id }, staff);
+    const asStaff = await env.t.gql(query, { id: id! }, staff);
     expect(asStaff.errors).toEqual([
       expect.objectContaining({
         path: ['client', 'balance'],
@@ -577,7 +597,24 @@ describe('permissions', () => {
     ]);
     expect(JSON.stringify(asStaff.data)).not.toContain('0.00');
 
-    const inList = await env.t.gql('{ clients { edges { node { id balance { amount } } } } }', {}, staff);
+    const inList = await env.t.gql(
+      graphql(`
+        query ClientsBalanceInList {
+          clients {
+            edges {
+              node {
+                id
+                balance {
+                  amount
+                }
+              }
+            }
+          }
+        }
+      `),
+      {},
+      staff,
+    );
     expect(inList.errors).toEqual([
       expect.objectContaining({
         path: ['clients', 'edges', 0, 'node', 'balance'],

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.ts';
+import type { IsolationClientsQuery, IsolationClientsQueryVariables } from './gql/graphql.ts';
 import { clientRowText, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
 import { ARCHIVE_CLIENT, CLIENT, UPDATE_CLIENT } from './support/operations.ts';
 import type { GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const CLIENTS = /* GraphQL */ `
-  query Clients($search: String, $status: ClientStatus) {
+const CLIENTS = graphql(`
+  query IsolationClients($search: String, $status: ClientStatus) {
     clients(first: 100, search: $search, status: $status) {
       totalCount
       edges {
@@ -20,9 +22,9 @@ const CLIENTS = /* GraphQL */ `
       }
     }
   }
-`;
-const ACTIVE_FIRM_CLIENTS = /* GraphQL */ `
-  query ActiveFirmClients($status: ClientStatus) {
+`);
+const ACTIVE_FIRM_CLIENTS = graphql(`
+  query IsolationActiveFirmClients($status: ClientStatus) {
     me {
       activeFirm {
         id
@@ -38,7 +40,7 @@ const ACTIVE_FIRM_CLIENTS = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 const env = useStackWithAdmin();
 
@@ -48,14 +50,14 @@ async function twoFirms() {
   const b = await signUpFirm(env.t, 'Firm B');
   const marker = `Zephyrine ${randomUUID().slice(0, 8)}`;
   const [aActive, aArchived] = await createClients(env.t, a.accessToken, [`${marker} Holdings`, `${marker} Archive`]);
-  const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: aArchived } }, a.accessToken);
-  expect(archived.data!.archiveClient.client.status).toBe('ARCHIVED');
+  const archived = await env.t.gql(ARCHIVE_CLIENT, { input: { id: aArchived! } }, a.accessToken);
+  expect(archived.data!.archiveClient.client!.status).toBe('ARCHIVED');
   const [bClient] = await createClients(env.t, b.accessToken, ['Bramble Partners']);
   return { a, b, marker, aActive: aActive!, aArchived: aArchived!, bClient: bClient! };
 }
 
-const idsOf = (result: GraphQLResponse) =>
-  result.data!.clients.edges.map((edge: { node: { id: string } }) => edge.node.id);
+const idsOf = (result: GraphQLResponse<IsolationClientsQuery>) =>
+  result.data!.clients.edges.map((edge) => edge.node.id);
 
 describe('reading another firm’s client', () => {
   it('answers client(id) for A’s id exactly as for a random id and a malformed id', async () => {
@@ -87,12 +89,13 @@ describe('reading another firm’s client', () => {
     expect(idsOf(plain)).toEqual([bClient]);
     expect(plain.data!.clients.totalCount).toBe(1);
 
-    for (const variables of [
+    const cases: IsolationClientsQueryVariables[] = [
       { search: marker },
       { search: 'Zephyrine' },
       { status: 'ARCHIVED' },
       { search: marker, status: 'ARCHIVED' },
-    ]) {
+    ];
+    for (const variables of cases) {
       const result = await env.t.gql(CLIENTS, variables, b.accessToken);
       expect(result.errors).toBeUndefined();
       // Not even the count may reveal that A has matching clients.
@@ -105,7 +108,7 @@ describe('reading another firm’s client', () => {
     const [bSecond] = await createClients(env.t, b.accessToken, ['Aspen Trust']);
     const active = await env.t.gql(ACTIVE_FIRM_CLIENTS, {}, b.accessToken);
     expect(active.errors).toBeUndefined();
-    expect(active.data!.me.activeFirm).toEqual({
+    expect(active.data!.me!.activeFirm).toEqual({
       id: b.firmId,
       clients: {
         totalCount: 2,
@@ -113,7 +116,7 @@ describe('reading another firm’s client', () => {
       },
     });
     const archived = await env.t.gql(ACTIVE_FIRM_CLIENTS, { status: 'ARCHIVED' }, b.accessToken);
-    expect(archived.data!.me.activeFirm.clients).toEqual({ totalCount: 0, edges: [] });
+    expect(archived.data!.me!.activeFirm!.clients).toEqual({ totalCount: 0, edges: [] });
     const seen = JSON.stringify([active.data, archived.data]);
     expect(seen).not.toContain(aActive);
     expect(seen).not.toContain(aArchived);
@@ -123,25 +126,60 @@ describe('reading another firm’s client', () => {
     const { a, b, aActive } = await twoFirms();
     // A's owner joins B as STAFF, but stays active in A; B's clients must not appear there.
     const invite = await env.t.gql(
-      'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }',
+      graphql(`
+        mutation IsolationInviteMember($input: InviteMemberInput!) {
+          inviteMember(input: $input) {
+            invitationToken
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { input: { email: a.email, role: 'STAFF' } },
       b.accessToken,
     );
     const accepted = await env.t.gql(
-      'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { userErrors { code } } }',
-      { input: { token: invite.data!.inviteMember.invitationToken, password: a.password } },
+      graphql(`
+        mutation IsolationAcceptInvitation($input: AcceptInvitationInput!) {
+          acceptInvitation(input: $input) {
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
+      { input: { token: invite.data!.inviteMember.invitationToken!, password: a.password } },
     );
     expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
 
     const result = await env.t.gql(
-      '{ me { activeFirm { id } memberships { firm { id clients(first: 100) { edges { node { id } } } } } } }',
+      graphql(`
+        query IsolationMemberships {
+          me {
+            activeFirm {
+              id
+            }
+            memberships {
+              firm {
+                id
+                clients(first: 100) {
+                  edges {
+                    node {
+                      id
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      `),
       {},
       a.accessToken,
     );
-    expect(result.data!.me.activeFirm.id).toBe(a.firmId);
-    const byFirm = Object.fromEntries(
-      result.data!.me.memberships.map((m: { firm: { id: string; clients: unknown } }) => [m.firm.id, m.firm.clients]),
-    );
+    expect(result.data!.me!.activeFirm!.id).toBe(a.firmId);
+    const byFirm = Object.fromEntries(result.data!.me!.memberships.map((m) => [m.firm.id, m.firm.clients]));
     expect(byFirm[a.firmId]).toEqual({ edges: [{ node: { id: aActive } }] });
     expect(byFirm[b.firmId]).toBeNull();
   });
@@ -149,8 +187,23 @@ describe('reading another firm’s client', () => {
   it('answers invoice(id) and document(id) with null for random ids and for A’s real ones', async () => {
     const { a, b, aActive } = await twoFirms();
     const { invoiceId, documentId } = await seedInvoiceAndDocument(env.admin, { firmId: a.firmId, clientId: aActive });
-    const query =
-      'query($i: ID!, $d: ID!) { invoice(id: $i) { id total { amount } client { id } } document(id: $d) { id filename } }';
+    const query = graphql(`
+      query IsolationInvoiceAndDocument($i: ID!, $d: ID!) {
+        invoice(id: $i) {
+          id
+          total {
+            amount
+          }
+          client {
+            id
+          }
+        }
+        document(id: $d) {
+          id
+          filename
+        }
+      }
+    `);
     // A sees its own invoice and document, so the ids are real.
     const own = await env.t.gql(query, { i: invoiceId, d: documentId }, a.accessToken);
     expect(own.data).toEqual({

@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
+import { print } from 'graphql';
 import { describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
 import { createLogger } from '../platform/logger.ts';
+import { graphql } from './gql/index.ts';
 import { createClients, SIGN_UP, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
 import { postGraphQL, startTestStack } from './support/stack.ts';
 
@@ -21,12 +23,22 @@ describe('logs', () => {
       const signUp = await t.gql(SIGN_UP, {
         input: { firmName: 'Confidential Firm', ownerName: 'Secret Person', email, password },
       });
-      const { accessToken, refreshToken } = signUp.data!.signUp.session;
+      const { accessToken, refreshToken } = signUp.data!.signUp.session!;
       await createClients(t, accessToken, ['Highly Sensitive Client Name']);
       const requestId = 'trace-me-123456';
       await postGraphQL(
         t.graphqlUrl,
-        '{ me { user { name } } }',
+        print(
+          graphql(`
+            query LifecycleMe {
+              me {
+                user {
+                  name
+                }
+              }
+            }
+          `),
+        ),
         {},
         { authorization: `Bearer ${accessToken}`, 'x-request-id': requestId },
       );
@@ -70,7 +82,22 @@ describe('graceful shutdown', () => {
       });
       const inFlight = Array.from({ length: 8 }, () =>
         t.gql(
-          '{ me { activeFirm { clients(first: 5) { totalCount edges { node { name } } } } } }',
+          graphql(`
+            query LifecycleClients {
+              me {
+                activeFirm {
+                  clients(first: 5) {
+                    totalCount
+                    edges {
+                      node {
+                        name
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          `),
           {},
           owner.accessToken,
         ),
@@ -92,7 +119,7 @@ describe('graceful shutdown', () => {
       await locker;
       for (const result of results) {
         expect(result.status).toBe(200);
-        expect(result.data!.me.activeFirm.clients.totalCount).toBe(1);
+        expect(result.data!.me!.activeFirm!.clients!.totalCount).toBe(1);
       }
       await expect(fetch(t.graphqlUrl, { method: 'POST', body: '{}' })).rejects.toThrow();
       await expect(t.database.sql`select 1`).rejects.toThrow();

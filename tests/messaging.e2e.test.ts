@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.ts';
+import type { SendMessageInput } from './gql/graphql.ts';
 import { asFirm, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { connectEventBus, type BusEvent } from '../platform/event-bus.ts';
@@ -7,8 +9,8 @@ import { onboardPortalUser } from './support/portal.ts';
 import type { GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const CREATE_THREAD = /* GraphQL */ `
-  mutation ($input: CreateMessageThreadInput!) {
+const CREATE_THREAD = graphql(`
+  mutation MessagingCreateThread($input: CreateMessageThreadInput!) {
     createMessageThread(input: $input) {
       thread {
         id
@@ -24,9 +26,9 @@ const CREATE_THREAD = /* GraphQL */ `
       }
     }
   }
-`;
-const SEND = /* GraphQL */ `
-  mutation ($input: SendMessageInput!) {
+`);
+const SEND = graphql(`
+  mutation MessagingSend($input: SendMessageInput!) {
     sendMessage(input: $input) {
       message {
         id
@@ -51,9 +53,9 @@ const SEND = /* GraphQL */ `
       }
     }
   }
-`;
-const EDIT = /* GraphQL */ `
-  mutation ($input: EditMessageInput!) {
+`);
+const EDIT = graphql(`
+  mutation MessagingEdit($input: EditMessageInput!) {
     editMessage(input: $input) {
       message {
         id
@@ -67,9 +69,9 @@ const EDIT = /* GraphQL */ `
       }
     }
   }
-`;
-const DELETE = /* GraphQL */ `
-  mutation ($input: DeleteMessageInput!) {
+`);
+const DELETE = graphql(`
+  mutation MessagingDelete($input: DeleteMessageInput!) {
     deleteMessage(input: $input) {
       message {
         id
@@ -84,9 +86,9 @@ const DELETE = /* GraphQL */ `
       }
     }
   }
-`;
-const MARK_READ = /* GraphQL */ `
-  mutation ($input: MarkThreadReadInput!) {
+`);
+const MARK_READ = graphql(`
+  mutation MessagingMarkRead($input: MarkThreadReadInput!) {
     markThreadRead(input: $input) {
       thread {
         id
@@ -99,9 +101,9 @@ const MARK_READ = /* GraphQL */ `
       }
     }
   }
-`;
-const ASSIGN = /* GraphQL */ `
-  mutation ($input: AssignClientTeamMemberInput!) {
+`);
+const ASSIGN = graphql(`
+  mutation MessagingAssignTeamMember($input: AssignClientTeamMemberInput!) {
     assignClientTeamMember(input: $input) {
       client {
         id
@@ -112,9 +114,9 @@ const ASSIGN = /* GraphQL */ `
       }
     }
   }
-`;
-const REMOVE = /* GraphQL */ `
-  mutation ($input: RemoveClientTeamMemberInput!) {
+`);
+const REMOVE = graphql(`
+  mutation MessagingRemoveTeamMember($input: RemoveClientTeamMemberInput!) {
     removeClientTeamMember(input: $input) {
       client {
         id
@@ -125,9 +127,9 @@ const REMOVE = /* GraphQL */ `
       }
     }
   }
-`;
-const THREAD = /* GraphQL */ `
-  query ($id: ID!) {
+`);
+const THREAD = graphql(`
+  query MessagingThread($id: ID!) {
     messageThread(id: $id) {
       id
       subject
@@ -142,9 +144,9 @@ const THREAD = /* GraphQL */ `
       }
     }
   }
-`;
-const MESSAGE = /* GraphQL */ `
-  query ($id: ID!) {
+`);
+const MESSAGE = graphql(`
+  query MessagingMessage($id: ID!) {
     message(id: $id) {
       id
       body
@@ -153,9 +155,9 @@ const MESSAGE = /* GraphQL */ `
       }
     }
   }
-`;
-const HISTORY = /* GraphQL */ `
-  query ($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+`);
+const HISTORY = graphql(`
+  query MessagingHistory($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
     messageThread(id: $id) {
       messages(first: $first, after: $after, last: $last, before: $before) {
         edges {
@@ -174,9 +176,9 @@ const HISTORY = /* GraphQL */ `
       }
     }
   }
-`;
-const CLIENT_THREADS = /* GraphQL */ `
-  query ($id: ID!) {
+`);
+const CLIENT_THREADS = graphql(`
+  query MessagingClientThreads($id: ID!) {
     client(id: $id) {
       id
       unreadMessageCount
@@ -190,9 +192,9 @@ const CLIENT_THREADS = /* GraphQL */ `
       }
     }
   }
-`;
-const INVITE = /* GraphQL */ `
-  mutation ($input: InviteMemberInput!) {
+`);
+const INVITE = graphql(`
+  mutation MessagingInviteMember($input: InviteMemberInput!) {
     inviteMember(input: $input) {
       invitationToken
       userErrors {
@@ -200,9 +202,9 @@ const INVITE = /* GraphQL */ `
       }
     }
   }
-`;
-const ACCEPT = /* GraphQL */ `
-  mutation ($input: AcceptInvitationInput!) {
+`);
+const ACCEPT = graphql(`
+  mutation MessagingAcceptInvitation($input: AcceptInvitationInput!) {
     acceptInvitation(input: $input) {
       session {
         accessToken
@@ -215,12 +217,9 @@ const ACCEPT = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 const env = useStackWithAdmin();
-
-/** One edge of `MessageThread.messages`, as the history queries select it. */
-type MessageEdge = { node: { body: string | null } };
 
 /** The response's data, after checking it carries no errors. */
 function ok<T>(result: GraphQLResponse<T>): T {
@@ -235,11 +234,11 @@ async function staffMember(owner: FirmOwner): Promise<{ token: string; userId: s
   );
   const accepted = ok(
     await env.t.gql(ACCEPT, {
-      input: { token: invited.inviteMember.invitationToken, name: 'Sam Staff', password: strongPassword() },
+      input: { token: invited.inviteMember.invitationToken!, name: 'Sam Staff', password: strongPassword() },
     }),
   );
   expect(accepted.acceptInvitation.userErrors).toEqual([]);
-  return { token: accepted.acceptInvitation.session.accessToken, userId: accepted.acceptInvitation.session.user.id };
+  return { token: accepted.acceptInvitation.session!.accessToken, userId: accepted.acceptInvitation.session!.user.id };
 }
 
 /** A firm with two clients and a thread with the first, started by the owner. */
@@ -247,18 +246,23 @@ async function firmWithThread() {
   const owner = await signUpFirm(env.t);
   const [clientId, otherClientId] = await createClients(env.t, owner.accessToken, ['Acme Ltd', 'Globex plc']);
   const created = ok(
-    await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'Year-end close' } }, owner.accessToken),
+    await env.t.gql(CREATE_THREAD, { input: { clientId: clientId!, subject: 'Year-end close' } }, owner.accessToken),
   );
   expect(created.createMessageThread.userErrors).toEqual([]);
   return {
     owner,
     clientId: clientId!,
     otherClientId: otherClientId!,
-    threadId: created.createMessageThread.thread.id as string,
+    threadId: created.createMessageThread.thread!.id,
   };
 }
 
-async function send(token: string, threadId: string, body: string, extra: Record<string, unknown> = {}) {
+async function send(
+  token: string,
+  threadId: string,
+  body: string,
+  extra: Omit<SendMessageInput, 'threadId' | 'body'> = {},
+) {
   return ok(await env.t.gql(SEND, { input: { threadId, body, ...extra } }, token)).sendMessage;
 }
 
@@ -279,16 +283,16 @@ describe('threads and messages', () => {
     expect(thread).toMatchObject({
       id: threadId,
       subject: 'Year-end close',
-      lastMessage: { id: sent.message.id },
+      lastMessage: { id: sent.message!.id },
       client: { id: clientId, name: 'Acme Ltd' },
     });
-    expect(ok(await env.t.gql(MESSAGE, { id: sent.message.id }, owner.accessToken)).message).toEqual({
-      id: sent.message.id,
+    expect(ok(await env.t.gql(MESSAGE, { id: sent.message!.id }, owner.accessToken)).message).toEqual({
+      id: sent.message!.id,
       body: 'Please send the bank statements.',
       thread: { id: threadId },
     });
     const client = ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, owner.accessToken)).client;
-    expect(client.messageThreads.edges.map((edge: { node: { id: string; subject: string } }) => edge.node)).toEqual([
+    expect(client!.messageThreads.edges.map((edge) => edge.node)).toEqual([
       { id: threadId, subject: 'Year-end close' },
     ]);
   });
@@ -298,17 +302,17 @@ describe('threads and messages', () => {
     expect((await send(owner.accessToken, threadId, 'x'.repeat(10_001))).userErrors).toEqual([
       { field: ['input', 'body'], message: 'At most 10000 characters.', code: 'TOO_LONG' },
     ]);
-    expect((await send(owner.accessToken, threadId, '   ')).userErrors[0].code).toBe('REQUIRED');
+    expect((await send(owner.accessToken, threadId, '   ')).userErrors[0]!.code).toBe('REQUIRED');
     const longest = await send(owner.accessToken, threadId, 'y'.repeat(10_000));
     expect(longest.userErrors).toEqual([]);
-    expect(longest.message.body).toHaveLength(10_000);
+    expect(longest.message!.body).toHaveLength(10_000);
   });
 
   it('keeps plain text as written, takes the safe Markdown subset and refuses HTML, images and unsafe links in Markdown', async () => {
     const { owner, threadId } = await firmWithThread();
     const plain = await send(owner.accessToken, threadId, '<b>not bold</b> & <script>alert(1)</script>');
     expect(plain.userErrors).toEqual([]);
-    expect(plain.message.body).toBe('<b>not bold</b> & <script>alert(1)</script>');
+    expect(plain.message!.body).toBe('<b>not bold</b> & <script>alert(1)</script>');
 
     const markdown = await send(
       owner.accessToken,
@@ -317,7 +321,7 @@ describe('threads and messages', () => {
       { format: 'MARKDOWN' },
     );
     expect(markdown.userErrors).toEqual([]);
-    expect(markdown.message.format).toBe('MARKDOWN');
+    expect(markdown.message!.format).toBe('MARKDOWN');
 
     for (const body of [
       'Hi <script>alert(1)</script>',
@@ -338,26 +342,24 @@ describe('threads and messages', () => {
     const document = await seedInvoiceAndDocument(env.admin, { firmId: owner.firmId, clientId });
     const sent = await send(owner.accessToken, threadId, 'First draft', { attachmentIds: [document.documentId] });
     const edited = ok(
-      await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Second draft' } }, owner.accessToken),
+      await env.t.gql(EDIT, { input: { messageId: sent.message!.id, body: 'Second draft' } }, owner.accessToken),
     ).editMessage;
     expect(edited.userErrors).toEqual([]);
-    expect(edited.message.body).toBe('Second draft');
-    expect(edited.message.editedAt).not.toBeNull();
+    expect(edited.message!.body).toBe('Second draft');
+    expect(edited.message!.editedAt).not.toBeNull();
 
     const deleted = ok(
-      await env.t.gql(DELETE, { input: { messageId: sent.message.id } }, owner.accessToken),
+      await env.t.gql(DELETE, { input: { messageId: sent.message!.id } }, owner.accessToken),
     ).deleteMessage;
     expect(deleted.userErrors).toEqual([]);
-    expect(deleted.message).toMatchObject({ id: sent.message.id, body: null, attachmentIds: [] });
-    expect(deleted.message.deletedAt).not.toBeNull();
+    expect(deleted.message).toMatchObject({ id: sent.message!.id, body: null, attachmentIds: [] });
+    expect(deleted.message!.deletedAt).not.toBeNull();
     // The row stays: a tombstone in the thread's history.
-    const history = ok(await env.t.gql(HISTORY, { id: threadId, last: 10 }, owner.accessToken)).messageThread.messages;
-    expect(history.edges.map((edge: { node: { id: string; body: string | null } }) => edge.node)).toEqual([
-      { id: sent.message.id, body: null },
-    ]);
+    const history = ok(await env.t.gql(HISTORY, { id: threadId, last: 10 }, owner.accessToken)).messageThread!.messages;
+    expect(history.edges.map((edge) => edge.node)).toEqual([{ id: sent.message!.id, body: null }]);
 
     const again = ok(
-      await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: 'Back' } }, owner.accessToken),
+      await env.t.gql(EDIT, { input: { messageId: sent.message!.id, body: 'Back' } }, owner.accessToken),
     ).editMessage;
     expect(again.userErrors).toMatchObject([{ code: 'DELETED' }]);
   });
@@ -368,13 +370,13 @@ describe('threads and messages', () => {
     await asFirm(
       env.admin,
       owner.firmId,
-      (tx) => tx`update crm.messages set sent_at = now() - interval '16 minutes' where id = ${old.message.id}`,
+      (tx) => tx`update crm.messages set sent_at = now() - interval '16 minutes' where id = ${old.message!.id}`,
     );
-    for (const [mutation, input] of [
-      [EDIT, { messageId: old.message.id, body: 'Too late' }],
-      [DELETE, { messageId: old.message.id }],
-    ] as const) {
-      const result = ok(await env.t.gql(mutation, { input }, owner.accessToken));
+    for (const mutate of [
+      () => env.t.gql(EDIT, { input: { messageId: old.message!.id, body: 'Too late' } }, owner.accessToken),
+      () => env.t.gql(DELETE, { input: { messageId: old.message!.id } }, owner.accessToken),
+    ]) {
+      const result = ok<object>(await mutate());
       expect(Object.values(result)[0]).toMatchObject({
         message: null,
         userErrors: [{ field: ['input', 'messageId'], code: 'EDIT_WINDOW_CLOSED' }],
@@ -383,7 +385,7 @@ describe('threads and messages', () => {
     const stored = await asFirm(
       env.admin,
       owner.firmId,
-      (tx) => tx`select body, edited_at, deleted_at from crm.messages where id = ${old.message.id}`,
+      (tx) => tx`select body, edited_at, deleted_at from crm.messages where id = ${old.message!.id}`,
     );
     expect(stored[0]).toEqual({ body: 'Sent a while ago', edited_at: null, deleted_at: null });
 
@@ -391,7 +393,7 @@ describe('threads and messages', () => {
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     const fresh = await send(owner.accessToken, threadId, 'Mine');
     const byOther = ok(
-      await env.t.gql(EDIT, { input: { messageId: fresh.message.id, body: 'Hijacked' } }, member.token),
+      await env.t.gql(EDIT, { input: { messageId: fresh.message!.id, body: 'Hijacked' } }, member.token),
     ).editMessage;
     expect(byOther.userErrors).toMatchObject([{ code: 'NOT_AUTHOR' }]);
   });
@@ -404,21 +406,23 @@ describe('participants and read state', () => {
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
     const refused = await env.t.gql(SEND, { input: { threadId, body: 'Hello?' } }, member.token);
     expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect(ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, member.token)).client.messageThreads.edges).toEqual([]);
+    expect(ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, member.token)).client!.messageThreads.edges).toEqual(
+      [],
+    );
 
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
-    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread.id).toBe(threadId);
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread!.id).toBe(threadId);
     const reply = await send(member.token, threadId, 'On it');
     expect(reply.userErrors).toEqual([]);
-    expect(ok(await env.t.gql(MESSAGE, { id: reply.message.id }, member.token)).message).toMatchObject({
-      id: reply.message.id,
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message!.id }, member.token)).message).toMatchObject({
+      id: reply.message!.id,
       thread: { id: threadId },
     });
 
     ok(await env.t.gql(REMOVE, { input: { clientId, userId: member.userId } }, owner.accessToken));
     expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
     // Even their own message: a message is read only through a thread the caller reaches.
-    expect(ok(await env.t.gql(MESSAGE, { id: reply.message.id }, member.token)).message).toBeNull();
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message!.id }, member.token)).message).toBeNull();
   });
 
   it('counts unread messages per participant, on the thread and on the client, until markThreadRead', async () => {
@@ -429,7 +433,7 @@ describe('participants and read state', () => {
     for (const body of ['one', 'two', 'three']) sent.push((await send(owner.accessToken, threadId, body)).message);
 
     const unread = async (token: string) => {
-      const thread = ok(await env.t.gql(THREAD, { id: threadId }, token)).messageThread;
+      const thread = ok(await env.t.gql(THREAD, { id: threadId }, token)).messageThread!;
       return [thread.unreadCount, thread.client.unreadMessageCount];
     };
     expect(await unread(member.token)).toEqual([3, 3]);
@@ -437,15 +441,15 @@ describe('participants and read state', () => {
     expect(await unread(owner.accessToken)).toEqual([0, 0]);
 
     const marked = ok(
-      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1].id } }, member.token),
+      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1]!.id } }, member.token),
     ).markThreadRead;
     expect(marked).toEqual({ thread: { id: threadId, unreadCount: 1 }, userErrors: [] });
     // A read mark never moves back.
-    ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0].id } }, member.token));
+    ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0]!.id } }, member.token));
     expect(await unread(member.token)).toEqual([1, 1]);
 
     // Deleted messages do not count.
-    ok(await env.t.gql(DELETE, { input: { messageId: sent[2].id } }, owner.accessToken));
+    ok(await env.t.gql(DELETE, { input: { messageId: sent[2]!.id } }, owner.accessToken));
     expect(await unread(member.token)).toEqual([0, 0]);
 
     // A reply by the member is unread for the owner.
@@ -455,7 +459,7 @@ describe('participants and read state', () => {
     const foreign = await firmWithThread();
     const otherMessage = await send(foreign.owner.accessToken, foreign.threadId, 'elsewhere');
     const wrong = ok(
-      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message.id } }, owner.accessToken),
+      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: otherMessage.message!.id } }, owner.accessToken),
     ).markThreadRead;
     expect(wrong.userErrors).toMatchObject([{ field: ['input', 'upToMessageId'], code: 'NOT_FOUND' }]);
   });
@@ -470,7 +474,7 @@ describe('portal users', () => {
         { input: { clientId: otherClientId, subject: 'Other client' } },
         owner.accessToken,
       ),
-    ).createMessageThread.thread;
+    ).createMessageThread.thread!;
     const portal = await onboardPortalUser(env.t, owner, [clientId]);
     const sent = await send(owner.accessToken, threadId, 'Your return is ready');
 
@@ -478,17 +482,45 @@ describe('portal users', () => {
     expect(seen).toMatchObject({ id: threadId, unreadCount: 1, client: { id: clientId, unreadMessageCount: 1 } });
     // The staff author's name comes from tenancy, for a portal reader too.
     const raw = await env.t.gql(
-      `query ($id: ID!) { messageThread(id: $id) { messages(last: 5) { edges { node { body author { __typename ... on User { name } } } } } } }`,
+      graphql(`
+        query MessagingHistoryAuthors($id: ID!) {
+          messageThread(id: $id) {
+            messages(last: 5) {
+              edges {
+                node {
+                  body
+                  author {
+                    __typename
+                    ... on User {
+                      name
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      `),
       { id: threadId },
       portal.accessToken,
     );
     const history = ok(raw);
-    expect(
-      history.messageThread.messages.edges.map((edge: { node: { body: string; author: object } }) => edge.node),
-    ).toEqual([{ body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } }]);
+    expect(history.messageThread!.messages.edges.map((edge) => edge.node)).toEqual([
+      { body: 'Your return is ready', author: { __typename: 'User', name: 'Avery Owner' } },
+    ]);
     const email = await env.t.gql(
-      `query ($id: ID!) { message(id: $id) { author { ... on User { email } } } }`,
-      { id: sent.message.id },
+      graphql(`
+        query MessagingAuthorEmail($id: ID!) {
+          message(id: $id) {
+            author {
+              ... on User {
+                email
+              }
+            }
+          }
+        }
+      `),
+      { id: sent.message!.id },
       portal.accessToken,
     );
     // Refused (the staff-only rule answers a portal session as not signed in as staff), never given.
@@ -496,14 +528,32 @@ describe('portal users', () => {
     expect(JSON.stringify(email.data ?? null)).not.toContain(owner.email);
     const reply = ok(
       await env.t.gql(
-        `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id author { __typename ... on PortalUser { id name } } } userErrors { code } } }`,
+        graphql(`
+          mutation MessagingPortalSend($input: SendMessageInput!) {
+            sendMessage(input: $input) {
+              message {
+                id
+                author {
+                  __typename
+                  ... on PortalUser {
+                    id
+                    name
+                  }
+                }
+              }
+              userErrors {
+                code
+              }
+            }
+          }
+        `),
         { input: { threadId, body: 'Thanks!' } },
         portal.accessToken,
       ),
     ).sendMessage;
     expect(reply.userErrors).toEqual([]);
-    expect(reply.message.author).toMatchObject({ __typename: 'PortalUser', id: portal.portalUserId });
-    expect(ok(await env.t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread.unreadCount).toBe(1);
+    expect(reply.message!.author).toMatchObject({ __typename: 'PortalUser', id: portal.portalUserId });
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, owner.accessToken)).messageThread!.unreadCount).toBe(1);
 
     const started = ok(
       await env.t.gql(CREATE_THREAD, { input: { clientId, subject: 'A question' } }, portal.accessToken),
@@ -512,13 +562,11 @@ describe('portal users', () => {
 
     // Another client of the same firm: missing, whatever the route.
     expect(ok(await env.t.gql(THREAD, { id: other.id }, portal.accessToken)).messageThread).toBeNull();
-    for (const [mutation, input] of [
-      [SEND, { threadId: other.id, body: 'Hi' }],
-      [CREATE_THREAD, { clientId: otherClientId, subject: 'Hello' }],
-    ] as const) {
-      expect((await env.t.gql(mutation, { input }, portal.accessToken)).errors?.[0]?.extensions?.code).toBe(
-        'NOT_FOUND',
-      );
+    for (const mutate of [
+      () => env.t.gql(SEND, { input: { threadId: other.id, body: 'Hi' } }, portal.accessToken),
+      () => env.t.gql(CREATE_THREAD, { input: { clientId: otherClientId, subject: 'Hello' } }, portal.accessToken),
+    ]) {
+      expect((await mutate()).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
     // Staff-only messaging administration stays refused.
     const assign = await env.t.gql(ASSIGN, { input: { clientId, userId: owner.userId } }, portal.accessToken);
@@ -537,7 +585,18 @@ describe('typing', () => {
     try {
       const typing = ok(
         await env.t.gql(
-          `mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { thread { id } userErrors { code } } }`,
+          graphql(`
+            mutation MessagingNotifyTyping($input: NotifyTypingInput!) {
+              notifyTyping(input: $input) {
+                thread {
+                  id
+                }
+                userErrors {
+                  code
+                }
+              }
+            }
+          `),
           { input: { threadId } },
           owner.accessToken,
         ),
@@ -555,7 +614,15 @@ describe('typing', () => {
 
       const foreign = await firmWithThread();
       const refused = await env.t.gql(
-        `mutation ($input: NotifyTypingInput!) { notifyTyping(input: $input) { userErrors { code } } }`,
+        graphql(`
+          mutation MessagingNotifyTypingElsewhere($input: NotifyTypingInput!) {
+            notifyTyping(input: $input) {
+              userErrors {
+                code
+              }
+            }
+          }
+        `),
         { input: { threadId: foreign.threadId } },
         owner.accessToken,
       );
@@ -572,25 +639,25 @@ describe('history', () => {
     const bodies = ['m1', 'm2', 'm3', 'm4', 'm5'];
     for (const body of bodies) await send(owner.accessToken, threadId, body);
 
-    const latest = ok(await env.t.gql(HISTORY, { id: threadId, last: 2 }, owner.accessToken)).messageThread.messages;
-    expect(latest.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m4', 'm5']);
+    const latest = ok(await env.t.gql(HISTORY, { id: threadId, last: 2 }, owner.accessToken)).messageThread!.messages;
+    expect(latest.edges.map((edge) => edge.node.body)).toEqual(['m4', 'm5']);
     expect(latest.pageInfo).toMatchObject({ hasPreviousPage: true });
     const earlier = ok(
       await env.t.gql(HISTORY, { id: threadId, last: 2, before: latest.pageInfo.startCursor }, owner.accessToken),
-    ).messageThread.messages;
-    expect(earlier.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m2', 'm3']);
+    ).messageThread!.messages;
+    expect(earlier.edges.map((edge) => edge.node.body)).toEqual(['m2', 'm3']);
 
     // A client that had seen up to m2 fetches what it missed.
     const missed = ok(
-      await env.t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0].cursor }, owner.accessToken),
-    ).messageThread.messages;
-    expect(missed.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m3', 'm4', 'm5']);
+      await env.t.gql(HISTORY, { id: threadId, first: 100, after: earlier.edges[0]!.cursor }, owner.accessToken),
+    ).messageThread!.messages;
+    expect(missed.edges.map((edge) => edge.node.body)).toEqual(['m3', 'm4', 'm5']);
     expect(missed.pageInfo.hasNextPage).toBe(false);
     await send(owner.accessToken, threadId, 'm6');
     const more = ok(
       await env.t.gql(HISTORY, { id: threadId, first: 100, after: missed.pageInfo.endCursor }, owner.accessToken),
-    ).messageThread.messages;
-    expect(more.edges.map((edge: MessageEdge) => edge.node.body)).toEqual(['m6']);
+    ).messageThread!.messages;
+    expect(more.edges.map((edge) => edge.node.body)).toEqual(['m6']);
 
     const bad = await env.t.gql(HISTORY, { id: threadId, first: 101 }, owner.accessToken);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -604,15 +671,16 @@ describe('walls', () => {
     const message = await send(theirs.owner.accessToken, theirs.threadId, 'Confidential');
 
     expect(ok(await env.t.gql(THREAD, { id: theirs.threadId }, ours.owner.accessToken)).messageThread).toBeNull();
-    expect(ok(await env.t.gql(MESSAGE, { id: message.message.id }, ours.owner.accessToken)).message).toBeNull();
-    for (const [mutation, input] of [
-      [SEND, { threadId: theirs.threadId, body: 'Hi' }],
-      [EDIT, { messageId: message.message.id, body: 'Changed' }],
-      [DELETE, { messageId: message.message.id }],
-      [MARK_READ, { threadId: theirs.threadId, upToMessageId: message.message.id }],
-      [CREATE_THREAD, { clientId: theirs.clientId, subject: 'Hello' }],
-    ] as const) {
-      const result = await env.t.gql(mutation, { input }, ours.owner.accessToken);
+    expect(ok(await env.t.gql(MESSAGE, { id: message.message!.id }, ours.owner.accessToken)).message).toBeNull();
+    const token = ours.owner.accessToken;
+    for (const mutate of [
+      () => env.t.gql(SEND, { input: { threadId: theirs.threadId, body: 'Hi' } }, token),
+      () => env.t.gql(EDIT, { input: { messageId: message.message!.id, body: 'Changed' } }, token),
+      () => env.t.gql(DELETE, { input: { messageId: message.message!.id } }, token),
+      () => env.t.gql(MARK_READ, { input: { threadId: theirs.threadId, upToMessageId: message.message!.id } }, token),
+      () => env.t.gql(CREATE_THREAD, { input: { clientId: theirs.clientId, subject: 'Hello' } }, token),
+    ]) {
+      const result = await mutate();
       expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
     const stored = await asFirm(
@@ -642,13 +710,23 @@ describe('walls', () => {
     expect(sent.userErrors).toEqual([]);
     const withFiles = ok(
       await env.t.gql(
-        `query ($id: ID!) { message(id: $id) { attachmentIds attachments { id filename } } }`,
-        { id: sent.message.id },
+        graphql(`
+          query MessagingAttachments($id: ID!) {
+            message(id: $id) {
+              attachmentIds
+              attachments {
+                id
+                filename
+              }
+            }
+          }
+        `),
+        { id: sent.message!.id },
         ours.owner.accessToken,
       ),
     );
-    expect(withFiles.message.attachmentIds).toEqual([own.documentId]);
-    expect(withFiles.message.attachments).toMatchObject([{ id: own.documentId }]);
+    expect(withFiles.message!.attachmentIds).toEqual([own.documentId]);
+    expect(withFiles.message!.attachments).toMatchObject([{ id: own.documentId }]);
 
     for (const ids of [
       [otherFirms.documentId],
@@ -674,7 +752,7 @@ describe('walls', () => {
     const { owner, threadId } = await firmWithThread();
     const secret = `Body ${crypto.randomUUID()}`;
     const sent = await send(owner.accessToken, threadId, secret);
-    ok(await env.t.gql(EDIT, { input: { messageId: sent.message.id, body: `${secret} v2` } }, owner.accessToken));
+    ok(await env.t.gql(EDIT, { input: { messageId: sent.message!.id, body: `${secret} v2` } }, owner.accessToken));
     const rows = await asFirm(
       env.admin,
       owner.firmId,
@@ -682,7 +760,7 @@ describe('walls', () => {
         tx`select action, target_id, metadata::text as metadata from tenancy.audit_log where firm_id = ${owner.firmId} and action like 'message%' order by seq`,
     );
     expect(rows.map((row) => row.action)).toEqual(['message_thread.create', 'message.send', 'message.edit']);
-    expect(rows[1]!.target_id).toBe(sent.message.id);
+    expect(rows[1]!.target_id).toBe(sent.message!.id);
     for (const row of rows) expect(row.metadata).not.toContain('Body');
   });
 });

@@ -2,30 +2,143 @@ import { createHash, randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { keyId } from '../subgraphs/tenancy/mfa/secret-box.ts';
+import { graphql } from './gql/index.ts';
+import type { Role } from './gql/graphql.ts';
 import { CREATE_CLIENT } from './support/operations.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const BEGIN = 'mutation { beginMfaEnrolment { provisioningUri qrCodeDataUrl secret userErrors { field code } } }';
-const CONFIRM =
-  'mutation($input: ConfirmMfaEnrolmentInput!) { confirmMfaEnrolment(input: $input) { backupCodes userErrors { field code } } }';
-const DISABLE =
-  'mutation($input: DisableMfaInput!) { disableMfa(input: $input) { disabled userErrors { field code } } }';
-const REGENERATE =
-  'mutation($input: RegenerateBackupCodesInput!) { regenerateBackupCodes(input: $input) { backupCodes userErrors { field code } } }';
-const LOG_IN =
-  'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } mfaChallengeToken userErrors { field code } } }';
-const VERIFY =
-  'mutation($input: VerifyMfaChallengeInput!) { verifyMfaChallenge(input: $input) { session { accessToken refreshToken user { id } } userErrors { field code } } }';
-const ME =
-  'query { me { user { id } mfaEnabled mfaEnrolmentRequired activeRole activeFirm { id requireMfaForAdmins } } }';
-const POLICY =
-  'mutation($input: UpdateFirmSecurityPolicyInput!) { updateFirmSecurityPolicy(input: $input) { firm { id requireMfaForAdmins } userErrors { field code } } }';
-const INVITE =
-  'mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitationToken userErrors { code } } }';
-const ACCEPT =
-  'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { session { accessToken } userErrors { code } } }';
+const BEGIN = graphql(`
+  mutation MfaBegin {
+    beginMfaEnrolment {
+      provisioningUri
+      qrCodeDataUrl
+      secret
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const CONFIRM = graphql(`
+  mutation MfaConfirm($input: ConfirmMfaEnrolmentInput!) {
+    confirmMfaEnrolment(input: $input) {
+      backupCodes
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const DISABLE = graphql(`
+  mutation MfaDisable($input: DisableMfaInput!) {
+    disableMfa(input: $input) {
+      disabled
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const REGENERATE = graphql(`
+  mutation MfaRegenerateBackupCodes($input: RegenerateBackupCodesInput!) {
+    regenerateBackupCodes(input: $input) {
+      backupCodes
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const LOG_IN = graphql(`
+  mutation MfaLogIn($input: LogInInput!) {
+    logIn(input: $input) {
+      session {
+        accessToken
+        refreshToken
+      }
+      mfaChallengeToken
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const VERIFY = graphql(`
+  mutation MfaVerify($input: VerifyMfaChallengeInput!) {
+    verifyMfaChallenge(input: $input) {
+      session {
+        accessToken
+        refreshToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const ME = graphql(`
+  query MfaMe {
+    me {
+      user {
+        id
+      }
+      mfaEnabled
+      mfaEnrolmentRequired
+      activeRole
+      activeFirm {
+        id
+        requireMfaForAdmins
+      }
+    }
+  }
+`);
+const POLICY = graphql(`
+  mutation MfaPolicy($input: UpdateFirmSecurityPolicyInput!) {
+    updateFirmSecurityPolicy(input: $input) {
+      firm {
+        id
+        requireMfaForAdmins
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const INVITE = graphql(`
+  mutation MfaInviteMember($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+const ACCEPT = graphql(`
+  mutation MfaAcceptInvitation($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`);
 
 const env = useStackWithAdmin();
 
@@ -50,7 +163,7 @@ async function beginEnrolment(token: string, stack: TestStack = env.t): Promise<
   const { provisioningUri, qrCodeDataUrl, secret, userErrors } = begun.data!.beginMfaEnrolment;
   expect(userErrors).toEqual([]);
   expect(qrCodeDataUrl).toMatch(/^data:image\/png;base64,/);
-  const fromUri = new URL(provisioningUri).searchParams.get('secret')!;
+  const fromUri = new URL(provisioningUri!).searchParams.get('secret')!;
   expect(fromUri).toBe(secret);
   return fromUri;
 }
@@ -64,13 +177,13 @@ async function enrol(owner: FirmOwner): Promise<{ secret: string; backupCodes: s
     owner.accessToken,
   );
   expect(confirmed.data!.confirmMfaEnrolment.userErrors).toEqual([]);
-  return { secret, backupCodes: confirmed.data!.confirmMfaEnrolment.backupCodes };
+  return { secret, backupCodes: confirmed.data!.confirmMfaEnrolment.backupCodes! };
 }
 
 async function challenge(email: string, password: string): Promise<string> {
   const result = await env.t.gql(LOG_IN, { input: { email, password } });
   expect(result.data!.logIn).toMatchObject({ session: null, userErrors: [] });
-  return result.data!.logIn.mfaChallengeToken as string;
+  return result.data!.logIn.mfaChallengeToken!;
 }
 
 const verify = async (challengeToken: string, code: string) =>
@@ -90,7 +203,7 @@ describe('TOTP enrolment and log-in', () => {
     const confirmed = await confirm(now - 30);
     expect(confirmed.userErrors).toEqual([]);
     expect(confirmed.backupCodes).toHaveLength(10);
-    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
+    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me!.mfaEnabled).toBe(true);
 
     // Log-in now stops at a challenge; the code that confirmed enrolment cannot be used again.
     const first = await challenge(owner.email, owner.password);
@@ -100,15 +213,15 @@ describe('TOTP enrolment and log-in', () => {
     });
     const signedIn = await verify(first, await codeAt(secret, now));
     expect(signedIn.userErrors).toEqual([]);
-    expect(signedIn.session.user.id).toBe(owner.userId);
-    expect((await env.t.gql(ME, {}, signedIn.session.accessToken)).data!.me.user.id).toBe(owner.userId);
+    expect(signedIn.session!.user.id).toBe(owner.userId);
+    expect((await env.t.gql(ME, {}, signedIn.session!.accessToken)).data!.me!.user.id).toBe(owner.userId);
     // The challenge is single-use.
     expect((await verify(first, await codeAt(secret, now + 30))).userErrors).toEqual([
       { field: ['input', 'challengeToken'], code: 'INVALID_TOKEN' },
     ]);
 
     const second = await challenge(owner.email, owner.password);
-    expect((await verify(second, await codeAt(secret, now))).userErrors[0].code).toBe('INVALID_CODE');
+    expect((await verify(second, await codeAt(secret, now))).userErrors[0]!.code).toBe('INVALID_CODE');
     expect((await verify(second, await codeAt(secret, now + 30))).userErrors).toEqual([]);
   });
 
@@ -145,9 +258,9 @@ describe('TOTP enrolment and log-in', () => {
     expect(used!.count).toBe(1);
 
     const exhausted = await challenge(owner.email, owner.password);
-    for (let i = 0; i < 5; i += 1) expect((await verify(exhausted, '000000')).userErrors[0].code).toBe('INVALID_CODE');
-    expect((await verify(exhausted, await codeAt(secret, nowSeconds()))).userErrors[0].code).toBe('INVALID_TOKEN');
-    expect((await verify(exhausted, backupCodes[1]!)).userErrors[0].code).toBe('INVALID_TOKEN');
+    for (let i = 0; i < 5; i += 1) expect((await verify(exhausted, '000000')).userErrors[0]!.code).toBe('INVALID_CODE');
+    expect((await verify(exhausted, await codeAt(secret, nowSeconds()))).userErrors[0]!.code).toBe('INVALID_TOKEN');
+    expect((await verify(exhausted, backupCodes[1]!)).userErrors[0]!.code).toBe('INVALID_TOKEN');
   });
 
   it('does not reset the lockout count until the second factor is proven, so challenges cannot be farmed for code guesses', async () => {
@@ -170,10 +283,10 @@ describe('TOTP enrolment and log-in', () => {
   it('ends the user’s other sessions on enrolment and on disabling, and log-in skips the challenge once MFA is off', async () => {
     const owner = await signUpFirm(env.t);
     const other = (await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } })).data!.logIn
-      .session;
+      .session!;
     const { secret, backupCodes } = await enrol(owner);
     expect((await env.t.gql(ME, {}, other.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(true);
+    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me!.mfaEnabled).toBe(true);
 
     const now = await awayFromStepBoundary();
     const regenerated = await env.t.gql(
@@ -181,24 +294,24 @@ describe('TOTP enrolment and log-in', () => {
       { input: { code: await codeAt(secret, now + 30) } },
       owner.accessToken,
     );
-    const fresh = regenerated.data!.regenerateBackupCodes.backupCodes as string[];
+    const fresh = regenerated.data!.regenerateBackupCodes.backupCodes!;
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(backupCodes[0]);
 
-    const viaMfa = (await verify(await challenge(owner.email, owner.password), fresh[0]!)).session;
-    const wrong = await env.t.gql(DISABLE, { input: { code: backupCodes[1] } }, owner.accessToken);
+    const viaMfa = (await verify(await challenge(owner.email, owner.password), fresh[0]!)).session!;
+    const wrong = await env.t.gql(DISABLE, { input: { code: backupCodes[1]! } }, owner.accessToken);
     expect(wrong.data!.disableMfa).toEqual({
       disabled: false,
       userErrors: [{ field: ['input', 'code'], code: 'INVALID_CODE' }],
     });
-    const disabled = await env.t.gql(DISABLE, { input: { code: fresh[1] } }, owner.accessToken);
+    const disabled = await env.t.gql(DISABLE, { input: { code: fresh[1]! } }, owner.accessToken);
     expect(disabled.data!.disableMfa).toEqual({ disabled: true, userErrors: [] });
     expect((await env.t.gql(ME, {}, viaMfa.accessToken)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me.mfaEnabled).toBe(false);
+    expect((await env.t.gql(ME, {}, owner.accessToken)).data!.me!.mfaEnabled).toBe(false);
 
     const plain = await env.t.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
     expect(plain.data!.logIn.mfaChallengeToken).toBeNull();
-    expect(plain.data!.logIn.session.accessToken).toEqual(expect.any(String));
+    expect(plain.data!.logIn.session!.accessToken).toEqual(expect.any(String));
     const [rows] =
       await env.admin`select count(*)::int as count from tenancy.user_totp where user_id = ${owner.userId}`;
     expect(rows!.count).toBe(0);
@@ -236,7 +349,7 @@ describe('rotating MFA_ENCRYPTION_KEY', () => {
       const now = await awayFromStepBoundary();
       const login = await rotated.gql(LOG_IN, { input: { email: owner.email, password: owner.password } });
       const verified = await rotated.gql(VERIFY, {
-        input: { challengeToken: login.data!.logIn.mfaChallengeToken, code: await codeAt(secret, now + 30) },
+        input: { challengeToken: login.data!.logIn.mfaChallengeToken!, code: await codeAt(secret, now + 30) },
       });
       expect(verified.data!.verifyMfaChallenge.userErrors).toEqual([]);
       expect(await sealedKeyId()).toBe(keyId(Buffer.from(newKey, 'base64')));
@@ -253,11 +366,25 @@ describe('invitations for a user with MFA', () => {
     const { secret } = await enrol(invitee);
     const inviter = await signUpFirm(env.t);
     const invite = await env.t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
-    const accept =
-      'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } session { accessToken } mfaChallengeToken userErrors { code } } }';
+    const accept = graphql(`
+      mutation MfaAcceptWithChallenge($input: AcceptInvitationInput!) {
+        acceptInvitation(input: $input) {
+          membership {
+            id
+          }
+          session {
+            accessToken
+          }
+          mfaChallengeToken
+          userErrors {
+            code
+          }
+        }
+      }
+    `);
     const accepted = (
       await env.t.gql(accept, {
-        input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password },
+        input: { token: invite.data!.inviteMember.invitationToken!, password: invitee.password },
       })
     ).data!.acceptInvitation;
     expect(accepted).toMatchObject({ membership: null, session: null, userErrors: [] });
@@ -270,13 +397,13 @@ describe('invitations for a user with MFA', () => {
     };
     expect(await joined()).toEqual({ members: 0, pending: 1 });
     const now = await awayFromStepBoundary();
-    const wrong = await verify(accepted.mfaChallengeToken, '000000');
-    expect(wrong.userErrors[0].code).toBe('INVALID_CODE');
+    const wrong = await verify(accepted.mfaChallengeToken!, '000000');
+    expect(wrong.userErrors[0]!.code).toBe('INVALID_CODE');
     expect(await joined()).toEqual({ members: 0, pending: 1 });
-    const signedIn = await verify(accepted.mfaChallengeToken, await codeAt(secret, now + 30));
+    const signedIn = await verify(accepted.mfaChallengeToken!, await codeAt(secret, now + 30));
     expect(signedIn.userErrors).toEqual([]);
     expect(await joined()).toEqual({ members: 1, pending: 0 });
-    const me = await env.t.gql(ME, {}, signedIn.session.accessToken);
+    const me = await env.t.gql(ME, {}, signedIn.session!.accessToken);
     expect(me.data!.me).toMatchObject({ activeRole: 'STAFF', activeFirm: { id: inviter.firmId } });
     const [audited] = await env.admin<{ count: number }[]>`
       select count(*)::int as count from tenancy.audit_log where firm_id = ${inviter.firmId} and action = 'member.join'`;
@@ -288,10 +415,18 @@ describe('invitations for a user with MFA', () => {
     await enrol(invitee);
     const inviter = await signUpFirm(env.t);
     const invite = await env.t.gql(INVITE, { input: { email: invitee.email, role: 'STAFF' } }, inviter.accessToken);
-    const accept =
-      'mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { mfaChallengeToken userErrors { code } } }';
+    const accept = graphql(`
+      mutation MfaAcceptChallengeOnly($input: AcceptInvitationInput!) {
+        acceptInvitation(input: $input) {
+          mfaChallengeToken
+          userErrors {
+            code
+          }
+        }
+      }
+    `);
     const accepted = await env.t.gql(accept, {
-      input: { token: invite.data!.inviteMember.invitationToken, password: invitee.password },
+      input: { token: invite.data!.inviteMember.invitationToken!, password: invitee.password },
     });
     expect(accepted.data!.acceptInvitation.mfaChallengeToken).toMatch(/^fgm_/);
     const [row] = await env.admin<{ count: number }[]>`
@@ -315,16 +450,16 @@ describe('firm policy: MFA required for OWNER and ADMIN', () => {
       userErrors: [],
     });
 
-    const join = async (role: string) => {
+    const join = async (role: Role) => {
       const invite = await env.t.gql(
         INVITE,
         { input: { email: uniqueEmail(role.toLowerCase()), role } },
         owner.accessToken,
       );
       const accepted = await env.t.gql(ACCEPT, {
-        input: { token: invite.data!.inviteMember.invitationToken, name: `New ${role}`, password: strongPassword() },
+        input: { token: invite.data!.inviteMember.invitationToken!, name: `New ${role}`, password: strongPassword() },
       });
-      return accepted.data!.acceptInvitation.session.accessToken as string;
+      return accepted.data!.acceptInvitation.session!.accessToken;
     };
     const adminToken = await join('ADMIN');
     const managerToken = await join('MANAGER');
@@ -338,7 +473,17 @@ describe('firm policy: MFA required for OWNER and ADMIN', () => {
     const blocked = await env.t.gql(CREATE_CLIENT, { input: { name: 'Blocked Client' } }, adminToken);
     expect(blocked.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(blocked.errors![0]!.message).toMatch(/requires multi-factor authentication.*beginMfaEnrolment/);
-    const listed = await env.t.gql('query { clients(first: 5) { totalCount } }', {}, adminToken);
+    const listed = await env.t.gql(
+      graphql(`
+        query MfaClientCount {
+          clients(first: 5) {
+            totalCount
+          }
+        }
+      `),
+      {},
+      adminToken,
+    );
     expect(listed.errors![0]!.message).toMatch(/requires multi-factor authentication/);
     expect(listed.data ?? null).toBeNull();
     const managerCreates = await env.t.gql(CREATE_CLIENT, { input: { name: 'Manager Client' } }, managerToken);
@@ -365,12 +510,12 @@ describe('firm policy: MFA required for OWNER and ADMIN', () => {
       owner.accessToken,
     );
     const manager = await env.t.gql(ACCEPT, {
-      input: { token: invite.data!.inviteMember.invitationToken, name: 'M', password: strongPassword() },
+      input: { token: invite.data!.inviteMember.invitationToken!, name: 'M', password: strongPassword() },
     });
     const result = await env.t.gql(
       POLICY,
       { input: { requireMfaForAdmins: false } },
-      manager.data!.acceptInvitation.session.accessToken,
+      manager.data!.acceptInvitation.session!.accessToken,
     );
     expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });

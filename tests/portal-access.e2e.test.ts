@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.ts';
 import { asFirm, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import {
@@ -8,12 +9,11 @@ import {
   latestToken,
   mailsTo,
   onboardPortalUser,
-  PORTAL_SESSION_FIELDS,
 } from './support/portal.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const PORTAL_HOME = /* GraphQL */ `
-  {
+const PORTAL_HOME = graphql(`
+  query PortalHome {
     portalViewer {
       name
       clients {
@@ -32,10 +32,31 @@ const PORTAL_HOME = /* GraphQL */ `
       }
     }
   }
-`;
-const LOG_IN_PORTAL = /* GraphQL */ `mutation($input: LogInPortalInput!) { logInPortal(input: $input) { ${PORTAL_SESSION_FIELDS} } }`;
-const REQUEST_LINK = /* GraphQL */ `
-  mutation ($input: RequestPortalLinkInput!) {
+`);
+const LOG_IN_PORTAL = graphql(`
+  mutation LogInPortal($input: LogInPortalInput!) {
+    logInPortal(input: $input) {
+      session {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        portalUser {
+          id
+          name
+          email
+          status
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+const REQUEST_LINK = graphql(`
+  mutation RequestPortalLink($input: RequestPortalLinkInput!) {
     requestPortalLink(input: $input) {
       requested
       userErrors {
@@ -43,11 +64,53 @@ const REQUEST_LINK = /* GraphQL */ `
       }
     }
   }
-`;
-const LOG_IN_WITH_LINK = /* GraphQL */ `mutation($input: LogInWithPortalLinkInput!) { logInWithPortalLink(input: $input) { ${PORTAL_SESSION_FIELDS} } }`;
-const REFRESH = /* GraphQL */ `mutation($input: RefreshPortalSessionInput!) { refreshPortalSession(input: $input) { ${PORTAL_SESSION_FIELDS} } }`;
-const RESEND = /* GraphQL */ `
-  mutation ($input: ResendPortalInvitationInput!) {
+`);
+const LOG_IN_WITH_LINK = graphql(`
+  mutation LogInWithPortalLink($input: LogInWithPortalLinkInput!) {
+    logInWithPortalLink(input: $input) {
+      session {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        portalUser {
+          id
+          name
+          email
+          status
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+const REFRESH = graphql(`
+  mutation RefreshPortalSession($input: RefreshPortalSessionInput!) {
+    refreshPortalSession(input: $input) {
+      session {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        portalUser {
+          id
+          name
+          email
+          status
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+const RESEND = graphql(`
+  mutation ResendPortalInvitation($input: ResendPortalInvitationInput!) {
     resendPortalInvitation(input: $input) {
       portalUser {
         id
@@ -58,9 +121,9 @@ const RESEND = /* GraphQL */ `
       }
     }
   }
-`;
-const REVOKE = /* GraphQL */ `
-  mutation ($input: RevokePortalAccessInput!) {
+`);
+const REVOKE = graphql(`
+  mutation RevokePortalAccess($input: RevokePortalAccessInput!) {
     revokePortalAccess(input: $input) {
       portalUser {
         id
@@ -71,7 +134,7 @@ const REVOKE = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 let owner: FirmOwner;
 let firmSlug: string;
@@ -82,8 +145,20 @@ beforeAll(async () => {
   owner = await signUpFirm(env.t);
   [clientX = '', clientY = ''] = await createClients(env.t, owner.accessToken, ['Xylo Ltd', 'Yarrow plc']);
   await seedInvoiceAndDocument(env.admin, { firmId: owner.firmId, clientId: clientX });
-  const me = await env.t.gql(`{ me { activeFirm { slug } } }`, {}, owner.accessToken);
-  firmSlug = me.data!.me.activeFirm.slug;
+  const me = await env.t.gql(
+    graphql(`
+      query PortalAccessFirmSlug {
+        me {
+          activeFirm {
+            slug
+          }
+        }
+      }
+    `),
+    {},
+    owner.accessToken,
+  );
+  firmSlug = me.data!.me!.activeFirm!.slug;
 });
 
 describe('invitation', () => {
@@ -94,7 +169,7 @@ describe('invitation', () => {
       { input: { name: 'Pat Portal', email, links: [{ clientId: clientX, role: 'BILLING' }] } },
       owner.accessToken,
     );
-    const contactId = contact.data!.createContact.contact.id;
+    const contactId = contact.data!.createContact.contact!.id;
     const invited = await env.t.gql(
       INVITE_PORTAL_USER,
       { input: { contactId, email, name: 'Pat Portal', clientIds: [clientX] } },
@@ -107,26 +182,26 @@ describe('invitation', () => {
       env.admin,
       owner.firmId,
       (tx) =>
-        tx`select token_hash from tenancy.portal_tokens where portal_user_id = ${invited.data!.invitePortalUser.portalUser.id}`,
+        tx`select token_hash from tenancy.portal_tokens where portal_user_id = ${invited.data!.invitePortalUser.portalUser!.id}`,
     );
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
 
     const weak = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: 'short' } });
-    expect(weak.data!.acceptPortalInvitation.userErrors[0].code).toBe('WEAK_PASSWORD');
+    expect(weak.data!.acceptPortalInvitation.userErrors[0]!.code).toBe('WEAK_PASSWORD');
     const accepted = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
     expect(accepted.data!.acceptPortalInvitation.userErrors).toEqual([]);
-    expect(accepted.data!.acceptPortalInvitation.session.portalUser).toMatchObject({ email, status: 'ACTIVE' });
+    expect(accepted.data!.acceptPortalInvitation.session!.portalUser).toMatchObject({ email, status: 'ACTIVE' });
     const again = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token, password: strongPassword() } });
     expect(again.data!.acceptPortalInvitation).toMatchObject({
       session: null,
       userErrors: [{ code: 'INVALID_TOKEN' }],
     });
 
-    const home = await env.t.gql(PORTAL_HOME, {}, accepted.data!.acceptPortalInvitation.session.accessToken);
+    const home = await env.t.gql(PORTAL_HOME, {}, accepted.data!.acceptPortalInvitation.session!.accessToken);
     expect(home.errors).toBeUndefined();
-    expect(home.data!.portalViewer.name).toBe('Pat Portal');
-    expect(home.data!.portalViewer.clients).toEqual([
+    expect(home.data!.portalViewer!.name).toBe('Pat Portal');
+    expect(home.data!.portalViewer!.clients).toEqual([
       {
         id: clientX,
         name: 'Xylo Ltd',
@@ -147,29 +222,34 @@ describe('invitation', () => {
     const invited = await env.t.gql(
       INVITE_PORTAL_USER,
       {
-        input: { contactId: contact.data!.createContact.contact.id, email, name: 'Robin Resend', clientIds: [clientY] },
+        input: {
+          contactId: contact.data!.createContact.contact!.id,
+          email,
+          name: 'Robin Resend',
+          clientIds: [clientY],
+        },
       },
       owner.accessToken,
     );
     const first = await latestToken(env.t, email);
     const resent = await env.t.gql(
       RESEND,
-      { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } },
+      { input: { portalUserId: invited.data!.invitePortalUser.portalUser!.id } },
       owner.accessToken,
     );
     expect(resent.data!.resendPortalInvitation.userErrors).toEqual([]);
     const second = await latestToken(env.t, email);
     expect(second).not.toBe(first);
     const old = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: first, password: strongPassword() } });
-    expect(old.data!.acceptPortalInvitation.userErrors[0].code).toBe('INVALID_TOKEN');
+    expect(old.data!.acceptPortalInvitation.userErrors[0]!.code).toBe('INVALID_TOKEN');
     const fresh = await env.t.gql(ACCEPT_PORTAL_INVITATION, { input: { token: second, password: strongPassword() } });
     expect(fresh.data!.acceptPortalInvitation.userErrors).toEqual([]);
     const late = await env.t.gql(
       RESEND,
-      { input: { portalUserId: invited.data!.invitePortalUser.portalUser.id } },
+      { input: { portalUserId: invited.data!.invitePortalUser.portalUser!.id } },
       owner.accessToken,
     );
-    expect(late.data!.resendPortalInvitation.userErrors[0].code).toBe('ALREADY_ACTIVE');
+    expect(late.data!.resendPortalInvitation.userErrors[0]!.code).toBe('ALREADY_ACTIVE');
   });
 
   it("refuses contact and client ids the firm does not have, another firm's as random ones, storing and mailing nothing", async () => {
@@ -210,9 +290,9 @@ describe('invitation', () => {
     const randomIds = await invite(random, [random]);
     expect(randomIds.portalUser).toBeNull();
     expect(randomIds.userErrors).toMatchObject(bothMissing);
-    const foreignIds = await invite(otherContact.data!.createContact.contact.id, [otherClient]);
+    const foreignIds = await invite(otherContact.data!.createContact.contact!.id, [otherClient]);
     expect(foreignIds).toEqual(randomIds);
-    const oneMissing = await invite(ownContact.data!.createContact.contact.id, [clientX, otherClient]);
+    const oneMissing = await invite(ownContact.data!.createContact.contact!.id, [clientX, otherClient]);
     expect(oneMissing.userErrors).toMatchObject([{ field: ['input', 'clientIds', '1'], code: 'NOT_FOUND' }]);
     expect(oneMissing.userErrors).toHaveLength(1);
     expect(await portalUsersOfFirm()).toBe(before);
@@ -225,7 +305,7 @@ describe('invitation', () => {
       { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } },
       owner.accessToken,
     );
-    expect(duplicate.data!.invitePortalUser.userErrors[0].code).toBe('ALREADY_INVITED');
+    expect(duplicate.data!.invitePortalUser.userErrors[0]!.code).toBe('ALREADY_INVITED');
     const asPortal = await env.t.gql(
       INVITE_PORTAL_USER,
       { input: { contactId: portal.contactId, email: uniqueEmail(), name: 'Dup', clientIds: [clientX] } },
@@ -263,7 +343,7 @@ describe('sign-in', () => {
     const locked = await env.t.gql(LOG_IN_PORTAL, {
       input: { firmSlug, email: portal.email, password: portal.password },
     });
-    expect(locked.data!.logInPortal.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect(locked.data!.logInPortal.userErrors[0]!.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('a magic link is mailed, works once, and not after its hour; the request answers the same for unknown emails', async () => {
@@ -276,10 +356,10 @@ describe('sign-in', () => {
     const link = await latestToken(env.t, portal.email);
     const signedIn = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: link } });
     expect(signedIn.data!.logInWithPortalLink.userErrors).toEqual([]);
-    const home = await env.t.gql(PORTAL_HOME, {}, signedIn.data!.logInWithPortalLink.session.accessToken);
-    expect(home.data!.portalViewer.clients.map((c: { id: string }) => c.id)).toEqual([clientX]);
+    const home = await env.t.gql(PORTAL_HOME, {}, signedIn.data!.logInWithPortalLink.session!.accessToken);
+    expect(home.data!.portalViewer!.clients.map((c) => c.id)).toEqual([clientX]);
     const reused = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: link } });
-    expect(reused.data!.logInWithPortalLink.userErrors[0].code).toBe('INVALID_TOKEN');
+    expect(reused.data!.logInWithPortalLink.userErrors[0]!.code).toBe('INVALID_TOKEN');
 
     await env.t.gql(REQUEST_LINK, { input: { email: portal.email, firmSlug } });
     const stale = await latestToken(env.t, portal.email);
@@ -290,7 +370,7 @@ describe('sign-in', () => {
         tx`update tenancy.portal_tokens set expires_at = now() - interval '1 second' where portal_user_id = ${portal.portalUserId} and used_at is null`,
     );
     const expired = await env.t.gql(LOG_IN_WITH_LINK, { input: { token: stale } });
-    expect(expired.data!.logInWithPortalLink.userErrors[0].code).toBe('INVALID_TOKEN');
+    expect(expired.data!.logInWithPortalLink.userErrors[0]!.code).toBe('INVALID_TOKEN');
   });
 
   it('refresh rotates, and reusing a refresh token ends the session', async () => {
@@ -298,8 +378,8 @@ describe('sign-in', () => {
     const rotated = await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } });
     expect(rotated.data!.refreshPortalSession.userErrors).toEqual([]);
     const reused = await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } });
-    expect(reused.data!.refreshPortalSession.userErrors[0].code).toBe('INVALID_TOKEN');
-    const after = await env.t.gql(PORTAL_HOME, {}, rotated.data!.refreshPortalSession.session.accessToken);
+    expect(reused.data!.refreshPortalSession.userErrors[0]!.code).toBe('INVALID_TOKEN');
+    const after = await env.t.gql(PORTAL_HOME, {}, rotated.data!.refreshPortalSession.session!.accessToken);
     expect(after.status).toBe(401);
   });
 });
@@ -319,20 +399,31 @@ describe('revocation and token kinds', () => {
     const logIn = await env.t.gql(LOG_IN_PORTAL, {
       input: { firmSlug, email: portal.email, password: portal.password },
     });
-    expect(logIn.data!.logInPortal.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect(logIn.data!.logInPortal.userErrors[0]!.code).toBe('INVALID_CREDENTIALS');
     const before = (await mailsTo(env.t, portal.email)).length;
     await env.t.gql(REQUEST_LINK, { input: { email: portal.email } });
     expect(await mailsTo(env.t, portal.email)).toHaveLength(before);
     expect(
       (await env.t.gql(REFRESH, { input: { refreshToken: portal.refreshToken } })).data!.refreshPortalSession
-        .userErrors[0].code,
+        .userErrors[0]!.code,
     ).toBe('INVALID_TOKEN');
   });
 
   it('a staff token is refused at portal-only fields, and a portal token at staff fields (FORBIDDEN, not null)', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX]);
-    const staffAtPortal = await env.t.gql(`{ portalViewer { name } }`, {}, owner.accessToken);
+    const staffAtPortal = await env.t.gql(
+      graphql(`
+        query PortalViewerName {
+          portalViewer {
+            name
+          }
+        }
+      `),
+      {},
+      owner.accessToken,
+    );
     expect(staffAtPortal.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    // Raw strings: one loop sends the same variables to operations of different variable shapes; only errors are read.
     for (const query of [
       `{ clients { totalCount } }`,
       `query($id: ID!) { client(id: $id) { name } }`,
@@ -341,9 +432,38 @@ describe('revocation and token kinds', () => {
       const result = await env.t.gql(query, { id: clientX }, portal.accessToken);
       expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     }
-    expect((await env.t.gql(`{ me { user { id } } }`, {}, portal.accessToken)).data!.me).toBeNull();
+    expect(
+      (
+        await env.t.gql(
+          graphql(`
+            query PortalAccessMe {
+              me {
+                user {
+                  id
+                }
+              }
+            }
+          `),
+          {},
+          portal.accessToken,
+        )
+      ).data!.me,
+    ).toBeNull();
     // A granted client's staff-only field: refused, never answered with null.
-    const email = await env.t.gql(`{ portalViewer { clients { name email } } }`, {}, portal.accessToken);
+    const email = await env.t.gql(
+      graphql(`
+        query PortalViewerClientEmails {
+          portalViewer {
+            clients {
+              name
+              email
+            }
+          }
+        }
+      `),
+      {},
+      portal.accessToken,
+    );
     expect(email.errors!.map((e) => e.extensions!.code)).toContain('FORBIDDEN');
     expect(email.errors![0]!.path).toEqual(['portalViewer', 'clients', 0, 'email']);
   });
@@ -351,12 +471,18 @@ describe('revocation and token kinds', () => {
   it('unlinking the contact from a client ends the portal reach to it; an organization grant reaches its clients', async () => {
     const portal = await onboardPortalUser(env.t, owner, [clientX, clientY]);
     const reach = async (token: string) =>
-      ((await env.t.gql(PORTAL_HOME, {}, token)).data!.portalViewer.clients as { id: string }[])
-        .map((c) => c.id)
-        .sort();
+      (await env.t.gql(PORTAL_HOME, {}, token)).data!.portalViewer!.clients.map((c) => c.id).sort();
     expect(await reach(portal.accessToken)).toEqual([clientX, clientY].sort());
     await env.t.gql(
-      `mutation($input: UnlinkContactFromClientInput!) { unlinkContactFromClient(input: $input) { userErrors { code } } }`,
+      graphql(`
+        mutation PortalAccessUnlinkContact($input: UnlinkContactFromClientInput!) {
+          unlinkContactFromClient(input: $input) {
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { input: { contactId: portal.contactId, clientId: clientY } },
       owner.accessToken,
     );
@@ -364,16 +490,38 @@ describe('revocation and token kinds', () => {
 
     const [z1, z2] = await createClients(env.t, owner.accessToken, ['Zeta One', 'Zeta Two']);
     const organization = await env.t.gql(
-      `mutation($input: CreateClientOrganizationInput!) { createClientOrganization(input: $input) { organization { id clients { id } } userErrors { code } } }`,
-      { input: { name: 'Zeta Group', clientIds: [z1] } },
+      graphql(`
+        mutation PortalAccessCreateOrganization($input: CreateClientOrganizationInput!) {
+          createClientOrganization(input: $input) {
+            organization {
+              id
+              clients {
+                id
+              }
+            }
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
+      { input: { name: 'Zeta Group', clientIds: [z1!] } },
       owner.accessToken,
     );
-    const organizationId = organization.data!.createClientOrganization.organization.id;
+    const organizationId = organization.data!.createClientOrganization.organization!.id;
     const member = await onboardPortalUser(env.t, owner, [], { organizationId, linkedClientIds: [z1!] });
     expect(await reach(member.accessToken)).toEqual([z1]);
     await env.t.gql(
-      `mutation($input: AddClientsToOrganizationInput!) { addClientsToOrganization(input: $input) { userErrors { code } } }`,
-      { input: { organizationId, clientIds: [z2] } },
+      graphql(`
+        mutation PortalAccessAddClientsToOrganization($input: AddClientsToOrganizationInput!) {
+          addClientsToOrganization(input: $input) {
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
+      { input: { organizationId, clientIds: [z2!] } },
       owner.accessToken,
     );
     expect(await reach(member.accessToken)).toEqual([z1, z2].sort());

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.ts';
 import { seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser, type PortalLogin } from './support/portal.ts';
@@ -7,7 +8,8 @@ import { useStackWithAdmin } from './support/suite.ts';
 
 // The portal-containment matrix (README "Client portal"): every query field a portal session can name, found by
 // walking the gateway's schema (introspection) and asking the gateway which fields the session may
-// name, checked against a second client of the same firm and a client of a second firm.
+// name, checked against a second client of the same firm and a client of a second firm. The probing operations
+// are raw strings: they are built at run time from the introspected schema; only the seeding is typed.
 
 interface TypeRef {
   kind: string;
@@ -72,19 +74,41 @@ async function seed(): Promise<void> {
   ids.set('Contact', { own: portal.contactId, sameFirm: neighbour.contactId, otherFirm: stranger.contactId });
   const thread = async (owner: FirmOwner, clientId: string) => {
     const result = await env.t.gql(
-      `mutation($input: CreateMessageThreadInput!) { createMessageThread(input: $input) { thread { id } userErrors { code } } }`,
+      graphql(`
+        mutation ContainmentCreateThread($input: CreateMessageThreadInput!) {
+          createMessageThread(input: $input) {
+            thread {
+              id
+            }
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { input: { clientId, subject: 'Year-end accounts' } },
       owner.accessToken,
     );
     expect(result.errors).toBeUndefined();
-    const threadId = result.data!.createMessageThread.thread.id as string;
+    const threadId = result.data!.createMessageThread.thread!.id;
     const sent = await env.t.gql(
-      `mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code } } }`,
+      graphql(`
+        mutation ContainmentSendMessage($input: SendMessageInput!) {
+          sendMessage(input: $input) {
+            message {
+              id
+            }
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { input: { threadId, body: 'Please send the bank statements.' } },
       owner.accessToken,
     );
     expect(sent.errors).toBeUndefined();
-    return { threadId, messageId: sent.data!.sendMessage.message.id as string };
+    return { threadId, messageId: sent.data!.sendMessage.message!.id };
   };
   const threads = [await thread(firmA, x!), await thread(firmA, y!), await thread(firmB, z!)];
   ids.set('MessageThread', {

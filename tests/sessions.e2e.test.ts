@@ -1,17 +1,56 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disableUser } from '../subgraphs/tenancy/identity/identity-service.ts';
+import { graphql } from './gql/index.ts';
 import { signUpFirm, strongPassword } from './support/factories.ts';
 import { TEST_JWT_SECRET } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 
-const LOG_IN =
-  'mutation($input: LogInInput!) { logIn(input: $input) { session { accessToken refreshToken } userErrors { code } } }';
-const REFRESH =
-  'mutation($input: RefreshSessionInput!) { refreshSession(input: $input) { session { accessToken } userErrors { code } } }';
-const CHANGE =
-  'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { changed userErrors { field code } } }';
-const ME = 'query { me { user { id } } }';
+const LOG_IN = graphql(`
+  mutation SessionsLogIn($input: LogInInput!) {
+    logIn(input: $input) {
+      session {
+        accessToken
+        refreshToken
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+const REFRESH = graphql(`
+  mutation SessionsRefresh($input: RefreshSessionInput!) {
+    refreshSession(input: $input) {
+      session {
+        accessToken
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+const CHANGE = graphql(`
+  mutation SessionsChangePassword($input: ChangePasswordInput!) {
+    changePassword(input: $input) {
+      changed
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+const ME = graphql(`
+  query SessionsMe {
+    me {
+      user {
+        id
+      }
+    }
+  }
+`);
 
 const env = useStackWithAdmin();
 
@@ -27,7 +66,7 @@ const refreshCode = async (refreshToken: string) => {
 describe('password change', () => {
   it('changes the password and ends every other session, refresh and access tokens alike', async () => {
     const owner = await signUpFirm(env.t);
-    const other = (await logIn(owner.email, owner.password)).session;
+    const other = (await logIn(owner.email, owner.password)).session!;
     const newPassword = strongPassword();
 
     const changed = await env.t.gql(
@@ -41,7 +80,7 @@ describe('password change', () => {
     expect(await refreshCode(other.refreshToken)).toBe('INVALID_TOKEN');
     expect(await meCode(owner.accessToken)).toBe('OK');
     expect(await refreshCode(owner.refreshToken)).toBe('OK');
-    expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect((await logIn(owner.email, owner.password)).userErrors[0]!.code).toBe('INVALID_CREDENTIALS');
     expect((await logIn(owner.email, newPassword)).session).not.toBeNull();
     const [audit] =
       await env.admin`select count(*)::int as count from tenancy.audit_log where firm_id = ${owner.firmId} and action = 'auth.password.change'`;
@@ -50,7 +89,7 @@ describe('password change', () => {
 
   it('refuses a wrong current password and a weak new one, changing nothing', async () => {
     const owner = await signUpFirm(env.t);
-    const other = (await logIn(owner.email, owner.password)).session;
+    const other = (await logIn(owner.email, owner.password)).session!;
     const wrong = await env.t.gql(
       CHANGE,
       { input: { currentPassword: 'Not-the-password-42', newPassword: strongPassword() } },
@@ -82,12 +121,12 @@ describe('password change', () => {
 describe('disabling a user', () => {
   it('ends every session at once and refuses log-in', async () => {
     const owner = await signUpFirm(env.t);
-    const other = (await logIn(owner.email, owner.password)).session;
+    const other = (await logIn(owner.email, owner.password)).session!;
     expect(await disableUser(env.t.database, { email: owner.email.toUpperCase() })).toBe('DISABLED');
     for (const token of [owner.accessToken, other.accessToken]) expect(await meCode(token)).toBe('UNAUTHENTICATED');
     for (const token of [owner.refreshToken, other.refreshToken])
       expect(await refreshCode(token)).toBe('INVALID_TOKEN');
-    expect((await logIn(owner.email, owner.password)).userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect((await logIn(owner.email, owner.password)).userErrors[0]!.code).toBe('INVALID_CREDENTIALS');
     const [live] =
       await env.admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
     expect(live!.count).toBe(0);
@@ -130,7 +169,7 @@ describe('access token checks (hand-forged tokens through the gateway)', () => {
 
   it('accepts the untampered forgery, so each refusal below is down to the one change', async () => {
     const result = await env.t.gql(ME, {}, await forge());
-    expect(result.data!.me.user.id).toBe(claims.sub);
+    expect(result.data!.me!.user.id).toBe(claims.sub);
   });
 
   it('refuses alg none', async () => {

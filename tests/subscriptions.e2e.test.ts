@@ -1,16 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { Client } from 'graphql-ws';
 import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '../gateway/subscriptions/subscription-server.ts';
+import { graphql } from './gql/index.ts';
 import { asFirm, connectAdmin, seedInvoiceAndDocument } from './support/admin-db.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser } from './support/portal.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { subscribe, subscriptionClient, type Closed } from './support/ws-client.ts';
 
-const CREATE_THREAD = /* GraphQL */ `
-  mutation ($input: CreateMessageThreadInput!) {
+const CREATE_THREAD = graphql(`
+  mutation SubscriptionsCreateThread($input: CreateMessageThreadInput!) {
     createMessageThread(input: $input) {
       thread {
         id
@@ -22,9 +24,9 @@ const CREATE_THREAD = /* GraphQL */ `
       }
     }
   }
-`;
-const SEND = /* GraphQL */ `
-  mutation ($input: SendMessageInput!) {
+`);
+const SEND = graphql(`
+  mutation SubscriptionsSend($input: SendMessageInput!) {
     sendMessage(input: $input) {
       message {
         id
@@ -36,9 +38,9 @@ const SEND = /* GraphQL */ `
       }
     }
   }
-`;
-const EDIT = /* GraphQL */ `
-  mutation ($input: EditMessageInput!) {
+`);
+const EDIT = graphql(`
+  mutation SubscriptionsEdit($input: EditMessageInput!) {
     editMessage(input: $input) {
       message {
         id
@@ -50,9 +52,9 @@ const EDIT = /* GraphQL */ `
       }
     }
   }
-`;
-const DELETE = /* GraphQL */ `
-  mutation ($input: DeleteMessageInput!) {
+`);
+const DELETE = graphql(`
+  mutation SubscriptionsDelete($input: DeleteMessageInput!) {
     deleteMessage(input: $input) {
       userErrors {
         field
@@ -61,9 +63,9 @@ const DELETE = /* GraphQL */ `
       }
     }
   }
-`;
-const MARK_READ = /* GraphQL */ `
-  mutation ($input: MarkThreadReadInput!) {
+`);
+const MARK_READ = graphql(`
+  mutation SubscriptionsMarkRead($input: MarkThreadReadInput!) {
     markThreadRead(input: $input) {
       userErrors {
         field
@@ -72,9 +74,9 @@ const MARK_READ = /* GraphQL */ `
       }
     }
   }
-`;
-const TYPING = /* GraphQL */ `
-  mutation ($input: NotifyTypingInput!) {
+`);
+const TYPING = graphql(`
+  mutation SubscriptionsTyping($input: NotifyTypingInput!) {
     notifyTyping(input: $input) {
       userErrors {
         field
@@ -83,9 +85,9 @@ const TYPING = /* GraphQL */ `
       }
     }
   }
-`;
-const ASSIGN = /* GraphQL */ `
-  mutation ($input: AssignClientTeamMemberInput!) {
+`);
+const ASSIGN = graphql(`
+  mutation SubscriptionsAssignTeamMember($input: AssignClientTeamMemberInput!) {
     assignClientTeamMember(input: $input) {
       userErrors {
         field
@@ -94,9 +96,9 @@ const ASSIGN = /* GraphQL */ `
       }
     }
   }
-`;
-const INVITE = /* GraphQL */ `
-  mutation ($input: InviteMemberInput!) {
+`);
+const INVITE = graphql(`
+  mutation SubscriptionsInviteMember($input: InviteMemberInput!) {
     inviteMember(input: $input) {
       invitationToken
       userErrors {
@@ -104,9 +106,9 @@ const INVITE = /* GraphQL */ `
       }
     }
   }
-`;
-const ACCEPT = /* GraphQL */ `
-  mutation ($input: AcceptInvitationInput!) {
+`);
+const ACCEPT = graphql(`
+  mutation SubscriptionsAcceptInvitation($input: AcceptInvitationInput!) {
     acceptInvitation(input: $input) {
       session {
         accessToken
@@ -119,8 +121,9 @@ const ACCEPT = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
+// Subscriptions stay raw strings: the graphql-ws helper (support/ws-client.ts) takes the query text.
 /** The issue's subscription: fields of crm (message, thread), tenancy (author name), documents (attachments) and billing (balance). */
 const MESSAGE_ADDED = /* GraphQL */ `
   subscription ($t: ID!) {
@@ -179,21 +182,18 @@ function wsClient(token: string): { client: Client; closes: Closed[] } {
   return { client, closes };
 }
 
-/** The payload of `sendMessage`, as SEND selects it. */
-type Sent = { message: { id: string } };
-
 /**
- * Runs an HTTP mutation that must succeed without user errors; returns its payload, typed as the
- * caller's selection `P`.
+ * Runs an HTTP mutation of one root field that must succeed without user errors; returns that
+ * field's payload, typed by the document.
  */
-async function mutate<P extends object = object>(
-  query: string,
-  input: Record<string, unknown>,
+async function mutate<TResult extends object, TInput>(
+  document: TypedDocumentNode<TResult, { input: TInput }>,
+  input: NoInfer<TInput>,
   token: string,
-): Promise<P> {
-  const result = await t.gql(query, { input }, token);
+): Promise<TResult[keyof TResult]> {
+  const result = await t.gql(document, { input }, token);
   expect(result.errors).toBeUndefined();
-  const payload = Object.values(result.data!)[0] as P & { userErrors: unknown[] };
+  const payload = Object.values(result.data!)[0] as TResult[keyof TResult] & { userErrors: unknown[] };
   expect(payload.userErrors).toEqual([]);
   return payload;
 }
@@ -203,12 +203,8 @@ async function firmWithThread(): Promise<{ owner: FirmOwner; clientId: string; t
   const owner = await signUpFirm(t);
   const [clientId] = (await createClients(t, owner.accessToken, ['Acme Holdings'])) as [string];
   const { documentId } = await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId });
-  const { thread } = await mutate<{ thread: { id: string } }>(
-    CREATE_THREAD,
-    { clientId, subject: 'Year-end accounts' },
-    owner.accessToken,
-  );
-  return { owner, clientId, threadId: thread.id, documentId };
+  const { thread } = await mutate(CREATE_THREAD, { clientId, subject: 'Year-end accounts' }, owner.accessToken);
+  return { owner, clientId, threadId: thread!.id, documentId };
 }
 
 /** A member of the owner's firm with `role` (STAFF unless given), on the client's team. */
@@ -217,15 +213,11 @@ async function teamMember(
   clientId: string,
   role: 'STAFF' | 'MANAGER' = 'STAFF',
 ): Promise<{ token: string; userId: string }> {
-  const { invitationToken } = await mutate<{ invitationToken: string }>(
-    INVITE,
-    { email: uniqueEmail('staff'), role },
-    owner.accessToken,
-  );
+  const { invitationToken } = await mutate(INVITE, { email: uniqueEmail('staff'), role }, owner.accessToken);
   const accepted = await t.gql(ACCEPT, {
-    input: { token: invitationToken, name: 'Sam Staff', password: strongPassword() },
+    input: { token: invitationToken!, name: 'Sam Staff', password: strongPassword() },
   });
-  const { accessToken, user } = accepted.data!.acceptInvitation.session;
+  const { accessToken, user } = accepted.data!.acceptInvitation.session!;
   await mutate(ASSIGN, { clientId, userId: user.id }, owner.accessToken);
   return { token: accessToken, userId: user.id };
 }
@@ -238,7 +230,7 @@ describe('messageAdded', () => {
     const added = subscribe(client, MESSAGE_ADDED, { t: threadId });
     await sleep(500);
 
-    const { message } = await mutate<Sent>(
+    const { message } = await mutate(
       SEND,
       { threadId, body: 'Please review the draft.', attachmentIds: [documentId] },
       owner.accessToken,
@@ -246,7 +238,7 @@ describe('messageAdded', () => {
     const [event] = await added.waitFor(1);
     expect(event!.errors).toBeUndefined();
     expect(event!.data!.messageAdded).toEqual({
-      id: message.id,
+      id: message!.id,
       body: 'Please review the draft.',
       sentAt: expect.any(String),
       author: { __typename: 'User', name: 'Avery Owner' },
@@ -266,26 +258,39 @@ describe('messageAdded', () => {
       { t: threadId },
     );
     await sleep(500);
-    const { message } = await mutate<Sent>(SEND, { threadId, body: 'For staff' }, owner.accessToken);
+    const { message } = await mutate(SEND, { threadId, body: 'For staff' }, owner.accessToken);
     expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({
-      id: message.id,
+      id: message!.id,
       thread: { client: { name: 'Acme Holdings' } },
     });
     // Control on the same connection: a second message reaches the subscriber, so the first event has had its turn
     // on every subscription; the one naming a balance got neither.
-    const { message: second } = await mutate<Sent>(SEND, { threadId, body: 'For staff, again' }, owner.accessToken);
-    expect((await withoutBalance.waitFor(2))[1]!.data!.messageAdded).toMatchObject({ id: second.id });
+    const { message: second } = await mutate(SEND, { threadId, body: 'For staff, again' }, owner.accessToken);
+    expect((await withoutBalance.waitFor(2))[1]!.data!.messageAdded).toMatchObject({ id: second!.id });
     expect(withBalance.results).toEqual([]);
   });
 
   it('delivers a partial payload with its errors, as a query would answer, and keeps the subscription open', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
-    const organization = await mutate<{ organization: { id: string } }>(
-      'mutation ($input: CreateClientOrganizationInput!) { createClientOrganization(input: $input) { organization { id } userErrors { field message code } } }',
+    const organization = await mutate(
+      graphql(`
+        mutation SubscriptionsCreateOrganization($input: CreateClientOrganizationInput!) {
+          createClientOrganization(input: $input) {
+            organization {
+              id
+            }
+            userErrors {
+              field
+              message
+              code
+            }
+          }
+        }
+      `),
       { name: 'Acme Group', clientIds: [clientId] },
       owner.accessToken,
     );
-    expect(organization.organization.id).toBeTruthy();
+    expect(organization.organization!.id).toBeTruthy();
     const staff = await teamMember(owner, clientId);
     // Without invoice:read, `balance` is FORBIDDEN; the nullable `organization` above it absorbs the null.
     const partial = subscribe(
@@ -296,7 +301,7 @@ describe('messageAdded', () => {
     await sleep(500);
     const sent: string[] = [];
     for (const body of ['First', 'Second'])
-      sent.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
+      sent.push((await mutate(SEND, { threadId, body }, owner.accessToken)).message!.id);
     const results = await partial.waitFor(2);
     for (const [i, result] of results.entries()) {
       expect(result.data!.messageAdded).toEqual({
@@ -335,20 +340,33 @@ describe('messageAdded', () => {
       t: threadId,
     });
     await sleep(500);
-    const { message: seen } = await mutate<Sent>(SEND, { threadId, body: 'Seen live' }, owner.accessToken);
-    expect((await live.waitFor(1))[0]!.data!.messageAdded.id).toBe(seen.id);
+    const { message: seen } = await mutate(SEND, { threadId, body: 'Seen live' }, owner.accessToken);
+    expect((await live.waitFor(1))[0]!.data!.messageAdded.id).toBe(seen!.id);
     const page = await t.gql(
-      'query ($t: ID!) { messageThread(id: $t) { messages(last: 1) { edges { cursor node { id } } } } }',
+      graphql(`
+        query SubscriptionsLastMessage($t: ID!) {
+          messageThread(id: $t) {
+            messages(last: 1) {
+              edges {
+                cursor
+                node {
+                  id
+                }
+              }
+            }
+          }
+        }
+      `),
       { t: threadId },
       staff.token,
     );
-    const { cursor, node } = page.data!.messageThread.messages.edges[0];
-    expect(node.id).toBe(seen.id);
+    const { cursor, node } = page.data!.messageThread!.messages.edges[0]!;
+    expect(node.id).toBe(seen!.id);
 
     await first.client.dispose();
     const missed = [];
     for (const body of ['Missed one', 'Missed two'])
-      missed.push((await mutate<Sent>(SEND, { threadId, body }, owner.accessToken)).message.id);
+      missed.push((await mutate(SEND, { threadId, body }, owner.accessToken)).message!.id);
 
     const second = wsClient(staff.token);
     const resumed = subscribe(second.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
@@ -356,13 +374,26 @@ describe('messageAdded', () => {
     });
     await sleep(500);
     const catchUp = await t.gql(
-      'query ($t: ID!, $after: String) { messageThread(id: $t) { messages(first: 10, after: $after) { edges { node { id body } } } } }',
+      graphql(`
+        query SubscriptionsCatchUp($t: ID!, $after: String) {
+          messageThread(id: $t) {
+            messages(first: 10, after: $after) {
+              edges {
+                node {
+                  id
+                  body
+                }
+              }
+            }
+          }
+        }
+      `),
       { t: threadId, after: cursor },
       staff.token,
     );
-    expect(catchUp.data!.messageThread.messages.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(missed);
-    const { message: next } = await mutate<Sent>(SEND, { threadId, body: 'Live again' }, owner.accessToken);
-    expect((await resumed.waitFor(1))[0]!.data!.messageAdded.id).toBe(next.id);
+    expect(catchUp.data!.messageThread!.messages.edges.map((e) => e.node.id)).toEqual(missed);
+    const { message: next } = await mutate(SEND, { threadId, body: 'Live again' }, owner.accessToken);
+    expect((await resumed.waitFor(1))[0]!.data!.messageAdded.id).toBe(next!.id);
   });
 
   it('stops delivering to a staff user removed from the firm, and closes the socket 4403', async () => {
@@ -408,42 +439,46 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     );
     await sleep(500);
 
-    const { message } = await mutate<Sent>(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
+    const { message } = await mutate(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
     // Events of the thread's creation may still arrive; wait for the one of this message.
     const ofMessage = () =>
-      threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === message.id);
+      threads.results.map((r) => r.data!.threadUpdated).find((u) => u.lastMessage?.id === message!.id);
     await expect
       .poll(ofMessage, { timeout: 5000 })
-      .toEqual({ id: threadId, unreadCount: 1, lastMessage: { id: message.id } });
+      .toEqual({ id: threadId, unreadCount: 1, lastMessage: { id: message!.id } });
 
-    await mutate(EDIT, { messageId: message.id, body: 'First draft' }, owner.accessToken);
+    await mutate(EDIT, { messageId: message!.id, body: 'First draft' }, owner.accessToken);
     const [edit] = await updated.waitFor(1);
     expect(edit!.data!.messageUpdated).toMatchObject({
-      id: message.id,
+      id: message!.id,
       body: 'First draft',
       editedAt: expect.any(String),
       deletedAt: null,
     });
-    await mutate(DELETE, { messageId: message.id }, owner.accessToken);
+    await mutate(DELETE, { messageId: message!.id }, owner.accessToken);
     const tombstone = (await updated.waitFor(2))[1]!;
-    expect(tombstone.data!.messageUpdated).toMatchObject({ id: message.id, body: null, deletedAt: expect.any(String) });
+    expect(tombstone.data!.messageUpdated).toMatchObject({
+      id: message!.id,
+      body: null,
+      deletedAt: expect.any(String),
+    });
 
     // A read receipt: the staff member reads the thread; its unread count drops for them.
-    const { message: second } = await mutate<Sent>(SEND, { threadId, body: 'Second' }, owner.accessToken);
-    await mutate(MARK_READ, { threadId, upToMessageId: second.id }, staff.token);
+    const { message: second } = await mutate(SEND, { threadId, body: 'Second' }, owner.accessToken);
+    await mutate(MARK_READ, { threadId, upToMessageId: second!.id }, staff.token);
     // The tombstone's event also reads 0 unread (the deleted message no longer counts), and may be
     // the newest one for a moment: wait for the receipt's own event, with the second message.
     const ofReceipt = () =>
       threads.results
         .map((r) => r.data!.threadUpdated)
-        .find((u) => u.lastMessage?.id === second.id && u.unreadCount === 0);
+        .find((u) => u.lastMessage?.id === second!.id && u.unreadCount === 0);
     await expect
       .poll(ofReceipt, { timeout: 5000 })
-      .toEqual({ id: threadId, unreadCount: 0, lastMessage: { id: second.id } });
+      .toEqual({ id: threadId, unreadCount: 0, lastMessage: { id: second!.id } });
     expect(threads.results.at(-1)!.data!.threadUpdated).toEqual({
       id: threadId,
       unreadCount: 0,
-      lastMessage: { id: second.id },
+      lastMessage: { id: second!.id },
     });
 
     await mutate(TYPING, { threadId }, owner.accessToken);
@@ -491,24 +526,49 @@ describe('a portal user and the firm chat in real time', () => {
   it('invite, accept, log in; staff message reaches the portal user with cross-subgraph fields; the reply reaches staff; read receipts, typing, presence', async () => {
     const { owner, clientId, threadId, documentId } = await firmWithThread();
     const [otherClientId] = (await createClients(t, owner.accessToken, ['Other Client'])) as [string];
-    const { thread: otherThread } = await mutate<{ thread: { id: string } }>(
+    const { thread: otherThread } = await mutate(
       CREATE_THREAD,
       { clientId: otherClientId, subject: 'Not yours' },
       owner.accessToken,
     );
     const onboarded = await onboardPortalUser(t, owner, [clientId]);
-    const slug = (await t.gql('{ me { activeFirm { slug } } }', {}, owner.accessToken)).data!.me.activeFirm.slug;
+    const slug = (
+      await t.gql(
+        graphql(`
+          query SubscriptionsFirmSlug {
+            me {
+              activeFirm {
+                slug
+              }
+            }
+          }
+        `),
+        {},
+        owner.accessToken,
+      )
+    ).data!.me!.activeFirm!.slug;
     const loggedIn = await t.gql(
-      'mutation ($input: LogInPortalInput!) { logInPortal(input: $input) { session { accessToken } userErrors { code } } }',
+      graphql(`
+        mutation SubscriptionsLogInPortal($input: LogInPortalInput!) {
+          logInPortal(input: $input) {
+            session {
+              accessToken
+            }
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { input: { firmSlug: slug, email: onboarded.email, password: onboarded.password } },
     );
-    const portalToken = loggedIn.data!.logInPortal.session.accessToken as string;
+    const portalToken = loggedIn.data!.logInPortal.session!.accessToken;
 
     const portal = wsClient(portalToken).client;
     const staff = wsClient(owner.accessToken).client;
     // Another client's thread, and another firm's: NOT_FOUND, as for a missing id.
     const foreign = await firmWithThread();
-    for (const t of [otherThread.id, foreign.threadId]) {
+    for (const t of [otherThread!.id, foreign.threadId]) {
       const refused = subscribe(portal, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t });
       expect(((await refused.ended) as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
     }
@@ -547,7 +607,7 @@ describe('a portal user and the firm chat in real time', () => {
       )
       .toEqual([{ online: true, participant: { __typename: 'PortalUser', id: onboarded.portalUserId } }]);
 
-    const { message } = await mutate<Sent>(
+    const { message } = await mutate(
       SEND,
       { threadId, body: 'Your accounts are ready.', attachmentIds: [documentId] },
       owner.accessToken,
@@ -555,7 +615,7 @@ describe('a portal user and the firm chat in real time', () => {
     const [received] = await toPortal.waitFor(1);
     expect(received!.errors).toBeUndefined();
     expect(received!.data!.messageAdded).toMatchObject({
-      id: message.id,
+      id: message!.id,
       body: 'Your accounts are ready.',
       author: { __typename: 'User' },
       attachments: [{ filename: 'engagement letter.pdf' }],
@@ -564,7 +624,7 @@ describe('a portal user and the firm chat in real time', () => {
 
     // Read receipt: the portal user reads up to the staff message; their unread count drops to 0.
     await expect.poll(() => portalThreads.results.at(-1)?.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(1);
-    await mutate(MARK_READ, { threadId, upToMessageId: message.id }, portalToken);
+    await mutate(MARK_READ, { threadId, upToMessageId: message!.id }, portalToken);
     await expect.poll(() => portalThreads.results.at(-1)?.data!.threadUpdated.unreadCount, { timeout: 5000 }).toBe(0);
 
     await mutate(TYPING, { threadId }, owner.accessToken);
@@ -573,11 +633,11 @@ describe('a portal user and the firm chat in real time', () => {
       id: owner.userId,
     });
 
-    const { message: reply } = await mutate<Sent>(SEND, { threadId, body: 'Thank you!' }, portalToken);
+    const { message: reply } = await mutate(SEND, { threadId, body: 'Thank you!' }, portalToken);
     await expect
-      .poll(() => toStaff.results.map((r) => r.data!.messageAdded).find((m) => m.id === reply.id), { timeout: 5000 })
+      .poll(() => toStaff.results.map((r) => r.data!.messageAdded).find((m) => m.id === reply!.id), { timeout: 5000 })
       .toEqual({
-        id: reply.id,
+        id: reply!.id,
         body: 'Thank you!',
         author: { __typename: 'PortalUser', id: onboarded.portalUserId, name: 'Casey Client' },
       });
@@ -630,7 +690,15 @@ describe('a revoked portal user', () => {
     await added.waitFor(1);
 
     await mutate(
-      'mutation ($input: RevokePortalAccessInput!) { revokePortalAccess(input: $input) { userErrors { code } } }',
+      graphql(`
+        mutation SubscriptionsRevokePortalAccess($input: RevokePortalAccessInput!) {
+          revokePortalAccess(input: $input) {
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
       { portalUserId: portalUser.portalUserId },
       owner.accessToken,
     );

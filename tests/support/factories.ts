@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { graphql } from '../gql/index.ts';
 import type { TestStack } from './stack.ts';
 
 /** A signed-up firm owner with a live session. */
@@ -23,7 +24,7 @@ export function strongPassword(): string {
 }
 
 /** The signUp mutation with every payload field the suites read. */
-export const SIGN_UP = /* GraphQL */ `
+export const SIGN_UP = graphql(`
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) {
       firm {
@@ -49,7 +50,7 @@ export const SIGN_UP = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 /** Signs up a new firm through the gateway and returns its owner's session. */
 export async function signUpFirm(t: TestStack, firmName = `Firm ${randomUUID().slice(0, 8)}`): Promise<FirmOwner> {
@@ -60,17 +61,17 @@ export async function signUpFirm(t: TestStack, firmName = `Firm ${randomUUID().s
   expect(result.data!.signUp.userErrors).toEqual([]);
   const { firm, session } = result.data!.signUp;
   return {
-    firmId: firm.id,
-    userId: session.user.id,
+    firmId: firm!.id,
+    userId: session!.user.id,
     email,
     password,
-    accessToken: session.accessToken,
-    refreshToken: session.refreshToken,
+    accessToken: session!.accessToken,
+    refreshToken: session!.refreshToken,
   };
 }
 
-const CREATE_CLIENT = /* GraphQL */ `
-  mutation CreateClient($input: CreateClientInput!) {
+const CREATE_CLIENT = graphql(`
+  mutation FactoryCreateClient($input: CreateClientInput!) {
     createClient(input: $input) {
       client {
         id
@@ -82,7 +83,7 @@ const CREATE_CLIENT = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 /** Creates clients named `names` in the token's firm and returns their ids, in order. */
 export async function createClients(t: TestStack, token: string, names: string[]): Promise<string[]> {
@@ -91,7 +92,7 @@ export async function createClients(t: TestStack, token: string, names: string[]
     const result = await t.gql(CREATE_CLIENT, { input: { name } }, token);
     expect(result.errors).toBeUndefined();
     expect(result.data!.createClient.userErrors).toEqual([]);
-    ids.push(result.data!.createClient.client.id);
+    ids.push(result.data!.createClient.client!.id);
   }
   return ids;
 }

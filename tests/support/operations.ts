@@ -1,28 +1,99 @@
-/** GraphQL operations shared by the end-to-end suites, written as a client would send them. */
+import { graphql } from '../gql/index.ts';
 
-/** Every scalar field of `Client` in the crm subgraph. */
-const CLIENT_FIELDS = 'id name email phone website currency status createdAt updatedAt archivedAt';
+/**
+ * GraphQL operations shared by the end-to-end suites, written as a client would send them. Each
+ * selects every scalar field of `Client` in the crm subgraph.
+ */
 
 /** `client(id)`. */
-export const CLIENT = /* GraphQL */ `query Client($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`;
+export const CLIENT = graphql(`
+  query Client($id: ID!) {
+    client(id: $id) {
+      id
+      name
+      email
+      phone
+      website
+      currency
+      status
+      createdAt
+      updatedAt
+      archivedAt
+    }
+  }
+`);
 
 /** `createClient` with the client and user errors. */
-export const CREATE_CLIENT = /* GraphQL */ `
+export const CREATE_CLIENT = graphql(`
   mutation CreateClient($input: CreateClientInput!) {
-    createClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
+    createClient(input: $input) {
+      client {
+        id
+        name
+        email
+        phone
+        website
+        currency
+        status
+        createdAt
+        updatedAt
+        archivedAt
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
-`;
+`);
 
 /** `updateClient` with the client and user errors. */
-export const UPDATE_CLIENT = /* GraphQL */ `
+export const UPDATE_CLIENT = graphql(`
   mutation UpdateClient($input: UpdateClientInput!) {
-    updateClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
+    updateClient(input: $input) {
+      client {
+        id
+        name
+        email
+        phone
+        website
+        currency
+        status
+        createdAt
+        updatedAt
+        archivedAt
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
-`;
+`);
 
 /** `archiveClient` with the client and user errors. */
-export const ARCHIVE_CLIENT = /* GraphQL */ `
+export const ARCHIVE_CLIENT = graphql(`
   mutation ArchiveClient($input: ArchiveClientInput!) {
-    archiveClient(input: $input) { client { ${CLIENT_FIELDS} } userErrors { field message code } }
+    archiveClient(input: $input) {
+      client {
+        id
+        name
+        email
+        phone
+        website
+        currency
+        status
+        createdAt
+        updatedAt
+        archivedAt
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
   }
-`;
+`);

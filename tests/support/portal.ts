@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { mailboxDirectory } from '../../platform/mailer.ts';
+import { graphql } from '../gql/index.ts';
 import { strongPassword, uniqueEmail, type FirmOwner } from './factories.ts';
 import type { TestStack } from './stack.ts';
 
@@ -32,7 +33,7 @@ export async function latestToken(t: TestStack, to: string): Promise<string> {
   return match![1]!;
 }
 
-export const CREATE_CONTACT = /* GraphQL */ `
+export const CREATE_CONTACT = graphql(`
   mutation CreateContact($input: CreateContactInput!) {
     createContact(input: $input) {
       contact {
@@ -47,10 +48,10 @@ export const CREATE_CONTACT = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-export const INVITE_PORTAL_USER = /* GraphQL */ `
-  mutation Invite($input: InvitePortalUserInput!) {
+export const INVITE_PORTAL_USER = graphql(`
+  mutation InvitePortalUser($input: InvitePortalUserInput!) {
     invitePortalUser(input: $input) {
       portalUser {
         id
@@ -65,14 +66,30 @@ export const INVITE_PORTAL_USER = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-export const PORTAL_SESSION_FIELDS =
-  'session { accessToken refreshToken accessTokenExpiresAt portalUser { id name email status } } userErrors { field message code }';
-
-export const ACCEPT_PORTAL_INVITATION = /* GraphQL */ `
-  mutation Accept($input: AcceptPortalInvitationInput!) { acceptPortalInvitation(input: $input) { ${PORTAL_SESSION_FIELDS} } }
-`;
+export const ACCEPT_PORTAL_INVITATION = graphql(`
+  mutation AcceptPortalInvitation($input: AcceptPortalInvitationInput!) {
+    acceptPortalInvitation(input: $input) {
+      session {
+        accessToken
+        refreshToken
+        accessTokenExpiresAt
+        portalUser {
+          id
+          name
+          email
+          status
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
 
 /** A portal user signed in through the gateway. */
 export interface PortalLogin {
@@ -99,12 +116,14 @@ export async function onboardPortalUser(
   const linked = options.linkedClientIds ?? clientIds;
   const contact = await t.gql(
     CREATE_CONTACT,
-    { input: { name: 'Casey Client', email, links: linked.map((clientId) => ({ clientId, role: 'PRIMARY' })) } },
+    {
+      input: { name: 'Casey Client', email, links: linked.map((clientId) => ({ clientId, role: 'PRIMARY' as const })) },
+    },
     owner.accessToken,
   );
   expect(contact.errors).toBeUndefined();
   expect(contact.data!.createContact.userErrors).toEqual([]);
-  const contactId = contact.data!.createContact.contact.id as string;
+  const contactId = contact.data!.createContact.contact!.id;
   const invited = await t.gql(
     INVITE_PORTAL_USER,
     { input: { contactId, email, name: 'Casey Client', clientIds, organizationId: options.organizationId ?? null } },
@@ -118,11 +137,11 @@ export async function onboardPortalUser(
   expect(accepted.data!.acceptPortalInvitation.userErrors).toEqual([]);
   const { session } = accepted.data!.acceptPortalInvitation;
   return {
-    portalUserId: session.portalUser.id,
+    portalUserId: session!.portalUser.id,
     contactId,
     email,
     password,
-    accessToken: session.accessToken,
-    refreshToken: session.refreshToken,
+    accessToken: session!.accessToken,
+    refreshToken: session!.refreshToken,
   };
 }

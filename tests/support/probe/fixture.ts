@@ -55,7 +55,7 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
       owner.accessToken,
     );
     expect(created.data!.createClient.userErrors).toEqual([]);
-    await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client.id });
+    await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client!.id });
   }
   const member = await t.gql(
     INVITE_MEMBER,
