@@ -35,6 +35,9 @@ const REVOKE_KEY = graphql(`
   }
 `);
 
+/** How long a replica may take to refuse a revoked credential; the revocation bench's p99 is about 60 ms. */
+const REFUSAL_BOUND_MS = 1_000;
+
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
 
 /**
@@ -120,6 +123,20 @@ describe.each([
     throw new Error(`${url} never cached the credential`);
   };
 
+  /**
+   * Waits until `url` refuses `token`, and returns how long that took. Delivery to a replica other than the
+   * revoking request's own is asynchronous (the mutation waits only for its own subgraph's echo), so the
+   * replica is given up to `REFUSAL_BOUND_MS`; the bench (`npm run bench -- revocation`) measures the p99.
+   */
+  const untilRefused = async (url: string, token: string) => {
+    const started = performance.now();
+    while (performance.now() - started < REFUSAL_BOUND_MS) {
+      if ((await probe(url, token)).status === 401) return performance.now() - started;
+      await sleep(10);
+    }
+    throw new Error(`${url} still accepted the revoked credential after ${REFUSAL_BOUND_MS} ms`);
+  };
+
   const newKey = async () => {
     const created = await t.gql(
       CREATE_KEY,
@@ -150,15 +167,15 @@ describe.each([
 
     const revoked = await t.gql(REVOKE_KEY, { input: { id: key.id } }, owner.accessToken);
     expect(revoked.data!.revokeApiKey.apiKey!.revokedAt).not.toBeNull();
-    for (const url of urls) expect((await probe(url, key.secret)).status).toBe(401);
+    for (const url of urls) expect(await untilRefused(url, key.secret)).toBeLessThan(REFUSAL_BOUND_MS);
   });
 
-  it('drops a staff session on the other replica the moment it logs out', async () => {
+  it('drops a staff session on the other replica once it logs out', async () => {
     const member = await signUpFirm(t);
     await untilCached(`${replicas[1]!.url}/graphql`, member.accessToken);
     const out = await t.gql('mutation { logOut { loggedOut } }', {}, member.accessToken);
     expect(out.data).toEqual({ logOut: { loggedOut: true } });
-    expect((await probe(`${replicas[1]!.url}/graphql`, member.accessToken)).status).toBe(401);
+    expect(await untilRefused(`${replicas[1]!.url}/graphql`, member.accessToken)).toBeLessThan(REFUSAL_BOUND_MS);
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countClientRows } from './support/admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, SIGN_UP } from './support/factories.ts';
@@ -201,7 +202,7 @@ describe('when the database is unreachable', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': requestId },
       body: JSON.stringify({
-        query: SIGN_UP,
+        query: print(SIGN_UP),
         variables: { input: { firmName: 'Doomed', ownerName: 'D', email: uniqueEmail(), password: strongPassword() } },
       }),
     });

@@ -124,8 +124,11 @@ export function connectBuckets(options: { database: Database; config: Config; lo
 interface Charge {
   /** `extensions.cost`: only `requestedQueryCost` when refused before spending (too costly). */
   cost: CostExtension | { requestedQueryCost: number };
-  /** GRAPHQL_VALIDATION_FAILED (HTTP 400) or RATE_LIMITED (HTTP 429, `Retry-After`); null when spent. */
-  refusal: GraphQLError | null;
+  /**
+   * GRAPHQL_VALIDATION_FAILED (HTTP 400) or RATE_LIMITED (HTTP 429, `Retry-After`); the store's own error
+   * when spending failed (the cost is still reported); null when spent.
+   */
+  refusal: Error | null;
 }
 
 /**
@@ -135,10 +138,12 @@ interface Charge {
  * - an operation costing more than the caller's whole bucket: GRAPHQL_VALIDATION_FAILED, HTTP 400, a
  *   message that never states the limit, and nothing spent;
  * - when the buckets lack room now: RATE_LIMITED (`rateLimited`, platform/errors.ts: HTTP 429,
- *   `Retry-After` and `extensions.retryAfterSeconds`), nothing spent from any bucket.
+ *   `Retry-After` and `extensions.retryAfterSeconds`), nothing spent from any bucket;
+ * - when the store fails (its database or Redis unreachable): the store's error as the refusal, so the
+ *   caller answers with its masked internal error and still reports `requestedQueryCost`.
  * @param options.variables the request's variables as sent (page sizes may come from them).
  * @throws BAD_USER_INPUT (HTTP 400, from `operationCost`) when a connection asks for more than 100
- *   items, before anything is spent; and the store's errors.
+ *   items, before anything is spent.
  */
 export async function chargeOperation(options: {
   store: BucketStore;
@@ -164,7 +169,12 @@ export async function chargeOperation(options: {
     );
     return { cost: { requestedQueryCost }, refusal };
   }
-  const spending = await options.store.spend(buckets, requestedQueryCost);
+  let spending: Awaited<ReturnType<BucketStore['spend']>>;
+  try {
+    spending = await options.store.spend(buckets, requestedQueryCost);
+  } catch (error) {
+    return { cost: { requestedQueryCost }, refusal: error instanceof Error ? error : new Error(String(error)) };
+  }
   const cost: CostExtension = {
     requestedQueryCost,
     throttleStatus: spending.statuses[0]!,

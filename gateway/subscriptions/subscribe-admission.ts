@@ -161,6 +161,7 @@ export function subscribeAdmission(options: {
     }
     // Over the socket the refusal keeps its code (and `retryAfterSeconds`), not its HTTP status and headers.
     if (charge.refusal) {
+      if (!(charge.refusal instanceof GraphQLError)) throw charge.refusal;
       const { http: _http, ...extensions } = charge.refusal.extensions;
       return [new GraphQLError(charge.refusal.message, { extensions })];
     }
