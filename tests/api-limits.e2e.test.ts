@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS } from '../gateway/limits/query-limits.ts';
+import {
+  MAX_ALIASES,
+  MAX_DEPTH,
+  MAX_DIRECTIVES,
+  MAX_FIELD_REPEATS,
+  MAX_TOKENS,
+} from '../gateway/limits/query-limits.ts';
 import { connectAdmin, countClientRows } from './support/admin-db.ts';
 import { signUpFirm, type FirmOwner } from './support/factories.ts';
 import {
@@ -37,6 +43,9 @@ afterAll(async () => {
 /** A createClient mutation whose payload selects `selection` besides the new client's id. */
 const createClient = (name: string, selection = '', directives = '') =>
   `mutation { createClient(input: { name: "${name}" }) ${directives} { client { id ${selection} } userErrors { code } } }`;
+
+/** Client's scalar fields besides the `id` that `createClient` always selects, for filler that repeats none too often. */
+const CLIENT_FIELDS = 'name email phone website currency status createdAt updatedAt archivedAt __typename'.split(' ');
 
 /** `Client → invoices → edges → node → client`, `levels` times: 4 more fields of depth per level. */
 const nested = (levels: number, leaf = 'id'): string =>
@@ -100,8 +109,31 @@ describe('query limits, each refused before execution without echoing the limit'
     expect(await countClientRows(admin, owner.firmId)).toBe(before);
   });
 
+  it(`refuses a field named more than ${MAX_FIELD_REPEATS} times in one selection set, fragments included`, async () => {
+    const atLimit = await prod.gql(
+      createClient(`Repeats ok ${randomUUID()}`, 'name '.repeat(MAX_FIELD_REPEATS)),
+      {},
+      owner.accessToken,
+    );
+    expect(atLimit.errors).toBeUndefined();
+    const before = await countClientRows(admin, owner.firmId);
+    for (const selection of [
+      'name '.repeat(MAX_FIELD_REPEATS + 1),
+      '... on Client { name } '.repeat(MAX_FIELD_REPEATS + 1),
+    ]) {
+      const over = await prod.gql(createClient(`Repeated ${randomUUID()}`, selection), {}, owner.accessToken);
+      expectRefused(over, 'GRAPHQL_VALIDATION_FAILED', MAX_FIELD_REPEATS);
+      expect(over.errors!.map((error) => error.message)).toEqual(['The query repeats a field too many times.']);
+    }
+    expect(await countClientRows(admin, owner.firmId)).toBe(before);
+  });
+
   it(`refuses more than ${MAX_DIRECTIVES} directives, and repeated unknown directives with a short error list`, async () => {
-    const includes = (n: number) => Array.from({ length: n }, () => `... @include(if: true) { __typename }`).join(' ');
+    // Each fragment selects the next of Client's fields, so no field is named more than MAX_FIELD_REPEATS times.
+    const includes = (n: number) =>
+      Array.from({ length: n }, (_, i) => CLIENT_FIELDS[i % CLIENT_FIELDS.length])
+        .map((field) => `... @include(if: true) { ${field} }`)
+        .join(' ');
     const atLimit = await prod.gql(
       createClient(`Directives ok ${randomUUID()}`, includes(MAX_DIRECTIVES)),
       {},
@@ -148,7 +180,12 @@ describe('query limits, each refused before execution without echoing the limit'
     expectRefused(over, 'GRAPHQL_PARSE_FAILED', MAX_TOKENS);
     expect(over.errors![0]!.message).toBe('The query document is too large.');
     expect(await countClientRows(admin, owner.firmId)).toBe(before);
-    const under = await prod.gql(createClient(`Tokens ok ${randomUUID()}`, 'id '.repeat(200)), {}, owner.accessToken);
+    // A long document within every other limit: Client's own fields besides `id`, each named MAX_FIELD_REPEATS times.
+    const under = await prod.gql(
+      createClient(`Tokens ok ${randomUUID()}`, `${CLIENT_FIELDS.join(' ')} `.repeat(MAX_FIELD_REPEATS)),
+      {},
+      owner.accessToken,
+    );
     expect(under.errors).toBeUndefined();
   });
 
