@@ -19,6 +19,8 @@
  *   subscriptions     graphql-ws: 10,000 sockets and the gateway's RSS, delivery latency (1 and 1,000
  *                     subscribers), messages per second (needs `ulimit -n 65536`; scale-0.1 dataset)
  *   revocation        revocation to refusal across two gateway replicas, p50 and p99 over 100, with each bus
+ *   fan-out           one event to 1, 100 and 1,000 subscribers through the subscription server: hand-written
+ *                     `next` frames against graphql-ws's own `next` (no database needed)
  *   all               every scenario, in the order above
  *
  * `--no-record` prints the tables without writing JSON or docs/benchmarks.md (trial runs).
@@ -55,6 +57,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   start: async () => (await import('./start-bench.ts')).runStartBench(),
   'engine-ceiling': async () => (await import('./engine-ceiling.ts')).engineCeilingScenario(),
   revocation: async () => (await import('./revocation-bench.ts')).runRevocationBench(),
+  'fan-out': async () => (await import('./fan-out-bench.ts')).runFanOutBench(),
   dashboard: async (env, earlier) => {
     const { ceilingRequestsPerSecondAt32 } = await import('./engine-ceiling.ts');
     return scenarios.dashboardScenario(await env(), ceilingRequestsPerSecondAt32(earlier.get('engine-ceiling')));
