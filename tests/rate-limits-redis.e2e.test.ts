@@ -8,10 +8,11 @@ import type { CostExtension } from '../gateway/limits/rate-limit.ts';
 import type { RunningServer } from '../platform/http.ts';
 import { createLogger } from '../platform/logger.ts';
 import type { SubgraphName } from '../platform/subgraph-names.ts';
+import { graphql } from './gql/index.ts';
 import { connectAdmin } from './support/admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
 import { startTestStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
-import { openAcknowledgedSocket, wsUrl } from './support/ws-client.ts';
+import { openAcknowledgedSocket, subscribeMessage, wsUrl } from './support/ws-client.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** One prefix per run, so parallel runs against the same Redis never share a bucket. */
@@ -30,6 +31,22 @@ const LIMITS = {
 /** me (1) + activeFirm (1) + clients (1 + 20 × (edge 1 + node 1)) = 43 points. */
 const PAGE_OF_20 = '{ me { activeFirm { clients(first: 20) { edges { node { id name } } } } } }';
 const PAGE_OF_20_COST = 43;
+/** Costs 1 + 20 × 2 at subscribe (a thread's first 20 messages). */
+const MESSAGES_OF_THREAD = graphql(`
+  subscription RateLimitsRedisMessagesOfThread($t: ID!) {
+    messageAdded(threadId: $t) {
+      thread {
+        messages(first: 20) {
+          edges {
+            node {
+              id
+            }
+          }
+        }
+      }
+    }
+  }
+`);
 
 let t: TestStack;
 let second: RunningServer;
@@ -147,14 +164,7 @@ describe('rate limits in Redis (REDIS_URL)', () => {
     await call(owner.accessToken, PAGE_OF_20);
     // 14 points left, and the subscription below costs 1 + 20 × 2 (a thread's first 20 messages).
     const socket = await openAcknowledgedSocket(wsUrl(`${second.url}/graphql`), owner.accessToken);
-    socket.send({
-      id: 's',
-      type: 'subscribe',
-      payload: {
-        query: `subscription ($t: ID!) { messageAdded(threadId: $t) { thread { messages(first: 20) { edges { node { id } } } } } }`,
-        variables: { t: randomUUID() },
-      },
-    });
+    socket.send(subscribeMessage('s', MESSAGES_OF_THREAD, { t: randomUUID() }));
     const error = await socket.next((m) => m.id === 's');
     expect(error.type).toBe('error');
     expect(error.payload).toEqual([

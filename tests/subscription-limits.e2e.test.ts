@@ -8,7 +8,8 @@ import {
 } from '../gateway/subscriptions/subscription-server.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { startTestStack, TEST_JWT_SECRET, type TestStack } from './support/stack.ts';
-import { openAcknowledgedSocket, openRawSocket, wsUrl, type RawSocket } from './support/ws-client.ts';
+import { graphql } from './gql/index.ts';
+import { openAcknowledgedSocket, openRawSocket, subscribeMessage, wsUrl, type RawSocket } from './support/ws-client.ts';
 
 const ALLOWED_ORIGIN = 'https://app.example.test';
 const MESSAGES_PER_SECOND = 15;
@@ -28,7 +29,59 @@ const CREATE_THREAD = /* GraphQL */ `
     }
   }
 `;
-const MESSAGE_ADDED = 'subscription ($t: ID!) { messageAdded(threadId: $t) { id body } }';
+const MESSAGE_ADDED = graphql(`
+  subscription SubscriptionLimitsMessageAdded($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+      body
+    }
+  }
+`);
+/** Valid documents sent over the wrong transport: the socket serves subscriptions only. */
+const ME = graphql(`
+  query SubscriptionLimitsMe {
+    me {
+      user {
+        id
+      }
+    }
+  }
+`);
+const LOG_OUT = graphql(`
+  mutation SubscriptionLimitsLogOut {
+    logOut {
+      loggedOut
+    }
+  }
+`);
+/** Valid against the schema, refused by the HTTP depth limit. */
+const TOO_DEEP = graphql(`
+  subscription SubscriptionLimitsTooDeep($t: ID!) {
+    messageAdded(threadId: $t) {
+      thread {
+        lastMessage {
+          thread {
+            lastMessage {
+              thread {
+                lastMessage {
+                  thread {
+                    lastMessage {
+                      thread {
+                        lastMessage {
+                          id
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
 const SEND_MESSAGE = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }';
 
 let t: TestStack;
@@ -149,8 +202,8 @@ describe('origins', () => {
 describe('operations', () => {
   it('refuses queries and mutations over the socket with an error, keeping the connection', async () => {
     const socket = await connect(owner.accessToken);
-    socket.send({ id: 'q', type: 'subscribe', payload: { query: '{ me { user { id } } }' } });
-    socket.send({ id: 'm', type: 'subscribe', payload: { query: 'mutation { logOut { loggedOut } }' } });
+    socket.send(subscribeMessage('q', ME, {}));
+    socket.send(subscribeMessage('m', LOG_OUT, {}));
     for (const id of ['q', 'm']) {
       const error = await socket.next((m) => m.id === id);
       expect(error.type).toBe('error');
@@ -163,12 +216,8 @@ describe('operations', () => {
 
   it('applies the HTTP query limits: validation, depth and unknown fields', async () => {
     const socket = await connect(owner.accessToken);
-    const deep = `subscription ($t: ID!) { messageAdded(threadId: $t) { thread { lastMessage { thread { lastMessage { thread { lastMessage { thread { lastMessage { thread { lastMessage { id } } } } } } } } } } } }`;
-    socket.send({
-      id: 'deep',
-      type: 'subscribe',
-      payload: { query: deep, variables: { t: '01900000-0000-7000-8000-000000000000' } },
-    });
+    socket.send(subscribeMessage('deep', TOO_DEEP, { t: '01900000-0000-7000-8000-000000000000' }));
+    // A string: the field does not exist, so the document cannot be typed.
     socket.send({ id: 'unknown', type: 'subscribe', payload: { query: 'subscription { nothingHere }' } });
     for (const id of ['deep', 'unknown']) {
       const error = await socket.next((m) => m.id === id);
@@ -182,19 +231,19 @@ describe('operations', () => {
     await ownersThread();
     const socket = await connect(owner.accessToken);
     for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_CONNECTION; i++) {
-      socket.send({ id: `s${i}`, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: threadId } } });
+      socket.send(subscribeMessage(`s${i}`, MESSAGE_ADDED, { t: threadId }));
     }
     // Each subscribe is checked (cost, visibility) before it counts; give them time to be accepted.
     await sleep(1500);
     expect(socket.messages.filter((m) => m.type === 'error')).toEqual([]);
-    socket.send({ id: 'over', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: threadId } } });
+    socket.send(subscribeMessage('over', MESSAGE_ADDED, { t: threadId }));
     const error = await socket.next((m) => m.id === 'over');
     expect(error.type).toBe('error');
     expect(error.payload[0].extensions.code).toBe('SUBSCRIPTION_LIMIT');
     // Completing one makes room again.
     socket.send({ id: 's0', type: 'complete' });
     await sleep(200);
-    socket.send({ id: 'again', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: threadId } } });
+    socket.send(subscribeMessage('again', MESSAGE_ADDED, { t: threadId }));
     // Positive control: 'again' is live, since a message sent now reaches it; no error for it came first.
     const sent = await t.gql(SEND_MESSAGE, { input: { threadId, body: 'room again' } }, owner.accessToken);
     expect(sent.errors).toBeUndefined();
@@ -206,12 +255,8 @@ describe('operations', () => {
     await ownersThread();
     const stranger = await signUpFirm(t);
     const socket = await connect(stranger.accessToken);
-    socket.send({ id: 'foreign', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: threadId } } });
-    socket.send({
-      id: 'missing',
-      type: 'subscribe',
-      payload: { query: MESSAGE_ADDED, variables: { t: '01900000-0000-7000-8000-000000000000' } },
-    });
+    socket.send(subscribeMessage('foreign', MESSAGE_ADDED, { t: threadId }));
+    socket.send(subscribeMessage('missing', MESSAGE_ADDED, { t: '01900000-0000-7000-8000-000000000000' }));
     const foreign = await socket.next((m) => m.id === 'foreign');
     const missing = await socket.next((m) => m.id === 'missing');
     expect(foreign.type).toBe('error');
@@ -229,7 +274,7 @@ describe('operations', () => {
     const ownInput = { input: { clientId: strangersClient, subject: 'Own' } };
     const own = await t.gql(CREATE_THREAD, ownInput, stranger.accessToken);
     const ownThread = own.data!.createMessageThread.thread.id;
-    socket.send({ id: 'own', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { t: ownThread } } });
+    socket.send(subscribeMessage('own', MESSAGE_ADDED, { t: ownThread }));
     await sleep(500); // graphql-ws sends no acknowledgement of a subscribe; the control below does not rely on it
     const sent = await t.gql(SEND_MESSAGE, { input: { threadId, body: 'not for strangers' } }, owner.accessToken);
     expect(sent.errors).toBeUndefined();
@@ -247,6 +292,7 @@ describe('frames and rates', () => {
     socket.send({
       id: 'big',
       type: 'subscribe',
+      // A string: the oversized argument is built at run time.
       payload: { query: `subscription { messageAdded(threadId: "${'x'.repeat(MAX_FRAME_BYTES)}") { id } }` },
     });
     expect((await socket.closed).code).toBe(CLOSE_CODES.frameTooLarge);

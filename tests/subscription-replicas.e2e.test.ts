@@ -6,6 +6,7 @@ import { startGateway } from '../gateway/server.ts';
 import type { RunningServer } from '../platform/http.ts';
 import { createLogger } from '../platform/logger.ts';
 import type { SubgraphName } from '../platform/subgraph-names.ts';
+import { graphql } from './gql/index.ts';
 import { createClients, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { CLOSE_CODES } from '../gateway/subscriptions/subscription-server.ts';
@@ -61,6 +62,32 @@ const SEND = /* GraphQL */ `
   }
 `;
 
+const PRESENCE = graphql(`
+  subscription SubscriptionReplicasPresence($c: ID!) {
+    presenceChanged(clientId: $c) {
+      online
+      participant {
+        ... on User {
+          id
+        }
+      }
+    }
+  }
+`);
+const MESSAGE_ADDED = graphql(`
+  subscription SubscriptionReplicasMessageAdded($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+      body
+      thread {
+        client {
+          name
+        }
+      }
+    }
+  }
+`);
+
 /**
  * Two gateways on one database, as two replicas would run: the test stack's gateway (A) with the
  * subgraphs, and a second gateway (B) with its own pool, so its own LISTEN connection or Redis
@@ -100,7 +127,7 @@ describe.each([
 
   it('delivers a message sent through one gateway to a subscriber on the other, and presence the other way', async () => {
     const owner = await signUpFirm(t);
-    const [clientId] = await createClients(t, owner.accessToken, ['Replica Client']);
+    const [clientId] = (await createClients(t, owner.accessToken, ['Replica Client'])) as [string];
     const created = await t.gql(CREATE_THREAD, { input: { clientId, subject: 'Across replicas' } }, owner.accessToken);
     const threadId = created.data!.createMessageThread.thread.id;
 
@@ -113,19 +140,11 @@ describe.each([
 
     const onA = subscriptionClient(t.graphqlUrl, owner.accessToken);
     clients.push(onA);
-    const presence = subscribe(
-      onA,
-      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } } }',
-      { c: clientId },
-    );
+    const presence = subscribe(onA, PRESENCE, { c: clientId });
     await sleep(500);
     const onB = subscriptionClient(`${second.url}/graphql`, adminToken);
     clients.push(onB);
-    const added = subscribe(
-      onB,
-      'subscription ($t: ID!) { messageAdded(threadId: $t) { id body thread { client { name } } } }',
-      { t: threadId },
-    );
+    const added = subscribe(onB, MESSAGE_ADDED, { t: threadId });
     await sleep(500);
 
     // Sent through gateway A (HTTP), published by crm's outbox dispatcher, received on gateway B.

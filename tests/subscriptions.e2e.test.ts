@@ -123,10 +123,9 @@ const ACCEPT = graphql(`
   }
 `);
 
-// Subscriptions stay raw strings: the graphql-ws helper (support/ws-client.ts) takes the query text.
 /** The issue's subscription: fields of crm (message, thread), tenancy (author name), documents (attachments) and billing (balance). */
-const MESSAGE_ADDED = /* GraphQL */ `
-  subscription ($t: ID!) {
+const MESSAGE_ADDED = graphql(`
+  subscription SubscriptionsMessageAdded($t: ID!) {
     messageAdded(threadId: $t) {
       id
       body
@@ -154,7 +153,186 @@ const MESSAGE_ADDED = /* GraphQL */ `
       }
     }
   }
-`;
+`);
+
+const MESSAGE_ADDED_ID = graphql(`
+  subscription SubscriptionsMessageAddedId($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+    }
+  }
+`);
+const MESSAGE_ADDED_CLIENT_NAME = graphql(`
+  subscription SubscriptionsMessageAddedClientName($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+      thread {
+        client {
+          name
+        }
+      }
+    }
+  }
+`);
+const MESSAGE_ADDED_ORGANIZATION_BALANCES = graphql(`
+  subscription SubscriptionsMessageAddedOrganizationBalances($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+      thread {
+        client {
+          name
+          organization {
+            name
+            clients {
+              balance {
+                amount
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+const MESSAGE_ADDED_UNREAD = graphql(`
+  subscription SubscriptionsMessageAddedUnreadCount($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+      thread {
+        unreadCount
+      }
+    }
+  }
+`);
+const MESSAGE_ADDED_PORTAL_AUTHOR = graphql(`
+  subscription SubscriptionsMessageAddedPortalAuthor($t: ID!) {
+    messageAdded(threadId: $t) {
+      id
+      body
+      author {
+        __typename
+        ... on PortalUser {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+const MESSAGE_UPDATED = graphql(`
+  subscription SubscriptionsMessageUpdated($t: ID!) {
+    messageUpdated(threadId: $t) {
+      id
+      body
+      editedAt
+      deletedAt
+    }
+  }
+`);
+const THREAD_UPDATED = graphql(`
+  subscription SubscriptionsThreadUpdated($c: ID!) {
+    threadUpdated(clientId: $c) {
+      id
+      unreadCount
+      lastMessage {
+        id
+      }
+    }
+  }
+`);
+const THREAD_UNREAD = graphql(`
+  subscription SubscriptionsThreadUnreadCount($c: ID!) {
+    threadUpdated(clientId: $c) {
+      id
+      unreadCount
+    }
+  }
+`);
+const TYPING_IN_THREAD = graphql(`
+  subscription SubscriptionsTypingInThread($t: ID!) {
+    typing(threadId: $t) {
+      at
+      thread {
+        id
+        subject
+      }
+      participant {
+        __typename
+        ... on User {
+          id
+        }
+      }
+    }
+  }
+`);
+const TYPING_PARTICIPANT = graphql(`
+  subscription SubscriptionsTypingParticipant($t: ID!) {
+    typing(threadId: $t) {
+      participant {
+        __typename
+        ... on User {
+          id
+        }
+      }
+    }
+  }
+`);
+/** Valid against the schema, refused at subscribe: a typing event carries only the participant's id. */
+const TYPING_PARTICIPANT_NAME = graphql(`
+  subscription SubscriptionsTypingParticipantName($t: ID!) {
+    typing(threadId: $t) {
+      participant {
+        ... on User {
+          name
+        }
+      }
+    }
+  }
+`);
+const PRESENCE_OF_USERS = graphql(`
+  subscription SubscriptionsPresenceOfUsers($c: ID!) {
+    presenceChanged(clientId: $c) {
+      online
+      participant {
+        ... on User {
+          id
+        }
+      }
+      client {
+        name
+      }
+    }
+  }
+`);
+const PRESENCE_OF_STAFF = graphql(`
+  subscription SubscriptionsPresenceOfStaff($c: ID!) {
+    presenceChanged(clientId: $c) {
+      online
+      participant {
+        __typename
+        ... on User {
+          id
+        }
+      }
+      client {
+        name
+      }
+    }
+  }
+`);
+const PRESENCE_OF_PORTAL_USERS = graphql(`
+  subscription SubscriptionsPresenceOfPortalUsers($c: ID!) {
+    presenceChanged(clientId: $c) {
+      online
+      participant {
+        __typename
+        ... on PortalUser {
+          id
+        }
+      }
+    }
+  }
+`);
 
 let t: TestStack;
 let admin: postgres.Sql;
@@ -252,11 +430,7 @@ describe('messageAdded', () => {
     const staff = await teamMember(owner, clientId);
     const { client } = wsClient(staff.token);
     const withBalance = subscribe(client, MESSAGE_ADDED, { t: threadId });
-    const withoutBalance = subscribe(
-      client,
-      'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name } } } }',
-      { t: threadId },
-    );
+    const withoutBalance = subscribe(client, MESSAGE_ADDED_CLIENT_NAME, { t: threadId });
     await sleep(500);
     const { message } = await mutate(SEND, { threadId, body: 'For staff' }, owner.accessToken);
     expect((await withoutBalance.waitFor(1))[0]!.data!.messageAdded).toEqual({
@@ -293,11 +467,7 @@ describe('messageAdded', () => {
     expect(organization.organization!.id).toBeTruthy();
     const staff = await teamMember(owner, clientId);
     // Without invoice:read, `balance` is FORBIDDEN; the nullable `organization` above it absorbs the null.
-    const partial = subscribe(
-      wsClient(staff.token).client,
-      'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { client { name organization { name clients { balance { amount } } } } } } }',
-      { t: threadId },
-    );
+    const partial = subscribe(wsClient(staff.token).client, MESSAGE_ADDED_ORGANIZATION_BALANCES, { t: threadId });
     await sleep(500);
     const sent: string[] = [];
     for (const body of ['First', 'Second'])
@@ -317,12 +487,11 @@ describe('messageAdded', () => {
   it('shares one execution among identical subscriptions of one identity, and keeps identities apart', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
-    const unread = 'subscription ($t: ID!) { messageAdded(threadId: $t) { id thread { unreadCount } } }';
     const mine = [
-      subscribe(wsClient(staff.token).client, unread, { t: threadId }),
-      subscribe(wsClient(staff.token).client, unread, { t: threadId }),
+      subscribe(wsClient(staff.token).client, MESSAGE_ADDED_UNREAD, { t: threadId }),
+      subscribe(wsClient(staff.token).client, MESSAGE_ADDED_UNREAD, { t: threadId }),
     ];
-    const owners = subscribe(wsClient(owner.accessToken).client, unread, { t: threadId });
+    const owners = subscribe(wsClient(owner.accessToken).client, MESSAGE_ADDED_UNREAD, { t: threadId });
     await sleep(500);
     await mutate(SEND, { threadId, body: 'One' }, owner.accessToken);
     for (const subscription of mine) {
@@ -336,7 +505,7 @@ describe('messageAdded', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
     const first = wsClient(staff.token);
-    const live = subscribe(first.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
+    const live = subscribe(first.client, MESSAGE_ADDED_ID, {
       t: threadId,
     });
     await sleep(500);
@@ -369,7 +538,7 @@ describe('messageAdded', () => {
       missed.push((await mutate(SEND, { threadId, body }, owner.accessToken)).message!.id);
 
     const second = wsClient(staff.token);
-    const resumed = subscribe(second.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
+    const resumed = subscribe(second.client, MESSAGE_ADDED_ID, {
       t: threadId,
     });
     await sleep(500);
@@ -400,7 +569,7 @@ describe('messageAdded', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
     const { client, closes } = wsClient(staff.token);
-    const added = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    const added = subscribe(client, MESSAGE_ADDED_ID, { t: threadId });
     await sleep(500);
     await mutate(SEND, { threadId, body: 'Before' }, owner.accessToken);
     await added.waitFor(1);
@@ -422,21 +591,9 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const staff = await teamMember(owner, clientId);
     const { client } = wsClient(staff.token);
-    const updated = subscribe(
-      client,
-      'subscription ($t: ID!) { messageUpdated(threadId: $t) { id body editedAt deletedAt } }',
-      { t: threadId },
-    );
-    const threads = subscribe(
-      client,
-      'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount lastMessage { id } } }',
-      { c: clientId },
-    );
-    const typing = subscribe(
-      client,
-      'subscription ($t: ID!) { typing(threadId: $t) { at thread { id subject } participant { __typename ... on User { id } } } }',
-      { t: threadId },
-    );
+    const updated = subscribe(client, MESSAGE_UPDATED, { t: threadId });
+    const threads = subscribe(client, THREAD_UPDATED, { c: clientId });
+    const typing = subscribe(client, TYPING_IN_THREAD, { t: threadId });
     await sleep(500);
 
     const { message } = await mutate(SEND, { threadId, body: 'Frist draft' }, owner.accessToken);
@@ -490,14 +647,10 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
     });
 
     // Presence: the staff member watches the client; the owner comes online (subscribes) and goes (disconnects).
-    const presence = subscribe(
-      client,
-      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { ... on User { id } } client { name } } }',
-      { c: clientId },
-    );
+    const presence = subscribe(client, PRESENCE_OF_USERS, { c: clientId });
     await sleep(500);
     const ownerSocket = wsClient(owner.accessToken);
-    subscribe(ownerSocket.client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    subscribe(ownerSocket.client, MESSAGE_ADDED_ID, { t: threadId });
     const owners = async () =>
       (await presence.waitFor(1)).filter((r) => r.data!.presenceChanged.participant.id === owner.userId);
     await expect
@@ -512,11 +665,7 @@ describe('messageUpdated, threadUpdated, typing and presence', () => {
 
   it('refuses participant fields an ephemeral event does not carry', async () => {
     const { owner, threadId } = await firmWithThread();
-    const refused = subscribe(
-      wsClient(owner.accessToken).client,
-      'subscription ($t: ID!) { typing(threadId: $t) { participant { ... on User { name } } } }',
-      { t: threadId },
-    );
+    const refused = subscribe(wsClient(owner.accessToken).client, TYPING_PARTICIPANT_NAME, { t: threadId });
     const errors = (await refused.ended) as { extensions: { code: string } }[];
     expect(errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
   });
@@ -569,31 +718,15 @@ describe('a portal user and the firm chat in real time', () => {
     // Another client's thread, and another firm's: NOT_FOUND, as for a missing id.
     const foreign = await firmWithThread();
     for (const t of [otherThread!.id, foreign.threadId]) {
-      const refused = subscribe(portal, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t });
+      const refused = subscribe(portal, MESSAGE_ADDED_ID, { t });
       expect(((await refused.ended) as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
     }
-    const staffPresence = subscribe(
-      staff,
-      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on PortalUser { id } } } }',
-      { c: clientId },
-    );
+    const staffPresence = subscribe(staff, PRESENCE_OF_PORTAL_USERS, { c: clientId });
     await sleep(300);
     const toPortal = subscribe(portal, MESSAGE_ADDED, { t: threadId });
-    const portalThreads = subscribe(
-      portal,
-      'subscription ($c: ID!) { threadUpdated(clientId: $c) { id unreadCount } }',
-      { c: clientId },
-    );
-    const portalTyping = subscribe(
-      portal,
-      'subscription ($t: ID!) { typing(threadId: $t) { participant { __typename ... on User { id } } } }',
-      { t: threadId },
-    );
-    const toStaff = subscribe(
-      staff,
-      'subscription ($t: ID!) { messageAdded(threadId: $t) { id body author { __typename ... on PortalUser { id name } } } }',
-      { t: threadId },
-    );
+    const portalThreads = subscribe(portal, THREAD_UNREAD, { c: clientId });
+    const portalTyping = subscribe(portal, TYPING_PARTICIPANT, { t: threadId });
+    const toStaff = subscribe(staff, MESSAGE_ADDED_PORTAL_AUTHOR, { t: threadId });
     await sleep(500);
 
     // The portal user came online on the client.
@@ -643,20 +776,18 @@ describe('a portal user and the firm chat in real time', () => {
       });
 
     // The portal user sees staff come online, with the client's name read through its own portal view.
-    const portalPresence = subscribe(
-      portal,
-      'subscription ($c: ID!) { presenceChanged(clientId: $c) { online participant { __typename ... on User { id } } client { name } } }',
-      { c: clientId },
-    );
+    const portalPresence = subscribe(portal, PRESENCE_OF_STAFF, { c: clientId });
     await sleep(300);
     const colleague = await teamMember(owner, clientId);
-    subscribe(wsClient(colleague.token).client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', {
+    subscribe(wsClient(colleague.token).client, MESSAGE_ADDED_ID, {
       t: threadId,
     });
     await expect
       .poll(
         () =>
-          portalPresence.results.map((r) => r.data!.presenceChanged).find((p) => p.participant.id === colleague.userId),
+          portalPresence.results
+            .map((r) => r.data!.presenceChanged)
+            .find((p) => p.participant.__typename === 'User' && p.participant.id === colleague.userId),
         { timeout: 5000 },
       )
       .toEqual({
@@ -684,7 +815,7 @@ describe('a revoked portal user', () => {
     const { owner, clientId, threadId } = await firmWithThread();
     const portalUser = await onboardPortalUser(t, owner, [clientId]);
     const { client, closes } = wsClient(portalUser.accessToken);
-    const added = subscribe(client, 'subscription ($t: ID!) { messageAdded(threadId: $t) { id } }', { t: threadId });
+    const added = subscribe(client, MESSAGE_ADDED_ID, { t: threadId });
     await sleep(500);
     await mutate(SEND, { threadId, body: 'Before' }, owner.accessToken);
     await added.waitFor(1);

@@ -63,6 +63,12 @@ export interface LiveSubscription {
   clientId: string;
   /** The `next` message of this subscription up to its payload: `{"id":<id>,"type":"next","payload":`. */
   framePrefix: string;
+  /**
+   * Hands one event's result to graphql-ws (delivery `'graphql-ws'` of `createFanOut`): the
+   * subscription's iterator yields it, and graphql-ws frames and sends the `next` message itself.
+   * Set by the protocol adapter; unused with hand-written frames.
+   */
+  push: (result: FormattedExecutionResult) => void;
   /** Set when the client completes it or the connection closes: nothing more is sent for it. */
   ended: boolean;
 }

@@ -8,6 +8,14 @@ import type { SessionCheck, SessionChecks } from './session-sweeper.ts';
 /** Event ids remembered for deduplication (the outbox publishes at least once). */
 const DEDUPE_WINDOW = 10_000;
 
+/**
+ * How a result reaches the sockets: `'frames'`, one pre-serialized `next` frame per subscription
+ * written straight to its socket (the payload serialized once per share key); `'graphql-ws'`, the
+ * result pushed to each subscription's graphql-ws iterator, graphql-ws serializing and sending each
+ * `next` itself. The fan-out bench compares the two (docs/benchmarks.md, `fan-out`).
+ */
+export type FanOutDelivery = 'frames' | 'graphql-ws';
+
 /** The live subscriptions by route, and the delivery of bus events to them. */
 export interface FanOut {
   /** Starts delivering the subscription's route's events to it. */
@@ -24,8 +32,9 @@ export interface FanOut {
  * (`firmId|topic|threadId`, or `clientId` for `thread.updated` and `presence.changed`). Per share
  * key, it is resolved once through the supergraph under that identity (`resolveEvent`) while the
  * sessions are checked again beside it (`SessionCheck`, once per token); only connections that pass
- * get it, as one `next` frame per subscription written straight to the socket (the serialized
- * payload is the same for the whole group; only the frame's subscription id differs). A null result
+ * get it, by default as one `next` frame per subscription written straight to the socket (the
+ * serialized payload is the same for the whole group; only the frame's subscription id differs),
+ * which the `fan-out` bench measured cheaper than graphql-ws's own `next` (`delivery`). A null result
  * (root field not visible) sends nothing. Executions run concurrently, but each share key's
  * deliveries, so each subscription's, follow bus order. A failed delivery is logged with the event
  * id and topic, never its payload.
@@ -36,8 +45,11 @@ export function createFanOut(options: {
   executeAs: ExecuteAs;
   sessions: SessionCheck;
   log: Logger;
+  /** `'frames'` unless given. */
+  delivery?: FanOutDelivery;
 }): FanOut {
   const { sessions, log } = options;
+  const delivery = options.delivery ?? 'frames';
   const routes = new Map<string, Set<LiveSubscription>>();
   const recentEvents = new Set<string>();
   /** Per share key, the delivery of its latest event: the next event's delivery waits for it, so each subscription gets events in bus order. */
@@ -91,11 +103,15 @@ export function createFanOut(options: {
             portal: actor.kind === 'PORTAL',
           }),
         ]);
-        const delivery = (deliveries.get(shareKey) ?? Promise.resolve())
+        const delivered = (deliveries.get(shareKey) ?? Promise.resolve())
           .then(() => work)
           .then(([identities, result]) => {
             const admitted = group.filter((subscription, i) => sessions.admit(subscription.connection, identities[i]!));
             if (!result) return;
+            if (delivery === 'graphql-ws') {
+              for (const subscription of admitted) if (!subscription.ended) subscription.push(result);
+              return;
+            }
             const payload = JSON.stringify(result);
             for (const subscription of admitted) {
               const { socket } = subscription.connection;
@@ -106,9 +122,9 @@ export function createFanOut(options: {
           .catch((error: unknown) =>
             log.error({ err: error, eventId: event.id, topic: event.topic }, 'event delivery failed'),
           );
-        deliveries.set(shareKey, delivery);
-        void delivery.then(() => {
-          if (deliveries.get(shareKey) === delivery) deliveries.delete(shareKey);
+        deliveries.set(shareKey, delivered);
+        void delivered.then(() => {
+          if (deliveries.get(shareKey) === delivered) deliveries.delete(shareKey);
         });
       }
     },

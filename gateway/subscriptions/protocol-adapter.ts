@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { CloseCode, makeServer, type SubscribePayload } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -18,8 +18,10 @@ const CONNECTION_INIT_TIMEOUT_MS = 10_000;
 /**
  * The graphql-ws protocol (`graphql-transport-ws`) on the gateway's HTTP server, path `/graphql`:
  * the upgrade, `connection_init`, `subscribe` and `complete`, and the socket limits. What a subscribe
- * may do is `options.admit`'s to decide; what it receives, the fan-out's (`createFanOut` writes the
- * `next` frames; graphql-ws holds an idle iterator per subscription only to learn when it ends).
+ * may do is `options.admit`'s to decide; what it receives, the fan-out's. graphql-ws holds an
+ * iterator per subscription: with hand-written frames (`createFanOut`'s default delivery) it stays
+ * idle and serves only to learn when the subscription ends; with delivery `'graphql-ws'` it yields
+ * what the fan-out pushes (`LiveSubscription.push`) and graphql-ws frames and sends each `next` itself.
  *
  * - **Upgrade**: only on `/graphql` (else HTTP 404); a browser's `Origin` must be in
  *   `WS_ALLOWED_ORIGINS` (HTTP 403 otherwise). A request without `Origin` is not a browser's
@@ -132,7 +134,8 @@ export function attachProtocolAdapter(options: {
       const admitted = await options.admit(connection, id, payload);
       if (Array.isArray(admitted)) return admitted;
       const { subscription, schema, document, variableValues } = admitted;
-      const events = idleIterator();
+      const events = eventIterator();
+      subscription.push = events.push;
       connection.subscriptions.set(id, subscription);
       options.onSubscribed(subscription);
       events.onEnd(() => {
@@ -141,8 +144,9 @@ export function attachProtocolAdapter(options: {
       });
       return { schema, document, variableValues, contextValue: { iterator: events.iterator } } as ExecutionArgs;
     },
-    // Events are written by onEvent; graphql-ws holds this iterator only to learn when the subscription ends.
     subscribe: (args) => (args.contextValue as { iterator: AsyncIterableIterator<ExecutionResult> }).iterator,
+    // Pushed results are formatted already (resolveEvent: errors as JSON), where graphql-ws would call each error's toJSON().
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? (result as FormattedExecutionResult) : undefined),
     execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket.')] }),
   });
 
@@ -222,19 +226,29 @@ function tokenExpiry(authorization: string): number | null {
 }
 
 /**
- * The iterator a subscription hands graphql-ws: it yields nothing (onEvent writes the events) and
- * ends when graphql-ws calls `return()` (the client's `complete`, or the socket closing), which runs `onEnd`.
+ * The iterator a subscription hands graphql-ws: it yields the results `push`ed to it, in order (none
+ * with hand-written frames, where the fan-out writes to the socket itself), and ends when graphql-ws
+ * calls `return()` (the client's `complete`, or the socket closing), which runs `onEnd`. Results
+ * pushed after that are dropped.
  */
-function idleIterator(): { iterator: AsyncIterableIterator<never>; onEnd(fn: () => void): void } {
+function eventIterator(): {
+  iterator: AsyncIterableIterator<FormattedExecutionResult>;
+  push(result: FormattedExecutionResult): void;
+  onEnd(fn: () => void): void;
+} {
   let done = false;
   let end: (() => void) | null = null;
-  let waiting: ((result: IteratorResult<never>) => void) | null = null;
-  const iterator: AsyncIterableIterator<never> = {
-    next: () =>
-      done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve)),
+  const queued: FormattedExecutionResult[] = [];
+  let waiting: ((result: IteratorResult<FormattedExecutionResult>) => void) | null = null;
+  const iterator: AsyncIterableIterator<FormattedExecutionResult> = {
+    next: () => {
+      if (queued.length > 0) return Promise.resolve({ value: queued.shift()!, done: false });
+      return done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve));
+    },
     return: () => {
       if (!done) {
         done = true;
+        queued.length = 0;
         end?.();
         waiting?.({ value: undefined, done: true });
         waiting = null;
@@ -245,5 +259,13 @@ function idleIterator(): { iterator: AsyncIterableIterator<never>; onEnd(fn: () 
       return iterator;
     },
   };
-  return { iterator, onEnd: (fn) => (end = fn) };
+  const push = (result: FormattedExecutionResult) => {
+    if (done) return;
+    if (waiting) {
+      const wake = waiting;
+      waiting = null;
+      wake({ value: result, done: false });
+    } else queued.push(result);
+  };
+  return { iterator, push, onEnd: (fn) => (end = fn) };
 }

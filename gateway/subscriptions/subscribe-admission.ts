@@ -213,6 +213,8 @@ export function subscribeAdmission(options: {
       variables: rawVariables,
       clientId: entity.client?.id ?? entity.id,
       framePrefix: `{"id":${JSON.stringify(id)},"type":"next","payload":`,
+      // Replaced by the protocol adapter with its iterator's.
+      push: () => {},
       ended: false,
     };
     return { subscription, schema, document, variableValues: rawVariables };

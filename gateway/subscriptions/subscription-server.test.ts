@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSchema, type FormattedExecutionResult } from 'graphql';
@@ -13,6 +13,7 @@ import type { Actor } from '../../platform/signed-context.ts';
 import { testConfig } from '../../tests/support/stack.ts';
 import { subscribe, subscriptionClient } from '../../tests/support/ws-client.ts';
 import { queryLimits } from '../limits/query-limits.ts';
+import type { FanOutDelivery } from './fan-out.ts';
 import { attachSubscriptionServer } from './subscription-server.ts';
 
 // The delivery machinery alone: a stand-in API schema, bus and supergraph, so that one event's
@@ -51,18 +52,15 @@ const bus: EventBus = {
   close: async () => handlers.clear(),
 };
 
-let httpServer: Server;
-let database: Database;
-let subscriptions: { close(): Promise<void> };
-let graphqlUrl: string;
-const clients: Client[] = [];
+/** Message ids whose body the stand-in supergraph fails to load (a partial result with an error). */
+const failingBodies = new Set<string>();
 
-beforeAll(async () => {
-  database = connectDatabase(inject('appUrl'), { max: 2 });
-  httpServer = createServer();
+/** A subscription server of the stand-in machinery on its own port, delivering with `delivery`. */
+async function startServer(delivery: FanOutDelivery) {
+  const httpServer = createServer();
   await new Promise<void>((listening) => httpServer.listen(0, '127.0.0.1', listening));
-  graphqlUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
-  subscriptions = await attachSubscriptionServer({
+  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
+  const subscriptions = await attachSubscriptionServer({
     httpServer,
     schema: () => SCHEMA,
     checkDocument: queryLimits({ hideSuggestions: false }).checkDocument,
@@ -76,13 +74,36 @@ beforeAll(async () => {
       loads.push(id);
       await sleep(loadDelays.get(id) ?? 0);
       loaded.push(id);
+      if (failingBodies.has(id))
+        return {
+          data: { entity: { __typename: 'Message', id, body: null } },
+          errors: [{ message: 'Body unavailable', path: ['entity', 'body'], extensions: { code: 'UNAVAILABLE' } }],
+        };
       return { data: { entity: { __typename: 'Message', id, body: `Body of ${id}` } } };
     },
     bus,
     database,
     config: testConfig({ WS_MAX_CONNECTIONS_PER_USER: '100' }),
     log: createLogger('silent', 'subscription-server-test'),
+    delivery,
   });
+  return {
+    url,
+    close: async () => {
+      await subscriptions.close();
+      await new Promise((closed) => httpServer.close(closed));
+    },
+  };
+}
+
+let database: Database;
+/** The server with the production delivery (hand-written frames), and one with graphql-ws's own `next`. */
+let servers: Record<FanOutDelivery, Awaited<ReturnType<typeof startServer>>>;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  database = connectDatabase(inject('appUrl'), { max: 2 });
+  servers = { frames: await startServer('frames'), 'graphql-ws': await startServer('graphql-ws') };
 });
 
 afterEach(async () => {
@@ -90,16 +111,18 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await subscriptions?.close();
-  await new Promise((closed) => httpServer?.close(closed));
+  await Promise.all(Object.values(servers ?? {}).map((server) => server.close()));
   await database?.close();
 });
 
-/** Opens `count` connections of the actor, each subscribed to the thread's new messages, and waits until all are live. */
-async function subscribers(count: number) {
+/**
+ * Opens `count` connections of the actor to the server of `delivery` (hand-written frames unless
+ * given), each subscribed to the thread's new messages, and waits until all are live.
+ */
+async function subscribers(count: number, delivery: FanOutDelivery = 'frames') {
   const expected = visibilityChecks + count;
   const subscribed = Array.from({ length: count }, () => {
-    const client = subscriptionClient(graphqlUrl, 'test-token');
+    const client = subscriptionClient(servers[delivery].url, 'test-token');
     clients.push(client);
     return subscribe(client, MESSAGE_ADDED, { t: threadId });
   });
@@ -148,5 +171,27 @@ describe('event delivery', () => {
     await subscription!.waitFor(1);
     await sleep(100);
     expect(subscription!.results).toHaveLength(1);
+  });
+});
+
+describe("graphql-ws's own next (the fan-out bench's other delivery)", () => {
+  it('sends what the hand-written frames send, in bus order, partial results with their errors included', async () => {
+    const [frames] = await subscribers(1, 'frames');
+    const [own] = await subscribers(1, 'graphql-ws');
+    const partial = randomUUID();
+    const whole = randomUUID();
+    failingBodies.add(partial);
+    loadDelays.set(partial, 100);
+    await bus.publish(messageAdded(partial));
+    await bus.publish(messageAdded(whole));
+    const expected = [
+      {
+        data: { messageAdded: { id: partial, body: null } },
+        errors: [{ message: 'Body unavailable', path: ['messageAdded', 'body'], extensions: { code: 'UNAVAILABLE' } }],
+      },
+      { data: { messageAdded: { id: whole, body: `Body of ${whole}` } } },
+    ];
+    expect(await frames!.waitFor(2)).toEqual(expected);
+    expect(await own!.waitFor(2)).toEqual(expected);
   });
 });

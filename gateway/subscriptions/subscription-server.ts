@@ -8,7 +8,7 @@ import type { Actor, RequestOrigin } from '../../platform/signed-context.ts';
 import type { BucketStore } from '../limits/buckets.ts';
 import { postgresBuckets } from '../limits/rate-limit.ts';
 import type { Connection, ExecuteAs } from './connection.ts';
-import { createFanOut } from './fan-out.ts';
+import { createFanOut, type FanOutDelivery } from './fan-out.ts';
 import { trackPresence } from './presence.ts';
 import { attachProtocolAdapter } from './protocol-adapter.ts';
 import { sessionCheck, startSessionSweeper } from './session-sweeper.ts';
@@ -35,6 +35,8 @@ export interface SubscriptionServerOptions {
   database: Database;
   config: Config;
   log: Logger;
+  /** How events reach the sockets (`FanOutDelivery`): hand-written frames unless given; the fan-out bench sets it. */
+  delivery?: FanOutDelivery;
 }
 
 /**
@@ -79,7 +81,13 @@ export async function attachSubscriptionServer(
   const connections = new Set<Connection>();
   const sessions = sessionCheck(options.authenticate);
   const presence = trackPresence(bus, log);
-  const fanOut = createFanOut({ schema: options.schema, executeAs: options.executeAs, sessions, log });
+  const fanOut = createFanOut({
+    schema: options.schema,
+    executeAs: options.executeAs,
+    sessions,
+    log,
+    delivery: options.delivery,
+  });
   const unsubscribeBus = await bus.subscribe(fanOut.onEvent);
   const stopSweeper = startSessionSweeper({
     connections,

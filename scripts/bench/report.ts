@@ -19,6 +19,7 @@ export type ScenarioName =
   | 'login'
   | 'write-mix'
   | 'subscriptions'
+  | 'fan-out'
   | 'revocation';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */

@@ -19,6 +19,8 @@
  *   subscriptions     graphql-ws: 10,000 sockets and the gateway's RSS, delivery latency (1 and 1,000
  *                     subscribers), messages per second (needs `ulimit -n 65536`; scale-0.1 dataset)
  *   revocation        revocation to refusal across two gateway replicas, p50 and p99 over 100, with each bus
+ *   fan-out           one event to 1, 100 and 1,000 subscribers through the subscription server: hand-written
+ *                     `next` frames against graphql-ws's own `next` (no database needed)
  *   all               every scenario, in the order above
  *
  * `--no-record` prints the tables without writing JSON or docs/benchmarks.md (trial runs).
@@ -69,6 +71,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   login: async (env) => scenarios.logInScenario(await env()),
   'write-mix': async (env) => scenarios.writeMixScenario(await env()),
   subscriptions: async (env) => scenarios.subscriptionsScenario(await env()),
+  'fan-out': async () => (await import('./fan-out-bench.ts')).runFanOutBench(),
 };
 const ORDER = Object.keys(SCENARIOS) as ScenarioName[];
 

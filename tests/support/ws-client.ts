@@ -1,4 +1,5 @@
-import type { FormattedExecutionResult } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ResponseData } from './stack.ts';
@@ -67,13 +68,36 @@ export async function openAcknowledgedSocket(url: string, token: string): Promis
   return socket;
 }
 
+/** The text of a typed document, as sent over the socket (printed once per document, so always the same). */
+const printed = new WeakMap<TypedDocumentNode<unknown, never>, string>();
+function queryText(document: TypedDocumentNode<unknown, never>): string {
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
+}
+
+/**
+ * A `subscribe` message of `graphql-transport-ws` for a raw socket (`RawSocket.send`): the typed
+ * document printed, with variables checked against it.
+ */
+export function subscribeMessage<TVariables>(
+  id: string,
+  document: TypedDocumentNode<unknown, TVariables>,
+  variables: NoInfer<TVariables>,
+): Record<string, unknown> {
+  return { id, type: 'subscribe', payload: { query: queryText(document), variables } };
+}
+
 /** One subscription of a `graphql-ws` client: every result received, and its end. */
-export interface Subscription {
-  results: FormattedExecutionResult<ResponseData, unknown>[];
+export interface Subscription<TResult = ResponseData> {
+  results: FormattedExecutionResult<TResult, unknown>[];
   /** Resolves when the server completes the subscription or rejects it (errors, if any). */
   ended: Promise<unknown[] | null>;
   /** Resolves once `count` results have arrived; rejects after `timeoutMs`. */
-  waitFor(count: number, timeoutMs?: number): Promise<FormattedExecutionResult<ResponseData, unknown>[]>;
+  waitFor(count: number, timeoutMs?: number): Promise<FormattedExecutionResult<TResult, unknown>[]>;
   unsubscribe(): void;
 }
 
@@ -90,13 +114,27 @@ export function subscriptionClient(graphqlUrl: string, token: string, onClosed?:
   });
 }
 
-/** Starts a subscription on `client` and collects its results. */
-export function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription {
-  const results: FormattedExecutionResult<ResponseData, unknown>[] = [];
+/**
+ * Starts a subscription on `client` and collects its results, typed by the document (`graphql()`
+ * of tests/gql). A query text is for documents not on the API schema (a stand-in schema's).
+ */
+export function subscribe<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: NoInfer<TVariables>,
+): Subscription<TResult>;
+export function subscribe(client: Client, query: string, variables?: Record<string, unknown>): Subscription;
+export function subscribe(
+  client: Client,
+  document: TypedDocumentNode<unknown, never> | string,
+  variables: Record<string, unknown> = {},
+): Subscription<unknown> {
+  const query = typeof document === 'string' ? document : queryText(document);
+  const results: FormattedExecutionResult<unknown, unknown>[] = [];
   const waiters = new Set<() => void>();
   let end!: (errors: unknown[] | null) => void;
   const ended = new Promise<unknown[] | null>((resolve) => (end = resolve));
-  const unsubscribe = client.subscribe<ResponseData>(
+  const unsubscribe = client.subscribe<unknown>(
     { query, variables },
     {
       next: (result) => {
