@@ -50,7 +50,7 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
   const owner = await signUpFirm(t);
   const names = Array.from({ length: clientCount }, (_, i) => `Client ${String(i).padStart(2, '0')}`);
   const clientIds = await createClients(t, owner.accessToken, names);
-  await t.database.withTenant({ firmId: owner.firmId }, async (tx) => {
+  await t.databases.billing.withTenant({ firmId: owner.firmId }, async (tx) => {
     await insertInvoices(
       tx,
       clientIds.flatMap((clientId, i) => [
@@ -100,9 +100,9 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
 async function dashboard(owner: FirmOwner) {
   // Warm the per-process caches (query plans, the supergraph's query plan cache) first.
   await t.gql(DASHBOARD, {}, owner.accessToken);
-  const before = t.database.statementCount();
+  const before = t.statementCount();
   const result = await t.gql(DASHBOARD, {}, owner.accessToken);
-  const statements = t.database.statementCount() - before;
+  const statements = t.statementCount() - before;
   expect(result.errors).toBeUndefined();
   return { data: result.data!, statements };
 }

@@ -58,7 +58,7 @@ let graphqlUrl: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  database = connectDatabase(inject('appUrl'), { max: 2 });
+  database = connectDatabase(inject('serviceUrls').gateway, { max: 2 });
   httpServer = createServer();
   await new Promise<void>((listening) => httpServer.listen(0, '127.0.0.1', listening));
   graphqlUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
