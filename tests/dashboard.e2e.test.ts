@@ -50,8 +50,8 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
   const owner = await signUpFirm(t);
   const names = Array.from({ length: clientCount }, (_, i) => `Client ${String(i).padStart(2, '0')}`);
   const clientIds = await createClients(t, owner.accessToken, names);
-  await t.databases.billing.withTenant({ firmId: owner.firmId }, async (tx) => {
-    await insertInvoices(
+  await t.databases.billing.withTenant({ firmId: owner.firmId }, (tx) =>
+    insertInvoices(
       tx,
       clientIds.flatMap((clientId, i) => [
         {
@@ -78,8 +78,10 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
           dueDate: '2026-09-30',
         },
       ]),
-    );
-    await insertDocuments(
+    ),
+  );
+  await t.databases.documents.withTenant({ firmId: owner.firmId }, (tx) =>
+    insertDocuments(
       tx,
       clientIds.flatMap((clientId) =>
         [1, 2, 3].map((n) => ({
@@ -91,8 +93,8 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
           sizeBytes: 1000 * n,
         })),
       ),
-    );
-  });
+    ),
+  );
   return owner;
 }
 

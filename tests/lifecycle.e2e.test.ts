@@ -107,7 +107,7 @@ describe('graceful shutdown', () => {
         .poll(
           async () =>
             (
-              await admin`select count(*)::int as waiting from pg_stat_activity where application_name = 'firmgraph-test' and wait_event_type = 'Lock'`
+              await admin`select count(*)::int as waiting from pg_stat_activity where application_name = 'firmgraph-test-crm' and wait_event_type = 'Lock'`
             )[0]!.waiting,
           { timeout: 10_000 },
         )

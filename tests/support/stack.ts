@@ -93,7 +93,7 @@ export async function startTestStack(
   options: { subgraphsOverHttp?: boolean } = {},
 ): Promise<TestStack> {
   const config = testConfig(overrides);
-  const databases = connectServiceDatabases(inject('serviceUrls'), { max: 4, applicationName: 'firmgraph-test' });
+  const databases = connectServiceDatabases(inject('serviceUrls'), { max: 10, applicationName: 'firmgraph-test' });
   const stack = await startStack({
     config,
     databases,
