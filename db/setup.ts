@@ -3,22 +3,35 @@ import { readOrCreateDevSecrets, type Config } from '../platform/config.ts';
 import { throughSocket } from './client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
-import { appDatabaseUrl } from './roles.ts';
+import { roleDatabaseUrl, SERVICE_ROLES, SERVICES, serviceDatabaseUrls, type Service } from './roles.ts';
 
 /** Connection strings of a migrated database, and the embedded server if one was started. */
 export interface PreparedDatabase {
-  /** Privileged connection (bootstrap, migrations, seeding checks). */
+  /** Privileged connection (bootstrap, migrations, the demo seed, seeding checks). */
   adminUrl: string;
-  /** The app role's connection: what every service uses. */
-  appUrl: string;
+  /** Each service's connection, as its own role (db/roles.ts `SERVICE_ROLES`). */
+  serviceUrls: Record<Service, string>;
   embedded: EmbeddedServer | null;
+}
+
+/**
+ * Where `service` connects when started alone (`npm run start:subgraph`, `start:gateway`): its
+ * `DATABASE_<SERVICE>_URL`, else `DATABASE_URL` with the user replaced by the service's role and no
+ * password (README "Configuration"); undefined when neither is set (the embedded server is only
+ * started by `npm start`).
+ */
+export function serviceDatabaseUrl(config: Config, service: Service): string | undefined {
+  if (config.databaseUrls[service]) return config.databaseUrls[service];
+  return config.databaseUrl ? roleDatabaseUrl(config.databaseUrl, SERVICE_ROLES[service], undefined) : undefined;
 }
 
 /**
  * Makes the database ready to serve: starts the embedded PostgreSQL when `DATABASE_URL` is unset
  * (data in `<DATA_DIR>/postgres`, port `EMBEDDED_PG_PORT`), creates the roles and applies
- * migrations. With `DATABASE_URL`, the app connects as `firmgraph_app` on the same server,
- * unless `DATABASE_APP_URL` says otherwise.
+ * migrations. With `DATABASE_URL`, each service connects as its role (`firmgraph_<service>`) on
+ * the same server without a password, unless its `DATABASE_<SERVICE>_URL` says otherwise
+ * (README "Configuration"). The embedded server's service roles share the development password
+ * of `<DATA_DIR>/dev-secrets.json` and are reached through its Unix socket.
  *
  * @throws when the server cannot be reached or a migration fails.
  */
@@ -27,7 +40,9 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
     await migrateDatabase(config.databaseUrl);
     return {
       adminUrl: config.databaseUrl,
-      appUrl: config.databaseAppUrl ?? appDatabaseUrl(config.databaseUrl, undefined),
+      serviceUrls: Object.fromEntries(
+        SERVICES.map((service) => [service, serviceDatabaseUrl(config, service)!]),
+      ) as Record<Service, string>,
       embedded: null,
     };
   }
@@ -40,9 +55,12 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
     persistent: true,
   });
   await migrateDatabase(embedded.adminUrl, secrets.appDbPassword);
+  const urls = serviceDatabaseUrls(embedded.adminUrl, secrets.appDbPassword);
   return {
     adminUrl: embedded.adminUrl,
-    appUrl: throughSocket(appDatabaseUrl(embedded.adminUrl, secrets.appDbPassword), embedded.socketDir),
+    serviceUrls: Object.fromEntries(
+      SERVICES.map((service) => [service, throughSocket(urls[service], embedded.socketDir)]),
+    ) as Record<Service, string>,
     embedded,
   };
 }

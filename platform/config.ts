@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { SERVICES, type Service } from '../db/roles.ts';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -34,7 +35,11 @@ const EnvSchema = z.object({
   BILLING_URL: z.url().optional(),
   DOCUMENTS_URL: z.url().optional(),
   DATABASE_URL: postgresUrl.optional(),
-  DATABASE_APP_URL: postgresUrl.optional(),
+  DATABASE_TENANCY_URL: postgresUrl.optional(),
+  DATABASE_CRM_URL: postgresUrl.optional(),
+  DATABASE_BILLING_URL: postgresUrl.optional(),
+  DATABASE_DOCUMENTS_URL: postgresUrl.optional(),
+  DATABASE_GATEWAY_URL: postgresUrl.optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/.+/, 'expected a redis:// or rediss:// URL')
@@ -89,8 +94,11 @@ export interface Config {
   subgraphUrls: Record<SubgraphName, string>;
   /** Privileged connection for bootstrap and migrations; unset means the embedded PostgreSQL. */
   databaseUrl: string | undefined;
-  /** The app role's connection; derived from `databaseUrl` when unset (see `appDatabaseUrl`). */
-  databaseAppUrl: string | undefined;
+  /**
+   * Each service's own connection (`DATABASE_<SERVICE>_URL`), as its role of db/roles.ts
+   * `SERVICE_ROLES`; a service without one derives it from `databaseUrl` (db/setup.ts).
+   */
+  databaseUrls: Partial<Record<Service, string>>;
   databasePoolMax: number;
   /**
    * Redis when set (`redis://…`), for the event bus (platform/event-bus.ts) and the rate-limit buckets
@@ -167,7 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.JWT_SECRET) missing.push('JWT_SECRET: required in production (at least 32 characters)');
     if (!e.CONTEXT_SIGNING_SECRET)
       missing.push('CONTEXT_SIGNING_SECRET: required in production (at least 32 characters)');
-    if (!e.DATABASE_URL && !e.DATABASE_APP_URL) missing.push('DATABASE_URL: required in production');
+    if (!e.DATABASE_URL && !SERVICES.some((service) => e[serviceUrlVariable(service)]))
+      missing.push('DATABASE_URL: required in production (or the DATABASE_<SERVICE>_URL of each service started)');
     if (!e.MFA_ENCRYPTION_KEY) missing.push('MFA_ENCRYPTION_KEY: required in production (32 bytes, base64)');
   }
   // A caller may spend its whole bucket in one query, so the firm's bucket must be able to hold that.
@@ -202,7 +211,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphPorts,
     subgraphUrls,
     databaseUrl: e.DATABASE_URL,
-    databaseAppUrl: e.DATABASE_APP_URL,
+    databaseUrls: Object.fromEntries(
+      SERVICES.flatMap((service) => {
+        const url = e[serviceUrlVariable(service)];
+        return url ? [[service, url]] : [];
+      }),
+    ),
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
@@ -240,6 +254,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** The variable naming `service`'s own database connection: `DATABASE_TENANCY_URL`, …, `DATABASE_GATEWAY_URL`. */
+export function serviceUrlVariable(service: Service) {
+  return `DATABASE_${service.toUpperCase() as Uppercase<Service>}_URL` as const;
+}
+
 /** Development-only secrets, persisted so that every local process uses the same ones. */
 export interface DevSecrets {
   jwtSecret: string;
@@ -248,7 +267,10 @@ export interface DevSecrets {
   mfaEncryptionKey: string;
   /** Password of the embedded PostgreSQL's superuser. */
   postgresPassword: string;
-  /** Password of the `firmgraph_app` role on the embedded PostgreSQL. */
+  /**
+   * Password of every service role (db/roles.ts `SERVICE_ROLES`) on the embedded PostgreSQL; files
+   * written before each service had its own role keep the value they had for `firmgraph_app`.
+   */
   appDbPassword: string;
 }
 

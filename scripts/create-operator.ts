@@ -18,7 +18,11 @@ await runService('operator:create', async (config) => {
   }
   const password = process.env.OPERATOR_PASSWORD ?? (await readStdin()).replace(/\r?\n$/, '');
   const prepared = await prepareDatabase(config);
-  const database = connectDatabase(prepared.appUrl, { max: 1, applicationName: 'firmgraph-operator-create' });
+  // Platform operators are tenancy's: the script acts as tenancy's role.
+  const database = connectDatabase(prepared.serviceUrls.tenancy, {
+    max: 1,
+    applicationName: 'firmgraph-operator-create',
+  });
   const result = await createPlatformOperator(database, { email: values.email, name: values.name, password });
   await database.close();
   await prepared.embedded?.stop();

@@ -13,7 +13,8 @@ await runService('user:disable', async (config) => {
     process.exit(1);
   }
   const prepared = await prepareDatabase(config);
-  const database = connectDatabase(prepared.appUrl, { max: 1, applicationName: 'firmgraph-user-disable' });
+  // Platform users and sessions are tenancy's: the script acts as tenancy's role.
+  const database = connectDatabase(prepared.serviceUrls.tenancy, { max: 1, applicationName: 'firmgraph-user-disable' });
   const outcome = await disableUser(database, { email: values.email });
   await database.close();
   await prepared.embedded?.stop();

@@ -95,6 +95,9 @@ export function prng(seed: number): () => number {
  * units) and document records. Idempotent: when the demo owner exists it writes nothing.
  * Everything is written in one transaction under the firm's RLS context.
  *
+ * @param database a pool that may write every subgraph's schema, i.e. the admin connection
+ *   (`PreparedDatabase.adminUrl`): no service role may, by design (README "Architecture").
+ *
  * @returns whether this call created the firm.
  */
 export async function seedDemoFirm(database: Database): Promise<{ created: boolean; firmId: string | null }> {

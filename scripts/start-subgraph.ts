@@ -1,4 +1,6 @@
 import { connectDatabase } from '../db/client.ts';
+import { serviceDatabaseUrl } from '../db/setup.ts';
+import { serviceUrlVariable } from '../platform/config.ts';
 import { startSubgraph } from '../platform/subgraph-server.ts';
 import { isSubgraphName, SUBGRAPH_NAMES } from '../platform/subgraph-names.ts';
 import { runService } from './run-service.ts';
@@ -11,10 +13,10 @@ if (!isSubgraphName(name)) {
   process.exit(1);
 }
 await runService(`subgraph-${name}`, async (config, log) => {
-  const url = config.databaseAppUrl ?? config.databaseUrl;
+  const url = serviceDatabaseUrl(config, name);
   if (!url)
     throw new Error(
-      'DATABASE_APP_URL (or DATABASE_URL) is required to start a subgraph alone; `npm start` runs everything on the embedded PostgreSQL.',
+      `${serviceUrlVariable(name)} (or DATABASE_URL) is required to start a subgraph alone; \`npm start\` runs everything on the embedded PostgreSQL.`,
     );
   const database = connectDatabase(url, { max: config.databasePoolMax, applicationName: `firmgraph-${name}` });
   const server = await startSubgraph(SUBGRAPHS[name], { config, database, log });

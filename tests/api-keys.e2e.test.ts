@@ -248,12 +248,12 @@ describe('API keys', () => {
     const good = newApiKeySecret(a.firmId);
     const badChecksum = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
     for (const key of [badChecksum, 'fg_live_short', `${good}x`, `${good.slice(0, 20)}.${good.slice(21)}`]) {
-      const statements = env.t.database.statementCount();
+      const statements = env.t.statementCount();
       const result = await env.t.gql(CLIENT_NAMES, {}, key);
       expect(result.status).toBe(401);
       expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(result.data ?? null).toBeNull();
-      expect(env.t.database.statementCount()).toBe(statements);
+      expect(env.t.statementCount()).toBe(statements);
     }
     // A well-formed key that was never issued is looked up in its firm, and refused the same way.
     const unknown = await env.t.gql(CLIENT_NAMES, {}, good);

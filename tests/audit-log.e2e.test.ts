@@ -395,7 +395,7 @@ describe('reading the log', () => {
     expect(await entries(ownerB.accessToken, { actorId: ownerA.userId })).toEqual([]);
     expect(await verify(ownerB.accessToken)).toMatchObject({ ok: true, checkedCount: 1 });
 
-    const app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
+    const app = postgresClient(inject('serviceUrls').tenancy, { max: 1, onnotice: () => {} });
     try {
       await app.begin(async (tx) => {
         await tx`select set_config('app.firm_id', ${ownerB.firmId}, true)`;
@@ -426,7 +426,7 @@ describe('reading the log', () => {
 describe('append-only and tamper-evident', () => {
   it('the app role cannot update, delete or truncate records, nor touch the chain heads; even the owner is refused by the triggers', async () => {
     const owner = await signUpFirm(env.t);
-    const app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
+    const app = postgresClient(inject('serviceUrls').tenancy, { max: 1, onnotice: () => {} });
     try {
       for (const statement of [
         `update tenancy.audit_log set action = 'client.delete'`,
@@ -599,7 +599,9 @@ describe('retention', () => {
     await createClients(env.t, owner.accessToken, ['Old 1', 'Old 2', 'Old 3', 'New 1', 'New 2']);
     await env.t.gql(UPDATE_RETENTION, { input: { retentionDays: 30 } }, owner.accessToken);
     // Nothing is old yet: a run drops nothing and still records itself.
-    expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-1' })).toBe(0);
+    expect(await pruneFirmAuditLog(env.t.databases.tenancy, { firmId: owner.firmId, requestId: 'prune-run-1' })).toBe(
+      0,
+    );
     // Age the first four records (firm.create and three clients) past the 30 days.
     await asOwnerWithoutTriggers(
       owner.firmId,
@@ -608,7 +610,9 @@ describe('retention', () => {
     );
     expect((await verify(owner.accessToken)).ok).toBe(false);
 
-    expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-2' })).toBe(4);
+    expect(await pruneFirmAuditLog(env.t.databases.tenancy, { firmId: owner.firmId, requestId: 'prune-run-2' })).toBe(
+      4,
+    );
     const log = await entries(owner.accessToken);
     expect(log.map((e) => e.seq)).toEqual(['9', '8', '7', '6', '5']);
     expect(log.map((e) => e.action)).toEqual([
@@ -639,7 +643,9 @@ describe('retention', () => {
     });
 
     // Another run finds nothing more to drop; the chain keeps verifying from the same anchor.
-    expect(await pruneFirmAuditLog(env.t.database, { firmId: owner.firmId, requestId: 'prune-run-3' })).toBe(0);
+    expect(await pruneFirmAuditLog(env.t.databases.tenancy, { firmId: owner.firmId, requestId: 'prune-run-3' })).toBe(
+      0,
+    );
     expect(await verify(owner.accessToken)).toMatchObject({ ok: true, checkedCount: 6 });
   });
 });

@@ -182,7 +182,7 @@ let second: Operator;
 async function newOperator(name: string): Promise<Operator> {
   const email = `ops-${randomUUID()}@platform.example.test`;
   const password = strongPassword();
-  const created = await createPlatformOperator(env.t.database, { email, name, password });
+  const created = await createPlatformOperator(env.t.databases.tenancy, { email, name, password });
   expect(created.problems).toEqual([]);
   const result = await env.t.gql(LOG_IN_OPERATOR, { input: { email, password } });
   expect(result.errors).toBeUndefined();

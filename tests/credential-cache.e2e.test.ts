@@ -107,9 +107,9 @@ describe.each([
 
   /** The SQL statements tenancy ran to answer one `{ __typename }` with `token` at `url`, and its status. */
   const probe = async (url: string, token: string) => {
-    const before = t.database.statementCount();
+    const before = t.statementCount();
     const { status } = await postGraphQL(url, '{ __typename }', {}, { authorization: `Bearer ${token}` });
-    return { status, statements: t.database.statementCount() - before };
+    return { status, statements: t.statementCount() - before };
   };
 
   /** Waits until `token` is answered from `url`'s cache (no SQL), so the test starts from a cached resolution. */
@@ -149,7 +149,10 @@ describe.each([
 
   beforeAll(async () => {
     t = await startTestStack(env);
-    database = connectDatabase(inject('appUrl'), { max: 2, applicationName: 'firmgraph-test-cache-replica' });
+    database = connectDatabase(inject('serviceUrls').gateway, {
+      max: 2,
+      applicationName: 'firmgraph-test-cache-replica',
+    });
     for (let i = 0; i < 2; i += 1) replicas.push(await replicaGateway(env.REDIS_URL ?? null));
     owner = await signUpFirm(t);
   });
@@ -187,7 +190,7 @@ describe('the credential cache when the bus is down', () => {
 
   beforeAll(async () => {
     t = await startTestStack({ REDIS_URL: 'redis://127.0.0.1:6379' });
-    database = connectDatabase(inject('appUrl'), { max: 2, applicationName: 'firmgraph-test-cache-down' });
+    database = connectDatabase(inject('serviceUrls').gateway, { max: 2, applicationName: 'firmgraph-test-cache-down' });
     proxy = await pausableProxy({ host: '127.0.0.1', port: 6379 });
     replica = await startGateway({
       config: { ...t.config, redisUrl: proxy.url },
@@ -219,10 +222,10 @@ describe('the credential cache when the bus is down', () => {
     const secret = created.data!.createApiKey.secret!;
     /** The SQL tenancy ran for one request of the key on the replica. */
     const statementsOf = async () => {
-      const before = t.database.statementCount();
+      const before = t.statementCount();
       const { status } = await postGraphQL(url, '{ __typename }', {}, { authorization: `Bearer ${secret}` });
       expect(status).toBe(200);
-      return t.database.statementCount() - before;
+      return t.statementCount() - before;
     };
     // Positive control: with the bus live, the replica answers the key from its cache.
     const cachedSoon = async () => {

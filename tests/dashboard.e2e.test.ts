@@ -50,8 +50,8 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
   const owner = await signUpFirm(t);
   const names = Array.from({ length: clientCount }, (_, i) => `Client ${String(i).padStart(2, '0')}`);
   const clientIds = await createClients(t, owner.accessToken, names);
-  await t.database.withTenant({ firmId: owner.firmId }, async (tx) => {
-    await insertInvoices(
+  await t.databases.billing.withTenant({ firmId: owner.firmId }, (tx) =>
+    insertInvoices(
       tx,
       clientIds.flatMap((clientId, i) => [
         {
@@ -78,8 +78,10 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
           dueDate: '2026-09-30',
         },
       ]),
-    );
-    await insertDocuments(
+    ),
+  );
+  await t.databases.documents.withTenant({ firmId: owner.firmId }, (tx) =>
+    insertDocuments(
       tx,
       clientIds.flatMap((clientId) =>
         [1, 2, 3].map((n) => ({
@@ -91,8 +93,8 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
           sizeBytes: 1000 * n,
         })),
       ),
-    );
-  });
+    ),
+  );
   return owner;
 }
 
@@ -100,9 +102,9 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
 async function dashboard(owner: FirmOwner) {
   // Warm the per-process caches (query plans, the supergraph's query plan cache) first.
   await t.gql(DASHBOARD, {}, owner.accessToken);
-  const before = t.database.statementCount();
+  const before = t.statementCount();
   const result = await t.gql(DASHBOARD, {}, owner.accessToken);
-  const statements = t.database.statementCount() - before;
+  const statements = t.statementCount() - before;
   expect(result.errors).toBeUndefined();
   return { data: result.data!, statements };
 }

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { connectDatabase, postgresClient, type Database } from '../db/client.ts';
-import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
+import { OWNER_ROLE, SERVICE_ROLES, SERVICES, type Service } from '../db/roles.ts';
 import { clients } from '../db/schema/crm.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { newId } from '../platform/ids.ts';
@@ -13,37 +13,100 @@ import {
   insertUser,
 } from '../subgraphs/tenancy/identity/identity-store.ts';
 import {
-  appRoleFindings,
   definerFunctionFindings,
   foreignRowFindings,
   rowSecurityFindings,
+  schemaWallFindings,
+  serviceRoleFindings,
   SUBGRAPH_SCHEMAS,
   tenantKeyFindings,
   tenantTables,
+  type Crossings,
 } from './support/probe/catalog.ts';
 
+/** PostgreSQL 15 grants USAGE on `public` to PUBLIC; FirmGraph keeps nothing there, and the relation check still applies. */
+const PUBLIC_SCHEMA = { public: 'PostgreSQL grants every role USAGE on schema public; FirmGraph puts nothing in it' };
+
+const APPEND_AUDIT = 'tenancy.append_audit_record(uuid,uuid,text,uuid,text,text,text,text,text,text,jsonb)';
+const AUDIT_REASON = 'every subgraph appends audit records (platform/audit.ts recordAudit, permission denials)';
+
+/**
+ * Every crossing of a schema wall, per service (README "Architecture", database roles; migration
+ * 0010). Anything else a role can reach outside its own schema fails the walls test; so does a
+ * crossing listed here that the role no longer holds.
+ */
+const CROSSINGS: Record<Service, Crossings> = {
+  tenancy: {
+    schemaUsage: { ...PUBLIC_SCHEMA, crm: 'to call crm.portal_invitation_targets and crm.portal_reach' },
+    functions: {
+      'crm.portal_invitation_targets(uuid,uuid[],uuid)':
+        "invitePortalUser checks the contact, clients and organization it grants without reading crm's tables",
+      'crm.portal_reach(uuid,uuid[],uuid)':
+        "credential introspection narrows a portal user's grants to the clients crm still links it to",
+    },
+  },
+  crm: {
+    schemaUsage: {
+      ...PUBLIC_SCHEMA,
+      tenancy: 'to call tenancy.append_audit_record',
+      documents: 'to call documents.attachable_document_ids',
+    },
+    functions: {
+      [APPEND_AUDIT]: AUDIT_REASON,
+      'documents.attachable_document_ids(uuid,uuid[])':
+        "sendMessage checks a message's attachments are the client's documents without reading documents' tables",
+    },
+  },
+  billing: {
+    schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call tenancy.append_audit_record' },
+    functions: { [APPEND_AUDIT]: AUDIT_REASON },
+  },
+  documents: {
+    schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call tenancy.append_audit_record' },
+    functions: { [APPEND_AUDIT]: AUDIT_REASON },
+  },
+  gateway: {
+    schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call the rate-limit functions' },
+    functions: {
+      'tenancy.spend_rate_limit_points(text[],double precision[],double precision[],double precision)':
+        'query-cost rate limits shared by every gateway replica when REDIS_URL is unset',
+      'tenancy.prune_rate_limit_buckets(double precision)': 'the periodic clean-up of idle rate-limit buckets',
+    },
+  },
+};
+
+/** The subgraphs, whose schema is their name; the gateway has none. */
+const SUBGRAPH_SERVICES = SERVICES.filter((service): service is Exclude<Service, 'gateway'> => service !== 'gateway');
+
 let admin: postgres.Sql;
-let app: postgres.Sql;
+let roles: Record<Service, postgres.Sql>;
 beforeAll(() => {
   admin = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
+  roles = Object.fromEntries(
+    SERVICES.map((service) => [
+      service,
+      postgresClient(inject('serviceUrls')[service], { max: 1, onnotice: () => {} }),
+    ]),
+  ) as Record<Service, postgres.Sql>;
 });
 afterAll(async () => {
   await admin.end();
-  await app.end();
+  await Promise.all(Object.values(roles).map((sql) => sql.end()));
 });
 
-/** Stores a firm with one client through the app role, as a service would. */
-async function firmWithClient(database: Database): Promise<string> {
+/** Stores a firm (as tenancy's role) with one client (as crm's), as the services would. */
+async function firmWithClient(tenancy: Database, crm: Database): Promise<string> {
   const firmId = newId();
-  await database.withTenant({ firmId }, async (tx) => {
-    await insertFirm(tx, { id: firmId, name: 'Hidden', slug: `hidden-${firmId}` });
-    await insertClient(tx, { firmId, id: newId(), name: 'Hidden client', currency: 'USD' });
-  });
+  await tenancy.withTenant({ firmId }, (tx) =>
+    insertFirm(tx, { id: firmId, name: 'Hidden', slug: `hidden-${firmId}` }),
+  );
+  await crm.withTenant({ firmId }, (tx) =>
+    insertClient(tx, { firmId, id: newId(), name: 'Hidden client', currency: 'USD' }),
+  );
   return firmId;
 }
 
-/** Stores a user who owns a new firm, with a live session in it, through the app role as sign-up does. */
+/** Stores a user who owns a new firm, with a live session in it, through tenancy's role as sign-up does. */
 async function signUpUser(database: Database): Promise<{ sessionId: string; userId: string; firmId: string }> {
   const [firmId, userId, sessionId] = [newId(), newId(), newId()];
   await database.withTenant({ firmId, userId }, async (tx) => {
@@ -67,7 +130,8 @@ describe('the database catalog', () => {
         'documents.documents',
       ]),
     );
-    expect(await rowSecurityFindings(admin, SUBGRAPH_SCHEMAS, APP_ROLE)).toEqual([]);
+    for (const service of SUBGRAPH_SERVICES)
+      expect(await rowSecurityFindings(admin, [service], SERVICE_ROLES[service]), service).toEqual([]);
   });
 
   it('includes firm_id in every primary key, unique key and foreign key between tenant tables (Citus-ready)', async () => {
@@ -78,13 +142,50 @@ describe('the database catalog', () => {
     expect(await tenantKeyFindings(admin, SUBGRAPH_SCHEMAS)).toEqual([]);
   });
 
-  it('connects the app as a role that owns nothing and has neither superuser nor BYPASSRLS', async () => {
-    expect(await appRoleFindings(admin, APP_ROLE)).toEqual([]);
-    const [{ current_user: current }] = (await app`select current_user`) as unknown as [{ current_user: string }];
-    expect(current).toBe(APP_ROLE);
+  it('connects each service as its own role, which owns nothing and has neither superuser nor BYPASSRLS', async () => {
+    expect(new Set(Object.values(SERVICE_ROLES)).size).toBe(SERVICES.length);
+    for (const service of SERVICES) {
+      expect(await serviceRoleFindings(admin, SERVICE_ROLES[service]), service).toEqual([]);
+      const [{ current_user: current }] = (await roles[service]`select current_user`) as unknown as [
+        { current_user: string },
+      ];
+      expect(current).toBe(SERVICE_ROLES[service]);
+    }
     for (const table of await tenantTables(admin, SUBGRAPH_SCHEMAS)) expect(table.owner, table.name).toBe(OWNER_ROLE);
     const [owner] = await admin`select rolsuper, rolbypassrls from pg_roles where rolname = ${OWNER_ROLE}`;
     expect(owner).toEqual({ rolsuper: false, rolbypassrls: false });
+  });
+
+  it('grants each service role its own schema only, and of the others exactly the listed SECURITY DEFINER functions', async () => {
+    for (const service of SERVICES) {
+      const own = service === 'gateway' ? null : service;
+      expect(await schemaWallFindings(admin, SERVICE_ROLES[service], own, CROSSINGS[service]), service).toEqual([]);
+    }
+    // The gateway reaches no table at all, in any schema: only the rate-limit functions.
+    const [{ tables }] = (await admin`
+      select count(*)::int as tables from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = any(${SUBGRAPH_SCHEMAS})
+        and has_table_privilege(${SERVICE_ROLES.gateway}, c.oid, 'SELECT, INSERT, UPDATE, DELETE')`) as unknown as [
+      { tables: number },
+    ];
+    expect(tables).toBe(0);
+  });
+
+  it('reports a service role granted a table of another schema, even uncommitted', async () => {
+    await admin
+      .begin(async (tx) => {
+        await tx`grant select on documents.documents to ${tx(SERVICE_ROLES.crm)}`;
+        expect(await schemaWallFindings(tx, SERVICE_ROLES.crm, 'crm', CROSSINGS.crm)).toEqual([
+          `${SERVICE_ROLES.crm} holds privileges on documents.documents, outside its schema`,
+        ]);
+        await tx`grant execute on function tenancy.verify_audit_log(uuid) to ${tx(SERVICE_ROLES.billing)}`;
+        expect(await schemaWallFindings(tx, SERVICE_ROLES.billing, 'billing', CROSSINGS.billing)).toEqual([
+          `${SERVICE_ROLES.billing} may execute tenancy.verify_audit_log(uuid), outside its schema`,
+        ]);
+        throw new Error('rolled back');
+      })
+      .catch((error: Error) => expect(error.message).toBe('rolled back'));
+    expect(await schemaWallFindings(admin, SERVICE_ROLES.crm, 'crm', CROSSINGS.crm)).toEqual([]);
   });
 
   it('runs every SECURITY DEFINER function as a role bound by RLS, with a pinned search_path', async () => {
@@ -97,25 +198,29 @@ describe('the database catalog', () => {
   });
 
   it('shows a transaction without app.firm_id, or with another firm’s, no rows of any tenant table', async () => {
-    const database = connectDatabase(inject('appUrl'), { max: 1 });
+    const tenancy = connectDatabase(inject('serviceUrls').tenancy, { max: 1 });
+    const database = connectDatabase(inject('serviceUrls').crm, { max: 1 });
     try {
-      const firmId = await firmWithClient(database);
+      const firmId = await firmWithClient(tenancy, database);
       // The rows exist: the check below has something to hide.
       const [{ total }] =
         (await admin`select count(*)::int as total from crm.clients where firm_id = ${firmId}`) as unknown as [
           { total: number },
         ];
       expect(total).toBe(1);
-      expect(await foreignRowFindings(admin, app, SUBGRAPH_SCHEMAS, null)).toEqual([]);
-      expect(await foreignRowFindings(admin, app, SUBGRAPH_SCHEMAS, newId())).toEqual([]);
+      for (const service of SERVICES) {
+        expect(await foreignRowFindings(admin, roles[service], SUBGRAPH_SCHEMAS, null), service).toEqual([]);
+        expect(await foreignRowFindings(admin, roles[service], SUBGRAPH_SCHEMAS, newId()), service).toEqual([]);
+      }
       expect(await database.withTenant({ firmId: null }, (tx) => tx.select().from(clients))).toEqual([]);
     } finally {
+      await tenancy.close();
       await database.close();
     }
   });
 
   it('refuses to write a row into a firm other than the transaction’s', async () => {
-    const database = connectDatabase(inject('appUrl'), { max: 1 });
+    const database = connectDatabase(inject('serviceUrls').crm, { max: 1 });
     try {
       const attempt = database.withTenant({ firmId: newId() }, (tx) =>
         insertClient(tx, { firmId: newId(), id: newId(), name: 'Smuggled', currency: 'USD' }),
@@ -134,29 +239,34 @@ describe('the database catalog', () => {
 
 describe('the connection pool', () => {
   let database: Database;
+  let crm: Database;
   beforeAll(() => {
-    // One connection, so the second unit of work must reuse the first one's connection.
-    database = connectDatabase(inject('appUrl'), { max: 1 });
+    // One connection each, so the second unit of work must reuse the first one's connection.
+    database = connectDatabase(inject('serviceUrls').tenancy, { max: 1 });
+    crm = connectDatabase(inject('serviceUrls').crm, { max: 1 });
   });
   afterAll(async () => {
     await database.close();
+    await crm.close();
   });
 
   it('does not carry firm A’s tenant setting into firm B’s unit of work on the same connection', async () => {
     const firmA = newId();
     const firmB = newId();
     for (const firmId of [firmA, firmB]) {
-      await database.withTenant({ firmId }, async (tx) => {
-        await insertFirm(tx, { id: firmId, name: `Pool ${firmId}`, slug: `pool-${firmId}` });
-        await insertClient(tx, { firmId, id: newId(), name: `Pool client of ${firmId}`, currency: 'USD' });
-      });
+      await database.withTenant({ firmId }, (tx) =>
+        insertFirm(tx, { id: firmId, name: `Pool ${firmId}`, slug: `pool-${firmId}` }),
+      );
+      await crm.withTenant({ firmId }, (tx) =>
+        insertClient(tx, { firmId, id: newId(), name: `Pool client of ${firmId}`, currency: 'USD' }),
+      );
     }
-    const pidA = await database.withTenant({ firmId: firmA }, async (tx) => {
+    const pidA = await crm.withTenant({ firmId: firmA }, async (tx) => {
       const rows = await tx.select().from(clients);
       expect(rows.map((r) => r.firmId)).toEqual([firmA]);
       return (await tx.execute<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid;
     });
-    const seenByB = await database.withTenant({ firmId: firmB }, async (tx) => ({
+    const seenByB = await crm.withTenant({ firmId: firmB }, async (tx) => ({
       rows: await tx.select().from(clients),
       pid: (await tx.execute<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid,
       setting: (await tx.execute<{ firm: string }>("select current_setting('app.firm_id') as firm"))[0]!.firm,
@@ -166,7 +276,7 @@ describe('the connection pool', () => {
     expect(seenByB.rows.map((r) => r.firmId)).toEqual([firmB]);
     // After the transaction, the setting is gone from the pooled connection.
     const [{ after }] =
-      (await database.sql`select coalesce(current_setting('app.firm_id', true), '') as after`) as unknown as [
+      (await crm.sql`select coalesce(current_setting('app.firm_id', true), '') as after`) as unknown as [
         { after: string },
       ];
     expect(after).toBe('');

@@ -16,7 +16,7 @@ afterAll(async () => {
 
 /** A separate pool on the app role, as another process would hold. */
 function pool(): Database {
-  const database = connectDatabase(inject('appUrl'), { max: 2, applicationName: 'firmgraph-test-bus' });
+  const database = connectDatabase(inject('serviceUrls').gateway, { max: 2, applicationName: 'firmgraph-test-bus' });
   pools.push(database);
   return database;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServiceDatabases } from '../scripts/stack.ts';
 import { countClientRows } from './support/admin-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, SIGN_UP } from './support/factories.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -189,8 +190,8 @@ describe('when the database is unreachable', () => {
   let broken: TestStack;
   beforeAll(async () => {
     broken = await startTestStack();
-    // Every service of this stack shares this pool; once it is closed, any query fails unexpectedly.
-    await broken.database.close();
+    // Every service's pool of this stack, the gateway's too; once they are closed, any query fails unexpectedly.
+    await closeServiceDatabases(broken.databases);
   });
   afterAll(async () => {
     await broken.stop();

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { print } from 'graphql';
 import { describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
+import { SERVICES } from '../db/roles.ts';
 import { createLogger } from '../platform/logger.ts';
 import { graphql } from './gql/index.ts';
 import { createClients, SIGN_UP, signUpFirm, strongPassword, uniqueEmail } from './support/factories.ts';
@@ -106,7 +107,7 @@ describe('graceful shutdown', () => {
         .poll(
           async () =>
             (
-              await admin`select count(*)::int as waiting from pg_stat_activity where application_name = 'firmgraph-test' and wait_event_type = 'Lock'`
+              await admin`select count(*)::int as waiting from pg_stat_activity where application_name = 'firmgraph-test-crm' and wait_event_type = 'Lock'`
             )[0]!.waiting,
           { timeout: 10_000 },
         )
@@ -122,7 +123,7 @@ describe('graceful shutdown', () => {
         expect(result.data!.me!.activeFirm!.clients!.totalCount).toBe(1);
       }
       await expect(fetch(t.graphqlUrl, { method: 'POST', body: '{}' })).rejects.toThrow();
-      await expect(t.database.sql`select 1`).rejects.toThrow();
+      for (const service of SERVICES) await expect(t.databases[service].sql`select 1`, service).rejects.toThrow();
     } finally {
       await admin.end();
     }

@@ -577,7 +577,7 @@ describe('portal users', () => {
 describe('typing', () => {
   it('publishes an ephemeral typing event with ids only, and stores nothing', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
-    const bus = connectEventBus({ database: env.t.database, log: createLogger('silent', 'test') });
+    const bus = connectEventBus({ database: env.t.databases.crm, log: createLogger('silent', 'test') });
     const events: BusEvent[] = [];
     await bus.subscribe((event) => {
       if (event.firmId === owner.firmId && event.topic === 'typing') events.push(event);

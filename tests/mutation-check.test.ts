@@ -8,7 +8,7 @@ import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postgresClient } from '../db/client.ts';
-import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
+import { OWNER_ROLE, roleDatabaseUrl } from '../db/roles.ts';
 import { allowedTo } from '../platform/authz.ts';
 import { forbidden, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -26,6 +26,10 @@ import {
 
 const SCRATCH = `probe_scratch_${randomBytes(4).toString('hex')}`;
 const NOTES = `${SCRATCH}.notes`;
+// A scratch role stands in for a service's: granting the scratch schema to a real service role would
+// break the walls test (database-walls) that may run at the same time on the same database.
+const SCRATCH_ROLE = `${SCRATCH}_role`;
+const SCRATCH_PASSWORD = randomBytes(12).toString('hex');
 const firmA = newId();
 const firmB = newId();
 const noteA = { id: newId(), body: `Firm A's secret note ${randomBytes(6).toString('hex')}` };
@@ -34,9 +38,15 @@ let admin: postgres.Sql;
 let app: postgres.Sql;
 beforeAll(async () => {
   admin = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  app = postgresClient(inject('appUrl'), { max: 1, onnotice: () => {} });
+  await admin.unsafe(
+    `create role ${SCRATCH_ROLE} login password '${SCRATCH_PASSWORD}' nosuperuser nobypassrls nocreatedb nocreaterole`,
+  );
+  app = postgresClient(roleDatabaseUrl(inject('adminUrl'), SCRATCH_ROLE, SCRATCH_PASSWORD), {
+    max: 1,
+    onnotice: () => {},
+  });
   // One tenant table built like the real ones: firm_id in the key, RLS enabled and forced, the
-  // tenant policy of db/schema/tenant-policy.ts, owned by the owner role, readable by the app role.
+  // tenant policy of db/schema/tenant-policy.ts, owned by the owner role, readable by the scratch role.
   await admin.unsafe(`
     create schema ${SCRATCH};
     create table ${NOTES} (firm_id uuid not null, id uuid not null, body text not null, primary key (firm_id, id));
@@ -46,8 +56,8 @@ beforeAll(async () => {
     create policy notes_tenant_isolation on ${NOTES} as permissive for all
       using (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid)
       with check (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid);
-    grant usage on schema ${SCRATCH} to ${APP_ROLE};
-    grant select, insert, update, delete on ${NOTES} to ${APP_ROLE};
+    grant usage on schema ${SCRATCH} to ${SCRATCH_ROLE};
+    grant select, insert, update, delete on ${NOTES} to ${SCRATCH_ROLE};
   `);
   for (const [firmId, note] of [
     [firmA, noteA],
@@ -60,14 +70,15 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await admin.unsafe(`drop schema if exists ${SCRATCH} cascade`);
-  await admin.end();
   await app.end();
+  await admin.unsafe(`drop schema if exists ${SCRATCH} cascade`);
+  await admin.unsafe(`drop role if exists ${SCRATCH_ROLE}`);
+  await admin.end();
 });
 
 describe('weakening the database wall on a scratch tenant table', () => {
   it('passes the catalog and isolation checks while the wall is whole', async () => {
-    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([]);
+    expect(await rowSecurityFindings(admin, [SCRATCH], SCRATCH_ROLE)).toEqual([]);
     expect(await tenantKeyFindings(admin, [SCRATCH])).toEqual([]);
     expect(await foreignRowFindings(admin, app, [SCRATCH], null)).toEqual([]);
     expect(await foreignRowFindings(admin, app, [SCRATCH], firmB)).toEqual([]);
@@ -75,12 +86,12 @@ describe('weakening the database wall on a scratch tenant table', () => {
 
   it('reports a dropped policy, a policy set to using (true), RLS no longer forced, and a key without firm_id', async () => {
     await admin.unsafe(`drop policy notes_tenant_isolation on ${NOTES}`);
-    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([
+    expect(await rowSecurityFindings(admin, [SCRATCH], SCRATCH_ROLE)).toEqual([
       `${NOTES}: no permissive policy for SELECT`,
     ]);
 
     await admin.unsafe(`create policy notes_open on ${NOTES} as permissive for all using (true) with check (true)`);
-    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toEqual([
+    expect(await rowSecurityFindings(admin, [SCRATCH], SCRATCH_ROLE)).toEqual([
       `${NOTES}: policy notes_open USING (true) requires neither the tenant nor the acting user`,
       `${NOTES}: policy notes_open WITH CHECK (true) requires neither the tenant nor the acting user`,
     ]);
@@ -93,7 +104,7 @@ describe('weakening the database wall on a scratch tenant table', () => {
     ]);
 
     await admin.unsafe(`alter table ${NOTES} no force row level security`);
-    expect(await rowSecurityFindings(admin, [SCRATCH], APP_ROLE)).toContain(
+    expect(await rowSecurityFindings(admin, [SCRATCH], SCRATCH_ROLE)).toContain(
       `${NOTES}: row level security is not forced`,
     );
 

@@ -20,8 +20,11 @@ let admin: postgres.Sql;
 const received: BusEvent[] = [];
 
 beforeAll(async () => {
-  database = connectDatabase(inject('appUrl'), { max: 4, applicationName: 'firmgraph-test-outbox' });
-  listenerPool = connectDatabase(inject('appUrl'), { max: 1, applicationName: 'firmgraph-test-outbox-listener' });
+  database = connectDatabase(inject('serviceUrls').crm, { max: 4, applicationName: 'firmgraph-test-outbox' });
+  listenerPool = connectDatabase(inject('serviceUrls').crm, {
+    max: 1,
+    applicationName: 'firmgraph-test-outbox-listener',
+  });
   // The subscriber is another process's bus: it sees whatever any dispatcher publishes.
   bus = connectEventBus({ database: listenerPool, log });
   await bus.subscribe((event) => received.push(event));
@@ -67,7 +70,7 @@ async function publishedAt(firmId: string, id: string): Promise<Date | null> {
 
 /** A dispatcher on its own pool and bus, as a crm process runs it. */
 async function dispatcher(): Promise<{ dispatcher: OutboxDispatcher; stop: () => Promise<void> }> {
-  const pool = connectDatabase(inject('appUrl'), { max: 3, applicationName: 'firmgraph-test-dispatcher' });
+  const pool = connectDatabase(inject('serviceUrls').crm, { max: 3, applicationName: 'firmgraph-test-dispatcher' });
   const ownBus = connectEventBus({ database: pool, log });
   const started = await startOutboxDispatcher({
     schema: 'crm',

@@ -60,7 +60,7 @@ beforeAll(async () => {
   // A second gateway replica over the same subgraphs and the same Redis.
   second = await startGateway({
     config: t.config,
-    database: t.database,
+    database: t.databases.gateway,
     log: createLogger('silent', 'test'),
     port: 0,
     subgraphUrls,

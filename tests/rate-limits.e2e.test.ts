@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES } from '../db/roles.ts';
 import { startGateway } from '../gateway/server.ts';
 import { pruneBuckets, type CostExtension } from '../gateway/limits/rate-limit.ts';
 import type { RunningServer } from '../platform/http.ts';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   // A second gateway replica over the same subgraphs and database.
   second = await startGateway({
     config: t.config,
-    database: t.database,
+    database: t.databases.gateway,
     log: createLogger('silent', 'test'),
     port: 0,
     subgraphUrls,
@@ -203,15 +204,18 @@ describe('idle buckets', () => {
     const [stale, fresh] = [`test:stale:${randomUUID()}`, `test:fresh:${randomUUID()}`];
     await admin`insert into tenancy.rate_limit_buckets (bucket_key, level, updated_at)
       values (${stale}, 0, now() - interval '2 hours'), (${fresh}, 5, now())`;
-    expect(await pruneBuckets(t.database, 3600)).toBeGreaterThanOrEqual(1);
+    expect(await pruneBuckets(t.databases.gateway, 3600)).toBeGreaterThanOrEqual(1);
     const left =
       await admin`select bucket_key from tenancy.rate_limit_buckets where bucket_key in (${stale}, ${fresh})`;
     expect(left.map((row) => row.bucket_key)).toEqual([fresh]);
   });
 
-  it('are reachable by the app role only through the spend and prune functions', async () => {
-    await expect(t.database.sql`select * from tenancy.rate_limit_buckets limit 1`).rejects.toThrow(/permission denied/);
-    await expect(t.database.sql`delete from tenancy.rate_limit_buckets`).rejects.toThrow(/permission denied/);
+  it('are reachable by no service role but through the spend and prune functions', async () => {
+    for (const service of SERVICES) {
+      const { sql } = t.databases[service];
+      await expect(sql`select * from tenancy.rate_limit_buckets limit 1`, service).rejects.toThrow(/permission denied/);
+      await expect(sql`delete from tenancy.rate_limit_buckets`, service).rejects.toThrow(/permission denied/);
+    }
   });
 });
 
@@ -232,7 +236,7 @@ describe('anonymous callers', () => {
     ) as Record<SubgraphName, string>;
     proxied = await startGateway({
       config,
-      database: t.database,
+      database: t.databases.gateway,
       log: createLogger('silent', 'test'),
       port: 0,
       subgraphUrls,

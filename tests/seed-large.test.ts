@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDatabase, postgresClient } from '../db/client.ts';
+import { postgresClient } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
+import { SERVICES, type Service } from '../db/roles.ts';
 import {
   FIRM_COUNT,
   HISTORY_DAYS,
@@ -11,7 +12,7 @@ import {
   PORTAL_CLIENT_SHARE,
 } from '../scripts/seed-large/plan.ts';
 import { LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
-import { startStack } from '../scripts/stack.ts';
+import { closeServiceDatabases, connectServiceDatabases, startStack } from '../scripts/stack.ts';
 import { createLogger } from '../platform/logger.ts';
 import { verifyPassword } from '../subgraphs/tenancy/identity/passwords.ts';
 import { postGraphQL, testConfig } from './support/stack.ts';
@@ -24,7 +25,7 @@ const DAY_MS = 86_400_000;
 describe('seed:large', () => {
   const name = `seed_large_${randomBytes(4).toString('hex')}`;
   let adminUrl: string;
-  let appUrl: string;
+  let serviceUrls: Record<Service, string>;
   let admin: postgres.Sql;
   let result: LargeSeedResult;
 
@@ -35,9 +36,13 @@ describe('seed:large', () => {
     const url = new URL(inject('adminUrl'));
     url.pathname = `/${name}`;
     adminUrl = url.toString();
-    const app = new URL(inject('appUrl'));
-    app.pathname = `/${name}`;
-    appUrl = app.toString();
+    serviceUrls = Object.fromEntries(
+      SERVICES.map((service) => {
+        const url = new URL(inject('serviceUrls')[service]);
+        url.pathname = `/${name}`;
+        return [service, url.toString()];
+      }),
+    ) as Record<Service, string>;
     await migrateDatabase(adminUrl);
     admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
     result = await seedLargeDataset(adminUrl, { scale: SCALE });
@@ -107,7 +112,7 @@ describe('seed:large', () => {
     >`select password_hash from tenancy.users where email = ${largeSeedOwnerEmail(1)}`;
     expect(await verifyPassword(user!.password_hash, LARGE_SEED_PASSWORD)).toBe(true);
     const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-02'`;
-    const app = postgresClient(appUrl, { max: 1, onnotice: () => {} });
+    const app = postgresClient(serviceUrls.crm, { max: 1, onnotice: () => {} });
     try {
       const seen = await app.begin(async (tx) => {
         await tx`select set_config('app.firm_id', ${firm!.id}, true)`;
@@ -194,10 +199,10 @@ describe('seed:large', () => {
       order by (select count(*) from crm.messages m join crm.message_threads t on t.firm_id = m.firm_id and t.id = m.thread_id
                 where t.firm_id = g.firm_id and t.client_id = g.client_id) desc
       limit 1`;
-    const database = connectDatabase(appUrl, { max: 4, applicationName: 'seed-large-test' });
+    const databases = connectServiceDatabases(serviceUrls, { max: 4, applicationName: 'seed-large-test' });
     const stack = await startStack({
       config: testConfig(),
-      database,
+      databases,
       log: createLogger('silent', 'test'),
       freePorts: true,
     });
@@ -236,7 +241,7 @@ describe('seed:large', () => {
       }
     } finally {
       await stack.stop();
-      await database.close();
+      await closeServiceDatabases(databases);
     }
   });
 
@@ -248,7 +253,7 @@ describe('seed:large', () => {
   });
 
   it('refuses a role that row-level security applies to, and a scale out of range', async () => {
-    await expect(seedLargeDataset(appUrl, { scale: SCALE })).rejects.toThrow(/superuser or BYPASSRLS/);
+    await expect(seedLargeDataset(serviceUrls.crm, { scale: SCALE })).rejects.toThrow(/superuser or BYPASSRLS/);
     await expect(seedLargeDataset(adminUrl, { scale: 0 })).rejects.toThrow(/--scale/);
   });
 });

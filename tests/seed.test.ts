@@ -6,7 +6,8 @@ import { DEMO_OWNER, seedDemoFirm } from '../scripts/seed-data.ts';
 let database: Database;
 let admin: postgres.Sql;
 beforeAll(() => {
-  database = connectDatabase(inject('appUrl'), { max: 2 });
+  // The demo seed writes every subgraph's tables in one transaction: it runs as the admin (scripts/seed.ts).
+  database = connectDatabase(inject('adminUrl'), { max: 2 });
   admin = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {

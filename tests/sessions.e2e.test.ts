@@ -122,7 +122,7 @@ describe('disabling a user', () => {
   it('ends every session at once and refuses log-in', async () => {
     const owner = await signUpFirm(env.t);
     const other = (await logIn(owner.email, owner.password)).session!;
-    expect(await disableUser(env.t.database, { email: owner.email.toUpperCase() })).toBe('DISABLED');
+    expect(await disableUser(env.t.databases.tenancy, { email: owner.email.toUpperCase() })).toBe('DISABLED');
     for (const token of [owner.accessToken, other.accessToken]) expect(await meCode(token)).toBe('UNAUTHENTICATED');
     for (const token of [owner.refreshToken, other.refreshToken])
       expect(await refreshCode(token)).toBe('INVALID_TOKEN');
@@ -130,8 +130,8 @@ describe('disabling a user', () => {
     const [live] =
       await env.admin`select count(*)::int as count from tenancy.sessions where user_id = ${owner.userId} and revoked_at is null`;
     expect(live!.count).toBe(0);
-    expect(await disableUser(env.t.database, { email: owner.email })).toBe('ALREADY_DISABLED');
-    expect(await disableUser(env.t.database, { email: 'nobody@example.test' })).toBe('NOT_FOUND');
+    expect(await disableUser(env.t.databases.tenancy, { email: owner.email })).toBe('ALREADY_DISABLED');
+    expect(await disableUser(env.t.databases.tenancy, { email: 'nobody@example.test' })).toBe('NOT_FOUND');
   });
 });
 

@@ -105,7 +105,7 @@ describe.each([
 
   beforeAll(async () => {
     t = await startTestStack(env);
-    database = connectDatabase(inject('appUrl'), { max: 4, applicationName: 'firmgraph-test-replica' });
+    database = connectDatabase(inject('serviceUrls').gateway, { max: 4, applicationName: 'firmgraph-test-replica' });
     const subgraphUrls = Object.fromEntries(
       Object.entries(t.stack.subgraphs).map(([name, server]) => [name, `${server.url}/graphql`]),
     ) as Record<SubgraphName, string>;

@@ -16,7 +16,7 @@ let database: Database;
 let redis: BucketStore;
 let raw: Redis;
 beforeAll(() => {
-  database = connectDatabase(inject('appUrl'), { max: 2 });
+  database = connectDatabase(inject('serviceUrls').gateway, { max: 2 });
   redis = redisBuckets(REDIS_URL, PREFIX, createLogger('silent', 'redis-buckets-test'));
   raw = new Redis(REDIS_URL);
 });

@@ -102,7 +102,7 @@ let servers: Record<FanOutDelivery, Awaited<ReturnType<typeof startServer>>>;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  database = connectDatabase(inject('appUrl'), { max: 2 });
+  database = connectDatabase(inject('serviceUrls').gateway, { max: 2 });
   servers = { frames: await startServer('frames'), 'graphql-ws': await startServer('graphql-ws') };
 });
 

@@ -11,7 +11,7 @@
  *   hive                `@graphql-hive/gateway` (JIT on, in-flight deduplication off) over the
  *                       same supergraph, forwarding the client's `x-firmgraph-context` header
  *
- * Configuration is the product's (`loadConfig`: ports, secrets, DATABASE_APP_URL, LOG_LEVEL) plus
+ * Configuration is the product's (`loadConfig`: ports, secrets, DATABASE_<SERVICE>_URL, LOG_LEVEL) plus
  * BENCH_PORT (where this role listens) and, for `hive`, BENCH_SUPERGRAPH (a supergraph file).
  * The bare variant is served only here: no production code path or configuration serves a subgraph without its
  * walls. The process sends `{ type: 'ready', url }` once listening, answers `{ type: 'stats' }`
@@ -22,7 +22,8 @@ import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { connectDatabase, type Database } from '../../db/client.ts';
-import { loadConfig } from '../../platform/config.ts';
+import { SERVICES, type Service } from '../../db/roles.ts';
+import { loadConfig, serviceUrlVariable } from '../../platform/config.ts';
 import type { RunningServer } from '../../platform/http.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { CONTEXT_HEADER } from '../../platform/signed-context.ts';
@@ -44,10 +45,11 @@ const config = loadConfig();
 const port = Number(process.env.BENCH_PORT);
 const log = createLogger(config.logLevel, `bench-${role}`);
 
-function appDatabase(): Database {
-  const url = config.databaseAppUrl;
-  if (!url) throw new Error('DATABASE_APP_URL is required');
-  return connectDatabase(url, { max: config.databasePoolMax, applicationName: `bench-${role}` });
+/** `service`'s pool, as its own role (`DATABASE_<SERVICE>_URL`; a bare subgraph's is the superuser). */
+function serviceDatabase(service: Service): Database {
+  const url = config.databaseUrls[service];
+  if (!url) throw new Error(`${serviceUrlVariable(service)} is required`);
+  return connectDatabase(url, { max: config.databasePoolMax, applicationName: `bench-${role}-${service}` });
 }
 
 /** `@graphql-hive/gateway`'s runtime on a plain Node HTTP server, as its CLI serves it (one worker). */
@@ -85,21 +87,26 @@ async function startHive(): Promise<RunningServer> {
 
 // Each role imports only what its process needs (as `npm run start:gateway` / `start:subgraph`
 // do), so the reported RSS is the service's own, not the benchmark's.
-async function start(): Promise<{ server: RunningServer; database: Database | null }> {
-  if (role === 'hive') return { server: await startHive(), database: null };
+async function start(): Promise<{ server: RunningServer; databases: Database[] }> {
+  if (role === 'hive') return { server: await startHive(), databases: [] };
   const bare = role.startsWith('bare:');
   const name = bare ? role.slice('bare:'.length) : role;
   if (role !== 'gateway' && role !== 'stack' && !isSubgraphName(name)) throw new Error(`unknown role ${role}`);
-  const database = appDatabase();
   if (role === 'stack') {
     const { startStack } = await import('../stack.ts');
-    const stack = await startStack({ config, database, log });
-    return { server: { ...stack.gateway, stop: stack.stop }, database };
+    const databases = Object.fromEntries(SERVICES.map((service) => [service, serviceDatabase(service)])) as Record<
+      Service,
+      Database
+    >;
+    const stack = await startStack({ config, databases, log });
+    return { server: { ...stack.gateway, stop: stack.stop }, databases: Object.values(databases) };
   }
   if (role === 'gateway') {
     const { startGateway } = await import('../../gateway/server.ts');
-    return { server: await startGateway({ config, database, log, port }), database };
+    const database = serviceDatabase('gateway');
+    return { server: await startGateway({ config, database, log, port }), databases: [database] };
   }
+  const database = serviceDatabase(name as Service);
   const { SUBGRAPHS } = await import('../stack.ts');
   const definition = SUBGRAPHS[name as keyof typeof SUBGRAPHS];
   // The "without" side: the same serving, over the schema without graphql-shield.
@@ -107,16 +114,17 @@ async function start(): Promise<{ server: RunningServer; database: Database | nu
   const server = bare
     ? await serveSubgraph(definition, await buildUnshieldedSchema(definition), deps)
     : await startSubgraph(definition, deps);
-  return { server, database };
+  return { server, databases: [database] };
 }
 
-const { server, database } = await start();
+const { server, databases } = await start();
 const send = (message: ServiceMessage) => process.send?.(message);
 // The V8 sampling profiler (what `node --cpu-prof` uses), started and stopped around a load run
 // only, so start-up and module loading stay out of the profile.
 let profiler: Session | null = null;
 process.on('message', (message: ServiceRequest) => {
-  if (message.type === 'stats') send({ type: 'stats', statements: database?.statementCount() ?? 0 });
+  if (message.type === 'stats')
+    send({ type: 'stats', statements: databases.reduce((sum, database) => sum + database.statementCount(), 0) });
   if (message.type === 'profile-start') {
     profiler = new Session();
     profiler.connect();
@@ -139,7 +147,7 @@ process.once('SIGTERM', () => {
   const timer = setTimeout(() => process.exit(1), 10_000).unref();
   void server
     .stop()
-    .then(() => database?.close())
+    .then(() => Promise.all(databases.map((database) => database.close())))
     .finally(() => {
       clearTimeout(timer);
       process.exit(0);

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { postgresClient, throughSocket } from '../../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
-import { appDatabaseUrl } from '../../db/roles.ts';
+import { SERVICES, serviceDatabaseUrls, type Service } from '../../db/roles.ts';
+import { serviceUrlVariable } from '../../platform/config.ts';
 import { introspectionClient } from '../../platform/introspection.ts';
 import { SUPERGRAPH_PATH } from '../../platform/schema-files.ts';
 import { hmacKey, signContext, type Actor } from '../../platform/signed-context.ts';
@@ -34,8 +35,8 @@ export interface BenchDataset {
   scale: number;
   /** Superuser connection (bypasses row-level security). */
   adminUrl: string;
-  /** The app role's connection, as the product uses. */
-  appUrl: string;
+  /** Each service's connection as its own role, as the product uses (through the server's socket). */
+  serviceUrls: Record<Service, string>;
   seed: LargeSeedResult;
 }
 
@@ -143,7 +144,12 @@ export class BenchEnvironment {
     return {
       scale,
       adminUrl: adminUrl.toString(),
-      appUrl: throughSocket(appDatabaseUrl(adminUrl.toString(), this.appPassword), this.postgresServer.socketDir),
+      serviceUrls: Object.fromEntries(
+        Object.entries(serviceDatabaseUrls(adminUrl.toString(), this.appPassword)).map(([service, url]) => [
+          service,
+          throughSocket(url, this.postgresServer.socketDir),
+        ]),
+      ) as Record<Service, string>,
       seed,
     };
   }
@@ -187,7 +193,7 @@ export class BenchEnvironment {
         this.spawnService(variant === 'bare' ? `bare:${name}` : name, subgraphPort[name], {
           ...env,
           ...(variant === 'bare'
-            ? { DATABASE_APP_URL: throughSocket(dataset.adminUrl, this.postgresServer.socketDir) }
+            ? { [serviceUrlVariable(name)]: throughSocket(dataset.adminUrl, this.postgresServer.socketDir) }
             : {}),
         }),
       ),
@@ -214,7 +220,8 @@ export class BenchEnvironment {
 
   private serviceEnv(dataset: BenchDataset, subgraphUrls: Record<SubgraphName, string>): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const key of ['DATABASE_URL', 'NODE_ENV', 'HOST', 'BENCH_CPU_PROF']) delete env[key];
+    for (const key of ['DATABASE_URL', 'NODE_ENV', 'HOST', 'BENCH_CPU_PROF', ...SERVICES.map(serviceUrlVariable)])
+      delete env[key];
     return {
       ...env,
       // Measured as deployed: production mode (graphql-js and Express skip their development
@@ -222,7 +229,7 @@ export class BenchEnvironment {
       NODE_ENV: 'production',
       MFA_ENCRYPTION_KEY: this.mfaEncryptionKey,
       DATA_DIR: this.dir,
-      DATABASE_APP_URL: dataset.appUrl,
+      ...Object.fromEntries(SERVICES.map((service) => [serviceUrlVariable(service), dataset.serviceUrls[service]])),
       JWT_SECRET: this.jwtSecret,
       CONTEXT_SIGNING_SECRET: this.contextSigningSecret,
       LOG_LEVEL: this.logLevel,

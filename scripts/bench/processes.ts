@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVICES } from '../../db/roles.ts';
+import { serviceUrlVariable } from '../../platform/config.ts';
 
 /** Repository root (the benchmark always runs the checked-out code). */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -87,7 +89,7 @@ function stackEnv(dataDir: string, ports: StackPorts): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of [
     'DATABASE_URL',
-    'DATABASE_APP_URL',
+    ...SERVICES.map(serviceUrlVariable),
     'TENANCY_URL',
     'CRM_URL',
     'BILLING_URL',

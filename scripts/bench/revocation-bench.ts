@@ -6,12 +6,12 @@ import { Redis } from 'ioredis';
 import { connectDatabase, throughSocket } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
-import { appDatabaseUrl } from '../../db/roles.ts';
+import { serviceDatabaseUrls } from '../../db/roles.ts';
 import { startGateway } from '../../gateway/server.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logger.ts';
 import type { SubgraphName } from '../../platform/subgraph-names.ts';
-import { startStack } from '../stack.ts';
+import { closeServiceDatabases, connectServiceDatabases, startStack } from '../stack.ts';
 import type { Row, ScenarioReport } from './report.ts';
 
 /** Revocations measured per bus. */
@@ -58,7 +58,7 @@ export async function runRevocationBench(): Promise<ScenarioReport> {
   const json: Record<string, unknown> = { revocations: REVOCATIONS };
   try {
     await migrateDatabase(server.adminUrl, appPassword);
-    const appUrl = throughSocket(appDatabaseUrl(server.adminUrl, appPassword), server.socketDir);
+    const urls = serviceDatabaseUrls(server.adminUrl, appPassword);
     const redisUp = await new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 })
       .connect()
       .then(() => true)
@@ -80,9 +80,17 @@ export async function runRevocationBench(): Promise<ScenarioReport> {
         ...(bus.redisUrl ? { REDIS_URL: bus.redisUrl } : {}),
       });
       const log = createLogger('silent', 'bench');
-      const database = connectDatabase(appUrl, { max: 10, applicationName: 'bench-revocation' });
-      const replicaPool = connectDatabase(appUrl, { max: 4, applicationName: 'bench-revocation-replica' });
-      const stack = await startStack({ config, database, log, freePorts: true });
+      const databases = connectServiceDatabases(
+        Object.fromEntries(
+          Object.entries(urls).map(([service, url]) => [service, throughSocket(url, server.socketDir)]),
+        ) as typeof urls,
+        { max: 10, applicationName: 'bench-revocation' },
+      );
+      const replicaPool = connectDatabase(throughSocket(urls.gateway, server.socketDir), {
+        max: 4,
+        applicationName: 'bench-revocation-replica-gateway',
+      });
+      const stack = await startStack({ config, databases, log, freePorts: true });
       const replica = await startGateway({
         config,
         database: replicaPool,
@@ -160,7 +168,7 @@ export async function runRevocationBench(): Promise<ScenarioReport> {
         await replica.stop();
         await stack.stop();
         await replicaPool.close();
-        await database.close();
+        await closeServiceDatabases(databases);
       }
     }
     if (!redisUp) rows.push({ label: 'Redis pub/sub', value: `not measured: no Redis at ${REDIS_URL}` });

@@ -532,7 +532,7 @@ export async function wallsScenario(env: BenchEnvironment): Promise<ScenarioRepo
     date,
     rows,
     [
-      '"With": the product subgraphs (graphql-shield with `fallbackRule: deny`, connected as `firmgraph_app` under FORCE ROW LEVEL SECURITY). "Without": the same resolvers built by `buildSubgraphSchema` alone inside `bench-service.ts` (role `bare:<subgraph>`) and connected as the PostgreSQL superuser, which row-level security does not apply to. There is no runtime switch for this in the product.',
+      '"With": the product subgraphs (graphql-shield with `fallbackRule: deny`, each connected as its own role `firmgraph_<subgraph>` under FORCE ROW LEVEL SECURITY). "Without": the same resolvers built by `buildSubgraphSchema` alone inside `bench-service.ts` (role `bare:<subgraph>`) and connected as the PostgreSQL superuser, which row-level security does not apply to. There is no runtime switch for this in the product.',
       "Still present on both sides: the services' permission checks (`assertCan`, an in-memory role lookup; removing them would mean changing product code) and the per-transaction `set_config` of the tenant, which every unit of work sends.",
     ],
     { figures, overhead: ratios },

@@ -6,14 +6,14 @@ import type { TestProject } from 'vitest/node';
 import { postgresClient, throughSocket } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
-import { appDatabaseUrl } from '../../db/roles.ts';
+import { SERVICES, serviceDatabaseUrls, type Service } from '../../db/roles.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Privileged connection to the throwaway test database (owner-level checks, catalog queries). */
     adminUrl: string;
-    /** The app role's connection to the same database: what services use. */
-    appUrl: string;
+    /** Each service's connection to the same database, as its own role (db/roles.ts `SERVICE_ROLES`). */
+    serviceUrls: Record<Service, string>;
   }
 }
 
@@ -23,7 +23,7 @@ declare module 'vitest' {
  * Tests share it and stay independent by creating their own firms.
  */
 export default async function setup(project: TestProject) {
-  const appPassword = randomBytes(12).toString('hex');
+  const servicePassword = randomBytes(12).toString('hex');
   const external = process.env.DATABASE_URL;
   let teardown: () => Promise<void>;
   let adminUrl: string;
@@ -58,9 +58,14 @@ export default async function setup(project: TestProject) {
       await rm(dataDir, { recursive: true, force: true });
     };
   }
-  await migrateDatabase(adminUrl, appPassword);
+  await migrateDatabase(adminUrl, servicePassword);
   project.provide('adminUrl', adminUrl);
-  const appUrl = appDatabaseUrl(adminUrl, appPassword);
-  project.provide('appUrl', socketDir ? throughSocket(appUrl, socketDir) : appUrl);
+  const urls = serviceDatabaseUrls(adminUrl, servicePassword);
+  project.provide(
+    'serviceUrls',
+    Object.fromEntries(
+      SERVICES.map((service) => [service, socketDir ? throughSocket(urls[service], socketDir) : urls[service]]),
+    ) as Record<Service, string>,
+  );
   return teardown;
 }

@@ -4,6 +4,7 @@ import { connectDatabase, type Database } from '../../db/client.ts';
 import { connectEventBus, type EventBus } from '../../platform/event-bus.ts';
 import { createLogger } from '../../platform/logger.ts';
 import type { Actor } from '../../platform/signed-context.ts';
+import type { SubgraphName } from '../../platform/subgraph-names.ts';
 import type { SubgraphContext, SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import { connectAdmin } from './admin-db.ts';
 import { testConfig } from './stack.ts';
@@ -12,7 +13,8 @@ type Role = 'OWNER' | 'ADMIN' | 'MANAGER' | 'STAFF';
 
 /**
  * The service-level test tier: a subgraph's services called directly against the test database
- * (the global setup's `appUrl`, as the app role, so row-level security applies), without the
+ * (the global setup's `serviceUrls`, as the subgraph's own role, so row-level security and the
+ * schema walls apply), without the
  * gateway, HTTP or graphql-shield. Open one per test file; `close()` in `afterAll`.
  */
 export interface ServiceTier {
@@ -31,9 +33,15 @@ export interface ServiceTier {
   close(): Promise<void>;
 }
 
-/** Opens the tier's pool, admin connection and event bus (PostgreSQL LISTEN/NOTIFY; no Redis). */
-export function openServiceTier(): ServiceTier {
-  const database = connectDatabase(inject('appUrl'), { max: 2, applicationName: 'firmgraph-service-tests' });
+/**
+ * Opens the tier's pool as `subgraph`'s role, an admin connection and an event bus (PostgreSQL
+ * LISTEN/NOTIFY; no Redis).
+ */
+export function openServiceTier(subgraph: SubgraphName): ServiceTier {
+  const database = connectDatabase(inject('serviceUrls')[subgraph], {
+    max: 2,
+    applicationName: `firmgraph-service-tests-${subgraph}`,
+  });
   const admin = connectAdmin();
   const config = testConfig();
   const log = createLogger('silent', 'service-tests');

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { inject } from 'vitest';
-import { connectDatabase, type Database } from '../../db/client.ts';
-import { startStack, type Stack } from '../../scripts/stack.ts';
+import { SERVICES } from '../../db/roles.ts';
+import {
+  closeServiceDatabases,
+  connectServiceDatabases,
+  startStack,
+  type ServiceDatabases,
+  type Stack,
+} from '../../scripts/stack.ts';
 import { loadConfig, type Config } from '../../platform/config.ts';
 import { createLogger, type Logger } from '../../platform/logger.ts';
 
@@ -35,8 +41,10 @@ export interface GraphQLResponse<T = ResponseData> {
 export interface TestStack {
   stack: Stack;
   config: Config;
-  /** The services' pool (app role); `statementCount()` counts every statement sent on it. */
-  database: Database;
+  /** Each service's pool, as its own role (`application_name` `firmgraph-test-<service>`). */
+  databases: ServiceDatabases;
+  /** SQL statements sent so far on all the services' pools together (`Database.statementCount`). */
+  statementCount(): number;
   graphqlUrl: string;
   /**
    * POSTs an operation to the gateway as a client would, with an optional bearer token. A typed
@@ -85,10 +93,10 @@ export async function startTestStack(
   options: { subgraphsOverHttp?: boolean } = {},
 ): Promise<TestStack> {
   const config = testConfig(overrides);
-  const database = connectDatabase(inject('appUrl'), { max: 10, applicationName: 'firmgraph-test' });
+  const databases = connectServiceDatabases(inject('serviceUrls'), { max: 10, applicationName: 'firmgraph-test' });
   const stack = await startStack({
     config,
-    database,
+    databases,
     log,
     freePorts: true,
     subgraphsOverHttp: options.subgraphsOverHttp,
@@ -96,7 +104,8 @@ export async function startTestStack(
   return {
     stack,
     config,
-    database,
+    databases,
+    statementCount: () => SERVICES.reduce((sum, service) => sum + databases[service].statementCount(), 0),
     graphqlUrl: stack.graphqlUrl,
     gql: (document: TypedDocumentNode | string, variables?: object, token?: string) =>
       postGraphQL(
@@ -107,7 +116,7 @@ export async function startTestStack(
       ),
     stop: async () => {
       await stack.stop();
-      await database.close();
+      await closeServiceDatabases(databases);
     },
   };
 }

@@ -5,7 +5,7 @@ import { crmSubgraph } from '../server.ts';
 import { archiveClient, createClient, findClient, updateClient } from './client-service.ts';
 
 // Service tier: the crm client service against real PostgreSQL (app role, row-level security), no gateway.
-const tier = openServiceTier();
+const tier = openServiceTier('crm');
 const admin = connectAdmin();
 afterAll(async () => {
   await admin.end();

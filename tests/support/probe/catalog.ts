@@ -41,8 +41,8 @@ export async function tenantTables(admin: postgres.Sql, schemas: string[]): Prom
 
 /**
  * Row-level security findings (wall 3, README "Architecture"): every tenant table of `schemas` must have
- * RLS enabled and forced, at least one permissive SELECT policy for `appRole` (the role the
- * services connect as), and every permissive policy that applies to `appRole` (directly or through
+ * RLS enabled and forced, at least one permissive SELECT policy for `appRole` (the role a
+ * service connects as), and every permissive policy that applies to `appRole` (directly or through
  * PUBLIC) must require the tenant predicate, the acting-user predicate or the portal sign-in
  * lookup predicate, in USING and WITH CHECK
  * (a permissive policy ORs with the others, so a single `using (true)` opens the table). Policies
@@ -128,30 +128,103 @@ export async function tenantKeyFindings(admin: postgres.Sql, schemas: string[]):
 }
 
 /**
- * Findings about the role the services connect as (README "Architecture"): it is neither superuser nor
- * BYPASSRLS nor able to create roles or databases, and owns no relation, schema or function.
+ * Findings about a role a service connects as (README "Architecture", database roles): it is
+ * neither superuser nor BYPASSRLS nor able to create roles or databases, and owns no relation,
+ * schema or function.
  */
-export async function appRoleFindings(admin: postgres.Sql, appRole: string): Promise<string[]> {
+export async function serviceRoleFindings(admin: postgres.Sql, role: string): Promise<string[]> {
   const findings: string[] = [];
-  const [role] = await admin<
+  const [attributes] = await admin<
     { rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }[]
   >`
-    select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ${appRole}`;
-  if (!role) return [`role ${appRole} does not exist`];
-  for (const [attribute, held] of Object.entries(role)) if (held) findings.push(`${appRole} has ${attribute}`);
+    select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ${role}`;
+  if (!attributes) return [`role ${role} does not exist`];
+  for (const [attribute, held] of Object.entries(attributes)) if (held) findings.push(`${role} has ${attribute}`);
   const owned = await admin<{ name: string }[]>`
-    select c.oid::regclass::text as name from pg_class c where pg_get_userbyid(c.relowner) = ${appRole}
-    union all select nspname::text from pg_namespace where pg_get_userbyid(nspowner) = ${appRole}
-    union all select p.oid::regprocedure::text from pg_proc p where pg_get_userbyid(p.proowner) = ${appRole}`;
-  for (const { name } of owned) findings.push(`${appRole} owns ${name}`);
+    select c.oid::regclass::text as name from pg_class c where pg_get_userbyid(c.relowner) = ${role}
+    union all select nspname::text from pg_namespace where pg_get_userbyid(nspowner) = ${role}
+    union all select p.oid::regprocedure::text from pg_proc p where pg_get_userbyid(p.proowner) = ${role}`;
+  for (const { name } of owned) findings.push(`${role} owns ${name}`);
+  return findings;
+}
+
+/** What a role may hold beyond its own schema: each crossing of a schema wall, and why. */
+export interface Crossings {
+  /** Schemas it may name objects in (USAGE), other than its own: schema → reason. */
+  schemaUsage: Record<string, string>;
+  /** Functions of other schemas it may EXECUTE, as `regprocedure` prints them: signature → reason. Each must be SECURITY DEFINER. */
+  functions: Record<string, string>;
+}
+
+/** Schemas the privilege check skips: PostgreSQL's own catalogs. */
+const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast'];
+
+/**
+ * The schema walls from a role's side (design brief §3, wall 3): `role` holds a privilege on no
+ * relation outside `ownSchema` (null: none at all), neither directly, through a role it belongs
+ * to, nor through PUBLIC (`has_table_privilege`, `has_any_column_privilege`,
+ * `has_sequence_privilege`); USAGE on no schema but its own and `crossings.schemaUsage`, and CREATE
+ * on none; EXECUTE on no function outside its own schema but `crossings.functions`, each of which it
+ * must hold and which must be SECURITY DEFINER. System catalogs are not checked. PostgreSQL's
+ * privilege functions: https://www.postgresql.org/docs/15/functions-info.html#FUNCTIONS-INFO-ACCESS-TABLE
+ * @param admin any connection that can read the catalog (also a transaction, to check an uncommitted grant).
+ * @returns one line per privilege beyond the allowance, or allowance not held; empty when the walls hold.
+ */
+export async function schemaWallFindings(
+  admin: postgres.Sql | postgres.TransactionSql,
+  role: string,
+  ownSchema: string | null,
+  crossings: Crossings,
+): Promise<string[]> {
+  const findings: string[] = [];
+  const relations = await admin<{ name: string }[]>`
+    select c.oid::regclass::text as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname <> all(${SYSTEM_SCHEMAS}) and n.nspname is distinct from ${ownSchema}
+      and case when c.relkind = 'S' then has_sequence_privilege(${role}, c.oid, 'USAGE, SELECT, UPDATE')
+               when c.relkind in ('r', 'p', 'v', 'm', 'f') then
+                 has_table_privilege(${role}, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                 or has_any_column_privilege(${role}, c.oid, 'SELECT, INSERT, UPDATE, REFERENCES')
+               else false end
+    order by 1`;
+  for (const { name } of relations) findings.push(`${role} holds privileges on ${name}, outside its schema`);
+  const schemas = await admin<{ name: string; usage: boolean; create: boolean }[]>`
+    select nspname::text as name, has_schema_privilege(${role}, oid, 'USAGE') as usage,
+           has_schema_privilege(${role}, oid, 'CREATE') as create
+    from pg_namespace where nspname <> all(${SYSTEM_SCHEMAS}) and nspname not like 'pg_temp_%' and nspname not like 'pg_toast_temp_%'
+    order by 1`;
+  for (const schema of schemas) {
+    if (schema.create) findings.push(`${role} may CREATE in schema ${schema.name}`);
+    const allowed = schema.name === ownSchema || schema.name in crossings.schemaUsage;
+    if (schema.usage && !allowed) findings.push(`${role} has USAGE on schema ${schema.name}`);
+    if (!schema.usage && allowed) findings.push(`${role} lacks USAGE on schema ${schema.name}`);
+  }
+  for (const name of Object.keys(crossings.schemaUsage)) {
+    if (!schemas.some((schema) => schema.name === name)) findings.push(`schema ${name} does not exist`);
+  }
+  const functions = await admin<{ name: string; definer: boolean; executable: boolean }[]>`
+    select p.oid::regprocedure::text as name, p.prosecdef as definer,
+           has_function_privilege(${role}, p.oid, 'EXECUTE') as executable
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname <> all(${SYSTEM_SCHEMAS}) and n.nspname is distinct from ${ownSchema}
+    order by 1`;
+  for (const f of functions) {
+    const allowed = f.name in crossings.functions;
+    if (f.executable && !allowed) findings.push(`${role} may execute ${f.name}, outside its schema`);
+    if (allowed && !f.executable) findings.push(`${role} may not execute ${f.name}`);
+    if (allowed && !f.definer) findings.push(`${f.name} crosses a schema wall but is not SECURITY DEFINER`);
+  }
+  for (const name of Object.keys(crossings.functions)) {
+    if (!functions.some((f) => f.name === name)) findings.push(`function ${name} does not exist`);
+  }
   return findings;
 }
 
 /**
- * The isolation check from the app role's side: in a transaction whose `app.firm_id` is `firmId`
+ * The isolation check from a service role's side: in a transaction whose `app.firm_id` is `firmId`
  * (null: never set), counts the rows of every tenant table of `schemas` whose firm_id is not
  * `firmId`. Any such row is a finding. Tables the role may not SELECT count as walled.
- * @param app a connection as the app role; `admin` lists the tables.
+ * @param app a connection as a service role; `admin` lists the tables.
  */
 export async function foreignRowFindings(
   admin: postgres.Sql,

@@ -249,7 +249,7 @@ const ACTIVATE_BREAK_GLASS = /* GraphQL */ `
 async function operatorToken(t: TestStack, name: string): Promise<string> {
   const email = uniqueEmail('operator');
   const password = strongPassword();
-  expect((await createPlatformOperator(t.database, { email, name, password })).problems).toEqual([]);
+  expect((await createPlatformOperator(t.databases.tenancy, { email, name, password })).problems).toEqual([]);
   const result = await t.gql(LOG_IN_OPERATOR, { input: { email, password } });
   expect(result.data!.logInOperator.userErrors).toEqual([]);
   return result.data!.logInOperator.session.accessToken;
