@@ -39,6 +39,34 @@ const CATALOGUE = [
   },
   { permission: 'message:read', lowestRole: 'STAFF', description: 'Read client message threads.' },
   { permission: 'message:send', lowestRole: 'STAFF', description: 'Send messages in client threads.' },
+  { permission: 'engagement:read', lowestRole: 'STAFF', description: 'See engagements, their teams and managers.' },
+  {
+    permission: 'engagement:write',
+    lowestRole: 'MANAGER',
+    description: 'Create and edit engagements, change their status, team and billing arrangement.',
+  },
+  { permission: 'time:write', lowestRole: 'STAFF', description: 'Record, edit and submit your own time and timers.' },
+  {
+    permission: 'time:write_any',
+    lowestRole: 'MANAGER',
+    description: "Record and edit anyone's time, on any engagement of the firm.",
+  },
+  {
+    permission: 'time:read_any',
+    lowestRole: 'MANAGER',
+    description: "See every member's time entries and the firm's utilization.",
+  },
+  { permission: 'time:approve', lowestRole: 'MANAGER', description: 'Approve and reject submitted time entries.' },
+  {
+    permission: 'rate:read',
+    lowestRole: 'MANAGER',
+    description: 'See rate cards, cost rates and the value of time (WIP).',
+  },
+  {
+    permission: 'rate:write',
+    lowestRole: 'ADMIN',
+    description: 'Edit the service catalogue, rate cards and cost rates.',
+  },
 ] as const satisfies readonly { permission: `${string}:${string}`; lowestRole: LowestRole; description: string }[];
 
 /** One `resource:verb` of the closed catalogue. A typo does not compile. */

@@ -48,18 +48,28 @@ const CROSSINGS: Record<Service, Crossings> = {
   crm: {
     schemaUsage: {
       ...PUBLIC_SCHEMA,
-      tenancy: 'to call tenancy.append_audit_record',
+      tenancy: 'to call tenancy.append_audit_record and tenancy.firm_members',
       documents: 'to call documents.attachable_document_ids',
     },
     functions: {
       [APPEND_AUDIT]: AUDIT_REASON,
+      'tenancy.firm_members(uuid[])': "an engagement's manager and team must be staff of the firm",
       'documents.attachable_document_ids(uuid,uuid[])':
         "sendMessage checks a message's attachments are the client's documents without reading documents' tables",
     },
   },
   billing: {
-    schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call tenancy.append_audit_record' },
-    functions: { [APPEND_AUDIT]: AUDIT_REASON },
+    schemaUsage: {
+      ...PUBLIC_SCHEMA,
+      tenancy: 'to call tenancy.append_audit_record and tenancy.firm_members',
+      crm: 'to call crm.engagements_for_time',
+    },
+    functions: {
+      [APPEND_AUDIT]: AUDIT_REASON,
+      'tenancy.firm_members(uuid[])': "rate cards name the firm's staff, and the role rate needs the member's role",
+      'crm.engagements_for_time(uuid[],uuid)':
+        "time is recorded, priced and approved against an engagement's status, client, currency, manager and team",
+    },
   },
   documents: {
     schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call tenancy.append_audit_record' },

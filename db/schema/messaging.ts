@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { clients, crm } from './crm.ts';
+import { engagements } from './engagements.ts';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 
 /** Who takes part in a thread: a staff user of the firm, or a portal user of the client. */
@@ -38,8 +39,7 @@ export const messageThreads = crm.table(
     firmId: uuid('firm_id').notNull(),
     id: uuid('id').notNull(),
     clientId: uuid('client_id').notNull(),
-    // The engagement the thread is about. Engagements do not exist yet, so there is no foreign key;
-    // it becomes one (firm_id, engagement_id) when they land.
+    // The engagement the thread is about, if any: one of the thread's client (the composite key below).
     engagementId: uuid('engagement_id'),
     subject: text('subject').notNull(),
     createdByKind: participantKindEnum('created_by_kind').notNull(),
@@ -50,6 +50,11 @@ export const messageThreads = crm.table(
   (t) => [
     primaryKey({ columns: [t.firmId, t.id] }),
     foreignKey({ columns: [t.firmId, t.clientId], foreignColumns: [clients.firmId, clients.id] }),
+    foreignKey({
+      columns: [t.firmId, t.clientId, t.engagementId],
+      foreignColumns: [engagements.firmId, engagements.clientId, engagements.id],
+      name: 'message_threads_engagement_fk',
+    }),
     // A client's threads, most recently active first.
     index('message_threads_client_activity_idx').on(
       t.firmId,

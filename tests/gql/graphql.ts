@@ -326,6 +326,10 @@ export type Permission =
   | 'CONTACT_WRITE'
   /** See document records. */
   | 'DOCUMENT_READ'
+  /** See engagements, their teams and managers. */
+  | 'ENGAGEMENT_READ'
+  /** Create and edit engagements, change their status, team and billing arrangement. */
+  | 'ENGAGEMENT_WRITE'
   /** See the firm's profile. */
   | 'FIRM_READ'
   /** Change the firm's settings. */
@@ -341,7 +345,19 @@ export type Permission =
   /** Send messages in client threads. */
   | 'MESSAGE_SEND'
   /** Invite client contacts to the portal and revoke their access. */
-  | 'PORTAL_INVITE';
+  | 'PORTAL_INVITE'
+  /** See rate cards, cost rates and the value of time (WIP). */
+  | 'RATE_READ'
+  /** Edit the service catalogue, rate cards and cost rates. */
+  | 'RATE_WRITE'
+  /** Approve and reject submitted time entries. */
+  | 'TIME_APPROVE'
+  /** See every member's time entries and the firm's utilization. */
+  | 'TIME_READ_ANY'
+  /** Record, edit and submit your own time and timers. */
+  | 'TIME_WRITE'
+  /** Record and edit anyone's time, on any engagement of the firm. */
+  | 'TIME_WRITE_ANY';
 
 /** Where a portal user's access stands. */
 export type PortalUserStatus =
