@@ -52,6 +52,9 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     PortalUser: '../messaging/message-model.ts#ParticipantRef',
   },
   billing: {
+    User: '../billing-model.ts#EntityReference',
+    Engagement: '../billing-model.ts#EntityReference',
+    Firm: '../billing-model.ts#EntityReference',
     Client: '../invoices/invoice-model.ts#BillingClientReference',
     Invoice: '../../../db/schema/billing.ts#InvoiceRow',
     InvoiceConnection: '../../../platform/relay.ts#Connection<InvoiceRow>',

@@ -14,5 +14,11 @@ export const billingRules: RuleMap<Resolvers> = {
   },
   Money: allow,
   PageInfo: allow,
+  UserError: allow,
+  // The key of another subgraph's entity: any member of the firm may hold it. Each field billing
+  // adds to these types has its own rule in its module.
+  User: { id: isFirmMember },
+  Engagement: { id: isFirmMember },
+  Firm: { id: isFirmMember },
   _Service: allow,
 };

@@ -523,12 +523,18 @@ export type UserErrorCode =
   | 'ALREADY_MEMBER'
   /** The client is archived and cannot be changed. */
   | 'ARCHIVED'
+  /** The currency is not the one this item is billed in. */
+  | 'CURRENCY_MISMATCH'
+  /** The day's entries would exceed 1,440 minutes. */
+  | 'DAILY_LIMIT'
   /** The message was deleted. */
   | 'DELETED'
-  /** The same item is named twice. */
+  /** The same item is named twice, or already exists. */
   | 'DUPLICATE'
   /** The 15 minutes in which a message can be edited or deleted have passed. */
   | 'EDIT_WINDOW_CLOSED'
+  /** The caller may not do this to this item. */
+  | 'FORBIDDEN'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
   | 'GRANT_NOT_LIVE'
   /** The break-glass grant is no longer waiting for approval (approved, started or revoked). */
@@ -545,10 +551,20 @@ export type UserErrorCode =
   | 'MFA_ALREADY_ENABLED'
   /** MFA is not enabled (or enrolment was not started) for this user. */
   | 'MFA_NOT_ENABLED'
+  /** The engagement is not ACTIVE, or the service is not active. */
+  | 'NOT_ACTIVE'
   /** The message is not yours to change. */
   | 'NOT_AUTHOR'
+  /** The time entry is not in a status that allows this change. */
+  | 'NOT_EDITABLE'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
+  /** The staff member is not on the engagement's team. */
+  | 'NOT_ON_TEAM'
+  /** No rate card entry applies to this time. */
+  | 'NO_RATE'
+  /** The value is outside the allowed range. */
+  | 'OUT_OF_RANGE'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The portal user's access was revoked. */
@@ -557,10 +573,12 @@ export type UserErrorCode =
   | 'ROLE_NOT_GRANTABLE'
   /** The permission cannot be given to an API key, or exceeds the caller's own permissions. */
   | 'SCOPE_NOT_GRANTABLE'
-  /** An operator cannot approve their own break-glass request. */
+  /** The firm's policy does not let an approver approve their own time. */
   | 'SELF_APPROVAL'
   /** The value is already taken. */
   | 'TAKEN'
+  /** The work date is later than tomorrow in the firm's time zone. */
+  | 'TOO_FAR_AHEAD'
   /** The value is too long. */
   | 'TOO_LONG'
   /** A client named in the input does not exist in the active firm. */
