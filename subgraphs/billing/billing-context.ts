@@ -1,5 +1,9 @@
 import type { SubgraphContext } from '../../platform/subgraph-server.ts';
 import type { InvoiceLoaders } from './invoices/invoice-loaders.ts';
+import type { CatalogueLoaders } from './services/catalogue-loaders.ts';
+
+/** Every billing module's per-request DataLoaders. */
+export type BillingLoaders = InvoiceLoaders & CatalogueLoaders;
 
 /** Per-request context of the billing subgraph. */
-export type BillingContext = SubgraphContext<InvoiceLoaders>;
+export type BillingContext = SubgraphContext<BillingLoaders>;

@@ -438,7 +438,7 @@ export type RevokePortalAccessInput = {
   portalUserId: string | number;
 };
 
-/** A staff role inside one firm. Roles are ordered: OWNER > ADMIN > MANAGER > STAFF. */
+/** A member's role in a firm (owned by the tenancy subgraph). */
 export type Role =
   /** Manages members and all firm data. */
   | 'ADMIN'
