@@ -1,9 +1,10 @@
 import type { SubgraphContext } from '../../platform/subgraph-server.ts';
 import type { InvoiceLoaders } from './invoices/invoice-loaders.ts';
 import type { CatalogueLoaders } from './services/catalogue-loaders.ts';
+import type { TimeEntryLoaders } from './time-entries/time-entry-loaders.ts';
 
 /** Every billing module's per-request DataLoaders. */
-export type BillingLoaders = InvoiceLoaders & CatalogueLoaders;
+export type BillingLoaders = InvoiceLoaders & CatalogueLoaders & TimeEntryLoaders;
 
 /** Per-request context of the billing subgraph. */
 export type BillingContext = SubgraphContext<BillingLoaders>;

@@ -96,3 +96,59 @@ export async function createClients(t: TestStack, token: string, names: string[]
   }
   return ids;
 }
+
+const INVITE_MEMBER = graphql(`
+  mutation FactoryInviteMember($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+
+const ACCEPT_INVITATION = graphql(`
+  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+
+/** A member who joined a firm by invitation, with a live session. */
+export interface FirmMember {
+  userId: string;
+  accessToken: string;
+}
+
+/** Invites a member of `role` into the owner's firm and accepts as them, through the gateway. */
+export async function addMember(
+  t: TestStack,
+  owner: FirmOwner,
+  role: 'ADMIN' | 'MANAGER' | 'STAFF',
+  name = `${role.toLowerCase()} ${randomUUID().slice(0, 6)}`,
+): Promise<FirmMember> {
+  const invited = await t.gql(
+    INVITE_MEMBER,
+    { input: { email: uniqueEmail(role.toLowerCase()), role } },
+    owner.accessToken,
+  );
+  expect(invited.errors).toBeUndefined();
+  expect(invited.data!.inviteMember.userErrors).toEqual([]);
+  const accepted = await t.gql(ACCEPT_INVITATION, {
+    input: { token: invited.data!.inviteMember.invitationToken!, name, password: strongPassword() },
+  });
+  expect(accepted.errors).toBeUndefined();
+  expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+  const session = accepted.data!.acceptInvitation.session!;
+  return { userId: session.user.id, accessToken: session.accessToken };
+}

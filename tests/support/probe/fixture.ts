@@ -77,7 +77,80 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     owner.accessToken,
   );
   expect(pending.data!.inviteMember.userErrors).toEqual([]);
+  await populateTime(t, admin, owner, marker);
   return owner;
+}
+
+const TIME_FIXTURE = {
+  settings: `mutation ($input: UpdateTimeSettingsInput!) { updateTimeSettings(input: $input) { userErrors { code } } }`,
+  service: `mutation ($input: CreateServiceInput!) { createService(input: $input) { service { id } userErrors { code } } }`,
+  rate: `mutation ($input: SetRateInput!) { setRate(input: $input) { rate { id } userErrors { code } } }`,
+  costRate: `mutation ($input: SetCostRateInput!) { setCostRate(input: $input) { costRate { id } userErrors { code } } }`,
+  entry: `mutation ($input: CreateTimeEntryInput!) { createTimeEntry(input: $input) { timeEntry { id } userErrors { code } } }`,
+  submit: `mutation ($input: SubmitTimeEntriesInput!) { submitTimeEntries(input: $input) { userErrors { code } } }`,
+  approve: `mutation ($input: ApproveTimeEntriesInput!) { approveTimeEntries(input: $input) { userErrors { code } } }`,
+  reject: `mutation ($input: RejectTimeEntriesInput!) { rejectTimeEntries(input: $input) { userErrors { code } } }`,
+};
+
+/**
+ * The firm's time: an ACTIVE engagement of its first client with the owner on the team (stored
+ * straight in the database), a service, role and staff rates, a cost rate, and time entries in every
+ * status the time API reaches (DRAFT, SUBMITTED, APPROVED with its snapshot, REJECTED), made through
+ * the API as the owner with self-approval allowed.
+ */
+async function populateTime(t: TestStack, admin: postgres.Sql, owner: FirmOwner, marker: string): Promise<void> {
+  const call = async (document: string, input: Record<string, unknown>) => {
+    const result = await t.gql(document, { input }, owner.accessToken);
+    expect(result.errors).toBeUndefined();
+    const payload = Object.values(result.data!)[0] as { userErrors: unknown[] } & Record<string, { id: string }>;
+    expect(payload.userErrors).toEqual([]);
+    return payload;
+  };
+  const [client] = await admin<{ id: string }[]>`
+    select id from crm.clients where firm_id = ${owner.firmId} order by created_at, id limit 1`;
+  const engagementId = randomUUID();
+  await admin.begin(async (tx) => {
+    await tx`insert into crm.engagements (firm_id, id, client_id, name, code, status, manager_user_id, description)
+      values (${owner.firmId}, ${engagementId}, ${client!.id}, ${`Audit ${marker}`}, ${`AUD-${marker.toUpperCase()}`},
+        'ACTIVE', ${owner.userId}, ${`Scope notes ${marker}`})`;
+    await tx`insert into crm.engagement_team_members (firm_id, engagement_id, user_id)
+      values (${owner.firmId}, ${engagementId}, ${owner.userId})`;
+  });
+  await call(TIME_FIXTURE.settings, { allowSelfApproval: true, timeZone: 'Europe/Berlin' });
+  const { service } = await call(TIME_FIXTURE.service, { name: `Advisory ${marker}`, billingType: 'HOURLY' });
+  await call(TIME_FIXTURE.rate, {
+    source: 'FIRM_ROLE',
+    role: 'OWNER',
+    hourlyRate: { amount: '317.00', currency: 'USD' },
+    effectiveFrom: '2020-01-01',
+  });
+  await call(TIME_FIXTURE.rate, {
+    source: 'ENGAGEMENT_SERVICE',
+    engagementId,
+    serviceId: service!.id,
+    hourlyRate: { amount: '291.00', currency: 'USD' },
+    effectiveFrom: '2020-01-01',
+  });
+  await call(TIME_FIXTURE.costRate, {
+    userId: owner.userId,
+    hourlyCost: { amount: '83.00', currency: 'USD' },
+    effectiveFrom: '2020-01-01',
+  });
+  const entries: string[] = [];
+  for (const [index, minutes] of [47, 53, 59, 61].entries()) {
+    const { timeEntry } = await call(TIME_FIXTURE.entry, {
+      engagementId,
+      serviceId: service!.id,
+      workDate: `2026-03-1${index}`,
+      minutes,
+      description: `Worked on ${marker} part ${index}`,
+    });
+    entries.push(timeEntry!.id);
+  }
+  const [, submitted, approved, rejected] = entries;
+  await call(TIME_FIXTURE.submit, { ids: [submitted, approved, rejected] });
+  await call(TIME_FIXTURE.approve, { ids: [approved] });
+  await call(TIME_FIXTURE.reject, { ids: [rejected], reason: `Split ${marker} by task` });
 }
 
 /** A firm's staff user as a probe actor, authenticated with its bearer token. */
