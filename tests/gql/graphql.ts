@@ -199,6 +199,8 @@ export type CreateContactInput = {
 export type CreateMessageThreadInput = {
   /** The client the thread is with. */
   clientId: string | number;
+  /** The engagement the thread is about: one of the same client's engagements. Omit it for a general thread. */
+  engagementId?: string | number | null | undefined;
   /** What the thread is about (1-200 characters). */
   subject: string;
 };
@@ -523,6 +525,8 @@ export type UserErrorCode =
   | 'ALREADY_MEMBER'
   /** The client is archived and cannot be changed. */
   | 'ARCHIVED'
+  /** The engagement is COMPLETED or CANCELLED and can no longer change. */
+  | 'CLOSED'
   /** The currency is not the one this item is billed in. */
   | 'CURRENCY_MISMATCH'
   /** The day's entries would exceed 1,440 minutes. */
@@ -533,6 +537,8 @@ export type UserErrorCode =
   | 'DUPLICATE'
   /** The 15 minutes in which a message can be edited or deleted have passed. */
   | 'EDIT_WINDOW_CLOSED'
+  /** The end date is before the start date. */
+  | 'END_BEFORE_START'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
@@ -547,6 +553,10 @@ export type UserErrorCode =
   | 'INVALID_CREDENTIALS'
   /** The token is unknown, used or expired. */
   | 'INVALID_TOKEN'
+  /** The engagement cannot move from its current status to the one asked for. */
+  | 'INVALID_TRANSITION'
+  /** The user manages the engagement and must stay on its team: appoint another manager first. */
+  | 'IS_MANAGER'
   /** MFA is already enabled for this user. */
   | 'MFA_ALREADY_ENABLED'
   /** MFA is not enabled (or enrolment was not started) for this user. */
@@ -583,6 +593,8 @@ export type UserErrorCode =
   | 'TOO_LONG'
   /** A client named in the input does not exist in the active firm. */
   | 'UNKNOWN_CLIENT'
+  /** A user named in the input is not an enabled staff member of the active firm. */
+  | 'UNKNOWN_USER'
   /** The password does not meet the strength rules. */
   | 'WEAK_PASSWORD';
 
