@@ -96,3 +96,62 @@ export async function createClients(t: TestStack, token: string, names: string[]
   }
   return ids;
 }
+
+const INVITE_MEMBER = graphql(`
+  mutation FactoryInviteMember($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+
+const ACCEPT_INVITATION = graphql(`
+  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`);
+
+/** A staff member who joined a firm by invitation, signed in. */
+export interface FirmMember {
+  userId: string;
+  accessToken: string;
+}
+
+/**
+ * Invites a new person with `role` into the owner's firm and accepts the invitation through the
+ * gateway, as the firm and the new member would; returns the member's user id and session.
+ */
+export async function addFirmMember(
+  t: TestStack,
+  owner: FirmOwner,
+  role: 'ADMIN' | 'MANAGER' | 'STAFF',
+  name = 'Morgan Member',
+): Promise<FirmMember> {
+  const invited = await t.gql(
+    INVITE_MEMBER,
+    { input: { email: uniqueEmail(role.toLowerCase()), role } },
+    owner.accessToken,
+  );
+  expect(invited.data!.inviteMember.userErrors).toEqual([]);
+  const accepted = await t.gql(ACCEPT_INVITATION, {
+    input: { token: invited.data!.inviteMember.invitationToken!, name, password: strongPassword() },
+  });
+  expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+  const { session } = accepted.data!.acceptInvitation;
+  return { userId: session!.user.id, accessToken: session!.accessToken };
+}

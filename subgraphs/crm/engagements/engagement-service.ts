@@ -286,8 +286,8 @@ export async function createEngagement(ctx: CrmContext, input: CreateEngagementI
     });
     if (userErrors.length > 0) return { engagement: null, userErrors };
 
-    const engagement = await withDuplicateCode(tx, () =>
-      insertEngagement(tx, {
+    const engagement = await withDuplicateCode(tx, (savepoint) =>
+      insertEngagement(savepoint, {
         firmId,
         id: newId(),
         clientId: client!.id,
@@ -316,13 +316,14 @@ export async function createEngagement(ctx: CrmContext, input: CreateEngagementI
 
 /**
  * Runs `write` (an insert or update that may take a code another engagement of the firm holds) in a
- * savepoint, so a taken code rolls back only that statement.
+ * savepoint of `tx`, so a taken code rolls back only that statement. `write` must use the savepoint's
+ * transaction it is given: postgres.js fails the whole transaction on a failed query sent outside it.
  * @returns what `write` returns, or null when the code is taken (`ENGAGEMENT_CODE_KEY`).
  * @throws whatever else `write` throws.
  */
-async function withDuplicateCode<T>(tx: Tx, write: () => Promise<T>): Promise<T | null> {
+async function withDuplicateCode<T>(tx: Tx, write: (savepoint: Tx) => Promise<T>): Promise<T | null> {
   try {
-    return await tx.transaction(() => write());
+    return await tx.transaction((savepoint) => write(savepoint));
   } catch (error) {
     if (isUniqueViolation(error, ENGAGEMENT_CODE_KEY)) return null;
     throw error;
@@ -384,8 +385,8 @@ export async function updateEngagement(ctx: CrmContext, input: UpdateEngagementI
     const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((key) => patch[key] !== current[key]);
     if (changed.length === 0) return { engagement: current, userErrors: [] };
 
-    const engagement = await withDuplicateCode(tx, () =>
-      updateEngagementRow(tx, { firmId, engagementId: current.id, patch }),
+    const engagement = await withDuplicateCode(tx, (savepoint) =>
+      updateEngagementRow(savepoint, { firmId, engagementId: current.id, patch }),
     );
     if (!engagement) return { engagement: null, userErrors: [duplicateCode()] };
     if (changed.includes('managerUserId')) {
