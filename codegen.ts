@@ -50,6 +50,9 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     MessageThreadEdge: '../../../platform/relay.ts#Edge<MessageThreadRow>',
     User: '../messaging/message-model.ts#ParticipantRef',
     PortalUser: '../messaging/message-model.ts#ParticipantRef',
+    Engagement: '../../../db/schema/engagements.ts#EngagementRow',
+    EngagementConnection: '../../../platform/relay.ts#Connection<EngagementRow>',
+    EngagementEdge: '../../../platform/relay.ts#Edge<EngagementRow>',
   },
   billing: {
     User: '../billing-model.ts#EntityReference',

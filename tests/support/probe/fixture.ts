@@ -24,6 +24,37 @@ const INVITE_MEMBER = /* GraphQL */ `
 const ACCEPT_INVITATION = /* GraphQL */ `
   mutation ($input: AcceptInvitationInput!) {
     acceptInvitation(input: $input) {
+      session {
+        user {
+          id
+        }
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`;
+const CREATE_ENGAGEMENT = /* GraphQL */ `
+  mutation ($input: CreateEngagementInput!) {
+    createEngagement(input: $input) {
+      engagement {
+        id
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`;
+const CREATE_THREAD = /* GraphQL */ `
+  mutation ($input: CreateMessageThreadInput!) {
+    createMessageThread(input: $input) {
+      thread {
+        id
+      }
       userErrors {
         field
         code
@@ -36,11 +67,13 @@ const ACCEPT_INVITATION = /* GraphQL */ `
  * A firm with data in every entity type the API can hold today, each value unique to the firm:
  * two clients (with email, phone and web site), an invoice and a document for each (stored
  * straight in the database: no API creates them yet), a second member who accepted an
- * invitation, and a pending invitation.
+ * invitation, a pending invitation, and an engagement of the first client managed by the owner
+ * with the member on its team and a message thread about it.
  */
 export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: string): Promise<FirmOwner> {
   const marker = randomUUID().slice(0, 8);
   const owner = await signUpFirm(t, `${label} Quillfeather ${marker}`);
+  const clientIds: string[] = [];
   for (const suffix of ['Holdings', 'Partners']) {
     const created = await t.gql(
       CREATE_CLIENT,
@@ -55,6 +88,7 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
       owner.accessToken,
     );
     expect(created.data!.createClient.userErrors).toEqual([]);
+    clientIds.push(created.data!.createClient.client!.id);
     await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client!.id });
   }
   const member = await t.gql(
@@ -71,6 +105,35 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     },
   });
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+  const engagement = await t.gql(
+    CREATE_ENGAGEMENT,
+    {
+      input: {
+        clientId: clientIds[0],
+        name: `${label} Engagement ${marker}`,
+        code: `PROBE-${marker}`,
+        startDate: '2026-01-05',
+        endDate: '2026-12-18',
+        managerId: owner.userId,
+        teamMemberIds: [accepted.data!.acceptInvitation.session.user.id],
+        description: `${label} scope notes ${marker}`,
+      },
+    },
+    owner.accessToken,
+  );
+  expect(engagement.data!.createEngagement.userErrors).toEqual([]);
+  const thread = await t.gql(
+    CREATE_THREAD,
+    {
+      input: {
+        clientId: clientIds[0],
+        subject: `${label} engagement thread ${marker}`,
+        engagementId: engagement.data!.createEngagement.engagement.id,
+      },
+    },
+    owner.accessToken,
+  );
+  expect(thread.data!.createMessageThread.userErrors).toEqual([]);
   const pending = await t.gql(
     INVITE_MEMBER,
     { input: { email: uniqueEmail(`pending-${marker}`), role: 'STAFF' } },
