@@ -1,6 +1,6 @@
 /**
  * The load generator: a separate process (started by bench-stack.ts as
- * `node scripts/bench/load-generator.ts '<LoadConfig JSON>'`) so it never shares an event loop
+ * `node scripts/bench/load-generator.ts`, with the `LoadConfig` JSON on stdin) so it never shares an event loop
  * with the servers it measures. It runs autocannon twice, an unmeasured warm-up and the measured
  * run, each bounded by its duration, prints one JSON `LoadResult` line on stdout and exits.
  *
@@ -123,7 +123,9 @@ function runPhase(config: LoadConfig, seconds: number, next: number[]): Promise<
 }
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '') as LoadConfig;
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const config = JSON.parse(input) as LoadConfig;
   const host = new URL(config.url).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
     throw new Error(`refusing to load a non-loopback host: ${host}`);

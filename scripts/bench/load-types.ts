@@ -1,4 +1,4 @@
-/** What the load generator process is asked to do (passed as JSON in argv[2]). */
+/** What the load generator process is asked to do (passed as JSON on its stdin). */
 export interface LoadConfig {
   /** Loopback URL only. */
   url: string;

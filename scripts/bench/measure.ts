@@ -195,11 +195,13 @@ export async function load(
  */
 async function runLoadGenerator(config: LoadConfig): Promise<LoadResult> {
   const script = join(REPO_ROOT, 'scripts', 'bench', 'load-generator.ts');
-  const child = spawn(process.execPath, [script, JSON.stringify(config)], {
+  // The config goes on stdin: a varying operation's values (tens of thousands of ids) outgrow argv.
+  const child = spawn(process.execPath, [script], {
     cwd: REPO_ROOT,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin.end(JSON.stringify(config));
   const pgid = child.pid;
   if (pgid === undefined) throw new Error('could not spawn the load generator');
   trackGroup(pgid);

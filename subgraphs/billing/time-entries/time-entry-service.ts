@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
 import type { TimeEntryRow, TimeEntryStatusValue } from '../../../db/schema/time.ts';
-import { recordAudit } from '../../../platform/audit.ts';
+import { recordAudit, recordAudits } from '../../../platform/audit.ts';
 import { assertCan, denied, type FirmActor } from '../../../platform/authz.ts';
 import { badUserInput, notFound } from '../../../platform/errors.ts';
 import { isUuid, newId } from '../../../platform/ids.ts';
@@ -33,6 +33,7 @@ import {
   minutesOnDay,
   saveTimeSettings,
   timeEntrySortKey,
+  recordingContext,
   tomorrowIn,
   updateTimeEntryRow,
   updateTimeEntryRows,
@@ -51,6 +52,7 @@ const MAX_REASON = 1000;
 const MAX_BULK_IDS = 200;
 const EDITABLE: readonly TimeEntryStatusValue[] = ['DRAFT', 'REJECTED'];
 const TIME_ENTRY_CURSOR = z.tuple([z.iso.date(), z.uuid()]);
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Result of `createTimeEntry` and `updateTimeEntry`. */
 export interface TimeEntryPayload {
@@ -172,18 +174,21 @@ async function recordTimeEntry(
   if (!Number.isInteger(work.minutes) || work.minutes < 1 || work.minutes > MINUTES_PER_DAY) {
     userErrors.push({ field: ['input', 'minutes'], message: 'Minutes must be 1 to 1440.', code: 'OUT_OF_RANGE' });
   }
-  const settings = await getTimeSettings(tx, firmId);
-  if (work.workDate > (await tomorrowIn(tx, settings.timeZone))) {
+  const anyone = can(actor, 'time:write_any');
+  // A malformed id names nothing, like a random one: ask for the nil UUID instead.
+  const orNil = (id: string) => (isUuid(id) ? id : NIL_UUID);
+  const { settings, tomorrow, engagement, service } = await recordingContext(tx, firmId, {
+    engagementId: orNil(work.engagementId),
+    serviceId: orNil(work.serviceId),
+    userId: work.userId,
+  });
+  if (work.workDate > tomorrow) {
     userErrors.push({
       field: ['input', 'workDate'],
       message: `The work date may be at most tomorrow in the firm's time zone (${settings.timeZone}).`,
       code: 'TOO_FAR_AHEAD',
     });
   }
-  const anyone = can(actor, 'time:write_any');
-  const engagement = isUuid(work.engagementId)
-    ? (await engagementsForTime(tx, [work.engagementId], work.userId)).get(work.engagementId)
-    : undefined;
   if (!engagement) {
     userErrors.push({
       field: ['input', 'engagementId'],
@@ -203,7 +208,6 @@ async function recordTimeEntry(
       code: 'NOT_ON_TEAM',
     });
   }
-  const [service] = isUuid(work.serviceId) ? await getServicesByIds(tx, firmId, [work.serviceId]) : [];
   if (!service) {
     userErrors.push({ field: ['input', 'serviceId'], message: 'No such service in this firm.', code: 'NOT_FOUND' });
   } else if (!service.active) {
@@ -426,6 +430,8 @@ interface BulkChange {
   action: 'time_entry.submit' | 'time_entry.approve' | 'time_entry.reject';
   /** Statuses an entry must be in. */
   from: readonly TimeEntryStatusValue[];
+  /** Whether `refuse` reads the engagement (its manager); otherwise it is looked up only when visibility needs it. */
+  usesEngagements: boolean;
   /** Why the actor may not act on this entry, or null when it may. */
   refuse: (entry: TimeEntryRow, engagement: EngagementForTime | undefined) => UserError | null;
   /** Writes the change for every entry (all passed every check) and returns them. */
@@ -462,7 +468,11 @@ async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly s
   return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
     const rows = await lockTimeEntries(tx, actor.firmId, [...firstIndex.keys()].filter(isUuid));
     const byId = new Map(rows.map((row) => [row.id, row]));
-    const engagements = await engagementsForTime(tx, [...new Set(rows.map((row) => row.engagementId))], null);
+    // Engagement managers matter only to approvals and to entries the caller sees as a manager.
+    const engagements =
+      change.usesEngagements || rows.some((row) => !maySee(actor, row, new Map()))
+        ? await engagementsForTime(tx, [...new Set(rows.map((row) => row.engagementId))], null)
+        : new Map<string, EngagementForTime>();
     for (const [id, index] of firstIndex) {
       const field = ['input', 'ids', String(index)];
       const entry = byId.get(id);
@@ -487,15 +497,17 @@ async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly s
       return { timeEntries: [], userErrors: sortByIndex(applied as UserError[]) };
     }
     const changed = new Map((applied as TimeEntryRow[]).map((row) => [row.id, row]));
-    for (const entry of entries) {
-      await recordAudit(tx, ctx, {
+    await recordAudits(
+      tx,
+      ctx,
+      entries.map((entry) => ({
         firmId: actor.firmId,
         action: change.action,
         targetType: 'time_entry',
         targetId: entry.id,
         metadata: { userId: entry.userId, engagementId: entry.engagementId, from: entry.status },
-      });
-    }
+      })),
+    );
     return { timeEntries: entries.map((entry) => changed.get(entry.id)!), userErrors: [] };
   });
 }
@@ -510,6 +522,7 @@ export async function submitTimeEntries(ctx: BillingContext, ids: readonly strin
   return bulkChange(ctx, actor, ids, {
     action: 'time_entry.submit',
     from: EDITABLE,
+    usesEngagements: false,
     refuse: (entry) =>
       mayWrite(actor, entry)
         ? null
@@ -565,6 +578,7 @@ export async function approveTimeEntries(ctx: BillingContext, ids: readonly stri
   return bulkChange(ctx, actor, ids, {
     action: 'time_entry.approve',
     from: ['SUBMITTED'],
+    usesEngagements: true,
     refuse: (entry, engagement) => approvalRefusal(actor, settings, entry, engagement),
     apply: async (tx, entries) => {
       const priced = await priceWork(tx, actor.firmId, entries);
@@ -634,6 +648,7 @@ export async function rejectTimeEntries(
   return bulkChange(ctx, actor, ids, {
     action: 'time_entry.reject',
     from: ['SUBMITTED'],
+    usesEngagements: true,
     refuse: (entry, engagement) => approvalRefusal(actor, { ...settings, allowSelfApproval: true }, entry, engagement),
     apply: (tx, entries) =>
       updateTimeEntryRows(

@@ -1,12 +1,14 @@
 import { and, eq, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
-import type { Tx } from '../../../db/client.ts';
+import { uuidArray, type Tx } from '../../../db/client.ts';
 import {
   firmTimeSettings,
   timeEntries,
+  type ServiceRow,
   type TimeEntryRow,
   type TimeEntryStatusValue,
 } from '../../../db/schema/time.ts';
+import type { EngagementForTime } from '../billing-crossings.ts';
 import type { PageRequest } from '../../../platform/relay.ts';
 
 /** A firm's time settings, with the defaults of a firm that never set them. */
@@ -46,6 +48,63 @@ export async function tomorrowIn(tx: Tx, timeZone: string): Promise<string> {
     sql`select ((now() at time zone ${timeZone})::date + 1)::text as tomorrow`,
   )) as unknown as [{ tomorrow: string }];
   return row.tomorrow;
+}
+
+/** What recording time on one engagement and service checks, read together by `recordingContext`. */
+export interface RecordingContext {
+  settings: TimeSettings;
+  /** Tomorrow in the firm's time zone (`YYYY-MM-DD`): the latest allowed work date. */
+  tomorrow: string;
+  engagement: EngagementForTime | null;
+  service: Pick<ServiceRow, 'id' | 'active' | 'billingType'> | null;
+}
+
+/**
+ * The firm's time settings, tomorrow in its time zone, the engagement as `crm.engagements_for_time`
+ * answers for `userId`, and the service, in one statement: the checks of recording time cost one
+ * round trip (the hot path of `createTimeEntry` and a stopped timer). Unknown or other firms' ids
+ * come back null.
+ */
+export async function recordingContext(
+  tx: Tx,
+  firmId: string,
+  { engagementId, serviceId, userId }: { engagementId: string; serviceId: string; userId: string },
+): Promise<RecordingContext> {
+  const [row] = (await tx.execute(sql`
+    select coalesce(ts.time_zone, 'UTC') as "timeZone", coalesce(ts.time_rounding, 'NONE') as "timeRounding",
+      coalesce(ts.allow_self_approval, false) as "allowSelfApproval",
+      ((now() at time zone coalesce(ts.time_zone, 'UTC'))::date + 1)::text as tomorrow,
+      e.engagement_id as "engagementId", e.client_id as "clientId", e.currency, e.status,
+      e.manager_user_id as "managerUserId", e.on_team as "onTeam",
+      s.id as "serviceId", s.active as "serviceActive", s.billing_type as "billingType"
+    from (select 1) as one
+    left join billing.firm_time_settings ts on ts.firm_id = ${firmId}::uuid
+    left join crm.engagements_for_time(${uuidArray([engagementId])}, ${userId}::uuid) e on true
+    left join billing.services s on s.firm_id = ${firmId}::uuid and s.id = ${serviceId}::uuid`)) as unknown as [
+    Record<string, never>,
+  ];
+  const r = row as unknown as TimeSettings &
+    Partial<EngagementForTime> & {
+      tomorrow: string;
+      serviceId: string | null;
+      serviceActive: boolean;
+      billingType: ServiceRow['billingType'];
+    };
+  return {
+    settings: { timeZone: r.timeZone, timeRounding: r.timeRounding, allowSelfApproval: r.allowSelfApproval },
+    tomorrow: r.tomorrow,
+    engagement: r.engagementId
+      ? {
+          engagementId: r.engagementId,
+          clientId: r.clientId!,
+          currency: r.currency!,
+          status: r.status!,
+          managerUserId: r.managerUserId!,
+          onTeam: r.onTeam!,
+        }
+      : null,
+    service: r.serviceId ? { id: r.serviceId, active: r.serviceActive, billingType: r.billingType } : null,
+  };
 }
 
 /**
