@@ -4,6 +4,7 @@ import type postgres from 'postgres';
 import { expect } from 'vitest';
 import { createPlatformOperator } from '../../../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { seedInvoiceAndDocument } from '../admin-db.ts';
+import { insertService, insertStaffCapacity, insertTimeEntries } from '../time-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
 import { CREATE_CLIENT } from '../operations.ts';
 import { postGraphQL, type TestStack } from '../stack.ts';
@@ -36,11 +37,13 @@ const ACCEPT_INVITATION = /* GraphQL */ `
  * A firm with data in every entity type the API can hold today, each value unique to the firm:
  * two clients (with email, phone and web site), an invoice and a document for each (stored
  * straight in the database: no API creates them yet), a second member who accepted an
- * invitation, and a pending invitation.
+ * invitation, a pending invitation, and for the WIP and utilization reports a service, an approved
+ * billable time entry of the owner's on the first client and the owner's weekly capacity.
  */
 export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: string): Promise<FirmOwner> {
   const marker = randomUUID().slice(0, 8);
   const owner = await signUpFirm(t, `${label} Quillfeather ${marker}`);
+  const clientIds: string[] = [];
   for (const suffix of ['Holdings', 'Partners']) {
     const created = await t.gql(
       CREATE_CLIENT,
@@ -55,8 +58,22 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
       owner.accessToken,
     );
     expect(created.data!.createClient.userErrors).toEqual([]);
+    clientIds.push(created.data!.createClient.client!.id);
     await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client!.id });
   }
+  const serviceId = await insertService(admin, owner.firmId, `${label} Advisory ${marker}`);
+  await insertTimeEntries(admin, owner.firmId, [
+    {
+      userId: owner.userId,
+      engagementId: randomUUID(),
+      clientId: clientIds[0]!,
+      serviceId,
+      workDate: new Date().toISOString().slice(0, 10),
+      minutes: 437,
+      valueMinor: 918_273,
+    },
+  ]);
+  await insertStaffCapacity(admin, owner.firmId, owner.userId, 2171);
   const member = await t.gql(
     INVITE_MEMBER,
     { input: { email: uniqueEmail(`member-${marker}`), role: 'MANAGER' } },
