@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ISO_4217_TABLE_PATH, readListOne, renderTable } from '../scripts/iso-4217.ts';
@@ -9,6 +10,7 @@ import {
   isCurrencyCode,
   minorUnitDigits,
   money,
+  parseMinorUnits,
 } from './money.ts';
 
 const listOne = readListOne();
@@ -73,5 +75,24 @@ describe('minor units (ISO 4217)', () => {
     expect(() => CurrencyCodeScalar.parseValue('XAU')).toThrow(/ISO 4217/);
     expect(() => minorUnitDigits('XAU')).toThrow(/XAU/);
     expect(Object.keys(ISO_4217_MINOR_UNITS).sort()).toEqual(listOne.minorUnits.map(([code]) => code));
+  });
+});
+
+describe('parseMinorUnits', () => {
+  it('inverts formatMinorUnits for every amount and currency exponent (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.constantFrom('USD', 'JPY', 'KWD'), (a, c) => {
+        return parseMinorUnits(formatMinorUnits(a, c), c) === a;
+      }),
+    );
+  });
+
+  it('pads short fractions and refuses more digits than the minor unit, or non-decimals', () => {
+    expect(parseMinorUnits('150.5', 'USD')).toBe(15_050n);
+    expect(parseMinorUnits('150', 'USD')).toBe(15_000n);
+    expect(parseMinorUnits('500', 'JPY')).toBe(500n);
+    expect(parseMinorUnits('1.005', 'USD')).toBeNull();
+    expect(parseMinorUnits('1.5', 'JPY')).toBeNull();
+    for (const bad of ['', '1e3', '1.', '.5', ' 1', '0x10']) expect(parseMinorUnits(bad, 'USD')).toBeNull();
   });
 });

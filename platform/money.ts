@@ -33,6 +33,23 @@ export function formatMinorUnits(amountMinor: bigint, currency: string): string 
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }
 
+/**
+ * Parses an exact decimal string in major units into integer minor units of `currency`, the inverse
+ * of `formatMinorUnits`: `parseMinorUnits('150.5', 'USD')` is `15050n`, `('500', 'JPY')` is `500n`.
+ * Returns null when the string is not a decimal (`-?digits[.digits]`) or has more fraction digits
+ * than the currency's minor unit (`'1.005'` in USD): money is never rounded on the way in.
+ * @throws Error for a code the ISO 4217 table does not hold (`minorUnitDigits`).
+ */
+export function parseMinorUnits(amount: string, currency: string): bigint | null {
+  const digits = minorUnitDigits(currency);
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount);
+  if (!match) return null;
+  const [, sign, whole, fraction = ''] = match;
+  if (fraction.length > digits) return null;
+  const minor = BigInt(whole + fraction.padEnd(digits, '0'));
+  return sign === '-' ? -minor : minor;
+}
+
 /** The GraphQL `Money` object for an amount in minor units. */
 export function money(amountMinor: bigint, currency: string): { amount: string; currency: string } {
   return { amount: formatMinorUnits(amountMinor, currency), currency };

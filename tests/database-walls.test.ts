@@ -62,13 +62,14 @@ const CROSSINGS: Record<Service, Crossings> = {
     schemaUsage: {
       ...PUBLIC_SCHEMA,
       tenancy: 'to call tenancy.append_audit_record and tenancy.firm_members',
-      crm: 'to call crm.engagements_for_time',
+      crm: 'to call crm.engagements_for_time and crm.client_currencies',
     },
     functions: {
       [APPEND_AUDIT]: AUDIT_REASON,
       'tenancy.firm_members(uuid[])': "rate cards name the firm's staff, and the role rate needs the member's role",
       'crm.engagements_for_time(uuid[],uuid)':
         "time is recorded, priced and approved against an engagement's status, client, currency, manager and team",
+      'crm.client_currencies(uuid[])': "a client's rate card must name a client of the firm, in its billing currency",
     },
   },
   documents: {

@@ -24,6 +24,8 @@ describe('the subgraph SDL artifacts', () => {
     expect(fragments.map((f) => f.source)).toEqual([
       'subgraphs/billing/billing.graphql',
       'subgraphs/billing/invoices/invoices.graphql',
+      'subgraphs/billing/rates/rates.graphql',
+      'subgraphs/billing/services/services.graphql',
       'subgraphs/billing/time-reports/time-reports.graphql',
     ]);
   });

@@ -32,7 +32,10 @@ const WIP_REPORT = graphql(`
             staff {
               id
             }
-            serviceId
+            service {
+              id
+              name
+            }
             currency
             minutes
             value {
@@ -298,7 +301,9 @@ describe('wipReport', () => {
       },
     ].sort((p, q) => (p.client + p.currency).localeCompare(q.client + q.currency));
     expect(rows).toEqual(expected);
-    expect(report.rows.edges.every(({ node }) => node.engagement === null && node.staff === null)).toBe(true);
+    expect(
+      report.rows.edges.every(({ node }) => node.engagement === null && node.staff === null && node.service === null),
+    ).toBe(true);
     expect(report.totals).toEqual([
       {
         currency: 'EUR',
@@ -371,7 +376,7 @@ describe('wipReport', () => {
     expect(byStaff).toHaveLength(4);
 
     const byService = (await wip(owner.accessToken, 'SERVICE')).rows.edges.map(({ node }) => [
-      node.serviceId,
+      node.service!.id,
       node.currency,
       node.minutes,
       node.value.amount,

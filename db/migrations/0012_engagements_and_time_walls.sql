@@ -48,3 +48,19 @@ COMMENT ON FUNCTION "crm"."engagements_for_time"(uuid[], uuid) IS
 REVOKE ALL ON FUNCTION "crm"."engagements_for_time"(uuid[], uuid) FROM PUBLIC;--> statement-breakpoint
 GRANT USAGE ON SCHEMA "crm" TO firmgraph_billing;--> statement-breakpoint
 GRANT EXECUTE ON FUNCTION "crm"."engagements_for_time"(uuid[], uuid) TO firmgraph_billing;
+--> statement-breakpoint
+
+-- The billing currency of each of the given clients of the current firm: billing checks a client
+-- named by a rate card exists and prices it in its currency, without reading crm's tables. At most
+-- 1000 ids.
+CREATE FUNCTION "crm"."client_currencies"(client_ids uuid[])
+RETURNS TABLE (client_id uuid, currency text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT c.id, c.currency FROM crm.clients c
+  WHERE c.firm_id = nullif(current_setting('app.firm_id', true), '')::uuid
+    AND c.id = ANY (client_currencies.client_ids[1:1000])
+$$;--> statement-breakpoint
+COMMENT ON FUNCTION "crm"."client_currencies"(uuid[]) IS
+  'The billing currency of clients of the current firm (app.firm_id): billing checks and prices client rate cards without reading crm''s tables.';--> statement-breakpoint
+REVOKE ALL ON FUNCTION "crm"."client_currencies"(uuid[]) FROM PUBLIC;--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION "crm"."client_currencies"(uuid[]) TO firmgraph_billing;

@@ -2,23 +2,33 @@ import { CurrencyCodeScalar, DecimalScalar } from '../../platform/money.ts';
 import { DateScalar, DateTimeScalar } from '../../platform/scalars.ts';
 import { mergeDisjoint, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
-import { billingRules } from './billing-rules.ts';
 import type { BillingLoaders } from './billing-context.ts';
+import { billingResolvers } from './billing-resolvers.ts';
+import { billingRules } from './billing-rules.ts';
 import { createInvoiceLoaders } from './invoices/invoice-loaders.ts';
 import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
 import { invoicesRules } from './invoices/invoices-rules.ts';
+import { rateResolvers } from './rates/rate-resolvers.ts';
+import { ratesRules } from './rates/rates-rules.ts';
+import { createCatalogueLoaders } from './services/catalogue-loaders.ts';
+import { catalogueResolvers } from './services/catalogue-resolvers.ts';
+import { catalogueRules } from './services/catalogue-rules.ts';
 import { createTimeReportLoaders } from './time-reports/time-report-loaders.ts';
 import { timeReportResolvers } from './time-reports/time-report-resolvers.ts';
 import { timeReportsRules } from './time-reports/time-reports-rules.ts';
 
-/** The billing subgraph: invoices and client balances (and, later, time, payments and the journal). */
+/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time and its reports. */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
   resolvers: mergeDisjoint(
     { DateTime: DateTimeScalar, Date: DateScalar, CurrencyCode: CurrencyCodeScalar, Decimal: DecimalScalar },
+    billingResolvers,
     invoiceResolvers,
+    catalogueResolvers,
+    rateResolvers,
     timeReportResolvers,
   ),
-  rules: mergeDisjoint(billingRules, invoicesRules, timeReportsRules),
-  createLoaders: (scope) => mergeDisjoint(createInvoiceLoaders(scope), createTimeReportLoaders(scope)),
+  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeReportsRules),
+  createLoaders: (scope) =>
+    mergeDisjoint(createInvoiceLoaders(scope), createCatalogueLoaders(scope), createTimeReportLoaders(scope)),
 };

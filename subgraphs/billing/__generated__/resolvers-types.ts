@@ -2,9 +2,11 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { EntityReference } from '../billing-model.ts';
 import type { BillingClientReference } from '../invoices/invoice-model.ts';
-import type { InvoiceRow } from '../../../db/schema/billing.ts';
+import type { ServiceRow, RateRow } from '../../../db/schema/time.ts';
 import type { Connection, Edge } from '../../../platform/relay.ts';
-import type { WipReportModel } from '../time-reports/time-report-model.ts';
+import type { EngagementServiceLineModel, EngagementBillingArrangementModel } from '../services/catalogue-model.ts';
+import type { InvoiceRow } from '../../../db/schema/billing.ts';
+import type { WipReportModel, WipRowModel } from '../time-reports/time-report-model.ts';
 import type { BillingContext } from '../billing-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -31,6 +33,26 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** How an engagement is billed. */
+export type BillingArrangement =
+  /** An agreed fee for the whole engagement. */
+  | 'FIXED_FEE'
+  /** All time by the hour. */
+  | 'HOURLY'
+  /** Per service line: some services hourly, others for a fixed fee. */
+  | 'MIXED'
+  /** Paid in advance and drawn down. */
+  | 'RETAINER';
+
+/** How a service's time, or an engagement's service line, is billed. */
+export type BillingType =
+  /** For an agreed fee, whatever the hours. */
+  | 'FIXED_FEE'
+  /** By the hour, at the rate card's rate. */
+  | 'HOURLY'
+  /** Not billed (internal work, training, business development). */
+  | 'NON_BILLABLE';
+
 export type Client = {
   __typename?: 'Client';
   /** What the client owes now: the unpaid remainder of its issued invoices, in the client's currency. */
@@ -55,9 +77,56 @@ export type ClientInvoicesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A staff member's effective-dated cost per hour, for profitability; never billed. */
+export type CostRate = {
+  __typename?: 'CostRate';
+  /** The first work date the cost applies to. */
+  effectiveFrom: Scalars['Date']['output'];
+  /** Cost per hour. */
+  hourlyCost: Money;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+};
+
+/** Input of `createService`. */
+export type CreateServiceInput = {
+  /** How its time is billed by default. */
+  billingType: BillingType;
+  /** 1–120 characters, unique in the firm ignoring case. */
+  name: Scalars['String']['input'];
+};
+
+/** Input of `deleteRate`. */
+export type DeleteRateInput = {
+  /** The `Rate` to delete. Time already approved keeps the rate it snapshotted. */
+  id: Scalars['ID']['input'];
+};
+
+/** Result of `deleteRate`. */
+export type DeleteRatePayload = {
+  __typename?: 'DeleteRatePayload';
+  /** The id of the deleted entry; null when `userErrors` is not empty. */
+  deletedRateId?: Maybe<Scalars['ID']['output']>;
+  /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
+/** The rate that prices given work, and where it came from. */
+export type EffectiveRate = {
+  __typename?: 'EffectiveRate';
+  /** The rate per hour. */
+  hourlyRate: Money;
+  /** The rate card entry. */
+  rate: Rate;
+  /** The card it comes from. */
+  source: RateSource;
+};
+
 /** An engagement (owned by the crm subgraph); billing adds its billing arrangement, time and WIP. */
 export type Engagement = {
   __typename?: 'Engagement';
+  /** How the engagement is billed (billing subgraph). Staff with `engagement:read`. */
+  billingArrangement: EngagementBillingArrangement;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
   /**
@@ -69,11 +138,64 @@ export type Engagement = {
   wip?: Maybe<Money>;
 };
 
+/** An engagement's billing arrangement. Fee amounts and schedules are not part of it yet. */
+export type EngagementBillingArrangement = {
+  __typename?: 'EngagementBillingArrangement';
+  /** The arrangement; `HOURLY` until one is set. */
+  arrangement: BillingArrangement;
+  /** For `MIXED`, how each named service is billed; empty otherwise. */
+  serviceLines: Array<EngagementServiceLine>;
+};
+
+/** How a `MIXED` engagement bills one service. */
+export type EngagementServiceLine = {
+  __typename?: 'EngagementServiceLine';
+  /** `HOURLY` or `FIXED_FEE`. */
+  billingType: BillingType;
+  /** The service. */
+  service: Service;
+};
+
+/** One service line of `setEngagementBillingArrangement`. */
+export type EngagementServiceLineInput = {
+  /** `HOURLY` or `FIXED_FEE`. */
+  billingType: BillingType;
+  /** The `Service`. */
+  serviceId: Scalars['ID']['input'];
+};
+
 /** A firm (owned by the tenancy subgraph); billing adds its services, rate card, time and settings. */
 export type Firm = {
   __typename?: 'Firm';
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /**
+   * The firm's rate card entries, newest first, optionally of one card or naming one engagement,
+   * client or staff member. Null unless this is the active firm. Requires `rate:read`.
+   */
+  rates?: Maybe<RateConnection>;
+  /**
+   * The firm's service catalogue, by name. Null unless this is the active firm. Retired services
+   * are included only when `includeInactive` is true.
+   */
+  services?: Maybe<Array<Service>>;
+};
+
+
+/** A firm (owned by the tenancy subgraph); billing adds its services, rate card, time and settings. */
+export type FirmRatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  clientId?: InputMaybe<Scalars['ID']['input']>;
+  engagementId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  source?: InputMaybe<RateSource>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** A firm (owned by the tenancy subgraph); billing adds its services, rate card, time and settings. */
+export type FirmServicesArgs = {
+  includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** A bill sent to a client. Once issued its number, lines and amounts never change. */
@@ -149,13 +271,55 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds a service to the catalogue. Requires `rate:write`. */
+  createService: ServicePayload;
+  /** Deletes a rate card entry. Requires `rate:write`. */
+  deleteRate: DeleteRatePayload;
+  /** Sets a staff member's cost rate. Requires `rate:write`. */
+  setCostRate: SetCostRatePayload;
+  /** Sets how an engagement is billed, replacing its service lines. Requires `engagement:write`. */
+  setEngagementBillingArrangement: SetEngagementBillingArrangementPayload;
+  /** Sets a rate card entry. Requires `rate:write`. */
+  setRate: SetRatePayload;
   /** Sets a staff member's weekly capacity, the denominator of utilization. Requires `firm:update`; audited. */
   setStaffCapacity: SetStaffCapacityPayload;
+  /** Renames, retypes, retires or restores a service. Requires `rate:write`. */
+  updateService: ServicePayload;
+};
+
+
+export type MutationCreateServiceArgs = {
+  input: CreateServiceInput;
+};
+
+
+export type MutationDeleteRateArgs = {
+  input: DeleteRateInput;
+};
+
+
+export type MutationSetCostRateArgs = {
+  input: SetCostRateInput;
+};
+
+
+export type MutationSetEngagementBillingArrangementArgs = {
+  input: SetEngagementBillingArrangementInput;
+};
+
+
+export type MutationSetRateArgs = {
+  input: SetRateInput;
 };
 
 
 export type MutationSetStaffCapacityArgs = {
   input: SetStaffCapacityInput;
+};
+
+
+export type MutationUpdateServiceArgs = {
+  input: UpdateServiceInput;
 };
 
 /** Relay pagination state of a connection. */
@@ -173,8 +337,15 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The rate that would price this staff member's work on this engagement and service on this date,
+   * in the client's currency; null when no card applies. Requires `rate:read`.
+   */
+  effectiveRate?: Maybe<EffectiveRate>;
   /** An invoice of the active firm by id, or null when there is none (including ids of other firms). */
   invoice?: Maybe<Invoice>;
+  /** A service of the active firm, or null. */
+  service?: Maybe<Service>;
   /**
    * Utilization of the firm's staff over a period of at most 366 days (`from` to `to`, both included).
    * Requires `time:read_any`; a longer or reversed period is a `BAD_USER_INPUT` error.
@@ -185,7 +356,20 @@ export type Query = {
 };
 
 
+export type QueryEffectiveRateArgs = {
+  engagementId: Scalars['ID']['input'];
+  serviceId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+  workDate: Scalars['Date']['input'];
+};
+
+
 export type QueryInvoiceArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryServiceArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -199,6 +383,175 @@ export type QueryUtilizationReportArgs = {
 export type QueryWipReportArgs = {
   asOf: Scalars['Date']['input'];
   groupBy: WipGrouping;
+};
+
+/**
+ * One effective-dated entry of a rate card: an hourly rate from `effectiveFrom` until a later entry
+ * of the same card and currency takes over. Which of `engagement`, `client`, `user`, `service` and
+ * `role` are set follows from `source`.
+ */
+export type Rate = {
+  __typename?: 'Rate';
+  /** The client, for `CLIENT_STAFF`. */
+  client?: Maybe<Client>;
+  /** When the entry was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The first work date the rate applies to. */
+  effectiveFrom: Scalars['Date']['output'];
+  /** The engagement, for `ENGAGEMENT_STAFF` and `ENGAGEMENT_SERVICE`. */
+  engagement?: Maybe<Engagement>;
+  /** The rate per hour. */
+  hourlyRate: Money;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The role, for `FIRM_ROLE`. */
+  role?: Maybe<Role>;
+  /** The service, for `ENGAGEMENT_SERVICE`. */
+  service?: Maybe<Service>;
+  /** The card this entry belongs to. */
+  source: RateSource;
+  /** The staff member, for `ENGAGEMENT_STAFF`, `CLIENT_STAFF` and `STAFF_STANDARD`. */
+  user?: Maybe<User>;
+};
+
+/** A page of rate card entries (Relay cursor connection), newest first. */
+export type RateConnection = {
+  __typename?: 'RateConnection';
+  /** The entries on this page, with their cursors. */
+  edges: Array<RateEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One rate card entry in a connection. */
+export type RateEdge = {
+  __typename?: 'RateEdge';
+  /** Opaque cursor of this entry. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: Rate;
+};
+
+/**
+ * Which rate card a rate belongs to. Rate resolution takes the first that applies, in this order:
+ * the engagement's rate for the staff member, the engagement's rate for the service, the client's
+ * rate for the staff member, the staff member's standard rate, the firm's rate for the member's role.
+ */
+export type RateSource =
+  /** The client's rate for one staff member, on all its engagements. */
+  | 'CLIENT_STAFF'
+  /** The engagement's rate for one service. */
+  | 'ENGAGEMENT_SERVICE'
+  /** The engagement's rate for one staff member. */
+  | 'ENGAGEMENT_STAFF'
+  /** The firm's rate for a role. */
+  | 'FIRM_ROLE'
+  /** The staff member's standard rate. */
+  | 'STAFF_STANDARD';
+
+/** A member's role in a firm (owned by the tenancy subgraph). */
+export type Role =
+  /** Manages members and all firm data. */
+  | 'ADMIN'
+  /** Manages clients and engagements. */
+  | 'MANAGER'
+  /** Full control, including billing and ownership transfer. */
+  | 'OWNER'
+  /** Works on engagements; read-only on client records. */
+  | 'STAFF';
+
+/**
+ * A kind of work the firm does and bills for, e.g. `Tax return preparation`. Its billing type is the
+ * default of time logged against it: `NON_BILLABLE` time is recorded unbillable unless the entry says otherwise.
+ */
+export type Service = {
+  __typename?: 'Service';
+  /** False once retired: no new time may be logged against it; existing time keeps it. */
+  active: Scalars['Boolean']['output'];
+  /** How time on this service is billed by default. */
+  billingType: BillingType;
+  /** When the service was added. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The service's name, unique within the firm (ignoring case). */
+  name: Scalars['String']['output'];
+};
+
+/** Result of `createService` and `updateService`. */
+export type ServicePayload = {
+  __typename?: 'ServicePayload';
+  /** The service as saved; null when `userErrors` is not empty. */
+  service?: Maybe<Service>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** Input of `setCostRate`. */
+export type SetCostRateInput = {
+  /** The first work date it applies to; replaces an entry of the same currency and date. */
+  effectiveFrom: Scalars['Date']['input'];
+  /** Cost per hour. */
+  hourlyCost: MoneyInput;
+  /** The staff `User`. */
+  userId: Scalars['ID']['input'];
+};
+
+/** Result of `setCostRate`. */
+export type SetCostRatePayload = {
+  __typename?: 'SetCostRatePayload';
+  /** The entry as saved; null when `userErrors` is not empty. */
+  costRate?: Maybe<CostRate>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** Input of `setEngagementBillingArrangement`. */
+export type SetEngagementBillingArrangementInput = {
+  /** The arrangement. */
+  arrangement: BillingArrangement;
+  /** The `Engagement`. */
+  engagementId: Scalars['ID']['input'];
+  /** For `MIXED`, each service's billing type (at most 50, each service once); must be empty otherwise. */
+  serviceLines?: InputMaybe<Array<EngagementServiceLineInput>>;
+};
+
+/** Result of `setEngagementBillingArrangement`. */
+export type SetEngagementBillingArrangementPayload = {
+  __typename?: 'SetEngagementBillingArrangementPayload';
+  /** The engagement; null when `userErrors` is not empty. */
+  engagement?: Maybe<Engagement>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** Input of `setRate`: one rate card entry, replacing the card's entry of the same currency and date. */
+export type SetRateInput = {
+  /** The `Client`, for `CLIENT_STAFF`. */
+  clientId?: InputMaybe<Scalars['ID']['input']>;
+  /** The first work date it applies to. */
+  effectiveFrom: Scalars['Date']['input'];
+  /** The `Engagement`, for `ENGAGEMENT_STAFF` and `ENGAGEMENT_SERVICE`. */
+  engagementId?: InputMaybe<Scalars['ID']['input']>;
+  /** The rate per hour; for engagement and client cards, in the client's currency. */
+  hourlyRate: MoneyInput;
+  /** The role, for `FIRM_ROLE`. */
+  role?: InputMaybe<Role>;
+  /** The `Service`, for `ENGAGEMENT_SERVICE`. */
+  serviceId?: InputMaybe<Scalars['ID']['input']>;
+  /** The card. */
+  source: RateSource;
+  /** The staff `User`, for `ENGAGEMENT_STAFF`, `CLIENT_STAFF` and `STAFF_STANDARD`. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Result of `setRate`. */
+export type SetRatePayload = {
+  __typename?: 'SetRatePayload';
+  /** The entry as saved; null when `userErrors` is not empty. */
+  rate?: Maybe<Rate>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
 };
 
 /** What `setStaffCapacity` sets. */
@@ -218,9 +571,23 @@ export type SetStaffCapacityPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input of `updateService`: omitted fields keep their value. */
+export type UpdateServiceInput = {
+  /** False retires the service, true restores it. */
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New default billing type; existing time keeps its billable flag. */
+  billingType?: InputMaybe<BillingType>;
+  /** The `Service` to change. */
+  id: Scalars['ID']['input'];
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A staff user (owned by the tenancy subgraph); billing adds their time, rates and capacity. */
 export type User = {
   __typename?: 'User';
+  /** The staff member's cost rates, latest first: to the member themself, or with `rate:read`. */
+  costRates?: Maybe<Array<CostRate>>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
   /** Weekly capacity in minutes (2,400, i.e. 40 hours, without a setting). Visible to the user themself and to `time:read_any`. */
@@ -378,7 +745,7 @@ export type WipReportRowsArgs = {
 
 /**
  * One group of a WIP report in one currency. Exactly one of `client`, `engagement`, `staff` and
- * `serviceId` names the group, as `groupBy` says; `client` is also set for `ENGAGEMENT` rows (the
+ * `service` names the group, as `groupBy` says; `client` is also set for `ENGAGEMENT` rows (the
  * engagement's client).
  */
 export type WipRow = {
@@ -393,8 +760,8 @@ export type WipRow = {
   engagement?: Maybe<Engagement>;
   /** Minutes of the group's WIP in this currency. */
   minutes: Scalars['Int']['output'];
-  /** The id of the service the time was recorded under (`SERVICE` grouping), else null. */
-  serviceId?: Maybe<Scalars['ID']['output']>;
+  /** The service the time was recorded under (`SERVICE` grouping), else null. */
+  service?: Maybe<Service>;
   /** The staff member who did the work (`STAFF` grouping), else null. */
   staff?: Maybe<User>;
   /** Value of the group's WIP in this currency. */
@@ -517,6 +884,8 @@ export type FederationTypes = ResolversObject<{
   Engagement: Engagement;
   Firm: Firm;
   Invoice: Invoice;
+  Rate: Rate;
+  Service: Service;
   User: User;
 }>;
 
@@ -538,6 +907,12 @@ export type FederationReferenceTypes = ResolversObject<{
   Invoice:
     ( { __typename: 'Invoice' }
     & GraphQLRecursivePick<FederationTypes['Invoice'], {"id":true}> );
+  Rate:
+    ( { __typename: 'Rate' }
+    & GraphQLRecursivePick<FederationTypes['Rate'], {"id":true}> );
+  Service:
+    ( { __typename: 'Service' }
+    & GraphQLRecursivePick<FederationTypes['Service'], {"id":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -547,16 +922,27 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  BillingArrangement: BillingArrangement;
+  BillingType: BillingType;
   Client: ResolverTypeWrapper<BillingClientReference>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CostRate: ResolverTypeWrapper<CostRate>;
+  CreateServiceInput: CreateServiceInput;
   CurrencyCode: ResolverTypeWrapper<Scalars['CurrencyCode']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteRateInput: DeleteRateInput;
+  DeleteRatePayload: ResolverTypeWrapper<DeleteRatePayload>;
+  EffectiveRate: ResolverTypeWrapper<Omit<EffectiveRate, 'rate'> & { rate: ResolversTypes['Rate'] }>;
   Engagement: ResolverTypeWrapper<EntityReference>;
+  EngagementBillingArrangement: ResolverTypeWrapper<EngagementBillingArrangementModel>;
+  EngagementServiceLine: ResolverTypeWrapper<EngagementServiceLineModel>;
+  EngagementServiceLineInput: EngagementServiceLineInput;
   Firm: ResolverTypeWrapper<EntityReference>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Invoice: ResolverTypeWrapper<InvoiceRow>;
   InvoiceConnection: ResolverTypeWrapper<Connection<InvoiceRow>>;
   InvoiceEdge: ResolverTypeWrapper<Edge<InvoiceRow>>;
@@ -565,10 +951,23 @@ export type ResolversTypes = ResolversObject<{
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Rate: ResolverTypeWrapper<RateRow>;
+  RateConnection: ResolverTypeWrapper<Connection<RateRow>>;
+  RateEdge: ResolverTypeWrapper<Edge<RateRow>>;
+  RateSource: RateSource;
+  Role: Role;
+  Service: ResolverTypeWrapper<ServiceRow>;
+  ServicePayload: ResolverTypeWrapper<Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversTypes['Service']> }>;
+  SetCostRateInput: SetCostRateInput;
+  SetCostRatePayload: ResolverTypeWrapper<SetCostRatePayload>;
+  SetEngagementBillingArrangementInput: SetEngagementBillingArrangementInput;
+  SetEngagementBillingArrangementPayload: ResolverTypeWrapper<Omit<SetEngagementBillingArrangementPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
+  SetRateInput: SetRateInput;
+  SetRatePayload: ResolverTypeWrapper<Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversTypes['Rate']> }>;
   SetStaffCapacityInput: SetStaffCapacityInput;
   SetStaffCapacityPayload: ResolverTypeWrapper<Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  UpdateServiceInput: UpdateServiceInput;
   User: ResolverTypeWrapper<EntityReference>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -578,7 +977,7 @@ export type ResolversTypes = ResolversObject<{
   WipAmount: ResolverTypeWrapper<WipAmount>;
   WipGrouping: WipGrouping;
   WipReport: ResolverTypeWrapper<WipReportModel>;
-  WipRow: ResolverTypeWrapper<Omit<WipRow, 'client' | 'engagement' | 'staff'> & { client?: Maybe<ResolversTypes['Client']>, engagement?: Maybe<ResolversTypes['Engagement']>, staff?: Maybe<ResolversTypes['User']> }>;
+  WipRow: ResolverTypeWrapper<WipRowModel>;
   WipRowConnection: ResolverTypeWrapper<Omit<WipRowConnection, 'edges'> & { edges: Array<ResolversTypes['WipRowEdge']> }>;
   WipRowEdge: ResolverTypeWrapper<Omit<WipRowEdge, 'node'> & { node: ResolversTypes['WipRow'] }>;
   WipTotal: ResolverTypeWrapper<WipTotal>;
@@ -590,12 +989,21 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  CostRate: CostRate;
+  CreateServiceInput: CreateServiceInput;
   CurrencyCode: Scalars['CurrencyCode']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  DeleteRateInput: DeleteRateInput;
+  DeleteRatePayload: DeleteRatePayload;
+  EffectiveRate: Omit<EffectiveRate, 'rate'> & { rate: ResolversParentTypes['Rate'] };
   Engagement: EntityReference;
+  EngagementBillingArrangement: EngagementBillingArrangementModel;
+  EngagementServiceLine: EngagementServiceLineModel;
+  EngagementServiceLineInput: EngagementServiceLineInput;
   Firm: EntityReference;
+  Boolean: Scalars['Boolean']['output'];
   Invoice: InvoiceRow;
   InvoiceConnection: Connection<InvoiceRow>;
   InvoiceEdge: Edge<InvoiceRow>;
@@ -603,10 +1011,21 @@ export type ResolversParentTypes = ResolversObject<{
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  Rate: RateRow;
+  RateConnection: Connection<RateRow>;
+  RateEdge: Edge<RateRow>;
+  Service: ServiceRow;
+  ServicePayload: Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversParentTypes['Service']> };
+  SetCostRateInput: SetCostRateInput;
+  SetCostRatePayload: SetCostRatePayload;
+  SetEngagementBillingArrangementInput: SetEngagementBillingArrangementInput;
+  SetEngagementBillingArrangementPayload: Omit<SetEngagementBillingArrangementPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
+  SetRateInput: SetRateInput;
+  SetRatePayload: Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversParentTypes['Rate']> };
   SetStaffCapacityInput: SetStaffCapacityInput;
   SetStaffCapacityPayload: Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
+  UpdateServiceInput: UpdateServiceInput;
   User: EntityReference;
   UserError: UserError;
   UtilizationReport: Omit<UtilizationReport, 'rows'> & { rows: Array<ResolversParentTypes['UtilizationRow']> };
@@ -614,7 +1033,7 @@ export type ResolversParentTypes = ResolversObject<{
   WipAging: WipAging;
   WipAmount: WipAmount;
   WipReport: WipReportModel;
-  WipRow: Omit<WipRow, 'client' | 'engagement' | 'staff'> & { client?: Maybe<ResolversParentTypes['Client']>, engagement?: Maybe<ResolversParentTypes['Engagement']>, staff?: Maybe<ResolversParentTypes['User']> };
+  WipRow: WipRowModel;
   WipRowConnection: Omit<WipRowConnection, 'edges'> & { edges: Array<ResolversParentTypes['WipRowEdge']> };
   WipRowEdge: Omit<WipRowEdge, 'node'> & { node: ResolversParentTypes['WipRow'] };
   WipTotal: WipTotal;
@@ -626,6 +1045,12 @@ export type ClientResolvers<ContextType = BillingContext, ParentType extends Res
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<ClientInvoicesArgs>>;
   wip?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type CostRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['CostRate'] = ResolversParentTypes['CostRate']> = ResolversObject<{
+  effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  hourlyCost?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export interface CurrencyCodeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['CurrencyCode'], any> {
@@ -644,15 +1069,39 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'Decimal';
 }
 
+export type DeleteRatePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['DeleteRatePayload'] = ResolversParentTypes['DeleteRatePayload']> = ResolversObject<{
+  deletedRateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type EffectiveRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['EffectiveRate'] = ResolversParentTypes['EffectiveRate']> = ResolversObject<{
+  hourlyRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  rate?: Resolver<ResolversTypes['Rate'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RateSource'], ParentType, ContextType>;
+}>;
+
 export type EngagementResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Engagement'] = ResolversParentTypes['Engagement'], FederationReferenceType extends FederationReferenceTypes['Engagement'] = FederationReferenceTypes['Engagement']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Engagement']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  billingArrangement?: Resolver<ResolversTypes['EngagementBillingArrangement'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   wip?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+}>;
+
+export type EngagementBillingArrangementResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['EngagementBillingArrangement'] = ResolversParentTypes['EngagementBillingArrangement']> = ResolversObject<{
+  arrangement?: Resolver<ResolversTypes['BillingArrangement'], ParentType, ContextType>;
+  serviceLines?: Resolver<Array<ResolversTypes['EngagementServiceLine']>, ParentType, ContextType>;
+}>;
+
+export type EngagementServiceLineResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['EngagementServiceLine'] = ResolversParentTypes['EngagementServiceLine']> = ResolversObject<{
+  billingType?: Resolver<ResolversTypes['BillingType'], ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
 }>;
 
 export type FirmResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Firm'] = ResolversParentTypes['Firm'], FederationReferenceType extends FederationReferenceTypes['Firm'] = FederationReferenceTypes['Firm']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  rates?: Resolver<Maybe<ResolversTypes['RateConnection']>, ParentType, ContextType, Partial<FirmRatesArgs>>;
+  services?: Resolver<Maybe<Array<ResolversTypes['Service']>>, ParentType, ContextType, RequireFields<FirmServicesArgs, 'includeInactive'>>;
 }>;
 
 export type InvoiceResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice'], FederationReferenceType extends FederationReferenceTypes['Invoice'] = FederationReferenceTypes['Invoice']> = ResolversObject<{
@@ -685,7 +1134,13 @@ export type MoneyResolvers<ContextType = BillingContext, ParentType extends Reso
 }>;
 
 export type MutationResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationCreateServiceArgs, 'input'>>;
+  deleteRate?: Resolver<ResolversTypes['DeleteRatePayload'], ParentType, ContextType, RequireFields<MutationDeleteRateArgs, 'input'>>;
+  setCostRate?: Resolver<ResolversTypes['SetCostRatePayload'], ParentType, ContextType, RequireFields<MutationSetCostRateArgs, 'input'>>;
+  setEngagementBillingArrangement?: Resolver<ResolversTypes['SetEngagementBillingArrangementPayload'], ParentType, ContextType, RequireFields<MutationSetEngagementBillingArrangementArgs, 'input'>>;
+  setRate?: Resolver<ResolversTypes['SetRatePayload'], ParentType, ContextType, RequireFields<MutationSetRateArgs, 'input'>>;
   setStaffCapacity?: Resolver<ResolversTypes['SetStaffCapacityPayload'], ParentType, ContextType, RequireFields<MutationSetStaffCapacityArgs, 'input'>>;
+  updateService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationUpdateServiceArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -696,9 +1151,64 @@ export type PageInfoResolvers<ContextType = BillingContext, ParentType extends R
 }>;
 
 export type QueryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  effectiveRate?: Resolver<Maybe<ResolversTypes['EffectiveRate']>, ParentType, ContextType, RequireFields<QueryEffectiveRateArgs, 'engagementId' | 'serviceId' | 'userId' | 'workDate'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<QueryServiceArgs, 'id'>>;
   utilizationReport?: Resolver<ResolversTypes['UtilizationReport'], ParentType, ContextType, RequireFields<QueryUtilizationReportArgs, 'from' | 'to'>>;
   wipReport?: Resolver<ResolversTypes['WipReport'], ParentType, ContextType, RequireFields<QueryWipReportArgs, 'asOf' | 'groupBy'>>;
+}>;
+
+export type RateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Rate'] = ResolversParentTypes['Rate'], FederationReferenceType extends FederationReferenceTypes['Rate'] = FederationReferenceTypes['Rate']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Rate']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  hourlyRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RateSource'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+}>;
+
+export type RateConnectionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['RateConnection'] = ResolversParentTypes['RateConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['RateEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type RateEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['RateEdge'] = ResolversParentTypes['RateEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Rate'], ParentType, ContextType>;
+}>;
+
+export type ServiceResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service'], FederationReferenceType extends FederationReferenceTypes['Service'] = FederationReferenceTypes['Service']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Service']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  billingType?: Resolver<ResolversTypes['BillingType'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ServicePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ServicePayload'] = ResolversParentTypes['ServicePayload']> = ResolversObject<{
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SetCostRatePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetCostRatePayload'] = ResolversParentTypes['SetCostRatePayload']> = ResolversObject<{
+  costRate?: Resolver<Maybe<ResolversTypes['CostRate']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SetEngagementBillingArrangementPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetEngagementBillingArrangementPayload'] = ResolversParentTypes['SetEngagementBillingArrangementPayload']> = ResolversObject<{
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SetRatePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetRatePayload'] = ResolversParentTypes['SetRatePayload']> = ResolversObject<{
+  rate?: Resolver<Maybe<ResolversTypes['Rate']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type SetStaffCapacityPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetStaffCapacityPayload'] = ResolversParentTypes['SetStaffCapacityPayload']> = ResolversObject<{
@@ -708,6 +1218,7 @@ export type SetStaffCapacityPayloadResolvers<ContextType = BillingContext, Paren
 
 export type UserResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  costRates?: Resolver<Maybe<Array<ResolversTypes['CostRate']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   weeklyCapacityMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
@@ -759,7 +1270,7 @@ export type WipRowResolvers<ContextType = BillingContext, ParentType extends Res
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
   minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  serviceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
   staff?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 }>;
@@ -783,11 +1294,16 @@ export type WipTotalResolvers<ContextType = BillingContext, ParentType extends R
 
 export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   Client?: ClientResolvers<ContextType>;
+  CostRate?: CostRateResolvers<ContextType>;
   CurrencyCode?: GraphQLScalarType;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  DeleteRatePayload?: DeleteRatePayloadResolvers<ContextType>;
+  EffectiveRate?: EffectiveRateResolvers<ContextType>;
   Engagement?: EngagementResolvers<ContextType>;
+  EngagementBillingArrangement?: EngagementBillingArrangementResolvers<ContextType>;
+  EngagementServiceLine?: EngagementServiceLineResolvers<ContextType>;
   Firm?: FirmResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
@@ -796,6 +1312,14 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Rate?: RateResolvers<ContextType>;
+  RateConnection?: RateConnectionResolvers<ContextType>;
+  RateEdge?: RateEdgeResolvers<ContextType>;
+  Service?: ServiceResolvers<ContextType>;
+  ServicePayload?: ServicePayloadResolvers<ContextType>;
+  SetCostRatePayload?: SetCostRatePayloadResolvers<ContextType>;
+  SetEngagementBillingArrangementPayload?: SetEngagementBillingArrangementPayloadResolvers<ContextType>;
+  SetRatePayload?: SetRatePayloadResolvers<ContextType>;
   SetStaffCapacityPayload?: SetStaffCapacityPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import { findService } from '../services/catalogue-service.ts';
 import {
   clientWip,
   engagementWip,
@@ -22,6 +23,9 @@ export const timeReportResolvers: Resolvers = {
   WipReport: {
     rows: (report, args, ctx) => wipReportRowsPage(ctx, report, args),
     totals: (report, _args, ctx) => wipReportTotalsOf(ctx, report),
+  },
+  WipRow: {
+    service: (row, _args, ctx) => (row.serviceId === null ? null : findService(ctx, row.serviceId)),
   },
   User: {
     weeklyCapacityMinutes: (user, _args, ctx) => weeklyCapacityMinutes(ctx, user.id),
