@@ -49,7 +49,7 @@ function firmSlug(rank: number): string {
 }
 
 /** A seeded staff member of one firm; `role` is the membership role. */
-export interface StaffFixture {
+interface StaffFixture {
   id: string;
   membershipId: string;
   email: string;
@@ -548,7 +548,7 @@ export function allocateByWeight(clients: readonly ClientFixture[], total: numbe
 }
 
 /** A service of the firm's catalogue. */
-export interface ServiceFixture {
+interface ServiceFixture {
   id: string;
   name: string;
   billingType: 'HOURLY' | 'FIXED_FEE' | 'NON_BILLABLE';
@@ -556,7 +556,7 @@ export interface ServiceFixture {
 }
 
 /** A client's engagement; `team` always includes the manager, and all of it is on the client's team. */
-export interface EngagementFixture {
+interface EngagementFixture {
   id: string;
   client: ClientFixture;
   code: string;
