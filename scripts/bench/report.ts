@@ -20,7 +20,9 @@ export type ScenarioName =
   | 'write-mix'
   | 'subscriptions'
   | 'fan-out'
-  | 'revocation';
+  | 'revocation'
+  | 'wip-report'
+  | 'utilization-report';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */
 export interface Row {
