@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
 import type { WipGrouping } from './gql/graphql.ts';
 import { asFirm } from './support/admin-db.ts';
-import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { acceptedMember, createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser } from './support/portal.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 import { insertService, insertStaffCapacity, insertTimeEntries, type TimeEntryFixture } from './support/time-db.ts';
@@ -159,47 +159,10 @@ const MY_CAPACITY = graphql(`
   }
 `);
 
-const INVITE = graphql(`
-  mutation TimeReportsInvite($input: InviteMemberInput!) {
-    inviteMember(input: $input) {
-      invitationToken
-      userErrors {
-        code
-      }
-    }
-  }
-`);
-
-const ACCEPT = graphql(`
-  mutation TimeReportsAccept($input: AcceptInvitationInput!) {
-    acceptInvitation(input: $input) {
-      session {
-        accessToken
-        user {
-          id
-        }
-      }
-      userErrors {
-        code
-      }
-    }
-  }
-`);
-
 /** Invites and signs in a member of `role`: their user id and access token. */
 async function member(owner: FirmOwner, role: 'STAFF' | 'MANAGER'): Promise<{ userId: string; token: string }> {
-  const invited = await env.t.gql(
-    INVITE,
-    { input: { email: uniqueEmail(role.toLowerCase()), role } },
-    owner.accessToken,
-  );
-  expect(invited.data!.inviteMember.userErrors).toEqual([]);
-  const accepted = await env.t.gql(ACCEPT, {
-    input: { token: invited.data!.inviteMember.invitationToken!, name: `Sam ${role}`, password: strongPassword() },
-  });
-  expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
-  const session = accepted.data!.acceptInvitation.session!;
-  return { userId: session.user.id, token: session.accessToken };
+  const { userId, accessToken } = await acceptedMember(env.t, owner, role);
+  return { userId, token: accessToken };
 }
 
 const ASOF = '2026-06-30';

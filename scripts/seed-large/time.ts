@@ -3,7 +3,7 @@ import { allocate, between, idAt } from './plan.ts';
 import type { CopyValue, SeedTable } from './table.ts';
 
 const DAY_MS = 86_400_000;
-/** Time older than this is BILLED, but for a few approved entries never invoiced (WIP over 90 days). */
+/** Time older than this is BILLED, but for 1 % of approved entries never invoiced (WIP over 90 days). */
 const UNBILLED_DAYS = 60;
 
 /** `crm.engagements`: each client's engagements, coded `E00001-TAX`. */
@@ -118,10 +118,10 @@ export const firmTimeSettingsTable: SeedTable = {
 };
 
 /**
- * `billing.time_entries`: the firm's time, spread over its engagements by weight (none on DRAFT
- * ones), each by a member of the engagement's team on a weekday after both joined, 6 to 120
- * minutes, about one in ten on the non-billable Internal service. Older than 60 days it is BILLED
- * (3 % stayed APPROVED: old WIP); newer mostly APPROVED, else SUBMITTED, DRAFT or REJECTED.
+ * `billing.time_entries`: the firm's time, spread over its engagements (none on DRAFT ones) in
+ * proportion to weight and lifetime, each by a member of the engagement's team who had joined by
+ * then, on a weekday, 6 to 60 minutes, about one in ten on the non-billable Internal service. Older
+ * than 60 days it is BILLED (1 % stayed APPROVED: old WIP); newer mostly APPROVED, else SUBMITTED, DRAFT or REJECTED.
  * Approved and billed entries carry the snapshot rate resolution gives
  * (subgraphs/billing/rates/rate-resolution.ts).
  */
@@ -158,17 +158,25 @@ export const timeEntriesTable: SeedTable = {
   *rows(firm, { now }) {
     const random = firm.random(this.table);
     const workable = firm.engagements.filter((e) => e.status !== 'DRAFT');
+    // Weight × lifetime: an engagement opened last month gets a month's worth of time, not a
+    // lifetime's squeezed into it, so time per day stays about even over the three years.
     const counts = allocate(
-      workable.map((e) => e.weight),
+      workable.map((e) => e.weight * (now.getTime() - e.createdAt.getTime() + DAY_MS)),
       firm.targets.timeEntries,
     );
     const internal = firm.services.find((s) => s.billingType === 'NON_BILLABLE')!;
     const approvers = firm.staff.filter((person) => person.role !== 'STAFF');
     for (const [index, engagement] of workable.entries()) {
       for (let i = 0; i < counts[index]!; i += 1) {
-        const person = engagement.team[Math.floor(random() * engagement.team.length)]!;
+        let at = between(random, engagement.createdAt, now);
+        // Someone on the team who had joined by then; else the longest-serving member, from their first day.
+        const present = engagement.team.filter((member) => member.createdAt <= at);
+        const person =
+          present.length > 0
+            ? present[Math.floor(random() * present.length)]!
+            : engagement.team.reduce((a, b) => (a.createdAt <= b.createdAt ? a : b));
+        if (person.createdAt > at) at = between(random, person.createdAt, now);
         const earliest = Math.max(engagement.createdAt.getTime(), person.createdAt.getTime());
-        let at = between(random, new Date(earliest), now);
         const weekday = at.getUTCDay();
         if (weekday === 0 || weekday === 6) {
           const friday = new Date(at.getTime() - (weekday === 0 ? 2 : 1) * DAY_MS);
@@ -177,12 +185,12 @@ export const timeEntriesTable: SeedTable = {
         const workDate = at.toISOString().slice(0, 10);
         const service = random() < 0.1 ? internal : engagement.service;
         const billable = service.billingType !== 'NON_BILLABLE';
-        const minutes = 6 * (1 + Math.floor(random() * 20));
+        const minutes = 6 * (1 + Math.floor(random() * 10));
         const age = (now.getTime() - at.getTime()) / DAY_MS;
         const roll = random();
         const status =
           age > UNBILLED_DAYS
-            ? roll < 0.97
+            ? roll < 0.99
               ? 'BILLED'
               : 'APPROVED'
             : age > 10

@@ -158,6 +158,8 @@ type Documents = {
     "\n        mutation SubscriptionsRevokePortalAccess($input: RevokePortalAccessInput!) {\n          revokePortalAccess(input: $input) {\n            userErrors {\n              code\n            }\n          }\n        }\n      ": typeof types.SubscriptionsRevokePortalAccessDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      firm {\n        id\n        name\n        slug\n      }\n      session {\n        accessToken\n        refreshToken\n        accessTokenExpiresAt\n        refreshTokenExpiresAt\n        user {\n          id\n          name\n          email\n        }\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation FactoryCreateClient($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        id\n        name\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.FactoryCreateClientDocument,
+    "\n  mutation FactoryInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.FactoryInviteMemberDocument,
+    "\n  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.FactoryAcceptInvitationDocument,
     "\n  query Client($id: ID!) {\n    client(id: $id) {\n      id\n      name\n      email\n      phone\n      website\n      currency\n      status\n      createdAt\n      updatedAt\n      archivedAt\n    }\n  }\n": typeof types.ClientDocument,
     "\n  mutation CreateClient($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        id\n        name\n        email\n        phone\n        website\n        currency\n        status\n        createdAt\n        updatedAt\n        archivedAt\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.CreateClientDocument,
     "\n  mutation UpdateClient($input: UpdateClientInput!) {\n    updateClient(input: $input) {\n      client {\n        id\n        name\n        email\n        phone\n        website\n        currency\n        status\n        createdAt\n        updatedAt\n        archivedAt\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.UpdateClientDocument,
@@ -170,8 +172,6 @@ type Documents = {
     "\n  query Utilization($from: Date!, $to: Date!) {\n    utilizationReport(from: $from, to: $to) {\n      from\n      to\n      weekdays\n      rows {\n        staff {\n          id\n          weeklyCapacityMinutes\n        }\n        weeklyCapacityMinutes\n        capacityMinutes\n        billableMinutes\n        recordedMinutes\n        utilizationBasisPoints\n      }\n    }\n  }\n": typeof types.UtilizationDocument,
     "\n  mutation SetStaffCapacity($input: SetStaffCapacityInput!) {\n    setStaffCapacity(input: $input) {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.SetStaffCapacityDocument,
     "\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n": typeof types.MyCapacityDocument,
-    "\n  mutation TimeReportsInvite($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.TimeReportsInviteDocument,
-    "\n  mutation TimeReportsAccept($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.TimeReportsAcceptDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      apiKey {\n        id\n        name\n        scopes\n        maskedSecret\n        createdAt\n        expiresAt\n        lastUsedAt\n        revokedAt\n      }\n      secret\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
@@ -318,6 +318,8 @@ const documents: Documents = {
     "\n        mutation SubscriptionsRevokePortalAccess($input: RevokePortalAccessInput!) {\n          revokePortalAccess(input: $input) {\n            userErrors {\n              code\n            }\n          }\n        }\n      ": types.SubscriptionsRevokePortalAccessDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      firm {\n        id\n        name\n        slug\n      }\n      session {\n        accessToken\n        refreshToken\n        accessTokenExpiresAt\n        refreshTokenExpiresAt\n        user {\n          id\n          name\n          email\n        }\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation FactoryCreateClient($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        id\n        name\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.FactoryCreateClientDocument,
+    "\n  mutation FactoryInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n": types.FactoryInviteMemberDocument,
+    "\n  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": types.FactoryAcceptInvitationDocument,
     "\n  query Client($id: ID!) {\n    client(id: $id) {\n      id\n      name\n      email\n      phone\n      website\n      currency\n      status\n      createdAt\n      updatedAt\n      archivedAt\n    }\n  }\n": types.ClientDocument,
     "\n  mutation CreateClient($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        id\n        name\n        email\n        phone\n        website\n        currency\n        status\n        createdAt\n        updatedAt\n        archivedAt\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.CreateClientDocument,
     "\n  mutation UpdateClient($input: UpdateClientInput!) {\n    updateClient(input: $input) {\n      client {\n        id\n        name\n        email\n        phone\n        website\n        currency\n        status\n        createdAt\n        updatedAt\n        archivedAt\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.UpdateClientDocument,
@@ -330,8 +332,6 @@ const documents: Documents = {
     "\n  query Utilization($from: Date!, $to: Date!) {\n    utilizationReport(from: $from, to: $to) {\n      from\n      to\n      weekdays\n      rows {\n        staff {\n          id\n          weeklyCapacityMinutes\n        }\n        weeklyCapacityMinutes\n        capacityMinutes\n        billableMinutes\n        recordedMinutes\n        utilizationBasisPoints\n      }\n    }\n  }\n": types.UtilizationDocument,
     "\n  mutation SetStaffCapacity($input: SetStaffCapacityInput!) {\n    setStaffCapacity(input: $input) {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.SetStaffCapacityDocument,
     "\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n": types.MyCapacityDocument,
-    "\n  mutation TimeReportsInvite($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n": types.TimeReportsInviteDocument,
-    "\n  mutation TimeReportsAccept($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": types.TimeReportsAcceptDocument,
 };
 
 /**
@@ -927,6 +927,14 @@ export function graphql(source: "\n  mutation FactoryCreateClient($input: Create
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation FactoryInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation FactoryInviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Client($id: ID!) {\n    client(id: $id) {\n      id\n      name\n      email\n      phone\n      website\n      currency\n      status\n      createdAt\n      updatedAt\n      archivedAt\n    }\n  }\n"): (typeof documents)["\n  query Client($id: ID!) {\n    client(id: $id) {\n      id\n      name\n      email\n      phone\n      website\n      currency\n      status\n      createdAt\n      updatedAt\n      archivedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -972,14 +980,6 @@ export function graphql(source: "\n  mutation SetStaffCapacity($input: SetStaffC
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation TimeReportsInvite($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimeReportsInvite($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invitationToken\n      userErrors {\n        code\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation TimeReportsAccept($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimeReportsAccept($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      session {\n        accessToken\n        user {\n          id\n        }\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

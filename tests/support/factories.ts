@@ -96,3 +96,50 @@ export async function createClients(t: TestStack, token: string, names: string[]
   }
   return ids;
 }
+
+const INVITE_MEMBER = graphql(`
+  mutation FactoryInviteMember($input: InviteMemberInput!) {
+    inviteMember(input: $input) {
+      invitationToken
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+
+const ACCEPT_INVITATION = graphql(`
+  mutation FactoryAcceptInvitation($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) {
+      session {
+        accessToken
+        user {
+          id
+        }
+      }
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+
+/** Invites a new person with `role` into the owner's firm, accepts for them, and returns their user id and access token. */
+export async function acceptedMember(
+  t: TestStack,
+  owner: FirmOwner,
+  role: 'ADMIN' | 'MANAGER' | 'STAFF',
+): Promise<{ userId: string; accessToken: string }> {
+  const invited = await t.gql(
+    INVITE_MEMBER,
+    { input: { email: uniqueEmail(role.toLowerCase()), role } },
+    owner.accessToken,
+  );
+  expect(invited.data!.inviteMember.userErrors).toEqual([]);
+  const accepted = await t.gql(ACCEPT_INVITATION, {
+    input: { token: invited.data!.inviteMember.invitationToken!, name: `Sam ${role}`, password: strongPassword() },
+  });
+  expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+  const session = accepted.data!.acceptInvitation.session!;
+  return { userId: session.user.id, accessToken: session.accessToken };
+}
