@@ -499,7 +499,7 @@ export const WIP_REPORT_QUERY = /* GraphQL */ `
 `;
 
 /** The same page of rows without the totals. */
-export const WIP_ROWS_QUERY = WIP_REPORT_QUERY.replace(/totals \{[^\n]*\n/, '').replace(
+const WIP_ROWS_QUERY = WIP_REPORT_QUERY.replace(/totals \{[^\n]*\n/, '').replace(
   'query WipReport',
   'query WipRows',
 );
