@@ -499,10 +499,7 @@ export const WIP_REPORT_QUERY = /* GraphQL */ `
 `;
 
 /** The same page of rows without the totals. */
-const WIP_ROWS_QUERY = WIP_REPORT_QUERY.replace(/totals \{[^\n]*\n/, '').replace(
-  'query WipReport',
-  'query WipRows',
-);
+const WIP_ROWS_QUERY = WIP_REPORT_QUERY.replace(/totals \{[^\n]*\n/, '').replace('query WipReport', 'query WipRows');
 
 /** `wipReport(asOf, groupBy)`, with the totals or only a page of rows: the answer must have rows (and totals). */
 export function wipReport(
