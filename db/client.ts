@@ -35,12 +35,12 @@ export async function asFirm<T>(tx: Tx, firmId: string, work: () => Promise<T>):
 
 /**
  * A `uuid[]` parameter for SQL, e.g. the argument of a SECURITY DEFINER crossing
- * (`tenancy.firm_members(${uuidArray(ids)})`): one bound text parameter cast to `uuid[]`, so an
- * empty list is `'{}'::uuid[]` rather than an untyped `array[]`. The ids must be UUIDs (check with
- * `platform/ids.ts` `isUuid` first); a malformed one fails the cast.
+ * (`tenancy.firm_members(${uuidArray(ids)})`): one bound array parameter (postgres.js serializes
+ * it) cast to `uuid[]`, never a list spliced into the text; an empty list is an empty array. The
+ * ids must be UUIDs (check with `platform/ids.ts` `isUuid` first); a malformed one fails the cast.
  */
 export function uuidArray(ids: readonly string[]) {
-  return drizzleSql`${`{${ids.join(',')}}`}::uuid[]`;
+  return drizzleSql`${drizzleSql.param([...ids])}::uuid[]`;
 }
 
 const afterCommit = new WeakMap<Tx, (() => void)[]>();

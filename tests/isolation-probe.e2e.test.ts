@@ -123,17 +123,39 @@ describe('the cross-tenant probe', () => {
       findings: [],
     });
     expect(report.queryFields).toEqual(
-      expect.arrayContaining(['Query.me', 'Query.client', 'Query.clients', 'Query.invoice', 'Query.document']),
+      expect.arrayContaining([
+        'Query.me',
+        'Query.client',
+        'Query.clients',
+        'Query.invoice',
+        'Query.document',
+        'Query.engagement',
+      ]),
     );
     expect(report.mutationsProbed).toEqual(
-      expect.arrayContaining(['Mutation.updateClient', 'Mutation.archiveClient', 'Mutation.switchActiveFirm']),
+      expect.arrayContaining([
+        'Mutation.updateClient',
+        'Mutation.archiveClient',
+        'Mutation.switchActiveFirm',
+        'Mutation.changeEngagementStatus',
+        'Mutation.removeEngagementTeamMember',
+      ]),
     );
     expect(report.mutationsWithoutIds).toEqual(expect.arrayContaining(['Mutation.signUp', 'Mutation.createClient']));
     expect(report.subscriptionFields).toEqual(
       expect.arrayContaining(['Subscription.messageAdded', 'Subscription.threadUpdated', 'Subscription.typing']),
     );
     expect(report.fieldsWalked).toEqual(
-      expect.arrayContaining(['Client.invoices', 'Client.documents', 'Invoice.client', 'Firm.memberships']),
+      expect.arrayContaining([
+        'Client.invoices',
+        'Client.documents',
+        'Invoice.client',
+        'Firm.memberships',
+        'Client.engagements',
+        'Firm.engagements',
+        'Engagement.team',
+        'MessageThread.engagement',
+      ]),
     );
   }, 300_000);
 

@@ -110,6 +110,31 @@ async function seed(): Promise<void> {
     expect(sent.errors).toBeUndefined();
     return { threadId, messageId: sent.data!.sendMessage.message!.id };
   };
+  const engagement = async (owner: FirmOwner, clientId: string) => {
+    const result = await env.t.gql(
+      graphql(`
+        mutation ContainmentCreateEngagement($input: CreateEngagementInput!) {
+          createEngagement(input: $input) {
+            engagement {
+              id
+            }
+            userErrors {
+              code
+            }
+          }
+        }
+      `),
+      { input: { clientId, name: 'Year-end accounts', code: `YE-${clientId.slice(-8)}`, managerId: owner.userId } },
+      owner.accessToken,
+    );
+    expect(result.errors).toBeUndefined();
+    return result.data!.createEngagement.engagement!.id;
+  };
+  ids.set('Engagement', {
+    own: await engagement(firmA, x!),
+    sameFirm: await engagement(firmA, y!),
+    otherFirm: await engagement(firmB, z!),
+  });
   const threads = [await thread(firmA, x!), await thread(firmA, y!), await thread(firmB, z!)];
   ids.set('MessageThread', {
     own: threads[0]!.threadId,
@@ -257,10 +282,22 @@ describe('portal containment matrix', () => {
         'Invoice.total',
         'Client.documents',
         'Document.filename',
+        'Client.engagements',
+        'Engagement.code',
+        'Engagement.endDate',
       ]),
     );
     expect(refused).toEqual(
-      expect.arrayContaining(['Query.clients', 'Query.client', 'Query.contacts', 'Client.email', 'Client.contacts']),
+      expect.arrayContaining([
+        'Query.clients',
+        'Query.client',
+        'Query.contacts',
+        'Client.email',
+        'Client.contacts',
+        'Engagement.team',
+        'Engagement.manager',
+        'Engagement.description',
+      ]),
     );
 
     const foreign = [...ids.entries()].flatMap(([type, set]) => [

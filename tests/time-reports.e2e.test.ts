@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
 import type { WipGrouping } from './gql/graphql.ts';
 import { asFirm } from './support/admin-db.ts';
-import { acceptedMember, createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
+import { addMember, createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser } from './support/portal.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 import { insertService, insertStaffCapacity, insertTimeEntries, type TimeEntryFixture } from './support/time-db.ts';
@@ -161,7 +161,7 @@ const MY_CAPACITY = graphql(`
 
 /** Invites and signs in a member of `role`: their user id and access token. */
 async function member(owner: FirmOwner, role: 'STAFF' | 'MANAGER'): Promise<{ userId: string; token: string }> {
-  const { userId, accessToken } = await acceptedMember(env.t, owner, role);
+  const { userId, accessToken } = await addMember(env.t, owner, role);
   return { userId, token: accessToken };
 }
 

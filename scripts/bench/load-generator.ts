@@ -56,15 +56,32 @@ function summarize(latencies: number[]): LatencySummary {
   };
 }
 
-/** Runs autocannon once for `seconds` and records every 2xx latency exactly (fractional ms). */
-function runPhase(config: LoadConfig, seconds: number): Promise<LoadPhaseResult> {
+/**
+ * Runs autocannon once for `seconds` and records every 2xx latency exactly (fractional ms); `next`
+ * holds each varying body's next value index (`LoadConfig.variants`).
+ */
+function runPhase(config: LoadConfig, seconds: number, next: number[]): Promise<LoadPhaseResult> {
   const latencies: number[] = [];
   return new Promise((resolvePhase, rejectPhase) => {
     const instance = autocannon(
       {
         url: config.url,
         headers: config.headers,
-        requests: config.bodies.map((body) => ({ method: config.method, body })),
+        requests: config.bodies.map((body, index) => {
+          const variant = config.variants[index];
+          if (!variant) return { method: config.method, body };
+          return {
+            method: config.method,
+            setupRequest: (request: Record<string, unknown>) => {
+              const position = next[index] ?? 0;
+              next[index] = position + 1;
+              return {
+                ...request,
+                body: body.replaceAll(variant.placeholder, variant.values[position % variant.values.length]!),
+              };
+            },
+          };
+        }),
         connections: config.connections,
         pipelining: 1,
         duration: seconds,
@@ -118,8 +135,10 @@ async function main(): Promise<void> {
     },
     (config.warmupSeconds + config.durationSeconds + 30) * 1000,
   ).unref();
-  const warmup = await runPhase(config, config.warmupSeconds);
-  const measured = await runPhase(config, config.durationSeconds);
+  // One counter per varying body, carried from the warm-up into the measured run.
+  const next = config.bodies.map(() => 0);
+  const warmup = await runPhase(config, config.warmupSeconds, next);
+  const measured = await runPhase(config, config.durationSeconds, next);
   const usage = process.cpuUsage();
   const result: LoadResult = { warmup, measured, cpuSeconds: round((usage.user + usage.system) / 1e6) };
   process.stdout.write(`${JSON.stringify(result)}\n`);

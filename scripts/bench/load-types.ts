@@ -6,6 +6,12 @@ export interface LoadConfig {
   headers: Record<string, string>;
   /** Request bodies; each connection sends them in turn (one body: every request the same). */
   bodies: string[];
+  /**
+   * Per body, null or the values its requests take in turn: each request of body i replaces
+   * `placeholder` with the next of `values`, one counter per body across all connections, so no
+   * value is sent twice until they run out (then they wrap, and the run's answers show it).
+   */
+  variants: ({ placeholder: string; values: string[] } | null)[];
   connections: number;
   /** Unmeasured load first, so JIT, pools and caches are warm. */
   warmupSeconds: number;

@@ -5,7 +5,7 @@ import type { BenchEnvironment, ServiceSet } from './bench-stack.ts';
 import { postGraphQL } from './bench-stack.ts';
 import type { LoadConfig, LoadPhaseResult, LoadResult } from './load-types.ts';
 import { cpuSnapshot, loadAverage, processCpuSeconds } from './machine.ts';
-import type { BenchOperation } from './operations.ts';
+import { nextBody, type BenchOperation } from './operations.ts';
 import { REPO_ROOT, trackGroup, untrackGroup } from './processes.ts';
 
 /** Seconds of unmeasured warm-up before each load run (BENCH_WARMUP, default 3). */
@@ -74,7 +74,7 @@ let profileRuns = 0;
 
 /** Sends `operation` once to `target` and throws unless its check passes. */
 async function checkOnce(target: Target, operation: BenchOperation): Promise<void> {
-  const response = await postGraphQL(target.url, operation.body, target.headers);
+  const response = await postGraphQL(target.url, nextBody(operation), target.headers);
   const problem = operation.check(response);
   if (problem) throw new Error(`${operation.name} via ${target.name}: ${problem}`);
 }
@@ -92,7 +92,7 @@ export async function sequential(
 ): Promise<SequentialFigures> {
   const send = async (i: number) => {
     const operation = operations[i % operations.length]!;
-    const response = await postGraphQL(target.url, operation.body, target.headers);
+    const response = await postGraphQL(target.url, nextBody(operation), target.headers);
     const problem = operation.check(response);
     if (problem) throw new Error(`${operation.name} via ${target.name}, sequential request ${i}: ${problem}`);
   };
@@ -147,6 +147,11 @@ export async function load(
     method: 'POST',
     headers: { 'content-type': 'application/json', ...target.headers },
     bodies: operations.map((operation) => JSON.stringify(operation.body)),
+    variants: operations.map((operation) =>
+      operation.variant
+        ? { placeholder: operation.variant.placeholder, values: operation.variant.values.slice(operation.variant.used) }
+        : null,
+    ),
     connections,
     warmupSeconds: WARMUP_SECONDS,
     durationSeconds: DURATION_SECONDS,

@@ -12,6 +12,33 @@ export interface BenchOperation {
   body: { query: string; operationName: string; variables?: Record<string, unknown> };
   /** @returns a description of what is wrong with the answer, or null when it is as expected. */
   check(response: GraphQLResponse<unknown>): string | null;
+  /**
+   * For writes that must differ request by request (each submits another entry): every request
+   * replaces `placeholder` in the serialized body with the next unused value of `values`, in the
+   * bench process (`nextBody`) and then in the load generator, which gets only the values left.
+   */
+  variant?: BodyVariant;
+}
+
+/** The values a varying operation's requests take in turn; `used` counts those already sent. */
+interface BodyVariant {
+  placeholder: string;
+  values: readonly string[];
+  used: number;
+}
+
+/**
+ * The body of an operation's next request: `body` itself, or for a varying operation its body with
+ * the next unused value (`BodyVariant`).
+ * @throws Error when a varying operation has used every value.
+ */
+export function nextBody(operation: BenchOperation): BenchOperation['body'] {
+  const variant = operation.variant;
+  if (!variant) return operation.body;
+  const value = variant.values[variant.used];
+  if (value === undefined) throw new Error(`${operation.name}: all ${variant.values.length} values are used`);
+  variant.used += 1;
+  return JSON.parse(JSON.stringify(operation.body).replaceAll(variant.placeholder, value)) as BenchOperation['body'];
 }
 
 /** The staff Dashboard (the foundation's query): the firm, its first 20 clients with balance and counts. */
@@ -479,6 +506,109 @@ export function portalHome(clients: PortalHomeClient[]): BenchOperation {
       }
       return null;
     },
+  };
+}
+
+const CREATE_TIME_ENTRY = /* GraphQL */ `
+  mutation CreateTimeEntry($input: CreateTimeEntryInput!) {
+    createTimeEntry(input: $input) {
+      timeEntry {
+        id
+        status
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`;
+
+const SUBMIT_TIME_ENTRIES = /* GraphQL */ `
+  mutation SubmitTimeEntries($input: SubmitTimeEntriesInput!) {
+    submitTimeEntries(input: $input) {
+      timeEntries {
+        id
+        status
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`;
+
+/** The approval queue page: SUBMITTED entries with names from billing, crm and tenancy. */
+const APPROVAL_QUEUE_QUERY = /* GraphQL */ `
+  query ApprovalQueue($first: Int!) {
+    me {
+      activeFirm {
+        timeEntries(first: $first, filter: { status: SUBMITTED }) {
+          totalCount
+          edges {
+            node {
+              id
+              workDate
+              minutes
+              description
+              user {
+                id
+                name
+              }
+              service {
+                name
+              }
+              engagement {
+                code
+                name
+                client {
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** Records one minute of time on `engagementId`, each request on the next of `workDates`. */
+export function createTimeEntry(engagementId: string, serviceId: string, workDates: readonly string[]): BenchOperation {
+  return {
+    name: 'createTimeEntry',
+    body: {
+      query: CREATE_TIME_ENTRY,
+      operationName: 'CreateTimeEntry',
+      variables: { input: { engagementId, serviceId, workDate: '__WORK_DATE__', minutes: 1, description: 'Bench' } },
+    },
+    check: noUserErrors('createTimeEntry'),
+    variant: { placeholder: '__WORK_DATE__', values: workDates, used: 0 },
+  };
+}
+
+/** Submits one draft, each request the next of `draftIds`. */
+export function submitTimeEntry(draftIds: readonly string[]): BenchOperation {
+  return {
+    name: 'submitTimeEntries',
+    body: {
+      query: SUBMIT_TIME_ENTRIES,
+      operationName: 'SubmitTimeEntries',
+      variables: { input: { ids: ['__DRAFT_ID__'] } },
+    },
+    check: noUserErrors('submitTimeEntries'),
+    variant: { placeholder: '__DRAFT_ID__', values: draftIds, used: 0 },
+  };
+}
+
+/** The approval queue's first `first` SUBMITTED entries. */
+export function approvalQueue(first: number): BenchOperation {
+  return {
+    name: `ApprovalQueue(first: ${first})`,
+    body: { query: APPROVAL_QUEUE_QUERY, operationName: 'ApprovalQueue', variables: { first } },
+    check: (response) =>
+      errorsOf(response) ?? expectLength(response.data as Data, 'me.activeFirm.timeEntries.edges', first),
   };
 }
 

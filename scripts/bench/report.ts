@@ -21,6 +21,8 @@ export type ScenarioName =
   | 'subscriptions'
   | 'fan-out'
   | 'revocation'
+  | 'time-entry'
+  | 'approval-queue'
   | 'wip-report'
   | 'utilization-report';
 

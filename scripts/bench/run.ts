@@ -21,6 +21,8 @@
  *   revocation        revocation to refusal across two gateway replicas, p50 and p99 over 100, with each bus
  *   fan-out           one event to 1, 100 and 1,000 subscribers through the subscription server: hand-written
  *                     `next` frames against graphql-ws's own `next` (no database needed)
+ *   time-entry        createTimeEntry and submitTimeEntries at 16 concurrent, against createClient in the same run
+ *   approval-queue    the approval queue page (names from three subgraphs): SQL statements at 10 vs 50 rows
  *   wip-report        the largest firm's WIP report (20 rows and totals) at scale 0.1 and 1: statements and mean latency
  *   utilization-report the largest firm's utilization over 30 days at scale 0.1 and 1: statements and mean latency
  *   all               every scenario, in the order above
@@ -74,6 +76,8 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   'write-mix': async (env) => scenarios.writeMixScenario(await env()),
   subscriptions: async (env) => scenarios.subscriptionsScenario(await env()),
   'fan-out': async () => (await import('./fan-out-bench.ts')).runFanOutBench(),
+  'time-entry': async (env) => (await import('./time-bench.ts')).timeEntryScenario(await env()),
+  'approval-queue': async (env) => (await import('./time-bench.ts')).approvalQueueScenario(await env()),
   'wip-report': async (env) => scenarios.wipReportScenario(await env()),
   'utilization-report': async (env) => scenarios.utilizationReportScenario(await env()),
 };

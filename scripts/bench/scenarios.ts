@@ -43,7 +43,8 @@ const SCALES = [0.1, 0.5, 1];
 /** Paginated queries must cost about the same at every scale: at most this much slower at the largest. */
 const MAX_SCALE_GROWTH = 1.25;
 
-function gatewayTarget(set: ServiceSet, user: BenchUser): Target {
+/** The gateway as a load target, with the user's bearer token. */
+export function gatewayTarget(set: ServiceSet, user: BenchUser): Target {
   return { name: 'gateway', url: set.gatewayUrl, headers: { authorization: `Bearer ${user.accessToken}` } };
 }
 
@@ -53,7 +54,7 @@ async function signedTarget(env: BenchEnvironment, name: string, url: string, us
 }
 
 /** The seeded firm of rank 1's id, its heaviest client (most invoices) and one light client. */
-async function largestFirmClients(
+export async function largestFirmClients(
   set: ServiceSet,
 ): Promise<{ firmId: string; heavyClientId: string; lightClientId: string }> {
   const sql = postgresClient(set.dataset.adminUrl, { max: 1, onnotice: () => {} });
@@ -73,7 +74,8 @@ async function largestFirmClients(
   }
 }
 
-function sequentialRows(prefix: string, figures: SequentialFigures): Row[] {
+/** The report rows of a sequential (concurrency 1) run: mean latency and SQL statements per request by service. */
+export function sequentialRows(prefix: string, figures: SequentialFigures): Row[] {
   return [
     { label: `${prefix}: mean latency at concurrency 1`, value: ms(figures.meanMs) },
     {
@@ -91,7 +93,8 @@ const METHOD_NOTES = [
   'CPU shares are CPU-seconds during warm-up and measurement divided by that wall time (100% = one core of the machine). "other" is every process on the machine not started by the benchmark: above ~20% the figures were disturbed.',
 ];
 
-function report(
+/** A scenario's report, with the method notes every scenario shares appended to its own. */
+export function report(
   scenario: ScenarioName,
   title: string,
   date: Date,

@@ -10,6 +10,9 @@ import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
 import { invoicesRules } from './invoices/invoices-rules.ts';
 import { rateResolvers } from './rates/rate-resolvers.ts';
 import { ratesRules } from './rates/rates-rules.ts';
+import { createTimeEntryLoaders } from './time-entries/time-entry-loaders.ts';
+import { timeEntryResolvers } from './time-entries/time-entry-resolvers.ts';
+import { timeEntriesRules } from './time-entries/time-entries-rules.ts';
 import { createCatalogueLoaders } from './services/catalogue-loaders.ts';
 import { catalogueResolvers } from './services/catalogue-resolvers.ts';
 import { catalogueRules } from './services/catalogue-rules.ts';
@@ -26,9 +29,15 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     invoiceResolvers,
     catalogueResolvers,
     rateResolvers,
+    timeEntryResolvers,
     timeReportResolvers,
   ),
-  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeReportsRules),
+  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeEntriesRules, timeReportsRules),
   createLoaders: (scope) =>
-    mergeDisjoint(createInvoiceLoaders(scope), createCatalogueLoaders(scope), createTimeReportLoaders(scope)),
+    mergeDisjoint(
+      createInvoiceLoaders(scope),
+      createCatalogueLoaders(scope),
+      createTimeEntryLoaders(scope),
+      createTimeReportLoaders(scope),
+    ),
 };

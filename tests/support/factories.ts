@@ -124,21 +124,30 @@ const ACCEPT_INVITATION = graphql(`
   }
 `);
 
-/** Invites a new person with `role` into the owner's firm, accepts for them, and returns their user id and access token. */
-export async function acceptedMember(
+/** A member who joined a firm by invitation, with a live session. */
+export interface FirmMember {
+  userId: string;
+  accessToken: string;
+}
+
+/** Invites a member of `role` into the owner's firm and accepts as them, through the gateway. */
+export async function addMember(
   t: TestStack,
   owner: FirmOwner,
   role: 'ADMIN' | 'MANAGER' | 'STAFF',
-): Promise<{ userId: string; accessToken: string }> {
+  name = `${role.toLowerCase()} ${randomUUID().slice(0, 6)}`,
+): Promise<FirmMember> {
   const invited = await t.gql(
     INVITE_MEMBER,
     { input: { email: uniqueEmail(role.toLowerCase()), role } },
     owner.accessToken,
   );
+  expect(invited.errors).toBeUndefined();
   expect(invited.data!.inviteMember.userErrors).toEqual([]);
   const accepted = await t.gql(ACCEPT_INVITATION, {
-    input: { token: invited.data!.inviteMember.invitationToken!, name: `Sam ${role}`, password: strongPassword() },
+    input: { token: invited.data!.inviteMember.invitationToken!, name, password: strongPassword() },
   });
+  expect(accepted.errors).toBeUndefined();
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
   const session = accepted.data!.acceptInvitation.session!;
   return { userId: session.user.id, accessToken: session.accessToken };

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { EntityReference } from '../billing-model.ts';
 import type { BillingClientReference } from '../invoices/invoice-model.ts';
-import type { ServiceRow, RateRow } from '../../../db/schema/time.ts';
+import type { ServiceRow, RateRow, TimeEntryRow } from '../../../db/schema/time.ts';
 import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { EngagementServiceLineModel, EngagementBillingArrangementModel } from '../services/catalogue-model.ts';
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
@@ -31,6 +31,12 @@ export type Scalars = {
    */
   Decimal: { input: string; output: string; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** Input of `approveTimeEntries`. */
+export type ApproveTimeEntriesInput = {
+  /** The `TimeEntry` ids (1–200), SUBMITTED. */
+  ids: Array<Scalars['ID']['input']>;
 };
 
 /** How an engagement is billed. */
@@ -96,6 +102,24 @@ export type CreateServiceInput = {
   name: Scalars['String']['input'];
 };
 
+/** Input of `createTimeEntry`. */
+export type CreateTimeEntryInput = {
+  /** Whether it is billed; defaults from the service (false for NON_BILLABLE services). */
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** What was done (at most 2000 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The `Engagement`; it must be ACTIVE. */
+  engagementId: Scalars['ID']['input'];
+  /** Minutes, 1–1440; the user's entries on one date total at most 1440. */
+  minutes: Scalars['Int']['input'];
+  /** The `Service`; it must be active. */
+  serviceId: Scalars['ID']['input'];
+  /** The staff `User` it is for; only with `time:write_any`. Defaults to the caller. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+  /** The day of the work, in the firm's time zone; at most tomorrow. */
+  workDate: Scalars['Date']['input'];
+};
+
 /** Input of `deleteRate`. */
 export type DeleteRateInput = {
   /** The `Rate` to delete. Time already approved keeps the rate it snapshotted. */
@@ -108,6 +132,21 @@ export type DeleteRatePayload = {
   /** The id of the deleted entry; null when `userErrors` is not empty. */
   deletedRateId?: Maybe<Scalars['ID']['output']>;
   /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
+/** Input of `deleteTimeEntry`. */
+export type DeleteTimeEntryInput = {
+  /** The `TimeEntry` to delete; DRAFT or REJECTED only. */
+  id: Scalars['ID']['input'];
+};
+
+/** Result of `deleteTimeEntry`. */
+export type DeleteTimeEntryPayload = {
+  __typename?: 'DeleteTimeEntryPayload';
+  /** The id of the deleted entry; null when `userErrors` is not empty. */
+  deletedTimeEntryId?: Maybe<Scalars['ID']['output']>;
+  /** Problems with the input; nothing was deleted when any is present. */
   userErrors: Array<UserError>;
 };
 
@@ -129,6 +168,8 @@ export type Engagement = {
   billingArrangement: EngagementBillingArrangement;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /** The engagement's time entries: all of them to its manager and to `time:read_any`, otherwise the caller's own. */
+  timeEntries: TimeEntryConnection;
   /**
    * The engagement's WIP: approved, billable, unbilled time, valued at its approval snapshots, in the
    * currency of its time entries. Null when the engagement has none. Should the client's currency have
@@ -136,6 +177,14 @@ export type Engagement = {
    * ENGAGEMENT)` lists every currency. Requires `rate:read`.
    */
   wip?: Maybe<Money>;
+};
+
+
+/** An engagement (owned by the crm subgraph); billing adds its billing arrangement, time and WIP. */
+export type EngagementTimeEntriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TimeEntryFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An engagement's billing arrangement. Fee amounts and schedules are not part of it yet. */
@@ -167,6 +216,8 @@ export type EngagementServiceLineInput = {
 /** A firm (owned by the tenancy subgraph); billing adds its services, rate card, time and settings. */
 export type Firm = {
   __typename?: 'Firm';
+  /** Whether an approver may approve their own time entries. */
+  allowSelfApproval?: Maybe<Scalars['Boolean']['output']>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
   /**
@@ -179,6 +230,15 @@ export type Firm = {
    * are included only when `includeInactive` is true.
    */
   services?: Maybe<Array<Service>>;
+  /**
+   * The firm's time entries: everyone's with `time:read_any`, otherwise the caller's own. The
+   * approval queue is `timeEntries(filter: { status: SUBMITTED })`. Null unless this is the active firm.
+   */
+  timeEntries?: Maybe<TimeEntryConnection>;
+  /** How stopped timers round their minutes. */
+  timeRounding?: Maybe<TimeRounding>;
+  /** The IANA time zone work dates are in, e.g. `Europe/Berlin`; `UTC` until set. */
+  timeZone?: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -196,6 +256,14 @@ export type FirmRatesArgs = {
 /** A firm (owned by the tenancy subgraph); billing adds its services, rate card, time and settings. */
 export type FirmServicesArgs = {
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** A firm (owned by the tenancy subgraph); billing adds its services, rate card, time and settings. */
+export type FirmTimeEntriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TimeEntryFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A bill sent to a client. Once issued its number, lines and amounts never change. */
@@ -271,10 +339,21 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Approves SUBMITTED entries and snapshots their rate and value: `time:approve`, or the engagement's
+   * manager. Self-approval only where `allowSelfApproval` is on.
+   */
+  approveTimeEntries: TimeEntriesPayload;
   /** Adds a service to the catalogue. Requires `rate:write`. */
   createService: ServicePayload;
+  /** Records time, as a DRAFT. Requires `time:write` (own time on a team engagement) or `time:write_any`. */
+  createTimeEntry: TimeEntryPayload;
   /** Deletes a rate card entry. Requires `rate:write`. */
   deleteRate: DeleteRatePayload;
+  /** Deletes a DRAFT or REJECTED entry: its owner, or `time:write_any`. */
+  deleteTimeEntry: DeleteTimeEntryPayload;
+  /** Sends SUBMITTED entries back with a reason: `time:approve`, or the engagement's manager. */
+  rejectTimeEntries: TimeEntriesPayload;
   /** Sets a staff member's cost rate. Requires `rate:write`. */
   setCostRate: SetCostRatePayload;
   /** Sets how an engagement is billed, replacing its service lines. Requires `engagement:write`. */
@@ -283,8 +362,19 @@ export type Mutation = {
   setRate: SetRatePayload;
   /** Sets a staff member's weekly capacity, the denominator of utilization. Requires `firm:update`; audited. */
   setStaffCapacity: SetStaffCapacityPayload;
+  /** Submits DRAFT or REJECTED entries for approval: their owner, or `time:write_any`. */
+  submitTimeEntries: TimeEntriesPayload;
   /** Renames, retypes, retires or restores a service. Requires `rate:write`. */
   updateService: ServicePayload;
+  /** Changes a DRAFT or REJECTED entry: its owner, or `time:write_any`. */
+  updateTimeEntry: TimeEntryPayload;
+  /** Changes the firm's time settings. Requires `firm:update`. */
+  updateTimeSettings: UpdateTimeSettingsPayload;
+};
+
+
+export type MutationApproveTimeEntriesArgs = {
+  input: ApproveTimeEntriesInput;
 };
 
 
@@ -293,8 +383,23 @@ export type MutationCreateServiceArgs = {
 };
 
 
+export type MutationCreateTimeEntryArgs = {
+  input: CreateTimeEntryInput;
+};
+
+
 export type MutationDeleteRateArgs = {
   input: DeleteRateInput;
+};
+
+
+export type MutationDeleteTimeEntryArgs = {
+  input: DeleteTimeEntryInput;
+};
+
+
+export type MutationRejectTimeEntriesArgs = {
+  input: RejectTimeEntriesInput;
 };
 
 
@@ -318,8 +423,23 @@ export type MutationSetStaffCapacityArgs = {
 };
 
 
+export type MutationSubmitTimeEntriesArgs = {
+  input: SubmitTimeEntriesInput;
+};
+
+
 export type MutationUpdateServiceArgs = {
   input: UpdateServiceInput;
+};
+
+
+export type MutationUpdateTimeEntryArgs = {
+  input: UpdateTimeEntryInput;
+};
+
+
+export type MutationUpdateTimeSettingsArgs = {
+  input: UpdateTimeSettingsInput;
 };
 
 /** Relay pagination state of a connection. */
@@ -346,6 +466,8 @@ export type Query = {
   invoice?: Maybe<Invoice>;
   /** A service of the active firm, or null. */
   service?: Maybe<Service>;
+  /** A time entry the caller may see, or null. */
+  timeEntry?: Maybe<TimeEntry>;
   /**
    * Utilization of the firm's staff over a period of at most 366 days (`from` to `to`, both included).
    * Requires `time:read_any`; a longer or reversed period is a `BAD_USER_INPUT` error.
@@ -370,6 +492,11 @@ export type QueryInvoiceArgs = {
 
 
 export type QueryServiceArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryTimeEntryArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -448,6 +575,14 @@ export type RateSource =
   | 'FIRM_ROLE'
   /** The staff member's standard rate. */
   | 'STAFF_STANDARD';
+
+/** Input of `rejectTimeEntries`. */
+export type RejectTimeEntriesInput = {
+  /** The `TimeEntry` ids (1–200), SUBMITTED. */
+  ids: Array<Scalars['ID']['input']>;
+  /** Why, shown to the owner (1–1000 characters). */
+  reason: Scalars['String']['input'];
+};
 
 /** A member's role in a firm (owned by the tenancy subgraph). */
 export type Role =
@@ -571,6 +706,153 @@ export type SetStaffCapacityPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input of `submitTimeEntries`. */
+export type SubmitTimeEntriesInput = {
+  /** The `TimeEntry` ids (1–200), DRAFT or REJECTED. */
+  ids: Array<Scalars['ID']['input']>;
+};
+
+/**
+ * Result of the bulk time mutations, which are all-or-nothing: when any id is refused, none changes,
+ * and each refusal is a user error at `["input", "ids", "<index>"]`.
+ */
+export type TimeEntriesPayload = {
+  __typename?: 'TimeEntriesPayload';
+  /** The entries as saved, in input order; empty when `userErrors` is not empty. */
+  timeEntries: Array<TimeEntry>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** Work a staff member did on an engagement, in whole minutes. */
+export type TimeEntry = {
+  __typename?: 'TimeEntry';
+  /** When it was approved. */
+  approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who approved it. */
+  approvedBy?: Maybe<User>;
+  /** Whether the time is billed to the client. */
+  billable: Scalars['Boolean']['output'];
+  /** The engagement's client. */
+  client: Client;
+  /** When the entry was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** What was done; staff only. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** The engagement worked on. */
+  engagement: Engagement;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** Duration in minutes (1–1440). */
+  minutes: Scalars['Int']['output'];
+  /** The rate snapshotted on approval; null before, and for non-billable time without a rate. Requires `rate:read`. */
+  rate?: Maybe<TimeEntryRate>;
+  /** When it was last rejected. */
+  rejectedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who last rejected it. */
+  rejectedBy?: Maybe<User>;
+  /** Why it was last rejected. */
+  rejectionReason?: Maybe<Scalars['String']['output']>;
+  /** The kind of work. */
+  service: Service;
+  /** Where the entry is in its life. */
+  status: TimeEntryStatus;
+  /** When it was last submitted. */
+  submittedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who last submitted it. */
+  submittedBy?: Maybe<User>;
+  /** When the entry last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Who did the work. */
+  user: User;
+  /** Minutes × rate ÷ 60, rounded half-up, snapshotted on approval (zero for non-billable time); null before. Requires `rate:read`. */
+  value?: Maybe<Money>;
+  /** The day of the work, in the firm's time zone. */
+  workDate: Scalars['Date']['output'];
+};
+
+/** A page of time entries (Relay cursor connection), latest work date first. */
+export type TimeEntryConnection = {
+  __typename?: 'TimeEntryConnection';
+  /** The entries on this page, with their cursors. */
+  edges: Array<TimeEntryEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+  /** The number of entries matching the filter. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One time entry in a connection. */
+export type TimeEntryEdge = {
+  __typename?: 'TimeEntryEdge';
+  /** Opaque cursor of this entry. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: TimeEntry;
+};
+
+/** Filters of a time entry list; all optional, combined with AND. */
+export type TimeEntryFilter = {
+  /** Only billable (true) or non-billable (false) entries. */
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only this `Client`'s entries. */
+  clientId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only this `Engagement`'s entries. */
+  engagementId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only entries in this status (`SUBMITTED` is the approval queue). */
+  status?: InputMaybe<TimeEntryStatus>;
+  /** Only this staff `User`'s entries. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only entries on or after this work date. */
+  workDateFrom?: InputMaybe<Scalars['Date']['input']>;
+  /** Only entries on or before this work date. */
+  workDateTo?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** Result of `createTimeEntry` and `updateTimeEntry`. */
+export type TimeEntryPayload = {
+  __typename?: 'TimeEntryPayload';
+  /** The entry as saved; null when `userErrors` is not empty. */
+  timeEntry?: Maybe<TimeEntry>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** The rate an approved entry was priced at, as snapshotted on approval. */
+export type TimeEntryRate = {
+  __typename?: 'TimeEntryRate';
+  /** The rate per hour. */
+  hourlyRate: Money;
+  /** The card it came from. */
+  source: RateSource;
+};
+
+/**
+ * Where a time entry is in its life: `DRAFT` → `SUBMITTED` → `APPROVED`, or `SUBMITTED` → `REJECTED`,
+ * which is editable and can be submitted again. `BILLED` is set by invoicing. No time mutation moves
+ * an entry out of `APPROVED` or `BILLED`.
+ */
+export type TimeEntryStatus =
+  /** Approved: its rate and value are snapshotted and never change. */
+  | 'APPROVED'
+  /** On an invoice. */
+  | 'BILLED'
+  /** Being recorded; editable by its owner. */
+  | 'DRAFT'
+  /** Sent back with a reason; editable again. */
+  | 'REJECTED'
+  /** Waiting for approval. */
+  | 'SUBMITTED';
+
+/** How a stopped timer's minutes are rounded. */
+export type TimeRounding =
+  /** Whole minutes as timed (at least 1). */
+  | 'NONE'
+  /** Up to the next multiple of 6 minutes (a tenth of an hour). */
+  | 'UP_TO_6_MINUTES'
+  /** Up to the next multiple of 15 minutes. */
+  | 'UP_TO_15_MINUTES';
+
 /** Input of `updateService`: omitted fields keep their value. */
 export type UpdateServiceInput = {
   /** False retires the service, true restores it. */
@@ -583,6 +865,41 @@ export type UpdateServiceInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Input of `updateTimeEntry`: omitted fields keep their value. Only DRAFT and REJECTED entries change. */
+export type UpdateTimeEntryInput = {
+  /** New billable flag. */
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New description; null clears it. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The `TimeEntry` to change. */
+  id: Scalars['ID']['input'];
+  /** New minutes, 1–1440. */
+  minutes?: InputMaybe<Scalars['Int']['input']>;
+  /** New `Service`. */
+  serviceId?: InputMaybe<Scalars['ID']['input']>;
+  /** New work date. */
+  workDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** Input of `updateTimeSettings`: omitted fields keep their value. */
+export type UpdateTimeSettingsInput = {
+  /** Whether an approver may approve their own time. */
+  allowSelfApproval?: InputMaybe<Scalars['Boolean']['input']>;
+  /** How stopped timers round. */
+  timeRounding?: InputMaybe<TimeRounding>;
+  /** IANA time zone name, e.g. `America/New_York`. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of `updateTimeSettings`. */
+export type UpdateTimeSettingsPayload = {
+  __typename?: 'UpdateTimeSettingsPayload';
+  /** The firm; null when `userErrors` is not empty. */
+  firm?: Maybe<Firm>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
 /** A staff user (owned by the tenancy subgraph); billing adds their time, rates and capacity. */
 export type User = {
   __typename?: 'User';
@@ -590,8 +907,18 @@ export type User = {
   costRates?: Maybe<Array<CostRate>>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /** The user's time entries: to the user themself or with `time:read_any`; null otherwise. */
+  timeEntries?: Maybe<TimeEntryConnection>;
   /** Weekly capacity in minutes (2,400, i.e. 40 hours, without a setting). Visible to the user themself and to `time:read_any`. */
   weeklyCapacityMinutes: Scalars['Int']['output'];
+};
+
+
+/** A staff user (owned by the tenancy subgraph); billing adds their time, rates and capacity. */
+export type UserTimeEntriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TimeEntryFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An expected problem with the input, to show to the person who entered it. */
@@ -886,6 +1213,7 @@ export type FederationTypes = ResolversObject<{
   Invoice: Invoice;
   Rate: Rate;
   Service: Service;
+  TimeEntry: TimeEntry;
   User: User;
 }>;
 
@@ -913,6 +1241,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Service:
     ( { __typename: 'Service' }
     & GraphQLRecursivePick<FederationTypes['Service'], {"id":true}> );
+  TimeEntry:
+    ( { __typename: 'TimeEntry' }
+    & GraphQLRecursivePick<FederationTypes['TimeEntry'], {"id":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -922,27 +1253,31 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ApproveTimeEntriesInput: ApproveTimeEntriesInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   BillingArrangement: BillingArrangement;
   BillingType: BillingType;
   Client: ResolverTypeWrapper<BillingClientReference>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CostRate: ResolverTypeWrapper<CostRate>;
   CreateServiceInput: CreateServiceInput;
+  CreateTimeEntryInput: CreateTimeEntryInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CurrencyCode: ResolverTypeWrapper<Scalars['CurrencyCode']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DeleteRateInput: DeleteRateInput;
   DeleteRatePayload: ResolverTypeWrapper<DeleteRatePayload>;
+  DeleteTimeEntryInput: DeleteTimeEntryInput;
+  DeleteTimeEntryPayload: ResolverTypeWrapper<DeleteTimeEntryPayload>;
   EffectiveRate: ResolverTypeWrapper<Omit<EffectiveRate, 'rate'> & { rate: ResolversTypes['Rate'] }>;
   Engagement: ResolverTypeWrapper<EntityReference>;
   EngagementBillingArrangement: ResolverTypeWrapper<EngagementBillingArrangementModel>;
   EngagementServiceLine: ResolverTypeWrapper<EngagementServiceLineModel>;
   EngagementServiceLineInput: EngagementServiceLineInput;
   Firm: ResolverTypeWrapper<EntityReference>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Invoice: ResolverTypeWrapper<InvoiceRow>;
   InvoiceConnection: ResolverTypeWrapper<Connection<InvoiceRow>>;
   InvoiceEdge: ResolverTypeWrapper<Edge<InvoiceRow>>;
@@ -956,6 +1291,7 @@ export type ResolversTypes = ResolversObject<{
   RateConnection: ResolverTypeWrapper<Connection<RateRow>>;
   RateEdge: ResolverTypeWrapper<Edge<RateRow>>;
   RateSource: RateSource;
+  RejectTimeEntriesInput: RejectTimeEntriesInput;
   Role: Role;
   Service: ResolverTypeWrapper<ServiceRow>;
   ServicePayload: ResolverTypeWrapper<Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversTypes['Service']> }>;
@@ -967,7 +1303,20 @@ export type ResolversTypes = ResolversObject<{
   SetRatePayload: ResolverTypeWrapper<Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversTypes['Rate']> }>;
   SetStaffCapacityInput: SetStaffCapacityInput;
   SetStaffCapacityPayload: ResolverTypeWrapper<Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  SubmitTimeEntriesInput: SubmitTimeEntriesInput;
+  TimeEntriesPayload: ResolverTypeWrapper<Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversTypes['TimeEntry']> }>;
+  TimeEntry: ResolverTypeWrapper<TimeEntryRow>;
+  TimeEntryConnection: ResolverTypeWrapper<Connection<TimeEntryRow>>;
+  TimeEntryEdge: ResolverTypeWrapper<Edge<TimeEntryRow>>;
+  TimeEntryFilter: TimeEntryFilter;
+  TimeEntryPayload: ResolverTypeWrapper<Omit<TimeEntryPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversTypes['TimeEntry']> }>;
+  TimeEntryRate: ResolverTypeWrapper<TimeEntryRate>;
+  TimeEntryStatus: TimeEntryStatus;
+  TimeRounding: TimeRounding;
   UpdateServiceInput: UpdateServiceInput;
+  UpdateTimeEntryInput: UpdateTimeEntryInput;
+  UpdateTimeSettingsInput: UpdateTimeSettingsInput;
+  UpdateTimeSettingsPayload: ResolverTypeWrapper<Omit<UpdateTimeSettingsPayload, 'firm'> & { firm?: Maybe<ResolversTypes['Firm']> }>;
   User: ResolverTypeWrapper<EntityReference>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -985,25 +1334,29 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Client: BillingClientReference;
+  ApproveTimeEntriesInput: ApproveTimeEntriesInput;
   ID: Scalars['ID']['output'];
+  Client: BillingClientReference;
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   CostRate: CostRate;
   CreateServiceInput: CreateServiceInput;
+  CreateTimeEntryInput: CreateTimeEntryInput;
+  Boolean: Scalars['Boolean']['output'];
   CurrencyCode: Scalars['CurrencyCode']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   DeleteRateInput: DeleteRateInput;
   DeleteRatePayload: DeleteRatePayload;
+  DeleteTimeEntryInput: DeleteTimeEntryInput;
+  DeleteTimeEntryPayload: DeleteTimeEntryPayload;
   EffectiveRate: Omit<EffectiveRate, 'rate'> & { rate: ResolversParentTypes['Rate'] };
   Engagement: EntityReference;
   EngagementBillingArrangement: EngagementBillingArrangementModel;
   EngagementServiceLine: EngagementServiceLineModel;
   EngagementServiceLineInput: EngagementServiceLineInput;
   Firm: EntityReference;
-  Boolean: Scalars['Boolean']['output'];
   Invoice: InvoiceRow;
   InvoiceConnection: Connection<InvoiceRow>;
   InvoiceEdge: Edge<InvoiceRow>;
@@ -1015,6 +1368,7 @@ export type ResolversParentTypes = ResolversObject<{
   Rate: RateRow;
   RateConnection: Connection<RateRow>;
   RateEdge: Edge<RateRow>;
+  RejectTimeEntriesInput: RejectTimeEntriesInput;
   Service: ServiceRow;
   ServicePayload: Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversParentTypes['Service']> };
   SetCostRateInput: SetCostRateInput;
@@ -1025,7 +1379,18 @@ export type ResolversParentTypes = ResolversObject<{
   SetRatePayload: Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversParentTypes['Rate']> };
   SetStaffCapacityInput: SetStaffCapacityInput;
   SetStaffCapacityPayload: Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
+  SubmitTimeEntriesInput: SubmitTimeEntriesInput;
+  TimeEntriesPayload: Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversParentTypes['TimeEntry']> };
+  TimeEntry: TimeEntryRow;
+  TimeEntryConnection: Connection<TimeEntryRow>;
+  TimeEntryEdge: Edge<TimeEntryRow>;
+  TimeEntryFilter: TimeEntryFilter;
+  TimeEntryPayload: Omit<TimeEntryPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversParentTypes['TimeEntry']> };
+  TimeEntryRate: TimeEntryRate;
   UpdateServiceInput: UpdateServiceInput;
+  UpdateTimeEntryInput: UpdateTimeEntryInput;
+  UpdateTimeSettingsInput: UpdateTimeSettingsInput;
+  UpdateTimeSettingsPayload: Omit<UpdateTimeSettingsPayload, 'firm'> & { firm?: Maybe<ResolversParentTypes['Firm']> };
   User: EntityReference;
   UserError: UserError;
   UtilizationReport: Omit<UtilizationReport, 'rows'> & { rows: Array<ResolversParentTypes['UtilizationRow']> };
@@ -1074,6 +1439,11 @@ export type DeleteRatePayloadResolvers<ContextType = BillingContext, ParentType 
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type DeleteTimeEntryPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['DeleteTimeEntryPayload'] = ResolversParentTypes['DeleteTimeEntryPayload']> = ResolversObject<{
+  deletedTimeEntryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type EffectiveRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['EffectiveRate'] = ResolversParentTypes['EffectiveRate']> = ResolversObject<{
   hourlyRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   rate?: Resolver<ResolversTypes['Rate'], ParentType, ContextType>;
@@ -1084,6 +1454,7 @@ export type EngagementResolvers<ContextType = BillingContext, ParentType extends
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Engagement']> | FederationReferenceType, FederationReferenceType, ContextType>;
   billingArrangement?: Resolver<ResolversTypes['EngagementBillingArrangement'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  timeEntries?: Resolver<ResolversTypes['TimeEntryConnection'], ParentType, ContextType, Partial<EngagementTimeEntriesArgs>>;
   wip?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
 }>;
 
@@ -1099,9 +1470,13 @@ export type EngagementServiceLineResolvers<ContextType = BillingContext, ParentT
 
 export type FirmResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Firm'] = ResolversParentTypes['Firm'], FederationReferenceType extends FederationReferenceTypes['Firm'] = FederationReferenceTypes['Firm']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  allowSelfApproval?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   rates?: Resolver<Maybe<ResolversTypes['RateConnection']>, ParentType, ContextType, Partial<FirmRatesArgs>>;
   services?: Resolver<Maybe<Array<ResolversTypes['Service']>>, ParentType, ContextType, RequireFields<FirmServicesArgs, 'includeInactive'>>;
+  timeEntries?: Resolver<Maybe<ResolversTypes['TimeEntryConnection']>, ParentType, ContextType, Partial<FirmTimeEntriesArgs>>;
+  timeRounding?: Resolver<Maybe<ResolversTypes['TimeRounding']>, ParentType, ContextType>;
+  timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type InvoiceResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice'], FederationReferenceType extends FederationReferenceTypes['Invoice'] = FederationReferenceTypes['Invoice']> = ResolversObject<{
@@ -1134,13 +1509,20 @@ export type MoneyResolvers<ContextType = BillingContext, ParentType extends Reso
 }>;
 
 export type MutationResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  approveTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationApproveTimeEntriesArgs, 'input'>>;
   createService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationCreateServiceArgs, 'input'>>;
+  createTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationCreateTimeEntryArgs, 'input'>>;
   deleteRate?: Resolver<ResolversTypes['DeleteRatePayload'], ParentType, ContextType, RequireFields<MutationDeleteRateArgs, 'input'>>;
+  deleteTimeEntry?: Resolver<ResolversTypes['DeleteTimeEntryPayload'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'input'>>;
+  rejectTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationRejectTimeEntriesArgs, 'input'>>;
   setCostRate?: Resolver<ResolversTypes['SetCostRatePayload'], ParentType, ContextType, RequireFields<MutationSetCostRateArgs, 'input'>>;
   setEngagementBillingArrangement?: Resolver<ResolversTypes['SetEngagementBillingArrangementPayload'], ParentType, ContextType, RequireFields<MutationSetEngagementBillingArrangementArgs, 'input'>>;
   setRate?: Resolver<ResolversTypes['SetRatePayload'], ParentType, ContextType, RequireFields<MutationSetRateArgs, 'input'>>;
   setStaffCapacity?: Resolver<ResolversTypes['SetStaffCapacityPayload'], ParentType, ContextType, RequireFields<MutationSetStaffCapacityArgs, 'input'>>;
+  submitTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'input'>>;
   updateService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationUpdateServiceArgs, 'input'>>;
+  updateTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'input'>>;
+  updateTimeSettings?: Resolver<ResolversTypes['UpdateTimeSettingsPayload'], ParentType, ContextType, RequireFields<MutationUpdateTimeSettingsArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -1154,6 +1536,7 @@ export type QueryResolvers<ContextType = BillingContext, ParentType extends Reso
   effectiveRate?: Resolver<Maybe<ResolversTypes['EffectiveRate']>, ParentType, ContextType, RequireFields<QueryEffectiveRateArgs, 'engagementId' | 'serviceId' | 'userId' | 'workDate'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
   service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<QueryServiceArgs, 'id'>>;
+  timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<QueryTimeEntryArgs, 'id'>>;
   utilizationReport?: Resolver<ResolversTypes['UtilizationReport'], ParentType, ContextType, RequireFields<QueryUtilizationReportArgs, 'from' | 'to'>>;
   wipReport?: Resolver<ResolversTypes['WipReport'], ParentType, ContextType, RequireFields<QueryWipReportArgs, 'asOf' | 'groupBy'>>;
 }>;
@@ -1216,10 +1599,67 @@ export type SetStaffCapacityPayloadResolvers<ContextType = BillingContext, Paren
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type TimeEntriesPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntriesPayload'] = ResolversParentTypes['TimeEntriesPayload']> = ResolversObject<{
+  timeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type TimeEntryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntry'] = ResolversParentTypes['TimeEntry'], FederationReferenceType extends FederationReferenceTypes['TimeEntry'] = FederationReferenceTypes['TimeEntry']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['TimeEntry']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  approvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  approvedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  billable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  engagement?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['TimeEntryRate']>, ParentType, ContextType>;
+  rejectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  rejectedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  rejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['TimeEntryStatus'], ParentType, ContextType>;
+  submittedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  submittedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  workDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+}>;
+
+export type TimeEntryConnectionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntryConnection'] = ResolversParentTypes['TimeEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['TimeEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type TimeEntryEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntryEdge'] = ResolversParentTypes['TimeEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType>;
+}>;
+
+export type TimeEntryPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntryPayload'] = ResolversParentTypes['TimeEntryPayload']> = ResolversObject<{
+  timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type TimeEntryRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntryRate'] = ResolversParentTypes['TimeEntryRate']> = ResolversObject<{
+  hourlyRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RateSource'], ParentType, ContextType>;
+}>;
+
+export type UpdateTimeSettingsPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UpdateTimeSettingsPayload'] = ResolversParentTypes['UpdateTimeSettingsPayload']> = ResolversObject<{
+  firm?: Resolver<Maybe<ResolversTypes['Firm']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   costRates?: Resolver<Maybe<Array<ResolversTypes['CostRate']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  timeEntries?: Resolver<Maybe<ResolversTypes['TimeEntryConnection']>, ParentType, ContextType, Partial<UserTimeEntriesArgs>>;
   weeklyCapacityMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
@@ -1300,6 +1740,7 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   DeleteRatePayload?: DeleteRatePayloadResolvers<ContextType>;
+  DeleteTimeEntryPayload?: DeleteTimeEntryPayloadResolvers<ContextType>;
   EffectiveRate?: EffectiveRateResolvers<ContextType>;
   Engagement?: EngagementResolvers<ContextType>;
   EngagementBillingArrangement?: EngagementBillingArrangementResolvers<ContextType>;
@@ -1321,6 +1762,13 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   SetEngagementBillingArrangementPayload?: SetEngagementBillingArrangementPayloadResolvers<ContextType>;
   SetRatePayload?: SetRatePayloadResolvers<ContextType>;
   SetStaffCapacityPayload?: SetStaffCapacityPayloadResolvers<ContextType>;
+  TimeEntriesPayload?: TimeEntriesPayloadResolvers<ContextType>;
+  TimeEntry?: TimeEntryResolvers<ContextType>;
+  TimeEntryConnection?: TimeEntryConnectionResolvers<ContextType>;
+  TimeEntryEdge?: TimeEntryEdgeResolvers<ContextType>;
+  TimeEntryPayload?: TimeEntryPayloadResolvers<ContextType>;
+  TimeEntryRate?: TimeEntryRateResolvers<ContextType>;
+  UpdateTimeSettingsPayload?: UpdateTimeSettingsPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   UtilizationReport?: UtilizationReportResolvers<ContextType>;

@@ -283,7 +283,13 @@ export async function effectiveRate(
 ) {
   const { firmId } = assertCan(ctx.actor, 'rate:read');
   if (![args.engagementId, args.userId, args.serviceId].every(isUuid)) return null;
-  const [priced] = await ctx.database.withTenant({ firmId }, (tx) => priceWork(tx, firmId, [{ ...args, minutes: 0 }]));
+  const [priced] = await ctx.database.withTenant({ firmId }, async (tx) => {
+    const [members, services] = await Promise.all([
+      firmMembers(tx, [args.userId]),
+      getServicesByIds(tx, firmId, [args.serviceId]),
+    ]);
+    return members.has(args.userId) && services.length > 0 ? priceWork(tx, firmId, [{ ...args, minutes: 0 }]) : [];
+  });
   const rate = priced?.rate;
   return rate ? { hourlyRate: rateAmount(rate), source: rate.source, rate: rate as RateRow } : null;
 }

@@ -6,6 +6,7 @@ import type { FirmReference } from '../clients/client-model.ts';
 import type { ContactRow, ClientContactRow, ClientOrganizationRow } from '../../../db/schema/contacts.ts';
 import type { MessageThreadRow, MessageRow } from '../../../db/schema/messaging.ts';
 import type { ParticipantRef } from '../messaging/message-model.ts';
+import type { EngagementRow } from '../../../db/schema/engagements.ts';
 import type { CrmContext } from '../crm-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -20,6 +21,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO 4217 alphabetic currency code in upper case, e.g. `USD`, `EUR`, `JPY`. */
   CurrencyCode: { input: string; output: string; }
+  /** A calendar date without a time zone, as `YYYY-MM-DD`. */
+  Date: { input: string; output: string; }
   /** An instant in time, as an RFC 3339 string in UTC, e.g. `2026-11-21T14:05:00.000Z`. */
   DateTime: { input: Date; output: Date; }
   _FieldSet: { input: unknown; output: unknown; }
@@ -74,6 +77,40 @@ export type AssignClientTeamMemberPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `assignEngagementTeamMember`. */
+export type AssignEngagementTeamMemberInput = {
+  /** The engagement. */
+  engagementId: Scalars['ID']['input'];
+  /** The staff user (a `User` of the firm) to put on the team. */
+  userId: Scalars['ID']['input'];
+};
+
+/** Result of `assignEngagementTeamMember`. */
+export type AssignEngagementTeamMemberPayload = {
+  __typename?: 'AssignEngagementTeamMemberPayload';
+  /** The engagement with its team, or null when there are user errors. */
+  engagement?: Maybe<Engagement>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `changeEngagementStatus`. */
+export type ChangeEngagementStatusInput = {
+  /** The engagement. */
+  id: Scalars['ID']['input'];
+  /** The status to move to. Asking for the current status changes nothing. */
+  status: EngagementStatus;
+};
+
+/** Result of `changeEngagementStatus`. */
+export type ChangeEngagementStatusPayload = {
+  __typename?: 'ChangeEngagementStatusPayload';
+  /** The engagement in its new status, or null when there are user errors. */
+  engagement?: Maybe<Engagement>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
 /** A client account of the firm: the company or person the firm works for and bills. */
 export type Client = {
   __typename?: 'Client';
@@ -87,6 +124,11 @@ export type Client = {
   currency: Scalars['CurrencyCode']['output'];
   /** Main contact email for the account, if known. */
   email?: Maybe<Scalars['String']['output']>;
+  /**
+   * The client's engagements, ordered by code (at most 100 a page). Staff need `engagement:read`; a
+   * portal user sees those of its granted clients.
+   */
+  engagements: EngagementConnection;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
   /** Message threads with this client the viewer takes part in, most recently active first (at most 100 a page). */
@@ -105,6 +147,14 @@ export type Client = {
   updatedAt: Scalars['DateTime']['output'];
   /** Web site, as entered. */
   website?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A client account of the firm: the company or person the firm works for and bills. */
+export type ClientEngagementsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<EngagementStatus>;
 };
 
 
@@ -289,10 +339,41 @@ export type CreateContactPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `createEngagement`. */
+export type CreateEngagementInput = {
+  /** The client the engagement is for (an active client of the firm). */
+  clientId: Scalars['ID']['input'];
+  /** The firm's reference, unique in the firm: trimmed and upper-cased, then 1-40 characters of `A-Z`, `0-9`, `.`, `_`, `-`. */
+  code: Scalars['String']['input'];
+  /** Internal notes on the scope of the work (at most 5,000 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The day the work is planned to end; not before `startDate`. */
+  endDate?: InputMaybe<Scalars['Date']['input']>;
+  /** The staff user (a `User` of the firm) who manages the engagement; they join the team. */
+  managerId: Scalars['ID']['input'];
+  /** Display name (1-200 characters). */
+  name: Scalars['String']['input'];
+  /** The day the work starts. */
+  startDate?: InputMaybe<Scalars['Date']['input']>;
+  /** Other staff users (`User` ids of the firm) to put on the team (at most 100). */
+  teamMemberIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+/** Result of `createEngagement`. */
+export type CreateEngagementPayload = {
+  __typename?: 'CreateEngagementPayload';
+  /** The new engagement, or null when there are user errors. */
+  engagement?: Maybe<Engagement>;
+  /** Problems with the input; nothing was created when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
 /** Input for `createMessageThread`. */
 export type CreateMessageThreadInput = {
   /** The client the thread is with. */
   clientId: Scalars['ID']['input'];
+  /** The engagement the thread is about: one of the same client's engagements. Omit it for a general thread. */
+  engagementId?: InputMaybe<Scalars['ID']['input']>;
   /** What the thread is about (1-200 characters). */
   subject: Scalars['String']['input'];
 };
@@ -338,6 +419,79 @@ export type EditMessagePayload = {
   userErrors: Array<UserError>;
 };
 
+/**
+ * A client's job or matter: the work the firm does for one client, that time is logged against and,
+ * later, invoiced. Staff with `engagement:read` see every field. A portal user of the client sees only
+ * `id`, `client`, `name`, `code`, `status`, `startDate` and `endDate`; every other field is refused
+ * with `FORBIDDEN`.
+ */
+export type Engagement = {
+  __typename?: 'Engagement';
+  /** The client the engagement is for. It never changes once the engagement exists. */
+  client: Client;
+  /**
+   * The firm's short reference for the engagement, unique in the firm, in upper case: 1-40 characters of
+   * `A-Z`, `0-9`, `.`, `_` and `-`, starting with a letter or digit, e.g. `ACME-2026-TAX`.
+   */
+  code: Scalars['String']['output'];
+  /** When the engagement was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Internal notes on the scope of the work, if any (at most 5,000 characters). Never shown to the portal. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** The day the work is planned to end, if known; never before `startDate`. */
+  endDate?: Maybe<Scalars['Date']['output']>;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The staff user responsible for the engagement. Always a member of `team`. */
+  manager: User;
+  /** Display name, e.g. `2026 year-end accounts` (1-200 characters). */
+  name: Scalars['String']['output'];
+  /** The day the work starts, if planned. */
+  startDate?: Maybe<Scalars['Date']['output']>;
+  /** Where the engagement is in its lifecycle; time may be logged only while it is ACTIVE. */
+  status: EngagementStatus;
+  /** The staff users who may log time on the engagement, the manager among them, in the order they joined. */
+  team: Array<User>;
+  /** When the engagement was last changed (details, status or team). */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of engagements (Relay cursor connection), ordered by code. */
+export type EngagementConnection = {
+  __typename?: 'EngagementConnection';
+  /** The engagements on this page, with their cursors. */
+  edges: Array<EngagementEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+  /** The number of engagements matching the filters, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One engagement with its cursor. */
+export type EngagementEdge = {
+  __typename?: 'EngagementEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The engagement. */
+  node: Engagement;
+};
+
+/**
+ * Lifecycle state of an engagement. `DRAFT` → `ACTIVE` → `ON_HOLD` ↔ `ACTIVE` → `COMPLETED`; `DRAFT`,
+ * `ACTIVE` and `ON_HOLD` may also go to `CANCELLED`. `COMPLETED` and `CANCELLED` are final.
+ */
+export type EngagementStatus =
+  /** Work is under way; time may be logged. */
+  | 'ACTIVE'
+  /** Called off before completion. Final: the engagement can no longer change. */
+  | 'CANCELLED'
+  /** The work is done. Final: the engagement can no longer change. */
+  | 'COMPLETED'
+  /** Being set up; no time may be logged yet. Every new engagement starts here. */
+  | 'DRAFT'
+  /** Paused; no time may be logged until it is ACTIVE again. */
+  | 'ON_HOLD';
+
 export type Firm = {
   __typename?: 'Firm';
   /**
@@ -345,6 +499,11 @@ export type Firm = {
    * Pass `first`/`after` to page forward or `last`/`before` to page backward (at most 100 a page).
    */
   clients?: Maybe<ClientConnection>;
+  /**
+   * The firm's engagements, ordered by code (at most 100 a page). Null unless this is the session's
+   * active firm. Requires `engagement:read`.
+   */
+  engagements?: Maybe<EngagementConnection>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
 };
@@ -357,6 +516,15 @@ export type FirmClientsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ClientStatus>;
+};
+
+
+export type FirmEngagementsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  managerId?: InputMaybe<Scalars['ID']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<EngagementStatus>;
 };
 
 /** Input for `linkContactToClient`. */
@@ -456,6 +624,8 @@ export type MessageThread = {
   client: Client;
   /** When the thread was started. */
   createdAt: Scalars['DateTime']['output'];
+  /** The engagement of the thread's client the thread is about, or null when it is about none. */
+  engagement?: Maybe<Engagement>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
   /** The latest message (possibly deleted, shown as a tombstone), or null while the thread has none. */
@@ -512,12 +682,21 @@ export type Mutation = {
   archiveClient: ArchiveClientPayload;
   /** Puts a staff member of the firm on a client's team, so they take part in its threads. Requires `client:write`. */
   assignClientTeamMember: AssignClientTeamMemberPayload;
+  /** Puts a staff member of the firm on an engagement's team, so they may log time on it (a no-op when already on it). Requires `engagement:write`. */
+  assignEngagementTeamMember: AssignEngagementTeamMemberPayload;
+  /**
+   * Moves an engagement along its lifecycle (see `EngagementStatus`); any other move is an
+   * `INVALID_TRANSITION` user error. Requires `engagement:write`.
+   */
+  changeEngagementStatus: ChangeEngagementStatusPayload;
   /** Creates a client account in the active firm. Requires `client:write`. */
   createClient: CreateClientPayload;
   /** Creates a client organization, optionally with clients. Requires `client:write`. */
   createClientOrganization: CreateClientOrganizationPayload;
   /** Creates a contact, optionally linked to clients. Requires `contact:write`. */
   createContact: CreateContactPayload;
+  /** Creates an engagement for a client, in status DRAFT, with its manager on the team. Requires `engagement:write`. */
+  createEngagement: CreateEngagementPayload;
   /** Starts a thread with a client. Staff need `message:send` and a place on the client's team (OWNERs and ADMINs, who see every thread, need none); portal users may start threads with their granted clients. */
   createMessageThread: CreateMessageThreadPayload;
   /** Deletes one of your own messages within 15 minutes of sending it, leaving a tombstone. */
@@ -534,6 +713,8 @@ export type Mutation = {
   removeClientTeamMember: RemoveClientTeamMemberPayload;
   /** Takes clients out of an organization. Requires `client:write`. */
   removeClientsFromOrganization: RemoveClientsFromOrganizationPayload;
+  /** Takes a staff member off an engagement's team (a no-op when not on it). The manager cannot be removed: appoint another manager first. Requires `engagement:write`. */
+  removeEngagementTeamMember: RemoveEngagementTeamMemberPayload;
   /** Sends a message in a thread the caller takes part in. Staff need `message:send`. */
   sendMessage: SendMessagePayload;
   /** Removes a contact's link to a client. Requires `contact:write`. */
@@ -542,6 +723,12 @@ export type Mutation = {
   updateClient: UpdateClientPayload;
   /** Changes a contact's details. Omitted fields keep their value; null clears an optional field. Requires `contact:write`. */
   updateContact: UpdateContactPayload;
+  /**
+   * Changes an engagement's details. Omitted fields keep their value; null clears an optional field. A
+   * new manager joins the team (the previous one stays on it). The client never changes. COMPLETED and
+   * CANCELLED engagements cannot change. Requires `engagement:write`.
+   */
+  updateEngagement: UpdateEngagementPayload;
 };
 
 
@@ -560,6 +747,16 @@ export type MutationAssignClientTeamMemberArgs = {
 };
 
 
+export type MutationAssignEngagementTeamMemberArgs = {
+  input: AssignEngagementTeamMemberInput;
+};
+
+
+export type MutationChangeEngagementStatusArgs = {
+  input: ChangeEngagementStatusInput;
+};
+
+
 export type MutationCreateClientArgs = {
   input: CreateClientInput;
 };
@@ -572,6 +769,11 @@ export type MutationCreateClientOrganizationArgs = {
 
 export type MutationCreateContactArgs = {
   input: CreateContactInput;
+};
+
+
+export type MutationCreateEngagementArgs = {
+  input: CreateEngagementInput;
 };
 
 
@@ -615,6 +817,11 @@ export type MutationRemoveClientsFromOrganizationArgs = {
 };
 
 
+export type MutationRemoveEngagementTeamMemberArgs = {
+  input: RemoveEngagementTeamMemberInput;
+};
+
+
 export type MutationSendMessageArgs = {
   input: SendMessageInput;
 };
@@ -632,6 +839,11 @@ export type MutationUpdateClientArgs = {
 
 export type MutationUpdateContactArgs = {
   input: UpdateContactInput;
+};
+
+
+export type MutationUpdateEngagementArgs = {
+  input: UpdateEngagementInput;
 };
 
 /** Input for `notifyTyping`. */
@@ -703,6 +915,12 @@ export type Query = {
   contact?: Maybe<Contact>;
   /** Contacts of the active firm, ordered by name (at most 100 a page). Requires `contact:read`. */
   contacts: ContactConnection;
+  /**
+   * An engagement of the active firm by id, or null when there is none the caller may see (including
+   * other firms' ids and, for a portal user, engagements of clients it was not granted). Staff need
+   * `engagement:read`.
+   */
+  engagement?: Maybe<Engagement>;
   /** A message in a thread the viewer takes part in, or null when there is none they may see. */
   message?: Maybe<Message>;
   /** A message thread the viewer takes part in, or null when there is none they may see (including other clients' and other firms' threads). */
@@ -739,6 +957,11 @@ export type QueryContactsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryEngagementArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -782,6 +1005,23 @@ export type RemoveClientsFromOrganizationPayload = {
   /** The organization after the change. */
   organization?: Maybe<ClientOrganization>;
   /** Problems with the input. */
+  userErrors: Array<UserError>;
+};
+
+/** Input for `removeEngagementTeamMember`. */
+export type RemoveEngagementTeamMemberInput = {
+  /** The engagement. */
+  engagementId: Scalars['ID']['input'];
+  /** The staff user (a `User`) to take off the team; not the manager. */
+  userId: Scalars['ID']['input'];
+};
+
+/** Result of `removeEngagementTeamMember`. */
+export type RemoveEngagementTeamMemberPayload = {
+  __typename?: 'RemoveEngagementTeamMemberPayload';
+  /** The engagement with its team, or null when there are user errors. */
+  engagement?: Maybe<Engagement>;
+  /** Problems with the input; nothing was changed when this is not empty. */
   userErrors: Array<UserError>;
 };
 
@@ -943,9 +1183,36 @@ export type UpdateContactPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input for `updateEngagement`. */
+export type UpdateEngagementInput = {
+  /** New reference, unique in the firm: trimmed and upper-cased, then 1-40 characters of `A-Z`, `0-9`, `.`, `_`, `-`. */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** New internal notes, or null to clear them (at most 5,000 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** New planned end day, or null to clear it; not before the start day. */
+  endDate?: InputMaybe<Scalars['Date']['input']>;
+  /** The engagement to change. */
+  id: Scalars['ID']['input'];
+  /** The new manager (a staff `User` of the firm); they join the team. */
+  managerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New display name (1-200 characters). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New start day, or null to clear it. */
+  startDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** Result of `updateEngagement`. */
+export type UpdateEngagementPayload = {
+  __typename?: 'UpdateEngagementPayload';
+  /** The changed engagement, or null when there are user errors. */
+  engagement?: Maybe<Engagement>;
+  /** Problems with the input; nothing was changed when this is not empty. */
+  userErrors: Array<UserError>;
+};
+
 /**
- * A staff user of the firm (owned by the tenancy subgraph). Here only as a message author and typing
- * participant.
+ * A staff user of the firm (owned by the tenancy subgraph). Here only as a message author, typing
+ * participant, and an engagement's manager or team member.
  */
 export type User = {
   __typename?: 'User';
@@ -968,14 +1235,22 @@ export type UserError = {
 export type UserErrorCode =
   /** The client is archived and cannot be changed. */
   | 'ARCHIVED'
+  /** The engagement is COMPLETED or CANCELLED and can no longer change. */
+  | 'CLOSED'
   /** The message was deleted. */
   | 'DELETED'
-  /** The same item is named twice. */
+  /** The same item is named twice, or already exists (an engagement code taken in the firm). */
   | 'DUPLICATE'
   /** The 15 minutes in which a message can be edited or deleted have passed. */
   | 'EDIT_WINDOW_CLOSED'
+  /** The end date is before the start date. */
+  | 'END_BEFORE_START'
   /** The value is not in the expected format. */
   | 'INVALID'
+  /** The engagement cannot move from its current status to the one asked for. */
+  | 'INVALID_TRANSITION'
+  /** The user manages the engagement and must stay on its team: appoint another manager first. */
+  | 'IS_MANAGER'
   /** The message is not yours to change. */
   | 'NOT_AUTHOR'
   /** The referenced item does not exist or may not be used here. */
@@ -985,7 +1260,9 @@ export type UserErrorCode =
   /** The value is too long. */
   | 'TOO_LONG'
   /** A client named in the input does not exist in the active firm. */
-  | 'UNKNOWN_CLIENT';
+  | 'UNKNOWN_CLIENT'
+  /** A user named in the input is not an enabled staff member of the active firm. */
+  | 'UNKNOWN_USER';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -1071,6 +1348,7 @@ export type FederationTypes = ResolversObject<{
   Client: Client;
   ClientOrganization: ClientOrganization;
   Contact: Contact;
+  Engagement: Engagement;
   Firm: Firm;
   Message: Message;
   MessageThread: MessageThread;
@@ -1087,6 +1365,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Contact:
     ( { __typename: 'Contact' }
     & GraphQLRecursivePick<FederationTypes['Contact'], {"id":true}> );
+  Engagement:
+    ( { __typename: 'Engagement' }
+    & GraphQLRecursivePick<FederationTypes['Engagement'], {"id":true}> );
   Firm:
     ( { __typename: 'Firm' }
     & GraphQLRecursivePick<FederationTypes['Firm'], {"id":true}> );
@@ -1116,6 +1397,10 @@ export type ResolversTypes = ResolversObject<{
   ArchiveClientPayload: ResolverTypeWrapper<Omit<ArchiveClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   AssignClientTeamMemberInput: AssignClientTeamMemberInput;
   AssignClientTeamMemberPayload: ResolverTypeWrapper<Omit<AssignClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
+  AssignEngagementTeamMemberInput: AssignEngagementTeamMemberInput;
+  AssignEngagementTeamMemberPayload: ResolverTypeWrapper<Omit<AssignEngagementTeamMemberPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
+  ChangeEngagementStatusInput: ChangeEngagementStatusInput;
+  ChangeEngagementStatusPayload: ResolverTypeWrapper<Omit<ChangeEngagementStatusPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
   Client: ResolverTypeWrapper<ClientRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1135,14 +1420,21 @@ export type ResolversTypes = ResolversObject<{
   CreateClientPayload: ResolverTypeWrapper<Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   CreateContactInput: CreateContactInput;
   CreateContactPayload: ResolverTypeWrapper<Omit<CreateContactPayload, 'contact'> & { contact?: Maybe<ResolversTypes['Contact']> }>;
+  CreateEngagementInput: CreateEngagementInput;
+  CreateEngagementPayload: ResolverTypeWrapper<Omit<CreateEngagementPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
   CreateMessageThreadInput: CreateMessageThreadInput;
   CreateMessageThreadPayload: ResolverTypeWrapper<Omit<CreateMessageThreadPayload, 'thread'> & { thread?: Maybe<ResolversTypes['MessageThread']> }>;
   CurrencyCode: ResolverTypeWrapper<Scalars['CurrencyCode']['output']>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteMessageInput: DeleteMessageInput;
   DeleteMessagePayload: ResolverTypeWrapper<Omit<DeleteMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
   EditMessageInput: EditMessageInput;
   EditMessagePayload: ResolverTypeWrapper<Omit<EditMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
+  Engagement: ResolverTypeWrapper<EngagementRow>;
+  EngagementConnection: ResolverTypeWrapper<Connection<EngagementRow>>;
+  EngagementEdge: ResolverTypeWrapper<Edge<EngagementRow>>;
+  EngagementStatus: EngagementStatus;
   Firm: ResolverTypeWrapper<FirmReference>;
   LinkContactToClientInput: LinkContactToClientInput;
   LinkContactToClientPayload: ResolverTypeWrapper<Omit<LinkContactToClientPayload, 'link'> & { link?: Maybe<ResolversTypes['ClientContactLink']> }>;
@@ -1168,6 +1460,8 @@ export type ResolversTypes = ResolversObject<{
   RemoveClientTeamMemberPayload: ResolverTypeWrapper<Omit<RemoveClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   RemoveClientsFromOrganizationInput: RemoveClientsFromOrganizationInput;
   RemoveClientsFromOrganizationPayload: ResolverTypeWrapper<Omit<RemoveClientsFromOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversTypes['ClientOrganization']> }>;
+  RemoveEngagementTeamMemberInput: RemoveEngagementTeamMemberInput;
+  RemoveEngagementTeamMemberPayload: ResolverTypeWrapper<Omit<RemoveEngagementTeamMemberPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['Message']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1178,6 +1472,8 @@ export type ResolversTypes = ResolversObject<{
   UpdateClientPayload: ResolverTypeWrapper<Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   UpdateContactInput: UpdateContactInput;
   UpdateContactPayload: ResolverTypeWrapper<Omit<UpdateContactPayload, 'contact'> & { contact?: Maybe<ResolversTypes['Contact']> }>;
+  UpdateEngagementInput: UpdateEngagementInput;
+  UpdateEngagementPayload: ResolverTypeWrapper<Omit<UpdateEngagementPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
   User: ResolverTypeWrapper<ParticipantRef>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -1192,6 +1488,10 @@ export type ResolversParentTypes = ResolversObject<{
   ArchiveClientPayload: Omit<ArchiveClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   AssignClientTeamMemberInput: AssignClientTeamMemberInput;
   AssignClientTeamMemberPayload: Omit<AssignClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
+  AssignEngagementTeamMemberInput: AssignEngagementTeamMemberInput;
+  AssignEngagementTeamMemberPayload: Omit<AssignEngagementTeamMemberPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
+  ChangeEngagementStatusInput: ChangeEngagementStatusInput;
+  ChangeEngagementStatusPayload: Omit<ChangeEngagementStatusPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
   Client: ClientRow;
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
@@ -1209,14 +1509,20 @@ export type ResolversParentTypes = ResolversObject<{
   CreateClientPayload: Omit<CreateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   CreateContactInput: CreateContactInput;
   CreateContactPayload: Omit<CreateContactPayload, 'contact'> & { contact?: Maybe<ResolversParentTypes['Contact']> };
+  CreateEngagementInput: CreateEngagementInput;
+  CreateEngagementPayload: Omit<CreateEngagementPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
   CreateMessageThreadInput: CreateMessageThreadInput;
   CreateMessageThreadPayload: Omit<CreateMessageThreadPayload, 'thread'> & { thread?: Maybe<ResolversParentTypes['MessageThread']> };
   CurrencyCode: Scalars['CurrencyCode']['output'];
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DeleteMessageInput: DeleteMessageInput;
   DeleteMessagePayload: Omit<DeleteMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
   EditMessageInput: EditMessageInput;
   EditMessagePayload: Omit<EditMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
+  Engagement: EngagementRow;
+  EngagementConnection: Connection<EngagementRow>;
+  EngagementEdge: Edge<EngagementRow>;
   Firm: FirmReference;
   LinkContactToClientInput: LinkContactToClientInput;
   LinkContactToClientPayload: Omit<LinkContactToClientPayload, 'link'> & { link?: Maybe<ResolversParentTypes['ClientContactLink']> };
@@ -1241,6 +1547,8 @@ export type ResolversParentTypes = ResolversObject<{
   RemoveClientTeamMemberPayload: Omit<RemoveClientTeamMemberPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   RemoveClientsFromOrganizationInput: RemoveClientsFromOrganizationInput;
   RemoveClientsFromOrganizationPayload: Omit<RemoveClientsFromOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversParentTypes['ClientOrganization']> };
+  RemoveEngagementTeamMemberInput: RemoveEngagementTeamMemberInput;
+  RemoveEngagementTeamMemberPayload: Omit<RemoveEngagementTeamMemberPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
   SendMessageInput: SendMessageInput;
   SendMessagePayload: Omit<SendMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['Message']> };
   Subscription: Record<PropertyKey, never>;
@@ -1251,6 +1559,8 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateClientPayload: Omit<UpdateClientPayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   UpdateContactInput: UpdateContactInput;
   UpdateContactPayload: Omit<UpdateContactPayload, 'contact'> & { contact?: Maybe<ResolversParentTypes['Contact']> };
+  UpdateEngagementInput: UpdateEngagementInput;
+  UpdateEngagementPayload: Omit<UpdateEngagementPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
   User: ParticipantRef;
   UserError: UserError;
 }>;
@@ -1270,6 +1580,16 @@ export type AssignClientTeamMemberPayloadResolvers<ContextType = CrmContext, Par
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type AssignEngagementTeamMemberPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['AssignEngagementTeamMemberPayload'] = ResolversParentTypes['AssignEngagementTeamMemberPayload']> = ResolversObject<{
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type ChangeEngagementStatusPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ChangeEngagementStatusPayload'] = ResolversParentTypes['ChangeEngagementStatusPayload']> = ResolversObject<{
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type ClientResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client'], FederationReferenceType extends FederationReferenceTypes['Client'] = FederationReferenceTypes['Client']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Client']> | FederationReferenceType, FederationReferenceType, ContextType>;
   archivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1277,6 +1597,7 @@ export type ClientResolvers<ContextType = CrmContext, ParentType extends Resolve
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  engagements?: Resolver<ResolversTypes['EngagementConnection'], ParentType, ContextType, Partial<ClientEngagementsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   messageThreads?: Resolver<ResolversTypes['MessageThreadConnection'], ParentType, ContextType, Partial<ClientMessageThreadsArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1351,6 +1672,11 @@ export type CreateContactPayloadResolvers<ContextType = CrmContext, ParentType e
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type CreateEngagementPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CreateEngagementPayload'] = ResolversParentTypes['CreateEngagementPayload']> = ResolversObject<{
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type CreateMessageThreadPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CreateMessageThreadPayload'] = ResolversParentTypes['CreateMessageThreadPayload']> = ResolversObject<{
   thread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -1358,6 +1684,10 @@ export type CreateMessageThreadPayloadResolvers<ContextType = CrmContext, Parent
 
 export interface CurrencyCodeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['CurrencyCode'], any> {
   name: 'CurrencyCode';
+}
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
 }
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1374,9 +1704,37 @@ export type EditMessagePayloadResolvers<ContextType = CrmContext, ParentType ext
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type EngagementResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Engagement'] = ResolversParentTypes['Engagement'], FederationReferenceType extends FederationReferenceTypes['Engagement'] = FederationReferenceTypes['Engagement']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Engagement']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  manager?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['EngagementStatus'], ParentType, ContextType>;
+  team?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type EngagementConnectionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['EngagementConnection'] = ResolversParentTypes['EngagementConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['EngagementEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EngagementEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['EngagementEdge'] = ResolversParentTypes['EngagementEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
+}>;
+
 export type FirmResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Firm'] = ResolversParentTypes['Firm'], FederationReferenceType extends FederationReferenceTypes['Firm'] = FederationReferenceTypes['Firm']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
   clients?: Resolver<Maybe<ResolversTypes['ClientConnection']>, ParentType, ContextType, Partial<FirmClientsArgs>>;
+  engagements?: Resolver<Maybe<ResolversTypes['EngagementConnection']>, ParentType, ContextType, Partial<FirmEngagementsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
@@ -1417,6 +1775,7 @@ export type MessageThreadResolvers<ContextType = CrmContext, ParentType extends 
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['MessageThread']> | FederationReferenceType, FederationReferenceType, ContextType>;
   client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastMessage?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
   lastMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1439,9 +1798,12 @@ export type MutationResolvers<ContextType = CrmContext, ParentType extends Resol
   addClientsToOrganization?: Resolver<ResolversTypes['AddClientsToOrganizationPayload'], ParentType, ContextType, RequireFields<MutationAddClientsToOrganizationArgs, 'input'>>;
   archiveClient?: Resolver<ResolversTypes['ArchiveClientPayload'], ParentType, ContextType, RequireFields<MutationArchiveClientArgs, 'input'>>;
   assignClientTeamMember?: Resolver<ResolversTypes['AssignClientTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationAssignClientTeamMemberArgs, 'input'>>;
+  assignEngagementTeamMember?: Resolver<ResolversTypes['AssignEngagementTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationAssignEngagementTeamMemberArgs, 'input'>>;
+  changeEngagementStatus?: Resolver<ResolversTypes['ChangeEngagementStatusPayload'], ParentType, ContextType, RequireFields<MutationChangeEngagementStatusArgs, 'input'>>;
   createClient?: Resolver<ResolversTypes['CreateClientPayload'], ParentType, ContextType, RequireFields<MutationCreateClientArgs, 'input'>>;
   createClientOrganization?: Resolver<ResolversTypes['CreateClientOrganizationPayload'], ParentType, ContextType, RequireFields<MutationCreateClientOrganizationArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['CreateContactPayload'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
+  createEngagement?: Resolver<ResolversTypes['CreateEngagementPayload'], ParentType, ContextType, RequireFields<MutationCreateEngagementArgs, 'input'>>;
   createMessageThread?: Resolver<ResolversTypes['CreateMessageThreadPayload'], ParentType, ContextType, RequireFields<MutationCreateMessageThreadArgs, 'input'>>;
   deleteMessage?: Resolver<ResolversTypes['DeleteMessagePayload'], ParentType, ContextType, RequireFields<MutationDeleteMessageArgs, 'input'>>;
   editMessage?: Resolver<ResolversTypes['EditMessagePayload'], ParentType, ContextType, RequireFields<MutationEditMessageArgs, 'input'>>;
@@ -1450,10 +1812,12 @@ export type MutationResolvers<ContextType = CrmContext, ParentType extends Resol
   notifyTyping?: Resolver<ResolversTypes['NotifyTypingPayload'], ParentType, ContextType, RequireFields<MutationNotifyTypingArgs, 'input'>>;
   removeClientTeamMember?: Resolver<ResolversTypes['RemoveClientTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientTeamMemberArgs, 'input'>>;
   removeClientsFromOrganization?: Resolver<ResolversTypes['RemoveClientsFromOrganizationPayload'], ParentType, ContextType, RequireFields<MutationRemoveClientsFromOrganizationArgs, 'input'>>;
+  removeEngagementTeamMember?: Resolver<ResolversTypes['RemoveEngagementTeamMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveEngagementTeamMemberArgs, 'input'>>;
   sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
   unlinkContactFromClient?: Resolver<ResolversTypes['UnlinkContactFromClientPayload'], ParentType, ContextType, RequireFields<MutationUnlinkContactFromClientArgs, 'input'>>;
   updateClient?: Resolver<ResolversTypes['UpdateClientPayload'], ParentType, ContextType, RequireFields<MutationUpdateClientArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['UpdateContactPayload'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
+  updateEngagement?: Resolver<ResolversTypes['UpdateEngagementPayload'], ParentType, ContextType, RequireFields<MutationUpdateEngagementArgs, 'input'>>;
 }>;
 
 export type NotifyTypingPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['NotifyTypingPayload'] = ResolversParentTypes['NotifyTypingPayload']> = ResolversObject<{
@@ -1490,6 +1854,7 @@ export type QueryResolvers<ContextType = CrmContext, ParentType extends Resolver
   clients?: Resolver<ResolversTypes['ClientConnection'], ParentType, ContextType, Partial<QueryClientsArgs>>;
   contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, Partial<QueryContactsArgs>>;
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType, RequireFields<QueryEngagementArgs, 'id'>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
   messageThread?: Resolver<Maybe<ResolversTypes['MessageThread']>, ParentType, ContextType, RequireFields<QueryMessageThreadArgs, 'id'>>;
 }>;
@@ -1501,6 +1866,11 @@ export type RemoveClientTeamMemberPayloadResolvers<ContextType = CrmContext, Par
 
 export type RemoveClientsFromOrganizationPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['RemoveClientsFromOrganizationPayload'] = ResolversParentTypes['RemoveClientsFromOrganizationPayload']> = ResolversObject<{
   organization?: Resolver<Maybe<ResolversTypes['ClientOrganization']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RemoveEngagementTeamMemberPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['RemoveEngagementTeamMemberPayload'] = ResolversParentTypes['RemoveEngagementTeamMemberPayload']> = ResolversObject<{
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1538,6 +1908,11 @@ export type UpdateContactPayloadResolvers<ContextType = CrmContext, ParentType e
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type UpdateEngagementPayloadResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UpdateEngagementPayload'] = ResolversParentTypes['UpdateEngagementPayload']> = ResolversObject<{
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1553,6 +1928,8 @@ export type Resolvers<ContextType = CrmContext> = ResolversObject<{
   AddClientsToOrganizationPayload?: AddClientsToOrganizationPayloadResolvers<ContextType>;
   ArchiveClientPayload?: ArchiveClientPayloadResolvers<ContextType>;
   AssignClientTeamMemberPayload?: AssignClientTeamMemberPayloadResolvers<ContextType>;
+  AssignEngagementTeamMemberPayload?: AssignEngagementTeamMemberPayloadResolvers<ContextType>;
+  ChangeEngagementStatusPayload?: ChangeEngagementStatusPayloadResolvers<ContextType>;
   Client?: ClientResolvers<ContextType>;
   ClientConnection?: ClientConnectionResolvers<ContextType>;
   ClientContactLink?: ClientContactLinkResolvers<ContextType>;
@@ -1564,11 +1941,16 @@ export type Resolvers<ContextType = CrmContext> = ResolversObject<{
   CreateClientOrganizationPayload?: CreateClientOrganizationPayloadResolvers<ContextType>;
   CreateClientPayload?: CreateClientPayloadResolvers<ContextType>;
   CreateContactPayload?: CreateContactPayloadResolvers<ContextType>;
+  CreateEngagementPayload?: CreateEngagementPayloadResolvers<ContextType>;
   CreateMessageThreadPayload?: CreateMessageThreadPayloadResolvers<ContextType>;
   CurrencyCode?: GraphQLScalarType;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DeleteMessagePayload?: DeleteMessagePayloadResolvers<ContextType>;
   EditMessagePayload?: EditMessagePayloadResolvers<ContextType>;
+  Engagement?: EngagementResolvers<ContextType>;
+  EngagementConnection?: EngagementConnectionResolvers<ContextType>;
+  EngagementEdge?: EngagementEdgeResolvers<ContextType>;
   Firm?: FirmResolvers<ContextType>;
   LinkContactToClientPayload?: LinkContactToClientPayloadResolvers<ContextType>;
   MarkThreadReadPayload?: MarkThreadReadPayloadResolvers<ContextType>;
@@ -1587,12 +1969,14 @@ export type Resolvers<ContextType = CrmContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   RemoveClientTeamMemberPayload?: RemoveClientTeamMemberPayloadResolvers<ContextType>;
   RemoveClientsFromOrganizationPayload?: RemoveClientsFromOrganizationPayloadResolvers<ContextType>;
+  RemoveEngagementTeamMemberPayload?: RemoveEngagementTeamMemberPayloadResolvers<ContextType>;
   SendMessagePayload?: SendMessagePayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TypingIndicator?: TypingIndicatorResolvers<ContextType>;
   UnlinkContactFromClientPayload?: UnlinkContactFromClientPayloadResolvers<ContextType>;
   UpdateClientPayload?: UpdateClientPayloadResolvers<ContextType>;
   UpdateContactPayload?: UpdateContactPayloadResolvers<ContextType>;
+  UpdateEngagementPayload?: UpdateEngagementPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 }>;

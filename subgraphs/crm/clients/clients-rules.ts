@@ -29,7 +29,8 @@ export const clientsRules: RuleMap<Resolvers> = {
     name: clientForPortal,
     currency: clientForPortal,
   },
-  Firm: allowedTo('client:read'),
+  // A field map, so other modules can add `Firm` fields with rules of their own (`Firm.engagements`).
+  Firm: { '*': allowedTo('client:read') },
   ClientConnection: allow,
   ClientEdge: allow,
   CreateClientPayload: allow,

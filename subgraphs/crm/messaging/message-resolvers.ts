@@ -43,6 +43,10 @@ export const messageResolvers: Resolvers = {
       if (!client) throw notFound('Client');
       return client;
     },
+    // The engagement is one of the thread's client (message_threads_engagement_fk), so whoever reaches
+    // the thread reaches it; the Engagement rules then decide its fields.
+    engagement: (thread, _args, ctx) =>
+      thread.engagementId ? ctx.loaders.engagementById.load(thread.engagementId) : null,
     lastMessage: (thread, _args, ctx) => ctx.loaders.lastMessageByThread.load(thread.id),
     unreadCount: (thread, _args, ctx) => ctx.loaders.unreadByThread.load(thread.id),
     messages: (thread, args, ctx) => threadMessages(ctx, thread, args),

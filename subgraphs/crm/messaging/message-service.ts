@@ -12,6 +12,7 @@ import { actingFirmId } from '../../../platform/signed-context.ts';
 import { requiredText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import { getClientForUpdate } from '../clients/client-store.ts';
+import { getEngagementsByIds } from '../engagements/engagement-store.ts';
 import type { CrmContext } from '../crm-context.ts';
 import { checkMessageBody } from './message-body.ts';
 import { participantOf } from './message-loaders.ts';
@@ -165,11 +166,17 @@ export async function clientUnreadCount(ctx: CrmContext, client: Pick<ClientRow,
 export interface CreateMessageThreadInput {
   clientId: string;
   subject: string;
+  /** The engagement the thread is about: one of the client's. */
+  engagementId?: string | null;
 }
 
 /**
- * Starts a thread with a client the caller reaches and may write to. Writes a `thread.updated`
- * event and an audit record (`message_thread.create`) with the thread.
+ * Starts a thread with a client the caller reaches and may write to, optionally about one of the
+ * client's engagements. Writes a `thread.updated` event and an audit record (`message_thread.create`)
+ * with the thread.
+ * @returns userErrors REQUIRED/TOO_LONG on the subject, ARCHIVED for an archived client, NOT_FOUND
+ *   on `engagementId` for an id that is not one of the client's engagements (another client's,
+ *   another firm's or a random id answer the same).
  * @throws NOT_FOUND when the caller does not reach the client (unknown, another firm's, not granted or not on the team).
  */
 export async function createMessageThread(
@@ -186,6 +193,19 @@ export async function createMessageThread(
       ? await getClientForUpdate(tx, { firmId: reach.firmId, clientId: input.clientId })
       : undefined;
     if (!client) throw notFound('Client');
+    const engagementId = input.engagementId ?? null;
+    if (engagementId !== null) {
+      const [engagement] = isUuid(engagementId)
+        ? await getEngagementsByIds(tx, { firmId: reach.firmId, engagementIds: [engagementId] })
+        : [];
+      if (engagement?.clientId !== client.id) {
+        userErrors.push({
+          field: ['input', 'engagementId'],
+          message: 'No such engagement of this client.',
+          code: 'NOT_FOUND',
+        });
+      }
+    }
     if (userErrors.length > 0) return { thread: null, userErrors };
     if (client.status === 'ARCHIVED') {
       return {
@@ -199,6 +219,7 @@ export async function createMessageThread(
       firmId: reach.firmId,
       id: newId(),
       clientId: client.id,
+      engagementId,
       subject,
       createdByKind: author.kind,
       createdById: author.id,
@@ -211,7 +232,7 @@ export async function createMessageThread(
       action: 'message_thread.create',
       targetType: 'message_thread',
       targetId: thread.id,
-      metadata: { clientId: client.id },
+      metadata: { clientId: client.id, engagementId },
     });
     return { thread, userErrors: [] };
   });

@@ -40,7 +40,8 @@ export const messagingRules: RuleMap<Resolvers> = {
   },
   MessageThread: readsMessages,
   Message: readsMessages,
-  User: readsMessages,
+  // A staff user is a message author here, and an engagement's manager or team member (engagements).
+  User: or(readsMessages, allowedTo('engagement:read')),
   PortalUser: readsMessages,
   MessageConnection: allow,
   MessageEdge: allow,

@@ -4,7 +4,7 @@ import type postgres from 'postgres';
 import { expect } from 'vitest';
 import { createPlatformOperator } from '../../../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { seedInvoiceAndDocument } from '../admin-db.ts';
-import { insertService, insertStaffCapacity, insertTimeEntries } from '../time-db.ts';
+import { insertStaffCapacity } from '../time-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
 import { CREATE_CLIENT } from '../operations.ts';
 import { postGraphQL, type TestStack } from '../stack.ts';
@@ -25,6 +25,37 @@ const INVITE_MEMBER = /* GraphQL */ `
 const ACCEPT_INVITATION = /* GraphQL */ `
   mutation ($input: AcceptInvitationInput!) {
     acceptInvitation(input: $input) {
+      session {
+        user {
+          id
+        }
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`;
+const CREATE_ENGAGEMENT = /* GraphQL */ `
+  mutation ($input: CreateEngagementInput!) {
+    createEngagement(input: $input) {
+      engagement {
+        id
+      }
+      userErrors {
+        field
+        code
+      }
+    }
+  }
+`;
+const CREATE_THREAD = /* GraphQL */ `
+  mutation ($input: CreateMessageThreadInput!) {
+    createMessageThread(input: $input) {
+      thread {
+        id
+      }
       userErrors {
         field
         code
@@ -37,8 +68,9 @@ const ACCEPT_INVITATION = /* GraphQL */ `
  * A firm with data in every entity type the API can hold today, each value unique to the firm:
  * two clients (with email, phone and web site), an invoice and a document for each (stored
  * straight in the database: no API creates them yet), a second member who accepted an
- * invitation, a pending invitation, and for the WIP and utilization reports a service, an approved
- * billable time entry of the owner's on the first client and the owner's weekly capacity.
+ * invitation, a pending invitation, an engagement of the first client managed by the owner
+ * with the member on its team and a message thread about it, and the owner's weekly capacity (for
+ * utilization; the time itself comes from `populateTime`).
  */
 export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: string): Promise<FirmOwner> {
   const marker = randomUUID().slice(0, 8);
@@ -61,18 +93,6 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     clientIds.push(created.data!.createClient.client!.id);
     await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client!.id });
   }
-  const serviceId = await insertService(admin, owner.firmId, `${label} Advisory ${marker}`);
-  await insertTimeEntries(admin, owner.firmId, [
-    {
-      userId: owner.userId,
-      engagementId: randomUUID(),
-      clientId: clientIds[0]!,
-      serviceId,
-      workDate: new Date().toISOString().slice(0, 10),
-      minutes: 437,
-      valueMinor: 918_273,
-    },
-  ]);
   await insertStaffCapacity(admin, owner.firmId, owner.userId, 2171);
   const member = await t.gql(
     INVITE_MEMBER,
@@ -88,13 +108,115 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     },
   });
   expect(accepted.data!.acceptInvitation.userErrors).toEqual([]);
+  const engagement = await t.gql(
+    CREATE_ENGAGEMENT,
+    {
+      input: {
+        clientId: clientIds[0],
+        name: `${label} Engagement ${marker}`,
+        code: `PROBE-${marker}`,
+        startDate: '2026-01-05',
+        endDate: '2026-12-18',
+        managerId: owner.userId,
+        teamMemberIds: [accepted.data!.acceptInvitation.session.user.id],
+        description: `${label} scope notes ${marker}`,
+      },
+    },
+    owner.accessToken,
+  );
+  expect(engagement.data!.createEngagement.userErrors).toEqual([]);
+  const thread = await t.gql(
+    CREATE_THREAD,
+    {
+      input: {
+        clientId: clientIds[0],
+        subject: `${label} engagement thread ${marker}`,
+        engagementId: engagement.data!.createEngagement.engagement.id,
+      },
+    },
+    owner.accessToken,
+  );
+  expect(thread.data!.createMessageThread.userErrors).toEqual([]);
   const pending = await t.gql(
     INVITE_MEMBER,
     { input: { email: uniqueEmail(`pending-${marker}`), role: 'STAFF' } },
     owner.accessToken,
   );
   expect(pending.data!.inviteMember.userErrors).toEqual([]);
+  await populateTime(t, admin, owner, marker);
   return owner;
+}
+
+const TIME_FIXTURE = {
+  settings: `mutation ($input: UpdateTimeSettingsInput!) { updateTimeSettings(input: $input) { userErrors { code } } }`,
+  service: `mutation ($input: CreateServiceInput!) { createService(input: $input) { service { id } userErrors { code } } }`,
+  rate: `mutation ($input: SetRateInput!) { setRate(input: $input) { rate { id } userErrors { code } } }`,
+  costRate: `mutation ($input: SetCostRateInput!) { setCostRate(input: $input) { costRate { id } userErrors { code } } }`,
+  entry: `mutation ($input: CreateTimeEntryInput!) { createTimeEntry(input: $input) { timeEntry { id } userErrors { code } } }`,
+  submit: `mutation ($input: SubmitTimeEntriesInput!) { submitTimeEntries(input: $input) { userErrors { code } } }`,
+  approve: `mutation ($input: ApproveTimeEntriesInput!) { approveTimeEntries(input: $input) { userErrors { code } } }`,
+  reject: `mutation ($input: RejectTimeEntriesInput!) { rejectTimeEntries(input: $input) { userErrors { code } } }`,
+};
+
+/**
+ * The firm's time: an ACTIVE engagement of its first client with the owner on the team (stored
+ * straight in the database), a service, role and staff rates, a cost rate, and time entries in every
+ * status the time API reaches (DRAFT, SUBMITTED, APPROVED with its snapshot, REJECTED), made through
+ * the API as the owner with self-approval allowed.
+ */
+async function populateTime(t: TestStack, admin: postgres.Sql, owner: FirmOwner, marker: string): Promise<void> {
+  const call = async (document: string, input: Record<string, unknown>) => {
+    const result = await t.gql(document, { input }, owner.accessToken);
+    expect(result.errors).toBeUndefined();
+    const payload = Object.values(result.data!)[0] as { userErrors: unknown[] } & Record<string, { id: string }>;
+    expect(payload.userErrors).toEqual([]);
+    return payload;
+  };
+  const [client] = await admin<{ id: string }[]>`
+    select id from crm.clients where firm_id = ${owner.firmId} order by created_at, id limit 1`;
+  const engagementId = randomUUID();
+  await admin.begin(async (tx) => {
+    await tx`insert into crm.engagements (firm_id, id, client_id, name, code, status, manager_user_id, description)
+      values (${owner.firmId}, ${engagementId}, ${client!.id}, ${`Audit ${marker}`}, ${`AUD-${marker.toUpperCase()}`},
+        'ACTIVE', ${owner.userId}, ${`Scope notes ${marker}`})`;
+    await tx`insert into crm.engagement_team_members (firm_id, engagement_id, user_id)
+      values (${owner.firmId}, ${engagementId}, ${owner.userId})`;
+  });
+  await call(TIME_FIXTURE.settings, { allowSelfApproval: true, timeZone: 'Europe/Berlin' });
+  const { service } = await call(TIME_FIXTURE.service, { name: `Advisory ${marker}`, billingType: 'HOURLY' });
+  await call(TIME_FIXTURE.rate, {
+    source: 'FIRM_ROLE',
+    role: 'OWNER',
+    hourlyRate: { amount: '317.00', currency: 'USD' },
+    effectiveFrom: '2020-01-01',
+  });
+  await call(TIME_FIXTURE.rate, {
+    source: 'ENGAGEMENT_SERVICE',
+    engagementId,
+    serviceId: service!.id,
+    hourlyRate: { amount: '291.00', currency: 'USD' },
+    effectiveFrom: '2020-01-01',
+  });
+  await call(TIME_FIXTURE.costRate, {
+    userId: owner.userId,
+    hourlyCost: { amount: '83.00', currency: 'USD' },
+    effectiveFrom: '2020-01-01',
+  });
+  const entries: string[] = [];
+  for (const [index, minutes] of [47, 53, 59, 61].entries()) {
+    const { timeEntry } = await call(TIME_FIXTURE.entry, {
+      engagementId,
+      serviceId: service!.id,
+      workDate: `2026-03-1${index}`,
+      minutes,
+      description: `Worked on ${marker} part ${index}`,
+    });
+    entries.push(timeEntry!.id);
+  }
+  const [, submitted, approved, rejected] = entries;
+  await call(TIME_FIXTURE.submit, { ids: [submitted, approved, rejected] });
+  await call(TIME_FIXTURE.approve, { ids: [approved] });
+  await call(TIME_FIXTURE.reject, { ids: [rejected], reason: `Split ${marker} by task` });
 }
 
 /** A firm's staff user as a probe actor, authenticated with its bearer token. */
