@@ -11,8 +11,8 @@ import type { UserErrorCode } from '../__generated__/resolvers-types.ts';
 import type { BillingContext } from '../billing-context.ts';
 import type { BillingClientReference } from '../invoices/invoice-model.ts';
 import type { WipGroupingValue, WipReportModel } from './time-report-model.ts';
+import { firmMembers } from '../billing-crossings.ts';
 import {
-  firmMemberIds,
   upsertStaffCapacity,
   utilizationRows,
   WIP_GROUP_KEYS,
@@ -234,8 +234,8 @@ export async function setStaffCapacity(
   if (!isUuid(input.userId)) userErrors.push(notMember);
   if (userErrors.length > 0) return { user: null, userErrors };
   return ctx.database.withTenant({ firmId }, async (tx) => {
-    const members = await firmMemberIds(tx, { userIds: [input.userId] });
-    if (!members.includes(input.userId)) return { user: null, userErrors: [notMember] };
+    const members = await firmMembers(tx, [input.userId]);
+    if (!members.has(input.userId)) return { user: null, userErrors: [notMember] };
     const previous = await upsertStaffCapacity(tx, {
       firmId,
       userId: input.userId,

@@ -234,20 +234,6 @@ export async function weeklyCapacities(
 }
 
 /**
- * The firm's enabled staff among `userIds`, through the SECURITY DEFINER crossing
- * `tenancy.firm_members(uuid[])` (migration 0012), which answers for the transaction's firm only.
- */
-export async function firmMemberIds(tx: Tx, { userIds }: { userIds: readonly string[] }): Promise<string[]> {
-  const rows = await tx.execute<{ userId: string }>(
-    sql`select user_id::text as "userId" from tenancy.firm_members(array[${sql.join(
-      userIds.map((id) => sql`${id}::uuid`),
-      sql`, `,
-    )}]::uuid[])`,
-  );
-  return [...rows].map((row) => row.userId);
-}
-
-/**
  * Sets a staff member's weekly capacity (insert or update, locking the row).
  * @returns the weekly minutes it had before, or null when it had no row (the 2,400 default).
  */
