@@ -71,6 +71,8 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     Invoice: '../../../db/schema/billing.ts#InvoiceRow',
     InvoiceConnection: '../../../platform/relay.ts#Connection<InvoiceRow>',
     InvoiceEdge: '../../../platform/relay.ts#Edge<InvoiceRow>',
+    WipReport: '../time-reports/time-report-model.ts#WipReportModel',
+    WipRow: '../time-reports/time-report-model.ts#WipRowModel',
   },
   documents: {
     Message: '../messages/message-attachment-model.ts#MessageAttachmentsReference',

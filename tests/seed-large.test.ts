@@ -78,6 +78,55 @@ describe('seed:large', () => {
     expect(result.rows['billing.invoices']).toBe(rows.reduce((sum, row) => sum + row.invoices, 0));
   });
 
+  it('gives the largest firm its scaled engagements and time, in every status, priced as rate resolution prices it', async () => {
+    const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-01'`;
+    const [counts] = await admin<
+      {
+        engagements: number;
+        withoutTeam: number;
+        managerOffTeam: number;
+        timeEntries: number;
+        services: number;
+        cards: number;
+      }[]
+    >`
+      select (select count(*)::int from crm.engagements where firm_id = ${firm!.id}) as engagements,
+             (select count(*)::int from crm.engagements e where e.firm_id = ${firm!.id}
+                and not exists (select 1 from crm.engagement_team_members m where m.firm_id = e.firm_id and m.engagement_id = e.id)) as "withoutTeam",
+             (select count(*)::int from crm.engagements e where e.firm_id = ${firm!.id}
+                and not exists (select 1 from crm.engagement_team_members m where m.firm_id = e.firm_id and m.engagement_id = e.id and m.user_id = e.manager_user_id)) as "managerOffTeam",
+             (select count(*)::int from billing.time_entries where firm_id = ${firm!.id}) as "timeEntries",
+             (select count(*)::int from billing.services where firm_id = ${firm!.id}) as services,
+             (select count(*)::int from billing.rates where firm_id = ${firm!.id}) as cards`;
+    expect(counts).toMatchObject({
+      engagements: 8000 * SCALE,
+      withoutTeam: 0,
+      managerOffTeam: 0,
+      timeEntries: 400_000 * SCALE,
+      services: 6,
+    });
+    expect(counts!.cards).toBeGreaterThanOrEqual(13);
+    expect(result.rows['billing.time_entries']).toBeGreaterThan(400_000 * SCALE);
+    const statuses = await admin<{ status: string }[]>`
+      select distinct status::text from billing.time_entries where firm_id = ${firm!.id} order by 1`;
+    expect(statuses.map((row) => row.status)).toEqual(['APPROVED', 'BILLED', 'DRAFT', 'REJECTED', 'SUBMITTED']);
+    // Snapshots: the rate of the card named, the value minutes × rate ÷ 60 half-up, entries only by the team.
+    const [bad] = await admin<{ snapshot: number; offTeam: number; draftEngagement: number; wipOver90: number }[]>`
+      select
+        (select count(*)::int from billing.time_entries t left join billing.rates r on r.firm_id = t.firm_id and r.id = t.rate_id
+          where t.status in ('APPROVED', 'BILLED') and t.billable
+            and (r.id is null or r.hourly_minor <> t.rate_hourly_minor or r.source <> t.rate_source or r.currency <> t.currency
+                 or r.effective_from > t.work_date or t.value_minor <> (t.minutes * t.rate_hourly_minor + 30) / 60)) as snapshot,
+        (select count(*)::int from billing.time_entries t where not exists (select 1 from crm.engagement_team_members m
+           where m.firm_id = t.firm_id and m.engagement_id = t.engagement_id and m.user_id = t.user_id)) as "offTeam",
+        (select count(*)::int from billing.time_entries t join crm.engagements e on e.firm_id = t.firm_id and e.id = t.engagement_id
+           where e.status = 'DRAFT' or e.client_id <> t.client_id) as "draftEngagement",
+        (select count(*)::int from billing.time_entries where firm_id = ${firm!.id} and status = 'APPROVED' and billable
+           and work_date < current_date - 90) as "wipOver90"`;
+    expect(bad).toMatchObject({ snapshot: 0, offTeam: 0, draftEngagement: 0 });
+    expect(bad!.wipOver90).toBeGreaterThan(0);
+  });
+
   it('gives a few clients most of the work', async () => {
     const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-01'`;
     const perClient = await admin<{ n: number }[]>`

@@ -611,3 +611,80 @@ export function approvalQueue(first: number): BenchOperation {
       errorsOf(response) ?? expectLength(response.data as Data, 'me.activeFirm.timeEntries.edges', first),
   };
 }
+
+const WIP_AMOUNT = 'minutes value { amount currency }';
+const WIP_AGING = `aging { days0To30 { ${WIP_AMOUNT} } days31To60 { ${WIP_AMOUNT} } days61To90 { ${WIP_AMOUNT} } over90Days { ${WIP_AMOUNT} } }`;
+
+/** The WIP report screen: a page of rows (with each group's entity id) and the firm's totals. */
+export const WIP_REPORT_QUERY = /* GraphQL */ `
+  query WipReport($asOf: Date!, $groupBy: WipGrouping!) {
+    wipReport(asOf: $asOf, groupBy: $groupBy) {
+      rows(first: 20) {
+        edges { cursor node { client { id } engagement { id } staff { id } currency ${WIP_AMOUNT} ${WIP_AGING} } }
+        pageInfo { hasNextPage endCursor }
+      }
+      totals { currency ${WIP_AMOUNT} ${WIP_AGING} }
+    }
+  }
+`;
+
+/** The same page of rows without the totals. */
+const WIP_ROWS_QUERY = WIP_REPORT_QUERY.replace(/totals \{[^\n]*\n/, '').replace('query WipReport', 'query WipRows');
+
+/** `wipReport(asOf, groupBy)`, with the totals or only a page of rows: the answer must have rows (and totals). */
+export function wipReport(
+  asOf: string,
+  groupBy: 'CLIENT' | 'ENGAGEMENT' | 'STAFF' | 'SERVICE',
+  withTotals = true,
+): BenchOperation {
+  return {
+    name: `WipReport(${groupBy}${withTotals ? '' : ', rows only'})`,
+    body: {
+      query: withTotals ? WIP_REPORT_QUERY : WIP_ROWS_QUERY,
+      operationName: withTotals ? 'WipReport' : 'WipRows',
+      variables: { asOf, groupBy },
+    },
+    check: (response) => {
+      const problem = errorsOf(response);
+      if (problem) return problem;
+      const rows = at(response.data as Data, 'wipReport.rows.edges');
+      const totals = at(response.data as Data, 'wipReport.totals');
+      return Array.isArray(rows) && rows.length > 0 && (!withTotals || (Array.isArray(totals) && totals.length > 0))
+        ? null
+        : 'the WIP report is empty';
+    },
+  };
+}
+
+/** The utilization screen: every staff member's minutes and capacity over a period. */
+export const UTILIZATION_QUERY = /* GraphQL */ `
+  query Utilization($from: Date!, $to: Date!) {
+    utilizationReport(from: $from, to: $to) {
+      weekdays
+      rows {
+        staff {
+          id
+        }
+        weeklyCapacityMinutes
+        capacityMinutes
+        billableMinutes
+        recordedMinutes
+        utilizationBasisPoints
+      }
+    }
+  }
+`;
+
+/** `utilizationReport(from, to)`: the answer must have at least `minRows` rows. */
+export function utilizationReport(from: string, to: string, minRows: number): BenchOperation {
+  return {
+    name: 'Utilization',
+    body: { query: UTILIZATION_QUERY, operationName: 'Utilization', variables: { from, to } },
+    check: (response) => {
+      const problem = errorsOf(response);
+      if (problem) return problem;
+      const rows = at(response.data as Data, 'utilizationReport.rows');
+      return Array.isArray(rows) && rows.length >= minRows ? null : `expected ${minRows}+ utilization rows`;
+    },
+  };
+}

@@ -22,7 +22,9 @@ export type ScenarioName =
   | 'fan-out'
   | 'revocation'
   | 'time-entry'
-  | 'approval-queue';
+  | 'approval-queue'
+  | 'wip-report'
+  | 'utilization-report';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */
 export interface Row {

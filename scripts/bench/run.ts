@@ -23,6 +23,8 @@
  *                     `next` frames against graphql-ws's own `next` (no database needed)
  *   time-entry        createTimeEntry and submitTimeEntries at 16 concurrent, against createClient in the same run
  *   approval-queue    the approval queue page (names from three subgraphs): SQL statements at 10 vs 50 rows
+ *   wip-report        the largest firm's WIP report (20 rows and totals) at scale 0.1 and 1: statements and mean latency
+ *   utilization-report the largest firm's utilization over 30 days at scale 0.1 and 1: statements and mean latency
  *   all               every scenario, in the order above
  *
  * `--no-record` prints the tables without writing JSON or docs/benchmarks.md (trial runs).
@@ -76,6 +78,8 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   'fan-out': async () => (await import('./fan-out-bench.ts')).runFanOutBench(),
   'time-entry': async (env) => (await import('./time-bench.ts')).timeEntryScenario(await env()),
   'approval-queue': async (env) => (await import('./time-bench.ts')).approvalQueueScenario(await env()),
+  'wip-report': async (env) => scenarios.wipReportScenario(await env()),
+  'utilization-report': async (env) => scenarios.utilizationReportScenario(await env()),
 };
 const ORDER = Object.keys(SCENARIOS) as ScenarioName[];
 

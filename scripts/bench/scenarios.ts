@@ -596,3 +596,90 @@ export async function scalingScenario(env: BenchEnvironment): Promise<ScenarioRe
     { points },
   );
 }
+
+/** Dataset scales the report scenarios compare: a tenth of the largest firm, and all of it. */
+const REPORT_SCALES = [0.1, 1] as const;
+
+/**
+ * Runs `operations` one request at a time against the largest firm at scale 0.1 and at scale 1
+ * (as its owner) and sets the two side by side: SQL statements per request must be equal (no
+ * per-row queries) and the mean latency at scale 1 at most `MAX_SCALE_GROWTH` times that at 0.1.
+ */
+async function reportScalingRows(
+  env: BenchEnvironment,
+  label: string,
+  build: (today: string) => ops.BenchOperation,
+): Promise<{ rows: Row[]; points: Record<string, unknown>[] }> {
+  const today = new Date().toISOString().slice(0, 10);
+  const figures: SequentialFigures[] = [];
+  const points: Record<string, unknown>[] = [];
+  const rows: Row[] = [];
+  for (const scale of REPORT_SCALES) {
+    const set = await env.services({ scale });
+    const user = await logInOwner(env, set);
+    const seq = await sequential(env, set, gatewayTarget(set, user), [build(today)]);
+    figures.push(seq);
+    points.push({ scale, timeEntriesInDataset: set.dataset.seed.rows['billing.time_entries'], sequential: seq });
+    rows.push(...sequentialRows(`${label}, scale ${scale}`, seq));
+  }
+  const [small, large] = [figures[0]!, figures[1]!];
+  const growth = large.meanMs / small.meanMs;
+  rows.push(
+    {
+      label: `${label}: SQL statements per request, scale 1 vs 0.1`,
+      value: `${large.statementsPerRequest} vs ${small.statementsPerRequest}`,
+      target: 'equal',
+      met: large.statementsPerRequest === small.statementsPerRequest,
+    },
+    {
+      label: `${label}: mean c=1 at scale 1 ÷ scale 0.1`,
+      value: `${fixed(growth, 2)}x`,
+      target: `≤ ${MAX_SCALE_GROWTH}x`,
+      met: growth <= MAX_SCALE_GROWTH,
+    },
+  );
+  return { rows, points };
+}
+
+/** The WIP report of the largest firm (a page of 20 rows and the totals) at scale 0.1 and 1, by client and by staff member. */
+export async function wipReportScenario(env: BenchEnvironment): Promise<ScenarioReport> {
+  const date = new Date();
+  const rowsOnly = await reportScalingRows(env, 'by client, 20 rows only', (today) =>
+    ops.wipReport(today, 'CLIENT', false),
+  );
+  const byClient = await reportScalingRows(env, 'by client, rows and totals', (today) =>
+    ops.wipReport(today, 'CLIENT'),
+  );
+  const byStaff = await reportScalingRows(env, 'by staff, rows and totals', (today) => ops.wipReport(today, 'STAFF'));
+  return report(
+    'wip-report',
+    '`wip-report`: the WIP report of the largest firm at scale 0.1 and 1',
+    date,
+    [...rowsOnly.rows, ...byClient.rows, ...byStaff.rows],
+    [
+      `As the owner of the largest firm (bench-01: 800 engagements and 40,000 time entries at scale 0.1, 8,000 and 400,000 at scale 1), \`wipReport(asOf: today)\` with 20 rows and the totals per currency. Query: \`${ops.WIP_REPORT_QUERY.replace(/\s+/g, ' ').trim()}\``,
+      'The rows are one aggregate over `time_entries_wip_idx` in group order with a LIMIT, reading only the groups on the page (by client); the totals, and a grouping the index does not order (staff), aggregate every WIP entry of the firm, so they follow the firm’s WIP (about ten times as many entries at scale 1).',
+    ],
+    { rowsOnly: rowsOnly.points, byClient: byClient.points, byStaff: byStaff.points },
+  );
+}
+
+/** The utilization report of the largest firm over the last 30 days, at scale 0.1 and 1. */
+export async function utilizationReportScenario(env: BenchEnvironment): Promise<ScenarioReport> {
+  const date = new Date();
+  const day = 86_400_000;
+  const result = await reportScalingRows(env, 'last 30 days', (today) =>
+    ops.utilizationReport(new Date(Date.parse(today) - 29 * day).toISOString().slice(0, 10), today, 2),
+  );
+  return report(
+    'utilization-report',
+    '`utilization-report`: utilization of the largest firm’s staff at scale 0.1 and 1',
+    date,
+    result.rows,
+    [
+      `As the owner of the largest firm (4 staff at scale 0.1, 40 at scale 1), \`utilizationReport\` over the 30 days up to today. Query: \`${ops.UTILIZATION_QUERY.replace(/\s+/g, ' ').trim()}\``,
+      'One aggregate over the period’s time entries of the whole firm, full-joined with the capacity rows: its work follows the firm’s staff and their time in the period (ten times as many at scale 1).',
+    ],
+    { points: result.points },
+  );
+}

@@ -1,3 +1,4 @@
+import type { RateCard } from '../../subgraphs/billing/rates/rate-resolution.ts';
 import { prng } from '../seed-data.ts';
 
 /** Firms in the large dataset, whatever the scale. */
@@ -14,6 +15,8 @@ const LARGEST_FIRM = {
   invoices: 20_000,
   documents: 50_000,
   messages: 100_000,
+  engagements: 8_000,
+  timeEntries: 400_000,
 } as const;
 
 /**
@@ -119,8 +122,16 @@ export interface FirmFixture {
   clients: ClientFixture[];
   contacts: ContactFixture[];
   portalUsers: PortalUserFixture[];
+  /** The firm's service catalogue (`billing.services`), the same six names in every firm. */
+  services: ServiceFixture[];
+  /** The clients' engagements (`crm.engagements`), at least one per client. */
+  engagements: EngagementFixture[];
+  /** The firm's rate card (`billing.rates`), as rate resolution reads it. */
+  rateCards: RateCard[];
+  /** Weekly capacities of the staff who have one (`billing.staff_capacities`); the rest have the 40 h default. */
+  capacities: { userId: string; weeklyMinutes: number }[];
   /** Row counts this firm should get per child table, from `LARGEST_FIRM` scaled. */
-  targets: { invoices: number; documents: number; messages: number };
+  targets: { invoices: number; documents: number; messages: number; timeEntries: number };
   /** A PRNG for `table`, seeded from the firm and the table name: rows never depend on table order. */
   random(table: string): () => number;
 }
@@ -369,6 +380,20 @@ export function planFirms(scale: number, now: Date): FirmFixture[] {
     assignTeams(people, staff, clients);
     const contacts = planContacts(people, clients, scaled(LARGEST_FIRM.contacts, rank, scale, clientCount), now);
     const portalUsers = planPortalUsers(people, staff, clients, contacts, now);
+    // Engagements, services and rates draw from a stream of their own too.
+    const work = prng(seedOf(`engagements:${rank}`));
+    const services = planServices(createdAt);
+    const engagements = planEngagements(
+      work,
+      clients,
+      services,
+      scaled(LARGEST_FIRM.engagements, rank, scale, clientCount),
+      now,
+    );
+    const rateCards = planRateCards(work, staff, createdAt, now, currency);
+    const capacities = staff
+      .filter(() => work() < 0.3)
+      .map((person) => ({ userId: person.id, weeklyMinutes: [1440, 1800, 2100, 2250][Math.floor(work() * 4)]! }));
     return {
       rank,
       id: firmId,
@@ -380,10 +405,15 @@ export function planFirms(scale: number, now: Date): FirmFixture[] {
       clients,
       contacts,
       portalUsers,
+      services,
+      engagements,
+      rateCards,
+      capacities,
       targets: {
         invoices: scaled(LARGEST_FIRM.invoices, rank, scale, 0),
         documents: scaled(LARGEST_FIRM.documents, rank, scale, 0),
         messages: scaled(LARGEST_FIRM.messages, rank, scale, 0),
+        timeEntries: scaled(LARGEST_FIRM.timeEntries, rank, scale, 0),
       },
       random: (table) => prng(seedOf(`${table}:${rank}`)),
     };
@@ -492,7 +522,7 @@ function planPortalUsers(
  * Spreads `total` rows over items in proportion to `weights` (largest remainders).
  * @returns one count per weight, summing to `total` (all 0 when `total` is 0 or less).
  */
-function allocate(weights: readonly number[], total: number): number[] {
+export function allocate(weights: readonly number[], total: number): number[] {
   const sum = weights.reduce((acc, weight) => acc + weight, 0);
   const exact = weights.map((weight) => (total > 0 && sum > 0 ? (weight / sum) * total : 0));
   const counts = exact.map(Math.floor);
@@ -515,4 +545,138 @@ export function allocateByWeight(clients: readonly ClientFixture[], total: numbe
     clients.map((client) => client.weight),
     total,
   );
+}
+
+/** A service of the firm's catalogue. */
+interface ServiceFixture {
+  id: string;
+  name: string;
+  billingType: 'HOURLY' | 'FIXED_FEE' | 'NON_BILLABLE';
+  createdAt: Date;
+}
+
+/** A client's engagement; `team` always includes the manager, and all of it is on the client's team. */
+interface EngagementFixture {
+  id: string;
+  client: ClientFixture;
+  code: string;
+  name: string;
+  status: 'DRAFT' | 'ACTIVE' | 'ON_HOLD' | 'COMPLETED' | 'CANCELLED';
+  /** The service most of its time is recorded under. */
+  service: ServiceFixture;
+  manager: StaffFixture;
+  team: StaffFixture[];
+  createdAt: Date;
+  /** Its share of the firm's time: the client's weight split over the client's engagements. */
+  weight: number;
+}
+
+const SERVICE_CATALOGUE: [string, ServiceFixture['billingType'], string][] = [
+  ['Tax return preparation', 'FIXED_FEE', 'TAX'],
+  ['Advisory', 'HOURLY', 'ADV'],
+  ['Bookkeeping', 'HOURLY', 'BKP'],
+  ['Payroll', 'HOURLY', 'PAY'],
+  ['Audit support', 'HOURLY', 'AUD'],
+  ['Internal', 'NON_BILLABLE', 'INT'],
+];
+
+/** The six services of the demo firm's catalogue, created with the firm. */
+function planServices(createdAt: Date): ServiceFixture[] {
+  return SERVICE_CATALOGUE.map(([name, billingType]) => ({ id: idAt(createdAt), name, billingType, createdAt }));
+}
+
+/**
+ * `total` engagements (at least one per client), the ones beyond the first spread by the square
+ * root of the client's weight; each on one billable service, managed by a member of the client's
+ * team, who is its team. Mostly ACTIVE, some COMPLETED, ON_HOLD or DRAFT.
+ */
+function planEngagements(
+  random: () => number,
+  clients: ClientFixture[],
+  services: ServiceFixture[],
+  total: number,
+  now: Date,
+): EngagementFixture[] {
+  const extra = allocate(
+    clients.map((client) => Math.sqrt(client.weight)),
+    total - clients.length,
+  );
+  const billable = services.filter((service) => service.billingType !== 'NON_BILLABLE');
+  const engagements: EngagementFixture[] = [];
+  for (const [index, client] of clients.entries()) {
+    const count = 1 + extra[index]!;
+    for (let k = 0; k < count; k += 1) {
+      const service = pick(random, billable);
+      const suffix = SERVICE_CATALOGUE.find(([name]) => name === service.name)![2];
+      const createdAt = k === 0 ? client.createdAt : between(random, client.createdAt, now);
+      const roll = random();
+      engagements.push({
+        id: idAt(createdAt),
+        client,
+        code: `E${String(engagements.length + 1).padStart(5, '0')}-${suffix}`,
+        name: `${client.name}: ${service.name.toLowerCase()} ${k + 1}`,
+        status:
+          client.archived || roll < 0.12 ? 'COMPLETED' : roll < 0.17 ? 'ON_HOLD' : roll < 0.2 ? 'DRAFT' : 'ACTIVE',
+        service,
+        manager: client.team[0]!,
+        team: client.team,
+        createdAt,
+        weight: client.weight / count,
+      });
+    }
+  }
+  return engagements;
+}
+
+/** Hourly FIRM_ROLE rates in minor units (the same in USD, EUR and GBP here), by role. */
+const ROLE_RATES = { OWNER: 32_500n, ADMIN: 26_000n, MANAGER: 21_000n, STAFF: 14_500n } as const;
+
+/**
+ * The firm's rate card: a FIRM_ROLE rate per role in each client currency from the firm's
+ * creation, the STAFF rate in the firm's currency raised 200 days before `now`, and a
+ * STAFF_STANDARD rate for every seventh staff member.
+ */
+function planRateCards(
+  random: () => number,
+  staff: StaffFixture[],
+  createdAt: Date,
+  now: Date,
+  firmCurrency: string,
+): RateCard[] {
+  const from = createdAt.toISOString().slice(0, 10);
+  const base = { engagementId: null, clientId: null, userId: null, serviceId: null, role: null };
+  const cards: RateCard[] = [];
+  for (const currency of ['USD', 'EUR', 'GBP'])
+    for (const [role, hourlyMinor] of Object.entries(ROLE_RATES))
+      cards.push({
+        ...base,
+        id: idAt(createdAt, random),
+        source: 'FIRM_ROLE',
+        role,
+        currency,
+        hourlyMinor,
+        effectiveFrom: from,
+      });
+  const raisedAt = new Date(now.getTime() - 200 * DAY_MS);
+  cards.push({
+    ...base,
+    id: idAt(raisedAt, random),
+    source: 'FIRM_ROLE',
+    role: 'STAFF',
+    currency: firmCurrency,
+    hourlyMinor: 15_500n,
+    effectiveFrom: raisedAt.toISOString().slice(0, 10),
+  });
+  for (const [n, person] of staff.entries())
+    if (n % 7 === 3)
+      cards.push({
+        ...base,
+        id: idAt(person.createdAt, random),
+        source: 'STAFF_STANDARD',
+        userId: person.id,
+        currency: firmCurrency,
+        hourlyMinor: 17_000n + BigInt(Math.floor(random() * 40)) * 250n,
+        effectiveFrom: person.createdAt.toISOString().slice(0, 10),
+      });
+  return cards;
 }

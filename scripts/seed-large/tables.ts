@@ -11,10 +11,19 @@ import {
   usersTable,
 } from './tenancy.ts';
 import type { SeedTable } from './table.ts';
+import {
+  engagementsTable,
+  engagementTeamMembersTable,
+  firmTimeSettingsTable,
+  ratesTable,
+  servicesTable,
+  staffCapacitiesTable,
+  timeEntriesTable,
+} from './time.ts';
 
 /**
- * Every table the large seed fills, parents before children. Time entries and invoice lines join
- * this list when their tables exist (docs/benchmarks.md).
+ * Every table the large seed fills, parents before children. Invoice lines join this list when
+ * their table exists (docs/benchmarks.md).
  */
 export const SEED_TABLES: readonly SeedTable[] = [
   firmsTable,
@@ -32,4 +41,11 @@ export const SEED_TABLES: readonly SeedTable[] = [
   messageReadStatesTable,
   invoicesTable,
   documentsTable,
+  engagementsTable,
+  engagementTeamMembersTable,
+  servicesTable,
+  ratesTable,
+  staffCapacitiesTable,
+  firmTimeSettingsTable,
+  timeEntriesTable,
 ];

@@ -16,8 +16,11 @@ import { timeEntriesRules } from './time-entries/time-entries-rules.ts';
 import { createCatalogueLoaders } from './services/catalogue-loaders.ts';
 import { catalogueResolvers } from './services/catalogue-resolvers.ts';
 import { catalogueRules } from './services/catalogue-rules.ts';
+import { createTimeReportLoaders } from './time-reports/time-report-loaders.ts';
+import { timeReportResolvers } from './time-reports/time-report-resolvers.ts';
+import { timeReportsRules } from './time-reports/time-reports-rules.ts';
 
-/** The billing subgraph: invoices and client balances, the service catalogue, rate cards and time. */
+/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time and its reports. */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
   resolvers: mergeDisjoint(
@@ -27,8 +30,14 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     catalogueResolvers,
     rateResolvers,
     timeEntryResolvers,
+    timeReportResolvers,
   ),
-  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeEntriesRules),
+  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeEntriesRules, timeReportsRules),
   createLoaders: (scope) =>
-    mergeDisjoint(createInvoiceLoaders(scope), createCatalogueLoaders(scope), createTimeEntryLoaders(scope)),
+    mergeDisjoint(
+      createInvoiceLoaders(scope),
+      createCatalogueLoaders(scope),
+      createTimeEntryLoaders(scope),
+      createTimeReportLoaders(scope),
+    ),
 };

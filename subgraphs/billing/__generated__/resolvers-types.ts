@@ -6,6 +6,7 @@ import type { ServiceRow, RateRow, TimeEntryRow } from '../../../db/schema/time.
 import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { EngagementServiceLineModel, EngagementBillingArrangementModel } from '../services/catalogue-model.ts';
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
+import type { WipReportModel, WipRowModel } from '../time-reports/time-report-model.ts';
 import type { BillingContext } from '../billing-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -68,6 +69,12 @@ export type Client = {
   id: Scalars['ID']['output'];
   /** The client's invoices, newest first (at most 100 a page). */
   invoices: InvoiceConnection;
+  /**
+   * The client's WIP: approved, billable, unbilled time in the client's billing currency, valued at its
+   * approval snapshots; zero when there is none. Time recorded in a former currency of the client is in
+   * `wipReport`. Requires `rate:read`.
+   */
+  wip: Money;
 };
 
 
@@ -163,6 +170,13 @@ export type Engagement = {
   id: Scalars['ID']['output'];
   /** The engagement's time entries: all of them to its manager and to `time:read_any`, otherwise the caller's own. */
   timeEntries: TimeEntryConnection;
+  /**
+   * The engagement's WIP: approved, billable, unbilled time, valued at its approval snapshots, in the
+   * currency of its time entries. Null when the engagement has none. Should the client's currency have
+   * changed while WIP was open, this is the currency with the latest work date; `wipReport(groupBy:
+   * ENGAGEMENT)` lists every currency. Requires `rate:read`.
+   */
+  wip?: Maybe<Money>;
 };
 
 
@@ -346,6 +360,8 @@ export type Mutation = {
   setEngagementBillingArrangement: SetEngagementBillingArrangementPayload;
   /** Sets a rate card entry. Requires `rate:write`. */
   setRate: SetRatePayload;
+  /** Sets a staff member's weekly capacity, the denominator of utilization. Requires `firm:update`; audited. */
+  setStaffCapacity: SetStaffCapacityPayload;
   /** Submits DRAFT or REJECTED entries for approval: their owner, or `time:write_any`. */
   submitTimeEntries: TimeEntriesPayload;
   /** Renames, retypes, retires or restores a service. Requires `rate:write`. */
@@ -402,6 +418,11 @@ export type MutationSetRateArgs = {
 };
 
 
+export type MutationSetStaffCapacityArgs = {
+  input: SetStaffCapacityInput;
+};
+
+
 export type MutationSubmitTimeEntriesArgs = {
   input: SubmitTimeEntriesInput;
 };
@@ -447,6 +468,13 @@ export type Query = {
   service?: Maybe<Service>;
   /** A time entry the caller may see, or null. */
   timeEntry?: Maybe<TimeEntry>;
+  /**
+   * Utilization of the firm's staff over a period of at most 366 days (`from` to `to`, both included).
+   * Requires `time:read_any`; a longer or reversed period is a `BAD_USER_INPUT` error.
+   */
+  utilizationReport: UtilizationReport;
+  /** The firm's WIP as of a date, grouped by client, engagement, staff member or service. Requires `rate:read`. */
+  wipReport: WipReport;
 };
 
 
@@ -470,6 +498,18 @@ export type QueryServiceArgs = {
 
 export type QueryTimeEntryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryUtilizationReportArgs = {
+  from: Scalars['Date']['input'];
+  to: Scalars['Date']['input'];
+};
+
+
+export type QueryWipReportArgs = {
+  asOf: Scalars['Date']['input'];
+  groupBy: WipGrouping;
 };
 
 /**
@@ -646,6 +686,23 @@ export type SetRatePayload = {
   /** The entry as saved; null when `userErrors` is not empty. */
   rate?: Maybe<Rate>;
   /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** What `setStaffCapacity` sets. */
+export type SetStaffCapacityInput = {
+  /** The staff member, a member of the active firm. */
+  userId: Scalars['ID']['input'];
+  /** Their capacity per week in whole minutes, 0 to 10,080 (168 hours); e.g. 2,250 for 37.5 hours. */
+  weeklyMinutes: Scalars['Int']['input'];
+};
+
+/** The result of `setStaffCapacity`. */
+export type SetStaffCapacityPayload = {
+  __typename?: 'SetStaffCapacityPayload';
+  /** The staff member with their new capacity; null when there are `userErrors`. */
+  user?: Maybe<User>;
+  /** Why nothing was changed; empty on success. */
   userErrors: Array<UserError>;
 };
 
@@ -852,6 +909,8 @@ export type User = {
   id: Scalars['ID']['output'];
   /** The user's time entries: to the user themself or with `time:read_any`; null otherwise. */
   timeEntries?: Maybe<TimeEntryConnection>;
+  /** Weekly capacity in minutes (2,400, i.e. 40 hours, without a setting). Visible to the user themself and to `time:read_any`. */
+  weeklyCapacityMinutes: Scalars['Int']['output'];
 };
 
 
@@ -905,6 +964,167 @@ export type UserErrorCode =
   | 'TOO_FAR_AHEAD'
   /** The value is too long. */
   | 'TOO_LONG';
+
+/**
+ * Utilization of the firm's staff over a period of work dates. A staff member has a row when they have
+ * a capacity set (`setStaffCapacity`) or recorded time in the period.
+ */
+export type UtilizationReport = {
+  __typename?: 'UtilizationReport';
+  /** First work date of the period (included). */
+  from: Scalars['Date']['output'];
+  /** One row per staff member, ordered by user id. */
+  rows: Array<UtilizationRow>;
+  /** Last work date of the period (included). */
+  to: Scalars['Date']['output'];
+  /** Weekdays (Monday to Friday) in the period: what capacity is counted over. */
+  weekdays: Scalars['Int']['output'];
+};
+
+/** One staff member's utilization over a period: billable minutes against capacity. */
+export type UtilizationRow = {
+  __typename?: 'UtilizationRow';
+  /** Minutes of billable time in the period that is `APPROVED` or `BILLED` (drafts, submitted and rejected time left out). */
+  billableMinutes: Scalars['Int']['output'];
+  /**
+   * Capacity over the period: `floor(weeklyCapacityMinutes × weekdays ÷ 5)`, i.e. a fifth of the week
+   * per weekday (Monday to Friday) in the period; weekends and public holidays are not distinguished.
+   */
+  capacityMinutes: Scalars['Int']['output'];
+  /** Every minute recorded in the period, in any status, billable or not. */
+  recordedMinutes: Scalars['Int']['output'];
+  /** The staff member. */
+  staff: User;
+  /**
+   * `billableMinutes ÷ capacityMinutes` in basis points (10,000 = 100 %), rounded half up; above
+   * 10,000 when billable time exceeds capacity. Null when capacity is 0.
+   */
+  utilizationBasisPoints?: Maybe<Scalars['Int']['output']>;
+  /** Their weekly capacity in minutes (2,400, i.e. 40 hours, unless set with `setStaffCapacity`). */
+  weeklyCapacityMinutes: Scalars['Int']['output'];
+};
+
+/**
+ * WIP split by the age of its work date, in whole days before `asOf`. The four buckets add up to the
+ * row's own `minutes` and `value`.
+ */
+export type WipAging = {
+  __typename?: 'WipAging';
+  /** Work dated 0 to 30 days before `asOf`, `asOf` itself included. */
+  days0To30: WipAmount;
+  /** Work dated 31 to 60 days before `asOf`. */
+  days31To60: WipAmount;
+  /** Work dated 61 to 90 days before `asOf`. */
+  days61To90: WipAmount;
+  /** Work dated 91 or more days before `asOf`. */
+  over90Days: WipAmount;
+};
+
+/** Minutes of work and their value, in one currency. */
+export type WipAmount = {
+  __typename?: 'WipAmount';
+  /** Minutes of approved, billable, unbilled time. */
+  minutes: Scalars['Int']['output'];
+  /** Their value: the sum of each entry's value snapshotted on approval (minutes × rate ÷ 60, half-up). */
+  value: Money;
+};
+
+/** How `wipReport` groups work in progress (WIP): approved, billable time not yet billed. */
+export type WipGrouping =
+  /** One row per client and currency. */
+  | 'CLIENT'
+  /** One row per engagement and currency. */
+  | 'ENGAGEMENT'
+  /** One row per service the work was recorded under, and currency. */
+  | 'SERVICE'
+  /** One row per staff member who did the work, and currency. */
+  | 'STAFF';
+
+/**
+ * The firm's work in progress as of a date: time entries that are `APPROVED` and billable (approved,
+ * not yet billed), worked on or before `asOf`, valued at the value snapshotted when each was approved.
+ * Entries dated after `asOf` are left out. Amounts are never converted between currencies: each
+ * currency has its own rows and totals.
+ */
+export type WipReport = {
+  __typename?: 'WipReport';
+  /** The date the report is taken at; ages count back from it. */
+  asOf: Scalars['Date']['output'];
+  /** How the rows are grouped. */
+  groupBy: WipGrouping;
+  /** The groups with WIP, at most 100 a page, ordered by the group's id and then currency. */
+  rows: WipRowConnection;
+  /** The firm's whole WIP per currency, with its aging; one entry per currency that has WIP. */
+  totals: Array<WipTotal>;
+};
+
+
+/**
+ * The firm's work in progress as of a date: time entries that are `APPROVED` and billable (approved,
+ * not yet billed), worked on or before `asOf`, valued at the value snapshotted when each was approved.
+ * Entries dated after `asOf` are left out. Amounts are never converted between currencies: each
+ * currency has its own rows and totals.
+ */
+export type WipReportRowsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * One group of a WIP report in one currency. Exactly one of `client`, `engagement`, `staff` and
+ * `service` names the group, as `groupBy` says; `client` is also set for `ENGAGEMENT` rows (the
+ * engagement's client).
+ */
+export type WipRow = {
+  __typename?: 'WipRow';
+  /** The same WIP by age of work date. */
+  aging: WipAging;
+  /** The client (`CLIENT` and `ENGAGEMENT` groupings), else null. */
+  client?: Maybe<Client>;
+  /** The currency of this row: the client's billing currency when the time was recorded. */
+  currency: Scalars['CurrencyCode']['output'];
+  /** The engagement (`ENGAGEMENT` grouping), else null. */
+  engagement?: Maybe<Engagement>;
+  /** Minutes of the group's WIP in this currency. */
+  minutes: Scalars['Int']['output'];
+  /** The service the time was recorded under (`SERVICE` grouping), else null. */
+  service?: Maybe<Service>;
+  /** The staff member who did the work (`STAFF` grouping), else null. */
+  staff?: Maybe<User>;
+  /** Value of the group's WIP in this currency. */
+  value: Money;
+};
+
+/** A page of WIP report rows (Relay cursor connection), in the order of the group's id, then currency. */
+export type WipRowConnection = {
+  __typename?: 'WipRowConnection';
+  /** The rows on this page, with their cursors. */
+  edges: Array<WipRowEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One row of a WIP report with its cursor. */
+export type WipRowEdge = {
+  __typename?: 'WipRowEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The row. */
+  node: WipRow;
+};
+
+/** The firm's WIP in one currency. */
+export type WipTotal = {
+  __typename?: 'WipTotal';
+  /** The same WIP by age of work date. */
+  aging: WipAging;
+  /** The currency of this total. */
+  currency: Scalars['CurrencyCode']['output'];
+  /** Minutes of WIP in this currency. */
+  minutes: Scalars['Int']['output'];
+  /** Value of WIP in this currency. */
+  value: Money;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -1003,6 +1223,8 @@ export type FederationReferenceTypes = ResolversObject<{
     ( { __typename: 'Client' }
     & GraphQLRecursivePick<FederationTypes['Client'], {"id":true}>
     & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Client'], {"currency":true}>
+        | GraphQLRecursivePick<FederationTypes['Client'], {"currency":true}>
         | GraphQLRecursivePick<FederationTypes['Client'], {"currency":true}> ) );
   Engagement:
     ( { __typename: 'Engagement' }
@@ -1079,6 +1301,8 @@ export type ResolversTypes = ResolversObject<{
   SetEngagementBillingArrangementPayload: ResolverTypeWrapper<Omit<SetEngagementBillingArrangementPayload, 'engagement'> & { engagement?: Maybe<ResolversTypes['Engagement']> }>;
   SetRateInput: SetRateInput;
   SetRatePayload: ResolverTypeWrapper<Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversTypes['Rate']> }>;
+  SetStaffCapacityInput: SetStaffCapacityInput;
+  SetStaffCapacityPayload: ResolverTypeWrapper<Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
   SubmitTimeEntriesInput: SubmitTimeEntriesInput;
   TimeEntriesPayload: ResolverTypeWrapper<Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversTypes['TimeEntry']> }>;
   TimeEntry: ResolverTypeWrapper<TimeEntryRow>;
@@ -1096,6 +1320,16 @@ export type ResolversTypes = ResolversObject<{
   User: ResolverTypeWrapper<EntityReference>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
+  UtilizationReport: ResolverTypeWrapper<Omit<UtilizationReport, 'rows'> & { rows: Array<ResolversTypes['UtilizationRow']> }>;
+  UtilizationRow: ResolverTypeWrapper<Omit<UtilizationRow, 'staff'> & { staff: ResolversTypes['User'] }>;
+  WipAging: ResolverTypeWrapper<WipAging>;
+  WipAmount: ResolverTypeWrapper<WipAmount>;
+  WipGrouping: WipGrouping;
+  WipReport: ResolverTypeWrapper<WipReportModel>;
+  WipRow: ResolverTypeWrapper<WipRowModel>;
+  WipRowConnection: ResolverTypeWrapper<Omit<WipRowConnection, 'edges'> & { edges: Array<ResolversTypes['WipRowEdge']> }>;
+  WipRowEdge: ResolverTypeWrapper<Omit<WipRowEdge, 'node'> & { node: ResolversTypes['WipRow'] }>;
+  WipTotal: ResolverTypeWrapper<WipTotal>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1143,6 +1377,8 @@ export type ResolversParentTypes = ResolversObject<{
   SetEngagementBillingArrangementPayload: Omit<SetEngagementBillingArrangementPayload, 'engagement'> & { engagement?: Maybe<ResolversParentTypes['Engagement']> };
   SetRateInput: SetRateInput;
   SetRatePayload: Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversParentTypes['Rate']> };
+  SetStaffCapacityInput: SetStaffCapacityInput;
+  SetStaffCapacityPayload: Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
   SubmitTimeEntriesInput: SubmitTimeEntriesInput;
   TimeEntriesPayload: Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversParentTypes['TimeEntry']> };
   TimeEntry: TimeEntryRow;
@@ -1157,6 +1393,15 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateTimeSettingsPayload: Omit<UpdateTimeSettingsPayload, 'firm'> & { firm?: Maybe<ResolversParentTypes['Firm']> };
   User: EntityReference;
   UserError: UserError;
+  UtilizationReport: Omit<UtilizationReport, 'rows'> & { rows: Array<ResolversParentTypes['UtilizationRow']> };
+  UtilizationRow: Omit<UtilizationRow, 'staff'> & { staff: ResolversParentTypes['User'] };
+  WipAging: WipAging;
+  WipAmount: WipAmount;
+  WipReport: WipReportModel;
+  WipRow: WipRowModel;
+  WipRowConnection: Omit<WipRowConnection, 'edges'> & { edges: Array<ResolversParentTypes['WipRowEdge']> };
+  WipRowEdge: Omit<WipRowEdge, 'node'> & { node: ResolversParentTypes['WipRow'] };
+  WipTotal: WipTotal;
 }>;
 
 export type ClientResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client'], FederationReferenceType extends FederationReferenceTypes['Client'] = FederationReferenceTypes['Client']> = ResolversObject<{
@@ -1164,6 +1409,7 @@ export type ClientResolvers<ContextType = BillingContext, ParentType extends Res
   balance?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<ClientInvoicesArgs>>;
+  wip?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 }>;
 
 export type CostRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['CostRate'] = ResolversParentTypes['CostRate']> = ResolversObject<{
@@ -1209,6 +1455,7 @@ export type EngagementResolvers<ContextType = BillingContext, ParentType extends
   billingArrangement?: Resolver<ResolversTypes['EngagementBillingArrangement'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   timeEntries?: Resolver<ResolversTypes['TimeEntryConnection'], ParentType, ContextType, Partial<EngagementTimeEntriesArgs>>;
+  wip?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
 }>;
 
 export type EngagementBillingArrangementResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['EngagementBillingArrangement'] = ResolversParentTypes['EngagementBillingArrangement']> = ResolversObject<{
@@ -1271,6 +1518,7 @@ export type MutationResolvers<ContextType = BillingContext, ParentType extends R
   setCostRate?: Resolver<ResolversTypes['SetCostRatePayload'], ParentType, ContextType, RequireFields<MutationSetCostRateArgs, 'input'>>;
   setEngagementBillingArrangement?: Resolver<ResolversTypes['SetEngagementBillingArrangementPayload'], ParentType, ContextType, RequireFields<MutationSetEngagementBillingArrangementArgs, 'input'>>;
   setRate?: Resolver<ResolversTypes['SetRatePayload'], ParentType, ContextType, RequireFields<MutationSetRateArgs, 'input'>>;
+  setStaffCapacity?: Resolver<ResolversTypes['SetStaffCapacityPayload'], ParentType, ContextType, RequireFields<MutationSetStaffCapacityArgs, 'input'>>;
   submitTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'input'>>;
   updateService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationUpdateServiceArgs, 'input'>>;
   updateTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'input'>>;
@@ -1289,6 +1537,8 @@ export type QueryResolvers<ContextType = BillingContext, ParentType extends Reso
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
   service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<QueryServiceArgs, 'id'>>;
   timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<QueryTimeEntryArgs, 'id'>>;
+  utilizationReport?: Resolver<ResolversTypes['UtilizationReport'], ParentType, ContextType, RequireFields<QueryUtilizationReportArgs, 'from' | 'to'>>;
+  wipReport?: Resolver<ResolversTypes['WipReport'], ParentType, ContextType, RequireFields<QueryWipReportArgs, 'asOf' | 'groupBy'>>;
 }>;
 
 export type RateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Rate'] = ResolversParentTypes['Rate'], FederationReferenceType extends FederationReferenceTypes['Rate'] = FederationReferenceTypes['Rate']> = ResolversObject<{
@@ -1341,6 +1591,11 @@ export type SetEngagementBillingArrangementPayloadResolvers<ContextType = Billin
 
 export type SetRatePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetRatePayload'] = ResolversParentTypes['SetRatePayload']> = ResolversObject<{
   rate?: Resolver<Maybe<ResolversTypes['Rate']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SetStaffCapacityPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetStaffCapacityPayload'] = ResolversParentTypes['SetStaffCapacityPayload']> = ResolversObject<{
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1405,12 +1660,76 @@ export type UserResolvers<ContextType = BillingContext, ParentType extends Resol
   costRates?: Resolver<Maybe<Array<ResolversTypes['CostRate']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   timeEntries?: Resolver<Maybe<ResolversTypes['TimeEntryConnection']>, ParentType, ContextType, Partial<UserTimeEntriesArgs>>;
+  weeklyCapacityMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type UserErrorResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
   code?: Resolver<ResolversTypes['UserErrorCode'], ParentType, ContextType>;
   field?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type UtilizationReportResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UtilizationReport'] = ResolversParentTypes['UtilizationReport']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['UtilizationRow']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  weekdays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type UtilizationRowResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UtilizationRow'] = ResolversParentTypes['UtilizationRow']> = ResolversObject<{
+  billableMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  capacityMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recordedMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  staff?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  utilizationBasisPoints?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  weeklyCapacityMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type WipAgingResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipAging'] = ResolversParentTypes['WipAging']> = ResolversObject<{
+  days0To30?: Resolver<ResolversTypes['WipAmount'], ParentType, ContextType>;
+  days31To60?: Resolver<ResolversTypes['WipAmount'], ParentType, ContextType>;
+  days61To90?: Resolver<ResolversTypes['WipAmount'], ParentType, ContextType>;
+  over90Days?: Resolver<ResolversTypes['WipAmount'], ParentType, ContextType>;
+}>;
+
+export type WipAmountResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipAmount'] = ResolversParentTypes['WipAmount']> = ResolversObject<{
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type WipReportResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipReport'] = ResolversParentTypes['WipReport']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  groupBy?: Resolver<ResolversTypes['WipGrouping'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['WipRowConnection'], ParentType, ContextType, Partial<WipReportRowsArgs>>;
+  totals?: Resolver<Array<ResolversTypes['WipTotal']>, ParentType, ContextType>;
+}>;
+
+export type WipRowResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipRow'] = ResolversParentTypes['WipRow']> = ResolversObject<{
+  aging?: Resolver<ResolversTypes['WipAging'], ParentType, ContextType>;
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  engagement?: Resolver<Maybe<ResolversTypes['Engagement']>, ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
+  staff?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type WipRowConnectionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipRowConnection'] = ResolversParentTypes['WipRowConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['WipRowEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type WipRowEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipRowEdge'] = ResolversParentTypes['WipRowEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WipRow'], ParentType, ContextType>;
+}>;
+
+export type WipTotalResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['WipTotal'] = ResolversParentTypes['WipTotal']> = ResolversObject<{
+  aging?: Resolver<ResolversTypes['WipAging'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = BillingContext> = ResolversObject<{
@@ -1442,6 +1761,7 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   SetCostRatePayload?: SetCostRatePayloadResolvers<ContextType>;
   SetEngagementBillingArrangementPayload?: SetEngagementBillingArrangementPayloadResolvers<ContextType>;
   SetRatePayload?: SetRatePayloadResolvers<ContextType>;
+  SetStaffCapacityPayload?: SetStaffCapacityPayloadResolvers<ContextType>;
   TimeEntriesPayload?: TimeEntriesPayloadResolvers<ContextType>;
   TimeEntry?: TimeEntryResolvers<ContextType>;
   TimeEntryConnection?: TimeEntryConnectionResolvers<ContextType>;
@@ -1451,5 +1771,14 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   UpdateTimeSettingsPayload?: UpdateTimeSettingsPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  UtilizationReport?: UtilizationReportResolvers<ContextType>;
+  UtilizationRow?: UtilizationRowResolvers<ContextType>;
+  WipAging?: WipAgingResolvers<ContextType>;
+  WipAmount?: WipAmountResolvers<ContextType>;
+  WipReport?: WipReportResolvers<ContextType>;
+  WipRow?: WipRowResolvers<ContextType>;
+  WipRowConnection?: WipRowConnectionResolvers<ContextType>;
+  WipRowEdge?: WipRowEdgeResolvers<ContextType>;
+  WipTotal?: WipTotalResolvers<ContextType>;
 }>;
 

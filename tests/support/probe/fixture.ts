@@ -4,6 +4,7 @@ import type postgres from 'postgres';
 import { expect } from 'vitest';
 import { createPlatformOperator } from '../../../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { seedInvoiceAndDocument } from '../admin-db.ts';
+import { insertStaffCapacity } from '../time-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
 import { CREATE_CLIENT } from '../operations.ts';
 import { postGraphQL, type TestStack } from '../stack.ts';
@@ -67,8 +68,9 @@ const CREATE_THREAD = /* GraphQL */ `
  * A firm with data in every entity type the API can hold today, each value unique to the firm:
  * two clients (with email, phone and web site), an invoice and a document for each (stored
  * straight in the database: no API creates them yet), a second member who accepted an
- * invitation, a pending invitation, and an engagement of the first client managed by the owner
- * with the member on its team and a message thread about it.
+ * invitation, a pending invitation, an engagement of the first client managed by the owner
+ * with the member on its team and a message thread about it, and the owner's weekly capacity (for
+ * utilization; the time itself comes from `populateTime`).
  */
 export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: string): Promise<FirmOwner> {
   const marker = randomUUID().slice(0, 8);
@@ -91,6 +93,7 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     clientIds.push(created.data!.createClient.client!.id);
     await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client!.id });
   }
+  await insertStaffCapacity(admin, owner.firmId, owner.userId, 2171);
   const member = await t.gql(
     INVITE_MEMBER,
     { input: { email: uniqueEmail(`member-${marker}`), role: 'MANAGER' } },
