@@ -36,6 +36,7 @@ import {
   recordingContext,
   tomorrowIn,
   updateTimeEntryRow,
+  updateAllOrNone,
   updateTimeEntryRows,
   type TimeEntryQuery,
   type TimeSettings,
@@ -181,6 +182,7 @@ async function recordTimeEntry(
     engagementId: orNil(work.engagementId),
     serviceId: orNil(work.serviceId),
     userId: work.userId,
+    workDate: work.workDate,
   });
   if (work.workDate > tomorrow) {
     userErrors.push({
@@ -218,7 +220,7 @@ async function recordTimeEntry(
   }
   if (userErrors.length > 0 || !engagement || !service) return { timeEntry: null, userErrors };
 
-  await lockUserDay(tx, firmId, work.userId, work.workDate);
+  // recordingContext took the day's lock; this statement's snapshot is later than any rival's commit.
   if (
     (await minutesOnDay(tx, { firmId, userId: work.userId, workDate: work.workDate })) + work.minutes >
     MINUTES_PER_DAY
@@ -432,6 +434,11 @@ interface BulkChange {
   from: readonly TimeEntryStatusValue[];
   /** Whether `refuse` reads the engagement (its manager); otherwise it is looked up only when visibility needs it. */
   usesEngagements: boolean;
+  /**
+   * The common case in one statement, when the change can tell on its own that every entry
+   * qualifies: the changed rows, or null to fall back to checking each entry and explaining.
+   */
+  allOrNone?: (tx: Tx, ids: readonly string[]) => Promise<TimeEntryRow[] | null>;
   /** Why the actor may not act on this entry, or null when it may. */
   refuse: (entry: TimeEntryRow, engagement: EngagementForTime | undefined) => UserError | null;
   /** Writes the change for every entry (all passed every check) and returns them. */
@@ -466,6 +473,16 @@ async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly s
     } else firstIndex.set(id, index);
   });
   return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
+    const fast =
+      change.allOrNone && userErrors.length === 0 && ids.every(isUuid) ? await change.allOrNone(tx, ids) : null;
+    if (fast) {
+      // Only submit has a fast path, and an entry was REJECTED before it exactly when it has been
+      // rejected once: nothing moves an entry back to DRAFT.
+      const before = fast.map((row) => ({ status: row.rejectedAt ? ('REJECTED' as const) : ('DRAFT' as const) }));
+      await auditBulk(tx, ctx, actor, change.action, fast, before);
+      const byChangedId = new Map(fast.map((row) => [row.id, row]));
+      return { timeEntries: ids.map((id) => byChangedId.get(id)!), userErrors: [] };
+    }
     const rows = await lockTimeEntries(tx, actor.firmId, [...firstIndex.keys()].filter(isUuid));
     const byId = new Map(rows.map((row) => [row.id, row]));
     // Engagement managers matter only to approvals and to entries the caller sees as a manager.
@@ -497,19 +514,31 @@ async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly s
       return { timeEntries: [], userErrors: sortByIndex(applied as UserError[]) };
     }
     const changed = new Map((applied as TimeEntryRow[]).map((row) => [row.id, row]));
-    await recordAudits(
-      tx,
-      ctx,
-      entries.map((entry) => ({
-        firmId: actor.firmId,
-        action: change.action,
-        targetType: 'time_entry',
-        targetId: entry.id,
-        metadata: { userId: entry.userId, engagementId: entry.engagementId, from: entry.status },
-      })),
-    );
+    await auditBulk(tx, ctx, actor, change.action, entries, entries);
     return { timeEntries: entries.map((entry) => changed.get(entry.id)!), userErrors: [] };
   });
+}
+
+/** One audit record per changed entry, in one statement; `before` gives each record's `from` status. */
+async function auditBulk(
+  tx: Tx,
+  ctx: BillingContext,
+  actor: FirmActor,
+  action: BulkChange['action'],
+  entries: readonly TimeEntryRow[],
+  before: readonly Pick<TimeEntryRow, 'status'>[],
+): Promise<void> {
+  await recordAudits(
+    tx,
+    ctx,
+    entries.map((entry, index) => ({
+      firmId: actor.firmId,
+      action,
+      targetType: 'time_entry',
+      targetId: entry.id,
+      metadata: { userId: entry.userId, engagementId: entry.engagementId, from: before[index]!.status },
+    })),
+  );
 }
 
 function sortByIndex(errors: UserError[]): UserError[] {
@@ -523,6 +552,17 @@ export async function submitTimeEntries(ctx: BillingContext, ids: readonly strin
     action: 'time_entry.submit',
     from: EDITABLE,
     usesEngagements: false,
+    // Own drafts (or anyone's, with time:write_any) need no other check.
+    allOrNone: (tx, entryIds) =>
+      can(actor, 'time:write_any') || staffUserId(actor) !== null
+        ? updateAllOrNone(
+            tx,
+            actor.firmId,
+            entryIds,
+            { from: EDITABLE, ownerId: can(actor, 'time:write_any') ? null : staffUserId(actor) },
+            { status: 'SUBMITTED', submittedAt: sql`now()`, submittedById: staffUserId(actor) },
+          )
+        : Promise.resolve(null),
     refuse: (entry) =>
       mayWrite(actor, entry)
         ? null

@@ -60,18 +60,24 @@ export interface RecordingContext {
 }
 
 /**
- * The firm's time settings, tomorrow in its time zone, the engagement as `crm.engagements_for_time`
- * answers for `userId`, and the service, in one statement: the checks of recording time cost one
- * round trip (the hot path of `createTimeEntry` and a stopped timer). Unknown or other firms' ids
- * come back null.
+ * Takes the user's day lock (`lockUserDay`) and reads the firm's time settings, tomorrow in its time
+ * zone, the engagement as `crm.engagements_for_time` answers for `userId`, and the service, in one
+ * statement: the checks of recording time cost one round trip (the hot path of `createTimeEntry`
+ * and a stopped timer). The day's minutes must be read by a later statement, whose snapshot is
+ * taken after the lock. Unknown or other firms' ids come back null.
  */
 export async function recordingContext(
   tx: Tx,
   firmId: string,
-  { engagementId, serviceId, userId }: { engagementId: string; serviceId: string; userId: string },
+  {
+    engagementId,
+    serviceId,
+    userId,
+    workDate,
+  }: { engagementId: string; serviceId: string; userId: string; workDate: string },
 ): Promise<RecordingContext> {
   const [row] = (await tx.execute(sql`
-    select coalesce(ts.time_zone, 'UTC') as "timeZone", coalesce(ts.time_rounding, 'NONE') as "timeRounding",
+    select ${userDayLock(firmId, userId, workDate)} as locked, coalesce(ts.time_zone, 'UTC') as "timeZone", coalesce(ts.time_rounding, 'NONE') as "timeRounding",
       coalesce(ts.allow_self_approval, false) as "allowSelfApproval",
       ((now() at time zone coalesce(ts.time_zone, 'UTC'))::date + 1)::text as tomorrow,
       e.engagement_id as "engagementId", e.client_id as "clientId", e.currency, e.status,
@@ -113,7 +119,11 @@ export async function recordingContext(
  * lock, released at commit or rollback).
  */
 export async function lockUserDay(tx: Tx, firmId: string, userId: string, workDate: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`time:${firmId}:${userId}:${workDate}`}, 0))`);
+  await tx.execute(sql`select ${userDayLock(firmId, userId, workDate)}`);
+}
+
+function userDayLock(firmId: string, userId: string, workDate: string) {
+  return sql`pg_advisory_xact_lock(hashtextextended(${`time:${firmId}:${userId}:${workDate}`}, 0))`;
 }
 
 /** Minutes the user has recorded on `workDate`, leaving out the entry `exceptId` (the one being changed). */
@@ -178,6 +188,49 @@ export async function updateTimeEntryRows(
     .set({ ...patch, updatedAt: sql`now()` })
     .where(and(eq(timeEntries.firmId, firmId), inArray(timeEntries.id, [...ids])))
     .returning();
+}
+
+/**
+ * Applies `patch` to the entries `ids` only if every one of them is the firm's, in one of `from`'s
+ * statuses and (when `ownerId` is given) owned by `ownerId`: one statement that locks the qualifying
+ * rows and updates them all, or none. Concurrent changes are waited for and re-checked (PostgreSQL's
+ * READ COMMITTED re-evaluation of locked rows), so a rival's commit turns this into none.
+ * @returns the updated rows, or null when any id did not qualify (nothing changed).
+ */
+export async function updateAllOrNone(
+  tx: Tx,
+  firmId: string,
+  ids: readonly string[],
+  { from, ownerId }: { from: readonly TimeEntryStatusValue[]; ownerId: string | null },
+  patch: PgUpdateSetSource<typeof timeEntries>,
+): Promise<TimeEntryRow[] | null> {
+  const qualifying = tx.$with('qualifying').as(
+    tx
+      .select({ id: timeEntries.id })
+      .from(timeEntries)
+      .where(
+        and(
+          eq(timeEntries.firmId, firmId),
+          inArray(timeEntries.id, [...ids]),
+          inArray(timeEntries.status, [...from]),
+          ownerId ? eq(timeEntries.userId, ownerId) : undefined,
+        ),
+      )
+      .for('update'),
+  );
+  const rows = await tx
+    .with(qualifying)
+    .update(timeEntries)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(timeEntries.firmId, firmId),
+        inArray(timeEntries.id, [...ids]),
+        sql`(select count(*) from ${qualifying}) = ${ids.length}`,
+      ),
+    )
+    .returning();
+  return rows.length === ids.length ? rows : null;
 }
 
 /** Deletes one entry. */
