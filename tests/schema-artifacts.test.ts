@@ -27,6 +27,7 @@ describe('the subgraph SDL artifacts', () => {
       'subgraphs/billing/rates/rates.graphql',
       'subgraphs/billing/services/services.graphql',
       'subgraphs/billing/time-entries/time-entries.graphql',
+      'subgraphs/billing/timers/timers.graphql',
     ]);
   });
 

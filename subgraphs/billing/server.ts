@@ -1,5 +1,6 @@
 import { CurrencyCodeScalar, DecimalScalar } from '../../platform/money.ts';
 import { DateScalar, DateTimeScalar } from '../../platform/scalars.ts';
+import { startOutboxDispatcher } from '../../platform/outbox.ts';
 import { mergeDisjoint, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { BillingLoaders } from './billing-context.ts';
@@ -16,8 +17,10 @@ import { timeEntriesRules } from './time-entries/time-entries-rules.ts';
 import { createCatalogueLoaders } from './services/catalogue-loaders.ts';
 import { catalogueResolvers } from './services/catalogue-resolvers.ts';
 import { catalogueRules } from './services/catalogue-rules.ts';
+import { timerResolvers } from './timers/timer-resolvers.ts';
+import { timersRules } from './timers/timers-rules.ts';
 
-/** The billing subgraph: invoices and client balances, the service catalogue, rate cards and time. */
+/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time and timers. */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
   resolvers: mergeDisjoint(
@@ -27,8 +30,14 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     catalogueResolvers,
     rateResolvers,
     timeEntryResolvers,
+    timerResolvers,
   ),
-  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeEntriesRules),
+  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeEntriesRules, timersRules),
   createLoaders: (scope) =>
     mergeDisjoint(createInvoiceLoaders(scope), createCatalogueLoaders(scope), createTimeEntryLoaders(scope)),
+  // The billing outbox's dispatcher (timer changes) runs in every billing process; replicas share the work (SKIP LOCKED).
+  startBackground: async (deps) => {
+    const dispatcher = await startOutboxDispatcher({ schema: 'billing', ...deps });
+    return () => dispatcher.stop();
+  },
 };

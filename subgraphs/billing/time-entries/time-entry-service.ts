@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
-import type { TimeEntryRow, TimeEntryStatusValue } from '../../../db/schema/time.ts';
+import type { ServiceRow, TimeEntryRow, TimeEntryStatusValue } from '../../../db/schema/time.ts';
 import { recordAudit } from '../../../platform/audit.ts';
 import { assertCan, denied, type FirmActor } from '../../../platform/authz.ts';
 import { badUserInput, notFound } from '../../../platform/errors.ts';
@@ -44,8 +44,9 @@ import { z } from 'zod';
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Minutes in a day: the most one entry, and one user's entries on one work date together, may hold. */
-const MINUTES_PER_DAY = 1440;
-const MAX_DESCRIPTION = 2000;
+export const MINUTES_PER_DAY = 1440;
+/** The longest description a time entry (or a running timer, which becomes one) may have, in characters. */
+export const MAX_DESCRIPTION = 2000;
 const MAX_REASON = 1000;
 /** The most ids one bulk mutation takes. */
 const MAX_BULK_IDS = 200;
@@ -145,7 +146,7 @@ export async function updateTimeSettings(ctx: BillingContext, input: UpdateTimeS
 }
 
 /** What `recordTimeEntry` records: the work, for whom, and how the caller may act. */
-interface TimeToRecord {
+export interface TimeToRecord {
   userId: string;
   engagementId: string;
   serviceId: string;
@@ -155,34 +156,27 @@ interface TimeToRecord {
   billable: boolean | null;
 }
 
+/** Where time is recorded, as `checkTimeTarget` found it: both set, or user errors. */
+export type TimeTarget =
+  | { engagement: EngagementForTime; service: ServiceRow; userErrors: [] }
+  | { engagement?: EngagementForTime; service?: ServiceRow; userErrors: UserError[] };
+
 /**
- * Validates and inserts one DRAFT entry inside `tx` (createTimeEntry, and a stopped timer): the
- * work date at most tomorrow in the firm's time zone, an ACTIVE engagement with the user on its team
- * (or `time:write_any`), an active service, and at most 1,440 minutes on the user's day, checked
- * under a lock on that day. Writes nothing and returns user errors (fields under `input`) when any fails.
+ * The one statement of where time may go (createTimeEntry, a stopped timer, startTimer): an ACTIVE
+ * engagement of the firm with `userId` on its team (or the actor holding `time:write_any`), an
+ * active service of the firm, and `userId` an enabled staff member of the firm. Unknown, malformed
+ * and other firms' ids are alike NOT_FOUND (no existence oracle, README "Isolation proof"). User
+ * errors name fields under `input` (`engagementId`, `serviceId`, `userId`); nothing is written.
  */
-async function recordTimeEntry(
+export async function checkTimeTarget(
   tx: Tx,
-  ctx: BillingContext,
   actor: FirmActor,
-  work: TimeToRecord,
-): Promise<TimeEntryPayload> {
-  const firmId = actor.firmId;
+  target: Pick<TimeToRecord, 'userId' | 'engagementId' | 'serviceId'>,
+): Promise<TimeTarget> {
   const userErrors: UserError[] = [];
-  if (!Number.isInteger(work.minutes) || work.minutes < 1 || work.minutes > MINUTES_PER_DAY) {
-    userErrors.push({ field: ['input', 'minutes'], message: 'Minutes must be 1 to 1440.', code: 'OUT_OF_RANGE' });
-  }
-  const settings = await getTimeSettings(tx, firmId);
-  if (work.workDate > (await tomorrowIn(tx, settings.timeZone))) {
-    userErrors.push({
-      field: ['input', 'workDate'],
-      message: `The work date may be at most tomorrow in the firm's time zone (${settings.timeZone}).`,
-      code: 'TOO_FAR_AHEAD',
-    });
-  }
   const anyone = can(actor, 'time:write_any');
-  const engagement = isUuid(work.engagementId)
-    ? (await engagementsForTime(tx, [work.engagementId], work.userId)).get(work.engagementId)
+  const engagement = isUuid(target.engagementId)
+    ? (await engagementsForTime(tx, [target.engagementId], target.userId)).get(target.engagementId)
     : undefined;
   if (!engagement) {
     userErrors.push({
@@ -203,15 +197,46 @@ async function recordTimeEntry(
       code: 'NOT_ON_TEAM',
     });
   }
-  const [service] = isUuid(work.serviceId) ? await getServicesByIds(tx, firmId, [work.serviceId]) : [];
+  const [service] = isUuid(target.serviceId) ? await getServicesByIds(tx, actor.firmId, [target.serviceId]) : [];
   if (!service) {
     userErrors.push({ field: ['input', 'serviceId'], message: 'No such service in this firm.', code: 'NOT_FOUND' });
   } else if (!service.active) {
     userErrors.push({ field: ['input', 'serviceId'], message: 'This service is retired.', code: 'NOT_ACTIVE' });
   }
-  if (staffUserId(actor) !== work.userId && !(await firmMembers(tx, [work.userId])).has(work.userId)) {
+  if (staffUserId(actor) !== target.userId && !(await firmMembers(tx, [target.userId])).has(target.userId)) {
     userErrors.push({ field: ['input', 'userId'], message: 'No such staff member in this firm.', code: 'NOT_FOUND' });
   }
+  if (userErrors.length > 0 || !engagement || !service) return { engagement, service, userErrors };
+  return { engagement, service, userErrors: [] };
+}
+
+/**
+ * Validates and inserts one DRAFT entry inside `tx` (createTimeEntry, and a stopped timer): the
+ * work date at most tomorrow in the firm's time zone, where time may go (`checkTimeTarget`), and at
+ * most 1,440 minutes on the user's day, checked under a lock on that day. Writes nothing and
+ * returns user errors (fields under `input`) when any fails; audits `time_entry.create` otherwise.
+ */
+export async function recordTimeEntry(
+  tx: Tx,
+  ctx: BillingContext,
+  actor: FirmActor,
+  work: TimeToRecord,
+): Promise<TimeEntryPayload> {
+  const firmId = actor.firmId;
+  const userErrors: UserError[] = [];
+  if (!Number.isInteger(work.minutes) || work.minutes < 1 || work.minutes > MINUTES_PER_DAY) {
+    userErrors.push({ field: ['input', 'minutes'], message: 'Minutes must be 1 to 1440.', code: 'OUT_OF_RANGE' });
+  }
+  const settings = await getTimeSettings(tx, firmId);
+  if (work.workDate > (await tomorrowIn(tx, settings.timeZone))) {
+    userErrors.push({
+      field: ['input', 'workDate'],
+      message: `The work date may be at most tomorrow in the firm's time zone (${settings.timeZone}).`,
+      code: 'TOO_FAR_AHEAD',
+    });
+  }
+  const { engagement, service, userErrors: targetErrors } = await checkTimeTarget(tx, actor, work);
+  userErrors.push(...targetErrors);
   if (userErrors.length > 0 || !engagement || !service) return { timeEntry: null, userErrors };
 
   await lockUserDay(tx, firmId, work.userId, work.workDate);
