@@ -49,6 +49,23 @@ function assertTimerOwner(ctx: BillingContext): FirmStaffActor {
 const noTimer = (): UserError => ({ field: [], message: 'No timer is running.', code: 'NOT_FOUND' });
 
 /**
+ * Runs `work` in one `withTenant` transaction of the actor's firm that first takes the actor's
+ * timer lock (`lockUserTimer`) and then reads their running timer (null when none), so every timer
+ * change of one user is serialized and sees the one before it.
+ */
+async function withOwnTimer<T>(
+  ctx: BillingContext,
+  actor: FirmStaffActor,
+  work: (tx: Tx, current: RunningTimerModel | null) => Promise<T>,
+): Promise<T> {
+  const owner = { firmId: actor.firmId, userId: actor.userId };
+  return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
+    await lockUserTimer(tx, owner);
+    return work(tx, await getRunningTimer(tx, owner));
+  });
+}
+
+/**
  * The caller's running timer in the active firm, or null.
  * @throws FORBIDDEN unless the caller is staff with `time:write`; UNAUTHENTICATED when anonymous.
  */
@@ -111,7 +128,7 @@ async function stopInto(
       })),
     };
   }
-  await deleteRunningTimer(tx, { firmId: actor.firmId, userId: actor.userId });
+  await deleteRunningTimer(tx, timer);
   await recordAudit(tx, ctx, {
     firmId: actor.firmId,
     action: 'timer.stop',
@@ -148,8 +165,7 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
   const userErrors: UserError[] = [];
   const description = optionalText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors);
   if (userErrors.length > 0) return { timer: null, stoppedEntry: null, userErrors };
-  const owner = { firmId: actor.firmId, userId: actor.userId };
-  return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
+  return withOwnTimer(ctx, actor, async (tx, previous) => {
     const target = await checkTimeTarget(tx, actor, {
       userId: actor.userId,
       engagementId: input.engagementId,
@@ -158,8 +174,6 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
     if (!target.engagement || !target.service || target.userErrors.length > 0) {
       return { timer: null, stoppedEntry: null, userErrors: target.userErrors };
     }
-    await lockUserTimer(tx, owner);
-    const previous = await getRunningTimer(tx, owner);
     let stoppedEntry: TimeEntryRow | null = null;
     if (previous) {
       const stopped = await stopInto(tx, ctx, actor, previous);
@@ -167,7 +181,8 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
       stoppedEntry = stopped.timeEntry;
     }
     const timer = await insertRunningTimer(tx, {
-      ...owner,
+      firmId: actor.firmId,
+      userId: actor.userId,
       engagementId: target.engagement.engagementId,
       serviceId: target.service.id,
       description,
@@ -195,10 +210,7 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
  */
 export async function stopTimer(ctx: BillingContext): Promise<StopTimerPayload> {
   const actor = assertTimerOwner(ctx);
-  const owner = { firmId: actor.firmId, userId: actor.userId };
-  return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
-    await lockUserTimer(tx, owner);
-    const timer = await getRunningTimer(tx, owner);
+  return withOwnTimer(ctx, actor, async (tx, timer) => {
     if (!timer) return { timeEntry: null, userErrors: [noTimer()] };
     const stopped = await stopInto(tx, ctx, actor, timer);
     if (stopped.timeEntry) await timerChanged(tx, actor, 'STOPPED', stopped.timeEntry.id);
@@ -214,12 +226,9 @@ export async function stopTimer(ctx: BillingContext): Promise<StopTimerPayload> 
  */
 export async function discardTimer(ctx: BillingContext): Promise<DiscardTimerPayload> {
   const actor = assertTimerOwner(ctx);
-  const owner = { firmId: actor.firmId, userId: actor.userId };
-  return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
-    await lockUserTimer(tx, owner);
-    const timer = await getRunningTimer(tx, owner);
+  return withOwnTimer(ctx, actor, async (tx, timer) => {
     if (!timer) return { discarded: false, userErrors: [noTimer()] };
-    await deleteRunningTimer(tx, owner);
+    await deleteRunningTimer(tx, timer);
     await recordAudit(tx, ctx, {
       firmId: actor.firmId,
       action: 'timer.discard',
