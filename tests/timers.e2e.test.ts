@@ -485,6 +485,36 @@ describe('timerChanged', () => {
     expect(colleague.results).toHaveLength(1);
     expect(elsewhere.results).toEqual([]);
     expect(mine.results).toHaveLength(4);
+
+    // Each change committed one outbox row, carrying ids only (never the description), marked published
+    // once its batch commits, just after the bus carried it: a bounded poll, not a sleep.
+    const outboxRows = () =>
+      asFirm(
+        env.admin,
+        firm.owner.firmId,
+        (tx) => tx<{ topic: string; payload: Record<string, unknown>; published_at: Date | null }[]>`
+          select topic, payload, published_at from billing.outbox_events where firm_id = ${firm.owner.firmId}
+          order by created_at, id`,
+      );
+    let outbox = await outboxRows();
+    for (let tries = 0; tries < 50 && outbox.some((row) => row.published_at === null); tries++) {
+      await sleep(100);
+      outbox = await outboxRows();
+    }
+    expect(outbox.map((row) => [row.topic, row.payload.change])).toEqual([
+      ['timer.changed', 'STARTED'],
+      ['timer.changed', 'STOPPED'],
+      ['timer.changed', 'STARTED'],
+      ['timer.changed', 'DISCARDED'],
+      ['timer.changed', 'STARTED'],
+    ]);
+    expect(outbox[1]!.payload).toEqual({
+      userId: firm.owner.userId,
+      change: 'STOPPED',
+      timeEntryId: stopped.timeEntry!.id,
+    });
+    expect(outbox.every((row) => row.published_at !== null)).toBe(true);
+    expect(JSON.stringify(outbox)).not.toMatch(/Board pack|Colleague/);
   });
 
   it('is refused to portal users and API keys (FORBIDDEN)', async () => {
