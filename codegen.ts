@@ -64,6 +64,7 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     TimeEntry: '../../../db/schema/time.ts#TimeEntryRow',
     TimeEntryConnection: '../../../platform/relay.ts#Connection<TimeEntryRow>',
     TimeEntryEdge: '../../../platform/relay.ts#Edge<TimeEntryRow>',
+    RunningTimer: '../timers/timer-model.ts#RunningTimerModel',
     RateConnection: '../../../platform/relay.ts#Connection<RateRow>',
     RateEdge: '../../../platform/relay.ts#Edge<RateRow>',
     EngagementServiceLine: '../services/catalogue-model.ts#EngagementServiceLineModel',

@@ -31,7 +31,10 @@ const CredentialSubjectSchema = z
  * - `credential.revoked`: access of the named subjects ended or narrowed in the event's firm (log-out,
  *   refresh-token reuse, a password change, a disabled user, a role change or removal from the firm,
  *   a revoked API key, break-glass grant or portal access, an unlinked contact); gateways drop the
- *   cached resolutions of those credentials (README "Authentication").
+ *   cached resolutions of those credentials (README "Authentication");
+ * - `timer.changed`: the staff member `userId`'s running timer in the event's firm was `STARTED`,
+ *   `STOPPED` or `DISCARDED` (subgraphs/billing/timers); `timeEntryId` is the DRAFT entry a stop
+ *   recorded (on `STARTED`, the one the previous timer was stopped into), else null.
  */
 const TOPIC_PAYLOADS = {
   'message.added': z.strictObject({ threadId: id, clientId: id, messageId: id }),
@@ -40,6 +43,11 @@ const TOPIC_PAYLOADS = {
   typing: z.strictObject({ threadId: id, clientId: id, ...participant }),
   'presence.changed': z.strictObject({ clientId: id, ...participant, online: z.boolean() }),
   'credential.revoked': z.strictObject({ subjects: z.array(CredentialSubjectSchema).min(1).max(200) }),
+  'timer.changed': z.strictObject({
+    userId: id,
+    change: z.enum(['STARTED', 'STOPPED', 'DISCARDED']),
+    timeEntryId: id.nullable(),
+  }),
 } as const;
 
 /** Each topic's payload type. */
@@ -113,6 +121,7 @@ const EventSchema = z.discriminatedUnion('topic', [
   eventOf('typing'),
   eventOf('presence.changed'),
   eventOf('credential.revoked'),
+  eventOf('timer.changed'),
 ]);
 
 /**

@@ -1,13 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
 import { onCommit, type Database, type Tx } from '../db/client.ts';
-import { crmOutboxEvents, tenancyOutboxEvents } from '../db/schema/outbox.ts';
+import { billingOutboxEvents, crmOutboxEvents, tenancyOutboxEvents } from '../db/schema/outbox.ts';
 import type { BusEvent, BusMessage, EventBus } from './event-bus.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 
 /** Each subgraph schema that has an outbox (db/schema/outbox.ts), and its table. */
-const OUTBOX_TABLES = { tenancy: tenancyOutboxEvents, crm: crmOutboxEvents };
+const OUTBOX_TABLES = { tenancy: tenancyOutboxEvents, crm: crmOutboxEvents, billing: billingOutboxEvents };
 
 /** A subgraph schema with an outbox. */
 export type OutboxSchema = keyof typeof OUTBOX_TABLES;
@@ -134,7 +134,7 @@ export interface OutboxDispatcher {
  *   too, so they are published again with the same event ids; consumers dedupe by id.
  *
  * Reading every firm's rows: the tenant policy forbids that to the app role, so the batch goes
- * through `<schema>.claim_outbox_events` and `<schema>.mark_outbox_events_published` (migrations 0003, 0008),
+ * through `<schema>.claim_outbox_events` and `<schema>.mark_outbox_events_published` (migrations 0003, 0008, 0013),
  * SECURITY DEFINER functions that act as the owner on the outbox alone and return only ids, topics
  * and id-only payloads. The claim locks rows `FOR UPDATE SKIP LOCKED`, so replicas' dispatchers
  * share the work without publishing one event twice while both are alive.

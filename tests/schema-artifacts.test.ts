@@ -28,6 +28,7 @@ describe('the subgraph SDL artifacts', () => {
       'subgraphs/billing/services/services.graphql',
       'subgraphs/billing/time-entries/time-entries.graphql',
       'subgraphs/billing/time-reports/time-reports.graphql',
+      'subgraphs/billing/timers/timers.graphql',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, jsonb, primaryKey, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core';
+import { billing } from './billing.ts';
 import { crm } from './crm.ts';
 import { tenantIsolationPolicy } from './tenant-policy.ts';
 import { tenancy } from './tenancy.ts';
@@ -38,3 +39,6 @@ export const tenancyOutboxEvents = outboxTable(tenancy);
 
 /** crm's outbox: messaging events (`message.added`, `message.updated`, `thread.updated`). */
 export const crmOutboxEvents = outboxTable(crm);
+
+/** billing's outbox: a staff member's timer changes (`timer.changed`). */
+export const billingOutboxEvents = outboxTable(billing);

@@ -59,8 +59,8 @@ export interface LiveSubscription {
   shareKey: string;
   document: DocumentNode;
   variables: Record<string, unknown>;
-  /** The client the thread or client scope belongs to, for presence. */
-  clientId: string;
+  /** The client the thread or client scope belongs to, for presence; null for a subscription on the subscriber's own data (`timerChanged`). */
+  clientId: string | null;
   /** The `next` message of this subscription up to its payload: `{"id":<id>,"type":"next","payload":`. */
   framePrefix: string;
   /**

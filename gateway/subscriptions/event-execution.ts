@@ -26,10 +26,14 @@ export type QueryExecutor = (query: string, variables: Record<string, unknown>) 
 /**
  * The root query field that loads each kind of entity an event names, under the caller's
  * authorization. Root `client(id)` is staff-only: a portal session reads its clients through
- * `portalViewer { clients }`, and the one with the event's id is picked.
+ * `portalViewer { clients }`, and the one with the event's id is picked. The caller's own running
+ * timer is `runningTimer`, which takes no id (`VIEWER_LOADED`): it is always the subscriber's.
  */
-const LOADERS = { message: 'message', thread: 'messageThread', client: 'client' } as const;
+const LOADERS = { message: 'message', thread: 'messageThread', client: 'client', timer: 'runningTimer' } as const;
 type Loaded = keyof typeof LOADERS;
+
+/** Entities read from the subscriber's own point of view: their root field takes no `id`. */
+const VIEWER_LOADED: ReadonlySet<Loaded> = new Set(['timer']);
 
 /**
  * What each subscription field listens to: the bus topic, the argument that scopes it (which must
@@ -39,17 +43,24 @@ type Loaded = keyof typeof LOADERS;
  */
 export const SUBSCRIPTION_FIELDS: Record<
   string,
-  { topic: BusTopic; scope: 'threadId' | 'clientId'; root: Loaded | 'event' }
+  { topic: BusTopic; scope: 'threadId' | 'clientId' | 'viewer'; root: Loaded | 'event' }
 > = {
   messageAdded: { topic: 'message.added', scope: 'threadId', root: 'message' },
   messageUpdated: { topic: 'message.updated', scope: 'threadId', root: 'message' },
   threadUpdated: { topic: 'thread.updated', scope: 'clientId', root: 'thread' },
   typing: { topic: 'typing', scope: 'threadId', root: 'event' },
   presenceChanged: { topic: 'presence.changed', scope: 'clientId', root: 'event' },
+  // Scoped to the subscriber themself: no argument, the route is their own user id.
+  timerChanged: { topic: 'timer.changed', scope: 'viewer', root: 'event' },
 };
 
 /** Which payload property holds the id of the entity a `load` root reads. */
-const ROOT_ID: Record<Loaded, string> = { message: 'messageId', thread: 'threadId', client: 'clientId' };
+const ROOT_ID: Record<Loaded, string> = {
+  message: 'messageId',
+  thread: 'threadId',
+  client: 'clientId',
+  timer: 'userId',
+};
 
 /** The event-built object of `typing` and `presenceChanged`: each field is read by field name, aliases aside. */
 class EventObject {
@@ -72,7 +83,7 @@ class ParticipantRef {
   ) {}
 }
 
-/** The payload object of an ephemeral event: `TypingIndicator` or `PresenceChange`. */
+/** The payload object of an event built from the event itself: `TypingIndicator`, `PresenceChange` or `TimerChangedEvent`. */
 function eventObject(event: BusEvent): EventObject {
   // The event's id is a UUIDv7: its first 48 bits are the publishing time in milliseconds.
   const at = new Date(parseInt(event.id.replaceAll('-', '').slice(0, 12), 16)).toISOString();
@@ -88,6 +99,13 @@ function eventObject(event: BusEvent): EventObject {
         client: new EntityRef('client', event.payload.clientId),
         participant: participantOf(event.payload),
         online: event.payload.online,
+        at,
+      });
+    case 'timer.changed':
+      return new EventObject({
+        kind: event.payload.change,
+        timer: new EntityRef('timer', event.payload.userId),
+        stoppedTimeEntryId: event.payload.timeEntryId,
         at,
       });
     default:
@@ -131,8 +149,10 @@ export async function resolveEvent(args: {
 
   const load = async (ref: EntityRef, info: GraphQLResolveInfo): Promise<unknown> => {
     const throughViewer = portal && ref.kind === 'client';
-    const { query, used } = loadingQuery(document, throughViewer ? null : LOADERS[ref.kind], info.fieldNodes);
-    const result = await run(query, { ...pick(variables, used), ...(throughViewer ? {} : { eventEntityId: ref.id }) });
+    const byId = !throughViewer && !VIEWER_LOADED.has(ref.kind);
+    const root = throughViewer ? null : { field: LOADERS[ref.kind], byId };
+    const { query, used } = loadingQuery(document, root, info.fieldNodes);
+    const result = await run(query, { ...pick(variables, used), ...(byId ? { eventEntityId: ref.id } : {}) });
     for (const error of result.errors ?? []) {
       loadErrors.push(
         new GraphQLError(error.message, {
@@ -184,14 +204,15 @@ export async function resolveEvent(args: {
 
 /**
  * The query that loads one entity with the selection of the fields `nodes` (one response key):
- * `query ($eventEntityId: ID!, …the variables it uses) { entity: <rootField>(id: $eventEntityId) { … } }`,
- * or, with `rootField` null, `query (…) { entity: portalViewer { clients { id … } } }`; with
+ * `query ($eventEntityId: ID!, …the variables it uses) { entity: <root.field>(id: $eventEntityId) { … } }`,
+ * without the id when `root.byId` is false (`query (…) { entity: runningTimer { … } }`),
+ * or, with `root` null, `query (…) { entity: portalViewer { clients { id … } } }`; with
  * `__typename` added to every selection set (so abstract types resolve from the answer) and the
  * fragments it spreads. Printed text, so Apollo's document cache parses and validates it once.
  */
 function loadingQuery(
   document: DocumentNode,
-  rootField: string | null,
+  root: { field: string; byId: boolean } | null,
   nodes: readonly FieldNode[],
 ): { query: string; used: Set<string> } {
   const fragments = new Map(
@@ -229,7 +250,7 @@ function loadingQuery(
   const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
   const idField: FieldNode = { kind: Kind.FIELD, name: name('id') };
   const variableDefinitions: VariableDefinitionNode[] = [
-    ...(rootField
+    ...(root?.byId
       ? [
           {
             kind: Kind.VARIABLE_DEFINITION,
@@ -240,14 +261,14 @@ function loadingQuery(
       : []),
     ...(operation.variableDefinitions ?? []).filter((d) => used.has(d.variable.name.value)),
   ];
-  const entity: FieldNode = rootField
+  const entity: FieldNode = root
     ? {
         kind: Kind.FIELD,
         alias: name('entity'),
-        name: name(rootField),
-        arguments: [
-          { kind: Kind.ARGUMENT, name: name('id'), value: { kind: Kind.VARIABLE, name: name('eventEntityId') } },
-        ],
+        name: name(root.field),
+        arguments: root.byId
+          ? [{ kind: Kind.ARGUMENT, name: name('id'), value: { kind: Kind.VARIABLE, name: name('eventEntityId') } }]
+          : [],
         selectionSet: withTypenames(selectionSet),
       }
     : {

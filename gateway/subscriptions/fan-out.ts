@@ -29,7 +29,8 @@ export interface FanOut {
 /**
  * Fan-out of bus events to subscriptions (README "Real-time messaging"). Each event, deduplicated
  * by id over the last `DEDUPE_WINDOW` events, goes to the subscriptions of its route
- * (`firmId|topic|threadId`, or `clientId` for `thread.updated` and `presence.changed`). Per share
+ * (`firmId|topic|threadId`, or `clientId` for `thread.updated` and `presence.changed`, or the
+ * user's id for `timer.changed`). Per share
  * key, it is resolved once through the supergraph under that identity (`resolveEvent`) while the
  * sessions are checked again beside it (`SessionCheck`, once per token); only connections that pass
  * get it, by default as one `next` frame per subscription written straight to the socket (the
@@ -75,9 +76,11 @@ export function createFanOut(options: {
       // Revocations are the credential cache's (gateway/credential-cache.ts); no subscription field carries them.
       if (event.topic === 'credential.revoked') return;
       const scope =
-        event.topic === 'presence.changed' || event.topic === 'thread.updated'
-          ? event.payload.clientId
-          : event.payload.threadId;
+        event.topic === 'timer.changed'
+          ? event.payload.userId
+          : event.topic === 'presence.changed' || event.topic === 'thread.updated'
+            ? event.payload.clientId
+            : event.payload.threadId;
       const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
       if (!subscriptions) return;
       const checks: SessionChecks = new Map();

@@ -9,14 +9,14 @@ import type { LiveSubscription } from './connection.ts';
  * threads here. Returns the function to call with +1 when a subscription starts and -1 when it
  * ends; the first start and the last end publish `presence.changed` `{ clientId, participantKind,
  * participantId, online }` on the bus (never stored; a failed publish is logged). API keys and
- * operators have no presence.
+ * operators have no presence, nor do subscriptions on no client (`timerChanged`).
  */
 export function trackPresence(bus: EventBus, log: Logger): (subscription: LiveSubscription, delta: 1 | -1) => void {
   /** Subscriptions per `firmId|clientId|participantKind|participantId`. */
   const presence = new Map<string, number>();
   return (subscription, delta) => {
     const { actor } = subscription.connection;
-    if (actor.kind !== 'STAFF' && actor.kind !== 'PORTAL') return;
+    if ((actor.kind !== 'STAFF' && actor.kind !== 'PORTAL') || subscription.clientId === null) return;
     const participantKind = actor.kind;
     const participantId = actor.kind === 'STAFF' ? actor.userId : actor.portalUserId;
     const key = `${actor.firmId}|${subscription.clientId}|${participantKind}|${participantId}`;

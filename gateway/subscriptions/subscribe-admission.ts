@@ -10,7 +10,8 @@ import {
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type { Config } from '../../platform/config.ts';
-import { notFound } from '../../platform/errors.ts';
+import { forbidden, notFound } from '../../platform/errors.ts';
+import { can } from '../../platform/signed-context.ts';
 import type { BucketStore } from '../limits/buckets.ts';
 import { chargeOperation } from '../limits/rate-limit.ts';
 import type { Connection, ExecuteAs, LiveSubscription } from './connection.ts';
@@ -52,6 +53,8 @@ export interface Admitted {
  * - what `chargeOperation` refuses, the same cost and buckets as HTTP, charged once here
  *   (BAD_USER_INPUT over 100 items, as thrown; GRAPHQL_VALIDATION_FAILED and RATE_LIMITED with
  *   `retryAfterSeconds`, without their HTTP status and headers);
+ * - a subscription on the caller's own timer (`timerChanged`) by anyone but staff with `time:write`
+ *   (FORBIDDEN: portal sessions, API keys and operators own no timer), before the cost is charged;
  * - a thread or client the caller cannot see: `messageThread(id)` / `client(id)` null under its
  *   identity, or for a portal session a client outside its granted ones; NOT_FOUND with the message
  *   of platform/errors.ts `notFound`, alike for foreign and missing ids;
@@ -134,8 +137,17 @@ export function subscribeAdmission(options: {
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors)
       return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+    const { actor } = connection;
+    // A subscription on the subscriber's own data (`timerChanged`) is a staff member's: portal
+    // sessions, API keys and operators own no timer. Refused before the cost is charged.
+    if (spec.scope === 'viewer' && !(actor.kind === 'STAFF' && can(actor, 'time:write'))) {
+      return refuse(forbidden().message, 'FORBIDDEN');
+    }
     const fieldDefinition = schema.getSubscriptionType()!.getFields()[rootField.name.value]!;
-    const scopeId = String(getArgumentValues(fieldDefinition, rootField, coerced.coerced)[spec.scope]);
+    const scopeId =
+      spec.scope === 'viewer'
+        ? (actor as Extract<typeof actor, { kind: 'STAFF' }>).userId
+        : String(getArgumentValues(fieldDefinition, rootField, coerced.coerced)[spec.scope]);
 
     // The same cost and buckets as HTTP: a subscription is charged once, when it starts.
     const fragments = Object.fromEntries(
@@ -169,21 +181,23 @@ export function subscribeAdmission(options: {
     // Authorization at subscribe: the thread or client must be visible to this caller (NOT_FOUND alike for foreign and missing ids).
     // A portal session reaches exactly its granted clients (the actor's clientIds); root `client(id)` is staff-only.
     const visibility =
-      spec.scope === 'threadId'
-        ? await executeAs(
-            connection.actor,
-            connection.origin,
-            'query ($id: ID!) { entity: messageThread(id: $id) { id client { id } } }',
-            { id: scopeId },
-          )
-        : connection.actor.kind === 'PORTAL'
-          ? { data: { entity: connection.actor.clientIds.includes(scopeId) ? { id: scopeId } : null } }
-          : await executeAs(
+      spec.scope === 'viewer'
+        ? { data: { entity: { id: scopeId } } }
+        : spec.scope === 'threadId'
+          ? await executeAs(
               connection.actor,
               connection.origin,
-              'query ($id: ID!) { entity: client(id: $id) { id } }',
+              'query ($id: ID!) { entity: messageThread(id: $id) { id client { id } } }',
               { id: scopeId },
-            );
+            )
+          : connection.actor.kind === 'PORTAL'
+            ? { data: { entity: connection.actor.clientIds.includes(scopeId) ? { id: scopeId } : null } }
+            : await executeAs(
+                connection.actor,
+                connection.origin,
+                'query ($id: ID!) { entity: client(id: $id) { id } }',
+                { id: scopeId },
+              );
     const entity = visibility.data?.entity as { id: string; client?: { id: string } } | null | undefined;
     if (!entity)
       // The same message a query gets for the same missing id (platform/errors.ts `notFound`).
@@ -211,7 +225,7 @@ export function subscribeAdmission(options: {
       shareKey: `${connection.identityKey}\n${payload.query}\n${operation.name?.value ?? ''}\n${JSON.stringify(rawVariables)}`,
       document: { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] },
       variables: rawVariables,
-      clientId: entity.client?.id ?? entity.id,
+      clientId: spec.scope === 'viewer' ? null : (entity.client?.id ?? entity.id),
       framePrefix: `{"id":${JSON.stringify(id)},"type":"next","payload":`,
       // Replaced by the protocol adapter with its iterator's.
       push: () => {},

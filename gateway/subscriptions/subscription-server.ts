@@ -54,8 +54,10 @@ export interface SubscriptionServerOptions {
  *   Each document is parsed and validated against the API schema with the HTTP limits, its cost is
  *   spent from the caller's rate-limit buckets, and its thread or client must be visible to the
  *   caller (`messageThread(id)` / `client(id)` non-null; for a portal session, a client among its
- *   granted ones), else NOT_FOUND and no events.
- * - **Events**: for each bus event of a subscription's firm and thread or client, the payload is
+ *   granted ones), else NOT_FOUND and no events. `timerChanged` takes no id: it is the caller's own
+ *   timer, for staff with `time:write` only (FORBIDDEN otherwise).
+ * - **Events**: for each bus event of a subscription's firm and thread or client (or, for
+ *   `timerChanged`, the subscriber's own user id), the payload is
  *   resolved through the supergraph under the subscriber's identity (`resolveEvent`). Subscriptions
  *   whose identity (same user, API key or portal user, same firm, roles, scopes and clients),
  *   document and variables are equal share one execution and one serialized payload; results are

@@ -1,5 +1,6 @@
 import { CurrencyCodeScalar, DecimalScalar } from '../../platform/money.ts';
 import { DateScalar, DateTimeScalar } from '../../platform/scalars.ts';
+import { startOutboxDispatcher } from '../../platform/outbox.ts';
 import { mergeDisjoint, type SubgraphDefinition } from '../../platform/subgraph-server.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { BillingLoaders } from './billing-context.ts';
@@ -19,8 +20,10 @@ import { catalogueRules } from './services/catalogue-rules.ts';
 import { createTimeReportLoaders } from './time-reports/time-report-loaders.ts';
 import { timeReportResolvers } from './time-reports/time-report-resolvers.ts';
 import { timeReportsRules } from './time-reports/time-reports-rules.ts';
+import { timerResolvers } from './timers/timer-resolvers.ts';
+import { timersRules } from './timers/timers-rules.ts';
 
-/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time and its reports. */
+/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time, timers and time reports. */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
   resolvers: mergeDisjoint(
@@ -31,8 +34,17 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     rateResolvers,
     timeEntryResolvers,
     timeReportResolvers,
+    timerResolvers,
   ),
-  rules: mergeDisjoint(billingRules, invoicesRules, catalogueRules, ratesRules, timeEntriesRules, timeReportsRules),
+  rules: mergeDisjoint(
+    billingRules,
+    invoicesRules,
+    catalogueRules,
+    ratesRules,
+    timeEntriesRules,
+    timeReportsRules,
+    timersRules,
+  ),
   createLoaders: (scope) =>
     mergeDisjoint(
       createInvoiceLoaders(scope),
@@ -40,4 +52,9 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
       createTimeEntryLoaders(scope),
       createTimeReportLoaders(scope),
     ),
+  // The billing outbox's dispatcher (timer changes) runs in every billing process; replicas share the work (SKIP LOCKED).
+  startBackground: async (deps) => {
+    const dispatcher = await startOutboxDispatcher({ schema: 'billing', ...deps });
+    return () => dispatcher.stop();
+  },
 };

@@ -206,6 +206,14 @@ type Documents = {
     "\n  query Utilization($from: Date!, $to: Date!) {\n    utilizationReport(from: $from, to: $to) {\n      from\n      to\n      weekdays\n      rows {\n        staff {\n          id\n          weeklyCapacityMinutes\n        }\n        weeklyCapacityMinutes\n        capacityMinutes\n        billableMinutes\n        recordedMinutes\n        utilizationBasisPoints\n      }\n    }\n  }\n": typeof types.UtilizationDocument,
     "\n  mutation SetStaffCapacity($input: SetStaffCapacityInput!) {\n    setStaffCapacity(input: $input) {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.SetStaffCapacityDocument,
     "\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n": typeof types.MyCapacityDocument,
+    "\n  mutation TimersStart($input: StartTimerInput!) {\n    startTimer(input: $input) {\n      timer {\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n        description\n        startedAt\n        elapsedMinutes\n      }\n      stoppedEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TimersStartDocument,
+    "\n  mutation TimersStop {\n    stopTimer {\n      timeEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n        billable\n        user {\n          id\n        }\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TimersStopDocument,
+    "\n  mutation TimersDiscard {\n    discardTimer {\n      discarded\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": typeof types.TimersDiscardDocument,
+    "\n  query TimersRunning {\n    runningTimer {\n      engagement {\n        id\n      }\n      service {\n        id\n      }\n      description\n      startedAt\n      elapsedMinutes\n    }\n  }\n": typeof types.TimersRunningDocument,
+    "\n  mutation TimersSettings($input: UpdateTimeSettingsInput!) {\n    updateTimeSettings(input: $input) {\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.TimersSettingsDocument,
+    "\n  mutation TimersLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.TimersLogInDocument,
+    "\n  mutation TimersCreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n": typeof types.TimersCreateApiKeyDocument,
+    "\n  subscription TimersChanged {\n    timerChanged {\n      kind\n      stoppedTimeEntryId\n      at\n      timer {\n        description\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n    }\n  }\n": typeof types.TimersChangedDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      apiKey {\n        id\n        name\n        scopes\n        maskedSecret\n        createdAt\n        expiresAt\n        lastUsedAt\n        revokedAt\n      }\n      secret\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
@@ -400,6 +408,14 @@ const documents: Documents = {
     "\n  query Utilization($from: Date!, $to: Date!) {\n    utilizationReport(from: $from, to: $to) {\n      from\n      to\n      weekdays\n      rows {\n        staff {\n          id\n          weeklyCapacityMinutes\n        }\n        weeklyCapacityMinutes\n        capacityMinutes\n        billableMinutes\n        recordedMinutes\n        utilizationBasisPoints\n      }\n    }\n  }\n": types.UtilizationDocument,
     "\n  mutation SetStaffCapacity($input: SetStaffCapacityInput!) {\n    setStaffCapacity(input: $input) {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.SetStaffCapacityDocument,
     "\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n": types.MyCapacityDocument,
+    "\n  mutation TimersStart($input: StartTimerInput!) {\n    startTimer(input: $input) {\n      timer {\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n        description\n        startedAt\n        elapsedMinutes\n      }\n      stoppedEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TimersStartDocument,
+    "\n  mutation TimersStop {\n    stopTimer {\n      timeEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n        billable\n        user {\n          id\n        }\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TimersStopDocument,
+    "\n  mutation TimersDiscard {\n    discardTimer {\n      discarded\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n": types.TimersDiscardDocument,
+    "\n  query TimersRunning {\n    runningTimer {\n      engagement {\n        id\n      }\n      service {\n        id\n      }\n      description\n      startedAt\n      elapsedMinutes\n    }\n  }\n": types.TimersRunningDocument,
+    "\n  mutation TimersSettings($input: UpdateTimeSettingsInput!) {\n    updateTimeSettings(input: $input) {\n      userErrors {\n        code\n      }\n    }\n  }\n": types.TimersSettingsDocument,
+    "\n  mutation TimersLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n": types.TimersLogInDocument,
+    "\n  mutation TimersCreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n": types.TimersCreateApiKeyDocument,
+    "\n  subscription TimersChanged {\n    timerChanged {\n      kind\n      stoppedTimeEntryId\n      at\n      timer {\n        description\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n    }\n  }\n": types.TimersChangedDocument,
 };
 
 /**
@@ -1184,6 +1200,38 @@ export function graphql(source: "\n  mutation SetStaffCapacity($input: SetStaffC
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyCapacity {\n    me {\n      user {\n        id\n        weeklyCapacityMinutes\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TimersStart($input: StartTimerInput!) {\n    startTimer(input: $input) {\n      timer {\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n        description\n        startedAt\n        elapsedMinutes\n      }\n      stoppedEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimersStart($input: StartTimerInput!) {\n    startTimer(input: $input) {\n      timer {\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n        description\n        startedAt\n        elapsedMinutes\n      }\n      stoppedEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TimersStop {\n    stopTimer {\n      timeEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n        billable\n        user {\n          id\n        }\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimersStop {\n    stopTimer {\n      timeEntry {\n        id\n        status\n        minutes\n        workDate\n        description\n        billable\n        user {\n          id\n        }\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TimersDiscard {\n    discardTimer {\n      discarded\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimersDiscard {\n    discardTimer {\n      discarded\n      userErrors {\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TimersRunning {\n    runningTimer {\n      engagement {\n        id\n      }\n      service {\n        id\n      }\n      description\n      startedAt\n      elapsedMinutes\n    }\n  }\n"): (typeof documents)["\n  query TimersRunning {\n    runningTimer {\n      engagement {\n        id\n      }\n      service {\n        id\n      }\n      description\n      startedAt\n      elapsedMinutes\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TimersSettings($input: UpdateTimeSettingsInput!) {\n    updateTimeSettings(input: $input) {\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimersSettings($input: UpdateTimeSettingsInput!) {\n    updateTimeSettings(input: $input) {\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TimersLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimersLogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      session {\n        accessToken\n      }\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TimersCreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TimersCreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      secret\n      userErrors {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TimersChanged {\n    timerChanged {\n      kind\n      stoppedTimeEntryId\n      at\n      timer {\n        description\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription TimersChanged {\n    timerChanged {\n      kind\n      stoppedTimeEntryId\n      at\n      timer {\n        description\n        engagement {\n          id\n        }\n        service {\n          id\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

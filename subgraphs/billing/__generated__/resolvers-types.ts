@@ -4,6 +4,7 @@ import type { EntityReference } from '../billing-model.ts';
 import type { BillingClientReference } from '../invoices/invoice-model.ts';
 import type { ServiceRow, RateRow, TimeEntryRow } from '../../../db/schema/time.ts';
 import type { Connection, Edge } from '../../../platform/relay.ts';
+import type { RunningTimerModel } from '../timers/timer-model.ts';
 import type { EngagementServiceLineModel, EngagementBillingArrangementModel } from '../services/catalogue-model.ts';
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
 import type { WipReportModel, WipRowModel } from '../time-reports/time-report-model.ts';
@@ -147,6 +148,15 @@ export type DeleteTimeEntryPayload = {
   /** The id of the deleted entry; null when `userErrors` is not empty. */
   deletedTimeEntryId?: Maybe<Scalars['ID']['output']>;
   /** Problems with the input; nothing was deleted when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** Result of `discardTimer`. */
+export type DiscardTimerPayload = {
+  __typename?: 'DiscardTimerPayload';
+  /** True when the running timer was discarded; false when `userErrors` is not empty. */
+  discarded: Scalars['Boolean']['output'];
+  /** `NOT_FOUND` when no timer was running (another session may have stopped or discarded it). */
   userErrors: Array<UserError>;
 };
 
@@ -352,6 +362,8 @@ export type Mutation = {
   deleteRate: DeleteRatePayload;
   /** Deletes a DRAFT or REJECTED entry: its owner, or `time:write_any`. */
   deleteTimeEntry: DeleteTimeEntryPayload;
+  /** Discards the caller's running timer without recording any time; without one, `NOT_FOUND`. Staff with `time:write`. */
+  discardTimer: DiscardTimerPayload;
   /** Sends SUBMITTED entries back with a reason: `time:approve`, or the engagement's manager. */
   rejectTimeEntries: TimeEntriesPayload;
   /** Sets a staff member's cost rate. Requires `rate:write`. */
@@ -362,6 +374,24 @@ export type Mutation = {
   setRate: SetRatePayload;
   /** Sets a staff member's weekly capacity, the denominator of utilization. Requires `firm:update`; audited. */
   setStaffCapacity: SetStaffCapacityPayload;
+  /**
+   * Starts the caller's timer on an engagement, under the rules of `createTimeEntry` (ACTIVE
+   * engagement, on its team, active service). A timer already running is stopped first, in the same
+   * transaction, into a DRAFT entry (`stoppedEntry`), exactly as `stopTimer` would; if that stop is
+   * refused, nothing changes. Of two concurrent starts, both succeed in turn and one timer is left
+   * running: the later one's, the earlier one stopped into an entry. Staff with `time:write`.
+   */
+  startTimer: StartTimerPayload;
+  /**
+   * Stops the caller's timer into a DRAFT time entry, under the rules of `createTimeEntry`.
+   * Its minutes are the time since `startedAt` by the server's clock, a started minute counting as a
+   * whole one (at least 1), then rounded up to the firm's `timeRounding` step (6 or 15 minutes, or
+   * none). Its work date is the date `startedAt` falls on in the firm's time zone: a timer running
+   * past midnight records all its time on the day it started. A timer that ran more than 24 hours is
+   * refused (`OUT_OF_RANGE`) and keeps running: discard it and record the time with
+   * `createTimeEntry`. Without a running timer, `NOT_FOUND`. Staff with `time:write`.
+   */
+  stopTimer: StopTimerPayload;
   /** Submits DRAFT or REJECTED entries for approval: their owner, or `time:write_any`. */
   submitTimeEntries: TimeEntriesPayload;
   /** Renames, retypes, retires or restores a service. Requires `rate:write`. */
@@ -423,6 +453,11 @@ export type MutationSetStaffCapacityArgs = {
 };
 
 
+export type MutationStartTimerArgs = {
+  input: StartTimerInput;
+};
+
+
 export type MutationSubmitTimeEntriesArgs = {
   input: SubmitTimeEntriesInput;
 };
@@ -464,6 +499,8 @@ export type Query = {
   effectiveRate?: Maybe<EffectiveRate>;
   /** An invoice of the active firm by id, or null when there is none (including ids of other firms). */
   invoice?: Maybe<Invoice>;
+  /** The caller's running timer in the active firm, or null when none is running. Staff with `time:write`. */
+  runningTimer?: Maybe<RunningTimer>;
   /** A service of the active firm, or null. */
   service?: Maybe<Service>;
   /** A time entry the caller may see, or null. */
@@ -596,6 +633,28 @@ export type Role =
   | 'STAFF';
 
 /**
+ * A staff member's running timer: at most one per user per firm, shared by all their devices and
+ * sessions, and kept in the database (a restart or another device sees the same timer). Stopping it
+ * records a DRAFT time entry; see `stopTimer` for how its minutes are rounded.
+ */
+export type RunningTimer = {
+  __typename?: 'RunningTimer';
+  /** What is being done; becomes the time entry's description. */
+  description?: Maybe<Scalars['String']['output']>;
+  /**
+   * Whole minutes since `startedAt` by the server's clock when read, rounded down, as a stopwatch
+   * shows them. What `stopTimer` records is rounded up by the firm's `timeRounding` instead.
+   */
+  elapsedMinutes: Scalars['Int']['output'];
+  /** The engagement the time is for. */
+  engagement: Engagement;
+  /** The kind of work. */
+  service: Service;
+  /** When the timer started, by the server's clock. */
+  startedAt: Scalars['DateTime']['output'];
+};
+
+/**
  * A kind of work the firm does and bills for, e.g. `Tax return preparation`. Its billing type is the
  * default of time logged against it: `NON_BILLABLE` time is recorded unbillable unless the entry says otherwise.
  */
@@ -706,10 +765,54 @@ export type SetStaffCapacityPayload = {
   userErrors: Array<UserError>;
 };
 
+/** Input of `startTimer`. */
+export type StartTimerInput = {
+  /** What is being done (at most 2000 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The `Engagement`; it must be ACTIVE and the caller on its team (or holding `time:write_any`). */
+  engagementId: Scalars['ID']['input'];
+  /** The `Service`; it must be active. */
+  serviceId: Scalars['ID']['input'];
+};
+
+/** Result of `startTimer`. */
+export type StartTimerPayload = {
+  __typename?: 'StartTimerPayload';
+  /** The DRAFT entry the previously running timer was stopped into; null when none was running. */
+  stoppedEntry?: Maybe<TimeEntry>;
+  /** The timer now running; null when `userErrors` is not empty. */
+  timer?: Maybe<RunningTimer>;
+  /** Problems with the input or with stopping the previous timer; nothing changed when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/** Result of `stopTimer`. */
+export type StopTimerPayload = {
+  __typename?: 'StopTimerPayload';
+  /** The DRAFT entry the timer was stopped into; null when `userErrors` is not empty. */
+  timeEntry?: Maybe<TimeEntry>;
+  /** Why the timer could not be stopped; it keeps running when any is present. */
+  userErrors: Array<UserError>;
+};
+
 /** Input of `submitTimeEntries`. */
 export type SubmitTimeEntriesInput = {
   /** The `TimeEntry` ids (1–200), DRAFT or REJECTED. */
   ids: Array<Scalars['ID']['input']>;
+};
+
+/**
+ * Real-time events, served by the gateway over `graphql-ws` on `/graphql` (the subgraph itself does
+ * not execute them). Each event is resolved under the subscriber's identity.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The caller's own timer changed (started, stopped or discarded) in the active firm, from any of
+   * their sessions: every session and device of the same user receives it, nobody else. Staff with
+   * `time:write`; portal users and API keys get `FORBIDDEN`.
+   */
+  timerChanged: TimerChangedEvent;
 };
 
 /**
@@ -852,6 +955,32 @@ export type TimeRounding =
   | 'UP_TO_6_MINUTES'
   /** Up to the next multiple of 15 minutes. */
   | 'UP_TO_15_MINUTES';
+
+/** What happened to a timer. */
+export type TimerChangeKind =
+  /** The timer was discarded; no time was recorded. */
+  | 'DISCARDED'
+  /** A timer started (possibly stopping a previous one into an entry). */
+  | 'STARTED'
+  /** The timer was stopped into a DRAFT time entry. */
+  | 'STOPPED';
+
+/** A change to the subscriber's own timer, from any of their sessions or devices. */
+export type TimerChangedEvent = {
+  __typename?: 'TimerChangedEvent';
+  /** When the change was committed, by the server's clock. */
+  at: Scalars['DateTime']['output'];
+  /** What happened. */
+  kind: TimerChangeKind;
+  /** The DRAFT `TimeEntry` the change recorded: on `STOPPED` the stopped timer's, on `STARTED` the previous timer's (if one was running); else null. */
+  stoppedTimeEntryId?: Maybe<Scalars['ID']['output']>;
+  /**
+   * The subscriber's running timer as it is when the event is delivered: after `STARTED` the new
+   * timer (unless it has changed again since), null when none runs. Events are notifications: the
+   * timer always reflects the latest state, never an old one.
+   */
+  timer?: Maybe<RunningTimer>;
+};
 
 /** Input of `updateService`: omitted fields keep their value. */
 export type UpdateServiceInput = {
@@ -1272,6 +1401,7 @@ export type ResolversTypes = ResolversObject<{
   DeleteRatePayload: ResolverTypeWrapper<DeleteRatePayload>;
   DeleteTimeEntryInput: DeleteTimeEntryInput;
   DeleteTimeEntryPayload: ResolverTypeWrapper<DeleteTimeEntryPayload>;
+  DiscardTimerPayload: ResolverTypeWrapper<DiscardTimerPayload>;
   EffectiveRate: ResolverTypeWrapper<Omit<EffectiveRate, 'rate'> & { rate: ResolversTypes['Rate'] }>;
   Engagement: ResolverTypeWrapper<EntityReference>;
   EngagementBillingArrangement: ResolverTypeWrapper<EngagementBillingArrangementModel>;
@@ -1293,6 +1423,7 @@ export type ResolversTypes = ResolversObject<{
   RateSource: RateSource;
   RejectTimeEntriesInput: RejectTimeEntriesInput;
   Role: Role;
+  RunningTimer: ResolverTypeWrapper<RunningTimerModel>;
   Service: ResolverTypeWrapper<ServiceRow>;
   ServicePayload: ResolverTypeWrapper<Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversTypes['Service']> }>;
   SetCostRateInput: SetCostRateInput;
@@ -1303,7 +1434,11 @@ export type ResolversTypes = ResolversObject<{
   SetRatePayload: ResolverTypeWrapper<Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversTypes['Rate']> }>;
   SetStaffCapacityInput: SetStaffCapacityInput;
   SetStaffCapacityPayload: ResolverTypeWrapper<Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  StartTimerInput: StartTimerInput;
+  StartTimerPayload: ResolverTypeWrapper<Omit<StartTimerPayload, 'stoppedEntry' | 'timer'> & { stoppedEntry?: Maybe<ResolversTypes['TimeEntry']>, timer?: Maybe<ResolversTypes['RunningTimer']> }>;
+  StopTimerPayload: ResolverTypeWrapper<Omit<StopTimerPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversTypes['TimeEntry']> }>;
   SubmitTimeEntriesInput: SubmitTimeEntriesInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimeEntriesPayload: ResolverTypeWrapper<Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversTypes['TimeEntry']> }>;
   TimeEntry: ResolverTypeWrapper<TimeEntryRow>;
   TimeEntryConnection: ResolverTypeWrapper<Connection<TimeEntryRow>>;
@@ -1313,6 +1448,8 @@ export type ResolversTypes = ResolversObject<{
   TimeEntryRate: ResolverTypeWrapper<TimeEntryRate>;
   TimeEntryStatus: TimeEntryStatus;
   TimeRounding: TimeRounding;
+  TimerChangeKind: TimerChangeKind;
+  TimerChangedEvent: ResolverTypeWrapper<Omit<TimerChangedEvent, 'timer'> & { timer?: Maybe<ResolversTypes['RunningTimer']> }>;
   UpdateServiceInput: UpdateServiceInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
   UpdateTimeSettingsInput: UpdateTimeSettingsInput;
@@ -1351,6 +1488,7 @@ export type ResolversParentTypes = ResolversObject<{
   DeleteRatePayload: DeleteRatePayload;
   DeleteTimeEntryInput: DeleteTimeEntryInput;
   DeleteTimeEntryPayload: DeleteTimeEntryPayload;
+  DiscardTimerPayload: DiscardTimerPayload;
   EffectiveRate: Omit<EffectiveRate, 'rate'> & { rate: ResolversParentTypes['Rate'] };
   Engagement: EntityReference;
   EngagementBillingArrangement: EngagementBillingArrangementModel;
@@ -1369,6 +1507,7 @@ export type ResolversParentTypes = ResolversObject<{
   RateConnection: Connection<RateRow>;
   RateEdge: Edge<RateRow>;
   RejectTimeEntriesInput: RejectTimeEntriesInput;
+  RunningTimer: RunningTimerModel;
   Service: ServiceRow;
   ServicePayload: Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversParentTypes['Service']> };
   SetCostRateInput: SetCostRateInput;
@@ -1379,7 +1518,11 @@ export type ResolversParentTypes = ResolversObject<{
   SetRatePayload: Omit<SetRatePayload, 'rate'> & { rate?: Maybe<ResolversParentTypes['Rate']> };
   SetStaffCapacityInput: SetStaffCapacityInput;
   SetStaffCapacityPayload: Omit<SetStaffCapacityPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
+  StartTimerInput: StartTimerInput;
+  StartTimerPayload: Omit<StartTimerPayload, 'stoppedEntry' | 'timer'> & { stoppedEntry?: Maybe<ResolversParentTypes['TimeEntry']>, timer?: Maybe<ResolversParentTypes['RunningTimer']> };
+  StopTimerPayload: Omit<StopTimerPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversParentTypes['TimeEntry']> };
   SubmitTimeEntriesInput: SubmitTimeEntriesInput;
+  Subscription: Record<PropertyKey, never>;
   TimeEntriesPayload: Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversParentTypes['TimeEntry']> };
   TimeEntry: TimeEntryRow;
   TimeEntryConnection: Connection<TimeEntryRow>;
@@ -1387,6 +1530,7 @@ export type ResolversParentTypes = ResolversObject<{
   TimeEntryFilter: TimeEntryFilter;
   TimeEntryPayload: Omit<TimeEntryPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversParentTypes['TimeEntry']> };
   TimeEntryRate: TimeEntryRate;
+  TimerChangedEvent: Omit<TimerChangedEvent, 'timer'> & { timer?: Maybe<ResolversParentTypes['RunningTimer']> };
   UpdateServiceInput: UpdateServiceInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
   UpdateTimeSettingsInput: UpdateTimeSettingsInput;
@@ -1441,6 +1585,11 @@ export type DeleteRatePayloadResolvers<ContextType = BillingContext, ParentType 
 
 export type DeleteTimeEntryPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['DeleteTimeEntryPayload'] = ResolversParentTypes['DeleteTimeEntryPayload']> = ResolversObject<{
   deletedTimeEntryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type DiscardTimerPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['DiscardTimerPayload'] = ResolversParentTypes['DiscardTimerPayload']> = ResolversObject<{
+  discarded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -1514,11 +1663,14 @@ export type MutationResolvers<ContextType = BillingContext, ParentType extends R
   createTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationCreateTimeEntryArgs, 'input'>>;
   deleteRate?: Resolver<ResolversTypes['DeleteRatePayload'], ParentType, ContextType, RequireFields<MutationDeleteRateArgs, 'input'>>;
   deleteTimeEntry?: Resolver<ResolversTypes['DeleteTimeEntryPayload'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'input'>>;
+  discardTimer?: Resolver<ResolversTypes['DiscardTimerPayload'], ParentType, ContextType>;
   rejectTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationRejectTimeEntriesArgs, 'input'>>;
   setCostRate?: Resolver<ResolversTypes['SetCostRatePayload'], ParentType, ContextType, RequireFields<MutationSetCostRateArgs, 'input'>>;
   setEngagementBillingArrangement?: Resolver<ResolversTypes['SetEngagementBillingArrangementPayload'], ParentType, ContextType, RequireFields<MutationSetEngagementBillingArrangementArgs, 'input'>>;
   setRate?: Resolver<ResolversTypes['SetRatePayload'], ParentType, ContextType, RequireFields<MutationSetRateArgs, 'input'>>;
   setStaffCapacity?: Resolver<ResolversTypes['SetStaffCapacityPayload'], ParentType, ContextType, RequireFields<MutationSetStaffCapacityArgs, 'input'>>;
+  startTimer?: Resolver<ResolversTypes['StartTimerPayload'], ParentType, ContextType, RequireFields<MutationStartTimerArgs, 'input'>>;
+  stopTimer?: Resolver<ResolversTypes['StopTimerPayload'], ParentType, ContextType>;
   submitTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'input'>>;
   updateService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationUpdateServiceArgs, 'input'>>;
   updateTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'input'>>;
@@ -1535,6 +1687,7 @@ export type PageInfoResolvers<ContextType = BillingContext, ParentType extends R
 export type QueryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   effectiveRate?: Resolver<Maybe<ResolversTypes['EffectiveRate']>, ParentType, ContextType, RequireFields<QueryEffectiveRateArgs, 'engagementId' | 'serviceId' | 'userId' | 'workDate'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
+  runningTimer?: Resolver<Maybe<ResolversTypes['RunningTimer']>, ParentType, ContextType>;
   service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<QueryServiceArgs, 'id'>>;
   timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<QueryTimeEntryArgs, 'id'>>;
   utilizationReport?: Resolver<ResolversTypes['UtilizationReport'], ParentType, ContextType, RequireFields<QueryUtilizationReportArgs, 'from' | 'to'>>;
@@ -1563,6 +1716,14 @@ export type RateConnectionResolvers<ContextType = BillingContext, ParentType ext
 export type RateEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['RateEdge'] = ResolversParentTypes['RateEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Rate'], ParentType, ContextType>;
+}>;
+
+export type RunningTimerResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['RunningTimer'] = ResolversParentTypes['RunningTimer']> = ResolversObject<{
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  elapsedMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  engagement?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type ServiceResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service'], FederationReferenceType extends FederationReferenceTypes['Service'] = FederationReferenceTypes['Service']> = ResolversObject<{
@@ -1597,6 +1758,21 @@ export type SetRatePayloadResolvers<ContextType = BillingContext, ParentType ext
 export type SetStaffCapacityPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['SetStaffCapacityPayload'] = ResolversParentTypes['SetStaffCapacityPayload']> = ResolversObject<{
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type StartTimerPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['StartTimerPayload'] = ResolversParentTypes['StartTimerPayload']> = ResolversObject<{
+  stoppedEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  timer?: Resolver<Maybe<ResolversTypes['RunningTimer']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type StopTimerPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['StopTimerPayload'] = ResolversParentTypes['StopTimerPayload']> = ResolversObject<{
+  timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SubscriptionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  timerChanged?: SubscriptionResolver<ResolversTypes['TimerChangedEvent'], "timerChanged", ParentType, ContextType>;
 }>;
 
 export type TimeEntriesPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntriesPayload'] = ResolversParentTypes['TimeEntriesPayload']> = ResolversObject<{
@@ -1648,6 +1824,13 @@ export type TimeEntryPayloadResolvers<ContextType = BillingContext, ParentType e
 export type TimeEntryRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntryRate'] = ResolversParentTypes['TimeEntryRate']> = ResolversObject<{
   hourlyRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['RateSource'], ParentType, ContextType>;
+}>;
+
+export type TimerChangedEventResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimerChangedEvent'] = ResolversParentTypes['TimerChangedEvent']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimerChangeKind'], ParentType, ContextType>;
+  stoppedTimeEntryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  timer?: Resolver<Maybe<ResolversTypes['RunningTimer']>, ParentType, ContextType>;
 }>;
 
 export type UpdateTimeSettingsPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UpdateTimeSettingsPayload'] = ResolversParentTypes['UpdateTimeSettingsPayload']> = ResolversObject<{
@@ -1741,6 +1924,7 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   Decimal?: GraphQLScalarType;
   DeleteRatePayload?: DeleteRatePayloadResolvers<ContextType>;
   DeleteTimeEntryPayload?: DeleteTimeEntryPayloadResolvers<ContextType>;
+  DiscardTimerPayload?: DiscardTimerPayloadResolvers<ContextType>;
   EffectiveRate?: EffectiveRateResolvers<ContextType>;
   Engagement?: EngagementResolvers<ContextType>;
   EngagementBillingArrangement?: EngagementBillingArrangementResolvers<ContextType>;
@@ -1756,18 +1940,23 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   Rate?: RateResolvers<ContextType>;
   RateConnection?: RateConnectionResolvers<ContextType>;
   RateEdge?: RateEdgeResolvers<ContextType>;
+  RunningTimer?: RunningTimerResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServicePayload?: ServicePayloadResolvers<ContextType>;
   SetCostRatePayload?: SetCostRatePayloadResolvers<ContextType>;
   SetEngagementBillingArrangementPayload?: SetEngagementBillingArrangementPayloadResolvers<ContextType>;
   SetRatePayload?: SetRatePayloadResolvers<ContextType>;
   SetStaffCapacityPayload?: SetStaffCapacityPayloadResolvers<ContextType>;
+  StartTimerPayload?: StartTimerPayloadResolvers<ContextType>;
+  StopTimerPayload?: StopTimerPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TimeEntriesPayload?: TimeEntriesPayloadResolvers<ContextType>;
   TimeEntry?: TimeEntryResolvers<ContextType>;
   TimeEntryConnection?: TimeEntryConnectionResolvers<ContextType>;
   TimeEntryEdge?: TimeEntryEdgeResolvers<ContextType>;
   TimeEntryPayload?: TimeEntryPayloadResolvers<ContextType>;
   TimeEntryRate?: TimeEntryRateResolvers<ContextType>;
+  TimerChangedEvent?: TimerChangedEventResolvers<ContextType>;
   UpdateTimeSettingsPayload?: UpdateTimeSettingsPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;

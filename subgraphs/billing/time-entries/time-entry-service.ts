@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
-import type { TimeEntryRow, TimeEntryStatusValue } from '../../../db/schema/time.ts';
+import type { ServiceRow, TimeEntryRow, TimeEntryStatusValue } from '../../../db/schema/time.ts';
 import { recordAudit, recordAudits } from '../../../platform/audit.ts';
 import { assertCan, denied, type FirmActor } from '../../../platform/authz.ts';
 import { badUserInput, notFound } from '../../../platform/errors.ts';
@@ -46,8 +46,9 @@ import { z } from 'zod';
 type UserError = GenericUserError<UserErrorCode>;
 
 /** Minutes in a day: the most one entry, and one user's entries on one work date together, may hold. */
-const MINUTES_PER_DAY = 1440;
-const MAX_DESCRIPTION = 2000;
+export const MINUTES_PER_DAY = 1440;
+/** The longest description a time entry (or a running timer, which becomes one) may have, in characters. */
+export const MAX_DESCRIPTION = 2000;
 const MAX_REASON = 1000;
 /** The most ids one bulk mutation takes. */
 const MAX_BULK_IDS = 200;
@@ -148,7 +149,7 @@ export async function updateTimeSettings(ctx: BillingContext, input: UpdateTimeS
 }
 
 /** What `recordTimeEntry` records: the work, for whom, and how the caller may act. */
-interface TimeToRecord {
+export interface TimeToRecord {
   userId: string;
   engagementId: string;
   serviceId: string;
@@ -158,39 +159,38 @@ interface TimeToRecord {
   billable: boolean | null;
 }
 
+/** Where time is recorded, as `checkTimeTarget` found it: both set, or user errors. */
+export type TimeTarget =
+  | { engagement: EngagementForTime; service: TargetService; userErrors: [] }
+  | { engagement?: EngagementForTime | null; service?: TargetService | null; userErrors: UserError[] };
+
+/** What the checks read of a service. */
+type TargetService = Pick<ServiceRow, 'id' | 'active' | 'billingType'>;
+
+/** A malformed id names nothing, like a random one: ask for the nil UUID instead. */
+const orNil = (id: string) => (isUuid(id) ? id : NIL_UUID);
+
 /**
- * Validates and inserts one DRAFT entry inside `tx` (createTimeEntry, and a stopped timer): the
- * work date at most tomorrow in the firm's time zone, an ACTIVE engagement with the user on its team
- * (or `time:write_any`), an active service, and at most 1,440 minutes on the user's day, checked
- * under a lock on that day. Writes nothing and returns user errors (fields under `input`) when any fails.
+ * The one statement of where time may go (createTimeEntry, a stopped timer, startTimer): an ACTIVE
+ * engagement of the firm with `userId` on its team (or the actor holding `time:write_any`), an
+ * active service of the firm, and `userId` an enabled staff member of the firm. Unknown, malformed
+ * and other firms' ids are alike NOT_FOUND (no existence oracle, README "Isolation proof"). User
+ * errors name fields under `input` (`engagementId`, `serviceId`, `userId`); nothing is written.
+ * @param found the engagement and service already read (`recordingContext`); read here when absent.
  */
-async function recordTimeEntry(
+export async function checkTimeTarget(
   tx: Tx,
-  ctx: BillingContext,
   actor: FirmActor,
-  work: TimeToRecord,
-): Promise<TimeEntryPayload> {
-  const firmId = actor.firmId;
+  target: Pick<TimeToRecord, 'userId' | 'engagementId' | 'serviceId'>,
+  found?: { engagement: EngagementForTime | null; service: TargetService | null },
+): Promise<TimeTarget> {
   const userErrors: UserError[] = [];
-  if (!Number.isInteger(work.minutes) || work.minutes < 1 || work.minutes > MINUTES_PER_DAY) {
-    userErrors.push({ field: ['input', 'minutes'], message: 'Minutes must be 1 to 1440.', code: 'OUT_OF_RANGE' });
-  }
   const anyone = can(actor, 'time:write_any');
-  // A malformed id names nothing, like a random one: ask for the nil UUID instead.
-  const orNil = (id: string) => (isUuid(id) ? id : NIL_UUID);
-  const { settings, tomorrow, engagement, service } = await recordingContext(tx, firmId, {
-    engagementId: orNil(work.engagementId),
-    serviceId: orNil(work.serviceId),
-    userId: work.userId,
-    workDate: work.workDate,
-  });
-  if (work.workDate > tomorrow) {
-    userErrors.push({
-      field: ['input', 'workDate'],
-      message: `The work date may be at most tomorrow in the firm's time zone (${settings.timeZone}).`,
-      code: 'TOO_FAR_AHEAD',
-    });
-  }
+  const engagement =
+    found?.engagement ??
+    (found
+      ? null
+      : ((await engagementsForTime(tx, [orNil(target.engagementId)], target.userId)).get(target.engagementId) ?? null));
   if (!engagement) {
     userErrors.push({
       field: ['input', 'engagementId'],
@@ -210,14 +210,54 @@ async function recordTimeEntry(
       code: 'NOT_ON_TEAM',
     });
   }
+  const service =
+    found?.service ??
+    (found ? null : ((await getServicesByIds(tx, actor.firmId, [orNil(target.serviceId)]))[0] ?? null));
   if (!service) {
     userErrors.push({ field: ['input', 'serviceId'], message: 'No such service in this firm.', code: 'NOT_FOUND' });
   } else if (!service.active) {
     userErrors.push({ field: ['input', 'serviceId'], message: 'This service is retired.', code: 'NOT_ACTIVE' });
   }
-  if (staffUserId(actor) !== work.userId && !(await firmMembers(tx, [work.userId])).has(work.userId)) {
+  if (staffUserId(actor) !== target.userId && !(await firmMembers(tx, [target.userId])).has(target.userId)) {
     userErrors.push({ field: ['input', 'userId'], message: 'No such staff member in this firm.', code: 'NOT_FOUND' });
   }
+  if (userErrors.length > 0 || !engagement || !service) return { engagement, service, userErrors };
+  return { engagement, service, userErrors: [] };
+}
+
+/**
+ * Validates and inserts one DRAFT entry inside `tx` (createTimeEntry, and a stopped timer): the
+ * work date at most tomorrow in the firm's time zone, where time may go (`checkTimeTarget`), and at
+ * most 1,440 minutes on the user's day, checked under a lock on that day. Its checks read in one
+ * statement (`recordingContext`, which also takes the day's lock). Writes nothing and returns user
+ * errors (fields under `input`) when any fails; audits `time_entry.create` otherwise.
+ */
+export async function recordTimeEntry(
+  tx: Tx,
+  ctx: BillingContext,
+  actor: FirmActor,
+  work: TimeToRecord,
+): Promise<TimeEntryPayload> {
+  const firmId = actor.firmId;
+  const userErrors: UserError[] = [];
+  if (!Number.isInteger(work.minutes) || work.minutes < 1 || work.minutes > MINUTES_PER_DAY) {
+    userErrors.push({ field: ['input', 'minutes'], message: 'Minutes must be 1 to 1440.', code: 'OUT_OF_RANGE' });
+  }
+  const context = await recordingContext(tx, firmId, {
+    engagementId: orNil(work.engagementId),
+    serviceId: orNil(work.serviceId),
+    userId: work.userId,
+    workDate: work.workDate,
+  });
+  if (work.workDate > context.tomorrow) {
+    userErrors.push({
+      field: ['input', 'workDate'],
+      message: `The work date may be at most tomorrow in the firm's time zone (${context.settings.timeZone}).`,
+      code: 'TOO_FAR_AHEAD',
+    });
+  }
+  const { engagement, service, userErrors: targetErrors } = await checkTimeTarget(tx, actor, work, context);
+  userErrors.push(...targetErrors);
   if (userErrors.length > 0 || !engagement || !service) return { timeEntry: null, userErrors };
 
   // recordingContext took the day's lock; this statement's snapshot is later than any rival's commit.

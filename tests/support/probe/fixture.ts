@@ -156,13 +156,14 @@ const TIME_FIXTURE = {
   submit: `mutation ($input: SubmitTimeEntriesInput!) { submitTimeEntries(input: $input) { userErrors { code } } }`,
   approve: `mutation ($input: ApproveTimeEntriesInput!) { approveTimeEntries(input: $input) { userErrors { code } } }`,
   reject: `mutation ($input: RejectTimeEntriesInput!) { rejectTimeEntries(input: $input) { userErrors { code } } }`,
+  timer: `mutation ($input: StartTimerInput!) { startTimer(input: $input) { timer { startedAt } userErrors { code } } }`,
 };
 
 /**
  * The firm's time: an ACTIVE engagement of its first client with the owner on the team (stored
  * straight in the database), a service, role and staff rates, a cost rate, and time entries in every
  * status the time API reaches (DRAFT, SUBMITTED, APPROVED with its snapshot, REJECTED), made through
- * the API as the owner with self-approval allowed.
+ * the API as the owner with self-approval allowed, and the owner's running timer.
  */
 async function populateTime(t: TestStack, admin: postgres.Sql, owner: FirmOwner, marker: string): Promise<void> {
   const call = async (document: string, input: Record<string, unknown>) => {
@@ -217,6 +218,7 @@ async function populateTime(t: TestStack, admin: postgres.Sql, owner: FirmOwner,
   await call(TIME_FIXTURE.submit, { ids: [submitted, approved, rejected] });
   await call(TIME_FIXTURE.approve, { ids: [approved] });
   await call(TIME_FIXTURE.reject, { ids: [rejected], reason: `Split ${marker} by task` });
+  await call(TIME_FIXTURE.timer, { engagementId, serviceId: service!.id, description: `Timing ${marker} now` });
 }
 
 /** A firm's staff user as a probe actor, authenticated with its bearer token. */
