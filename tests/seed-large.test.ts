@@ -16,6 +16,7 @@ import { closeServiceDatabases, connectServiceDatabases, startStack } from '../s
 import { createLogger } from '../platform/logger.ts';
 import { verifyPassword } from '../subgraphs/tenancy/identity/passwords.ts';
 import { postGraphQL, testConfig } from './support/stack.ts';
+import { rollupMismatches } from './support/time.ts';
 
 // seed:large writes 50 firms, so it gets a database of its own on the test server instead of
 // sharing the suite's: other files' firms and counts stay untouched.
@@ -53,6 +54,12 @@ describe('seed:large', () => {
     const server = postgresClient(inject('adminUrl'), { max: 1, onnotice: () => {} });
     await server.unsafe(`drop database if exists ${name} with (force)`);
     await server.end();
+  });
+
+  it('rebuilds the time rollups from the loaded entries', async () => {
+    expect(await rollupMismatches(admin)).toEqual([]);
+    const [rollup] = await admin<{ days: number }[]>`select count(*)::int as days from billing.user_day_totals`;
+    expect(rollup?.days).toBeGreaterThan(0);
   });
 
   it('writes 50 firms whose sizes fall off with rank, the largest at the scaled issue sizes', async () => {

@@ -5,6 +5,7 @@ import { DEMO_OWNER, seedDemoFirm } from '../scripts/seed-data.ts';
 import type { RoleValue } from '../db/schema/tenancy.ts';
 import type { RateSourceValue } from '../db/schema/time.ts';
 import { resolveRate, valueOfMinutes, type RateCard } from '../subgraphs/billing/rates/rate-resolution.ts';
+import { rollupMismatches } from './support/time.ts';
 
 let database: Database;
 let admin: postgres.Sql;
@@ -28,6 +29,10 @@ const counts = async (firmId: string) =>
   )[0]!;
 
 describe('the demo seed', () => {
+  it('leaves the time rollups equal to the seeded entries', async () => {
+    expect(await rollupMismatches(admin)).toEqual([]);
+  });
+
   it('creates a realistic demo firm once, and a second run writes nothing', async () => {
     const first = await seedDemoFirm(database);
     expect(first.created).toBe(true);

@@ -6,7 +6,7 @@ import { asFirm } from './support/admin-db.ts';
 import { signUpFirm } from './support/factories.ts';
 import type { GraphQLResponse } from './support/stack.ts';
 import { useStackWithAdmin } from './support/suite.ts';
-import { activeEngagement, createService, setRate, timeFirm, type TimeFirm } from './support/time.ts';
+import { activeEngagement, createService, rollupMismatches, setRate, timeFirm, type TimeFirm } from './support/time.ts';
 
 const CREATE = graphql(`
   mutation TimeCreateEntry($input: CreateTimeEntryInput!) {
@@ -624,6 +624,29 @@ describe('time entries', () => {
     expect(pageOne.pageInfo.hasNextPage).toBe(true);
     expect([...pageOne.edges, ...pageTwo.edges].map((e) => e.node.id)).toHaveLength(4);
     expect(pageTwo.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('keeps the day and WIP rollups equal to the sums of the entries, whatever was written above', async () => {
+    const firm = await timeFirm(env.t, env.admin);
+    await setRate(env.t, firm.owner.accessToken, { source: 'FIRM_ROLE', role: 'STAFF', amount: '100.00' });
+    const a = await createOk(firm.staff.accessToken, firm, { minutes: 30, workDate: '2026-04-01' });
+    const b = await createOk(firm.staff.accessToken, firm, { minutes: 45, workDate: '2026-04-01' });
+    ok(await env.t.gql(UPDATE, { input: { id: b.id, workDate: '2026-04-02', minutes: 50 } }, firm.staff.accessToken));
+    await submitOk(firm.staff.accessToken, [a.id, b.id]);
+    ok(await env.t.gql(APPROVE, { input: { ids: [a.id] } }, firm.manager.accessToken));
+    ok(await env.t.gql(REJECT, { input: { ids: [b.id], reason: 'split it' } }, firm.manager.accessToken));
+    ok(await env.t.gql(DELETE, { input: { id: b.id } }, firm.staff.accessToken));
+    const [rollup] = await asFirm(
+      env.admin,
+      firm.owner.firmId,
+      (tx) => tx`select
+        (select recorded_minutes from billing.user_day_totals where firm_id = ${firm.owner.firmId} and work_date = '2026-04-01') as recorded,
+        (select billable_minutes from billing.user_day_totals where firm_id = ${firm.owner.firmId} and work_date = '2026-04-01') as billable,
+        (select recorded_minutes from billing.user_day_totals where firm_id = ${firm.owner.firmId} and work_date = '2026-04-02') as moved,
+        (select value_minor::text from billing.wip_firm_days where firm_id = ${firm.owner.firmId}) as wip`,
+    );
+    expect(rollup).toEqual({ recorded: 30, billable: 30, moved: 0, wip: '5000' });
+    expect(await rollupMismatches(env.admin)).toEqual([]);
   });
 
   it('checks the time zone it is given and judges "tomorrow" in it', async () => {

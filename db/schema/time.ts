@@ -307,3 +307,65 @@ export type RateSourceValue = (typeof rateSourceEnum.enumValues)[number];
 export type RateRow = typeof rates.$inferSelect;
 /** A stored service. */
 export type ServiceRow = typeof services.$inferSelect;
+
+/**
+ * Each staff member's minutes per work date, kept by the `time_entry_rollups` triggers (migration
+ * 0015) in the same transaction as every change to `time_entries`: every recorded minute, and the
+ * billable minutes of APPROVED or BILLED entries. The daily 1,440-minute check and utilization read
+ * this row instead of summing the entries, so they cost the same however much time a firm holds.
+ * No CHECK: the triggers upsert signed deltas, and PostgreSQL checks a proposed row before it finds
+ * the conflict; `tests/support/time.ts` `rollupMismatches` checks them against the entries instead.
+ */
+export const userDayTotals = billing.table(
+  'user_day_totals',
+  {
+    firmId: uuid('firm_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    workDate: date('work_date', { mode: 'string' }).notNull(),
+    recordedMinutes: integer('recorded_minutes').notNull(),
+    billableMinutes: integer('billable_minutes').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.firmId, t.userId, t.workDate] }),
+    index('user_day_totals_firm_date_idx').on(t.firmId, t.workDate, t.userId),
+    check(
+      'user_day_totals_minutes',
+      sql`${t.recordedMinutes} >= 0 and ${t.billableMinutes} between 0 and ${t.recordedMinutes}`,
+    ),
+    tenantIsolationPolicy('user_day_totals'),
+  ],
+);
+
+/**
+ * WIP (APPROVED, billable time) per staff member, currency and work date, kept by the
+ * `time_entry_rollups` triggers: the WIP report's staff rows and its firm totals sum these rows,
+ * one per staff member and day, rather than every entry.
+ */
+export const wipUserDays = billing.table(
+  'wip_user_days',
+  {
+    firmId: uuid('firm_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    currency: text('currency').notNull(),
+    workDate: date('work_date', { mode: 'string' }).notNull(),
+    minutes: integer('minutes').notNull(),
+    valueMinor: bigint('value_minor', { mode: 'bigint' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.firmId, t.userId, t.currency, t.workDate] }),
+    tenantIsolationPolicy('wip_user_days'),
+  ],
+);
+
+/** The firm's WIP per currency and work date, kept by the `time_entry_rollups` triggers: the WIP report's totals. */
+export const wipFirmDays = billing.table(
+  'wip_firm_days',
+  {
+    firmId: uuid('firm_id').notNull(),
+    currency: text('currency').notNull(),
+    workDate: date('work_date', { mode: 'string' }).notNull(),
+    minutes: integer('minutes').notNull(),
+    valueMinor: bigint('value_minor', { mode: 'bigint' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.currency, t.workDate] }), tenantIsolationPolicy('wip_firm_days')],
+);

@@ -136,3 +136,39 @@ export async function timeFirm(t: TestStack, admin: postgres.Sql): Promise<TimeF
   });
   return { owner, manager, staff, otherStaff, clientId: clientId!, serviceId, engagementId };
 }
+
+/**
+ * Every rollup row that disagrees with the sums of `billing.time_entries` (migration 0015's
+ * triggers keep them equal), over the whole database in one statement, so one consistent snapshot
+ * whatever other tests are writing. Each finding names the rollup and the key; zero rows count as absent.
+ */
+export async function rollupMismatches(admin: postgres.Sql): Promise<string[]> {
+  const rows = await admin<{ finding: string }[]>`
+    with day_sums as (
+      select firm_id, user_id, work_date, sum(minutes)::int as recorded,
+        coalesce(sum(minutes) filter (where billable and status in ('APPROVED', 'BILLED')), 0)::int as billable
+      from billing.time_entries group by 1, 2, 3
+    ), wip_user as (
+      select firm_id, user_id, currency, work_date, sum(minutes)::int as minutes, sum(value_minor) as value
+      from billing.time_entries where status = 'APPROVED' and billable group by 1, 2, 3, 4
+    ), wip_firm as (
+      select firm_id, currency, work_date, sum(minutes)::int as minutes, sum(value_minor) as value
+      from billing.time_entries where status = 'APPROVED' and billable group by 1, 2, 3
+    )
+    select 'user_day_totals ' || coalesce(s.firm_id, r.firm_id) || ' ' || coalesce(s.user_id, r.user_id) || ' '
+      || coalesce(s.work_date, r.work_date) as finding
+    from day_sums s full join (select * from billing.user_day_totals where recorded_minutes <> 0) r
+      using (firm_id, user_id, work_date)
+    where s.recorded is distinct from r.recorded_minutes or s.billable is distinct from r.billable_minutes
+    union all
+    select 'wip_user_days ' || coalesce(s.firm_id, r.firm_id) || ' ' || coalesce(s.work_date, r.work_date)
+    from wip_user s full join (select * from billing.wip_user_days where minutes <> 0 or value_minor <> 0) r
+      using (firm_id, user_id, currency, work_date)
+    where s.minutes is distinct from r.minutes or s.value is distinct from r.value_minor
+    union all
+    select 'wip_firm_days ' || coalesce(s.firm_id, r.firm_id) || ' ' || coalesce(s.work_date, r.work_date)
+    from wip_firm s full join (select * from billing.wip_firm_days where minutes <> 0 or value_minor <> 0) r
+      using (firm_id, currency, work_date)
+    where s.minutes is distinct from r.minutes or s.value is distinct from r.value_minor`;
+  return rows.map((row) => row.finding);
+}

@@ -423,12 +423,10 @@ export async function updateTimeEntry(ctx: BillingContext, input: UpdateTimeEntr
     }
     if (userErrors.length > 0) return { timeEntry: null, userErrors };
     await lockUserDay(tx, actor.firmId, entry.userId, next.workDate);
-    const others = await minutesOnDay(tx, {
-      firmId: actor.firmId,
-      userId: entry.userId,
-      workDate: next.workDate,
-      exceptId: entry.id,
-    });
+    // The day's total counts this entry too when it stays on its date.
+    const others =
+      (await minutesOnDay(tx, { firmId: actor.firmId, userId: entry.userId, workDate: next.workDate })) -
+      (next.workDate === entry.workDate ? entry.minutes : 0);
     if (others + next.minutes > MINUTES_PER_DAY) return { timeEntry: null, userErrors: [dailyLimit()] };
     const timeEntry = await updateTimeEntryRow(tx, actor.firmId, entry.id, {
       ...next,

@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { uuidArray, type Tx } from '../../../db/client.ts';
 import {
@@ -7,6 +7,7 @@ import {
   type ServiceRow,
   type TimeEntryRow,
   type TimeEntryStatusValue,
+  userDayTotals,
 } from '../../../db/schema/time.ts';
 import type { EngagementForTime } from '../billing-crossings.ts';
 import type { PageRequest } from '../../../platform/relay.ts';
@@ -126,21 +127,21 @@ function userDayLock(firmId: string, userId: string, workDate: string) {
   return sql`pg_advisory_xact_lock(hashtextextended(${`time:${firmId}:${userId}:${workDate}`}, 0))`;
 }
 
-/** Minutes the user has recorded on `workDate`, leaving out the entry `exceptId` (the one being changed). */
+/**
+ * Minutes the user has recorded on `workDate`, from the day's rollup (`billing.user_day_totals`,
+ * kept by migration 0015's triggers): one row, however many entries the day holds. Read it after
+ * the day's lock (`lockUserDay`, `recordingContext`), in a later statement.
+ */
 export async function minutesOnDay(
   tx: Tx,
-  { firmId, userId, workDate, exceptId }: { firmId: string; userId: string; workDate: string; exceptId?: string },
+  { firmId, userId, workDate }: { firmId: string; userId: string; workDate: string },
 ): Promise<number> {
-  const conditions = [
-    eq(timeEntries.firmId, firmId),
-    eq(timeEntries.userId, userId),
-    eq(timeEntries.workDate, workDate),
-  ];
-  if (exceptId) conditions.push(ne(timeEntries.id, exceptId));
   const [row] = await tx
-    .select({ minutes: sql<number>`coalesce(sum(${timeEntries.minutes}), 0)::int` })
-    .from(timeEntries)
-    .where(and(...conditions));
+    .select({ minutes: userDayTotals.recordedMinutes })
+    .from(userDayTotals)
+    .where(
+      and(eq(userDayTotals.firmId, firmId), eq(userDayTotals.userId, userId), eq(userDayTotals.workDate, workDate)),
+    );
   return row?.minutes ?? 0;
 }
 

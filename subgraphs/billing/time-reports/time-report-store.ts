@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
-import { staffCapacities, timeEntries } from '../../../db/schema/time.ts';
+import { staffCapacities, timeEntries, userDayTotals, wipFirmDays, wipUserDays } from '../../../db/schema/time.ts';
 import type { WipGroupingValue } from './time-report-model.ts';
 
 /** Minutes and value (bigint minor units) of WIP, in total and per aging bucket. */
@@ -41,17 +41,25 @@ export const WIP_GROUP_KEYS: Record<
 const isWip = (firmId: string) =>
   and(eq(timeEntries.firmId, firmId), eq(timeEntries.status, 'APPROVED'), sql`${timeEntries.billable}`);
 
-/** The aggregate columns of a WIP row: totals and, with FILTER, the four aging buckets. */
-function wipAggregates(asOf: string) {
-  const age = sql`(${asOf}::date - ${timeEntries.workDate})`;
+/** The columns a WIP aggregate sums: the entries themselves, or one of the WIP day rollups. */
+interface WipSource {
+  minutes: typeof timeEntries.minutes | typeof wipUserDays.minutes | typeof wipFirmDays.minutes;
+  valueMinor: typeof timeEntries.valueMinor | typeof wipUserDays.valueMinor | typeof wipFirmDays.valueMinor;
+  workDate: typeof timeEntries.workDate | typeof wipUserDays.workDate | typeof wipFirmDays.workDate;
+  currency: typeof timeEntries.currency | typeof wipUserDays.currency | typeof wipFirmDays.currency;
+}
+
+/** The aggregate columns of a WIP row over `source`: totals and, with FILTER, the four aging buckets. */
+function wipAggregates(asOf: string, source: WipSource = timeEntries) {
+  const age = sql`(${asOf}::date - ${source.workDate})`;
   const bucket = (label: string, condition: SQL) => ({
-    [`${label}Minutes`]: sql<number>`coalesce(sum(${timeEntries.minutes}) filter (where ${condition}), 0)::int`,
-    [`${label}Value`]: sql<string>`coalesce(sum(${timeEntries.valueMinor}) filter (where ${condition}), 0)::text`,
+    [`${label}Minutes`]: sql<number>`coalesce(sum(${source.minutes}) filter (where ${condition}), 0)::int`,
+    [`${label}Value`]: sql<string>`coalesce(sum(${source.valueMinor}) filter (where ${condition}), 0)::text`,
   });
   return {
-    currency: timeEntries.currency,
-    minutes: sql<number>`sum(${timeEntries.minutes})::int`,
-    value: sql<string>`sum(${timeEntries.valueMinor})::text`,
+    currency: source.currency,
+    minutes: sql<number>`sum(${source.minutes})::int`,
+    value: sql<string>`sum(${source.valueMinor})::text`,
     ...bucket('b0', sql`${age} <= 30`),
     ...bucket('b1', sql`${age} between 31 and 60`),
     ...bucket('b2', sql`${age} between 61 and 90`),
@@ -94,6 +102,7 @@ export async function wipReportRows(
     limit,
   }: { firmId: string; asOf: string; groupBy: WipGroupingValue; after: readonly string[] | null; limit: number },
 ): Promise<WipGroupFigures[]> {
+  if (groupBy === 'STAFF') return wipStaffRows(tx, { firmId, asOf, after, limit });
   const keyColumns = WIP_GROUP_KEYS[groupBy].map((key) => timeEntries[key]);
   const keys = Object.fromEntries(keyColumns.map((column, i) => [`k${i}`, sql<string>`${column}::text`]));
   const sortKey = [...keyColumns, timeEntries.currency];
@@ -124,17 +133,51 @@ export async function wipReportRows(
   }));
 }
 
-/** The firm's whole WIP as of `asOf` per currency, with aging (query `wip_report_totals`), in currency order. */
+/**
+ * The `STAFF` page of the WIP report from the per-staff day rollup (`billing.wip_user_days`): one
+ * row per staff member and day rather than every entry, so a page costs the same however much time
+ * each member holds. Same order and keyset as `wipReportRows`.
+ */
+async function wipStaffRows(
+  tx: Tx,
+  { firmId, asOf, after, limit }: { firmId: string; asOf: string; after: readonly string[] | null; limit: number },
+): Promise<WipGroupFigures[]> {
+  const rows = await tx
+    .select({ k0: sql<string>`${wipUserDays.userId}::text`, ...wipAggregates(asOf, wipUserDays) })
+    .from(wipUserDays)
+    .where(
+      and(
+        eq(wipUserDays.firmId, firmId),
+        sql`${wipUserDays.workDate} <= ${asOf}::date`,
+        after === null ? undefined : sql`${wipUserDays.userId} >= ${after[0]!}::uuid`,
+      ),
+    )
+    .groupBy(wipUserDays.userId, wipUserDays.currency)
+    .having(
+      after === null
+        ? sql`sum(${wipUserDays.minutes}) <> 0`
+        : sql`sum(${wipUserDays.minutes}) <> 0 and (${wipUserDays.userId}, ${wipUserDays.currency}) > (${after[0]!}::uuid, ${after[1]!})`,
+    )
+    .orderBy(wipUserDays.userId, wipUserDays.currency)
+    .limit(limit);
+  return rows.map((row) => ({ keys: [row.k0], ...toFigures(row as AggregateRow) }));
+}
+
+/**
+ * The firm's whole WIP as of `asOf` per currency, with aging (query `wip_report_totals`), in currency
+ * order: from the firm's WIP day rollup (`billing.wip_firm_days`), one row per currency and day.
+ */
 export async function wipReportTotals(
   tx: Tx,
   { firmId, asOf }: { firmId: string; asOf: string },
 ): Promise<WipFigures[]> {
   const rows = await tx
-    .select(wipAggregates(asOf))
-    .from(timeEntries)
-    .where(and(isWip(firmId), sql`${timeEntries.workDate} <= ${asOf}::date`))
-    .groupBy(timeEntries.currency)
-    .orderBy(timeEntries.currency);
+    .select(wipAggregates(asOf, wipFirmDays))
+    .from(wipFirmDays)
+    .where(and(eq(wipFirmDays.firmId, firmId), sql`${wipFirmDays.workDate} <= ${asOf}::date`))
+    .groupBy(wipFirmDays.currency)
+    .having(sql`sum(${wipFirmDays.minutes}) <> 0`)
+    .orderBy(wipFirmDays.currency);
   return rows.map((row) => toFigures(row as AggregateRow));
 }
 
@@ -187,7 +230,8 @@ export interface UtilizationFigures {
 /**
  * Minutes per staff member with work dated `from` to `to` (both included) or a capacity row
  * (query `utilization_rows`), in one statement: billable minutes of `APPROVED` or `BILLED` entries,
- * and every recorded minute, full-joined with `billing.staff_capacities`; ordered by user id.
+ * and every recorded minute, summed from the day rollup (`billing.user_day_totals`, one row per
+ * member and day), full-joined with `billing.staff_capacities`; ordered by user id.
  */
 export async function utilizationRows(
   tx: Tx,
@@ -202,12 +246,12 @@ export async function utilizationRows(
     select coalesce(t.user_id, c.user_id)::text as "userId", c.weekly_minutes as "weeklyMinutes",
            coalesce(t.billable, 0)::int as billable, coalesce(t.recorded, 0)::int as recorded
     from (
-      select ${timeEntries.userId} as user_id,
-             sum(${timeEntries.minutes}) filter (where ${timeEntries.billable} and ${timeEntries.status} in ('APPROVED', 'BILLED')) as billable,
-             sum(${timeEntries.minutes}) as recorded
-      from ${timeEntries}
-      where ${timeEntries.firmId} = ${firmId} and ${timeEntries.workDate} >= ${from}::date and ${timeEntries.workDate} <= ${to}::date
-      group by ${timeEntries.userId}
+      select ${userDayTotals.userId} as user_id, sum(${userDayTotals.billableMinutes}) as billable,
+             sum(${userDayTotals.recordedMinutes}) as recorded
+      from ${userDayTotals}
+      where ${userDayTotals.firmId} = ${firmId} and ${userDayTotals.workDate} >= ${from}::date and ${userDayTotals.workDate} <= ${to}::date
+      group by ${userDayTotals.userId}
+      having sum(${userDayTotals.recordedMinutes}) <> 0
     ) t
     full join (
       select ${staffCapacities.userId} as user_id, ${staffCapacities.weeklyMinutes} as weekly_minutes
