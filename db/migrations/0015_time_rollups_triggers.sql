@@ -28,15 +28,17 @@ BEGIN
     changes := array(SELECT (o.firm_id, o.user_id, o.work_date, o.currency, o.minutes, o.value_minor, o.status, o.billable, -1)::billing.time_rollup_change
                      FROM old_rows o);
   ELSE
-    -- Only rows whose counted figures changed; the rest (a submitted_at, a description) net to nothing.
+    -- Only rows whose counted figures changed; the rest (a submission, a description) net to nothing.
     changes := array(
       SELECT c FROM new_rows n JOIN old_rows o ON o.firm_id = n.firm_id AND o.id = n.id,
         LATERAL (VALUES
           ((n.firm_id, n.user_id, n.work_date, n.currency, n.minutes, n.value_minor, n.status, n.billable, 1)::billing.time_rollup_change),
           ((o.firm_id, o.user_id, o.work_date, o.currency, o.minutes, o.value_minor, o.status, o.billable, -1)::billing.time_rollup_change)
         ) AS v(c)
-      WHERE (n.user_id, n.work_date, n.currency, n.minutes, n.value_minor, n.status, n.billable)
-        IS DISTINCT FROM (o.user_id, o.work_date, o.currency, o.minutes, o.value_minor, o.status, o.billable));
+      WHERE (n.user_id, n.work_date, n.currency, n.minutes, n.value_minor,
+             n.billable AND n.status IN ('APPROVED', 'BILLED'), n.billable AND n.status = 'APPROVED')
+        IS DISTINCT FROM (o.user_id, o.work_date, o.currency, o.minutes, o.value_minor,
+             o.billable AND o.status IN ('APPROVED', 'BILLED'), o.billable AND o.status = 'APPROVED'));
   END IF;
   IF cardinality(changes) = 0 THEN
     RETURN NULL;
