@@ -91,7 +91,11 @@ async function prepareTime(env: BenchEnvironment, set: ServiceSet): Promise<Time
       );
       engagementIds.push(engagement!.id);
     }
-    const insert = (status: 'DRAFT' | 'SUBMITTED', count: number, firstDate: string) => sql<{ id: string }[]>`
+    // As the firm (app.firm_id): the time rollups' triggers write under its tenant policy.
+    const insert = (status: 'DRAFT' | 'SUBMITTED', count: number, firstDate: string) =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('app.firm_id', ${firmId}, true)`;
+        return tx<{ id: string }[]>`
       insert into billing.time_entries (firm_id, id, user_id, engagement_id, client_id, service_id, work_date, minutes,
         billable, currency, status, created_by_id, submitted_at, submitted_by_id)
       select ${firmId}, gen_random_uuid(), ${ownerId}, e.engagement_id, e.client_id, ${service!.id},
@@ -101,6 +105,7 @@ async function prepareTime(env: BenchEnvironment, set: ServiceSet): Promise<Time
       join (select * from unnest(${engagementIds}::uuid[], ${clients.map((c) => c.id)}::uuid[], ${clients.map((c) => c.currency)}::text[])
         with ordinality as x(engagement_id, client_id, currency, position)) e on e.position = n % ${clients.length} + 1
       returning id`;
+      });
     const drafts = await insert('DRAFT', DRAFTS, '2010-01-01');
     await insert('SUBMITTED', 60, '2009-01-01');
     return { user, engagementIds, serviceId: service!.id, draftIds: drafts.map((row) => row.id) };
