@@ -22,8 +22,9 @@ DECLARE
   changes billing.time_rollup_change[] := '{}';
 BEGIN
   IF TG_OP = 'INSERT' THEN
+    -- Entries inserted not yet approved were counted by add_time_entry_to_day, row by row.
     changes := array(SELECT (n.firm_id, n.user_id, n.work_date, n.currency, n.minutes, n.value_minor, n.status, n.billable, 1)::billing.time_rollup_change
-                     FROM new_rows n);
+                     FROM new_rows n WHERE n.status IN ('APPROVED', 'BILLED'));
   ELSIF TG_OP = 'DELETE' THEN
     changes := array(SELECT (o.firm_id, o.user_id, o.work_date, o.currency, o.minutes, o.value_minor, o.status, o.billable, -1)::billing.time_rollup_change
                      FROM old_rows o);
@@ -52,6 +53,18 @@ BEGIN
     SET recorded_minutes = t.recorded_minutes + excluded.recorded_minutes,
         billable_minutes = t.billable_minutes + excluded.billable_minutes;
 
+  -- The daily limit, as add_time_entry_to_day holds it for single inserts: an edit that moves or
+  -- lengthens time may not take a day over 1,440 minutes.
+  IF EXISTS (
+    SELECT FROM billing.user_day_totals t
+    JOIN (SELECT DISTINCT c.firm_id, c.user_id, c.work_date FROM unnest(changes) c WHERE c.sign = 1) k
+      ON t.firm_id = k.firm_id AND t.user_id = k.user_id AND t.work_date = k.work_date
+    WHERE t.recorded_minutes > 1440
+  ) THEN
+    RAISE EXCEPTION 'A staff member''s time on one work date may total at most 1440 minutes'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'user_day_totals_daily_limit', SCHEMA = 'billing', TABLE = 'user_day_totals';
+  END IF;
+
   INSERT INTO billing.wip_user_days AS t (firm_id, user_id, currency, work_date, minutes, value_minor)
   SELECT c.firm_id, c.user_id, c.currency, c.work_date, sum(c.sign * c.minutes), sum(c.sign * c.value_minor)
   FROM unnest(changes) c WHERE c.status = 'APPROVED' AND c.billable
@@ -71,6 +84,34 @@ $$;--> statement-breakpoint
 COMMENT ON FUNCTION "billing"."apply_time_entry_rollups"() IS
   'Keeps billing.user_day_totals, wip_user_days and wip_firm_days equal to the sums of billing.time_entries, per statement, from its transition tables.';--> statement-breakpoint
 REVOKE ALL ON FUNCTION "billing"."apply_time_entry_rollups"() FROM PUBLIC;--> statement-breakpoint
+-- A single entry recorded (the hot path: createTimeEntry, a stopped timer) needs no transition
+-- table: a row trigger adds its minutes to its day with one upsert. New entries are DRAFT, so they
+-- add to WIP only when a bulk load inserts approved time, which the statement function handles.
+-- It also holds the daily limit: the upsert locks the day's row, so of two entries recorded at once
+-- the second sees the first's minutes, and a day over 1,440 minutes fails the statement with
+-- check_violation on constraint user_day_totals_daily_limit, which the service reports as DAILY_LIMIT.
+CREATE FUNCTION "billing"."add_time_entry_to_day"()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  total integer;
+BEGIN
+  INSERT INTO billing.user_day_totals AS t (firm_id, user_id, work_date, recorded_minutes, billable_minutes)
+  VALUES (NEW.firm_id, NEW.user_id, NEW.work_date, NEW.minutes, 0)
+  ON CONFLICT (firm_id, user_id, work_date) DO UPDATE SET recorded_minutes = t.recorded_minutes + excluded.recorded_minutes
+  RETURNING t.recorded_minutes INTO total;
+  IF total > 1440 THEN
+    RAISE EXCEPTION 'A staff member''s time on one work date may total at most 1440 minutes'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'user_day_totals_daily_limit', SCHEMA = 'billing', TABLE = 'user_day_totals';
+  END IF;
+  RETURN NULL;
+END
+$$;--> statement-breakpoint
+COMMENT ON FUNCTION "billing"."add_time_entry_to_day"() IS
+  'Adds a new DRAFT, SUBMITTED or REJECTED time entry''s minutes to its day in billing.user_day_totals (approved or billed inserts go through apply_time_entry_rollups).';--> statement-breakpoint
+REVOKE ALL ON FUNCTION "billing"."add_time_entry_to_day"() FROM PUBLIC;--> statement-breakpoint
+CREATE TRIGGER "time_entries_rollups_insert_row" AFTER INSERT ON "billing"."time_entries"
+  FOR EACH ROW WHEN (NEW.status NOT IN ('APPROVED', 'BILLED')) EXECUTE FUNCTION "billing"."add_time_entry_to_day"();--> statement-breakpoint
 CREATE TRIGGER "time_entries_rollups_insert" AFTER INSERT ON "billing"."time_entries"
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "billing"."apply_time_entry_rollups"();--> statement-breakpoint
 CREATE TRIGGER "time_entries_rollups_update" AFTER UPDATE ON "billing"."time_entries"

@@ -8,6 +8,7 @@ import { isUuid, newId } from '../../../platform/ids.ts';
 import { money } from '../../../platform/money.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
 import { can, type Actor } from '../../../platform/signed-context.ts';
+import { isCheckViolation } from '../../../platform/pg-errors.ts';
 import { isStorableText, optionalText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type {
   CreateTimeEntryInput,
@@ -24,17 +25,13 @@ import { getServicesByIds } from '../services/catalogue-store.ts';
 import {
   countTimeEntries,
   deleteTimeEntryRow,
-  getTimeSettings,
   insertTimeEntry,
   isKnownTimeZone,
   listTimeEntries,
   lockTimeEntries,
-  lockUserDay,
-  minutesOnDay,
   saveTimeSettings,
   timeEntrySortKey,
   recordingContext,
-  tomorrowIn,
   updateTimeEntryRow,
   updateAllOrNone,
   updateTimeEntryRows,
@@ -227,10 +224,12 @@ export async function checkTimeTarget(
 
 /**
  * Validates and inserts one DRAFT entry inside `tx` (createTimeEntry, and a stopped timer): the
- * work date at most tomorrow in the firm's time zone, where time may go (`checkTimeTarget`), and at
- * most 1,440 minutes on the user's day, checked under a lock on that day. Its checks read in one
- * statement (`recordingContext`, which also takes the day's lock). Writes nothing and returns user
- * errors (fields under `input`) when any fails; audits `time_entry.create` otherwise.
+ * work date at most tomorrow in the firm's time zone and where time may go (`checkTimeTarget`), read
+ * in one statement (`recordingContext`). Writes nothing and returns user errors (fields under
+ * `input`) when any fails; audits `time_entry.create` otherwise.
+ * @throws the database's check_violation `user_day_totals_daily_limit` when the user's day would
+ *   exceed 1,440 minutes (migration 0015's trigger, under the day row's lock, so concurrent entries
+ *   cannot both pass): run the transaction inside `refusingOverDailyLimit`.
  */
 export async function recordTimeEntry(
   tx: Tx,
@@ -247,7 +246,6 @@ export async function recordTimeEntry(
     engagementId: orNil(work.engagementId),
     serviceId: orNil(work.serviceId),
     userId: work.userId,
-    workDate: work.workDate,
   });
   if (work.workDate > context.tomorrow) {
     userErrors.push({
@@ -260,13 +258,8 @@ export async function recordTimeEntry(
   userErrors.push(...targetErrors);
   if (userErrors.length > 0 || !engagement || !service) return { timeEntry: null, userErrors };
 
-  // recordingContext took the day's lock; this statement's snapshot is later than any rival's commit.
-  if (
-    (await minutesOnDay(tx, { firmId, userId: work.userId, workDate: work.workDate })) + work.minutes >
-    MINUTES_PER_DAY
-  ) {
-    return { timeEntry: null, userErrors: [dailyLimit()] };
-  }
+  // The day's 1,440 minutes are held by the insert's trigger (migration 0015): a day over them fails
+  // the statement, which the caller's `refusingOverDailyLimit` reports as DAILY_LIMIT.
   const timeEntry = await insertTimeEntry(tx, {
     firmId,
     id: newId(),
@@ -289,6 +282,20 @@ export async function recordTimeEntry(
     metadata: { userId: timeEntry.userId, engagementId: timeEntry.engagementId, minutes: timeEntry.minutes },
   });
   return { timeEntry, userErrors: [] };
+}
+
+/**
+ * Runs a transaction that records or changes time, and answers `refused()` (a DAILY_LIMIT user
+ * error, nothing written) when the database refused it for taking a user's day over 1,440 minutes
+ * (`user_day_totals_daily_limit`, migration 0015). Other errors pass through.
+ */
+export async function refusingOverDailyLimit<T>(run: () => Promise<T>, refused: (error: UserError) => T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isCheckViolation(error, 'user_day_totals_daily_limit')) return refused(dailyLimit());
+    throw error;
+  }
 }
 
 function dailyLimit(): UserError {
@@ -329,16 +336,20 @@ export async function createTimeEntry(ctx: BillingContext, input: CreateTimeEntr
   const userId = targetUser(actor, input.userId, userErrors);
   const description = optionalText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors);
   if (userErrors.length > 0) return { timeEntry: null, userErrors };
-  return ctx.database.withTenant({ firmId: actor.firmId }, (tx) =>
-    recordTimeEntry(tx, ctx, actor, {
-      userId,
-      engagementId: input.engagementId,
-      serviceId: input.serviceId,
-      workDate: input.workDate,
-      minutes: input.minutes,
-      description,
-      billable: input.billable ?? null,
-    }),
+  return refusingOverDailyLimit(
+    () =>
+      ctx.database.withTenant({ firmId: actor.firmId }, (tx) =>
+        recordTimeEntry(tx, ctx, actor, {
+          userId,
+          engagementId: input.engagementId,
+          serviceId: input.serviceId,
+          workDate: input.workDate,
+          minutes: input.minutes,
+          description,
+          billable: input.billable ?? null,
+        }),
+      ),
+    (error) => ({ timeEntry: null, userErrors: [error] }),
   );
 }
 
@@ -383,7 +394,7 @@ export async function updateTimeEntry(ctx: BillingContext, input: UpdateTimeEntr
   if (input.minutes != null && (input.minutes < 1 || input.minutes > MINUTES_PER_DAY)) {
     userErrors.push({ field: ['input', 'minutes'], message: 'Minutes must be 1 to 1440.', code: 'OUT_OF_RANGE' });
   }
-  return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
+  const change = async (tx: Tx): Promise<TimeEntryPayload> => {
     const { entry, errors } = await lockWritable(tx, actor, input.id);
     userErrors.push(...errors);
     const next = {
@@ -392,42 +403,34 @@ export async function updateTimeEntry(ctx: BillingContext, input: UpdateTimeEntr
       minutes: input.minutes ?? entry.minutes,
     };
     if (userErrors.length === 0) {
-      const settings = await getTimeSettings(tx, actor.firmId);
-      if (next.workDate > (await tomorrowIn(tx, settings.timeZone))) {
+      const context = await recordingContext(tx, actor.firmId, {
+        engagementId: entry.engagementId,
+        serviceId: orNil(next.serviceId),
+        userId: entry.userId,
+      });
+      if (next.workDate > context.tomorrow) {
         userErrors.push({
           field: ['input', 'workDate'],
-          message: `The work date may be at most tomorrow in the firm's time zone (${settings.timeZone}).`,
+          message: `The work date may be at most tomorrow in the firm's time zone (${context.settings.timeZone}).`,
           code: 'TOO_FAR_AHEAD',
         });
       }
-      const engagement = (await engagementsForTime(tx, [entry.engagementId], entry.userId)).get(entry.engagementId);
-      if (engagement?.status !== 'ACTIVE') {
+      if (context.engagement?.status !== 'ACTIVE') {
         userErrors.push({
           field: ['input', 'id'],
           message: 'Time can be changed only on ACTIVE engagements.',
           code: 'NOT_ACTIVE',
         });
       }
-      if (input.serviceId != null) {
-        const [service] = isUuid(input.serviceId) ? await getServicesByIds(tx, actor.firmId, [input.serviceId]) : [];
-        if (!service) {
-          userErrors.push({
-            field: ['input', 'serviceId'],
-            message: 'No such service in this firm.',
-            code: 'NOT_FOUND',
-          });
-        } else if (!service.active) {
-          userErrors.push({ field: ['input', 'serviceId'], message: 'This service is retired.', code: 'NOT_ACTIVE' });
-        }
+      // A service retired since keeps the entry editable; a new one must be active.
+      if (input.serviceId != null && !context.service) {
+        userErrors.push({ field: ['input', 'serviceId'], message: 'No such service in this firm.', code: 'NOT_FOUND' });
+      } else if (input.serviceId != null && !context.service!.active) {
+        userErrors.push({ field: ['input', 'serviceId'], message: 'This service is retired.', code: 'NOT_ACTIVE' });
       }
     }
     if (userErrors.length > 0) return { timeEntry: null, userErrors };
-    await lockUserDay(tx, actor.firmId, entry.userId, next.workDate);
-    // The day's total counts this entry too when it stays on its date.
-    const others =
-      (await minutesOnDay(tx, { firmId: actor.firmId, userId: entry.userId, workDate: next.workDate })) -
-      (next.workDate === entry.workDate ? entry.minutes : 0);
-    if (others + next.minutes > MINUTES_PER_DAY) return { timeEntry: null, userErrors: [dailyLimit()] };
+    // The day's 1,440 minutes are held by the update's trigger (migration 0015).
     const timeEntry = await updateTimeEntryRow(tx, actor.firmId, entry.id, {
       ...next,
       ...(description !== undefined ? { description } : {}),
@@ -441,7 +444,11 @@ export async function updateTimeEntry(ctx: BillingContext, input: UpdateTimeEntr
       metadata: { minutes: timeEntry.minutes, workDate: timeEntry.workDate },
     });
     return { timeEntry, userErrors: [] };
-  });
+  };
+  return refusingOverDailyLimit(
+    () => ctx.database.withTenant({ firmId: actor.firmId }, change),
+    (error) => ({ timeEntry: null, userErrors: [error] }),
+  );
 }
 
 /**

@@ -7,7 +7,6 @@ import {
   type ServiceRow,
   type TimeEntryRow,
   type TimeEntryStatusValue,
-  userDayTotals,
 } from '../../../db/schema/time.ts';
 import type { EngagementForTime } from '../billing-crossings.ts';
 import type { PageRequest } from '../../../platform/relay.ts';
@@ -43,14 +42,6 @@ export async function isKnownTimeZone(tx: Tx, timeZone: string): Promise<boolean
   return rows.length > 0;
 }
 
-/** Tomorrow's date (`YYYY-MM-DD`) in `timeZone`, by the database clock: the latest allowed work date. */
-export async function tomorrowIn(tx: Tx, timeZone: string): Promise<string> {
-  const [row] = (await tx.execute(
-    sql`select ((now() at time zone ${timeZone})::date + 1)::text as tomorrow`,
-  )) as unknown as [{ tomorrow: string }];
-  return row.tomorrow;
-}
-
 /** What recording time on one engagement and service checks, read together by `recordingContext`. */
 export interface RecordingContext {
   settings: TimeSettings;
@@ -61,24 +52,18 @@ export interface RecordingContext {
 }
 
 /**
- * Takes the user's day lock (`lockUserDay`) and reads the firm's time settings, tomorrow in its time
- * zone, the engagement as `crm.engagements_for_time` answers for `userId`, and the service, in one
- * statement: the checks of recording time cost one round trip (the hot path of `createTimeEntry`
- * and a stopped timer). The day's minutes must be read by a later statement, whose snapshot is
- * taken after the lock. Unknown or other firms' ids come back null.
+ * The firm's time settings, tomorrow in its time zone, the engagement as `crm.engagements_for_time`
+ * answers for `userId`, and the service, in one statement: the checks of recording time cost one
+ * round trip (the hot path of `createTimeEntry` and a stopped timer). Unknown or other firms' ids
+ * come back null.
  */
 export async function recordingContext(
   tx: Tx,
   firmId: string,
-  {
-    engagementId,
-    serviceId,
-    userId,
-    workDate,
-  }: { engagementId: string; serviceId: string; userId: string; workDate: string },
+  { engagementId, serviceId, userId }: { engagementId: string; serviceId: string; userId: string },
 ): Promise<RecordingContext> {
   const [row] = (await tx.execute(sql`
-    select ${userDayLock(firmId, userId, workDate)} as locked, coalesce(ts.time_zone, 'UTC') as "timeZone", coalesce(ts.time_rounding, 'NONE') as "timeRounding",
+    select coalesce(ts.time_zone, 'UTC') as "timeZone", coalesce(ts.time_rounding, 'NONE') as "timeRounding",
       coalesce(ts.allow_self_approval, false) as "allowSelfApproval",
       ((now() at time zone coalesce(ts.time_zone, 'UTC'))::date + 1)::text as tomorrow,
       e.engagement_id as "engagementId", e.client_id as "clientId", e.currency, e.status,
@@ -112,37 +97,6 @@ export async function recordingContext(
       : null,
     service: r.serviceId ? { id: r.serviceId, active: r.serviceActive, billingType: r.billingType } : null,
   };
-}
-
-/**
- * Serializes writes to one user's entries on one work date for the rest of the transaction, so two
- * concurrent entries cannot both pass the daily 1,440-minute check (a transaction-level advisory
- * lock, released at commit or rollback).
- */
-export async function lockUserDay(tx: Tx, firmId: string, userId: string, workDate: string): Promise<void> {
-  await tx.execute(sql`select ${userDayLock(firmId, userId, workDate)}`);
-}
-
-function userDayLock(firmId: string, userId: string, workDate: string) {
-  return sql`pg_advisory_xact_lock(hashtextextended(${`time:${firmId}:${userId}:${workDate}`}, 0))`;
-}
-
-/**
- * Minutes the user has recorded on `workDate`, from the day's rollup (`billing.user_day_totals`,
- * kept by migration 0015's triggers): one row, however many entries the day holds. Read it after
- * the day's lock (`lockUserDay`, `recordingContext`), in a later statement.
- */
-export async function minutesOnDay(
-  tx: Tx,
-  { firmId, userId, workDate }: { firmId: string; userId: string; workDate: string },
-): Promise<number> {
-  const [row] = await tx
-    .select({ minutes: userDayTotals.recordedMinutes })
-    .from(userDayTotals)
-    .where(
-      and(eq(userDayTotals.firmId, firmId), eq(userDayTotals.userId, userId), eq(userDayTotals.workDate, workDate)),
-    );
-  return row?.minutes ?? 0;
 }
 
 /** Inserts a time entry and returns it. */

@@ -11,6 +11,7 @@ import {
   MAX_DESCRIPTION,
   MINUTES_PER_DAY,
   recordTimeEntry,
+  refusingOverDailyLimit,
 } from '../time-entries/time-entry-service.ts';
 import { getTimeSettings } from '../time-entries/time-entry-store.ts';
 import type { RunningTimerModel } from './timer-model.ts';
@@ -121,11 +122,7 @@ async function stopInto(
   if (!recorded.timeEntry) {
     return {
       timeEntry: null,
-      userErrors: recorded.userErrors.map((error) => ({
-        ...error,
-        field: [],
-        message: `The running timer cannot be stopped: ${error.message}`,
-      })),
+      userErrors: recorded.userErrors.map(stopRefused),
     };
   }
   await deleteRunningTimer(tx, timer);
@@ -151,6 +148,11 @@ async function timerChanged(
   ]);
 }
 
+/** A stop refused because the day would exceed 1,440 minutes, worded like the other stop refusals. */
+function stopRefused(error: UserError): UserError {
+  return { ...error, field: [], message: `The running timer cannot be stopped: ${error.message}` };
+}
+
 /**
  * Starts the caller's timer, in one transaction: where it runs is checked as recorded time is
  * (`checkTimeTarget`: ACTIVE engagement, on its team or `time:write_any`, active service); a timer
@@ -165,42 +167,46 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
   const userErrors: UserError[] = [];
   const description = optionalText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors);
   if (userErrors.length > 0) return { timer: null, stoppedEntry: null, userErrors };
-  return withOwnTimer(ctx, actor, async (tx, previous) => {
-    const target = await checkTimeTarget(tx, actor, {
-      userId: actor.userId,
-      engagementId: input.engagementId,
-      serviceId: input.serviceId,
-    });
-    if (!target.engagement || !target.service || target.userErrors.length > 0) {
-      return { timer: null, stoppedEntry: null, userErrors: target.userErrors };
-    }
-    let stoppedEntry: TimeEntryRow | null = null;
-    if (previous) {
-      const stopped = await stopInto(tx, ctx, actor, previous);
-      if (!stopped.timeEntry) return { timer: null, stoppedEntry: null, userErrors: stopped.userErrors };
-      stoppedEntry = stopped.timeEntry;
-    }
-    const timer = await insertRunningTimer(tx, {
-      firmId: actor.firmId,
-      userId: actor.userId,
-      engagementId: target.engagement.engagementId,
-      serviceId: target.service.id,
-      description,
-    });
-    await recordAudit(tx, ctx, {
-      firmId: actor.firmId,
-      action: 'timer.start',
-      targetType: 'user',
-      targetId: actor.userId,
-      metadata: {
-        engagementId: timer.engagementId,
-        serviceId: timer.serviceId,
-        stoppedEntryId: stoppedEntry?.id ?? null,
-      },
-    });
-    await timerChanged(tx, actor, 'STARTED', stoppedEntry?.id ?? null);
-    return { timer, stoppedEntry, userErrors: [] };
-  });
+  return refusingOverDailyLimit(
+    () =>
+      withOwnTimer(ctx, actor, async (tx, previous) => {
+        const target = await checkTimeTarget(tx, actor, {
+          userId: actor.userId,
+          engagementId: input.engagementId,
+          serviceId: input.serviceId,
+        });
+        if (!target.engagement || !target.service || target.userErrors.length > 0) {
+          return { timer: null, stoppedEntry: null, userErrors: target.userErrors };
+        }
+        let stoppedEntry: TimeEntryRow | null = null;
+        if (previous) {
+          const stopped = await stopInto(tx, ctx, actor, previous);
+          if (!stopped.timeEntry) return { timer: null, stoppedEntry: null, userErrors: stopped.userErrors };
+          stoppedEntry = stopped.timeEntry;
+        }
+        const timer = await insertRunningTimer(tx, {
+          firmId: actor.firmId,
+          userId: actor.userId,
+          engagementId: target.engagement.engagementId,
+          serviceId: target.service.id,
+          description,
+        });
+        await recordAudit(tx, ctx, {
+          firmId: actor.firmId,
+          action: 'timer.start',
+          targetType: 'user',
+          targetId: actor.userId,
+          metadata: {
+            engagementId: timer.engagementId,
+            serviceId: timer.serviceId,
+            stoppedEntryId: stoppedEntry?.id ?? null,
+          },
+        });
+        await timerChanged(tx, actor, 'STARTED', stoppedEntry?.id ?? null);
+        return { timer, stoppedEntry, userErrors: [] };
+      }),
+    (error) => ({ timer: null, stoppedEntry: null, userErrors: [stopRefused(error)] }),
+  );
 }
 
 /**
@@ -210,12 +216,16 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
  */
 export async function stopTimer(ctx: BillingContext): Promise<StopTimerPayload> {
   const actor = assertTimerOwner(ctx);
-  return withOwnTimer(ctx, actor, async (tx, timer) => {
-    if (!timer) return { timeEntry: null, userErrors: [noTimer()] };
-    const stopped = await stopInto(tx, ctx, actor, timer);
-    if (stopped.timeEntry) await timerChanged(tx, actor, 'STOPPED', stopped.timeEntry.id);
-    return stopped;
-  });
+  return refusingOverDailyLimit(
+    () =>
+      withOwnTimer(ctx, actor, async (tx, timer) => {
+        if (!timer) return { timeEntry: null, userErrors: [noTimer()] };
+        const stopped = await stopInto(tx, ctx, actor, timer);
+        if (stopped.timeEntry) await timerChanged(tx, actor, 'STOPPED', stopped.timeEntry.id);
+        return stopped;
+      }),
+    (error) => ({ timeEntry: null, userErrors: [stopRefused(error)] }),
+  );
 }
 
 /**
