@@ -29,7 +29,7 @@ CREATE TABLE "billing"."wip_user_days" (
 );
 --> statement-breakpoint
 ALTER TABLE "billing"."wip_user_days" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
-CREATE INDEX "user_day_totals_firm_date_idx" ON "billing"."user_day_totals" USING btree ("firm_id","work_date","user_id");--> statement-breakpoint
+CREATE INDEX "user_day_totals_firm_date_idx" ON "billing"."user_day_totals" USING btree ("firm_id","work_date","user_id") INCLUDE ("recorded_minutes","billable_minutes");--> statement-breakpoint
 CREATE POLICY "user_day_totals_tenant_isolation" ON "billing"."user_day_totals" AS PERMISSIVE FOR ALL TO public USING (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid) WITH CHECK (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid);--> statement-breakpoint
 CREATE POLICY "wip_firm_days_tenant_isolation" ON "billing"."wip_firm_days" AS PERMISSIVE FOR ALL TO public USING (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid) WITH CHECK (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid);--> statement-breakpoint
 CREATE POLICY "wip_user_days_tenant_isolation" ON "billing"."wip_user_days" AS PERMISSIVE FOR ALL TO public USING (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid) WITH CHECK (firm_id = nullif(current_setting('app.firm_id', true), '')::uuid);

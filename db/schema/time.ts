@@ -327,6 +327,9 @@ export const userDayTotals = billing.table(
   },
   (t) => [
     primaryKey({ columns: [t.firmId, t.userId, t.workDate] }),
+    // Utilization over a period: an index-only scan of the period's days, whatever the firm's
+    // history. Migration 0014 adds INCLUDE (recorded_minutes, billable_minutes), which drizzle-kit
+    // cannot express; the index is otherwise this one.
     index('user_day_totals_firm_date_idx').on(t.firmId, t.workDate, t.userId),
     check(
       'user_day_totals_minutes',
