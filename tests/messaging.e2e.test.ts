@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
 import type { SendMessageInput } from './gql/graphql.ts';
 import { asFirm, seedInvoiceAndDocument } from './support/admin-db.ts';
-import { createClients, signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from './support/factories.ts';
+import { addMember, createClients, signUpFirm } from './support/factories.ts';
 import { connectEventBus, type BusEvent } from '../platform/event-bus.ts';
 import { createLogger } from '../platform/logger.ts';
 import { onboardPortalUser } from './support/portal.ts';
@@ -193,31 +193,6 @@ const CLIENT_THREADS = graphql(`
     }
   }
 `);
-const INVITE = graphql(`
-  mutation MessagingInviteMember($input: InviteMemberInput!) {
-    inviteMember(input: $input) {
-      invitationToken
-      userErrors {
-        code
-      }
-    }
-  }
-`);
-const ACCEPT = graphql(`
-  mutation MessagingAcceptInvitation($input: AcceptInvitationInput!) {
-    acceptInvitation(input: $input) {
-      session {
-        accessToken
-        user {
-          id
-        }
-      }
-      userErrors {
-        code
-      }
-    }
-  }
-`);
 
 const env = useStackWithAdmin();
 
@@ -225,20 +200,6 @@ const env = useStackWithAdmin();
 function ok<T>(result: GraphQLResponse<T>): T {
   expect(result.errors).toBeUndefined();
   return result.data!;
-}
-
-/** Invites a STAFF member into the owner's firm; returns their token and user id. */
-async function staffMember(owner: FirmOwner): Promise<{ token: string; userId: string }> {
-  const invited = ok(
-    await env.t.gql(INVITE, { input: { email: uniqueEmail('staff'), role: 'STAFF' } }, owner.accessToken),
-  );
-  const accepted = ok(
-    await env.t.gql(ACCEPT, {
-      input: { token: invited.inviteMember.invitationToken!, name: 'Sam Staff', password: strongPassword() },
-    }),
-  );
-  expect(accepted.acceptInvitation.userErrors).toEqual([]);
-  return { token: accepted.acceptInvitation.session!.accessToken, userId: accepted.acceptInvitation.session!.user.id };
 }
 
 /** A firm with two clients and a thread with the first, started by the owner. */
@@ -389,11 +350,11 @@ describe('threads and messages', () => {
     );
     expect(stored[0]).toEqual({ body: 'Sent a while ago', edited_at: null, deleted_at: null });
 
-    const member = await staffMember(owner);
+    const member = await addMember(env.t, owner, 'STAFF');
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     const fresh = await send(owner.accessToken, threadId, 'Mine');
     const byOther = ok(
-      await env.t.gql(EDIT, { input: { messageId: fresh.message!.id, body: 'Hijacked' } }, member.token),
+      await env.t.gql(EDIT, { input: { messageId: fresh.message!.id, body: 'Hijacked' } }, member.accessToken),
     ).editMessage;
     expect(byOther.userErrors).toMatchObject([{ code: 'NOT_AUTHOR' }]);
   });
@@ -402,32 +363,32 @@ describe('threads and messages', () => {
 describe('participants and read state', () => {
   it('shows staff only the threads of clients on their team; owners see all', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
-    const member = await staffMember(owner);
-    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
-    const refused = await env.t.gql(SEND, { input: { threadId, body: 'Hello?' } }, member.token);
+    const member = await addMember(env.t, owner, 'STAFF');
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.accessToken)).messageThread).toBeNull();
+    const refused = await env.t.gql(SEND, { input: { threadId, body: 'Hello?' } }, member.accessToken);
     expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect(ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, member.token)).client!.messageThreads.edges).toEqual(
-      [],
-    );
+    expect(
+      ok(await env.t.gql(CLIENT_THREADS, { id: clientId }, member.accessToken)).client!.messageThreads.edges,
+    ).toEqual([]);
 
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
-    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread!.id).toBe(threadId);
-    const reply = await send(member.token, threadId, 'On it');
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.accessToken)).messageThread!.id).toBe(threadId);
+    const reply = await send(member.accessToken, threadId, 'On it');
     expect(reply.userErrors).toEqual([]);
-    expect(ok(await env.t.gql(MESSAGE, { id: reply.message!.id }, member.token)).message).toMatchObject({
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message!.id }, member.accessToken)).message).toMatchObject({
       id: reply.message!.id,
       thread: { id: threadId },
     });
 
     ok(await env.t.gql(REMOVE, { input: { clientId, userId: member.userId } }, owner.accessToken));
-    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.token)).messageThread).toBeNull();
+    expect(ok(await env.t.gql(THREAD, { id: threadId }, member.accessToken)).messageThread).toBeNull();
     // Even their own message: a message is read only through a thread the caller reaches.
-    expect(ok(await env.t.gql(MESSAGE, { id: reply.message!.id }, member.token)).message).toBeNull();
+    expect(ok(await env.t.gql(MESSAGE, { id: reply.message!.id }, member.accessToken)).message).toBeNull();
   });
 
   it('counts unread messages per participant, on the thread and on the client, until markThreadRead', async () => {
     const { owner, clientId, threadId } = await firmWithThread();
-    const member = await staffMember(owner);
+    const member = await addMember(env.t, owner, 'STAFF');
     ok(await env.t.gql(ASSIGN, { input: { clientId, userId: member.userId } }, owner.accessToken));
     const sent = [];
     for (const body of ['one', 'two', 'three']) sent.push((await send(owner.accessToken, threadId, body)).message);
@@ -436,24 +397,24 @@ describe('participants and read state', () => {
       const thread = ok(await env.t.gql(THREAD, { id: threadId }, token)).messageThread!;
       return [thread.unreadCount, thread.client.unreadMessageCount];
     };
-    expect(await unread(member.token)).toEqual([3, 3]);
+    expect(await unread(member.accessToken)).toEqual([3, 3]);
     // Your own messages are never unread.
     expect(await unread(owner.accessToken)).toEqual([0, 0]);
 
     const marked = ok(
-      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1]!.id } }, member.token),
+      await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[1]!.id } }, member.accessToken),
     ).markThreadRead;
     expect(marked).toEqual({ thread: { id: threadId, unreadCount: 1 }, userErrors: [] });
     // A read mark never moves back.
-    ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0]!.id } }, member.token));
-    expect(await unread(member.token)).toEqual([1, 1]);
+    ok(await env.t.gql(MARK_READ, { input: { threadId, upToMessageId: sent[0]!.id } }, member.accessToken));
+    expect(await unread(member.accessToken)).toEqual([1, 1]);
 
     // Deleted messages do not count.
     ok(await env.t.gql(DELETE, { input: { messageId: sent[2]!.id } }, owner.accessToken));
-    expect(await unread(member.token)).toEqual([0, 0]);
+    expect(await unread(member.accessToken)).toEqual([0, 0]);
 
     // A reply by the member is unread for the owner.
-    await send(member.token, threadId, 'Thanks');
+    await send(member.accessToken, threadId, 'Thanks');
     expect(await unread(owner.accessToken)).toEqual([1, 1]);
 
     const foreign = await firmWithThread();
