@@ -878,3 +878,51 @@ describe('tenant isolation', () => {
     );
   });
 });
+
+const CLIENT_LIST_ENGAGEMENTS = graphql(`
+  query EngagementsOfClientList($status: EngagementStatus) {
+    clients(first: 10) {
+      edges {
+        node {
+          name
+          engagements(first: 1, status: $status) {
+            totalCount
+            edges {
+              node {
+                code
+              }
+            }
+            pageInfo {
+              hasNextPage
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+describe('engagements of a list of clients', () => {
+  it('gives each client its own page and total, batched across the list', async () => {
+    const { owner, clientId, otherClientId } = await firmWithClients();
+    const a1 = await createEngagement(owner, { clientId, code: 'A-1' });
+    await createEngagement(owner, { clientId, code: 'A-2' });
+    const b1 = await createEngagement(owner, { clientId: otherClientId, code: 'B-1' });
+    await changeStatus(owner.accessToken, b1.id, 'ACTIVE');
+    const all = ok(await env.t.gql(CLIENT_LIST_ENGAGEMENTS, {}, owner.accessToken)).clients.edges.map((e) => ({
+      name: e.node.name,
+      codes: e.node.engagements.edges.map((edge) => edge.node.code),
+      total: e.node.engagements.totalCount,
+      more: e.node.engagements.pageInfo.hasNextPage,
+    }));
+    expect(all).toEqual([
+      { name: 'Acme Ltd', codes: [a1.code], total: 2, more: true },
+      { name: 'Globex plc', codes: ['B-1'], total: 1, more: false },
+    ]);
+    const active = ok(await env.t.gql(CLIENT_LIST_ENGAGEMENTS, { status: 'ACTIVE' }, owner.accessToken)).clients.edges;
+    expect(active.map((e) => [e.node.name, e.node.engagements.totalCount])).toEqual([
+      ['Acme Ltd', 0],
+      ['Globex plc', 1],
+    ]);
+  });
+});

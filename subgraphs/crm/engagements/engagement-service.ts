@@ -183,8 +183,8 @@ async function engagementPage(
 }
 
 /**
- * One page of a client's engagements in code order. Staff need `engagement:read`; a portal user
- * needs a grant on the client.
+ * One page of a client's engagements in code order, batched with the other clients of the request
+ * (`engagementsByClient`). Staff need `engagement:read`; a portal user needs a grant on the client.
  * @throws FORBIDDEN without them; BAD_USER_INPUT for invalid page arguments.
  */
 export async function listClientEngagements(
@@ -193,8 +193,11 @@ export async function listClientEngagements(
   args: EngagementPageArgs & { status?: EngagementStatusValue | null },
   withTotal: boolean,
 ): Promise<Connection<EngagementRow>> {
-  const { firmId } = assertCanOnClient(ctx.actor, 'engagement:read', client.id);
-  return engagementPage(ctx, { firmId, clientId: client.id, status: args.status }, args, withTotal);
+  assertCanOnClient(ctx.actor, 'engagement:read', client.id);
+  const page = parsePageArgs({ first: args.first, after: args.after }, ENGAGEMENT_CURSOR);
+  const connection = await ctx.loaders.engagementsByClient(page, args.status ?? null, withTotal).load(client.id);
+  for (const { node } of connection.edges) ctx.loaders.engagementById.prime(node.id, node);
+  return connection;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { uuidArray, type Tx } from '../../../db/client.ts';
 import {
@@ -62,6 +62,58 @@ export async function listEngagements(
     .where(and(...conditions))
     .orderBy(asc(engagements.code))
     .limit(filter.page.limit + 1);
+}
+
+/**
+ * One page of each client's engagements in code order, for many clients in one statement (a list
+ * of clients each showing its engagements): every client's rows ranked by code, the first
+ * `page.limit + 1` of each kept. Clients hold few engagements, so ranking them all stays small.
+ * @returns each client's rows in code order; clients without engagements are absent.
+ */
+export async function listEngagementsByClients(
+  tx: Tx,
+  filter: Omit<EngagementFilter, 'clientId'> & {
+    clientIds: readonly string[];
+    page: PageRequest<z.infer<typeof ENGAGEMENT_CURSOR>>;
+  },
+): Promise<Map<string, EngagementRow[]>> {
+  const conditions = [filterWhere(filter), inArray(engagements.clientId, [...filter.clientIds])];
+  if (filter.page.cursor) conditions.push(gt(engagements.code, filter.page.cursor[0]));
+  const ranked = tx
+    .select({
+      ...getTableColumns(engagements),
+      rank: sql<number>`row_number() over (partition by ${engagements.clientId} order by ${engagements.code})`.as(
+        'rank',
+      ),
+    })
+    .from(engagements)
+    .where(and(...conditions))
+    .as('ranked');
+  const rows = await tx
+    .select()
+    .from(ranked)
+    .where(lte(ranked.rank, filter.page.limit + 1))
+    .orderBy(ranked.clientId, ranked.code);
+  const byClient = new Map<string, EngagementRow[]>();
+  for (const { rank: _rank, ...row } of rows) {
+    const list = byClient.get(row.clientId);
+    if (list) list.push(row);
+    else byClient.set(row.clientId, [row]);
+  }
+  return byClient;
+}
+
+/** Number of engagements matching the filter per client, for many clients in one statement. */
+export async function countEngagementsByClients(
+  tx: Tx,
+  filter: Omit<EngagementFilter, 'clientId'> & { clientIds: readonly string[] },
+): Promise<Map<string, number>> {
+  const rows = await tx
+    .select({ clientId: engagements.clientId, count: sql<number>`count(*)::int` })
+    .from(engagements)
+    .where(and(filterWhere(filter), inArray(engagements.clientId, [...filter.clientIds])))
+    .groupBy(engagements.clientId);
+  return new Map(rows.map((row) => [row.clientId, row.count]));
 }
 
 /** Number of engagements matching the filter, ignoring pagination. */
