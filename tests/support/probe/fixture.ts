@@ -143,11 +143,12 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     owner.accessToken,
   );
   expect(pending.data!.inviteMember.userErrors).toEqual([]);
-  await populateTime(t, admin, owner, marker);
+  await populateTime(t, owner, marker, engagement.data!.createEngagement.engagement.id);
   return owner;
 }
 
 const TIME_FIXTURE = {
+  activate: `mutation ($input: ChangeEngagementStatusInput!) { changeEngagementStatus(input: $input) { engagement { id } userErrors { code } } }`,
   settings: `mutation ($input: UpdateTimeSettingsInput!) { updateTimeSettings(input: $input) { userErrors { code } } }`,
   service: `mutation ($input: CreateServiceInput!) { createService(input: $input) { service { id } userErrors { code } } }`,
   rate: `mutation ($input: SetRateInput!) { setRate(input: $input) { rate { id } userErrors { code } } }`,
@@ -160,12 +161,12 @@ const TIME_FIXTURE = {
 };
 
 /**
- * The firm's time: an ACTIVE engagement of its first client with the owner on the team (stored
- * straight in the database), a service, role and staff rates, a cost rate, and time entries in every
- * status the time API reaches (DRAFT, SUBMITTED, APPROVED with its snapshot, REJECTED), made through
- * the API as the owner with self-approval allowed, and the owner's running timer.
+ * The firm's time, made through the API as the owner with self-approval allowed: `engagementId`
+ * (managed by the owner, so the owner is on its team) made ACTIVE, a service, role and engagement
+ * rates, a cost rate, time entries in every status the time API reaches (DRAFT, SUBMITTED, APPROVED
+ * with its snapshot, REJECTED), and the owner's running timer.
  */
-async function populateTime(t: TestStack, admin: postgres.Sql, owner: FirmOwner, marker: string): Promise<void> {
+async function populateTime(t: TestStack, owner: FirmOwner, marker: string, engagementId: string): Promise<void> {
   const call = async (document: string, input: Record<string, unknown>) => {
     const result = await t.gql(document, { input }, owner.accessToken);
     expect(result.errors).toBeUndefined();
@@ -173,16 +174,7 @@ async function populateTime(t: TestStack, admin: postgres.Sql, owner: FirmOwner,
     expect(payload.userErrors).toEqual([]);
     return payload;
   };
-  const [client] = await admin<{ id: string }[]>`
-    select id from crm.clients where firm_id = ${owner.firmId} order by created_at, id limit 1`;
-  const engagementId = randomUUID();
-  await admin.begin(async (tx) => {
-    await tx`insert into crm.engagements (firm_id, id, client_id, name, code, status, manager_user_id, description)
-      values (${owner.firmId}, ${engagementId}, ${client!.id}, ${`Audit ${marker}`}, ${`AUD-${marker.toUpperCase()}`},
-        'ACTIVE', ${owner.userId}, ${`Scope notes ${marker}`})`;
-    await tx`insert into crm.engagement_team_members (firm_id, engagement_id, user_id)
-      values (${owner.firmId}, ${engagementId}, ${owner.userId})`;
-  });
+  await call(TIME_FIXTURE.activate, { id: engagementId, status: 'ACTIVE' });
   await call(TIME_FIXTURE.settings, { allowSelfApproval: true, timeZone: 'Europe/Berlin' });
   const { service } = await call(TIME_FIXTURE.service, { name: `Advisory ${marker}`, billingType: 'HOURLY' });
   await call(TIME_FIXTURE.rate, {
