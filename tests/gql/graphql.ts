@@ -875,14 +875,20 @@ export type UpdateTimeSettingsInput = {
 
 /** Machine-readable reason for a user error. */
 export type UserErrorCode =
+  /** The account has journal lines, so it cannot be deleted. */
+  | 'ACCOUNT_IN_USE'
   /** The portal user has already accepted the invitation. */
   | 'ALREADY_ACTIVE'
   /** The contact or email already has portal access in this firm. */
   | 'ALREADY_INVITED'
   /** The user is already a member of this firm. */
   | 'ALREADY_MEMBER'
+  /** Something has been paid or credited on the invoice, so it cannot be voided. */
+  | 'ALREADY_SETTLED'
   /** The client is archived and cannot be changed. */
   | 'ARCHIVED'
+  /** The client is archived: it cannot be invoiced. */
+  | 'CLIENT_ARCHIVED'
   /** The engagement is COMPLETED or CANCELLED and can no longer change. */
   | 'CLOSED'
   /** The currency is not the one this item is billed in. */
@@ -895,8 +901,12 @@ export type UserErrorCode =
   | 'DUPLICATE'
   /** The 15 minutes in which a message can be edited or deleted have passed. */
   | 'EDIT_WINDOW_CLOSED'
+  /** The invoice has no lines, or its total is not above zero. */
+  | 'EMPTY_INVOICE'
   /** The end date is before the start date. */
   | 'END_BEFORE_START'
+  /** The amount is more than is still creditable on the invoice. */
+  | 'EXCEEDS_CREDITABLE'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
@@ -915,15 +925,19 @@ export type UserErrorCode =
   | 'INVALID_TRANSITION'
   /** The user manages the engagement and must stay on its team: appoint another manager first. */
   | 'IS_MANAGER'
+  /** A period lock may not move back this way. */
+  | 'LOCK_BACKWARDS'
   /** MFA is already enabled for this user. */
   | 'MFA_ALREADY_ENABLED'
   /** MFA is not enabled (or enrolment was not started) for this user. */
   | 'MFA_NOT_ENABLED'
+  /** This needs a session verified with multi-factor authentication. */
+  | 'MFA_REQUIRED'
   /** The engagement is not ACTIVE, or the service is not active. */
   | 'NOT_ACTIVE'
   /** The message is not yours to change. */
   | 'NOT_AUTHOR'
-  /** The time entry is not in a status that allows this change. */
+  /** The item (a time entry, an invoice) is not in a status that allows this change. */
   | 'NOT_EDITABLE'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
@@ -933,6 +947,8 @@ export type UserErrorCode =
   | 'NO_RATE'
   /** The value is outside the allowed range. */
   | 'OUT_OF_RANGE'
+  /** The date falls in a closed accounting period (on or before the period lock). */
+  | 'PERIOD_LOCKED'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The portal user's access was revoked. */
@@ -943,6 +959,8 @@ export type UserErrorCode =
   | 'SCOPE_NOT_GRANTABLE'
   /** The firm's policy does not let an approver approve their own time. */
   | 'SELF_APPROVAL'
+  /** System accounts cannot be deleted or changed this way. */
+  | 'SYSTEM_ACCOUNT'
   /** The value is already taken. */
   | 'TAKEN'
   /** The work date is later than tomorrow in the firm's time zone. */
