@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { z } from 'zod';
 import DataLoader from 'dataloader';
@@ -41,11 +41,12 @@ async function childPagesByParent<T>(
     firmId: string;
     parentIds: readonly string[];
     page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>>;
+    where?: SQL;
   },
 ): Promise<Map<string, ChildPage<T>>> {
   const { table, parentColumn, firmId, parentIds, page } = options;
   const parentId = sql<string>`parent.id`;
-  const ofParent = and(eq(table.firmId, firmId), eq(parentColumn, parentId));
+  const ofParent = and(eq(table.firmId, firmId), eq(parentColumn, parentId), options.where);
   const pageRows = tx
     .select(getTableColumns(table))
     .from(table)
@@ -95,13 +96,13 @@ async function childPagesByParent<T>(
 /** Number of children per parent, for connections where only `totalCount` is selected. */
 async function childCountsByParent(
   tx: Tx,
-  options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[] },
+  options: { table: ChildTable; parentColumn: PgColumn; firmId: string; parentIds: readonly string[]; where?: SQL },
 ): Promise<Map<string, ChildPage<never>>> {
   const { table, parentColumn, firmId, parentIds } = options;
   const rows = await tx
     .select({ parentKey: sql<string>`${parentColumn}`, total: sql<number>`count(*)::int` })
     .from(table)
-    .where(and(eq(table.firmId, firmId), inArray(parentColumn, [...parentIds])))
+    .where(and(eq(table.firmId, firmId), inArray(parentColumn, [...parentIds]), options.where))
     .groupBy(parentColumn);
   return new Map(rows.map(({ parentKey, total }) => [parentKey, { rows: [], total }]));
 }
@@ -120,6 +121,8 @@ export function childConnectionLoaders<T extends { createdAt: Date; id: string }
   firmId: string | null;
   table: ChildTable;
   parentColumn: PgColumn;
+  /** Rows outside it are left out of every page and count (a portal session's drafts). */
+  where?: SQL;
 }): (args: PageArgs, countOnly: boolean) => DataLoader<string, Connection<T>> {
   const loaders = new Map<string, DataLoader<string, Connection<T>>>();
   return (args, countOnly) => {

@@ -57,6 +57,14 @@ export function badUserInput(message: string, httpStatus?: 400): GraphQLError {
 }
 
 /**
+ * The request conflicts with an earlier one, e.g. an idempotency key reused with other input
+ * (Stripe's idempotent requests, https://docs.stripe.com/api/idempotent_requests).
+ */
+export function conflict(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'CONFLICT' } });
+}
+
+/**
  * Over a rate limit: HTTP 429 with `Retry-After` (RFC 9110 §10.2.3) and `extensions.retryAfterSeconds`.
  * @param retryAfterSeconds whole seconds until a retry can succeed.
  */

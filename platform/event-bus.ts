@@ -34,7 +34,9 @@ const CredentialSubjectSchema = z
  *   cached resolutions of those credentials (README "Authentication");
  * - `timer.changed`: the staff member `userId`'s running timer in the event's firm was `STARTED`,
  *   `STOPPED` or `DISCARDED` (subgraphs/billing/timers); `timeEntryId` is the DRAFT entry a stop
- *   recorded (on `STARTED`, the one the previous timer was stopped into), else null.
+ *   recorded (on `STARTED`, the one the previous timer was stopped into), else null;
+ * - `invoice.issued`, `invoice.voided`, `credit_note.issued`: an invoice of the client `clientId`
+ *   was issued or voided, or credited by the credit note `creditNoteId` (subgraphs/billing/invoices).
  */
 const TOPIC_PAYLOADS = {
   'message.added': z.strictObject({ threadId: id, clientId: id, messageId: id }),
@@ -48,6 +50,9 @@ const TOPIC_PAYLOADS = {
     change: z.enum(['STARTED', 'STOPPED', 'DISCARDED']),
     timeEntryId: id.nullable(),
   }),
+  'invoice.issued': z.strictObject({ invoiceId: id, clientId: id }),
+  'invoice.voided': z.strictObject({ invoiceId: id, clientId: id }),
+  'credit_note.issued': z.strictObject({ creditNoteId: id, invoiceId: id, clientId: id }),
 } as const;
 
 /** Each topic's payload type. */
@@ -122,6 +127,9 @@ const EventSchema = z.discriminatedUnion('topic', [
   eventOf('presence.changed'),
   eventOf('credential.revoked'),
   eventOf('timer.changed'),
+  eventOf('invoice.issued'),
+  eventOf('invoice.voided'),
+  eventOf('credit_note.issued'),
 ]);
 
 /**

@@ -12,7 +12,7 @@ import {
   type TimeEntryStatusValue,
 } from '../db/schema/time.ts';
 import { resolveRate, valueOfMinutes } from '../subgraphs/billing/rates/rate-resolution.ts';
-import { insertInvoices } from '../subgraphs/billing/invoices/invoice-store.ts';
+import { importIssuedInvoices } from '../subgraphs/billing/invoices/invoice-import.ts';
 import { insertClient } from '../subgraphs/crm/clients/client-store.ts';
 import { insertContact, upsertClientContact } from '../subgraphs/crm/contacts/contact-store.ts';
 import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
@@ -180,20 +180,17 @@ export async function seedDemoFirm(database: Database): Promise<{ created: boole
         const due = new Date(issued.getTime() + 30 * 86_400_000);
         const isDraft = status === 'DRAFT';
         return {
-          firmId,
-          id: newId(),
           clientId: client.id,
           number: isDraft ? null : `INV-2026-${String(++invoiceNumber).padStart(4, '0')}`,
           status: status as 'PAID' | 'OPEN' | 'DRAFT',
           currency,
           totalMinor,
-          amountPaidMinor: status === 'PAID' ? totalMinor : 0n,
           issueDate: isDraft ? null : issued.toISOString().slice(0, 10),
           dueDate: isDraft ? null : due.toISOString().slice(0, 10),
           createdAt: issued,
         };
       });
-      await insertInvoices(tx, invoices);
+      await importIssuedInvoices(tx, firmId, invoices);
       const documentCount = Math.floor(random() * 7);
       await insertDocuments(
         tx,

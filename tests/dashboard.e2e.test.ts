@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertInvoices } from '../subgraphs/billing/invoices/invoice-store.ts';
+import { importIssuedInvoices } from '../subgraphs/billing/invoices/invoice-import.ts';
 import { insertDocuments } from '../subgraphs/documents/documents/document-store.ts';
 import { newId } from '../platform/ids.ts';
 import { graphql } from './gql/index.ts';
@@ -51,12 +51,11 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
   const names = Array.from({ length: clientCount }, (_, i) => `Client ${String(i).padStart(2, '0')}`);
   const clientIds = await createClients(t, owner.accessToken, names);
   await t.databases.billing.withTenant({ firmId: owner.firmId }, (tx) =>
-    insertInvoices(
+    importIssuedInvoices(
       tx,
+      owner.firmId,
       clientIds.flatMap((clientId, i) => [
         {
-          firmId: owner.firmId,
-          id: newId(),
           clientId,
           number: `INV-${i}-1`,
           status: 'OPEN' as const,
@@ -66,14 +65,11 @@ async function firmWithClients(clientCount: number): Promise<FirmOwner> {
           dueDate: '2026-10-31',
         },
         {
-          firmId: owner.firmId,
-          id: newId(),
           clientId,
           number: `INV-${i}-2`,
           status: 'PAID' as const,
           currency: 'USD',
           totalMinor: 5_000n,
-          amountPaidMinor: 5_000n,
           issueDate: '2026-09-01',
           dueDate: '2026-09-30',
         },

@@ -29,7 +29,14 @@ export type QueryExecutor = (query: string, variables: Record<string, unknown>) 
  * `portalViewer { clients }`, and the one with the event's id is picked. The caller's own running
  * timer is `runningTimer`, which takes no id (`VIEWER_LOADED`): it is always the subscriber's.
  */
-const LOADERS = { message: 'message', thread: 'messageThread', client: 'client', timer: 'runningTimer' } as const;
+const LOADERS = {
+  message: 'message',
+  thread: 'messageThread',
+  client: 'client',
+  timer: 'runningTimer',
+  invoice: 'invoice',
+  creditNote: 'creditNote',
+} as const;
 type Loaded = keyof typeof LOADERS;
 
 /** Entities read from the subscriber's own point of view: their root field takes no `id`. */
@@ -52,7 +59,40 @@ export const SUBSCRIPTION_FIELDS: Record<
   presenceChanged: { topic: 'presence.changed', scope: 'clientId', root: 'event' },
   // Scoped to the subscriber themself: no argument, the route is their own user id.
   timerChanged: { topic: 'timer.changed', scope: 'viewer', root: 'event' },
+  // Every invoicing event of the client: its route's channel is `invoices` (`channelOf`).
+  invoiceChanged: { topic: 'invoice.issued', scope: 'clientId', root: 'event' },
 };
+
+/** The invoicing topics, which one subscription field (`invoiceChanged`) carries together. */
+const INVOICE_TOPICS: ReadonlySet<BusTopic> = new Set(['invoice.issued', 'invoice.voided', 'credit_note.issued']);
+
+/**
+ * The channel of a topic in subscription routes (`firmId|channel|scope`): the topic itself, except
+ * that the invoicing topics share the channel `invoices`, so `invoiceChanged` hears all three.
+ */
+export function channelOf(topic: BusTopic): string {
+  return INVOICE_TOPICS.has(topic) ? 'invoices' : topic;
+}
+
+/** The id that scopes an event's route: the thread's, the client's, or the timer owner's; null for none. */
+export function routeScopeOf(event: BusEvent): string | null {
+  switch (event.topic) {
+    case 'timer.changed':
+      return event.payload.userId;
+    case 'presence.changed':
+    case 'thread.updated':
+    case 'invoice.issued':
+    case 'invoice.voided':
+    case 'credit_note.issued':
+      return event.payload.clientId;
+    case 'message.added':
+    case 'message.updated':
+    case 'typing':
+      return event.payload.threadId;
+    case 'credential.revoked':
+      return null;
+  }
+}
 
 /** Which payload property holds the id of the entity a `load` root reads. */
 const ROOT_ID: Record<Loaded, string> = {
@@ -60,6 +100,8 @@ const ROOT_ID: Record<Loaded, string> = {
   thread: 'threadId',
   client: 'clientId',
   timer: 'userId',
+  invoice: 'invoiceId',
+  creditNote: 'creditNoteId',
 };
 
 /** The event-built object of `typing` and `presenceChanged`: each field is read by field name, aliases aside. */
@@ -83,7 +125,7 @@ class ParticipantRef {
   ) {}
 }
 
-/** The payload object of an event built from the event itself: `TypingIndicator`, `PresenceChange` or `TimerChangedEvent`. */
+/** The payload object of an event built from the event itself: `TypingIndicator`, `PresenceChange`, `TimerChangedEvent` or `InvoiceChangedEvent`. */
 function eventObject(event: BusEvent): EventObject {
   // The event's id is a UUIDv7: its first 48 bits are the publishing time in milliseconds.
   const at = new Date(parseInt(event.id.replaceAll('-', '').slice(0, 12), 16)).toISOString();
@@ -106,6 +148,15 @@ function eventObject(event: BusEvent): EventObject {
         kind: event.payload.change,
         timer: new EntityRef('timer', event.payload.userId),
         stoppedTimeEntryId: event.payload.timeEntryId,
+        at,
+      });
+    case 'invoice.issued':
+    case 'invoice.voided':
+    case 'credit_note.issued':
+      return new EventObject({
+        kind: event.topic === 'invoice.issued' ? 'ISSUED' : event.topic === 'invoice.voided' ? 'VOIDED' : 'CREDITED',
+        invoice: new EntityRef('invoice', event.payload.invoiceId),
+        creditNote: event.topic === 'credit_note.issued' ? new EntityRef('creditNote', event.payload.creditNoteId) : null,
         at,
       });
     default:

@@ -2,7 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { BusEvent } from '../../platform/event-bus.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ExecuteAs, LiveSubscription } from './connection.ts';
-import { resolveEvent, type QueryExecutor } from './event-execution.ts';
+import { channelOf, resolveEvent, routeScopeOf, type QueryExecutor } from './event-execution.ts';
 import type { SessionCheck, SessionChecks } from './session-sweeper.ts';
 
 /** Event ids remembered for deduplication (the outbox publishes at least once). */
@@ -29,8 +29,7 @@ export interface FanOut {
 /**
  * Fan-out of bus events to subscriptions (README "Real-time messaging"). Each event, deduplicated
  * by id over the last `DEDUPE_WINDOW` events, goes to the subscriptions of its route
- * (`firmId|topic|threadId`, or `clientId` for `thread.updated` and `presence.changed`, or the
- * user's id for `timer.changed`). Per share
+ * (`firmId|channel|scope`: `channelOf` and `routeScopeOf`, event-execution.ts). Per share
  * key, it is resolved once through the supergraph under that identity (`resolveEvent`) while the
  * sessions are checked again beside it (`SessionCheck`, once per token); only connections that pass
  * get it, by default as one `next` frame per subscription written straight to the socket (the
@@ -75,13 +74,7 @@ export function createFanOut(options: {
       if (recentEvents.size > DEDUPE_WINDOW) recentEvents.delete(recentEvents.values().next().value!);
       // Revocations are the credential cache's (gateway/credential-cache.ts); no subscription field carries them.
       if (event.topic === 'credential.revoked') return;
-      const scope =
-        event.topic === 'timer.changed'
-          ? event.payload.userId
-          : event.topic === 'presence.changed' || event.topic === 'thread.updated'
-            ? event.payload.clientId
-            : event.payload.threadId;
-      const subscriptions = routes.get(`${event.firmId}|${event.topic}|${String(scope)}`);
+      const subscriptions = routes.get(`${event.firmId}|${channelOf(event.topic)}|${String(routeScopeOf(event))}`);
       if (!subscriptions) return;
       const checks: SessionChecks = new Map();
       const groups = new Map<string, LiveSubscription[]>();

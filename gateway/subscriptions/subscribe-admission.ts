@@ -15,7 +15,7 @@ import { can } from '../../platform/signed-context.ts';
 import type { BucketStore } from '../limits/buckets.ts';
 import { chargeOperation } from '../limits/rate-limit.ts';
 import type { Connection, ExecuteAs, LiveSubscription } from './connection.ts';
-import { participantSelectionSupported, SUBSCRIPTION_FIELDS } from './event-execution.ts';
+import { channelOf, participantSelectionSupported, SUBSCRIPTION_FIELDS } from './event-execution.ts';
 
 /** Most live subscriptions one connection may hold; the next one gets an error. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 10;
@@ -221,7 +221,7 @@ export function subscribeAdmission(options: {
 
     const subscription: LiveSubscription = {
       connection,
-      route: `${connection.actor.firmId}|${spec.topic}|${scopeId}`,
+      route: `${connection.actor.firmId}|${channelOf(spec.topic)}|${scopeId}`,
       shareKey: `${connection.identityKey}\n${payload.query}\n${operation.name?.value ?? ''}\n${JSON.stringify(rawVariables)}`,
       document: { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] },
       variables: rawVariables,

@@ -52,3 +52,12 @@ export async function clientCurrencies(tx: Tx, clientIds: readonly string[]): Pr
   );
   return new Map(rows.map((row) => [row.clientId, row.currency]));
 }
+
+/** The names of the firm's staff among `userIds` (at most 1000), printed on per-staff invoice lines (`tenancy.member_names_for_billing`). */
+export async function firmMemberNames(tx: Tx, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await tx.execute<{ userId: string; name: string }>(
+    sql`select user_id as "userId", name from tenancy.member_names_for_billing(${uuidArray(userIds)})`,
+  );
+  return new Map(rows.map((row) => [row.userId, row.name]));
+}

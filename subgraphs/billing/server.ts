@@ -7,6 +7,7 @@ import type { BillingLoaders } from './billing-context.ts';
 import { billingResolvers } from './billing-resolvers.ts';
 import { billingRules } from './billing-rules.ts';
 import { mountDownloadRoutes } from './downloads/download-routes.ts';
+import { documentDownloads } from './invoices/invoice-document.ts';
 import { createInvoiceLoaders } from './invoices/invoice-loaders.ts';
 import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
 import { invoicesRules } from './invoices/invoices-rules.ts';
@@ -54,7 +55,7 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
       createTimeReportLoaders(scope),
     ),
   // Signed download links (platform/downloads.ts), by kind; none is registered yet.
-  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, {}),
+  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, documentDownloads),
   // The billing outbox's dispatcher (timer changes) runs in every billing process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
     const dispatcher = await startOutboxDispatcher({ schema: 'billing', ...deps });

@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
 import { inject } from 'vitest';
-import { postgresClient } from '../../db/client.ts';
+import { connectDatabase, postgresClient } from '../../db/client.ts';
+import { importIssuedInvoices, type ImportedInvoice } from '../../subgraphs/billing/invoices/invoice-import.ts';
 
 /** A privileged connection to the throwaway test database, for checking rows byte for byte. */
 export function connectAdmin(): postgres.Sql {
@@ -45,8 +46,22 @@ export async function countClientRows(admin: postgres.Sql, firmId: string): Prom
 }
 
 /**
- * Stores an OPEN invoice and a document for a firm's client straight in the database (no API
- * creates them yet) and returns their ids. The invoice is `totalMinor` minor units, unpaid.
+ * Brings invoices issued elsewhere into a firm's books (`importIssuedInvoices`, with their journal
+ * entries), over a short-lived admin connection. @returns their ids.
+ */
+export async function importInvoices(firmId: string, invoices: readonly ImportedInvoice[]): Promise<string[]> {
+  const database = connectDatabase(inject('adminUrl'), { max: 1 });
+  try {
+    return await database.withTenant({ firmId }, (tx) => importIssuedInvoices(tx, firmId, invoices));
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Stores an OPEN invoice (as issued elsewhere: `importIssuedInvoices`, with its journal entry) and a
+ * document (straight in the database; no API uploads one yet) for a firm's client and returns their
+ * ids. The invoice is `totalMinor` minor units, unpaid.
  */
 export async function seedInvoiceAndDocument(
   admin: postgres.Sql,
@@ -59,11 +74,19 @@ export async function seedInvoiceAndDocument(
 ): Promise<{ invoiceId: string; documentId: string }> {
   const invoiceId = uuidv7();
   const documentId = uuidv7();
+  await importInvoices(firmId, [
+    {
+      id: invoiceId,
+      clientId,
+      number: `INV-${invoiceId.slice(-6)}`,
+      status: 'OPEN',
+      currency,
+      totalMinor: BigInt(totalMinor),
+      issueDate: '2026-01-15',
+      dueDate: '2026-02-14',
+    },
+  ]);
   await asFirm(admin, firmId, async (tx) => {
-    await tx`
-      insert into billing.invoices (firm_id, id, client_id, number, status, currency, total_minor, issue_date, due_date)
-      values (${firmId}, ${invoiceId}, ${clientId}, ${`INV-${invoiceId.slice(-6)}`}, 'OPEN', ${currency}, ${totalMinor}, '2026-01-15', '2026-02-14')
-    `;
     await tx`
       insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes)
       values (${firmId}, ${documentId}, ${clientId}, 'engagement letter.pdf', 'application/pdf', 48213)

@@ -83,13 +83,14 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 /**
  * Starts the gateway and the four subgraphs in-process on free ports against the test database.
- * @param log a logger to capture service logs; silent by default.
+ * @param log a logger to capture service logs; silent by default, or at the level in `TEST_LOG_LEVEL`
+ *   (e.g. `TEST_LOG_LEVEL=error npx vitest run …` to see a masked internal error's stack).
  * @param options.subgraphsOverHttp the gateway calls the subgraphs over HTTP instead of in process
  *   (`startStack`), as a gateway started alone does.
  */
 export async function startTestStack(
   overrides: Record<string, string> = {},
-  log: Logger = createLogger('silent', 'test'),
+  log: Logger = createLogger((process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent', 'test'),
   options: { subgraphsOverHttp?: boolean } = {},
 ): Promise<TestStack> {
   const config = testConfig(overrides);

@@ -38,7 +38,8 @@ export interface InvoiceDocument {
     description: string;
     /** A decimal string: `"1.50"` hours, `"1"` unit. */
     quantity: string;
-    unitAmountMinor: bigint;
+    /** Null when the line has no single unit price (time billed at several rates). */
+    unitAmountMinor: bigint | null;
     amountMinor: bigint;
     taxes: InvoiceDocumentTax[];
   }[];
@@ -262,7 +263,12 @@ function drawLines(pdf: PDFKit.PDFDocument, doc: InvoiceDocument, top: number): 
     }
     pdf.fontSize(9.5).fillColor(INK);
     rightCell(pdf, winAnsi(line.quantity), COLUMNS.quantity, textY);
-    rightCell(pdf, amount(line.unitAmountMinor, doc.currency), COLUMNS.unitPrice, textY);
+    rightCell(
+      pdf,
+      line.unitAmountMinor === null ? '—' : amount(line.unitAmountMinor, doc.currency),
+      COLUMNS.unitPrice,
+      textY,
+    );
     rightCell(pdf, amount(line.amountMinor, doc.currency), COLUMNS.amount, textY);
     y += rowHeight;
     pdf
