@@ -67,6 +67,23 @@ const CATALOGUE = [
     lowestRole: 'ADMIN',
     description: 'Edit the service catalogue, rate cards and cost rates.',
   },
+  {
+    permission: 'document:write',
+    lowestRole: 'STAFF',
+    description: 'Upload documents and new versions, restore a version, and organize folders and documents.',
+  },
+  {
+    permission: 'document:share',
+    lowestRole: 'STAFF',
+    description: 'Share documents and folders with the client portal.',
+  },
+  { permission: 'document:delete', lowestRole: 'MANAGER', description: 'Delete documents and restore deleted ones.' },
+  { permission: 'document:hold', lowestRole: 'ADMIN', description: 'Place and release legal holds on documents.' },
+  {
+    permission: 'signature:send',
+    lowestRole: 'MANAGER',
+    description: 'Create, send, remind and void signature requests.',
+  },
 ] as const satisfies readonly { permission: `${string}:${string}`; lowestRole: LowestRole; description: string }[];
 
 /** One `resource:verb` of the closed catalogue. A typo does not compile. */

@@ -458,8 +458,16 @@ export type Permission =
   | 'CONTACT_READ'
   /** Create and edit client contacts and client organizations. */
   | 'CONTACT_WRITE'
+  /** Delete documents and restore deleted ones. */
+  | 'DOCUMENT_DELETE'
+  /** Place and release legal holds on documents. */
+  | 'DOCUMENT_HOLD'
   /** See document records. */
   | 'DOCUMENT_READ'
+  /** Share documents and folders with the client portal. */
+  | 'DOCUMENT_SHARE'
+  /** Upload documents and new versions, restore a version, and organize folders and documents. */
+  | 'DOCUMENT_WRITE'
   /** See engagements, their teams and managers. */
   | 'ENGAGEMENT_READ'
   /** Create and edit engagements, change their status, team and billing arrangement. */
@@ -484,6 +492,8 @@ export type Permission =
   | 'RATE_READ'
   /** Edit the service catalogue, rate cards and cost rates. */
   | 'RATE_WRITE'
+  /** Create, send, remind and void signature requests. */
+  | 'SIGNATURE_SEND'
   /** Approve and reject submitted time entries. */
   | 'TIME_APPROVE'
   /** See every member's time entries and the firm's utilization. */
@@ -883,6 +893,8 @@ export type UserErrorCode =
   | 'GRANT_NOT_LIVE'
   /** The break-glass grant is no longer waiting for approval (approved, started or revoked). */
   | 'GRANT_NOT_PENDING'
+  /** The stored file's SHA-256 differs from the hash declared when the upload was requested. */
+  | 'HASH_MISMATCH'
   /** The value is not in the expected format. */
   | 'INVALID'
   /** The one-time code (TOTP or backup code) is wrong, expired or already used. */
@@ -923,16 +935,24 @@ export type UserErrorCode =
   | 'SCOPE_NOT_GRANTABLE'
   /** The firm's policy does not let an approver approve their own time. */
   | 'SELF_APPROVAL'
+  /** The stored file's size differs from the size declared when the upload was requested. */
+  | 'SIZE_MISMATCH'
   /** The value is already taken. */
   | 'TAKEN'
   /** The work date is later than tomorrow in the firm's time zone. */
   | 'TOO_FAR_AHEAD'
   /** The value is too long. */
   | 'TOO_LONG'
+  /** The file's bytes are not of the type declared (a `.pdf` that is an executable). */
+  | 'TYPE_MISMATCH'
+  /** The file's type is not one the firm accepts. */
+  | 'TYPE_NOT_ALLOWED'
   /** A client named in the input does not exist in the active firm. */
   | 'UNKNOWN_CLIENT'
   /** A user named in the input is not an enabled staff member of the active firm. */
   | 'UNKNOWN_USER'
+  /** The upload was already completed, refused or swept, or its hour has passed. */
+  | 'UPLOAD_CLOSED'
   /** The password does not meet the strength rules. */
   | 'WEAK_PASSWORD';
 

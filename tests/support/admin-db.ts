@@ -46,7 +46,7 @@ export async function countClientRows(admin: postgres.Sql, firmId: string): Prom
 
 /**
  * Stores an OPEN invoice and a document for a firm's client straight in the database (no API
- * creates them yet) and returns their ids. The invoice is `totalMinor` minor units, unpaid.
+ * creates invoices yet) and returns their ids. The document is shared with the portal. The invoice is `totalMinor` minor units, unpaid.
  */
 export async function seedInvoiceAndDocument(
   admin: postgres.Sql,
@@ -65,8 +65,8 @@ export async function seedInvoiceAndDocument(
       values (${firmId}, ${invoiceId}, ${clientId}, ${`INV-${invoiceId.slice(-6)}`}, 'OPEN', ${currency}, ${totalMinor}, '2026-01-15', '2026-02-14')
     `;
     await tx`
-      insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes)
-      values (${firmId}, ${documentId}, ${clientId}, 'engagement letter.pdf', 'application/pdf', 48213)
+      insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes, shared_with_portal)
+      values (${firmId}, ${documentId}, ${clientId}, 'engagement letter.pdf', 'application/pdf', 48213, true)
     `;
   });
   return { invoiceId, documentId };

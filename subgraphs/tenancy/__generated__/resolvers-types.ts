@@ -937,8 +937,16 @@ export type Permission =
   | 'CONTACT_READ'
   /** Create and edit client contacts and client organizations. */
   | 'CONTACT_WRITE'
+  /** Delete documents and restore deleted ones. */
+  | 'DOCUMENT_DELETE'
+  /** Place and release legal holds on documents. */
+  | 'DOCUMENT_HOLD'
   /** See document records. */
   | 'DOCUMENT_READ'
+  /** Share documents and folders with the client portal. */
+  | 'DOCUMENT_SHARE'
+  /** Upload documents and new versions, restore a version, and organize folders and documents. */
+  | 'DOCUMENT_WRITE'
   /** See engagements, their teams and managers. */
   | 'ENGAGEMENT_READ'
   /** Create and edit engagements, change their status, team and billing arrangement. */
@@ -963,6 +971,8 @@ export type Permission =
   | 'RATE_READ'
   /** Edit the service catalogue, rate cards and cost rates. */
   | 'RATE_WRITE'
+  /** Create, send, remind and void signature requests. */
+  | 'SIGNATURE_SEND'
   /** Approve and reject submitted time entries. */
   | 'TIME_APPROVE'
   /** See every member's time entries and the firm's utilization. */
