@@ -319,7 +319,7 @@ export async function requestDocumentUpload(
 
 /**
  * What is wrong with the stored bytes against the upload's declarations, in the order of issue 16:
- * size, hash, the firm's allowlist for the sniffed type, then the declared type. Empty when none.
+ * size, hash, the sniffed type against the declared one, then the firm's allowlist. Empty when none.
  */
 async function checkStoredBlob(
   store: BlobStore,
@@ -349,20 +349,24 @@ async function checkStoredBlob(
       contentType: '',
     };
   }
-  const policy = uploadPolicy();
   const sniffed = inspection.sniffedType;
-  const allowed = policy.allowedTypes.some((type) => typeMatches(type, sniffed));
-  if (!allowed) {
-    return {
-      errors: [{ field, message: 'The firm does not accept this type of file.', code: 'TYPE_NOT_ALLOWED' }],
-      contentType: '',
-    };
-  }
+  // The declared type passed the allowlist at request; bytes of another type (an executable named
+  // `.pdf`) are a mismatch, and a type the firm has since stopped accepting is refused.
   if (!typeMatches(upload.contentType, sniffed)) {
     return {
       errors: [
-        { field, message: `The file is not ${upload.contentType}: its bytes are ${sniffed}.`, code: 'TYPE_MISMATCH' },
+        {
+          field,
+          message: `The file is not ${upload.contentType}: its bytes are ${sniffed ?? 'of no known type'}.`,
+          code: 'TYPE_MISMATCH',
+        },
       ],
+      contentType: '',
+    };
+  }
+  if (!uploadPolicy().allowedTypes.includes(upload.contentType)) {
+    return {
+      errors: [{ field, message: 'The firm does not accept this type of file.', code: 'TYPE_NOT_ALLOWED' }],
       contentType: '',
     };
   }

@@ -125,7 +125,7 @@ export class LocalBlobStore implements BlobStore {
     let outcome: { status: number; code?: string } | null = null;
     let writing: Promise<void> | null = null;
     try {
-      const form = busboy({ headers: req.headers, limits: { files: 1, fileSize: claims.byteSize!, fields: 10 } });
+      const form = busboy({ headers: req.headers, limits: { files: 1, fileSize: claims.byteSize! + 1, fields: 10 } });
       const done = new Promise<void>((resolve, reject) => {
         form.on('field', (name, value) => (fields[name] = value));
         form.on('file', (name, file) => {
@@ -137,7 +137,7 @@ export class LocalBlobStore implements BlobStore {
           let size = 0;
           file.on('data', (chunk: Buffer) => (size += chunk.length));
           writing = pipeline(file, createWriteStream(partial, { flags: 'wx' })).then(() => {
-            if (file.truncated) outcome = { status: 400, code: 'EntityTooLarge' };
+            if (file.truncated || size > claims.byteSize!) outcome = { status: 400, code: 'EntityTooLarge' };
             else if (size !== claims.byteSize) outcome = { status: 400, code: 'EntityTooSmall' };
           });
         });
