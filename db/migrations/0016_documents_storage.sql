@@ -102,6 +102,7 @@ BEGIN
     CONSTRAINT = 'document_versions_immutable';
 END
 $$;--> statement-breakpoint
+REVOKE ALL ON FUNCTION "documents"."refuse_version_update"() FROM PUBLIC;--> statement-breakpoint
 CREATE TRIGGER "document_versions_immutable" BEFORE UPDATE ON "documents"."document_versions"
   FOR EACH ROW EXECUTE FUNCTION "documents"."refuse_version_update"();--> statement-breakpoint
 
