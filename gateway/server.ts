@@ -24,6 +24,7 @@ import { CONTEXT_HEADER, hmacKey, signContext, type Actor, type RequestOrigin } 
 import { databaseReady, type RunningSubgraph } from '../platform/subgraph-server.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/subgraph-names.ts';
 import { createAuthenticator } from './authenticate.ts';
+import { mountDownloadProxy } from './download-proxy.ts';
 import { connectCredentialCache } from './credential-cache.ts';
 import { SUPERGRAPH_PATH } from '../platform/schema-files.ts';
 import {
@@ -126,8 +127,9 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
 
 /**
  * Starts the public gateway: `@apollo/gateway` over the supergraph composed at build time
- * (`schema/supergraph.graphql`), served by `@apollo/server` on `/graphql`, with `/healthz` and
- * `/readyz` (database and every subgraph's `/healthz`).
+ * (`schema/supergraph.graphql`), served by `@apollo/server` on `/graphql`, with `/healthz`,
+ * `/readyz` (database and every subgraph's `/healthz`) and the signed download links
+ * `GET /downloads/:subgraph/:token`, forwarded to the subgraph (`mountDownloadProxy`).
  *
  * API limits (README "API limits", gateway/limits/): structural query limits, query cost and the
  * per-caller and per-firm leaky buckets, a per-operation timeout, CSRF prevention, no batched
@@ -204,6 +206,7 @@ export async function startGateway(options: {
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     log,
+    routes: (app) => mountDownloadProxy(app, { subgraphUrls, timeoutMs: config.operationTimeoutMs, log }),
     onStop: async () => {
       await buckets.close();
       await credentialCache.close();

@@ -15,6 +15,21 @@ describe('loadConfig', () => {
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('takes PUBLIC_URL as an http(s) origin with an optional path, and defaults it to localhost on PORT', () => {
+    expect(loadConfig({ DATA_DIR: dataDir(), PORT: '4100' }).publicUrl).toBe('http://localhost:4100');
+    expect(loadConfig({ DATA_DIR: dataDir(), PUBLIC_URL: 'https://api.example.com/' }).publicUrl).toBe(
+      'https://api.example.com',
+    );
+    expect(loadConfig({ DATA_DIR: dataDir(), PUBLIC_URL: 'https://example.com/firmgraph' }).publicUrl).toBe(
+      'https://example.com/firmgraph',
+    );
+    for (const bad of ['api.example.com', 'ftp://example.com', 'https://example.com/?a=1', 'https://u:p@example.com']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir(), PUBLIC_URL: bad })).toThrow(
+        /^Invalid configuration:\nPUBLIC_URL: /,
+      );
+    }
+  });
+
   it('keeps development secrets stable across processes through the data directory', () => {
     const dir = dataDir();
     expect(loadConfig({ DATA_DIR: dir }).contextSigningSecret).toBe(loadConfig({ DATA_DIR: dir }).contextSigningSecret);

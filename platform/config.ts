@@ -34,6 +34,15 @@ const EnvSchema = z.object({
   CRM_URL: z.url().optional(),
   BILLING_URL: z.url().optional(),
   DOCUMENTS_URL: z.url().optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((value) => {
+      // zod runs this check even after the URL check failed; that failure already names the variable.
+      if (!URL.canParse(value)) return true;
+      const url = new URL(value);
+      return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    }, 'expected an http(s) origin, optionally with a path, such as https://api.example.com')
+    .optional(),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_TENANCY_URL: postgresUrl.optional(),
   DATABASE_CRM_URL: postgresUrl.optional(),
@@ -91,7 +100,6 @@ const EnvSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
-  PUBLIC_URL: z.url().optional(),
 });
 
 /** Validated configuration. Ports are TCP ports; sizes are bytes. */
@@ -102,6 +110,11 @@ export interface Config {
   subgraphPorts: Record<SubgraphName, number>;
   /** Where the gateway reaches each subgraph's `/graphql`. */
   subgraphUrls: Record<SubgraphName, string>;
+  /**
+   * Where clients reach the gateway (`PUBLIC_URL`, without a trailing slash), for the absolute links
+   * the API hands out, such as signed downloads (platform/downloads.ts). Default `http://localhost:<PORT>`.
+   */
+  publicUrl: string;
   /** Privileged connection for bootstrap and migrations; unset means the embedded PostgreSQL. */
   databaseUrl: string | undefined;
   /**
@@ -164,8 +177,6 @@ export interface Config {
     credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
     forcePathStyle: boolean;
   } | null;
-  /** The gateway's origin as browsers reach it (`PUBLIC_URL`); signed upload and download links of the local blob store start with it. */
-  publicUrl: string;
 }
 
 /** One leaky bucket's shape: it holds `size` points and regains `restoreRate` points per second. */
@@ -234,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayPort: e.PORT,
     subgraphPorts,
     subgraphUrls,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     databaseUrls: Object.fromEntries(
       SERVICES.flatMap((service) => {
@@ -287,7 +299,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
         }
       : null,
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
   };
 }
 

@@ -50,6 +50,21 @@ export function parseMinorUnits(amount: string, currency: string): bigint | null
   return sign === '-' ? -minor : minor;
 }
 
+/**
+ * `numerator ÷ denominator` rounded to a whole number, halves away from zero: FirmGraph's one
+ * rounding rule for money (the value of time, a line's tax, a manual line's quantity × price, a
+ * credit note's share of tax). On non-negative amounts this is the "round half up" of commercial
+ * rounding; on negative ones (discount lines) it mirrors it, so a discount's tax is exactly the
+ * negative of the same charge's. IEEE 754-2019 §4.3.1 names it roundTiesToAway.
+ * Exact in bigint arithmetic at any size.
+ * @throws RangeError when `denominator` is not positive.
+ */
+export function divideHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new RangeError(`denominator must be positive: ${denominator}`);
+  const magnitude = ((numerator < 0n ? -numerator : numerator) * 2n + denominator) / (2n * denominator);
+  return numerator < 0n ? -magnitude : magnitude;
+}
+
 /** The GraphQL `Money` object for an amount in minor units. */
 export function money(amountMinor: bigint, currency: string): { amount: string; currency: string } {
   return { amount: formatMinorUnits(amountMinor, currency), currency };

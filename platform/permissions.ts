@@ -68,6 +68,36 @@ const CATALOGUE = [
     description: 'Edit the service catalogue, rate cards and cost rates.',
   },
   {
+    permission: 'invoice:write',
+    lowestRole: 'MANAGER',
+    description: "Create and edit draft invoices and clients' billing details.",
+  },
+  { permission: 'invoice:issue', lowestRole: 'ADMIN', description: 'Issue invoices: number them and post them to the journal.' },
+  { permission: 'invoice:void', lowestRole: 'ADMIN', description: 'Void issued invoices that nothing has paid or credited.' },
+  { permission: 'credit_note:issue', lowestRole: 'ADMIN', description: 'Issue credit notes against invoices.' },
+  {
+    permission: 'ledger:read',
+    lowestRole: 'ADMIN',
+    description: 'Read the journal, the chart of accounts, the trial balance and the accounting reports.',
+  },
+  {
+    permission: 'ledger:write',
+    lowestRole: 'ADMIN',
+    description: "Add accounts to the firm's chart of accounts and change the invoicing settings.",
+  },
+  { permission: 'period:close', lowestRole: 'ADMIN', description: 'Close accounting periods (the period lock).' },
+  {
+    permission: 'period:reopen',
+    lowestRole: 'OWNER',
+    description: 'Move the period lock back, with a reason (audited).',
+  },
+  {
+    permission: 'period:hard_lock',
+    lowestRole: 'OWNER',
+    description: 'Set the hard lock, which nobody can ever move back (needs a session verified with MFA).',
+  },
+  { permission: 'tax_rate:write', lowestRole: 'ADMIN', description: "Create and retire the firm's tax rates." },
+  {
     permission: 'document:write',
     lowestRole: 'STAFF',
     description: 'Upload documents and new versions, restore a version, and organize folders and documents.',

@@ -76,8 +76,11 @@ export interface SubgraphDefinition<TLoaders, TResolvers extends object> {
   /** graphql-shield rule tree, merged by `mergeDisjoint`. Anything not named is denied (`fallbackRule: deny`). */
   rules: RuleMap<TResolvers>;
   createLoaders(scope: { actor: Actor; database: Database }): TLoaders;
-  /** Private endpoints served beside `/graphql`, to the gateway only (tenancy: `POST /introspect`). */
-  mountRoutes?(app: Express, deps: { database: Database; config: Config }): void;
+  /**
+   * Private endpoints served beside `/graphql`, to the gateway only (tenancy: `POST /introspect`;
+   * billing: `GET /downloads/:token`). `log` is the subgraph's logger.
+   */
+  mountRoutes?(app: Express, deps: { database: Database; config: Config; log: Logger }): void;
   /** Background work the subgraph's process runs while serving (the outbox dispatchers); resolves to its stop function. */
   startBackground?(deps: { database: Database; eventBus: EventBus; log: Logger }): Promise<() => Promise<void>>;
 }
@@ -284,7 +287,7 @@ export async function serveSubgraph<TLoaders, TResolvers extends object>(
     readiness: async () => ({ database: await databaseReady(database) }),
     routes: (app) => {
       app.use('/graphql', (_req, _res, next) => trackDeliveries(next));
-      definition.mountRoutes?.(app, { database, config });
+      definition.mountRoutes?.(app, { database, config, log });
     },
     onStop: async () => {
       await stopBackground?.();

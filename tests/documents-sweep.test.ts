@@ -21,8 +21,14 @@ afterAll(async () => {
 
 describe('sweepExpiredUploads', () => {
   it('closes uploads past their hour as EXPIRED and deletes their bytes, leaving live ones, and is idempotent', async () => {
-    const firmId = await tier.createFirm();
+    // The firm and client as their own tenant, so triggers that open a new firm's books pass RLS.
+    const firmId = randomUUID();
     const clientId = randomUUID();
+    await asFirm(
+      admin,
+      firmId,
+      (tx) => tx`insert into tenancy.firms (id, name, slug) values (${firmId}, 'Sweep firm', ${`sweep-${firmId}`})`,
+    );
     await asFirm(
       admin,
       firmId,

@@ -12,4 +12,6 @@ export * from './messaging.ts';
 export * from './outbox.ts';
 export * from './billing.ts';
 export * from './time.ts';
+export * from './ledger.ts';
+export * from './invoicing.ts';
 export * from './documents.ts';

@@ -6,6 +6,7 @@ import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { BillingLoaders } from './billing-context.ts';
 import { billingResolvers } from './billing-resolvers.ts';
 import { billingRules } from './billing-rules.ts';
+import { mountDownloadRoutes } from './downloads/download-routes.ts';
 import { createInvoiceLoaders } from './invoices/invoice-loaders.ts';
 import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
 import { invoicesRules } from './invoices/invoices-rules.ts';
@@ -52,6 +53,8 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
       createTimeEntryLoaders(scope),
       createTimeReportLoaders(scope),
     ),
+  // Signed download links (platform/downloads.ts), by kind; none is registered yet.
+  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, {}),
   // The billing outbox's dispatcher (timer changes) runs in every billing process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
     const dispatcher = await startOutboxDispatcher({ schema: 'billing', ...deps });

@@ -484,6 +484,8 @@ export type Permission =
   | 'CONTACT_READ'
   /** Create and edit client contacts and client organizations. */
   | 'CONTACT_WRITE'
+  /** Issue credit notes against invoices. */
+  | 'CREDIT_NOTE_ISSUE'
   /** Delete documents and restore deleted ones. */
   | 'DOCUMENT_DELETE'
   /** Place and release legal holds on documents. */
@@ -502,8 +504,18 @@ export type Permission =
   | 'FIRM_READ'
   /** Change the firm's settings. */
   | 'FIRM_UPDATE'
+  /** Issue invoices: number them and post them to the journal. */
+  | 'INVOICE_ISSUE'
   /** See invoices and balances. */
   | 'INVOICE_READ'
+  /** Void issued invoices that nothing has paid or credited. */
+  | 'INVOICE_VOID'
+  /** Create and edit draft invoices and clients' billing details. */
+  | 'INVOICE_WRITE'
+  /** Read the journal, the chart of accounts, the trial balance and the accounting reports. */
+  | 'LEDGER_READ'
+  /** Add accounts to the firm's chart of accounts and change the invoicing settings. */
+  | 'LEDGER_WRITE'
   /** Invite people to the firm. */
   | 'MEMBER_INVITE'
   /** See the firm's members and their roles. */
@@ -512,6 +524,12 @@ export type Permission =
   | 'MESSAGE_READ'
   /** Send messages in client threads. */
   | 'MESSAGE_SEND'
+  /** Close accounting periods (the period lock). */
+  | 'PERIOD_CLOSE'
+  /** Set the hard lock, which nobody can ever move back (needs a session verified with MFA). */
+  | 'PERIOD_HARD_LOCK'
+  /** Move the period lock back, with a reason (audited). */
+  | 'PERIOD_REOPEN'
   /** Invite client contacts to the portal and revoke their access. */
   | 'PORTAL_INVITE'
   /** See rate cards, cost rates and the value of time (WIP). */
@@ -520,6 +538,8 @@ export type Permission =
   | 'RATE_WRITE'
   /** Create, send, remind and void signature requests. */
   | 'SIGNATURE_SEND'
+  /** Create and retire the firm's tax rates. */
+  | 'TAX_RATE_WRITE'
   /** Approve and reject submitted time entries. */
   | 'TIME_APPROVE'
   /** See every member's time entries and the firm's utilization. */
@@ -925,14 +945,20 @@ export type UpdateTimeSettingsInput = {
 
 /** Machine-readable reason for a user error. */
 export type UserErrorCode =
+  /** The account has journal lines, so it cannot be deleted. */
+  | 'ACCOUNT_IN_USE'
   /** The portal user has already accepted the invitation. */
   | 'ALREADY_ACTIVE'
   /** The contact or email already has portal access in this firm. */
   | 'ALREADY_INVITED'
   /** The user is already a member of this firm. */
   | 'ALREADY_MEMBER'
+  /** Something has been paid or credited on the invoice, so it cannot be voided. */
+  | 'ALREADY_SETTLED'
   /** The client is archived and cannot be changed. */
   | 'ARCHIVED'
+  /** The client is archived: it cannot be invoiced. */
+  | 'CLIENT_ARCHIVED'
   /** The engagement is COMPLETED or CANCELLED and can no longer change. */
   | 'CLOSED'
   /** The currency is not the one this item is billed in. */
@@ -945,8 +971,12 @@ export type UserErrorCode =
   | 'DUPLICATE'
   /** The 15 minutes in which a message can be edited or deleted have passed. */
   | 'EDIT_WINDOW_CLOSED'
+  /** The invoice has no lines, or its total is not above zero. */
+  | 'EMPTY_INVOICE'
   /** The end date is before the start date. */
   | 'END_BEFORE_START'
+  /** The amount is more than is still creditable on the invoice. */
+  | 'EXCEEDS_CREDITABLE'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
@@ -967,15 +997,19 @@ export type UserErrorCode =
   | 'INVALID_TRANSITION'
   /** The user manages the engagement and must stay on its team: appoint another manager first. */
   | 'IS_MANAGER'
+  /** A period lock may not move back this way. */
+  | 'LOCK_BACKWARDS'
   /** MFA is already enabled for this user. */
   | 'MFA_ALREADY_ENABLED'
   /** MFA is not enabled (or enrolment was not started) for this user. */
   | 'MFA_NOT_ENABLED'
+  /** This needs a session verified with multi-factor authentication. */
+  | 'MFA_REQUIRED'
   /** The engagement is not ACTIVE, or the service is not active. */
   | 'NOT_ACTIVE'
   /** The message is not yours to change. */
   | 'NOT_AUTHOR'
-  /** The time entry is not in a status that allows this change. */
+  /** The item (a time entry, an invoice) is not in a status that allows this change. */
   | 'NOT_EDITABLE'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
@@ -985,6 +1019,8 @@ export type UserErrorCode =
   | 'NO_RATE'
   /** The value is outside the allowed range. */
   | 'OUT_OF_RANGE'
+  /** The date falls in a closed accounting period (on or before the period lock). */
+  | 'PERIOD_LOCKED'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The portal user's access was revoked. */
@@ -997,6 +1033,8 @@ export type UserErrorCode =
   | 'SELF_APPROVAL'
   /** The stored file's size differs from the size declared when the upload was requested. */
   | 'SIZE_MISMATCH'
+  /** System accounts cannot be deleted or changed this way. */
+  | 'SYSTEM_ACCOUNT'
   /** The value is already taken. */
   | 'TAKEN'
   /** The work date is later than tomorrow in the firm's time zone. */

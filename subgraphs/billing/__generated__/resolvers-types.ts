@@ -1063,19 +1063,33 @@ export type UserError = {
 
 /** Machine-readable reason for a user error. */
 export type UserErrorCode =
+  /** The account has journal lines, so it cannot be deleted. */
+  | 'ACCOUNT_IN_USE'
+  /** Something has been paid or credited on the invoice, so it cannot be voided. */
+  | 'ALREADY_SETTLED'
+  /** The client is archived: it cannot be invoiced. */
+  | 'CLIENT_ARCHIVED'
   /** The currency is not the one this item is billed in. */
   | 'CURRENCY_MISMATCH'
   /** The day's entries would exceed 1,440 minutes. */
   | 'DAILY_LIMIT'
   /** The same item is named twice, or already exists. */
   | 'DUPLICATE'
+  /** The invoice has no lines, or its total is not above zero. */
+  | 'EMPTY_INVOICE'
+  /** The amount is more than is still creditable on the invoice. */
+  | 'EXCEEDS_CREDITABLE'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The value is not in the expected format. */
   | 'INVALID'
+  /** A period lock may not move back this way. */
+  | 'LOCK_BACKWARDS'
+  /** This needs a session verified with multi-factor authentication. */
+  | 'MFA_REQUIRED'
   /** The engagement is not ACTIVE, or the service is not active. */
   | 'NOT_ACTIVE'
-  /** The time entry is not in a status that allows this change. */
+  /** The item (a time entry, an invoice) is not in a status that allows this change. */
   | 'NOT_EDITABLE'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
@@ -1085,10 +1099,14 @@ export type UserErrorCode =
   | 'NO_RATE'
   /** The value is outside the allowed range. */
   | 'OUT_OF_RANGE'
+  /** The date falls in a closed accounting period (on or before the period lock). */
+  | 'PERIOD_LOCKED'
   /** A required value is missing or blank. */
   | 'REQUIRED'
   /** The firm's policy does not let an approver approve their own time. */
   | 'SELF_APPROVAL'
+  /** System accounts cannot be deleted or changed this way. */
+  | 'SYSTEM_ACCOUNT'
   /** The work date is later than tomorrow in the firm's time zone. */
   | 'TOO_FAR_AHEAD'
   /** The value is too long. */

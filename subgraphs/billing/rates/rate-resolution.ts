@@ -1,5 +1,6 @@
 import type { RoleValue } from '../../../db/schema/tenancy.ts';
 import type { RateRow, RateSourceValue } from '../../../db/schema/time.ts';
+import { divideHalfUp } from '../../../platform/money.ts';
 
 /**
  * The order in which rate cards apply to a time entry, first match wins (README "Time and rates"):
@@ -81,13 +82,12 @@ export function resolveRate(cards: readonly RateCard[], query: RateQuery): RateC
 
 /**
  * The value of `minutes` of work at `hourlyMinor` minor units an hour, in minor units:
- * `minutes × hourlyMinor ÷ 60`, rounded half-up to a whole minor unit (both inputs are non-negative,
- * so half-up and half-away-from-zero agree). Exact in bigint arithmetic at any size.
+ * `minutes × hourlyMinor ÷ 60`, rounded half-up to a whole minor unit (`divideHalfUp`, platform/money.ts).
  * @throws RangeError when `minutes` is not a non-negative integer or `hourlyMinor` is negative.
  */
 export function valueOfMinutes(minutes: number, hourlyMinor: bigint): bigint {
   if (!Number.isInteger(minutes) || minutes < 0)
     throw new RangeError(`minutes must be a non-negative integer: ${minutes}`);
   if (hourlyMinor < 0n) throw new RangeError(`hourlyMinor must not be negative: ${hourlyMinor}`);
-  return (BigInt(minutes) * hourlyMinor + 30n) / 60n;
+  return divideHalfUp(BigInt(minutes) * hourlyMinor, 60n);
 }

@@ -211,7 +211,7 @@ export async function finishUpload(
 
 /**
  * Firm and upload ids of pending uploads of any firm that expired before `cutoff`, at most `max`,
- * through the owner-run `documents.expired_uploads` (migration 0016): the only cross-firm read.
+ * through the owner-run `documents.expired_uploads` (migration 0019): the only cross-firm read.
  */
 export async function expiredUploads(tx: Tx, { cutoff, max }: { cutoff: Date; max: number }) {
   const rows = await tx.execute<{ firm_id: string; id: string }>(

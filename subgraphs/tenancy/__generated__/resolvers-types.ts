@@ -937,6 +937,8 @@ export type Permission =
   | 'CONTACT_READ'
   /** Create and edit client contacts and client organizations. */
   | 'CONTACT_WRITE'
+  /** Issue credit notes against invoices. */
+  | 'CREDIT_NOTE_ISSUE'
   /** Delete documents and restore deleted ones. */
   | 'DOCUMENT_DELETE'
   /** Place and release legal holds on documents. */
@@ -955,8 +957,18 @@ export type Permission =
   | 'FIRM_READ'
   /** Change the firm's settings. */
   | 'FIRM_UPDATE'
+  /** Issue invoices: number them and post them to the journal. */
+  | 'INVOICE_ISSUE'
   /** See invoices and balances. */
   | 'INVOICE_READ'
+  /** Void issued invoices that nothing has paid or credited. */
+  | 'INVOICE_VOID'
+  /** Create and edit draft invoices and clients' billing details. */
+  | 'INVOICE_WRITE'
+  /** Read the journal, the chart of accounts, the trial balance and the accounting reports. */
+  | 'LEDGER_READ'
+  /** Add accounts to the firm's chart of accounts and change the invoicing settings. */
+  | 'LEDGER_WRITE'
   /** Invite people to the firm. */
   | 'MEMBER_INVITE'
   /** See the firm's members and their roles. */
@@ -965,6 +977,12 @@ export type Permission =
   | 'MESSAGE_READ'
   /** Send messages in client threads. */
   | 'MESSAGE_SEND'
+  /** Close accounting periods (the period lock). */
+  | 'PERIOD_CLOSE'
+  /** Set the hard lock, which nobody can ever move back (needs a session verified with MFA). */
+  | 'PERIOD_HARD_LOCK'
+  /** Move the period lock back, with a reason (audited). */
+  | 'PERIOD_REOPEN'
   /** Invite client contacts to the portal and revoke their access. */
   | 'PORTAL_INVITE'
   /** See rate cards, cost rates and the value of time (WIP). */
@@ -973,6 +991,8 @@ export type Permission =
   | 'RATE_WRITE'
   /** Create, send, remind and void signature requests. */
   | 'SIGNATURE_SEND'
+  /** Create and retire the firm's tax rates. */
+  | 'TAX_RATE_WRITE'
   /** Approve and reject submitted time entries. */
   | 'TIME_APPROVE'
   /** See every member's time entries and the firm's utilization. */
