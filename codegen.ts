@@ -82,9 +82,11 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
   documents: {
     Message: '../messages/message-attachment-model.ts#MessageAttachmentsReference',
     Client: '../documents/document-model.ts#DocumentsClientReference',
-    Document: '../../../db/schema/documents.ts#DocumentRow',
-    DocumentConnection: '../../../platform/relay.ts#Connection<DocumentRow>',
-    DocumentEdge: '../../../platform/relay.ts#Edge<DocumentRow>',
+    Document: '../documents/document-store.ts#DocumentModel',
+    DocumentConnection: '../../../platform/relay.ts#Connection<DocumentModel>',
+    DocumentEdge: '../../../platform/relay.ts#Edge<DocumentModel>',
+    DocumentVersion: '../../../db/schema/documents.ts#DocumentVersionRow',
+    Folder: '../../../db/schema/documents.ts#FolderRow',
   },
 };
 

@@ -91,6 +91,15 @@ const EnvSchema = z.object({
       'expected true, false, a hop count, or addresses, subnets and names (loopback, linklocal, uniquelocal), comma-separated',
     )
     .default('false'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+    .optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
 });
 
 /** Validated configuration. Ports are TCP ports; sizes are bytes. */
@@ -156,6 +165,18 @@ export interface Config {
    * address (used for per-IP rate limits and the audit log). `false` trusts none.
    */
   trustProxy: boolean | number | string;
+  /**
+   * Where documents keep their blobs (subgraphs/documents/storage): an S3-compatible bucket when
+   * `S3_BUCKET` is set (credentials from `S3_ACCESS_KEY_ID`/`S3_SECRET_ACCESS_KEY`, else the AWS SDK's
+   * default chain), else files under `<dataDir>/blobs`.
+   */
+  s3: {
+    bucket: string;
+    region: string;
+    endpoint: string | undefined;
+    credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    forcePathStyle: boolean;
+  } | null;
 }
 
 /** One leaky bucket's shape: it holds `size` points and regains `restoreRate` points per second. */
@@ -266,6 +287,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : /^\d+$/.test(e.TRUST_PROXY)
             ? Number(e.TRUST_PROXY)
             : e.TRUST_PROXY,
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          endpoint: e.S3_ENDPOINT,
+          credentials:
+            e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+              : undefined,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+        }
+      : null,
   };
 }
 

@@ -72,8 +72,16 @@ const CATALOGUE = [
     lowestRole: 'MANAGER',
     description: "Create and edit draft invoices and clients' billing details.",
   },
-  { permission: 'invoice:issue', lowestRole: 'ADMIN', description: 'Issue invoices: number them and post them to the journal.' },
-  { permission: 'invoice:void', lowestRole: 'ADMIN', description: 'Void issued invoices that nothing has paid or credited.' },
+  {
+    permission: 'invoice:issue',
+    lowestRole: 'ADMIN',
+    description: 'Issue invoices: number them and post them to the journal.',
+  },
+  {
+    permission: 'invoice:void',
+    lowestRole: 'ADMIN',
+    description: 'Void issued invoices that nothing has paid or credited.',
+  },
   { permission: 'credit_note:issue', lowestRole: 'ADMIN', description: 'Issue credit notes against invoices.' },
   {
     permission: 'ledger:read',
@@ -97,6 +105,23 @@ const CATALOGUE = [
     description: 'Set the hard lock, which nobody can ever move back (needs a session verified with MFA).',
   },
   { permission: 'tax_rate:write', lowestRole: 'ADMIN', description: "Create and retire the firm's tax rates." },
+  {
+    permission: 'document:write',
+    lowestRole: 'STAFF',
+    description: 'Upload documents and new versions, restore a version, and organize folders and documents.',
+  },
+  {
+    permission: 'document:share',
+    lowestRole: 'STAFF',
+    description: 'Share documents and folders with the client portal.',
+  },
+  { permission: 'document:delete', lowestRole: 'MANAGER', description: 'Delete documents and restore deleted ones.' },
+  { permission: 'document:hold', lowestRole: 'ADMIN', description: 'Place and release legal holds on documents.' },
+  {
+    permission: 'signature:send',
+    lowestRole: 'MANAGER',
+    description: 'Create, send, remind and void signature requests.',
+  },
 ] as const satisfies readonly { permission: `${string}:${string}`; lowestRole: LowestRole; description: string }[];
 
 /** One `resource:verb` of the closed catalogue. A typo does not compile. */

@@ -73,8 +73,15 @@ const CROSSINGS: Record<Service, Crossings> = {
     },
   },
   documents: {
-    schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call tenancy.append_audit_record' },
-    functions: { [APPEND_AUDIT]: AUDIT_REASON },
+    schemaUsage: {
+      ...PUBLIC_SCHEMA,
+      tenancy: 'to call tenancy.append_audit_record',
+      crm: 'to call crm.client_currencies',
+    },
+    functions: {
+      [APPEND_AUDIT]: AUDIT_REASON,
+      'crm.client_currencies(uuid[])': 'a document, folder or upload must belong to a client of the firm',
+    },
   },
   gateway: {
     schemaUsage: { ...PUBLIC_SCHEMA, tenancy: 'to call the rate-limit functions' },

@@ -5,13 +5,24 @@ import { documentsRules } from './documents-rules.ts';
 import { createDocumentLoaders, type DocumentLoaders } from './documents/document-loaders.ts';
 import { documentResolvers } from './documents/document-resolvers.ts';
 import { documentsModuleRules } from './documents/documents-rules.ts';
+import { folderResolvers } from './folders/folder-resolvers.ts';
+import { foldersRules } from './folders/folders-rules.ts';
 import { messageAttachmentResolvers } from './messages/message-attachment-resolvers.ts';
 import { messagesRules } from './messages/messages-rules.ts';
+import { blobStoreFor } from './storage/blob-store.ts';
+import { mountLocalBlobRoutes } from './storage/local-blob-store.ts';
 
-/** The documents subgraph: document records per client (and, later, uploads, sharing and e-signature). */
+/** The documents subgraph: folders, documents and their versions, uploads and downloads, portal sharing. */
 export const documentsSubgraph: SubgraphDefinition<DocumentLoaders, Resolvers> = {
   name: 'documents',
-  resolvers: mergeDisjoint({ DateTime: DateTimeScalar }, documentResolvers, messageAttachmentResolvers),
-  rules: mergeDisjoint(documentsRules, documentsModuleRules, messagesRules),
+  resolvers: mergeDisjoint(
+    { DateTime: DateTimeScalar },
+    documentResolvers,
+    folderResolvers,
+    messageAttachmentResolvers,
+  ),
+  rules: mergeDisjoint(documentsRules, documentsModuleRules, foldersRules, messagesRules),
   createLoaders: createDocumentLoaders,
+  // The local blob store's signed upload and download routes (none for S3, which browsers reach directly).
+  mountRoutes: (app, { config }) => mountLocalBlobRoutes(app, blobStoreFor(config)),
 };

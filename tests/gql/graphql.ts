@@ -182,6 +182,12 @@ export type ClientStatus =
   /** Kept for history; hidden from lists unless asked for. */
   | 'ARCHIVED';
 
+/** Which upload to complete. */
+export type CompleteDocumentUploadInput = {
+  /** The `uploadId` of `requestDocumentUpload`. */
+  uploadId: string | number;
+};
+
 /** Input for `confirmMfaEnrolment`. */
 export type ConfirmMfaEnrolmentInput = {
   /** A current 6-digit code from the authenticator just set up. */
@@ -360,6 +366,19 @@ export type DisableMfaInput = {
   code: string;
 };
 
+/** What kind of document it is; the firm's retention policies are per category. */
+export type DocumentCategory =
+  /** An engagement letter. */
+  | 'ENGAGEMENT_LETTER'
+  /** Anything else. */
+  | 'OTHER'
+  /** An agreement signed through FirmGraph or elsewhere. */
+  | 'SIGNED_AGREEMENT'
+  /** A statement (bank, account, financial). */
+  | 'STATEMENT'
+  /** A tax return. */
+  | 'TAX_RETURN';
+
 /** Input for `editMessage`. */
 export type EditMessageInput = {
   /** The new text (1-10,000 characters), in the message's format. */
@@ -391,6 +410,13 @@ export type EngagementStatus =
   | 'DRAFT'
   /** Paused; no time may be logged until it is ACTIVE again. */
   | 'ON_HOLD';
+
+/** A folder's kind. */
+export type FolderKind =
+  /** The client's drop folder, where its portal users may upload; one per client, made on first use. */
+  | 'FROM_CLIENT'
+  /** A folder the firm made. */
+  | 'STANDARD';
 
 /** Input for `inviteMember`. */
 export type InviteMemberInput = {
@@ -580,8 +606,16 @@ export type Permission =
   | 'CONTACT_WRITE'
   /** Issue credit notes against invoices. */
   | 'CREDIT_NOTE_ISSUE'
+  /** Delete documents and restore deleted ones. */
+  | 'DOCUMENT_DELETE'
+  /** Place and release legal holds on documents. */
+  | 'DOCUMENT_HOLD'
   /** See document records. */
   | 'DOCUMENT_READ'
+  /** Share documents and folders with the client portal. */
+  | 'DOCUMENT_SHARE'
+  /** Upload documents and new versions, restore a version, and organize folders and documents. */
+  | 'DOCUMENT_WRITE'
   /** See engagements, their teams and managers. */
   | 'ENGAGEMENT_READ'
   /** Create and edit engagements, change their status, team and billing arrangement. */
@@ -622,6 +656,8 @@ export type Permission =
   | 'RATE_READ'
   /** Edit the service catalogue, rate cards and cost rates. */
   | 'RATE_WRITE'
+  /** Create, send, remind and void signature requests. */
+  | 'SIGNATURE_SEND'
   /** Create and retire the firm's tax rates. */
   | 'TAX_RATE_WRITE'
   /** Approve and reject submitted time entries. */
@@ -632,6 +668,14 @@ export type Permission =
   | 'TIME_WRITE'
   /** Record and edit anyone's time, on any engagement of the firm. */
   | 'TIME_WRITE_ANY';
+
+/** What to share with the portal, or stop sharing: exactly one of the two. */
+export type PortalShareInput = {
+  /** A document. */
+  documentId?: string | number | null | undefined;
+  /** A folder: the folder and the documents directly in it. */
+  folderId?: string | number | null | undefined;
+};
 
 /** Where a portal user's access stands. */
 export type PortalUserStatus =
@@ -711,6 +755,26 @@ export type RequestBreakGlassInput = {
   reason: string;
 };
 
+/** What to upload: the file's declared facts, which `completeDocumentUpload` checks against the stored bytes. */
+export type RequestDocumentUploadInput = {
+  /** The exact size in bytes (at least 1; at most the firm's limit, 100 MB by default). */
+  byteSize: number;
+  /** The category of a new document (OTHER by default). */
+  category?: DocumentCategory | null | undefined;
+  /** The client the document belongs to. */
+  clientId: string | number;
+  /** The media type, e.g. `application/pdf`; it must be one the firm accepts and match the bytes. */
+  contentType: string;
+  /** Upload a new version of this document instead of a new document. */
+  documentId?: string | number | null | undefined;
+  /** The file name, at most 255 characters, without path separators or control characters. */
+  filename: string;
+  /** The folder to file a new document in (a portal user: the client's `From client` folder, which is the default for it). */
+  folderId?: string | number | null | undefined;
+  /** SHA-256 of the file, 64 lowercase hex digits. */
+  sha256: string;
+};
+
 /** Input for `requestPortalLink`. */
 export type RequestPortalLinkInput = {
   /** The email the portal user was invited with. */
@@ -723,6 +787,12 @@ export type RequestPortalLinkInput = {
 export type ResendPortalInvitationInput = {
   /** The portal user to invite again. */
   portalUserId: string | number;
+};
+
+/** Which version to make current again. */
+export type RestoreDocumentVersionInput = {
+  /** The version's id. */
+  versionId: string | number;
 };
 
 /** Input for `revokeApiKey`. */
@@ -1056,6 +1126,8 @@ export type UserErrorCode =
   | 'GRANT_NOT_LIVE'
   /** The break-glass grant is no longer waiting for approval (approved, started or revoked). */
   | 'GRANT_NOT_PENDING'
+  /** The stored file's SHA-256 differs from the hash declared when the upload was requested. */
+  | 'HASH_MISMATCH'
   /** The value is not in the expected format. */
   | 'INVALID'
   /** The one-time code (TOTP or backup code) is wrong, expired or already used. */
@@ -1102,6 +1174,8 @@ export type UserErrorCode =
   | 'SCOPE_NOT_GRANTABLE'
   /** The firm's policy does not let an approver approve their own time. */
   | 'SELF_APPROVAL'
+  /** The stored file's size differs from the size declared when the upload was requested. */
+  | 'SIZE_MISMATCH'
   /** System accounts cannot be deleted or changed this way. */
   | 'SYSTEM_ACCOUNT'
   /** The value is already taken. */
@@ -1110,10 +1184,16 @@ export type UserErrorCode =
   | 'TOO_FAR_AHEAD'
   /** The value is too long. */
   | 'TOO_LONG'
+  /** The file's bytes are not of the type declared (a `.pdf` that is an executable). */
+  | 'TYPE_MISMATCH'
+  /** The file's type is not one the firm accepts. */
+  | 'TYPE_NOT_ALLOWED'
   /** A client named in the input does not exist in the active firm. */
   | 'UNKNOWN_CLIENT'
   /** A user named in the input is not an enabled staff member of the active firm. */
   | 'UNKNOWN_USER'
+  /** The upload was already completed, refused or swept, or its hour has passed. */
+  | 'UPLOAD_CLOSED'
   /** The password does not meet the strength rules. */
   | 'WEAK_PASSWORD';
 
@@ -1423,6 +1503,46 @@ export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type DashboardQuery = { me: { user: { name: string }, activeFirm: { name: string, clients: { totalCount: number, edges: Array<{ node: { name: string, balance: { amount: string, currency: string }, invoices: { totalCount: number }, documents: { totalCount: number } } }> } | null } | null } | null };
+
+export type DocumentsRequestUploadMutationVariables = Exact<{
+  input: RequestDocumentUploadInput;
+}>;
+
+
+export type DocumentsRequestUploadMutation = { requestDocumentUpload: { upload: { uploadId: string, url: string, expiresAt: string, fields: Array<{ name: string, value: string }> } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type DocumentsCompleteUploadMutationVariables = Exact<{
+  input: CompleteDocumentUploadInput;
+}>;
+
+
+export type DocumentsCompleteUploadMutation = { completeDocumentUpload: { document: { id: string, filename: string, contentType: string, sizeBytes: number, folder: { id: string, name: string, kind: FolderKind } | null, currentVersion: { id: string, versionNumber: number, sha256: string } | null } | null, version: { id: string, versionNumber: number, byteSize: number, sha256: string, contentType: string } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type DocumentsDocumentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DocumentsDocumentQuery = { document: { id: string, filename: string, currentVersion: { id: string, versionNumber: number } | null, versions: Array<{ id: string, versionNumber: number, sha256: string, downloadUrl: { url: string, expiresAt: string } }> } | null };
+
+export type DocumentsRestoreMutationVariables = Exact<{
+  input: RestoreDocumentVersionInput;
+}>;
+
+
+export type DocumentsRestoreMutation = { restoreDocumentVersion: { document: { currentVersion: { id: string, versionNumber: number } | null } | null, userErrors: Array<{ code: UserErrorCode }> } };
+
+export type DocumentsPortalListQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DocumentsPortalListQuery = { portalViewer: { clients: Array<{ id: string, documents: { totalCount: number, edges: Array<{ node: { id: string, filename: string, currentVersion: { sha256: string, downloadUrl: { url: string } } | null } }> }, folders: Array<{ id: string, name: string, kind: FolderKind }> }> } | null };
+
+export type DocumentsShareMutationVariables = Exact<{
+  input: PortalShareInput;
+}>;
+
+
+export type DocumentsShareMutation = { shareWithPortal: { document: { id: string } | null, userErrors: Array<{ code: UserErrorCode }> } };
 
 export type EngagementsCreateMutationVariables = Exact<{
   input: CreateEngagementInput;
@@ -2628,6 +2748,12 @@ export const ClientsBalanceInListDocument = {"kind":"Document","definitions":[{"
 export const CacheCreateKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CacheCreateKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateApiKeyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<CacheCreateKeyMutation, CacheCreateKeyMutationVariables>;
 export const CacheRevokeKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CacheRevokeKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RevokeApiKeyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]}}]}}]} as unknown as DocumentNode<CacheRevokeKeyMutation, CacheRevokeKeyMutationVariables>;
 export const DashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Dashboard"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"activeFirm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"clients"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"invoices"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"documents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<DashboardQuery, DashboardQueryVariables>;
+export const DocumentsRequestUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DocumentsRequestUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RequestDocumentUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestDocumentUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"upload"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uploadId"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"fields"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsRequestUploadMutation, DocumentsRequestUploadMutationVariables>;
+export const DocumentsCompleteUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DocumentsCompleteUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CompleteDocumentUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completeDocumentUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"filename"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"sizeBytes"}},{"kind":"Field","name":{"kind":"Name","value":"folder"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}},{"kind":"Field","name":{"kind":"Name","value":"currentVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"version"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}},{"kind":"Field","name":{"kind":"Name","value":"byteSize"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsCompleteUploadMutation, DocumentsCompleteUploadMutationVariables>;
+export const DocumentsDocumentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DocumentsDocument"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"filename"}},{"kind":"Field","name":{"kind":"Name","value":"currentVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}}]}},{"kind":"Field","name":{"kind":"Name","value":"versions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}},{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsDocumentQuery, DocumentsDocumentQueryVariables>;
+export const DocumentsRestoreDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DocumentsRestore"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RestoreDocumentVersionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"restoreDocumentVersion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"currentVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsRestoreMutation, DocumentsRestoreMutationVariables>;
+export const DocumentsPortalListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DocumentsPortalList"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"portalViewer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clients"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"documents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"filename"}},{"kind":"Field","name":{"kind":"Name","value":"currentVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sha256"}},{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"folders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsPortalListQuery, DocumentsPortalListQueryVariables>;
+export const DocumentsShareDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DocumentsShare"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PortalShareInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"shareWithPortal"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsShareMutation, DocumentsShareMutationVariables>;
 export const EngagementsCreateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EngagementsCreate"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateEngagementInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createEngagement"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"engagement"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"client"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"manager"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"team"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<EngagementsCreateMutation, EngagementsCreateMutationVariables>;
 export const EngagementsUpdateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EngagementsUpdate"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateEngagementInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateEngagement"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"engagement"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"manager"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"team"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<EngagementsUpdateMutation, EngagementsUpdateMutationVariables>;
 export const EngagementsChangeStatusDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EngagementsChangeStatus"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ChangeEngagementStatusInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changeEngagementStatus"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"engagement"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<EngagementsChangeStatusMutation, EngagementsChangeStatusMutationVariables>;

@@ -61,7 +61,7 @@ export async function importInvoices(firmId: string, invoices: readonly Imported
 /**
  * Stores an OPEN invoice (as issued elsewhere: `importIssuedInvoices`, with its journal entry) and a
  * document (straight in the database; no API uploads one yet) for a firm's client and returns their
- * ids. The invoice is `totalMinor` minor units, unpaid.
+ * ids. The document is shared with the portal. The invoice is `totalMinor` minor units, unpaid.
  */
 export async function seedInvoiceAndDocument(
   admin: postgres.Sql,
@@ -88,8 +88,8 @@ export async function seedInvoiceAndDocument(
   ]);
   await asFirm(admin, firmId, async (tx) => {
     await tx`
-      insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes)
-      values (${firmId}, ${documentId}, ${clientId}, 'engagement letter.pdf', 'application/pdf', 48213)
+      insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes, shared_with_portal)
+      values (${firmId}, ${documentId}, ${clientId}, 'engagement letter.pdf', 'application/pdf', 48213, true)
     `;
   });
   return { invoiceId, documentId };

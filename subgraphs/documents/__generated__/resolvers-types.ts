@@ -2,11 +2,13 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { MessageAttachmentsReference } from '../messages/message-attachment-model.ts';
 import type { DocumentsClientReference } from '../documents/document-model.ts';
-import type { DocumentRow } from '../../../db/schema/documents.ts';
+import type { DocumentModel } from '../documents/document-store.ts';
 import type { Connection, Edge } from '../../../platform/relay.ts';
+import type { DocumentVersionRow, FolderRow } from '../../../db/schema/documents.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -22,8 +24,17 @@ export type Scalars = {
 
 export type Client = {
   __typename?: 'Client';
-  /** The client's documents, newest first (at most 100 a page). */
+  /**
+   * The client's documents, newest first (at most 100 a page). A portal user sees only the documents
+   * shared with the portal (themselves or through their folder) and those in the `From client` folder.
+   * Deleted documents are not listed.
+   */
   documents: DocumentConnection;
+  /**
+   * The client's top-level folders, by name. A portal user sees only folders shared with the portal and
+   * the `From client` folder.
+   */
+  folders: Array<Folder>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
 };
@@ -34,22 +45,64 @@ export type ClientDocumentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A file the firm keeps for a client: an engagement letter, a tax return, a deliverable. */
+/** Which upload to complete. */
+export type CompleteDocumentUploadInput = {
+  /** The `uploadId` of `requestDocumentUpload`. */
+  uploadId: Scalars['ID']['input'];
+};
+
+/** A new folder. */
+export type CreateFolderInput = {
+  /** The client the folder belongs to. */
+  clientId: Scalars['ID']['input'];
+  /** 1–255 characters, without path separators or control characters, unique among its siblings. */
+  name: Scalars['String']['input'];
+  /** The folder to put it in, or null for the top level. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/**
+ * A file the firm keeps for a client: an engagement letter, a tax return, a deliverable. Its content is
+ * in its versions; uploading to an existing document adds a version.
+ */
 export type Document = {
   __typename?: 'Document';
+  /** What kind of document it is. */
+  category: DocumentCategory;
   /** The client the document belongs to. */
   client: Client;
-  /** The media type, e.g. `application/pdf`. */
+  /** The current version's media type, e.g. `application/pdf`, as sniffed from its bytes. */
   contentType: Scalars['String']['output'];
   /** When the document was added. */
   createdAt: Scalars['DateTime']['output'];
+  /** The version people get when they open the document; null for records made before uploads existed. */
+  currentVersion?: Maybe<DocumentVersion>;
   /** The file name shown to people, e.g. `2025 engagement letter.pdf`. */
   filename: Scalars['String']['output'];
+  /** The folder it is filed in, or null at the client's top level. */
+  folder?: Maybe<Folder>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /** True when the document itself is shared with the portal (it may also be visible through its folder). */
+  sharedWithPortal: Scalars['Boolean']['output'];
   /** Size of the current version in bytes. */
   sizeBytes: Scalars['Int']['output'];
+  /** Every version, newest first. */
+  versions: Array<DocumentVersion>;
 };
+
+/** What kind of document it is; the firm's retention policies are per category. */
+export type DocumentCategory =
+  /** An engagement letter. */
+  | 'ENGAGEMENT_LETTER'
+  /** Anything else. */
+  | 'OTHER'
+  /** An agreement signed through FirmGraph or elsewhere. */
+  | 'SIGNED_AGREEMENT'
+  /** A statement (bank, account, financial). */
+  | 'STATEMENT'
+  /** A tax return. */
+  | 'TAX_RETURN';
 
 /** A page of documents (Relay cursor connection), newest first. */
 export type DocumentConnection = {
@@ -71,6 +124,124 @@ export type DocumentEdge = {
   node: Document;
 };
 
+/** A document, or why nothing changed. */
+export type DocumentPayload = {
+  __typename?: 'DocumentPayload';
+  /** The document; null when there are user errors. */
+  document?: Maybe<Document>;
+  /** Why nothing changed, when something was wrong. */
+  userErrors: Array<UserError>;
+};
+
+/**
+ * A signed upload form: POST `fields` and then the file (as the part named `file`, last) as
+ * `multipart/form-data` to `url` before `expiresAt` (15 minutes), then call `completeDocumentUpload`
+ * within the hour. The form accepts exactly the declared size, for this one upload.
+ */
+export type DocumentUploadForm = {
+  __typename?: 'DocumentUploadForm';
+  /** When the form stops working. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The form fields to send, in this order, before the file. */
+  fields: Array<UploadFormField>;
+  /** Pass to `completeDocumentUpload`. */
+  uploadId: Scalars['ID']['output'];
+  /** Where to POST the form. */
+  url: Scalars['String']['output'];
+};
+
+/** One immutable version of a document: its bytes never change once the upload is complete. */
+export type DocumentVersion = {
+  __typename?: 'DocumentVersion';
+  /** Size in bytes. */
+  byteSize: Scalars['Int']['output'];
+  /** The media type sniffed from the bytes. */
+  contentType: Scalars['String']['output'];
+  /** When the upload was completed. */
+  createdAt: Scalars['DateTime']['output'];
+  /**
+   * A signed link that downloads this version, valid for 5 minutes. Each link issued is recorded in the
+   * firm's audit log as `document.download` (with the document and version, never the content).
+   */
+  downloadUrl: DownloadLink;
+  /** The file name the version was uploaded as. */
+  filename: Scalars['String']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** SHA-256 of the bytes, lowercase hex. */
+  sha256: Scalars['String']['output'];
+  /** True for a version FirmGraph produced by completing a signature request. */
+  signed: Scalars['Boolean']['output'];
+  /** 1 for the first upload, n+1 for each later one. */
+  versionNumber: Scalars['Int']['output'];
+};
+
+/** A document and one of its versions, or why nothing changed. */
+export type DocumentVersionPayload = {
+  __typename?: 'DocumentVersionPayload';
+  /** The document; null when there are user errors. */
+  document?: Maybe<Document>;
+  /** Why nothing changed, when something was wrong. */
+  userErrors: Array<UserError>;
+  /** The version added or made current; null when there are user errors. */
+  version?: Maybe<DocumentVersion>;
+};
+
+/** A short-lived signed link to a file. */
+export type DownloadLink = {
+  __typename?: 'DownloadLink';
+  /** When the link stops working. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The URL to GET; it works until `expiresAt` and only for this file. */
+  url: Scalars['String']['output'];
+};
+
+/** A folder of a client's documents; folders nest. */
+export type Folder = {
+  __typename?: 'Folder';
+  /** The client the folder belongs to. */
+  client: Client;
+  /** When the folder was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The documents directly in it, newest first (for a portal user, only those it may see). */
+  documents: DocumentConnection;
+  /** Its subfolders, by name (for a portal user, only those it may see). */
+  folders: Array<Folder>;
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** STANDARD, or FROM_CLIENT for the client's drop folder. */
+  kind: FolderKind;
+  /** The folder's name, unique among its siblings. */
+  name: Scalars['String']['output'];
+  /** The folder it sits in, or null at the top. */
+  parent?: Maybe<Folder>;
+  /** True when the folder and the documents directly in it are shared with the portal. */
+  sharedWithPortal: Scalars['Boolean']['output'];
+};
+
+
+/** A folder of a client's documents; folders nest. */
+export type FolderDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A folder's kind. */
+export type FolderKind =
+  /** The client's drop folder, where its portal users may upload; one per client, made on first use. */
+  | 'FROM_CLIENT'
+  /** A folder the firm made. */
+  | 'STANDARD';
+
+/** A folder, or why nothing changed. */
+export type FolderPayload = {
+  __typename?: 'FolderPayload';
+  /** The folder; null when there are user errors. */
+  folder?: Maybe<Folder>;
+  /** Why nothing changed, when something was wrong. */
+  userErrors: Array<UserError>;
+};
+
 /** A message in a client thread (owned by the crm subgraph); documents contributes its attachments. */
 export type Message = {
   __typename?: 'Message';
@@ -86,6 +257,94 @@ export type Message = {
   id: Scalars['ID']['output'];
 };
 
+/** Where to file a document. */
+export type MoveDocumentInput = {
+  /** The document's id. */
+  documentId: Scalars['ID']['input'];
+  /** A folder of the same client, or null for the client's top level. */
+  folderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Finishes an upload: the stored bytes must have the declared size and SHA-256, a type sniffed from
+   * the bytes that matches the declared one, and a type and size the firm accepts. Then it adds the
+   * document (version 1) or its next version. On any mismatch the bytes are deleted, nothing is added,
+   * and `userErrors` says why (`SIZE_MISMATCH`, `HASH_MISMATCH`, `TYPE_NOT_ALLOWED`, `TYPE_MISMATCH`).
+   * Audited as `document.upload`.
+   */
+  completeDocumentUpload: DocumentVersionPayload;
+  /** Makes a folder for a client. Requires `document:write`. */
+  createFolder: FolderPayload;
+  /** Files a document in another folder of its client. Requires `document:write`. */
+  moveDocument: DocumentPayload;
+  /** Renames a document. Requires `document:write`. */
+  renameDocument: DocumentPayload;
+  /** Renames a folder (not the `From client` folder). Requires `document:write`. */
+  renameFolder: FolderPayload;
+  /**
+   * Starts an upload: checks the declared name, size, type and hash, and answers a signed form for the
+   * bytes. Requires `document:write`; a portal user may upload only into its client's `From client`
+   * folder. Audited as `document.upload_requested`.
+   */
+  requestDocumentUpload: RequestDocumentUploadPayload;
+  /** Makes an earlier version current again (versions never change). Requires `document:write`. */
+  restoreDocumentVersion: DocumentVersionPayload;
+  /**
+   * Shares a document, or a folder and the documents directly in it, with the client's portal users.
+   * Requires `document:share`. Audited as `document.share`.
+   */
+  shareWithPortal: PortalSharePayload;
+  /** Stops sharing a document or folder with the portal. Requires `document:share`. Audited as `document.unshare`. */
+  unshareFromPortal: PortalSharePayload;
+};
+
+
+export type MutationCompleteDocumentUploadArgs = {
+  input: CompleteDocumentUploadInput;
+};
+
+
+export type MutationCreateFolderArgs = {
+  input: CreateFolderInput;
+};
+
+
+export type MutationMoveDocumentArgs = {
+  input: MoveDocumentInput;
+};
+
+
+export type MutationRenameDocumentArgs = {
+  input: RenameDocumentInput;
+};
+
+
+export type MutationRenameFolderArgs = {
+  input: RenameFolderInput;
+};
+
+
+export type MutationRequestDocumentUploadArgs = {
+  input: RequestDocumentUploadInput;
+};
+
+
+export type MutationRestoreDocumentVersionArgs = {
+  input: RestoreDocumentVersionInput;
+};
+
+
+export type MutationShareWithPortalArgs = {
+  input: PortalShareInput;
+};
+
+
+export type MutationUnshareFromPortalArgs = {
+  input: PortalShareInput;
+};
+
 /** Relay pagination state of a connection. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -99,6 +358,25 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** What to share with the portal, or stop sharing: exactly one of the two. */
+export type PortalShareInput = {
+  /** A document. */
+  documentId?: InputMaybe<Scalars['ID']['input']>;
+  /** A folder: the folder and the documents directly in it. */
+  folderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What was shared or unshared, or why nothing changed. */
+export type PortalSharePayload = {
+  __typename?: 'PortalSharePayload';
+  /** The document, when one was named. */
+  document?: Maybe<Document>;
+  /** The folder, when one was named. */
+  folder?: Maybe<Folder>;
+  /** Why nothing changed, when something was wrong. */
+  userErrors: Array<UserError>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** A document of the active firm by id, or null when there is none (including ids of other firms). */
@@ -109,6 +387,104 @@ export type Query = {
 export type QueryDocumentArgs = {
   id: Scalars['ID']['input'];
 };
+
+/** A document's new name. */
+export type RenameDocumentInput = {
+  /** The document's id. */
+  documentId: Scalars['ID']['input'];
+  /** The new file name, at most 255 characters, without path separators or control characters. */
+  filename: Scalars['String']['input'];
+};
+
+/** A folder's new name. */
+export type RenameFolderInput = {
+  /** The folder's id. */
+  folderId: Scalars['ID']['input'];
+  /** 1–255 characters, without path separators or control characters, unique among its siblings. */
+  name: Scalars['String']['input'];
+};
+
+/** What to upload: the file's declared facts, which `completeDocumentUpload` checks against the stored bytes. */
+export type RequestDocumentUploadInput = {
+  /** The exact size in bytes (at least 1; at most the firm's limit, 100 MB by default). */
+  byteSize: Scalars['Int']['input'];
+  /** The category of a new document (OTHER by default). */
+  category?: InputMaybe<DocumentCategory>;
+  /** The client the document belongs to. */
+  clientId: Scalars['ID']['input'];
+  /** The media type, e.g. `application/pdf`; it must be one the firm accepts and match the bytes. */
+  contentType: Scalars['String']['input'];
+  /** Upload a new version of this document instead of a new document. */
+  documentId?: InputMaybe<Scalars['ID']['input']>;
+  /** The file name, at most 255 characters, without path separators or control characters. */
+  filename: Scalars['String']['input'];
+  /** The folder to file a new document in (a portal user: the client's `From client` folder, which is the default for it). */
+  folderId?: InputMaybe<Scalars['ID']['input']>;
+  /** SHA-256 of the file, 64 lowercase hex digits. */
+  sha256: Scalars['String']['input'];
+};
+
+/** Result of `requestDocumentUpload`. */
+export type RequestDocumentUploadPayload = {
+  __typename?: 'RequestDocumentUploadPayload';
+  /** Where and how to send the file; null when there are user errors. */
+  upload?: Maybe<DocumentUploadForm>;
+  /** Why nothing was requested, when something was wrong. */
+  userErrors: Array<UserError>;
+};
+
+/** Which version to make current again. */
+export type RestoreDocumentVersionInput = {
+  /** The version's id. */
+  versionId: Scalars['ID']['input'];
+};
+
+/** One field of a signed upload form. */
+export type UploadFormField = {
+  __typename?: 'UploadFormField';
+  /** The field's name. */
+  name: Scalars['String']['output'];
+  /** The field's value. */
+  value: Scalars['String']['output'];
+};
+
+/** An expected problem with the input, to show to the person who entered it. */
+export type UserError = {
+  __typename?: 'UserError';
+  /** Machine-readable reason. */
+  code: UserErrorCode;
+  /** Path to the input field at fault, e.g. `["input", "filename"]`; empty when no single field is at fault. */
+  field: Array<Scalars['String']['output']>;
+  /** Human-readable explanation. */
+  message: Scalars['String']['output'];
+};
+
+/** Machine-readable reason for a user error. */
+export type UserErrorCode =
+  /** The same item is named twice, or already exists. */
+  | 'DUPLICATE'
+  /** The caller may not do this to this item. */
+  | 'FORBIDDEN'
+  /** The stored file's SHA-256 differs from the hash declared when the upload was requested. */
+  | 'HASH_MISMATCH'
+  /** The value is not in the expected format (a file name with a path separator or control character). */
+  | 'INVALID'
+  /** The referenced item does not exist or may not be used here. */
+  | 'NOT_FOUND'
+  /** The value is outside the allowed range (a zero-byte or oversized file). */
+  | 'OUT_OF_RANGE'
+  /** A required value is missing or blank. */
+  | 'REQUIRED'
+  /** The stored file's size differs from the size declared when the upload was requested. */
+  | 'SIZE_MISMATCH'
+  /** The value is too long. */
+  | 'TOO_LONG'
+  /** The file's bytes are not of the type declared (a `.pdf` that is an executable). */
+  | 'TYPE_MISMATCH'
+  /** The file's type is not one the firm accepts. */
+  | 'TYPE_NOT_ALLOWED'
+  /** The upload was already completed, refused or swept, or its hour has passed. */
+  | 'UPLOAD_CLOSED';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -219,14 +595,37 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CompleteDocumentUploadInput: CompleteDocumentUploadInput;
+  CreateFolderInput: CreateFolderInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Document: ResolverTypeWrapper<DocumentRow>;
-  DocumentConnection: ResolverTypeWrapper<Connection<DocumentRow>>;
-  DocumentEdge: ResolverTypeWrapper<Edge<DocumentRow>>;
-  Message: ResolverTypeWrapper<MessageAttachmentsReference>;
-  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Document: ResolverTypeWrapper<DocumentModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  DocumentCategory: DocumentCategory;
+  DocumentConnection: ResolverTypeWrapper<Connection<DocumentModel>>;
+  DocumentEdge: ResolverTypeWrapper<Edge<DocumentModel>>;
+  DocumentPayload: ResolverTypeWrapper<Omit<DocumentPayload, 'document'> & { document?: Maybe<ResolversTypes['Document']> }>;
+  DocumentUploadForm: ResolverTypeWrapper<DocumentUploadForm>;
+  DocumentVersion: ResolverTypeWrapper<DocumentVersionRow>;
+  DocumentVersionPayload: ResolverTypeWrapper<Omit<DocumentVersionPayload, 'document' | 'version'> & { document?: Maybe<ResolversTypes['Document']>, version?: Maybe<ResolversTypes['DocumentVersion']> }>;
+  DownloadLink: ResolverTypeWrapper<DownloadLink>;
+  Folder: ResolverTypeWrapper<FolderRow>;
+  FolderKind: FolderKind;
+  FolderPayload: ResolverTypeWrapper<Omit<FolderPayload, 'folder'> & { folder?: Maybe<ResolversTypes['Folder']> }>;
+  Message: ResolverTypeWrapper<MessageAttachmentsReference>;
+  MoveDocumentInput: MoveDocumentInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  PortalShareInput: PortalShareInput;
+  PortalSharePayload: ResolverTypeWrapper<Omit<PortalSharePayload, 'document' | 'folder'> & { document?: Maybe<ResolversTypes['Document']>, folder?: Maybe<ResolversTypes['Folder']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RenameDocumentInput: RenameDocumentInput;
+  RenameFolderInput: RenameFolderInput;
+  RequestDocumentUploadInput: RequestDocumentUploadInput;
+  RequestDocumentUploadPayload: ResolverTypeWrapper<RequestDocumentUploadPayload>;
+  RestoreDocumentVersionInput: RestoreDocumentVersionInput;
+  UploadFormField: ResolverTypeWrapper<UploadFormField>;
+  UserError: ResolverTypeWrapper<UserError>;
+  UserErrorCode: UserErrorCode;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -235,19 +634,40 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
+  CompleteDocumentUploadInput: CompleteDocumentUploadInput;
+  CreateFolderInput: CreateFolderInput;
   DateTime: Scalars['DateTime']['output'];
-  Document: DocumentRow;
-  DocumentConnection: Connection<DocumentRow>;
-  DocumentEdge: Edge<DocumentRow>;
-  Message: MessageAttachmentsReference;
-  PageInfo: PageInfo;
+  Document: DocumentModel;
   Boolean: Scalars['Boolean']['output'];
+  DocumentConnection: Connection<DocumentModel>;
+  DocumentEdge: Edge<DocumentModel>;
+  DocumentPayload: Omit<DocumentPayload, 'document'> & { document?: Maybe<ResolversParentTypes['Document']> };
+  DocumentUploadForm: DocumentUploadForm;
+  DocumentVersion: DocumentVersionRow;
+  DocumentVersionPayload: Omit<DocumentVersionPayload, 'document' | 'version'> & { document?: Maybe<ResolversParentTypes['Document']>, version?: Maybe<ResolversParentTypes['DocumentVersion']> };
+  DownloadLink: DownloadLink;
+  Folder: FolderRow;
+  FolderPayload: Omit<FolderPayload, 'folder'> & { folder?: Maybe<ResolversParentTypes['Folder']> };
+  Message: MessageAttachmentsReference;
+  MoveDocumentInput: MoveDocumentInput;
+  Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
+  PortalShareInput: PortalShareInput;
+  PortalSharePayload: Omit<PortalSharePayload, 'document' | 'folder'> & { document?: Maybe<ResolversParentTypes['Document']>, folder?: Maybe<ResolversParentTypes['Folder']> };
   Query: Record<PropertyKey, never>;
+  RenameDocumentInput: RenameDocumentInput;
+  RenameFolderInput: RenameFolderInput;
+  RequestDocumentUploadInput: RequestDocumentUploadInput;
+  RequestDocumentUploadPayload: RequestDocumentUploadPayload;
+  RestoreDocumentVersionInput: RestoreDocumentVersionInput;
+  UploadFormField: UploadFormField;
+  UserError: UserError;
 }>;
 
 export type ClientResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client'], FederationReferenceType extends FederationReferenceTypes['Client'] = FederationReferenceTypes['Client']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Client']> | FederationReferenceType, FederationReferenceType, ContextType>;
   documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, Partial<ClientDocumentsArgs>>;
+  folders?: Resolver<Array<ResolversTypes['Folder']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
@@ -257,12 +677,17 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type DocumentResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Document'] = ResolversParentTypes['Document'], FederationReferenceType extends FederationReferenceTypes['Document'] = FederationReferenceTypes['Document']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Document']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  category?: Resolver<ResolversTypes['DocumentCategory'], ParentType, ContextType>;
   client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  currentVersion?: Resolver<Maybe<ResolversTypes['DocumentVersion']>, ParentType, ContextType>;
   filename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  folder?: Resolver<Maybe<ResolversTypes['Folder']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sharedWithPortal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   sizeBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  versions?: Resolver<Array<ResolversTypes['DocumentVersion']>, ParentType, ContextType>;
 }>;
 
 export type DocumentConnectionResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['DocumentConnection'] = ResolversParentTypes['DocumentConnection']> = ResolversObject<{
@@ -276,10 +701,74 @@ export type DocumentEdgeResolvers<ContextType = DocumentsContext, ParentType ext
   node?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
 }>;
 
+export type DocumentPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['DocumentPayload'] = ResolversParentTypes['DocumentPayload']> = ResolversObject<{
+  document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type DocumentUploadFormResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['DocumentUploadForm'] = ResolversParentTypes['DocumentUploadForm']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['UploadFormField']>, ParentType, ContextType>;
+  uploadId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DocumentVersionResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['DocumentVersion'] = ResolversParentTypes['DocumentVersion']> = ResolversObject<{
+  byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadUrl?: Resolver<ResolversTypes['DownloadLink'], ParentType, ContextType>;
+  filename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  versionNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type DocumentVersionPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['DocumentVersionPayload'] = ResolversParentTypes['DocumentVersionPayload']> = ResolversObject<{
+  document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['DocumentVersion']>, ParentType, ContextType>;
+}>;
+
+export type DownloadLinkResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['DownloadLink'] = ResolversParentTypes['DownloadLink']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type FolderResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Folder'] = ResolversParentTypes['Folder']> = ResolversObject<{
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, Partial<FolderDocumentsArgs>>;
+  folders?: Resolver<Array<ResolversTypes['Folder']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['FolderKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['Folder']>, ParentType, ContextType>;
+  sharedWithPortal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type FolderPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['FolderPayload'] = ResolversParentTypes['FolderPayload']> = ResolversObject<{
+  folder?: Resolver<Maybe<ResolversTypes['Folder']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type MessageResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message'], FederationReferenceType extends FederationReferenceTypes['Message'] = FederationReferenceTypes['Message']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Message']> | FederationReferenceType, FederationReferenceType, ContextType>;
   attachments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  completeDocumentUpload?: Resolver<ResolversTypes['DocumentVersionPayload'], ParentType, ContextType, RequireFields<MutationCompleteDocumentUploadArgs, 'input'>>;
+  createFolder?: Resolver<ResolversTypes['FolderPayload'], ParentType, ContextType, RequireFields<MutationCreateFolderArgs, 'input'>>;
+  moveDocument?: Resolver<ResolversTypes['DocumentPayload'], ParentType, ContextType, RequireFields<MutationMoveDocumentArgs, 'input'>>;
+  renameDocument?: Resolver<ResolversTypes['DocumentPayload'], ParentType, ContextType, RequireFields<MutationRenameDocumentArgs, 'input'>>;
+  renameFolder?: Resolver<ResolversTypes['FolderPayload'], ParentType, ContextType, RequireFields<MutationRenameFolderArgs, 'input'>>;
+  requestDocumentUpload?: Resolver<ResolversTypes['RequestDocumentUploadPayload'], ParentType, ContextType, RequireFields<MutationRequestDocumentUploadArgs, 'input'>>;
+  restoreDocumentVersion?: Resolver<ResolversTypes['DocumentVersionPayload'], ParentType, ContextType, RequireFields<MutationRestoreDocumentVersionArgs, 'input'>>;
+  shareWithPortal?: Resolver<ResolversTypes['PortalSharePayload'], ParentType, ContextType, RequireFields<MutationShareWithPortalArgs, 'input'>>;
+  unshareFromPortal?: Resolver<ResolversTypes['PortalSharePayload'], ParentType, ContextType, RequireFields<MutationUnshareFromPortalArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -289,8 +778,30 @@ export type PageInfoResolvers<ContextType = DocumentsContext, ParentType extends
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type PortalSharePayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['PortalSharePayload'] = ResolversParentTypes['PortalSharePayload']> = ResolversObject<{
+  document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType>;
+  folder?: Resolver<Maybe<ResolversTypes['Folder']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
+}>;
+
+export type RequestDocumentUploadPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['RequestDocumentUploadPayload'] = ResolversParentTypes['RequestDocumentUploadPayload']> = ResolversObject<{
+  upload?: Resolver<Maybe<ResolversTypes['DocumentUploadForm']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type UploadFormFieldResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['UploadFormField'] = ResolversParentTypes['UploadFormField']> = ResolversObject<{
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type UserErrorResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['UserErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = DocumentsContext> = ResolversObject<{
@@ -299,8 +810,20 @@ export type Resolvers<ContextType = DocumentsContext> = ResolversObject<{
   Document?: DocumentResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
+  DocumentPayload?: DocumentPayloadResolvers<ContextType>;
+  DocumentUploadForm?: DocumentUploadFormResolvers<ContextType>;
+  DocumentVersion?: DocumentVersionResolvers<ContextType>;
+  DocumentVersionPayload?: DocumentVersionPayloadResolvers<ContextType>;
+  DownloadLink?: DownloadLinkResolvers<ContextType>;
+  Folder?: FolderResolvers<ContextType>;
+  FolderPayload?: FolderPayloadResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PortalSharePayload?: PortalSharePayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RequestDocumentUploadPayload?: RequestDocumentUploadPayloadResolvers<ContextType>;
+  UploadFormField?: UploadFormFieldResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
 }>;
 

@@ -1,4 +1,4 @@
-import type { DocumentRow } from '../../../db/schema/documents.ts';
+import type { DocumentModel } from '../documents/document-store.ts';
 import type { MessageAttachmentsReference } from './message-attachment-model.ts';
 import { isUuid } from '../../../platform/ids.ts';
 import { assertCanOrPortal, withinPortalReach } from '../../../platform/portal.ts';
@@ -15,11 +15,14 @@ import type { DocumentsContext } from '../documents-context.ts';
 export async function messageAttachments(
   ctx: DocumentsContext,
   message: MessageAttachmentsReference,
-): Promise<DocumentRow[]> {
+): Promise<DocumentModel[]> {
   assertCanOrPortal(ctx.actor, 'document:read');
   const ids = (message.attachmentIds ?? []).filter(isUuid);
   const rows = await Promise.all(ids.map((id) => ctx.loaders.documentById.load(id)));
   return rows.filter(
-    (row): row is DocumentRow => withinPortalReach(ctx.actor, row, (document) => document.clientId) !== null,
+    (row): row is DocumentModel =>
+      row !== null &&
+      row.deletedAt === null &&
+      withinPortalReach(ctx.actor, row, (document) => document.clientId) !== null,
   );
 }

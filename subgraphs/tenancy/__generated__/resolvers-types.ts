@@ -939,8 +939,16 @@ export type Permission =
   | 'CONTACT_WRITE'
   /** Issue credit notes against invoices. */
   | 'CREDIT_NOTE_ISSUE'
+  /** Delete documents and restore deleted ones. */
+  | 'DOCUMENT_DELETE'
+  /** Place and release legal holds on documents. */
+  | 'DOCUMENT_HOLD'
   /** See document records. */
   | 'DOCUMENT_READ'
+  /** Share documents and folders with the client portal. */
+  | 'DOCUMENT_SHARE'
+  /** Upload documents and new versions, restore a version, and organize folders and documents. */
+  | 'DOCUMENT_WRITE'
   /** See engagements, their teams and managers. */
   | 'ENGAGEMENT_READ'
   /** Create and edit engagements, change their status, team and billing arrangement. */
@@ -981,6 +989,8 @@ export type Permission =
   | 'RATE_READ'
   /** Edit the service catalogue, rate cards and cost rates. */
   | 'RATE_WRITE'
+  /** Create, send, remind and void signature requests. */
+  | 'SIGNATURE_SEND'
   /** Create and retire the firm's tax rates. */
   | 'TAX_RATE_WRITE'
   /** Approve and reject submitted time entries. */
