@@ -72,8 +72,16 @@ const CATALOGUE = [
     lowestRole: 'MANAGER',
     description: "Create and edit draft invoices and clients' billing details.",
   },
-  { permission: 'invoice:issue', lowestRole: 'ADMIN', description: 'Issue invoices: number them and post them to the journal.' },
-  { permission: 'invoice:void', lowestRole: 'ADMIN', description: 'Void issued invoices that nothing has paid or credited.' },
+  {
+    permission: 'invoice:issue',
+    lowestRole: 'ADMIN',
+    description: 'Issue invoices: number them and post them to the journal.',
+  },
+  {
+    permission: 'invoice:void',
+    lowestRole: 'ADMIN',
+    description: 'Void issued invoices that nothing has paid or credited.',
+  },
   { permission: 'credit_note:issue', lowestRole: 'ADMIN', description: 'Issue credit notes against invoices.' },
   {
     permission: 'ledger:read',
