@@ -61,8 +61,8 @@ const CROSSINGS: Record<Service, Crossings> = {
   billing: {
     schemaUsage: {
       ...PUBLIC_SCHEMA,
-      tenancy: 'to call tenancy.append_audit_record and tenancy.firm_members',
-      crm: 'to call crm.engagements_for_time and crm.client_currencies',
+      tenancy: 'to call tenancy.append_audit_record, tenancy.firm_members and tenancy.firm_for_billing',
+      crm: 'to call crm.engagements_for_time, crm.client_currencies and crm.clients_for_billing',
     },
     functions: {
       [APPEND_AUDIT]: AUDIT_REASON,
@@ -70,6 +70,9 @@ const CROSSINGS: Record<Service, Crossings> = {
       'crm.engagements_for_time(uuid[],uuid)':
         "time is recorded, priced and approved against an engagement's status, client, currency, manager and team",
       'crm.client_currencies(uuid[])': "a client's rate card must name a client of the firm, in its billing currency",
+      'crm.clients_for_billing(uuid[])':
+        'an invoice is drafted and issued to a client of the firm, in its currency and status',
+      'tenancy.firm_for_billing()': "the firm's name is the seller printed on its invoices unless it set one",
     },
   },
   documents: {

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { connectDatabase, type Database } from '../db/client.ts';
 import { insertJournalEntry, type PostingLine } from '../subgraphs/billing/ledger/journal-store.ts';
+import { getTaxRatesByIds } from '../subgraphs/billing/tax-rates/tax-rate-store.ts';
 import { graphql } from './gql/index.ts';
 import type { CreateAccountInput } from './gql/graphql.ts';
 import { asFirm } from './support/admin-db.ts';
@@ -863,7 +864,18 @@ describe('tax rates', () => {
       ok(await env.t.gql(TAX_RATES, { includeArchived: true }, owner.accessToken)).taxRates.map((r) => r.name),
     ).toEqual(['City tax', 'VAT standard']);
 
+    // What invoicing reads to snapshot rates onto lines: archived rates too, and only the firm's own.
+    const cityId = ok(await env.t.gql(TAX_RATES, {}, owner.accessToken)).taxRates[0]!.id;
+    const read = (firmId: string) =>
+      billing.withTenant({ firmId }, (tx) => getTaxRatesByIds(tx, { firmId, ids: [id, cityId, uuidv7()] }));
+    expect((await read(owner.firmId)).map((r) => [r.id, r.active]).sort()).toEqual(
+      [
+        [id, false],
+        [cityId, true],
+      ].sort(),
+    );
     const other = await signUpFirm(env.t);
+    expect(await read(other.firmId)).toEqual([]);
     for (const result of [
       await env.t.gql(UPDATE_TAX_RATE, { input: { id, name: 'Mine now' } }, other.accessToken),
       await env.t.gql(ARCHIVE_TAX_RATE, { input: { id } }, other.accessToken),

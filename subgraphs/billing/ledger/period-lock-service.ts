@@ -11,7 +11,6 @@ import type {
 import type { BillingContext } from '../billing-context.ts';
 import type { EntityReference } from '../billing-model.ts';
 import { getPeriodLock, lockPeriodLock, savePeriodLock, type PeriodLockState } from './ledger-store.ts';
-import { isPeriodLocked } from './posting-rules.ts';
 
 type UserError = GenericUserError<UserErrorCode>;
 
@@ -208,24 +207,4 @@ export function periodLockedError(field: string[], through: string | null, date:
       : `The period of ${date} is closed.`,
     code: 'PERIOD_LOCKED',
   };
-}
-
-/**
- * Runs `run` (a unit of work that writes journal entries or time) and answers `refused(error)` with
- * a PERIOD_LOCKED user error at `field` when the database refused it for a date in a closed period
- * (`isPeriodLocked`: migration 0017's triggers, the backstop behind each service's own check, e.g.
- * when a period is closed between the check and the write). Nothing was written: the transaction
- * rolled back. Other errors pass through.
- */
-export async function refusingClosedPeriod<T>(
-  run: () => Promise<T>,
-  field: string[],
-  refused: (error: UserError) => T,
-): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (!isPeriodLocked(error)) throw error;
-    return refused({ field, message: 'The date falls in a closed accounting period.', code: 'PERIOD_LOCKED' });
-  }
 }
