@@ -45,8 +45,10 @@ export async function countClientRows(admin: postgres.Sql, firmId: string): Prom
 }
 
 /**
- * Stores an OPEN invoice and a document for a firm's client straight in the database (no API
- * creates them yet) and returns their ids. The invoice is `totalMinor` minor units, unpaid.
+ * Stores an OPEN invoice and a document for a firm's client straight in the database and returns
+ * their ids. The invoice is `totalMinor` minor units, unpaid, issued on 2026-01-15 with its
+ * INVOICE_ISSUED journal entry (receivable against revenue), as the database requires of an issued
+ * invoice (migration 0017: its amount due equals its receivable in the journal).
  */
 export async function seedInvoiceAndDocument(
   admin: postgres.Sql,
@@ -60,9 +62,25 @@ export async function seedInvoiceAndDocument(
   const invoiceId = uuidv7();
   const documentId = uuidv7();
   await asFirm(admin, firmId, async (tx) => {
+    const party = JSON.stringify({ name: 'Seeded party', addressLines: [], taxId: null });
     await tx`
-      insert into billing.invoices (firm_id, id, client_id, number, status, currency, total_minor, issue_date, due_date)
-      values (${firmId}, ${invoiceId}, ${clientId}, ${`INV-${invoiceId.slice(-6)}`}, 'OPEN', ${currency}, ${totalMinor}, '2026-01-15', '2026-02-14')
+      insert into billing.invoices (firm_id, id, client_id, number, status, currency, total_minor, subtotal_minor,
+        amount_due_minor, issue_date, due_date, seller, bill_to)
+      values (${firmId}, ${invoiceId}, ${clientId}, ${`INV-${invoiceId.slice(-6)}`}, 'OPEN', ${currency}, ${totalMinor},
+        ${totalMinor}, ${totalMinor}, '2026-01-15', '2026-02-14', ${party}::jsonb, ${party}::jsonb)
+    `;
+    const entryId = uuidv7();
+    await tx`
+      insert into billing.journal_entries (firm_id, id, kind, source_type, source_id, accounting_date, event_date)
+      values (${firmId}, ${entryId}, 'INVOICE_ISSUED', 'INVOICE', ${invoiceId}, '2026-01-15', '2026-01-15')
+    `;
+    await tx`
+      insert into billing.journal_lines (firm_id, entry_id, line_no, account_id, accounting_date, debit_minor,
+        credit_minor, currency, client_id, invoice_id)
+      select ${firmId}, ${entryId}, l.line_no, a.id, '2026-01-15', l.debit, l.credit, ${currency}, ${clientId}, ${invoiceId}
+      from (values (1, 'ACCOUNTS_RECEIVABLE', ${totalMinor}::bigint, 0::bigint), (2, 'REVENUE', 0, ${totalMinor}))
+        as l(line_no, role, debit, credit)
+      join billing.accounts a on a.firm_id = ${firmId} and a.system_account::text = l.role
     `;
     await tx`
       insert into documents.documents (firm_id, id, client_id, filename, content_type, size_bytes)
