@@ -70,7 +70,7 @@ const CROSSINGS: Record<Service, Crossings> = {
       'tenancy.firm_for_billing()': 'an issued invoice prints the firm as the seller when it has not set its own name',
       'tenancy.member_names_for_billing(uuid[])': 'invoice lines billed per staff member and service print their names',
       'crm.clients_for_billing(uuid[])':
-        "an invoice is drafted and issued for a client of the firm that is not archived, in its currency, printed with its name",
+        'an invoice is drafted and issued for a client of the firm that is not archived, in its currency, printed with its name',
       'crm.engagements_for_time(uuid[],uuid)':
         "time is recorded, priced and approved against an engagement's status, client, currency, manager and team",
       'crm.client_currencies(uuid[])': "a client's rate card must name a client of the firm, in its billing currency",

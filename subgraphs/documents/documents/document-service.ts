@@ -50,9 +50,9 @@ import {
 type UserError = GenericUserError<UserErrorCode>;
 
 /** How long a requested upload may wait for `completeDocumentUpload` before the sweep removes it: one hour. */
-export const UPLOAD_TTL_MS = 60 * 60 * 1000;
+const UPLOAD_TTL_MS = 60 * 60 * 1000;
 /** The longest file name, in characters. */
-export const MAX_FILENAME = 255;
+const MAX_FILENAME = 255;
 
 /** Result of the mutations that answer a document and one of its versions. */
 export interface DocumentVersionPayload {
@@ -88,7 +88,7 @@ export function checkFilename(value: string, field: string[], errors: UserError[
 }
 
 /** Who made a row: the actor's kind and principal id. */
-export function creatorOf(actor: FirmActor): { kind: 'STAFF' | 'API_KEY' | 'PORTAL' | 'OPERATOR'; id: string | null } {
+function creatorOf(actor: FirmActor): { kind: 'STAFF' | 'API_KEY' | 'PORTAL' | 'OPERATOR'; id: string | null } {
   return { kind: actor.kind, id: principalOf(actor)?.id ?? null };
 }
 
