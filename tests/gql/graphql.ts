@@ -1190,7 +1190,7 @@ export type UpdateInvoiceLineInput = {
   amount?: string | null | undefined;
   /** What the client reads. */
   description?: string | null | undefined;
-  /** The line, on a draft. */
+  /** The invoice line, on a draft. */
   lineId: string | number;
   /** A manual line's quantity (not for TIME lines). */
   quantity?: string | null | undefined;

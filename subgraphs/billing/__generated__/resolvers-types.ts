@@ -1474,7 +1474,7 @@ export type RejectTimeEntriesInput = {
 
 /** The line to remove. */
 export type RemoveInvoiceLineInput = {
-  /** The line, on a draft. Removing a TIME line returns its time to unbilled. */
+  /** The invoice line, on a draft. Removing a TIME line returns its time to unbilled. */
   lineId: Scalars['ID']['input'];
 };
 
@@ -2012,7 +2012,7 @@ export type UpdateInvoiceLineInput = {
   amount?: InputMaybe<Scalars['Decimal']['input']>;
   /** What the client reads. */
   description?: InputMaybe<Scalars['String']['input']>;
-  /** The line, on a draft. */
+  /** The invoice line, on a draft. */
   lineId: Scalars['ID']['input'];
   /** A manual line's quantity (not for TIME lines). */
   quantity?: InputMaybe<Scalars['Decimal']['input']>;
