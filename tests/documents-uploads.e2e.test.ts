@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
 import { connectAdmin } from './support/admin-db.ts';
+import { minimalPdf, postUploadForm, sha256Hex } from './support/documents.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser, type PortalLogin } from './support/portal.ts';
 import { startS3TestServer, type S3TestServer } from './support/s3-test-server.ts';
@@ -138,16 +139,10 @@ const SHARE = graphql(`
   }
 `);
 
-/** A minimal valid one-page PDF, `extra` bytes of comment making each distinct. */
-function pdfBytes(extra: string = randomUUID()): Buffer {
-  return Buffer.from(
-    `%PDF-1.4\n%${extra}\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n` +
-      `3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
-  );
-}
+const pdfBytes = minimalPdf;
 /** The first bytes of an ELF executable, padded. */
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120, 1)]);
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const sha256 = sha256Hex;
 
 type Form = { url: string; fields: { name: string; value: string }[]; expiresAt?: string };
 
@@ -162,14 +157,7 @@ for (const storeKind of ['local', 's3'] as const) {
     let portal: PortalLogin;
 
     /** POSTs the form's fields, then `bytes` as the `file` part, as a browser would. */
-    async function post(form: Form, bytes: Buffer, fields = form.fields): Promise<number> {
-      const body = new FormData();
-      for (const { name, value } of fields) body.append(name, value);
-      body.append('file', new Blob([new Uint8Array(bytes)]), 'upload.bin');
-      const response = await fetch(form.url, { method: 'POST', body });
-      await response.arrayBuffer();
-      return response.status;
-    }
+    const post = (form: Form, bytes: Buffer, fields = form.fields) => postUploadForm({ url: form.url, fields }, bytes);
 
     async function request(input: Record<string, unknown>, token = owner.accessToken) {
       const response = await t.gql(REQUEST, { input: input as never }, token);
