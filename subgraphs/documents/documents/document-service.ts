@@ -111,8 +111,23 @@ export async function findDocument(ctx: DocumentsContext, documentId: string): P
 }
 
 /**
- * A client's live documents, or a folder's, newest first. Requires `document:read`, or a portal
- * session granted the client (which sees only what is shared with the portal).
+ * A client's live documents, newest first (`Client.documents`), every client of a list in one
+ * statement: requires `document:read`, or a portal session granted the client, which sees only the
+ * documents shared with it. @param countOnly only `totalCount` is selected: no rows are read.
+ */
+export async function clientDocuments(
+  ctx: DocumentsContext,
+  clientId: string,
+  args: PageArgs,
+  countOnly: boolean,
+): Promise<Connection<DocumentModel>> {
+  assertCanOnClient(ctx.actor, 'document:read', clientId);
+  return ctx.loaders.documentsByClient(args, countOnly).load(clientId);
+}
+
+/**
+ * A client's live documents, or a folder's, newest first (`Folder.documents`). Requires
+ * `document:read`, or a portal session granted the client (which sees only what is shared with the portal).
  * @throws BAD_USER_INPUT for invalid page arguments.
  */
 export async function listClientDocuments(
