@@ -1114,6 +1114,8 @@ export type UserErrorCode =
   | 'CLIENT_ARCHIVED'
   /** The engagement is COMPLETED or CANCELLED and can no longer change. */
   | 'CLOSED'
+  /** The signer must first consent to electronic records and signatures, or view the document. */
+  | 'CONSENT_REQUIRED'
   /** The currency is not the one this item is billed in. */
   | 'CURRENCY_MISMATCH'
   /** The day's entries would exceed 1,440 minutes. */
@@ -1130,6 +1132,10 @@ export type UserErrorCode =
   | 'END_BEFORE_START'
   /** The amount is more than is still creditable on the invoice. */
   | 'EXCEEDS_CREDITABLE'
+  /** The request has passed its expiry. */
+  | 'EXPIRED'
+  /** A required field is not filled. */
+  | 'FIELDS_INCOMPLETE'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
@@ -1144,6 +1150,8 @@ export type UserErrorCode =
   | 'INVALID_CODE'
   /** The email or password is wrong. */
   | 'INVALID_CREDENTIALS'
+  /** The request is not in a state that allows this (sending twice, signing a draft, voiding a completed one). */
+  | 'INVALID_STATE'
   /** The token is unknown, used or expired. */
   | 'INVALID_TOKEN'
   /** The engagement cannot move from its current status to the one asked for. */
@@ -1162,14 +1170,22 @@ export type UserErrorCode =
   | 'NOT_ACTIVE'
   /** The message is not yours to change. */
   | 'NOT_AUTHOR'
+  /** The signer is not a contact of the request's client, nor staff of the firm. */
+  | 'NOT_A_SIGNER'
   /** The item (a time entry, an invoice) is not in a status that allows this change. */
   | 'NOT_EDITABLE'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
   /** The staff member is not on the engagement's team. */
   | 'NOT_ON_TEAM'
+  /** Only PDF versions can be signed. */
+  | 'NOT_SIGNABLE'
+  /** Sequential signing: an earlier signer has not signed yet. */
+  | 'NOT_YOUR_TURN'
   /** No rate card entry applies to this time. */
   | 'NO_RATE'
+  /** A signature field does not lie on its page. */
+  | 'OUTSIDE_PAGE'
   /** The value is outside the allowed range. */
   | 'OUT_OF_RANGE'
   /** The date falls in a closed accounting period (on or before the period lock). */
