@@ -63,28 +63,32 @@ export function canonicalEvent(event: EvidenceEventContent): string {
  * @returns lowercase hex, 64 digits.
  */
 export function chainHash(prevHash: string, event: EvidenceEventContent): string {
-  return createHash('sha256')
-    .update(Buffer.from(prevHash, 'hex'))
-    .update(canonicalEvent(event), 'utf8')
-    .digest('hex');
+  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonicalEvent(event), 'utf8').digest('hex');
 }
 
 /**
- * Recomputes a request's chain from its stored events, in `seq` order.
- * @returns the recomputed head hash, and one line per event that breaks the chain: a gap in `seq`,
- *   a `prevHash` that is not the previous event's hash, or a `hash` that its content does not give.
+ * Recomputes a request's chain from its stored events, in `seq` order. Each event is checked on its
+ * own: that its `prevHash` is the stored hash of the event before it (the genesis hash for the
+ * first), and that `sha256(prevHash ‖ canonical event)` is its stored `hash`; so a changed event is
+ * named, not every event after it.
+ * @returns the recomputed hash of the last event (the head; `GENESIS_HASH` when there is none), and
+ *   one line per problem: a gap in `seq`, an event that does not link to the one before it, or one
+ *   whose content does not give its hash.
  */
-export function verifyEvidenceChain(
-  events: readonly (EvidenceEventContent & { prevHash: string; hash: string })[],
-): { head: string; failures: string[] } {
+export function verifyEvidenceChain(events: readonly (EvidenceEventContent & { prevHash: string; hash: string })[]): {
+  head: string;
+  failures: string[];
+} {
   const failures: string[] = [];
-  let prev = GENESIS_HASH;
+  let previous = GENESIS_HASH;
+  let head = GENESIS_HASH;
   events.forEach((event, index) => {
     if (event.seq !== index + 1) failures.push(`event ${index + 1}: sequence number ${event.seq}`);
-    if (event.prevHash !== prev) failures.push(`event ${event.seq} (${event.kind}): does not link to the event before it`);
-    const expected = chainHash(prev, event);
-    if (event.hash !== expected) failures.push(`event ${event.seq} (${event.kind}): its content does not give its hash`);
-    prev = expected;
+    if (event.prevHash !== previous)
+      failures.push(`event ${event.seq} (${event.kind}): does not link to the event before it`);
+    head = chainHash(event.prevHash, event);
+    if (event.hash !== head) failures.push(`event ${event.seq} (${event.kind}): its content does not give its hash`);
+    previous = event.hash;
   });
-  return { head: prev, failures };
+  return { head, failures };
 }

@@ -208,7 +208,11 @@ function signerStateError(request: SignatureRequestRow, signer: SignatureSignerR
 }
 
 /** Sequential signing: true when every signer before `signer` in order has signed. */
-function isSignersTurn(request: SignatureRequestRow, signers: readonly SignatureSignerRow[], signer: SignatureSignerRow) {
+function isSignersTurn(
+  request: SignatureRequestRow,
+  signers: readonly SignatureSignerRow[],
+  signer: SignatureSignerRow,
+) {
   if (request.signingOrder === 'PARALLEL') return true;
   return signers.every((s) => s.role === 'CC' || s.order >= signer.order || s.status === 'SIGNED');
 }
@@ -282,7 +286,10 @@ export async function createSignatureRequest(
     const document = version ? await lockDocument(tx, { firmId, documentId: version.documentId }) : null;
     if (!version || !document || document.deletedAt !== null)
       return fail(['input', 'documentVersionId'], 'NOT_FOUND', 'No such document version.');
-    const pages = version.contentType === 'application/pdf' ? await pdfPageSizes(await readAll(await store.read(version.blobKey))) : null;
+    const pages =
+      version.contentType === 'application/pdf'
+        ? await pdfPageSizes(await readAll(await store.read(version.blobKey)))
+        : null;
     if (!pages || pages.length === 0)
       return fail(['input', 'documentVersionId'], 'NOT_SIGNABLE', 'Only PDF documents can be signed.');
     input.fields.forEach((f, index) => {
@@ -310,7 +317,11 @@ export async function createSignatureRequest(
       const known = signer.contactId ? contacts.get(signer.contactId) : members.get(signer.userId!);
       if (!known)
         errors.push(
-          error(['input', 'signers', String(index)], 'NOT_A_SIGNER', 'Not a contact of this client, nor staff of the firm.'),
+          error(
+            ['input', 'signers', String(index)],
+            'NOT_A_SIGNER',
+            'Not a contact of this client, nor staff of the firm.',
+          ),
         );
     });
     if (errors.length > 0) return { signatureRequest: null, userErrors: errors };
@@ -399,7 +410,11 @@ export async function sendSignatureRequest(
     if (request.expiresAt.getTime() <= Date.now())
       return fail(['input', 'requestId'], 'EXPIRED', 'This signature request has expired.');
     const sentAt = new Date();
-    const sent = await updateSignatureRequest(tx, { firmId: actor.firmId, requestId: request.id }, { status: 'SENT', sentAt });
+    const sent = await updateSignatureRequest(
+      tx,
+      { firmId: actor.firmId, requestId: request.id },
+      { status: 'SENT', sentAt },
+    );
     await appendEvidence(tx, ctx, actor, sent, { kind: 'SENT', occurredAt: sentAt });
     for (const signer of await getSigners(tx, { firmId: actor.firmId, requestIds: [request.id] }))
       if (signer.role !== 'CC') await appendEvidence(tx, ctx, actor, sent, { kind: 'DELIVERED', signerId: signer.id });
@@ -505,7 +520,11 @@ export async function consentToElectronicRecords(
 ): Promise<SignatureRequestPayload> {
   return asSigner(ctx, input.requestId, async (tx, actor, { request, signer }) => {
     if (input.consentVersion !== ESIGN_CONSENT.version)
-      return fail(['input', 'consentVersion'], 'INVALID', 'Show the signer the current consent text and send its version.');
+      return fail(
+        ['input', 'consentVersion'],
+        'INVALID',
+        'Show the signer the current consent text and send its version.',
+      );
     if (signer.consentedAt) return { signatureRequest: request, userErrors: [] };
     const consentedAt = new Date();
     await updateSigner(
@@ -559,7 +578,8 @@ function checkFieldValue(field: SignatureFieldRow, value: string, path: string[]
     const max = field.kind === 'TEXT' ? 500 : 10;
     if (value.trim() === '') errors.push(error(path, 'REQUIRED', 'Enter a value.'));
     else if (value.length > max) errors.push(error(path, 'TOO_LONG', `At most ${max} characters.`));
-    else if ([...value].some((c) => c.charCodeAt(0) < 0x20)) errors.push(error(path, 'INVALID', 'No control characters.'));
+    else if ([...value].some((c) => c.charCodeAt(0) < 0x20))
+      errors.push(error(path, 'INVALID', 'No control characters.'));
   } else errors.push(error(path, 'INVALID', 'This field is filled when you sign.'));
 }
 
@@ -871,7 +891,10 @@ function readerActor(actor: Actor): FirmActor {
 }
 
 /** A request by id as the caller may see it, or null (unknown, another firm's, not the portal user's). */
-export async function findSignatureRequest(ctx: DocumentsContext, requestId: string): Promise<SignatureRequestRow | null> {
+export async function findSignatureRequest(
+  ctx: DocumentsContext,
+  requestId: string,
+): Promise<SignatureRequestRow | null> {
   const actor = readerActor(ctx.actor);
   if (!isUuid(requestId)) return null;
   return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
@@ -885,12 +908,19 @@ export async function clientSignatureRequests(ctx: DocumentsContext, clientId: s
   const actor = readerActor(ctx.actor);
   if (actor.kind === 'PORTAL' && !portalReaches(actor, clientId)) return [];
   return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) =>
-    visibleRequests(tx, actor, await getSignatureRequestsByClients(tx, { firmId: actor.firmId, clientIds: [clientId] })),
+    visibleRequests(
+      tx,
+      actor,
+      await getSignatureRequestsByClients(tx, { firmId: actor.firmId, clientIds: [clientId] }),
+    ),
   );
 }
 
 /** A request's signers, by index. */
-export async function requestSigners(ctx: DocumentsContext, request: SignatureRequestRow): Promise<SignatureSignerRow[]> {
+export async function requestSigners(
+  ctx: DocumentsContext,
+  request: SignatureRequestRow,
+): Promise<SignatureSignerRow[]> {
   return ctx.database.withTenant({ firmId: request.firmId }, (tx) =>
     getSigners(tx, { firmId: request.firmId, requestIds: [request.id] }),
   );
@@ -916,7 +946,9 @@ export async function isViewerSigner(ctx: DocumentsContext, signer: SignatureSig
   const actor = ctx.actor;
   if (actor.kind === 'STAFF') return signer.userId === actor.userId;
   if (actor.kind !== 'PORTAL' || !signer.contactId) return false;
-  const contactId = await ctx.database.withTenant({ firmId: actor.firmId }, (tx) => portalUserContact(tx, actor.portalUserId));
+  const contactId = await ctx.database.withTenant({ firmId: actor.firmId }, (tx) =>
+    portalUserContact(tx, actor.portalUserId),
+  );
   return contactId === signer.contactId;
 }
 
