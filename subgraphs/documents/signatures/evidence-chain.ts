@@ -36,7 +36,7 @@ function canonicalJson(value: unknown): string {
  * The canonical text of an event: exactly the fields of `EvidenceEventContent` (anything else the
  * object carries is left out) as canonical JSON, `occurredAt` as an ISO 8601 UTC string.
  */
-export function canonicalEvent(event: EvidenceEventContent): string {
+function canonicalEvent(event: EvidenceEventContent): string {
   const { requestId, seq, kind, signerId, actorKind, actorId, authMethod, ip, userAgent, documentSha256, details } =
     event;
   return canonicalJson({
