@@ -93,6 +93,10 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     DocumentEdge: '../../../platform/relay.ts#Edge<DocumentModel>',
     DocumentVersion: '../../../db/schema/documents.ts#DocumentVersionRow',
     Folder: '../../../db/schema/documents.ts#FolderRow',
+    SignatureRequest: '../../../db/schema/documents-signatures.ts#SignatureRequestRow',
+    Signer: '../../../db/schema/documents-signatures.ts#SignatureSignerRow',
+    SignatureField: '../../../db/schema/documents-signatures.ts#SignatureFieldRow',
+    SignatureEvent: '../../../db/schema/documents-signatures.ts#SignatureEventRow',
   },
 };
 

@@ -79,12 +79,16 @@ const CROSSINGS: Record<Service, Crossings> = {
   documents: {
     schemaUsage: {
       ...PUBLIC_SCHEMA,
-      tenancy: 'to call tenancy.append_audit_record',
-      crm: 'to call crm.client_currencies',
+      tenancy: 'to call tenancy.append_audit_record, tenancy.members_for_signing and tenancy.portal_user_contact',
+      crm: 'to call crm.client_currencies and crm.client_contacts_for_signing',
     },
     functions: {
       [APPEND_AUDIT]: AUDIT_REASON,
       'crm.client_currencies(uuid[])': 'a document, folder or upload must belong to a client of the firm',
+      'crm.client_contacts_for_signing(uuid,uuid[])':
+        "a signature request's contact signers must be contacts of its client, named on the certificate",
+      'tenancy.members_for_signing(uuid[])': "a staff signer must be the firm's staff, named on the certificate",
+      'tenancy.portal_user_contact(uuid)': 'a portal user signs as the contact it is',
     },
   },
   gateway: {

@@ -71,6 +71,14 @@ export type AdjustmentReason =
   /** A premium for urgency or complexity (a write-up). */
   | 'PREMIUM';
 
+/** The signature the signer adopts: typed or drawn. */
+export type AdoptedSignatureInput = {
+  /** A drawn signature: a PNG, base64, at most 200 KB decoded. */
+  drawnPng?: string | null | undefined;
+  /** A typed signature: the signer's name as they type it, 1–100 characters. */
+  typedName?: string | null | undefined;
+};
+
 /** Input for `approveBreakGlass`. */
 export type ApproveBreakGlassInput = {
   /** The firm the grant is on (`BreakGlassGrant.firmId`). */
@@ -222,6 +230,14 @@ export type ConfirmMfaEnrolmentInput = {
   code: string;
 };
 
+/** A signer's acceptance of the electronic records consent. */
+export type ConsentToElectronicRecordsInput = {
+  /** The `ElectronicRecordsConsent.version` the signer was shown; it must be the current one. */
+  consentVersion: string;
+  /** The request's id. */
+  requestId: string | number;
+};
+
 /** A client to link a new contact to, with the contact's role there. */
 export type ContactLinkInput = {
   /** The client. */
@@ -320,6 +336,16 @@ export type CreateEngagementInput = {
   teamMemberIds?: Array<string | number> | null | undefined;
 };
 
+/** A new folder. */
+export type CreateFolderInput = {
+  /** The client the folder belongs to. */
+  clientId: string | number;
+  /** 1–255 characters, without path separators or control characters, unique among its siblings. */
+  name: string;
+  /** The folder to put it in, or null for the top level. */
+  parentId?: string | number | null | undefined;
+};
+
 /** What `createInvoiceDraft` collects. */
 export type CreateInvoiceDraftInput = {
   /** The client to bill. */
@@ -354,6 +380,22 @@ export type CreateServiceInput = {
   billingType: BillingType;
   /** 1–120 characters, unique in the firm ignoring case. */
   name: string;
+};
+
+/** A new signature request. */
+export type CreateSignatureRequestInput = {
+  /** The PDF version to sign. */
+  documentVersionId: string | number;
+  /** When the request stops accepting signatures: in the future, at most a year ahead. */
+  expiresAt: string;
+  /** Where the signers fill what; every SIGNER needs a SIGNATURE field. */
+  fields: Array<SignatureFieldInput>;
+  /** The message the signers are shown, up to 2000 characters. */
+  message: string;
+  /** One to 20 signers; at least one SIGNER or APPROVER, each contact or user once. */
+  signers: Array<SignerInput>;
+  /** Parallel (default) or sequential signing. */
+  signingOrder?: SigningOrder | null | undefined;
 };
 
 /** Input of `createTaxRate`. */
@@ -443,6 +485,14 @@ export type EditMessageInput = {
   messageId: string | number;
 };
 
+/** Why a request ends. */
+export type EndSignatureRequestInput = {
+  /** Why, 1–500 characters; it goes into the evidence. */
+  reason: string;
+  /** The request's id. */
+  requestId: string | number;
+};
+
 /** One service line of `setEngagementBillingArrangement`. */
 export type EngagementServiceLineInput = {
   /** `HOURLY` or `FIXED_FEE`. */
@@ -466,6 +516,14 @@ export type EngagementStatus =
   | 'DRAFT'
   /** Paused; no time may be logged until it is ACTIVE again. */
   | 'ON_HOLD';
+
+/** The caller's field values. */
+export type FillSignatureFieldsInput = {
+  /** The request's id. */
+  requestId: string | number;
+  /** The values, at most 100. */
+  values: Array<SignatureFieldValueInput>;
+};
 
 /** A folder's kind. */
 export type FolderKind =
@@ -1005,6 +1063,14 @@ export type SetStaffCapacityInput = {
   weeklyMinutes: number;
 };
 
+/** The caller signs. */
+export type SignSignatureRequestInput = {
+  /** The request's id. */
+  requestId: string | number;
+  /** The signature to adopt; give `typedName` or `drawnPng`. */
+  signature: AdoptedSignatureInput;
+};
+
 /** Input for `signUp`. */
 export type SignUpInput = {
   /** The owner's sign-in email. */
@@ -1016,6 +1082,132 @@ export type SignUpInput = {
   /** At least 12 characters and not a commonly used password. */
   password: string;
 };
+
+/** The kinds of evidence event. */
+export type SignatureEventKind =
+  /** Everyone signed and the signed PDF was made. */
+  | 'COMPLETED'
+  /** A signer consented to electronic records and signatures. */
+  | 'CONSENTED'
+  /** The request was made. */
+  | 'CREATED'
+  /** A signer declined. */
+  | 'DECLINED'
+  /** A signer was given access to the request (on send, and on each reminder). */
+  | 'DELIVERED'
+  /** The request expired. */
+  | 'EXPIRED'
+  /** A signer filled a field. */
+  | 'FIELD_FILLED'
+  /** The request was sent. */
+  | 'SENT'
+  /** A signer signed. */
+  | 'SIGNED'
+  /** A signer opened the document. */
+  | 'VIEWED'
+  /** The firm voided the request. */
+  | 'VOIDED';
+
+/** A field to place on the document for one signer. */
+export type SignatureFieldInput = {
+  /** Height in points; the box must lie on the page. */
+  height: number;
+  /** What the field asks for. */
+  kind: SignatureFieldKind;
+  /** The page, from 1. */
+  page: number;
+  /** True when the signer must fill it before signing. */
+  required: boolean;
+  /** The signer, by index in `signers`; not a CC. */
+  signerIndex: number;
+  /** Width in points; the box must lie on the page. */
+  width: number;
+  /** Left edge, in PDF points from the page's left. */
+  x: number;
+  /** Bottom edge, in PDF points from the page's bottom. */
+  y: number;
+};
+
+/** What a signature field asks for. */
+export type SignatureFieldKind =
+  /** A box to tick: `true` or `false`. */
+  | 'CHECKBOX'
+  /** The date the signer signs, filled in when they sign. */
+  | 'DATE_SIGNED'
+  /** The signer's initials. */
+  | 'INITIALS'
+  /** The signer's adopted signature. */
+  | 'SIGNATURE'
+  /** Free text. */
+  | 'TEXT';
+
+/** One field's value. */
+export type SignatureFieldValueInput = {
+  /** The field's id; one of the caller's TEXT, INITIALS or CHECKBOX fields. */
+  fieldId: string | number;
+  /** TEXT: 1–500 characters; INITIALS: 1–10; CHECKBOX: `true` or `false`. */
+  value: string;
+};
+
+/** Which request to act on. */
+export type SignatureRequestIdInput = {
+  /** The request's id. */
+  requestId: string | number;
+};
+
+/** A signature request's lifecycle state. */
+export type SignatureRequestStatus =
+  /** Everyone signed; the signed PDF exists. */
+  | 'COMPLETED'
+  /** A signer declined; the request ended for everyone. */
+  | 'DECLINED'
+  /** Being prepared; nobody has been asked yet. */
+  | 'DRAFT'
+  /** The request passed its expiry before everyone signed. */
+  | 'EXPIRED'
+  /** Sent to the signers; waiting for their signatures. */
+  | 'SENT'
+  /** The firm voided it. */
+  | 'VOIDED';
+
+/** A signer to ask: a contact of the request's client, or a staff user of the firm. */
+export type SignerInput = {
+  /** A contact of the client (signs in the portal). Give this or `userId`. */
+  contactId?: string | number | null | undefined;
+  /** Sequential signing order, default the signer's index; ignored for parallel signing. */
+  order?: number | null | undefined;
+  /** What this signer does. */
+  role: SignerRole;
+  /** A staff user of the firm (signs in the staff app). Give this or `contactId`. */
+  userId?: string | number | null | undefined;
+};
+
+/** What a signer does. */
+export type SignerRole =
+  /** Approves the document: consents and signs, without signature fields of its own being required. */
+  | 'APPROVER'
+  /** Receives a copy; signs nothing. */
+  | 'CC'
+  /** Signs the document. */
+  | 'SIGNER';
+
+/** One signer's progress. */
+export type SignerStatus =
+  /** Declined. */
+  | 'DECLINED'
+  /** Not yet viewed. */
+  | 'PENDING'
+  /** Signed. */
+  | 'SIGNED'
+  /** Viewed the document. */
+  | 'VIEWED';
+
+/** The order signers sign in. */
+export type SigningOrder =
+  /** All signers may sign at once. */
+  | 'PARALLEL'
+  /** Signers sign one after another, by ascending `order`; equal orders sign at once. */
+  | 'SEQUENTIAL';
 
 /** Input of `startTimer`. */
 export type StartTimerInput = {
@@ -1285,6 +1477,8 @@ export type UserErrorCode =
   | 'CLIENT_ARCHIVED'
   /** The engagement is COMPLETED or CANCELLED and can no longer change. */
   | 'CLOSED'
+  /** The signer must first consent to electronic records and signatures, or view the document. */
+  | 'CONSENT_REQUIRED'
   /** The currency is not the one this item is billed in. */
   | 'CURRENCY_MISMATCH'
   /** The day's entries would exceed 1,440 minutes. */
@@ -1301,6 +1495,10 @@ export type UserErrorCode =
   | 'END_BEFORE_START'
   /** The amount is more than is still creditable on the invoice. */
   | 'EXCEEDS_CREDITABLE'
+  /** The request has passed its expiry. */
+  | 'EXPIRED'
+  /** A required field is not filled. */
+  | 'FIELDS_INCOMPLETE'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The break-glass grant is not live: not yet approved, expired, revoked, or another operator's. */
@@ -1315,6 +1513,8 @@ export type UserErrorCode =
   | 'INVALID_CODE'
   /** The email or password is wrong. */
   | 'INVALID_CREDENTIALS'
+  /** The request is not in a state that allows this (sending twice, signing a draft, voiding a completed one). */
+  | 'INVALID_STATE'
   /** The token is unknown, used or expired. */
   | 'INVALID_TOKEN'
   /** The engagement cannot move from its current status to the one asked for. */
@@ -1333,14 +1533,22 @@ export type UserErrorCode =
   | 'NOT_ACTIVE'
   /** The message is not yours to change. */
   | 'NOT_AUTHOR'
+  /** The signer is not a contact of the request's client, nor staff of the firm. */
+  | 'NOT_A_SIGNER'
   /** The item (a time entry, an invoice) is not in a status that allows this change. */
   | 'NOT_EDITABLE'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
   /** The staff member is not on the engagement's team. */
   | 'NOT_ON_TEAM'
+  /** Only PDF versions can be signed. */
+  | 'NOT_SIGNABLE'
+  /** Sequential signing: an earlier signer has not signed yet. */
+  | 'NOT_YOUR_TURN'
   /** No rate card entry applies to this time. */
   | 'NO_RATE'
+  /** A signature field does not lie on its page. */
+  | 'OUTSIDE_PAGE'
   /** The value is outside the allowed range. */
   | 'OUT_OF_RANGE'
   /** The date falls in a closed accounting period (on or before the period lock). */
@@ -1684,6 +1892,95 @@ export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type DashboardQuery = { me: { user: { name: string }, activeFirm: { name: string, clients: { totalCount: number, edges: Array<{ node: { name: string, balance: { amount: string, currency: string }, invoices: { totalCount: number }, documents: { totalCount: number } } }> } | null } | null } | null };
+
+export type SignCreateMutationVariables = Exact<{
+  input: CreateSignatureRequestInput;
+}>;
+
+
+export type SignCreateMutation = { createSignatureRequest: { signatureRequest: { id: string, status: SignatureRequestStatus, originalSha256: string, signers: Array<{ id: string, signerIndex: number, name: string, status: SignerStatus }>, fields: Array<{ id: string, signerIndex: number, kind: SignatureFieldKind }> } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type SignSendMutationVariables = Exact<{
+  input: SignatureRequestIdInput;
+}>;
+
+
+export type SignSendMutation = { sendSignatureRequest: { signatureRequest: { status: SignatureRequestStatus } | null, userErrors: Array<{ code: UserErrorCode }> } };
+
+export type SignVoidMutationVariables = Exact<{
+  input: EndSignatureRequestInput;
+}>;
+
+
+export type SignVoidMutation = { voidSignatureRequest: { signatureRequest: { status: SignatureRequestStatus, endReason: string | null } | null, userErrors: Array<{ code: UserErrorCode }> } };
+
+export type SignConsentTextQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignConsentTextQuery = { electronicRecordsConsent: { version: string, text: string, sha256: string } };
+
+export type SignConsentMutationVariables = Exact<{
+  input: ConsentToElectronicRecordsInput;
+}>;
+
+
+export type SignConsentMutation = { consentToElectronicRecords: { userErrors: Array<{ code: UserErrorCode }> } };
+
+export type SignViewMutationVariables = Exact<{
+  input: SignatureRequestIdInput;
+}>;
+
+
+export type SignViewMutation = { viewSignatureDocument: { downloadUrl: { url: string } | null, userErrors: Array<{ code: UserErrorCode }> } };
+
+export type SignFillMutationVariables = Exact<{
+  input: FillSignatureFieldsInput;
+}>;
+
+
+export type SignFillMutation = { fillSignatureFields: { userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type SignSignMutationVariables = Exact<{
+  input: SignSignatureRequestInput;
+}>;
+
+
+export type SignSignMutation = { signSignatureRequest: { signatureRequest: { status: SignatureRequestStatus, signedSha256: string | null, signedVersion: { id: string, signed: boolean, sha256: string } | null } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type SignDeclineMutationVariables = Exact<{
+  input: EndSignatureRequestInput;
+}>;
+
+
+export type SignDeclineMutation = { declineSignatureRequest: { signatureRequest: { status: SignatureRequestStatus } | null, userErrors: Array<{ code: UserErrorCode }> } };
+
+export type SignVerifyQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SignVerifyQuery = { verifySignatureRequest: { valid: boolean, chainValid: boolean, originalValid: boolean, signedValid: boolean, headHash: string, failures: Array<string> } };
+
+export type SignVerifyFileQueryVariables = Exact<{
+  sha256: string;
+}>;
+
+
+export type SignVerifyFileQuery = { verifySignedDocument: { producedByFirmGraph: boolean, completedAt: string | null } };
+
+export type SignRequestQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SignRequestQuery = { signatureRequest: { status: SignatureRequestStatus, signers: Array<{ name: string, status: SignerStatus, isViewer: boolean, consentVersion: string | null }> } | null };
+
+export type SignEventsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SignEventsQuery = { signatureRequest: { events: Array<{ seq: number, kind: SignatureEventKind, authMethod: string, documentSha256: string, prevHash: string, hash: string }>, signedVersion: { downloadUrl: { url: string } } | null } | null };
 
 export type DocumentsRequestUploadMutationVariables = Exact<{
   input: RequestDocumentUploadInput;
@@ -2795,6 +3092,27 @@ export type SubscriptionsRevokePortalAccessMutationVariables = Exact<{
 
 export type SubscriptionsRevokePortalAccessMutation = { revokePortalAccess: { userErrors: Array<{ code: UserErrorCode }> } };
 
+export type SupportRequestUploadMutationVariables = Exact<{
+  input: RequestDocumentUploadInput;
+}>;
+
+
+export type SupportRequestUploadMutation = { requestDocumentUpload: { upload: { uploadId: string, url: string, fields: Array<{ name: string, value: string }> } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type SupportCompleteUploadMutationVariables = Exact<{
+  input: CompleteDocumentUploadInput;
+}>;
+
+
+export type SupportCompleteUploadMutation = { completeDocumentUpload: { document: { id: string } | null, version: { id: string } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
+export type SupportCreateFolderMutationVariables = Exact<{
+  input: CreateFolderInput;
+}>;
+
+
+export type SupportCreateFolderMutation = { createFolder: { folder: { id: string } | null, userErrors: Array<{ field: Array<string>, code: UserErrorCode }> } };
+
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
 }>;
@@ -3109,6 +3427,19 @@ export const ClientsBalanceInListDocument = {"kind":"Document","definitions":[{"
 export const CacheCreateKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CacheCreateKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateApiKeyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<CacheCreateKeyMutation, CacheCreateKeyMutationVariables>;
 export const CacheRevokeKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CacheRevokeKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RevokeApiKeyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]}}]}}]} as unknown as DocumentNode<CacheRevokeKeyMutation, CacheRevokeKeyMutationVariables>;
 export const DashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Dashboard"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"activeFirm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"clients"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"invoices"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"documents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<DashboardQuery, DashboardQueryVariables>;
+export const SignCreateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignCreate"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateSignatureRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createSignatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"originalSha256"}},{"kind":"Field","name":{"kind":"Name","value":"signers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"signerIndex"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"fields"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"signerIndex"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignCreateMutation, SignCreateMutationVariables>;
+export const SignSendDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignSend"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SignatureRequestIdInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sendSignatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignSendMutation, SignSendMutationVariables>;
+export const SignVoidDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignVoid"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EndSignatureRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"voidSignatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"endReason"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignVoidMutation, SignVoidMutationVariables>;
+export const SignConsentTextDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SignConsentText"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"electronicRecordsConsent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"text"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}}]}}]}}]} as unknown as DocumentNode<SignConsentTextQuery, SignConsentTextQueryVariables>;
+export const SignConsentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignConsent"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ConsentToElectronicRecordsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"consentToElectronicRecords"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignConsentMutation, SignConsentMutationVariables>;
+export const SignViewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignView"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SignatureRequestIdInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"viewSignatureDocument"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignViewMutation, SignViewMutationVariables>;
+export const SignFillDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignFill"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"FillSignatureFieldsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fillSignatureFields"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignFillMutation, SignFillMutationVariables>;
+export const SignSignDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignSign"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SignSignatureRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signSignatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"signedSha256"}},{"kind":"Field","name":{"kind":"Name","value":"signedVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"signed"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignSignMutation, SignSignMutationVariables>;
+export const SignDeclineDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignDecline"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EndSignatureRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"declineSignatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignDeclineMutation, SignDeclineMutationVariables>;
+export const SignVerifyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SignVerify"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"verifySignatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"valid"}},{"kind":"Field","name":{"kind":"Name","value":"chainValid"}},{"kind":"Field","name":{"kind":"Name","value":"originalValid"}},{"kind":"Field","name":{"kind":"Name","value":"signedValid"}},{"kind":"Field","name":{"kind":"Name","value":"headHash"}},{"kind":"Field","name":{"kind":"Name","value":"failures"}}]}}]}}]} as unknown as DocumentNode<SignVerifyQuery, SignVerifyQueryVariables>;
+export const SignVerifyFileDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SignVerifyFile"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"sha256"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"verifySignedDocument"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"sha256"},"value":{"kind":"Variable","name":{"kind":"Name","value":"sha256"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"producedByFirmGraph"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]}}]} as unknown as DocumentNode<SignVerifyFileQuery, SignVerifyFileQueryVariables>;
+export const SignRequestDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SignRequest"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"signers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"isViewer"}},{"kind":"Field","name":{"kind":"Name","value":"consentVersion"}}]}}]}}]}}]} as unknown as DocumentNode<SignRequestQuery, SignRequestQueryVariables>;
+export const SignEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SignEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signatureRequest"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"events"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"seq"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"authMethod"}},{"kind":"Field","name":{"kind":"Name","value":"documentSha256"}},{"kind":"Field","name":{"kind":"Name","value":"prevHash"}},{"kind":"Field","name":{"kind":"Name","value":"hash"}}]}},{"kind":"Field","name":{"kind":"Name","value":"signedVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SignEventsQuery, SignEventsQueryVariables>;
 export const DocumentsRequestUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DocumentsRequestUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RequestDocumentUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestDocumentUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"upload"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uploadId"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"fields"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsRequestUploadMutation, DocumentsRequestUploadMutationVariables>;
 export const DocumentsCompleteUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DocumentsCompleteUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CompleteDocumentUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completeDocumentUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"filename"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"sizeBytes"}},{"kind":"Field","name":{"kind":"Name","value":"folder"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}},{"kind":"Field","name":{"kind":"Name","value":"currentVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"version"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}},{"kind":"Field","name":{"kind":"Name","value":"byteSize"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsCompleteUploadMutation, DocumentsCompleteUploadMutationVariables>;
 export const DocumentsDocumentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DocumentsDocument"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"filename"}},{"kind":"Field","name":{"kind":"Name","value":"currentVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}}]}},{"kind":"Field","name":{"kind":"Name","value":"versions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"versionNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sha256"}},{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsDocumentQuery, DocumentsDocumentQueryVariables>;
@@ -3265,6 +3596,9 @@ export const SubscriptionsCatchUpDocument = {"kind":"Document","definitions":[{"
 export const SubscriptionsFirmSlugDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SubscriptionsFirmSlug"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"activeFirm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"slug"}}]}}]}}]}}]} as unknown as DocumentNode<SubscriptionsFirmSlugQuery, SubscriptionsFirmSlugQueryVariables>;
 export const SubscriptionsLogInPortalDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SubscriptionsLogInPortal"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"LogInPortalInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"logInPortal"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SubscriptionsLogInPortalMutation, SubscriptionsLogInPortalMutationVariables>;
 export const SubscriptionsRevokePortalAccessDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SubscriptionsRevokePortalAccess"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RevokePortalAccessInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokePortalAccess"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SubscriptionsRevokePortalAccessMutation, SubscriptionsRevokePortalAccessMutationVariables>;
+export const SupportRequestUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SupportRequestUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RequestDocumentUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestDocumentUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"upload"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uploadId"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"fields"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SupportRequestUploadMutation, SupportRequestUploadMutationVariables>;
+export const SupportCompleteUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SupportCompleteUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CompleteDocumentUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completeDocumentUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"version"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SupportCompleteUploadMutation, SupportCompleteUploadMutationVariables>;
+export const SupportCreateFolderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SupportCreateFolder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateFolderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createFolder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"folder"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SupportCreateFolderMutation, SupportCreateFolderMutationVariables>;
 export const SignUpDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignUp"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SignUpInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signUp"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"firm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignUpMutation, SignUpMutationVariables>;
 export const FactoryCreateClientDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"FactoryCreateClient"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateClientInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createClient"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"client"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<FactoryCreateClientMutation, FactoryCreateClientMutationVariables>;
 export const FactoryInviteMemberDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"FactoryInviteMember"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"InviteMemberInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inviteMember"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"invitationToken"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<FactoryInviteMemberMutation, FactoryInviteMemberMutationVariables>;
