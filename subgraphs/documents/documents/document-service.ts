@@ -88,7 +88,7 @@ export function checkFilename(value: string, field: string[], errors: UserError[
 }
 
 /** Who made a row: the actor's kind and principal id. */
-function creatorOf(actor: FirmActor): { kind: 'STAFF' | 'API_KEY' | 'PORTAL' | 'OPERATOR'; id: string | null } {
+export function creatorOf(actor: FirmActor): { kind: 'STAFF' | 'API_KEY' | 'PORTAL' | 'OPERATOR'; id: string | null } {
   return { kind: actor.kind, id: principalOf(actor)?.id ?? null };
 }
 
