@@ -137,7 +137,7 @@ const DECLINE = graphql(`
 `);
 const VERIFY = graphql(`
   query SignVerify($id: ID!) {
-    verifySignatureRequest(id: $id) {
+    verifySignatureRequest(requestId: $id) {
       valid
       chainValid
       originalValid

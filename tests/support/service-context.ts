@@ -6,7 +6,7 @@ import { createLogger } from '../../platform/logger.ts';
 import type { Actor } from '../../platform/signed-context.ts';
 import type { SubgraphName } from '../../platform/subgraph-names.ts';
 import type { SubgraphContext, SubgraphDefinition } from '../../platform/subgraph-server.ts';
-import { connectAdmin } from './admin-db.ts';
+import { asFirm, connectAdmin } from './admin-db.ts';
 import { testConfig } from './stack.ts';
 
 type Role = 'OWNER' | 'ADMIN' | 'MANAGER' | 'STAFF';
@@ -50,7 +50,8 @@ export function openServiceTier(subgraph: SubgraphName): ServiceTier {
     database,
     async createFirm() {
       const id = randomUUID();
-      await admin`insert into tenancy.firms (id, name, slug) values (${id}, ${'Service Firm'}, ${`service-${id}`})`;
+      // As a firm is created (sign-up): inside its own tenant, where the firm's books open (billing.open_books).
+      await asFirm(admin, id, (tx) => tx`insert into tenancy.firms (id, name, slug) values (${id}, ${'Service Firm'}, ${`service-${id}`})`);
       return id;
     },
     staffContext(definition, firmId, role) {

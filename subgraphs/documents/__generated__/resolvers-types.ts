@@ -540,7 +540,7 @@ export type QuerySignatureRequestArgs = {
 
 
 export type QueryVerifySignatureRequestArgs = {
-  id: Scalars['ID']['input'];
+  requestId: Scalars['ID']['input'];
 };
 
 
@@ -735,7 +735,7 @@ export type SignatureFieldKind =
 
 /** One field's value. */
 export type SignatureFieldValueInput = {
-  /** The field's id; one of the caller's TEXT, INITIALS or CHECKBOX fields. */
+  /** The signature field's id; one of the caller's TEXT, INITIALS or CHECKBOX fields. */
   fieldId: Scalars['ID']['input'];
   /** TEXT: 1–500 characters; INITIALS: 1–10; CHECKBOX: `true` or `false`. */
   value: Scalars['String']['input'];
@@ -1356,7 +1356,7 @@ export type QueryResolvers<ContextType = DocumentsContext, ParentType extends Re
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
   electronicRecordsConsent?: Resolver<ResolversTypes['ElectronicRecordsConsent'], ParentType, ContextType>;
   signatureRequest?: Resolver<Maybe<ResolversTypes['SignatureRequest']>, ParentType, ContextType, RequireFields<QuerySignatureRequestArgs, 'id'>>;
-  verifySignatureRequest?: Resolver<ResolversTypes['SignatureVerification'], ParentType, ContextType, RequireFields<QueryVerifySignatureRequestArgs, 'id'>>;
+  verifySignatureRequest?: Resolver<ResolversTypes['SignatureVerification'], ParentType, ContextType, RequireFields<QueryVerifySignatureRequestArgs, 'requestId'>>;
   verifySignedDocument?: Resolver<ResolversTypes['SignedDocumentVerification'], ParentType, ContextType, RequireFields<QueryVerifySignedDocumentArgs, 'sha256'>>;
 }>;
 

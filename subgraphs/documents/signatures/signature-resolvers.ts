@@ -28,8 +28,8 @@ export const signatureResolvers: Resolvers = {
   Query: {
     signatureRequest: (_parent, { id }, ctx) => findSignatureRequest(ctx, id),
     electronicRecordsConsent: () => currentConsent(),
-    verifySignatureRequest: async (_parent, { id }, ctx) => {
-      const result = await verifySignatureRequest(ctx, id);
+    verifySignatureRequest: async (_parent, { requestId }, ctx) => {
+      const result = await verifySignatureRequest(ctx, requestId);
       if (!result) throw notFound('SignatureRequest');
       return result;
     },

@@ -1,12 +1,18 @@
 import type { GraphQLResponse } from '../stack.ts';
 
 /**
- * The target's values that appear anywhere in a response (data, errors, extensions), as text.
+ * The target's values that appear in any string value of a response (data, errors, extensions).
  * Empty means nothing of the target leaked.
  */
 export function leakedValues(response: unknown, targetValues: ReadonlySet<string>): string[] {
-  const text = JSON.stringify(response);
-  return [...targetValues].filter((value) => text.includes(value));
+  // Only values: a response's keys are the field names and aliases the caller's own query chose.
+  const strings: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') strings.push(value);
+    else if (value && typeof value === 'object') for (const item of Object.values(value)) collect(item);
+  };
+  collect(response);
+  return [...targetValues].filter((value) => strings.some((text) => text.includes(value)));
 }
 
 /** What a caller can tell apart in a response: status, data, and each error's code and message. */

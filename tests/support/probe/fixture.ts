@@ -157,13 +157,35 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
  */
 async function populateDocuments(t: TestStack, owner: FirmOwner, marker: string, clientId: string): Promise<void> {
   const folderId = await createFolder(t, owner.accessToken, clientId, `Returns ${marker}`);
-  await uploadDocument(t, owner.accessToken, {
+  const { versionId } = await uploadDocument(t, owner.accessToken, {
     clientId,
     folderId,
     bytes: minimalPdf(marker),
     filename: `return ${marker}.pdf`,
   });
   await requestUpload(t, owner.accessToken, { clientId, bytes: minimalPdf(`${marker} pending`) });
+  // A signature request over that version, signed by the owner, sent.
+  const created = await t.gql(
+    `mutation ($input: CreateSignatureRequestInput!) { createSignatureRequest(input: $input) { signatureRequest { id } userErrors { code } } }`,
+    {
+      input: {
+        documentVersionId: versionId,
+        signingOrder: 'SEQUENTIAL',
+        message: `Please sign ${marker}`,
+        expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        signers: [{ userId: owner.userId, role: 'SIGNER', order: 1 }],
+        fields: [{ signerIndex: 0, page: 1, x: 72, y: 100, width: 200, height: 50, kind: 'SIGNATURE', required: true }],
+      },
+    },
+    owner.accessToken,
+  );
+  expect(created.data!.createSignatureRequest.userErrors).toEqual([]);
+  const sent = await t.gql(
+    `mutation ($input: SignatureRequestIdInput!) { sendSignatureRequest(input: $input) { userErrors { code } } }`,
+    { input: { requestId: created.data!.createSignatureRequest.signatureRequest.id } },
+    owner.accessToken,
+  );
+  expect(sent.data!.sendSignatureRequest.userErrors).toEqual([]);
 }
 
 const TIME_FIXTURE = {
