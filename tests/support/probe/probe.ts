@@ -1,4 +1,10 @@
-import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+} from 'graphql';
 import { v7 as uuidv7 } from 'uuid';
 import { postGraphQL, type GraphQLResponse } from '../stack.ts';
 import { openRawSocket, wsUrl } from '../ws-client.ts';
@@ -80,7 +86,14 @@ export async function addIdsSeenBy(
       Object.values(value).forEach(visit);
     }
   };
-  for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
+  // The audit log first: reading other fields writes to it (every document download link is audited),
+  // and its first page, newest first, would then hold only records made after the target was read.
+  const fields = Object.values(schema.getQueryType()?.getFields() ?? {}).sort(
+    (x, y) =>
+      Number(getNamedType(y.type).name === 'AuditLogConnection') -
+      Number(getNamedType(x.type).name === 'AuditLogConnection'),
+  );
+  for (const field of fields) {
     if (field.name.startsWith('__')) continue;
     let operation: ProbeOperation;
     try {
