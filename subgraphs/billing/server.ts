@@ -13,6 +13,9 @@ import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
 import { invoicesRules } from './invoices/invoices-rules.ts';
 import { rateResolvers } from './rates/rate-resolvers.ts';
 import { ratesRules } from './rates/rates-rules.ts';
+import { reportResolvers } from './reports/report-resolvers.ts';
+import { reportDownloads } from './reports/report-service.ts';
+import { reportsRules } from './reports/reports-rules.ts';
 import { createTimeEntryLoaders } from './time-entries/time-entry-loaders.ts';
 import { timeEntryResolvers } from './time-entries/time-entry-resolvers.ts';
 import { timeEntriesRules } from './time-entries/time-entries-rules.ts';
@@ -25,7 +28,7 @@ import { timeReportsRules } from './time-reports/time-reports-rules.ts';
 import { timerResolvers } from './timers/timer-resolvers.ts';
 import { timersRules } from './timers/timers-rules.ts';
 
-/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time, timers and time reports. */
+/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time, timers, time reports and accounting reports. */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
   resolvers: mergeDisjoint(
@@ -37,6 +40,7 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     timeEntryResolvers,
     timeReportResolvers,
     timerResolvers,
+    reportResolvers,
   ),
   rules: mergeDisjoint(
     billingRules,
@@ -46,6 +50,7 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     timeEntriesRules,
     timeReportsRules,
     timersRules,
+    reportsRules,
   ),
   createLoaders: (scope) =>
     mergeDisjoint(
@@ -54,8 +59,8 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
       createTimeEntryLoaders(scope),
       createTimeReportLoaders(scope),
     ),
-  // Signed download links (platform/downloads.ts), by kind; none is registered yet.
-  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, documentDownloads),
+  // Signed download links (platform/downloads.ts), by kind: invoice and credit-note PDFs, report CSVs.
+  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, mergeDisjoint(documentDownloads, reportDownloads)),
   // The billing outbox's dispatcher (timer changes) runs in every billing process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
     const dispatcher = await startOutboxDispatcher({ schema: 'billing', ...deps });
