@@ -154,17 +154,23 @@ function parseCsv(text: string): Record<string, string>[] {
   let quoted = false;
   for (let i = 0; i < text.length; i += 1) {
     const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') ((field += '"'), (i += 1));
-      else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') (record.push(field), (field = ''));
-    else if (char === '\r' && text[i + 1] === '\n') {
+    if (quoted && char === '"' && text[i + 1] === '"') {
+      field += '"';
+      i += 1;
+    } else if (char === '"') {
+      quoted = !quoted;
+    } else if (quoted || (char !== ',' && char !== '\r')) {
+      field += char;
+    } else if (char === ',') {
       record.push(field);
-      records.push(record);
-      ((record = []), (field = ''), (i += 1));
-    } else field += char;
+      field = '';
+    } else {
+      expect(text[i + 1], 'records end with CRLF').toBe('\n');
+      records.push([...record, field]);
+      record = [];
+      field = '';
+      i += 1;
+    }
   }
   expect(field, 'the CSV ends with CRLF').toBe('');
   const [header, ...rows] = records;
