@@ -67,7 +67,7 @@ async function prepareInvoicing(env: BenchEnvironment, set: ServiceSet): Promise
         source: 'FIRM_ROLE',
         role: 'OWNER',
         hourlyRate: { amount: '180', currency: client!.currency },
-        effectiveFrom: '2000-01-01',
+        effectiveFrom: '2001-01-01',
       },
     );
     const { engagement } = await mutate(
