@@ -25,6 +25,7 @@ describe('the subgraph SDL artifacts', () => {
       'subgraphs/billing/billing.graphql',
       'subgraphs/billing/invoices/invoices.graphql',
       'subgraphs/billing/rates/rates.graphql',
+      'subgraphs/billing/reports/reports.graphql',
       'subgraphs/billing/services/services.graphql',
       'subgraphs/billing/time-entries/time-entries.graphql',
       'subgraphs/billing/time-reports/time-reports.graphql',

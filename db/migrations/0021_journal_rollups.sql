@@ -6,8 +6,9 @@
 -- role reads them and writes them only through the trigger.
 --
 --   * receivable_items: one row per (client, invoice, currency) with ACCOUNTS_RECEIVABLE lines: their
---     balance (debits − credits) and the first and last accounting dates. The nil UUID stands for a
---     line without a client or an invoice. An item whose balance is zero and whose last line is on
+--     balance (debits − credits), the first and last accounting dates, and the invoice's due date
+--     (null without an invoice; an issued invoice's due date never changes, and it is set before
+--     its first posting). The nil UUID stands for a line without a client or an invoice. An item whose balance is zero and whose last line is on
 --     or before a date owes nothing as of that date, so the aging reads only the open items and
 --     those with lines after its date.
 --   * journal_account_days / journal_account_months: debits and credits per account and currency,
@@ -21,12 +22,13 @@ CREATE TABLE "billing"."receivable_items" (
   "currency" text NOT NULL,
   "first_date" date NOT NULL,
   "last_date" date NOT NULL,
+  "due_date" date,
   "balance_minor" bigint NOT NULL,
   CONSTRAINT "receivable_items_pk" PRIMARY KEY ("firm_id", "client_id", "invoice_id", "currency")
 );--> statement-breakpoint
 -- The open items in client order (the aging's rows and totals as of today), and the items that moved after a date.
 CREATE INDEX "receivable_items_open_idx" ON "billing"."receivable_items" ("firm_id", "client_id", "currency", "invoice_id")
-  INCLUDE ("first_date", "last_date", "balance_minor") WHERE "balance_minor" <> 0;--> statement-breakpoint
+  INCLUDE ("first_date", "last_date", "due_date", "balance_minor") WHERE "balance_minor" <> 0;--> statement-breakpoint
 CREATE INDEX "receivable_items_last_date_idx" ON "billing"."receivable_items" ("firm_id", "last_date");--> statement-breakpoint
 CREATE TABLE "billing"."journal_account_days" (
   "firm_id" uuid NOT NULL,
@@ -74,16 +76,17 @@ CREATE FUNCTION "billing"."apply_journal_rollups"()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  INSERT INTO billing.receivable_items AS r (firm_id, client_id, invoice_id, currency, first_date, last_date, balance_minor)
+  INSERT INTO billing.receivable_items AS r (firm_id, client_id, invoice_id, currency, first_date, last_date, due_date, balance_minor)
   SELECT n.firm_id, coalesce(n.client_id, '00000000-0000-0000-0000-000000000000'),
     coalesce(n.invoice_id, '00000000-0000-0000-0000-000000000000'), n.currency,
-    min(n.accounting_date), max(n.accounting_date), sum(n.debit_minor - n.credit_minor)
+    min(n.accounting_date), max(n.accounting_date), min(v.due_date), sum(n.debit_minor - n.credit_minor)
   FROM new_rows n
   JOIN billing.accounts a ON a.firm_id = n.firm_id AND a.id = n.account_id AND a.system_account = 'ACCOUNTS_RECEIVABLE'
+  LEFT JOIN billing.invoices v ON v.firm_id = n.firm_id AND v.id = n.invoice_id
   GROUP BY 1, 2, 3, 4
   ON CONFLICT (firm_id, client_id, invoice_id, currency) DO UPDATE
     SET first_date = least(r.first_date, excluded.first_date), last_date = greatest(r.last_date, excluded.last_date),
-        balance_minor = r.balance_minor + excluded.balance_minor;
+        due_date = coalesce(r.due_date, excluded.due_date), balance_minor = r.balance_minor + excluded.balance_minor;
 
   INSERT INTO billing.journal_account_days AS d (firm_id, accounting_date, account_id, currency, debit_minor, credit_minor)
   SELECT n.firm_id, n.accounting_date, n.account_id, n.currency, sum(n.debit_minor), sum(n.credit_minor)
@@ -113,12 +116,13 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
   DELETE FROM billing.receivable_items;
   DELETE FROM billing.journal_account_days;
   DELETE FROM billing.journal_account_months;
-  INSERT INTO billing.receivable_items (firm_id, client_id, invoice_id, currency, first_date, last_date, balance_minor)
+  INSERT INTO billing.receivable_items (firm_id, client_id, invoice_id, currency, first_date, last_date, due_date, balance_minor)
   SELECT l.firm_id, coalesce(l.client_id, '00000000-0000-0000-0000-000000000000'),
     coalesce(l.invoice_id, '00000000-0000-0000-0000-000000000000'), l.currency,
-    min(l.accounting_date), max(l.accounting_date), sum(l.debit_minor - l.credit_minor)
+    min(l.accounting_date), max(l.accounting_date), min(v.due_date), sum(l.debit_minor - l.credit_minor)
   FROM billing.journal_lines l
   JOIN billing.accounts a ON a.firm_id = l.firm_id AND a.id = l.account_id AND a.system_account = 'ACCOUNTS_RECEIVABLE'
+  LEFT JOIN billing.invoices v ON v.firm_id = l.firm_id AND v.id = l.invoice_id
   GROUP BY 1, 2, 3, 4;
   INSERT INTO billing.journal_account_days (firm_id, accounting_date, account_id, currency, debit_minor, credit_minor)
   SELECT firm_id, accounting_date, account_id, currency, sum(debit_minor), sum(credit_minor)
@@ -132,12 +136,14 @@ COMMENT ON FUNCTION "billing"."rebuild_journal_rollups"() IS
 REVOKE ALL ON FUNCTION "billing"."rebuild_journal_rollups"() FROM PUBLIC;--> statement-breakpoint
 ALTER TABLE "billing"."journal_lines" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."accounts" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE "billing"."invoices" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."receivable_items" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."journal_account_days" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."journal_account_months" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 SELECT "billing"."rebuild_journal_rollups"();--> statement-breakpoint
 ALTER TABLE "billing"."journal_lines" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."accounts" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE "billing"."invoices" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."receivable_items" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."journal_account_days" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "billing"."journal_account_months" FORCE ROW LEVEL SECURITY;

@@ -3,7 +3,7 @@
  * concurrent clients, drafting them one at a time, and SQL statements per draft and per issue at 5
  * and at 50 lines, in one run. As the owner of the largest seeded firm, on time this module sets up
  * for itself (not measured): a service, a role rate, an ACTIVE engagement made through the API,
- * PER_ENTRY line grouping, and SUBMITTED entries stored in bulk, L of them (1 minute each) on each
+ * self-approval allowed, PER_ENTRY line grouping, and SUBMITTED entries stored in bulk, L of them (1 minute each) on each
  * work date of a run of dates, approved through the API, so each draft `timeThrough` the next date
  * takes exactly that date's L entries as L TIME lines.
  */
@@ -81,6 +81,13 @@ async function prepareInvoicing(env: BenchEnvironment, set: ServiceSet): Promise
       user,
       'mutation ($input: ChangeEngagementStatusInput!) { changeEngagementStatus(input: $input) { engagement { id } userErrors { code } } }',
       { id: engagement!.id, status: 'ACTIVE' },
+    );
+    // The owner approves the time it records for the scenario (the seed's firms forbid self-approval).
+    await mutate(
+      set,
+      user,
+      'mutation ($input: UpdateTimeSettingsInput!) { updateTimeSettings(input: $input) { userErrors { code } } }',
+      { allowSelfApproval: true },
     );
     await sql.begin(async (tx) => {
       await tx`select set_config('app.firm_id', ${firmId}, true)`;

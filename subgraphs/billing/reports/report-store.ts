@@ -37,7 +37,8 @@ function agingFigures(row: AgingRow): AgingFigures {
 }
 
 /**
- * The firm's open receivable items as of `asOf`, each with its balance then and its days past due:
+ * The firm's open receivable items as of `asOf`, each with its balance then and its days past due
+ * (from the due date the item keeps, its invoice's):
  * items with a non-zero balance and no line after `asOf` (the partial index
  * `receivable_items_open_idx`), plus items with lines after `asOf` and before it, whose balance as
  * of `asOf` is summed from their journal lines. Settled items (zero balance, nothing after `asOf`)
@@ -51,26 +52,25 @@ function agedItems(firmId: string, asOf: string): SQL {
   return sql`ar as (
       select a.id from billing.accounts a where a.firm_id = ${firmId} and a.system_account = 'ACCOUNTS_RECEIVABLE'
     ), items as (
-      select r.client_id, r.invoice_id, r.currency, r.balance_minor as balance
+      select r.client_id, r.currency, r.due_date, r.balance_minor as balance
       from billing.receivable_items r
       where r.firm_id = ${firmId} and r.balance_minor <> 0 and r.last_date <= ${asOf}::date
       union all
-      select r.client_id, r.invoice_id, r.currency,
+      select r.client_id, r.currency, r.due_date,
         ${lineSum(sql`l.invoice_id = r.invoice_id and coalesce(l.client_id, ${NIL_UUID}::uuid) = r.client_id`)}
       from billing.receivable_items r, ar
       where r.firm_id = ${firmId} and r.last_date > ${asOf}::date and r.first_date <= ${asOf}::date
         and r.invoice_id <> ${NIL_UUID}::uuid
       union all
-      select r.client_id, r.invoice_id, r.currency,
+      select r.client_id, r.currency, r.due_date,
         ${lineSum(sql`l.invoice_id is null and coalesce(l.client_id, ${NIL_UUID}::uuid) = r.client_id`)}
       from billing.receivable_items r, ar
       where r.firm_id = ${firmId} and r.last_date > ${asOf}::date and r.first_date <= ${asOf}::date
         and r.invoice_id = ${NIL_UUID}::uuid
     ), aged as (
       select i.client_id, i.currency, i.balance,
-        case when v.due_date is null or v.due_date >= ${asOf}::date then 0 else ${asOf}::date - v.due_date end as days
+        case when i.due_date is null or i.due_date >= ${asOf}::date then 0 else ${asOf}::date - i.due_date end as days
       from items i
-      left join billing.invoices v on v.firm_id = ${firmId} and v.id = i.invoice_id
       where i.balance <> 0
     )`;
 }
