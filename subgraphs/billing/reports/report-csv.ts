@@ -36,7 +36,7 @@ export function toCsv(header: readonly string[], rows: readonly (readonly string
 }
 
 /** The AR aging CSV's columns. */
-export const AGING_CSV_HEADER = [
+const AGING_CSV_HEADER = [
   'client_id',
   'client_name',
   'currency',
@@ -67,7 +67,7 @@ export function agingCsv(rows: readonly ClientAgingFigures[], names: ReadonlyMap
 }
 
 /** The invoice register CSV's columns. */
-export const REGISTER_CSV_HEADER = [
+const REGISTER_CSV_HEADER = [
   'issue_date',
   'kind',
   'number',
