@@ -76,6 +76,12 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     CreditNote: '../../../db/schema/invoicing.ts#CreditNoteRow',
     CreditNoteLine: '../invoices/invoice-model.ts#CreditNoteLineView',
     ClientBillingProfile: '../invoices/invoice-model.ts#BillingProfile',
+    Account: '../../../db/schema/ledger.ts#AccountRow',
+    JournalEntry: '../../../db/schema/ledger.ts#JournalEntryRow',
+    JournalEntryConnection: '../../../platform/relay.ts#Connection<JournalEntryRow>',
+    JournalEntryEdge: '../../../platform/relay.ts#Edge<JournalEntryRow>',
+    JournalLine: '../../../db/schema/ledger.ts#JournalLineRow',
+    TaxRate: '../../../db/schema/invoicing.ts#TaxRateRow',
     WipReport: '../time-reports/time-report-model.ts#WipReportModel',
     WipRow: '../time-reports/time-report-model.ts#WipRowModel',
     ArAging: '../reports/report-model.ts#ArAgingModel',
@@ -90,6 +96,10 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     DocumentEdge: '../../../platform/relay.ts#Edge<DocumentModel>',
     DocumentVersion: '../../../db/schema/documents.ts#DocumentVersionRow',
     Folder: '../../../db/schema/documents.ts#FolderRow',
+    SignatureRequest: '../../../db/schema/documents-signatures.ts#SignatureRequestRow',
+    Signer: '../../../db/schema/documents-signatures.ts#SignatureSignerRow',
+    SignatureField: '../../../db/schema/documents-signatures.ts#SignatureFieldRow',
+    SignatureEvent: '../../../db/schema/documents-signatures.ts#SignatureEventRow',
   },
 };
 

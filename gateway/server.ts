@@ -129,7 +129,8 @@ function maskErrorKeepingStacktrace(formatted: GraphQLFormattedError): GraphQLFo
  * Starts the public gateway: `@apollo/gateway` over the supergraph composed at build time
  * (`schema/supergraph.graphql`), served by `@apollo/server` on `/graphql`, with `/healthz`,
  * `/readyz` (database and every subgraph's `/healthz`) and the signed download links
- * `GET /downloads/:subgraph/:token`, forwarded to the subgraph (`mountDownloadProxy`).
+ * `GET /downloads/:subgraph/:token`, and the signed upload forms `POST /uploads/:subgraph/:token`,
+ * both forwarded to the subgraph (`mountDownloadProxy`).
  *
  * API limits (README "API limits", gateway/limits/): structural query limits, query cost and the
  * per-caller and per-firm leaky buckets, a per-operation timeout, CSRF prevention, no batched

@@ -42,13 +42,14 @@ async function childPagesByParent<T>(
     parentIds: readonly string[];
     page: PageRequest<z.infer<typeof CREATED_AT_CURSOR>>;
     where?: SQL;
+    computed?: Record<string, SQL.Aliased>;
   },
 ): Promise<Map<string, ChildPage<T>>> {
   const { table, parentColumn, firmId, parentIds, page } = options;
   const parentId = sql<string>`parent.id`;
   const ofParent = and(eq(table.firmId, firmId), eq(parentColumn, parentId), options.where);
   const pageRows = tx
-    .select(getTableColumns(table))
+    .select({ ...getTableColumns(table), ...options.computed })
     .from(table)
     .where(
       page.cursor
@@ -71,7 +72,12 @@ async function childPagesByParent<T>(
     .select({
       parentKey: parentId,
       total: counted.total,
-      row: Object.fromEntries(Object.keys(getTableColumns(table)).map((name) => [name, pageColumns[name]!])),
+      row: Object.fromEntries(
+        [...Object.keys(getTableColumns(table)), ...Object.keys(options.computed ?? {})].map((name) => [
+          name,
+          pageColumns[name]!,
+        ]),
+      ),
     })
     .from(
       sql`unnest(array[${sql.join(
@@ -123,6 +129,8 @@ export function childConnectionLoaders<T extends { createdAt: Date; id: string }
   parentColumn: PgColumn;
   /** Rows outside it are left out of every page and count (a portal session's drafts). */
   where?: SQL;
+  /** Values computed per row beside the table's columns (`sql\`…\`.as('name')`), on the rows of each page. */
+  computed?: Record<string, SQL.Aliased>;
 }): (args: PageArgs, countOnly: boolean) => DataLoader<string, Connection<T>> {
   const loaders = new Map<string, DataLoader<string, Connection<T>>>();
   return (args, countOnly) => {

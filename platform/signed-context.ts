@@ -28,6 +28,11 @@ export const ActorSchema = z.discriminatedUnion('kind', [
      * `firmId` is then null and `roles` empty, until they enrol.
      */
     mfaEnrolmentRequired: z.boolean().optional(),
+    /**
+     * True when this session was signed in with a second factor (a TOTP or backup code at
+     * `verifyMfaChallenge`), as tenancy recorded it on the session; what the hard lock requires.
+     */
+    mfaVerified: z.boolean().optional(),
   }),
   // A partner integration's API key: one firm, limited to the key's scopes.
   z.object({

@@ -61,12 +61,16 @@ const CROSSINGS: Record<Service, Crossings> = {
   billing: {
     schemaUsage: {
       ...PUBLIC_SCHEMA,
-      tenancy: 'to call tenancy.append_audit_record and tenancy.firm_members',
-      crm: 'to call crm.engagements_for_time and crm.client_currencies',
+      tenancy: 'to call tenancy.append_audit_record, firm_members, firm_for_billing and member_names_for_billing',
+      crm: 'to call crm.engagements_for_time, client_currencies and clients_for_billing',
     },
     functions: {
       [APPEND_AUDIT]: AUDIT_REASON,
       'tenancy.firm_members(uuid[])': "rate cards name the firm's staff, and the role rate needs the member's role",
+      'tenancy.firm_for_billing()': 'an issued invoice prints the firm as the seller when it has not set its own name',
+      'tenancy.member_names_for_billing(uuid[])': 'invoice lines billed per staff member and service print their names',
+      'crm.clients_for_billing(uuid[])':
+        'an invoice is drafted and issued for a client of the firm that is not archived, in its currency, printed with its name',
       'crm.engagements_for_time(uuid[],uuid)':
         "time is recorded, priced and approved against an engagement's status, client, currency, manager and team",
       'crm.client_currencies(uuid[])': "a client's rate card must name a client of the firm, in its billing currency",
@@ -75,12 +79,16 @@ const CROSSINGS: Record<Service, Crossings> = {
   documents: {
     schemaUsage: {
       ...PUBLIC_SCHEMA,
-      tenancy: 'to call tenancy.append_audit_record',
-      crm: 'to call crm.client_currencies',
+      tenancy: 'to call tenancy.append_audit_record, tenancy.members_for_signing and tenancy.portal_user_contact',
+      crm: 'to call crm.client_currencies and crm.client_contacts_for_signing',
     },
     functions: {
       [APPEND_AUDIT]: AUDIT_REASON,
       'crm.client_currencies(uuid[])': 'a document, folder or upload must belong to a client of the firm',
+      'crm.client_contacts_for_signing(uuid,uuid[])':
+        "a signature request's contact signers must be contacts of its client, named on the certificate",
+      'tenancy.members_for_signing(uuid[])': "a staff signer must be the firm's staff, named on the certificate",
+      'tenancy.portal_user_contact(uuid)': 'a portal user signs as the contact it is',
     },
   },
   gateway: {

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
 import { connectAdmin } from './support/admin-db.ts';
+import { minimalPdf, postUploadForm, sha256Hex } from './support/documents.ts';
 import { createClients, signUpFirm, type FirmOwner } from './support/factories.ts';
 import { onboardPortalUser, type PortalLogin } from './support/portal.ts';
 import { startS3TestServer, type S3TestServer } from './support/s3-test-server.ts';
@@ -138,16 +139,10 @@ const SHARE = graphql(`
   }
 `);
 
-/** A minimal valid one-page PDF, `extra` bytes of comment making each distinct. */
-function pdfBytes(extra: string = randomUUID()): Buffer {
-  return Buffer.from(
-    `%PDF-1.4\n%${extra}\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n` +
-      `3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
-  );
-}
+const pdfBytes = minimalPdf;
 /** The first bytes of an ELF executable, padded. */
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120, 1)]);
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const sha256 = sha256Hex;
 
 type Form = { url: string; fields: { name: string; value: string }[]; expiresAt?: string };
 
@@ -161,21 +156,8 @@ for (const storeKind of ['local', 's3'] as const) {
     let otherClientId = '';
     let portal: PortalLogin;
 
-    /** The local store's links name the gateway's origin; until the gateway forwards them, they are sent to the documents subgraph's own routes. */
-    const reachable = (url: string) =>
-      storeKind === 'local'
-        ? url.replace(/^.*\/(uploads|downloads)\/documents\//, `${t.stack.subgraphs.documents.url}/$1/`)
-        : url;
-
     /** POSTs the form's fields, then `bytes` as the `file` part, as a browser would. */
-    async function post(form: Form, bytes: Buffer, fields = form.fields): Promise<number> {
-      const body = new FormData();
-      for (const { name, value } of fields) body.append(name, value);
-      body.append('file', new Blob([new Uint8Array(bytes)]), 'upload.bin');
-      const response = await fetch(reachable(form.url), { method: 'POST', body });
-      await response.arrayBuffer();
-      return response.status;
-    }
+    const post = (form: Form, bytes: Buffer, fields = form.fields) => postUploadForm({ url: form.url, fields }, bytes);
 
     async function request(input: Record<string, unknown>, token = owner.accessToken) {
       const response = await t.gql(REQUEST, { input: input as never }, token);
@@ -234,6 +216,8 @@ for (const storeKind of ['local', 's3'] as const) {
       const first = pdfBytes();
       const { form, status } = await upload(first);
       expect(status).toBeLessThan(300);
+      // The local store's form posts to the gateway's public origin, which forwards it to the documents subgraph.
+      if (storeKind === 'local') expect(form.url.startsWith(`${t.stack.gateway.url}/uploads/documents/`)).toBe(true);
       expect(new Date(form.expiresAt!).getTime() - Date.now()).toBeLessThanOrEqual(15 * 60 * 1000);
       const done = await complete(form.uploadId);
       expect(done.userErrors).toEqual([]);
@@ -263,7 +247,9 @@ for (const storeKind of ['local', 's3'] as const) {
       const versions = read.data!.document!.versions;
       expect(versions.map((v) => v.versionNumber)).toEqual([2, 1]);
       const v1 = versions[1]!;
-      const downloaded = await fetch(reachable(v1.downloadUrl.url));
+      if (storeKind === 'local')
+        expect(v1.downloadUrl.url.startsWith(`${t.stack.gateway.url}/downloads/documents/`)).toBe(true);
+      const downloaded = await fetch(v1.downloadUrl.url);
       expect(downloaded.status).toBe(200);
       expect(Buffer.from(await downloaded.arrayBuffer()).equals(first)).toBe(true);
       expect(new Date(v1.downloadUrl.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(5 * 60 * 1000);
@@ -395,15 +381,20 @@ for (const storeKind of ['local', 's3'] as const) {
       const read = await t.gql(DOCUMENT, { id: done.document!.id }, owner.accessToken);
       const link = read.data!.document!.versions[0]!.downloadUrl.url;
       expect(
-        (await fetch(reachable(link), { method: storeKind === 'local' ? 'POST' : 'PUT', body: 'x' })).status,
+        (await fetch(link, { method: storeKind === 'local' ? 'POST' : 'PUT', body: 'x' })).status,
       ).toBeGreaterThanOrEqual(400);
       const tampered =
         storeKind === 's3'
           ? link.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`)
           : link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-      expect((await fetch(reachable(tampered))).status).toBe(403);
+      expect((await fetch(tampered)).status).toBe(403);
+      if (storeKind === 'local') {
+        // A download token is not an upload form, nor the reverse, on the same blob.
+        expect(await post({ ...form, url: link.replace('/downloads/', '/uploads/') }, bytes)).toBe(403);
+        expect((await fetch(form.url.replace('/uploads/', '/downloads/'))).status).toBe(403);
+      }
       const unsigned = storeKind === 's3' ? link.split('?')[0]! : link.replace(/\.[^.]+$/, '');
-      expect((await fetch(reachable(unsigned))).status).toBe(403);
+      expect((await fetch(unsigned)).status).toBe(403);
     });
 
     it('lets a portal user upload only into its own client’s From client folder, and see what is shared', async () => {
@@ -474,7 +465,7 @@ for (const storeKind of ['local', 's3'] as const) {
       const portalView = await portalClient();
       expect(portalView.folders.map((folder) => folder.kind)).toEqual(['FROM_CLIENT']);
       const node = portalView.documents.edges.find((e) => e.node.id === staffDoc)!.node;
-      const got = await fetch(reachable(node.currentVersion!.downloadUrl.url));
+      const got = await fetch(node.currentVersion!.downloadUrl.url);
       expect(got.status).toBe(200);
       expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(node.currentVersion!.sha256);
     });

@@ -3,14 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
 import { asFirm, connectAdmin, importInvoices } from './support/admin-db.ts';
 import { createClients, signUpFirm } from './support/factories.ts';
-import {
-  createDraft,
-  insertTaxRate,
-  issue,
-  ISSUE,
-  journalFindings,
-  CREATE_DRAFT,
-} from './support/invoicing.ts';
+import { createDraft, insertTaxRate, issue, ISSUE, journalFindings, CREATE_DRAFT } from './support/invoicing.ts';
 import { onboardPortalUser } from './support/portal.ts';
 import { useStackWithAdmin } from './support/suite.ts';
 import { timeFirm } from './support/time.ts';
@@ -133,7 +126,9 @@ function fetchDownload(url: string) {
 }
 
 async function timeStatuses(ids: string[], firmId: string): Promise<string[]> {
-  return asFirm(env.admin, firmId, async (tx) => (await tx.unsafe(TIME_STATUS, [ids])).map((row) => row.status as string));
+  return asFirm(env.admin, firmId, async (tx) =>
+    (await tx.unsafe(TIME_STATUS, [ids])).map((row) => row.status as string),
+  );
 }
 
 describe('invoices', () => {
@@ -144,17 +139,29 @@ describe('invoices', () => {
     const vat = await insertTaxRate(env.admin, firm.owner.firmId, { name: 'VAT 20%', rateBasisPoints: 2000 });
     const draft = await createDraft(env.t, token, {
       clientId: firm.clientId,
-      lines: [{ kind: 'EXPENSE', description: 'Filing fee', quantity: '2', unitAmount: '12.345'.slice(0, 5), taxRateIds: [vat] }],
+      lines: [
+        {
+          kind: 'EXPENSE',
+          description: 'Filing fee',
+          quantity: '2',
+          unitAmount: '12.345'.slice(0, 5),
+          taxRateIds: [vat],
+        },
+      ],
     });
     expect(draft.status).toBe('DRAFT');
     expect(draft.number).toBeNull();
     // PER_SERVICE: one TIME line of 2 h for 325.00 (mixed rates: no unit amount), then the expense.
-    expect(draft.lines.map((line) => [line.kind, line.quantity, line.amount.amount, line.unitAmount?.amount ?? null])).toEqual([
+    expect(
+      draft.lines.map((line) => [line.kind, line.quantity, line.amount.amount, line.unitAmount?.amount ?? null]),
+    ).toEqual([
       ['TIME', '2', '325.00', null],
       ['EXPENSE', '2', '24.68', '12.34'],
     ]);
     // 20 % of 24.68 is 4.936, rounded half-up to 4.94.
-    expect(draft.lines[1]!.taxes).toEqual([{ name: 'VAT 20%', rate: '20', inclusive: false, amount: { amount: '4.94' } }]);
+    expect(draft.lines[1]!.taxes).toEqual([
+      { name: 'VAT 20%', rate: '20', inclusive: false, amount: { amount: '4.94' } },
+    ]);
     expect(draft.total).toEqual({ amount: '354.62', currency: 'USD' });
 
     const issued = await issue(env.t, token, draft.id, '2026-11-30');
@@ -192,7 +199,9 @@ describe('invoices', () => {
     const lineId = draft.lines[0]!.id;
     const refused = await env.t.gql(UPDATE_LINE, { input: { lineId, amount: '300.00' } }, token);
     expect(refused.errors).toBeUndefined();
-    expect(refused.data!.updateInvoiceLine.userErrors).toEqual([{ field: ['input', 'adjustmentReason'], code: 'REQUIRED' }]);
+    expect(refused.data!.updateInvoiceLine.userErrors).toEqual([
+      { field: ['input', 'adjustmentReason'], code: 'REQUIRED' },
+    ]);
     const updated = await env.t.gql(
       UPDATE_LINE,
       { input: { lineId, amount: '300.00', adjustmentReason: 'INEFFICIENCY' } },
@@ -268,14 +277,19 @@ describe('invoices', () => {
       userErrors: [{ field: ['input', 'amount'], code: 'EXCEEDS_CREDITABLE' }],
     });
     const voidCredited = await env.t.gql(VOID, { input: { invoiceId: invoice.id, reason: 'No' } }, token);
-    expect(voidCredited.data!.voidInvoice.userErrors).toEqual([{ field: ['input', 'invoiceId'], code: 'ALREADY_SETTLED' }]);
+    expect(voidCredited.data!.voidInvoice.userErrors).toEqual([
+      { field: ['input', 'invoiceId'], code: 'ALREADY_SETTLED' },
+    ]);
 
     const rest = await env.t.gql(
       CREDIT,
       { input: { invoiceId: invoice.id, amount: '1080.00', reason: 'Cancelled', idempotencyKey: randomUUID() } },
       token,
     );
-    expect(rest.data!.issueCreditNote.creditNote!.invoice).toMatchObject({ status: 'PAID', amountDue: { amount: '0.00' } });
+    expect(rest.data!.issueCreditNote.creditNote!.invoice).toMatchObject({
+      status: 'PAID',
+      amountDue: { amount: '0.00' },
+    });
 
     // A paid invoice (imported history): its credit note goes wholly to the client's credit.
     const [paidId] = await importInvoices(firm.owner.firmId, [
@@ -301,7 +315,9 @@ describe('invoices', () => {
     expect(await journalFindings(env.admin, firm.owner.firmId)).toEqual({ unbalanced: 0, mismatched: [], net: '0' });
 
     // The credit note's PDF is reproducible too.
-    const pdf = Buffer.from(await (await fetchDownload(partial.data!.issueCreditNote.creditNote!.pdfUrl)).arrayBuffer());
+    const pdf = Buffer.from(
+      await (await fetchDownload(partial.data!.issueCreditNote.creditNote!.pdfUrl)).arrayBuffer(),
+    );
     expect(createHash('sha256').update(pdf).digest('hex')).toBe(partial.data!.issueCreditNote.creditNote!.pdfSha256);
   });
 
@@ -334,9 +350,17 @@ describe('invoices', () => {
     // Another firm's invoice answers exactly as a random id.
     expect(foreign.data).toEqual(random.data);
     expect(foreign.data!.issueInvoice.userErrors).toMatchObject([{ code: 'NOT_FOUND', field: ['input', 'invoiceId'] }]);
-    const foreignClientDraft = await env.t.gql(CREATE_DRAFT, { input: { clientId: foreignClient! } }, owner.accessToken);
+    const foreignClientDraft = await env.t.gql(
+      CREATE_DRAFT,
+      { input: { clientId: foreignClient! } },
+      owner.accessToken,
+    );
     expect(foreignClientDraft.data!.createInvoiceDraft.userErrors).toMatchObject([{ code: 'NOT_FOUND' }]);
-    const counters = await asFirm(env.admin, owner.firmId, (tx) => tx`select count(*)::int as n from billing.document_counters where firm_id = ${owner.firmId}`);
+    const counters = await asFirm(
+      env.admin,
+      owner.firmId,
+      (tx) => tx`select count(*)::int as n from billing.document_counters where firm_id = ${owner.firmId}`,
+    );
     expect(counters[0]!.n).toBe(0);
   });
 
@@ -393,7 +417,11 @@ describe('invoices', () => {
     await held`begin`;
     await held`select set_config('app.firm_id', ${owner.firmId}, true)`;
     await held`select * from billing.document_counters where firm_id = ${owner.firmId} for update`;
-    const pending = env.t.gql(ISSUE, { input: { invoiceId: victim.id, idempotencyKey: randomUUID(), issueDate: '2026-11-15' } }, owner.accessToken);
+    const pending = env.t.gql(
+      ISSUE,
+      { input: { invoiceId: victim.id, idempotencyKey: randomUUID(), issueDate: '2026-11-15' } },
+      owner.accessToken,
+    );
     let killed = 0;
     for (let attempt = 0; attempt < 100 && killed === 0; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -461,10 +489,23 @@ describe('invoices', () => {
     );
     expect(seen.errors).toBeUndefined();
     expect(seen.data!.invoice).toMatchObject({ number: issued.number, status: 'OPEN', total: { amount: '325.00' } });
-    const hidden = await env.t.gql(`query ($id: ID!) { invoice(id: $id) { id } }`, { id: draft.id }, portal.accessToken);
+    const hidden = await env.t.gql(
+      `query ($id: ID!) { invoice(id: $id) { id } }`,
+      { id: draft.id },
+      portal.accessToken,
+    );
     expect(hidden.data!.invoice).toBeNull();
-    for (const field of ['internalNote', 'lines { standardAmount { amount } }', 'lines { adjustmentReason }', 'lines { timeEntries { id } }']) {
-      const staffOnly = await env.t.gql(`query ($id: ID!) { invoice(id: $id) { ${field} } }`, { id: issued.id }, portal.accessToken);
+    for (const field of [
+      'internalNote',
+      'lines { standardAmount { amount } }',
+      'lines { adjustmentReason }',
+      'lines { timeEntries { id } }',
+    ]) {
+      const staffOnly = await env.t.gql(
+        `query ($id: ID!) { invoice(id: $id) { ${field} } }`,
+        { id: issued.id },
+        portal.accessToken,
+      );
       expect(staffOnly.errors?.[0]?.extensions?.code, field).toBe('FORBIDDEN');
     }
     const list = await env.t.gql(
@@ -473,6 +514,9 @@ describe('invoices', () => {
       portal.accessToken,
     );
     expect(list.errors).toBeUndefined();
-    expect(list.data!.portalViewer.clients[0].invoices).toEqual({ totalCount: 1, edges: [{ node: { status: 'OPEN' } }] });
+    expect(list.data!.portalViewer.clients[0].invoices).toEqual({
+      totalCount: 1,
+      edges: [{ node: { status: 'OPEN' } }],
+    });
   });
 });

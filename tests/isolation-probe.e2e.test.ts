@@ -130,6 +130,10 @@ describe('the cross-tenant probe', () => {
         'Query.invoice',
         'Query.document',
         'Query.engagement',
+        'Query.accounts',
+        'Query.journalEntries',
+        'Query.trialBalance',
+        'Query.taxRates',
       ]),
     );
     expect(report.mutationsProbed).toEqual(
@@ -139,6 +143,8 @@ describe('the cross-tenant probe', () => {
         'Mutation.switchActiveFirm',
         'Mutation.changeEngagementStatus',
         'Mutation.removeEngagementTeamMember',
+        'Mutation.deleteAccount',
+        'Mutation.archiveTaxRate',
       ]),
     );
     expect(report.mutationsWithoutIds).toEqual(expect.arrayContaining(['Mutation.signUp', 'Mutation.createClient']));

@@ -428,6 +428,12 @@ describe('revocation and token kinds', () => {
       `{ clients { totalCount } }`,
       `query($id: ID!) { client(id: $id) { name } }`,
       `{ contacts { totalCount } }`,
+      `{ accounts { code } }`,
+      `{ journalEntries { edges { cursor } } }`,
+      `{ trialBalance(asOf: "2026-01-31") { balanced } }`,
+      `{ verifyLedger { ok } }`,
+      `{ generalLedgerCsv(from: "2026-01-01", to: "2026-01-31") { content } }`,
+      `{ taxRates { id } }`,
     ]) {
       const result = await env.t.gql(query, { id: clientX }, portal.accessToken);
       expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');

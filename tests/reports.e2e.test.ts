@@ -142,6 +142,26 @@ const CSV_URLS = graphql(`
   }
 `);
 
+const TRIAL_BALANCE = graphql(`
+  query ReportsTrialBalance($asOf: Date!) {
+    trialBalance(asOf: $asOf) {
+      balanced
+      rows {
+        account {
+          systemAccount
+        }
+        debit {
+          amount
+          currency
+        }
+        credit {
+          amount
+        }
+      }
+    }
+  }
+`);
+
 const CREATE_CLIENT = `mutation ($input: CreateClientInput!) { createClient(input: $input) { client { id } userErrors { code } } }`;
 const VOID = `mutation ($input: VoidInvoiceInput!) { voidInvoice(input: $input) { userErrors { code } } }`;
 const CREDIT = `mutation ($input: IssueCreditNoteInput!) { issueCreditNote(input: $input) { creditNote { number toClientCredit { amount } } userErrors { code } } }`;
@@ -186,8 +206,8 @@ function fetchDownload(url: string) {
 const cents = (amount: string) => BigInt(amount.replace('.', ''));
 
 /**
- * The trial balance's accounts-receivable balance per currency as of `asOf`, straight from every
- * journal line (debits − credits), as `trialBalance(asOf)` defines it.
+ * The accounts-receivable balance per currency as of `asOf`, straight from every journal line
+ * (debits − credits): the definition `trialBalance(asOf)` must meet, computed independently.
  */
 async function receivableOfTrialBalance(firmId: string, asOf: string): Promise<Record<string, string>> {
   return asFirm(env.admin, firmId, async (tx) => {
@@ -371,6 +391,16 @@ describe('reports', () => {
         report.data!.arAging.totals.map((total) => [total.currency, cents(total.total.amount).toString()]),
       );
       expect(totals, `AR aging as of ${asOf}`).toEqual(await receivableOfTrialBalance(owner.firmId, asOf));
+      // The same through the API's trial balance: its accounts-receivable rows (net debit) per currency.
+      const trial = await env.t.gql(TRIAL_BALANCE, { asOf }, token);
+      expect(trial.data!.trialBalance.balanced).toBe(true);
+      const receivable = Object.fromEntries(
+        trial
+          .data!.trialBalance.rows.filter((row) => row.account.systemAccount === 'ACCOUNTS_RECEIVABLE')
+          .map((row) => [row.debit.currency, (cents(row.debit.amount) - cents(row.credit.amount)).toString()])
+          .filter(([, balance]) => balance !== '0'),
+      );
+      expect(totals, `AR aging against trialBalance as of ${asOf}`).toEqual(receivable);
       // And the account rollups the trial balance reads agree with the lines, account by account.
       expect(await rollupAccountBalances(owner.firmId, asOf), `account balances as of ${asOf}`).toEqual(
         (await plainAccountBalances(owner.firmId, asOf)).map((row) => expect.objectContaining(row)),

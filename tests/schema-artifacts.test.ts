@@ -24,9 +24,11 @@ describe('the subgraph SDL artifacts', () => {
     expect(fragments.map((f) => f.source)).toEqual([
       'subgraphs/billing/billing.graphql',
       'subgraphs/billing/invoices/invoices.graphql',
+      'subgraphs/billing/ledger/ledger.graphql',
       'subgraphs/billing/rates/rates.graphql',
       'subgraphs/billing/reports/reports.graphql',
       'subgraphs/billing/services/services.graphql',
+      'subgraphs/billing/tax-rates/tax-rates.graphql',
       'subgraphs/billing/time-entries/time-entries.graphql',
       'subgraphs/billing/time-reports/time-reports.graphql',
       'subgraphs/billing/timers/timers.graphql',

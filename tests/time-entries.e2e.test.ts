@@ -231,6 +231,16 @@ const QUEUE = graphql(`
   }
 `);
 
+const CLOSE_PERIOD = graphql(`
+  mutation TimeClosePeriod($input: ClosePeriodInput!) {
+    closePeriod(input: $input) {
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+
 const env = useStackWithAdmin();
 
 function ok<T>(result: GraphQLResponse<T>): T {
@@ -646,6 +656,48 @@ describe('time entries', () => {
         (select value_minor::text from billing.wip_firm_days where firm_id = ${firm.owner.firmId}) as wip`,
     );
     expect(rollup).toEqual({ recorded: 30, billable: 30, moved: 0, wip: '5000' });
+    expect(await rollupMismatches(env.admin)).toEqual([]);
+  });
+
+  it('refuses every change to time dated in a closed period, writing nothing, and keeps the open days writable', async () => {
+    const firm = await timeFirm(env.t, env.admin);
+    await setRate(env.t, firm.owner.accessToken, { source: 'FIRM_ROLE', role: 'STAFF', amount: '100.00' });
+    const token = firm.staff.accessToken;
+    const draft = await createOk(token, firm, { workDate: '2026-03-02' });
+    const [submitted, toApprove] = [
+      await createOk(token, firm, { workDate: '2026-03-03' }),
+      await createOk(token, firm, { workDate: '2026-03-04' }),
+    ];
+    await submitOk(token, [submitted.id, toApprove.id]);
+    const open = await createOk(token, firm, { workDate: '2026-04-06' });
+    const closed = ok(await env.t.gql(CLOSE_PERIOD, { input: { through: '2026-03-31' } }, firm.owner.accessToken));
+    expect(closed.closePeriod.userErrors).toEqual([]);
+    const before = await rowHash(firm.owner.firmId);
+
+    expect(errorsOf(await create(token, firm, { workDate: '2026-03-31' }))).toEqual([
+      ['input.workDate', 'PERIOD_LOCKED'],
+    ]);
+    const update = async (input: { id: string; workDate?: string; minutes?: number }) =>
+      errorsOf(ok(await env.t.gql(UPDATE, { input }, token)).updateTimeEntry);
+    expect(await update({ id: draft.id, minutes: 30 })).toEqual([['input.id', 'PERIOD_LOCKED']]);
+    expect(await update({ id: open.id, workDate: '2026-03-20' })).toEqual([['input.workDate', 'PERIOD_LOCKED']]);
+    expect(errorsOf(ok(await env.t.gql(DELETE, { input: { id: draft.id } }, token)).deleteTimeEntry)).toEqual([
+      ['input.id', 'PERIOD_LOCKED'],
+    ]);
+    // All or nothing: the open entry named beside a closed one is not submitted either.
+    const submit = ok(await env.t.gql(SUBMIT, { input: { ids: [open.id, draft.id] } }, token)).submitTimeEntries;
+    expect(errorsOf(submit)).toEqual([['input.ids.1', 'PERIOD_LOCKED']]);
+    const approve = ok(await env.t.gql(APPROVE, { input: { ids: [toApprove.id] } }, firm.manager.accessToken));
+    expect(errorsOf(approve.approveTimeEntries)).toEqual([['input.ids.0', 'PERIOD_LOCKED']]);
+    const reject = ok(
+      await env.t.gql(REJECT, { input: { ids: [submitted.id], reason: 'wrong day' } }, firm.manager.accessToken),
+    );
+    expect(errorsOf(reject.rejectTimeEntries)).toEqual([['input.ids.0', 'PERIOD_LOCKED']]);
+    expect(await rowHash(firm.owner.firmId)).toBe(before);
+
+    // The day after the lock is open.
+    expect(await update({ id: open.id, workDate: '2026-04-01' })).toEqual([]);
+    expect(await submitOk(token, [open.id])).toMatchObject([{ status: 'SUBMITTED', workDate: '2026-04-01' }]);
     expect(await rollupMismatches(env.admin)).toEqual([]);
   });
 

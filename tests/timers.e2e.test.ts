@@ -151,6 +151,16 @@ const TIMER_CHANGED = graphql(`
   }
 `);
 
+const CLOSE_PERIOD = graphql(`
+  mutation TimersClosePeriod($input: ClosePeriodInput!) {
+    closePeriod(input: $input) {
+      userErrors {
+        code
+      }
+    }
+  }
+`);
+
 const env = useStackWithAdmin();
 
 const clients: Client[] = [];
@@ -337,6 +347,28 @@ describe('timers', () => {
       discarded: false,
       userErrors: [{ field: [], code: 'NOT_FOUND' }],
     });
+  });
+
+  it('refuses to stop a timer into a closed period: nothing is recorded and it keeps running', async () => {
+    const firm = await timeFirm(env.t, env.admin);
+    const token = firm.staff.accessToken;
+    await start(firm, token);
+    await backdateTimer(env.admin, firm.owner.firmId, firm.staff.userId, 120);
+    // The timer's work date is the day it started in the firm's time zone (UTC here): close through it.
+    const [{ today }] = (await env.admin`select (now() at time zone 'UTC')::date::text as today`) as unknown as [
+      { today: string },
+    ];
+    const closed = await env.t.gql(CLOSE_PERIOD, { input: { through: today } }, firm.owner.accessToken);
+    expect(closed.data!.closePeriod.userErrors).toEqual([]);
+    const stopped = await stop(token);
+    expect(stopped).toMatchObject({ timeEntry: null, userErrors: [{ field: [], code: 'PERIOD_LOCKED' }] });
+    expect((await env.t.gql(RUNNING, {}, token)).data!.runningTimer).not.toBeNull();
+    const [{ count }] = (await asFirm(
+      env.admin,
+      firm.owner.firmId,
+      (tx) => tx`select count(*)::int as count from billing.time_entries where firm_id = ${firm.owner.firmId}`,
+    )) as unknown as [{ count: number }];
+    expect(count).toBe(0);
   });
 
   it('a second start stops the first timer into a DRAFT entry in the same transaction', async () => {

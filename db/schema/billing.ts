@@ -21,7 +21,13 @@ export const billing = pgSchema('billing');
 export const invoiceStatusEnum = billing.enum('invoice_status', ['DRAFT', 'OPEN', 'PAID', 'VOID']);
 
 /** When an invoice falls due after its issue date. */
-export const paymentTermsEnum = billing.enum('payment_terms', ['DUE_ON_RECEIPT', 'NET_7', 'NET_15', 'NET_30', 'NET_60']);
+export const paymentTermsEnum = billing.enum('payment_terms', [
+  'DUE_ON_RECEIPT',
+  'NET_7',
+  'NET_15',
+  'NET_30',
+  'NET_60',
+]);
 
 /** The seller or the bill-to party as printed on an issued invoice or credit note, snapshotted at issue. */
 export interface PartySnapshot {
@@ -103,7 +109,10 @@ export const invoices = billing.table(
       sql`${t.status} = 'DRAFT' or (${t.issueDate} is not null and ${t.dueDate} is not null and ${t.seller} is not null
         and ${t.billTo} is not null)`,
     ),
-    check('invoices_void_reason', sql`${t.status} <> 'VOID' or (${t.voidReason} is not null and ${t.voidedAt} is not null)`),
+    check(
+      'invoices_void_reason',
+      sql`${t.status} <> 'VOID' or (${t.voidReason} is not null and ${t.voidedAt} is not null)`,
+    ),
     tenantIsolationPolicy('invoices'),
   ],
 );

@@ -15,3 +15,4 @@ export * from './time.ts';
 export * from './ledger.ts';
 export * from './invoicing.ts';
 export * from './documents.ts';
+export * from './documents-signatures.ts';

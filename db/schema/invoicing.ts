@@ -166,7 +166,10 @@ export const invoiceLines = billing.table(
       'invoice_lines_adjustment',
       sql`(${t.amountMinor} = ${t.standardMinor}) or ${t.adjustmentReason} is not null`,
     ),
-    check('invoice_lines_tax', sql`${t.exclusiveTaxMinor} between 0 and ${t.taxMinor} or (${t.kind} = 'DISCOUNT' and ${t.exclusiveTaxMinor} between ${t.taxMinor} and 0)`),
+    check(
+      'invoice_lines_tax',
+      sql`${t.exclusiveTaxMinor} between 0 and ${t.taxMinor} or (${t.kind} = 'DISCOUNT' and ${t.exclusiveTaxMinor} between ${t.taxMinor} and 0)`,
+    ),
     tenantIsolationPolicy('invoice_lines'),
   ],
 );
@@ -288,10 +291,7 @@ export const idempotencyKeys = billing.table(
     resultId: uuid('result_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [
-    primaryKey({ columns: [t.firmId, t.operation, t.key] }),
-    tenantIsolationPolicy('idempotency_keys'),
-  ],
+  (t) => [primaryKey({ columns: [t.firmId, t.operation, t.key] }), tenantIsolationPolicy('idempotency_keys')],
 );
 
 /** A stored invoice line; the `…Minor` amounts are bigint minor units, `quantity` a decimal string. */

@@ -101,6 +101,8 @@ export const sessions = tenancy.table(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date', precision: 3 }),
+    /** When the session was signed in with a second factor (`verifyMfaChallenge`); null for a password-only sign-in. */
+    mfaVerifiedAt: timestamp('mfa_verified_at', { withTimezone: true, mode: 'date', precision: 3 }),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );

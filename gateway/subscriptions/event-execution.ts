@@ -156,7 +156,8 @@ function eventObject(event: BusEvent): EventObject {
       return new EventObject({
         kind: event.topic === 'invoice.issued' ? 'ISSUED' : event.topic === 'invoice.voided' ? 'VOIDED' : 'CREDITED',
         invoice: new EntityRef('invoice', event.payload.invoiceId),
-        creditNote: event.topic === 'credit_note.issued' ? new EntityRef('creditNote', event.payload.creditNoteId) : null,
+        creditNote:
+          event.topic === 'credit_note.issued' ? new EntityRef('creditNote', event.payload.creditNoteId) : null,
         at,
       });
     default:

@@ -719,25 +719,48 @@ export function arAging(asOf: string): BenchOperation {
   };
 }
 
-/**
- * The trial balance as of a date, as the ledger module serves it (`trialBalance(asOf)`, README
- * "Reports"): every account's balance. Its selection asks only for `__typename` below the field, so
- * it runs whatever the result type's fields are named.
- */
+/** The trial balance as of a date (the ledger module's `trialBalance(asOf)`): every account's balance and the totals. */
 export const TRIAL_BALANCE_QUERY = /* GraphQL */ `
   query TrialBalance($asOf: Date!) {
     trialBalance(asOf: $asOf) {
-      __typename
+      balanced
+      rows {
+        account {
+          id
+          code
+          name
+        }
+        debit {
+          amount
+          currency
+        }
+        credit {
+          amount
+          currency
+        }
+      }
+      totals {
+        debit {
+          amount
+          currency
+        }
+        credit {
+          amount
+          currency
+        }
+      }
     }
   }
 `;
 
-/** `trialBalance(asOf)`: the answer must have no errors. */
+/** `trialBalance(asOf)`: the answer must balance. */
 export function trialBalance(asOf: string): BenchOperation {
   return {
     name: 'TrialBalance',
     body: { query: TRIAL_BALANCE_QUERY, operationName: 'TrialBalance', variables: { asOf } },
-    check: (response) => errorsOf(response) ?? (at(response.data as Data, 'trialBalance') ? null : 'no trial balance'),
+    check: (response) =>
+      errorsOf(response) ??
+      (at(response.data as Data, 'trialBalance.balanced') === true ? null : 'the trial balance does not balance'),
   };
 }
 

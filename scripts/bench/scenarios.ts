@@ -695,7 +695,7 @@ export async function arAgingScenario(env: BenchEnvironment): Promise<ScenarioRe
     result.rows,
     [
       `As the owner of the largest firm (bench-01: 2,000 invoices and their journal entries at scale 0.1, 20,000 at scale 1), \`arAging(asOf: today)\` with 20 client rows and the totals per currency. Query: \`${ops.AR_AGING_QUERY.replace(/\s+/g, ' ').trim()}\``,
-      'Both the rows and the totals read the open items of `billing.receivable_items` (migration 0021, kept by a trigger on journal lines) through its partial index, plus the journal lines of the items that moved after the date, and join each open item to its invoice for the due date: the work follows the open receivables (about ten times as many at scale 1), not the journal.',
+      'Both the rows and the totals read the open items of `billing.receivable_items` (migration 0023, kept by a trigger on journal lines, with the due date of each invoice) through its partial index, index-only, plus the journal lines of the items that moved after the date: the work follows the open receivables (about ten times as many at scale 1), not the journal.',
     ],
     { points: result.points },
   );
@@ -712,7 +712,7 @@ export async function trialBalanceScenario(env: BenchEnvironment): Promise<Scena
     result.rows,
     [
       `As the owner of the largest firm, \`trialBalance(asOf: today)\`. Query: \`${ops.TRIAL_BALANCE_QUERY.replace(/\s+/g, ' ').trim()}\``,
-      'Meant to read the account rollups of migration 0021 (`accountBalancesAsOf`: whole months, then the days of the last month), whose size follows accounts × currencies × months rather than journal lines.',
+      'The ledger module sums the journal lines of every account up to the date (`sumsByAccount`); the account rollups of migration 0023 (`accountBalancesAsOf`: whole months, then the days of the last month) hold the same sums in a size that follows accounts × currencies × months.',
     ],
     { points: result.points },
   );

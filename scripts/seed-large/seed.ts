@@ -229,7 +229,7 @@ export async function seedLargeDataset(
     await sql.begin(async (tx) => {
       const deferred = await dropForeignKeysAndIndexes(tx, SEED_TABLES);
       // Triggers that would work row by row, or as the owner under forced RLS without a firm: the
-      // time rollups (migration 0015) and the journal rollups (0021), rebuilt set-based after the
+      // time rollups (migration 0015) and the journal rollups (0023), rebuilt set-based after the
       // load; the books a new firm opens (0017), opened per firm after it; and the accounting rules
       // (0017), which seedLargeDataset checks set-based instead (`booksFindings`) before it commits.
       for (const statement of TRIGGERS_OFF_DURING_LOAD) await tx.unsafe(statement.replace('{state}', 'disable'));

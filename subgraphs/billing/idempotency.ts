@@ -6,7 +6,7 @@ import { conflict } from '../../platform/errors.ts';
 import { isStorableText } from '../../platform/user-errors.ts';
 
 /** The longest idempotency key, in characters (Stripe's limit: https://docs.stripe.com/api/idempotent_requests). */
-export const MAX_IDEMPOTENCY_KEY = 255;
+const MAX_IDEMPOTENCY_KEY = 255;
 
 /** True when `key` is 1–255 storable characters. */
 export function isValidIdempotencyKey(key: string): boolean {

@@ -11,6 +11,9 @@ import { documentDownloads } from './invoices/invoice-document.ts';
 import { createInvoiceLoaders } from './invoices/invoice-loaders.ts';
 import { invoiceResolvers } from './invoices/invoice-resolvers.ts';
 import { invoicesRules } from './invoices/invoices-rules.ts';
+import { createLedgerLoaders } from './ledger/ledger-loaders.ts';
+import { ledgerResolvers } from './ledger/ledger-resolvers.ts';
+import { ledgerRules } from './ledger/ledger-rules.ts';
 import { rateResolvers } from './rates/rate-resolvers.ts';
 import { ratesRules } from './rates/rates-rules.ts';
 import { reportResolvers } from './reports/report-resolvers.ts';
@@ -25,10 +28,16 @@ import { catalogueRules } from './services/catalogue-rules.ts';
 import { createTimeReportLoaders } from './time-reports/time-report-loaders.ts';
 import { timeReportResolvers } from './time-reports/time-report-resolvers.ts';
 import { timeReportsRules } from './time-reports/time-reports-rules.ts';
+import { taxRateResolvers } from './tax-rates/tax-rate-resolvers.ts';
+import { taxRatesRules } from './tax-rates/tax-rates-rules.ts';
 import { timerResolvers } from './timers/timer-resolvers.ts';
 import { timersRules } from './timers/timers-rules.ts';
 
-/** The billing subgraph: invoices and client balances, the service catalogue, rate cards, time, timers, time reports and accounting reports. */
+/**
+ * The billing subgraph: invoices and client balances, the service catalogue, rate cards, time,
+ * timers, time reports, the journal with its chart of accounts and period locks, tax rates, and the
+ * accounting reports.
+ */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
   resolvers: mergeDisjoint(
@@ -40,6 +49,8 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     timeEntryResolvers,
     timeReportResolvers,
     timerResolvers,
+    ledgerResolvers,
+    taxRateResolvers,
     reportResolvers,
   ),
   rules: mergeDisjoint(
@@ -50,6 +61,8 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     timeEntriesRules,
     timeReportsRules,
     timersRules,
+    ledgerRules,
+    taxRatesRules,
     reportsRules,
   ),
   createLoaders: (scope) =>
@@ -58,6 +71,7 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
       createCatalogueLoaders(scope),
       createTimeEntryLoaders(scope),
       createTimeReportLoaders(scope),
+      createLedgerLoaders(scope),
     ),
   // Signed download links (platform/downloads.ts), by kind: invoice and credit-note PDFs, report CSVs.
   mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, mergeDisjoint(documentDownloads, reportDownloads)),

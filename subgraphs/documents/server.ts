@@ -9,10 +9,12 @@ import { folderResolvers } from './folders/folder-resolvers.ts';
 import { foldersRules } from './folders/folders-rules.ts';
 import { messageAttachmentResolvers } from './messages/message-attachment-resolvers.ts';
 import { messagesRules } from './messages/messages-rules.ts';
+import { signatureResolvers } from './signatures/signature-resolvers.ts';
+import { signaturesRules } from './signatures/signatures-rules.ts';
 import { blobStoreFor } from './storage/blob-store.ts';
 import { mountLocalBlobRoutes } from './storage/local-blob-store.ts';
 
-/** The documents subgraph: folders, documents and their versions, uploads and downloads, portal sharing. */
+/** The documents subgraph: folders, documents and their versions, uploads and downloads, portal sharing, e-signature. */
 export const documentsSubgraph: SubgraphDefinition<DocumentLoaders, Resolvers> = {
   name: 'documents',
   resolvers: mergeDisjoint(
@@ -20,8 +22,9 @@ export const documentsSubgraph: SubgraphDefinition<DocumentLoaders, Resolvers> =
     documentResolvers,
     folderResolvers,
     messageAttachmentResolvers,
+    signatureResolvers,
   ),
-  rules: mergeDisjoint(documentsRules, documentsModuleRules, foldersRules, messagesRules),
+  rules: mergeDisjoint(documentsRules, documentsModuleRules, foldersRules, messagesRules, signaturesRules),
   createLoaders: createDocumentLoaders,
   // The local blob store's signed upload and download routes (none for S3, which browsers reach directly).
   mountRoutes: (app, { config }) => mountLocalBlobRoutes(app, blobStoreFor(config)),

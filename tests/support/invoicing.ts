@@ -6,7 +6,21 @@ import { asFirm } from './admin-db.ts';
 import type { TestStack } from './stack.ts';
 import { v7 as uuidv7 } from 'uuid';
 
-export const INVOICE_FIELDS = graphql(`
+// The fragment is defined in this document, after its operation; the other documents spread it by name.
+export const CREATE_DRAFT = graphql(`
+  mutation InvoicingCreateDraft($input: CreateInvoiceDraftInput!) {
+    createInvoiceDraft(input: $input) {
+      invoice {
+        ...InvoiceFields
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+
   fragment InvoiceFields on Invoice {
     id
     number
@@ -59,21 +73,6 @@ export const INVOICE_FIELDS = graphql(`
         amount {
           amount
         }
-      }
-    }
-  }
-`);
-
-export const CREATE_DRAFT = graphql(`
-  mutation InvoicingCreateDraft($input: CreateInvoiceDraftInput!) {
-    createInvoiceDraft(input: $input) {
-      invoice {
-        ...InvoiceFields
-      }
-      userErrors {
-        field
-        code
-        message
       }
     }
   }

@@ -83,6 +83,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 /**
  * Starts the gateway and the four subgraphs in-process on free ports against the test database.
+ * `config.publicUrl` is then the gateway's real origin (unless `PUBLIC_URL` is overridden), so the
+ * absolute links the API hands out work as they are.
  * @param log a logger to capture service logs; silent by default, or at the level in `TEST_LOG_LEVEL`
  *   (e.g. `TEST_LOG_LEVEL=error npx vitest run …` to see a masked internal error's stack).
  * @param options.subgraphsOverHttp the gateway calls the subgraphs over HTTP instead of in process
@@ -102,6 +104,9 @@ export async function startTestStack(
     freePorts: true,
     subgraphsOverHttp: options.subgraphsOverHttp,
   });
+  // The gateway's port is picked at start, so the links the API hands out (signed downloads and
+  // uploads) name its real origin, unless a test sets PUBLIC_URL itself. Services read it per link.
+  if (overrides.PUBLIC_URL === undefined) config.publicUrl = stack.gateway.url;
   return {
     stack,
     config,

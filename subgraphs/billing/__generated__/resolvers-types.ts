@@ -7,7 +7,8 @@ import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { RunningTimerModel } from '../timers/timer-model.ts';
 import type { EngagementServiceLineModel, EngagementBillingArrangementModel } from '../services/catalogue-model.ts';
 import type { InvoiceRow } from '../../../db/schema/billing.ts';
-import type { CreditNoteRow } from '../../../db/schema/invoicing.ts';
+import type { CreditNoteRow, TaxRateRow } from '../../../db/schema/invoicing.ts';
+import type { AccountRow, JournalEntryRow, JournalLineRow } from '../../../db/schema/ledger.ts';
 import type { WipReportModel, WipRowModel } from '../time-reports/time-report-model.ts';
 import type { ArAgingModel, InvoiceRegisterModel, InvoiceRegisterEntryModel } from '../reports/report-model.ts';
 import type { BillingContext } from '../billing-context.ts';
@@ -35,6 +36,41 @@ export type Scalars = {
   Decimal: { input: string; output: string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/** One account of the firm's chart of accounts. */
+export type Account = {
+  __typename?: 'Account';
+  /** The account's code, unique in the firm, e.g. `1100`; the chart is ordered by it. */
+  code: Scalars['String']['output'];
+  /** When the account was added. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** The account's name, e.g. `Accounts receivable`. */
+  name: Scalars['String']['output'];
+  /** For a revenue account of one service: that service; otherwise null. */
+  service?: Maybe<Service>;
+  /** The account's system role; null for accounts the firm added. System accounts cannot be deleted. */
+  systemAccount?: Maybe<SystemAccount>;
+  /** Asset, liability, equity, revenue or expense. */
+  type: AccountType;
+};
+
+/**
+ * The five account types of double-entry bookkeeping. `ASSET` and `EXPENSE` accounts normally carry
+ * debit balances; `LIABILITY`, `EQUITY` and `REVENUE` accounts credit balances.
+ */
+export type AccountType =
+  /** What the firm owns or is owed, e.g. accounts receivable. */
+  | 'ASSET'
+  /** The owners' stake. */
+  | 'EQUITY'
+  /** Costs incurred, e.g. payment processor fees or write-offs. */
+  | 'EXPENSE'
+  /** What the firm owes, e.g. tax payable or client credit. */
+  | 'LIABILITY'
+  /** Income earned, e.g. fees. */
+  | 'REVENUE';
 
 /** A line to add to a draft. */
 export type AddInvoiceLineInput = {
@@ -132,6 +168,12 @@ export type ArAgingRowEdge = {
   node: ArAgingRow;
 };
 
+/** Input of `archiveTaxRate`. */
+export type ArchiveTaxRateInput = {
+  /** The `TaxRate` to archive; lines that already carry it keep their snapshot. */
+  id: Scalars['ID']['input'];
+};
+
 /** How an engagement is billed. */
 export type BillingArrangement =
   /** An agreed fee for the whole engagement. */
@@ -192,6 +234,12 @@ export type ClientBillingProfile = {
   taxId?: Maybe<Scalars['String']['output']>;
 };
 
+/** Input of `closePeriod`. */
+export type ClosePeriodInput = {
+  /** Close the books through this date: later than the current lock, and not after today. */
+  through: Scalars['Date']['input'];
+};
+
 /** A staff member's effective-dated cost per hour, for profitability; never billed. */
 export type CostRate = {
   __typename?: 'CostRate';
@@ -201,6 +249,27 @@ export type CostRate = {
   hourlyCost: Money;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+};
+
+/** Input of `createAccount`. */
+export type CreateAccountInput = {
+  /** The code, unique in the firm: 1 to 20 letters, digits, `.` or `-`, e.g. `4100`. */
+  code: Scalars['String']['input'];
+  /** The name, 1 to 200 characters. */
+  name: Scalars['String']['input'];
+  /** For a `REVENUE` account of one service: the `Service` (each service has at most one). */
+  serviceId?: InputMaybe<Scalars['ID']['input']>;
+  /** Asset, liability, equity, revenue or expense. */
+  type: AccountType;
+};
+
+/** Result of `createAccount`. */
+export type CreateAccountPayload = {
+  __typename?: 'CreateAccountPayload';
+  /** The account as saved; null when `userErrors` is not empty. */
+  account?: Maybe<Account>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
 };
 
 /** What `createInvoiceDraft` collects. */
@@ -227,6 +296,16 @@ export type CreateServiceInput = {
   billingType: BillingType;
   /** 1–120 characters, unique in the firm ignoring case. */
   name: Scalars['String']['input'];
+};
+
+/** Input of `createTaxRate`. */
+export type CreateTaxRateInput = {
+  /** True when the tax is contained in line amounts; false when it is added to them. */
+  inclusive: Scalars['Boolean']['input'];
+  /** The name printed on invoices, 1 to 100 characters. */
+  name: Scalars['String']['input'];
+  /** The rate in basis points (1 % is 100), from 0 to 10,000. */
+  rateBasisPoints: Scalars['Int']['input'];
 };
 
 /** Input of `createTimeEntry`. */
@@ -304,6 +383,32 @@ export type CreditNoteLineInput = {
   amount: Scalars['Decimal']['input'];
   /** The invoice line. */
   invoiceLineId: Scalars['ID']['input'];
+};
+
+/** A generated file, inline. */
+export type CsvExport = {
+  __typename?: 'CsvExport';
+  /** The file's text: RFC 4180 CSV with a header row and CRLF line ends. */
+  content: Scalars['String']['output'];
+  /** The media type, `text/csv; charset=utf-8; header=present`. */
+  contentType: Scalars['String']['output'];
+  /** A suggested file name, e.g. `general-ledger-2026-01-01-2026-12-31.csv`. */
+  fileName: Scalars['String']['output'];
+};
+
+/** Input of `deleteAccount`. */
+export type DeleteAccountInput = {
+  /** The `Account` to delete: one the firm added, with no journal lines. */
+  id: Scalars['ID']['input'];
+};
+
+/** Result of `deleteAccount`. */
+export type DeleteAccountPayload = {
+  __typename?: 'DeleteAccountPayload';
+  /** The id of the deleted account; null when `userErrors` is not empty. */
+  deletedAccountId?: Maybe<Scalars['ID']['output']>;
+  /** Problems with the input; nothing was deleted when any is present. */
+  userErrors: Array<UserError>;
 };
 
 /** The draft to delete. */
@@ -430,6 +535,10 @@ export type Firm = {
   allowSelfApproval?: Maybe<Scalars['Boolean']['output']>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /** The firm's invoicing settings. Null unless this is the active firm. Requires `invoice:read`. */
+  invoiceSettings?: Maybe<InvoiceSettings>;
+  /** The firm's period locks. Null unless this is the active firm. Requires `ledger:read`. */
+  periodLock?: Maybe<PeriodLock>;
   /**
    * The firm's rate card entries, newest first, optionally of one card or naming one engagement,
    * client or staff member. Null unless this is the active firm. Requires `rate:read`.
@@ -474,6 +583,12 @@ export type FirmTimeEntriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TimeEntryFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Input of `hardLockPeriod`. */
+export type HardLockPeriodInput = {
+  /** Lock the books through this date for ever: later than the current hard lock, and not after today. */
+  through: Scalars['Date']['input'];
 };
 
 /**
@@ -759,6 +874,32 @@ export type InvoiceRegisterTotal = {
   voidedTotal: Money;
 };
 
+/**
+ * The firm's invoicing settings: the seller printed on its invoices, the number formats, the default
+ * payment terms and how time becomes lines.
+ */
+export type InvoiceSettings = {
+  __typename?: 'InvoiceSettings';
+  /** The credit note number format, as `invoiceNumberFormat`, e.g. `CN-{YYYY}-{SEQ:5}`. */
+  creditNoteNumberFormat: Scalars['String']['output'];
+  /**
+   * The invoice number format: `{YYYY}` (optional) is the issue year and `{SEQ:n}` the gapless
+   * sequence, zero-padded to n digits, e.g. `INV-{YYYY}-{SEQ:5}` gives `INV-2026-00042`. With `{YYYY}`,
+   * the sequence starts again each year.
+   */
+  invoiceNumberFormat: Scalars['String']['output'];
+  /** The payment terms of new invoices, unless the client has its own. */
+  paymentTerms: PaymentTerms;
+  /** The seller's postal address, as printed (lines separated by newlines). */
+  sellerAddress?: Maybe<Scalars['String']['output']>;
+  /** The seller's name on invoices; the firm's name unless set. */
+  sellerName: Scalars['String']['output'];
+  /** The seller's tax number, e.g. a VAT id. */
+  sellerTaxId?: Maybe<Scalars['String']['output']>;
+  /** How a draft invoice turns approved time into lines. */
+  timeLineGrouping: TimeLineGrouping;
+};
+
 /** Where an invoice is in its life. */
 export type InvoiceStatus =
   /** Being prepared; not yet sent and not numbered. */
@@ -818,6 +959,142 @@ export type IssueInvoiceInput = {
   issueDate?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/**
+ * One balanced journal entry: its debits equal its credits in every currency. Entries never change;
+ * a correction is a new entry (a void, a credit note).
+ */
+export type JournalEntry = {
+  __typename?: 'JournalEntry';
+  /**
+   * The date the entry counts on. Later than `eventDate` only when the event fell in a closed period
+   * and was posted on the first open date.
+   */
+  accountingDate: Scalars['Date']['output'];
+  /** When the event happened. */
+  eventDate: Scalars['Date']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** What the entry records. */
+  kind: JournalEntryKind;
+  /** The entry's lines, in order. */
+  lines: Array<JournalLine>;
+  /** A note on the entry. */
+  memo?: Maybe<Scalars['String']['output']>;
+  /** When the entry was posted. */
+  postedAt: Scalars['DateTime']['output'];
+  /** The id of that record, e.g. the invoice's. */
+  sourceId: Scalars['ID']['output'];
+  /** The kind of record it comes from. */
+  sourceType: JournalSourceType;
+};
+
+/** A page of journal entries (Relay cursor connection), latest accounting date first. */
+export type JournalEntryConnection = {
+  __typename?: 'JournalEntryConnection';
+  /** The entries on this page, with their cursors. */
+  edges: Array<JournalEntryEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One journal entry in a connection. */
+export type JournalEntryEdge = {
+  __typename?: 'JournalEntryEdge';
+  /** Opaque cursor of this entry. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: JournalEntry;
+};
+
+/** What a journal entry records. */
+export type JournalEntryKind =
+  /** A client's credit was applied to an invoice. */
+  | 'CREDIT_APPLIED'
+  /** Credit was granted to a client. */
+  | 'CREDIT_GRANTED'
+  /** A credit note was issued against an invoice. */
+  | 'CREDIT_NOTE_ISSUED'
+  /** A client's credit was paid back to them. */
+  | 'CREDIT_REFUNDED'
+  /** A dispute was decided for the client. */
+  | 'DISPUTE_LOST'
+  /** A client disputed a card payment (a chargeback). */
+  | 'DISPUTE_OPENED'
+  /** A dispute was decided for the firm. */
+  | 'DISPUTE_WON'
+  /** An invoice was issued: receivable against revenue and tax. */
+  | 'INVOICE_ISSUED'
+  /** An issued invoice was voided: the reverse of its issue. */
+  | 'INVOICE_VOIDED'
+  /** A payment was received. */
+  | 'PAYMENT_RECEIVED'
+  /** A payment was refunded. */
+  | 'PAYMENT_REFUNDED'
+  /** The payment processor charged a fee. */
+  | 'PROCESSOR_FEE'
+  /** Unearned revenue (a retainer) was recognized as earned. */
+  | 'REVENUE_RECOGNIZED'
+  /** A receivable was written off. */
+  | 'WRITE_OFF';
+
+/** One line of a journal entry: a debit or a credit to one account, in one currency. */
+export type JournalLine = {
+  __typename?: 'JournalLine';
+  /** The account debited or credited. */
+  account: Account;
+  /** The client the line concerns (receivables and client credit always name one); null otherwise. */
+  client?: Maybe<Client>;
+  /** The amount credited; null when the line is a debit. */
+  credit?: Maybe<Money>;
+  /** The amount debited; null when the line is a credit. */
+  debit?: Maybe<Money>;
+  /** The invoice the line concerns; null when it concerns none. */
+  invoice?: Maybe<Invoice>;
+  /** The line's position in its entry, from 1. */
+  lineNo: Scalars['Int']['output'];
+  /** A note on the line. */
+  memo?: Maybe<Scalars['String']['output']>;
+};
+
+/** The kind of record a journal entry comes from. */
+export type JournalSourceType =
+  /** A movement of a client's credit. */
+  | 'CLIENT_CREDIT'
+  /** A credit note. */
+  | 'CREDIT_NOTE'
+  /** A payment dispute. */
+  | 'DISPUTE'
+  /** An invoice. */
+  | 'INVOICE'
+  /** A payment. */
+  | 'PAYMENT'
+  /** A refund. */
+  | 'REFUND';
+
+/** An issued invoice whose amount due differs from its receivable in the journal. */
+export type LedgerMismatch = {
+  __typename?: 'LedgerMismatch';
+  /** Its receivable in the journal: debits minus credits of accounts-receivable lines naming it. */
+  actual: Money;
+  /** The invoice's amount due. */
+  expected: Money;
+  /** The invoice. */
+  invoice?: Maybe<Invoice>;
+};
+
+/** The result of checking the journal against the invoices. */
+export type LedgerVerification = {
+  __typename?: 'LedgerVerification';
+  /** How many issued (non-draft) invoices were checked. */
+  checkedInvoices: Scalars['Int']['output'];
+  /** The first mismatching invoice, by issue date; null when none. */
+  firstMismatch?: Maybe<LedgerMismatch>;
+  /** The first journal entry whose debits and credits differ in some currency; null when none. */
+  firstUnbalancedEntry?: Maybe<JournalEntry>;
+  /** True when every issued invoice matches the journal and every entry balances. */
+  ok: Scalars['Boolean']['output'];
+};
+
 /** An amount of money in one currency. */
 export type Money = {
   __typename?: 'Money';
@@ -844,12 +1121,28 @@ export type Mutation = {
    * manager. Self-approval only where `allowSelfApproval` is on.
    */
   approveTimeEntries: TimeEntriesPayload;
+  /** Archives a tax rate, so it can no longer be added to lines. Requires `tax_rate:write`. */
+  archiveTaxRate: TaxRatePayload;
+  /**
+   * Closes the books through a date: no journal entry may then be dated on or before it, and time dated
+   * then cannot change. The lock only moves forward (LOCK_BACKWARDS). Requires `period:close`.
+   */
+  closePeriod: PeriodLockPayload;
+  /** Adds an account to the firm's chart of accounts. Requires `ledger:write`. */
+  createAccount: CreateAccountPayload;
   /** Creates a draft from the client's approved, unbilled, billable time and manual lines. Requires `invoice:write`. */
   createInvoiceDraft: InvoicePayload;
   /** Adds a service to the catalogue. Requires `rate:write`. */
   createService: ServicePayload;
+  /** Creates a tax rate. Requires `tax_rate:write`. */
+  createTaxRate: TaxRatePayload;
   /** Records time, as a DRAFT. Requires `time:write` (own time on a team engagement) or `time:write_any`. */
   createTimeEntry: TimeEntryPayload;
+  /**
+   * Deletes an account the firm added that has no journal lines; system accounts (SYSTEM_ACCOUNT)
+   * and accounts with lines (ACCOUNT_IN_USE) stay. Requires `ledger:write`.
+   */
+  deleteAccount: DeleteAccountPayload;
   /** Deletes a draft; its time is unbilled again. Requires `invoice:write`. */
   deleteInvoiceDraft: DeleteInvoiceDraftPayload;
   /** Deletes a rate card entry. Requires `rate:write`. */
@@ -858,6 +1151,12 @@ export type Mutation = {
   deleteTimeEntry: DeleteTimeEntryPayload;
   /** Discards the caller's running timer without recording any time; without one, `NOT_FOUND`. Staff with `time:write`. */
   discardTimer: DiscardTimerPayload;
+  /**
+   * Sets the hard lock, which nobody can ever move back; the period lock moves up to it when earlier.
+   * Requires `period:hard_lock` (OWNER) and a session signed in with multi-factor authentication
+   * (MFA_REQUIRED otherwise).
+   */
+  hardLockPeriod: PeriodLockPayload;
   /** Issues a credit note against an invoice, at most what is still creditable. Requires `credit_note:issue`. */
   issueCreditNote: IssueCreditNotePayload;
   /**
@@ -869,6 +1168,11 @@ export type Mutation = {
   rejectTimeEntries: TimeEntriesPayload;
   /** Removes a line from a draft. Requires `invoice:write`. */
   removeInvoiceLine: InvoicePayload;
+  /**
+   * Moves the period lock back to an earlier date, with a reason, audited. Never below the hard lock
+   * (LOCK_BACKWARDS). Requires `period:reopen` (OWNER).
+   */
+  reopenPeriod: PeriodLockPayload;
   /** Sets a staff member's cost rate. Requires `rate:write`. */
   setCostRate: SetCostRatePayload;
   /** Sets how an engagement is billed, replacing its service lines. Requires `engagement:write`. */
@@ -903,8 +1207,12 @@ export type Mutation = {
   updateInvoiceDraft: InvoicePayload;
   /** Changes a line of a draft: its text, price, tax, or a write-up or write-down. Requires `invoice:write`. */
   updateInvoiceLine: InvoicePayload;
+  /** Changes the firm's invoicing settings. Requires `ledger:write`. */
+  updateInvoiceSettings: UpdateInvoiceSettingsPayload;
   /** Renames, retypes, retires or restores a service. Requires `rate:write`. */
   updateService: ServicePayload;
+  /** Renames a tax rate. Requires `tax_rate:write`. */
+  updateTaxRate: TaxRatePayload;
   /** Changes a DRAFT or REJECTED entry: its owner, or `time:write_any`. */
   updateTimeEntry: TimeEntryPayload;
   /** Changes the firm's time settings. Requires `firm:update`. */
@@ -927,6 +1235,21 @@ export type MutationApproveTimeEntriesArgs = {
 };
 
 
+export type MutationArchiveTaxRateArgs = {
+  input: ArchiveTaxRateInput;
+};
+
+
+export type MutationClosePeriodArgs = {
+  input: ClosePeriodInput;
+};
+
+
+export type MutationCreateAccountArgs = {
+  input: CreateAccountInput;
+};
+
+
 export type MutationCreateInvoiceDraftArgs = {
   input: CreateInvoiceDraftInput;
 };
@@ -937,8 +1260,18 @@ export type MutationCreateServiceArgs = {
 };
 
 
+export type MutationCreateTaxRateArgs = {
+  input: CreateTaxRateInput;
+};
+
+
 export type MutationCreateTimeEntryArgs = {
   input: CreateTimeEntryInput;
+};
+
+
+export type MutationDeleteAccountArgs = {
+  input: DeleteAccountInput;
 };
 
 
@@ -954,6 +1287,11 @@ export type MutationDeleteRateArgs = {
 
 export type MutationDeleteTimeEntryArgs = {
   input: DeleteTimeEntryInput;
+};
+
+
+export type MutationHardLockPeriodArgs = {
+  input: HardLockPeriodInput;
 };
 
 
@@ -974,6 +1312,11 @@ export type MutationRejectTimeEntriesArgs = {
 
 export type MutationRemoveInvoiceLineArgs = {
   input: RemoveInvoiceLineInput;
+};
+
+
+export type MutationReopenPeriodArgs = {
+  input: ReopenPeriodInput;
 };
 
 
@@ -1022,8 +1365,18 @@ export type MutationUpdateInvoiceLineArgs = {
 };
 
 
+export type MutationUpdateInvoiceSettingsArgs = {
+  input: UpdateInvoiceSettingsInput;
+};
+
+
 export type MutationUpdateServiceArgs = {
   input: UpdateServiceInput;
+};
+
+
+export type MutationUpdateTaxRateArgs = {
+  input: UpdateTaxRateInput;
 };
 
 
@@ -1054,21 +1407,44 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** When an invoice falls due after its issue date. */
+/** When an invoice's payment is due, counted from its issue date. */
 export type PaymentTerms =
   /** On the issue date. */
   | 'DUE_ON_RECEIPT'
-  /** 7 days after issue. */
+  /** 7 days after the issue date. */
   | 'NET_7'
-  /** 15 days after issue. */
+  /** 15 days after the issue date. */
   | 'NET_15'
-  /** 30 days after issue. */
+  /** 30 days after the issue date. */
   | 'NET_30'
-  /** 60 days after issue. */
+  /** 60 days after the issue date. */
   | 'NET_60';
+
+/**
+ * The firm's period locks. No journal entry may be dated on or before the later of the two dates, and
+ * time dated then cannot be recorded, changed, approved or deleted.
+ */
+export type PeriodLock = {
+  __typename?: 'PeriodLock';
+  /** The hard lock: closed through this date for ever, never reopened. Null when none was set. */
+  hardLockDate?: Maybe<Scalars['Date']['output']>;
+  /** The period lock: the books are closed through this date. Null when no period was closed. */
+  lockDate?: Maybe<Scalars['Date']['output']>;
+};
+
+/** Result of `closePeriod`, `reopenPeriod` and `hardLockPeriod`. */
+export type PeriodLockPayload = {
+  __typename?: 'PeriodLockPayload';
+  /** The firm's period locks after the change; null when `userErrors` is not empty. */
+  periodLock?: Maybe<PeriodLock>;
+  /** Problems with the input; nothing changed when any is present. */
+  userErrors: Array<UserError>;
+};
 
 export type Query = {
   __typename?: 'Query';
+  /** The firm's chart of accounts, in code order. Requires `ledger:read`. */
+  accounts: Array<Account>;
   /**
    * Accounts receivable aging as of a date, per client and for the firm, from the journal. Requires
    * `ledger:read`.
@@ -1087,6 +1463,12 @@ export type Query = {
    * in the client's currency; null when no card applies. Requires `rate:read`.
    */
   effectiveRate?: Maybe<EffectiveRate>;
+  /**
+   * The general ledger as CSV, for import into accounting software: one row per journal line with an
+   * accounting date in the range (at most 366 days), columns date, entry id, account code, account
+   * name, debit, credit, currency, memo; amounts are decimals in major units. Requires `ledger:read`.
+   */
+  generalLedgerCsv: CsvExport;
   /** An invoice of the active firm by id, or null when there is none (including ids of other firms and, for a portal session, drafts). */
   invoice?: Maybe<Invoice>;
   /**
@@ -1101,17 +1483,31 @@ export type Query = {
   invoiceRegisterCsvUrl: Scalars['String']['output'];
   /** The firm's invoices, newest first, optionally of one status. Requires `invoice:read`. */
   invoices: InvoiceConnection;
+  /**
+   * The firm's journal entries, latest accounting date first, optionally within dates, touching one
+   * account, or from one kind of source. Requires `ledger:read`.
+   */
+  journalEntries: JournalEntryConnection;
   /** The caller's running timer in the active firm, or null when none is running. Staff with `time:write`. */
   runningTimer?: Maybe<RunningTimer>;
   /** A service of the active firm, or null. */
   service?: Maybe<Service>;
+  /** The firm's tax rates, active ones first, then by name. Requires `invoice:read`. */
+  taxRates: Array<TaxRate>;
   /** A time entry the caller may see, or null. */
   timeEntry?: Maybe<TimeEntry>;
+  /** The trial balance as of a date: every account's balance per currency. Requires `ledger:read`. */
+  trialBalance: TrialBalance;
   /**
    * Utilization of the firm's staff over a period of at most 366 days (`from` to `to`, both included).
    * Requires `time:read_any`; a longer or reversed period is a `BAD_USER_INPUT` error.
    */
   utilizationReport: UtilizationReport;
+  /**
+   * Checks the journal: each issued invoice's amount due against its receivable in the journal, and
+   * that every entry balances. Requires `ledger:read`.
+   */
+  verifyLedger: LedgerVerification;
   /** The firm's WIP as of a date, grouped by client, engagement, staff member or service. Requires `rate:read`. */
   wipReport: WipReport;
 };
@@ -1142,6 +1538,12 @@ export type QueryEffectiveRateArgs = {
 };
 
 
+export type QueryGeneralLedgerCsvArgs = {
+  from: Scalars['Date']['input'];
+  to: Scalars['Date']['input'];
+};
+
+
 export type QueryInvoiceArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1168,13 +1570,33 @@ export type QueryInvoicesArgs = {
 };
 
 
+export type QueryJournalEntriesArgs = {
+  accountId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['Date']['input']>;
+  sourceType?: InputMaybe<JournalSourceType>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+
 export type QueryServiceArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+export type QueryTaxRatesArgs = {
+  includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
 export type QueryTimeEntryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryTrialBalanceArgs = {
+  asOf: Scalars['Date']['input'];
 };
 
 
@@ -1263,8 +1685,19 @@ export type RejectTimeEntriesInput = {
 
 /** The line to remove. */
 export type RemoveInvoiceLineInput = {
-  /** The line, on a draft. Removing a TIME line returns its time to unbilled. */
+  /** The invoice line, on a draft. Removing a TIME line returns its time to unbilled. */
   lineId: Scalars['ID']['input'];
+};
+
+/** Input of `reopenPeriod`. */
+export type ReopenPeriodInput = {
+  /** Why the period is reopened (1 to 500 characters); kept in the audit log. */
+  reason: Scalars['String']['input'];
+  /**
+   * The new lock date: the books stay closed through this date and reopen after it. Earlier than the
+   * current lock, and not earlier than the hard lock.
+   */
+  through: Scalars['Date']['input'];
 };
 
 /** A member's role in a firm (owned by the tenancy subgraph). */
@@ -1476,6 +1909,61 @@ export type SubscriptionInvoiceChangedArgs = {
 };
 
 /**
+ * The role of a system account: every firm's chart of accounts has exactly one account of each from
+ * the firm's creation, postings name them by role, and they cannot be deleted.
+ */
+export type SystemAccount =
+  /** What clients owe on issued invoices (an asset); each line names its client and invoice. */
+  | 'ACCOUNTS_RECEIVABLE'
+  /** Money collected by the payment processor and not yet paid out (an asset). */
+  | 'CASH_CLEARING'
+  /** Credit a client holds with the firm, e.g. from a credit note over what was due (a liability). */
+  | 'CLIENT_CREDIT'
+  /** Fees the payment processor charged (an expense). */
+  | 'PROCESSOR_FEES'
+  /** Fees invoiced, unless a service has its own revenue account. */
+  | 'REVENUE'
+  /** Differences of a minor unit from rounding (an expense). */
+  | 'ROUNDING'
+  /** Tax invoiced and owed to the tax authority (a liability). */
+  | 'TAX_PAYABLE'
+  /** Retainers received before the work is billed (a liability). */
+  | 'UNEARNED_REVENUE'
+  /** Receivables written off as uncollectable (an expense). */
+  | 'WRITE_OFFS';
+
+/**
+ * A tax rate of the firm, e.g. VAT at 20 %. Invoice lines snapshot a rate's name, rate and kind when
+ * they are taxed, so a rate never changes: a new rate is a new `TaxRate`, and the old one is archived.
+ */
+export type TaxRate = {
+  __typename?: 'TaxRate';
+  /** False once archived: archived rates are kept on past lines but cannot be added to new ones. */
+  active: Scalars['Boolean']['output'];
+  /** When the rate was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier (UUIDv7). */
+  id: Scalars['ID']['output'];
+  /** True when the tax is contained in the line's amount; false when it is added to it. */
+  inclusive: Scalars['Boolean']['output'];
+  /** The name printed on invoices, e.g. `VAT 20%`. */
+  name: Scalars['String']['output'];
+  /** The rate in percent, as an exact decimal without trailing zeros, e.g. `"20"` or `"8.25"`. */
+  rate: Scalars['Decimal']['output'];
+  /** The rate in basis points (1 % is 100), from 0 to 10,000. */
+  rateBasisPoints: Scalars['Int']['output'];
+};
+
+/** Result of `createTaxRate`, `updateTaxRate` and `archiveTaxRate`. */
+export type TaxRatePayload = {
+  __typename?: 'TaxRatePayload';
+  /** The rate as saved; null when `userErrors` is not empty. */
+  taxRate?: Maybe<TaxRate>;
+  /** Problems with the input; nothing was saved when any is present. */
+  userErrors: Array<UserError>;
+};
+
+/**
  * Result of the bulk time mutations, which are all-or-nothing: when any id is refused, none changes,
  * and each refusal is a user error at `["input", "ids", "<index>"]`.
  */
@@ -1607,6 +2095,15 @@ export type TimeEntryStatus =
   /** Waiting for approval. */
   | 'SUBMITTED';
 
+/** How a draft invoice turns approved time into lines. */
+export type TimeLineGrouping =
+  /** One line per time entry. */
+  | 'PER_ENTRY'
+  /** One line per service. */
+  | 'PER_SERVICE'
+  /** One line per staff member and service. */
+  | 'PER_STAFF_AND_SERVICE';
+
 /** How a stopped timer's minutes are rounded. */
 export type TimeRounding =
   /** Whole minutes as timed (at least 1). */
@@ -1640,6 +2137,42 @@ export type TimerChangedEvent = {
    * timer always reflects the latest state, never an old one.
    */
   timer?: Maybe<RunningTimer>;
+};
+
+/**
+ * Every account's balance from the journal as of a date (lines with an accounting date on or before
+ * it), per currency. There is no currency conversion: each currency balances on its own.
+ */
+export type TrialBalance = {
+  __typename?: 'TrialBalance';
+  /** The date the balances are as of. */
+  asOf: Scalars['Date']['output'];
+  /** True when debits equal credits in every currency (the database holds every entry to this). */
+  balanced: Scalars['Boolean']['output'];
+  /** One row per account and currency with journal lines, in account-code order; accounts without lines are left out. */
+  rows: Array<TrialBalanceRow>;
+  /** The totals per currency, in currency-code order. */
+  totals: Array<TrialBalanceTotal>;
+};
+
+/** One account's balance in one currency, as of the trial balance's date. */
+export type TrialBalanceRow = {
+  __typename?: 'TrialBalanceRow';
+  /** The account. */
+  account: Account;
+  /** The net credit balance (credits minus debits, when positive); zero otherwise. */
+  credit: Money;
+  /** The net debit balance (debits minus credits, when positive); zero otherwise. */
+  debit: Money;
+};
+
+/** The trial balance's column totals in one currency; `debit` always equals `credit`. */
+export type TrialBalanceTotal = {
+  __typename?: 'TrialBalanceTotal';
+  /** The sum of the credit balances. */
+  credit: Money;
+  /** The sum of the debit balances. */
+  debit: Money;
 };
 
 /** What `updateClientBillingProfile` changes; omitted fields stay, empty strings clear. */
@@ -1690,7 +2223,7 @@ export type UpdateInvoiceLineInput = {
   amount?: InputMaybe<Scalars['Decimal']['input']>;
   /** What the client reads. */
   description?: InputMaybe<Scalars['String']['input']>;
-  /** The line, on a draft. */
+  /** The invoice line, on a draft. */
   lineId: Scalars['ID']['input'];
   /** A manual line's quantity (not for TIME lines). */
   quantity?: InputMaybe<Scalars['Decimal']['input']>;
@@ -1698,6 +2231,36 @@ export type UpdateInvoiceLineInput = {
   taxRateIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** A manual line's unit amount (not for TIME lines). */
   unitAmount?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+/** Input of `updateInvoiceSettings`: the settings to change; omitted fields keep their value. */
+export type UpdateInvoiceSettingsInput = {
+  /** The credit note number format, with the rules of `invoiceNumberFormat`. */
+  creditNoteNumberFormat?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The invoice number format: at most 40 characters, exactly one `{SEQ:n}` (n from 1 to 9), `{YYYY}`
+   * at most once, and otherwise only letters, digits, `-`, `/`, `_` and `.`.
+   */
+  invoiceNumberFormat?: InputMaybe<Scalars['String']['input']>;
+  /** The payment terms of new invoices. */
+  paymentTerms?: InputMaybe<PaymentTerms>;
+  /** The seller's postal address (at most 1,000 characters); blank removes it. */
+  sellerAddress?: InputMaybe<Scalars['String']['input']>;
+  /** The seller's name on invoices (at most 200 characters); blank goes back to the firm's name. */
+  sellerName?: InputMaybe<Scalars['String']['input']>;
+  /** The seller's tax number (at most 50 characters); blank removes it. */
+  sellerTaxId?: InputMaybe<Scalars['String']['input']>;
+  /** How a draft invoice turns approved time into lines. */
+  timeLineGrouping?: InputMaybe<TimeLineGrouping>;
+};
+
+/** Result of `updateInvoiceSettings`. */
+export type UpdateInvoiceSettingsPayload = {
+  __typename?: 'UpdateInvoiceSettingsPayload';
+  /** The settings after the change; null when `userErrors` is not empty. */
+  invoiceSettings?: Maybe<InvoiceSettings>;
+  /** Problems with the input; nothing changed when any is present. */
+  userErrors: Array<UserError>;
 };
 
 /** Input of `updateService`: omitted fields keep their value. */
@@ -1710,6 +2273,14 @@ export type UpdateServiceInput = {
   id: Scalars['ID']['input'];
   /** New name. */
   name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Input of `updateTaxRate`: only the name changes; a different rate is a new `TaxRate`. */
+export type UpdateTaxRateInput = {
+  /** The `TaxRate`. */
+  id: Scalars['ID']['input'];
+  /** The new name, 1 to 100 characters. */
+  name: Scalars['String']['input'];
 };
 
 /** Input of `updateTimeEntry`: omitted fields keep their value. Only DRAFT and REJECTED entries change. */
@@ -2132,8 +2703,11 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AddInvoiceLineInput: AddInvoiceLineInput;
+  Account: ResolverTypeWrapper<AccountRow>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AccountType: AccountType;
+  AddInvoiceLineInput: AddInvoiceLineInput;
   AdjustmentReason: AdjustmentReason;
   ApproveTimeEntriesInput: ApproveTimeEntriesInput;
   ArAging: ResolverTypeWrapper<ArAgingModel>;
@@ -2141,24 +2715,31 @@ export type ResolversTypes = ResolversObject<{
   ArAgingRow: ResolverTypeWrapper<Omit<ArAgingRow, 'client'> & { client: ResolversTypes['Client'] }>;
   ArAgingRowConnection: ResolverTypeWrapper<Omit<ArAgingRowConnection, 'edges'> & { edges: Array<ResolversTypes['ArAgingRowEdge']> }>;
   ArAgingRowEdge: ResolverTypeWrapper<Omit<ArAgingRowEdge, 'node'> & { node: ResolversTypes['ArAgingRow'] }>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ArchiveTaxRateInput: ArchiveTaxRateInput;
   BillingArrangement: BillingArrangement;
   BillingType: BillingType;
   Client: ResolverTypeWrapper<BillingClientReference>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ClientBillingProfile: ResolverTypeWrapper<BillingProfile>;
+  ClosePeriodInput: ClosePeriodInput;
   CostRate: ResolverTypeWrapper<CostRate>;
+  CreateAccountInput: CreateAccountInput;
+  CreateAccountPayload: ResolverTypeWrapper<Omit<CreateAccountPayload, 'account'> & { account?: Maybe<ResolversTypes['Account']> }>;
   CreateInvoiceDraftInput: CreateInvoiceDraftInput;
   CreateServiceInput: CreateServiceInput;
-  CreateTimeEntryInput: CreateTimeEntryInput;
+  CreateTaxRateInput: CreateTaxRateInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateTimeEntryInput: CreateTimeEntryInput;
   CreditNote: ResolverTypeWrapper<CreditNoteRow>;
   CreditNoteLine: ResolverTypeWrapper<CreditNoteLineView>;
   CreditNoteLineInput: CreditNoteLineInput;
+  CsvExport: ResolverTypeWrapper<CsvExport>;
   CurrencyCode: ResolverTypeWrapper<Scalars['CurrencyCode']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteAccountInput: DeleteAccountInput;
+  DeleteAccountPayload: ResolverTypeWrapper<DeleteAccountPayload>;
   DeleteInvoiceDraftInput: DeleteInvoiceDraftInput;
   DeleteInvoiceDraftPayload: ResolverTypeWrapper<DeleteInvoiceDraftPayload>;
   DeleteRateInput: DeleteRateInput;
@@ -2172,6 +2753,7 @@ export type ResolversTypes = ResolversObject<{
   EngagementServiceLine: ResolverTypeWrapper<EngagementServiceLineModel>;
   EngagementServiceLineInput: EngagementServiceLineInput;
   Firm: ResolverTypeWrapper<EntityReference>;
+  HardLockPeriodInput: HardLockPeriodInput;
   Invoice: ResolverTypeWrapper<InvoiceRow>;
   InvoiceChangeKind: InvoiceChangeKind;
   InvoiceChangedEvent: ResolverTypeWrapper<Omit<InvoiceChangedEvent, 'creditNote' | 'invoice'> & { creditNote?: Maybe<ResolversTypes['CreditNote']>, invoice: ResolversTypes['Invoice'] }>;
@@ -2188,16 +2770,27 @@ export type ResolversTypes = ResolversObject<{
   InvoiceRegisterEntryEdge: ResolverTypeWrapper<Omit<InvoiceRegisterEntryEdge, 'node'> & { node: ResolversTypes['InvoiceRegisterEntry'] }>;
   InvoiceRegisterKind: InvoiceRegisterKind;
   InvoiceRegisterTotal: ResolverTypeWrapper<InvoiceRegisterTotal>;
+  InvoiceSettings: ResolverTypeWrapper<InvoiceSettings>;
   InvoiceStatus: InvoiceStatus;
   InvoiceTaxLine: ResolverTypeWrapper<InvoiceTaxLine>;
   IssueCreditNoteInput: IssueCreditNoteInput;
   IssueCreditNotePayload: ResolverTypeWrapper<Omit<IssueCreditNotePayload, 'creditNote'> & { creditNote?: Maybe<ResolversTypes['CreditNote']> }>;
   IssueInvoiceInput: IssueInvoiceInput;
+  JournalEntry: ResolverTypeWrapper<JournalEntryRow>;
+  JournalEntryConnection: ResolverTypeWrapper<Connection<JournalEntryRow>>;
+  JournalEntryEdge: ResolverTypeWrapper<Edge<JournalEntryRow>>;
+  JournalEntryKind: JournalEntryKind;
+  JournalLine: ResolverTypeWrapper<JournalLineRow>;
+  JournalSourceType: JournalSourceType;
+  LedgerMismatch: ResolverTypeWrapper<Omit<LedgerMismatch, 'invoice'> & { invoice?: Maybe<ResolversTypes['Invoice']> }>;
+  LedgerVerification: ResolverTypeWrapper<Omit<LedgerVerification, 'firstMismatch' | 'firstUnbalancedEntry'> & { firstMismatch?: Maybe<ResolversTypes['LedgerMismatch']>, firstUnbalancedEntry?: Maybe<ResolversTypes['JournalEntry']> }>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PaymentTerms: PaymentTerms;
+  PeriodLock: ResolverTypeWrapper<PeriodLock>;
+  PeriodLockPayload: ResolverTypeWrapper<PeriodLockPayload>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Rate: ResolverTypeWrapper<RateRow>;
   RateConnection: ResolverTypeWrapper<Connection<RateRow>>;
@@ -2205,6 +2798,7 @@ export type ResolversTypes = ResolversObject<{
   RateSource: RateSource;
   RejectTimeEntriesInput: RejectTimeEntriesInput;
   RemoveInvoiceLineInput: RemoveInvoiceLineInput;
+  ReopenPeriodInput: ReopenPeriodInput;
   Role: Role;
   RunningTimer: ResolverTypeWrapper<RunningTimerModel>;
   Service: ResolverTypeWrapper<ServiceRow>;
@@ -2222,6 +2816,9 @@ export type ResolversTypes = ResolversObject<{
   StopTimerPayload: ResolverTypeWrapper<Omit<StopTimerPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversTypes['TimeEntry']> }>;
   SubmitTimeEntriesInput: SubmitTimeEntriesInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SystemAccount: SystemAccount;
+  TaxRate: ResolverTypeWrapper<TaxRateRow>;
+  TaxRatePayload: ResolverTypeWrapper<Omit<TaxRatePayload, 'taxRate'> & { taxRate?: Maybe<ResolversTypes['TaxRate']> }>;
   TimeEntriesPayload: ResolverTypeWrapper<Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversTypes['TimeEntry']> }>;
   TimeEntry: ResolverTypeWrapper<TimeEntryRow>;
   TimeEntryConnection: ResolverTypeWrapper<Connection<TimeEntryRow>>;
@@ -2230,14 +2827,21 @@ export type ResolversTypes = ResolversObject<{
   TimeEntryPayload: ResolverTypeWrapper<Omit<TimeEntryPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversTypes['TimeEntry']> }>;
   TimeEntryRate: ResolverTypeWrapper<TimeEntryRate>;
   TimeEntryStatus: TimeEntryStatus;
+  TimeLineGrouping: TimeLineGrouping;
   TimeRounding: TimeRounding;
   TimerChangeKind: TimerChangeKind;
   TimerChangedEvent: ResolverTypeWrapper<Omit<TimerChangedEvent, 'timer'> & { timer?: Maybe<ResolversTypes['RunningTimer']> }>;
+  TrialBalance: ResolverTypeWrapper<Omit<TrialBalance, 'rows'> & { rows: Array<ResolversTypes['TrialBalanceRow']> }>;
+  TrialBalanceRow: ResolverTypeWrapper<Omit<TrialBalanceRow, 'account'> & { account: ResolversTypes['Account'] }>;
+  TrialBalanceTotal: ResolverTypeWrapper<TrialBalanceTotal>;
   UpdateClientBillingProfileInput: UpdateClientBillingProfileInput;
   UpdateClientBillingProfilePayload: ResolverTypeWrapper<Omit<UpdateClientBillingProfilePayload, 'client'> & { client?: Maybe<ResolversTypes['Client']> }>;
   UpdateInvoiceDraftInput: UpdateInvoiceDraftInput;
   UpdateInvoiceLineInput: UpdateInvoiceLineInput;
+  UpdateInvoiceSettingsInput: UpdateInvoiceSettingsInput;
+  UpdateInvoiceSettingsPayload: ResolverTypeWrapper<UpdateInvoiceSettingsPayload>;
   UpdateServiceInput: UpdateServiceInput;
+  UpdateTaxRateInput: UpdateTaxRateInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
   UpdateTimeSettingsInput: UpdateTimeSettingsInput;
   UpdateTimeSettingsPayload: ResolverTypeWrapper<Omit<UpdateTimeSettingsPayload, 'firm'> & { firm?: Maybe<ResolversTypes['Firm']> }>;
@@ -2259,30 +2863,39 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AddInvoiceLineInput: AddInvoiceLineInput;
+  Account: AccountRow;
+  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  AddInvoiceLineInput: AddInvoiceLineInput;
   ApproveTimeEntriesInput: ApproveTimeEntriesInput;
   ArAging: ArAgingModel;
   ArAgingAmounts: ArAgingAmounts;
   ArAgingRow: Omit<ArAgingRow, 'client'> & { client: ResolversParentTypes['Client'] };
   ArAgingRowConnection: Omit<ArAgingRowConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArAgingRowEdge']> };
   ArAgingRowEdge: Omit<ArAgingRowEdge, 'node'> & { node: ResolversParentTypes['ArAgingRow'] };
-  String: Scalars['String']['output'];
+  ArchiveTaxRateInput: ArchiveTaxRateInput;
   Client: BillingClientReference;
   Int: Scalars['Int']['output'];
   ClientBillingProfile: BillingProfile;
+  ClosePeriodInput: ClosePeriodInput;
   CostRate: CostRate;
+  CreateAccountInput: CreateAccountInput;
+  CreateAccountPayload: Omit<CreateAccountPayload, 'account'> & { account?: Maybe<ResolversParentTypes['Account']> };
   CreateInvoiceDraftInput: CreateInvoiceDraftInput;
   CreateServiceInput: CreateServiceInput;
-  CreateTimeEntryInput: CreateTimeEntryInput;
+  CreateTaxRateInput: CreateTaxRateInput;
   Boolean: Scalars['Boolean']['output'];
+  CreateTimeEntryInput: CreateTimeEntryInput;
   CreditNote: CreditNoteRow;
   CreditNoteLine: CreditNoteLineView;
   CreditNoteLineInput: CreditNoteLineInput;
+  CsvExport: CsvExport;
   CurrencyCode: Scalars['CurrencyCode']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  DeleteAccountInput: DeleteAccountInput;
+  DeleteAccountPayload: DeleteAccountPayload;
   DeleteInvoiceDraftInput: DeleteInvoiceDraftInput;
   DeleteInvoiceDraftPayload: DeleteInvoiceDraftPayload;
   DeleteRateInput: DeleteRateInput;
@@ -2296,6 +2909,7 @@ export type ResolversParentTypes = ResolversObject<{
   EngagementServiceLine: EngagementServiceLineModel;
   EngagementServiceLineInput: EngagementServiceLineInput;
   Firm: EntityReference;
+  HardLockPeriodInput: HardLockPeriodInput;
   Invoice: InvoiceRow;
   InvoiceChangedEvent: Omit<InvoiceChangedEvent, 'creditNote' | 'invoice'> & { creditNote?: Maybe<ResolversParentTypes['CreditNote']>, invoice: ResolversParentTypes['Invoice'] };
   InvoiceConnection: Connection<InvoiceRow>;
@@ -2309,20 +2923,30 @@ export type ResolversParentTypes = ResolversObject<{
   InvoiceRegisterEntryConnection: Omit<InvoiceRegisterEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvoiceRegisterEntryEdge']> };
   InvoiceRegisterEntryEdge: Omit<InvoiceRegisterEntryEdge, 'node'> & { node: ResolversParentTypes['InvoiceRegisterEntry'] };
   InvoiceRegisterTotal: InvoiceRegisterTotal;
+  InvoiceSettings: InvoiceSettings;
   InvoiceTaxLine: InvoiceTaxLine;
   IssueCreditNoteInput: IssueCreditNoteInput;
   IssueCreditNotePayload: Omit<IssueCreditNotePayload, 'creditNote'> & { creditNote?: Maybe<ResolversParentTypes['CreditNote']> };
   IssueInvoiceInput: IssueInvoiceInput;
+  JournalEntry: JournalEntryRow;
+  JournalEntryConnection: Connection<JournalEntryRow>;
+  JournalEntryEdge: Edge<JournalEntryRow>;
+  JournalLine: JournalLineRow;
+  LedgerMismatch: Omit<LedgerMismatch, 'invoice'> & { invoice?: Maybe<ResolversParentTypes['Invoice']> };
+  LedgerVerification: Omit<LedgerVerification, 'firstMismatch' | 'firstUnbalancedEntry'> & { firstMismatch?: Maybe<ResolversParentTypes['LedgerMismatch']>, firstUnbalancedEntry?: Maybe<ResolversParentTypes['JournalEntry']> };
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  PeriodLock: PeriodLock;
+  PeriodLockPayload: PeriodLockPayload;
   Query: Record<PropertyKey, never>;
   Rate: RateRow;
   RateConnection: Connection<RateRow>;
   RateEdge: Edge<RateRow>;
   RejectTimeEntriesInput: RejectTimeEntriesInput;
   RemoveInvoiceLineInput: RemoveInvoiceLineInput;
+  ReopenPeriodInput: ReopenPeriodInput;
   RunningTimer: RunningTimerModel;
   Service: ServiceRow;
   ServicePayload: Omit<ServicePayload, 'service'> & { service?: Maybe<ResolversParentTypes['Service']> };
@@ -2339,6 +2963,8 @@ export type ResolversParentTypes = ResolversObject<{
   StopTimerPayload: Omit<StopTimerPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversParentTypes['TimeEntry']> };
   SubmitTimeEntriesInput: SubmitTimeEntriesInput;
   Subscription: Record<PropertyKey, never>;
+  TaxRate: TaxRateRow;
+  TaxRatePayload: Omit<TaxRatePayload, 'taxRate'> & { taxRate?: Maybe<ResolversParentTypes['TaxRate']> };
   TimeEntriesPayload: Omit<TimeEntriesPayload, 'timeEntries'> & { timeEntries: Array<ResolversParentTypes['TimeEntry']> };
   TimeEntry: TimeEntryRow;
   TimeEntryConnection: Connection<TimeEntryRow>;
@@ -2347,11 +2973,17 @@ export type ResolversParentTypes = ResolversObject<{
   TimeEntryPayload: Omit<TimeEntryPayload, 'timeEntry'> & { timeEntry?: Maybe<ResolversParentTypes['TimeEntry']> };
   TimeEntryRate: TimeEntryRate;
   TimerChangedEvent: Omit<TimerChangedEvent, 'timer'> & { timer?: Maybe<ResolversParentTypes['RunningTimer']> };
+  TrialBalance: Omit<TrialBalance, 'rows'> & { rows: Array<ResolversParentTypes['TrialBalanceRow']> };
+  TrialBalanceRow: Omit<TrialBalanceRow, 'account'> & { account: ResolversParentTypes['Account'] };
+  TrialBalanceTotal: TrialBalanceTotal;
   UpdateClientBillingProfileInput: UpdateClientBillingProfileInput;
   UpdateClientBillingProfilePayload: Omit<UpdateClientBillingProfilePayload, 'client'> & { client?: Maybe<ResolversParentTypes['Client']> };
   UpdateInvoiceDraftInput: UpdateInvoiceDraftInput;
   UpdateInvoiceLineInput: UpdateInvoiceLineInput;
+  UpdateInvoiceSettingsInput: UpdateInvoiceSettingsInput;
+  UpdateInvoiceSettingsPayload: UpdateInvoiceSettingsPayload;
   UpdateServiceInput: UpdateServiceInput;
+  UpdateTaxRateInput: UpdateTaxRateInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
   UpdateTimeSettingsInput: UpdateTimeSettingsInput;
   UpdateTimeSettingsPayload: Omit<UpdateTimeSettingsPayload, 'firm'> & { firm?: Maybe<ResolversParentTypes['Firm']> };
@@ -2367,6 +2999,16 @@ export type ResolversParentTypes = ResolversObject<{
   WipRowConnection: Omit<WipRowConnection, 'edges'> & { edges: Array<ResolversParentTypes['WipRowEdge']> };
   WipRowEdge: Omit<WipRowEdge, 'node'> & { node: ResolversParentTypes['WipRow'] };
   WipTotal: WipTotal;
+}>;
+
+export type AccountResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
+  systemAccount?: Resolver<Maybe<ResolversTypes['SystemAccount']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['AccountType'], ParentType, ContextType>;
 }>;
 
 export type ArAgingResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ArAging'] = ResolversParentTypes['ArAging']> = ResolversObject<{
@@ -2421,6 +3063,11 @@ export type CostRateResolvers<ContextType = BillingContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type CreateAccountPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['CreateAccountPayload'] = ResolversParentTypes['CreateAccountPayload']> = ResolversObject<{
+  account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type CreditNoteResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['CreditNote'] = ResolversParentTypes['CreditNote'], FederationReferenceType extends FederationReferenceTypes['CreditNote'] = FederationReferenceTypes['CreditNote']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CreditNote']> | FederationReferenceType, FederationReferenceType, ContextType>;
   appliedToInvoice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -2447,6 +3094,12 @@ export type CreditNoteLineResolvers<ContextType = BillingContext, ParentType ext
   taxes?: Resolver<Array<ResolversTypes['InvoiceLineTax']>, ParentType, ContextType>;
 }>;
 
+export type CsvExportResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['CsvExport'] = ResolversParentTypes['CsvExport']> = ResolversObject<{
+  content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface CurrencyCodeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['CurrencyCode'], any> {
   name: 'CurrencyCode';
 }
@@ -2462,6 +3115,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
   name: 'Decimal';
 }
+
+export type DeleteAccountPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['DeleteAccountPayload'] = ResolversParentTypes['DeleteAccountPayload']> = ResolversObject<{
+  deletedAccountId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
 
 export type DeleteInvoiceDraftPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['DeleteInvoiceDraftPayload'] = ResolversParentTypes['DeleteInvoiceDraftPayload']> = ResolversObject<{
   deletedInvoiceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -2511,6 +3169,8 @@ export type FirmResolvers<ContextType = BillingContext, ParentType extends Resol
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Firm']> | FederationReferenceType, FederationReferenceType, ContextType>;
   allowSelfApproval?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoiceSettings?: Resolver<Maybe<ResolversTypes['InvoiceSettings']>, ParentType, ContextType>;
+  periodLock?: Resolver<Maybe<ResolversTypes['PeriodLock']>, ParentType, ContextType>;
   rates?: Resolver<Maybe<ResolversTypes['RateConnection']>, ParentType, ContextType, Partial<FirmRatesArgs>>;
   services?: Resolver<Maybe<Array<ResolversTypes['Service']>>, ParentType, ContextType, RequireFields<FirmServicesArgs, 'includeInactive'>>;
   timeEntries?: Resolver<Maybe<ResolversTypes['TimeEntryConnection']>, ParentType, ContextType, Partial<FirmTimeEntriesArgs>>;
@@ -2639,6 +3299,16 @@ export type InvoiceRegisterTotalResolvers<ContextType = BillingContext, ParentTy
   voidedTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 }>;
 
+export type InvoiceSettingsResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceSettings'] = ResolversParentTypes['InvoiceSettings']> = ResolversObject<{
+  creditNoteNumberFormat?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  invoiceNumberFormat?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  paymentTerms?: Resolver<ResolversTypes['PaymentTerms'], ParentType, ContextType>;
+  sellerAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sellerName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sellerTaxId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  timeLineGrouping?: Resolver<ResolversTypes['TimeLineGrouping'], ParentType, ContextType>;
+}>;
+
 export type InvoiceTaxLineResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceTaxLine'] = ResolversParentTypes['InvoiceTaxLine']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   inclusive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2651,6 +3321,51 @@ export type IssueCreditNotePayloadResolvers<ContextType = BillingContext, Parent
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type JournalEntryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['JournalEntry'] = ResolversParentTypes['JournalEntry']> = ResolversObject<{
+  accountingDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  eventDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['JournalEntryKind'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['JournalLine']>, ParentType, ContextType>;
+  memo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  sourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sourceType?: Resolver<ResolversTypes['JournalSourceType'], ParentType, ContextType>;
+}>;
+
+export type JournalEntryConnectionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['JournalEntryConnection'] = ResolversParentTypes['JournalEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['JournalEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type JournalEntryEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['JournalEntryEdge'] = ResolversParentTypes['JournalEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['JournalEntry'], ParentType, ContextType>;
+}>;
+
+export type JournalLineResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['JournalLine'] = ResolversParentTypes['JournalLine']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['Account'], ParentType, ContextType>;
+  client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  credit?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  debit?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+  lineNo?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  memo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type LedgerMismatchResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['LedgerMismatch'] = ResolversParentTypes['LedgerMismatch']> = ResolversObject<{
+  actual?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  expected?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+}>;
+
+export type LedgerVerificationResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['LedgerVerification'] = ResolversParentTypes['LedgerVerification']> = ResolversObject<{
+  checkedInvoices?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstMismatch?: Resolver<Maybe<ResolversTypes['LedgerMismatch']>, ParentType, ContextType>;
+  firstUnbalancedEntry?: Resolver<Maybe<ResolversTypes['JournalEntry']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type MoneyResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
@@ -2659,17 +3374,24 @@ export type MoneyResolvers<ContextType = BillingContext, ParentType extends Reso
 export type MutationResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addInvoiceLine?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationAddInvoiceLineArgs, 'input'>>;
   approveTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationApproveTimeEntriesArgs, 'input'>>;
+  archiveTaxRate?: Resolver<ResolversTypes['TaxRatePayload'], ParentType, ContextType, RequireFields<MutationArchiveTaxRateArgs, 'input'>>;
+  closePeriod?: Resolver<ResolversTypes['PeriodLockPayload'], ParentType, ContextType, RequireFields<MutationClosePeriodArgs, 'input'>>;
+  createAccount?: Resolver<ResolversTypes['CreateAccountPayload'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createInvoiceDraft?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationCreateInvoiceDraftArgs, 'input'>>;
   createService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationCreateServiceArgs, 'input'>>;
+  createTaxRate?: Resolver<ResolversTypes['TaxRatePayload'], ParentType, ContextType, RequireFields<MutationCreateTaxRateArgs, 'input'>>;
   createTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationCreateTimeEntryArgs, 'input'>>;
+  deleteAccount?: Resolver<ResolversTypes['DeleteAccountPayload'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'input'>>;
   deleteInvoiceDraft?: Resolver<ResolversTypes['DeleteInvoiceDraftPayload'], ParentType, ContextType, RequireFields<MutationDeleteInvoiceDraftArgs, 'input'>>;
   deleteRate?: Resolver<ResolversTypes['DeleteRatePayload'], ParentType, ContextType, RequireFields<MutationDeleteRateArgs, 'input'>>;
   deleteTimeEntry?: Resolver<ResolversTypes['DeleteTimeEntryPayload'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'input'>>;
   discardTimer?: Resolver<ResolversTypes['DiscardTimerPayload'], ParentType, ContextType>;
+  hardLockPeriod?: Resolver<ResolversTypes['PeriodLockPayload'], ParentType, ContextType, RequireFields<MutationHardLockPeriodArgs, 'input'>>;
   issueCreditNote?: Resolver<ResolversTypes['IssueCreditNotePayload'], ParentType, ContextType, RequireFields<MutationIssueCreditNoteArgs, 'input'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
   rejectTimeEntries?: Resolver<ResolversTypes['TimeEntriesPayload'], ParentType, ContextType, RequireFields<MutationRejectTimeEntriesArgs, 'input'>>;
   removeInvoiceLine?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationRemoveInvoiceLineArgs, 'input'>>;
+  reopenPeriod?: Resolver<ResolversTypes['PeriodLockPayload'], ParentType, ContextType, RequireFields<MutationReopenPeriodArgs, 'input'>>;
   setCostRate?: Resolver<ResolversTypes['SetCostRatePayload'], ParentType, ContextType, RequireFields<MutationSetCostRateArgs, 'input'>>;
   setEngagementBillingArrangement?: Resolver<ResolversTypes['SetEngagementBillingArrangementPayload'], ParentType, ContextType, RequireFields<MutationSetEngagementBillingArrangementArgs, 'input'>>;
   setRate?: Resolver<ResolversTypes['SetRatePayload'], ParentType, ContextType, RequireFields<MutationSetRateArgs, 'input'>>;
@@ -2680,7 +3402,9 @@ export type MutationResolvers<ContextType = BillingContext, ParentType extends R
   updateClientBillingProfile?: Resolver<ResolversTypes['UpdateClientBillingProfilePayload'], ParentType, ContextType, RequireFields<MutationUpdateClientBillingProfileArgs, 'input'>>;
   updateInvoiceDraft?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationUpdateInvoiceDraftArgs, 'input'>>;
   updateInvoiceLine?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationUpdateInvoiceLineArgs, 'input'>>;
+  updateInvoiceSettings?: Resolver<ResolversTypes['UpdateInvoiceSettingsPayload'], ParentType, ContextType, RequireFields<MutationUpdateInvoiceSettingsArgs, 'input'>>;
   updateService?: Resolver<ResolversTypes['ServicePayload'], ParentType, ContextType, RequireFields<MutationUpdateServiceArgs, 'input'>>;
+  updateTaxRate?: Resolver<ResolversTypes['TaxRatePayload'], ParentType, ContextType, RequireFields<MutationUpdateTaxRateArgs, 'input'>>;
   updateTimeEntry?: Resolver<ResolversTypes['TimeEntryPayload'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'input'>>;
   updateTimeSettings?: Resolver<ResolversTypes['UpdateTimeSettingsPayload'], ParentType, ContextType, RequireFields<MutationUpdateTimeSettingsArgs, 'input'>>;
   voidInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationVoidInvoiceArgs, 'input'>>;
@@ -2693,19 +3417,35 @@ export type PageInfoResolvers<ContextType = BillingContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type PeriodLockResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['PeriodLock'] = ResolversParentTypes['PeriodLock']> = ResolversObject<{
+  hardLockDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  lockDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+}>;
+
+export type PeriodLockPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['PeriodLockPayload'] = ResolversParentTypes['PeriodLockPayload']> = ResolversObject<{
+  periodLock?: Resolver<Maybe<ResolversTypes['PeriodLock']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
   arAging?: Resolver<ResolversTypes['ArAging'], ParentType, ContextType, RequireFields<QueryArAgingArgs, 'asOf'>>;
   arAgingCsvUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<QueryArAgingCsvUrlArgs, 'asOf'>>;
   creditNote?: Resolver<Maybe<ResolversTypes['CreditNote']>, ParentType, ContextType, RequireFields<QueryCreditNoteArgs, 'id'>>;
   effectiveRate?: Resolver<Maybe<ResolversTypes['EffectiveRate']>, ParentType, ContextType, RequireFields<QueryEffectiveRateArgs, 'engagementId' | 'serviceId' | 'userId' | 'workDate'>>;
+  generalLedgerCsv?: Resolver<ResolversTypes['CsvExport'], ParentType, ContextType, RequireFields<QueryGeneralLedgerCsvArgs, 'from' | 'to'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
   invoiceRegister?: Resolver<ResolversTypes['InvoiceRegister'], ParentType, ContextType, RequireFields<QueryInvoiceRegisterArgs, 'from' | 'to'>>;
   invoiceRegisterCsvUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<QueryInvoiceRegisterCsvUrlArgs, 'from' | 'to'>>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<QueryInvoicesArgs>>;
+  journalEntries?: Resolver<ResolversTypes['JournalEntryConnection'], ParentType, ContextType, Partial<QueryJournalEntriesArgs>>;
   runningTimer?: Resolver<Maybe<ResolversTypes['RunningTimer']>, ParentType, ContextType>;
   service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<QueryServiceArgs, 'id'>>;
+  taxRates?: Resolver<Array<ResolversTypes['TaxRate']>, ParentType, ContextType, RequireFields<QueryTaxRatesArgs, 'includeArchived'>>;
   timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<QueryTimeEntryArgs, 'id'>>;
+  trialBalance?: Resolver<ResolversTypes['TrialBalance'], ParentType, ContextType, RequireFields<QueryTrialBalanceArgs, 'asOf'>>;
   utilizationReport?: Resolver<ResolversTypes['UtilizationReport'], ParentType, ContextType, RequireFields<QueryUtilizationReportArgs, 'from' | 'to'>>;
+  verifyLedger?: Resolver<ResolversTypes['LedgerVerification'], ParentType, ContextType>;
   wipReport?: Resolver<ResolversTypes['WipReport'], ParentType, ContextType, RequireFields<QueryWipReportArgs, 'asOf' | 'groupBy'>>;
 }>;
 
@@ -2791,6 +3531,21 @@ export type SubscriptionResolvers<ContextType = BillingContext, ParentType exten
   timerChanged?: SubscriptionResolver<ResolversTypes['TimerChangedEvent'], "timerChanged", ParentType, ContextType>;
 }>;
 
+export type TaxRateResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TaxRate'] = ResolversParentTypes['TaxRate']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inclusive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rate?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  rateBasisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type TaxRatePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TaxRatePayload'] = ResolversParentTypes['TaxRatePayload']> = ResolversObject<{
+  taxRate?: Resolver<Maybe<ResolversTypes['TaxRate']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type TimeEntriesPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TimeEntriesPayload'] = ResolversParentTypes['TimeEntriesPayload']> = ResolversObject<{
   timeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -2849,8 +3604,31 @@ export type TimerChangedEventResolvers<ContextType = BillingContext, ParentType 
   timer?: Resolver<Maybe<ResolversTypes['RunningTimer']>, ParentType, ContextType>;
 }>;
 
+export type TrialBalanceResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TrialBalance'] = ResolversParentTypes['TrialBalance']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  balanced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['TrialBalanceRow']>, ParentType, ContextType>;
+  totals?: Resolver<Array<ResolversTypes['TrialBalanceTotal']>, ParentType, ContextType>;
+}>;
+
+export type TrialBalanceRowResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TrialBalanceRow'] = ResolversParentTypes['TrialBalanceRow']> = ResolversObject<{
+  account?: Resolver<ResolversTypes['Account'], ParentType, ContextType>;
+  credit?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  debit?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type TrialBalanceTotalResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['TrialBalanceTotal'] = ResolversParentTypes['TrialBalanceTotal']> = ResolversObject<{
+  credit?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  debit?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
 export type UpdateClientBillingProfilePayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UpdateClientBillingProfilePayload'] = ResolversParentTypes['UpdateClientBillingProfilePayload']> = ResolversObject<{
   client?: Resolver<Maybe<ResolversTypes['Client']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type UpdateInvoiceSettingsPayloadResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['UpdateInvoiceSettingsPayload'] = ResolversParentTypes['UpdateInvoiceSettingsPayload']> = ResolversObject<{
+  invoiceSettings?: Resolver<Maybe<ResolversTypes['InvoiceSettings']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -2937,6 +3715,7 @@ export type WipTotalResolvers<ContextType = BillingContext, ParentType extends R
 }>;
 
 export type Resolvers<ContextType = BillingContext> = ResolversObject<{
+  Account?: AccountResolvers<ContextType>;
   ArAging?: ArAgingResolvers<ContextType>;
   ArAgingAmounts?: ArAgingAmountsResolvers<ContextType>;
   ArAgingRow?: ArAgingRowResolvers<ContextType>;
@@ -2945,12 +3724,15 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   Client?: ClientResolvers<ContextType>;
   ClientBillingProfile?: ClientBillingProfileResolvers<ContextType>;
   CostRate?: CostRateResolvers<ContextType>;
+  CreateAccountPayload?: CreateAccountPayloadResolvers<ContextType>;
   CreditNote?: CreditNoteResolvers<ContextType>;
   CreditNoteLine?: CreditNoteLineResolvers<ContextType>;
+  CsvExport?: CsvExportResolvers<ContextType>;
   CurrencyCode?: GraphQLScalarType;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  DeleteAccountPayload?: DeleteAccountPayloadResolvers<ContextType>;
   DeleteInvoiceDraftPayload?: DeleteInvoiceDraftPayloadResolvers<ContextType>;
   DeleteRatePayload?: DeleteRatePayloadResolvers<ContextType>;
   DeleteTimeEntryPayload?: DeleteTimeEntryPayloadResolvers<ContextType>;
@@ -2972,11 +3754,20 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   InvoiceRegisterEntryConnection?: InvoiceRegisterEntryConnectionResolvers<ContextType>;
   InvoiceRegisterEntryEdge?: InvoiceRegisterEntryEdgeResolvers<ContextType>;
   InvoiceRegisterTotal?: InvoiceRegisterTotalResolvers<ContextType>;
+  InvoiceSettings?: InvoiceSettingsResolvers<ContextType>;
   InvoiceTaxLine?: InvoiceTaxLineResolvers<ContextType>;
   IssueCreditNotePayload?: IssueCreditNotePayloadResolvers<ContextType>;
+  JournalEntry?: JournalEntryResolvers<ContextType>;
+  JournalEntryConnection?: JournalEntryConnectionResolvers<ContextType>;
+  JournalEntryEdge?: JournalEntryEdgeResolvers<ContextType>;
+  JournalLine?: JournalLineResolvers<ContextType>;
+  LedgerMismatch?: LedgerMismatchResolvers<ContextType>;
+  LedgerVerification?: LedgerVerificationResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PeriodLock?: PeriodLockResolvers<ContextType>;
+  PeriodLockPayload?: PeriodLockPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Rate?: RateResolvers<ContextType>;
   RateConnection?: RateConnectionResolvers<ContextType>;
@@ -2991,6 +3782,8 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   StartTimerPayload?: StartTimerPayloadResolvers<ContextType>;
   StopTimerPayload?: StopTimerPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TaxRate?: TaxRateResolvers<ContextType>;
+  TaxRatePayload?: TaxRatePayloadResolvers<ContextType>;
   TimeEntriesPayload?: TimeEntriesPayloadResolvers<ContextType>;
   TimeEntry?: TimeEntryResolvers<ContextType>;
   TimeEntryConnection?: TimeEntryConnectionResolvers<ContextType>;
@@ -2998,7 +3791,11 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   TimeEntryPayload?: TimeEntryPayloadResolvers<ContextType>;
   TimeEntryRate?: TimeEntryRateResolvers<ContextType>;
   TimerChangedEvent?: TimerChangedEventResolvers<ContextType>;
+  TrialBalance?: TrialBalanceResolvers<ContextType>;
+  TrialBalanceRow?: TrialBalanceRowResolvers<ContextType>;
+  TrialBalanceTotal?: TrialBalanceTotalResolvers<ContextType>;
   UpdateClientBillingProfilePayload?: UpdateClientBillingProfilePayloadResolvers<ContextType>;
+  UpdateInvoiceSettingsPayload?: UpdateInvoiceSettingsPayloadResolvers<ContextType>;
   UpdateTimeSettingsPayload?: UpdateTimeSettingsPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;

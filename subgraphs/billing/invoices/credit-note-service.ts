@@ -11,8 +11,10 @@ import type { BillingContext } from '../billing-context.ts';
 import { transactOrRefuse, type Refuse } from '../billing-transaction.ts';
 import { claimIdempotencyKey, fingerprintOf, isValidIdempotencyKey } from '../idempotency.ts';
 import { insertJournalEntry, type PostingLine } from '../ledger/journal-store.ts';
-import { creditNoteDocumentOf, formatDocumentNumber, numberFormatHasYear, partySnapshot } from './invoice-document.ts';
+import { formatDocumentNumber } from '../ledger/number-format.ts';
+import { creditNoteDocumentOf, numberFormatOf, sellerOf } from './invoice-document.ts';
 import { periodLockedRefusal } from './invoice-issue-service.ts';
+import { periodLockedError } from '../ledger/period-lock-service.ts';
 import { lineTax } from './invoice-math.ts';
 import { pdfSha256, renderInvoicePdf } from './invoice-pdf.ts';
 import {
@@ -115,7 +117,10 @@ export async function issueCreditNote(ctx: BillingContext, input: IssueCreditNot
       const context = await invoicingContext(tx, { firmId, clientId: invoice.clientId });
       const issueDate = input.issueDate ?? context.today;
       if (context.lockedThrough !== null && issueDate <= context.lockedThrough) {
-        refuse(refusal(['input', 'issueDate'], `The books are closed through ${context.lockedThrough}.`, 'PERIOD_LOCKED'));
+        refuse({
+          creditNote: null,
+          userErrors: [periodLockedError(['input', 'issueDate'], context.lockedThrough, issueDate)],
+        });
       }
       const creditable = invoice.totalMinor - invoice.amountCreditedMinor;
       const parts: CreditedPart[] = [];
@@ -149,7 +154,13 @@ export async function issueCreditNote(ctx: BillingContext, input: IssueCreditNot
           const field = ['input', 'lines', String(index)];
           const line = lines.find((candidate) => candidate.id === given.invoiceLineId);
           if (!line || seen.has(line.id)) {
-            refuse(refusal([...field, 'invoiceLineId'], line ? 'This line is named twice.' : 'No such line on this invoice.', line ? 'DUPLICATE' : 'NOT_FOUND'));
+            refuse(
+              refusal(
+                [...field, 'invoiceLineId'],
+                line ? 'This line is named twice.' : 'No such line on this invoice.',
+                line ? 'DUPLICATE' : 'NOT_FOUND',
+              ),
+            );
           }
           seen.add(line.id);
           if (line.kind === 'DISCOUNT') {
@@ -161,7 +172,13 @@ export async function issueCreditNote(ctx: BillingContext, input: IssueCreditNot
           }
           const left = line.amountMinor - (credited.get(line.id) ?? 0n);
           if (amount > left) {
-            refuse(refusal([...field, 'amount'], `At most ${left} minor units of this line are left to credit.`, 'EXCEEDS_CREDITABLE'));
+            refuse(
+              refusal(
+                [...field, 'amount'],
+                `At most ${left} minor units of this line are left to credit.`,
+                'EXCEEDS_CREDITABLE',
+              ),
+            );
           }
           const rates = taxes.filter((tax) => tax.lineId === line.id);
           const tax = lineTax(amount, rates);
@@ -199,17 +216,13 @@ export async function issueCreditNote(ctx: BillingContext, input: IssueCreditNot
       const appliedMinor = totalMinor < invoice.amountDueMinor ? totalMinor : invoice.amountDueMinor;
       const toCreditMinor = totalMinor - appliedMinor;
       const year = Number(issueDate.slice(0, 4));
-      const format = context.creditNoteNumberFormat;
-      const sequence = await takeNextNumber(tx, {
-        firmId,
-        document: 'CREDIT_NOTE',
-        year: numberFormatHasYear(format) ? year : 0,
-      });
+      const format = numberFormatOf(context.settings.creditNoteNumberFormat);
+      const sequence = await takeNextNumber(tx, { firmId, document: 'CREDIT_NOTE', year: format.yearly ? year : 0 });
       const note = {
         number: formatDocumentNumber(format, year, sequence),
         issueDate,
         currency: invoice.currency,
-        seller: invoice.seller ?? partySnapshot(context.sellerName ?? context.firmName ?? 'Firm', context.sellerAddress, context.sellerTaxId),
+        seller: invoice.seller ?? sellerOf(context),
         billTo: invoice.billTo!,
         lines: parts.map((part) => part.snapshot),
         subtotalMinor,
@@ -251,7 +264,12 @@ export async function issueCreditNote(ctx: BillingContext, input: IssueCreditNot
       }
       const posting: PostingLine[] = [];
       for (const [account, net] of revenue) {
-        if (net !== 0n) posting.push({ account: account === 'REVENUE' ? 'REVENUE' : { accountId: account }, amountMinor: net, ...common });
+        if (net !== 0n)
+          posting.push({
+            account: account === 'REVENUE' ? 'REVENUE' : { accountId: account },
+            amountMinor: net,
+            ...common,
+          });
       }
       if (taxMinor !== 0n) posting.push({ account: 'TAX_PAYABLE', amountMinor: taxMinor, ...common });
       if (appliedMinor !== 0n) posting.push({ account: 'ACCOUNTS_RECEIVABLE', amountMinor: -appliedMinor, ...common });

@@ -4,10 +4,11 @@ import type { CreditNoteRow, InvoiceLineRow, InvoiceLineTaxRow } from '../../../
 import { isUuid } from '../../../platform/ids.ts';
 import type { DownloadHandlers } from '../downloads/download-routes.ts';
 import { renderInvoicePdf, type InvoiceDocument } from './invoice-pdf.ts';
-import { getCreditNotesByIds, getInvoiceLines, getInvoicesByIds } from './invoice-store.ts';
+import { parseNumberFormat, type NumberFormat } from '../ledger/number-format.ts';
+import { getCreditNotesByIds, getInvoiceLines, getInvoicesByIds, type InvoicingContext } from './invoice-store.ts';
 
 /** Days after the issue date each payment term gives. */
-export const TERM_DAYS: Readonly<Record<PaymentTermsValue, number>> = {
+const TERM_DAYS: Readonly<Record<PaymentTermsValue, number>> = {
   DUE_ON_RECEIPT: 0,
   NET_7: 7,
   NET_15: 15,
@@ -22,22 +23,20 @@ export function dueDateOf(issueDate: string, terms: PaymentTermsValue): string {
   return date.toISOString().slice(0, 10);
 }
 
-const SEQUENCE = /\{SEQ:([1-9])\}/g;
-
-/** True when `format` names the year (`{YYYY}`): its counter then starts again each year. */
-export function numberFormatHasYear(format: string): boolean {
-  return format.includes('{YYYY}');
+/**
+ * The firm's number format, parsed (`parseNumberFormat`, ledger/number-format.ts).
+ * @throws Error for a format that does not parse: `updateInvoiceSettings` stores only ones that do.
+ */
+export function numberFormatOf(format: string): NumberFormat {
+  const parsed = parseNumberFormat(format);
+  if (!parsed) throw new Error(`stored number format does not parse: ${format}`);
+  return parsed;
 }
 
-/**
- * A document number from a firm's format (`INV-{YYYY}-{SEQ:5}`) for `sequence` issued in `year`:
- * `{YYYY}` is the year, `{SEQ:n}` the sequence zero-padded to n digits (longer sequences keep all
- * their digits). `formatDocumentNumber('INV-{YYYY}-{SEQ:5}', 2026, 42)` is `INV-2026-00042`.
- */
-export function formatDocumentNumber(format: string, year: number, sequence: number): string {
-  return format
-    .replaceAll('{YYYY}', String(year).padStart(4, '0'))
-    .replace(SEQUENCE, (_match, width: string) => String(sequence).padStart(Number(width), '0'));
+/** The seller printed on the firm's documents: its invoicing settings' name (else the firm's), address and tax id. */
+export function sellerOf(context: Pick<InvoicingContext, 'settings'>): PartySnapshot {
+  const { sellerName, sellerAddress, sellerTaxId } = context.settings;
+  return partySnapshot(sellerName, sellerAddress, sellerTaxId);
 }
 
 /** The party as printed: name, the address split into lines, the tax id. */
@@ -52,7 +51,16 @@ export function partySnapshot(name: string, address: string | null, taxId: strin
 /** An issued invoice's fields the PDF prints, whether read back or about to be written at issue. */
 type IssuedInvoice = Pick<
   InvoiceRow,
-  'number' | 'issueDate' | 'dueDate' | 'paymentTerms' | 'currency' | 'seller' | 'billTo' | 'subtotalMinor' | 'totalMinor' | 'memo'
+  | 'number'
+  | 'issueDate'
+  | 'dueDate'
+  | 'paymentTerms'
+  | 'currency'
+  | 'seller'
+  | 'billTo'
+  | 'subtotalMinor'
+  | 'totalMinor'
+  | 'memo'
 >;
 
 /**
@@ -161,7 +169,7 @@ export function creditNoteDocumentOf(
 }
 
 /** The document of the firm's issued invoice `invoiceId`, or null (unknown, another firm's, or a DRAFT). */
-export async function loadInvoiceDocument(
+async function loadInvoiceDocument(
   tx: Tx,
   { firmId, invoiceId }: { firmId: string; invoiceId: string },
 ): Promise<InvoiceDocument | null> {
@@ -172,7 +180,7 @@ export async function loadInvoiceDocument(
 }
 
 /** The document of the firm's credit note `creditNoteId`, or null. */
-export async function loadCreditNoteDocument(
+async function loadCreditNoteDocument(
   tx: Tx,
   { firmId, creditNoteId }: { firmId: string; creditNoteId: string },
 ): Promise<InvoiceDocument | null> {

@@ -30,13 +30,13 @@ import type { BillingContext } from '../billing-context.ts';
 import { firmMemberNames } from '../billing-crossings.ts';
 import { transactOrRefuse, type Refuse } from '../billing-transaction.ts';
 import { getServicesByIds } from '../services/catalogue-store.ts';
+import { getTaxRatesByIds } from '../tax-rates/tax-rate-store.ts';
 import { extendedAmount, formatQuantity, hoursQuantity, lineTax, parseQuantity } from './invoice-math.ts';
 import {
   collectBillableTime,
   deleteDraft,
   deleteLine,
   getInvoiceLines,
-  getTaxRatesForLines,
   insertInvoice,
   insertLines,
   invoicingContext,
@@ -58,7 +58,7 @@ export interface InvoicePayload {
 }
 
 /** The most approved time entries one draft collects; a second draft takes the rest. */
-export const MAX_DRAFT_TIME_ENTRIES = 2000;
+const MAX_DRAFT_TIME_ENTRIES = 2000;
 /** The most manual lines one request adds. */
 const MAX_MANUAL_LINES = 200;
 const MAX_DESCRIPTION = 500;
@@ -105,15 +105,26 @@ function withTaxes(line: LineValues & { id: string }, rates: readonly TaxRateRow
  * value is the sum of its entries' snapshotted values; its unit amount is their hourly rate when
  * they share one; its quantity is its hours (`hoursQuantity`).
  */
-export function groupTime(
+function groupTime(
   entries: readonly BillableTime[],
   grouping: TimeLineGroupingValue,
   staffNames: ReadonlyMap<string, string>,
-): { key: string; description: string; serviceId: string; userId: string | null; engagementId: string | null; entries: BillableTime[] }[] {
+): {
+  key: string;
+  description: string;
+  serviceId: string;
+  userId: string | null;
+  engagementId: string | null;
+  entries: BillableTime[];
+}[] {
   const groups = new Map<string, ReturnType<typeof groupTime>[number]>();
   for (const entry of entries) {
     const key =
-      grouping === 'PER_ENTRY' ? entry.id : grouping === 'PER_SERVICE' ? entry.serviceId : `${entry.userId}:${entry.serviceId}`;
+      grouping === 'PER_ENTRY'
+        ? entry.id
+        : grouping === 'PER_SERVICE'
+          ? entry.serviceId
+          : `${entry.userId}:${entry.serviceId}`;
     let group = groups.get(key);
     if (!group) {
       const description =
@@ -184,9 +195,11 @@ async function lookupsFor(
   inputs: readonly Pick<InvoiceLineInput, 'taxRateIds' | 'serviceId'>[],
 ): Promise<ManualLineLookups> {
   const rateIds = [...new Set(inputs.flatMap((input) => input.taxRateIds ?? []).filter(isUuid))];
-  const serviceIds = [...new Set(inputs.map((input) => input.serviceId).filter((id): id is string => !!id && isUuid(id)))];
+  const serviceIds = [
+    ...new Set(inputs.map((input) => input.serviceId).filter((id): id is string => !!id && isUuid(id))),
+  ];
   const [rates, services] = await Promise.all([
-    getTaxRatesForLines(tx, { firmId, ids: rateIds }),
+    getTaxRatesByIds(tx, { firmId, ids: rateIds }),
     serviceIds.length > 0 ? getServicesByIds(tx, firmId, serviceIds) : Promise.resolve([]),
   ]);
   return { rates: new Map(rates.map((rate) => [rate.id, rate])), serviceIds: new Set(services.map((s) => s.id)) };
@@ -206,7 +219,8 @@ function checkTaxRates(
   const rates: TaxRateRow[] = [];
   for (const [index, id] of ids.entries()) {
     const rate = lookups.rates.get(id);
-    if (!rate) errors.push({ field: [...field, String(index)], message: 'No such tax rate in this firm.', code: 'NOT_FOUND' });
+    if (!rate)
+      errors.push({ field: [...field, String(index)], message: 'No such tax rate in this firm.', code: 'NOT_FOUND' });
     else if (!rate.active)
       errors.push({ field: [...field, String(index)], message: 'This tax rate is retired.', code: 'NOT_ACTIVE' });
     else rates.push(rate);
@@ -292,14 +306,12 @@ function partsOf(built: readonly BuiltLine[]) {
     lines: built.map((b) => b.line),
     taxes: built.flatMap((b) => b.taxes),
     timeEntries: built.flatMap((b) =>
-      b.timeEntryIds.map(
-        (timeEntryId): typeof invoiceTimeEntries.$inferInsert => ({
-          firmId: b.line.firmId,
-          invoiceId: b.line.invoiceId,
-          lineId: b.line.id,
-          timeEntryId,
-        }),
-      ),
+      b.timeEntryIds.map((timeEntryId): typeof invoiceTimeEntries.$inferInsert => ({
+        firmId: b.line.firmId,
+        invoiceId: b.line.invoiceId,
+        lineId: b.line.id,
+        timeEntryId,
+      })),
     ),
   };
 }
@@ -312,7 +324,9 @@ function draftRefusal(error: unknown): InvoicePayload | null {
   if (isUniqueViolation(error, 'invoice_time_entries_live_key')) {
     return {
       invoice: null,
-      userErrors: [{ field: [], message: 'Some of this time was just put on another invoice; try again.', code: 'DUPLICATE' }],
+      userErrors: [
+        { field: [], message: 'Some of this time was just put on another invoice; try again.', code: 'DUPLICATE' },
+      ],
     };
   }
   if (isCheckViolation(error, 'invoices_amounts_valid') || isCheckViolation(error, 'invoice_lines_sign')) {
@@ -352,7 +366,11 @@ export async function createInvoiceDraft(ctx: BillingContext, input: CreateInvoi
   const internalNote = optionalText(input.internalNote, ['input', 'internalNote'], MAX_NOTE, userErrors);
   const manual = input.lines ?? [];
   if (manual.length > MAX_MANUAL_LINES) {
-    userErrors.push({ field: ['input', 'lines'], message: `At most ${MAX_MANUAL_LINES} lines at once.`, code: 'OUT_OF_RANGE' });
+    userErrors.push({
+      field: ['input', 'lines'],
+      message: `At most ${MAX_MANUAL_LINES} lines at once.`,
+      code: 'OUT_OF_RANGE',
+    });
   }
   const engagementIds = input.engagementIds ?? null;
   if (engagementIds && engagementIds.length > 1000) {
@@ -383,10 +401,10 @@ export async function createInvoiceDraft(ctx: BillingContext, input: CreateInvoi
         limit: MAX_DRAFT_TIME_ENTRIES,
       });
       const staffNames =
-        context.timeLineGrouping === 'PER_STAFF_AND_SERVICE'
+        context.settings.timeLineGrouping === 'PER_STAFF_AND_SERVICE'
           ? await firmMemberNames(tx, [...new Set(time.map((entry) => entry.userId))])
           : new Map<string, string>();
-      const built = timeLines(firmId, invoiceId, groupTime(time, context.timeLineGrouping, staffNames), 1);
+      const built = timeLines(firmId, invoiceId, groupTime(time, context.settings.timeLineGrouping, staffNames), 1);
       manual.forEach((line, index) => {
         const manualLine = buildManualLine(
           line,
@@ -402,7 +420,7 @@ export async function createInvoiceDraft(ctx: BillingContext, input: CreateInvoi
         id: invoiceId,
         clientId: input.clientId,
         currency: client.currency,
-        paymentTerms: input.paymentTerms ?? client.paymentTerms ?? context.paymentTerms,
+        paymentTerms: input.paymentTerms ?? client.paymentTerms ?? context.settings.paymentTerms,
         totalMinor: 0n,
         memo,
         internalNote,
@@ -479,21 +497,24 @@ export async function updateInvoiceDraft(ctx: BillingContext, input: UpdateInvoi
 
 /** Adds a manual line at the end of a draft. Requires `invoice:write`. */
 export async function addInvoiceLine(ctx: BillingContext, input: AddInvoiceLineInput): Promise<InvoicePayload> {
-  return changeDraft(ctx, { invoiceId: input.invoiceId }, async (tx: Tx, { invoice }, refuse: Refuse<InvoicePayload>) => {
-    const userErrors: UserError[] = [];
-    const lookups = await lookupsFor(tx, invoice.firmId, [input.line]);
-    const built = buildManualLine(
-      input.line,
-      ['input', 'line'],
-      { firmId: invoice.firmId, invoiceId: invoice.id, currency: invoice.currency, position: 0, lookups },
-      userErrors,
-    );
-    if (!built) refuse({ invoice: null, userErrors });
-    const parts = partsOf([{ ...built, line: { ...built.line, position: await nextLinePosition(tx, invoice) } }]);
-    await insertLines(tx, parts);
-  });
+  return changeDraft(
+    ctx,
+    { invoiceId: input.invoiceId },
+    async (tx: Tx, { invoice }, refuse: Refuse<InvoicePayload>) => {
+      const userErrors: UserError[] = [];
+      const lookups = await lookupsFor(tx, invoice.firmId, [input.line]);
+      const built = buildManualLine(
+        input.line,
+        ['input', 'line'],
+        { firmId: invoice.firmId, invoiceId: invoice.id, currency: invoice.currency, position: 0, lookups },
+        userErrors,
+      );
+      if (!built) refuse({ invoice: null, userErrors });
+      const parts = partsOf([{ ...built, line: { ...built.line, position: await nextLinePosition(tx, invoice) } }]);
+      await insertLines(tx, parts);
+    },
+  );
 }
-
 
 /**
  * Changes a line of a draft: its description, a manual line's quantity and unit amount (its
@@ -502,80 +523,86 @@ export async function addInvoiceLine(ctx: BillingContext, input: AddInvoiceLineI
  * change here. Requires `invoice:write`.
  */
 export async function updateInvoiceLine(ctx: BillingContext, input: UpdateInvoiceLineInput): Promise<InvoicePayload> {
-  return changeDraft(ctx, { lineId: input.lineId }, async (tx: Tx, { invoice, line }, refuse: Refuse<InvoicePayload>) => {
-    const current = line!;
-    const userErrors: UserError[] = [];
-    const description =
-      input.description != null
-        ? requiredText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors)
-        : current.description;
-    let quantity = parseQuantity(current.quantity)!;
-    let unitAmountMinor = current.unitAmountMinor;
-    if (current.kind === 'TIME' && (input.quantity != null || input.unitAmount != null)) {
-      userErrors.push({
-        field: ['input', input.quantity != null ? 'quantity' : 'unitAmount'],
-        message: "A TIME line's hours and rates come from its time; change its amount instead.",
-        code: 'INVALID',
-      });
-    }
-    if (current.kind !== 'TIME') {
-      if (input.quantity != null) quantity = checkQuantity(input.quantity, ['input', 'quantity'], userErrors) ?? quantity;
-      if (input.unitAmount != null) {
-        unitAmountMinor = parseAmount(input.unitAmount, invoice.currency, ['input', 'unitAmount'], userErrors);
+  return changeDraft(
+    ctx,
+    { lineId: input.lineId },
+    async (tx: Tx, { invoice, line }, refuse: Refuse<InvoicePayload>) => {
+      const current = line!;
+      const userErrors: UserError[] = [];
+      const description =
+        input.description != null
+          ? requiredText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors)
+          : current.description;
+      let quantity = parseQuantity(current.quantity)!;
+      let unitAmountMinor = current.unitAmountMinor;
+      if (current.kind === 'TIME' && (input.quantity != null || input.unitAmount != null)) {
+        userErrors.push({
+          field: ['input', input.quantity != null ? 'quantity' : 'unitAmount'],
+          message: "A TIME line's hours and rates come from its time; change its amount instead.",
+          code: 'INVALID',
+        });
       }
-    }
-    const standardMinor =
-      current.kind === 'TIME' ? current.standardMinor : manualStandard(current.kind, quantity, unitAmountMinor ?? 0n);
-    const wasAdjusted = current.amountMinor !== current.standardMinor;
-    let amountMinor = wasAdjusted ? current.amountMinor : standardMinor;
-    if (input.amount !== undefined) {
-      const given = input.amount === null ? null : parseAmount(input.amount, invoice.currency, ['input', 'amount'], userErrors);
-      amountMinor = given === null ? standardMinor : current.kind === 'DISCOUNT' ? -given : given;
-    }
-    const adjusted = amountMinor !== standardMinor;
-    const adjustmentReason = adjusted ? (input.adjustmentReason ?? current.adjustmentReason) : null;
-    if (adjusted && !adjustmentReason) {
-      userErrors.push({
-        field: ['input', 'adjustmentReason'],
-        message: 'Say why the amount differs from the standard value.',
-        code: 'REQUIRED',
-      });
-    }
-    const adjustmentNote = adjusted
-      ? input.adjustmentNote !== undefined
-        ? optionalText(input.adjustmentNote, ['input', 'adjustmentNote'], MAX_NOTE, userErrors)
-        : current.adjustmentNote
-      : null;
-    let rates: TaxRateRow[];
-    if (input.taxRateIds != null) {
-      const lookups = await lookupsFor(tx, invoice.firmId, [{ taxRateIds: input.taxRateIds }]);
-      rates = checkTaxRates(input.taxRateIds, lookups, ['input', 'taxRateIds'], userErrors);
-    } else {
-      rates = await currentRates(tx, current);
-    }
-    if (userErrors.length > 0) refuse({ invoice: null, userErrors });
-    const built = withTaxes(
-      {
-        ...current,
-        description,
-        quantity: formatQuantity(quantity),
-        unitAmountMinor,
-        standardMinor,
-        amountMinor,
-        adjustmentReason,
-        adjustmentNote,
-      },
-      rates,
-    );
-    await replaceLine(tx, built.line, built.taxes);
-  });
+      if (current.kind !== 'TIME') {
+        if (input.quantity != null)
+          quantity = checkQuantity(input.quantity, ['input', 'quantity'], userErrors) ?? quantity;
+        if (input.unitAmount != null) {
+          unitAmountMinor = parseAmount(input.unitAmount, invoice.currency, ['input', 'unitAmount'], userErrors);
+        }
+      }
+      const standardMinor =
+        current.kind === 'TIME' ? current.standardMinor : manualStandard(current.kind, quantity, unitAmountMinor ?? 0n);
+      const wasAdjusted = current.amountMinor !== current.standardMinor;
+      let amountMinor = wasAdjusted ? current.amountMinor : standardMinor;
+      if (input.amount !== undefined) {
+        const given =
+          input.amount === null ? null : parseAmount(input.amount, invoice.currency, ['input', 'amount'], userErrors);
+        amountMinor = given === null ? standardMinor : current.kind === 'DISCOUNT' ? -given : given;
+      }
+      const adjusted = amountMinor !== standardMinor;
+      const adjustmentReason = adjusted ? (input.adjustmentReason ?? current.adjustmentReason) : null;
+      if (adjusted && !adjustmentReason) {
+        userErrors.push({
+          field: ['input', 'adjustmentReason'],
+          message: 'Say why the amount differs from the standard value.',
+          code: 'REQUIRED',
+        });
+      }
+      const adjustmentNote = adjusted
+        ? input.adjustmentNote !== undefined
+          ? optionalText(input.adjustmentNote, ['input', 'adjustmentNote'], MAX_NOTE, userErrors)
+          : current.adjustmentNote
+        : null;
+      let rates: TaxRateRow[];
+      if (input.taxRateIds != null) {
+        const lookups = await lookupsFor(tx, invoice.firmId, [{ taxRateIds: input.taxRateIds }]);
+        rates = checkTaxRates(input.taxRateIds, lookups, ['input', 'taxRateIds'], userErrors);
+      } else {
+        rates = await currentRates(tx, current);
+      }
+      if (userErrors.length > 0) refuse({ invoice: null, userErrors });
+      const built = withTaxes(
+        {
+          ...current,
+          description,
+          quantity: formatQuantity(quantity),
+          unitAmountMinor,
+          standardMinor,
+          amountMinor,
+          adjustmentReason,
+          adjustmentNote,
+        },
+        rates,
+      );
+      await replaceLine(tx, built.line, built.taxes);
+    },
+  );
 }
 
 /** The tax rates a line applies now (by its snapshotted line taxes' rate ids). */
 async function currentRates(tx: Tx, line: InvoiceLineRow): Promise<TaxRateRow[]> {
   const { taxes } = await getInvoiceLines(tx, { firmId: line.firmId, invoiceIds: [line.invoiceId] });
   const ids = taxes.filter((tax) => tax.lineId === line.id).map((tax) => tax.taxRateId);
-  return getTaxRatesForLines(tx, { firmId: line.firmId, ids });
+  return getTaxRatesByIds(tx, { firmId: line.firmId, ids });
 }
 
 /** Removes a line from a draft; a TIME line's time is unbilled again. Requires `invoice:write`. */
@@ -639,7 +666,12 @@ export async function updateClientBillingProfile(
     const context = await invoicingContext(tx, { firmId, clientId: orNil(input.clientId) });
     if (!context.client) return { client: null, userErrors: [notFoundError(['input', 'clientId'], 'client')] };
     await saveClientBillingProfile(tx, { firmId, clientId: input.clientId, changes });
-    await recordAudit(tx, ctx, { firmId, action: 'client.billing_profile', targetType: 'client', targetId: input.clientId });
+    await recordAudit(tx, ctx, {
+      firmId,
+      action: 'client.billing_profile',
+      targetType: 'client',
+      targetId: input.clientId,
+    });
     return { client: { id: input.clientId }, userErrors: [] };
   });
 }

@@ -59,7 +59,8 @@ export async function importIssuedInvoices(tx: Tx, firmId: string, invoices: rea
     from ${rows}, crm.clients_for_billing(${uuidArray(invoices.map((i) => i.clientId))}) c
     where i.firm_id = ${firmId} and i.id = v.id and v.status <> 'DRAFT' and c.client_id = v.client_id`);
   for (const kind of ['INVOICE_ISSUED', 'PAYMENT_RECEIVED'] as const) {
-    const [debit, credit] = kind === 'INVOICE_ISSUED' ? ['ACCOUNTS_RECEIVABLE', 'REVENUE'] : ['CASH_CLEARING', 'ACCOUNTS_RECEIVABLE'];
+    const [debit, credit] =
+      kind === 'INVOICE_ISSUED' ? ['ACCOUNTS_RECEIVABLE', 'REVENUE'] : ['CASH_CLEARING', 'ACCOUNTS_RECEIVABLE'];
     await tx.execute(sql`with posted as (
         select v.*, billing.uuid_v7() as entry_id, billing.uuid_v7() as payment_id from ${rows}
         where ${kind === 'INVOICE_ISSUED' ? sql`v.status <> 'DRAFT'` : sql`v.status = 'PAID'`}

@@ -11,14 +11,10 @@ import { transactOrRefuse, type Refuse } from '../billing-transaction.ts';
 import { claimIdempotencyKey, fingerprintOf, isValidIdempotencyKey } from '../idempotency.ts';
 import { insertJournalEntry, type PostingLine } from '../ledger/journal-store.ts';
 import { isPeriodLocked } from '../ledger/posting-rules.ts';
+import { periodLockedError } from '../ledger/period-lock-service.ts';
 import type { InvoicePayload } from './invoice-draft-service.ts';
-import {
-  dueDateOf,
-  formatDocumentNumber,
-  invoiceDocumentOf,
-  numberFormatHasYear,
-  partySnapshot,
-} from './invoice-document.ts';
+import { formatDocumentNumber } from '../ledger/number-format.ts';
+import { dueDateOf, invoiceDocumentOf, numberFormatOf, partySnapshot, sellerOf } from './invoice-document.ts';
 import { pdfSha256, renderInvoicePdf } from './invoice-pdf.ts';
 import {
   countLiveTime,
@@ -81,7 +77,11 @@ export function issuePostingLines(
   const posting: PostingLine[] = [{ account: 'ACCOUNTS_RECEIVABLE', amountMinor: invoice.totalMinor, ...common }];
   for (const [account, net] of revenue) {
     if (net !== 0n) {
-      posting.push({ account: account === 'REVENUE' ? 'REVENUE' : { accountId: account }, amountMinor: -net, ...common });
+      posting.push({
+        account: account === 'REVENUE' ? 'REVENUE' : { accountId: account },
+        amountMinor: -net,
+        ...common,
+      });
     }
   }
   if (invoice.taxMinor !== 0n) posting.push({ account: 'TAX_PAYABLE', amountMinor: -invoice.taxMinor, ...common });
@@ -128,10 +128,12 @@ export async function issueInvoice(ctx: BillingContext, input: IssueInvoiceInput
       if (draft.status !== 'DRAFT') refuse(refusal(field, 'Only a DRAFT invoice can be issued.', 'NOT_EDITABLE'));
       const context = await invoicingContext(tx, { firmId, clientId: draft.clientId });
       const client = context.client;
-      if (!client) refuse(refusal(field, 'The invoice\'s client no longer exists.', 'NOT_FOUND'));
+      if (!client) refuse(refusal(field, "The invoice's client no longer exists.", 'NOT_FOUND'));
       if (client.status === 'ARCHIVED') refuse(refusal(field, 'The client is archived.', 'CLIENT_ARCHIVED'));
       if (client.currency !== draft.currency) {
-        refuse(refusal(field, `The client is now billed in ${client.currency}; create a new draft.`, 'CURRENCY_MISMATCH'));
+        refuse(
+          refusal(field, `The client is now billed in ${client.currency}; create a new draft.`, 'CURRENCY_MISMATCH'),
+        );
       }
       const { lines, taxes } = await getInvoiceLines(tx, { firmId, invoiceIds: [invoiceId] });
       if (lines.length === 0 || draft.totalMinor <= 0n) {
@@ -139,27 +141,20 @@ export async function issueInvoice(ctx: BillingContext, input: IssueInvoiceInput
       }
       const issueDate = input.issueDate ?? context.today;
       if (context.lockedThrough !== null && issueDate <= context.lockedThrough) {
-        refuse(
-          refusal(
-            ['input', 'issueDate'],
-            `The books are closed through ${context.lockedThrough}; issue on a later date.`,
-            'PERIOD_LOCKED',
-          ),
-        );
+        refuse({
+          invoice: null,
+          userErrors: [periodLockedError(['input', 'issueDate'], context.lockedThrough, issueDate)],
+        });
       }
       const year = Number(issueDate.slice(0, 4));
-      const hasYear = numberFormatHasYear(context.invoiceNumberFormat);
-      const sequence = await takeNextNumber(tx, { firmId, document: 'INVOICE', year: hasYear ? year : 0 });
+      const format = numberFormatOf(context.settings.invoiceNumberFormat);
+      const sequence = await takeNextNumber(tx, { firmId, document: 'INVOICE', year: format.yearly ? year : 0 });
       const issued = {
         ...draft,
-        number: formatDocumentNumber(context.invoiceNumberFormat, year, sequence),
+        number: formatDocumentNumber(format, year, sequence),
         issueDate,
         dueDate: dueDateOf(issueDate, draft.paymentTerms),
-        seller: partySnapshot(
-          context.sellerName ?? context.firmName ?? 'Firm',
-          context.sellerAddress,
-          context.sellerTaxId,
-        ),
+        seller: sellerOf(context),
         billTo: partySnapshot(client.name, client.billingAddress, client.taxId),
       };
       const pdf = await renderInvoicePdf(invoiceDocumentOf(issued, lines, taxes));
@@ -182,7 +177,8 @@ export async function issueInvoice(ctx: BillingContext, input: IssueInvoiceInput
       const held = await countLiveTime(tx, { firmId, invoiceId });
       const billed = await setInvoiceTimeStatus(tx, { firmId, invoiceId, to: 'BILLED' });
       // Time on a draft stays APPROVED (no time mutation moves it out), so this holds; checked, not assumed.
-      if (billed !== held) throw new Error(`invoice ${invoiceId}: ${held - billed} of its time entries are not APPROVED`);
+      if (billed !== held)
+        throw new Error(`invoice ${invoiceId}: ${held - billed} of its time entries are not APPROVED`);
       const revenueAccounts = await serviceRevenueAccounts(tx, {
         firmId,
         serviceIds: [...new Set(lines.map((line) => line.serviceId).filter((id): id is string => id !== null))],
@@ -240,17 +236,29 @@ export async function voidInvoice(ctx: BillingContext, input: VoidInvoiceInput):
       const current = await lockInvoice(tx, { firmId, invoiceId });
       if (!current) refuse(refusal(field, 'No such invoice in this firm.', 'NOT_FOUND'));
       if (current.status === 'PAID' || current.amountPaidMinor > 0n || current.amountCreditedMinor > 0n) {
-        refuse(refusal(field, 'Something was paid or credited on this invoice; issue a credit note instead.', 'ALREADY_SETTLED'));
+        refuse(
+          refusal(
+            field,
+            'Something was paid or credited on this invoice; issue a credit note instead.',
+            'ALREADY_SETTLED',
+          ),
+        );
       }
       if (current.status !== 'OPEN') refuse(refusal(field, 'Only an OPEN invoice can be voided.', 'NOT_EDITABLE'));
       const context = await invoicingContext(tx, { firmId, clientId: current.clientId });
       const voidDate = input.voidDate ?? context.today;
       if (context.lockedThrough !== null && voidDate <= context.lockedThrough) {
-        refuse(
-          refusal(['input', 'voidDate'], `The books are closed through ${context.lockedThrough}.`, 'PERIOD_LOCKED'),
-        );
+        refuse({
+          invoice: null,
+          userErrors: [periodLockedError(['input', 'voidDate'], context.lockedThrough, voidDate)],
+        });
       }
-      const issueLines = await entryLines(tx, { firmId, sourceType: 'INVOICE', sourceId: invoiceId, kind: 'INVOICE_ISSUED' });
+      const issueLines = await entryLines(tx, {
+        firmId,
+        sourceType: 'INVOICE',
+        sourceId: invoiceId,
+        kind: 'INVOICE_ISSUED',
+      });
       const invoice = await updateInvoiceRow(
         tx,
         { firmId, invoiceId },

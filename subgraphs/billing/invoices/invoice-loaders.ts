@@ -19,7 +19,7 @@ import {
 } from './invoice-store.ts';
 
 /** An invoice's lines in order, each with its taxes. */
-export type LinesWithTaxes = { line: InvoiceLineRow; taxes: InvoiceLineTaxRow[] }[];
+type LinesWithTaxes = { line: InvoiceLineRow; taxes: InvoiceLineTaxRow[] }[];
 
 /** Per-request loaders of the invoices module. */
 export interface InvoiceLoaders {
@@ -106,7 +106,8 @@ export function createInvoiceLoaders({ actor, database }: { actor: Actor; databa
       () => [],
     ),
     timeEntryIdsByLine: batched(
-      (firm, lineIds) => database.withTenant({ firmId: firm }, (tx) => getLineTimeEntryIds(tx, { firmId: firm, lineIds })),
+      (firm, lineIds) =>
+        database.withTenant({ firmId: firm }, (tx) => getLineTimeEntryIds(tx, { firmId: firm, lineIds })),
       () => [],
     ),
     billingProfileByClient: batched(

@@ -24,7 +24,7 @@ export interface LineTax {
 }
 
 /** Basis points in one whole (100 %). */
-export const BASIS_POINTS = 10_000n;
+const BASIS_POINTS = 10_000n;
 
 /**
  * The tax of one line of `amountMinor` (negative for a discount) under `rates`. An inclusive rate r
@@ -53,7 +53,7 @@ export function lineTax(amountMinor: bigint, rates: readonly LineTaxRate[]): Lin
 }
 
 /** Fraction digits a line quantity may have. */
-export const QUANTITY_SCALE = 4;
+const QUANTITY_SCALE = 4;
 
 /**
  * A decimal quantity (`"1"`, `"2.5"`, `"0.1250"`: at most 4 fraction digits, not negative) as an

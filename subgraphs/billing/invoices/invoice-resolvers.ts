@@ -32,7 +32,12 @@ import { assertCan } from '../../../platform/authz.ts';
 const lineTaxOf = (
   tax: { name: string; rateBasisPoints: number; inclusive: boolean; taxMinor: bigint },
   currency: string,
-) => ({ name: tax.name, rate: percentOf(tax.rateBasisPoints), inclusive: tax.inclusive, amount: money(tax.taxMinor, currency) });
+) => ({
+  name: tax.name,
+  rate: percentOf(tax.rateBasisPoints),
+  inclusive: tax.inclusive,
+  amount: money(tax.taxMinor, currency),
+});
 
 /** Resolvers of `Invoice`, `InvoiceLine`, `CreditNote`, the billing fields of `Client`, and the invoicing root fields. */
 export const invoiceResolvers: Resolvers = {
@@ -75,7 +80,9 @@ export const invoiceResolvers: Resolvers = {
     taxLines: (invoice, _args, ctx) => invoiceTaxLines(ctx, invoice),
     creditNotes: (invoice, _args, ctx) => ctx.loaders.creditNotesByInvoice.load(invoice.id),
     pdfUrl: (invoice, _args, ctx) =>
-      invoice.status === 'DRAFT' ? null : pdfUrlOf(ctx, { kind: 'invoice-pdf', firmId: invoice.firmId, id: invoice.id }),
+      invoice.status === 'DRAFT'
+        ? null
+        : pdfUrlOf(ctx, { kind: 'invoice-pdf', firmId: invoice.firmId, id: invoice.id }),
   },
   InvoiceLine: {
     id: ({ line }) => line.id,
@@ -104,7 +111,12 @@ export const invoiceResolvers: Resolvers = {
     invoice: (note, _args, ctx) => ctx.loaders.invoiceById.load(note.invoiceId).then((invoice) => invoice!),
     client: (note) => ({ id: note.clientId }),
     lines: (note) =>
-      note.lines.map((snapshot) => ({ snapshot, currency: note.currency, invoiceId: note.invoiceId, clientId: note.clientId })),
+      note.lines.map((snapshot) => ({
+        snapshot,
+        currency: note.currency,
+        invoiceId: note.invoiceId,
+        clientId: note.clientId,
+      })),
     subtotal: (note) => money(note.subtotalMinor, note.currency),
     tax: (note) => money(note.taxMinor, note.currency),
     total: (note) => money(note.totalMinor, note.currency),

@@ -23,7 +23,9 @@ export async function clientBalance(ctx: BillingContext, client: BillingClientRe
   assertCanOnClient(ctx.actor, 'invoice:read', client.id);
   // `currency` always arrives: the schema declares `balance @requires(fields: "currency")`.
   const currency = client.currency!;
-  const byCurrency = isUuid(client.id) ? await ctx.loaders.receivableByClient.load(client.id) : new Map<string, bigint>();
+  const byCurrency = isUuid(client.id)
+    ? await ctx.loaders.receivableByClient.load(client.id)
+    : new Map<string, bigint>();
   return money(byCurrency.get(currency) ?? 0n, currency);
 }
 
@@ -118,7 +120,10 @@ export async function invoiceTaxLines(ctx: BillingContext, invoice: InvoiceRow) 
  * served through the gateway's `/downloads/billing/…`); null for a DRAFT invoice. The field's shield
  * rule already decided the caller may see the document; the link is the only credential after that.
  */
-export function pdfUrlOf(ctx: BillingContext, document: { kind: 'invoice-pdf' | 'credit-note-pdf'; firmId: string; id: string }) {
+export function pdfUrlOf(
+  ctx: BillingContext,
+  document: { kind: 'invoice-pdf' | 'credit-note-pdf'; firmId: string; id: string },
+) {
   const key = document.kind === 'invoice-pdf' ? 'invoiceId' : 'creditNoteId';
   return signedDownloadUrl(ctx.config, {
     subgraph: 'billing',

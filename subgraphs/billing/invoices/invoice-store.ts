@@ -1,19 +1,22 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { uuidArray, type Tx } from '../../../db/client.ts';
-import { invoices, type InvoiceRow, type InvoiceStatusValue, type PaymentTermsValue } from '../../../db/schema/billing.ts';
+import {
+  invoices,
+  type InvoiceRow,
+  type InvoiceStatusValue,
+  type PaymentTermsValue,
+} from '../../../db/schema/billing.ts';
 import {
   clientBillingProfiles,
   creditNotes,
   invoiceLines,
   invoiceLineTaxes,
   invoiceTimeEntries,
-  taxRates,
   type CreditNoteRow,
-  type TaxRateRow,
   type InvoiceLineRow,
   type InvoiceLineTaxRow,
 } from '../../../db/schema/invoicing.ts';
-import type { TimeLineGroupingValue } from '../../../db/schema/invoicing.ts';
+import { getInvoiceSettings, type InvoiceSettingsModel } from '../ledger/ledger-store.ts';
 
 /** The firm's invoices with these ids; unknown ids are simply absent. */
 export async function getInvoicesByIds(
@@ -113,20 +116,14 @@ export async function getLineTimeEntryIds(
   return byLine;
 }
 
-/** What invoicing reads of a firm's settings and a client's profile, with the defaults applied. */
+/** What invoicing reads of a firm and a client before it drafts or issues: dates, the lock, the client, the settings. */
 export interface InvoicingContext {
   timeZone: string;
   /** Today in the firm's time zone, `YYYY-MM-DD`. */
   today: string;
-  sellerName: string | null;
-  sellerAddress: string | null;
-  sellerTaxId: string | null;
-  firmName: string | null;
-  invoiceNumberFormat: string;
-  creditNoteNumberFormat: string;
-  paymentTerms: PaymentTermsValue;
-  timeLineGrouping: TimeLineGroupingValue;
+  /** The date through which the books are closed (period lock or hard lock), or null. */
   lockedThrough: string | null;
+  /** The client as `crm.clients_for_billing` gives it, with its billing profile; null for an unknown client. */
   client: {
     name: string;
     currency: string;
@@ -135,44 +132,41 @@ export interface InvoicingContext {
     taxId: string | null;
     paymentTerms: PaymentTermsValue | null;
   } | null;
+  settings: InvoiceSettingsModel;
 }
 
 /**
- * In one statement: the firm's invoicing settings (defaults for a firm without a row), its time zone
- * and today there, its name (`tenancy.firm_for_billing`), its period lock, and the client as
- * `crm.clients_for_billing` gives it with its billing profile (null for an unknown client).
+ * The firm's time zone and today there, its period lock and the client with its billing profile
+ * (one statement), and the firm's invoicing settings (`getInvoiceSettings`, one more).
  */
-export async function invoicingContext(tx: Tx, { firmId, clientId }: { firmId: string; clientId: string }) {
-  const [row] = await tx.execute<
-    Omit<InvoicingContext, 'client'> & {
-      clientName: string | null;
-      clientCurrency: string;
-      clientStatus: string;
-      billingAddress: string | null;
-      clientTaxId: string | null;
-      clientPaymentTerms: PaymentTermsValue | null;
-    }
-  >(
+export async function invoicingContext(
+  tx: Tx,
+  { firmId, clientId }: { firmId: string; clientId: string },
+): Promise<InvoicingContext> {
+  const [row] = await tx.execute<{
+    timeZone: string;
+    today: string;
+    lockedThrough: string | null;
+    clientName: string | null;
+    clientCurrency: string;
+    clientStatus: string;
+    billingAddress: string | null;
+    clientTaxId: string | null;
+    clientPaymentTerms: PaymentTermsValue | null;
+  }>(
     sql`select coalesce(ts.time_zone, 'UTC') as "timeZone",
           (now() at time zone coalesce(ts.time_zone, 'UTC'))::date::text as today,
-          s.seller_name as "sellerName", s.seller_address as "sellerAddress", s.seller_tax_id as "sellerTaxId",
-          (select f.name from tenancy.firm_for_billing() f) as "firmName",
-          coalesce(s.invoice_number_format, 'INV-{YYYY}-{SEQ:5}') as "invoiceNumberFormat",
-          coalesce(s.credit_note_number_format, 'CN-{YYYY}-{SEQ:5}') as "creditNoteNumberFormat",
-          coalesce(s.payment_terms, 'NET_30') as "paymentTerms",
-          coalesce(s.time_line_grouping, 'PER_SERVICE') as "timeLineGrouping",
           greatest(pl.lock_date, pl.hard_lock_date)::text as "lockedThrough",
           c.name as "clientName", c.currency as "clientCurrency", c.status as "clientStatus",
           p.billing_address as "billingAddress", p.tax_id as "clientTaxId", p.payment_terms as "clientPaymentTerms"
         from (select ${firmId}::uuid as firm_id) firm
         left join billing.firm_time_settings ts on ts.firm_id = firm.firm_id
-        left join billing.invoice_settings s on s.firm_id = firm.firm_id
         left join billing.period_locks pl on pl.firm_id = firm.firm_id
         left join crm.clients_for_billing(array[${clientId}::uuid]) c on true
         left join billing.client_billing_profiles p on p.firm_id = firm.firm_id and p.client_id = ${clientId}`,
   );
   const { clientName, clientCurrency, clientStatus, billingAddress, clientTaxId, clientPaymentTerms, ...firm } = row!;
-  const context: InvoicingContext = {
+  return {
     ...firm,
     client:
       clientName === null
@@ -185,8 +179,8 @@ export async function invoicingContext(tx: Tx, { firmId, clientId }: { firmId: s
             taxId: clientTaxId,
             paymentTerms: clientPaymentTerms,
           },
+    settings: await getInvoiceSettings(tx, firmId),
   };
-  return context;
 }
 
 /** Approved, billable time not on any live invoice, as `collectBillableTime` reads it. */
@@ -303,7 +297,11 @@ export async function lockLine(tx: Tx, { firmId, lineId }: { firmId: string; lin
  */
 export async function refreshDraft(
   tx: Tx,
-  { firmId, invoiceId, changes = {} }: { firmId: string; invoiceId: string; changes?: Partial<typeof invoices.$inferInsert> },
+  {
+    firmId,
+    invoiceId,
+    changes = {},
+  }: { firmId: string; invoiceId: string; changes?: Partial<typeof invoices.$inferInsert> },
 ): Promise<InvoiceRow> {
   const sums = sql`(select coalesce(sum(l.amount_minor), 0) as subtotal, coalesce(sum(l.tax_minor), 0) as tax,
       coalesce(sum(l.amount_minor + l.exclusive_tax_minor), 0) as total
@@ -454,7 +452,11 @@ export async function creditedByLine(
 /** Sets a client's billing profile fields (creating the row), returning nothing. */
 export async function saveClientBillingProfile(
   tx: Tx,
-  { firmId, clientId, changes }: { firmId: string; clientId: string; changes: Partial<typeof clientBillingProfiles.$inferInsert> },
+  {
+    firmId,
+    clientId,
+    changes,
+  }: { firmId: string; clientId: string; changes: Partial<typeof clientBillingProfiles.$inferInsert> },
 ): Promise<void> {
   await tx
     .insert(clientBillingProfiles)
@@ -507,25 +509,11 @@ export async function listInvoices(
 
 /** How many of the firm's invoices match. */
 export async function countInvoices(tx: Tx, query: InvoiceListQuery): Promise<number> {
-  const [row] = await tx.select({ count: sql<number>`count(*)::int` }).from(invoices).where(listWhere(query));
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(invoices)
+    .where(listWhere(query));
   return row?.count ?? 0;
-}
-
-/** Inserts invoices as they are (the demo seed's drafts); returns the stored rows. */
-export async function insertInvoices(tx: Tx, values: (typeof invoices.$inferInsert)[]): Promise<InvoiceRow[]> {
-  return values.length === 0 ? [] : tx.insert(invoices).values(values).returning();
-}
-
-/** The firm's tax rates with these ids (unknown ids absent). */
-export async function getTaxRatesForLines(
-  tx: Tx,
-  { firmId, ids }: { firmId: string; ids: readonly string[] },
-): Promise<TaxRateRow[]> {
-  if (ids.length === 0) return [];
-  return tx
-    .select()
-    .from(taxRates)
-    .where(and(eq(taxRates.firmId, firmId), inArray(taxRates.id, [...ids])));
 }
 
 /** One past the highest line position of the draft (1 for a draft without lines). */

@@ -1,10 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
-import type {
-  JournalEntryKindValue,
-  JournalSourceTypeValue,
-  SystemAccountValue,
-} from '../../../db/schema/ledger.ts';
+import type { JournalEntryKindValue, JournalSourceTypeValue, SystemAccountValue } from '../../../db/schema/ledger.ts';
 
 /** One line to post: a signed amount (debit positive, credit negative, never zero) to one account. */
 export interface PostingLine {

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { uuidArray, type Tx } from '../../../db/client.ts';
 
-// The accounting reports read the journal's rollups (migration 0021), never the invoices' own
+// The accounting reports read the journal's rollups (migration 0023), never the invoices' own
 // amount columns: the AR aging from `billing.receivable_items` (plus the journal lines of the few
 // items that moved after the report's date), account balances from `journal_account_months` and
 // `journal_account_days`. The register lists the issued documents themselves.

@@ -9,6 +9,9 @@ import { money } from '../../../platform/money.ts';
 import { parsePageArgs, toConnection, type Connection, type PageArgs } from '../../../platform/relay.ts';
 import { can, type Actor } from '../../../platform/signed-context.ts';
 import { isCheckViolation } from '../../../platform/pg-errors.ts';
+import { lockedThrough } from '../ledger/journal-store.ts';
+import { periodLockedError } from '../ledger/period-lock-service.ts';
+import { isPeriodLocked } from '../ledger/posting-rules.ts';
 import { isStorableText, optionalText, type UserError as GenericUserError } from '../../../platform/user-errors.ts';
 import type {
   CreateTimeEntryInput,
@@ -222,14 +225,21 @@ export async function checkTimeTarget(
   return { engagement, service, userErrors: [] };
 }
 
+/** True when `workDate` is on or before the date the firm's books are closed through (null: none closed). */
+function inClosedPeriod(workDate: string, through: string | null): boolean {
+  return through !== null && workDate <= through;
+}
+
 /**
  * Validates and inserts one DRAFT entry inside `tx` (createTimeEntry, and a stopped timer): the
- * work date at most tomorrow in the firm's time zone and where time may go (`checkTimeTarget`), read
+ * work date at most tomorrow in the firm's time zone and after the firm's period locks
+ * (PERIOD_LOCKED), and where time may go (`checkTimeTarget`), read
  * in one statement (`recordingContext`). Writes nothing and returns user errors (fields under
  * `input`) when any fails; audits `time_entry.create` otherwise.
  * @throws the database's check_violation `user_day_totals_daily_limit` when the user's day would
  *   exceed 1,440 minutes (migration 0015's trigger, under the day row's lock, so concurrent entries
- *   cannot both pass): run the transaction inside `refusingOverDailyLimit`.
+ *   cannot both pass), or `period_locked` when a period was closed since the check (migration 0017's
+ *   trigger): run the transaction inside `refusingTimeRules`.
  */
 export async function recordTimeEntry(
   tx: Tx,
@@ -254,12 +264,15 @@ export async function recordTimeEntry(
       code: 'TOO_FAR_AHEAD',
     });
   }
+  if (inClosedPeriod(work.workDate, context.lockedThrough)) {
+    userErrors.push(periodLockedError(['input', 'workDate'], context.lockedThrough, work.workDate));
+  }
   const { engagement, service, userErrors: targetErrors } = await checkTimeTarget(tx, actor, work, context);
   userErrors.push(...targetErrors);
   if (userErrors.length > 0 || !engagement || !service) return { timeEntry: null, userErrors };
 
   // The day's 1,440 minutes are held by the insert's trigger (migration 0015): a day over them fails
-  // the statement, which the caller's `refusingOverDailyLimit` reports as DAILY_LIMIT.
+  // the statement, which the caller's `refusingTimeRules` reports as DAILY_LIMIT.
   const timeEntry = await insertTimeEntry(tx, {
     firmId,
     id: newId(),
@@ -285,15 +298,24 @@ export async function recordTimeEntry(
 }
 
 /**
- * Runs a transaction that records or changes time, and answers `refused()` (a DAILY_LIMIT user
- * error, nothing written) when the database refused it for taking a user's day over 1,440 minutes
- * (`user_day_totals_daily_limit`, migration 0015). Other errors pass through.
+ * Runs a transaction that records or changes time, and answers `refused()` with a user error
+ * (nothing written: the transaction rolled back) when the database refused it for taking a user's
+ * day over 1,440 minutes (DAILY_LIMIT, `user_day_totals_daily_limit`, migration 0015) or for a work
+ * date in a closed period (PERIOD_LOCKED at `lockedField`, `isPeriodLocked`, migration 0017: the
+ * backstop of the services' own check, for a period closed in between). Other errors pass through.
  */
-export async function refusingOverDailyLimit<T>(run: () => Promise<T>, refused: (error: UserError) => T): Promise<T> {
+export async function refusingTimeRules<T>(
+  run: () => Promise<T>,
+  refused: (error: UserError) => T,
+  lockedField: string[] = ['input', 'workDate'],
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (isCheckViolation(error, 'user_day_totals_daily_limit')) return refused(dailyLimit());
+    if (isPeriodLocked(error)) {
+      return refused({ field: lockedField, message: 'The work date is in a closed period.', code: 'PERIOD_LOCKED' });
+    }
     throw error;
   }
 }
@@ -336,7 +358,7 @@ export async function createTimeEntry(ctx: BillingContext, input: CreateTimeEntr
   const userId = targetUser(actor, input.userId, userErrors);
   const description = optionalText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors);
   if (userErrors.length > 0) return { timeEntry: null, userErrors };
-  return refusingOverDailyLimit(
+  return refusingTimeRules(
     () =>
       ctx.database.withTenant({ firmId: actor.firmId }, (tx) =>
         recordTimeEntry(tx, ctx, actor, {
@@ -380,7 +402,8 @@ async function lockWritable(
 }
 
 /**
- * Changes a DRAFT or REJECTED entry, in one transaction, under the same rules as recording it.
+ * Changes a DRAFT or REJECTED entry, in one transaction, under the same rules as recording it;
+ * neither its work date nor the new one may be in a closed period (PERIOD_LOCKED).
  * Its owner or `time:write_any`.
  * @throws NOT_FOUND for an entry the caller cannot see.
  */
@@ -415,6 +438,12 @@ export async function updateTimeEntry(ctx: BillingContext, input: UpdateTimeEntr
           code: 'TOO_FAR_AHEAD',
         });
       }
+      // Neither the entry's date nor the one it moves to may be in a closed period.
+      if (inClosedPeriod(entry.workDate, context.lockedThrough)) {
+        userErrors.push(periodLockedError(['input', 'id'], context.lockedThrough, entry.workDate));
+      } else if (inClosedPeriod(next.workDate, context.lockedThrough)) {
+        userErrors.push(periodLockedError(['input', 'workDate'], context.lockedThrough, next.workDate));
+      }
       if (context.engagement?.status !== 'ACTIVE') {
         userErrors.push({
           field: ['input', 'id'],
@@ -445,20 +474,26 @@ export async function updateTimeEntry(ctx: BillingContext, input: UpdateTimeEntr
     });
     return { timeEntry, userErrors: [] };
   };
-  return refusingOverDailyLimit(
+  return refusingTimeRules(
     () => ctx.database.withTenant({ firmId: actor.firmId }, change),
     (error) => ({ timeEntry: null, userErrors: [error] }),
   );
 }
 
 /**
- * Deletes a DRAFT or REJECTED entry, in one transaction. Its owner or `time:write_any`.
+ * Deletes a DRAFT or REJECTED entry, in one transaction, unless its work date is in a closed period
+ * (PERIOD_LOCKED). Its owner or `time:write_any`.
  * @throws NOT_FOUND for an entry the caller cannot see.
  */
 export async function deleteTimeEntry(ctx: BillingContext, id: string) {
   const actor = assertCanWriteTime(ctx.actor);
-  return ctx.database.withTenant({ firmId: actor.firmId }, async (tx) => {
+  const work = async (tx: Tx) => {
     const { entry, errors } = await lockWritable(tx, actor, id);
+    if (errors.length === 0) {
+      const through = await lockedThrough(tx, actor.firmId);
+      if (inClosedPeriod(entry.workDate, through))
+        errors.push(periodLockedError(['input', 'id'], through, entry.workDate));
+    }
     if (errors.length > 0) return { deletedTimeEntryId: null, userErrors: errors };
     await deleteTimeEntryRow(tx, actor.firmId, entry.id);
     await recordAudit(tx, ctx, {
@@ -469,7 +504,12 @@ export async function deleteTimeEntry(ctx: BillingContext, id: string) {
       metadata: { minutes: entry.minutes, workDate: entry.workDate },
     });
     return { deletedTimeEntryId: entry.id, userErrors: [] };
-  });
+  };
+  return refusingTimeRules(
+    () => ctx.database.withTenant({ firmId: actor.firmId }, work),
+    (error) => ({ deletedTimeEntryId: null, userErrors: [error] }),
+    ['input', 'id'],
+  );
 }
 
 /** How one bulk mutation checks and changes its entries. */
@@ -493,11 +533,24 @@ interface BulkChange {
 /**
  * Runs a bulk change all-or-nothing in one transaction: the entries are locked in id order, so of
  * two concurrent callers the second sees the first's result; when any id is refused (unknown or
- * unseen: NOT_FOUND, not allowed: FORBIDDEN, wrong status: NOT_EDITABLE, or the change's own
- * refusal) nothing changes and each refusal is reported at `["input", "ids", "<index>"]`. Each
- * changed entry gets its own audit record.
+ * unseen: NOT_FOUND, not allowed: FORBIDDEN, wrong status: NOT_EDITABLE, dated in a closed period:
+ * PERIOD_LOCKED, or the change's own refusal) nothing changes and each refusal is reported at
+ * `["input", "ids", "<index>"]`. Each changed entry gets its own audit record.
  */
-async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly string[], change: BulkChange) {
+async function bulkChange(
+  ctx: BillingContext,
+  actor: FirmActor,
+  ids: readonly string[],
+  change: BulkChange,
+): Promise<TimeEntriesPayload> {
+  return refusingTimeRules(
+    () => bulkChangeOnce(ctx, actor, ids, change),
+    (error) => ({ timeEntries: [], userErrors: [error] }),
+    ['input', 'ids'],
+  );
+}
+
+async function bulkChangeOnce(ctx: BillingContext, actor: FirmActor, ids: readonly string[], change: BulkChange) {
   const userErrors: UserError[] = [];
   if (ids.length === 0 || ids.length > MAX_BULK_IDS) {
     return {
@@ -528,7 +581,10 @@ async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly s
       const byChangedId = new Map(fast.map((row) => [row.id, row]));
       return { timeEntries: ids.map((id) => byChangedId.get(id)!), userErrors: [] };
     }
-    const rows = await lockTimeEntries(tx, actor.firmId, [...firstIndex.keys()].filter(isUuid));
+    const [rows, through] = await Promise.all([
+      lockTimeEntries(tx, actor.firmId, [...firstIndex.keys()].filter(isUuid)),
+      lockedThrough(tx, actor.firmId),
+    ]);
     const byId = new Map(rows.map((row) => [row.id, row]));
     // Engagement managers matter only to approvals and to entries the caller sees as a manager.
     const engagements =
@@ -544,6 +600,8 @@ async function bulkChange(ctx: BillingContext, actor: FirmActor, ids: readonly s
       }
       const refusal = change.refuse(entry, engagements.get(entry.engagementId));
       if (refusal) userErrors.push({ ...refusal, field });
+      else if (inClosedPeriod(entry.workDate, through))
+        userErrors.push(periodLockedError(field, through, entry.workDate));
       else if (!change.from.includes(entry.status)) {
         userErrors.push({
           field,

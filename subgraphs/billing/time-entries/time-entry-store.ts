@@ -49,11 +49,14 @@ export interface RecordingContext {
   tomorrow: string;
   engagement: EngagementForTime | null;
   service: Pick<ServiceRow, 'id' | 'active' | 'billingType'> | null;
+  /** The date through which the firm's books are closed (`YYYY-MM-DD`, the later of its two locks), or null. */
+  lockedThrough: string | null;
 }
 
 /**
  * The firm's time settings, tomorrow in its time zone, the engagement as `crm.engagements_for_time`
- * answers for `userId`, and the service, in one statement: the checks of recording time cost one
+ * answers for `userId`, the service, and the date its books are closed through (`billing.period_locks`),
+ * in one statement: the checks of recording time cost one
  * round trip (the hot path of `createTimeEntry` and a stopped timer). Unknown or other firms' ids
  * come back null.
  */
@@ -68,19 +71,20 @@ export async function recordingContext(
       ((now() at time zone coalesce(ts.time_zone, 'UTC'))::date + 1)::text as tomorrow,
       e.engagement_id as "engagementId", e.client_id as "clientId", e.currency, e.status,
       e.manager_user_id as "managerUserId", e.on_team as "onTeam",
-      s.id as "serviceId", s.active as "serviceActive", s.billing_type as "billingType"
+      s.id as "serviceId", s.active as "serviceActive", s.billing_type as "billingType",
+      greatest(p.lock_date, p.hard_lock_date)::text as "lockedThrough"
     from (select 1) as one
     left join billing.firm_time_settings ts on ts.firm_id = ${firmId}::uuid
     left join crm.engagements_for_time(${uuidArray([engagementId])}, ${userId}::uuid) e on true
-    left join billing.services s on s.firm_id = ${firmId}::uuid and s.id = ${serviceId}::uuid`)) as unknown as [
-    Record<string, never>,
-  ];
+    left join billing.services s on s.firm_id = ${firmId}::uuid and s.id = ${serviceId}::uuid
+    left join billing.period_locks p on p.firm_id = ${firmId}::uuid`)) as unknown as [Record<string, never>];
   const r = row as unknown as TimeSettings &
     Partial<EngagementForTime> & {
       tomorrow: string;
       serviceId: string | null;
       serviceActive: boolean;
       billingType: ServiceRow['billingType'];
+      lockedThrough: string | null;
     };
   return {
     settings: { timeZone: r.timeZone, timeRounding: r.timeRounding, allowSelfApproval: r.allowSelfApproval },
@@ -96,6 +100,7 @@ export async function recordingContext(
         }
       : null,
     service: r.serviceId ? { id: r.serviceId, active: r.serviceActive, billingType: r.billingType } : null,
+    lockedThrough: r.lockedThrough,
   };
 }
 
@@ -147,7 +152,8 @@ export async function updateTimeEntryRows(
 
 /**
  * Applies `patch` to the entries `ids` only if every one of them is the firm's, in one of `from`'s
- * statuses and (when `ownerId` is given) owned by `ownerId`: one statement that locks the qualifying
+ * statuses, (when `ownerId` is given) owned by `ownerId`, and dated after the firm's period locks
+ * (an entry in a closed period falls back to the caller's explanations): one statement that locks the qualifying
  * rows and updates them all, or none. Concurrent changes are waited for and re-checked (PostgreSQL's
  * READ COMMITTED re-evaluation of locked rows), so a rival's commit turns this into none.
  * @returns the updated rows, or null when any id did not qualify (nothing changed).
@@ -169,6 +175,8 @@ export async function updateAllOrNone(
           inArray(timeEntries.id, [...ids]),
           inArray(timeEntries.status, [...from]),
           ownerId ? eq(timeEntries.userId, ownerId) : undefined,
+          sql`not exists (select from billing.period_locks p where p.firm_id = ${firmId}::uuid
+            and ${timeEntries.workDate} <= greatest(p.lock_date, p.hard_lock_date))`,
         ),
       )
       .for('update'),

@@ -11,7 +11,7 @@ import {
   MAX_DESCRIPTION,
   MINUTES_PER_DAY,
   recordTimeEntry,
-  refusingOverDailyLimit,
+  refusingTimeRules,
 } from '../time-entries/time-entry-service.ts';
 import { getTimeSettings } from '../time-entries/time-entry-store.ts';
 import type { RunningTimerModel } from './timer-model.ts';
@@ -167,7 +167,7 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
   const userErrors: UserError[] = [];
   const description = optionalText(input.description, ['input', 'description'], MAX_DESCRIPTION, userErrors);
   if (userErrors.length > 0) return { timer: null, stoppedEntry: null, userErrors };
-  return refusingOverDailyLimit(
+  return refusingTimeRules(
     () =>
       withOwnTimer(ctx, actor, async (tx, previous) => {
         const target = await checkTimeTarget(tx, actor, {
@@ -216,7 +216,7 @@ export async function startTimer(ctx: BillingContext, input: StartTimerInput): P
  */
 export async function stopTimer(ctx: BillingContext): Promise<StopTimerPayload> {
   const actor = assertTimerOwner(ctx);
-  return refusingOverDailyLimit(
+  return refusingTimeRules(
     () =>
       withOwnTimer(ctx, actor, async (tx, timer) => {
         if (!timer) return { timeEntry: null, userErrors: [noTimer()] };

@@ -5,6 +5,7 @@ import type { DocumentsClientReference } from '../documents/document-model.ts';
 import type { DocumentModel } from '../documents/document-store.ts';
 import type { Connection, Edge } from '../../../platform/relay.ts';
 import type { DocumentVersionRow, FolderRow } from '../../../db/schema/documents.ts';
+import type { SignatureRequestRow, SignatureSignerRow, SignatureFieldRow, SignatureEventRow } from '../../../db/schema/documents-signatures.ts';
 import type { DocumentsContext } from '../documents-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -22,6 +23,14 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** The signature the signer adopts: typed or drawn. */
+export type AdoptedSignatureInput = {
+  /** A drawn signature: a PNG, base64, at most 200 KB decoded. */
+  drawnPng?: InputMaybe<Scalars['String']['input']>;
+  /** A typed signature: the signer's name as they type it, 1–100 characters. */
+  typedName?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Client = {
   __typename?: 'Client';
   /**
@@ -37,6 +46,11 @@ export type Client = {
   folders: Array<Folder>;
   /** Stable identifier (UUIDv7). */
   id: Scalars['ID']['output'];
+  /**
+   * The client's signature requests, newest first. Staff with `document:read` see all of them; a
+   * portal user sees only the requests it is a signer of, once they are sent.
+   */
+  signatureRequests: Array<SignatureRequest>;
 };
 
 
@@ -51,6 +65,14 @@ export type CompleteDocumentUploadInput = {
   uploadId: Scalars['ID']['input'];
 };
 
+/** A signer's acceptance of the electronic records consent. */
+export type ConsentToElectronicRecordsInput = {
+  /** The `ElectronicRecordsConsent.version` the signer was shown; it must be the current one. */
+  consentVersion: Scalars['String']['input'];
+  /** The request's id. */
+  requestId: Scalars['ID']['input'];
+};
+
 /** A new folder. */
 export type CreateFolderInput = {
   /** The client the folder belongs to. */
@@ -59,6 +81,22 @@ export type CreateFolderInput = {
   name: Scalars['String']['input'];
   /** The folder to put it in, or null for the top level. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** A new signature request. */
+export type CreateSignatureRequestInput = {
+  /** The PDF version to sign. */
+  documentVersionId: Scalars['ID']['input'];
+  /** When the request stops accepting signatures: in the future, at most a year ahead. */
+  expiresAt: Scalars['DateTime']['input'];
+  /** Where the signers fill what; every SIGNER needs a SIGNATURE field. */
+  fields: Array<SignatureFieldInput>;
+  /** The message the signers are shown, up to 2000 characters. */
+  message: Scalars['String']['input'];
+  /** One to 20 signers; at least one SIGNER or APPROVER, each contact or user once. */
+  signers: Array<SignerInput>;
+  /** Parallel (default) or sequential signing. */
+  signingOrder?: InputMaybe<SigningOrder>;
 };
 
 /**
@@ -196,6 +234,36 @@ export type DownloadLink = {
   url: Scalars['String']['output'];
 };
 
+/**
+ * The disclosure a signer accepts before signing electronically (ESIGN Act, 15 U.S.C. §7001(c)):
+ * versioned, so the version accepted is on record.
+ */
+export type ElectronicRecordsConsent = {
+  __typename?: 'ElectronicRecordsConsent';
+  /** The SHA-256 (lowercase hex) of `text` as UTF-8, which the certificate of completion lists. */
+  sha256: Scalars['String']['output'];
+  /** The text to show the signer. */
+  text: Scalars['String']['output'];
+  /** The wording's version; pass it to `consentToElectronicRecords`. */
+  version: Scalars['String']['output'];
+};
+
+/** Why a request ends. */
+export type EndSignatureRequestInput = {
+  /** Why, 1–500 characters; it goes into the evidence. */
+  reason: Scalars['String']['input'];
+  /** The request's id. */
+  requestId: Scalars['ID']['input'];
+};
+
+/** The caller's field values. */
+export type FillSignatureFieldsInput = {
+  /** The request's id. */
+  requestId: Scalars['ID']['input'];
+  /** The values, at most 100. */
+  values: Array<SignatureFieldValueInput>;
+};
+
 /** A folder of a client's documents; folders nest. */
 export type Folder = {
   __typename?: 'Folder';
@@ -275,10 +343,20 @@ export type Mutation = {
    * Audited as `document.upload`.
    */
   completeDocumentUpload: DocumentVersionPayload;
+  /** The caller, a signer, consents to electronic records and signatures; the first step of signing. */
+  consentToElectronicRecords: SignatureRequestPayload;
   /** Makes a folder for a client. Requires `document:write`. */
   createFolder: FolderPayload;
+  /** Makes a DRAFT signature request over a PDF version, freezing its SHA-256. Needs `signature:send`. */
+  createSignatureRequest: SignatureRequestPayload;
+  /** The caller, a signer, declines; the request ends for everyone. */
+  declineSignatureRequest: SignatureRequestPayload;
+  /** The caller fills its fields. */
+  fillSignatureFields: SignatureRequestPayload;
   /** Files a document in another folder of its client. Requires `document:write`. */
   moveDocument: DocumentPayload;
+  /** Reminds a signer of a sent request (an evidence event). Needs `signature:send`. */
+  remindSigner: SignatureRequestPayload;
   /** Renames a document. Requires `document:write`. */
   renameDocument: DocumentPayload;
   /** Renames a folder (not the `From client` folder). Requires `document:write`. */
@@ -291,13 +369,24 @@ export type Mutation = {
   requestDocumentUpload: RequestDocumentUploadPayload;
   /** Makes an earlier version current again (versions never change). Requires `document:write`. */
   restoreDocumentVersion: DocumentVersionPayload;
+  /** Sends a DRAFT request to its signers. Needs `signature:send`. */
+  sendSignatureRequest: SignatureRequestPayload;
   /**
    * Shares a document, or a folder and the documents directly in it, with the client's portal users.
    * Requires `document:share`. Audited as `document.share`.
    */
   shareWithPortal: PortalSharePayload;
+  /**
+   * The caller adopts a signature and signs. The last signature completes the request: the signed PDF
+   * with a certificate of completion is stored as a new version of the document, marked signed.
+   */
+  signSignatureRequest: SignatureRequestPayload;
   /** Stops sharing a document or folder with the portal. Requires `document:share`. Audited as `document.unshare`. */
   unshareFromPortal: PortalSharePayload;
+  /** The caller, a signer who consented, opens the document; answers a link to it. */
+  viewSignatureDocument: ViewSignatureDocumentPayload;
+  /** Voids a draft or sent request, with a reason. Needs `signature:send`. */
+  voidSignatureRequest: SignatureRequestPayload;
 };
 
 
@@ -306,13 +395,38 @@ export type MutationCompleteDocumentUploadArgs = {
 };
 
 
+export type MutationConsentToElectronicRecordsArgs = {
+  input: ConsentToElectronicRecordsInput;
+};
+
+
 export type MutationCreateFolderArgs = {
   input: CreateFolderInput;
 };
 
 
+export type MutationCreateSignatureRequestArgs = {
+  input: CreateSignatureRequestInput;
+};
+
+
+export type MutationDeclineSignatureRequestArgs = {
+  input: EndSignatureRequestInput;
+};
+
+
+export type MutationFillSignatureFieldsArgs = {
+  input: FillSignatureFieldsInput;
+};
+
+
 export type MutationMoveDocumentArgs = {
   input: MoveDocumentInput;
+};
+
+
+export type MutationRemindSignerArgs = {
+  input: RemindSignerInput;
 };
 
 
@@ -336,13 +450,33 @@ export type MutationRestoreDocumentVersionArgs = {
 };
 
 
+export type MutationSendSignatureRequestArgs = {
+  input: SignatureRequestIdInput;
+};
+
+
 export type MutationShareWithPortalArgs = {
   input: PortalShareInput;
 };
 
 
+export type MutationSignSignatureRequestArgs = {
+  input: SignSignatureRequestInput;
+};
+
+
 export type MutationUnshareFromPortalArgs = {
   input: PortalShareInput;
+};
+
+
+export type MutationViewSignatureDocumentArgs = {
+  input: SignatureRequestIdInput;
+};
+
+
+export type MutationVoidSignatureRequestArgs = {
+  input: EndSignatureRequestInput;
 };
 
 /** Relay pagination state of a connection. */
@@ -381,11 +515,45 @@ export type Query = {
   __typename?: 'Query';
   /** A document of the active firm by id, or null when there is none (including ids of other firms). */
   document?: Maybe<Document>;
+  /** The electronic records consent signers accept now. */
+  electronicRecordsConsent: ElectronicRecordsConsent;
+  /** A signature request by id, or null (also for another firm's, or one a portal user does not sign). */
+  signatureRequest?: Maybe<SignatureRequest>;
+  /** Recomputes a signature request's evidence chain and file hashes, and says which part fails. */
+  verifySignatureRequest: SignatureVerification;
+  /**
+   * Public: whether FirmGraph produced the signed PDF with this SHA-256, and when it was completed.
+   * Reveals nothing else: no firm, no names, no request.
+   */
+  verifySignedDocument: SignedDocumentVerification;
 };
 
 
 export type QueryDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QuerySignatureRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryVerifySignatureRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryVerifySignedDocumentArgs = {
+  sha256: Scalars['String']['input'];
+};
+
+/** A reminder to one signer. */
+export type RemindSignerInput = {
+  /** The request's id. */
+  requestId: Scalars['ID']['input'];
+  /** The signer to remind; one who has not signed. */
+  signerId: Scalars['ID']['input'];
 };
 
 /** A document's new name. */
@@ -439,6 +607,311 @@ export type RestoreDocumentVersionInput = {
   versionId: Scalars['ID']['input'];
 };
 
+/** The caller signs. */
+export type SignSignatureRequestInput = {
+  /** The request's id. */
+  requestId: Scalars['ID']['input'];
+  /** The signature to adopt; give `typedName` or `drawnPng`. */
+  signature: AdoptedSignatureInput;
+};
+
+/**
+ * One step of a signature request's evidence. Events are hash-chained per request:
+ * `hash = sha256(prevHash ‖ canonical event)`, and the database refuses any change to one.
+ */
+export type SignatureEvent = {
+  __typename?: 'SignatureEvent';
+  /** Who acted: STAFF, API_KEY or PORTAL. */
+  actorKind: Scalars['String']['output'];
+  /** How the actor authenticated: STAFF_SESSION, STAFF_SESSION_MFA, API_KEY or PORTAL_SESSION. */
+  authMethod: Scalars['String']['output'];
+  /** The document's SHA-256 at that moment: the original's until completion, then the signed PDF's. */
+  documentSha256: Scalars['String']['output'];
+  /** This event's hash, lowercase hex. */
+  hash: Scalars['String']['output'];
+  /** The actor's IP address, as the gateway saw it. */
+  ip?: Maybe<Scalars['String']['output']>;
+  /** What happened. */
+  kind: SignatureEventKind;
+  /** When it happened (UTC). */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The previous event's hash (64 zeros for the first), lowercase hex. */
+  prevHash: Scalars['String']['output'];
+  /** 1, 2, … in order, without gaps. */
+  seq: Scalars['Int']['output'];
+  /** The signer it concerns, or null. */
+  signerId?: Maybe<Scalars['ID']['output']>;
+  /** The actor's user agent. */
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+/** The kinds of evidence event. */
+export type SignatureEventKind =
+  /** Everyone signed and the signed PDF was made. */
+  | 'COMPLETED'
+  /** A signer consented to electronic records and signatures. */
+  | 'CONSENTED'
+  /** The request was made. */
+  | 'CREATED'
+  /** A signer declined. */
+  | 'DECLINED'
+  /** A signer was given access to the request (on send, and on each reminder). */
+  | 'DELIVERED'
+  /** The request expired. */
+  | 'EXPIRED'
+  /** A signer filled a field. */
+  | 'FIELD_FILLED'
+  /** The request was sent. */
+  | 'SENT'
+  /** A signer signed. */
+  | 'SIGNED'
+  /** A signer opened the document. */
+  | 'VIEWED'
+  /** The firm voided the request. */
+  | 'VOIDED';
+
+/**
+ * A place on the document a signer fills: a rectangle in PDF points (1/72 inch) from the page's
+ * lower-left corner, on a 1-based page.
+ */
+export type SignatureField = {
+  __typename?: 'SignatureField';
+  /** When the signer filled it. */
+  filledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Height in points. */
+  height: Scalars['Float']['output'];
+  /** The field's id. */
+  id: Scalars['ID']['output'];
+  /** What the field asks for. */
+  kind: SignatureFieldKind;
+  /** The page, from 1. */
+  page: Scalars['Int']['output'];
+  /** True when the signer must fill it before signing. */
+  required: Scalars['Boolean']['output'];
+  /** The signer who fills it, by `signerIndex`. */
+  signerIndex: Scalars['Int']['output'];
+  /** What the signer filled (TEXT, INITIALS, CHECKBOX), or null. */
+  value?: Maybe<Scalars['String']['output']>;
+  /** Width in points. */
+  width: Scalars['Float']['output'];
+  /** Left edge, in points from the page's left. */
+  x: Scalars['Float']['output'];
+  /** Bottom edge, in points from the page's bottom. */
+  y: Scalars['Float']['output'];
+};
+
+/** A field to place on the document for one signer. */
+export type SignatureFieldInput = {
+  /** Height in points; the box must lie on the page. */
+  height: Scalars['Float']['input'];
+  /** What the field asks for. */
+  kind: SignatureFieldKind;
+  /** The page, from 1. */
+  page: Scalars['Int']['input'];
+  /** True when the signer must fill it before signing. */
+  required: Scalars['Boolean']['input'];
+  /** The signer, by index in `signers`; not a CC. */
+  signerIndex: Scalars['Int']['input'];
+  /** Width in points; the box must lie on the page. */
+  width: Scalars['Float']['input'];
+  /** Left edge, in PDF points from the page's left. */
+  x: Scalars['Float']['input'];
+  /** Bottom edge, in PDF points from the page's bottom. */
+  y: Scalars['Float']['input'];
+};
+
+/** What a signature field asks for. */
+export type SignatureFieldKind =
+  /** A box to tick: `true` or `false`. */
+  | 'CHECKBOX'
+  /** The date the signer signs, filled in when they sign. */
+  | 'DATE_SIGNED'
+  /** The signer's initials. */
+  | 'INITIALS'
+  /** The signer's adopted signature. */
+  | 'SIGNATURE'
+  /** Free text. */
+  | 'TEXT';
+
+/** One field's value. */
+export type SignatureFieldValueInput = {
+  /** The field's id; one of the caller's TEXT, INITIALS or CHECKBOX fields. */
+  fieldId: Scalars['ID']['input'];
+  /** TEXT: 1–500 characters; INITIALS: 1–10; CHECKBOX: `true` or `false`. */
+  value: Scalars['String']['input'];
+};
+
+/**
+ * A request that people sign one PDF version. The version's SHA-256 is frozen at creation. The
+ * lifecycle is `DRAFT → SENT → COMPLETED`, or `DECLINED`, `EXPIRED` or `VOIDED`; each signer goes
+ * `PENDING → VIEWED → SIGNED` or `DECLINED`. Every step is an evidence event, hash-chained.
+ */
+export type SignatureRequest = {
+  __typename?: 'SignatureRequest';
+  /** The client the document belongs to. */
+  client: Client;
+  /** When the request was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The document being signed. */
+  document: Document;
+  /** The version being signed: the PDF whose SHA-256 is `originalSha256`. */
+  documentVersion: DocumentVersion;
+  /** The reason given to decline or void it. */
+  endReason?: Maybe<Scalars['String']['output']>;
+  /** When it was completed, declined or voided. */
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The evidence events, in order (staff only). */
+  events: Array<SignatureEvent>;
+  /** When the request stops accepting signatures. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Where the signers fill what. */
+  fields: Array<SignatureField>;
+  /** The request's id. */
+  id: Scalars['ID']['output'];
+  /** The message the signers are shown. */
+  message: Scalars['String']['output'];
+  /** The SHA-256 (lowercase hex) of the version being signed, frozen when the request was made. */
+  originalSha256: Scalars['String']['output'];
+  /** When it was sent, or null while a draft. */
+  sentAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Once completed: the signed PDF's SHA-256 (lowercase hex). */
+  signedSha256?: Maybe<Scalars['String']['output']>;
+  /** Once completed: the signed PDF with its certificate of completion, stored as a new version marked signed. */
+  signedVersion?: Maybe<DocumentVersion>;
+  /** Who is asked to sign, approve or receive a copy, by `signerIndex`. */
+  signers: Array<Signer>;
+  /** Whether signers sign at once or one after another. */
+  signingOrder: SigningOrder;
+  /** Where the request is in its lifecycle. A sent request past `expiresAt` answers `EXPIRED`. */
+  status: SignatureRequestStatus;
+};
+
+/** Which request to act on. */
+export type SignatureRequestIdInput = {
+  /** The request's id. */
+  requestId: Scalars['ID']['input'];
+};
+
+/** A signature request, or why nothing changed. */
+export type SignatureRequestPayload = {
+  __typename?: 'SignatureRequestPayload';
+  /** The request after the change, or null when nothing changed. */
+  signatureRequest?: Maybe<SignatureRequest>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<UserError>;
+};
+
+/** A signature request's lifecycle state. */
+export type SignatureRequestStatus =
+  /** Everyone signed; the signed PDF exists. */
+  | 'COMPLETED'
+  /** A signer declined; the request ended for everyone. */
+  | 'DECLINED'
+  /** Being prepared; nobody has been asked yet. */
+  | 'DRAFT'
+  /** The request passed its expiry before everyone signed. */
+  | 'EXPIRED'
+  /** Sent to the signers; waiting for their signatures. */
+  | 'SENT'
+  /** The firm voided it. */
+  | 'VOIDED';
+
+/** The outcome of recomputing a signature request's evidence and file hashes. */
+export type SignatureVerification = {
+  __typename?: 'SignatureVerification';
+  /** True when the evidence chain recomputes to its stored hashes. */
+  chainValid: Scalars['Boolean']['output'];
+  /** What failed, one line each; empty when valid. */
+  failures: Array<Scalars['String']['output']>;
+  /** The recomputed head of the chain. */
+  headHash: Scalars['String']['output'];
+  /** True when the signed version's stored bytes still hash to `originalSha256`. */
+  originalValid: Scalars['Boolean']['output'];
+  /** True when the signed PDF's stored bytes hash to the recorded `signedSha256` (false before completion). */
+  signedValid: Scalars['Boolean']['output'];
+  /** True when every check passed. */
+  valid: Scalars['Boolean']['output'];
+};
+
+/** Whether FirmGraph produced a signed PDF with a given SHA-256. */
+export type SignedDocumentVerification = {
+  __typename?: 'SignedDocumentVerification';
+  /** When that request was completed, or null. */
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** True when a completed signature request produced exactly this file. */
+  producedByFirmGraph: Scalars['Boolean']['output'];
+};
+
+/** Someone a signature request asks. */
+export type Signer = {
+  __typename?: 'Signer';
+  /** The version of the electronic records consent the signer accepted, or null. */
+  consentVersion?: Maybe<Scalars['String']['output']>;
+  /** When the signer consented to electronic records and signatures. */
+  consentedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the signer declined. */
+  declinedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The signer's email, as it was when the request was made. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** The signer's id. */
+  id: Scalars['ID']['output'];
+  /** True when this is the caller (a portal user as its contact, or a staff user). */
+  isViewer: Scalars['Boolean']['output'];
+  /** The signer's name, as it was when the request was made. */
+  name: Scalars['String']['output'];
+  /** Sequential signing goes by ascending order. */
+  order: Scalars['Int']['output'];
+  /** What this signer does. */
+  role: SignerRole;
+  /** When the signer signed. */
+  signedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The signer's place in the request's `signers` input, from 0; fields name signers by it. */
+  signerIndex: Scalars['Int']['output'];
+  /** The signer's progress. */
+  status: SignerStatus;
+  /** When the signer first viewed the document. */
+  viewedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A signer to ask: a contact of the request's client, or a staff user of the firm. */
+export type SignerInput = {
+  /** A contact of the client (signs in the portal). Give this or `userId`. */
+  contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** Sequential signing order, default the signer's index; ignored for parallel signing. */
+  order?: InputMaybe<Scalars['Int']['input']>;
+  /** What this signer does. */
+  role: SignerRole;
+  /** A staff user of the firm (signs in the staff app). Give this or `contactId`. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What a signer does. */
+export type SignerRole =
+  /** Approves the document: consents and signs, without signature fields of its own being required. */
+  | 'APPROVER'
+  /** Receives a copy; signs nothing. */
+  | 'CC'
+  /** Signs the document. */
+  | 'SIGNER';
+
+/** One signer's progress. */
+export type SignerStatus =
+  /** Declined. */
+  | 'DECLINED'
+  /** Not yet viewed. */
+  | 'PENDING'
+  /** Signed. */
+  | 'SIGNED'
+  /** Viewed the document. */
+  | 'VIEWED';
+
+/** The order signers sign in. */
+export type SigningOrder =
+  /** All signers may sign at once. */
+  | 'PARALLEL'
+  /** Signers sign one after another, by ascending `order`; equal orders sign at once. */
+  | 'SEQUENTIAL';
+
 /** One field of a signed upload form. */
 export type UploadFormField = {
   __typename?: 'UploadFormField';
@@ -461,16 +934,32 @@ export type UserError = {
 
 /** Machine-readable reason for a user error. */
 export type UserErrorCode =
+  /** The signer must first consent to electronic records and signatures, or view the document. */
+  | 'CONSENT_REQUIRED'
   /** The same item is named twice, or already exists. */
   | 'DUPLICATE'
+  /** The request has passed its expiry. */
+  | 'EXPIRED'
+  /** A required field is not filled. */
+  | 'FIELDS_INCOMPLETE'
   /** The caller may not do this to this item. */
   | 'FORBIDDEN'
   /** The stored file's SHA-256 differs from the hash declared when the upload was requested. */
   | 'HASH_MISMATCH'
   /** The value is not in the expected format (a file name with a path separator or control character). */
   | 'INVALID'
+  /** The request is not in a state that allows this (sending twice, signing a draft, voiding a completed one). */
+  | 'INVALID_STATE'
+  /** The signer is not a contact of the request's client, nor staff of the firm. */
+  | 'NOT_A_SIGNER'
   /** The referenced item does not exist or may not be used here. */
   | 'NOT_FOUND'
+  /** Only PDF versions can be signed. */
+  | 'NOT_SIGNABLE'
+  /** Sequential signing: an earlier signer has not signed yet. */
+  | 'NOT_YOUR_TURN'
+  /** A signature field does not lie on its page. */
+  | 'OUTSIDE_PAGE'
   /** The value is outside the allowed range (a zero-byte or oversized file). */
   | 'OUT_OF_RANGE'
   /** A required value is missing or blank. */
@@ -485,6 +974,17 @@ export type UserErrorCode =
   | 'TYPE_NOT_ALLOWED'
   /** The upload was already completed, refused or swept, or its hour has passed. */
   | 'UPLOAD_CLOSED';
+
+/** The document to view, or why not. */
+export type ViewSignatureDocumentPayload = {
+  __typename?: 'ViewSignatureDocumentPayload';
+  /** A short-lived link to the PDF being signed. */
+  downloadUrl?: Maybe<DownloadLink>;
+  /** The request. */
+  signatureRequest?: Maybe<SignatureRequest>;
+  /** Why not; empty on success. */
+  userErrors: Array<UserError>;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -570,6 +1070,7 @@ export type FederationTypes = ResolversObject<{
   Client: Client;
   Document: Document;
   Message: Message;
+  SignatureRequest: SignatureRequest;
 }>;
 
 /** Mapping of federation reference types */
@@ -585,18 +1086,24 @@ export type FederationReferenceTypes = ResolversObject<{
     & GraphQLRecursivePick<FederationTypes['Message'], {"id":true}>
     & ( Record<PropertyKey, never>
         | GraphQLRecursivePick<FederationTypes['Message'], {"attachmentIds":true}> ) );
+  SignatureRequest:
+    ( { __typename: 'SignatureRequest' }
+    & GraphQLRecursivePick<FederationTypes['SignatureRequest'], {"id":true}> );
 }>;
 
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  Client: ResolverTypeWrapper<DocumentsClientReference>;
+  AdoptedSignatureInput: AdoptedSignatureInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Client: ResolverTypeWrapper<DocumentsClientReference>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CompleteDocumentUploadInput: CompleteDocumentUploadInput;
+  ConsentToElectronicRecordsInput: ConsentToElectronicRecordsInput;
   CreateFolderInput: CreateFolderInput;
+  CreateSignatureRequestInput: CreateSignatureRequestInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Document: ResolverTypeWrapper<DocumentModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -608,6 +1115,9 @@ export type ResolversTypes = ResolversObject<{
   DocumentVersion: ResolverTypeWrapper<DocumentVersionRow>;
   DocumentVersionPayload: ResolverTypeWrapper<Omit<DocumentVersionPayload, 'document' | 'version'> & { document?: Maybe<ResolversTypes['Document']>, version?: Maybe<ResolversTypes['DocumentVersion']> }>;
   DownloadLink: ResolverTypeWrapper<DownloadLink>;
+  ElectronicRecordsConsent: ResolverTypeWrapper<ElectronicRecordsConsent>;
+  EndSignatureRequestInput: EndSignatureRequestInput;
+  FillSignatureFieldsInput: FillSignatureFieldsInput;
   Folder: ResolverTypeWrapper<FolderRow>;
   FolderKind: FolderKind;
   FolderPayload: ResolverTypeWrapper<Omit<FolderPayload, 'folder'> & { folder?: Maybe<ResolversTypes['Folder']> }>;
@@ -618,24 +1128,48 @@ export type ResolversTypes = ResolversObject<{
   PortalShareInput: PortalShareInput;
   PortalSharePayload: ResolverTypeWrapper<Omit<PortalSharePayload, 'document' | 'folder'> & { document?: Maybe<ResolversTypes['Document']>, folder?: Maybe<ResolversTypes['Folder']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RemindSignerInput: RemindSignerInput;
   RenameDocumentInput: RenameDocumentInput;
   RenameFolderInput: RenameFolderInput;
   RequestDocumentUploadInput: RequestDocumentUploadInput;
   RequestDocumentUploadPayload: ResolverTypeWrapper<RequestDocumentUploadPayload>;
   RestoreDocumentVersionInput: RestoreDocumentVersionInput;
+  SignSignatureRequestInput: SignSignatureRequestInput;
+  SignatureEvent: ResolverTypeWrapper<SignatureEventRow>;
+  SignatureEventKind: SignatureEventKind;
+  SignatureField: ResolverTypeWrapper<SignatureFieldRow>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  SignatureFieldInput: SignatureFieldInput;
+  SignatureFieldKind: SignatureFieldKind;
+  SignatureFieldValueInput: SignatureFieldValueInput;
+  SignatureRequest: ResolverTypeWrapper<SignatureRequestRow>;
+  SignatureRequestIdInput: SignatureRequestIdInput;
+  SignatureRequestPayload: ResolverTypeWrapper<Omit<SignatureRequestPayload, 'signatureRequest'> & { signatureRequest?: Maybe<ResolversTypes['SignatureRequest']> }>;
+  SignatureRequestStatus: SignatureRequestStatus;
+  SignatureVerification: ResolverTypeWrapper<SignatureVerification>;
+  SignedDocumentVerification: ResolverTypeWrapper<SignedDocumentVerification>;
+  Signer: ResolverTypeWrapper<SignatureSignerRow>;
+  SignerInput: SignerInput;
+  SignerRole: SignerRole;
+  SignerStatus: SignerStatus;
+  SigningOrder: SigningOrder;
   UploadFormField: ResolverTypeWrapper<UploadFormField>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
+  ViewSignatureDocumentPayload: ResolverTypeWrapper<Omit<ViewSignatureDocumentPayload, 'signatureRequest'> & { signatureRequest?: Maybe<ResolversTypes['SignatureRequest']> }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Client: DocumentsClientReference;
+  AdoptedSignatureInput: AdoptedSignatureInput;
   String: Scalars['String']['output'];
+  Client: DocumentsClientReference;
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
   CompleteDocumentUploadInput: CompleteDocumentUploadInput;
+  ConsentToElectronicRecordsInput: ConsentToElectronicRecordsInput;
   CreateFolderInput: CreateFolderInput;
+  CreateSignatureRequestInput: CreateSignatureRequestInput;
   DateTime: Scalars['DateTime']['output'];
   Document: DocumentModel;
   Boolean: Scalars['Boolean']['output'];
@@ -646,6 +1180,9 @@ export type ResolversParentTypes = ResolversObject<{
   DocumentVersion: DocumentVersionRow;
   DocumentVersionPayload: Omit<DocumentVersionPayload, 'document' | 'version'> & { document?: Maybe<ResolversParentTypes['Document']>, version?: Maybe<ResolversParentTypes['DocumentVersion']> };
   DownloadLink: DownloadLink;
+  ElectronicRecordsConsent: ElectronicRecordsConsent;
+  EndSignatureRequestInput: EndSignatureRequestInput;
+  FillSignatureFieldsInput: FillSignatureFieldsInput;
   Folder: FolderRow;
   FolderPayload: Omit<FolderPayload, 'folder'> & { folder?: Maybe<ResolversParentTypes['Folder']> };
   Message: MessageAttachmentsReference;
@@ -655,13 +1192,28 @@ export type ResolversParentTypes = ResolversObject<{
   PortalShareInput: PortalShareInput;
   PortalSharePayload: Omit<PortalSharePayload, 'document' | 'folder'> & { document?: Maybe<ResolversParentTypes['Document']>, folder?: Maybe<ResolversParentTypes['Folder']> };
   Query: Record<PropertyKey, never>;
+  RemindSignerInput: RemindSignerInput;
   RenameDocumentInput: RenameDocumentInput;
   RenameFolderInput: RenameFolderInput;
   RequestDocumentUploadInput: RequestDocumentUploadInput;
   RequestDocumentUploadPayload: RequestDocumentUploadPayload;
   RestoreDocumentVersionInput: RestoreDocumentVersionInput;
+  SignSignatureRequestInput: SignSignatureRequestInput;
+  SignatureEvent: SignatureEventRow;
+  SignatureField: SignatureFieldRow;
+  Float: Scalars['Float']['output'];
+  SignatureFieldInput: SignatureFieldInput;
+  SignatureFieldValueInput: SignatureFieldValueInput;
+  SignatureRequest: SignatureRequestRow;
+  SignatureRequestIdInput: SignatureRequestIdInput;
+  SignatureRequestPayload: Omit<SignatureRequestPayload, 'signatureRequest'> & { signatureRequest?: Maybe<ResolversParentTypes['SignatureRequest']> };
+  SignatureVerification: SignatureVerification;
+  SignedDocumentVerification: SignedDocumentVerification;
+  Signer: SignatureSignerRow;
+  SignerInput: SignerInput;
   UploadFormField: UploadFormField;
   UserError: UserError;
+  ViewSignatureDocumentPayload: Omit<ViewSignatureDocumentPayload, 'signatureRequest'> & { signatureRequest?: Maybe<ResolversParentTypes['SignatureRequest']> };
 }>;
 
 export type ClientResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client'], FederationReferenceType extends FederationReferenceTypes['Client'] = FederationReferenceTypes['Client']> = ResolversObject<{
@@ -669,6 +1221,7 @@ export type ClientResolvers<ContextType = DocumentsContext, ParentType extends R
   documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, Partial<ClientDocumentsArgs>>;
   folders?: Resolver<Array<ResolversTypes['Folder']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  signatureRequests?: Resolver<Array<ResolversTypes['SignatureRequest']>, ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -736,6 +1289,12 @@ export type DownloadLinkResolvers<ContextType = DocumentsContext, ParentType ext
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type ElectronicRecordsConsentResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['ElectronicRecordsConsent'] = ResolversParentTypes['ElectronicRecordsConsent']> = ResolversObject<{
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type FolderResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Folder'] = ResolversParentTypes['Folder']> = ResolversObject<{
   client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -761,14 +1320,23 @@ export type MessageResolvers<ContextType = DocumentsContext, ParentType extends 
 
 export type MutationResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   completeDocumentUpload?: Resolver<ResolversTypes['DocumentVersionPayload'], ParentType, ContextType, RequireFields<MutationCompleteDocumentUploadArgs, 'input'>>;
+  consentToElectronicRecords?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationConsentToElectronicRecordsArgs, 'input'>>;
   createFolder?: Resolver<ResolversTypes['FolderPayload'], ParentType, ContextType, RequireFields<MutationCreateFolderArgs, 'input'>>;
+  createSignatureRequest?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationCreateSignatureRequestArgs, 'input'>>;
+  declineSignatureRequest?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationDeclineSignatureRequestArgs, 'input'>>;
+  fillSignatureFields?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationFillSignatureFieldsArgs, 'input'>>;
   moveDocument?: Resolver<ResolversTypes['DocumentPayload'], ParentType, ContextType, RequireFields<MutationMoveDocumentArgs, 'input'>>;
+  remindSigner?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationRemindSignerArgs, 'input'>>;
   renameDocument?: Resolver<ResolversTypes['DocumentPayload'], ParentType, ContextType, RequireFields<MutationRenameDocumentArgs, 'input'>>;
   renameFolder?: Resolver<ResolversTypes['FolderPayload'], ParentType, ContextType, RequireFields<MutationRenameFolderArgs, 'input'>>;
   requestDocumentUpload?: Resolver<ResolversTypes['RequestDocumentUploadPayload'], ParentType, ContextType, RequireFields<MutationRequestDocumentUploadArgs, 'input'>>;
   restoreDocumentVersion?: Resolver<ResolversTypes['DocumentVersionPayload'], ParentType, ContextType, RequireFields<MutationRestoreDocumentVersionArgs, 'input'>>;
+  sendSignatureRequest?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationSendSignatureRequestArgs, 'input'>>;
   shareWithPortal?: Resolver<ResolversTypes['PortalSharePayload'], ParentType, ContextType, RequireFields<MutationShareWithPortalArgs, 'input'>>;
+  signSignatureRequest?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationSignSignatureRequestArgs, 'input'>>;
   unshareFromPortal?: Resolver<ResolversTypes['PortalSharePayload'], ParentType, ContextType, RequireFields<MutationUnshareFromPortalArgs, 'input'>>;
+  viewSignatureDocument?: Resolver<ResolversTypes['ViewSignatureDocumentPayload'], ParentType, ContextType, RequireFields<MutationViewSignatureDocumentArgs, 'input'>>;
+  voidSignatureRequest?: Resolver<ResolversTypes['SignatureRequestPayload'], ParentType, ContextType, RequireFields<MutationVoidSignatureRequestArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -786,11 +1354,100 @@ export type PortalSharePayloadResolvers<ContextType = DocumentsContext, ParentTy
 
 export type QueryResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
+  electronicRecordsConsent?: Resolver<ResolversTypes['ElectronicRecordsConsent'], ParentType, ContextType>;
+  signatureRequest?: Resolver<Maybe<ResolversTypes['SignatureRequest']>, ParentType, ContextType, RequireFields<QuerySignatureRequestArgs, 'id'>>;
+  verifySignatureRequest?: Resolver<ResolversTypes['SignatureVerification'], ParentType, ContextType, RequireFields<QueryVerifySignatureRequestArgs, 'id'>>;
+  verifySignedDocument?: Resolver<ResolversTypes['SignedDocumentVerification'], ParentType, ContextType, RequireFields<QueryVerifySignedDocumentArgs, 'sha256'>>;
 }>;
 
 export type RequestDocumentUploadPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['RequestDocumentUploadPayload'] = ResolversParentTypes['RequestDocumentUploadPayload']> = ResolversObject<{
   upload?: Resolver<Maybe<ResolversTypes['DocumentUploadForm']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SignatureEventResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['SignatureEvent'] = ResolversParentTypes['SignatureEvent']> = ResolversObject<{
+  actorKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  authMethod?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  documentSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SignatureEventKind'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  signerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SignatureFieldResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['SignatureField'] = ResolversParentTypes['SignatureField']> = ResolversObject<{
+  filledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  height?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SignatureFieldKind'], ParentType, ContextType>;
+  page?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  signerIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  x?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  y?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type SignatureRequestResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['SignatureRequest'] = ResolversParentTypes['SignatureRequest'], FederationReferenceType extends FederationReferenceTypes['SignatureRequest'] = FederationReferenceTypes['SignatureRequest']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SignatureRequest']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+  documentVersion?: Resolver<ResolversTypes['DocumentVersion'], ParentType, ContextType>;
+  endReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['SignatureEvent']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['SignatureField']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  originalSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  signedSha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  signedVersion?: Resolver<Maybe<ResolversTypes['DocumentVersion']>, ParentType, ContextType>;
+  signers?: Resolver<Array<ResolversTypes['Signer']>, ParentType, ContextType>;
+  signingOrder?: Resolver<ResolversTypes['SigningOrder'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SignatureRequestStatus'], ParentType, ContextType>;
+}>;
+
+export type SignatureRequestPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['SignatureRequestPayload'] = ResolversParentTypes['SignatureRequestPayload']> = ResolversObject<{
+  signatureRequest?: Resolver<Maybe<ResolversTypes['SignatureRequest']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SignatureVerificationResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['SignatureVerification'] = ResolversParentTypes['SignatureVerification']> = ResolversObject<{
+  chainValid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  failures?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  headHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  originalValid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  signedValid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type SignedDocumentVerificationResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['SignedDocumentVerification'] = ResolversParentTypes['SignedDocumentVerification']> = ResolversObject<{
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  producedByFirmGraph?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type SignerResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['Signer'] = ResolversParentTypes['Signer']> = ResolversObject<{
+  consentVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  consentedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  declinedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isViewer?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['SignerRole'], ParentType, ContextType>;
+  signedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  signerIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SignerStatus'], ParentType, ContextType>;
+  viewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
 
 export type UploadFormFieldResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['UploadFormField'] = ResolversParentTypes['UploadFormField']> = ResolversObject<{
@@ -804,6 +1461,12 @@ export type UserErrorResolvers<ContextType = DocumentsContext, ParentType extend
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type ViewSignatureDocumentPayloadResolvers<ContextType = DocumentsContext, ParentType extends ResolversParentTypes['ViewSignatureDocumentPayload'] = ResolversParentTypes['ViewSignatureDocumentPayload']> = ResolversObject<{
+  downloadUrl?: Resolver<Maybe<ResolversTypes['DownloadLink']>, ParentType, ContextType>;
+  signatureRequest?: Resolver<Maybe<ResolversTypes['SignatureRequest']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = DocumentsContext> = ResolversObject<{
   Client?: ClientResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -815,6 +1478,7 @@ export type Resolvers<ContextType = DocumentsContext> = ResolversObject<{
   DocumentVersion?: DocumentVersionResolvers<ContextType>;
   DocumentVersionPayload?: DocumentVersionPayloadResolvers<ContextType>;
   DownloadLink?: DownloadLinkResolvers<ContextType>;
+  ElectronicRecordsConsent?: ElectronicRecordsConsentResolvers<ContextType>;
   Folder?: FolderResolvers<ContextType>;
   FolderPayload?: FolderPayloadResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
@@ -823,7 +1487,15 @@ export type Resolvers<ContextType = DocumentsContext> = ResolversObject<{
   PortalSharePayload?: PortalSharePayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RequestDocumentUploadPayload?: RequestDocumentUploadPayloadResolvers<ContextType>;
+  SignatureEvent?: SignatureEventResolvers<ContextType>;
+  SignatureField?: SignatureFieldResolvers<ContextType>;
+  SignatureRequest?: SignatureRequestResolvers<ContextType>;
+  SignatureRequestPayload?: SignatureRequestPayloadResolvers<ContextType>;
+  SignatureVerification?: SignatureVerificationResolvers<ContextType>;
+  SignedDocumentVerification?: SignedDocumentVerificationResolvers<ContextType>;
+  Signer?: SignerResolvers<ContextType>;
   UploadFormField?: UploadFormFieldResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  ViewSignatureDocumentPayload?: ViewSignatureDocumentPayloadResolvers<ContextType>;
 }>;
 

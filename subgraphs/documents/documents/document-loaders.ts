@@ -4,7 +4,17 @@ import type { DocumentVersionRow, FolderRow } from '../../../db/schema/documents
 import { rowsByIdLoader } from '../../../platform/rows-by-id-loader.ts';
 import { actingFirmId, type Actor } from '../../../platform/signed-context.ts';
 import { getChildFolders, getFoldersByIds } from '../folders/folder-store.ts';
-import { getDocumentsByIds, getVersionsByDocumentIds, getVersionsByIds, type DocumentModel } from './document-store.ts';
+import {
+  getDocumentsByIds,
+  getVersionsByDocumentIds,
+  getVersionsByIds,
+  portalVisibleSql,
+  type DocumentModel,
+} from './document-store.ts';
+import { and, isNull } from 'drizzle-orm';
+import { documentRecords } from '../../../db/schema/documents.ts';
+import { childConnectionLoaders } from '../../../platform/child-pages.ts';
+import type { Connection, PageArgs } from '../../../platform/relay.ts';
 
 /** Per-request loaders of the documents subgraph. */
 export interface DocumentLoaders {
@@ -20,6 +30,11 @@ export interface DocumentLoaders {
   foldersByParent: DataLoader<string, FolderRow[]>;
   /** Top-level folders by client id, by name; for a portal actor only the ones it may see. */
   foldersByClient: DataLoader<string, FolderRow[]>;
+  /**
+   * A client's live documents, newest first, one loader per page arguments, every client of a
+   * batch in one statement (`childConnectionLoaders`); for a portal actor only the ones it may see.
+   */
+  documentsByClient: (args: PageArgs, countOnly: boolean) => DataLoader<string, Connection<DocumentModel>>;
 }
 
 /** Groups `rows` by `keyOf` in `keys` order; keys without rows get empty lists. */
@@ -42,6 +57,14 @@ export function createDocumentLoaders({ actor, database }: { actor: Actor; datab
       firmId ? groupBy(keys, await fetch(firmId, keys), keyOf) : keys.map(() => []),
     );
   return {
+    documentsByClient: childConnectionLoaders<DocumentModel>({
+      database,
+      firmId,
+      table: documentRecords,
+      parentColumn: documentRecords.clientId,
+      where: and(isNull(documentRecords.deletedAt), portalOnly ? portalVisibleSql : undefined),
+      computed: { portalVisible: portalVisibleSql.as('portalVisible') },
+    }),
     documentById: rowsByIdLoader({
       database,
       scope,

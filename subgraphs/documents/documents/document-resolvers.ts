@@ -1,3 +1,4 @@
+import { selectsOnlyTotalCount } from '../../../platform/relay.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { findFolder } from '../folders/folder-service.ts';
 import {
@@ -5,7 +6,7 @@ import {
   currentVersion,
   documentVersions,
   findDocument,
-  listClientDocuments,
+  clientDocuments,
   moveDocument,
   renameDocument,
   requestDocumentUpload,
@@ -38,7 +39,7 @@ export const documentResolvers: Resolvers = {
   },
   Client: {
     __resolveReference: (reference) => reference,
-    documents: (client, args, ctx) => listClientDocuments(ctx, { clientId: client.id }, args),
+    documents: (client, args, ctx, info) => clientDocuments(ctx, client.id, args, selectsOnlyTotalCount(info)),
   },
   Document: {
     __resolveReference: (reference, ctx) => findDocument(ctx, reference.id),

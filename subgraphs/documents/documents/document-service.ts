@@ -50,9 +50,9 @@ import {
 type UserError = GenericUserError<UserErrorCode>;
 
 /** How long a requested upload may wait for `completeDocumentUpload` before the sweep removes it: one hour. */
-export const UPLOAD_TTL_MS = 60 * 60 * 1000;
+const UPLOAD_TTL_MS = 60 * 60 * 1000;
 /** The longest file name, in characters. */
-export const MAX_FILENAME = 255;
+const MAX_FILENAME = 255;
 
 /** Result of the mutations that answer a document and one of its versions. */
 export interface DocumentVersionPayload {
@@ -111,8 +111,23 @@ export async function findDocument(ctx: DocumentsContext, documentId: string): P
 }
 
 /**
- * A client's live documents, or a folder's, newest first. Requires `document:read`, or a portal
- * session granted the client (which sees only what is shared with the portal).
+ * A client's live documents, newest first (`Client.documents`), every client of a list in one
+ * statement: requires `document:read`, or a portal session granted the client, which sees only the
+ * documents shared with it. @param countOnly only `totalCount` is selected: no rows are read.
+ */
+export async function clientDocuments(
+  ctx: DocumentsContext,
+  clientId: string,
+  args: PageArgs,
+  countOnly: boolean,
+): Promise<Connection<DocumentModel>> {
+  assertCanOnClient(ctx.actor, 'document:read', clientId);
+  return ctx.loaders.documentsByClient(args, countOnly).load(clientId);
+}
+
+/**
+ * A client's live documents, or a folder's, newest first (`Folder.documents`). Requires
+ * `document:read`, or a portal session granted the client (which sees only what is shared with the portal).
  * @throws BAD_USER_INPUT for invalid page arguments.
  */
 export async function listClientDocuments(

@@ -6,7 +6,7 @@ import { newId } from '../../../platform/ids.ts';
 const f = documentFolders;
 
 /** The name every client's drop folder has. */
-export const FROM_CLIENT_FOLDER_NAME = 'From client';
+const FROM_CLIENT_FOLDER_NAME = 'From client';
 
 /** The firm's folders with these ids; unknown ids are absent. */
 export async function getFoldersByIds(

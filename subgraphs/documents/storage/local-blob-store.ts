@@ -7,32 +7,70 @@ import { randomUUID } from 'node:crypto';
 import busboy from 'busboy';
 import type { Express, Request, Response } from 'express';
 import type { Config } from '../../../platform/config.ts';
-import { DOWNLOAD_LINK_SECONDS, UPLOAD_LINK_SECONDS, type BlobStore, type UploadForm } from './blob-store.ts';
-import { contentDisposition } from './content-disposition.ts';
-import { linkKey, signLink, verifyLink } from './link-tokens.ts';
+import { blobKey, DOWNLOAD_LINK_SECONDS, UPLOAD_LINK_SECONDS, type BlobStore, type UploadForm } from './blob-store.ts';
+import { contentDisposition, signDownload, verifyDownload } from '../../../platform/downloads.ts';
 
 const isNotFound = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
+/** The platform/downloads.ts kinds of the local store's links: one per method, so neither link works as the other. */
+const UPLOAD_KIND = 'blob-upload';
+const DOWNLOAD_KIND = 'blob-download';
+const KEY = /^firm\/([0-9a-f-]{36})\/([0-9a-f-]{36})$/;
+
+/** The claims a verified local link carries: the blob's key and what the link's kind says about it. */
+interface LinkClaims {
+  key: string;
+  contentType: string;
+  /** Upload links: the exact size in bytes. */
+  byteSize: number;
+  /** Download links: the name the file is saved as. */
+  filename: string;
+}
+
 /**
- * Blobs as files under `<DATA_DIR>/blobs/<key>`, the default when no bucket is configured. Links
- * are HMAC-signed tokens (`link-tokens.ts`) that the documents subgraph's own routes check
- * (`mountLocalBlobRoutes`); browsers reach them through the gateway's origin
- * (`<PUBLIC_URL>/uploads/documents/<token>`, `/downloads/documents/<token>`).
+ * Blobs as files under `<DATA_DIR>/blobs/<key>`, the default when no bucket is configured. Links are
+ * the platform's signed link tokens (platform/downloads.ts: HMAC-SHA256 under a key HKDF derives from
+ * `CONTEXT_SIGNING_SECRET`), of kind `blob-upload` or `blob-download`, bound to one blob, one method
+ * and, for uploads, the declared size and type. Browsers reach them at the gateway's origin
+ * (`<PUBLIC_URL>/uploads/documents/<token>`, `/downloads/documents/<token>`), which forwards them to
+ * this subgraph's own routes (`mountLocalBlobRoutes`).
  */
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local';
   private readonly root: string;
-  private readonly key: Buffer;
-  private readonly publicUrl: string;
 
-  constructor(config: Pick<Config, 'dataDir' | 'contextSigningSecret' | 'publicUrl'>) {
+  // The config is read at each link, not copied: a test stack learns its gateway's origin after start.
+  constructor(private readonly config: Pick<Config, 'dataDir' | 'contextSigningSecret' | 'publicUrl'>) {
     this.root = join(config.dataDir, 'blobs');
-    this.key = linkKey(config.contextSigningSecret);
-    this.publicUrl = config.publicUrl;
   }
 
   private path(key: string) {
     return join(this.root, key);
+  }
+
+  private sign(key: string, kind: string, params: Record<string, string>, expiresAt: Date): string {
+    const [, firmId, blobId] = KEY.exec(key) ?? [];
+    if (!firmId || !blobId) throw new Error('A blob key is firm/<firm id>/<blob id>');
+    return signDownload(this.config.contextSigningSecret, {
+      subgraph: 'documents',
+      kind,
+      firmId,
+      params: { blobId, ...params },
+      expiresAt,
+    });
+  }
+
+  private verify(token: string, kind: string, now = new Date()): LinkClaims | null {
+    const payload = verifyDownload(this.config.contextSigningSecret, token, now);
+    if (!payload || payload.subgraph !== 'documents' || payload.kind !== kind) return null;
+    const { blobId, contentType, byteSize, filename } = payload.params;
+    if (!blobId || !contentType) return null;
+    return {
+      key: blobKey(payload.firmId, blobId),
+      contentType,
+      byteSize: Number(byteSize ?? 0),
+      filename: filename ?? 'download',
+    };
   }
 
   async createUploadForm({
@@ -47,15 +85,9 @@ export class LocalBlobStore implements BlobStore {
     now?: Date;
   }): Promise<UploadForm> {
     const expiresAt = new Date(now.getTime() + UPLOAD_LINK_SECONDS * 1000);
-    const token = signLink(this.key, {
-      key,
-      method: 'POST',
-      byteSize,
-      contentType,
-      expiresAt: Math.floor(expiresAt.getTime() / 1000),
-    });
+    const token = this.sign(key, UPLOAD_KIND, { byteSize: String(byteSize), contentType }, expiresAt);
     return {
-      url: `${this.publicUrl}/uploads/documents/${token}`,
+      url: `${this.config.publicUrl}/uploads/documents/${token}`,
       fields: { key, 'Content-Type': contentType },
       expiresAt,
     };
@@ -73,14 +105,8 @@ export class LocalBlobStore implements BlobStore {
     now?: Date;
   }) {
     const expiresAt = new Date(now.getTime() + DOWNLOAD_LINK_SECONDS * 1000);
-    const token = signLink(this.key, {
-      key,
-      method: 'GET',
-      contentType,
-      filename,
-      expiresAt: Math.floor(expiresAt.getTime() / 1000),
-    });
-    return { url: `${this.publicUrl}/downloads/documents/${token}`, expiresAt };
+    const token = this.sign(key, DOWNLOAD_KIND, { contentType, filename }, expiresAt);
+    return { url: `${this.config.publicUrl}/downloads/documents/${token}`, expiresAt };
   }
 
   async stat(key: string) {
@@ -115,7 +141,7 @@ export class LocalBlobStore implements BlobStore {
    *   field that differs from it; 400 wrong size or malformed form; 409 the blob already exists.
    */
   async receive(token: string, req: Request): Promise<{ status: number; code?: string }> {
-    const claims = verifyLink(this.key, token, 'POST');
+    const claims = this.verify(token, UPLOAD_KIND);
     if (!claims) return { status: 403, code: 'AccessDenied' };
     const final = this.path(claims.key);
     if (await this.stat(claims.key)) return { status: 409, code: 'ObjectAlreadyExists' };
@@ -125,7 +151,7 @@ export class LocalBlobStore implements BlobStore {
     let outcome: { status: number; code?: string } | null = null;
     let writing: Promise<void> | null = null;
     try {
-      const form = busboy({ headers: req.headers, limits: { files: 1, fileSize: claims.byteSize! + 1, fields: 10 } });
+      const form = busboy({ headers: req.headers, limits: { files: 1, fileSize: claims.byteSize + 1, fields: 10 } });
       const done = new Promise<void>((resolve, reject) => {
         form.on('field', (name, value) => (fields[name] = value));
         form.on('file', (name, file) => {
@@ -137,7 +163,7 @@ export class LocalBlobStore implements BlobStore {
           let size = 0;
           file.on('data', (chunk: Buffer) => (size += chunk.length));
           writing = pipeline(file, createWriteStream(partial, { flags: 'wx' })).then(() => {
-            if (file.truncated || size > claims.byteSize!) outcome = { status: 400, code: 'EntityTooLarge' };
+            if (file.truncated || size > claims.byteSize) outcome = { status: 400, code: 'EntityTooLarge' };
             else if (size !== claims.byteSize) outcome = { status: 400, code: 'EntityTooSmall' };
           });
         });
@@ -166,7 +192,7 @@ export class LocalBlobStore implements BlobStore {
 
   /** Serves a GET link of `createDownloadUrl`: 200 with the bytes, 403 for a bad or expired link, 404 when the blob is gone. */
   async serve(token: string, res: Response): Promise<void> {
-    const claims = verifyLink(this.key, token, 'GET');
+    const claims = this.verify(token, DOWNLOAD_KIND);
     if (!claims) {
       res.status(403).json({ code: 'AccessDenied' });
       return;
@@ -178,7 +204,7 @@ export class LocalBlobStore implements BlobStore {
     }
     res.setHeader('content-type', claims.contentType);
     res.setHeader('content-length', String(found.byteSize));
-    res.setHeader('content-disposition', contentDisposition(claims.filename ?? 'download'));
+    res.setHeader('content-disposition', contentDisposition(claims.filename));
     res.setHeader('cache-control', 'private, no-store');
     res.setHeader('x-content-type-options', 'nosniff');
     await pipeline(createReadStream(this.path(claims.key)), res);

@@ -11,7 +11,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../../../platform/config.ts';
 import { DOWNLOAD_LINK_SECONDS, UPLOAD_LINK_SECONDS, type BlobStore, type UploadForm } from './blob-store.ts';
-import { contentDisposition } from './content-disposition.ts';
+import { contentDisposition } from '../../../platform/downloads.ts';
 
 const SSE = 'AES256';
 

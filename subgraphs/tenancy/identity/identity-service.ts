@@ -78,6 +78,8 @@ function mfaEnrolmentRequired(found: {
  * `activeFirmId` (null: no firm), in the caller's transaction, and issues its first token pair: a
  * 15-minute HS256 access token and a single-use 30-day refresh token stored as SHA-256. Marks the
  * request as having signed this user and firm in (`identityIssuedDuring`), for shield.
+ * `mfaVerified` records that the sign-in passed a second factor (`verifyMfaChallenge`): the
+ * session's signed context then says so (`mfaVerified`), which the hard lock of the books requires.
  * @returns the tokens, shown once.
  */
 export async function startSession(
@@ -85,6 +87,7 @@ export async function startSession(
   tx: Tx,
   user: UserRow,
   activeFirmId: string | null,
+  { mfaVerified = false }: { mfaVerified?: boolean } = {},
 ): Promise<IssuedSession> {
   const sessionId = newId();
   await insertSession(tx, {
@@ -92,6 +95,7 @@ export async function startSession(
     userId: user.id,
     activeFirmId,
     expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+    mfaVerifiedAt: mfaVerified ? new Date() : null,
   });
   authenticatedDuringRequest.set(ctx, { userId: user.id, firmId: activeFirmId });
   return issueTokens(ctx, tx, user, sessionId);
@@ -227,6 +231,7 @@ export async function resolveSessionActor(
   firmId: string | null;
   roles: RoleValue[];
   mfaEnrolmentRequired: boolean;
+  mfaVerified: boolean;
 } | null> {
   const found = await findLiveSession(database, { sessionId: claims.sid, userId: claims.sub });
   if (!found || found.userDisabled) return null;
@@ -238,6 +243,7 @@ export async function resolveSessionActor(
     firmId: role ? found.activeFirmId : null,
     roles: role ? [role] : [],
     mfaEnrolmentRequired: held,
+    mfaVerified: found.mfaVerified,
   };
 }
 

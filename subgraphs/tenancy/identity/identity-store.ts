@@ -263,6 +263,8 @@ export interface LiveSession {
   userDisabled: boolean;
   firmRequiresMfaForAdmins: boolean;
   mfaEnabled: boolean;
+  /** True when the session was signed in with a second factor (`sessions.mfa_verified_at`). */
+  mfaVerified: boolean;
 }
 
 /**
@@ -283,6 +285,7 @@ export async function findLiveSession(
     user_disabled: boolean;
     firm_requires_mfa_for_admins: boolean;
     mfa_enabled: boolean;
+    mfa_verified: boolean;
   }>(sql`select * from tenancy.live_session(${sessionId}::uuid, ${userId}::uuid)`);
   return row
     ? {
@@ -291,6 +294,7 @@ export async function findLiveSession(
         userDisabled: row.user_disabled,
         firmRequiresMfaForAdmins: row.firm_requires_mfa_for_admins,
         mfaEnabled: row.mfa_enabled,
+        mfaVerified: row.mfa_verified,
       }
     : undefined;
 }

@@ -165,7 +165,7 @@ export async function verifyMfaChallenge(
     const activeFirmId = memberships.some((m) => m.firmId === challenge.activeFirmId)
       ? challenge.activeFirmId
       : (memberships[0]?.firmId ?? null);
-    const session = await startSession(ctx, tx, user, activeFirmId);
+    const session = await startSession(ctx, tx, user, activeFirmId, { mfaVerified: true });
     await recordAuditInFirms(
       tx,
       asSignedInUser(ctx, user.id),

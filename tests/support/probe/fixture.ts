@@ -4,6 +4,7 @@ import type postgres from 'postgres';
 import { expect } from 'vitest';
 import { createPlatformOperator } from '../../../subgraphs/tenancy/break-glass/break-glass-service.ts';
 import { seedInvoiceAndDocument } from '../admin-db.ts';
+import { createFolder, minimalPdf, requestUpload, uploadDocument } from '../documents.ts';
 import { insertStaffCapacity } from '../time-db.ts';
 import { signUpFirm, strongPassword, uniqueEmail, type FirmOwner } from '../factories.ts';
 import { CREATE_CLIENT } from '../operations.ts';
@@ -67,7 +68,8 @@ const CREATE_THREAD = /* GraphQL */ `
 /**
  * A firm with data in every entity type the API can hold today, each value unique to the firm:
  * two clients (with email, phone and web site), an invoice and a document for each (stored
- * straight in the database: no API creates them yet), a second member who accepted an
+ * straight in the database), the first client's folder with an uploaded document (a version) and
+ * a pending upload (`populateDocuments`), a second member who accepted an
  * invitation, a pending invitation, an engagement of the first client managed by the owner
  * with the member on its team and a message thread about it, and the owner's weekly capacity (for
  * utilization; the time itself comes from `populateTime`).
@@ -93,6 +95,7 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
     clientIds.push(created.data!.createClient.client!.id);
     await seedInvoiceAndDocument(admin, { firmId: owner.firmId, clientId: created.data!.createClient.client!.id });
   }
+  await populateDocuments(t, owner, marker, clientIds[0]!);
   await insertStaffCapacity(admin, owner.firmId, owner.userId, 2171);
   const member = await t.gql(
     INVITE_MEMBER,
@@ -145,6 +148,22 @@ export async function populatedFirm(t: TestStack, admin: postgres.Sql, label: st
   expect(pending.data!.inviteMember.userErrors).toEqual([]);
   await populateTime(t, owner, marker, engagement.data!.createEngagement.engagement.id);
   return owner;
+}
+
+/**
+ * The client's documents made through the API as the owner: a top-level folder, a PDF uploaded into
+ * it through its signed form (a document with one version), and a second upload requested and left
+ * pending, so `completeDocumentUpload` has an upload id to be probed with.
+ */
+async function populateDocuments(t: TestStack, owner: FirmOwner, marker: string, clientId: string): Promise<void> {
+  const folderId = await createFolder(t, owner.accessToken, clientId, `Returns ${marker}`);
+  await uploadDocument(t, owner.accessToken, {
+    clientId,
+    folderId,
+    bytes: minimalPdf(marker),
+    filename: `return ${marker}.pdf`,
+  });
+  await requestUpload(t, owner.accessToken, { clientId, bytes: minimalPdf(`${marker} pending`) });
 }
 
 const TIME_FIXTURE = {

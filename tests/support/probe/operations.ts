@@ -196,6 +196,9 @@ function sampleInput(
   }
   if (type.name === 'ID') {
     const entities = entityTypesOfId(schema, slot.name, subject, slot.description);
+    // An id of rows with no GraphQL type of their own names them by their table (`uploadId`: documents.uploads).
+    const rows = /^(.+?)Id$/.exec(slot.name)?.[1];
+    if (!entities.length && rows && source.idsByType.get(pascal(rows))?.length) entities.push(pascal(rows));
     if (!entities.length) throw new Undrivable(`${owner}: cannot tell which entity type the ID \`${slot.name}\` names`);
     const entity = entities.find((name) => source.idsByType.get(name)?.length);
     if (!entity) throw new Undrivable(`${owner}: the fixture has no ${entities.join(' or ')} for \`${slot.name}\``);
