@@ -84,6 +84,9 @@ const mappers: Record<SubgraphName, Record<string, string>> = {
     TaxRate: '../../../db/schema/invoicing.ts#TaxRateRow',
     WipReport: '../time-reports/time-report-model.ts#WipReportModel',
     WipRow: '../time-reports/time-report-model.ts#WipRowModel',
+    ArAging: '../reports/report-model.ts#ArAgingModel',
+    InvoiceRegister: '../reports/report-model.ts#InvoiceRegisterModel',
+    InvoiceRegisterEntry: '../reports/report-model.ts#InvoiceRegisterEntryModel',
   },
   documents: {
     Message: '../messages/message-attachment-model.ts#MessageAttachmentsReference',

@@ -26,6 +26,7 @@ describe('the subgraph SDL artifacts', () => {
       'subgraphs/billing/invoices/invoices.graphql',
       'subgraphs/billing/ledger/ledger.graphql',
       'subgraphs/billing/rates/rates.graphql',
+      'subgraphs/billing/reports/reports.graphql',
       'subgraphs/billing/services/services.graphql',
       'subgraphs/billing/tax-rates/tax-rates.graphql',
       'subgraphs/billing/time-entries/time-entries.graphql',

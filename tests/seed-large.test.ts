@@ -11,7 +11,7 @@ import {
   largeSeedOwnerEmail,
   PORTAL_CLIENT_SHARE,
 } from '../scripts/seed-large/plan.ts';
-import { LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
+import { booksFindings, LargeSeedError, seedLargeDataset, type LargeSeedResult } from '../scripts/seed-large/seed.ts';
 import { closeServiceDatabases, connectServiceDatabases, startStack } from '../scripts/stack.ts';
 import { createLogger } from '../platform/logger.ts';
 import { verifyPassword } from '../subgraphs/tenancy/identity/passwords.ts';
@@ -60,6 +60,73 @@ describe('seed:large', () => {
     expect(await rollupMismatches(admin)).toEqual([]);
     const [rollup] = await admin<{ days: number }[]>`select count(*)::int as days from billing.user_day_totals`;
     expect(rollup?.days).toBeGreaterThan(0);
+  });
+
+  it('writes books that hold every rule of the journal: balanced entries, amounts due equal to receivables, a zero trial balance', async () => {
+    expect(await booksFindings(admin)).toEqual([]);
+    const unbalanced = await admin`
+      select firm_id, currency from billing.journal_lines group by firm_id, currency having sum(debit_minor) <> sum(credit_minor)`;
+    expect(unbalanced).toEqual([]);
+    // The rollups the reports read agree with the lines (rebuilt after the load, as the trigger would keep them).
+    const [rollups] = await admin<{ receivables: number; months: number }[]>`
+      select
+        (select count(*)::int from (
+          select l.firm_id, coalesce(l.client_id, '00000000-0000-0000-0000-000000000000') as client_id,
+            coalesce(l.invoice_id, '00000000-0000-0000-0000-000000000000') as invoice_id, l.currency, sum(l.debit_minor - l.credit_minor) as balance
+          from billing.journal_lines l join billing.accounts a on a.firm_id = l.firm_id and a.id = l.account_id and a.system_account = 'ACCOUNTS_RECEIVABLE'
+          group by 1, 2, 3, 4) x
+          full join billing.receivable_items r using (firm_id, client_id, invoice_id, currency)
+          where r.balance_minor is distinct from x.balance) as receivables,
+        (select count(*)::int from (
+          select firm_id, date_trunc('month', accounting_date)::date as month, account_id, currency, sum(debit_minor) as debit, sum(credit_minor) as credit
+          from billing.journal_lines group by 1, 2, 3, 4) x
+          full join billing.journal_account_months m using (firm_id, month, account_id, currency)
+          where (m.debit_minor, m.credit_minor) is distinct from (x.debit, x.credit)) as months`;
+    expect(rollups).toEqual({ receivables: 0, months: 0 });
+    // Every kind of entry the invoices' histories post, and credit notes both applied and to client credit.
+    const [firm] = await admin<{ id: string }[]>`select id from tenancy.firms where slug = 'bench-01'`;
+    const kinds = await admin<{ kind: string }[]>`
+      select distinct kind::text from billing.journal_entries where firm_id = ${firm!.id} order by 1`;
+    expect(kinds.map((row) => row.kind)).toEqual([
+      'CREDIT_NOTE_ISSUED',
+      'INVOICE_ISSUED',
+      'INVOICE_VOIDED',
+      'PAYMENT_RECEIVED',
+    ]);
+    const [notes] = await admin<{ applied: number; toCredit: number; gaps: number }[]>`
+      select count(*) filter (where applied_minor > 0)::int as applied, count(*) filter (where to_credit_minor > 0)::int as "toCredit",
+        (select count(*)::int from (select firm_id from billing.credit_notes group by firm_id
+           having max(substr(number, 4)::int) <> count(*)) g) as gaps
+      from billing.credit_notes`;
+    expect(notes!.applied).toBeGreaterThan(0);
+    expect(notes!.toCredit).toBeGreaterThan(0);
+    expect(notes!.gaps).toBe(0);
+    const [lines] = await admin<{ without: number }[]>`
+      select count(*)::int as without from billing.invoices i
+      where not exists (select 1 from billing.invoice_lines l where l.firm_id = i.firm_id and l.invoice_id = i.id)`;
+    expect(lines!.without).toBe(0);
+    // Each seeded firm's chart of accounts is the one billing.open_books gives a new firm.
+    const charts = await admin<{ chart: string; firms: number }[]>`
+      select chart, count(*)::int as firms from (
+        select string_agg(code || ':' || system_account || ':' || type || ':' || name, ',' order by code) as chart
+        from billing.accounts group by firm_id) c group by chart`;
+    expect(charts).toHaveLength(1);
+    expect(charts[0]!.firms).toBe(FIRM_COUNT);
+    // A new firm's chart, read inside a transaction that is rolled back (system accounts cannot be deleted).
+    let fresh: string | undefined;
+    await admin
+      .begin(async (tx) => {
+        const id = '00000000-0000-7000-8000-000000000001';
+        await tx`select set_config('app.firm_id', ${id}, true)`;
+        await tx`select billing.open_books(${id})`;
+        const [row] = await tx<{ chart: string }[]>`
+          select string_agg(code || ':' || system_account || ':' || type || ':' || name, ',' order by code) as chart
+          from billing.accounts where firm_id = ${id}`;
+        fresh = row!.chart;
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(charts[0]!.chart).toBe(fresh);
   });
 
   it('writes 50 firms whose sizes fall off with rank, the largest at the scaled issue sizes', async () => {

@@ -688,3 +688,151 @@ export function utilizationReport(from: string, to: string, minRows: number): Be
     },
   };
 }
+
+const AGING_AMOUNTS =
+  'currency current { amount } days1To30 { amount } days31To60 { amount } days61To90 { amount } over90Days { amount } total { amount }';
+
+/** The AR aging screen: a page of 20 client rows and the firm's totals. */
+export const AR_AGING_QUERY = /* GraphQL */ `
+  query ArAging($asOf: Date!) {
+    arAging(asOf: $asOf, first: 20) {
+      rows { edges { cursor node { client { id } amounts { ${AGING_AMOUNTS} } } } pageInfo { hasNextPage endCursor } }
+      totals { ${AGING_AMOUNTS} }
+    }
+  }
+`;
+
+/** `arAging(asOf)` with 20 rows and the totals: the answer must have both. */
+export function arAging(asOf: string): BenchOperation {
+  return {
+    name: 'ArAging',
+    body: { query: AR_AGING_QUERY, operationName: 'ArAging', variables: { asOf } },
+    check: (response) => {
+      const problem = errorsOf(response);
+      if (problem) return problem;
+      const rows = at(response.data as Data, 'arAging.rows.edges');
+      const totals = at(response.data as Data, 'arAging.totals');
+      return Array.isArray(rows) && rows.length > 0 && Array.isArray(totals) && totals.length > 0
+        ? null
+        : 'the AR aging is empty';
+    },
+  };
+}
+
+/** The trial balance as of a date (the ledger module's `trialBalance(asOf)`): every account's balance and the totals. */
+export const TRIAL_BALANCE_QUERY = /* GraphQL */ `
+  query TrialBalance($asOf: Date!) {
+    trialBalance(asOf: $asOf) {
+      balanced
+      rows {
+        account {
+          id
+          code
+          name
+        }
+        debit {
+          amount
+          currency
+        }
+        credit {
+          amount
+          currency
+        }
+      }
+      totals {
+        debit {
+          amount
+          currency
+        }
+        credit {
+          amount
+          currency
+        }
+      }
+    }
+  }
+`;
+
+/** `trialBalance(asOf)`: the answer must balance. */
+export function trialBalance(asOf: string): BenchOperation {
+  return {
+    name: 'TrialBalance',
+    body: { query: TRIAL_BALANCE_QUERY, operationName: 'TrialBalance', variables: { asOf } },
+    check: (response) =>
+      errorsOf(response) ??
+      (at(response.data as Data, 'trialBalance.balanced') === true ? null : 'the trial balance does not balance'),
+  };
+}
+
+const CREATE_INVOICE_DRAFT = /* GraphQL */ `
+  mutation CreateInvoiceDraft($input: CreateInvoiceDraftInput!) {
+    createInvoiceDraft(input: $input) {
+      invoice {
+        id
+        lines {
+          id
+        }
+        total {
+          amount
+          currency
+        }
+      }
+      userErrors {
+        code
+        message
+      }
+    }
+  }
+`;
+
+/** Drafts the client's approved time on `engagementId` worked up to each request's next date of `workDates`. */
+export function createInvoiceDraft(
+  clientId: string,
+  engagementId: string,
+  workDates: readonly string[],
+): BenchOperation {
+  return {
+    name: 'createInvoiceDraft',
+    body: {
+      query: CREATE_INVOICE_DRAFT,
+      operationName: 'CreateInvoiceDraft',
+      variables: { input: { clientId, engagementIds: [engagementId], timeThrough: '__TIME_THROUGH__' } },
+    },
+    check: noUserErrors('createInvoiceDraft'),
+    variant: { placeholder: '__TIME_THROUGH__', values: workDates, used: 0 },
+  };
+}
+
+const ISSUE_INVOICE = /* GraphQL */ `
+  mutation IssueInvoice($input: IssueInvoiceInput!) {
+    issueInvoice(input: $input) {
+      invoice {
+        id
+        number
+        status
+        amountDue {
+          amount
+          currency
+        }
+      }
+      userErrors {
+        code
+        message
+      }
+    }
+  }
+`;
+
+/** Issues one draft, each request the next of `draftIds` (its own idempotency key: the draft's id). */
+export function issueInvoice(draftIds: readonly string[]): BenchOperation {
+  return {
+    name: 'issueInvoice',
+    body: {
+      query: ISSUE_INVOICE,
+      operationName: 'IssueInvoice',
+      variables: { input: { invoiceId: '__DRAFT_ID__', idempotencyKey: 'bench-__DRAFT_ID__' } },
+    },
+    check: noUserErrors('issueInvoice'),
+    variant: { placeholder: '__DRAFT_ID__', values: draftIds, used: 0 },
+  };
+}

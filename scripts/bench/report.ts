@@ -24,7 +24,10 @@ export type ScenarioName =
   | 'time-entry'
   | 'approval-queue'
   | 'wip-report'
-  | 'utilization-report';
+  | 'utilization-report'
+  | 'invoice-issue'
+  | 'ar-aging'
+  | 'trial-balance';
 
 /** One line of the human summary: what, the figure, and the target it is judged against (if any). */
 export interface Row {

@@ -25,6 +25,9 @@
  *   approval-queue    the approval queue page (names from three subgraphs): SQL statements at 10 vs 50 rows
  *   wip-report        the largest firm's WIP report (20 rows and totals) at scale 0.1 and 1: statements and mean latency
  *   utilization-report the largest firm's utilization over 30 days at scale 0.1 and 1: statements and mean latency
+ *   invoice-issue     drafting and issuing invoices of 20 time lines at 8 concurrent; SQL statements per issue at 5 vs 50 lines
+ *   ar-aging          the largest firm's AR aging (20 rows and totals) at scale 0.1 and 1: statements and mean latency
+ *   trial-balance     the largest firm's trial balance at scale 0.1 and 1 (`trialBalance(asOf)` of the ledger module)
  *   all               every scenario, in the order above
  *
  * `--no-record` prints the tables without writing JSON or docs/benchmarks.md (trial runs).
@@ -80,6 +83,9 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   'approval-queue': async (env) => (await import('./time-bench.ts')).approvalQueueScenario(await env()),
   'wip-report': async (env) => scenarios.wipReportScenario(await env()),
   'utilization-report': async (env) => scenarios.utilizationReportScenario(await env()),
+  'invoice-issue': async (env) => (await import('./invoice-bench.ts')).invoiceIssueScenario(await env()),
+  'ar-aging': async (env) => scenarios.arAgingScenario(await env()),
+  'trial-balance': async (env) => scenarios.trialBalanceScenario(await env()),
 };
 const ORDER = Object.keys(SCENARIOS) as ScenarioName[];
 

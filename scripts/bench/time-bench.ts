@@ -30,7 +30,7 @@ interface TimeSetup {
   draftIds: string[];
 }
 
-async function mutate(set: ServiceSet, user: BenchUser, query: string, input: Record<string, unknown>) {
+export async function mutate(set: ServiceSet, user: BenchUser, query: string, input: Record<string, unknown>) {
   const result = await postGraphQL<Record<string, { userErrors: unknown[] } & Record<string, { id: string }>>>(
     set.gatewayUrl,
     { query, variables: { input } },

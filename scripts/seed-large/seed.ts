@@ -114,6 +114,59 @@ async function dropForeignKeysAndIndexes(tx: postgres.TransactionSql, tables: re
   return [...indexes, ...foreignKeys].map((row) => row.create);
 }
 
+/** `alter table … {state} trigger …` for the triggers the load turns off (see `seedLargeDataset`). */
+const TRIGGERS_OFF_DURING_LOAD = [
+  'alter table billing.time_entries {state} trigger user',
+  'alter table tenancy.firms {state} trigger firms_open_books',
+  'alter table billing.invoices {state} trigger user',
+  'alter table billing.invoice_lines {state} trigger user',
+  'alter table billing.journal_entries {state} trigger user',
+  'alter table billing.journal_lines {state} trigger user',
+];
+
+/**
+ * The accounting rules of migration 0017 that triggers hold row by row, checked set-based over
+ * every firm: each journal entry has at least two lines, all on its accounting date, and balances
+ * per currency; each issued invoice's amount due is its receivable in the journal (debits − credits
+ * of its ACCOUNTS_RECEIVABLE lines); each firm has its system accounts and its period-lock row.
+ * The rules CHECK constraints hold (parties printed, amounts in range) COPY enforced already.
+ * @returns one line per kind of breach, with a count and an example; empty when the books hold.
+ */
+export async function booksFindings(sql: postgres.Sql | postgres.TransactionSql): Promise<string[]> {
+  const [row] = await sql<{ finding: string | null }[]>`
+    with entry_lines as (
+      select e.firm_id, e.id, count(l.line_no) as lines,
+        bool_and(l.accounting_date = e.accounting_date) as dated
+      from billing.journal_entries e left join billing.journal_lines l on l.firm_id = e.firm_id and l.entry_id = e.id
+      group by e.firm_id, e.id
+    ), unbalanced as (
+      select firm_id, entry_id from billing.journal_lines group by firm_id, entry_id, currency
+      having sum(debit_minor) <> sum(credit_minor)
+    ), receivables as (
+      select l.firm_id, l.invoice_id, sum(l.debit_minor - l.credit_minor) as receivable
+      from billing.journal_lines l
+      join billing.accounts a on a.firm_id = l.firm_id and a.id = l.account_id and a.system_account = 'ACCOUNTS_RECEIVABLE'
+      where l.invoice_id is not null group by l.firm_id, l.invoice_id
+    ), mismatched as (
+      select i.firm_id, i.number from billing.invoices i
+      left join receivables r on r.firm_id = i.firm_id and r.invoice_id = i.id
+      where i.status <> 'DRAFT' and i.amount_due_minor <> coalesce(r.receivable, 0)
+    ), unopened as (
+      select f.id from tenancy.firms f
+      where (select count(*) from billing.accounts a where a.firm_id = f.id and a.system_account is not null) < 9
+         or not exists (select 1 from billing.period_locks p where p.firm_id = f.id)
+    )
+    select concat_ws('; ',
+      (select 'entries with fewer than two lines or lines off their date: ' || count(*) || ', e.g. ' || min(id::text)
+         from entry_lines where lines < 2 or not dated having count(*) > 0),
+      (select 'unbalanced entries: ' || count(*) || ', e.g. ' || min(entry_id::text) from unbalanced having count(*) > 0),
+      (select 'invoices whose amount due is not their receivable: ' || count(*) || ', e.g. ' || min(number)
+         from mismatched having count(*) > 0),
+      (select 'firms without their books opened: ' || count(*) from unopened having count(*) > 0)
+    ) as finding`;
+  return row?.finding ? row.finding.split('; ') : [];
+}
+
 /**
  * Seeds the large benchmark dataset (docs/benchmarks.md): 50 firms of Zipf-distributed size whose largest
  * holds, at scale 1, 5,000 clients with 15,000 contacts, 40 staff, 20,000 invoices, 50,000
@@ -122,9 +175,12 @@ async function dropForeignKeysAndIndexes(tx: postgres.TransactionSql, tables: re
  * `LARGE_SEED_PASSWORD`). Every table in `SEED_TABLES` is filled with one `COPY … FROM STDIN`
  * inside a single transaction, so a failure leaves nothing behind; their foreign keys and
  * secondary indexes are dropped for the load and re-created (and validated) before it commits,
- * which locks those tables meanwhile; the time rollups' triggers are off for the load and the
- * rollups rebuilt from the entries before it commits (`billing.rebuild_time_rollups`). Then the
- * tables are vacuumed and analysed so plans and index-only scans are realistic.
+ * which locks those tables meanwhile; the time and journal rollups' triggers are off for the load
+ * and the rollups rebuilt before it commits (`billing.rebuild_time_rollups`,
+ * `billing.rebuild_journal_rollups`), each firm's books opened (`billing.open_books`), and the
+ * journal's rules checked set-based (`booksFindings`), as the triggers they stand in for would.
+ * Invoices come with their lines, credit notes and journal entries (scripts/seed-large/billing.ts).
+ * Then the tables are vacuumed and analysed so plans and index-only scans are realistic.
  *
  * COPY FROM is refused on tables whose row-level security applies to the caller (PostgreSQL docs,
  * COPY), so `adminUrl` must be a superuser, or a BYPASSRLS role that may act as the tables' owner
@@ -169,11 +225,14 @@ export async function seedLargeDataset(
     const context: SeedContext = { now, passwordHash: await hashPassword(LARGE_SEED_PASSWORD) };
     const rows: Record<string, number> = {};
     const timingsMs: Record<string, number> = {};
+    for (const table of SEED_TABLES) await table.prepare?.(firms, context);
     await sql.begin(async (tx) => {
       const deferred = await dropForeignKeysAndIndexes(tx, SEED_TABLES);
-      // The time rollups' triggers (migration 0015) would fold 400,000 entries into one array;
-      // set-based sums after the load do the same in a fraction of the time.
-      await tx`alter table billing.time_entries disable trigger user`;
+      // Triggers that would work row by row, or as the owner under forced RLS without a firm: the
+      // time rollups (migration 0015) and the journal rollups (0023), rebuilt set-based after the
+      // load; the books a new firm opens (0017), opened per firm after it; and the accounting rules
+      // (0017), which seedLargeDataset checks set-based instead (`booksFindings`) before it commits.
+      for (const statement of TRIGGERS_OFF_DURING_LOAD) await tx.unsafe(statement.replace('{state}', 'disable'));
       for (const table of SEED_TABLES) {
         const tableStarted = performance.now();
         const counter = { rows: 0 };
@@ -187,15 +246,34 @@ export async function seedLargeDataset(
       }
       const rebuildStarted = performance.now();
       await tx`select billing.rebuild_time_rollups()`;
-      await tx`alter table billing.time_entries enable trigger user`;
+      await tx`select billing.rebuild_journal_rollups()`;
+      for (const statement of TRIGGERS_OFF_DURING_LOAD) await tx.unsafe(statement.replace('{state}', 'enable'));
       for (const statement of deferred) await tx.unsafe(statement);
+      // After the unique indexes are back (its ON CONFLICT needs them); as the owner, bound by the
+      // forced tenant policies: one firm at a time.
+      for (const firm of firms) {
+        await tx`select set_config('app.firm_id', ${firm.id}, true)`;
+        await tx`select billing.open_books(${firm.id})`;
+      }
+      await tx`select set_config('app.firm_id', '', true)`;
+      const findings = await booksFindings(tx);
+      if (findings.length > 0)
+        throw new Error(`seed:large wrote books that break the journal's rules: ${findings.join('; ')}`);
       timingsMs.indexesAndForeignKeys = Math.round(performance.now() - rebuildStarted);
       log(
-        `  time rollups, indexes and foreign keys: ${deferred.length} rebuilt in ${(timingsMs.indexesAndForeignKeys / 1000).toFixed(1)} s`,
+        `  rollups, books, indexes and foreign keys: ${deferred.length} rebuilt in ${(timingsMs.indexesAndForeignKeys / 1000).toFixed(1)} s`,
       );
     });
     const analyzeStarted = performance.now();
-    const rollups = ['billing.user_day_totals', 'billing.wip_user_days', 'billing.wip_firm_days'];
+    const rollups = [
+      'billing.user_day_totals',
+      'billing.wip_user_days',
+      'billing.wip_firm_days',
+      'billing.receivable_items',
+      'billing.journal_account_days',
+      'billing.journal_account_months',
+      'billing.period_locks',
+    ];
     await sql.unsafe(`vacuum (analyze) ${[...SEED_TABLES.map((table) => table.table), ...rollups].join(', ')}`);
     timingsMs.vacuumAnalyze = Math.round(performance.now() - analyzeStarted);
     log(`  vacuum (analyze): ${(timingsMs.vacuumAnalyze / 1000).toFixed(1)} s`);

@@ -22,4 +22,6 @@ export interface SeedTable {
   columns: readonly string[];
   /** The firm's rows; deterministic given the fixture (use `firm.random(table)`). */
   rows(firm: FirmFixture, context: SeedContext): Iterable<CopyValue[]>;
+  /** Asynchronous work `rows` needs done first (rendering PDFs to hash them), run before the load's transaction. */
+  prepare?(firms: readonly FirmFixture[], context: SeedContext): Promise<void>;
 }

@@ -1,5 +1,12 @@
 import { clientContactsTable, clientsTable, clientTeamMembersTable, contactsTable } from './crm.ts';
-import { invoicesTable } from './billing.ts';
+import {
+  accountsTable,
+  creditNotesTable,
+  invoiceLinesTable,
+  invoicesTable,
+  journalEntriesTable,
+  journalLinesTable,
+} from './billing.ts';
 import { documentsTable } from './documents.ts';
 import { messageReadStatesTable, messagesTable, messageThreadsTable } from './messaging.ts';
 import {
@@ -21,10 +28,7 @@ import {
   timeEntriesTable,
 } from './time.ts';
 
-/**
- * Every table the large seed fills, parents before children. Invoice lines join this list when
- * their table exists (docs/benchmarks.md).
- */
+/** Every table the large seed fills, parents before children. */
 export const SEED_TABLES: readonly SeedTable[] = [
   firmsTable,
   usersTable,
@@ -39,7 +43,12 @@ export const SEED_TABLES: readonly SeedTable[] = [
   messageThreadsTable,
   messagesTable,
   messageReadStatesTable,
+  accountsTable,
   invoicesTable,
+  invoiceLinesTable,
+  creditNotesTable,
+  journalEntriesTable,
+  journalLinesTable,
   documentsTable,
   engagementsTable,
   engagementTeamMembersTable,

@@ -16,6 +16,9 @@ import { ledgerResolvers } from './ledger/ledger-resolvers.ts';
 import { ledgerRules } from './ledger/ledger-rules.ts';
 import { rateResolvers } from './rates/rate-resolvers.ts';
 import { ratesRules } from './rates/rates-rules.ts';
+import { reportResolvers } from './reports/report-resolvers.ts';
+import { reportDownloads } from './reports/report-service.ts';
+import { reportsRules } from './reports/reports-rules.ts';
 import { createTimeEntryLoaders } from './time-entries/time-entry-loaders.ts';
 import { timeEntryResolvers } from './time-entries/time-entry-resolvers.ts';
 import { timeEntriesRules } from './time-entries/time-entries-rules.ts';
@@ -32,7 +35,8 @@ import { timersRules } from './timers/timers-rules.ts';
 
 /**
  * The billing subgraph: invoices and client balances, the service catalogue, rate cards, time,
- * timers, time reports, the journal with its chart of accounts and period locks, and tax rates.
+ * timers, time reports, the journal with its chart of accounts and period locks, tax rates, and the
+ * accounting reports.
  */
 export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
   name: 'billing',
@@ -47,6 +51,7 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     timerResolvers,
     ledgerResolvers,
     taxRateResolvers,
+    reportResolvers,
   ),
   rules: mergeDisjoint(
     billingRules,
@@ -58,6 +63,7 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
     timersRules,
     ledgerRules,
     taxRatesRules,
+    reportsRules,
   ),
   createLoaders: (scope) =>
     mergeDisjoint(
@@ -67,8 +73,8 @@ export const billingSubgraph: SubgraphDefinition<BillingLoaders, Resolvers> = {
       createTimeReportLoaders(scope),
       createLedgerLoaders(scope),
     ),
-  // Signed download links (platform/downloads.ts), by kind; none is registered yet.
-  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, documentDownloads),
+  // Signed download links (platform/downloads.ts), by kind: invoice and credit-note PDFs, report CSVs.
+  mountRoutes: (app, deps) => mountDownloadRoutes(app, deps, mergeDisjoint(documentDownloads, reportDownloads)),
   // The billing outbox's dispatcher (timer changes) runs in every billing process; replicas share the work (SKIP LOCKED).
   startBackground: async (deps) => {
     const dispatcher = await startOutboxDispatcher({ schema: 'billing', ...deps });

@@ -10,6 +10,7 @@ import type { InvoiceRow } from '../../../db/schema/billing.ts';
 import type { CreditNoteRow, TaxRateRow } from '../../../db/schema/invoicing.ts';
 import type { AccountRow, JournalEntryRow, JournalLineRow } from '../../../db/schema/ledger.ts';
 import type { WipReportModel, WipRowModel } from '../time-reports/time-report-model.ts';
+import type { ArAgingModel, InvoiceRegisterModel, InvoiceRegisterEntryModel } from '../reports/report-model.ts';
 import type { BillingContext } from '../billing-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -100,6 +101,71 @@ export type AdjustmentReason =
 export type ApproveTimeEntriesInput = {
   /** The `TimeEntry` ids (1–200), SUBMITTED. */
   ids: Array<Scalars['ID']['input']>;
+};
+
+/**
+ * Accounts receivable aging as of a date, from the journal: the debits less the credits of the
+ * accounts-receivable account dated on or before `asOf`, per invoice, placed in a bucket by the
+ * invoice's due date. Paid, credited and voided invoices owe nothing. The firm's totals per currency
+ * equal the accounts-receivable balance of `trialBalance(asOf)`.
+ */
+export type ArAging = {
+  __typename?: 'ArAging';
+  /** The date the report is taken at. */
+  asOf: Scalars['Date']['output'];
+  /** Clients with an open receivable as of `asOf`, one row per client and currency (the page `arAging` was asked for). */
+  rows: ArAgingRowConnection;
+  /** The firm's open receivable per currency, by age; one entry per currency with a non-zero receivable. */
+  totals: Array<ArAgingAmounts>;
+};
+
+/**
+ * An open receivable split by how long it has been due, as of the report's date. Days past due count
+ * from the invoice's due date to `asOf`. The five buckets add up to `total`.
+ */
+export type ArAgingAmounts = {
+  __typename?: 'ArAgingAmounts';
+  /** The currency of these amounts; amounts are never converted between currencies. */
+  currency: Scalars['CurrencyCode']['output'];
+  /** Not yet due: the due date is on or after `asOf` (and receivables without an invoice). */
+  current: Money;
+  /** 1 to 30 days past due. */
+  days1To30: Money;
+  /** 31 to 60 days past due. */
+  days31To60: Money;
+  /** 61 to 90 days past due. */
+  days61To90: Money;
+  /** More than 90 days past due. */
+  over90Days: Money;
+  /** All of the open receivable: the sum of the five buckets. */
+  total: Money;
+};
+
+/** One client's open receivable in one currency, by age. */
+export type ArAgingRow = {
+  __typename?: 'ArAgingRow';
+  /** The client's open receivable in this currency, by days past due. */
+  amounts: ArAgingAmounts;
+  /** The client. */
+  client: Client;
+};
+
+/** A page of AR aging rows (Relay cursor connection), ordered by client id, then currency. */
+export type ArAgingRowConnection = {
+  __typename?: 'ArAgingRowConnection';
+  /** The rows on this page, with their cursors. */
+  edges: Array<ArAgingRowEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One row of the AR aging with its cursor. */
+export type ArAgingRowEdge = {
+  __typename?: 'ArAgingRowEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The row. */
+  node: ArAgingRow;
 };
 
 /** Input of `archiveTaxRate`. */
@@ -711,6 +777,104 @@ export type InvoicePayload = {
 };
 
 /**
+ * Every invoice and credit note issued from `from` to `to` (both included), with totals per currency.
+ * Drafts are not in it; voided invoices are, with their status.
+ */
+export type InvoiceRegister = {
+  __typename?: 'InvoiceRegister';
+  /** The documents (the page `invoiceRegister` was asked for), by issue date, then id. */
+  entries: InvoiceRegisterEntryConnection;
+  /** First issue date (included). */
+  from: Scalars['Date']['output'];
+  /** Last issue date (included). */
+  to: Scalars['Date']['output'];
+  /** Totals per currency of every document in the range; one entry per currency that has one. */
+  totals: Array<InvoiceRegisterTotal>;
+};
+
+/**
+ * One document of the invoice register: an issued invoice or a credit note. A credit note's amounts
+ * are positive: what it credits.
+ */
+export type InvoiceRegisterEntry = {
+  __typename?: 'InvoiceRegisterEntry';
+  /** What the invoice still has due now; null for credit notes. */
+  amountDue?: Maybe<Money>;
+  /** The client billed or credited. */
+  client: Client;
+  /** The credit note, for `CREDIT_NOTE` entries; null for invoices. */
+  creditNote?: Maybe<CreditNote>;
+  /** The invoice; for a credit note, the invoice it credits. */
+  invoice: Invoice;
+  /** Its issue date. */
+  issueDate: Scalars['Date']['output'];
+  /** An invoice or a credit note. */
+  kind: InvoiceRegisterKind;
+  /** The document's number (`INV-…`, `CN-…`). */
+  number: Scalars['String']['output'];
+  /** The invoice's status now (`OPEN`, `PAID` or `VOID`); null for credit notes. */
+  status?: Maybe<InvoiceStatus>;
+  /** The sum of its lines (inclusive tax contained, exclusive tax not added). */
+  subtotal: Money;
+  /** Its tax. */
+  tax: Money;
+  /** Its total: what was billed, or credited. */
+  total: Money;
+};
+
+/** A page of the invoice register (Relay cursor connection), by issue date, then id. */
+export type InvoiceRegisterEntryConnection = {
+  __typename?: 'InvoiceRegisterEntryConnection';
+  /** The entries on this page, with their cursors. */
+  edges: Array<InvoiceRegisterEntryEdge>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** One invoice register entry with its cursor. */
+export type InvoiceRegisterEntryEdge = {
+  __typename?: 'InvoiceRegisterEntryEdge';
+  /** Opaque cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: InvoiceRegisterEntry;
+};
+
+/** What an invoice register row records. */
+export type InvoiceRegisterKind =
+  /** A credit note against an invoice. */
+  | 'CREDIT_NOTE'
+  /** An issued invoice (including one voided since). */
+  | 'INVOICE';
+
+/** The invoice register's totals in one currency. */
+export type InvoiceRegisterTotal = {
+  __typename?: 'InvoiceRegisterTotal';
+  /** What the range's invoices still have due now. */
+  amountDue: Money;
+  /** Credit notes issued in the range. */
+  creditNoteCount: Scalars['Int']['output'];
+  /** The credit notes' subtotals. */
+  creditedSubtotal: Money;
+  /** The credit notes' tax. */
+  creditedTax: Money;
+  /** The credit notes' totals: what was credited. */
+  creditedTotal: Money;
+  /** The currency of these totals. */
+  currency: Scalars['CurrencyCode']['output'];
+  /** Invoices issued in the range, voided ones included. */
+  invoiceCount: Scalars['Int']['output'];
+  /** The invoices' subtotals. */
+  invoicedSubtotal: Money;
+  /** The invoices' tax. */
+  invoicedTax: Money;
+  /** The invoices' totals: what was billed (the revenue and tax the journal posted on issue). */
+  invoicedTotal: Money;
+  /** The totals of those invoices that are VOID now. */
+  voidedTotal: Money;
+};
+
+/**
  * The firm's invoicing settings: the seller printed on its invoices, the number formats, the default
  * payment terms and how time becomes lines.
  */
@@ -1281,6 +1445,17 @@ export type Query = {
   __typename?: 'Query';
   /** The firm's chart of accounts, in code order. Requires `ledger:read`. */
   accounts: Array<Account>;
+  /**
+   * Accounts receivable aging as of a date, per client and for the firm, from the journal. Requires
+   * `ledger:read`.
+   */
+  arAging: ArAging;
+  /**
+   * A short-lived signed link (5 minutes) to the AR aging as of `asOf` as CSV (RFC 4180, UTF-8): one
+   * row per client and currency, amounts as decimal strings. Requires `ledger:read`; the link itself is
+   * the only credential after that.
+   */
+  arAgingCsvUrl: Scalars['String']['output'];
   /** A credit note of the active firm by id, or null. */
   creditNote?: Maybe<CreditNote>;
   /**
@@ -1296,6 +1471,16 @@ export type Query = {
   generalLedgerCsv: CsvExport;
   /** An invoice of the active firm by id, or null when there is none (including ids of other firms and, for a portal session, drafts). */
   invoice?: Maybe<Invoice>;
+  /**
+   * The invoice register: invoices and credit notes issued in a range of dates. Requires `ledger:read`;
+   * `from` after `to` is a `BAD_USER_INPUT` error.
+   */
+  invoiceRegister: InvoiceRegister;
+  /**
+   * A short-lived signed link (5 minutes) to the invoice register from `from` to `to` as CSV (RFC 4180,
+   * UTF-8): one row per invoice and credit note. Requires `ledger:read`.
+   */
+  invoiceRegisterCsvUrl: Scalars['String']['output'];
   /** The firm's invoices, newest first, optionally of one status. Requires `invoice:read`. */
   invoices: InvoiceConnection;
   /**
@@ -1328,6 +1513,18 @@ export type Query = {
 };
 
 
+export type QueryArAgingArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  asOf: Scalars['Date']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryArAgingCsvUrlArgs = {
+  asOf: Scalars['Date']['input'];
+};
+
+
 export type QueryCreditNoteArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1349,6 +1546,20 @@ export type QueryGeneralLedgerCsvArgs = {
 
 export type QueryInvoiceArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryInvoiceRegisterArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['Date']['input'];
+  to: Scalars['Date']['input'];
+};
+
+
+export type QueryInvoiceRegisterCsvUrlArgs = {
+  from: Scalars['Date']['input'];
+  to: Scalars['Date']['input'];
 };
 
 
@@ -2499,6 +2710,11 @@ export type ResolversTypes = ResolversObject<{
   AddInvoiceLineInput: AddInvoiceLineInput;
   AdjustmentReason: AdjustmentReason;
   ApproveTimeEntriesInput: ApproveTimeEntriesInput;
+  ArAging: ResolverTypeWrapper<ArAgingModel>;
+  ArAgingAmounts: ResolverTypeWrapper<ArAgingAmounts>;
+  ArAgingRow: ResolverTypeWrapper<Omit<ArAgingRow, 'client'> & { client: ResolversTypes['Client'] }>;
+  ArAgingRowConnection: ResolverTypeWrapper<Omit<ArAgingRowConnection, 'edges'> & { edges: Array<ResolversTypes['ArAgingRowEdge']> }>;
+  ArAgingRowEdge: ResolverTypeWrapper<Omit<ArAgingRowEdge, 'node'> & { node: ResolversTypes['ArAgingRow'] }>;
   ArchiveTaxRateInput: ArchiveTaxRateInput;
   BillingArrangement: BillingArrangement;
   BillingType: BillingType;
@@ -2548,6 +2764,12 @@ export type ResolversTypes = ResolversObject<{
   InvoiceLineKind: InvoiceLineKind;
   InvoiceLineTax: ResolverTypeWrapper<InvoiceLineTax>;
   InvoicePayload: ResolverTypeWrapper<Omit<InvoicePayload, 'invoice'> & { invoice?: Maybe<ResolversTypes['Invoice']> }>;
+  InvoiceRegister: ResolverTypeWrapper<InvoiceRegisterModel>;
+  InvoiceRegisterEntry: ResolverTypeWrapper<InvoiceRegisterEntryModel>;
+  InvoiceRegisterEntryConnection: ResolverTypeWrapper<Omit<InvoiceRegisterEntryConnection, 'edges'> & { edges: Array<ResolversTypes['InvoiceRegisterEntryEdge']> }>;
+  InvoiceRegisterEntryEdge: ResolverTypeWrapper<Omit<InvoiceRegisterEntryEdge, 'node'> & { node: ResolversTypes['InvoiceRegisterEntry'] }>;
+  InvoiceRegisterKind: InvoiceRegisterKind;
+  InvoiceRegisterTotal: ResolverTypeWrapper<InvoiceRegisterTotal>;
   InvoiceSettings: ResolverTypeWrapper<InvoiceSettings>;
   InvoiceStatus: InvoiceStatus;
   InvoiceTaxLine: ResolverTypeWrapper<InvoiceTaxLine>;
@@ -2646,6 +2868,11 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   AddInvoiceLineInput: AddInvoiceLineInput;
   ApproveTimeEntriesInput: ApproveTimeEntriesInput;
+  ArAging: ArAgingModel;
+  ArAgingAmounts: ArAgingAmounts;
+  ArAgingRow: Omit<ArAgingRow, 'client'> & { client: ResolversParentTypes['Client'] };
+  ArAgingRowConnection: Omit<ArAgingRowConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArAgingRowEdge']> };
+  ArAgingRowEdge: Omit<ArAgingRowEdge, 'node'> & { node: ResolversParentTypes['ArAgingRow'] };
   ArchiveTaxRateInput: ArchiveTaxRateInput;
   Client: BillingClientReference;
   Int: Scalars['Int']['output'];
@@ -2691,6 +2918,11 @@ export type ResolversParentTypes = ResolversObject<{
   InvoiceLineInput: InvoiceLineInput;
   InvoiceLineTax: InvoiceLineTax;
   InvoicePayload: Omit<InvoicePayload, 'invoice'> & { invoice?: Maybe<ResolversParentTypes['Invoice']> };
+  InvoiceRegister: InvoiceRegisterModel;
+  InvoiceRegisterEntry: InvoiceRegisterEntryModel;
+  InvoiceRegisterEntryConnection: Omit<InvoiceRegisterEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvoiceRegisterEntryEdge']> };
+  InvoiceRegisterEntryEdge: Omit<InvoiceRegisterEntryEdge, 'node'> & { node: ResolversParentTypes['InvoiceRegisterEntry'] };
+  InvoiceRegisterTotal: InvoiceRegisterTotal;
   InvoiceSettings: InvoiceSettings;
   InvoiceTaxLine: InvoiceTaxLine;
   IssueCreditNoteInput: IssueCreditNoteInput;
@@ -2777,6 +3009,37 @@ export type AccountResolvers<ContextType = BillingContext, ParentType extends Re
   service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
   systemAccount?: Resolver<Maybe<ResolversTypes['SystemAccount']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['AccountType'], ParentType, ContextType>;
+}>;
+
+export type ArAgingResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ArAging'] = ResolversParentTypes['ArAging']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['ArAgingRowConnection'], ParentType, ContextType>;
+  totals?: Resolver<Array<ResolversTypes['ArAgingAmounts']>, ParentType, ContextType>;
+}>;
+
+export type ArAgingAmountsResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ArAgingAmounts'] = ResolversParentTypes['ArAgingAmounts']> = ResolversObject<{
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  days1To30?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  days31To60?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  days61To90?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  over90Days?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type ArAgingRowResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ArAgingRow'] = ResolversParentTypes['ArAgingRow']> = ResolversObject<{
+  amounts?: Resolver<ResolversTypes['ArAgingAmounts'], ParentType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+}>;
+
+export type ArAgingRowConnectionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ArAgingRowConnection'] = ResolversParentTypes['ArAgingRowConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ArAgingRowEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type ArAgingRowEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['ArAgingRowEdge'] = ResolversParentTypes['ArAgingRowEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ArAgingRow'], ParentType, ContextType>;
 }>;
 
 export type ClientResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Client'] = ResolversParentTypes['Client'], FederationReferenceType extends FederationReferenceTypes['Client'] = FederationReferenceTypes['Client']> = ResolversObject<{
@@ -2991,6 +3254,51 @@ export type InvoicePayloadResolvers<ContextType = BillingContext, ParentType ext
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type InvoiceRegisterResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceRegister'] = ResolversParentTypes['InvoiceRegister']> = ResolversObject<{
+  entries?: Resolver<ResolversTypes['InvoiceRegisterEntryConnection'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  totals?: Resolver<Array<ResolversTypes['InvoiceRegisterTotal']>, ParentType, ContextType>;
+}>;
+
+export type InvoiceRegisterEntryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceRegisterEntry'] = ResolversParentTypes['InvoiceRegisterEntry']> = ResolversObject<{
+  amountDue?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  client?: Resolver<ResolversTypes['Client'], ParentType, ContextType>;
+  creditNote?: Resolver<Maybe<ResolversTypes['CreditNote']>, ParentType, ContextType>;
+  invoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType>;
+  issueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['InvoiceRegisterKind'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['InvoiceStatus']>, ParentType, ContextType>;
+  subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type InvoiceRegisterEntryConnectionResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceRegisterEntryConnection'] = ResolversParentTypes['InvoiceRegisterEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['InvoiceRegisterEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type InvoiceRegisterEntryEdgeResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceRegisterEntryEdge'] = ResolversParentTypes['InvoiceRegisterEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['InvoiceRegisterEntry'], ParentType, ContextType>;
+}>;
+
+export type InvoiceRegisterTotalResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceRegisterTotal'] = ResolversParentTypes['InvoiceRegisterTotal']> = ResolversObject<{
+  amountDue?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  creditNoteCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  creditedSubtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  creditedTax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  creditedTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  invoiceCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  invoicedSubtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  invoicedTax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  invoicedTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  voidedTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
 export type InvoiceSettingsResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['InvoiceSettings'] = ResolversParentTypes['InvoiceSettings']> = ResolversObject<{
   creditNoteNumberFormat?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   invoiceNumberFormat?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3121,10 +3429,14 @@ export type PeriodLockPayloadResolvers<ContextType = BillingContext, ParentType 
 
 export type QueryResolvers<ContextType = BillingContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
+  arAging?: Resolver<ResolversTypes['ArAging'], ParentType, ContextType, RequireFields<QueryArAgingArgs, 'asOf'>>;
+  arAgingCsvUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<QueryArAgingCsvUrlArgs, 'asOf'>>;
   creditNote?: Resolver<Maybe<ResolversTypes['CreditNote']>, ParentType, ContextType, RequireFields<QueryCreditNoteArgs, 'id'>>;
   effectiveRate?: Resolver<Maybe<ResolversTypes['EffectiveRate']>, ParentType, ContextType, RequireFields<QueryEffectiveRateArgs, 'engagementId' | 'serviceId' | 'userId' | 'workDate'>>;
   generalLedgerCsv?: Resolver<ResolversTypes['CsvExport'], ParentType, ContextType, RequireFields<QueryGeneralLedgerCsvArgs, 'from' | 'to'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
+  invoiceRegister?: Resolver<ResolversTypes['InvoiceRegister'], ParentType, ContextType, RequireFields<QueryInvoiceRegisterArgs, 'from' | 'to'>>;
+  invoiceRegisterCsvUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<QueryInvoiceRegisterCsvUrlArgs, 'from' | 'to'>>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<QueryInvoicesArgs>>;
   journalEntries?: Resolver<ResolversTypes['JournalEntryConnection'], ParentType, ContextType, Partial<QueryJournalEntriesArgs>>;
   runningTimer?: Resolver<Maybe<ResolversTypes['RunningTimer']>, ParentType, ContextType>;
@@ -3404,6 +3716,11 @@ export type WipTotalResolvers<ContextType = BillingContext, ParentType extends R
 
 export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   Account?: AccountResolvers<ContextType>;
+  ArAging?: ArAgingResolvers<ContextType>;
+  ArAgingAmounts?: ArAgingAmountsResolvers<ContextType>;
+  ArAgingRow?: ArAgingRowResolvers<ContextType>;
+  ArAgingRowConnection?: ArAgingRowConnectionResolvers<ContextType>;
+  ArAgingRowEdge?: ArAgingRowEdgeResolvers<ContextType>;
   Client?: ClientResolvers<ContextType>;
   ClientBillingProfile?: ClientBillingProfileResolvers<ContextType>;
   CostRate?: CostRateResolvers<ContextType>;
@@ -3432,6 +3749,11 @@ export type Resolvers<ContextType = BillingContext> = ResolversObject<{
   InvoiceLine?: InvoiceLineResolvers<ContextType>;
   InvoiceLineTax?: InvoiceLineTaxResolvers<ContextType>;
   InvoicePayload?: InvoicePayloadResolvers<ContextType>;
+  InvoiceRegister?: InvoiceRegisterResolvers<ContextType>;
+  InvoiceRegisterEntry?: InvoiceRegisterEntryResolvers<ContextType>;
+  InvoiceRegisterEntryConnection?: InvoiceRegisterEntryConnectionResolvers<ContextType>;
+  InvoiceRegisterEntryEdge?: InvoiceRegisterEntryEdgeResolvers<ContextType>;
+  InvoiceRegisterTotal?: InvoiceRegisterTotalResolvers<ContextType>;
   InvoiceSettings?: InvoiceSettingsResolvers<ContextType>;
   InvoiceTaxLine?: InvoiceTaxLineResolvers<ContextType>;
   IssueCreditNotePayload?: IssueCreditNotePayloadResolvers<ContextType>;
