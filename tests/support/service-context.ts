@@ -51,7 +51,11 @@ export function openServiceTier(subgraph: SubgraphName): ServiceTier {
     async createFirm() {
       const id = randomUUID();
       // As a firm is created (sign-up): inside its own tenant, where the firm's books open (billing.open_books).
-      await asFirm(admin, id, (tx) => tx`insert into tenancy.firms (id, name, slug) values (${id}, ${'Service Firm'}, ${`service-${id}`})`);
+      await asFirm(
+        admin,
+        id,
+        (tx) => tx`insert into tenancy.firms (id, name, slug) values (${id}, ${'Service Firm'}, ${`service-${id}`})`,
+      );
       return id;
     },
     staffContext(definition, firmId, role) {
