@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { connectDatabase } from '../db/client.ts';
-import { accountBalancesAsOf } from '../subgraphs/billing/reports/report-store.ts';
+import { sumsByAccount } from '../subgraphs/billing/ledger/ledger-store.ts';
 import { graphql } from './gql/index.ts';
 import { asFirm, importInvoices } from './support/admin-db.ts';
 import { signUpFirm, type FirmOwner } from './support/factories.ts';
@@ -256,8 +256,15 @@ async function plainAccountBalances(firmId: string, asOf: string) {
 async function rollupAccountBalances(firmId: string, asOf: string) {
   const database = connectDatabase(inject('adminUrl'), { max: 1 });
   try {
-    const rows = await database.withTenant({ firmId }, (tx) => accountBalancesAsOf(tx, { firmId, asOf }));
-    return rows.map((row) => ({ ...row, debit: row.debitMinor.toString(), credit: row.creditMinor.toString() }));
+    const rows = await database.withTenant({ firmId }, (tx) => sumsByAccount(tx, { firmId, asOf }));
+    return rows
+      .map((row) => ({
+        accountId: row.account.id,
+        currency: row.currency,
+        debit: row.debitsMinor.toString(),
+        credit: row.creditsMinor.toString(),
+      }))
+      .sort((x, y) => x.accountId.localeCompare(y.accountId) || x.currency.localeCompare(y.currency));
   } finally {
     await database.close();
   }

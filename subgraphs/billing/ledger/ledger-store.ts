@@ -152,10 +152,12 @@ export interface AccountSums {
 }
 
 /**
- * Every account's debits and credits per currency over the lines dated on or before `asOf`, in
- * account-code and currency order: one statement, whose sums are an index-only scan of
- * `journal_lines_account_client_idx` (it holds the account, currency, date and both amounts), so
- * the heap of journal lines is never read (`trial-balance` bench, docs/benchmarks.md).
+ * Every account's debits and credits per currency from the first entry through `asOf`
+ * (`YYYY-MM-DD`), in account-code and currency order, from the journal rollups kept by migration
+ * 0023's trigger on journal lines: the whole months before `asOf`'s month
+ * (`journal_account_months`) and that month's days up to `asOf` (`journal_account_days`), so its
+ * cost follows accounts × currencies × months, not journal lines (`trial-balance` bench,
+ * docs/benchmarks.md). Accounts without lines are absent. One statement.
  */
 export async function sumsByAccount(
   tx: Tx,
@@ -165,10 +167,16 @@ export async function sumsByAccount(
     select a.firm_id, a.id, a.code, a.name, a.type, a.system_account, a.service_id, a.created_at,
       s.currency, s.debits::text as debits, s.credits::text as credits
     from (
-      select l.account_id, l.currency, sum(l.debit_minor) as debits, sum(l.credit_minor) as credits
-      from billing.journal_lines l
-      where l.firm_id = ${firmId}::uuid and l.accounting_date <= ${asOf}::date
-      group by l.account_id, l.currency
+      select b.account_id, b.currency, sum(b.debit_minor) as debits, sum(b.credit_minor) as credits
+      from (
+        select account_id, currency, debit_minor, credit_minor from billing.journal_account_months
+        where firm_id = ${firmId}::uuid and month < date_trunc('month', ${asOf}::date)::date
+        union all
+        select account_id, currency, debit_minor, credit_minor from billing.journal_account_days
+        where firm_id = ${firmId}::uuid and accounting_date >= date_trunc('month', ${asOf}::date)::date
+          and accounting_date <= ${asOf}::date
+      ) b
+      group by b.account_id, b.currency
     ) s
     join billing.accounts a on a.firm_id = ${firmId}::uuid and a.id = s.account_id
     order by a.code, s.currency`)) as unknown as (RawAccount & { currency: string; debits: string; credits: string })[];

@@ -117,46 +117,6 @@ export async function agingTotals(tx: Tx, { firmId, asOf }: { firmId: string; as
   return rows.map(agingFigures);
 }
 
-/** One account's balance in one currency: its debits and credits to date, bigint minor units. */
-export interface AccountBalanceFigures {
-  accountId: string;
-  currency: string;
-  debitMinor: bigint;
-  creditMinor: bigint;
-}
-
-/**
- * Every account's debits and credits per currency from the first entry through `asOf`
- * (`YYYY-MM-DD`), from the journal rollups: the whole months before `asOf`'s month
- * (`journal_account_months`) and that month's days up to `asOf` (`journal_account_days`), so its
- * cost follows accounts × currencies × months, not journal lines. Accounts without lines are
- * absent. What `trialBalance(asOf)` adds up. One statement.
- */
-export async function accountBalancesAsOf(
-  tx: Tx,
-  { firmId, asOf }: { firmId: string; asOf: string },
-): Promise<AccountBalanceFigures[]> {
-  const rows = await tx.execute<{ accountId: string; currency: string; debit: string; credit: string }>(sql`
-    /* report: account balances as of */
-    select account_id as "accountId", currency, sum(debit_minor)::text as debit, sum(credit_minor)::text as credit
-    from (
-      select account_id, currency, debit_minor, credit_minor from billing.journal_account_months
-      where firm_id = ${firmId} and month < date_trunc('month', ${asOf}::date)::date
-      union all
-      select account_id, currency, debit_minor, credit_minor from billing.journal_account_days
-      where firm_id = ${firmId} and accounting_date >= date_trunc('month', ${asOf}::date)::date
-        and accounting_date <= ${asOf}::date
-    ) b
-    group by account_id, currency
-    order by account_id, currency`);
-  return rows.map((row) => ({
-    accountId: row.accountId,
-    currency: row.currency,
-    debitMinor: BigInt(row.debit),
-    creditMinor: BigInt(row.credit),
-  }));
-}
-
 /** One document of the invoice register; amounts in bigint minor units of `currency`. */
 export interface RegisterEntryFigures {
   kind: 'INVOICE' | 'CREDIT_NOTE';
